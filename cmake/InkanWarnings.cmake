@@ -6,7 +6,9 @@ target_compile_options(inkan_warnings INTERFACE
   -Wzero-as-null-pointer-constant -Wextra-semi -Wimplicit-fallthrough
   -fstack-protector-strong)
 # libstdc++ bounds checks in every build: the library-level guard for operator[].
+# OpenSSL: only the 3.0 API; any deprecated call (engines, legacy key methods) fails to compile.
 target_compile_definitions(inkan_warnings INTERFACE _GLIBCXX_ASSERTIONS
+  OPENSSL_API_COMPAT=30000 OPENSSL_NO_DEPRECATED
   $<$<NOT:$<CONFIG:Debug>>:_FORTIFY_SOURCE=2>)
 if(INKAN_WERROR)
   # GCC 12 reports false -Warray-bounds/-Wstringop-overflow from std::vector::insert at -O2

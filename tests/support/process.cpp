@@ -1,0 +1,159 @@
+#include <inkan/testing/process.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include <inkan/core/error.h>
+
+namespace inkan::testing {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir(std::string_view prefix) {
+    const char* tmp = std::getenv("TMPDIR");
+    const fs::path base = (tmp != nullptr && *tmp != '\0') ? fs::path{tmp} : fs::path{"/tmp"};
+    std::string templ = (base / (std::string{prefix} + "-XXXXXX")).string();
+    if (::mkdtemp(templ.data()) == nullptr) {
+        throw Error{Errc::IoFailure, "mkdtemp " + templ + ": " + std::strerror(errno)};
+    }
+    m_path = templ;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(m_path, ec);
+}
+
+namespace {
+
+void close_fd(int& fd) {
+    if (fd >= 0) {
+        ::close(fd);
+        fd = -1;
+    }
+}
+
+}  // namespace
+
+CommandResult run(const std::vector<std::string>& argv, std::string_view stdin_data) {
+    require(!argv.empty(), Errc::InvalidRequest, "run: empty argv");
+    std::array<int, 2> in_pipe{-1, -1};
+    std::array<int, 2> out_pipe{-1, -1};
+    std::array<int, 2> err_pipe{-1, -1};
+    if (::pipe2(in_pipe.data(), O_CLOEXEC) != 0 || ::pipe2(out_pipe.data(), O_CLOEXEC) != 0 ||
+        ::pipe2(err_pipe.data(), O_CLOEXEC) != 0) {
+        throw Error{Errc::IoFailure, std::string{"pipe: "} + std::strerror(errno)};
+    }
+    std::vector<char*> cargv;
+    cargv.reserve(argv.size() + 1);
+    for (const auto& a : argv) {
+        cargv.push_back(const_cast<char*>(a.c_str()));
+    }
+    cargv.push_back(nullptr);
+
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        throw Error{Errc::IoFailure, std::string{"fork: "} + std::strerror(errno)};
+    }
+    if (pid == 0) {
+        ::dup2(in_pipe[0], 0);
+        ::dup2(out_pipe[1], 1);
+        ::dup2(err_pipe[1], 2);
+        ::execvp(cargv[0], cargv.data());
+        const std::string msg = std::string{"exec "} + argv[0] + ": " + std::strerror(errno) + "\n";
+        (void)!::write(2, msg.data(), msg.size());
+        ::_exit(127);
+    }
+    close_fd(in_pipe[0]);
+    close_fd(out_pipe[1]);
+    close_fd(err_pipe[1]);
+
+    CommandResult result;
+    std::size_t written = 0;
+    if (stdin_data.empty()) {
+        close_fd(in_pipe[1]);
+    } else {
+        ::fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+    }
+    std::array<char, 65536> buf{};
+    // Feed stdin and drain stdout/stderr together, so a child that writes a lot before reading
+    // everything cannot deadlock against us.
+    while (out_pipe[0] >= 0 || err_pipe[0] >= 0) {
+        std::array<pollfd, 3> fds{};
+        nfds_t n = 0;
+        const auto add = [&](int fd, short events) {
+            if (fd >= 0) {
+                fds[n++] = pollfd{fd, events, 0};
+            }
+        };
+        add(out_pipe[0], POLLIN);
+        add(err_pipe[0], POLLIN);
+        add(in_pipe[1], POLLOUT);
+        if (::poll(fds.data(), n, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            break;
+        }
+        for (nfds_t i = 0; i < n; ++i) {
+            if (fds[i].revents == 0) {
+                continue;
+            }
+            if (fds[i].fd == in_pipe[1]) {
+                const ssize_t w = ::write(in_pipe[1], stdin_data.data() + written, stdin_data.size() - written);
+                if (w > 0) {
+                    written += static_cast<std::size_t>(w);
+                }
+                if (w < 0 && errno != EAGAIN) {
+                    close_fd(in_pipe[1]);
+                } else if (written == stdin_data.size()) {
+                    close_fd(in_pipe[1]);
+                }
+                continue;
+            }
+            int& fd = fds[i].fd == out_pipe[0] ? out_pipe[0] : err_pipe[0];
+            std::string& sink = fds[i].fd == out_pipe[0] ? result.out : result.err;
+            const ssize_t r = ::read(fd, buf.data(), buf.size());
+            if (r > 0) {
+                sink.append(buf.data(), static_cast<std::size_t>(r));
+            } else if (r == 0 || errno != EINTR) {
+                close_fd(fd);
+            }
+        }
+    }
+    close_fd(in_pipe[1]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+void write_file(const fs::path& p, ByteView data) {
+    std::ofstream f{p, std::ios::binary | std::ios::trunc};
+    f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    if (!f) {
+        throw Error{Errc::IoFailure, "cannot write " + p.string()};
+    }
+}
+
+void write_file(const fs::path& p, std::string_view text) { write_file(p, as_bytes(text)); }
+
+Bytes read_file(const fs::path& p) {
+    std::ifstream f{p, std::ios::binary};
+    if (!f) {
+        throw Error{Errc::IoFailure, "cannot read " + p.string()};
+    }
+    return Bytes{std::istreambuf_iterator<char>{f}, std::istreambuf_iterator<char>{}};
+}
+
+}  // namespace inkan::testing
