@@ -19,9 +19,13 @@ Secret::Secret(std::string_view value) : m_value(value.begin(), value.end()) {}
 
 Secret::Secret(ByteView value) : m_value(value.begin(), value.end()) {}
 
-Secret::~Secret() { wipe(); }
+Secret::~Secret() {
+    wipe();
+}
 
-Secret::Secret(Secret&& other) noexcept : m_value(std::move(other.m_value)) { other.m_value.clear(); }
+Secret::Secret(Secret&& other) noexcept : m_value(std::move(other.m_value)) {
+    other.m_value.clear();
+}
 
 Secret& Secret::operator=(Secret&& other) noexcept {
     if (this != &other) {
@@ -32,7 +36,9 @@ Secret& Secret::operator=(Secret&& other) noexcept {
     return *this;
 }
 
-bool Secret::equals(std::string_view other) const noexcept { return equal_constant_time(reveal_bytes(), as_bytes(other)); }
+bool Secret::equals(std::string_view other) const noexcept {
+    return equal_constant_time(reveal_bytes(), as_bytes(other));
+}
 
 void Secret::wipe() noexcept {
     secure_wipe(m_value.data(), m_value.size());

@@ -13,13 +13,14 @@ using crypto::SignatureAlgorithm;
 namespace {
 // SHA-1 is deliberately absent: it is not a signing digest (SOG-IS, ETSI TS 119 312).
 constexpr DigestAlgorithm kSigningDigests[] = {DigestAlgorithm::Sha256, DigestAlgorithm::Sha384,
-                                                DigestAlgorithm::Sha512, DigestAlgorithm::Sha3_256,
-                                                DigestAlgorithm::Sha3_512};
+                                               DigestAlgorithm::Sha512, DigestAlgorithm::Sha3_256,
+                                               DigestAlgorithm::Sha3_512};
 }  // namespace
 
 bool Signer::supports(const SignatureAlgorithm& alg) const {
     if (alg.padding == crypto::Padding::Pss && alg.pss && public_key().type() == crypto::KeyType::Rsa) {
-        return spec(alg.digest).allowed_for_signing && alg.pss->hash == alg.digest;
+        return spec(alg.digest).allowed_for_signing && spec(alg.pss->mgf1_hash).allowed_for_signing &&
+               alg.pss->hash == alg.digest;
     }
     const auto algs = algorithms();
     return std::find(algs.begin(), algs.end(), alg) != algs.end();
@@ -27,8 +28,9 @@ bool Signer::supports(const SignatureAlgorithm& alg) const {
 
 void Signer::require_supported(const SignatureAlgorithm& alg) const {
     if (!supports(alg)) {
-        throw Error{Errc::UnsupportedAlgorithm,
-                    std::string{"signature algorithm "} + std::string{crypto::name(alg)} + " does not fit this key"};
+        throw Error{
+            Errc::UnsupportedAlgorithm,
+            std::string{"signature algorithm "} + std::string{crypto::name(alg)} + " does not fit this key"};
     }
 }
 
@@ -50,9 +52,12 @@ SignatureAlgorithm default_algorithm(const crypto::PublicKey& key) {
         return SignatureAlgorithm::rsa_pkcs1(DigestAlgorithm::Sha256);
     }
     switch (key.curve().value_or(crypto::Curve::P256)) {
-        case crypto::Curve::P256: return SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256);
-        case crypto::Curve::P384: return SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha384);
-        case crypto::Curve::P521: return SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha512);
+        case crypto::Curve::P256:
+            return SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256);
+        case crypto::Curve::P384:
+            return SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha384);
+        case crypto::Curve::P521:
+            return SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha512);
     }
     return SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256);
 }

@@ -109,7 +109,8 @@ CommandResult run(const std::vector<std::string>& argv, std::string_view stdin_d
                 continue;
             }
             if (fds[i].fd == in_pipe[1]) {
-                const ssize_t w = ::write(in_pipe[1], stdin_data.data() + written, stdin_data.size() - written);
+                const ssize_t w =
+                    ::write(in_pipe[1], stdin_data.data() + written, stdin_data.size() - written);
                 if (w > 0) {
                     written += static_cast<std::size_t>(w);
                 }
@@ -146,7 +147,9 @@ void write_file(const fs::path& p, ByteView data) {
     }
 }
 
-void write_file(const fs::path& p, std::string_view text) { write_file(p, as_bytes(text)); }
+void write_file(const fs::path& p, std::string_view text) {
+    write_file(p, as_bytes(text));
+}
 
 Bytes read_file(const fs::path& p) {
     std::ifstream f{p, std::ios::binary};

@@ -19,13 +19,21 @@ inline ByteView as_bytes(std::string_view s) noexcept {
 }
 
 /// Bytes as a std::string (for I/O and tests).
-inline std::string to_string(ByteView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+inline std::string to_string(ByteView b) {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
-inline Bytes to_bytes(std::string_view s) { return {s.begin(), s.end()}; }
-inline Bytes to_bytes(ByteView b) { return {b.begin(), b.end()}; }
+inline Bytes to_bytes(std::string_view s) {
+    return {s.begin(), s.end()};
+}
+inline Bytes to_bytes(ByteView b) {
+    return {b.begin(), b.end()};
+}
 
 /// Appends `tail` to `out`.
-inline void append(Bytes& out, ByteView tail) { out.insert(out.end(), tail.begin(), tail.end()); }
+inline void append(Bytes& out, ByteView tail) {
+    out.insert(out.end(), tail.begin(), tail.end());
+}
 
 /// Constant-time equality of two byte strings of possibly different lengths
 /// (the length itself is not secret).

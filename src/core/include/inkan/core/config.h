@@ -55,7 +55,7 @@ public:
 private:
     struct Value {
         enum class Kind { String, Integer, Boolean, Float, Array, Datetime } kind{};
-        std::string text;                // String, Float, Datetime: the text; Integer/Boolean: decimal / true|false
+        std::string text;  // String, Float, Datetime: the text; Integer/Boolean: decimal / true|false
         std::vector<std::string> items;  // Array of strings
     };
     [[nodiscard]] std::optional<Value> lookup(std::string_view key) const;

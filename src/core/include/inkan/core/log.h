@@ -41,10 +41,18 @@ Sink set_sink(Sink sink);
 /// Strings are escaped per RFC 8259; UTF-8 (Japanese names) passes through unchanged and invalid
 /// UTF-8 is replaced by U+FFFD. Thread-safe: lines never interleave.
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
-inline void debug(std::string_view msg, std::initializer_list<Field> f = {}) { write(Level::Debug, msg, f); }
-inline void info(std::string_view msg, std::initializer_list<Field> f = {}) { write(Level::Info, msg, f); }
-inline void warn(std::string_view msg, std::initializer_list<Field> f = {}) { write(Level::Warn, msg, f); }
-inline void error(std::string_view msg, std::initializer_list<Field> f = {}) { write(Level::Error, msg, f); }
+inline void debug(std::string_view msg, std::initializer_list<Field> f = {}) {
+    write(Level::Debug, msg, f);
+}
+inline void info(std::string_view msg, std::initializer_list<Field> f = {}) {
+    write(Level::Info, msg, f);
+}
+inline void warn(std::string_view msg, std::initializer_list<Field> f = {}) {
+    write(Level::Warn, msg, f);
+}
+inline void error(std::string_view msg, std::initializer_list<Field> f = {}) {
+    write(Level::Error, msg, f);
+}
 
 /// Adds fields (e.g. request_id) to every line this thread writes while the object lives.
 /// Nested scopes add to the outer ones. The strings are copied.

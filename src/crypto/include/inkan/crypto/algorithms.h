@@ -30,7 +30,9 @@ const DigestSpec& spec(DigestAlgorithm alg);
 std::optional<DigestAlgorithm> digest_from_oid(std::string_view oid);
 /// Accepts "SHA-256", "sha256", "SHA256", "sha3-256", "SHA3-256" (case-insensitive, '-' optional).
 std::optional<DigestAlgorithm> digest_from_name(std::string_view name);
-inline std::size_t digest_length(DigestAlgorithm alg) { return spec(alg).length; }
+inline std::size_t digest_length(DigestAlgorithm alg) {
+    return spec(alg).length;
+}
 
 enum class KeyType { Rsa, Ec };
 enum class Curve { P256, P384, P521 };
@@ -63,7 +65,9 @@ struct SignatureAlgorithm {
     DigestAlgorithm digest = DigestAlgorithm::Sha256;
     std::optional<PssParams> pss;  ///< set iff padding == Pss
 
-    static SignatureAlgorithm rsa_pkcs1(DigestAlgorithm d) { return {KeyType::Rsa, Padding::Pkcs1v15, d, {}}; }
+    static SignatureAlgorithm rsa_pkcs1(DigestAlgorithm d) {
+        return {KeyType::Rsa, Padding::Pkcs1v15, d, {}};
+    }
     /// PSS with MGF1 over the same hash and salt length = digest length (the usual choice).
     static SignatureAlgorithm rsa_pss(DigestAlgorithm d);
     static SignatureAlgorithm rsa_pss(PssParams p) { return {KeyType::Rsa, Padding::Pss, p.hash, p}; }
@@ -99,8 +103,8 @@ SignatureAlgorithm parse_algorithm_identifier(ByteView der, std::optional<Digest
 /// DER AlgorithmIdentifier for a digest (parameters absent, RFC 5754 §2).
 Bytes digest_algorithm_identifier(DigestAlgorithm alg);
 
-/// DigestInfo (RFC 8017 §9.2) for RSASSA-PKCS1-v1_5: SEQUENCE { AlgorithmIdentifier (NULL params), OCTET STRING }.
-/// Errc::InvalidRequest if digest.size() does not match the algorithm.
+/// DigestInfo (RFC 8017 §9.2) for RSASSA-PKCS1-v1_5: SEQUENCE { AlgorithmIdentifier (NULL params), OCTET
+/// STRING }. Errc::InvalidRequest if digest.size() does not match the algorithm.
 Bytes digest_info(DigestAlgorithm alg, ByteView digest);
 
 /// Dotted OID <-> DER content octets (X.690 §8.19), without tag and length.

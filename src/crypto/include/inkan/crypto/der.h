@@ -19,8 +19,8 @@ enum class Class : std::uint8_t { Universal = 0x00, Application = 0x40, Context 
 
 /// Universal tag numbers used by inkan.
 namespace tag {
-inline constexpr std::uint32_t Boolean = 1, Integer = 2, BitString = 3, OctetString = 4, Null = 5,
-                               Oid = 6, Enumerated = 10, Utf8String = 12, Sequence = 16, Set = 17,
+inline constexpr std::uint32_t Boolean = 1, Integer = 2, BitString = 3, OctetString = 4, Null = 5, Oid = 6,
+                               Enumerated = 10, Utf8String = 12, Sequence = 16, Set = 17,
                                PrintableString = 19, Ia5String = 22, UtcTime = 23, GeneralizedTime = 24,
                                BmpString = 30;
 }  // namespace tag
@@ -31,9 +31,13 @@ inline constexpr std::uint32_t Boolean = 1, Integer = 2, BitString = 3, OctetStr
 ///     der::Writer w;
 ///     w.sequence([&](der::Writer& s) { s.oid("1.2.840.113549.1.1.11"); s.null(); });
 ///     Bytes alg_id = w.take();
+///
+/// Arguments DER cannot carry (a '@' in a PrintableString, invalid UTF-8, a year UTCTime cannot hold,
+/// non-zero unused bits, a malformed dotted OID) throw Errc::InvalidRequest.
 class Writer {
 public:
-    /// A complete, already-encoded TLV (or several), copied verbatim.
+    /// A complete, already-encoded TLV (or several), copied verbatim. Errc::InvalidEncoding unless
+    /// the tags and lengths parse.
     Writer& raw(ByteView der);
 
     Writer& boolean(bool v);
@@ -88,7 +92,8 @@ public:
         return *this;
     }
     /// SET OF: each element a complete TLV; sorted as DER requires (X.690 §11.6: ascending
-    /// order of the encodings, shorter padded with zeros at the end).
+    /// order of the encodings, shorter padded with zeros at the end). Errc::InvalidEncoding for an
+    /// element that is not exactly one TLV.
     Writer& set_of(std::vector<Bytes> elements);
     /// Same, with a context-specific constructed tag ([0] IMPLICIT SET OF, as CMS signedAttrs).
     Writer& set_of(Class cls, std::uint32_t number, std::vector<Bytes> elements);
@@ -127,6 +132,8 @@ struct Tlv {
 class Reader {
 public:
     explicit Reader(ByteView input, std::size_t depth = 0);
+    /// The reader only views its input: refuse a temporary buffer that would dangle.
+    explicit Reader(Bytes&& input, std::size_t depth = 0) = delete;
 
     [[nodiscard]] bool empty() const noexcept { return m_pos >= m_in.size(); }
     /// The next TLV without consuming it.
@@ -159,9 +166,12 @@ public:
     Bytes read_octet_string();
     /// BIT STRING content without the unused-bits octet; Errc::InvalidEncoding unless unused bits == 0.
     Bytes read_bit_string();
-    /// UTF8String, PrintableString, IA5String, BMPString (converted to UTF-8), TeletexString (as Latin-1 → UTF-8).
+    /// UTF8String, PrintableString, IA5String, BMPString (converted to UTF-8), TeletexString (as Latin-1 →
+    /// UTF-8). Also VisibleString (X.509 explicitText). Each is checked against its character set.
     std::string read_string();
-    /// UTCTime or GeneralizedTime (both must end in Z).
+    /// UTCTime or GeneralizedTime (both must end in Z). Times the system clock cannot hold (it counts
+    /// nanoseconds: about 1677..2262) clamp to TimePoint::min()/max(), so RFC 5280's
+    /// 99991231235959Z ("no well-defined expiration date") reads as TimePoint::max().
     TimePoint read_time();
 
     /// Errc::InvalidEncoding unless everything was consumed.

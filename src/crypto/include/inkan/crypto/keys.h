@@ -13,7 +13,8 @@ namespace inkan::crypto {
 /// that the HSM or a remote signer produced, and to compare keys (certificate import).
 class PublicKey {
 public:
-    /// Errc::InvalidEncoding for bad DER; Errc::UnsupportedAlgorithm for a key that is neither RSA nor P-256/384/521.
+    /// Errc::InvalidEncoding for bad DER; Errc::UnsupportedAlgorithm for a key that is neither RSA nor
+    /// P-256/384/521.
     static PublicKey from_spki(ByteView spki_der);
     static PublicKey from_pem(std::string_view pem);
     /// Takes one reference.
@@ -29,7 +30,8 @@ public:
     /// Verifies `signature` over a pre-computed `digest` (RSA: raw signature; ECDSA: DER).
     /// Returns false for a wrong signature; throws Errc::UnsupportedAlgorithm if alg does not fit
     /// this key and Errc::InvalidRequest if digest has the wrong length.
-    [[nodiscard]] bool verify_digest(const SignatureAlgorithm& alg, ByteView digest, ByteView signature) const;
+    [[nodiscard]] bool verify_digest(const SignatureAlgorithm& alg, ByteView digest,
+                                     ByteView signature) const;
 
     [[nodiscard]] EVP_PKEY* native() const noexcept { return m_key.get(); }
     [[nodiscard]] bool same_key(const PublicKey& other) const;

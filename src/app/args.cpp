@@ -1,0 +1,46 @@
+#include "args.h"
+
+namespace inkan::app {
+
+Args::Args(const std::vector<std::string>& words, const std::set<std::string>& flags,
+           const std::set<std::string>& options) {
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        const std::string& w = words[i];
+        if (w.rfind("--", 0) != 0 || w == "--") {
+            m_positional.push_back(w);
+            continue;
+        }
+        std::string name = w.substr(2);
+        std::optional<std::string> inline_value;
+        if (const auto eq = name.find('='); eq != std::string::npos) {
+            inline_value = name.substr(eq + 1);
+            name.resize(eq);
+        }
+        if (flags.count(name) != 0 && !inline_value) {
+            m_flags.insert(name);
+        } else if (options.count(name) != 0) {
+            if (inline_value) {
+                m_options[name] = *inline_value;
+            } else if (i + 1 < words.size()) {
+                m_options[name] = words[++i];
+            } else {
+                throw UsageError{"option --" + name + " needs a value"};
+            }
+        } else {
+            throw UsageError{"unknown option --" + name};
+        }
+    }
+}
+
+std::optional<std::string> Args::option(const std::string& name) const {
+    if (const auto it = m_options.find(name); it != m_options.end()) {
+        return it->second;
+    }
+    return std::nullopt;
+}
+
+std::string Args::option_or(const std::string& name, const std::string& fallback) const {
+    return option(name).value_or(fallback);
+}
+
+}  // namespace inkan::app

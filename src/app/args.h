@@ -1,0 +1,36 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace inkan::app {
+
+/// A command line after the subcommand words: --flag, --option VALUE / --option=VALUE, and
+/// positional arguments. Options are declared, so a typo is a usage error, not silently ignored.
+class Args {
+public:
+    /// `flags`: options without a value; `options`: options that take one value.
+    /// Throws UsageError for unknown options or a missing value.
+    Args(const std::vector<std::string>& words, const std::set<std::string>& flags,
+         const std::set<std::string>& options);
+
+    [[nodiscard]] bool flag(const std::string& name) const { return m_flags.count(name) != 0; }
+    [[nodiscard]] std::optional<std::string> option(const std::string& name) const;
+    [[nodiscard]] std::string option_or(const std::string& name, const std::string& fallback) const;
+    [[nodiscard]] const std::vector<std::string>& positional() const noexcept { return m_positional; }
+
+private:
+    std::set<std::string> m_flags;
+    std::map<std::string, std::string> m_options;
+    std::vector<std::string> m_positional;
+};
+
+/// A mistake in how the command was called (exit status 2).
+struct UsageError {
+    std::string message;
+};
+
+}  // namespace inkan::app

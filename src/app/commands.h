@@ -1,0 +1,21 @@
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace inkan::app {
+
+struct Io {
+    std::istream& in;
+    std::ostream& out;
+    std::ostream& err;
+};
+
+/// Each command gets the words after its name and returns the exit status.
+int cmd_init(const std::vector<std::string>& words, Io io);
+int cmd_serve(const std::vector<std::string>& words, Io io);
+int cmd_hsm_status(const std::vector<std::string>& words, Io io);
+int cmd_hsm_keys(const std::vector<std::string>& words, Io io);
+
+}  // namespace inkan::app

@@ -1,0 +1,89 @@
+#include "context.h"
+
+#include <sys/stat.h>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <inkan/core/error.h>
+
+namespace inkan::app {
+
+namespace fs = std::filesystem;
+
+fs::path resolve_data_dir(const std::string& flag_value) {
+    if (!flag_value.empty()) {
+        return fs::absolute(flag_value).lexically_normal();
+    }
+    if (const char* env = std::getenv("INKAN_DATA"); env != nullptr && *env != '\0') {
+        return fs::absolute(env).lexically_normal();
+    }
+    return fs::absolute("inkan-data").lexically_normal();
+}
+
+fs::path config_path(const fs::path& data_dir) {
+    return data_dir / "inkan.toml";
+}
+
+Config load_config(const fs::path& data_dir) {
+    const fs::path file = config_path(data_dir);
+    if (!fs::exists(file)) {
+        throw Error{
+            Errc::NotFound,
+            data_dir.string() + " is not an inkan data directory (no inkan.toml); run `inkan init` first"};
+    }
+    return Config::load(file);
+}
+
+Secret read_secret_file(const fs::path& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) {
+        throw Error{Errc::InvalidConfig, "cannot read secret file " + file.string()};
+    }
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        throw Error{Errc::InvalidConfig, "secret file " + file.string() +
+                                             " is accessible by group or others; run: chmod 600 " +
+                                             file.string()};
+    }
+    std::ifstream in{file, std::ios::binary};
+    std::string value{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) {
+        value.pop_back();
+    }
+    if (value.empty()) {
+        throw Error{Errc::InvalidConfig, "secret file " + file.string() + " is empty"};
+    }
+    return Secret{std::move(value)};
+}
+
+hsm::TokenConfig token_config(const Config& config) {
+    hsm::TokenConfig tc;
+    tc.module = config.require_string("hsm.module");
+    tc.token_label = config.require_string("hsm.token");
+    tc.pool_size = static_cast<std::size_t>(config.integer_or("hsm.pool_size", 4));
+    require(tc.pool_size >= 1 && tc.pool_size <= 256, Errc::InvalidConfig, "hsm.pool_size must be 1..256");
+
+    // SoftHSM reads SOFTHSM2_CONF once, in C_Initialize; set it before the module is loaded.
+    if (const auto softhsm_conf = config.path("hsm.softhsm2_conf")) {
+        ::setenv("SOFTHSM2_CONF", softhsm_conf->c_str(), 1);
+    }
+
+    const std::string pin_env = config.string_or("hsm.pin_env", "");
+    if (!pin_env.empty()) {
+        const char* pin = std::getenv(pin_env.c_str());
+        if (pin == nullptr || *pin == '\0') {
+            throw Error{Errc::InvalidConfig, "hsm.pin_env names " + pin_env + ", which is not set"};
+        }
+        tc.user_pin = Secret{std::string_view{pin}};
+        return tc;
+    }
+    const auto pin_file = config.path("hsm.pin_file");
+    if (!pin_file) {
+        throw Error{Errc::InvalidConfig, "neither hsm.pin_env nor hsm.pin_file is configured"};
+    }
+    tc.user_pin = read_secret_file(*pin_file);
+    return tc;
+}
+
+}  // namespace inkan::app

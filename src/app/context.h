@@ -1,0 +1,34 @@
+#pragma once
+
+// Turns a data directory into configured parts. The composition root: the only code that decides
+// which concrete types (module path, token, PIN source) the process uses.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <inkan/core/config.h>
+#include <inkan/hsm/token.h>
+
+namespace inkan::app {
+
+/// The data directory: --data, else $INKAN_DATA, else ./inkan-data.
+std::filesystem::path resolve_data_dir(const std::string& flag_value);
+
+/// The configuration file inside a data directory.
+std::filesystem::path config_path(const std::filesystem::path& data_dir);
+
+/// Loads <data>/inkan.toml (with environment overrides). Errc::NotFound if the directory was
+/// never initialised.
+Config load_config(const std::filesystem::path& data_dir);
+
+/// Prepares the process for the configured PKCS#11 module and returns how to open the token:
+/// for SoftHSM, points SOFTHSM2_CONF at the data directory's own configuration (before the module
+/// is loaded); reads the user PIN from the environment variable named by hsm.pin_env, else from
+/// hsm.pin_file, which must not be readable by group or others.
+hsm::TokenConfig token_config(const Config& config);
+
+/// Reads a secret from a file, refusing a file that group or others can read (like ssh does for keys).
+Secret read_secret_file(const std::filesystem::path& file);
+
+}  // namespace inkan::app

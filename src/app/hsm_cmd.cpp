@@ -1,0 +1,134 @@
+// `inkan hsm status|keys`: what the token is and what it holds, for operators.
+
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <inkan/core/encoding.h>
+#include <inkan/hsm/token.h>
+
+#include "args.h"
+#include "commands.h"
+#include "context.h"
+
+namespace inkan::app {
+
+namespace {
+
+struct Opened {
+    Config config;
+    hsm::Token token;
+};
+
+std::unique_ptr<Opened> open_token(const Args& args) {
+    const auto data_dir = resolve_data_dir(args.option_or("data", ""));
+    Config config = load_config(data_dir);
+    hsm::TokenConfig tc = token_config(config);
+    tc.pool_size = 1;  // a CLI command needs one session
+    return std::unique_ptr<Opened>{new Opened{std::move(config), hsm::Token{std::move(tc)}}};
+}
+
+nlohmann::json flag_json(const std::optional<bool>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+std::string flag_text(const std::optional<bool>& v) {
+    if (!v) {
+        return "-";
+    }
+    return *v ? "yes" : "no";
+}
+
+}  // namespace
+
+int cmd_hsm_status(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"json"}, {"data"}};
+    const auto opened = open_token(args);
+    const hsm::TokenInfo info = opened->token.info();
+    const hsm::PoolStats pool = opened->token.pool_stats();
+    if (args.flag("json")) {
+        const nlohmann::json j = {
+            {"module",
+             {{"path", info.module_path.string()},
+              {"description", info.library_description},
+              {"manufacturer", info.library_manufacturer},
+              {"version", info.library_version},
+              {"cryptoki_version", info.cryptoki_version}}},
+            {"token",
+             {{"slot_id", info.slot_id},
+              {"label", info.label},
+              {"manufacturer", info.manufacturer},
+              {"model", info.model},
+              {"serial", info.serial},
+              {"initialized", info.token_initialized},
+              {"user_pin_initialized", info.user_pin_initialized},
+              {"user_pin_locked", info.user_pin_locked},
+              {"user_pin_count_low", info.user_pin_count_low},
+              {"login_required", info.login_required}}},
+            {"pool", {{"size", pool.size}, {"open", pool.open}, {"in_use", pool.in_use}}},
+        };
+        io.out << j.dump(2) << "\n";
+        return 0;
+    }
+    io.out << "module:   " << info.module_path.string() << "\n"
+           << "          " << info.library_description << " " << info.library_version << " ("
+           << info.library_manufacturer << "), Cryptoki " << info.cryptoki_version << "\n"
+           << "token:    " << info.label << " (slot " << info.slot_id << ")\n"
+           << "          " << info.manufacturer << " " << info.model << ", serial " << info.serial << "\n"
+           << "user PIN: "
+           << (info.user_pin_locked ? "LOCKED" : (info.user_pin_count_low ? "ok (count low)" : "ok")) << "\n"
+           << "login:    ok\n";
+    return 0;
+}
+
+int cmd_hsm_keys(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"json"}, {"data"}};
+    const auto opened = open_token(args);
+    const auto objects = opened->token.objects();
+    if (args.flag("json")) {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& o : objects) {
+            arr.push_back({{"class", std::string{hsm::name(o.object_class)}},
+                           {"label", o.label},
+                           {"id", hex_encode(o.id)},
+                           {"type", o.key_type},
+                           {"bits", o.bits},
+                           {"sensitive", flag_json(o.sensitive)},
+                           {"extractable", flag_json(o.extractable)},
+                           {"always_sensitive", flag_json(o.always_sensitive)},
+                           {"never_extractable", flag_json(o.never_extractable)},
+                           {"private", flag_json(o.is_private)},
+                           {"token", flag_json(o.on_token)}});
+        }
+        io.out << arr.dump(2) << "\n";
+        return 0;
+    }
+    std::ostringstream table;
+    table << std::left << std::setw(12) << "CLASS" << std::setw(24) << "LABEL" << std::setw(34) << "ID"
+          << std::setw(6) << "TYPE" << std::setw(6) << "BITS" << std::setw(10) << "SENSITIVE"
+          << "EXTRACTABLE\n";
+    for (const auto& o : objects) {
+        table << std::left << std::setw(12) << hsm::name(o.object_class) << std::setw(24) << o.label
+              << std::setw(34) << hex_encode(o.id) << std::setw(6) << o.key_type << std::setw(6) << o.bits
+              << std::setw(10) << flag_text(o.sensitive) << flag_text(o.extractable) << "\n";
+    }
+    io.out << table.str();
+    if (objects.empty()) {
+        io.out << "(no objects)\n";
+    }
+    return 0;
+}
+
+int cmd_serve(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {}, {"data"}};
+    const auto opened = open_token(args);
+    const auto info = opened->token.info();
+    io.err << "inkan serve: configuration and HSM token '" << info.label << "' are ready, but the CSC API "
+           << "is not built yet (it arrives with the service issue); nothing to serve\n";
+    return 3;
+}
+
+}  // namespace inkan::app

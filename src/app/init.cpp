@@ -1,0 +1,226 @@
+// `inkan init`: the embedded default in one directory — SoftHSM token, configuration, PIN files.
+
+#include <sys/stat.h>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <inkan/core/error.h>
+#include <inkan/core/secret.h>
+#include <inkan/crypto/random.h>
+#include <inkan/hsm/token.h>
+
+#include "args.h"
+#include "commands.h"
+#include "context.h"
+
+namespace inkan::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kDefaultModule = "/usr/lib/softhsm/libsofthsm2.so";
+constexpr const char* kTokenLabel = "inkan";
+constexpr const char* kStorageKeyLabel = "inkan-storage-key";
+
+void write_private_file(const fs::path& file, std::string_view content) {
+    // Created 0600 from the start (no window in which the PIN is world-readable).
+    const mode_t old = ::umask(077);
+    std::ofstream out{file, std::ios::binary | std::ios::trunc};
+    out << content;
+    out.close();
+    ::umask(old);
+    if (!out) {
+        throw Error{Errc::IoFailure, "cannot write " + file.string()};
+    }
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+}
+
+void write_file(const fs::path& file, std::string_view content) {
+    std::ofstream out{file, std::ios::binary | std::ios::trunc};
+    out << content;
+    out.close();
+    if (!out) {
+        throw Error{Errc::IoFailure, "cannot write " + file.string()};
+    }
+}
+
+/// TOML basic string with escapes (paths may contain quotes or backslashes).
+std::string toml_string(std::string_view s) {
+    std::string out = "\"";
+    for (const char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string config_text(const std::string& module, const std::string& api_listen,
+                        const std::string& pki_listen) {
+    return "# inkan configuration, written by `inkan init`.\n"
+           "# Every key can be overridden by an environment variable: hsm.pool_size -> INKAN_HSM_POOL_SIZE.\n"
+           "# Relative paths are relative to this file's directory.\n"
+           "\n"
+           "[hsm]\n"
+           "# Any PKCS#11 module works; SoftHSM2 is the embedded default.\n"
+           "module = " +
+           toml_string(module) +
+           "\n"
+           "# SoftHSM only: its configuration (token directory) inside this data directory.\n"
+           "softhsm2_conf = \"softhsm2.conf\"\n"
+           "token = \"" +
+           kTokenLabel +
+           "\"\n"
+           "# The user PIN: from a file of mode 0600 (embedded default), or from an environment\n"
+           "# variable named by pin_env (takes precedence; the usual choice for a real HSM).\n"
+           "pin_file = \"hsm-user.pin\"\n"
+           "# pin_env = \"INKAN_HSM_PIN\"\n"
+           "pool_size = 4\n"
+           "# AES-256 key that protects secrets at rest (TOTP seeds).\n"
+           "storage_key_label = \"" +
+           kStorageKeyLabel +
+           "\"\n"
+           "\n"
+           "[api]\n"
+           "listen = " +
+           toml_string(api_listen) +
+           "\n"
+           "\n"
+           "[pki]\n"
+           "listen = " +
+           toml_string(pki_listen) +
+           "\n"
+           "\n"
+           "[log]\n"
+           "level = \"info\"\n";
+}
+
+nlohmann::json summary(const fs::path& data_dir, const Config& config, bool created) {
+    return nlohmann::json{
+        {"data_dir", data_dir.string()},
+        {"config", config_path(data_dir).string()},
+        {"created", created},
+        {"hsm",
+         {{"module", config.string_or("hsm.module", "")}, {"token", config.string_or("hsm.token", "")}}},
+    };
+}
+
+/// Removes a directory that this run created when initialisation fails half-way, so a retry starts clean.
+class Rollback {
+public:
+    explicit Rollback(fs::path dir) : m_dir{std::move(dir)} {}
+    ~Rollback() {
+        if (!m_done) {
+            std::error_code ec;
+            fs::remove_all(m_dir, ec);
+        }
+    }
+    Rollback(const Rollback&) = delete;
+    Rollback& operator=(const Rollback&) = delete;
+    void commit() { m_done = true; }
+
+private:
+    fs::path m_dir;
+    bool m_done = false;
+};
+
+void check_listen(const std::string& value, const std::string& option) {
+    const auto colon = value.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) {
+        throw UsageError{"--" + option + " takes HOST:PORT, got '" + value + "'"};
+    }
+    const std::string port = value.substr(colon + 1);
+    if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+        std::stoi(port) > 65535) {
+        throw UsageError{"--" + option + ": invalid port '" + port + "'"};
+    }
+}
+
+}  // namespace
+
+int cmd_init(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"json"}, {"data", "api-listen", "pki-listen", "hsm-module"}};
+    if (!args.positional().empty()) {
+        throw UsageError{"init takes no positional arguments"};
+    }
+    const fs::path data_dir = resolve_data_dir(args.option_or("data", ""));
+    const std::string api_listen = args.option_or("api-listen", "127.0.0.1:8443");
+    const std::string pki_listen = args.option_or("pki-listen", "127.0.0.1:8080");
+    check_listen(api_listen, "api-listen");
+    check_listen(pki_listen, "pki-listen");
+    const std::string module = args.option_or("hsm-module", kDefaultModule);
+
+    if (fs::exists(config_path(data_dir))) {
+        // Idempotent: an initialised directory is left exactly as it is.
+        const Config config = load_config(data_dir);
+        if (args.flag("json")) {
+            io.out << summary(data_dir, config, false).dump(2) << "\n";
+        } else {
+            io.out << "inkan: " << data_dir.string() << " is already initialised; nothing changed\n";
+        }
+        return 0;
+    }
+    if (fs::exists(data_dir) && !fs::is_empty(data_dir)) {
+        throw Error{Errc::Conflict, data_dir.string() +
+                                        " exists, is not empty and has no inkan.toml; refusing to initialise "
+                                        "over it (choose another --data)"};
+    }
+    if (!fs::exists(module)) {
+        throw Error{Errc::InvalidConfig,
+                    "PKCS#11 module " + module + " not found (run scripts/install-deps)"};
+    }
+
+    fs::create_directories(data_dir);
+    Rollback rollback{data_dir};
+    fs::permissions(data_dir, fs::perms::owner_all, fs::perm_options::replace);
+    const fs::path tokens = data_dir / "tokens";
+    fs::create_directory(tokens);
+
+    // The SoftHSM configuration stays inside the data directory so that inkan never touches the
+    // machine's own tokens (/var/lib/softhsm).
+    write_file(data_dir / "softhsm2.conf",
+               "# SoftHSM2 configuration for this inkan data directory.\n"
+               "directories.tokendir = " +
+                   tokens.string() +
+                   "\n"
+                   "objectstore.backend = file\n"
+                   "log.level = ERROR\n"
+                   "slots.removable = false\n");
+    ::setenv("SOFTHSM2_CONF", (data_dir / "softhsm2.conf").c_str(), 1);
+
+    // Random PINs, kept in 0600 files: the trade-off of an unattended embedded default (see
+    // docs/threat-model.md). A real HSM takes the PIN from hsm.pin_env instead.
+    const Secret user_pin{crypto::random_hex(16)};
+    const Secret so_pin{crypto::random_hex(16)};
+    write_private_file(data_dir / "hsm-user.pin", user_pin.reveal());
+    write_private_file(data_dir / "hsm-so.pin", so_pin.reveal());
+
+    hsm::initialize_token(module, kTokenLabel, so_pin, user_pin);
+    {
+        hsm::Token token{hsm::TokenConfig{module, kTokenLabel, user_pin.clone(), 1}};
+        token.generate_aes_key(kStorageKeyLabel, 256);
+    }
+
+    // The configuration is written last: its presence marks a complete initialisation.
+    write_file(config_path(data_dir), config_text(module, api_listen, pki_listen));
+    const Config config = load_config(data_dir);
+    rollback.commit();
+
+    if (args.flag("json")) {
+        io.out << summary(data_dir, config, true).dump(2) << "\n";
+    } else {
+        io.out << "inkan: initialised " << data_dir.string() << "\n"
+               << "  config:    " << config_path(data_dir).string() << "\n"
+               << "  HSM token: " << kTokenLabel << " (SoftHSM2, " << tokens.string() << ")\n"
+               << "  user PIN:  " << (data_dir / "hsm-user.pin").string() << " (mode 0600)\n";
+    }
+    return 0;
+}
+
+}  // namespace inkan::app
