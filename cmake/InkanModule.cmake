@@ -40,6 +40,7 @@ function(inkan_add_module)
     target_link_libraries(inkan_${M_NAME}_tests PRIVATE inkan_${M_NAME} ${M_PRIVATE_DEPS} ${M_TEST_DEPS}
       GTest::gtest GTest::gtest_main GTest::gmock inkan_warnings)
     gtest_discover_tests(inkan_${M_NAME}_tests
+      NO_PRETTY_VALUES
       PROPERTIES LABELS ${M_TEST_LABEL}
       DISCOVERY_TIMEOUT 60)
   endif()

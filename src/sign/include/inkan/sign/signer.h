@@ -37,8 +37,9 @@ protected:
     void require_supported(const crypto::SignatureAlgorithm& alg) const;
 };
 
-/// The schemes a key of this type supports: for RSA, PKCS#1 v1.5 and PSS (salt = digest length) over
-/// SHA-256/384/512 and SHA3-256/512; for EC, ECDSA over the same digests.
+/// The schemes a key of this type supports: for RSA, PKCS#1 v1.5 over SHA-256/384/512 and SHA3-256/512
+/// and PSS (MGF1 with the same hash, salt = digest length) over SHA-256/384/512; for EC, ECDSA over
+/// SHA-256/384/512 and SHA3-256/512.
 std::vector<crypto::SignatureAlgorithm> default_algorithms(crypto::KeyType type);
 
 /// The scheme to use by default for a key: RSA → PKCS#1 v1.5 with SHA-256; P-256 → ECDSA-SHA256;
