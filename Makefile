@@ -14,6 +14,8 @@ WERROR    ?= $(if $(CI),ON,OFF)
 BUILD_TYPE ?= RelWithDebInfo
 INKAN     := $(BUILD_DIR)/src/app/inkan
 
+MAKEFLAGS += --no-print-directory
+
 .PHONY: all deps configure build test run bench format clean
 
 all: build
