@@ -6,11 +6,13 @@ Args::Args(const std::vector<std::string>& words, const std::set<std::string>& f
            const std::set<std::string>& options) {
     for (std::size_t i = 0; i < words.size(); ++i) {
         const std::string& w = words[i];
-        if (w.rfind("--", 0) != 0 || w == "--") {
+        // "-o FILE": a single-letter option is the same as "--o FILE".
+        const bool short_option = w.size() == 2 && w[0] == '-' && w[1] != '-';
+        if (!short_option && (w.rfind("--", 0) != 0 || w == "--")) {
             m_positional.push_back(w);
             continue;
         }
-        std::string name = w.substr(2);
+        std::string name = short_option ? w.substr(1) : w.substr(2);
         std::optional<std::string> inline_value;
         if (const auto eq = name.find('='); eq != std::string::npos) {
             inline_value = name.substr(eq + 1);
@@ -27,7 +29,7 @@ Args::Args(const std::vector<std::string>& words, const std::set<std::string>& f
                 throw UsageError{"option --" + name + " needs a value"};
             }
         } else {
-            throw UsageError{"unknown option --" + name};
+            throw UsageError{"unknown option " + w};
         }
     }
 }

@@ -26,8 +26,10 @@ struct Command {
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {{"init"},
-         "init [--data DIR] [--json] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--hsm-module PATH]",
-         "create the data directory: configuration, SoftHSM token, PIN files (idempotent)",
+         "init [--data DIR] [--json] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--pki-url URL] "
+         "[--hsm-module PATH]",
+         "create the data directory: configuration, SoftHSM token and PIN files, the development PKI "
+         "(root and issuing CA, TSA, OCSP responder, TLS certificate; keys in the HSM); idempotent",
          cmd_init},
         {{"serve"}, "serve [--data DIR]", "serve the CSC API and PKI endpoints", cmd_serve},
         {{"hsm", "status"},
@@ -38,6 +40,30 @@ const std::vector<Command>& commands() {
          "hsm keys [--data DIR] [--json]",
          "objects on the token: label, id, type, size, sensitive/extractable flags",
          cmd_hsm_keys},
+        {{"ca", "list"},
+         "ca list [--data DIR] [--json]",
+         "the configured CAs (builtin, manual, cmp)",
+         cmd_ca_list},
+        {{"ca", "show"},
+         "ca show [NAME] [--data DIR] [--json]",
+         "a built-in CA's certificate, chain and URLs",
+         cmd_ca_show},
+        {{"ca", "issue"},
+         "ca issue --profile P --csr FILE|- [--ca NAME] [--days N] [-o OUT]",
+         "issue a certificate for a CSR under a profile (person, seal, tsa, ocsp, tls, ca); prints the chain",
+         cmd_ca_issue},
+        {{"ca", "revoke"},
+         "ca revoke SERIAL [--reason R] [--ca NAME]",
+         "revoke a certificate (reasons: RFC 5280 names, e.g. keyCompromise, superseded)",
+         cmd_ca_revoke},
+        {{"ca", "crl"},
+         "ca crl [--ca NAME] [--pem] [-o FILE]",
+         "a freshly signed CRL (DER unless --pem)",
+         cmd_ca_crl},
+        {{"ca", "ocsp"},
+         "ca ocsp [--in request.der] [-o response.der]   (or < request.der > response.der)",
+         "answer an OCSP request (RFC 6960) for the built-in CAs",
+         cmd_ca_ocsp},
     };
     return table;
 }

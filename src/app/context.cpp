@@ -86,4 +86,12 @@ hsm::TokenConfig token_config(const Config& config) {
     return tc;
 }
 
+std::unique_ptr<Runtime> open_runtime(const std::string& data_flag, std::size_t pool_size) {
+    const fs::path data_dir = resolve_data_dir(data_flag);
+    Config config = load_config(data_dir);
+    hsm::TokenConfig tc = token_config(config);
+    tc.pool_size = pool_size;
+    return std::unique_ptr<Runtime>{new Runtime{data_dir, std::move(config), hsm::Token{std::move(tc)}}};
+}
+
 }  // namespace inkan::app

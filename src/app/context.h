@@ -28,6 +28,16 @@ Config load_config(const std::filesystem::path& data_dir);
 /// hsm.pin_file, which must not be readable by group or others.
 hsm::TokenConfig token_config(const Config& config);
 
+/// A data directory opened for a command: its configuration and its token.
+struct Runtime {
+    std::filesystem::path data_dir;
+    Config config;
+    hsm::Token token;
+};
+/// Loads the configuration of the data directory named by `data_flag` (see resolve_data_dir) and opens
+/// its token with `pool_size` sessions.
+std::unique_ptr<Runtime> open_runtime(const std::string& data_flag, std::size_t pool_size = 1);
+
 /// Reads a secret from a file, refusing a file that group or others can read (like ssh does for keys).
 Secret read_secret_file(const std::filesystem::path& file);
 

@@ -18,19 +18,6 @@ namespace inkan::app {
 
 namespace {
 
-struct Opened {
-    Config config;
-    hsm::Token token;
-};
-
-std::unique_ptr<Opened> open_token(const Args& args) {
-    const auto data_dir = resolve_data_dir(args.option_or("data", ""));
-    Config config = load_config(data_dir);
-    hsm::TokenConfig tc = token_config(config);
-    tc.pool_size = 1;  // a CLI command needs one session
-    return std::unique_ptr<Opened>{new Opened{std::move(config), hsm::Token{std::move(tc)}}};
-}
-
 nlohmann::json flag_json(const std::optional<bool>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
@@ -46,7 +33,7 @@ std::string flag_text(const std::optional<bool>& v) {
 
 int cmd_hsm_status(const std::vector<std::string>& words, Io io) {
     const Args args{words, {"json"}, {"data"}};
-    const auto opened = open_token(args);
+    const auto opened = open_runtime(args.option_or("data", ""));
     const hsm::TokenInfo info = opened->token.info();
     const hsm::PoolStats pool = opened->token.pool_stats();
     if (args.flag("json")) {
@@ -86,7 +73,7 @@ int cmd_hsm_status(const std::vector<std::string>& words, Io io) {
 
 int cmd_hsm_keys(const std::vector<std::string>& words, Io io) {
     const Args args{words, {"json"}, {"data"}};
-    const auto opened = open_token(args);
+    const auto opened = open_runtime(args.option_or("data", ""));
     const auto objects = opened->token.objects();
     if (args.flag("json")) {
         nlohmann::json arr = nlohmann::json::array();
@@ -124,7 +111,7 @@ int cmd_hsm_keys(const std::vector<std::string>& words, Io io) {
 
 int cmd_serve(const std::vector<std::string>& words, Io io) {
     const Args args{words, {}, {"data"}};
-    const auto opened = open_token(args);
+    const auto opened = open_runtime(args.option_or("data", ""));
     const auto info = opened->token.info();
     io.err << "inkan serve: configuration and HSM token '" << info.label << "' are ready, but the CSC API "
            << "is not built yet (it arrives with the service issue); nothing to serve\n";

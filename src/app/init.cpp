@@ -1,6 +1,7 @@
 // `inkan init`: the embedded default in one directory — SoftHSM token, configuration, PIN files.
 
 #include <sys/stat.h>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -8,14 +9,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <inkan/core/clock.h>
 #include <inkan/core/error.h>
 #include <inkan/core/secret.h>
 #include <inkan/crypto/random.h>
 #include <inkan/hsm/token.h>
+#include <inkan/storage/sqlite_ca_store.h>
 
 #include "args.h"
 #include "commands.h"
 #include "context.h"
+#include "pki_context.h"
+#include "pki_setup.h"
 
 namespace inkan::app {
 
@@ -61,44 +66,109 @@ std::string toml_string(std::string_view s) {
     return out + "\"";
 }
 
-std::string config_text(const std::string& module, const std::string& api_listen,
-                        const std::string& pki_listen) {
-    return "# inkan configuration, written by `inkan init`.\n"
-           "# Every key can be overridden by an environment variable: hsm.pool_size -> INKAN_HSM_POOL_SIZE.\n"
-           "# Relative paths are relative to this file's directory.\n"
-           "\n"
-           "[hsm]\n"
-           "# Any PKCS#11 module works; SoftHSM2 is the embedded default.\n"
-           "module = " +
-           toml_string(module) +
-           "\n"
-           "# SoftHSM only: its configuration (token directory) inside this data directory.\n"
-           "softhsm2_conf = \"softhsm2.conf\"\n"
-           "token = \"" +
-           kTokenLabel +
-           "\"\n"
-           "# The user PIN: from a file of mode 0600 (embedded default), or from an environment\n"
-           "# variable named by pin_env (takes precedence; the usual choice for a real HSM).\n"
-           "pin_file = \"hsm-user.pin\"\n"
-           "# pin_env = \"INKAN_HSM_PIN\"\n"
-           "pool_size = 4\n"
-           "# AES-256 key that protects secrets at rest (TOTP seeds).\n"
-           "storage_key_label = \"" +
-           kStorageKeyLabel +
-           "\"\n"
-           "\n"
-           "[api]\n"
-           "listen = " +
-           toml_string(api_listen) +
-           "\n"
-           "\n"
-           "[pki]\n"
-           "listen = " +
-           toml_string(pki_listen) +
-           "\n"
-           "\n"
-           "[log]\n"
-           "level = \"info\"\n";
+struct InitChoices {
+    std::string module;
+    std::string api_listen;
+    std::string pki_listen;
+    std::string pki_base_url;
+};
+
+std::string relative_to(const fs::path& p, const fs::path& base) {
+    return p.lexically_relative(base).string();
+}
+
+std::string config_text(const InitChoices& c, const DevelopmentPki& pki, const fs::path& data_dir) {
+    std::string t;
+    t += "# inkan configuration, written by `inkan init`.\n"
+         "# Every key can be overridden by an environment variable: hsm.pool_size -> INKAN_HSM_POOL_SIZE.\n"
+         "# Relative paths are relative to this file's directory.\n\n";
+    t += "[hsm]\n"
+         "# Any PKCS#11 module works; SoftHSM2 is the embedded default.\n"
+         "module = " +
+         toml_string(c.module) +
+         "\n"
+         "# SoftHSM only: its configuration (token directory) inside this data directory.\n"
+         "softhsm2_conf = \"softhsm2.conf\"\n"
+         "token = \"" +
+         std::string{kTokenLabel} +
+         "\"\n"
+         "# The user PIN: from a file of mode 0600 (embedded default), or from an environment\n"
+         "# variable named by pin_env (takes precedence; the usual choice for a real HSM).\n"
+         "pin_file = \"hsm-user.pin\"\n"
+         "# pin_env = \"INKAN_HSM_PIN\"\n"
+         "pool_size = 4\n"
+         "# AES-256 key that protects secrets at rest (TOTP seeds).\n"
+         "storage_key_label = \"" +
+         std::string{kStorageKeyLabel} + "\"\n\n";
+    t += "[storage]\n"
+         "sqlite = \"inkan.db\"\n\n";
+    t += "[api]\n"
+         "listen = " +
+         toml_string(c.api_listen) + "\n\n";
+    t += "[pki]\n"
+         "listen = " +
+         toml_string(c.pki_listen) +
+         "\n"
+         "# Issued certificates point here: <base_url>/ca/<ca>.crt, <base_url>/crl/<ca>.crl, "
+         "<base_url>/ocsp.\n"
+         "base_url = " +
+         toml_string(c.pki_base_url) + "\n\n";
+    t += "# Certificate authorities. type = \"builtin\" (key in the HSM), \"manual\" (CSR out, certificate\n"
+         "# imported later) or \"cmp\" (RFC 4210 enrolment: url, reference, secret_env|secret_file, ...).\n"
+         "[ca]\n"
+         "default_ca = " +
+         toml_string(pki.issuing_name) + "\n\n";
+    t += "[ca." + pki.root_name +
+         "]\n"
+         "type = \"builtin\"\n"
+         "root = true\n"
+         "key_id = \"" +
+         pki.root_key_id +
+         "\"\n"
+         "chain = " +
+         toml_string(relative_to(pki.root_chain, data_dir)) + "\n\n";
+    t += "[ca." + pki.issuing_name +
+         "]\n"
+         "type = \"builtin\"\n"
+         "key_id = \"" +
+         pki.issuing_key_id +
+         "\"\n"
+         "chain = " +
+         toml_string(relative_to(pki.issuing_chain, data_dir)) + "\n\n";
+    t += "[ca.manual]\n"
+         "type = \"manual\"\n"
+         "description = \"an external CA: take the CSR there, then import the certificate\"\n\n";
+    t += "# Profiles: validity and key policy per profile, e.g.\n"
+         "# [profile.person]\n"
+         "# validity_days = 730\n"
+         "# min_rsa_bits = 3072\n"
+         "# key_types = [\"rsa\", \"ec\"]\n"
+         "# curves = [\"P-256\", \"P-384\"]\n\n";
+    t += "# The delegated OCSP responder (id-kp-OCSPSigning, issued by the CA it answers for).\n"
+         "[ocsp]\n"
+         "ca = " +
+         toml_string(pki.issuing_name) +
+         "\n"
+         "key_id = \"" +
+         pki.ocsp_key_id +
+         "\"\n"
+         "certificate = " +
+         toml_string(relative_to(pki.ocsp_chain, data_dir)) + "\n\n";
+    t += "[tsa]\n"
+         "key_id = \"" +
+         pki.tsa_key_id +
+         "\"\n"
+         "certificate = " +
+         toml_string(relative_to(pki.tsa_chain, data_dir)) + "\n\n";
+    t += "[tls]\n"
+         "key_id = \"" +
+         pki.tls_key_id +
+         "\"\n"
+         "certificate = " +
+         toml_string(relative_to(pki.tls_chain, data_dir)) + "\n\n";
+    t += "[log]\n"
+         "level = \"info\"\n";
+    return t;
 }
 
 nlohmann::json summary(const fs::path& data_dir, const Config& config, bool created) {
@@ -108,6 +178,9 @@ nlohmann::json summary(const fs::path& data_dir, const Config& config, bool crea
         {"created", created},
         {"hsm",
          {{"module", config.string_or("hsm.module", "")}, {"token", config.string_or("hsm.token", "")}}},
+        // The root CA certificate (PEM): what relying parties and tests trust.
+        {"trust_anchor", config.path("ca.inkan-root.chain").value_or(fs::path{}).string()},
+        {"cas", ca_names(config)},
     };
 }
 
@@ -145,7 +218,7 @@ void check_listen(const std::string& value, const std::string& option) {
 }  // namespace
 
 int cmd_init(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {"json"}, {"data", "api-listen", "pki-listen", "hsm-module"}};
+    const Args args{words, {"json"}, {"data", "api-listen", "pki-listen", "pki-url", "hsm-module"}};
     if (!args.positional().empty()) {
         throw UsageError{"init takes no positional arguments"};
     }
@@ -155,6 +228,10 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
     check_listen(api_listen, "api-listen");
     check_listen(pki_listen, "pki-listen");
     const std::string module = args.option_or("hsm-module", kDefaultModule);
+    const std::string pki_base_url = args.option_or("pki-url", "http://" + pki_listen);
+    if (pki_base_url.rfind("http://", 0) != 0 && pki_base_url.rfind("https://", 0) != 0) {
+        throw UsageError{"--pki-url must be an http:// or https:// URL"};
+    }
 
     if (fs::exists(config_path(data_dir))) {
         // Idempotent: an initialised directory is left exactly as it is.
@@ -202,13 +279,24 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
     write_private_file(data_dir / "hsm-so.pin", so_pin.reveal());
 
     hsm::initialize_token(module, kTokenLabel, so_pin, user_pin);
+    DevelopmentPki pki;
     {
         hsm::Token token{hsm::TokenConfig{module, kTokenLabel, user_pin.clone(), 1}};
         token.generate_aes_key(kStorageKeyLabel, 256);
+        storage::SqliteCaStore store{data_dir / "inkan.db"};
+        std::vector<std::string> tls_hosts{"localhost", "127.0.0.1"};
+        const std::string api_host = api_listen.substr(0, api_listen.rfind(':'));
+        if (std::find(tls_hosts.begin(), tls_hosts.end(), api_host) == tls_hosts.end() &&
+            api_host != "0.0.0.0") {
+            tls_hosts.push_back(api_host);
+        }
+        pki = create_development_pki(data_dir / "pki", token, store, pki_base_url, tls_hosts,
+                                     SystemClock::instance());
     }
 
     // The configuration is written last: its presence marks a complete initialisation.
-    write_file(config_path(data_dir), config_text(module, api_listen, pki_listen));
+    write_file(config_path(data_dir),
+               config_text(InitChoices{module, api_listen, pki_listen, pki_base_url}, pki, data_dir));
     const Config config = load_config(data_dir);
     rollback.commit();
 
@@ -218,7 +306,10 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
         io.out << "inkan: initialised " << data_dir.string() << "\n"
                << "  config:    " << config_path(data_dir).string() << "\n"
                << "  HSM token: " << kTokenLabel << " (SoftHSM2, " << tokens.string() << ")\n"
-               << "  user PIN:  " << (data_dir / "hsm-user.pin").string() << " (mode 0600)\n";
+               << "  user PIN:  " << (data_dir / "hsm-user.pin").string() << " (mode 0600)\n"
+               << "  PKI:       root and issuing CA, TSA, OCSP responder and TLS certificates in "
+               << (data_dir / "pki").string() << "\n"
+               << "  trust anchor: " << pki.root_pem.string() << "\n";
     }
     return 0;
 }

@@ -1,0 +1,216 @@
+// `inkan ca ...`: the operator's view of the certificate authorities.
+
+#include <fstream>
+#include <iomanip>
+#include <iterator>
+#include <ostream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <inkan/core/clock.h>
+#include <inkan/core/error.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/pki/csr.h>
+#include <inkan/pki/x509.h>
+
+#include "args.h"
+#include "commands.h"
+#include "context.h"
+#include "pki_context.h"
+
+namespace inkan::app {
+
+namespace {
+
+struct Opened {
+    std::unique_ptr<Runtime> runtime;
+    std::unique_ptr<PkiContext> pki;
+};
+
+Opened open_pki(const Args& args) {
+    Opened o;
+    o.runtime = open_runtime(args.option_or("data", ""));
+    o.pki = std::make_unique<PkiContext>(o.runtime->config, o.runtime->token, SystemClock::instance());
+    return o;
+}
+
+std::string read_all(std::istream& in) {
+    return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+std::string read_input_file(const std::string& path) {
+    std::ifstream in{path, std::ios::binary};
+    if (!in) {
+        throw Error{Errc::NotFound, "cannot read " + path};
+    }
+    return read_all(in);
+}
+
+void write_output(const std::optional<std::string>& path, std::string_view data, std::ostream& out) {
+    if (!path || *path == "-") {
+        out << data;
+        return;
+    }
+    std::ofstream f{*path, std::ios::binary | std::ios::trunc};
+    f << data;
+    f.close();
+    if (!f) {
+        throw Error{Errc::IoFailure, "cannot write " + *path};
+    }
+}
+
+std::string ca_or_default(const Args& args, const PkiContext& pki) {
+    return args.option_or("ca", pki.default_ca());
+}
+
+std::string time_text(TimePoint t) {
+    return format_rfc3339(t);
+}
+
+}  // namespace
+
+int cmd_ca_list(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"json"}, {"data"}};
+    auto o = open_pki(args);
+    const std::string def = o.pki->default_ca();
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& name : o.pki->names()) {
+        const std::string kind = o.pki->kind(name);
+        nlohmann::json j = {{"name", name}, {"kind", kind}, {"default", name == def}};
+        if (kind == "builtin") {
+            const auto& cert = o.pki->builtin(name).certificate();
+            j["subject"] = cert.subject();
+            j["not_after"] = time_text(cert.not_after());
+            j["issued"] = o.pki->store().list(name).size();
+            j["revoked"] = o.pki->store().revoked(name).size();
+        } else {
+            j["description"] = o.pki->connector(name).describe();
+        }
+        arr.push_back(j);
+    }
+    if (args.flag("json")) {
+        io.out << arr.dump(2) << "\n";
+        return 0;
+    }
+    for (const auto& j : arr) {
+        io.out << std::left << std::setw(16) << j["name"].get<std::string>() << std::setw(9)
+               << j["kind"].get<std::string>();
+        if (j.contains("subject")) {
+            io.out << j["subject"].get<std::string>() << " (until " << j["not_after"].get<std::string>()
+                   << ", " << j["issued"].get<std::size_t>() << " issued, " << j["revoked"].get<std::size_t>()
+                   << " revoked)";
+        } else {
+            io.out << j["description"].get<std::string>();
+        }
+        io.out << (j["default"].get<bool>() ? "  [default]" : "") << "\n";
+    }
+    return 0;
+}
+
+int cmd_ca_show(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"json"}, {"data", "ca"}};
+    auto o = open_pki(args);
+    const std::string name = args.positional().empty() ? ca_or_default(args, *o.pki) : args.positional()[0];
+    auto& ca = o.pki->builtin(name);
+    const auto& cert = ca.certificate();
+    if (args.flag("json")) {
+        io.out << nlohmann::json{{"name", name},
+                                 {"subject", cert.subject()},
+                                 {"issuer", cert.issuer()},
+                                 {"serial", cert.serial_hex()},
+                                 {"not_before", time_text(cert.not_before())},
+                                 {"not_after", time_text(cert.not_after())},
+                                 {"certificate_url", ca.certificate_url()},
+                                 {"crl_url", ca.crl_url()},
+                                 {"ocsp_url", ca.ocsp_url()},
+                                 {"pem", pki::certificates_pem(ca.chain())}}
+                      .dump(2)
+               << "\n";
+        return 0;
+    }
+    io.out << "name:    " << name << "\n"
+           << "subject: " << cert.subject() << "\n"
+           << "issuer:  " << cert.issuer() << "\n"
+           << "serial:  " << cert.serial_hex() << "\n"
+           << "valid:   " << time_text(cert.not_before()) << " .. " << time_text(cert.not_after()) << "\n"
+           << "crl:     " << ca.crl_url() << "\n"
+           << "ocsp:    " << ca.ocsp_url() << "\n"
+           << pki::certificates_pem(ca.chain());
+    return 0;
+}
+
+int cmd_ca_issue(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {}, {"data", "ca", "profile", "csr", "days", "o"}};
+    const auto profile = args.option("profile");
+    const auto csr_file = args.option("csr");
+    if (!profile || !csr_file) {
+        throw UsageError{"ca issue needs --profile and --csr"};
+    }
+    auto o = open_pki(args);
+    const std::string text = *csr_file == "-" ? read_all(io.in) : read_input_file(*csr_file);
+    const pki::Csr csr = text.find("-----BEGIN") != std::string::npos ? pki::Csr::from_pem(text)
+                                                                      : pki::Csr::from_der(as_bytes(text));
+    pki::IssueOptions options;
+    if (const auto days = args.option("days")) {
+        options.validity_days = std::stoi(*days);
+    }
+    auto& ca = o.pki->builtin(ca_or_default(args, *o.pki));
+    const pki::Certificate cert = ca.issue(csr, *profile, options);
+    std::vector<Bytes> chain{cert.der()};
+    chain.insert(chain.end(), ca.chain().begin(), ca.chain().end());
+    write_output(args.option("o"), pki::certificates_pem(chain), io.out);
+    io.err << "inkan: issued serial " << cert.serial_hex() << " to " << cert.subject() << " (" << *profile
+           << ")\n";
+    return 0;
+}
+
+int cmd_ca_revoke(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {}, {"data", "ca", "reason"}};
+    if (args.positional().size() != 1) {
+        throw UsageError{"ca revoke takes one SERIAL"};
+    }
+    const Bytes serial = pki::serial_from_hex(args.positional()[0]);
+    const pki::RevocationReason reason =
+        pki::revocation_reason_from_name(args.option_or("reason", "unspecified"));
+    auto o = open_pki(args);
+    std::string ca_name;
+    if (const auto ca = args.option("ca")) {
+        ca_name = *ca;
+    } else {
+        const auto found = o.pki->store().find_serial(serial);
+        if (found.empty()) {
+            throw Error{Errc::NotFound, "no CA issued serial " + pki::serial_hex(serial)};
+        }
+        if (found.size() > 1) {
+            throw UsageError{"serial " + pki::serial_hex(serial) +
+                             " was issued by several CAs; name one with --ca"};
+        }
+        ca_name = found.front().ca;
+    }
+    o.pki->builtin(ca_name).revoke(serial, reason, SystemClock::instance().now());
+    io.out << "inkan: revoked " << pki::serial_hex(serial) << " of " << ca_name << " (" << pki::name(reason)
+           << ")\n";
+    return 0;
+}
+
+int cmd_ca_crl(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"pem"}, {"data", "ca", "o"}};
+    auto o = open_pki(args);
+    const Bytes crl = o.pki->builtin(ca_or_default(args, *o.pki)).crl();
+    const std::string data = args.flag("pem") ? pki::pem_encode("X509 CRL", crl) : to_string(crl);
+    write_output(args.option("o"), data, io.out);
+    return 0;
+}
+
+int cmd_ca_ocsp(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {}, {"data", "in", "o"}};
+    const std::string request = args.option("in") ? read_input_file(*args.option("in")) : read_all(io.in);
+    auto o = open_pki(args);
+    const Bytes response = o.pki->ocsp_response(as_bytes(request));
+    write_output(args.option("o"), to_string(response), io.out);
+    return 0;
+}
+
+}  // namespace inkan::app
