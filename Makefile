@@ -33,7 +33,9 @@ test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900 -j $(JOBS)
 
 run: build
-	@if [ ! -f "$(DATA)/inkan.toml" ]; then $(INKAN) init --data "$(DATA)"; fi
+	@if [ ! -f "$(DATA)/inkan.toml" ]; then $(INKAN) init --data "$(DATA)"; \
+	 else echo "inkan: using $(DATA) (demo login in $(DATA)/demo.json)"; cat "$(DATA)/demo.json" 2>/dev/null; fi
+	@echo "inkan: serving; the line below has the CSC API and PKI URLs; Ctrl-C stops"
 	@$(INKAN) serve --data "$(DATA)"
 
 bench: build

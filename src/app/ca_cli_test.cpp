@@ -134,7 +134,8 @@ TEST_F(InitializedPki, EveryPrivateKeyIsSensitiveAndNeverExtractable) {
             EXPECT_EQ(k["never_extractable"], true) << k.dump();
         }
     }
-    EXPECT_EQ(private_keys, 5) << "root CA, issuing CA, TSA, OCSP responder, TLS\n" << r.out;
+    // Root CA, issuing CA, TSA, OCSP responder, TLS, and the demo credential's key.
+    EXPECT_EQ(private_keys, 6) << r.out;
 }
 
 TEST_F(InitializedPki, CaListShowsTheBuiltinAndManualCas) {

@@ -192,12 +192,6 @@ TEST_F(InitializedDataDir, EnvironmentOverridesTheConfigFile) {
     EXPECT_NE(r.err.find("hsm_unavailable"), std::string::npos) << describe(r);
 }
 
-TEST_F(InitializedDataDir, ServeChecksTheHsmThenSaysTheApiIsNotBuiltYet) {
-    const auto r = run_inkan({"serve", "--data", data.string()});
-    EXPECT_NE(r.exit_code, 0) << describe(r);
-    EXPECT_NE(r.err.find("not built yet"), std::string::npos) << describe(r);
-}
-
 TEST(Cli, CommandsOnAnUninitialisedDirectoryExplainWhatToDo) {
     TempDir tmp{"inkan-cli"};
     const auto r = run_inkan({"hsm", "keys", "--data", (tmp / "nothing").string()});

@@ -23,5 +23,18 @@ int cmd_ca_issue(const std::vector<std::string>& words, Io io);
 int cmd_ca_revoke(const std::vector<std::string>& words, Io io);
 int cmd_ca_crl(const std::vector<std::string>& words, Io io);
 int cmd_ca_ocsp(const std::vector<std::string>& words, Io io);
+int cmd_user_add(const std::vector<std::string>& words, Io io);
+int cmd_user_list(const std::vector<std::string>& words, Io io);
+int cmd_user_lock(const std::vector<std::string>& words, Io io);
+int cmd_user_unlock(const std::vector<std::string>& words, Io io);
+int cmd_user_passwd(const std::vector<std::string>& words, Io io);
+int cmd_user_totp(const std::vector<std::string>& words, Io io);
+int cmd_credential_create(const std::vector<std::string>& words, Io io);
+int cmd_credential_list(const std::vector<std::string>& words, Io io);
+int cmd_credential_show(const std::vector<std::string>& words, Io io);
+int cmd_credential_revoke(const std::vector<std::string>& words, Io io);
+int cmd_credential_import_cert(const std::vector<std::string>& words, Io io);
+int cmd_seal_add_member(const std::vector<std::string>& words, Io io);
+int cmd_seal_remove_member(const std::vector<std::string>& words, Io io);
 
 }  // namespace inkan::app

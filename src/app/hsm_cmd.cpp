@@ -109,13 +109,4 @@ int cmd_hsm_keys(const std::vector<std::string>& words, Io io) {
     return 0;
 }
 
-int cmd_serve(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {}, {"data"}};
-    const auto opened = open_runtime(args.option_or("data", ""));
-    const auto info = opened->token.info();
-    io.err << "inkan serve: configuration and HSM token '" << info.label << "' are ready, but the CSC API "
-           << "is not built yet (it arrives with the service issue); nothing to serve\n";
-    return 3;
-}
-
 }  // namespace inkan::app

@@ -21,6 +21,7 @@
 #include "context.h"
 #include "pki_context.h"
 #include "pki_setup.h"
+#include "service_context.h"
 
 namespace inkan::app {
 
@@ -172,16 +173,31 @@ std::string config_text(const InitChoices& c, const DevelopmentPki& pki, const f
 }
 
 nlohmann::json summary(const fs::path& data_dir, const Config& config, bool created) {
-    return nlohmann::json{
+    const std::string api_listen = config.string_or("api.listen", "");
+    const std::string pki_listen = config.string_or("pki.listen", "");
+    const std::string root = config.path("ca.inkan-root.chain").value_or(fs::path{}).string();
+    nlohmann::json j{
         {"data_dir", data_dir.string()},
         {"config", config_path(data_dir).string()},
         {"created", created},
         {"hsm",
          {{"module", config.string_or("hsm.module", "")}, {"token", config.string_or("hsm.token", "")}}},
+        {"api_url", "https://" + api_listen},
+        {"csc_v1", "https://" + api_listen + "/csc/v1"},
+        {"csc_v2", "https://" + api_listen + "/csc/v2"},
+        {"pki_url", config.string_or("pki.base_url", "http://" + pki_listen)},
+        // The TLS certificate chains to the development root: clients trust it for HTTPS.
+        {"tls_ca", root},
         // The root CA certificate (PEM): what relying parties and tests trust.
-        {"trust_anchor", config.path("ca.inkan-root.chain").value_or(fs::path{}).string()},
+        {"trust_anchor", root},
         {"cas", ca_names(config)},
     };
+    // The demo's identifiers; its secrets only on the first init (and in demo.json, mode 0600).
+    if (config.has("demo.user")) {
+        j["demo"] = {{"user", config.string_or("demo.user", "")},
+                     {"credential_id", config.string_or("demo.credential_id", "")}};
+    }
+    return j;
 }
 
 /// Removes a directory that this run created when initialisation fails half-way, so a retry starts clean.
@@ -213,6 +229,61 @@ void check_listen(const std::string& value, const std::string& option) {
         std::stoi(port) > 65535) {
         throw UsageError{"--" + option + ": invalid port '" + port + "'"};
     }
+}
+
+void append_file(const fs::path& file, std::string_view content) {
+    std::ofstream out{file, std::ios::binary | std::ios::app};
+    out << content;
+    out.close();
+    if (!out) {
+        throw Error{Errc::IoFailure, "cannot write " + file.string()};
+    }
+}
+
+/// The demo account `inkan init` creates so that `make run` gives a working service at once.
+struct Demo {
+    std::string user = "demo";
+    Secret password;
+    Secret pin;
+    Secret totp_secret;  // base32
+    std::string otpauth_uri;
+    std::string credential_id;
+
+    [[nodiscard]] nlohmann::json json() const {
+        return {{"user", user},
+                {"password", std::string{password.reveal()}},
+                {"pin", std::string{pin.reveal()}},
+                {"totp_secret", std::string{totp_secret.reveal()}},
+                {"otpauth_uri", otpauth_uri},
+                {"credential_id", credential_id}};
+    }
+};
+
+Demo create_demo(const fs::path& data_dir) {
+    OpenedService opened = open_service(data_dir.string());
+    Demo demo;
+    demo.password = random_password();
+    demo.pin = random_pin(6);
+    service::NewUser user;
+    user.name = demo.user;
+    user.display_name = "山田 花子";
+    user.role = service::Role::User;
+    user.password = demo.password.clone();
+    user.totp = true;
+    const service::UserCreated created = opened.service->accounts().add_user(std::move(user));
+    demo.otpauth_uri = created.otpauth_uri.value_or("");
+    demo.totp_secret = Secret{created.totp_secret_base32.value_or("")};
+
+    service::NewCredential credential;
+    credential.kind = service::CredentialKind::Personal;
+    credential.owner = demo.user;
+    credential.description = "demo signing key (EC P-256, SCAL 2)";
+    credential.key = hsm::KeySpec::EcP256;
+    credential.scal = 2;
+    credential.multisign = 10;
+    credential.pin = demo.pin.clone();
+    demo.credential_id = opened.service->credentials().create(std::move(credential)).credential.id;
+    return demo;
 }
 
 }  // namespace
@@ -294,14 +365,24 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
                                      SystemClock::instance());
     }
 
-    // The configuration is written last: its presence marks a complete initialisation.
+    // The configuration's presence marks a complete initialisation; the rollback still removes
+    // everything if the demo below fails.
     write_file(config_path(data_dir),
                config_text(InitChoices{module, api_listen, pki_listen, pki_base_url}, pki, data_dir));
+    const Demo demo = create_demo(data_dir);
+    append_file(
+        config_path(data_dir),
+        "\n# The demo user and credential `inkan init` created (their secrets: demo.json, mode 0600).\n"
+        "[demo]\nuser = " +
+            toml_string(demo.user) + "\ncredential_id = " + toml_string(demo.credential_id) + "\n");
     const Config config = load_config(data_dir);
+    write_private_file(data_dir / "demo.json", demo.json().dump(2) + "\n");
     rollback.commit();
 
     if (args.flag("json")) {
-        io.out << summary(data_dir, config, true).dump(2) << "\n";
+        nlohmann::json j = summary(data_dir, config, true);
+        j["demo"] = demo.json();
+        io.out << j.dump(2) << "\n";
     } else {
         io.out << "inkan: initialised " << data_dir.string() << "\n"
                << "  config:    " << config_path(data_dir).string() << "\n"
@@ -309,7 +390,12 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
                << "  user PIN:  " << (data_dir / "hsm-user.pin").string() << " (mode 0600)\n"
                << "  PKI:       root and issuing CA, TSA, OCSP responder and TLS certificates in "
                << (data_dir / "pki").string() << "\n"
-               << "  trust anchor: " << pki.root_pem.string() << "\n";
+               << "  trust anchor: " << pki.root_pem.string() << "\n"
+               << "  demo:      user " << demo.user << ", password " << demo.password.reveal() << ", PIN "
+               << demo.pin.reveal() << ", TOTP secret " << demo.totp_secret.reveal() << "\n"
+               << "             credential " << demo.credential_id << " (EC P-256, SCAL 2)\n"
+               << "             (shown once; also in " << (data_dir / "demo.json").string()
+               << ", mode 0600)\n";
     }
     return 0;
 }

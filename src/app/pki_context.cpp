@@ -234,10 +234,32 @@ pki::CaConnector& PkiContext::connector(const std::string& name) {
     return ref;
 }
 
+void PkiContext::warm_up() {
+    for (const auto& name : m_names) {
+        if (kind(name) == "builtin") {
+            (void)builtin(name);
+        } else {
+            (void)connector(name);
+        }
+    }
+    ensure_ocsp_signer();
+}
+
+void PkiContext::ensure_ocsp_signer() {
+    if (m_ocsp_signer || !m_config.has("ocsp.key_id")) {
+        return;
+    }
+    m_ocsp_signer =
+        std::make_unique<sign::HsmSigner>(m_token, hex_decode(m_config.require_string("ocsp.key_id")));
+    const auto cert = m_config.path("ocsp.certificate");
+    require(cert.has_value(), Errc::InvalidConfig, "ocsp.certificate is not configured");
+    m_ocsp_chain = read_certificates(*cert);
+}
+
 Bytes PkiContext::ocsp_response(ByteView request) {
     // The delegated responder answers for the CA that issued it; every other built-in CA signs its
     // own responses (RFC 6960 §4.2.2.2).
-    const std::string responder_ca = m_config.string_or("ocsp.ca", "");
+    const std::string responder_ca = m_config.has("ocsp.key_id") ? m_config.string_or("ocsp.ca", "") : "";
     Bytes last = pki::ocsp_error_response(pki::OcspResponseStatus::Unauthorized);
     for (const auto& name : m_names) {
         if (kind(name) != "builtin") {
@@ -246,13 +268,7 @@ Bytes PkiContext::ocsp_response(ByteView request) {
         auto& ca = builtin(name);
         Bytes response;
         if (name == responder_ca) {
-            if (!m_ocsp_signer) {
-                m_ocsp_signer = std::make_unique<sign::HsmSigner>(
-                    m_token, hex_decode(m_config.require_string("ocsp.key_id")));
-                const auto cert = m_config.path("ocsp.certificate");
-                require(cert.has_value(), Errc::InvalidConfig, "ocsp.certificate is not configured");
-                m_ocsp_chain = read_certificates(*cert);
-            }
+            ensure_ocsp_signer();
             response = ca.ocsp_response(request, *m_ocsp_signer, m_ocsp_chain);
         } else {
             response = ca.ocsp_response(request);

@@ -61,7 +61,13 @@ public:
 
     pki::CaStore& store() noexcept { return *m_store; }
 
+    /// Builds every built-in CA and the OCSP responder now, so that afterwards the context is only
+    /// read (safe from several threads; the CAs, HsmSigners and the store are thread-safe).
+    void warm_up();
+
 private:
+    void ensure_ocsp_signer();
+
     const Config& m_config;
     hsm::Token& m_token;
     const Clock& m_clock;

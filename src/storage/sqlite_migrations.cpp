@@ -44,8 +44,71 @@ CREATE TABLE ca_crl_numbers (
 );
 )sql";
 
+// 2: the service's state (service::UserStore, CredentialStore, TokenStore). Ids are opaque text made
+// by the service. A personal credential has an owner and a PIN hash; a seal has neither, its members
+// each have their own PIN hash (seal_members). chain: the certificates as a sequence of
+// (4-byte big-endian length, DER), end-entity first; NULL while pending. tokens.hash is SHA-256 of
+// the token string; an access token names its grant's refresh token in refresh_id, so revoking the
+// grant is one UPDATE. Later migrations add lockout counters and the TOTP replay step as columns
+// (users, credentials, seal_members) and the SAD ledger and audit log as tables of their own.
+constexpr std::string_view kServiceTables = R"sql(
+CREATE TABLE users (
+    id            TEXT    PRIMARY KEY,
+    name          TEXT    NOT NULL UNIQUE,
+    display_name  TEXT    NOT NULL,
+    role          TEXT    NOT NULL CHECK (role IN ('user', 'operator', 'auditor')),
+    locked        INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1)),
+    password_hash TEXT    NOT NULL,
+    totp_sealed   BLOB,
+    created_at    INTEGER NOT NULL
+);
+CREATE TABLE credentials (
+    id            TEXT    PRIMARY KEY,
+    kind          TEXT    NOT NULL CHECK (kind IN ('personal', 'seal')),
+    owner_user_id TEXT    REFERENCES users (id),
+    organization  TEXT    NOT NULL DEFAULT '',
+    description   TEXT    NOT NULL DEFAULT '',
+    key_id        BLOB    NOT NULL,
+    key_algo      TEXT    NOT NULL,
+    chain         BLOB,
+    ca            TEXT    NOT NULL,
+    profile       TEXT    NOT NULL,
+    scal          INTEGER NOT NULL CHECK (scal IN (1, 2)),
+    multisign     INTEGER NOT NULL CHECK (multisign >= 1),
+    status        TEXT    NOT NULL CHECK (status IN ('pending', 'active', 'disabled')),
+    pin_hash      TEXT,
+    created_at    INTEGER NOT NULL,
+    CHECK ((kind = 'personal') = (owner_user_id IS NOT NULL AND pin_hash IS NOT NULL)),
+    CHECK (kind = 'personal' OR (owner_user_id IS NULL AND pin_hash IS NULL))
+);
+CREATE INDEX credentials_by_owner ON credentials (owner_user_id) WHERE owner_user_id IS NOT NULL;
+CREATE TABLE seal_members (
+    credential_id TEXT    NOT NULL REFERENCES credentials (id),
+    user_id       TEXT    NOT NULL REFERENCES users (id),
+    pin_hash      TEXT    NOT NULL,
+    added_at      INTEGER NOT NULL,
+    PRIMARY KEY (credential_id, user_id)
+);
+CREATE INDEX seal_members_by_user ON seal_members (user_id);
+CREATE TABLE tokens (
+    id         TEXT    PRIMARY KEY,
+    hash       BLOB    NOT NULL UNIQUE,
+    kind       TEXT    NOT NULL CHECK (kind IN ('access', 'refresh')),
+    user_id    TEXT    NOT NULL REFERENCES users (id),
+    client_id  TEXT    NOT NULL DEFAULT '',
+    refresh_id TEXT    REFERENCES tokens (id) ON DELETE CASCADE,
+    issued_at  INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked    INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+    CHECK (refresh_id IS NULL OR kind = 'access')
+);
+CREATE INDEX tokens_by_grant ON tokens (refresh_id) WHERE refresh_id IS NOT NULL;
+CREATE INDEX tokens_by_expiry ON tokens (expires_at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
+    Migration{2, "service tables", kServiceTables},
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -137,6 +138,107 @@ CommandResult run(const std::vector<std::string>& argv, std::string_view stdin_d
     }
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return result;
+}
+
+Process::Process(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+    require(!argv.empty(), Errc::InvalidRequest, "Process: empty argv");
+    std::array<int, 2> out_pipe{-1, -1};
+    if (::pipe2(out_pipe.data(), O_CLOEXEC) != 0) {
+        throw Error{Errc::IoFailure, std::string{"pipe: "} + std::strerror(errno)};
+    }
+    const std::string err_file = (m_dir.path() / "stderr").string();
+    std::vector<char*> cargv;
+    for (const auto& a : argv) {
+        cargv.push_back(const_cast<char*>(a.c_str()));
+    }
+    cargv.push_back(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        throw Error{Errc::IoFailure, std::string{"fork: "} + std::strerror(errno)};
+    }
+    if (pid == 0) {
+        for (const auto& e : env) {
+            ::putenv(const_cast<char*>(e.c_str()));
+        }
+        const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        const int devnull = ::open("/dev/null", O_RDONLY);
+        ::dup2(devnull, 0);
+        ::dup2(out_pipe[1], 1);
+        ::dup2(err, 2);
+        ::execvp(cargv[0], cargv.data());
+        ::_exit(127);
+    }
+    ::close(out_pipe[1]);
+    m_pid = pid;
+    m_stdout = out_pipe[0];
+}
+
+Process::~Process() {
+    if (!m_exited) {
+        try {
+            (void)terminate(std::chrono::seconds{10});
+        } catch (...) {
+        }
+    }
+    if (m_stdout >= 0) {
+        ::close(m_stdout);
+    }
+}
+
+std::string Process::read_line(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (const auto nl = m_buffer.find('\n'); nl != std::string::npos) {
+            std::string line = m_buffer.substr(0, nl);
+            m_buffer.erase(0, nl + 1);
+            return line;
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            throw Error{Errc::Unavailable,
+                        "no line from the process within the timeout; stderr:\n" + stderr_text()};
+        }
+        pollfd p{m_stdout, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+            continue;
+        }
+        std::array<char, 4096> buf{};
+        const ssize_t r = ::read(m_stdout, buf.data(), buf.size());
+        if (r <= 0) {
+            throw Error{Errc::Unavailable, "the process closed its output; stderr:\n" + stderr_text()};
+        }
+        m_buffer.append(buf.data(), static_cast<std::size_t>(r));
+    }
+}
+
+int Process::terminate(std::chrono::milliseconds grace) {
+    if (m_exited) {
+        return m_status;
+    }
+    ::kill(m_pid, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    int status = 0;
+    for (;;) {
+        const pid_t r = ::waitpid(m_pid, &status, WNOHANG);
+        if (r == m_pid) {
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            ::kill(m_pid, SIGKILL);
+            ::waitpid(m_pid, &status, 0);
+            break;
+        }
+        ::usleep(20'000);
+    }
+    m_exited = true;
+    m_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return m_status;
+}
+
+std::string Process::stderr_text() const {
+    const auto bytes = read_file(m_dir.path() / "stderr");
+    return {bytes.begin(), bytes.end()};
 }
 
 void write_file(const fs::path& p, ByteView data) {

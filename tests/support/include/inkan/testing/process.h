@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -33,6 +34,34 @@ struct CommandResult {
 /// No shell is involved, so arguments need no quoting. Used to run the external oracles
 /// (openssl, pkcs11-tool) and the inkan binary itself.
 CommandResult run(const std::vector<std::string>& argv, std::string_view stdin_data = {});
+
+/// A program running in the background (a server under test): stdout is a pipe the test reads
+/// lines from, stderr goes to a file. The destructor sends SIGTERM, waits, and SIGKILLs after 10 s,
+/// so a failing test never leaves a server behind.
+class Process {
+public:
+    /// `env`: extra NAME=VALUE entries on top of this process's environment.
+    explicit Process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+    ~Process();
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    /// The next line of stdout (without "\n"); Errc::Unavailable on timeout or end of output.
+    std::string read_line(std::chrono::milliseconds timeout);
+    /// SIGTERM, then waits up to `grace`; returns the exit status (128+signal if it had to be killed).
+    int terminate(std::chrono::milliseconds grace = std::chrono::seconds{20});
+    [[nodiscard]] int pid() const noexcept { return m_pid; }
+    /// Everything written to stderr so far.
+    [[nodiscard]] std::string stderr_text() const;
+
+private:
+    int m_pid = -1;
+    int m_stdout = -1;
+    std::string m_buffer;
+    TempDir m_dir{"inkan-proc"};
+    bool m_exited = false;
+    int m_status = 0;
+};
 
 void write_file(const std::filesystem::path& p, ByteView data);
 void write_file(const std::filesystem::path& p, std::string_view text);

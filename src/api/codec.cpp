@@ -1,0 +1,316 @@
+#include "codec.h"
+
+#include <nlohmann/json.hpp>
+
+#include <inkan/core/encoding.h>
+
+#include "wire.h"
+
+namespace inkan::api::detail {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr std::string_view kSpecsV1 = "1.0.4.0";
+constexpr std::string_view kSpecsV2 = "2.0.0.2";
+constexpr std::string_view kPinDescription = "The PIN that activates this credential";
+constexpr std::string_view kOtpDescription = "The one-time code from your authenticator app";
+
+std::string dump(const ojson& j) {
+    // Replace, never throw, should a stored string (a description, a DN) not be valid UTF-8.
+    return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
+}
+
+void refuse_user_id(const JsonBody& body) {
+    // Service authorisation (auth/login) is user-specific: the token names the user (v1 §11.4).
+    if (body.has("userID")) {
+        invalid_request("userID parameter MUST be null");
+    }
+}
+
+CertificatesMode decode_certificates(const JsonBody& body) {
+    const auto name = body.string("certificates");
+    if (!name) {
+        return CertificatesMode::Single;
+    }
+    const auto mode = certificates_mode_from_name(*name);
+    if (!mode) {
+        invalid_request("Invalid parameter certificates");
+    }
+    return *mode;
+}
+
+CredentialQuery decode_query(const JsonBody& body) {
+    CredentialQuery q;
+    q.certificates = decode_certificates(body);
+    q.cert_info = body.boolean("certInfo").value_or(false);
+    q.auth_info = body.boolean("authInfo").value_or(false);
+    return q;
+}
+
+ojson encode_key(const CredentialView& v) {
+    ojson key;
+    key["status"] = v.key_enabled ? "enabled" : "disabled";
+    key["algo"] = v.key_algos;
+    key["len"] = v.key_len;
+    if (v.curve_oid) {
+        key["curve"] = *v.curve_oid;
+    }
+    return key;
+}
+
+ojson encode_cert(const CertificateView& c) {
+    ojson cert = ojson::object();
+    if (c.status) {
+        cert["status"] = *c.status;
+    }
+    if (!c.certificates.empty()) {
+        ojson list = ojson::array();
+        for (const auto& der : c.certificates) {
+            list.push_back(base64_encode(der));
+        }
+        cert["certificates"] = std::move(list);
+    }
+    if (c.has_info) {
+        cert["issuerDN"] = c.issuer_dn;
+        cert["serialNumber"] = c.serial_number;
+        cert["subjectDN"] = c.subject_dn;
+        cert["validFrom"] = c.valid_from;
+        cert["validTo"] = c.valid_to;
+    }
+    return cert;
+}
+
+/// v1 §11.5: authMode, and with authInfo the PIN and OTP groups.
+void encode_auth_v1(ojson& out, const CredentialView& v) {
+    out["authMode"] = "explicit";
+    if (!v.auth) {
+        return;
+    }
+    ojson pin;
+    pin["presence"] = "true";
+    pin["format"] = "N";
+    pin["label"] = "PIN";
+    pin["description"] = kPinDescription;
+    out["PIN"] = std::move(pin);
+    if (v.auth->otp) {
+        ojson otp;
+        otp["presence"] = "true";
+        otp["type"] = "offline";  // an authenticator app: no credentials/sendOTP
+        otp["format"] = "N";
+        otp["label"] = "OTP";
+        otp["description"] = kOtpDescription;
+        otp["ID"] = v.auth->otp_device_id;
+        otp["provider"] = "totp";
+        out["OTP"] = std::move(otp);
+    }
+}
+
+/// v2 §11.5: the auth object. An offline TOTP is a Password object with generator "totp" (the user
+/// reads the value off the app and the client sends it in authData); ChallengeResponse would make
+/// clients call credentials/getChallenge first, which a TOTP does not need.
+void encode_auth_v2(ojson& out, const CredentialView& v) {
+    if (!v.auth) {
+        return;
+    }
+    ojson auth;
+    auth["mode"] = "explicit";
+    auth["expression"] = v.auth->otp ? "PIN AND OTP" : "PIN";
+    ojson objects = ojson::array();
+    ojson pin;
+    pin["type"] = "Password";
+    pin["id"] = "PIN";
+    pin["format"] = "N";
+    pin["label"] = "PIN";
+    pin["description"] = kPinDescription;
+    objects.push_back(std::move(pin));
+    if (v.auth->otp) {
+        ojson otp;
+        otp["type"] = "Password";
+        otp["id"] = "OTP";
+        otp["format"] = "N";
+        otp["generator"] = "totp";
+        otp["label"] = "OTP";
+        otp["description"] = kOtpDescription;
+        objects.push_back(std::move(otp));
+    }
+    auth["objects"] = std::move(objects);
+    out["auth"] = std::move(auth);
+}
+
+ojson encode_credential(Version version, const CredentialView& v, const ServiceInfo& info, bool with_id) {
+    ojson out;
+    if (with_id) {
+        out["credentialID"] = v.id;
+    }
+    if (!v.description.empty()) {
+        out["description"] = v.description;
+    }
+    out["key"] = encode_key(v);
+    out["cert"] = encode_cert(v.cert);
+    switch (version) {
+        case Version::V1:
+            encode_auth_v1(out, v);
+            break;
+        case Version::V2:
+            encode_auth_v2(out, v);
+            break;
+    }
+    out["multisign"] = v.multisign;
+    out["SCAL"] = std::to_string(v.scal);
+    out["lang"] = info.lang;
+    return out;
+}
+
+}  // namespace
+
+LoginRequest decode_login(const http::Request& request, JsonBody& body) {
+    body.check_common();
+    LoginRequest out;
+    out.remember_me = body.boolean("rememberMe").value_or(false);
+    std::optional<Secret> refresh = body.take_secret("refresh_token");
+    const auto authorization = request.header("Authorization");
+    if (authorization) {
+        if (refresh) {
+            invalid_request("Invalid parameter refresh_token: not allowed with an Authorization header");
+        }
+        basic_credentials(*authorization, out);
+        return out;
+    }
+    if (!refresh) {
+        throw WireError{401, "invalid_request", "Malformed authentication parameter."};
+    }
+    out.with_refresh_token = true;
+    out.refresh_token = std::move(*refresh);
+    return out;
+}
+
+RevokeRequest decode_revoke(JsonBody& body) {
+    body.check_common();
+    RevokeRequest out;
+    std::optional<Secret> token = body.take_secret("token");
+    if (!token) {
+        JsonBody::wrong_type("string", "token");
+    }
+    out.token = std::move(*token);
+    if (const auto hint = body.string("token_type_hint")) {
+        if (*hint != "access_token" && *hint != "refresh_token") {
+            invalid_request("Invalid string parameter token_type_hint");
+        }
+        out.hint = *hint;
+    }
+    return out;
+}
+
+ListRequest decode_list(Version version, const JsonBody& body) {
+    body.check_common();
+    refuse_user_id(body);
+    ListRequest out;
+    switch (version) {
+        case Version::V1: {
+            out.paged = true;
+            if (const auto max = body.integer("maxResults")) {
+                if (*max < 1) {
+                    invalid_request("Invalid parameter maxResults");
+                }
+                out.max_results = static_cast<std::size_t>(*max);
+            }
+            if (auto token = body.string("pageToken"); token && !token->empty()) {
+                out.page_token = std::move(*token);
+            }
+            break;
+        }
+        case Version::V2:
+            out.credential_info = body.boolean("credentialInfo").value_or(false);
+            out.query = decode_query(body);
+            out.only_valid = body.boolean("onlyValid").value_or(false);
+            break;
+    }
+    return out;
+}
+
+CredentialInfoRequest decode_credential_info(const JsonBody& body) {
+    CredentialInfoRequest out;
+    out.credential_id = body.required_string("credentialID");
+    body.check_common();
+    out.query = decode_query(body);
+    return out;
+}
+
+std::string encode_info(Version version, const Core& core, const std::vector<std::string>& methods) {
+    const ServiceInfo& info = core.info();
+    ojson out;
+    out["specs"] = version == Version::V1 ? kSpecsV1 : kSpecsV2;
+    out["name"] = info.name;
+    out["logo"] = info.logo;
+    out["region"] = info.region;
+    out["lang"] = info.lang;
+    out["description"] = info.description;
+    ojson auth_type = ojson::array({"basic"});
+    if (info.mtls) {
+        auth_type.push_back("TLS");
+    }
+    out["authType"] = std::move(auth_type);
+    out["methods"] = methods;
+    if (version == Version::V2) {
+        const SignAlgorithms& algorithms = core.sign_algorithms();
+        ojson params = ojson::array();
+        for (const auto& p : algorithms.params) {
+            params.push_back(p ? ojson(*p) : ojson(nullptr));
+        }
+        ojson sign;
+        sign["algos"] = algorithms.algos;
+        sign["algoParams"] = std::move(params);
+        out["signAlgorithms"] = std::move(sign);
+        // Required members (strict clients refuse an info without them), empty because signDoc is
+        // not implemented: no AdES format or level is offered yet.
+        ojson formats;
+        formats["formats"] = ojson::array();
+        formats["envelope_properties"] = ojson::array();
+        out["signature_formats"] = std::move(formats);
+        out["conformance_levels"] = ojson::array();
+    }
+    return dump(out);
+}
+
+std::string encode_tokens(const service::IssuedTokens& tokens) {
+    ojson out;
+    out["access_token"] = tokens.access_token;
+    if (tokens.refresh_token) {
+        out["refresh_token"] = *tokens.refresh_token;
+    }
+    out["expires_in"] = tokens.expires_in;
+    return dump(out);
+}
+
+std::string encode_list(Version version, const ListResult& result, const ServiceInfo& info) {
+    ojson out;
+    out["credentialIDs"] = result.credential_ids;
+    switch (version) {
+        case Version::V1:
+            if (result.next_page_token) {
+                out["nextPageToken"] = *result.next_page_token;
+            }
+            break;
+        case Version::V2:
+            if (result.infos) {
+                ojson infos = ojson::array();
+                for (const auto& v : *result.infos) {
+                    infos.push_back(encode_credential(version, v, info, true));
+                }
+                out["credentialInfos"] = std::move(infos);
+            }
+            if (result.only_valid) {
+                out["onlyValid"] = true;
+            }
+            break;
+    }
+    return dump(out);
+}
+
+std::string encode_credential_info(Version version, const CredentialView& view, const ServiceInfo& info) {
+    return dump(encode_credential(version, view, info, false));
+}
+
+}  // namespace inkan::api::detail

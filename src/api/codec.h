@@ -1,0 +1,38 @@
+#pragma once
+
+// The two thin DTO layers: CSC v1 and v2 JSON (and headers) to and from the core's types. The only
+// place that spells CSC field names.
+
+#include <string>
+#include <vector>
+
+#include <inkan/api/csc.h>
+#include <inkan/http/message.h>
+#include <inkan/service/model.h>
+
+#include "core.h"
+#include "json_body.h"
+
+namespace inkan::api::detail {
+
+// ---- requests (WireError 400/401 with the CSC's descriptions) ------------------------------
+
+/// auth/login: HTTP Basic, or (without an Authorization header) `refresh_token` in the body;
+/// `rememberMe`.
+LoginRequest decode_login(const http::Request& request, JsonBody& body);
+/// auth/revoke: `token` (R), `token_type_hint`.
+RevokeRequest decode_revoke(JsonBody& body);
+/// credentials/list: v1 `userID` (must be null), `maxResults`, `pageToken`; v2 `userID`,
+/// `credentialInfo`, `certificates`, `certInfo`, `authInfo`, `onlyValid`.
+ListRequest decode_list(Version version, const JsonBody& body);
+/// credentials/info: `credentialID` (R), `certificates`, `certInfo`, `authInfo`.
+CredentialInfoRequest decode_credential_info(const JsonBody& body);
+
+// ---- responses (JSON text) -----------------------------------------------------------------
+
+std::string encode_info(Version version, const Core& core, const std::vector<std::string>& methods);
+std::string encode_tokens(const service::IssuedTokens& tokens);
+std::string encode_list(Version version, const ListResult& result, const ServiceInfo& info);
+std::string encode_credential_info(Version version, const CredentialView& view, const ServiceInfo& info);
+
+}  // namespace inkan::api::detail

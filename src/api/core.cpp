@@ -1,0 +1,462 @@
+#include "core.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <utility>
+
+#include <inkan/core/encoding.h>
+#include <inkan/core/error.h>
+#include <inkan/core/log.h>
+#include <inkan/crypto/der.h>
+#include <inkan/hsm/token.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/sign/signer.h>
+
+#include "wire.h"
+
+namespace inkan::api::detail {
+
+namespace {
+
+constexpr std::string_view kRsaEncryption = "1.2.840.113549.1.1.1";
+constexpr std::string_view kMalformedAuthentication = "Malformed authentication parameter.";
+constexpr std::string_view kAuthenticationError = "An error occurred during authentication process";
+constexpr std::string_view kInvalidCredentialId = "Invalid parameter credentialID";
+constexpr std::string_view kPageTokenPrefix = "p1:";
+// Longer credentialIDs are refused without asking the store (the service's ids are much shorter).
+constexpr std::size_t kMaxCredentialIdLength = 256;
+
+/// Codes a service reports for something the caller sent (as opposed to a failure of ours).
+bool caller_fault(Errc code) {
+    return static_cast<std::uint16_t>(code) < static_cast<std::uint16_t>(Errc::Internal);
+}
+
+std::string_view trim_left(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t");
+    return first == std::string_view::npos ? std::string_view{} : s.substr(first);
+}
+
+/// RFC 6750 §2.1 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+bool is_b64token(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const char c = s[i];
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                        c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+        if (!ok) {
+            break;
+        }
+        ++i;
+    }
+    if (i == 0) {
+        return false;
+    }
+    while (i < s.size() && s[i] == '=') {
+        ++i;
+    }
+    return i == s.size();
+}
+
+/// The parameters of an AlgorithmIdentifier (the TLV after the OID), e.g. RSASSA-PSS-params.
+Bytes algorithm_parameters(const crypto::SignatureAlgorithm& alg) {
+    const Bytes alg_id = crypto::algorithm_identifier(alg);
+    der::Reader outer{alg_id};
+    der::Reader seq = outer.sequence();
+    (void)seq.read_oid();
+    const der::Tlv params = seq.next();
+    return to_bytes(params.whole);
+}
+
+struct KeyFacts {
+    crypto::KeyType type = crypto::KeyType::Rsa;
+    std::size_t bits = 0;
+    std::optional<crypto::Curve> curve;
+};
+
+KeyFacts key_facts(const service::Credential& c, const std::optional<pki::Certificate>& leaf) {
+    if (const auto spec = hsm::key_spec_from_name(c.key_algo)) {
+        switch (*spec) {
+            case hsm::KeySpec::Rsa2048:
+                return {crypto::KeyType::Rsa, 2048, std::nullopt};
+            case hsm::KeySpec::Rsa3072:
+                return {crypto::KeyType::Rsa, 3072, std::nullopt};
+            case hsm::KeySpec::Rsa4096:
+                return {crypto::KeyType::Rsa, 4096, std::nullopt};
+            case hsm::KeySpec::EcP256:
+                return {crypto::KeyType::Ec, 256, crypto::Curve::P256};
+            case hsm::KeySpec::EcP384:
+                return {crypto::KeyType::Ec, 384, crypto::Curve::P384};
+            case hsm::KeySpec::EcP521:
+                return {crypto::KeyType::Ec, 521, crypto::Curve::P521};
+        }
+    }
+    if (leaf) {
+        const crypto::PublicKey key = leaf->public_key();
+        return {key.type(), key.bits(), key.curve()};
+    }
+    throw Error{Errc::Internal, "credential " + c.id + ": unknown key algorithm '" + c.key_algo + "'"};
+}
+
+std::optional<pki::Certificate> leaf_certificate(const service::Credential& c) {
+    if (c.chain.empty()) {
+        return std::nullopt;
+    }
+    try {
+        return pki::Certificate::from_der(c.chain.front());
+    } catch (const Error& e) {
+        // Our own stored data: not the caller's fault.
+        throw Error{Errc::Internal,
+                    "credential " + c.id + ": stored certificate does not parse: " + e.detail()};
+    }
+}
+
+bool time_valid(const pki::Certificate& cert, TimePoint now) {
+    return cert.not_before() <= now && now <= cert.not_after();
+}
+
+std::string encode_page_token(std::string_view credential_id) {
+    std::string plain{kPageTokenPrefix};
+    plain += credential_id;
+    return base64url_encode(as_bytes(plain));
+}
+
+/// The credentialID a page token names, or nothing if it is not one of ours.
+std::optional<std::string> decode_page_token(std::string_view token) {
+    try {
+        const Bytes plain = base64_decode(token);
+        const std::string text = to_string(plain);
+        if (!text.starts_with(kPageTokenPrefix)) {
+            return std::nullopt;
+        }
+        return text.substr(kPageTokenPrefix.size());
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace
+
+std::optional<CertificatesMode> certificates_mode_from_name(std::string_view name) {
+    if (name == "none") {
+        return CertificatesMode::None;
+    }
+    if (name == "single") {
+        return CertificatesMode::Single;
+    }
+    if (name == "chain") {
+        return CertificatesMode::Chain;
+    }
+    return std::nullopt;
+}
+
+std::string generalized_time(TimePoint t) {
+    // RFC 5280's "no well-defined expiration date" reads back as TimePoint::max() (der::Reader clamps).
+    if (t == TimePoint::max()) {
+        return "99991231235959Z";
+    }
+    using namespace std::chrono;
+    const auto secs = floor<seconds>(t);
+    const auto day = floor<days>(secs);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{secs - day};
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d%02u%02u%02d%02d%02dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
+    return buf;
+}
+
+Secret bearer_token(const http::Request& request) {
+    const auto header = request.header("Authorization");
+    if (!header) {
+        invalid_token("Missing access token");
+    }
+    const std::string_view value = *header;
+    const auto space = value.find(' ');
+    if (space == std::string_view::npos || !http::iequals(value.substr(0, space), "Bearer")) {
+        invalid_token("Malformed authorization header");
+    }
+    const std::string_view token = trim_left(value.substr(space + 1));
+    if (!is_b64token(token)) {
+        invalid_token("Malformed authorization header");
+    }
+    return Secret{token};
+}
+
+void basic_credentials(std::string_view authorization, LoginRequest& out) {
+    const auto space = authorization.find(' ');
+    if (space == std::string_view::npos || !http::iequals(authorization.substr(0, space), "Basic")) {
+        throw WireError{401, "invalid_request", std::string{kMalformedAuthentication}};
+    }
+    const std::string_view encoded = trim_left(authorization.substr(space + 1));
+    Bytes decoded;
+    try {
+        decoded = base64_decode(encoded);
+    } catch (const Error&) {
+        throw WireError{401, "invalid_request", std::string{kMalformedAuthentication}};
+    }
+    if (decoded.empty()) {
+        throw WireError{401, "invalid_request", std::string{kMalformedAuthentication}};
+    }
+    const Secret user_pass{ByteView{decoded}};
+    secure_wipe(decoded.data(), decoded.size());
+    const std::string_view text = user_pass.reveal();
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        invalid_request("Malformed username-password.");
+    }
+    out.user = std::string{text.substr(0, colon)};
+    out.password = Secret{text.substr(colon + 1)};
+}
+
+// ---- Core ----------------------------------------------------------------------------------
+
+Core::Core(CscDeps deps) : m_deps{std::move(deps)} {
+    std::vector<crypto::SignatureAlgorithm> algorithms = m_deps.info.sign_algorithms;
+    if (algorithms.empty()) {
+        algorithms = sign::default_algorithms(crypto::KeyType::Rsa);
+        const auto ec = sign::default_algorithms(crypto::KeyType::Ec);
+        algorithms.insert(algorithms.end(), ec.begin(), ec.end());
+    }
+    bool any_rsa = false;
+    for (const auto& alg : algorithms) {
+        const std::string oid{crypto::signature_oid(alg)};
+        std::optional<std::string> params;
+        if (alg.padding == crypto::Padding::Pss) {
+            params = base64_encode(algorithm_parameters(alg));
+        }
+        bool seen = false;
+        for (std::size_t i = 0; i < m_sign_algorithms.algos.size(); ++i) {
+            seen = seen || (m_sign_algorithms.algos[i] == oid && m_sign_algorithms.params[i] == params);
+        }
+        if (!seen) {
+            m_sign_algorithms.algos.push_back(oid);
+            m_sign_algorithms.params.push_back(params);
+        }
+        auto& per_key = alg.key_type == crypto::KeyType::Rsa ? m_rsa_algos : m_ec_algos;
+        if (std::find(per_key.begin(), per_key.end(), oid) == per_key.end()) {
+            per_key.push_back(oid);
+        }
+        any_rsa = any_rsa || alg.key_type == crypto::KeyType::Rsa;
+    }
+    // rsaEncryption with a separate hashAlgo: what v1 clients (and pyHanko's fallback) may send.
+    if (any_rsa) {
+        if (std::find(m_rsa_algos.begin(), m_rsa_algos.end(), kRsaEncryption) == m_rsa_algos.end()) {
+            m_rsa_algos.emplace_back(kRsaEncryption);
+        }
+        if (std::find(m_sign_algorithms.algos.begin(), m_sign_algorithms.algos.end(), kRsaEncryption) ==
+            m_sign_algorithms.algos.end()) {
+            m_sign_algorithms.algos.emplace_back(kRsaEncryption);
+            m_sign_algorithms.params.emplace_back(std::nullopt);
+        }
+    }
+}
+
+const std::vector<std::string>& Core::key_algorithms(crypto::KeyType type) const {
+    return type == crypto::KeyType::Rsa ? m_rsa_algos : m_ec_algos;
+}
+
+service::Caller Core::authenticate(const http::Request& request) const {
+    const Secret token = bearer_token(request);
+    try {
+        return m_deps.sessions.authenticate(token);
+    } catch (const Error& e) {
+        if (e.code() == Errc::Unauthenticated) {
+            log::info("csc: access token refused", {{"reason", e.detail()}});
+            invalid_token("Invalid or expired access token");
+        }
+        if (e.code() == Errc::Locked) {
+            log::info("csc: access token of a locked account", {{"reason", e.detail()}});
+            invalid_token("The account is locked");
+        }
+        throw;
+    }
+}
+
+service::IssuedTokens Core::login(const LoginRequest& request) const {
+    if (request.with_refresh_token) {
+        try {
+            return m_deps.sessions.refresh(request.refresh_token);
+        } catch (const Error& e) {
+            if (!caller_fault(e.code())) {
+                throw;
+            }
+            log::info("csc: refresh token refused", {{"code", errc_name(e.code())}, {"reason", e.detail()}});
+            invalid_request("Invalid refresh_token");
+        }
+    }
+    try {
+        return m_deps.sessions.login(request.user, request.password, request.remember_me);
+    } catch (const Error& e) {
+        if (!caller_fault(e.code())) {
+            throw;
+        }
+        // One answer for an unknown user, a wrong password and a locked account: nothing to probe.
+        log::info("csc: login refused", {{"code", errc_name(e.code())}, {"reason", e.detail()}});
+        throw WireError{400, "authentication_error", std::string{kAuthenticationError}};
+    }
+}
+
+void Core::revoke(const service::Caller& caller, const RevokeRequest& request) const {
+    try {
+        m_deps.sessions.revoke(caller, request.token, request.hint);
+    } catch (const Error& e) {
+        if (!caller_fault(e.code())) {
+            throw;
+        }
+        log::info("csc: token revocation refused", {{"code", errc_name(e.code())}, {"reason", e.detail()}});
+        invalid_request("Invalid string parameter token");
+    }
+}
+
+bool Core::usable(const service::Credential& credential) const {
+    if (credential.status != service::CredentialStatus::Active) {
+        return false;
+    }
+    const auto leaf = leaf_certificate(credential);
+    return leaf && time_valid(*leaf, m_deps.clock.now());
+}
+
+AuthView Core::auth_view(const service::Caller& caller) const {
+    AuthView out;
+    if (const auto user = m_deps.accounts.find_by_id(caller.user_id); user && user->totp_enrolled) {
+        out.otp = true;
+        out.otp_device_id = m_deps.info.totp_issuer + ":" + user->name;
+    }
+    return out;
+}
+
+ListResult Core::list(const service::Caller& caller, const ListRequest& request) const {
+    std::vector<service::Credential> all = m_deps.credentials.list_for(caller.user_id);
+    if (request.only_valid) {
+        std::erase_if(all, [&](const service::Credential& c) { return !usable(c); });
+    }
+    std::size_t begin = 0;
+    std::size_t end = all.size();
+    ListResult out;
+    if (request.page_token) {
+        const auto id = decode_page_token(*request.page_token);
+        const auto it = id ? std::find_if(all.begin(), all.end(),
+                                          [&](const service::Credential& c) { return c.id == *id; })
+                           : all.end();
+        if (it == all.end()) {
+            invalid_request("Invalid parameter pageToken");
+        }
+        begin = static_cast<std::size_t>(it - all.begin());
+    }
+    if (request.paged) {
+        std::size_t page = m_deps.info.max_list_results;
+        if (request.max_results) {
+            page = std::min(page, *request.max_results);
+        }
+        end = std::min(all.size(), begin + page);
+        if (end < all.size()) {
+            out.next_page_token = encode_page_token(all[end].id);
+        }
+    }
+    std::optional<AuthView> auth;
+    if (request.credential_info && request.query.auth_info) {
+        auth = auth_view(caller);
+    }
+    if (request.credential_info) {
+        out.infos.emplace();
+    }
+    for (std::size_t i = begin; i < end; ++i) {
+        out.credential_ids.push_back(all[i].id);
+        if (out.infos) {
+            out.infos->push_back(view(all[i], request.query, auth));
+        }
+    }
+    out.only_valid = request.only_valid;
+    return out;
+}
+
+CredentialView Core::credential_info(const service::Caller& caller,
+                                     const CredentialInfoRequest& request) const {
+    if (request.credential_id.empty() || request.credential_id.size() > kMaxCredentialIdLength) {
+        invalid_request(std::string{kInvalidCredentialId});
+    }
+    service::Credential credential;
+    try {
+        credential = m_deps.credentials.get_for(caller.user_id, request.credential_id);
+    } catch (const Error& e) {
+        if (!caller_fault(e.code())) {
+            throw;
+        }
+        // Unknown and not visible to this caller are the same answer, so ids cannot be probed.
+        invalid_request(std::string{kInvalidCredentialId});
+    }
+    std::optional<AuthView> auth;
+    if (request.query.auth_info) {
+        auth = auth_view(caller);
+    }
+    return view(credential, request.query, auth);
+}
+
+CredentialView Core::view(const service::Credential& c, const CredentialQuery& query,
+                          const std::optional<AuthView>& auth) const {
+    const auto leaf = leaf_certificate(c);
+    const KeyFacts key = key_facts(c, leaf);
+    const TimePoint now = m_deps.clock.now();
+
+    CredentialView v;
+    v.id = c.id;
+    v.description = c.description;
+    v.key_algos = key_algorithms(key.type);
+    v.key_len = key.bits;
+    if (key.curve) {
+        v.curve_oid = std::string{crypto::spec(*key.curve).oid};
+    }
+    v.multisign = c.multisign;
+    v.scal = c.scal;
+    v.auth = auth;
+
+    const bool valid_now = leaf && time_valid(*leaf, now);
+    switch (c.status) {
+        case service::CredentialStatus::Pending:
+            v.key_enabled = false;
+            break;
+        case service::CredentialStatus::Active:
+            v.key_enabled = valid_now;
+            if (leaf) {
+                if (now > leaf->not_after()) {
+                    v.cert.status = "expired";
+                } else if (valid_now) {
+                    v.cert.status = "valid";
+                }
+                // Not yet valid: no CSC value fits, so no status.
+            }
+            break;
+        case service::CredentialStatus::Disabled:
+            v.key_enabled = false;
+            if (leaf) {
+                v.cert.status = "revoked";
+            }
+            break;
+    }
+    if (leaf) {
+        switch (query.certificates) {
+            case CertificatesMode::None:
+                break;
+            case CertificatesMode::Single:
+                v.cert.certificates.push_back(c.chain.front());
+                break;
+            case CertificatesMode::Chain:
+                v.cert.certificates = c.chain;
+                break;
+        }
+        if (query.cert_info) {
+            v.cert.has_info = true;
+            v.cert.issuer_dn = leaf->issuer();
+            v.cert.subject_dn = leaf->subject();
+            v.cert.serial_number = leaf->serial_hex();
+            v.cert.valid_from = generalized_time(leaf->not_before());
+            v.cert.valid_to = generalized_time(leaf->not_after());
+        }
+    }
+    return v;
+}
+
+}  // namespace inkan::api::detail

@@ -1,0 +1,162 @@
+#pragma once
+
+// The version-neutral core of the CSC methods: request DTOs in, response DTOs out, over the service
+// objects. The v1 and v2 codecs (codec.h) translate JSON and headers to and from these types.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <inkan/api/csc.h>
+#include <inkan/core/bytes.h>
+#include <inkan/core/clock.h>
+#include <inkan/core/secret.h>
+#include <inkan/crypto/algorithms.h>
+#include <inkan/http/message.h>
+#include <inkan/service/model.h>
+
+namespace inkan::api::detail {
+
+/// credentials/info and credentials/list `certificates`.
+enum class CertificatesMode { None, Single, Chain };
+/// "none" | "single" | "chain"; nothing for anything else.
+std::optional<CertificatesMode> certificates_mode_from_name(std::string_view name);
+
+/// ASN.1 GeneralizedTime as the CSC writes validFrom/validTo: YYYYMMDDHHMMSSZ (UTC, whole seconds).
+std::string generalized_time(TimePoint t);
+
+// ---- requests ------------------------------------------------------------------------------
+
+/// auth/login: HTTP Basic credentials, or a refresh token from the body.
+struct LoginRequest {
+    bool with_refresh_token = false;
+    std::string user;      ///< Basic
+    Secret password;       ///< Basic
+    Secret refresh_token;  ///< with_refresh_token
+    bool remember_me = false;
+};
+
+struct RevokeRequest {
+    Secret token;
+    std::string hint;  ///< "", "access_token" or "refresh_token"
+};
+
+/// What credentials/info (and v2 credentials/list with credentialInfo) returns about a credential.
+struct CredentialQuery {
+    CertificatesMode certificates = CertificatesMode::Single;
+    bool cert_info = false;
+    bool auth_info = false;
+};
+
+struct ListRequest {
+    // v1 paging: pages of at most ServiceInfo::max_list_results (or max_results, if smaller)
+    bool paged = false;
+    std::optional<std::size_t> max_results;
+    std::optional<std::string> page_token;
+    // v2
+    bool credential_info = false;
+    CredentialQuery query;
+    bool only_valid = false;
+};
+
+struct CredentialInfoRequest {
+    std::string credential_id;
+    CredentialQuery query;
+};
+
+// ---- responses -----------------------------------------------------------------------------
+
+struct CertificateView {
+    std::optional<std::string> status;  ///< "valid" | "expired" | "revoked"; absent when not known
+    std::vector<Bytes> certificates;    ///< DER, end-entity first, per CertificatesMode
+    bool has_info = false;              ///< certInfo asked for and there is a certificate
+    std::string issuer_dn, subject_dn, serial_number, valid_from, valid_to;
+};
+
+/// The caller's activation factors (authInfo): the PIN always, a TOTP device when enrolled.
+struct AuthView {
+    bool otp = false;
+    std::string otp_device_id;  ///< "<issuer>:<user name>", the authenticator app's label
+};
+
+struct CredentialView {
+    std::string id;
+    std::string description;
+    bool key_enabled = false;
+    std::vector<std::string> key_algos;  ///< signature OIDs
+    std::size_t key_len = 0;             ///< bits
+    std::optional<std::string> curve_oid;
+    CertificateView cert;
+    int multisign = 1;
+    int scal = 1;
+    std::optional<AuthView> auth;  ///< authInfo
+};
+
+struct ListResult {
+    std::vector<std::string> credential_ids;
+    std::optional<std::string> next_page_token;
+    std::optional<std::vector<CredentialView>> infos;  ///< v2 credentialInfo
+    bool only_valid = false;                           ///< v2: requested and honoured
+};
+
+/// info.signAlgorithms: OIDs and, by position, base64 DER parameters (PSS) or nothing.
+struct SignAlgorithms {
+    std::vector<std::string> algos;
+    std::vector<std::optional<std::string>> params;
+};
+
+// ---- headers -------------------------------------------------------------------------------
+
+/// The access token of `Authorization: Bearer <token>` (RFC 6750 §2.1). WireError 401 invalid_token
+/// when the header is missing or is not a Bearer b64token.
+Secret bearer_token(const http::Request& request);
+
+/// `Authorization: Basic base64(user:password)` (RFC 7617) into `out` (user, password).
+/// WireError 401 invalid_request "Malformed authentication parameter." when it is not Basic with
+/// base64; 400 invalid_request "Malformed username-password." when the decoded value has no user
+/// followed by ':'. The decoded bytes are wiped.
+void basic_credentials(std::string_view authorization, LoginRequest& out);
+
+// ---- the core ------------------------------------------------------------------------------
+
+class Core {
+public:
+    explicit Core(CscDeps deps);
+
+    [[nodiscard]] const ServiceInfo& info() const noexcept { return m_deps.info; }
+    [[nodiscard]] const SignAlgorithms& sign_algorithms() const noexcept { return m_sign_algorithms; }
+    /// key/algo for a key of this type: the hash-specific signature OIDs the signer offers, then the
+    /// generic rsaEncryption for RSA (v1 clients that send it with hashAlgo).
+    [[nodiscard]] const std::vector<std::string>& key_algorithms(crypto::KeyType type) const;
+
+    /// The caller of a request with a Bearer token. WireError 401 invalid_token for a missing,
+    /// malformed, unknown, expired or revoked token, or a locked account.
+    [[nodiscard]] service::Caller authenticate(const http::Request& request) const;
+
+    /// WireError 400 authentication_error for a failed Basic login; 400 invalid_request
+    /// "Invalid refresh_token" for a refresh token the service refuses.
+    [[nodiscard]] service::IssuedTokens login(const LoginRequest& request) const;
+    /// WireError 400 invalid_request "Invalid string parameter token" for a token that is unknown
+    /// or not the caller's.
+    void revoke(const service::Caller& caller, const RevokeRequest& request) const;
+    /// WireError 400 "Invalid parameter pageToken", "Invalid parameter maxResults".
+    [[nodiscard]] ListResult list(const service::Caller& caller, const ListRequest& request) const;
+    /// WireError 400 "Invalid parameter credentialID" for an unknown credential and for one the
+    /// caller may not use, alike.
+    [[nodiscard]] CredentialView credential_info(const service::Caller& caller,
+                                                 const CredentialInfoRequest& request) const;
+
+private:
+    [[nodiscard]] CredentialView view(const service::Credential& credential, const CredentialQuery& query,
+                                      const std::optional<AuthView>& auth) const;
+    [[nodiscard]] AuthView auth_view(const service::Caller& caller) const;
+    [[nodiscard]] bool usable(const service::Credential& credential) const;
+
+    CscDeps m_deps;
+    SignAlgorithms m_sign_algorithms;
+    std::vector<std::string> m_rsa_algos, m_ec_algos;
+};
+
+}  // namespace inkan::api::detail

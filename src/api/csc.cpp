@@ -1,0 +1,177 @@
+#include <inkan/api/csc.h>
+
+#include <array>
+#include <memory>
+#include <utility>
+
+#include <inkan/api/errors.h>
+#include <inkan/core/error.h>
+#include <inkan/core/log.h>
+
+#include "codec.h"
+#include "core.h"
+#include "json_body.h"
+#include "wire.h"
+
+namespace inkan::api {
+
+namespace {
+
+using detail::Core;
+using detail::JsonBody;
+
+/// What the handlers share: the core and the two precomputed info answers.
+struct State {
+    explicit State(CscDeps deps) : core{std::move(deps)} {}
+    Core core;
+    std::array<std::string, 2> info_json;  ///< by Version
+};
+
+using Run = http::Response (*)(const State&, Version, const http::Request&);
+
+http::Response ok(std::string json) {
+    return http::Response::json(200, std::move(json));
+}
+
+http::Response run_info(const State& state, Version version, const http::Request& request) {
+    if (request.method == "POST") {
+        // `lang` is accepted and checked; there is one language, so the answer is always in it.
+        JsonBody::parse(request.body).check_common();
+    }
+    return ok(state.info_json[version == Version::V1 ? 0 : 1]);
+}
+
+http::Response run_login(const State& state, Version, const http::Request& request) {
+    JsonBody body = JsonBody::parse(request.body);
+    const detail::LoginRequest login = detail::decode_login(request, body);
+    http::Response r = ok(detail::encode_tokens(state.core.login(login)));
+    // RFC 6749 §5.1: token responses are not cached.
+    r.headers.set("Cache-Control", "no-store");
+    r.headers.set("Pragma", "no-cache");
+    return r;
+}
+
+http::Response run_revoke(const State& state, Version, const http::Request& request) {
+    const service::Caller caller = state.core.authenticate(request);
+    JsonBody body = JsonBody::parse(request.body);
+    state.core.revoke(caller, detail::decode_revoke(body));
+    http::Response r;
+    r.status = 204;
+    return r;
+}
+
+http::Response run_list(const State& state, Version version, const http::Request& request) {
+    const service::Caller caller = state.core.authenticate(request);
+    const JsonBody body = JsonBody::parse(request.body);
+    const detail::ListResult result = state.core.list(caller, detail::decode_list(version, body));
+    return ok(detail::encode_list(version, result, state.core.info()));
+}
+
+http::Response run_credential_info(const State& state, Version version, const http::Request& request) {
+    const service::Caller caller = state.core.authenticate(request);
+    const JsonBody body = JsonBody::parse(request.body);
+    const detail::CredentialView view =
+        state.core.credential_info(caller, detail::decode_credential_info(body));
+    return ok(detail::encode_credential_info(version, view, state.core.info()));
+}
+
+struct Method {
+    std::string_view name;  ///< as info.methods lists it and as the path ends
+    Run run;
+    bool also_get;  ///< info answers GET too (leniently, CSC §11.1 clients probe it that way)
+};
+
+/// THE method table: registration and info.methods both come from it.
+constexpr std::array<Method, 5> kMethods{{
+    {"info", &run_info, true},
+    {"auth/login", &run_login, false},
+    {"auth/revoke", &run_revoke, false},
+    {"credentials/list", &run_list, false},
+    {"credentials/info", &run_credential_info, false},
+}};
+
+constexpr std::array<Version, 2> kVersions{Version::V1, Version::V2};
+
+std::string path_of(Version version, std::string_view method) {
+    std::string path = "/csc/";
+    path += name(version);
+    path += '/';
+    path += method;
+    return path;
+}
+
+/// Every failure answered here, as a CSC error body: the handler does not rely on the server's
+/// ErrorMapper (which may serve other listeners with other bodies).
+http::Handler wrap(std::shared_ptr<const State> state, Version version, Run run) {
+    return [state = std::move(state), version, run](const http::Request& request) -> http::Response {
+        try {
+            return run(*state, version, request);
+        } catch (const detail::WireError& e) {
+            log::debug("csc request refused", {{"route", request.route},
+                                               {"status", e.status()},
+                                               {"error", e.error()},
+                                               {"description", e.description()}});
+            return e.response();
+        } catch (const Error& e) {
+            const bool ours =
+                static_cast<std::uint16_t>(e.code()) >= static_cast<std::uint16_t>(Errc::Internal);
+            log::write(ours ? log::Level::Error : log::Level::Info, "csc request failed",
+                       {{"code", errc_name(e.code())}, {"what", e.what()}, {"route", request.route}});
+            return to_csc_error(e);
+        }
+    };
+}
+
+}  // namespace
+
+std::string_view name(Version v) {
+    switch (v) {
+        case Version::V1:
+            return "v1";
+        case Version::V2:
+            return "v2";
+    }
+    return "v1";
+}
+
+std::vector<std::string> csc_methods(Version) {
+    std::vector<std::string> out;
+    out.reserve(kMethods.size());
+    for (const auto& m : kMethods) {
+        out.emplace_back(m.name);
+    }
+    return out;
+}
+
+std::vector<http::RouteInfo> csc_routes() {
+    std::vector<http::RouteInfo> out;
+    for (const Version v : kVersions) {
+        for (const auto& m : kMethods) {
+            out.push_back(
+                http::RouteInfo{"POST", path_of(v, m.name), http::Match::Exact, http::Execution::Worker});
+            if (m.also_get) {
+                out.push_back(
+                    http::RouteInfo{"GET", path_of(v, m.name), http::Match::Exact, http::Execution::Worker});
+            }
+        }
+    }
+    return out;
+}
+
+void add_csc_routes(http::Router& router, CscDeps deps) {
+    auto state = std::make_shared<State>(std::move(deps));
+    for (const Version v : kVersions) {
+        state->info_json[v == Version::V1 ? 0 : 1] = detail::encode_info(v, state->core, csc_methods(v));
+    }
+    const std::shared_ptr<const State> shared = state;
+    for (const Version v : kVersions) {
+        for (const auto& m : kMethods) {
+            router.post(path_of(v, m.name), wrap(shared, v, m.run), http::Execution::Worker);
+            if (m.also_get) {
+                router.get(path_of(v, m.name), wrap(shared, v, m.run), http::Execution::Worker);
+            }
+        }
+    }
+}
+
+}  // namespace inkan::api

@@ -1,0 +1,75 @@
+#pragma once
+
+// The CSC API v1 (1.0.4.0) and v2 (2.0.0.2) under /csc/v1/ and /csc/v2/: info, auth/login,
+// auth/revoke, credentials/list, credentials/info. One core behind two thin DTO layers; every
+// handler is a plain function of the request and the caller, so the tests call them through the
+// Router without a socket.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <inkan/core/clock.h>
+#include <inkan/crypto/algorithms.h>
+#include <inkan/http/router.h>
+#include <inkan/service/accounts.h>
+#include <inkan/service/auth.h>
+#include <inkan/service/credentials.h>
+
+namespace inkan::api {
+
+/// What `info` tells clients about the service (CSC v1 §11.1, v2 §11.1), and the few choices the
+/// API layer makes on its own.
+struct ServiceInfo {
+    std::string name = "inkan";
+    /// A URI of a PNG or JPEG of at most 256x256 pixels. The default is a 16x16 PNG as a data: URI,
+    /// so it is valid without knowing the public URL.
+    std::string logo =
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/"
+        "9hAAAAMElEQVR42mNgoDZ47GTyHx+mSDNeQ4jVjNUQUjVjGDJqwLAwgOKERJWkTJXMRA4AAPV6kzANhH2vAAAAAElFTkSuQmCC";
+    std::string region = "JP";   ///< ISO 3166-1 alpha-2
+    std::string lang = "en-US";  ///< RFC 5646; the only language: other `lang` requests get this one
+    std::string description = "inkan remote signing service";
+    /// Mutual TLS is configured on the API listener: authType lists "TLS" besides "basic".
+    bool mtls = false;
+    /// The signature schemes the signer offers (info.signAlgorithms in v2, key/algo per key type).
+    /// Empty: sign::default_algorithms() for RSA and for EC.
+    std::vector<crypto::SignatureAlgorithm> sign_algorithms;
+    /// The largest v1 credentials/list page (maxResults above it, or absent, gets this many).
+    std::size_t max_list_results = 100;
+    /// The otpauth issuer (service::Accounts' totp_issuer): the v1 OTP "ID" is "<issuer>:<user name>",
+    /// the label the user's authenticator app shows for the device. Never the secret.
+    std::string totp_issuer = "inkan";
+};
+
+/// The CSC API major version: the first path segment after /csc/.
+enum class Version { V1, V2 };
+/// "v1", "v2".
+[[nodiscard]] std::string_view name(Version v);
+
+/// The service objects the handlers use. The composition root owns them; they must outlive the
+/// Router (and the Server that runs it). Every one of them is safe to call from several threads.
+struct CscDeps {
+    service::Sessions& sessions;
+    service::Credentials& credentials;
+    service::Accounts& accounts;
+    const Clock& clock;  ///< certificate validity (cert/status, key/status)
+    ServiceInfo info;
+};
+
+/// Registers, for v1 and v2, POST /csc/<v>/<method> for every method in csc_methods(), plus GET
+/// /csc/<v>/info. Every handler runs on the worker pool and answers every failure itself with a CSC
+/// error body (an inkan::Error is logged and mapped by to_csc_error), so it does not depend on the
+/// server's ErrorMapper. Errc::InvalidConfig if a route is already in the router.
+void add_csc_routes(http::Router& router, CscDeps deps);
+
+/// The method names this layer implements, as `info.methods` lists them ("info", "auth/login",
+/// "auth/revoke", "credentials/list", "credentials/info"). One table drives both this list and
+/// the registration, so they cannot drift. The same for v1 and v2 today.
+[[nodiscard]] std::vector<std::string> csc_methods(Version version);
+
+/// The routes add_csc_routes() registers, in order (for the OpenAPI comparison).
+[[nodiscard]] std::vector<http::RouteInfo> csc_routes();
+
+}  // namespace inkan::api

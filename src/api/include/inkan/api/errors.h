@@ -1,0 +1,26 @@
+#pragma once
+
+// The CSC error wire form: {"error": ..., "error_description": ...} (CSC API v1 §10, v2 §11; OAuth 2.0
+// style). docs/errors.md is the table; to_csc_error() is its one switch.
+
+#include <string_view>
+
+#include <inkan/core/error.h>
+#include <inkan/http/message.h>
+
+namespace inkan::api {
+
+/// A CSC error response: `status`, Content-Type application/json, body
+/// {"error":"<error>","error_description":"<description>"}. A 401 "invalid_token" also carries
+/// `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3).
+[[nodiscard]] http::Response csc_error(int status, std::string_view error, std::string_view description);
+
+/// The one Errc -> CSC mapping (a switch without default, so a new Errc fails the build until it is
+/// mapped). Caller faults are 4xx (mostly 400 invalid_request, the CSC's usual status), ours 500
+/// server_error or 503 temporarily_unavailable. The description is fixed per code: never what().
+/// Handlers refine the generic answer where the CSC names the parameter (e.g. NotFound for a
+/// credentialID becomes "Invalid parameter credentialID"); this is the fallback, and a fit for
+/// http::ServerOptions::error_mapper.
+[[nodiscard]] http::Response to_csc_error(const Error& error);
+
+}  // namespace inkan::api

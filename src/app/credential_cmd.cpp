@@ -1,0 +1,384 @@
+// `inkan credential ...` and `inkan seal ...`: signing credentials (keys in the HSM, certificates from a
+// CA connector) and e-seal membership. PINs come from standard input, never from argv; generated ones
+// are printed once.
+
+#include <fstream>
+#include <iomanip>
+#include <iterator>
+#include <map>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <inkan/core/clock.h>
+#include <inkan/core/error.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/pki/profile.h>
+#include <inkan/pki/store.h>
+#include <inkan/service/credentials.h>
+
+#include "args.h"
+#include "commands.h"
+#include "pki_context.h"
+#include "service_context.h"
+
+namespace inkan::app {
+
+namespace {
+
+using service::Credential;
+using service::CredentialKind;
+
+/// User id → name, for printing owners and members.
+std::map<std::string, std::string> user_names(ServiceContext& service) {
+    std::map<std::string, std::string> names;
+    for (const auto& u : service.accounts().list()) {
+        names[u.id] = u.name;
+    }
+    return names;
+}
+
+std::string name_of(const std::map<std::string, std::string>& names, const std::string& id) {
+    const auto it = names.find(id);
+    return it == names.end() ? id : it->second;
+}
+
+int int_option(const Args& args, const std::string& name, int fallback) {
+    const auto text = args.option(name);
+    if (!text) {
+        return fallback;
+    }
+    try {
+        std::size_t used = 0;
+        const int value = std::stoi(*text, &used);
+        if (used == text->size()) {
+            return value;
+        }
+    } catch (const std::exception&) {
+    }
+    throw UsageError{"--" + name + " takes a number"};
+}
+
+nlohmann::json credential_json(ServiceContext& service, const Credential& c,
+                               const std::map<std::string, std::string>& names, bool details) {
+    nlohmann::json j{{"id", c.id},
+                     {"kind", service::name(c.kind)},
+                     {"status", service::name(c.status)},
+                     {"key_algo", c.key_algo},
+                     {"ca", c.ca},
+                     {"profile", c.profile},
+                     {"scal", c.scal},
+                     {"multisign", c.multisign},
+                     {"description", c.description},
+                     {"created_at", format_rfc3339(c.created_at)}};
+    if (c.kind == CredentialKind::Personal) {
+        j["owner"] = name_of(names, c.owner_user_id);
+    } else {
+        j["organization"] = c.organization;
+    }
+    if (!c.chain.empty()) {
+        const auto leaf = pki::Certificate::from_der(c.chain.front());
+        j["subject"] = leaf.subject();
+        j["issuer"] = leaf.issuer();
+        j["serial"] = leaf.serial_hex();
+        j["not_before"] = format_rfc3339(leaf.not_before());
+        j["not_after"] = format_rfc3339(leaf.not_after());
+    }
+    if (details) {
+        if (c.kind == CredentialKind::Seal) {
+            nlohmann::json members = nlohmann::json::array();
+            for (const auto& m : service.credentials().members(c.id)) {
+                members.push_back(
+                    {{"user", name_of(names, m.user_id)}, {"added_at", format_rfc3339(m.added_at)}});
+            }
+            j["members"] = members;
+        }
+        j["chain_pem"] = pki::certificates_pem(c.chain);
+    }
+    return j;
+}
+
+std::string read_text_file(const std::string& path) {
+    std::ifstream in{path, std::ios::binary};
+    if (!in) {
+        throw Error{Errc::NotFound, "cannot read " + path};
+    }
+    return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+/// The configured root: the first built-in CA marked root = true (its chain file's last certificate).
+Bytes configured_trust_anchor(const Config& config, PkiContext& pki) {
+    for (const auto& name : pki.names()) {
+        if (pki.kind(name) == "builtin" && config.boolean_or("ca." + name + ".root", false)) {
+            const auto chain = config.path("ca." + name + ".chain");
+            require(chain.has_value(), Errc::InvalidConfig, "ca." + name + ".chain is not configured");
+            return read_certificates(*chain).back();
+        }
+    }
+    throw Error{Errc::InvalidConfig, "no built-in root CA is configured: give --trust-anchor FILE"};
+}
+
+}  // namespace
+
+int cmd_credential_create(const std::vector<std::string>& words, Io io) {
+    const Args args{words,
+                    {"json", "pin-stdin"},
+                    {"data", "user", "algo", "ca", "profile", "organization", "org-id", "scal", "multisign",
+                     "description", "common-name", "given-name", "surname", "country"}};
+    if (!args.positional().empty()) {
+        throw UsageError{"credential create takes no positional arguments"};
+    }
+    const std::string algo = args.option_or("algo", "ec-p256");
+    const auto key = hsm::key_spec_from_name(algo);
+    if (!key) {
+        throw UsageError{"--algo must be rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384 or ec-p521"};
+    }
+    const std::string profile = args.option_or("profile", "person");
+
+    auto o = open_service(args.option_or("data", ""));
+    const pki::Profile& p = profiles_from_config(o.runtime->config).get(profile);
+    if (p.kind != pki::ProfileKind::Person && p.kind != pki::ProfileKind::Seal) {
+        throw UsageError{"--profile " + profile + " is not a person or seal profile"};
+    }
+    service::NewCredential request;
+    request.kind = p.kind == pki::ProfileKind::Person ? CredentialKind::Personal : CredentialKind::Seal;
+    request.profile = profile;
+    request.key = *key;
+    request.ca = args.option_or("ca", "");
+    request.scal = int_option(args, "scal", 2);
+    request.multisign = int_option(args, "multisign", 1);
+    request.description = args.option_or("description", "");
+    request.common_name = args.option_or("common-name", "");
+    request.country = args.option_or("country", "JP");
+
+    bool generated_pin = false;
+    Secret pin;
+    if (request.kind == CredentialKind::Personal) {
+        const auto user = args.option("user");
+        if (!user) {
+            throw UsageError{"a personal credential needs --user NAME"};
+        }
+        if (args.option("organization") || args.option("org-id")) {
+            throw UsageError{"--organization and --org-id are for seals (--profile seal)"};
+        }
+        request.owner = *user;
+        request.given_name = args.option_or("given-name", "");
+        request.surname = args.option_or("surname", "");
+        generated_pin = !args.flag("pin-stdin");
+        pin = generated_pin ? random_pin() : read_secret_line(io.in, "PIN");
+        request.pin = pin.clone();
+    } else {
+        if (args.flag("pin-stdin")) {
+            throw UsageError{"a seal has no PIN of its own: members get theirs with `inkan seal add-member`"};
+        }
+        if (args.option("user")) {
+            io.err << "inkan: --user is ignored for a seal; add members with `inkan seal add-member`\n";
+        }
+        const auto org = args.option("organization");
+        const auto org_id = args.option("org-id");
+        if (!org || !org_id) {
+            throw UsageError{"a seal needs --organization O and --org-id ID (e.g. NTRJP-1234567890123)"};
+        }
+        request.organization = *org;
+        request.organization_identifier = *org_id;
+    }
+
+    const auto created = o.service->credentials().create(std::move(request));
+    const Credential& c = created.credential;
+    if (args.flag("json")) {
+        nlohmann::json out{{"credential", credential_json(*o.service, c, user_names(*o.service), false)}};
+        if (generated_pin) {
+            out["pin"] = std::string{pin.reveal()};
+        }
+        if (!created.csr_pem.empty()) {
+            out["csr_pem"] = created.csr_pem;
+        }
+        io.out << out.dump(2) << "\n";
+        return 0;
+    }
+    io.out << "credential: " << c.id << "\n"
+           << "status:     " << service::name(c.status) << "\n"
+           << "kind:       " << service::name(c.kind) << " (" << c.key_algo << ", SCAL " << c.scal << ", CA "
+           << c.ca << ")\n";
+    if (!c.chain.empty()) {
+        io.out << "subject:    " << pki::Certificate::from_der(c.chain.front()).subject() << "\n";
+    }
+    if (generated_pin) {
+        io.out << "pin:        " << pin.reveal() << "\n";
+        io.err << "inkan: the PIN is shown once; inkan keeps only its hash\n";
+    }
+    if (!created.csr_pem.empty()) {
+        io.out << created.csr_pem << (created.csr_pem.back() == '\n' ? "" : "\n");
+        io.err << "inkan: take the CSR to the CA, then run: inkan credential import-cert " << c.id
+               << " --cert FILE\n";
+    }
+    return 0;
+}
+
+int cmd_credential_list(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"json"}, {"data", "user"}};
+    if (!args.positional().empty()) {
+        throw UsageError{"credential list takes no positional arguments"};
+    }
+    auto o = open_service(args.option_or("data", ""));
+    std::vector<Credential> list;
+    if (const auto user = args.option("user")) {
+        list = o.service->credentials().list_for(o.service->accounts().get_by_name(*user).id);
+    } else {
+        list = o.service->credentials().list();
+    }
+    const auto names = user_names(*o.service);
+    if (args.flag("json")) {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& c : list) {
+            arr.push_back(credential_json(*o.service, c, names, false));
+        }
+        io.out << arr.dump(2) << "\n";
+        return 0;
+    }
+    for (const auto& c : list) {
+        const std::string holder =
+            c.kind == CredentialKind::Personal ? name_of(names, c.owner_user_id) : c.organization;
+        io.out << std::left << std::setw(24) << c.id << std::setw(10) << service::name(c.kind)
+               << std::setw(10) << service::name(c.status) << std::setw(10) << c.key_algo << holder << "\n";
+    }
+    return 0;
+}
+
+int cmd_credential_show(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"json"}, {"data"}};
+    if (args.positional().size() != 1) {
+        throw UsageError{"credential show takes one credential ID"};
+    }
+    auto o = open_service(args.option_or("data", ""));
+    const Credential c = o.service->credentials().get(args.positional()[0]);
+    const auto j = credential_json(*o.service, c, user_names(*o.service), true);
+    if (args.flag("json")) {
+        io.out << j.dump(2) << "\n";
+        return 0;
+    }
+    io.out << "id:          " << c.id << "\n"
+           << "kind:        " << service::name(c.kind) << "\n";
+    if (c.kind == CredentialKind::Personal) {
+        io.out << "owner:       " << j["owner"].get<std::string>() << "\n";
+    } else {
+        io.out << "organization: " << c.organization << "\n";
+    }
+    io.out << "status:      " << service::name(c.status) << "\n"
+           << "key:         " << c.key_algo << "\n"
+           << "SCAL:        " << c.scal << "\n"
+           << "multisign:   " << c.multisign << "\n"
+           << "CA:          " << c.ca << " (profile " << c.profile << ")\n";
+    if (!c.description.empty()) {
+        io.out << "description: " << c.description << "\n";
+    }
+    if (j.contains("subject")) {
+        io.out << "subject:     " << j["subject"].get<std::string>() << "\n"
+               << "issuer:      " << j["issuer"].get<std::string>() << "\n"
+               << "serial:      " << j["serial"].get<std::string>() << "\n"
+               << "valid:       " << j["not_before"].get<std::string>() << " .. "
+               << j["not_after"].get<std::string>() << "\n";
+    }
+    if (j.contains("members")) {
+        io.out << "members:    ";
+        for (const auto& m : j["members"]) {
+            io.out << " " << m["user"].get<std::string>();
+        }
+        io.out << (j["members"].empty() ? " (none)\n" : "\n");
+    }
+    io.out << pki::certificates_pem(c.chain);
+    return 0;
+}
+
+int cmd_credential_revoke(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {}, {"data", "reason"}};
+    if (args.positional().size() != 1) {
+        throw UsageError{"credential revoke takes one credential ID"};
+    }
+    const pki::RevocationReason reason =
+        pki::revocation_reason_from_name(args.option_or("reason", "unspecified"));
+    auto o = open_service(args.option_or("data", ""));
+    const std::string& id = args.positional()[0];
+    const Credential before = o.service->credentials().get(id);
+    o.service->credentials().revoke(id, reason);
+    io.out << "inkan: revoked credential " << id << " (" << pki::name(reason) << "); its key is destroyed\n";
+    if (!before.chain.empty()) {
+        const auto serial = pki::Certificate::from_der(before.chain.front()).serial_hex();
+        std::string kind = "unconfigured";
+        try {
+            kind = o.pki->kind(before.ca);
+        } catch (const Error&) {
+        }
+        if (kind == "builtin") {
+            io.out << "inkan: certificate " << serial << " revoked at " << before.ca << "\n";
+        } else {
+            io.err << "inkan: " << before.ca << " is a " << kind << " CA: revoke certificate " << serial
+                   << " there\n";
+        }
+    }
+    return 0;
+}
+
+int cmd_credential_import_cert(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {}, {"data", "cert", "trust-anchor"}};
+    if (args.positional().size() != 1) {
+        throw UsageError{"credential import-cert takes one credential ID"};
+    }
+    const auto cert = args.option("cert");
+    if (!cert) {
+        throw UsageError{
+            "credential import-cert needs --cert FILE (the certificate, then any intermediates)"};
+    }
+    const std::string chain_pem = read_text_file(*cert);
+    auto o = open_service(args.option_or("data", ""));
+    Bytes anchor;
+    if (const auto file = args.option("trust-anchor")) {
+        anchor = read_certificates(*file).front();
+    } else {
+        anchor = configured_trust_anchor(o.runtime->config, *o.pki);
+    }
+    const Credential c = o.service->credentials().import_certificate(args.positional()[0], chain_pem, anchor);
+    io.out << "inkan: credential " << c.id
+           << " is active: " << pki::Certificate::from_der(c.chain.front()).subject() << "\n";
+    return 0;
+}
+
+int cmd_seal_add_member(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"pin-stdin", "json"}, {"data"}};
+    if (args.positional().size() != 2) {
+        throw UsageError{"seal add-member takes a credential ID and a user NAME"};
+    }
+    const bool generated = !args.flag("pin-stdin");
+    const Secret pin = generated ? random_pin() : read_secret_line(io.in, "PIN");
+    auto o = open_service(args.option_or("data", ""));
+    o.service->credentials().add_member(args.positional()[0], args.positional()[1], pin);
+    if (args.flag("json")) {
+        nlohmann::json out{{"credential", args.positional()[0]}, {"user", args.positional()[1]}};
+        if (generated) {
+            out["pin"] = std::string{pin.reveal()};
+        }
+        io.out << out.dump(2) << "\n";
+        return 0;
+    }
+    io.out << "inkan: " << args.positional()[1] << " is a member of seal " << args.positional()[0] << "\n";
+    if (generated) {
+        io.out << "pin:        " << pin.reveal() << "\n";
+        io.err << "inkan: the PIN is shown once; inkan keeps only its hash\n";
+    }
+    return 0;
+}
+
+int cmd_seal_remove_member(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {}, {"data"}};
+    if (args.positional().size() != 2) {
+        throw UsageError{"seal remove-member takes a credential ID and a user NAME"};
+    }
+    auto o = open_service(args.option_or("data", ""));
+    o.service->credentials().remove_member(args.positional()[0], args.positional()[1]);
+    io.out << "inkan: " << args.positional()[1] << " is no longer a member of seal " << args.positional()[0]
+           << "\n";
+    return 0;
+}
+
+}  // namespace inkan::app

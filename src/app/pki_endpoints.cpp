@@ -1,0 +1,110 @@
+#include "pki_endpoints.h"
+
+#include <string>
+
+#include <inkan/core/encoding.h>
+#include <inkan/core/error.h>
+#include <inkan/core/log.h>
+#include <inkan/pki/ca.h>
+
+namespace inkan::app {
+
+namespace {
+
+constexpr std::size_t kMaxOcspRequest = 64 * 1024;
+
+http::Response ocsp_reply(Bytes der) {
+    http::Response r = http::Response::binary(200, "application/ocsp-response", to_string(der));
+    // RFC 5019 §6: responses are cacheable; keep intermediaries from serving stale ones for long.
+    r.headers.set("Cache-Control", "max-age=60, public, no-transform, must-revalidate");
+    return r;
+}
+
+http::Response malformed() {
+    return ocsp_reply(pki::ocsp_error_response(pki::OcspResponseStatus::MalformedRequest));
+}
+
+/// "<name><suffix>" → name, if it is one of the configured CAs.
+std::optional<std::string> ca_from_tail(std::string_view tail, std::string_view suffix,
+                                        const PkiContext& pki) {
+    if (tail.size() <= suffix.size() || tail.substr(tail.size() - suffix.size()) != suffix) {
+        return std::nullopt;
+    }
+    const std::string name{tail.substr(0, tail.size() - suffix.size())};
+    for (const auto& n : pki.names()) {
+        if (n == name) {
+            return name;
+        }
+    }
+    return std::nullopt;
+}
+
+http::Response not_found() {
+    return http::Response::text(404, "not found\n");
+}
+
+}  // namespace
+
+PkiEndpoints::PkiEndpoints(PkiContext& pki, const Clock& clock, std::chrono::seconds crl_refresh)
+    : m_pki{pki}, m_clock{clock}, m_crl_refresh{crl_refresh} {}
+
+Bytes PkiEndpoints::crl(const std::string& ca) {
+    const std::lock_guard lock{m_mutex};
+    auto& builtin = m_pki.builtin(ca);
+    const std::size_t revoked = m_pki.store().revoked(ca).size();
+    auto it = m_crls.find(ca);
+    const TimePoint now = m_clock.now();
+    if (it == m_crls.end() || it->second.revoked != revoked || now - it->second.signed_at >= m_crl_refresh) {
+        CachedCrl fresh{builtin.crl(), now, revoked};
+        it = m_crls.insert_or_assign(ca, std::move(fresh)).first;
+    }
+    return it->second.der;
+}
+
+void PkiEndpoints::add_routes(http::Router& router) {
+    router.post("/ocsp", [this](const http::Request& req) {
+        // Bad input is answered in OCSP's own terms (malformedRequest), never with an HTTP error.
+        if (req.body.empty() || req.body.size() > kMaxOcspRequest) {
+            return malformed();
+        }
+        return ocsp_reply(m_pki.ocsp_response(as_bytes(req.body)));
+    });
+    router.add(http::Route{"GET", "/ocsp/",
+                           [this](const http::Request& req) {
+                               // The transport already undid the URL's percent-encoding (RFC 6960 §A.1).
+                               Bytes der;
+                               try {
+                                   der = base64_decode(req.path_tail);
+                               } catch (const Error&) {
+                                   return malformed();
+                               }
+                               if (der.empty() || der.size() > kMaxOcspRequest) {
+                                   return malformed();
+                               }
+                               return ocsp_reply(m_pki.ocsp_response(der));
+                           },
+                           http::Match::Prefix, http::Execution::Worker});
+    router.add(http::Route{"GET", "/crl/",
+                           [this](const http::Request& req) {
+                               const auto ca = ca_from_tail(req.path_tail, ".crl", m_pki);
+                               if (!ca || m_pki.kind(*ca) != "builtin") {
+                                   return not_found();
+                               }
+                               return http::Response::binary(200, "application/pkix-crl",
+                                                             to_string(crl(*ca)));
+                           },
+                           http::Match::Prefix, http::Execution::Worker});
+    router.add(http::Route{"GET", "/ca/",
+                           [this](const http::Request& req) {
+                               const auto ca = ca_from_tail(req.path_tail, ".crt", m_pki);
+                               if (!ca || m_pki.kind(*ca) != "builtin") {
+                                   return not_found();
+                               }
+                               return http::Response::binary(
+                                   200, "application/pkix-cert",
+                                   to_string(m_pki.builtin(*ca).certificate().der()));
+                           },
+                           http::Match::Prefix, http::Execution::Worker});
+}
+
+}  // namespace inkan::app

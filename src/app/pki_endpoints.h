@@ -1,0 +1,46 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <inkan/core/clock.h>
+#include <inkan/http/router.h>
+
+#include "pki_context.h"
+
+namespace inkan::app {
+
+/// Serves the PKI objects issued certificates point at (their AIA and CDP URLs), on the plain-HTTP
+/// PKI listener:
+///   POST /ocsp            application/ocsp-request → application/ocsp-response (RFC 6960 §A.1)
+///   GET  /ocsp/<request>  the URL-encoded base64 of the DER request (RFC 6960 §A.1)
+///   GET  /crl/<ca>.crl    application/pkix-crl (RFC 5280 §4.2.1.13), cached
+///   GET  /ca/<ca>.crt     application/pkix-cert (RFC 5280 §4.2.2.1 caIssuers)
+/// `pki` must have been warmed up (every built-in CA built) before the server starts: the handlers
+/// then only read it, from several worker threads.
+class PkiEndpoints {
+public:
+    /// `crl_refresh`: a cached CRL is signed anew after this long, or at once when the CA's revocation
+    /// count changed (so a revocation shows up in the next download).
+    PkiEndpoints(PkiContext& pki, const Clock& clock, std::chrono::seconds crl_refresh);
+    void add_routes(http::Router& router);
+
+    /// The current CRL of `ca` (DER), signing a new one when the cache is stale.
+    Bytes crl(const std::string& ca);
+
+private:
+    struct CachedCrl {
+        Bytes der;
+        TimePoint signed_at{};
+        std::size_t revoked = 0;
+    };
+    PkiContext& m_pki;
+    const Clock& m_clock;
+    std::chrono::seconds m_crl_refresh;
+    std::mutex m_mutex;  // guards m_crls and serialises CRL signing (each takes a CRL number)
+    std::map<std::string, CachedCrl> m_crls;
+};
+
+}  // namespace inkan::app

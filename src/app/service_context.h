@@ -1,0 +1,76 @@
+#pragma once
+
+// The service layer as the configuration describes it: the SQLite stores (one connection shared by
+// users, credentials and tokens), the sealer over the HSM storage key, and the use cases Accounts,
+// Sessions and Credentials wired to the PKI (CA connectors; revocation at built-in CAs). Built by the
+// composition root for the `user`, `credential` and `seal` commands, and for `serve` and `init`.
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <inkan/core/clock.h>
+#include <inkan/core/config.h>
+#include <inkan/hsm/token.h>
+#include <inkan/service/accounts.h>
+#include <inkan/service/auth.h>
+#include <inkan/service/credentials.h>
+#include <inkan/service/ports.h>
+#include <inkan/storage/sqlite.h>
+
+#include "context.h"
+#include "pki_context.h"
+
+namespace inkan::app {
+
+/// [auth] access_token_lifetime and refresh_token_lifetime, in seconds (defaults 3600 and 30 days).
+service::AuthSettings auth_settings(const Config& config);
+
+class ServiceContext {
+public:
+    /// Opens storage.sqlite, finds the storage key hsm.storage_key_label (default "inkan-storage-key";
+    /// Errc::InvalidConfig if the token lacks it) and reads auth.totp_issuer (default "inkan").
+    /// `token`, `pki` and `clock` must outlive the context.
+    ServiceContext(const Config& config, hsm::Token& token, PkiContext& pki, const Clock& clock);
+    ~ServiceContext();
+    ServiceContext(const ServiceContext&) = delete;
+    ServiceContext& operator=(const ServiceContext&) = delete;
+
+    service::Accounts& accounts() noexcept { return *m_accounts; }
+    service::Sessions& sessions() noexcept { return *m_sessions; }
+    service::Credentials& credentials() noexcept { return *m_credentials; }
+
+    service::UserStore& user_store() noexcept { return *m_users; }
+    service::CredentialStore& credential_store() noexcept { return *m_credential_store; }
+    service::TokenStore& token_store() noexcept { return *m_tokens; }
+
+private:
+    std::shared_ptr<storage::Database> m_db;
+    std::unique_ptr<service::UserStore> m_users;
+    std::unique_ptr<service::CredentialStore> m_credential_store;
+    std::unique_ptr<service::TokenStore> m_tokens;
+    std::unique_ptr<service::SecretSealer> m_sealer;
+    std::unique_ptr<service::Accounts> m_accounts;
+    std::unique_ptr<service::Sessions> m_sessions;
+    std::unique_ptr<service::Credentials> m_credentials;
+};
+
+/// A data directory opened for a service command: runtime (configuration, token), PKI, service.
+struct OpenedService {
+    std::unique_ptr<Runtime> runtime;
+    std::unique_ptr<PkiContext> pki;
+    std::unique_ptr<ServiceContext> service;
+};
+/// open_runtime(data_flag) plus the PKI and service contexts on the system clock.
+OpenedService open_service(const std::string& data_flag);
+
+/// One line of standard input as a secret (the trailing "\n" or "\r\n" removed): how operator commands
+/// take passwords and PINs, never from argv. Errc::InvalidRequest if the input is empty.
+Secret read_secret_line(std::istream& in, std::string_view what);
+/// A random password for an account: 20 characters of base64url (120 bits).
+Secret random_password();
+/// A random numeric PIN of `digits` digits (uniform).
+Secret random_pin(int digits = 6);
+
+}  // namespace inkan::app

@@ -1,0 +1,159 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <inkan/core/config.h>
+#include <inkan/core/error.h>
+#include <inkan/crypto/ossl.h>
+#include <inkan/http/message.h>
+#include <inkan/http/metrics.h>
+#include <inkan/http/router.h>
+
+namespace inkan::http {
+
+namespace detail {
+class ServerCore;
+}
+
+/// Whether the API listener asks for a client certificate (mutual TLS).
+enum class ClientAuth {
+    None,      ///< no CertificateRequest
+    Optional,  ///< asked for; a certificate that is sent must verify, but none is fine
+    Required,  ///< the handshake fails without a certificate that verifies
+};
+
+struct TlsConfig {
+    /// The server's private key. It may live in an OpenSSL provider backed by the HSM: only the
+    /// EVP_PKEY is needed, never a file. Use share_key() to pass a key that you keep too.
+    ossl::PKey private_key;
+    /// PEM: the server certificate first, then the intermediates (the root may be left out).
+    std::string certificate_chain_pem;
+    /// PEM file of the CA certificates that client certificates must chain to; empty: no mTLS.
+    std::filesystem::path client_ca_file;
+    /// Used only when client_ca_file is set.
+    ClientAuth client_auth = ClientAuth::Required;
+};
+
+/// A second owner of `key` (EVP_PKEY_up_ref): the caller keeps its own reference.
+[[nodiscard]] ossl::PKey share_key(EVP_PKEY* key);
+
+struct ListenerConfig {
+    std::string name = "api";  ///< in logs and Request::listener; unique per server
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;  ///< 0: an ephemeral port (Server::port tells which)
+    /// TLS 1.2 and 1.3 only; nullopt: plain HTTP (the PKI endpoints: /ocsp, /crl, /ca).
+    std::optional<TlsConfig> tls;
+    Router router;
+    /// Adds GET /healthz, /readyz and /metrics unless the router already has them.
+    bool ops_endpoints = true;
+};
+
+struct Limits {
+    /// Larger bodies get 413 {"error":"invalid_request","error_description":"Request body too
+    /// large"} and the connection is closed after the response.
+    std::uint64_t max_body_bytes = 64ull * 1024 * 1024;
+    /// Request line plus header fields; larger gets 431.
+    std::uint32_t max_header_bytes = 16 * 1024;
+    /// Open connections over all listeners; beyond it new connections are closed at once.
+    std::size_t max_connections = 1024;
+    /// From the connection (TLS handshake included) or the first byte of a request to the end of
+    /// its header: a slow header (slowloris) is cut here.
+    std::chrono::milliseconds header_timeout{10'000};
+    /// From the end of the header to the end of the body.
+    std::chrono::milliseconds body_timeout{60'000};
+    /// How long a keep-alive connection may wait for its next request.
+    std::chrono::milliseconds idle_timeout{30'000};
+    /// Writing one response.
+    std::chrono::milliseconds write_timeout{60'000};
+    /// stop(): how long in-flight requests may take to finish before connections are cut.
+    std::chrono::milliseconds drain_timeout{20'000};
+};
+
+/// Maps an inkan::Error that escaped a handler to the response the client gets. The api layer
+/// supplies one (CSC error bodies); it must not put Error::what() on the wire.
+using ErrorMapper = std::function<Response(const Error&)>;
+/// Returns nullopt when the service is ready, else the reason it is not (sent in /readyz).
+/// Runs on a worker thread: it may touch the HSM and the database.
+using ReadinessCheck = std::function<std::optional<std::string>()>;
+
+/// The default ErrorMapper: the status by Errc (caller faults 4xx, ours 5xx) and a generic body
+/// such as {"error":"server_error","error_description":"Internal error"}; never what().
+[[nodiscard]] Response default_error_response(const Error& error);
+
+struct ServerOptions {
+    /// Threads running the I/O loop (accept, TLS, parsing, writing). One handles ~50k req/s here.
+    std::size_t io_threads = 1;
+    /// Threads for Execution::Worker handlers; 0: default_worker_threads().
+    std::size_t worker_threads = 0;
+    Limits limits;
+    ErrorMapper error_mapper;          ///< empty: default_error_response
+    ReadinessCheck readiness;          ///< empty: always ready
+    std::shared_ptr<Metrics> metrics;  ///< empty: the server makes its own
+    bool access_log = true;            ///< one JSON line per request
+
+    /// max(4, 2 x hardware threads): handlers block on the HSM and the database, so more threads
+    /// than cores keep the CPU busy; the HSM session pool bounds real HSM parallelism anyway.
+    [[nodiscard]] static std::size_t default_worker_threads();
+    /// Reads the [http] table: io_threads, worker_threads, max_body_bytes, max_header_bytes,
+    /// max_connections, header_timeout_ms, body_timeout_ms, idle_timeout_ms, write_timeout_ms,
+    /// drain_timeout_ms, access_log. Missing keys keep the defaults. Errc::InvalidConfig for a value
+    /// out of range.
+    [[nodiscard]] static ServerOptions from_config(const Config& config);
+};
+
+/// The HTTP(S) server: one io_context run by ServerOptions::io_threads threads, plus a worker pool.
+///
+/// Life cycle: construct, add_listener() (binds at once, so port() is known), start(), then stop()
+/// or run_until_signal(). stop() closes the listening sockets (new connections are refused), closes
+/// idle connections, lets requests whose header has arrived finish (their response carries
+/// Connection: close) for up to Limits::drain_timeout, then cuts what is left and joins the
+/// threads. A handler already running on a worker is waited for: it cannot be interrupted.
+class Server {
+public:
+    explicit Server(ServerOptions options = {});
+    ~Server();  ///< stop()s if running
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Binds host:port and returns the bound port. Errc::IoFailure when the address cannot be
+    /// bound; Errc::InvalidConfig for a bad TLS configuration (key and certificate do not match, no
+    /// certificate, unreadable client CA file) or a duplicate name; Errc::Internal after start().
+    std::uint16_t add_listener(ListenerConfig listener);
+    /// The bound port of a listener. Errc::NotFound for an unknown name.
+    [[nodiscard]] std::uint16_t port(std::string_view listener_name = "api") const;
+    /// The routes a listener serves, ops endpoints included (for the OpenAPI comparison).
+    /// Errc::NotFound for an unknown name.
+    [[nodiscard]] std::vector<RouteInfo> routes(std::string_view listener_name = "api") const;
+
+    /// Starts the threads and accepting. Errc::Internal when already started or stopped.
+    void start();
+    /// Drains and stops (see the class comment). Idempotent; returns when the threads are joined.
+    /// Not from a handler (it joins the worker pool the handler runs on).
+    void stop();
+    /// start()s, blocks until SIGTERM or SIGINT, then stop()s. For `inkan serve`.
+    void run_until_signal();
+    [[nodiscard]] bool running() const noexcept;
+
+    /// While on, /readyz answers 503 {"status":"maintenance"} (requests are still served).
+    void set_maintenance(bool on) noexcept;
+    [[nodiscard]] bool maintenance() const noexcept;
+
+    [[nodiscard]] Metrics& metrics() noexcept;
+    [[nodiscard]] std::shared_ptr<Metrics> shared_metrics() const noexcept;
+    /// Open connections right now (all listeners).
+    [[nodiscard]] std::size_t connection_count() const noexcept;
+
+private:
+    std::unique_ptr<detail::ServerCore> m_core;
+};
+
+}  // namespace inkan::http

@@ -1,0 +1,916 @@
+// asio::ssl in Boost 1.74 defines RSA/DH helpers (context::use_rsa_private_key, use_tmp_dh) in its
+// header-only .ipp files, and OpenSSL 3 hides those declarations under OPENSSL_NO_DEPRECATED.
+// Lift the hide for this translation unit only, before any OpenSSL header: OPENSSL_API_COMPAT=30000
+// still marks every deprecated function [[deprecated]], so a deprecated call in *our* code here
+// still warns (and fails with -Werror); Boost's own calls sit in system headers and stay silent.
+#undef OPENSSL_NO_DEPRECATED
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+// asio's std_fenced_block uses std::atomic_thread_fence, which GCC 12 warns about under
+// -fsanitize=thread (-Wtsan); with -Werror that would stop the tsan build.
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
+
+#include <inkan/http/server.h>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>  // before Boost: Boost 1.74 asio + GCC 12 + C++20 needs std::exchange declared
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <inkan/core/log.h>
+
+#include "dispatch.h"
+#include "tls.h"
+
+// Asio's `typename enable_if<...>::type* = 0` default arguments are reported at our call sites,
+// outside the system headers, so -Wzero-as-null-pointer-constant cannot stay on in this file.
+#pragma GCC diagnostic ignored "-Wzero-as-null-pointer-constant"
+
+namespace inkan::http {
+
+namespace detail {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+/// After a response that closes the connection, unread request bytes are read and discarded for at
+/// most this long before the socket is closed: closing with unread data makes the kernel send RST,
+/// and the RST can destroy the response (a 413) before the client has read it.
+constexpr std::chrono::seconds kLingerTimeout{2};
+/// Waiting for the peer's close_notify after ours.
+constexpr std::chrono::seconds kTlsShutdownTimeout{1};
+/// After drain_timeout the remaining connections are cut; this is how long stop() then waits for
+/// their handlers to notice.
+constexpr std::chrono::seconds kForcedCloseWait{2};
+/// An accept that fails (EMFILE, ENFILE, ENOBUFS) is retried after this delay, not in a busy loop.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+constexpr std::size_t kIdleReadChunk = 4096;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+void set_cloexec(int fd) noexcept {
+    // The process may spawn tools; they must not inherit the listening or connected sockets.
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) {
+        ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+}
+
+/// Header names and values a handler may set: a token name and a value without CR, LF or NUL
+/// (anything else could split the response).
+bool valid_field(std::string_view name, std::string_view value) noexcept {
+    if (name.empty()) {
+        return false;
+    }
+    for (const char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
+        if (!ok) {
+            return false;
+        }
+    }
+    return value.find_first_of(std::string_view{"\r\n\0", 3}) == std::string_view::npos;
+}
+
+/// Framing and hop-by-hop fields are the transport's business.
+bool transport_owned(std::string_view name) noexcept {
+    for (const auto n : {"Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "TE",
+                         "Trailer", "X-Request-Id", "Content-Type"}) {
+        if (iequals(name, n)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// Errors that only mean "the peer went away".
+bool peer_gone(const beast::error_code& ec) noexcept {
+    return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+           ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == asio::error::operation_aborted || ec == asio::ssl::error::stream_truncated;
+}
+
+std::string_view sv(beast::string_view s) noexcept {
+    return {s.data(), s.size()};
+}
+
+bool is_http_parse_error(const beast::error_code& ec) noexcept {
+    return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+}  // namespace
+
+struct Listener {
+    std::string name;
+    Router router;
+    std::unique_ptr<asio::ssl::context> ssl;  // null: plain HTTP
+    bool mtls = false;
+    std::uint16_t port = 0;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::unique_ptr<asio::steady_timer> retry;
+};
+
+class ConnectionBase : public std::enable_shared_from_this<ConnectionBase> {
+public:
+    ConnectionBase() = default;
+    ConnectionBase(const ConnectionBase&) = delete;
+    ConnectionBase& operator=(const ConnectionBase&) = delete;
+    virtual ~ConnectionBase() = default;
+    virtual void start() = 0;
+    /// Thread-safe: closes the connection unless a request is in flight.
+    virtual void drain() = 0;
+    /// Thread-safe: closes the connection now.
+    virtual void force_close() = 0;
+};
+
+class ServerCore {
+public:
+    explicit ServerCore(ServerOptions options);
+    ~ServerCore();
+    ServerCore(const ServerCore&) = delete;
+    ServerCore& operator=(const ServerCore&) = delete;
+
+    std::uint16_t add_listener(ListenerConfig config);
+    const Listener& listener(std::string_view name) const;
+    void start();
+    void stop();
+    void run_until_signal();
+    std::size_t connection_count() const noexcept { return m_active_hint.load(); }
+
+    void on_connection_closed(ConnectionBase* c) noexcept {
+        {
+            const std::lock_guard lock{m_mutex};
+            m_connections.erase(c);
+            --m_active;
+            m_active_hint = m_active;
+        }
+        m_drained.notify_all();
+    }
+
+    const ServerOptions options;
+    const std::shared_ptr<Metrics> metrics;
+    OpsState ops;
+    const Dispatcher dispatcher;
+    std::atomic<bool> running{false};
+
+private:
+    void accept(Listener& l);
+    void on_accept(Listener& l, const beast::error_code& ec, tcp::socket socket);
+    std::vector<std::shared_ptr<ConnectionBase>> snapshot();
+
+    Counter& m_rejected;
+    // Declaration order is destruction order reversed: the connection registry and the TLS
+    // contexts (in m_listeners) must outlive the io_context, whose destructor destroys pending
+    // handlers and with them the last connections.
+    mutable std::mutex m_mutex;
+    std::condition_variable m_drained;
+    std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> m_connections;
+    std::size_t m_active = 0;  // guarded by m_mutex
+    std::atomic<std::size_t> m_active_hint{0};
+    std::vector<std::unique_ptr<Listener>> m_listeners;
+    std::mutex m_lifecycle;
+    bool m_started = false;
+    bool m_stopped = false;
+    asio::io_context m_ioc;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> m_work;
+    std::unique_ptr<asio::thread_pool> m_workers;
+    std::vector<std::thread> m_io_threads;
+
+    template <class Stream>
+    friend class Connection;
+};
+
+template <class Stream>
+class Connection final : public ConnectionBase {
+public:
+    static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+    Connection(ServerCore& core, Listener& listener, tcp::socket socket, std::string remote)
+        : m_core{core},
+          m_listener{listener},
+          m_limits{core.options.limits},
+          m_stream{make_stream(std::move(socket), listener)},
+          m_remote{std::move(remote)} {}
+
+    ~Connection() override { m_core.on_connection_closed(this); }
+
+    void start() override {
+        asio::dispatch(m_stream.get_executor(), [self = self()] { self->begin(); });
+    }
+
+    void drain() override {
+        asio::post(m_stream.get_executor(), [self = self()] {
+            if (self->m_phase == Phase::Handshake || self->m_phase == Phase::Idle ||
+                (self->m_phase == Phase::Header && self->m_buffer.size() == 0)) {
+                self->close();
+            }
+        });
+    }
+
+    void force_close() override {
+        asio::post(m_stream.get_executor(), [self = self()] { self->close(); });
+    }
+
+private:
+    enum class Phase { Handshake, Idle, Header, Busy, Closing, Closed };
+
+    static Stream make_stream(tcp::socket socket, Listener& listener) {
+        if constexpr (kTls) {
+            return Stream{std::move(socket), *listener.ssl};
+        } else {
+            return Stream{std::move(socket)};
+        }
+    }
+
+    std::shared_ptr<Connection> self() { return std::static_pointer_cast<Connection>(shared_from_this()); }
+    beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(m_stream); }
+
+    void begin() {
+        // The first request's header must arrive within header_timeout of the connection, TLS
+        // handshake included.
+        m_first_deadline = SteadyClock::now() + m_limits.header_timeout;
+        if constexpr (kTls) {
+            m_phase = Phase::Handshake;
+            tcp_layer().expires_at(m_first_deadline);
+            m_stream.async_handshake(
+                asio::ssl::stream_base::server,
+                [self = self()](const beast::error_code& ec) { self->on_handshake(ec); });
+        } else {
+            read_request(true);
+        }
+    }
+
+    void on_handshake(const beast::error_code& ec) {
+        if (ec) {
+            log::debug("tls handshake failed",
+                       {{"listener", m_listener.name}, {"remote", m_remote}, {"error", ec.message()}});
+            close();
+            return;
+        }
+        if constexpr (kTls) {
+            if (m_listener.mtls) {
+                m_client_certificate = verified_peer_certificate(m_stream.native_handle());
+            }
+        }
+        read_request(true);
+    }
+
+    void read_request(bool first) {
+        if (m_core.ops.draining.load()) {
+            graceful_close(false);
+            return;
+        }
+        m_parser.emplace();
+        m_parser->header_limit(m_limits.max_header_bytes);
+        m_parser->body_limit(m_limits.max_body_bytes);
+        if (!first && m_buffer.size() == 0) {
+            // Keep-alive: wait for the next request's first bytes (idle timeout), then give its
+            // header the header timeout.
+            m_phase = Phase::Idle;
+            tcp_layer().expires_after(m_limits.idle_timeout);
+            m_stream.async_read_some(
+                m_buffer.prepare(kIdleReadChunk),
+                [self = self()](const beast::error_code& ec, std::size_t n) {
+                    if (ec) {
+                        self->close();
+                        return;
+                    }
+                    self->m_buffer.commit(n);
+                    self->read_header(SteadyClock::now() + self->m_limits.header_timeout);
+                });
+            return;
+        }
+        read_header(first ? m_first_deadline : SteadyClock::now() + m_limits.header_timeout);
+    }
+
+    void read_header(SteadyClock::time_point deadline) {
+        m_phase = Phase::Header;
+        tcp_layer().expires_at(deadline);
+        bhttp::async_read_header(
+            m_stream, m_buffer, *m_parser,
+            [self = self()](const beast::error_code& ec, std::size_t) { self->on_header(ec); });
+    }
+
+    void on_header(const beast::error_code& ec) {
+        m_started = SteadyClock::now();
+        if (ec) {
+            on_read_error(ec, "header");
+            return;
+        }
+        m_phase = Phase::Busy;
+        if (m_parser->is_done()) {
+            dispatch();
+            return;
+        }
+        const auto& header = m_parser->get();
+        if (header.version() >= 11 && iequals(sv(header[bhttp::field::expect]), "100-continue")) {
+            // RFC 9110 §10.1.1: the client waits for this before sending the body. (A body over
+            // the limit was refused already: the parser checks Content-Length at the header.)
+            tcp_layer().expires_after(m_limits.write_timeout);
+            asio::async_write(m_stream, asio::buffer(kContinue.data(), kContinue.size()),
+                              [self = self()](const beast::error_code& wec, std::size_t) {
+                                  if (wec) {
+                                      self->close();
+                                      return;
+                                  }
+                                  self->read_body();
+                              });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        tcp_layer().expires_after(m_limits.body_timeout);
+        bhttp::async_read(m_stream, m_buffer, *m_parser,
+                          [self = self()](const beast::error_code& ec, std::size_t) {
+                              if (ec) {
+                                  self->on_read_error(ec, "body");
+                                  return;
+                              }
+                              self->dispatch();
+                          });
+    }
+
+    void on_read_error(const beast::error_code& ec, std::string_view stage) {
+        if (ec == bhttp::error::body_limit) {
+            transport_error_response(413);
+        } else if (ec == bhttp::error::header_limit) {
+            transport_error_response(431);
+        } else if (ec == beast::error::timeout) {
+            // The stream closed the socket already: nothing can be sent.
+            log::debug("http read timeout",
+                       {{"listener", m_listener.name}, {"remote", m_remote}, {"stage", stage}});
+            close();
+        } else if (peer_gone(ec)) {
+            close();
+        } else if (is_http_parse_error(ec)) {
+            log::debug("http request does not parse",
+                       {{"listener", m_listener.name}, {"remote", m_remote}, {"error", ec.message()}});
+            transport_error_response(400);
+        } else {
+            close();
+        }
+    }
+
+    /// A request fields of the parser's (possibly partial) message: for the request id, the log
+    /// and the route label.
+    Request request_from_parser() {
+        Request r;
+        const auto& msg = m_parser->get();
+        r.method = std::string{msg.method_string()};
+        r.target = std::string{msg.target()};
+        for (const auto& f : msg) {
+            r.headers.add(std::string{f.name_string()}, std::string{f.value()});
+        }
+        r.remote_address = m_remote;
+        r.listener = m_listener.name;
+        r.request_id = choose_request_id(r.headers);
+        return r;
+    }
+
+    void transport_error_response(int status) {
+        m_phase = Phase::Busy;
+        m_request = request_from_parser();
+        static_cast<void>(m_core.dispatcher.plan(m_listener.router, m_request));  // path and route label
+        m_keep_alive = false;
+        m_version = 11;
+        respond(transport_error(status), true);
+    }
+
+    void dispatch() {
+        auto msg = m_parser->release();
+        m_keep_alive = msg.keep_alive();
+        m_version = msg.version();
+        m_request = Request{};
+        m_request.method = std::string{msg.method_string()};
+        m_request.target = std::string{msg.target()};
+        for (const auto& f : msg) {
+            m_request.headers.add(std::string{f.name_string()}, std::string{f.value()});
+        }
+        m_request.body = std::move(msg.body());
+        m_request.remote_address = m_remote;
+        m_request.client_certificate = m_client_certificate;
+        m_request.listener = m_listener.name;
+        m_request.request_id = choose_request_id(m_request.headers);
+
+        auto plan = m_core.dispatcher.plan(m_listener.router, m_request);
+        if (plan.immediate) {
+            respond(std::move(*plan.immediate), false);
+            return;
+        }
+        const Route& route = *plan.route;
+        if (route.execution == Execution::Inline) {
+            respond(m_core.dispatcher.run(route, m_request), false);
+            return;
+        }
+        // The request stays in m_request: nothing on the I/O side touches it until the worker
+        // posts the response back to this connection's strand.
+        asio::post(*m_core.m_workers, [self = self(), &route] {
+            Response response = self->m_core.dispatcher.run(route, self->m_request);
+            asio::post(self->m_stream.get_executor(), [self, response = std::move(response)]() mutable {
+                self->respond(std::move(response), false);
+            });
+        });
+    }
+
+    void respond(Response r, bool close_after) {
+        m_close_after = close_after || !m_keep_alive || m_core.ops.draining.load();
+        int status = r.status;
+        if (status < 200 || status > 599) {
+            log::error(
+                "handler returned an invalid status",
+                {{"status", status}, {"route", m_request.route}, {"request_id", m_request.request_id}});
+            r = transport_error(500);
+            status = 500;
+        }
+        m_response = {};
+        m_response.result(static_cast<unsigned>(status));
+        m_response.version(m_version);
+        for (const auto& [name, value] : r.headers) {
+            if (transport_owned(name)) {
+                continue;
+            }
+            if (!valid_field(name, value)) {
+                log::warn("dropped an invalid response header",
+                          {{"route", m_request.route}, {"request_id", m_request.request_id}});
+                continue;
+            }
+            m_response.insert(name, value);
+        }
+        if (!r.content_type.empty() && valid_field("Content-Type", r.content_type)) {
+            m_response.set(bhttp::field::content_type, r.content_type);
+        }
+        m_response.set("X-Request-Id", m_request.request_id);
+        if (status != 204 && status != 304) {
+            m_response.body() = std::move(r.body);
+        }
+        m_response.keep_alive(!m_close_after);
+        m_response.prepare_payload();
+        m_status = status;
+        m_bytes = m_response.body().size();
+        tcp_layer().expires_after(m_limits.write_timeout);
+        bhttp::async_write(m_stream, m_response,
+                           [self = self()](const beast::error_code& ec, std::size_t) { self->on_write(ec); });
+    }
+
+    void on_write(const beast::error_code& ec) {
+        {
+            const log::ScopedContext context{{"request_id", m_request.request_id}};
+            const std::chrono::duration<double> elapsed = SteadyClock::now() - m_started;
+            m_core.dispatcher.record(Exchange{m_request.method, m_request.path.empty() ? "-" : m_request.path,
+                                              m_request.route, m_remote, m_listener.name, m_status, m_bytes,
+                                              elapsed.count()});
+        }
+        const bool linger = m_status == 413 || m_status == 431 || m_status == 400;
+        m_request = Request{};
+        m_response = {};
+        if (ec) {
+            close();
+            return;
+        }
+        if (m_close_after) {
+            graceful_close(linger);
+            return;
+        }
+        read_request(false);
+    }
+
+    /// `unread_input`: the client may still be sending (a refused body): read and discard it
+    /// before closing, so that the kernel does not answer it with RST.
+    void graceful_close(bool unread_input) {
+        m_phase = Phase::Closing;
+        if constexpr (kTls) {
+            if (!unread_input) {
+                tcp_layer().expires_after(kTlsShutdownTimeout);
+                m_stream.async_shutdown([self = self()](const beast::error_code&) { self->close(); });
+                return;
+            }
+            // No close_notify here: OpenSSL fails a shutdown that meets application data (the
+            // refused body). The response is complete (Content-Length), so a TCP FIN after it is a
+            // clean end for HTTP; it tells the client to stop sending.
+        }
+        beast::error_code ignored;
+        tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+        m_linger_deadline = SteadyClock::now() + kLingerTimeout;
+        linger();
+    }
+
+    void linger() {
+        if (m_discard.empty()) {
+            m_discard.resize(16 * 1024);  // only connections that linger pay for it
+        }
+        tcp_layer().expires_at(m_linger_deadline);
+        m_stream.async_read_some(asio::buffer(m_discard),
+                                 [self = self()](const beast::error_code& ec, std::size_t) {
+                                     if (ec) {
+                                         self->close();
+                                         return;
+                                     }
+                                     self->linger();
+                                 });
+    }
+
+    void close() {
+        m_phase = Phase::Closed;
+        beast::error_code ignored;
+        tcp_layer().socket().close(ignored);
+    }
+
+    ServerCore& m_core;
+    Listener& m_listener;
+    const Limits& m_limits;
+    Stream m_stream;
+    std::string m_remote;
+    Bytes m_client_certificate;
+    beast::flat_buffer m_buffer;
+    std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
+    bhttp::response<bhttp::string_body> m_response;
+    Request m_request;
+    Phase m_phase = Phase::Header;
+    bool m_keep_alive = true;
+    bool m_close_after = false;
+    unsigned m_version = 11;
+    int m_status = 0;
+    std::size_t m_bytes = 0;
+    SteadyClock::time_point m_first_deadline;
+    SteadyClock::time_point m_started = SteadyClock::now();
+    SteadyClock::time_point m_linger_deadline;
+    std::vector<char> m_discard;
+};
+
+// ---- ServerCore ----
+
+ServerCore::ServerCore(ServerOptions opts)
+    : options{std::move(opts)},
+      metrics{options.metrics ? options.metrics : std::make_shared<Metrics>()},
+      dispatcher{options.error_mapper, metrics, options.access_log},
+      m_rejected{metrics->counter("inkan_http_connections_rejected_total",
+                                  "Connections closed at once because max_connections was reached.",
+                                  {"listener"})} {
+    require(options.io_threads >= 1, Errc::InvalidConfig, "http: io_threads must be at least 1");
+    require(options.limits.max_connections >= 1, Errc::InvalidConfig,
+            "http: max_connections must be at least 1");
+    ops.readiness = options.readiness;
+    ops.metrics = metrics;
+    metrics->gauge("inkan_http_connections", "Open HTTP connections.",
+                   [this] { return static_cast<double>(m_active_hint.load()); });
+}
+
+ServerCore::~ServerCore() {
+    stop();
+    metrics->remove_gauge("inkan_http_connections");
+    // Acceptors and timers before the io_context (I/O objects must not outlive their service).
+    for (auto& l : m_listeners) {
+        l->retry.reset();
+        l->acceptor.reset();
+    }
+}
+
+std::uint16_t ServerCore::add_listener(ListenerConfig config) {
+    const std::lock_guard lifecycle{m_lifecycle};
+    require(!m_started, Errc::Internal, "http: add_listener after start");
+    for (const auto& l : m_listeners) {
+        require(l->name != config.name, Errc::InvalidConfig, "http: two listeners named " + config.name);
+    }
+    auto l = std::make_unique<Listener>();
+    l->name = config.name;
+    l->router = std::move(config.router);
+    if (config.ops_endpoints) {
+        add_ops_routes(l->router, ops);
+    }
+    if (config.tls) {
+        auto ctx = make_server_context(*config.tls);
+        l->mtls = !config.tls->client_ca_file.empty() && config.tls->client_auth != ClientAuth::None;
+        l->ssl = std::make_unique<asio::ssl::context>(ctx.release());  // takes ownership
+    }
+
+    const std::string where = config.host + ":" + std::to_string(config.port);
+    beast::error_code ec;
+    tcp::resolver resolver{m_ioc};
+    const auto results = resolver.resolve(config.host, std::to_string(config.port),
+                                          tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
+        throw Error{Errc::IoFailure, "http: cannot resolve " + where + ": " + ec.message()};
+    }
+    const tcp::endpoint endpoint = results.begin()->endpoint();
+    l->acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(m_ioc));
+    auto& acceptor = *l->acceptor;
+    if (acceptor.open(endpoint.protocol(), ec) ||
+        acceptor.set_option(asio::socket_base::reuse_address(true), ec) || acceptor.bind(endpoint, ec) ||
+        acceptor.listen(asio::socket_base::max_listen_connections, ec)) {
+        throw Error{Errc::IoFailure, "http: cannot listen on " + where + ": " + ec.message()};
+    }
+    set_cloexec(acceptor.native_handle());
+    l->port = acceptor.local_endpoint(ec).port();
+    l->retry = std::make_unique<asio::steady_timer>(acceptor.get_executor());
+    log::info("http listener bound", {{"listener", l->name},
+                                      {"address", endpoint.address().to_string()},
+                                      {"port", static_cast<std::int64_t>(l->port)},
+                                      {"tls", l->ssl != nullptr},
+                                      {"mtls", l->mtls}});
+    const std::uint16_t port = l->port;
+    m_listeners.push_back(std::move(l));
+    return port;
+}
+
+const Listener& ServerCore::listener(std::string_view name) const {
+    for (const auto& l : m_listeners) {
+        if (l->name == name) {
+            return *l;
+        }
+    }
+    throw Error{Errc::NotFound, "http: no listener named " + std::string{name}};
+}
+
+void ServerCore::start() {
+    const std::lock_guard lifecycle{m_lifecycle};
+    require(!m_started, Errc::Internal, "http: server already started");
+    m_started = true;
+    const std::size_t workers =
+        options.worker_threads > 0 ? options.worker_threads : ServerOptions::default_worker_threads();
+    m_workers = std::make_unique<asio::thread_pool>(workers);
+    m_work.emplace(m_ioc.get_executor());
+    for (auto& l : m_listeners) {
+        asio::post(l->acceptor->get_executor(), [this, &listener = *l] { accept(listener); });
+    }
+    for (std::size_t i = 0; i < options.io_threads; ++i) {
+        m_io_threads.emplace_back([this] {
+            for (;;) {
+                try {
+                    m_ioc.run();
+                    return;
+                } catch (const std::exception& e) {
+                    log::error("http: exception escaped an I/O handler", {{"what", e.what()}});
+                }
+            }
+        });
+    }
+    running = true;
+    log::info("http server started", {{"io_threads", static_cast<std::uint64_t>(options.io_threads)},
+                                      {"worker_threads", static_cast<std::uint64_t>(workers)}});
+}
+
+void ServerCore::accept(Listener& l) {
+    l.acceptor->async_accept(
+        asio::make_strand(m_ioc),
+        [this, &l](const beast::error_code& ec, tcp::socket socket) { on_accept(l, ec, std::move(socket)); });
+}
+
+void ServerCore::on_accept(Listener& l, const beast::error_code& ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !l.acceptor->is_open()) {
+        return;
+    }
+    if (ec) {
+        log::warn("http accept failed", {{"listener", l.name}, {"error", ec.message()}});
+        l.retry->expires_after(kAcceptRetryDelay);
+        l.retry->async_wait([this, &l](const beast::error_code& wec) {
+            if (!wec && l.acceptor->is_open()) {
+                accept(l);
+            }
+        });
+        return;
+    }
+    beast::error_code ignored;
+    if (ops.draining.load()) {
+        socket.close(ignored);
+        return;
+    }
+    if (m_active_hint.load() >= options.limits.max_connections) {
+        m_rejected.inc({l.name});
+        log::warn("http connection refused: max_connections reached", {{"listener", l.name}});
+        socket.close(ignored);
+        accept(l);
+        return;
+    }
+    set_cloexec(socket.native_handle());
+    socket.set_option(tcp::no_delay(true), ignored);
+    const auto remote = socket.remote_endpoint(ignored);
+    std::shared_ptr<ConnectionBase> c;
+    if (l.ssl) {
+        c = std::make_shared<Connection<TlsStream>>(*this, l, std::move(socket),
+                                                    remote.address().to_string());
+    } else {
+        c = std::make_shared<Connection<PlainStream>>(*this, l, std::move(socket),
+                                                      remote.address().to_string());
+    }
+    {
+        const std::lock_guard lock{m_mutex};
+        m_connections.emplace(c.get(), c);
+        ++m_active;
+        m_active_hint = m_active;
+    }
+    c->start();
+    accept(l);
+}
+
+std::vector<std::shared_ptr<ConnectionBase>> ServerCore::snapshot() {
+    std::vector<std::shared_ptr<ConnectionBase>> out;
+    const std::lock_guard lock{m_mutex};
+    for (const auto& [ptr, weak] : m_connections) {
+        if (auto c = weak.lock()) {
+            out.push_back(std::move(c));
+        }
+    }
+    return out;
+}
+
+void ServerCore::stop() {
+    const std::lock_guard lifecycle{m_lifecycle};
+    if (!m_started || m_stopped) {
+        return;
+    }
+    m_stopped = true;
+    ops.draining = true;
+    log::info("http server draining", {{"connections", static_cast<std::uint64_t>(m_active_hint.load())}});
+    // Close the listening sockets on their strands, and wait for it: from here on connections are
+    // refused.
+    std::vector<std::future<void>> closed;
+    for (auto& l : m_listeners) {
+        auto done = std::make_shared<std::promise<void>>();
+        closed.push_back(done->get_future());
+        asio::post(l->acceptor->get_executor(), [&listener = *l, done] {
+            beast::error_code ignored;
+            listener.acceptor->close(ignored);
+            listener.retry->cancel();
+            done->set_value();
+        });
+    }
+    for (auto& f : closed) {
+        f.wait();
+    }
+    for (const auto& c : snapshot()) {
+        c->drain();
+    }
+    {
+        std::unique_lock lock{m_mutex};
+        if (!m_drained.wait_for(lock, options.limits.drain_timeout, [this] { return m_active == 0; })) {
+            log::warn("http drain timeout: cutting connections",
+                      {{"connections", static_cast<std::uint64_t>(m_active)}});
+            lock.unlock();
+            for (const auto& c : snapshot()) {
+                c->force_close();
+            }
+            lock.lock();
+            m_drained.wait_for(lock, kForcedCloseWait, [this] { return m_active == 0; });
+        }
+    }
+    m_work.reset();
+    m_ioc.stop();
+    for (auto& t : m_io_threads) {
+        t.join();
+    }
+    m_io_threads.clear();
+    // Handlers already running on workers finish (they cannot be interrupted); their responses
+    // are posted to the stopped io_context and dropped.
+    m_workers->join();
+    running = false;
+    log::info("http server stopped");
+}
+
+void ServerCore::run_until_signal() {
+    asio::io_context signal_ioc;
+    asio::signal_set signals{signal_ioc, SIGINT, SIGTERM};
+    int received = 0;
+    signals.async_wait([&received](const beast::error_code& ec, int signal_number) {
+        if (!ec) {
+            received = signal_number;
+        }
+    });
+    start();  // after the handlers are installed: running() == true means a signal is caught
+    signal_ioc.run();
+    log::info("http server: signal received", {{"signal", received}});
+    stop();
+}
+
+}  // namespace detail
+
+// ---- ServerOptions ----
+
+std::size_t ServerOptions::default_worker_threads() {
+    const std::size_t hw = std::thread::hardware_concurrency();
+    return std::max<std::size_t>(4, 2 * hw);
+}
+
+ServerOptions ServerOptions::from_config(const Config& config) {
+    ServerOptions o;
+    auto positive = [&](std::string_view key, std::int64_t fallback) {
+        const std::int64_t v = config.integer_or(key, fallback);
+        require(v > 0, Errc::InvalidConfig, std::string{key} + " must be positive");
+        return v;
+    };
+    auto millis = [&](std::string_view key, std::chrono::milliseconds fallback) {
+        return std::chrono::milliseconds{positive(key, fallback.count())};
+    };
+    o.io_threads = static_cast<std::size_t>(positive("http.io_threads", 1));
+    const std::int64_t workers = config.integer_or("http.worker_threads", 0);
+    require(workers >= 0, Errc::InvalidConfig, "http.worker_threads must not be negative");
+    o.worker_threads = static_cast<std::size_t>(workers);
+    o.limits.max_body_bytes = static_cast<std::uint64_t>(
+        positive("http.max_body_bytes", static_cast<std::int64_t>(o.limits.max_body_bytes)));
+    const std::int64_t header = positive("http.max_header_bytes", o.limits.max_header_bytes);
+    require(header <= 1024 * 1024, Errc::InvalidConfig, "http.max_header_bytes must be at most 1 MiB");
+    o.limits.max_header_bytes = static_cast<std::uint32_t>(header);
+    o.limits.max_connections = static_cast<std::size_t>(
+        positive("http.max_connections", static_cast<std::int64_t>(o.limits.max_connections)));
+    o.limits.header_timeout = millis("http.header_timeout_ms", o.limits.header_timeout);
+    o.limits.body_timeout = millis("http.body_timeout_ms", o.limits.body_timeout);
+    o.limits.idle_timeout = millis("http.idle_timeout_ms", o.limits.idle_timeout);
+    o.limits.write_timeout = millis("http.write_timeout_ms", o.limits.write_timeout);
+    o.limits.drain_timeout = millis("http.drain_timeout_ms", o.limits.drain_timeout);
+    o.access_log = config.boolean_or("http.access_log", true);
+    return o;
+}
+
+// ---- Server ----
+
+Server::Server(ServerOptions options) : m_core{std::make_unique<detail::ServerCore>(std::move(options))} {}
+
+Server::~Server() = default;
+
+std::uint16_t Server::add_listener(ListenerConfig listener) {
+    return m_core->add_listener(std::move(listener));
+}
+
+std::uint16_t Server::port(std::string_view listener_name) const {
+    return m_core->listener(listener_name).port;
+}
+
+std::vector<RouteInfo> Server::routes(std::string_view listener_name) const {
+    return m_core->listener(listener_name).router.routes();
+}
+
+void Server::start() {
+    m_core->start();
+}
+
+void Server::stop() {
+    m_core->stop();
+}
+
+void Server::run_until_signal() {
+    m_core->run_until_signal();
+}
+
+bool Server::running() const noexcept {
+    return m_core->running.load();
+}
+
+void Server::set_maintenance(bool on) noexcept {
+    if (m_core->ops.maintenance.exchange(on) != on) {
+        try {
+            log::info("http maintenance mode", {{"on", on}});
+        } catch (...) {
+            // the switch itself has happened; a lost log line is no reason to fail it
+        }
+    }
+}
+
+bool Server::maintenance() const noexcept {
+    return m_core->ops.maintenance.load();
+}
+
+Metrics& Server::metrics() noexcept {
+    return *m_core->metrics;
+}
+
+std::shared_ptr<Metrics> Server::shared_metrics() const noexcept {
+    return m_core->metrics;
+}
+
+std::size_t Server::connection_count() const noexcept {
+    return m_core->connection_count();
+}
+
+}  // namespace inkan::http

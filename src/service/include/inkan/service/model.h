@@ -1,0 +1,82 @@
+#pragma once
+
+// The service's domain objects: users, credentials, callers, tokens. Plain data; the use cases
+// (accounts.h, credentials.h, auth.h) own the rules, the ports (ports.h) the persistence.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <inkan/core/bytes.h>
+#include <inkan/core/clock.h>
+
+namespace inkan::service {
+
+enum class Role { User, Operator, Auditor };
+std::string_view name(Role r);  ///< "user", "operator", "auditor"
+std::optional<Role> role_from_name(std::string_view);
+
+struct User {
+    std::string id;            ///< opaque, random (hex); never reused
+    std::string name;          ///< login name, unique, case-sensitive, [A-Za-z0-9._@-]{1,64}
+    std::string display_name;  ///< UTF-8, free text (山田 太郎)
+    Role role = Role::User;
+    bool locked = false;
+    bool totp_enrolled = false;
+    TimePoint created_at{};
+};
+
+enum class CredentialKind { Personal, Seal };
+std::string_view name(CredentialKind k);  ///< "personal", "seal"
+std::optional<CredentialKind> credential_kind_from_name(std::string_view);
+
+enum class CredentialStatus {
+    Pending,  ///< key generated, certificate not yet issued (manual CA)
+    Active,
+    Disabled,  ///< revoked by an operator: its certificate is revoked and the key can no longer sign
+};
+std::string_view name(CredentialStatus s);  ///< "pending", "active", "disabled"
+std::optional<CredentialStatus> credential_status_from_name(std::string_view);
+
+struct Credential {
+    std::string id;  ///< the CSC credentialID: opaque, random, URL-safe
+    CredentialKind kind = CredentialKind::Personal;
+    std::string owner_user_id;  ///< personal: the owner; seal: empty
+    std::string organization;   ///< seal: the organisation's name (O)
+    std::string description;    ///< shown to the user (CSC description, ≤ 255)
+    Bytes key_id;               ///< CKA_ID of the key pair in the HSM
+    std::string key_algo;       ///< hsm::name(KeySpec): "ec-p256", "rsa-3072", ...
+    std::vector<Bytes> chain;   ///< DER, end-entity first, then issuers; empty while Pending
+    std::string ca;             ///< the CA (connector) name that certified it
+    std::string profile;        ///< "person" | "seal"
+    int scal = 2;               ///< CSC SCAL: 1 or 2
+    int multisign = 1;          ///< maximum signatures per authorisation (≥ 1)
+    CredentialStatus status = CredentialStatus::Active;
+    TimePoint created_at{};
+};
+
+/// A seal credential's named member: a user who may activate the seal with their own PIN for it
+/// (and their own one-time code).
+struct SealMember {
+    std::string credential_id;
+    std::string user_id;
+    TimePoint added_at{};
+};
+
+/// Who is calling, as established by an access token (or later OAuth2 / mTLS).
+struct Caller {
+    std::string user_id;
+    std::string client_id;  ///< OAuth client, when there is one (issue 6); empty otherwise
+    std::string token_id;   ///< the hashed token's id, for revocation and audit (never the token)
+};
+
+/// What a login returns. The token strings are shown once and stored hashed.
+struct IssuedTokens {
+    std::string access_token;
+    std::optional<std::string> refresh_token;  ///< only with rememberMe
+    std::int64_t expires_in = 3600;            ///< seconds
+};
+
+}  // namespace inkan::service

@@ -1,0 +1,67 @@
+#include <inkan/service/model.h>
+
+namespace inkan::service {
+
+std::string_view name(Role r) {
+    switch (r) {
+        case Role::User:
+            return "user";
+        case Role::Operator:
+            return "operator";
+        case Role::Auditor:
+            return "auditor";
+    }
+    return "user";
+}
+
+std::optional<Role> role_from_name(std::string_view text) {
+    for (const Role r : {Role::User, Role::Operator, Role::Auditor}) {
+        if (name(r) == text) {
+            return r;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string_view name(CredentialKind k) {
+    switch (k) {
+        case CredentialKind::Personal:
+            return "personal";
+        case CredentialKind::Seal:
+            return "seal";
+    }
+    return "personal";
+}
+
+std::optional<CredentialKind> credential_kind_from_name(std::string_view text) {
+    for (const CredentialKind k : {CredentialKind::Personal, CredentialKind::Seal}) {
+        if (name(k) == text) {
+            return k;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string_view name(CredentialStatus s) {
+    switch (s) {
+        case CredentialStatus::Pending:
+            return "pending";
+        case CredentialStatus::Active:
+            return "active";
+        case CredentialStatus::Disabled:
+            return "disabled";
+    }
+    return "disabled";
+}
+
+std::optional<CredentialStatus> credential_status_from_name(std::string_view text) {
+    for (const CredentialStatus s :
+         {CredentialStatus::Pending, CredentialStatus::Active, CredentialStatus::Disabled}) {
+        if (name(s) == text) {
+            return s;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace inkan::service

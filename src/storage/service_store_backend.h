@@ -1,0 +1,115 @@
+#pragma once
+
+// What the service port suites (user_store_suite.h, credential_store_suite.h, token_store_suite.h)
+// run against: a backend that prepares an empty database and opens stores on it. An adapter's test
+// file instantiates each suite with its backend, e.g.
+//
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, UserStoreSuite, ::testing::Values(sqlite_backend()), backend_name);
+//
+// The three ports share one backend because their rows reference each other (a credential's owner,
+// a token's user are users).
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include <inkan/core/clock.h>
+#include <inkan/core/error.h>
+#include <inkan/service/ports.h>
+
+namespace inkan {
+/// Failures print "conflict", not "2-byte object <08-00>".
+inline void PrintTo(Errc code, std::ostream* os) {
+    *os << errc_name(code);
+}
+}  // namespace inkan
+
+namespace inkan::storage::testing {
+
+/// One set of store instances — their own connection — on the test's database.
+struct ServiceStores {
+    std::unique_ptr<service::UserStore> users;
+    std::unique_ptr<service::CredentialStore> credentials;
+    std::unique_ptr<service::TokenStore> tokens;
+};
+using ServiceStoresFactory = std::function<ServiceStores()>;
+
+struct ServiceStoresBackend {
+    std::string name;
+    /// Called once per test: prepares an empty database and returns a factory for it. The factory owns
+    /// whatever keeps the database alive and is destroyed after the test's stores.
+    std::function<ServiceStoresFactory()> fresh_database;
+};
+
+inline void PrintTo(const ServiceStoresBackend& backend, std::ostream* os) {
+    *os << backend.name;
+}
+
+inline std::string backend_name(const ::testing::TestParamInfo<ServiceStoresBackend>& info) {
+    return info.param.name;
+}
+
+/// The common fixture: `users`, `credentials`, `tokens` on a fresh database; open_another() for a
+/// second node.
+class ServiceStoreTest : public ::testing::TestWithParam<ServiceStoresBackend> {
+protected:
+    void SetUp() override {
+        m_open = GetParam().fresh_database();
+        ASSERT_TRUE(m_open) << GetParam().name << ": no factory";
+        m_stores = m_open();
+        ASSERT_TRUE(m_stores.users && m_stores.credentials && m_stores.tokens);
+        users = m_stores.users.get();
+        credentials = m_stores.credentials.get();
+        tokens = m_stores.tokens.get();
+    }
+    void TearDown() override {
+        m_stores = {};
+        m_open = nullptr;
+    }
+
+    /// Further instances on the same database (another thread, process or node).
+    ServiceStores open_another() { return m_open(); }
+
+    service::UserStore* users = nullptr;
+    service::CredentialStore* credentials = nullptr;
+    service::TokenStore* tokens = nullptr;
+
+private:
+    ServiceStoresFactory m_open;
+    ServiceStores m_stores;
+};
+
+/// The code of the inkan::Error `f` throws (a test failure if it throws none).
+inline Errc code_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.code();
+    }
+    ADD_FAILURE() << "no inkan::Error thrown";
+    return Errc::Internal;
+}
+
+inline TimePoint at(std::int64_t unix_seconds) {
+    return TimePoint{std::chrono::seconds{unix_seconds}};
+}
+
+/// Times print as RFC 3339 in failures.
+inline std::string text(TimePoint t) {
+    return format_rfc3339(t);
+}
+
+/// A user with the given id and name, created 2026-01-01.
+inline service::User make_user(std::string id, std::string name, std::string display_name = {}) {
+    service::User u;
+    u.id = std::move(id);
+    u.name = std::move(name);
+    u.display_name = display_name.empty() ? u.name : std::move(display_name);
+    u.created_at = at(1'767'225'600);
+    return u;
+}
+
+}  // namespace inkan::storage::testing

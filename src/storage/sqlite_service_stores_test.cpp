@@ -1,0 +1,158 @@
+// The service port suites on SQLite, plus what only the SQLite adapters have (the schema, the chain
+// column's encoding), checked with the sqlite3 CLI where an outside view helps.
+
+#include <inkan/storage/sqlite_service_stores.h>
+
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include <inkan/core/encoding.h>
+#include <inkan/storage/sqlite.h>
+#include <inkan/testing/process.h>
+
+#include "credential_store_suite.h"
+#include "token_store_suite.h"
+#include "user_store_suite.h"
+
+namespace inkan::storage {
+namespace {
+
+using inkan::testing::run;
+using inkan::testing::TempDir;
+using testing::CredentialStoreSuite;
+using testing::ServiceStores;
+using testing::ServiceStoresBackend;
+using testing::ServiceStoresFactory;
+using testing::TokenStoreSuite;
+using testing::UserStoreSuite;
+
+/// Each call of the factory is one "node": its own connection, shared by its three stores.
+ServiceStoresFactory fresh_sqlite_database() {
+    auto dir = std::make_shared<TempDir>("inkan-db");
+    return [dir]() {
+        auto db = std::make_shared<Database>(dir->path() / "inkan.db");
+        return ServiceStores{std::make_unique<SqliteUserStore>(db),
+                             std::make_unique<SqliteCredentialStore>(db),
+                             std::make_unique<SqliteTokenStore>(db)};
+    };
+}
+
+ServiceStoresBackend sqlite_backend() {
+    return {"Sqlite", fresh_sqlite_database};
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, UserStoreSuite, ::testing::Values(sqlite_backend()), testing::backend_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, CredentialStoreSuite, ::testing::Values(sqlite_backend()),
+                         testing::backend_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, TokenStoreSuite, ::testing::Values(sqlite_backend()), testing::backend_name);
+
+std::string sqlite3_cli(const std::filesystem::path& db, const std::string& sql) {
+    const auto result = run({"sqlite3", "-batch", db.string(), sql});
+    EXPECT_EQ(result.exit_code, 0) << sql << "\n" << result.err;
+    return result.out;
+}
+
+class SqliteServiceStores : public ::testing::Test {
+protected:
+    TempDir dir{"inkan-db"};
+    std::filesystem::path file = dir / "inkan.db";
+};
+
+TEST_F(SqliteServiceStores, MigrationTwoCreatesTheServiceTables) {
+    { SqliteUserStore store{file}; }
+    EXPECT_EQ(sqlite3_cli(file, "SELECT version, name FROM schema_migrations WHERE version = 2;"),
+              "2|service tables\n");
+    EXPECT_EQ(sqlite3_cli(file,
+                          "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
+                          "('users', 'credentials', 'seal_members', 'tokens') ORDER BY name;"),
+              "credentials\nseal_members\ntokens\nusers\n");
+}
+
+TEST_F(SqliteServiceStores, EachStoreMayOpenItsOwnConnection) {
+    SqliteUserStore users{file};
+    SqliteCredentialStore credentials{file};
+    SqliteTokenStore tokens{file};
+    users.create(testing::make_user("u1", "alice"), "$argon2id$x");
+    service::Credential c;
+    c.id = "c1";
+    c.kind = service::CredentialKind::Seal;
+    c.key_id = Bytes{1};
+    c.key_algo = "ec-p256";
+    c.ca = "inkan-issuing";
+    c.profile = "seal";
+    credentials.create(c, "");
+    credentials.add_member("c1", "u1", "$argon2id$pin");
+    EXPECT_EQ(credentials.list_for_user("u1").size(), 1U);
+}
+
+TEST_F(SqliteServiceStores, TheDatabaseItselfRefusesInconsistentRows) {
+    { SqliteUserStore store{file}; }
+    // A seal with an owner, a personal credential without a PIN, a token of nobody: refused by the
+    // schema's CHECK and FOREIGN KEY constraints even when written around the adapter.
+    for (const std::string sql : {
+             "INSERT INTO users VALUES ('u1', 'alice', 'alice', 'user', 0, 'h', NULL, 0);"
+             "INSERT INTO credentials (id, kind, owner_user_id, key_id, key_algo, ca, profile, scal, "
+             "multisign, "
+             "status, pin_hash, created_at) VALUES ('c', 'seal', 'u1', x'01', 'ec-p256', 'ca', 'seal', 2, 1, "
+             "'active', NULL, 0);",
+             "INSERT INTO users VALUES ('u1', 'alice', 'alice', 'user', 0, 'h', NULL, 0);"
+             "INSERT INTO credentials (id, kind, owner_user_id, key_id, key_algo, ca, profile, scal, "
+             "multisign, "
+             "status, pin_hash, created_at) VALUES ('c', 'personal', 'u1', x'01', 'ec-p256', 'ca', 'person', "
+             "2, 1, "
+             "'active', NULL, 0);",
+             "INSERT INTO users VALUES ('u1', 'alice', 'alice', 'admin', 0, 'h', NULL, 0);",
+         }) {
+        const auto r = run({"sqlite3", "-batch", file.string(), "BEGIN; " + sql + " COMMIT;"});
+        EXPECT_NE(r.exit_code, 0) << sql;
+        EXPECT_NE(r.err.find("constraint failed"), std::string::npos) << r.err;
+        sqlite3_cli(file, "DELETE FROM credentials; DELETE FROM users;");
+    }
+    // The CLI does not enable foreign keys by default; the adapter's connection does.
+    const auto fk = run({"sqlite3", "-batch", file.string(),
+                         "PRAGMA foreign_keys = ON; INSERT INTO tokens (id, hash, kind, user_id, issued_at, "
+                         "expires_at) VALUES ('t', x'00', 'access', 'nobody', 0, 1);"});
+    EXPECT_NE(fk.exit_code, 0);
+    EXPECT_NE(fk.err.find("FOREIGN KEY constraint failed"), std::string::npos) << fk.err;
+}
+
+TEST_F(SqliteServiceStores, OnlyTheTokenHashIsStored) {
+    SqliteUserStore users{file};
+    SqliteTokenStore tokens{file};
+    users.create(testing::make_user("u1", "alice"), "$argon2id$x");
+    service::TokenRecord t;
+    t.id = "t1";
+    t.hash = Bytes(32, 0xab);
+    t.user_id = "u1";
+    tokens.insert(t);
+    EXPECT_EQ(sqlite3_cli(file, "SELECT id, hex(hash), kind, revoked FROM tokens;"),
+              "t1|" + hex_encode_upper(t.hash) + "|access|0\n");
+}
+
+TEST(CredentialChainColumn, RoundTripsAndRefusesGarbage) {
+    const std::vector<Bytes> chain{Bytes{0x30, 0x00}, Bytes(70000, 0x42), Bytes{0x00}};
+    const Bytes blob = encode_chain(chain);
+    EXPECT_EQ(blob.size(), 2 + 70000 + 1 + 3 * 4U);
+    EXPECT_EQ(hex_encode(Bytes(blob.begin(), blob.begin() + 6)), "000000023000");
+    EXPECT_EQ(decode_chain(blob), chain);
+    EXPECT_TRUE(decode_chain(Bytes{}).empty());
+    for (const Bytes& bad : {Bytes{0x00, 0x00, 0x00}, Bytes{0x00, 0x00, 0x00, 0x03, 0x30, 0x00},
+                             Bytes{0x00, 0x00, 0x00, 0x00}}) {
+        try {
+            (void)decode_chain(bad);
+            ADD_FAILURE() << "accepted " << hex_encode(bad);
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), Errc::StorageFailure) << hex_encode(bad);
+        }
+    }
+    try {
+        (void)encode_chain({Bytes{}});
+        ADD_FAILURE() << "encoded an empty certificate";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::InvalidRequest);
+    }
+}
+
+}  // namespace
+}  // namespace inkan::storage

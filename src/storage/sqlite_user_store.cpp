@@ -1,0 +1,153 @@
+// service::UserStore on SQLite (table users, migration 2).
+
+#include <inkan/storage/sqlite_service_stores.h>
+
+#include <functional>
+#include <utility>
+
+namespace inkan::storage {
+
+namespace {
+
+using service::Role;
+using service::User;
+
+constexpr std::string_view kSelect =
+    "SELECT id, name, display_name, role, locked, totp_sealed IS NOT NULL, created_at FROM users ";
+
+User read_user(const Statement& row) {
+    User user;
+    user.id = row.column_text(0);
+    user.name = row.column_text(1);
+    user.display_name = row.column_text(2);
+    const auto role = service::role_from_name(row.column_text(3));
+    require(role.has_value(), Errc::StorageFailure, "sqlite: users.role holds an unknown role");
+    user.role = *role;
+    user.locked = row.column_int64(4) != 0;
+    user.totp_enrolled = row.column_int64(5) != 0;
+    user.created_at = row.column_time(6);
+    return user;
+}
+
+std::string select(std::string_view where) {
+    std::string sql{kSelect};
+    sql += where;
+    return sql;
+}
+
+std::optional<User> find_one(Database& db, std::string_view where, std::string_view value,
+                             std::string_view purpose) {
+    Transaction tx{db, Transaction::Mode::Read, purpose};
+    Statement query{db, select(where), purpose};
+    query.bind_text(1, value);
+    if (!query.step()) {
+        return std::nullopt;
+    }
+    return read_user(query);
+}
+
+/// Runs an UPDATE of one user (?1 = the id) in its own write transaction; Errc::NotFound if no row changed.
+void update_user(Database& db, std::string_view sql, std::string_view user_id, std::string_view purpose,
+                 const std::function<void(Statement&)>& bind) {
+    Transaction tx{db, Transaction::Mode::Write, purpose};
+    Statement update{db, sql, purpose};
+    update.bind_text(1, user_id);
+    bind(update);
+    update.run();
+    if (db.changes() != 1) {
+        throw Error{Errc::NotFound, std::string{purpose} + ": no user " + std::string{user_id}};
+    }
+    tx.commit();
+}
+
+}  // namespace
+
+SqliteUserStore::SqliteUserStore(const std::filesystem::path& db_file)
+    : m_db{std::make_shared<Database>(db_file)} {}
+
+SqliteUserStore::SqliteUserStore(std::shared_ptr<Database> db) : m_db{std::move(db)} {
+    require(m_db != nullptr, Errc::Internal, "SqliteUserStore: no database");
+}
+
+void SqliteUserStore::create(const User& user, std::string_view password_hash) {
+    require(!user.id.empty() && !user.name.empty() && !password_hash.empty(), Errc::InvalidRequest,
+            "create user: empty id, name or password hash");
+    Transaction tx{*m_db, Transaction::Mode::Write, "create user"};
+    // UNIQUE on id and name: a taken one is SQLITE_CONSTRAINT, i.e. Errc::Conflict.
+    Statement insert{*m_db,
+                     "INSERT INTO users (id, name, display_name, role, locked, password_hash, totp_sealed, "
+                     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7)",
+                     "create user"};
+    insert.bind_text(1, user.id)
+        .bind_text(2, user.name)
+        .bind_text(3, user.display_name)
+        .bind_text(4, service::name(user.role))
+        .bind_int64(5, user.locked ? 1 : 0)
+        .bind_text(6, password_hash)
+        .bind_time(7, user.created_at)
+        .run();
+    tx.commit();
+}
+
+std::optional<User> SqliteUserStore::find_by_name(std::string_view name) const {
+    return find_one(*m_db, "WHERE name = ?1", name, "find user by name");
+}
+
+std::optional<User> SqliteUserStore::find_by_id(std::string_view id) const {
+    return find_one(*m_db, "WHERE id = ?1", id, "find user by id");
+}
+
+std::vector<User> SqliteUserStore::list() const {
+    Transaction tx{*m_db, Transaction::Mode::Read, "list users"};
+    // BINARY collation: byte order of the UTF-8 names.
+    Statement query{*m_db, select("ORDER BY name"), "list users"};
+    std::vector<User> out;
+    while (query.step()) {
+        out.push_back(read_user(query));
+    }
+    return out;
+}
+
+std::optional<std::string> SqliteUserStore::password_hash(std::string_view user_id) const {
+    Transaction tx{*m_db, Transaction::Mode::Read, "read password hash"};
+    Statement query{*m_db, "SELECT password_hash FROM users WHERE id = ?1", "read password hash"};
+    query.bind_text(1, user_id);
+    if (!query.step()) {
+        return std::nullopt;
+    }
+    return query.column_text(0);
+}
+
+void SqliteUserStore::set_password_hash(std::string_view user_id, std::string_view hash) {
+    require(!hash.empty(), Errc::InvalidRequest, "set password hash: empty hash");
+    update_user(*m_db, "UPDATE users SET password_hash = ?2 WHERE id = ?1", user_id, "set password hash",
+                [&](Statement& s) { s.bind_text(2, hash); });
+}
+
+void SqliteUserStore::set_locked(std::string_view user_id, bool locked) {
+    update_user(*m_db, "UPDATE users SET locked = ?2 WHERE id = ?1", user_id, "set user lock",
+                [&](Statement& s) { s.bind_int64(2, locked ? 1 : 0); });
+}
+
+void SqliteUserStore::set_totp(std::string_view user_id, std::optional<Bytes> sealed_secret) {
+    update_user(*m_db, "UPDATE users SET totp_sealed = ?2 WHERE id = ?1", user_id, "set TOTP secret",
+                [&](Statement& s) {
+                    if (sealed_secret) {
+                        s.bind_blob(2, *sealed_secret);
+                    } else {
+                        s.bind_null(2);
+                    }
+                });
+}
+
+std::optional<Bytes> SqliteUserStore::totp(std::string_view user_id) const {
+    Transaction tx{*m_db, Transaction::Mode::Read, "read TOTP secret"};
+    Statement query{*m_db, "SELECT totp_sealed FROM users WHERE id = ?1", "read TOTP secret"};
+    query.bind_text(1, user_id);
+    if (!query.step() || query.column_is_null(0)) {
+        return std::nullopt;
+    }
+    return query.column_blob(0);
+}
+
+}  // namespace inkan::storage
