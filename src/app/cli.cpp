@@ -36,6 +36,11 @@ const std::vector<Command>& commands() {
          "serve the CSC API (v1, v2) over HTTPS and the PKI endpoints (/ocsp, /crl, /ca) over HTTP until "
          "SIGTERM; prints one JSON line with the URLs; --routes lists the routes and exits",
          cmd_serve},
+        {{"maintenance"},
+         "maintenance on|off|status [--data DIR]",
+         "switch maintenance mode: while on, /readyz of a running server answers 503 (load balancers drain "
+         "it)",
+         cmd_maintenance},
         {{"hsm", "status"},
          "hsm status [--data DIR] [--json]",
          "PKCS#11 module and token information",

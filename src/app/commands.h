@@ -15,6 +15,7 @@ struct Io {
 /// Each command gets the words after its name and returns the exit status.
 int cmd_init(const std::vector<std::string>& words, Io io);
 int cmd_serve(const std::vector<std::string>& words, Io io);
+int cmd_maintenance(const std::vector<std::string>& words, Io io);
 int cmd_hsm_status(const std::vector<std::string>& words, Io io);
 int cmd_hsm_keys(const std::vector<std::string>& words, Io io);
 int cmd_ca_list(const std::vector<std::string>& words, Io io);

@@ -86,6 +86,30 @@ http::ClientAuth client_auth(const Config& config) {
 
 }  // namespace
 
+fs::path maintenance_file(const fs::path& data_dir) {
+    return data_dir / "maintenance";
+}
+
+int cmd_maintenance(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {}, {"data"}};
+    if (args.positional().size() != 1) {
+        throw UsageError{"maintenance takes on, off or status"};
+    }
+    const fs::path data_dir = resolve_data_dir(args.option_or("data", ""));
+    (void)load_config(data_dir);  // an initialised data directory, or a clear error
+    const fs::path flag = maintenance_file(data_dir);
+    const std::string& what = args.positional()[0];
+    if (what == "on") {
+        std::ofstream{flag} << "maintenance mode: /readyz answers 503 until `inkan maintenance off`\n";
+    } else if (what == "off") {
+        fs::remove(flag);
+    } else if (what != "status") {
+        throw UsageError{"maintenance takes on, off or status"};
+    }
+    io.out << "maintenance " << (fs::exists(flag) ? "on" : "off") << "\n";
+    return 0;
+}
+
 int cmd_serve(const std::vector<std::string>& words, Io io) {
     const Args args{words, {"routes"}, {"data", "api-listen", "pki-listen"}};
     const fs::path data_dir = resolve_data_dir(args.option_or("data", ""));
@@ -130,8 +154,12 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
         args.option_or("pki-listen", config.string_or("pki.listen", "127.0.0.1:8080")), "pki.listen");
 
     http::ServerOptions options = http::ServerOptions::from_config(config);
-    // Ready when the token answers and the database does.
-    options.readiness = [&token, &service]() -> std::optional<std::string> {
+    // Ready when not in maintenance (`inkan maintenance on`), the token answers and the database does.
+    options.readiness = [&token, &service,
+                         maintenance_flag = maintenance_file(data_dir)]() -> std::optional<std::string> {
+        if (fs::exists(maintenance_flag)) {
+            return std::string{"maintenance"};
+        }
         try {
             (void)token.info();
         } catch (const Error& e) {

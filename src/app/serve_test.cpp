@@ -427,3 +427,16 @@ TEST_F(Served, MetricsParseAsPrometheusTextAndHealthEndpointsAnswer) {
     EXPECT_EQ(run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", s_server->pki + "/readyz"}).out,
               "200");
 }
+
+TEST_F(Served, MaintenanceModeMakesReadyzAnswer503UntilSwitchedOff) {
+    const auto on = run_inkan({"maintenance", "on", "--data", s_data.string()});
+    ASSERT_EQ(on.exit_code, 0) << describe(on);
+    const auto during = curl({s_server->api + "/readyz"});
+    EXPECT_EQ(during.status, 503) << during.raw;
+    EXPECT_NE(during.body.find("maintenance"), std::string::npos) << during.raw;
+    // Requests are still served while the load balancer drains the node.
+    EXPECT_EQ(post("/csc/v1/info", "{}").status, 200);
+    const auto off = run_inkan({"maintenance", "off", "--data", s_data.string()});
+    ASSERT_EQ(off.exit_code, 0) << describe(off);
+    EXPECT_EQ(curl({s_server->api + "/readyz"}).status, 200);
+}
