@@ -276,4 +276,58 @@ Bytes base32_decode(std::string_view text) {
     return out;
 }
 
+std::optional<char32_t> utf8_next(std::string_view text, std::size_t& i) noexcept {
+    if (i >= text.size()) {
+        return std::nullopt;
+    }
+    const auto b0 = static_cast<std::uint8_t>(text[i]);
+    if (b0 < 0x80U) {
+        ++i;
+        return static_cast<char32_t>(b0);
+    }
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    std::uint32_t min = 0;
+    if ((b0 & 0xE0U) == 0xC0U) {
+        extra = 1;
+        cp = b0 & 0x1FU;
+        min = 0x80;
+    } else if ((b0 & 0xF0U) == 0xE0U) {
+        extra = 2;
+        cp = b0 & 0x0FU;
+        min = 0x800;
+    } else if ((b0 & 0xF8U) == 0xF0U) {
+        extra = 3;
+        cp = b0 & 0x07U;
+        min = 0x10000;
+    } else {
+        return std::nullopt;
+    }
+    if (text.size() - i <= extra) {
+        return std::nullopt;
+    }
+    for (std::size_t k = 1; k <= extra; ++k) {
+        const auto b = static_cast<std::uint8_t>(text[i + k]);
+        if ((b & 0xC0U) != 0x80U) {
+            return std::nullopt;
+        }
+        cp = (cp << 6U) | (b & 0x3FU);
+    }
+    if (cp < min || cp > 0x10FFFFU || (cp >= 0xD800U && cp <= 0xDFFFU)) {
+        return std::nullopt;
+    }
+    i += extra + 1;
+    return static_cast<char32_t>(cp);
+}
+
+bool is_valid_utf8(std::string_view text) noexcept {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (!utf8_next(text, i)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace inkan

@@ -269,3 +269,25 @@ TEST(Base32, RefusesNonZeroTrailingBits) {
 
 }  // namespace
 }  // namespace inkan
+
+TEST(Utf8, AcceptsWellFormedTextIncludingJapanese) {
+    EXPECT_TRUE(inkan::is_valid_utf8(""));
+    EXPECT_TRUE(inkan::is_valid_utf8("plain ASCII"));
+    EXPECT_TRUE(inkan::is_valid_utf8("山田 太郎　株式会社インカン"));
+    EXPECT_TRUE(inkan::is_valid_utf8("\xF0\x9F\x96\x8B"));  // U+1F58B, four bytes
+    std::size_t i = 0;
+    const std::string_view yama = "山";
+    EXPECT_EQ(inkan::utf8_next(yama, i), std::optional<char32_t>{U'山'});
+    EXPECT_EQ(i, 3U);
+}
+
+TEST(Utf8, RefusesMalformedSequencesPerRfc3629) {
+    for (const std::string_view bad : {std::string_view{"\xC0\x80"}, std::string_view{"\xED\xA0\x80"},
+                                       std::string_view{"\xF4\x90\x80\x80"}, std::string_view{"\xE5\xB1"},
+                                       std::string_view{"\x80"}, std::string_view{"\xFF"}}) {
+        EXPECT_FALSE(inkan::is_valid_utf8(bad)) << inkan::hex_encode(inkan::as_bytes(bad));
+        std::size_t i = 0;
+        EXPECT_FALSE(inkan::utf8_next(bad, i).has_value()) << inkan::hex_encode(inkan::as_bytes(bad));
+        EXPECT_EQ(i, 0U) << "the position must not move on an invalid sequence";
+    }
+}

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 #include <inkan/crypto/algorithms.h>
 #include <inkan/crypto/der.h>
@@ -66,47 +67,7 @@ bool is_visible(std::string_view s) {
 
 /// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
 bool is_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto b0 = static_cast<unsigned char>(s[i]);
-        std::size_t n = 0;
-        std::uint32_t cp = 0;
-        std::uint32_t min = 0;
-        if (b0 < 0x80U) {
-            ++i;
-            continue;
-        }
-        if ((b0 & 0xE0U) == 0xC0U) {
-            n = 1;
-            cp = b0 & 0x1FU;
-            min = 0x80;
-        } else if ((b0 & 0xF0U) == 0xE0U) {
-            n = 2;
-            cp = b0 & 0x0FU;
-            min = 0x800;
-        } else if ((b0 & 0xF8U) == 0xF0U) {
-            n = 3;
-            cp = b0 & 0x07U;
-            min = 0x10000;
-        } else {
-            return false;
-        }
-        if (s.size() - i <= n) {
-            return false;
-        }
-        for (std::size_t k = 1; k <= n; ++k) {
-            const auto b = static_cast<unsigned char>(s[i + k]);
-            if ((b & 0xC0U) != 0x80U) {
-                return false;
-            }
-            cp = (cp << 6U) | (b & 0x3FU);
-        }
-        if (cp < min || cp > 0x10FFFFU || (cp >= 0xD800U && cp <= 0xDFFFU)) {
-            return false;
-        }
-        i += n + 1;
-    }
-    return true;
+    return is_valid_utf8(s);
 }
 
 void append_utf8(std::string& out, std::uint32_t cp) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,5 +29,12 @@ Bytes hex_decode(std::string_view text);
 std::string base32_encode(ByteView data, bool pad = false);
 /// Accepts upper/lower case, padding optional.
 Bytes base32_decode(std::string_view text);
+
+/// Decodes the UTF-8 code point at `i` and advances `i` past it; nothing (and `i` unchanged) for an
+/// invalid sequence: a stray continuation byte, a truncated sequence, an overlong form, a surrogate
+/// or a value above U+10FFFF (RFC 3629 §3, §4).
+std::optional<char32_t> utf8_next(std::string_view text, std::size_t& i) noexcept;
+/// True if `text` is entirely well-formed UTF-8 (RFC 3629).
+bool is_valid_utf8(std::string_view text) noexcept;
 
 }  // namespace inkan
