@@ -1,8 +1,13 @@
 #include "codec.h"
 
+#include <cstdint>
+#include <limits>
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include <inkan/core/encoding.h>
+#include <inkan/core/error.h>
 
 #include "wire.h"
 
@@ -16,6 +21,10 @@ constexpr std::string_view kSpecsV1 = "1.0.4.0";
 constexpr std::string_view kSpecsV2 = "2.0.0.2";
 constexpr std::string_view kPinDescription = "The PIN that activates this credential";
 constexpr std::string_view kOtpDescription = "The one-time code from your authenticator app";
+// credentials/authorize `description`: at most this many characters (CSC v1 §11.6).
+constexpr std::size_t kMaxDescription = 500;
+constexpr std::string_view kPinId = "PIN";  // the v2 auth object ids encode_auth_v2 advertises
+constexpr std::string_view kOtpId = "OTP";
 
 std::string dump(const ojson& j) {
     // Replace, never throw, should a stored string (a description, a DN) not be valid UTF-8.
@@ -120,7 +129,7 @@ void encode_auth_v2(ojson& out, const CredentialView& v) {
     ojson objects = ojson::array();
     ojson pin;
     pin["type"] = "Password";
-    pin["id"] = "PIN";
+    pin["id"] = kPinId;
     pin["format"] = "N";
     pin["label"] = "PIN";
     pin["description"] = kPinDescription;
@@ -128,7 +137,7 @@ void encode_auth_v2(ojson& out, const CredentialView& v) {
     if (v.auth->otp) {
         ojson otp;
         otp["type"] = "Password";
-        otp["id"] = "OTP";
+        otp["id"] = kOtpId;
         otp["format"] = "N";
         otp["generator"] = "totp";
         otp["label"] = "OTP";
@@ -163,7 +172,215 @@ ojson encode_credential(Version version, const CredentialView& v, const ServiceI
     return out;
 }
 
+std::string_view hashes_name(Version version) {
+    return version == Version::V1 ? "hash" : "hashes";
+}
+
+/// The hash array: base64 or base64url strings, padded or not. Absent: empty. Elements that are not
+/// strings or do not decode: "Invalid Base64 hash string parameter".
+std::vector<Bytes> decode_hash_array(Version version, JsonBody& body) {
+    std::vector<Bytes> out;
+    const nlohmann::json* array = body.array(hashes_name(version));
+    if (array == nullptr) {
+        return out;
+    }
+    out.reserve(array->size());
+    for (const auto& item : *array) {
+        if (!item.is_string()) {
+            invalid_request("Invalid Base64 hash string parameter");
+        }
+        try {
+            Bytes h = base64_decode(item.get_ref<const std::string&>());
+            if (h.empty()) {
+                invalid_request("Invalid Base64 hash string parameter");
+            }
+            out.push_back(std::move(h));
+        } catch (const Error&) {
+            invalid_request("Invalid Base64 hash string parameter");
+        }
+    }
+    return out;
+}
+
+/// v1 authorize and extendTransaction carry no hash algorithm: it is inferred from the length
+/// (32 SHA-256, 48 SHA-384, 64 SHA-512), the SHA-2 digests CSC clients send.
+crypto::DigestAlgorithm digest_by_length(std::size_t length) {
+    switch (length) {
+        case 32:
+            return crypto::DigestAlgorithm::Sha256;
+        case 48:
+            return crypto::DigestAlgorithm::Sha384;
+        case 64:
+            return crypto::DigestAlgorithm::Sha512;
+        default:
+            invalid_request("Invalid digest value length");
+    }
+}
+
+/// Hashes to authorise: v1 by length, v2 with hashAlgorithmOID (required when hashes are given).
+std::vector<service::AuthorisedHash> decode_authorised_hashes(Version version, JsonBody& body) {
+    std::vector<Bytes> raw = decode_hash_array(version, body);
+    std::vector<service::AuthorisedHash> out;
+    if (raw.empty()) {
+        return out;
+    }
+    std::optional<crypto::DigestAlgorithm> algorithm;
+    if (version == Version::V2) {
+        const auto oid = body.string("hashAlgorithmOID");
+        if (!oid) {
+            JsonBody::wrong_type("string", "hashAlgorithmOID");
+        }
+        algorithm = crypto::digest_from_oid(*oid);
+        if (!algorithm || !crypto::spec(*algorithm).allowed_for_signing) {
+            invalid_request("Invalid parameter hashAlgorithmOID");
+        }
+    }
+    out.reserve(raw.size());
+    for (auto& h : raw) {
+        const crypto::DigestAlgorithm a = algorithm ? *algorithm : digest_by_length(h.size());
+        if (h.size() != crypto::digest_length(a)) {
+            invalid_request("Invalid digest value length");
+        }
+        out.push_back(service::AuthorisedHash{a, std::move(h)});
+    }
+    return out;
+}
+
+/// Unicode code points of UTF-8 text (JsonBody only admits valid UTF-8).
+std::size_t code_points(std::string_view s) {
+    std::size_t n = 0;
+    for (const char c : s) {
+        n += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1U : 0U;
+    }
+    return n;
+}
+
+/// v2 authData: [{id, value}] for the objects credentials/info names ("PIN", "OTP"). Each value goes
+/// straight into a Secret and the JSON string is wiped.
+void decode_auth_data(JsonBody& body, service::AuthorizeRequest& out) {
+    nlohmann::json* array = body.array("authData");
+    if (array == nullptr) {
+        return;
+    }
+    std::set<std::string, std::less<>> seen;
+    for (auto& item : *array) {
+        if (!item.is_object()) {
+            invalid_request("Invalid parameter authData");
+        }
+        const auto id = item.find("id");
+        if (id == item.end() || !id->is_string()) {
+            invalid_request("Invalid parameter authData");
+        }
+        const std::string name = id->get<std::string>();
+        if ((name != kPinId && name != kOtpId) || !seen.insert(name).second) {
+            invalid_request("Invalid parameter authData");
+        }
+        const auto value = item.find("value");
+        if (value == item.end() || !value->is_string()) {
+            invalid_request("Invalid parameter authData");
+        }
+        Secret secret{std::move(value->get_ref<std::string&>())};
+        *value = nullptr;
+        (name == kPinId ? out.pin : out.otp) = std::move(secret);
+    }
+}
+
+Secret required_sad(JsonBody& body) {
+    std::optional<Secret> sad = body.take_secret("SAD");
+    if (!sad || sad->empty()) {
+        JsonBody::wrong_type("string", "SAD");
+    }
+    return std::move(*sad);
+}
+
 }  // namespace
+
+service::AuthorizeRequest decode_authorize(Version version, JsonBody& body) {
+    service::AuthorizeRequest out;
+    out.credential_id = body.required_string("credentialID");
+    body.check_common();
+    const auto num = body.integer("numSignatures");
+    if (!num) {
+        JsonBody::wrong_type("integer", "numSignatures");
+    }
+    if (*num < 1) {
+        invalid_request("Invalid parameter numSignatures");
+    }
+    if (*num > std::numeric_limits<int>::max()) {
+        invalid_request("Numbers of signatures is too high");
+    }
+    out.num_signatures = static_cast<int>(*num);
+    out.hashes = decode_authorised_hashes(version, body);
+    if (auto description = body.string("description")) {
+        if (code_points(*description) > kMaxDescription) {
+            invalid_request("Invalid parameter description");
+        }
+        out.description = std::move(*description);
+    }
+    switch (version) {
+        case Version::V1:
+            out.pin = body.take_secret("PIN");
+            out.otp = body.take_secret("OTP");
+            break;
+        case Version::V2:
+            decode_auth_data(body, out);
+            break;
+    }
+    return out;
+}
+
+ExtendRequest decode_extend(Version version, JsonBody& body) {
+    ExtendRequest out;
+    out.credential_id = body.required_string("credentialID");
+    body.check_common();
+    out.sad = required_sad(body);
+    out.hashes = decode_authorised_hashes(version, body);
+    return out;
+}
+
+SignHashRequest decode_sign_hash(Version version, JsonBody& body) {
+    SignHashRequest out;
+    out.credential_id = body.required_string("credentialID");
+    body.check_common();
+    out.sad = required_sad(body);
+    if (!body.has(hashes_name(version))) {
+        JsonBody::wrong_type("array", hashes_name(version));
+    }
+    out.hashes = decode_hash_array(version, body);
+    if (out.hashes.empty()) {
+        invalid_request("Empty hash array");
+    }
+    out.sign_algo = body.required_string("signAlgo");
+    out.hash_algo = body.string(version == Version::V1 ? "hashAlgo" : "hashAlgorithmOID");
+    if (const auto params = body.string("signAlgoParams")) {
+        try {
+            out.sign_algo_params = base64_decode(*params);
+        } catch (const Error&) {
+            invalid_request("Invalid parameter signAlgoParams");
+        }
+    }
+    if (version == Version::V2) {
+        // Asynchronous signing ("A") is not offered (info does not claim asynchronousOperationMode).
+        if (const auto mode = body.string("operationMode"); mode && *mode != "S") {
+            invalid_request("Invalid parameter operationMode");
+        }
+    }
+    return out;
+}
+
+std::string decode_send_otp(const JsonBody& body) {
+    std::string id = body.required_string("credentialID");
+    body.check_common();
+    return id;
+}
+
+ChallengeRequest decode_challenge(const JsonBody& body) {
+    ChallengeRequest out;
+    out.credential_id = body.required_string("credentialID");
+    body.check_common();
+    out.auth_object_id = body.required_string("authObjectID");
+    return out;
+}
 
 LoginRequest decode_login(const http::Request& request, JsonBody& body) {
     body.check_common();
@@ -306,6 +523,23 @@ std::string encode_list(Version version, const ListResult& result, const Service
             }
             break;
     }
+    return dump(out);
+}
+
+std::string encode_sad(const service::IssuedSad& sad) {
+    ojson out;
+    out["SAD"] = sad.sad;
+    out["expiresIn"] = sad.expires_in;
+    return dump(out);
+}
+
+std::string encode_signatures(const std::vector<Bytes>& signatures) {
+    ojson list = ojson::array();
+    for (const auto& s : signatures) {
+        list.push_back(base64_encode(s));
+    }
+    ojson out;
+    out["signatures"] = std::move(list);
     return dump(out);
 }
 

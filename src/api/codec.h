@@ -28,11 +28,27 @@ ListRequest decode_list(Version version, const JsonBody& body);
 /// credentials/info: `credentialID` (R), `certificates`, `certInfo`, `authInfo`.
 CredentialInfoRequest decode_credential_info(const JsonBody& body);
 
+/// credentials/authorize: v1 `credentialID`, `numSignatures`, `hash`, `PIN`, `OTP`, `description`;
+/// v2 `credentialID`, `numSignatures`, `hashes` + `hashAlgorithmOID`, `authData`, `description`.
+/// The factors go straight into Secrets.
+service::AuthorizeRequest decode_authorize(Version version, JsonBody& body);
+/// credentials/extendTransaction: `credentialID`, `SAD`, v1 `hash` / v2 `hashes` + `hashAlgorithmOID`.
+ExtendRequest decode_extend(Version version, JsonBody& body);
+/// signatures/signHash: `credentialID`, `SAD`, v1 `hash` + `hashAlgo` / v2 `hashes` + `hashAlgorithmOID`,
+/// `signAlgo`, `signAlgoParams`; v2 `operationMode` ("S" only).
+SignHashRequest decode_sign_hash(Version version, JsonBody& body);
+/// credentials/sendOTP: `credentialID`.
+std::string decode_send_otp(const JsonBody& body);
+/// credentials/getChallenge: `credentialID`, `authObjectID`.
+ChallengeRequest decode_challenge(const JsonBody& body);
+
 // ---- responses (JSON text) -----------------------------------------------------------------
 
 std::string encode_info(Version version, const Core& core, const std::vector<std::string>& methods);
 std::string encode_tokens(const service::IssuedTokens& tokens);
 std::string encode_list(Version version, const ListResult& result, const ServiceInfo& info);
+std::string encode_sad(const service::IssuedSad& sad);
+std::string encode_signatures(const std::vector<Bytes>& signatures);
 std::string encode_credential_info(Version version, const CredentialView& view, const ServiceInfo& info);
 
 }  // namespace inkan::api::detail

@@ -13,6 +13,7 @@
 #include <inkan/pki/certificate.h>
 #include <inkan/sign/signer.h>
 
+#include "json_body.h"
 #include "wire.h"
 
 namespace inkan::api::detail {
@@ -20,6 +21,11 @@ namespace inkan::api::detail {
 namespace {
 
 constexpr std::string_view kRsaEncryption = "1.2.840.113549.1.1.1";
+constexpr std::string_view kRsaPss = "1.2.840.113549.1.1.10";
+constexpr std::string_view kInvalidSad = "Invalid parameter SAD";
+constexpr std::string_view kCredentialDisabled = "The credential identified by credentialID is disabled";
+constexpr std::string_view kOtpObjectId = "OTP";  // codec.cpp's v2 auth object ids
+
 constexpr std::string_view kMalformedAuthentication = "Malformed authentication parameter.";
 constexpr std::string_view kAuthenticationError = "An error occurred during authentication process";
 constexpr std::string_view kInvalidCredentialId = "Invalid parameter credentialID";
@@ -133,6 +139,36 @@ std::optional<std::string> decode_page_token(std::string_view token) {
     } catch (const Error&) {
         return std::nullopt;
     }
+}
+
+/// "hashAlgo" (v1) / "hashAlgorithmOID" (v2).
+std::string hash_algo_name(Version version) {
+    return version == Version::V1 ? "hashAlgo" : "hashAlgorithmOID";
+}
+
+/// The wire answer to a SignFailure (signHash and extendTransaction).
+[[noreturn]] void refuse_sign(service::SignFailure failure, const service::Credential& credential,
+                              const std::optional<pki::Certificate>& leaf) {
+    switch (failure) {
+        case service::SignFailure::InvalidSad:
+            invalid_request(std::string{kInvalidSad});
+        case service::SignFailure::SadExpired:
+            invalid_request("SAD expired");
+        case service::SignFailure::HashNotAuthorised:
+            invalid_request("Hash is not authorized by the SAD");
+        case service::SignFailure::TooManyHashes:
+            invalid_request("More hashes than the SAD authorizes signatures");
+        case service::SignFailure::InvalidDigestLength:
+            invalid_request("Invalid digest value length");
+        case service::SignFailure::AlgorithmNotAllowed:
+            invalid_request("Invalid parameter signAlgo");
+        case service::SignFailure::CertificateExpired:
+            invalid_request("Signing certificate '" + (leaf ? leaf->subject() : credential.id) +
+                            "' is expired");
+        case service::SignFailure::CredentialDisabled:
+            invalid_request(std::string{kCredentialDisabled});
+    }
+    invalid_request(std::string{kInvalidSad});
 }
 
 }  // namespace
@@ -393,6 +429,205 @@ CredentialView Core::credential_info(const service::Caller& caller,
         auth = auth_view(caller);
     }
     return view(credential, request.query, auth);
+}
+
+service::Credential Core::credential_for(const service::Caller& caller, const std::string& id) const {
+    if (id.empty() || id.size() > kMaxCredentialIdLength) {
+        invalid_request(std::string{kInvalidCredentialId});
+    }
+    try {
+        return m_deps.credentials.get_for(caller.user_id, id);
+    } catch (const Error& e) {
+        if (!caller_fault(e.code())) {
+            throw;
+        }
+        invalid_request(std::string{kInvalidCredentialId});
+    }
+}
+
+service::IssuedSad Core::authorize(Version version, const service::Caller& caller,
+                                   service::AuthorizeRequest request) const {
+    // Checked here first so that an unknown id and one the caller may not use get the same answer.
+    (void)credential_for(caller, request.credential_id);
+    const bool hashes_given = !request.hashes.empty();
+    try {
+        return m_deps.authorization.authorize(caller, std::move(request));
+    } catch (const Error& e) {
+        if (!caller_fault(e.code())) {
+            throw;
+        }
+        const auto failure = service::authorization_failure(e);
+        // The reason, never a factor: the service's details carry no secret.
+        log::info("csc: authorization refused",
+                  {{"code", errc_name(e.code())},
+                   {"reason", failure ? std::string{service::name(*failure)} : e.detail()}});
+        const bool v1 = version == Version::V1;
+        if (!failure) {
+            if (e.code() == Errc::NotFound) {
+                invalid_request(std::string{kInvalidCredentialId});
+            }
+            throw;
+        }
+        switch (*failure) {
+            case service::AuthFailure::BadPin:
+                if (v1) {
+                    throw WireError{400, "invalid_pin", "The PIN is invalid"};
+                }
+                throw WireError{400, "invalid_authentication_data", "The authentication data is invalid"};
+            case service::AuthFailure::BadOtp:
+                if (v1) {
+                    throw WireError{400, "invalid_otp", "The OTP is invalid"};
+                }
+                throw WireError{400, "invalid_authentication_data", "The authentication data is invalid"};
+            case service::AuthFailure::PinLocked:
+                invalid_request(v1 ? "PIN locked" : "Credential locked");
+            case service::AuthFailure::OtpLocked:
+                invalid_request(v1 ? "OTP locked" : "Credential locked");
+            case service::AuthFailure::CredentialDisabled:
+                invalid_request(std::string{kCredentialDisabled});
+            case service::AuthFailure::TooManySignatures:
+                invalid_request("Numbers of signatures is too high");
+            case service::AuthFailure::HashesRequired:
+                if (!hashes_given) {
+                    JsonBody::wrong_type("array", v1 ? "hash" : "hashes");
+                }
+                invalid_request(
+                    "Invalid parameter numSignatures: a SCAL 2 credential needs one hash per signature");
+        }
+        throw;
+    }
+}
+
+service::IssuedSad Core::extend(Version, const service::Caller& caller, ExtendRequest request) const {
+    const service::Credential credential = credential_for(caller, request.credential_id);
+    try {
+        return m_deps.authorization.extend(caller, request.credential_id, request.sad,
+                                           std::move(request.hashes));
+    } catch (const Error& e) {
+        if (!caller_fault(e.code())) {
+            throw;
+        }
+        const auto failure = service::sign_failure(e);
+        log::info("csc: extendTransaction refused",
+                  {{"code", errc_name(e.code())},
+                   {"reason", failure ? std::string{service::name(*failure)} : e.detail()}});
+        if (failure) {
+            refuse_sign(*failure, credential, std::nullopt);
+        }
+        if (e.code() == Errc::NotFound) {
+            invalid_request(std::string{kInvalidCredentialId});
+        }
+        throw;
+    }
+}
+
+crypto::SignatureAlgorithm Core::resolve_algorithm(Version version, crypto::KeyType key_type,
+                                                   const SignHashRequest& request) const {
+    const auto& allowed = key_algorithms(key_type);
+    const auto info = crypto::signature_oid_info(request.sign_algo);
+    if (std::find(allowed.begin(), allowed.end(), request.sign_algo) == allowed.end() || !info ||
+        info->key_type != key_type) {
+        invalid_request("Invalid parameter signAlgo");
+    }
+    std::optional<crypto::DigestAlgorithm> hash_algo;
+    if (request.hash_algo) {
+        hash_algo = crypto::digest_from_oid(*request.hash_algo);
+        if (!hash_algo || !crypto::spec(*hash_algo).allowed_for_signing) {
+            invalid_request("Invalid parameter " + hash_algo_name(version));
+        }
+    }
+    if (info->padding == crypto::Padding::Pss) {
+        if (!request.sign_algo_params) {
+            JsonBody::wrong_type("string", "signAlgoParams");
+        }
+        der::Writer w;
+        w.sequence([&](der::Writer& seq) {
+            seq.oid(kRsaPss);
+            seq.raw(*request.sign_algo_params);
+        });
+        crypto::SignatureAlgorithm alg;
+        try {
+            alg = crypto::parse_algorithm_identifier(w.take());
+        } catch (const Error&) {
+            invalid_request("Invalid parameter signAlgoParams");
+        }
+        if (alg.padding != crypto::Padding::Pss || !alg.pss ||
+            !crypto::spec(alg.pss->hash).allowed_for_signing ||
+            !crypto::spec(alg.pss->mgf1_hash).allowed_for_signing ||
+            (hash_algo && *hash_algo != alg.pss->hash)) {
+            invalid_request("Invalid parameter signAlgoParams");
+        }
+        return alg;
+    }
+    if (!info->digest) {
+        // rsaEncryption: the hash comes separately.
+        if (!hash_algo) {
+            JsonBody::wrong_type("string", hash_algo_name(version));
+        }
+        return crypto::SignatureAlgorithm{key_type, info->padding, *hash_algo, std::nullopt};
+    }
+    if (hash_algo && *hash_algo != *info->digest) {
+        invalid_request("Invalid parameter " + hash_algo_name(version));
+    }
+    return crypto::SignatureAlgorithm{key_type, info->padding, *info->digest, std::nullopt};
+}
+
+std::vector<Bytes> Core::sign_hash(Version version, const service::Caller& caller,
+                                   SignHashRequest request) const {
+    const service::Credential credential = credential_for(caller, request.credential_id);
+    const auto leaf = leaf_certificate(credential);
+    const KeyFacts key = key_facts(credential, leaf);
+    const crypto::SignatureAlgorithm algorithm = resolve_algorithm(version, key.type, request);
+    const std::size_t length = crypto::digest_length(algorithm.digest);
+    for (const auto& h : request.hashes) {
+        if (h.size() != length) {
+            invalid_request("Invalid digest value length");
+        }
+    }
+    service::SignHashRequest service_request{request.credential_id, std::move(request.sad),
+                                             std::move(request.hashes), algorithm};
+    try {
+        return m_deps.authorization.sign_hash(caller, std::move(service_request));
+    } catch (const Error& e) {
+        if (!caller_fault(e.code())) {
+            throw;
+        }
+        const auto failure = service::sign_failure(e);
+        log::info("csc: signHash refused",
+                  {{"code", errc_name(e.code())},
+                   {"reason", failure ? std::string{service::name(*failure)} : e.detail()}});
+        if (failure) {
+            refuse_sign(*failure, credential, leaf);
+        }
+        if (e.code() == Errc::NotFound) {
+            invalid_request(std::string{kInvalidCredentialId});
+        }
+        if (e.code() == Errc::UnsupportedAlgorithm) {
+            invalid_request("Invalid parameter signAlgo");
+        }
+        throw;
+    }
+}
+
+void Core::send_otp(const service::Caller& caller, const std::string& credential_id) const {
+    (void)credential_for(caller, credential_id);
+    // credentials/info says OTP type "offline": the code comes from the user's authenticator app and
+    // there is nothing to send. A 204 would make a client wait for a message that never comes.
+    if (!auth_view(caller).otp) {
+        invalid_request("No OTP device is enrolled for this user");
+    }
+    invalid_request("The OTP is generated offline; sendOTP is not needed");
+}
+
+void Core::get_challenge(const service::Caller& caller, const ChallengeRequest& request) const {
+    (void)credential_for(caller, request.credential_id);
+    // The OTP object is a TOTP: the "challenge" is the current time step, already on the user's
+    // device. 204 No Content is the spec's answer for a challenge that is not shown in band. The PIN
+    // is a plain Password object: it has no challenge.
+    if (request.auth_object_id == kOtpObjectId && auth_view(caller).otp) {
+        return;
+    }
+    invalid_request("Invalid parameter authObjectID");
 }
 
 CredentialView Core::view(const service::Credential& c, const CredentialQuery& query,

@@ -15,6 +15,7 @@
 #include <inkan/core/secret.h>
 #include <inkan/crypto/algorithms.h>
 #include <inkan/http/message.h>
+#include <inkan/service/authorization.h>
 #include <inkan/service/model.h>
 
 namespace inkan::api::detail {
@@ -64,6 +65,30 @@ struct ListRequest {
 struct CredentialInfoRequest {
     std::string credential_id;
     CredentialQuery query;
+};
+
+/// credentials/extendTransaction.
+struct ExtendRequest {
+    std::string credential_id;
+    Secret sad;
+    std::vector<service::AuthorisedHash> hashes;  ///< new hashes (SCAL 2)
+};
+
+/// signatures/signHash as the wire gives it; the scheme is resolved against the credential's key by
+/// Core::sign_hash (the key type decides which OIDs fit).
+struct SignHashRequest {
+    std::string credential_id;
+    Secret sad;
+    std::vector<Bytes> hashes;
+    std::string sign_algo;                  ///< signAlgo OID
+    std::optional<std::string> hash_algo;   ///< v1 hashAlgo / v2 hashAlgorithmOID
+    std::optional<Bytes> sign_algo_params;  ///< DER parameters (RSASSA-PSS-params), decoded from base64
+};
+
+/// v2 credentials/getChallenge.
+struct ChallengeRequest {
+    std::string credential_id;
+    std::string auth_object_id;
 };
 
 // ---- responses -----------------------------------------------------------------------------
@@ -148,7 +173,31 @@ public:
     [[nodiscard]] CredentialView credential_info(const service::Caller& caller,
                                                  const CredentialInfoRequest& request) const;
 
+    /// credentials/authorize. WireError with the version's error for every refusal (v1 invalid_pin /
+    /// invalid_otp / "PIN locked" / "OTP locked"; v2 invalid_authentication_data / "Credential locked").
+    [[nodiscard]] service::IssuedSad authorize(Version version, const service::Caller& caller,
+                                               service::AuthorizeRequest request) const;
+    /// credentials/extendTransaction: "Invalid parameter SAD", "SAD expired", ...
+    [[nodiscard]] service::IssuedSad extend(Version version, const service::Caller& caller,
+                                            ExtendRequest request) const;
+    /// signatures/signHash: the signatures in the order of the hashes.
+    [[nodiscard]] std::vector<Bytes> sign_hash(Version version, const service::Caller& caller,
+                                               SignHashRequest request) const;
+    /// v1 credentials/sendOTP. The only OTP device is an offline TOTP app: always a WireError
+    /// (400 invalid_request "The OTP is generated offline; sendOTP is not needed").
+    void send_otp(const service::Caller& caller, const std::string& credential_id) const;
+    /// v2 credentials/getChallenge. Returns normally (204) for the OTP object: the code is on the
+    /// user's authenticator, nothing to show in band. WireError "Invalid parameter authObjectID" for
+    /// anything else.
+    void get_challenge(const service::Caller& caller, const ChallengeRequest& request) const;
+
 private:
+    /// The credential `id` as `caller` may use it; WireError "Invalid parameter credentialID".
+    [[nodiscard]] service::Credential credential_for(const service::Caller& caller,
+                                                     const std::string& id) const;
+    /// signAlgo (+ hashAlgo, signAlgoParams) for this key type; WireError naming the bad parameter.
+    [[nodiscard]] crypto::SignatureAlgorithm resolve_algorithm(Version version, crypto::KeyType key_type,
+                                                               const SignHashRequest& request) const;
     [[nodiscard]] CredentialView view(const service::Credential& credential, const CredentialQuery& query,
                                       const std::optional<AuthView>& auth) const;
     [[nodiscard]] AuthView auth_view(const service::Caller& caller) const;

@@ -75,20 +75,75 @@ http::Response run_credential_info(const State& state, Version version, const ht
     return ok(detail::encode_credential_info(version, view, state.core.info()));
 }
 
+http::Response run_authorize(const State& state, Version version, const http::Request& request) {
+    const service::Caller caller = state.core.authenticate(request);
+    JsonBody body = JsonBody::parse(request.body);
+    service::AuthorizeRequest authorize = detail::decode_authorize(version, body);
+    http::Response r = ok(detail::encode_sad(state.core.authorize(version, caller, std::move(authorize))));
+    r.headers.set("Cache-Control", "no-store");  // the SAD is a bearer secret
+    return r;
+}
+
+http::Response run_extend(const State& state, Version version, const http::Request& request) {
+    const service::Caller caller = state.core.authenticate(request);
+    JsonBody body = JsonBody::parse(request.body);
+    detail::ExtendRequest extend = detail::decode_extend(version, body);
+    http::Response r = ok(detail::encode_sad(state.core.extend(version, caller, std::move(extend))));
+    r.headers.set("Cache-Control", "no-store");
+    return r;
+}
+
+http::Response run_send_otp(const State& state, Version, const http::Request& request) {
+    const service::Caller caller = state.core.authenticate(request);
+    const JsonBody body = JsonBody::parse(request.body);
+    state.core.send_otp(caller, detail::decode_send_otp(body));
+    http::Response r;
+    r.status = 204;
+    return r;
+}
+
+http::Response run_get_challenge(const State& state, Version, const http::Request& request) {
+    const service::Caller caller = state.core.authenticate(request);
+    const JsonBody body = JsonBody::parse(request.body);
+    state.core.get_challenge(caller, detail::decode_challenge(body));
+    http::Response r;
+    r.status = 204;
+    return r;
+}
+
+http::Response run_sign_hash(const State& state, Version version, const http::Request& request) {
+    const service::Caller caller = state.core.authenticate(request);
+    JsonBody body = JsonBody::parse(request.body);
+    detail::SignHashRequest sign = detail::decode_sign_hash(version, body);
+    return ok(detail::encode_signatures(state.core.sign_hash(version, caller, std::move(sign))));
+}
+
+enum Versions : unsigned { kV1 = 1U, kV2 = 2U, kBoth = 3U };
+
 struct Method {
     std::string_view name;  ///< as info.methods lists it and as the path ends
     Run run;
-    bool also_get;  ///< info answers GET too (leniently, CSC §11.1 clients probe it that way)
+    bool also_get;      ///< info answers GET too (leniently, CSC §11.1 clients probe it that way)
+    unsigned versions;  ///< Versions: sendOTP is v1's, getChallenge v2's
 };
 
 /// THE method table: registration and info.methods both come from it.
-constexpr std::array<Method, 5> kMethods{{
-    {"info", &run_info, true},
-    {"auth/login", &run_login, false},
-    {"auth/revoke", &run_revoke, false},
-    {"credentials/list", &run_list, false},
-    {"credentials/info", &run_credential_info, false},
+constexpr std::array<Method, 10> kMethods{{
+    {"info", &run_info, true, kBoth},
+    {"auth/login", &run_login, false, kBoth},
+    {"auth/revoke", &run_revoke, false, kBoth},
+    {"credentials/list", &run_list, false, kBoth},
+    {"credentials/info", &run_credential_info, false, kBoth},
+    {"credentials/authorize", &run_authorize, false, kBoth},
+    {"credentials/extendTransaction", &run_extend, false, kBoth},
+    {"credentials/sendOTP", &run_send_otp, false, kV1},
+    {"credentials/getChallenge", &run_get_challenge, false, kV2},
+    {"signatures/signHash", &run_sign_hash, false, kBoth},
 }};
+
+bool serves(const Method& m, Version v) {
+    return (m.versions & (v == Version::V1 ? kV1 : kV2)) != 0U;
+}
 
 constexpr std::array<Version, 2> kVersions{Version::V1, Version::V2};
 
@@ -134,11 +189,13 @@ std::string_view name(Version v) {
     return "v1";
 }
 
-std::vector<std::string> csc_methods(Version) {
+std::vector<std::string> csc_methods(Version version) {
     std::vector<std::string> out;
     out.reserve(kMethods.size());
     for (const auto& m : kMethods) {
-        out.emplace_back(m.name);
+        if (serves(m, version)) {
+            out.emplace_back(m.name);
+        }
     }
     return out;
 }
@@ -147,6 +204,9 @@ std::vector<http::RouteInfo> csc_routes() {
     std::vector<http::RouteInfo> out;
     for (const Version v : kVersions) {
         for (const auto& m : kMethods) {
+            if (!serves(m, v)) {
+                continue;
+            }
             out.push_back(
                 http::RouteInfo{"POST", path_of(v, m.name), http::Match::Exact, http::Execution::Worker});
             if (m.also_get) {
@@ -166,6 +226,9 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
     const std::shared_ptr<const State> shared = state;
     for (const Version v : kVersions) {
         for (const auto& m : kMethods) {
+            if (!serves(m, v)) {
+                continue;
+            }
             router.post(path_of(v, m.name), wrap(shared, v, m.run), http::Execution::Worker);
             if (m.also_get) {
                 router.get(path_of(v, m.name), wrap(shared, v, m.run), http::Execution::Worker);

@@ -157,6 +157,17 @@ std::optional<Secret> JsonBody::take_secret(std::string_view name) {
     return secret;
 }
 
+nlohmann::json* JsonBody::array(std::string_view name) {
+    const auto it = m_json.find(name);
+    if (it == m_json.end() || it->is_null()) {
+        return nullptr;
+    }
+    if (!it->is_array()) {
+        wrong_type("array", name);
+    }
+    return &*it;
+}
+
 void JsonBody::check_common() const {
     (void)string("clientData");
     (void)string("lang");

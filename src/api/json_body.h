@@ -32,6 +32,9 @@ public:
     [[nodiscard]] std::optional<std::int64_t> integer(std::string_view name) const;
     /// A string member moved straight into a Secret (tokens, PINs): the JSON value is wiped.
     [[nodiscard]] std::optional<Secret> take_secret(std::string_view name);
+    /// An array member (its elements unchecked), or nullptr when absent. Mutable so that secrets in
+    /// it (v2 authData values) can be moved out and wiped.
+    [[nodiscard]] nlohmann::json* array(std::string_view name);
 
     /// Checks the members every method accepts: `clientData` and `lang` (strings if present).
     void check_common() const;

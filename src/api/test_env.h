@@ -27,8 +27,11 @@
 #include <inkan/pki/connectors.h>
 #include <inkan/pki/csr.h>
 #include <inkan/service/accounts.h>
+#include <inkan/service/audit.h>
 #include <inkan/service/auth.h>
+#include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
+#include <inkan/service/secrets.h>
 #include <inkan/sign/hsm_signer.h>
 #include <inkan/storage/sqlite.h>
 #include <inkan/storage/sqlite_ca_store.h>
@@ -85,7 +88,10 @@ public:
           sealer{token(), kStorageKeyLabel},
           accounts{users, sealer, clock},
           sessions{accounts, users, tokens, clock},
-          manual{std::string{kManualCa}} {
+          manual{std::string{kManualCa}},
+          authorization_store{db},
+          audit_store{db},
+          audit{audit_store, clock} {
         make_pki();
         credentials = std::make_unique<service::Credentials>(
             credential_store, users, token(),
@@ -106,7 +112,11 @@ public:
                 return true;
             },
             clock);
-        add_csc_routes(router, CscDeps{sessions, *credentials, accounts, clock, std::move(info)});
+        authorization =
+            std::make_unique<service::Authorization>(credential_store, users, accounts, authorization_store,
+                                                     audit, token(), clock, authorization_settings);
+        add_csc_routes(router,
+                       CscDeps{sessions, *credentials, accounts, *authorization, clock, std::move(info)});
     }
 
     /// A user with password "password-<name>" and display name "<Name> Example".
@@ -119,9 +129,26 @@ public:
         return accounts.add_user(std::move(u)).user;
     }
 
+    /// A user with a TOTP device; returns the user and the raw TOTP seed.
+    std::pair<service::User, Bytes> add_totp_user(std::string_view name) {
+        service::NewUser u;
+        u.name = std::string{name};
+        u.display_name = std::string{name} + " Example";
+        u.password = Secret{password_of(name)};
+        u.totp = true;
+        service::UserCreated created = accounts.add_user(std::move(u));
+        EXPECT_TRUE(created.totp_secret_base32.has_value());
+        return {created.user, base32_decode(created.totp_secret_base32.value_or(""))};
+    }
+
+    /// The TOTP code of `seed` now (per the env's clock), plus `steps` periods.
+    std::string totp(const Bytes& seed, int steps = 0) const {
+        return service::totp_code(seed, clock.now() + std::chrono::seconds{30 * steps});
+    }
+
     /// A personal credential of `owner` with PIN 123456, from the built-in CA (or `ca`).
     service::Credential add_credential(std::string_view owner, hsm::KeySpec key = hsm::KeySpec::EcP256,
-                                       std::string ca_name = {}) {
+                                       std::string ca_name = {}, int scal = 2, int multisign = 1) {
         service::NewCredential c;
         c.kind = service::CredentialKind::Personal;
         c.owner = std::string{owner};
@@ -129,6 +156,8 @@ public:
         c.ca = std::move(ca_name);
         c.description = "Signing key of " + std::string{owner};
         c.pin = Secret{std::string_view{"123456"}};
+        c.scal = scal;
+        c.multisign = multisign;
         return credentials->create(std::move(c)).credential;
     }
 
@@ -211,6 +240,11 @@ public:
     std::unique_ptr<pki::BuiltinConnector> builtin;
     pki::ManualConnector manual;
     std::unique_ptr<service::Credentials> credentials;
+    storage::SqliteAuthorizationStore authorization_store;
+    storage::SqliteAuditStore audit_store;
+    service::AuditLog audit;
+    service::AuthorizationSettings authorization_settings;
+    std::unique_ptr<service::Authorization> authorization;
     http::Router router;
 
 private:

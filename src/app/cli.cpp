@@ -87,7 +87,10 @@ const std::vector<Command>& commands() {
          "user lock NAME",
          "lock a user: no login, existing tokens stop working",
          cmd_user_lock},
-        {{"user", "unlock"}, "user unlock NAME", "unlock a user", cmd_user_unlock},
+        {{"user", "unlock"},
+         "user unlock NAME",
+         "unlock a user (the account and the OTP lockout)",
+         cmd_user_unlock},
         {{"user", "passwd"},
          "user passwd NAME --password-stdin",
          "set a user's password (one line of standard input)",
@@ -116,6 +119,10 @@ const std::vector<Command>& commands() {
          "credential revoke ID [--reason R]",
          "revoke the certificate (built-in CAs), disable the credential and destroy its key",
          cmd_credential_revoke},
+        {{"credential", "unlock"},
+         "credential unlock ID",
+         "clear the PIN lockout of a credential (every user's wrong-PIN count for it)",
+         cmd_credential_unlock},
         {{"credential", "import-cert"},
          "credential import-cert ID --cert FILE [--trust-anchor FILE]",
          "attach a certificate from an external CA to a pending credential (checked against the HSM key "
@@ -129,6 +136,14 @@ const std::vector<Command>& commands() {
          "seal remove-member CRED USER",
          "remove a seal member",
          cmd_seal_remove_member},
+        {{"audit", "verify"},
+         "audit verify [--json]",
+         "recompute the audit chain; exit 1 naming the first edited, deleted or moved entry",
+         cmd_audit_verify},
+        {{"audit", "export"},
+         "audit export [--from RFC3339] [--to RFC3339] [--format csv|json] [-o FILE]",
+         "audit entries with from <= time < to, in sequence order (default csv to standard output)",
+         cmd_audit_export},
     };
     return table;
 }

@@ -34,8 +34,11 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io);
 int cmd_credential_list(const std::vector<std::string>& words, Io io);
 int cmd_credential_show(const std::vector<std::string>& words, Io io);
 int cmd_credential_revoke(const std::vector<std::string>& words, Io io);
+int cmd_credential_unlock(const std::vector<std::string>& words, Io io);
 int cmd_credential_import_cert(const std::vector<std::string>& words, Io io);
 int cmd_seal_add_member(const std::vector<std::string>& words, Io io);
 int cmd_seal_remove_member(const std::vector<std::string>& words, Io io);
+int cmd_audit_verify(const std::vector<std::string>& words, Io io);
+int cmd_audit_export(const std::vector<std::string>& words, Io io);
 
 }  // namespace inkan::app

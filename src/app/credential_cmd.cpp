@@ -186,6 +186,16 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
 
     const auto created = o.service->credentials().create(std::move(request));
     const Credential& c = created.credential;
+    o.service->audit_operator("credential.create", c.owner_user_id, c.id,
+                              nlohmann::json{{"credential", c.id},
+                                             {"kind", service::name(c.kind)},
+                                             {"key_algo", c.key_algo},
+                                             {"ca", c.ca},
+                                             {"profile", c.profile},
+                                             {"scal", c.scal},
+                                             {"multisign", c.multisign},
+                                             {"status", service::name(c.status)}}
+                                  .dump());
     if (args.flag("json")) {
         nlohmann::json out{{"credential", credential_json(*o.service, c, user_names(*o.service), false)}};
         if (generated_pin) {
@@ -302,6 +312,8 @@ int cmd_credential_revoke(const std::vector<std::string>& words, Io io) {
     const std::string& id = args.positional()[0];
     const Credential before = o.service->credentials().get(id);
     o.service->credentials().revoke(id, reason);
+    o.service->audit_operator("credential.revoke", before.owner_user_id, id,
+                              nlohmann::json{{"credential", id}, {"reason", pki::name(reason)}}.dump());
     io.out << "inkan: revoked credential " << id << " (" << pki::name(reason) << "); its key is destroyed\n";
     if (!before.chain.empty()) {
         const auto serial = pki::Certificate::from_der(before.chain.front()).serial_hex();
@@ -339,6 +351,8 @@ int cmd_credential_import_cert(const std::vector<std::string>& words, Io io) {
         anchor = configured_trust_anchor(o.runtime->config, *o.pki);
     }
     const Credential c = o.service->credentials().import_certificate(args.positional()[0], chain_pem, anchor);
+    o.service->audit_operator("credential.import_cert", c.owner_user_id, c.id,
+                              nlohmann::json{{"credential", c.id}}.dump());
     io.out << "inkan: credential " << c.id
            << " is active: " << pki::Certificate::from_der(c.chain.front()).subject() << "\n";
     return 0;
@@ -353,6 +367,9 @@ int cmd_seal_add_member(const std::vector<std::string>& words, Io io) {
     const Secret pin = generated ? random_pin() : read_secret_line(io.in, "PIN");
     auto o = open_service(args.option_or("data", ""));
     o.service->credentials().add_member(args.positional()[0], args.positional()[1], pin);
+    o.service->audit_operator(
+        "seal.add_member", o.service->accounts().get_by_name(args.positional()[1]).id, args.positional()[0],
+        nlohmann::json{{"credential", args.positional()[0]}, {"user", args.positional()[1]}}.dump());
     if (args.flag("json")) {
         nlohmann::json out{{"credential", args.positional()[0]}, {"user", args.positional()[1]}};
         if (generated) {
@@ -376,8 +393,27 @@ int cmd_seal_remove_member(const std::vector<std::string>& words, Io io) {
     }
     auto o = open_service(args.option_or("data", ""));
     o.service->credentials().remove_member(args.positional()[0], args.positional()[1]);
+    o.service->audit_operator(
+        "seal.remove_member", o.service->accounts().get_by_name(args.positional()[1]).id,
+        args.positional()[0],
+        nlohmann::json{{"credential", args.positional()[0]}, {"user", args.positional()[1]}}.dump());
     io.out << "inkan: " << args.positional()[1] << " is no longer a member of seal " << args.positional()[0]
            << "\n";
+    return 0;
+}
+
+}  // namespace inkan::app
+
+namespace inkan::app {
+
+int cmd_credential_unlock(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {}, {"data"}};
+    if (args.positional().size() != 1) {
+        throw UsageError{"credential unlock takes one credential ID"};
+    }
+    auto o = open_service(args.option_or("data", ""));
+    o.service->authorization().unlock_credential(args.positional()[0], operator_name());
+    io.out << "inkan: the PIN of credential " << args.positional()[0] << " is unlocked\n";
     return 0;
 }
 

@@ -1,7 +1,10 @@
 #include "service_context.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <istream>
+
+#include <nlohmann/json.hpp>
 
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
@@ -23,6 +26,36 @@ service::AuthSettings auth_settings(const Config& config) {
     return s;
 }
 
+service::AuthorizationSettings authorization_settings(const Config& config) {
+    service::AuthorizationSettings s;
+    const auto lifetime = config.integer_or("authorization.sad_lifetime", s.sad_lifetime.count());
+    const auto max_lifetime = config.integer_or("authorization.max_sad_lifetime", s.max_sad_lifetime.count());
+    const auto pins = config.integer_or("authorization.max_pin_failures", s.max_pin_failures);
+    const auto otps = config.integer_or("authorization.max_otp_failures", s.max_otp_failures);
+    const auto window = config.integer_or("authorization.totp_window", s.totp_window);
+    require(lifetime >= 1 && max_lifetime >= 1, Errc::InvalidConfig,
+            "authorization.sad_lifetime and authorization.max_sad_lifetime must be at least 1 second");
+    require(pins >= 1 && pins <= 1000 && otps >= 1 && otps <= 1000, Errc::InvalidConfig,
+            "authorization.max_pin_failures and max_otp_failures must be 1..1000");
+    require(window >= 0 && window <= 10, Errc::InvalidConfig, "authorization.totp_window must be 0..10");
+    s.sad_lifetime = std::chrono::seconds{lifetime};
+    s.max_sad_lifetime = std::chrono::seconds{max_lifetime};
+    s.max_pin_failures = static_cast<int>(pins);
+    s.max_otp_failures = static_cast<int>(otps);
+    s.totp_window = static_cast<int>(window);
+    return s;
+}
+
+std::string operator_name() {
+    for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
+        const char* v = std::getenv(var);  // NOLINT(concurrency-mt-unsafe): read once per command
+        if (v != nullptr && *v != '\0') {
+            return v;
+        }
+    }
+    return "operator";
+}
+
 ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiContext& pki, const Clock& clock) {
     const auto db = config.path("storage.sqlite");
     require(db.has_value(), Errc::InvalidConfig, "storage.sqlite is not configured");
@@ -30,12 +63,16 @@ ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiConte
     m_users = std::make_unique<storage::SqliteUserStore>(m_db);
     m_credential_store = std::make_unique<storage::SqliteCredentialStore>(m_db);
     m_tokens = std::make_unique<storage::SqliteTokenStore>(m_db);
+    m_authorization_store = std::make_unique<storage::SqliteAuthorizationStore>(m_db);
+    m_audit_store = std::make_unique<storage::SqliteAuditStore>(m_db);
+    m_audit = std::make_unique<service::AuditLog>(*m_audit_store, clock);
     m_sealer = std::make_unique<service::SecretSealer>(
         token, config.string_or("hsm.storage_key_label", "inkan-storage-key"));
     m_accounts = std::make_unique<service::Accounts>(*m_users, *m_sealer, clock,
                                                      config.string_or("auth.totp_issuer", "inkan"));
     m_sessions =
         std::make_unique<service::Sessions>(*m_accounts, *m_users, *m_tokens, clock, auth_settings(config));
+    m_sessions->set_audit(m_audit.get());  // token issue and revocation are audited (sole-control issue §5)
 
     service::ConnectorLookup lookup = [&pki](const std::string& name) -> pki::CaConnector& {
         return pki.connector(name.empty() ? pki.default_ca() : name);
@@ -62,6 +99,21 @@ ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiConte
     };
     m_credentials = std::make_unique<service::Credentials>(*m_credential_store, *m_users, token,
                                                            std::move(lookup), std::move(revoker), clock);
+    m_authorization = std::make_unique<service::Authorization>(*m_credential_store, *m_users, *m_accounts,
+                                                               *m_authorization_store, *m_audit, token, clock,
+                                                               authorization_settings(config));
+}
+
+void ServiceContext::audit_operator(std::string_view action, std::string_view user_id,
+                                    std::string_view credential_id, std::string details_json) {
+    service::AuditEvent e;
+    e.action = std::string{action};
+    e.outcome = "ok";
+    e.user_id = std::string{user_id};
+    e.credential_id = std::string{credential_id};
+    e.operator_name = operator_name();
+    e.details = details_json.empty() ? "{}" : std::move(details_json);
+    m_audit->record(e);
 }
 
 ServiceContext::~ServiceContext() = default;

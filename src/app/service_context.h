@@ -1,9 +1,10 @@
 #pragma once
 
 // The service layer as the configuration describes it: the SQLite stores (one connection shared by
-// users, credentials and tokens), the sealer over the HSM storage key, and the use cases Accounts,
-// Sessions and Credentials wired to the PKI (CA connectors; revocation at built-in CAs). Built by the
-// composition root for the `user`, `credential` and `seal` commands, and for `serve` and `init`.
+// users, credentials, tokens, the SAD ledger and the audit log), the sealer over the HSM storage key, and the
+// use cases Accounts, Sessions, Credentials, Authorization (sole control) and the AuditLog wired to the PKI
+// (CA connectors; revocation at built-in CAs). Built by the composition root for the `user`, `credential` and
+// `seal` commands, and for `serve` and `init`.
 
 #include <iosfwd>
 #include <memory>
@@ -14,7 +15,9 @@
 #include <inkan/core/config.h>
 #include <inkan/hsm/token.h>
 #include <inkan/service/accounts.h>
+#include <inkan/service/audit.h>
 #include <inkan/service/auth.h>
+#include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
 #include <inkan/service/ports.h>
 #include <inkan/storage/sqlite.h>
@@ -26,6 +29,12 @@ namespace inkan::app {
 
 /// [auth] access_token_lifetime and refresh_token_lifetime, in seconds (defaults 3600 and 30 days).
 service::AuthSettings auth_settings(const Config& config);
+/// [authorization] sad_lifetime, max_sad_lifetime (seconds, default 3600 both), max_pin_failures,
+/// max_otp_failures (default 5), totp_window (steps, default 1).
+service::AuthorizationSettings authorization_settings(const Config& config);
+
+/// Who an operator command is recorded as in the audit log: $SUDO_USER, else $USER, else "operator".
+std::string operator_name();
 
 class ServiceContext {
 public:
@@ -40,20 +49,31 @@ public:
     service::Accounts& accounts() noexcept { return *m_accounts; }
     service::Sessions& sessions() noexcept { return *m_sessions; }
     service::Credentials& credentials() noexcept { return *m_credentials; }
+    service::Authorization& authorization() noexcept { return *m_authorization; }
+    service::AuditLog& audit() noexcept { return *m_audit; }
+    /// Records an operator change ("user.add", "credential.revoke", ...) as operator_name().
+    void audit_operator(std::string_view action, std::string_view user_id, std::string_view credential_id,
+                        std::string details_json);
 
     service::UserStore& user_store() noexcept { return *m_users; }
     service::CredentialStore& credential_store() noexcept { return *m_credential_store; }
     service::TokenStore& token_store() noexcept { return *m_tokens; }
+    service::AuthorizationStore& authorization_store() noexcept { return *m_authorization_store; }
+    service::AuditStore& audit_store() noexcept { return *m_audit_store; }
 
 private:
     std::shared_ptr<storage::Database> m_db;
     std::unique_ptr<service::UserStore> m_users;
     std::unique_ptr<service::CredentialStore> m_credential_store;
     std::unique_ptr<service::TokenStore> m_tokens;
+    std::unique_ptr<service::AuthorizationStore> m_authorization_store;
+    std::unique_ptr<service::AuditStore> m_audit_store;
+    std::unique_ptr<service::AuditLog> m_audit;
     std::unique_ptr<service::SecretSealer> m_sealer;
     std::unique_ptr<service::Accounts> m_accounts;
     std::unique_ptr<service::Sessions> m_sessions;
     std::unique_ptr<service::Credentials> m_credentials;
+    std::unique_ptr<service::Authorization> m_authorization;
 };
 
 /// A data directory opened for a service command: runtime (configuration, token), PKI, service.

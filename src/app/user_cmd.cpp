@@ -57,6 +57,11 @@ int cmd_user_add(const std::vector<std::string>& words, Io io) {
     request.password = password.clone();
     request.totp = args.flag("totp");
     const service::UserCreated created = o.service->accounts().add_user(std::move(request));
+    o.service->audit_operator("user.add", created.user.id, {},
+                              nlohmann::json{{"user", created.user.name},
+                                             {"role", service::name(created.user.role)},
+                                             {"totp", created.otpauth_uri.has_value()}}
+                                  .dump());
 
     if (args.flag("json")) {
         nlohmann::json out{{"user", user_json(created.user)}};
@@ -113,6 +118,8 @@ int cmd_user_lock(const std::vector<std::string>& words, Io io) {
     const std::string& name = only_name(args, "user lock");
     auto o = open_service(args.option_or("data", ""));
     o.service->accounts().lock(name);
+    o.service->audit_operator("user.lock", o.service->accounts().get_by_name(name).id, {},
+                              nlohmann::json{{"user", name}}.dump());
     io.out << "inkan: locked user " << name << "\n";
     return 0;
 }
@@ -122,7 +129,11 @@ int cmd_user_unlock(const std::vector<std::string>& words, Io io) {
     const std::string& name = only_name(args, "user unlock");
     auto o = open_service(args.option_or("data", ""));
     o.service->accounts().unlock(name);
-    io.out << "inkan: unlocked user " << name << "\n";
+    o.service->audit_operator("user.unlock", o.service->accounts().get_by_name(name).id, {},
+                              nlohmann::json{{"user", name}}.dump());
+    // The OTP lockout too (sole control): wrong one-time codes no longer count against the user.
+    o.service->authorization().unlock_otp(name, operator_name());
+    io.out << "inkan: unlocked user " << name << " (account and OTP)\n";
     return 0;
 }
 
@@ -135,6 +146,8 @@ int cmd_user_passwd(const std::vector<std::string>& words, Io io) {
     const Secret password = read_secret_line(io.in, "password");
     auto o = open_service(args.option_or("data", ""));
     o.service->accounts().change_password(name, password);
+    o.service->audit_operator("user.passwd", o.service->accounts().get_by_name(name).id, {},
+                              nlohmann::json{{"user", name}}.dump());
     io.out << "inkan: changed the password of " << name << "\n";
     return 0;
 }
@@ -144,6 +157,8 @@ int cmd_user_totp(const std::vector<std::string>& words, Io io) {
     const std::string& name = only_name(args, "user totp");
     auto o = open_service(args.option_or("data", ""));
     const auto [uri, secret] = o.service->accounts().enrol_totp(name);
+    o.service->audit_operator("user.totp", o.service->accounts().get_by_name(name).id, {},
+                              nlohmann::json{{"user", name}}.dump());
     if (args.flag("json")) {
         io.out << nlohmann::json{{"user", name}, {"otpauth_uri", uri}, {"totp_secret", secret}}.dump(2)
                << "\n";

@@ -47,9 +47,11 @@ IssuedTokens Sessions::login(std::string_view user_name, const Secret& password,
                              std::string_view client_id) {
     const auto user = m_accounts.check_password(user_name, password);
     if (!user) {
+        audit("auth.login", "bad_password", {}, client_id, "{}");
         throw Error{Errc::InvalidAuthData, "login failed: unknown user or wrong password"};
     }
     if (user->locked) {
+        audit("auth.login", "locked", user->id, client_id, "{}");
         throw Error{Errc::Locked, "login refused: user " + user->id + " is locked"};
     }
     return issue(*user, remember_me, client_id, {});
@@ -115,6 +117,24 @@ void Sessions::revoke(const Caller& caller, const Secret& token, std::string_vie
     if (!m_tokens.revoke(record->id)) {
         throw Error{Errc::InvalidRequest, "revoke: token " + record->id + " vanished"};
     }
+    // The token's id, never the token.
+    audit("token.revoke", "ok", caller.user_id, caller.client_id,
+          std::string{"{\"token_id\":\""} + record->id + "\",\"kind\":\"" +
+              (record->kind == TokenKind::Access ? "access" : "refresh") + "\"}");
+}
+
+void Sessions::audit(std::string_view action, std::string_view outcome, std::string_view user_id,
+                     std::string_view client_id, std::string_view details) const {
+    if (m_audit == nullptr) {
+        return;
+    }
+    AuditEvent e;
+    e.action = std::string{action};
+    e.outcome = std::string{outcome};
+    e.user_id = std::string{user_id};
+    e.client_id = std::string{client_id};
+    e.details = std::string{details};
+    m_audit->record(e);
 }
 
 IssuedTokens Sessions::issue(const User& user, bool with_refresh, std::string_view client_id,
@@ -146,6 +166,9 @@ IssuedTokens Sessions::issue(const User& user, bool with_refresh, std::string_vi
     record.issued_at = now;
     record.expires_at = now + m_settings.access_lifetime;
     m_tokens.insert(record);
+    audit("token.issue", "ok", user.id, client_id,
+          std::string{"{\"token_id\":\""} + record.id + "\",\"refresh_token_id\":\"" + record.refresh_id +
+              "\",\"expires_in\":" + std::to_string(m_settings.access_lifetime.count()) + "}");
     out.access_token = std::move(access);
     out.expires_in = m_settings.access_lifetime.count();
     return out;

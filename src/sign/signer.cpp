@@ -17,10 +17,18 @@ constexpr DigestAlgorithm kSigningDigests[] = {DigestAlgorithm::Sha256, DigestAl
                                                DigestAlgorithm::Sha3_512};
 }  // namespace
 
-bool Signer::supports(const SignatureAlgorithm& alg) const {
-    if (alg.padding == crypto::Padding::Pss && alg.pss && public_key().type() == crypto::KeyType::Rsa) {
+bool key_supports(crypto::KeyType key, const SignatureAlgorithm& alg) {
+    if (alg.padding == crypto::Padding::Pss && alg.pss && key == crypto::KeyType::Rsa) {
         return spec(alg.digest).allowed_for_signing && spec(alg.pss->mgf1_hash).allowed_for_signing &&
                alg.pss->hash == alg.digest;
+    }
+    const auto algs = default_algorithms(key);
+    return std::find(algs.begin(), algs.end(), alg) != algs.end();
+}
+
+bool Signer::supports(const SignatureAlgorithm& alg) const {
+    if (alg.padding == crypto::Padding::Pss && alg.pss) {
+        return key_supports(public_key().type(), alg);
     }
     const auto algs = algorithms();
     return std::find(algs.begin(), algs.end(), alg) != algs.end();

@@ -1,6 +1,7 @@
 #pragma once
 
-// What the service port suites (user_store_suite.h, credential_store_suite.h, token_store_suite.h)
+// What the service port suites (user_store_suite.h, credential_store_suite.h, token_store_suite.h,
+// authorization_store_suite.h, audit_store_suite.h)
 // run against: a backend that prepares an empty database and opens stores on it. An adapter's test
 // file instantiates each suite with its backend, e.g.
 //
@@ -34,6 +35,8 @@ struct ServiceStores {
     std::unique_ptr<service::UserStore> users;
     std::unique_ptr<service::CredentialStore> credentials;
     std::unique_ptr<service::TokenStore> tokens;
+    std::unique_ptr<service::AuthorizationStore> authorization;
+    std::unique_ptr<service::AuditStore> audit;
 };
 using ServiceStoresFactory = std::function<ServiceStores()>;
 
@@ -60,10 +63,13 @@ protected:
         m_open = GetParam().fresh_database();
         ASSERT_TRUE(m_open) << GetParam().name << ": no factory";
         m_stores = m_open();
-        ASSERT_TRUE(m_stores.users && m_stores.credentials && m_stores.tokens);
+        ASSERT_TRUE(m_stores.users && m_stores.credentials && m_stores.tokens && m_stores.authorization &&
+                    m_stores.audit);
         users = m_stores.users.get();
         credentials = m_stores.credentials.get();
         tokens = m_stores.tokens.get();
+        authorization = m_stores.authorization.get();
+        audit = m_stores.audit.get();
     }
     void TearDown() override {
         m_stores = {};
@@ -76,6 +82,8 @@ protected:
     service::UserStore* users = nullptr;
     service::CredentialStore* credentials = nullptr;
     service::TokenStore* tokens = nullptr;
+    service::AuthorizationStore* authorization = nullptr;
+    service::AuditStore* audit = nullptr;
 
 private:
     ServiceStoresFactory m_open;

@@ -106,9 +106,62 @@ CREATE INDEX tokens_by_grant ON tokens (refresh_id) WHERE refresh_id IS NOT NULL
 CREATE INDEX tokens_by_expiry ON tokens (expires_at);
 )sql";
 
+// Sole control: the SAD ledger (one row per SAD, one per authorised hash), the lockout counters and
+// the audit chain (csc-api.md §3.4).
+constexpr std::string_view kSoleControlTables = R"sql(
+CREATE TABLE sads (
+    id            TEXT    PRIMARY KEY,
+    handle_hash   BLOB    NOT NULL UNIQUE,
+    user_id       TEXT    NOT NULL REFERENCES users (id),
+    client_id     TEXT    NOT NULL DEFAULT '',
+    credential_id TEXT    NOT NULL REFERENCES credentials (id),
+    member_id     TEXT    NOT NULL DEFAULT '',
+    scal          INTEGER NOT NULL CHECK (scal IN (1, 2)),
+    remaining     INTEGER NOT NULL CHECK (remaining >= 0),
+    expires_at    INTEGER NOT NULL,
+    retired       INTEGER NOT NULL DEFAULT 0 CHECK (retired IN (0, 1))
+);
+CREATE INDEX sads_by_expiry ON sads (expires_at);
+CREATE TABLE sad_hashes (
+    sad_id   TEXT    NOT NULL REFERENCES sads (id) ON DELETE CASCADE,
+    ordinal  INTEGER NOT NULL,
+    alg_oid  TEXT    NOT NULL,
+    value    BLOB    NOT NULL,
+    consumed INTEGER NOT NULL DEFAULT 0 CHECK (consumed IN (0, 1)),
+    PRIMARY KEY (sad_id, ordinal)
+);
+CREATE TABLE pin_failures (
+    credential_id TEXT    NOT NULL,
+    user_id       TEXT    NOT NULL,
+    count         INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (credential_id, user_id)
+);
+CREATE TABLE otp_state (
+    user_id   TEXT    PRIMARY KEY,
+    failures  INTEGER NOT NULL DEFAULT 0,
+    last_step INTEGER
+);
+CREATE TABLE audit_log (
+    seq           INTEGER PRIMARY KEY,
+    at            INTEGER NOT NULL,
+    action        TEXT    NOT NULL,
+    outcome       TEXT    NOT NULL,
+    user_id       TEXT    NOT NULL DEFAULT '',
+    client_id     TEXT    NOT NULL DEFAULT '',
+    credential_id TEXT    NOT NULL DEFAULT '',
+    member_id     TEXT    NOT NULL DEFAULT '',
+    operator_name TEXT    NOT NULL DEFAULT '',
+    details       TEXT    NOT NULL DEFAULT '{}',
+    prev_hash     BLOB    NOT NULL,
+    hash          BLOB    NOT NULL
+);
+CREATE INDEX audit_log_by_time ON audit_log (at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
+    Migration{3, "sole control tables", kSoleControlTables},
 };
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <inkan/storage/sqlite.h>
 #include <inkan/testing/process.h>
 
+#include "audit_store_suite.h"
+#include "authorization_store_suite.h"
 #include "credential_store_suite.h"
 #include "token_store_suite.h"
 #include "user_store_suite.h"
@@ -20,6 +22,8 @@ namespace {
 
 using inkan::testing::run;
 using inkan::testing::TempDir;
+using testing::AuditStoreSuite;
+using testing::AuthorizationStoreSuite;
 using testing::CredentialStoreSuite;
 using testing::ServiceStores;
 using testing::ServiceStoresBackend;
@@ -32,9 +36,10 @@ ServiceStoresFactory fresh_sqlite_database() {
     auto dir = std::make_shared<TempDir>("inkan-db");
     return [dir]() {
         auto db = std::make_shared<Database>(dir->path() / "inkan.db");
-        return ServiceStores{std::make_unique<SqliteUserStore>(db),
-                             std::make_unique<SqliteCredentialStore>(db),
-                             std::make_unique<SqliteTokenStore>(db)};
+        return ServiceStores{
+            std::make_unique<SqliteUserStore>(db), std::make_unique<SqliteCredentialStore>(db),
+            std::make_unique<SqliteTokenStore>(db), std::make_unique<SqliteAuthorizationStore>(db),
+            std::make_unique<SqliteAuditStore>(db)};
     };
 }
 
@@ -46,6 +51,9 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, UserStoreSuite, ::testing::Values(sqlite_backen
 INSTANTIATE_TEST_SUITE_P(Sqlite, CredentialStoreSuite, ::testing::Values(sqlite_backend()),
                          testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Sqlite, TokenStoreSuite, ::testing::Values(sqlite_backend()), testing::backend_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, AuthorizationStoreSuite, ::testing::Values(sqlite_backend()),
+                         testing::backend_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, AuditStoreSuite, ::testing::Values(sqlite_backend()), testing::backend_name);
 
 std::string sqlite3_cli(const std::filesystem::path& db, const std::string& sql) {
     const auto result = run({"sqlite3", "-batch", db.string(), sql});
@@ -67,6 +75,16 @@ TEST_F(SqliteServiceStores, MigrationTwoCreatesTheServiceTables) {
                           "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
                           "('users', 'credentials', 'seal_members', 'tokens') ORDER BY name;"),
               "credentials\nseal_members\ntokens\nusers\n");
+}
+
+TEST_F(SqliteServiceStores, MigrationThreeCreatesTheSoleControlTables) {
+    { SqliteAuthorizationStore store{file}; }
+    EXPECT_EQ(sqlite3_cli(file, "SELECT version, name FROM schema_migrations WHERE version = 3;"),
+              "3|sole control tables\n");
+    EXPECT_EQ(sqlite3_cli(file,
+                          "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
+                          "('sads', 'sad_hashes', 'pin_failures', 'otp_state', 'audit_log') ORDER BY name;"),
+              "audit_log\notp_state\npin_failures\nsad_hashes\nsads\n");
 }
 
 TEST_F(SqliteServiceStores, EachStoreMayOpenItsOwnConnection) {

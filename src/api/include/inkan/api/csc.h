@@ -1,7 +1,9 @@
 #pragma once
 
 // The CSC API v1 (1.0.4.0) and v2 (2.0.0.2) under /csc/v1/ and /csc/v2/: info, auth/login,
-// auth/revoke, credentials/list, credentials/info. One core behind two thin DTO layers; every
+// auth/revoke, credentials/list, credentials/info, and sole control: credentials/authorize,
+// credentials/extendTransaction, credentials/sendOTP (v1), credentials/getChallenge (v2),
+// signatures/signHash (synchronous only). One core behind two thin DTO layers; every
 // handler is a plain function of the request and the caller, so the tests call them through the
 // Router without a socket.
 
@@ -15,6 +17,7 @@
 #include <inkan/http/router.h>
 #include <inkan/service/accounts.h>
 #include <inkan/service/auth.h>
+#include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
 
 namespace inkan::api {
@@ -54,7 +57,8 @@ struct CscDeps {
     service::Sessions& sessions;
     service::Credentials& credentials;
     service::Accounts& accounts;
-    const Clock& clock;  ///< certificate validity (cert/status, key/status)
+    service::Authorization& authorization;  ///< credentials/authorize, extendTransaction, signHash
+    const Clock& clock;                     ///< certificate validity (cert/status, key/status)
     ServiceInfo info;
 };
 
@@ -64,9 +68,11 @@ struct CscDeps {
 /// server's ErrorMapper. Errc::InvalidConfig if a route is already in the router.
 void add_csc_routes(http::Router& router, CscDeps deps);
 
-/// The method names this layer implements, as `info.methods` lists them ("info", "auth/login",
-/// "auth/revoke", "credentials/list", "credentials/info"). One table drives both this list and
-/// the registration, so they cannot drift. The same for v1 and v2 today.
+/// The method names this layer implements for `version`, as `info.methods` lists them ("info",
+/// "auth/login", "auth/revoke", "credentials/list", "credentials/info", "credentials/authorize",
+/// "credentials/extendTransaction", "signatures/signHash", and v1 "credentials/sendOTP" / v2
+/// "credentials/getChallenge"). One table drives both this list and the registration, so they
+/// cannot drift.
 [[nodiscard]] std::vector<std::string> csc_methods(Version version);
 
 /// The routes add_csc_routes() registers, in order (for the OpenAPI comparison).

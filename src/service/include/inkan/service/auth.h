@@ -7,6 +7,7 @@
 #include <inkan/core/clock.h>
 #include <inkan/core/secret.h>
 #include <inkan/service/accounts.h>
+#include <inkan/service/audit.h>
 #include <inkan/service/model.h>
 #include <inkan/service/ports.h>
 
@@ -39,7 +40,13 @@ public:
     /// or a token of another user (`caller` must own it).
     void revoke(const Caller& caller, const Secret& token, std::string_view hint);
 
+    /// Records token issue and revocation (and failed logins) in the audit log from now on; the log must
+    /// outlive the sessions. Without it nothing is recorded (unit tests of tokens alone).
+    void set_audit(AuditLog* audit) noexcept { m_audit = audit; }
+
 private:
+    void audit(std::string_view action, std::string_view outcome, std::string_view user_id,
+               std::string_view client_id, std::string_view details) const;
     IssuedTokens issue(const User& user, bool with_refresh, std::string_view client_id,
                        std::string refresh_id);
     Accounts& m_accounts;
@@ -47,6 +54,7 @@ private:
     TokenStore& m_tokens;
     const Clock& m_clock;
     AuthSettings m_settings;
+    AuditLog* m_audit = nullptr;
 };
 
 }  // namespace inkan::service

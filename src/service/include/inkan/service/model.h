@@ -79,4 +79,25 @@ struct IssuedTokens {
     std::int64_t expires_in = 3600;            ///< seconds
 };
 
+/// An audit record (audit.h explains the chain).
+struct AuditEvent {
+    std::string action;  ///< "authorize", "sign", "token.issue", "token.revoke", "credential.create", ...
+    std::string
+        outcome;  ///< "ok" or the failure reason ("bad_pin", "pin_locked", "hash_not_authorised", ...)
+    std::string user_id;    ///< the acting user (or empty)
+    std::string client_id;  ///< OAuth client (or empty)
+    std::string credential_id;
+    std::string member_id;      ///< the seal member who activated a seal (or empty)
+    std::string operator_name;  ///< for operator changes (CLI)
+    std::string details;  ///< JSON object text: algorithm, hashes (hex), SAD hash, counts, description...
+};
+
+struct AuditEntry {
+    std::uint64_t seq = 0;  ///< 1, 2, 3, ... without gaps
+    TimePoint at{};
+    AuditEvent event;
+    Bytes prev_hash;  ///< SHA-256 of the previous entry's canonical form (32 zero bytes for the first)
+    Bytes hash;       ///< SHA-256 over seq, at, every event field and prev_hash (canonical, length-prefixed)
+};
+
 }  // namespace inkan::service

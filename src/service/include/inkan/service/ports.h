@@ -8,6 +8,8 @@
 // Errors: Errc::StorageFailure when the database fails; otherwise only the codes named per method.
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -96,6 +98,72 @@ public:
     /// Removes tokens that expired before `before` (housekeeping); a refresh token stays while an
     /// access token of its grant is still unexpired. Returns how many were removed.
     virtual std::size_t purge_expired(TimePoint before) = 0;
+};
+
+/// One SAD as stored: the ledger row set behind an opaque handle (csc-api.md §3.4).
+struct SadRecord {
+    std::string id;     ///< random id (not secret)
+    Bytes handle_hash;  ///< SHA-256 of the handle the client holds
+    std::string user_id;
+    std::string client_id;
+    std::string credential_id;
+    std::string member_id;  ///< seal member who activated it (empty for personal credentials)
+    int scal = 2;
+    int remaining = 0;  ///< signatures still allowed
+    /// SCAL 2: the authorised digests not yet consumed (multiset): algorithm OID + bytes.
+    std::vector<std::pair<std::string, Bytes>> hashes;
+    TimePoint expires_at{};
+    bool retired = false;
+};
+
+/// Counters and the SAD ledger. Every method is one transaction; consume() is the heart: it must
+/// hold under concurrency (one SAD spent from 16 threads at once: exactly the authorised number of
+/// signatures), across nodes.
+class AuthorizationStore {
+public:
+    virtual ~AuthorizationStore() = default;
+    virtual void insert_sad(const SadRecord& sad) = 0;
+    [[nodiscard]] virtual std::optional<SadRecord> find_sad(ByteView handle_hash) const = 0;
+    /// Atomically: the SAD exists, is not retired, not expired at `now`, belongs to user_id and
+    /// credential_id; at SCAL 2 every one of `hashes` is among its unconsumed hashes (as a multiset);
+    /// `count` ≤ remaining. Then marks them consumed and decrements remaining (retiring it at 0).
+    /// Returns nothing consumed and the reason on failure ("invalid", "expired", "hash", "count").
+    virtual std::optional<std::string> consume(ByteView handle_hash, std::string_view user_id,
+                                               std::string_view credential_id,
+                                               const std::vector<std::pair<std::string, Bytes>>& hashes,
+                                               int count, TimePoint now) = 0;
+    /// Atomically retires `old_hash` (same checks as consume without hashes) and inserts `replacement`,
+    /// carrying over the old SAD's remaining count and unconsumed hashes plus `replacement.hashes`: the new
+    /// SAD's remaining = old remaining + `replacement.remaining` (the service passes the number of new
+    /// hashes).
+    virtual std::optional<std::string> replace_sad(ByteView old_hash, std::string_view user_id,
+                                                   std::string_view credential_id, SadRecord replacement,
+                                                   TimePoint now) = 0;
+
+    /// PIN failures per (credential, user); returns the new count. reset → 0.
+    virtual int add_pin_failure(std::string_view credential_id, std::string_view user_id) = 0;
+    virtual void reset_pin_failures(std::string_view credential_id, std::string_view user_id) = 0;
+    [[nodiscard]] virtual int pin_failures(std::string_view credential_id,
+                                           std::string_view user_id) const = 0;
+    virtual void reset_credential_pin_failures(std::string_view credential_id) = 0;
+    /// OTP failures per user.
+    virtual int add_otp_failure(std::string_view user_id) = 0;
+    virtual void reset_otp_failures(std::string_view user_id) = 0;
+    [[nodiscard]] virtual int otp_failures(std::string_view user_id) const = 0;
+    /// Records TOTP step `step` as used by the user; false if it (or a later step) was already used —
+    /// a code is accepted once (RFC 6238 §5.2).
+    virtual bool use_otp_step(std::string_view user_id, std::int64_t step) = 0;
+};
+
+class AuditStore {
+public:
+    virtual ~AuditStore() = default;
+    /// Appends in one transaction: reads the head (last seq and hash), lets `build` fill seq, prev_hash
+    /// and hash, inserts. Concurrent appends serialise. For the first entry `prev_hash` is empty (AuditLog
+    /// chains it to 32 zero bytes).
+    virtual void append(
+        const std::function<AuditEntry(std::uint64_t next_seq, const Bytes& prev_hash)>& build) = 0;
+    [[nodiscard]] virtual std::vector<AuditEntry> all() const = 0;
 };
 
 }  // namespace inkan::service

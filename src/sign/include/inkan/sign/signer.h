@@ -42,6 +42,10 @@ protected:
 /// SHA-256/384/512 and SHA3-256/512.
 std::vector<crypto::SignatureAlgorithm> default_algorithms(crypto::KeyType type);
 
+/// True if a key of this type can produce `alg` (the rule Signer::supports applies): one of
+/// default_algorithms(key), or RSASSA-PSS on an RSA key with any salt length and MGF1 over a signing digest.
+bool key_supports(crypto::KeyType key, const crypto::SignatureAlgorithm& alg);
+
 /// The scheme to use by default for a key: RSA → PKCS#1 v1.5 with SHA-256; P-256 → ECDSA-SHA256;
 /// P-384 → ECDSA-SHA384; P-521 → ECDSA-SHA512 (digest strength matched to the curve).
 crypto::SignatureAlgorithm default_algorithm(const crypto::PublicKey& key);

@@ -1,6 +1,7 @@
 #pragma once
 
-// The service layer's ports on SQLite: users, credentials (with seal members), tokens. Every method
+// The service layer's ports on SQLite: users, credentials (with seal members), tokens, the SAD
+// ledger with the lockout counters, the audit chain. Every method
 // is one transaction (writes BEGIN IMMEDIATE); token revocation of a whole grant is one UPDATE. The
 // three may share one connection (std::shared_ptr<Database>) or each open their own.
 
@@ -64,6 +65,48 @@ public:
     [[nodiscard]] std::optional<service::TokenRecord> find_by_hash(ByteView hash) const override;
     bool revoke(std::string_view token_id) override;
     std::size_t purge_expired(TimePoint before) override;
+
+private:
+    std::shared_ptr<Database> m_db;
+};
+
+class SqliteAuthorizationStore final : public service::AuthorizationStore {
+public:
+    explicit SqliteAuthorizationStore(const std::filesystem::path& db_file);
+    explicit SqliteAuthorizationStore(std::shared_ptr<Database> db);
+
+    void insert_sad(const service::SadRecord& sad) override;
+    [[nodiscard]] std::optional<service::SadRecord> find_sad(ByteView handle_hash) const override;
+    std::optional<std::string> consume(ByteView handle_hash, std::string_view user_id,
+                                       std::string_view credential_id,
+                                       const std::vector<std::pair<std::string, Bytes>>& hashes, int count,
+                                       TimePoint now) override;
+    std::optional<std::string> replace_sad(ByteView old_hash, std::string_view user_id,
+                                           std::string_view credential_id, service::SadRecord replacement,
+                                           TimePoint now) override;
+    int add_pin_failure(std::string_view credential_id, std::string_view user_id) override;
+    void reset_pin_failures(std::string_view credential_id, std::string_view user_id) override;
+    [[nodiscard]] int pin_failures(std::string_view credential_id, std::string_view user_id) const override;
+    void reset_credential_pin_failures(std::string_view credential_id) override;
+    int add_otp_failure(std::string_view user_id) override;
+    void reset_otp_failures(std::string_view user_id) override;
+    [[nodiscard]] int otp_failures(std::string_view user_id) const override;
+    bool use_otp_step(std::string_view user_id, std::int64_t step) override;
+
+private:
+    std::shared_ptr<Database> m_db;
+};
+
+/// The audit chain on SQLite (table audit_log): append() reads the head and inserts in one
+/// BEGIN IMMEDIATE transaction, so appends from several connections serialise without gaps.
+class SqliteAuditStore final : public service::AuditStore {
+public:
+    explicit SqliteAuditStore(const std::filesystem::path& db_file);
+    explicit SqliteAuditStore(std::shared_ptr<Database> db);
+
+    void append(const std::function<service::AuditEntry(std::uint64_t next_seq, const Bytes& prev_hash)>&
+                    build) override;
+    [[nodiscard]] std::vector<service::AuditEntry> all() const override;
 
 private:
     std::shared_ptr<Database> m_db;

@@ -1,0 +1,144 @@
+// Functional tests of `inkan audit verify|export`, `inkan credential unlock` and the audit entries
+// operator commands leave: the real binary on a data directory made by `inkan init`, the database
+// tampered with through the sqlite3 CLI.
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <inkan/testing/process.h>
+
+namespace {
+
+using inkan::testing::CommandResult;
+using inkan::testing::run;
+using inkan::testing::TempDir;
+
+std::string to_string(const inkan::Bytes& b) {
+    return {b.begin(), b.end()};
+}
+
+std::string describe(const CommandResult& r) {
+    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+class AuditCli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto r = run({INKAN_BIN, "init", "--data", data.string(), "--json"});
+        ASSERT_EQ(r.exit_code, 0) << describe(r);
+    }
+
+    CommandResult inkan(std::vector<std::string> args, std::string_view stdin_data = {}) {
+        args.insert(args.begin(), INKAN_BIN);
+        args.push_back("--data");
+        args.push_back(data.string());
+        return run(args, stdin_data);
+    }
+
+    std::string sqlite3(const std::string& sql) {
+        const auto r = run({"sqlite3", "-batch", (data / "inkan.db").string(), sql});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return r.out;
+    }
+
+    /// Some operator changes: a user, a lock and unlock, a credential, its PIN unlock.
+    std::string operator_changes() {
+        EXPECT_EQ(inkan({"user", "add", "auditee", "--display-name", "Audit Ee", "--password-stdin"},
+                        "password-auditee\n")
+                      .exit_code,
+                  0);
+        EXPECT_EQ(inkan({"user", "lock", "auditee"}).exit_code, 0);
+        const auto unlock = inkan({"user", "unlock", "auditee"});
+        EXPECT_EQ(unlock.exit_code, 0) << describe(unlock);
+        const auto created =
+            inkan({"credential", "create", "--user", "auditee", "--pin-stdin", "--json"}, "4711\n");
+        EXPECT_EQ(created.exit_code, 0) << describe(created);
+        const std::string id = nlohmann::json::parse(created.out)["credential"]["id"].get<std::string>();
+        const auto cred_unlock = inkan({"credential", "unlock", id});
+        EXPECT_EQ(cred_unlock.exit_code, 0) << describe(cred_unlock);
+        return id;
+    }
+
+    TempDir tmp{"inkan-audit-cli"};
+    std::filesystem::path data = tmp / "data";
+};
+
+TEST_F(AuditCli, OperatorChangesAreAuditedAndTheChainVerifies) {
+    const std::string id = operator_changes();
+    const auto actions = sqlite3("SELECT action FROM audit_log ORDER BY seq;");
+    for (const char* a : {"user.add", "user.lock", "user.unlock", "user.unlock_otp", "credential.create",
+                          "credential.unlock"}) {
+        EXPECT_NE(actions.find(a), std::string::npos) << a << " missing from\n" << actions;
+    }
+    EXPECT_EQ(sqlite3("SELECT count(*) FROM audit_log WHERE operator_name = '';"), "0\n");
+    EXPECT_EQ(sqlite3("SELECT count(*) FROM audit_log WHERE credential_id = '" + id + "';"), "2\n");
+    // Neither the password nor the PIN went into the log.
+    const auto dump = sqlite3("SELECT * FROM audit_log;");
+    EXPECT_EQ(dump.find("password-auditee"), std::string::npos);
+    EXPECT_EQ(dump.find("4711"), std::string::npos);
+
+    const auto ok = inkan({"audit", "verify"});
+    EXPECT_EQ(ok.exit_code, 0) << describe(ok);
+    EXPECT_NE(ok.out.find("intact"), std::string::npos) << ok.out;
+    const auto json = inkan({"audit", "verify", "--json"});
+    ASSERT_EQ(json.exit_code, 0) << describe(json);
+    EXPECT_TRUE(nlohmann::json::parse(json.out)["ok"].get<bool>());
+}
+
+TEST_F(AuditCli, TamperingIsDetectedAndNamed) {
+    operator_changes();
+    sqlite3(R"(UPDATE audit_log SET details = '{"user":"mallory"}' WHERE seq = 2;)");
+    const auto edited = inkan({"audit", "verify"});
+    EXPECT_EQ(edited.exit_code, 1) << describe(edited);
+    EXPECT_NE(edited.out.find("entry 2"), std::string::npos) << edited.out;
+    const auto json = inkan({"audit", "verify", "--json"});
+    EXPECT_EQ(json.exit_code, 1);
+    const auto v = nlohmann::json::parse(json.out);
+    EXPECT_FALSE(v["ok"].get<bool>());
+    EXPECT_EQ(v["first_bad_seq"].get<int>(), 2);
+}
+
+TEST_F(AuditCli, ADeletedEntryIsNamed) {
+    operator_changes();
+    sqlite3("DELETE FROM audit_log WHERE seq = 3;");
+    const auto r = inkan({"audit", "verify"});
+    EXPECT_EQ(r.exit_code, 1) << describe(r);
+    EXPECT_NE(r.out.find("entry 3"), std::string::npos) << r.out;
+}
+
+TEST_F(AuditCli, ExportWritesCsvAndJson) {
+    operator_changes();
+    const auto csv = inkan({"audit", "export", "--format", "csv"});
+    ASSERT_EQ(csv.exit_code, 0) << describe(csv);
+    EXPECT_EQ(csv.out.rfind("seq,at,action,outcome,", 0), 0U) << csv.out;
+    const auto rows = static_cast<std::size_t>(std::count(csv.out.begin(), csv.out.end(), '\n'));
+    EXPECT_GE(rows, 7U);  // header + at least six entries
+    EXPECT_NE(csv.out.find("credential.create"), std::string::npos);
+
+    const auto file = tmp / "audit.json";
+    const auto json = inkan({"audit", "export", "--format", "json", "-o", file.string()});
+    ASSERT_EQ(json.exit_code, 0) << describe(json);
+    const auto entries = nlohmann::json::parse(to_string(inkan::testing::read_file(file)));
+    ASSERT_TRUE(entries.is_array());
+    EXPECT_GE(entries.size(), 6U);
+    EXPECT_EQ(entries[0]["seq"].get<int>(), 1);
+
+    const auto future = inkan({"audit", "export", "--from", "2099-01-01T00:00:00Z"});
+    ASSERT_EQ(future.exit_code, 0);
+    EXPECT_EQ(future.out,
+              "seq,at,action,outcome,user_id,client_id,credential_id,member_id,operator,details,prev_hash,"
+              "hash\r\n");
+    EXPECT_EQ(inkan({"audit", "export", "--format", "xml"}).exit_code, 2);
+    EXPECT_EQ(inkan({"audit", "export", "--from", "yesterday"}).exit_code, 2);
+}
+
+TEST_F(AuditCli, CredentialUnlockOfAnUnknownIdFails) {
+    EXPECT_EQ(inkan({"credential", "unlock", "no-such-credential"}).exit_code, 1);
+}
+
+}  // namespace

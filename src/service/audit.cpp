@@ -1,0 +1,137 @@
+// The audit chain (audit.h). Canonical form of an entry, hashed with SHA-256:
+//
+//   "inkan-audit-v1" || u64be(seq) || i64be(at, unix seconds)
+//   || for each of action, outcome, user_id, client_id, credential_id, member_id, operator_name,
+//      details, prev_hash: u32be(length) || bytes
+//
+// Length prefixes make the encoding injective (no two different entries share their bytes); `at`
+// is whole seconds because that is what the store keeps.
+
+#include <inkan/service/audit.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+#include <inkan/core/error.h>
+#include <inkan/crypto/digest.h>
+
+namespace inkan::service {
+
+namespace {
+
+constexpr std::string_view kDomain = "inkan-audit-v1";
+constexpr std::size_t kHashLength = 32;
+
+void put_u64(Bytes& out, std::uint64_t v) {
+    for (int shift = 56; shift >= 0; shift -= 8) {
+        out.push_back(static_cast<std::uint8_t>((v >> shift) & 0xFFU));
+    }
+}
+
+void put_field(Bytes& out, ByteView value) {
+    const auto n = static_cast<std::uint32_t>(value.size());
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        out.push_back(static_cast<std::uint8_t>((n >> shift) & 0xFFU));
+    }
+    out.insert(out.end(), value.begin(), value.end());
+}
+
+void put_text(Bytes& out, std::string_view value) {
+    put_field(out, as_bytes(value));
+}
+
+std::int64_t unix_seconds(TimePoint t) {
+    return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+Bytes entry_hash(const AuditEntry& entry) {
+    return crypto::digest(crypto::DigestAlgorithm::Sha256, audit_canonical_bytes(entry));
+}
+
+}  // namespace
+
+Bytes audit_canonical_bytes(const AuditEntry& entry) {
+    Bytes out;
+    out.insert(out.end(), kDomain.begin(), kDomain.end());
+    put_u64(out, entry.seq);
+    put_u64(out, static_cast<std::uint64_t>(unix_seconds(entry.at)));
+    const AuditEvent& e = entry.event;
+    put_text(out, e.action);
+    put_text(out, e.outcome);
+    put_text(out, e.user_id);
+    put_text(out, e.client_id);
+    put_text(out, e.credential_id);
+    put_text(out, e.member_id);
+    put_text(out, e.operator_name);
+    put_text(out, e.details);
+    put_field(out, entry.prev_hash);
+    return out;
+}
+
+AuditLog::AuditLog(AuditStore& store, const Clock& clock) : m_store{store}, m_clock{clock} {}
+
+void AuditLog::record(const AuditEvent& event) {
+    const TimePoint at{std::chrono::floor<std::chrono::seconds>(m_clock.now().time_since_epoch())};
+    m_store.append([&](std::uint64_t next_seq, const Bytes& prev_hash) {
+        AuditEntry entry;
+        entry.seq = next_seq;
+        entry.at = at;
+        entry.event = event;
+        entry.prev_hash = prev_hash.empty() ? Bytes(kHashLength, 0) : prev_hash;
+        entry.hash = entry_hash(entry);
+        return entry;
+    });
+}
+
+AuditVerification AuditLog::verify() const {
+    AuditVerification v;
+    std::vector<AuditEntry> entries = m_store.all();
+    std::sort(entries.begin(), entries.end(),
+              [](const AuditEntry& a, const AuditEntry& b) { return a.seq < b.seq; });
+    Bytes expected_prev(kHashLength, 0);
+    std::uint64_t expected_seq = 1;
+    const auto fail = [&v](std::uint64_t seq, std::string problem) {
+        v.ok = false;
+        v.first_bad_seq = seq;
+        v.problem = "entry " + std::to_string(seq) + ": " + std::move(problem);
+    };
+    for (const AuditEntry& e : entries) {
+        ++v.entries;
+        if (!v.ok) {
+            continue;
+        }
+        if (e.seq != expected_seq) {
+            fail(expected_seq, e.seq > expected_seq
+                                   ? "missing (deleted): the next entry is " + std::to_string(e.seq)
+                                   : "sequence number repeated");
+            continue;
+        }
+        if (entry_hash(e) != e.hash) {
+            fail(e.seq, "hash mismatch (edited or moved)");
+            continue;
+        }
+        if (e.prev_hash != expected_prev) {
+            fail(e.seq,
+                 "link to the previous entry broken (an entry before it was deleted, inserted or moved)");
+            continue;
+        }
+        expected_prev = e.hash;
+        ++expected_seq;
+    }
+    return v;
+}
+
+std::vector<AuditEntry> AuditLog::range(std::optional<TimePoint> from, std::optional<TimePoint> to) const {
+    std::vector<AuditEntry> out;
+    for (AuditEntry& e : m_store.all()) {
+        if ((from && e.at < *from) || (to && e.at >= *to)) {
+            continue;
+        }
+        out.push_back(std::move(e));
+    }
+    std::sort(out.begin(), out.end(), [](const AuditEntry& a, const AuditEntry& b) { return a.seq < b.seq; });
+    return out;
+}
+
+}  // namespace inkan::service

@@ -1,0 +1,547 @@
+// Sole control (authorization.h). The rules, in the order they are checked:
+//
+// authorize: the credential is visible to the caller (owner, or seal member) → Active → counts and
+// hashes are well formed → neither the PIN (credential, user) nor the OTP (user) is locked → PIN →
+// OTP (±window, each step once) → a SAD. Every attempt, refused or not, is one audit entry.
+//
+// sign_hash: visible and Active → the algorithm fits the key → every hash has the digest's length →
+// the certificate is valid now → the store consumes the hashes (SCAL 2) or the count (SCAL 1) in
+// one transaction → the HSM signs. Everything that can be checked without spending the SAD is
+// checked before it is spent. If the HSM fails after consumption the hashes stay consumed: giving
+// them back would open a window in which a concurrent request could spend them too (and the HSM may
+// have produced a signature we never saw); the client asks for a new authorisation, and the audit
+// log records the failure.
+
+#include <inkan/service/authorization.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include <inkan/core/encoding.h>
+#include <inkan/core/error.h>
+#include <inkan/crypto/digest.h>
+#include <inkan/crypto/random.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/service/secrets.h>
+#include <inkan/sign/hsm_signer.h>
+
+namespace inkan::service {
+
+namespace {
+
+constexpr std::size_t kSadBytes = 32;
+/// base64url of 32 bytes is 43 characters; anything far longer is not ours (and is not hashed).
+constexpr std::size_t kMaxSadLength = 256;
+
+constexpr std::array kAuthFailures{
+    std::pair{AuthFailure::BadPin, std::string_view{"bad_pin"}},
+    std::pair{AuthFailure::BadOtp, std::string_view{"bad_otp"}},
+    std::pair{AuthFailure::PinLocked, std::string_view{"pin_locked"}},
+    std::pair{AuthFailure::OtpLocked, std::string_view{"otp_locked"}},
+    std::pair{AuthFailure::CredentialDisabled, std::string_view{"credential_disabled"}},
+    std::pair{AuthFailure::TooManySignatures, std::string_view{"too_many_signatures"}},
+    std::pair{AuthFailure::HashesRequired, std::string_view{"hashes_required"}},
+};
+
+constexpr std::array kSignFailures{
+    std::pair{SignFailure::InvalidSad, std::string_view{"invalid_sad"}},
+    std::pair{SignFailure::SadExpired, std::string_view{"sad_expired"}},
+    std::pair{SignFailure::HashNotAuthorised, std::string_view{"hash_not_authorised"}},
+    std::pair{SignFailure::TooManyHashes, std::string_view{"too_many_hashes"}},
+    std::pair{SignFailure::InvalidDigestLength, std::string_view{"invalid_digest_length"}},
+    std::pair{SignFailure::AlgorithmNotAllowed, std::string_view{"algorithm_not_allowed"}},
+    std::pair{SignFailure::CertificateExpired, std::string_view{"certificate_expired"}},
+    std::pair{SignFailure::CredentialDisabled, std::string_view{"credential_disabled"}},
+};
+
+/// The reason prefix of an Error's detail ("bad_pin: ..." → "bad_pin").
+std::string_view reason_of(const Error& e) {
+    const std::string& d = e.detail();
+    const auto colon = d.find(": ");
+    return colon == std::string::npos ? std::string_view{} : std::string_view{d}.substr(0, colon);
+}
+
+/// Thrown for a refused request; `outcome` is what the audit entry records.
+struct Refusal {
+    Errc code;
+    std::string outcome;
+    std::string text;
+};
+
+Refusal refuse(Errc code, AuthFailure f, std::string_view text) {
+    return {code, std::string{name(f)}, std::string{name(f)} + ": " + std::string{text}};
+}
+Refusal refuse(Errc code, SignFailure f, std::string_view text) {
+    return {code, std::string{name(f)}, std::string{name(f)} + ": " + std::string{text}};
+}
+
+Bytes sha256(std::string_view s) {
+    return crypto::digest(crypto::DigestAlgorithm::Sha256, as_bytes(s));
+}
+
+/// What the audit log records for a SAD: the first 16 hex digits of the SHA-256 of its handle.
+std::string sad_tag(ByteView handle_hash) {
+    return hex_encode(handle_hash).substr(0, 16);
+}
+
+std::optional<Bytes> handle_hash_of(const Secret& sad) {
+    if (sad.empty() || sad.size() > kMaxSadLength) {
+        return std::nullopt;
+    }
+    return sha256(sad.reveal());
+}
+
+/// The caller's relation to the credential: the owner ("" member) or a seal member (their id); nothing
+/// if the caller may not use it.
+std::optional<std::string> member_of(const CredentialStore& store, const Credential& c,
+                                     const Caller& caller) {
+    if (c.kind == CredentialKind::Personal) {
+        if (c.owner_user_id == caller.user_id) {
+            return std::string{};
+        }
+        return std::nullopt;
+    }
+    if (store.pin_hash(c.id, caller.user_id)) {
+        return caller.user_id;
+    }
+    return std::nullopt;
+}
+
+nlohmann::json hex_list(const std::vector<Bytes>& hashes) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& h : hashes) {
+        out.push_back(hex_encode(h));
+    }
+    return out;
+}
+
+std::string new_handle() {
+    Bytes raw = crypto::random_bytes(kSadBytes);
+    std::string handle = base64url_encode(raw);
+    secure_wipe(raw.data(), raw.size());
+    return handle;
+}
+
+}  // namespace
+
+std::string_view name(AuthFailure f) {
+    for (const auto& [value, text] : kAuthFailures) {
+        if (value == f) {
+            return text;
+        }
+    }
+    return "unknown";
+}
+
+std::optional<AuthFailure> authorization_failure(const Error& e) {
+    const auto reason = reason_of(e);
+    for (const auto& [value, text] : kAuthFailures) {
+        if (text == reason) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string_view name(SignFailure f) {
+    for (const auto& [value, text] : kSignFailures) {
+        if (value == f) {
+            return text;
+        }
+    }
+    return "unknown";
+}
+
+std::optional<SignFailure> sign_failure(const Error& e) {
+    const auto reason = reason_of(e);
+    for (const auto& [value, text] : kSignFailures) {
+        if (text == reason) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
+Authorization::Authorization(CredentialStore& credentials, UserStore& users, Accounts& accounts,
+                             AuthorizationStore& store, AuditLog& audit, hsm::Token& token,
+                             const Clock& clock, AuthorizationSettings settings)
+    : m_credentials{credentials},
+      m_users{users},
+      m_accounts{accounts},
+      m_store{store},
+      m_audit{audit},
+      m_token{token},
+      m_clock{clock},
+      m_settings{settings} {
+    require(m_settings.sad_lifetime.count() > 0 && m_settings.max_sad_lifetime.count() > 0,
+            Errc::InvalidConfig, "SAD lifetimes must be positive");
+    require(m_settings.max_pin_failures >= 1 && m_settings.max_otp_failures >= 1, Errc::InvalidConfig,
+            "the PIN and OTP failure limits must be at least 1");
+    require(m_settings.totp_window >= 0 && m_settings.totp_window <= 10, Errc::InvalidConfig,
+            "the TOTP window must be 0..10 steps");
+}
+
+IssuedSad Authorization::authorize(const Caller& caller, AuthorizeRequest request) {
+    AuditEvent event;
+    event.action = "authorize";
+    event.user_id = caller.user_id;
+    event.client_id = caller.client_id;
+    event.credential_id = request.credential_id;
+    std::vector<Bytes> hash_values;
+    for (const auto& h : request.hashes) {
+        hash_values.push_back(h.value);
+    }
+    nlohmann::json details{{"credential", request.credential_id},
+                           {"num_signatures", request.num_signatures},
+                           {"hashes", hex_list(hash_values)},
+                           {"description", request.description}};
+    const auto audit_refusal = [&](const Refusal& r) {
+        event.outcome = r.outcome;
+        event.details = details.dump();
+        m_audit.record(event);
+        throw Error{r.code, r.text};
+    };
+
+    const auto credential = m_credentials.find(request.credential_id);
+    const auto member = credential ? member_of(m_credentials, *credential, caller) : std::nullopt;
+    if (!credential || !member) {
+        audit_refusal({Errc::NotFound, "not_found", "authorize: no credential " + request.credential_id});
+    }
+    event.member_id = *member;
+    if (credential->status != CredentialStatus::Active) {
+        audit_refusal(
+            refuse(Errc::InvalidRequest, AuthFailure::CredentialDisabled,
+                   "credential " + credential->id + " is " + std::string{name(credential->status)}));
+    }
+    if (request.num_signatures < 1) {
+        audit_refusal({Errc::InvalidRequest, "invalid_request", "numSignatures must be at least 1"});
+    }
+    if (request.num_signatures > credential->multisign) {
+        audit_refusal(refuse(
+            Errc::InvalidRequest, AuthFailure::TooManySignatures,
+            "numSignatures exceeds the credential's multisign of " + std::to_string(credential->multisign)));
+    }
+    if (credential->scal == 2 && request.hashes.empty()) {
+        audit_refusal(refuse(Errc::InvalidRequest, AuthFailure::HashesRequired,
+                             "the credential is SCAL 2: hashes are required"));
+    }
+    if (!request.hashes.empty() &&
+        request.hashes.size() != static_cast<std::size_t>(request.num_signatures)) {
+        audit_refusal(
+            {Errc::InvalidRequest, "invalid_request", "the number of hashes must equal numSignatures"});
+    }
+    for (const auto& h : request.hashes) {
+        if (h.value.size() != crypto::digest_length(h.algorithm)) {
+            audit_refusal({Errc::InvalidRequest, "invalid_digest_length",
+                           "a hash's length does not match " + std::string{crypto::spec(h.algorithm).name}});
+        }
+    }
+    if (request.expires_in && request.expires_in->count() <= 0) {
+        audit_refusal({Errc::InvalidRequest, "invalid_request", "expiresIn must be positive"});
+    }
+
+    // Lockouts first: a locked factor is not even checked (no oracle for a locked PIN).
+    if (m_store.pin_failures(credential->id, caller.user_id) >= m_settings.max_pin_failures) {
+        audit_refusal(refuse(Errc::Locked, AuthFailure::PinLocked, "the PIN is locked"));
+    }
+    if (m_store.otp_failures(caller.user_id) >= m_settings.max_otp_failures) {
+        audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "the OTP is locked"));
+    }
+
+    // PIN: the owner's, or the seal member's own.
+    const auto pin_hash = m_credentials.pin_hash(credential->id, caller.user_id);
+    const bool pin_ok =
+        request.pin && !request.pin->empty() && pin_hash && verify_password(*pin_hash, *request.pin);
+    if (!pin_ok) {
+        const int failures = m_store.add_pin_failure(credential->id, caller.user_id);
+        details["pin_failures"] = failures;
+        if (failures >= m_settings.max_pin_failures) {
+            audit_refusal(refuse(Errc::Locked, AuthFailure::PinLocked, "wrong PIN; the PIN is now locked"));
+        }
+        audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadPin, "wrong PIN"));
+    }
+
+    // OTP: TOTP, ±window, each step accepted once per user.
+    const TimePoint now = m_clock.now();
+    const auto seed = m_accounts.totp_secret(caller.user_id);
+    if (!seed) {
+        audit_refusal(
+            refuse(Errc::InvalidAuthData, AuthFailure::BadOtp, "the user has no TOTP device enrolled"));
+    }
+    const auto step = (request.otp && !request.otp->empty())
+                          ? totp_match(*seed, request.otp->reveal(), now, m_settings.totp_window)
+                          : std::nullopt;
+    const bool fresh = step && m_store.use_otp_step(caller.user_id, *step);
+    if (!fresh) {
+        const int failures = m_store.add_otp_failure(caller.user_id);
+        details["otp_failures"] = failures;
+        if (step) {
+            details["otp_replayed"] = true;
+        }
+        if (failures >= m_settings.max_otp_failures) {
+            audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "wrong OTP; the OTP is now locked"));
+        }
+        audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadOtp,
+                             step ? "the OTP was already used" : "wrong OTP"));
+    }
+    m_store.reset_pin_failures(credential->id, caller.user_id);
+    m_store.reset_otp_failures(caller.user_id);
+
+    const auto lifetime =
+        std::min(request.expires_in.value_or(m_settings.sad_lifetime), m_settings.max_sad_lifetime);
+    IssuedSad issued;
+    issued.sad = new_handle();
+    issued.expires_in = lifetime.count();
+    SadRecord record;
+    record.id = crypto::random_hex(16);
+    record.handle_hash = sha256(issued.sad);
+    record.user_id = caller.user_id;
+    record.client_id = caller.client_id;
+    record.credential_id = credential->id;
+    record.member_id = *member;
+    record.scal = credential->scal;
+    record.remaining = request.num_signatures;
+    if (credential->scal == 2) {
+        for (const auto& h : request.hashes) {
+            record.hashes.emplace_back(std::string{crypto::spec(h.algorithm).oid}, h.value);
+        }
+    }
+    record.expires_at = now + lifetime;
+    m_store.insert_sad(record);
+
+    details["sad"] = sad_tag(record.handle_hash);
+    details["expires_in"] = issued.expires_in;
+    event.outcome = "ok";
+    event.details = details.dump();
+    m_audit.record(event);
+    return issued;
+}
+
+IssuedSad Authorization::extend(const Caller& caller, std::string_view credential_id, const Secret& sad,
+                                std::vector<AuthorisedHash> new_hashes) {
+    AuditEvent event;
+    event.action = "extend";
+    event.user_id = caller.user_id;
+    event.client_id = caller.client_id;
+    event.credential_id = std::string{credential_id};
+    std::vector<Bytes> hash_values;
+    for (const auto& h : new_hashes) {
+        hash_values.push_back(h.value);
+    }
+    nlohmann::json details{{"credential", credential_id}, {"hashes", hex_list(hash_values)}};
+    const auto audit_refusal = [&](const Refusal& r) {
+        event.outcome = r.outcome;
+        event.details = details.dump();
+        m_audit.record(event);
+        throw Error{r.code, r.text};
+    };
+
+    const auto credential = m_credentials.find(credential_id);
+    const auto member = credential ? member_of(m_credentials, *credential, caller) : std::nullopt;
+    if (!credential || !member) {
+        audit_refusal({Errc::NotFound, "not_found", "extend: no credential " + std::string{credential_id}});
+    }
+    event.member_id = *member;
+    if (credential->status != CredentialStatus::Active) {
+        audit_refusal(
+            refuse(Errc::InvalidRequest, SignFailure::CredentialDisabled, "the credential is disabled"));
+    }
+    const auto old_hash = handle_hash_of(sad);
+    if (!old_hash) {
+        audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "unknown SAD"));
+    }
+    details["old_sad"] = sad_tag(*old_hash);
+    if (!new_hashes.empty() && credential->scal != 2) {
+        audit_refusal({Errc::InvalidRequest, "invalid_request", "hashes can be added only at SCAL 2"});
+    }
+    for (const auto& h : new_hashes) {
+        if (h.value.size() != crypto::digest_length(h.algorithm)) {
+            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::InvalidDigestLength,
+                                 "a hash's length does not match its algorithm"));
+        }
+    }
+    const auto old = m_store.find_sad(*old_hash);
+    if (old && old->remaining + static_cast<int>(new_hashes.size()) > credential->multisign) {
+        audit_refusal(refuse(Errc::InvalidRequest, SignFailure::TooManyHashes,
+                             "more hashes than the credential's multisign allows"));
+    }
+
+    const TimePoint now = m_clock.now();
+    IssuedSad issued;
+    issued.sad = new_handle();
+    issued.expires_in = m_settings.sad_lifetime.count() < m_settings.max_sad_lifetime.count()
+                            ? m_settings.sad_lifetime.count()
+                            : m_settings.max_sad_lifetime.count();
+    SadRecord replacement;
+    replacement.id = crypto::random_hex(16);
+    replacement.handle_hash = sha256(issued.sad);
+    replacement.user_id = caller.user_id;
+    replacement.client_id = caller.client_id;
+    replacement.credential_id = credential->id;
+    replacement.member_id = *member;
+    replacement.scal = credential->scal;
+    replacement.remaining = static_cast<int>(new_hashes.size());  // added to what the old SAD still allows
+    for (const auto& h : new_hashes) {
+        replacement.hashes.emplace_back(std::string{crypto::spec(h.algorithm).oid}, h.value);
+    }
+    replacement.expires_at = now + std::chrono::seconds{issued.expires_in};
+    if (const auto reason =
+            m_store.replace_sad(*old_hash, caller.user_id, credential->id, replacement, now)) {
+        if (*reason == "expired") {
+            audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::SadExpired, "the SAD has expired"));
+        }
+        audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "the SAD is not valid"));
+    }
+    details["sad"] = sad_tag(replacement.handle_hash);
+    event.outcome = "ok";
+    event.details = details.dump();
+    m_audit.record(event);
+    return issued;
+}
+
+std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashRequest request) {
+    const std::string alg_name{crypto::name(request.algorithm)};
+    AuditEvent event;
+    event.action = "sign";
+    event.user_id = caller.user_id;
+    event.client_id = caller.client_id;
+    event.credential_id = request.credential_id;
+    nlohmann::json details{
+        {"credential", request.credential_id}, {"algorithm", alg_name}, {"hashes", hex_list(request.hashes)}};
+    const auto audit_refusal = [&](const Refusal& r) {
+        event.outcome = r.outcome;
+        event.details = details.dump();
+        m_audit.record(event);
+        throw Error{r.code, r.text};
+    };
+
+    const auto credential = m_credentials.find(request.credential_id);
+    const auto member = credential ? member_of(m_credentials, *credential, caller) : std::nullopt;
+    if (!credential || !member) {
+        audit_refusal({Errc::NotFound, "not_found", "signHash: no credential " + request.credential_id});
+    }
+    if (credential->status != CredentialStatus::Active || credential->chain.empty()) {
+        audit_refusal(
+            refuse(Errc::InvalidRequest, SignFailure::CredentialDisabled, "the credential is not active"));
+    }
+    const auto handle_hash = handle_hash_of(request.sad);
+    if (!handle_hash) {
+        audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "unknown SAD"));
+    }
+    details["sad"] = sad_tag(*handle_hash);
+
+    // The algorithm must fit the key (the certificate's, which is the HSM key's: checked when the
+    // credential was certified); PSS parameters must not contradict the digest.
+    const auto cert = pki::Certificate::from_der(credential->chain.front());
+    const auto& alg = request.algorithm;
+    const bool pss_consistent =
+        alg.padding != crypto::Padding::Pss || (alg.pss && alg.pss->hash == alg.digest);
+    if (!pss_consistent || !sign::key_supports(cert.public_key().type(), alg)) {
+        audit_refusal(refuse(Errc::UnsupportedAlgorithm, SignFailure::AlgorithmNotAllowed,
+                             alg_name + " does not fit the credential's key"));
+    }
+    if (request.hashes.empty()) {
+        audit_refusal({Errc::InvalidRequest, "invalid_request", "no hashes to sign"});
+    }
+    for (const auto& h : request.hashes) {
+        if (h.size() != crypto::digest_length(alg.digest)) {
+            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::InvalidDigestLength,
+                                 "Invalid digest value length"));
+        }
+    }
+    const TimePoint now = m_clock.now();
+    if (cert.not_after() < now) {
+        audit_refusal(refuse(Errc::InvalidRequest, SignFailure::CertificateExpired,
+                             "the signing certificate has expired"));
+    }
+
+    // Spend the SAD: one store transaction, all or nothing.
+    std::vector<std::pair<std::string, Bytes>> to_consume;
+    if (credential->scal == 2) {
+        const std::string oid{crypto::spec(alg.digest).oid};
+        for (const auto& h : request.hashes) {
+            to_consume.emplace_back(oid, h);
+        }
+    }
+    const auto sad_record = m_store.find_sad(*handle_hash);
+    if (sad_record && sad_record->user_id == caller.user_id) {
+        event.member_id = sad_record->member_id;
+    }
+    if (const auto reason = m_store.consume(*handle_hash, caller.user_id, credential->id, to_consume,
+                                            static_cast<int>(request.hashes.size()), now)) {
+        if (*reason == "expired") {
+            audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::SadExpired, "SAD expired"));
+        }
+        if (*reason == "hash") {
+            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::HashNotAuthorised,
+                                 "Hash is not authorized by the SAD"));
+        }
+        if (*reason == "count") {
+            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::TooManyHashes,
+                                 "more hashes than the SAD still allows"));
+        }
+        audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "Invalid parameter SAD"));
+    }
+
+    // One audit entry per signHash request, listing every hash it signed: each signature is on the
+    // record, and a batch of 16 costs one audit transaction, not 16.
+    std::vector<Bytes> signatures;
+    signatures.reserve(request.hashes.size());
+    nlohmann::json hashes = nlohmann::json::array();
+    for (const auto& h : request.hashes) {
+        hashes.push_back(hex_encode(h));
+    }
+    nlohmann::json d{{"credential", credential->id},
+                     {"algorithm", alg_name},
+                     {"hashes", hashes},
+                     {"sad", sad_tag(*handle_hash)}};
+    for (const auto& h : request.hashes) {
+        try {
+            signatures.push_back(m_token.sign(credential->key_id, alg, h));
+        } catch (const Error& e) {
+            // The hashes stay consumed (see the top of this file); the entry says how many were signed.
+            event.outcome = "hsm_failure";
+            d["signed"] = signatures.size();
+            d["error"] = std::string{errc_name(e.code())};
+            event.details = d.dump();
+            m_audit.record(event);
+            throw;
+        }
+    }
+    event.outcome = "ok";
+    d["signed"] = signatures.size();
+    event.details = d.dump();
+    m_audit.record(event);
+    return signatures;
+}
+
+void Authorization::unlock_credential(std::string_view credential_id, std::string_view operator_name) {
+    require(m_credentials.find(credential_id).has_value(), Errc::NotFound,
+            "no credential " + std::string{credential_id});
+    m_store.reset_credential_pin_failures(credential_id);
+    AuditEvent event;
+    event.action = "credential.unlock";
+    event.outcome = "ok";
+    event.credential_id = std::string{credential_id};
+    event.operator_name = std::string{operator_name};
+    event.details = nlohmann::json{{"credential", credential_id}}.dump();
+    m_audit.record(event);
+}
+
+void Authorization::unlock_otp(std::string_view user_name, std::string_view operator_name) {
+    const auto user = m_users.find_by_name(user_name);
+    require(user.has_value(), Errc::NotFound, "no user " + std::string{user_name});
+    m_store.reset_otp_failures(user->id);
+    AuditEvent event;
+    event.action = "user.unlock_otp";
+    event.outcome = "ok";
+    event.user_id = user->id;
+    event.operator_name = std::string{operator_name};
+    event.details = nlohmann::json{{"user", user_name}}.dump();
+    m_audit.record(event);
+}
+
+}  // namespace inkan::service

@@ -1,0 +1,538 @@
+// Sole control end to end: credentials in a real SoftHSM token certified by a real built-in CA, the
+// SAD ledger and the audit chain in a real SQLite database, TOTP codes computed here on a ManualClock.
+// Every signature is checked by `openssl pkeyutl -verify` against the certificate's public key.
+
+#include <inkan/service/authorization.h>
+
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include <inkan/core/encoding.h>
+#include <inkan/crypto/digest.h>
+#include <inkan/crypto/keys.h>
+#include <inkan/crypto/random.h>
+#include <inkan/pki/ca.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/pki/connectors.h>
+#include <inkan/service/audit.h>
+#include <inkan/service/credentials.h>
+#include <inkan/service/secrets.h>
+#include <inkan/sign/hsm_signer.h>
+#include <inkan/storage/sqlite_ca_store.h>
+
+#include "test_env.h"
+
+namespace inkan::service {
+namespace {
+
+using crypto::DigestAlgorithm;
+using crypto::SignatureAlgorithm;
+using testing::code_of;
+using testing::secret;
+using testing::ServiceEnv;
+using testing::token;
+
+struct TestCa {
+    TestCa(const Clock& clock, pki::CaStore& store) {
+        signer = std::make_unique<sign::HsmSigner>(
+            token(), token().generate_key_pair(hsm::KeySpec::EcP256, "ca-authz-" + crypto::random_hex(4)));
+        pki::CaSettings settings;
+        settings.name = "test-ca";
+        settings.pki_base_url = "http://127.0.0.1:8080";
+        const pki::Certificate root = pki::create_root(
+            settings, *signer, pki::Name{}.country("JP").organization("inkan").common_name("inkan Test CA"),
+            3650, store, clock);
+        ca = std::make_unique<pki::BuiltinCa>(settings, *signer, std::vector<Bytes>{root.der()}, store,
+                                              pki::ProfileSet::defaults(), clock);
+        connector = std::make_unique<pki::BuiltinConnector>(*ca);
+    }
+    std::unique_ptr<sign::HsmSigner> signer;
+    std::unique_ptr<pki::BuiltinCa> ca;
+    std::unique_ptr<pki::BuiltinConnector> connector;
+};
+
+AuthorizationSettings test_settings() {
+    AuthorizationSettings s;
+    s.max_pin_failures = 3;
+    s.max_otp_failures = 3;
+    return s;
+}
+
+Bytes sha256(std::string_view s) {
+    return crypto::digest(DigestAlgorithm::Sha256, as_bytes(s));
+}
+
+class AuthorizationTest : public ::testing::Test {
+protected:
+    AuthorizationTest()
+        : ca_store{env.db},
+          ca{env.clock, ca_store},
+          credentials{env.credentials,
+                      env.users,
+                      token(),
+                      [this](const std::string&) -> pki::CaConnector& { return *ca.connector; },
+                      [](const std::string&, ByteView, pki::RevocationReason) { return false; },
+                      env.clock},
+          store{env.db},
+          audit_store{env.db},
+          audit{audit_store, env.clock},
+          authz{env.credentials, env.users, env.accounts, store, audit, token(), env.clock, test_settings()} {
+        alice = env.add("alice", "Alice Example", true);
+        bob = env.add("bob", "Bob Example", true);
+        carol = env.add("carol", "Carol Example", true);
+    }
+
+    Credential personal(std::string_view owner, hsm::KeySpec key = hsm::KeySpec::EcP256, int scal = 2,
+                        int multisign = 5) {
+        NewCredential r;
+        r.kind = CredentialKind::Personal;
+        r.owner = std::string{owner};
+        r.key = key;
+        r.scal = scal;
+        r.multisign = multisign;
+        r.pin = secret("1234");
+        return credentials.create(std::move(r)).credential;
+    }
+
+    /// The user's current TOTP code, one step after the last one (so that each call is fresh).
+    std::string otp(const User& u) {
+        env.clock.advance(std::chrono::seconds{30});
+        return totp_code(*env.accounts.totp_secret(u.id), env.clock.now());
+    }
+
+    static Caller caller(const User& u) { return Caller{u.id, "client-1", "tok-1"}; }
+
+    AuthorizeRequest request(const Credential& c, std::vector<Bytes> hashes, std::string_view pin,
+                             std::string otp_code, DigestAlgorithm alg = DigestAlgorithm::Sha256) {
+        AuthorizeRequest r;
+        r.credential_id = c.id;
+        r.num_signatures = hashes.empty() ? 1 : static_cast<int>(hashes.size());
+        for (auto& h : hashes) {
+            r.hashes.push_back(AuthorisedHash{alg, std::move(h)});
+        }
+        r.pin = secret(pin);
+        r.otp = Secret{std::move(otp_code)};
+        r.description = "test";
+        return r;
+    }
+
+    std::string authorize(const User& u, const Credential& c, std::vector<Bytes> hashes) {
+        return authz.authorize(caller(u), request(c, std::move(hashes), "1234", otp(u))).sad;
+    }
+
+    std::vector<Bytes> sign(const User& u, const Credential& c, const std::string& sad,
+                            std::vector<Bytes> hashes,
+                            SignatureAlgorithm alg = SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256)) {
+        SignHashRequest r{c.id, secret(sad), std::move(hashes), alg};
+        return authz.sign_hash(caller(u), std::move(r));
+    }
+
+    /// The SignFailure (or AuthFailure name) an Error carries, as text, and its code.
+    template <typename F>
+    std::string failure_of(F&& f, Errc* code = nullptr) {
+        try {
+            f();
+        } catch (const Error& e) {
+            if (code != nullptr) {
+                *code = e.code();
+            }
+            if (const auto s = sign_failure(e)) {
+                return std::string{name(*s)};
+            }
+            if (const auto a = authorization_failure(e)) {
+                return std::string{name(*a)};
+            }
+            return std::string{"errc:"} + std::string{errc_name(e.code())};
+        }
+        ADD_FAILURE() << "nothing thrown";
+        return {};
+    }
+
+    /// openssl pkeyutl -verify of `sig` over `digest` with the credential certificate's public key.
+    void expect_verifies(const Credential& c, ByteView digest, ByteView sig, std::vector<std::string> opts) {
+        const auto pub = pki::Certificate::from_der(c.chain.front()).public_key();
+        inkan::testing::write_file(env.dir / "pub.pem", pub.pem());
+        inkan::testing::write_file(env.dir / "digest.bin", digest);
+        inkan::testing::write_file(env.dir / "sig.bin", sig);
+        std::vector<std::string> args{"openssl",  "pkeyutl",
+                                      "-verify",  "-pubin",
+                                      "-inkey",   (env.dir / "pub.pem").string(),
+                                      "-in",      (env.dir / "digest.bin").string(),
+                                      "-sigfile", (env.dir / "sig.bin").string()};
+        args.insert(args.end(), opts.begin(), opts.end());
+        const auto result = inkan::testing::run(args);
+        EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+        EXPECT_NE(result.out.find("Signature Verified Successfully"), std::string::npos) << result.out;
+    }
+
+    std::string sqlite3(const std::string& sql) {
+        const auto r = inkan::testing::run({"sqlite3", "-batch", (env.dir / "inkan.db").string(), sql});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return r.out;
+    }
+
+    ServiceEnv env;
+    storage::SqliteCaStore ca_store;
+    TestCa ca;
+    Credentials credentials;
+    storage::SqliteAuthorizationStore store;
+    storage::SqliteAuditStore audit_store;
+    AuditLog audit;
+    Authorization authz;
+    User alice, bob, carol;
+};
+
+TEST_F(AuthorizationTest, ScalTwoEcP256FlowSignsExactlyTheAuthorisedHashes) {
+    const auto c = personal("alice");
+    const Bytes h1 = sha256("document 1");
+    const Bytes h2 = sha256("document 2");
+    const auto issued = authz.authorize(caller(alice), request(c, {h1, h2}, "1234", otp(alice)));
+    EXPECT_GE(issued.sad.size(), 43U);
+    EXPECT_EQ(issued.expires_in, 3600);
+    const auto sigs = sign(alice, c, issued.sad, {h2, h1});
+    ASSERT_EQ(sigs.size(), 2U);
+    expect_verifies(c, h2, sigs[0], {"-pkeyopt", "digest:sha256"});
+    expect_verifies(c, h1, sigs[1], {"-pkeyopt", "digest:sha256"});
+    // Spent: the SAD is retired.
+    EXPECT_EQ(failure_of([&] { sign(alice, c, issued.sad, {h1}); }), "invalid_sad");
+}
+
+TEST_F(AuthorizationTest, ScalTwoRsa2048FlowWithPkcs1AndPss) {
+    const auto c = personal("alice", hsm::KeySpec::Rsa2048);
+    const Bytes h1 = sha256("rsa 1");
+    const Bytes h2 = sha256("rsa 2");
+    const auto sad = authorize(alice, c, {h1, h2});
+    const auto pkcs1 = sign(alice, c, sad, {h1}, SignatureAlgorithm::rsa_pkcs1(DigestAlgorithm::Sha256));
+    ASSERT_EQ(pkcs1.size(), 1U);
+    EXPECT_EQ(pkcs1[0].size(), 256U);  // raw
+    expect_verifies(c, h1, pkcs1[0], {"-pkeyopt", "digest:sha256"});
+    const auto pss = sign(alice, c, sad, {h2}, SignatureAlgorithm::rsa_pss(DigestAlgorithm::Sha256));
+    ASSERT_EQ(pss.size(), 1U);
+    expect_verifies(
+        c, h2, pss[0],
+        {"-pkeyopt", "digest:sha256", "-pkeyopt", "rsa_padding_mode:pss", "-pkeyopt", "rsa_pss_saltlen:32"});
+}
+
+TEST_F(AuthorizationTest, ScalOneCountsSignaturesWithoutHashes) {
+    const auto c = personal("alice", hsm::KeySpec::EcP256, 1, 3);
+    AuthorizeRequest r = request(c, {}, "1234", otp(alice));
+    r.num_signatures = 2;
+    const auto sad = authz.authorize(caller(alice), std::move(r)).sad;
+    const Bytes a = sha256("a");
+    const Bytes b = sha256("b");
+    const Bytes d = sha256("c");
+    EXPECT_EQ(failure_of([&] { sign(alice, c, sad, {a, b, d}); }), "too_many_hashes");
+    const auto sigs = sign(alice, c, sad, {a, b});
+    expect_verifies(c, b, sigs[1], {"-pkeyopt", "digest:sha256"});
+    EXPECT_EQ(failure_of([&] { sign(alice, c, sad, {d}); }), "invalid_sad");
+}
+
+TEST_F(AuthorizationTest, ASealMemberActivatesWithTheirOwnPin) {
+    NewCredential n;
+    n.kind = CredentialKind::Seal;
+    n.organization = "Example KK";
+    n.organization_identifier = "NTRJP-1234567890123";
+    n.scal = 2;
+    n.multisign = 2;
+    const auto seal = credentials.create(std::move(n)).credential;
+    credentials.add_member(seal.id, "bob", secret("5678"));
+    const Bytes h = sha256("invoice");
+    // The owner PIN concept does not exist for a seal; a non-member sees nothing.
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(carol), request(seal, {h}, "5678", otp(carol))); }),
+              "errc:not_found");
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(bob), request(seal, {h}, "1234", otp(bob))); }),
+              "bad_pin");
+    const auto sad = authz.authorize(caller(bob), request(seal, {h}, "5678", otp(bob))).sad;
+    const auto sigs = sign(bob, seal, sad, {h});
+    expect_verifies(seal, h, sigs[0], {"-pkeyopt", "digest:sha256"});
+    const auto entries = audit.range({}, {});
+    ASSERT_FALSE(entries.empty());
+    EXPECT_EQ(entries.back().event.action, "sign");
+    EXPECT_EQ(entries.back().event.member_id, bob.id);
+    EXPECT_EQ(entries.back().event.credential_id, seal.id);
+}
+
+TEST_F(AuthorizationTest, WrongPinsLockThePinUntilAnOperatorUnlocks) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    Errc code{};
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "0000", otp(alice))); }, &code),
+              "bad_pin");
+    EXPECT_EQ(code, Errc::InvalidAuthData);
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "0000", otp(alice))); }),
+              "bad_pin");
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "0000", otp(alice))); }, &code),
+              "pin_locked");
+    EXPECT_EQ(code, Errc::Locked);
+    // Now even the right PIN is refused.
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "1234", otp(alice))); }, &code),
+              "pin_locked");
+    authz.unlock_credential(c.id, "root");
+    EXPECT_NO_THROW(authorize(alice, c, {h}));
+}
+
+TEST_F(AuthorizationTest, ASuccessResetsThePinCounter) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    for (int round = 0; round < 3; ++round) {
+        EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "0000", otp(alice))); }),
+                  "bad_pin");
+        EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "0000", otp(alice))); }),
+                  "bad_pin");
+        EXPECT_NO_THROW(authorize(alice, c, {h}));
+    }
+}
+
+TEST_F(AuthorizationTest, AnOtpIsAcceptedOnce) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    const std::string code = otp(alice);
+    EXPECT_NO_THROW(authz.authorize(caller(alice), request(c, {h}, "1234", code)));
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "1234", code)); }), "bad_otp");
+    // The previous step (inside the window) is refused too.
+    const std::string earlier =
+        totp_code(*env.accounts.totp_secret(alice.id), env.clock.now() - std::chrono::seconds{30});
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "1234", earlier)); }),
+              "bad_otp");
+}
+
+TEST_F(AuthorizationTest, WrongOtpsLockTheUsersOtpUntilUnlocked) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "1234", "000000")); }),
+              "bad_otp");
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "1234", "000001")); }),
+              "bad_otp");
+    Errc code{};
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "1234", "000002")); }, &code),
+              "otp_locked");
+    EXPECT_EQ(code, Errc::Locked);
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "1234", otp(alice))); }),
+              "otp_locked");
+    authz.unlock_otp("alice", "root");
+    EXPECT_NO_THROW(authorize(alice, c, {h}));
+}
+
+TEST_F(AuthorizationTest, AnExpiredSadIsRefused) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    AuthorizeRequest r = request(c, {h}, "1234", otp(alice));
+    r.expires_in = std::chrono::seconds{60};
+    const auto issued = authz.authorize(caller(alice), std::move(r));
+    EXPECT_EQ(issued.expires_in, 60);
+    env.clock.advance(std::chrono::seconds{61});
+    EXPECT_EQ(failure_of([&] { sign(alice, c, issued.sad, {h}); }), "sad_expired");
+}
+
+TEST_F(AuthorizationTest, TheLifetimeIsCappedAtTheMaximum) {
+    const auto c = personal("alice");
+    AuthorizeRequest r = request(c, {sha256("x")}, "1234", otp(alice));
+    r.expires_in = std::chrono::seconds{86400};
+    EXPECT_EQ(authz.authorize(caller(alice), std::move(r)).expires_in, 3600);
+}
+
+TEST_F(AuthorizationTest, AnotherUsersSadOrCredentialIsRefused) {
+    const auto mine = personal("alice");
+    const auto also_mine = personal("alice");
+    const auto bobs = personal("bob");
+    const Bytes h = sha256("x");
+    const auto sad = authorize(alice, mine, {h});
+    EXPECT_EQ(failure_of([&] { sign(bob, bobs, sad, {h}); }), "invalid_sad");
+    EXPECT_EQ(failure_of([&] { sign(bob, mine, sad, {h}); }), "errc:not_found");
+    EXPECT_EQ(failure_of([&] { sign(alice, also_mine, sad, {h}); }), "invalid_sad");
+    // Nothing was consumed.
+    EXPECT_EQ(sign(alice, mine, sad, {h}).size(), 1U);
+}
+
+TEST_F(AuthorizationTest, OnlyAuthorisedHashesAreSignedAndEachOnce) {
+    const auto c = personal("alice");
+    const Bytes h1 = sha256("1");
+    const Bytes h2 = sha256("2");
+    const auto sad = authorize(alice, c, {h1, h2});
+    EXPECT_EQ(failure_of([&] { sign(alice, c, sad, {sha256("other")}); }), "hash_not_authorised");
+    EXPECT_EQ(failure_of([&] { sign(alice, c, sad, {h1, sha256("other")}); }), "hash_not_authorised");
+    EXPECT_EQ(sign(alice, c, sad, {h1}).size(), 1U);
+    EXPECT_EQ(failure_of([&] { sign(alice, c, sad, {h1}); }), "hash_not_authorised");
+    EXPECT_EQ(sign(alice, c, sad, {h2}).size(), 1U);
+}
+
+TEST_F(AuthorizationTest, NumSignaturesAboveMultisignIsRefused) {
+    const auto c = personal("alice", hsm::KeySpec::EcP256, 2, 2);
+    EXPECT_EQ(failure_of([&] {
+                  authorize(alice, c, {sha256("1"), sha256("2"), sha256("3")});
+              }),
+              "too_many_signatures");
+    AuthorizeRequest r = request(c, {sha256("1")}, "1234", otp(alice));
+    r.num_signatures = 2;  // one hash for two signatures
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), std::move(r)); }), "errc:invalid_request");
+    AuthorizeRequest none = request(c, {}, "1234", otp(alice));
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), std::move(none)); }), "hashes_required");
+}
+
+TEST_F(AuthorizationTest, AWrongHashLengthIsRefusedBeforeAnythingIsSpent) {
+    const auto c = personal("alice");
+    EXPECT_EQ(failure_of([&] { authorize(alice, c, {Bytes(20, 1)}); }), "errc:invalid_request");
+    const Bytes h = sha256("x");
+    const auto sad = authorize(alice, c, {h});
+    EXPECT_EQ(failure_of([&] { sign(alice, c, sad, {Bytes(31, 1)}); }), "invalid_digest_length");
+    EXPECT_EQ(
+        failure_of([&] { sign(alice, c, sad, {h}, SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha384)); }),
+        "invalid_digest_length");
+    EXPECT_EQ(sign(alice, c, sad, {h}).size(), 1U);
+}
+
+TEST_F(AuthorizationTest, AlgorithmsThatDoNotFitTheKeyAreRefused) {
+    const auto ec = personal("alice");
+    const auto rsa = personal("alice", hsm::KeySpec::Rsa2048);
+    const Bytes h = sha256("x");
+    const auto ec_sad = authorize(alice, ec, {h});
+    Errc code{};
+    EXPECT_EQ(
+        failure_of(
+            [&] { sign(alice, ec, ec_sad, {h}, SignatureAlgorithm::rsa_pkcs1(DigestAlgorithm::Sha256)); },
+            &code),
+        "algorithm_not_allowed");
+    EXPECT_EQ(code, Errc::UnsupportedAlgorithm);
+    const auto rsa_sad = authorize(alice, rsa, {h});
+    EXPECT_EQ(failure_of([&] {
+                  sign(alice, rsa, rsa_sad, {h}, SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256));
+              }),
+              "algorithm_not_allowed");
+    // PSS parameters whose hash contradicts the digest algorithm.
+    SignatureAlgorithm contradicting = SignatureAlgorithm::rsa_pss(DigestAlgorithm::Sha256);
+    contradicting.pss->hash = DigestAlgorithm::Sha384;
+    EXPECT_EQ(failure_of([&] { sign(alice, rsa, rsa_sad, {h}, contradicting); }), "algorithm_not_allowed");
+    // None of that consumed anything.
+    EXPECT_EQ(sign(alice, rsa, rsa_sad, {h}, SignatureAlgorithm::rsa_pkcs1(DigestAlgorithm::Sha256)).size(),
+              1U);
+    EXPECT_EQ(sign(alice, ec, ec_sad, {h}).size(), 1U);
+}
+
+TEST_F(AuthorizationTest, ExtendIssuesANewSadForWhatRemainsAndRetiresTheOld) {
+    const auto c = personal("alice");
+    const Bytes h1 = sha256("1");
+    const Bytes h2 = sha256("2");
+    const Bytes h3 = sha256("3");
+    const auto old_sad = authorize(alice, c, {h1, h2});
+    EXPECT_EQ(sign(alice, c, old_sad, {h1}).size(), 1U);
+    const auto extended =
+        authz.extend(caller(alice), c.id, secret(old_sad), {AuthorisedHash{DigestAlgorithm::Sha256, h3}});
+    EXPECT_NE(extended.sad, old_sad);
+    EXPECT_EQ(failure_of([&] { sign(alice, c, old_sad, {h2}); }), "invalid_sad");
+    EXPECT_EQ(failure_of([&] { sign(alice, c, extended.sad, {h1}); }), "hash_not_authorised");
+    EXPECT_EQ(sign(alice, c, extended.sad, {h2, h3}).size(), 2U);
+    EXPECT_EQ(failure_of([&] { authz.extend(caller(alice), c.id, secret(extended.sad), {}); }),
+              "invalid_sad");
+    EXPECT_EQ(failure_of([&] { authz.extend(caller(bob), c.id, secret(old_sad), {}); }), "errc:not_found");
+}
+
+TEST_F(AuthorizationTest, ExtendRefusesAnExpiredSad) {
+    const auto c = personal("alice");
+    const auto sad = authorize(alice, c, {sha256("1")});
+    env.clock.advance(std::chrono::seconds{3601});
+    EXPECT_EQ(failure_of([&] { authz.extend(caller(alice), c.id, secret(sad), {}); }), "sad_expired");
+}
+
+TEST_F(AuthorizationTest, ADisabledCredentialCannotBeAuthorisedOrUsed) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    const auto sad = authorize(alice, c, {h});
+    env.credentials.set_status(c.id, CredentialStatus::Disabled);
+    EXPECT_EQ(failure_of([&] { authorize(alice, c, {h}); }), "credential_disabled");
+    EXPECT_EQ(failure_of([&] { sign(alice, c, sad, {h}); }), "credential_disabled");
+}
+
+TEST_F(AuthorizationTest, EveryAttemptIsAuditedAndTheChainVerifies) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("audited");
+    (void)failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "0000", otp(alice))); });
+    const auto sad = authorize(alice, c, {h});
+    (void)sign(alice, c, sad, {h});
+    const auto entries = audit.range({}, {});
+    ASSERT_EQ(entries.size(), 3U);
+    EXPECT_EQ(entries[0].event.action, "authorize");
+    EXPECT_EQ(entries[0].event.outcome, "bad_pin");
+    EXPECT_EQ(entries[1].event.outcome, "ok");
+    EXPECT_EQ(entries[2].event.action, "sign");
+    EXPECT_NE(entries[2].event.details.find(hex_encode(h)), std::string::npos);
+    const std::string tag = hex_encode(sha256(sad)).substr(0, 16);
+    EXPECT_NE(entries[1].event.details.find(tag), std::string::npos);
+    EXPECT_NE(entries[2].event.details.find(tag), std::string::npos);
+    const auto v = audit.verify();
+    EXPECT_TRUE(v.ok) << v.problem;
+    EXPECT_EQ(v.entries, 3U);
+}
+
+TEST_F(AuthorizationTest, NoPinOtpOrSadEverReachesTheDatabase) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("secret-free");
+    const std::string code = otp(alice);
+    const auto sad = authz.authorize(caller(alice), request(c, {h}, "1234", code)).sad;
+    (void)failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "98765", code)); });
+    (void)sign(alice, c, sad, {h});
+    const std::string dump = sqlite3(".dump");
+    ASSERT_NE(dump.find("audit_log"), std::string::npos);
+    const std::string audit_rows = sqlite3("SELECT * FROM audit_log;");
+    EXPECT_EQ(audit_rows.find("98765"), std::string::npos);
+    EXPECT_EQ(audit_rows.find("1234"), std::string::npos);
+    EXPECT_EQ(audit_rows.find(code), std::string::npos);
+    EXPECT_EQ(dump.find(sad), std::string::npos);
+    EXPECT_EQ(dump.find(code), std::string::npos);
+    EXPECT_EQ(dump.find("98765"), std::string::npos);
+}
+
+class AuditTamperTest : public AuthorizationTest {
+protected:
+    void SetUp() override {
+        for (int i = 0; i < 5; ++i) {
+            AuditEvent e;
+            e.action = "test";
+            e.outcome = "ok";
+            e.details = R"({"i":)" + std::to_string(i) + "}";
+            audit.record(e);
+        }
+        ASSERT_TRUE(audit.verify().ok);
+    }
+};
+
+TEST_F(AuditTamperTest, AnEditedEntryIsNamed) {
+    sqlite3(R"(UPDATE audit_log SET details = '{"i":99}' WHERE seq = 3;)");
+    const auto v = audit.verify();
+    EXPECT_FALSE(v.ok);
+    EXPECT_EQ(v.first_bad_seq, 3U);
+    EXPECT_NE(v.problem.find("entry 3"), std::string::npos) << v.problem;
+}
+
+TEST_F(AuditTamperTest, ADeletedEntryIsNamed) {
+    sqlite3("DELETE FROM audit_log WHERE seq = 2;");
+    const auto v = audit.verify();
+    EXPECT_FALSE(v.ok);
+    EXPECT_EQ(v.first_bad_seq, 2U);
+}
+
+TEST_F(AuditTamperTest, ADeletedAndRenumberedEntryIsFound) {
+    sqlite3("DELETE FROM audit_log WHERE seq = 2; UPDATE audit_log SET seq = seq - 1 WHERE seq > 2;");
+    const auto v = audit.verify();
+    EXPECT_FALSE(v.ok);
+    EXPECT_EQ(v.first_bad_seq, 2U);
+}
+
+TEST_F(AuditTamperTest, SwappedEntriesAreNamed) {
+    sqlite3(
+        "UPDATE audit_log SET seq = 100 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 4; "
+        "UPDATE audit_log SET seq = 4 WHERE seq = 100;");
+    const auto v = audit.verify();
+    EXPECT_FALSE(v.ok);
+    EXPECT_EQ(v.first_bad_seq, 2U);
+}
+
+TEST_F(AuditTamperTest, RangeSelectsByTime) {
+    EXPECT_EQ(audit.range({}, {}).size(), 5U);
+    EXPECT_TRUE(audit.range(env.clock.now() + std::chrono::seconds{1}, {}).empty());
+    EXPECT_TRUE(audit.range({}, env.clock.now() - std::chrono::seconds{1}).empty());
+}
+
+}  // namespace
+}  // namespace inkan::service

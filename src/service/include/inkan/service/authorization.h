@@ -1,0 +1,141 @@
+#pragma once
+
+// Sole control (the signature activation module): a signature happens only when the credential's
+// owner (or a named seal member) activated it with PIN + one-time code, for exactly the authorised
+// hashes (SCAL 2) or count (SCAL 1), once. CSC v1 §9/§11.6–11.9, v2 §11.6–11.10; csc-api.md §3.4.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <inkan/core/bytes.h>
+#include <inkan/core/clock.h>
+#include <inkan/core/error.h>
+#include <inkan/core/secret.h>
+#include <inkan/crypto/algorithms.h>
+#include <inkan/hsm/token.h>
+#include <inkan/service/accounts.h>
+#include <inkan/service/audit.h>
+#include <inkan/service/credentials.h>
+#include <inkan/service/model.h>
+
+namespace inkan::service {
+
+/// One authorised digest: algorithm + bytes. A SAD's hashes are a multiset (the same digest authorised
+/// twice may be signed twice).
+struct AuthorisedHash {
+    crypto::DigestAlgorithm algorithm = crypto::DigestAlgorithm::Sha256;
+    Bytes value;
+    friend bool operator==(const AuthorisedHash&, const AuthorisedHash&) = default;
+};
+
+/// What credentials/authorize was given. The factors go into Secrets at the protocol edge.
+struct AuthorizeRequest {
+    std::string credential_id;
+    int num_signatures = 1;
+    std::vector<AuthorisedHash> hashes;  ///< required at SCAL 2 (count == num_signatures); optional at SCAL 1
+    std::optional<Secret> pin;
+    std::optional<Secret> otp;
+    std::string description;  ///< ≤ 500 characters, recorded in the audit log
+    std::optional<std::chrono::seconds>
+        expires_in;  ///< default AuthorizationSettings::sad_lifetime, capped at max
+};
+
+struct IssuedSad {
+    std::string sad;  ///< opaque handle, ≥128 random bits (base64url); only its SHA-256 is stored
+    std::int64_t expires_in = 3600;
+};
+
+/// signatures/signHash as the service sees it: the scheme is already decoded (api maps signAlgo,
+/// hashAlgo and signAlgoParams to a SignatureAlgorithm).
+struct SignHashRequest {
+    std::string credential_id;
+    Secret sad;
+    std::vector<Bytes> hashes;
+    crypto::SignatureAlgorithm algorithm;
+};
+
+struct AuthorizationSettings {
+    std::chrono::seconds sad_lifetime{3600};
+    std::chrono::seconds max_sad_lifetime{3600};
+    int max_pin_failures = 5;  ///< wrong PINs in a row before the PIN is locked (per credential and user)
+    int max_otp_failures = 5;  ///< wrong OTPs in a row before the user's OTP is locked
+    int totp_window = 1;       ///< ± steps accepted (RFC 6238 §5.2)
+};
+
+/// Why an authorisation failed, so the api can give each protocol version its exact error
+/// (v1 invalid_pin / invalid_otp / "PIN locked" / "OTP locked"; v2 invalid_authentication_data /
+/// "Credential locked"). Carried in Error::detail as "<reason>: <text>"; see authorization_failure().
+enum class AuthFailure {
+    BadPin,
+    BadOtp,
+    PinLocked,
+    OtpLocked,
+    CredentialDisabled,
+    TooManySignatures,
+    HashesRequired
+};
+std::string_view name(AuthFailure f);  ///< "bad_pin", "bad_otp", "pin_locked", ...
+/// The AuthFailure an Error from Authorization::authorize carries, if any.
+std::optional<AuthFailure> authorization_failure(const Error& e);
+
+/// Why a signHash was refused (api: the spec's error strings).
+enum class SignFailure {
+    InvalidSad,  ///< unknown, another user's, another credential's, or retired — "Invalid parameter SAD"
+    SadExpired,  ///< "SAD expired"
+    HashNotAuthorised,    ///< "Hash is not authorized by the SAD"
+    TooManyHashes,        ///< count exceeded (SCAL 1) or more hashes than remain
+    InvalidDigestLength,  ///< "Invalid digest value length"
+    AlgorithmNotAllowed,  ///< signAlgo does not fit the key, or PSS parameters contradict hashAlgo
+    CertificateExpired,   ///< "Signing certificate ... is expired"
+    CredentialDisabled,
+};
+std::string_view name(SignFailure f);
+std::optional<SignFailure> sign_failure(const Error& e);
+
+class Authorization {
+public:
+    Authorization(CredentialStore& credentials, UserStore& users, Accounts& accounts,
+                  AuthorizationStore& store, AuditLog& audit, hsm::Token& token, const Clock& clock,
+                  AuthorizationSettings settings = {});
+
+    /// Checks the PIN (argon2id; the owner's, or the seal member's own) and the TOTP (±window, each step
+    /// accepted once per user: a replayed code is refused), counts failures toward lockout (in the
+    /// store, so they survive restarts and hold across nodes), and on success records a SAD bound to
+    /// (user, client, credential, hashes or count, expiry). Every attempt is audited.
+    /// Errc::NotFound: credential unknown or not usable by this caller; Errc::InvalidRequest: bad counts
+    /// or hashes; Errc::InvalidAuthData / Errc::Locked with an AuthFailure.
+    IssuedSad authorize(const Caller& caller, AuthorizeRequest request);
+
+    /// credentials/extendTransaction: a new SAD for what the old one still allows (plus `new_hashes` at
+    /// SCAL 2), the old one retired — in one transaction. Errc::InvalidAuthData with a SignFailure
+    /// (InvalidSad, SadExpired).
+    IssuedSad extend(const Caller& caller, std::string_view credential_id, const Secret& sad,
+                     std::vector<AuthorisedHash> new_hashes);
+
+    /// signatures/signHash: consumes, in ONE store transaction, exactly these hashes (SCAL 2) or this
+    /// many signatures (SCAL 1) from the SAD — the bearer's user must be the SAD's user, the credential
+    /// must match, every hash must be authorised and not yet consumed, the count must not be exceeded;
+    /// on any failure nothing is consumed — then signs each digest in the HSM and audits. RSA
+    /// signatures raw, ECDSA DER. Errc::InvalidAuthData / InvalidRequest / UnsupportedAlgorithm with a
+    /// SignFailure.
+    std::vector<Bytes> sign_hash(const Caller& caller, SignHashRequest request);
+
+    /// Operator: clears the PIN lockout of a credential (all its users' counters) / a user's OTP lockout.
+    void unlock_credential(std::string_view credential_id, std::string_view operator_name);
+    void unlock_otp(std::string_view user_name, std::string_view operator_name);
+
+private:
+    CredentialStore& m_credentials;
+    UserStore& m_users;
+    Accounts& m_accounts;
+    AuthorizationStore& m_store;
+    AuditLog& m_audit;
+    hsm::Token& m_token;
+    const Clock& m_clock;
+    AuthorizationSettings m_settings;
+};
+
+}  // namespace inkan::service

@@ -1,0 +1,80 @@
+// service::AuditStore on SQLite (table audit_log, migration 3).
+
+#include <inkan/storage/sqlite_service_stores.h>
+
+#include <utility>
+
+namespace inkan::storage {
+
+SqliteAuditStore::SqliteAuditStore(const std::filesystem::path& db_file)
+    : m_db{std::make_shared<Database>(db_file)} {}
+
+SqliteAuditStore::SqliteAuditStore(std::shared_ptr<Database> db) : m_db{std::move(db)} {
+    require(m_db != nullptr, Errc::Internal, "SqliteAuditStore: no database");
+}
+
+void SqliteAuditStore::append(
+    const std::function<service::AuditEntry(std::uint64_t next_seq, const Bytes& prev_hash)>& build) {
+    constexpr std::string_view purpose = "append audit entry";
+    // BEGIN IMMEDIATE: the head is read under the write lock, so concurrent appends serialise.
+    Transaction tx{*m_db, Transaction::Mode::Write, purpose};
+    std::uint64_t next = 1;
+    Bytes prev;
+    {
+        Statement head{*m_db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", purpose};
+        if (head.step()) {
+            next = static_cast<std::uint64_t>(head.column_int64(0)) + 1;
+            prev = head.column_blob(1);
+        }
+    }
+    const service::AuditEntry e = build(next, prev);
+    require(e.seq == next, Errc::Internal, "append audit entry: the entry does not carry the next seq");
+    Statement insert{*m_db,
+                     "INSERT INTO audit_log (seq, at, action, outcome, user_id, client_id, credential_id, "
+                     "member_id, operator_name, details, prev_hash, hash) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     purpose};
+    insert.bind_int64(1, static_cast<std::int64_t>(e.seq))
+        .bind_time(2, e.at)
+        .bind_text(3, e.event.action)
+        .bind_text(4, e.event.outcome)
+        .bind_text(5, e.event.user_id)
+        .bind_text(6, e.event.client_id)
+        .bind_text(7, e.event.credential_id)
+        .bind_text(8, e.event.member_id)
+        .bind_text(9, e.event.operator_name)
+        .bind_text(10, e.event.details)
+        .bind_blob(11, e.prev_hash)
+        .bind_blob(12, e.hash)
+        .run();
+    tx.commit();
+}
+
+std::vector<service::AuditEntry> SqliteAuditStore::all() const {
+    Transaction tx{*m_db, Transaction::Mode::Read, "read audit log"};
+    Statement q{
+        *m_db,
+        "SELECT seq, at, action, outcome, user_id, client_id, credential_id, member_id, operator_name, "
+        "details, prev_hash, hash FROM audit_log ORDER BY seq",
+        "read audit log"};
+    std::vector<service::AuditEntry> out;
+    while (q.step()) {
+        service::AuditEntry e;
+        e.seq = static_cast<std::uint64_t>(q.column_int64(0));
+        e.at = q.column_time(1);
+        e.event.action = q.column_text(2);
+        e.event.outcome = q.column_text(3);
+        e.event.user_id = q.column_text(4);
+        e.event.client_id = q.column_text(5);
+        e.event.credential_id = q.column_text(6);
+        e.event.member_id = q.column_text(7);
+        e.event.operator_name = q.column_text(8);
+        e.event.details = q.column_text(9);
+        e.prev_hash = q.column_blob(10);
+        e.hash = q.column_blob(11);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+}  // namespace inkan::storage
