@@ -187,6 +187,12 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                            "HSM operations retried after a recoverable error (counter)",
                            [&token] { return static_cast<double>(token.pool_stats().recoveries); });
 
+    auto& signatures = server.metrics().counter("inkan_signatures_total", "Signatures produced, by algorithm",
+                                                {"algorithm"});
+    service.authorization().on_signatures([&signatures](std::string_view algorithm, std::size_t count) {
+        signatures.inc({std::string{algorithm}}, static_cast<double>(count));
+    });
+
     if (args.flag("routes")) {
         // For the OpenAPI check: every route both listeners serve (ops endpoints included).
         nlohmann::json out = nlohmann::json::array();

@@ -223,6 +223,13 @@ TEST_F(SigningE2e, V1AndV2AuthoriseWithPinAndTotpAndSignaturesVerify) {
         ASSERT_FALSE(signature.empty());
         openssl_verify(certificate("v2", token), hash, signature);
     }
+
+    // /metrics counts the signatures by algorithm: two from v1, one from the v2 race.
+    const auto metrics =
+        run({"curl", "-sS", "--cacert", s_init["tls_ca"].get<std::string>(), s_api + "/metrics"});
+    ASSERT_EQ(metrics.exit_code, 0) << metrics.err;
+    EXPECT_NE(metrics.out.find("inkan_signatures_total{algorithm=\"ECDSA-SHA256\"} 3"), std::string::npos)
+        << metrics.out;
 }
 
 }  // namespace

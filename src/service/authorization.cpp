@@ -515,6 +515,9 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
     d["signed"] = signatures.size();
     event.details = d.dump();
     m_audit.record(event);
+    if (m_on_signatures) {
+        m_on_signatures(alg_name, signatures.size());
+    }
     return signatures;
 }
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -123,6 +124,12 @@ public:
     /// SignFailure.
     std::vector<Bytes> sign_hash(const Caller& caller, SignHashRequest request);
 
+    /// Called after every successful signHash with the scheme's name ("ECDSA-SHA256") and the number
+    /// of signatures: how `inkan serve` counts signatures by algorithm for /metrics. Set before serving.
+    void on_signatures(std::function<void(std::string_view algorithm, std::size_t count)> observer) {
+        m_on_signatures = std::move(observer);
+    }
+
     /// Operator: clears the PIN lockout of a credential (all its users' counters) / a user's OTP lockout.
     void unlock_credential(std::string_view credential_id, std::string_view operator_name);
     void unlock_otp(std::string_view user_name, std::string_view operator_name);
@@ -136,6 +143,7 @@ private:
     hsm::Token& m_token;
     const Clock& m_clock;
     AuthorizationSettings m_settings;
+    std::function<void(std::string_view, std::size_t)> m_on_signatures;
 };
 
 }  // namespace inkan::service
