@@ -57,6 +57,28 @@ constexpr std::array kSignFailures{
     std::pair{SignFailure::CredentialDisabled, std::string_view{"credential_disabled"}},
 };
 
+/// The name of `value` in a {value, name} table.
+template <class E, std::size_t N>
+std::string_view name_in(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
+    for (const auto& [v, text] : table) {
+        if (v == value) {
+            return text;
+        }
+    }
+    return "unknown";
+}
+
+/// The value named `text` in a {value, name} table.
+template <class E, std::size_t N>
+std::optional<E> value_in(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view text) {
+    for (const auto& [v, t] : table) {
+        if (t == text) {
+            return v;
+        }
+    }
+    return std::nullopt;
+}
+
 /// The reason prefix of an Error's detail ("bad_pin: ..." → "bad_pin").
 std::string_view reason_of(const Error& e) {
     const std::string& d = e.detail();
@@ -128,41 +150,16 @@ std::string new_handle() {
 }  // namespace
 
 std::string_view name(AuthFailure f) {
-    for (const auto& [value, text] : kAuthFailures) {
-        if (value == f) {
-            return text;
-        }
-    }
-    return "unknown";
+    return name_in(kAuthFailures, f);
 }
-
 std::optional<AuthFailure> authorization_failure(const Error& e) {
-    const auto reason = reason_of(e);
-    for (const auto& [value, text] : kAuthFailures) {
-        if (text == reason) {
-            return value;
-        }
-    }
-    return std::nullopt;
+    return value_in(kAuthFailures, reason_of(e));
 }
-
 std::string_view name(SignFailure f) {
-    for (const auto& [value, text] : kSignFailures) {
-        if (value == f) {
-            return text;
-        }
-    }
-    return "unknown";
+    return name_in(kSignFailures, f);
 }
-
 std::optional<SignFailure> sign_failure(const Error& e) {
-    const auto reason = reason_of(e);
-    for (const auto& [value, text] : kSignFailures) {
-        if (text == reason) {
-            return value;
-        }
-    }
-    return std::nullopt;
+    return value_in(kSignFailures, reason_of(e));
 }
 
 Authorization::Authorization(CredentialStore& credentials, UserStore& users, Accounts& accounts,
