@@ -36,6 +36,31 @@ Config load_config(const fs::path& data_dir) {
     return Config::load(file);
 }
 
+std::string read_text_file(const fs::path& file, Errc missing) {
+    std::ifstream in{file, std::ios::binary};
+    if (!in) {
+        throw Error{missing, "cannot read " + file.string()};
+    }
+    return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+ListenAddress parse_listen(const std::string& value, const std::string& what) {
+    const auto colon = value.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) {
+        throw Error{Errc::InvalidConfig, what + " takes HOST:PORT, got '" + value + "'"};
+    }
+    std::string host = value.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    const std::string port = value.substr(colon + 1);
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(port) > 65535) {
+        throw Error{Errc::InvalidConfig, what + ": invalid port '" + port + "'"};
+    }
+    return {host, static_cast<std::uint16_t>(std::stoul(port))};
+}
+
 Secret read_secret_file(const fs::path& file) {
     struct stat st {};
     if (::stat(file.c_str(), &st) != 0) {

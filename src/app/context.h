@@ -3,11 +3,13 @@
 // Turns a data directory into configured parts. The composition root: the only code that decides
 // which concrete types (module path, token, PIN source) the process uses.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include <inkan/core/config.h>
+#include <inkan/core/error.h>
 #include <inkan/hsm/token.h>
 
 namespace inkan::app {
@@ -37,6 +39,17 @@ struct Runtime {
 /// Loads the configuration of the data directory named by `data_flag` (see resolve_data_dir) and opens
 /// its token with `pool_size` sessions.
 std::unique_ptr<Runtime> open_runtime(const std::string& data_flag, std::size_t pool_size = 1);
+
+/// A whole file as text. `missing` is the code when it cannot be read (InvalidConfig for files the
+/// configuration names, NotFound for a file the operator named on the command line).
+std::string read_text_file(const std::filesystem::path& file, Errc missing = Errc::InvalidConfig);
+
+struct ListenAddress {
+    std::string host;  ///< without brackets for IPv6
+    std::uint16_t port = 0;
+};
+/// Parses HOST:PORT ([::1]:8443 for IPv6; port 0 = ephemeral). Errc::InvalidConfig naming `what`.
+ListenAddress parse_listen(const std::string& value, const std::string& what);
 
 /// Reads a secret from a file, refusing a file that group or others can read (like ssh does for keys).
 Secret read_secret_file(const std::filesystem::path& file);

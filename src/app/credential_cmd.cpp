@@ -20,6 +20,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "context.h"
 #include "pki_context.h"
 #include "service_context.h"
 
@@ -97,14 +98,6 @@ nlohmann::json credential_json(ServiceContext& service, const Credential& c,
         j["chain_pem"] = pki::certificates_pem(c.chain);
     }
     return j;
-}
-
-std::string read_text_file(const std::string& path) {
-    std::ifstream in{path, std::ios::binary};
-    if (!in) {
-        throw Error{Errc::NotFound, "cannot read " + path};
-    }
-    return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
 }
 
 /// The configured root: the first built-in CA marked root = true (its chain file's last certificate).
@@ -342,7 +335,7 @@ int cmd_credential_import_cert(const std::vector<std::string>& words, Io io) {
         throw UsageError{
             "credential import-cert needs --cert FILE (the certificate, then any intermediates)"};
     }
-    const std::string chain_pem = read_text_file(*cert);
+    const std::string chain_pem = read_text_file(*cert, Errc::NotFound);
     auto o = open_service(args.option_or("data", ""));
     Bytes anchor;
     if (const auto file = args.option("trust-anchor")) {

@@ -119,23 +119,13 @@ std::string config_text(const InitChoices& c, const DevelopmentPki& pki, const f
          "[ca]\n"
          "default_ca = " +
          toml_string(pki.issuing_name) + "\n\n";
-    t += "[ca." + pki.root_name +
-         "]\n"
-         "type = \"builtin\"\n"
-         "root = true\n"
-         "key_id = \"" +
-         pki.root_key_id +
-         "\"\n"
-         "chain = " +
-         toml_string(relative_to(pki.root_chain, data_dir)) + "\n\n";
-    t += "[ca." + pki.issuing_name +
-         "]\n"
-         "type = \"builtin\"\n"
-         "key_id = \"" +
-         pki.issuing_key_id +
-         "\"\n"
-         "chain = " +
-         toml_string(relative_to(pki.issuing_chain, data_dir)) + "\n\n";
+    const auto builtin_ca = [&](const std::string& name, bool root, const std::string& key_id,
+                                const fs::path& chain) {
+        t += "[ca." + name + "]\ntype = \"builtin\"\n" + (root ? "root = true\n" : "") + "key_id = \"" +
+             key_id + "\"\nchain = " + toml_string(relative_to(chain, data_dir)) + "\n\n";
+    };
+    builtin_ca(pki.root_name, true, pki.root_key_id, pki.root_chain);
+    builtin_ca(pki.issuing_name, false, pki.issuing_key_id, pki.issuing_chain);
     t += "[ca.manual]\n"
          "type = \"manual\"\n"
          "description = \"an external CA: take the CSR there, then import the certificate\"\n\n";
@@ -145,28 +135,17 @@ std::string config_text(const InitChoices& c, const DevelopmentPki& pki, const f
          "# min_rsa_bits = 3072\n"
          "# key_types = [\"rsa\", \"ec\"]\n"
          "# curves = [\"P-256\", \"P-384\"]\n\n";
-    t += "# The delegated OCSP responder (id-kp-OCSPSigning, issued by the CA it answers for).\n"
-         "[ocsp]\n"
-         "ca = " +
-         toml_string(pki.issuing_name) +
-         "\n"
-         "key_id = \"" +
-         pki.ocsp_key_id +
-         "\"\n"
-         "certificate = " +
-         toml_string(relative_to(pki.ocsp_chain, data_dir)) + "\n\n";
-    t += "[tsa]\n"
-         "key_id = \"" +
-         pki.tsa_key_id +
-         "\"\n"
-         "certificate = " +
-         toml_string(relative_to(pki.tsa_chain, data_dir)) + "\n\n";
-    t += "[tls]\n"
-         "key_id = \"" +
-         pki.tls_key_id +
-         "\"\n"
-         "certificate = " +
-         toml_string(relative_to(pki.tls_chain, data_dir)) + "\n\n";
+    // A key in the HSM (by CKA_ID) and its certificate chain: the shape of every identity section.
+    const auto identity = [&](std::string_view section, const std::string& key_id, const fs::path& chain,
+                              const std::string& extra_lines = {}) {
+        t += "[" + std::string{section} + "]\n" + extra_lines;
+        t += "key_id = \"" + key_id + "\"\ncertificate = " + toml_string(relative_to(chain, data_dir)) +
+             "\n\n";
+    };
+    t += "# The delegated OCSP responder (id-kp-OCSPSigning, issued by the CA it answers for).\n";
+    identity("ocsp", pki.ocsp_key_id, pki.ocsp_chain, "ca = " + toml_string(pki.issuing_name) + "\n");
+    identity("tsa", pki.tsa_key_id, pki.tsa_chain);
+    identity("tls", pki.tls_key_id, pki.tls_chain);
     t += "[log]\n"
          "level = \"info\"\n";
     return t;
@@ -219,15 +198,12 @@ private:
     bool m_done = false;
 };
 
+/// A bad --api-listen/--pki-listen is a usage error, before anything is created.
 void check_listen(const std::string& value, const std::string& option) {
-    const auto colon = value.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) {
-        throw UsageError{"--" + option + " takes HOST:PORT, got '" + value + "'"};
-    }
-    const std::string port = value.substr(colon + 1);
-    if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
-        std::stoi(port) > 65535) {
-        throw UsageError{"--" + option + ": invalid port '" + port + "'"};
+    try {
+        (void)parse_listen(value, "--" + option);
+    } catch (const Error& e) {
+        throw UsageError{e.detail()};
     }
 }
 

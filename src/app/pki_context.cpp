@@ -24,14 +24,6 @@ std::string section_key(const std::string& section, const std::string& key) {
     return section + "." + key;
 }
 
-std::string read_text(const fs::path& file) {
-    std::ifstream in{file, std::ios::binary};
-    if (!in) {
-        throw Error{Errc::InvalidConfig, "cannot read " + file.string()};
-    }
-    return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-}
-
 }  // namespace
 
 pki::CmpConfig cmp_config(const Config& config, const std::string& name) {
@@ -79,7 +71,7 @@ pki::CmpConfig cmp_config(const Config& config, const std::string& name) {
 
 std::vector<Bytes> read_certificates(const fs::path& pem_file) {
     std::vector<Bytes> out;
-    for (const auto& c : pki::certificates_from_pem(read_text(pem_file))) {
+    for (const auto& c : pki::certificates_from_pem(read_text_file(pem_file))) {
         out.push_back(c.der());
     }
     if (out.empty()) {

@@ -32,31 +32,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::pair<std::string, std::uint16_t> split_listen(const std::string& value, const std::string& what) {
-    const auto colon = value.rfind(':');
-    if (colon == std::string::npos || colon == 0) {
-        throw Error{Errc::InvalidConfig, what + " must be HOST:PORT"};
-    }
-    std::string host = value.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    const std::string port = value.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoul(port) > 65535) {
-        throw Error{Errc::InvalidConfig, what + ": invalid port"};
-    }
-    return {host, static_cast<std::uint16_t>(std::stoul(port))};
-}
-
-std::string read_text(const fs::path& file) {
-    std::ifstream in{file, std::ios::binary};
-    if (!in) {
-        throw Error{Errc::InvalidConfig, "cannot read " + file.string()};
-    }
-    return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-}
-
 std::string url_host(const std::string& host) {
     return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
@@ -133,7 +108,7 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     require(tls_chain.has_value(), Errc::InvalidConfig, "tls.certificate is not configured");
     http::TlsConfig tls;
     tls.private_key = sign::provider::make_evp_pkey(tls_signer);
-    tls.certificate_chain_pem = read_text(*tls_chain);
+    tls.certificate_chain_pem = read_text_file(*tls_chain);
     if (const auto client_ca = config.path("api.client_ca")) {
         tls.client_ca_file = *client_ca;
         tls.client_auth = client_auth(config);
@@ -149,9 +124,9 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     http::Router pki_router;
     pki_endpoints.add_routes(pki_router);
 
-    const auto [api_host, api_port] = split_listen(
+    const auto [api_host, api_port] = parse_listen(
         args.option_or("api-listen", config.string_or("api.listen", "127.0.0.1:8443")), "api.listen");
-    const auto [pki_host, pki_port] = split_listen(
+    const auto [pki_host, pki_port] = parse_listen(
         args.option_or("pki-listen", config.string_or("pki.listen", "127.0.0.1:8080")), "pki.listen");
 
     http::ServerOptions options = http::ServerOptions::from_config(config);

@@ -93,6 +93,15 @@ struct Refusal {
     std::string text;
 };
 
+/// Every refused request is on the record before the caller hears "no": audit, then throw.
+[[noreturn]] void record_refusal(AuditLog& audit, AuditEvent& event, const nlohmann::json& details,
+                                 const Refusal& r) {
+    event.outcome = r.outcome;
+    event.details = details.dump();
+    audit.record(event);
+    throw Error{r.code, r.text};
+}
+
 Refusal refuse(Errc code, AuthFailure f, std::string_view text) {
     return {code, std::string{name(f)}, std::string{name(f)} + ": " + std::string{text}};
 }
@@ -195,12 +204,7 @@ IssuedSad Authorization::authorize(const Caller& caller, AuthorizeRequest reques
                            {"num_signatures", request.num_signatures},
                            {"hashes", hex_list(hash_values)},
                            {"description", request.description}};
-    const auto audit_refusal = [&](const Refusal& r) {
-        event.outcome = r.outcome;
-        event.details = details.dump();
-        m_audit.record(event);
-        throw Error{r.code, r.text};
-    };
+    const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, event, details, r); };
 
     const auto credential = m_credentials.find(request.credential_id);
     const auto member = credential ? member_of(m_credentials, *credential, caller) : std::nullopt;
@@ -329,12 +333,7 @@ IssuedSad Authorization::extend(const Caller& caller, std::string_view credentia
         hash_values.push_back(h.value);
     }
     nlohmann::json details{{"credential", credential_id}, {"hashes", hex_list(hash_values)}};
-    const auto audit_refusal = [&](const Refusal& r) {
-        event.outcome = r.outcome;
-        event.details = details.dump();
-        m_audit.record(event);
-        throw Error{r.code, r.text};
-    };
+    const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, event, details, r); };
 
     const auto credential = m_credentials.find(credential_id);
     const auto member = credential ? member_of(m_credentials, *credential, caller) : std::nullopt;
@@ -408,12 +407,7 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
     event.credential_id = request.credential_id;
     nlohmann::json details{
         {"credential", request.credential_id}, {"algorithm", alg_name}, {"hashes", hex_list(request.hashes)}};
-    const auto audit_refusal = [&](const Refusal& r) {
-        event.outcome = r.outcome;
-        event.details = details.dump();
-        m_audit.record(event);
-        throw Error{r.code, r.text};
-    };
+    const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, event, details, r); };
 
     const auto credential = m_credentials.find(request.credential_id);
     const auto member = credential ? member_of(m_credentials, *credential, caller) : std::nullopt;
