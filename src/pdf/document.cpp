@@ -355,7 +355,7 @@ PreparedSignature Document::prepare(const SignatureSpec& spec, const std::filesy
     FieldRec* existing = nullptr;
     std::string field_name = spec.field_name;
     if (!field_name.empty()) {
-        for (auto f : m->sig_fields) {
+        for (auto& f : m->sig_fields) {
             if (f.info.name == field_name) existing = &f;
         }
         if (existing == nullptr) {
