@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
@@ -21,13 +22,6 @@ std::string num(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f", v);
     return buf;
-}
-
-bool is_ascii(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        const auto b = static_cast<unsigned char>(c);
-        return b >= 0x20 && b < 0x7f;
-    });
 }
 
 /// UTF-16BE code units as a hex string, for a font with /Encoding /UniJIS-UTF16-H.
@@ -59,7 +53,7 @@ double width_em(std::string_view utf8) {
     while (i < utf8.size()) {
         const auto cp = utf8_next(utf8, i);
         if (!cp) break;
-        w += *cp < 0x80 ? 0.56 : 1.0;
+        w += *cp < 0x80 ? 0.6 : 1.0;
     }
     return w;
 }
@@ -191,26 +185,46 @@ ObjRef add_appearance(IncrementalUpdate& u, const Appearance* a, double width, d
         text_x = pad * 2 + box;
     }
 
+    // Each line is split into runs: printable ASCII in Helvetica, everything else in the CJK font
+    // (whose Latin glyphs would otherwise be full width).
+    struct Run {
+        bool latin;
+        std::string text;
+    };
+    std::vector<std::vector<Run>> lines;
     bool need_latin = false;
     bool need_cjk = false;
     double widest = 0;
     for (const auto& line : a->lines) {
-        (is_ascii(line) ? need_latin : need_cjk) = true;
+        std::vector<Run> runs;
+        std::size_t i = 0;
+        while (i < line.size()) {
+            const std::size_t start = i;
+            const auto cp = utf8_next(line, i);
+            require(cp.has_value(), Errc::InvalidEncoding, "pdf: an appearance line is not valid UTF-8");
+            const bool latin = *cp >= 0x20 && *cp < 0x7f;
+            if (runs.empty() || runs.back().latin != latin) runs.push_back(Run{latin, {}});
+            runs.back().text.append(line, start, i - start);
+            (latin ? need_latin : need_cjk) = true;
+        }
         widest = std::max(widest, width_em(line));
+        lines.push_back(std::move(runs));
     }
     std::string fonts;
-    if (!a->lines.empty()) {
-        const double n = static_cast<double>(a->lines.size());
+    if (!lines.empty()) {
+        const double n = static_cast<double>(lines.size());
         double size = std::min(12.0, (height - 2 * pad) / (n * 1.2));
         if (widest > 0) size = std::min(size, (width - text_x - pad) / widest);
         size = std::max(size, 1.0);
         content += "0 g\nBT\n";
         double y = height - pad - size;
-        for (const auto& line : a->lines) {
-            const bool latin = is_ascii(line);
-            content += std::string{latin ? "/F1 " : "/F2 "} + num(size) + " Tf 1 0 0 1 " + num(text_x) + " " +
-                       num(y) + " Tm " + (latin ? pdf_literal_string(as_bytes(line)) : utf16_hex(line)) +
-                       " Tj\n";
+        for (const auto& runs : lines) {
+            content += "1 0 0 1 " + num(text_x) + " " + num(y) + " Tm";
+            for (const auto& run : runs) {
+                content += std::string{run.latin ? " /F1 " : " /F2 "} + num(size) + " Tf " +
+                           (run.latin ? pdf_literal_string(as_bytes(run.text)) : utf16_hex(run.text)) + " Tj";
+            }
+            content += "\n";
             y -= size * 1.2;
         }
         content += "ET\n";

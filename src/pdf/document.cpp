@@ -417,8 +417,7 @@ PreparedSignature Document::prepare(const SignatureSpec& spec, const std::filesy
     // The AcroForm: /SigFlags 3 = SignaturesExist | AppendOnly (§12.7.2), the new field appended.
     auto acroform = root.getKey("/AcroForm");
     std::map<std::string, std::string> form;
-    int flags =
-        key(acroform, "/SigFlags").isInteger() ? key(acroform, "/SigFlags").getIntValueAsInt() : 0;
+    int flags = key(acroform, "/SigFlags").isInteger() ? key(acroform, "/SigFlags").getIntValueAsInt() : 0;
     if ((flags & 3) != 3) form["/SigFlags"] = std::to_string(flags | 3);
 
     if (existing != nullptr) {
