@@ -21,11 +21,17 @@
 #include <inkan/pdf/syntax.h>
 
 #include "appearance.h"
+#include "document_impl.h"
 #include "update.h"
 
 namespace inkan::pdf {
 
+using detail::array_with;
+using detail::dict_with;
+using detail::FieldRec;
+using detail::key;
 using detail::ObjRef;
+using detail::ref_of;
 
 namespace {
 
@@ -51,55 +57,11 @@ std::string read_at(const std::filesystem::path& p, std::uint64_t offset, std::s
     return out;
 }
 
-/// h[key], or null when h is not a dictionary (qpdf warns about key lookups on other types, and
-/// open() treats any warning as damage).
-QPDFObjectHandle key(QPDFObjectHandle h, const char* name) {
-    return h.isDictionary() ? h.getKey(name) : QPDFObjectHandle::newNull();
-}
-
-ObjRef ref_of(QPDFObjectHandle h) {
-    const auto og = h.getObjGen();
-    return ObjRef{og.getObj(), og.getGen()};
-}
-
-/// A dictionary's text with some keys replaced or added; every other value is written as qpdf
-/// parsed it (indirect values stay references).
-std::string dict_with(QPDFObjectHandle dict, const std::map<std::string, std::string>& overrides) {
-    std::string out = "<<";
-    if (dict.isDictionary()) {
-        for (const auto& k : dict.getKeys()) {
-            if (overrides.count(k) != 0) continue;
-            out += " " + QPDFObjectHandle::newName(k).unparse() + " " + dict.getKey(k).unparse();
-        }
-    }
-    for (const auto& [key, value] : overrides) {
-        out += " " + key + " " + value;
-    }
-    return out + " >>";
-}
-
-/// An array's text with `extra` appended.
-std::string array_with(QPDFObjectHandle array, const std::string& extra) {
-    std::string out = "[";
-    if (array.isArray()) {
-        for (auto item : array.aitems()) {
-            out += item.unparse() + " ";
-        }
-    }
-    return out + extra + "]";
-}
-
 std::string number(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f", v);
     return buf;
 }
-
-struct FieldRec {
-    SignatureField info;
-    QPDFObjectHandle field;
-    QPDFObjectHandle widget;
-};
 
 }  // namespace
 
@@ -108,21 +70,6 @@ ContentsTooSmall::ContentsTooSmall(std::size_t needed, std::size_t capacity)
                                        " bytes of /Contents; " + std::to_string(capacity) + " were reserved"},
       m_needed{needed},
       m_capacity{capacity} {}
-
-struct Document::Impl {
-    QPDF qpdf;
-    detail::Base base;
-    std::vector<QPDFObjectHandle> pages;
-    std::vector<SignatureField> fields;
-    std::vector<FieldRec> sig_fields;
-    std::set<std::string> all_names;
-    std::optional<int> docmdp;
-    std::size_t signatures = 0;
-
-    void walk_fields(QPDFObjectHandle field, const std::string& parent, const std::string& inherited_ft,
-                     std::set<QPDFObjGen>& seen, int depth);
-    [[nodiscard]] std::optional<std::size_t> page_of(QPDFObjectHandle widget);
-};
 
 std::optional<std::size_t> Document::Impl::page_of(QPDFObjectHandle widget) {
     auto p = key(widget, "/P");
@@ -552,10 +499,6 @@ void PreparedSignature::embed(ByteView der) {
     }
     m_temp.clear();
     m_done = true;
-}
-
-void Document::add_dss(const DssData&, const std::filesystem::path&) const {
-    throw Error{Errc::Internal, "pdf: add_dss is not implemented yet"};
 }
 
 }  // namespace inkan::pdf

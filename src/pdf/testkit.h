@@ -3,6 +3,7 @@
 // Test documents, a throwaway test PKI and the outside judges (openssl cms, pdfsig, qpdf) for the
 // pdf tests. Everything is generated at test time in temporary directories.
 
+#include <array>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -36,11 +37,19 @@ const Corpus& corpus();
 /// A test CA, a signer certificate and an NSS database that trusts the CA (for pdfsig).
 struct Pki {
     std::filesystem::path ca_cert, signer_cert, signer_key, nss_dir;
+    std::filesystem::path tsa_cert, tsa_key, tsa_config;  ///< for `openssl ts -reply`
 };
 const Pki& pki();
 
 /// Signs the prepared byte ranges with `openssl cms -sign` (detached, DER) and embeds the result.
 void sign_with_openssl(PreparedSignature& prepared);
+
+/// Time-stamps the prepared byte ranges with `openssl ts -query` + `openssl ts -reply -token_out`
+/// and embeds the bare TimeStampToken (a document time-stamp).
+void timestamp_with_openssl(PreparedSignature& prepared);
+
+/// The signed bytes of the signature whose /ByteRange is `range`, read from the final file.
+Bytes signed_bytes(const std::filesystem::path& pdf, const std::array<std::uint64_t, 4>& range);
 
 /// `pdfsig -nssdir`: its full output, and per signature whether it said "Signature is Valid."
 struct PdfSig {

@@ -170,6 +170,27 @@ const Pki& pki() {
                   ca_key.string(), "-CAcreateserial", "-out", k.signer_cert.string(), "-days", "30",
                   "-extfile", ext.string(), "-extensions", "v"}),
              "openssl sign certificate");
+        // A TSA certificate: id-kp-timeStamping, critical (RFC 3161 §2.3).
+        k.tsa_key = d / "tsa.key";
+        const auto tsa_csr = d / "tsa.csr";
+        must(
+            run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", k.tsa_key.string(), "-out", tsa_csr.string(), "-subj", "/CN=inkan pdf test TSA"}),
+            "openssl TSA CSR");
+        testing::write_file(d / "tsa-ext.cnf",
+                            "[v]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                            "extendedKeyUsage=critical,timeStamping\n");
+        k.tsa_cert = d / "tsa.pem";
+        must(run({"openssl", "x509", "-req", "-in", tsa_csr.string(), "-CA", k.ca_cert.string(), "-CAkey",
+                  ca_key.string(), "-CAcreateserial", "-out", k.tsa_cert.string(), "-days", "30", "-extfile",
+                  (d / "tsa-ext.cnf").string(), "-extensions", "v"}),
+             "openssl sign TSA certificate");
+        testing::write_file(d / "tsaserial", "01\n");
+        k.tsa_config = d / "ts.cnf";
+        testing::write_file(k.tsa_config,
+                            "[tsa]\ndefault_tsa = t\n[t]\nserial = " + (d / "tsaserial").string() +
+                                "\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\n"
+                                "digests = sha256\ness_cert_id_alg = sha256\n");
         k.nss_dir = d / "nss";
         std::filesystem::create_directories(k.nss_dir);
         must(run({"certutil", "-N", "-d", "sql:" + k.nss_dir.string(), "--empty-password"}), "certutil -N");
@@ -199,6 +220,37 @@ void sign_with_openssl(PreparedSignature& prepared) {
               "-certfile", k.ca_cert.string(), "-md", "sha256"}),
          "openssl cms -sign");
     prepared.embed(testing::read_file(sig));
+}
+
+void timestamp_with_openssl(PreparedSignature& prepared) {
+    static std::mutex mu;
+    std::lock_guard lock{mu};
+    const auto data = dir().path() / "ts-ranges.bin";
+    const auto query = dir().path() / "ts.tsq";
+    const auto token = dir().path() / "ts.tst";
+    {
+        std::ofstream out{data, std::ios::binary | std::ios::trunc};
+        prepared.hash_ranges([&](ByteView chunk) {
+            out.write(reinterpret_cast<const char*>(chunk.data()),
+                      static_cast<std::streamsize>(chunk.size()));
+        });
+    }
+    const auto& k = pki();
+    must(run({"openssl", "ts", "-query", "-data", data.string(), "-sha256", "-cert", "-out", query.string()}),
+         "openssl ts -query");
+    must(run({"openssl", "ts", "-reply", "-config", k.tsa_config.string(), "-queryfile", query.string(),
+              "-inkey", k.tsa_key.string(), "-signer", k.tsa_cert.string(), "-token_out", "-out",
+              token.string()}),
+         "openssl ts -reply");
+    prepared.embed(testing::read_file(token));
+}
+
+Bytes signed_bytes(const std::filesystem::path& pdf, const std::array<std::uint64_t, 4>& range) {
+    const auto all = testing::read_file(pdf);
+    Bytes out(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(range[1]));
+    out.insert(out.end(), all.begin() + static_cast<std::ptrdiff_t>(range[2]),
+               all.begin() + static_cast<std::ptrdiff_t>(range[2] + range[3]));
+    return out;
 }
 
 PdfSig pdfsig(const std::filesystem::path& pdf) {
