@@ -291,12 +291,6 @@ PreparedSignature Document::prepare(const SignatureSpec& spec, const std::filesy
     require(m->pages.size() > spec.page, Errc::InvalidRequest,
             "pdf: page " + std::to_string(spec.page) + " is out of range (the document has " +
                 std::to_string(m->pages.size()) + " pages)");
-    if (spec.appearance) {
-        const auto& r = spec.appearance->rect;
-        require(r.x2 > r.x1 && r.y2 > r.y1 && std::isfinite(r.x1) && std::isfinite(r.y1) &&
-                    std::isfinite(r.x2) && std::isfinite(r.y2),
-                Errc::InvalidRequest, "pdf: the signature rectangle is empty");
-    }
 
     // Which field: an existing one by name, or a new one.
     FieldRec* existing = nullptr;
@@ -321,6 +315,13 @@ PreparedSignature Document::prepare(const SignatureSpec& spec, const std::filesy
             const auto candidate = "Signature" + std::to_string(n);
             if (m->all_names.count(candidate) == 0) field_name = candidate;
         }
+    }
+
+    if (spec.appearance && existing == nullptr) {
+        const auto& r = spec.appearance->rect;
+        require(r.x2 > r.x1 && r.y2 > r.y1 && std::isfinite(r.x1) && std::isfinite(r.y1) &&
+                    std::isfinite(r.x2) && std::isfinite(r.y2),
+                Errc::InvalidRequest, "pdf: the signature rectangle is empty");
     }
 
     detail::IncrementalUpdate update{m->base};

@@ -16,7 +16,8 @@ namespace inkan::pdf::testkit {
 
 /// Writes a PDF with correct offsets and a classic xref table: `objects[i]` is object i+1's body,
 /// object 1 is the catalog.
-std::string build_pdf(const std::vector<std::string>& objects);
+/// `trailer_extra` goes into the trailer dictionary (e.g. "/Info 8 0 R /ID [<01> <02>]").
+std::string build_pdf(const std::vector<std::string>& objects, const std::string& trailer_extra = "");
 
 /// Test inputs, made once per process (qpdf normalises the hand-written files).
 struct Corpus {

@@ -34,7 +34,7 @@ std::string content_stream(const std::string& s) {
 
 }  // namespace
 
-std::string build_pdf(const std::vector<std::string>& objects) {
+std::string build_pdf(const std::vector<std::string>& objects, const std::string& trailer_extra) {
     std::string out = "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
     std::vector<std::size_t> offsets;
     for (std::size_t i = 0; i < objects.size(); ++i) {
@@ -48,8 +48,8 @@ std::string build_pdf(const std::vector<std::string>& objects) {
         std::snprintf(line, sizeof line, "%010zu 00000 n\r\n", off);
         out += line;
     }
-    out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
-           std::to_string(xref) + "\n%%EOF\n";
+    out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R " + trailer_extra +
+           " >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
     return out;
 }
 

@@ -48,7 +48,7 @@ struct Rect {
 /// and, to their left, the optional seal image (印影). ASCII lines use Helvetica; other lines a
 /// non-embedded Japanese CID font (KozMinPr6N-Regular, Adobe-Japan1), which viewers substitute.
 struct Appearance {
-    Rect rect;
+    Rect rect;                       ///< of a new field's widget; an existing field keeps its widget's /Rect
     std::vector<std::string> lines;  ///< UTF-8; typically the signer's name, the date, the reason
     Bytes image;                     ///< PNG or JPEG bytes, or empty
 };
