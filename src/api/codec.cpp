@@ -459,7 +459,8 @@ CredentialInfoRequest decode_credential_info(const JsonBody& body) {
     return out;
 }
 
-std::string encode_info(Version version, const Core& core, const std::vector<std::string>& methods, bool oauth) {
+std::string encode_info(Version version, const Core& core, const std::vector<std::string>& methods,
+                        bool oauth) {
     const ServiceInfo& info = core.info();
     ojson out;
     out["specs"] = version == Version::V1 ? kSpecsV1 : kSpecsV2;

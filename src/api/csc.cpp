@@ -25,7 +25,8 @@ using detail::JsonBody;
 
 /// What the handlers share: the core and the two precomputed info answers.
 struct State {
-    explicit State(CscDeps deps) : oauth{deps.oauth}, authorization{deps.authorization}, core{std::move(deps)} {}
+    explicit State(CscDeps deps)
+        : oauth{deps.oauth}, authorization{deps.authorization}, core{std::move(deps)} {}
     service::OAuth* oauth;
     service::Authorization& authorization;
     Core core;
@@ -274,8 +275,8 @@ std::vector<http::RouteInfo> csc_routes() {
 void add_csc_routes(http::Router& router, CscDeps deps) {
     auto state = std::make_shared<State>(std::move(deps));
     for (const Version v : kVersions) {
-        state->info_json[v == Version::V1 ? 0 : 1] =
-            detail::encode_info(v, state->core, all_methods(v, state->oauth != nullptr), state->oauth != nullptr);
+        state->info_json[v == Version::V1 ? 0 : 1] = detail::encode_info(
+            v, state->core, all_methods(v, state->oauth != nullptr), state->oauth != nullptr);
     }
     const std::shared_ptr<const State> shared = state;
     if (state->oauth != nullptr) {

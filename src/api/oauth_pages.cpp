@@ -15,9 +15,10 @@ constexpr std::string_view kStyle =
     "dt{font-weight:bold}code{word-break:break-all}";
 
 std::string document(std::string_view title, const std::string& body) {
-    std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                      "<meta name=\"referrer\" content=\"no-referrer\"><title>";
+    std::string out =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<meta name=\"referrer\" content=\"no-referrer\"><title>";
     out += html_escape(title);
     out += "</title><style>";
     out += kStyle;
@@ -81,8 +82,9 @@ std::string consent_details(const service::PageView& v) {
         }
         row("Number of signatures", std::to_string(g.num_signatures), "num-signatures");
         for (std::size_t i = 0; i < g.hashes.size(); ++i) {
-            std::string label = i < g.labels.size() && !g.labels[i].empty() ? g.labels[i]
-                                                                             : "Document " + std::to_string(i + 1);
+            std::string label = i < g.labels.size() && !g.labels[i].empty()
+                                    ? g.labels[i]
+                                    : "Document " + std::to_string(i + 1);
             out += "<dt>";
             out += html_escape(label);
             out += "</dt><dd><code>";
@@ -130,9 +132,10 @@ std::string html_escape(std::string_view text) {
 
 void page_headers(http::Response& r) {
     r.headers.set("X-Frame-Options", "DENY");
-    r.headers.set("Content-Security-Policy",
-                  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
-                  "base-uri 'none'");
+    r.headers.set(
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'");
     r.headers.set("Cache-Control", "no-store");
     r.headers.set("Pragma", "no-cache");
     r.headers.set("Referrer-Policy", "no-referrer");
@@ -148,29 +151,33 @@ http::Response oauth_page(const service::PageView& v, std::string_view action, s
         case service::PendingStage::Login:
             title = "Sign in";
             body += form_open(action, v.csrf, "login");
-            body += "<label for=\"username\">User name</label>"
-                    "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required "
-                    "autofocus>"
-                    "<label for=\"password\">Password</label>"
-                    "<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" "
-                    "required>"
-                    "<button type=\"submit\" id=\"submit\">Next</button></form>";
+            body +=
+                "<label for=\"username\">User name</label>"
+                "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required "
+                "autofocus>"
+                "<label for=\"password\">Password</label>"
+                "<input type=\"password\" id=\"password\" name=\"password\" "
+                "autocomplete=\"current-password\" "
+                "required>"
+                "<button type=\"submit\" id=\"submit\">Next</button></form>";
             break;
         case service::PendingStage::Otp:
             title = "One-time code";
             body += "<p>Enter the code your authenticator app shows.</p>";
             body += form_open(action, v.csrf, "otp");
-            body += "<label for=\"otp\">Code</label>"
-                    "<input type=\"text\" id=\"otp\" name=\"otp\" inputmode=\"numeric\" "
-                    "autocomplete=\"one-time-code\" pattern=\"[0-9]{6,8}\" required autofocus>"
-                    "<button type=\"submit\" id=\"submit\">Verify</button></form>";
+            body +=
+                "<label for=\"otp\">Code</label>"
+                "<input type=\"text\" id=\"otp\" name=\"otp\" inputmode=\"numeric\" "
+                "autocomplete=\"one-time-code\" pattern=\"[0-9]{6,8}\" required autofocus>"
+                "<button type=\"submit\" id=\"submit\">Verify</button></form>";
             break;
         case service::PendingStage::Consent:
             title = "Allow access?";
             body += consent_details(v);
             body += form_open(action, v.csrf, "consent");
-            body += "<button type=\"submit\" id=\"approve\" name=\"decision\" value=\"approve\">Allow</button>"
-                    "<button type=\"submit\" id=\"deny\" name=\"decision\" value=\"deny\">Deny</button></form>";
+            body +=
+                "<button type=\"submit\" id=\"approve\" name=\"decision\" value=\"approve\">Allow</button>"
+                "<button type=\"submit\" id=\"deny\" name=\"decision\" value=\"deny\">Deny</button></form>";
             break;
     }
     http::Response r;
@@ -185,7 +192,8 @@ http::Response oauth_error_page(int status, std::string_view text) {
     http::Response r;
     r.status = status;
     r.content_type = "text/html; charset=utf-8";
-    r.body = document("Authorization failed", "<p class=\"msg\" id=\"message\">" + html_escape(text) + "</p>");
+    r.body =
+        document("Authorization failed", "<p class=\"msg\" id=\"message\">" + html_escape(text) + "</p>");
     page_headers(r);
     return r;
 }

@@ -41,8 +41,8 @@ std::string percent_encode(std::string_view s) {
     std::string out;
     for (const char c : s) {
         const auto u = static_cast<unsigned char>(c);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-            c == '_' || c == '~') {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '.' || c == '_' || c == '~') {
             out += c;
         } else {
             out += '%';
@@ -262,7 +262,8 @@ service::AuthorizationParams parse_params(Version v, const Fields& f) {
     return p;
 }
 
-std::string with_params(std::string uri, const std::vector<std::pair<std::string_view, std::string>>& params) {
+std::string with_params(std::string uri,
+                        const std::vector<std::pair<std::string_view, std::string>>& params) {
     char sep = uri.find('?') == std::string::npos ? '?' : '&';
     for (const auto& [k, v] : params) {
         if (v.empty()) {
@@ -316,8 +317,8 @@ std::optional<Secret> cookie_session(const http::Request& r) {
 std::string set_cookie(std::string_view value, std::chrono::seconds max_age) {
     // __Host-: Secure, Path=/, no Domain (RFC 6265bis §4.1.3.2). Lax: the form posts are same-site; a
     // cross-site POST arrives without the cookie.
-    return std::string{kCookie} + "=" + std::string{value} + "; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=" +
-           std::to_string(max_age.count());
+    return std::string{kCookie} + "=" + std::string{value} +
+           "; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age.count());
 }
 
 struct Ctx {
@@ -420,7 +421,8 @@ http::Response authorize_post(const Ctx& c, Version v, const http::Request& r) {
                 c.oauth.otp(*session, csrf, Secret{field(f, "otp")});
             } catch (const Error& e) {
                 if (e.code() == Errc::InvalidAuthData) {
-                    return oauth_page(c.oauth.view(*session), action, "The code is wrong or was already used.", 400);
+                    return oauth_page(c.oauth.view(*session), action,
+                                      "The code is wrong or was already used.", 400);
                 }
                 if (e.code() == Errc::Locked) {
                     return oauth_error_page(400, "Too many wrong codes: the one-time code is locked.");
@@ -502,7 +504,8 @@ service::ClientAuthentication client_auth(const http::Request& r, const Fields& 
 }
 
 http::Response json_no_store(int status, const ojson& body) {
-    http::Response r = http::Response::json(status, body.dump(-1, ' ', false, ojson::error_handler_t::replace));
+    http::Response r =
+        http::Response::json(status, body.dump(-1, ' ', false, ojson::error_handler_t::replace));
     r.headers.set("Cache-Control", "no-store");
     r.headers.set("Pragma", "no-cache");
     return r;
@@ -617,7 +620,8 @@ http::Handler wrap(std::shared_ptr<const Ctx> ctx, Version v, Run run) {
         } catch (const Error& e) {
             const auto failure = service::oauth_failure(e);
             if (!failure) {
-                const bool ours = static_cast<std::uint16_t>(e.code()) >= static_cast<std::uint16_t>(Errc::Internal);
+                const bool ours =
+                    static_cast<std::uint16_t>(e.code()) >= static_cast<std::uint16_t>(Errc::Internal);
                 log::write(ours ? log::Level::Error : log::Level::Info, "oauth2 request failed",
                            {{"code", errc_name(e.code())}, {"what", e.what()}, {"route", r.route}});
                 return to_csc_error(e);
@@ -661,11 +665,11 @@ std::string base_url(const http::Request& request, const ServiceInfo& info) {
         return info.public_url;
     }
     const auto host = request.header("Host");
-    const bool plain = host && !host->empty() && host->size() <= 255 &&
-                       std::all_of(host->begin(), host->end(), [](char c) {
-                           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                                  c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
-                       });
+    const bool plain =
+        host && !host->empty() && host->size() <= 255 && std::all_of(host->begin(), host->end(), [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                   c == '-' || c == ':' || c == '[' || c == ']';
+        });
     return "https://" + (plain ? std::string{*host} : std::string{"localhost"});
 }
 
@@ -689,7 +693,8 @@ std::vector<http::RouteInfo> oauth_routes() {
             }
         }
     }
-    out.push_back(http::RouteInfo{"GET", std::string{kWellKnown}, http::Match::Exact, http::Execution::Worker});
+    out.push_back(
+        http::RouteInfo{"GET", std::string{kWellKnown}, http::Match::Exact, http::Execution::Worker});
     return out;
 }
 

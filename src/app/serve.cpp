@@ -117,10 +117,9 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     const bool mtls = !tls.client_ca_file.empty();
 
     http::Router api_router;
-    api::add_csc_routes(api_router,
-                        api::CscDeps{service.sessions(), service.credentials(), service.accounts(),
-                                     service.authorization(), clock, service_info(config, mtls),
-                                     &service.oauth()});
+    api::add_csc_routes(api_router, api::CscDeps{service.sessions(), service.credentials(),
+                                                 service.accounts(), service.authorization(), clock,
+                                                 service_info(config, mtls), &service.oauth()});
     PkiEndpoints pki_endpoints{pki, clock,
                                std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)}};
     http::Router pki_router;

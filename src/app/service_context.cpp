@@ -56,7 +56,8 @@ service::OAuthSettings oauth_settings(const Config& config) {
     s.code_lifetime = seconds("oauth2.code_lifetime_seconds", s.code_lifetime);
     s.page_lifetime = seconds("oauth2.page_lifetime_seconds", s.page_lifetime);
     s.par_lifetime = seconds("oauth2.par_lifetime_seconds", s.par_lifetime);
-    s.credential_token_lifetime = seconds("oauth2.credential_token_lifetime_seconds", s.credential_token_lifetime);
+    s.credential_token_lifetime =
+        seconds("oauth2.credential_token_lifetime_seconds", s.credential_token_lifetime);
     s.allow_plain_pkce = config.boolean_or("oauth2.allow_plain_pkce", false);
     return s;
 }
