@@ -98,7 +98,7 @@ protected:
         ASSERT_EQ(init.exit_code, 0) << describe(init);
         s_init = json::parse(init.out);
         const std::string d = s_data.string();
-        for (const char* name : {"hanako", "taro", "jiro"}) {
+        for (const char* name : {"hanako", "taro", "jiro", "sachiko"}) {
             const json user = cli({INKAN_BIN, "user", "add", name, "--display-name",
                                    std::string{"山田 "} + name, "--totp", "--json", "--data", d});
             const json cred =
@@ -550,6 +550,50 @@ TEST_F(OAuthE2e, APushedRequestCarriesRarThroughTheBrowser) {
                                   {"code_verifier", kVerifier},
                                   {"authorization_details", other.dump()}});
     EXPECT_EQ(json::parse(differing.body)["error"], "invalid_grant") << differing.body;
+}
+
+TEST_F(OAuthE2e, HeadlessChromiumCompletesTheFlowThroughTheRealPages) {
+    const fs::path browser_dir = fs::path{INKAN_SOURCE_DIR} / "tests" / "browser";
+    ASSERT_TRUE(fs::exists(browser_dir / "node_modules" / "playwright-core"))
+        << "playwright-core is missing: run scripts/install-deps (npm ci in tests/browser)";
+    ASSERT_TRUE(fs::exists("/usr/bin/chromium")) << "chromium is missing: run scripts/install-deps";
+    Signer& sachiko = s_signers["sachiko"];
+    const Bytes digest = sha256("ブラウザで署名する文書");
+    const std::string url = authorize_url(
+        "v2", "scope=credential&credentialID=" + sachiko.credential_id +
+                  "&numSignatures=1&hashes=" + inkan::base64url_encode(digest) +
+                  "&hashAlgorithmOID=" + kSha256 + "&code_challenge=" + kChallenge +
+                  "&code_challenge_method=S256&state=browser-1&description=" + pct("雇用契約書"));
+    const auto r =
+        run({"env", "INKAN_AUTHORIZE_URL=" + url, std::string{"INKAN_REDIRECT_URI="} + kRedirect,
+             "INKAN_USER=" + sachiko.name, "INKAN_PASSWORD=" + sachiko.password,
+             "INKAN_TOTP_SECRET=" + sachiko.totp_secret, "node", (browser_dir / "oauth_flow.mjs").string()});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    const json out = json::parse(r.out);
+    EXPECT_EQ(out["state"], "browser-1");
+    EXPECT_EQ(out["frame_options"], "DENY");
+    const std::string consent = out["consent_text"].get<std::string>();
+    EXPECT_NE(consent.find("雇用契約書"), std::string::npos) << consent;
+    EXPECT_NE(consent.find(sachiko.credential_id), std::string::npos) << consent;
+
+    const Http t = token({{"grant_type", "authorization_code"},
+                          {"code", out["code"].get<std::string>()},
+                          {"redirect_uri", kRedirect},
+                          {"code_verifier", kVerifier}});
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const std::string credential_token = json::parse(t.body)["access_token"].get<std::string>();
+    const Http signed_ = post_json("/csc/v2/signatures/signHash",
+                                   {{"credentialID", sachiko.credential_id},
+                                    {"hashes", {inkan::base64_encode(digest)}},
+                                    {"hashAlgorithmOID", kSha256},
+                                    {"signAlgo", kEcdsaSha256}},
+                                   credential_token);
+    ASSERT_EQ(signed_.status, 200) << signed_.raw;
+    const auto login = curl({"-X", "POST", "-u", sachiko.name + ":" + sachiko.password, "--data-binary", "{}",
+                             s_api + "/csc/v2/auth/login"});
+    ASSERT_EQ(login.status, 200) << login.raw;
+    expect_verifies(sachiko.credential_id, json::parse(login.body)["access_token"].get<std::string>(), digest,
+                    json::parse(signed_.body)["signatures"][0].get<std::string>());
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+// One OAuth 2.0 authorization through inkan's pages in headless Chromium: the login form, the
+// one-time code (computed with oathtool from the TOTP secret), the consent page, and the redirect
+// to the client, which is intercepted (page.route) so that no client needs to run.
+//
+// Input (environment): INKAN_AUTHORIZE_URL, INKAN_REDIRECT_URI, INKAN_USER, INKAN_PASSWORD,
+// INKAN_TOTP_SECRET (base32). Output: one JSON line {"code", "state", "consent_text", "frame_options"}.
+// The server's certificate is issued by the data directory's own development CA, which this browser
+// does not know: the context ignores HTTPS errors (this test is about the pages, not the TLS chain,
+// which the curl tests check against pki/root-ca.pem).
+
+import { execFileSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+
+const otp = () =>
+  execFileSync('oathtool', ['--totp', '-b', env('INKAN_TOTP_SECRET')], { encoding: 'utf8' }).trim();
+
+const browser = await chromium.launch({
+  executablePath: process.env.INKAN_CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+});
+try {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, javaScriptEnabled: false });
+  const page = await context.newPage();
+  const redirectUri = env('INKAN_REDIRECT_URI');
+  let landed = null;
+  await page.route(`${redirectUri}**`, async (route) => {
+    landed = route.request().url();
+    await route.fulfill({ status: 200, contentType: 'text/html', body: '<p>client reached</p>' });
+  });
+
+  const first = await page.goto(env('INKAN_AUTHORIZE_URL'));
+  const frameOptions = first.headers()['x-frame-options'] || '';
+  await page.fill('#username', env('INKAN_USER'));
+  await page.fill('#password', env('INKAN_PASSWORD'));
+  await Promise.all([page.waitForLoadState('load'), page.click('#submit')]);
+  await page.waitForSelector('#otp');
+  await page.fill('#otp', otp());
+  await Promise.all([page.waitForLoadState('load'), page.click('#submit')]);
+  await page.waitForSelector('#approve');
+  const consentText = await page.innerText('body');
+  await Promise.all([page.waitForURL(`${redirectUri}**`), page.click('#approve')]);
+  if (!landed) throw new Error('the browser never reached the redirect_uri');
+  const url = new URL(landed);
+  console.log(
+    JSON.stringify({
+      code: url.searchParams.get('code'),
+      state: url.searchParams.get('state'),
+      consent_text: consentText,
+      frame_options: frameOptions,
+    }),
+  );
+} finally {
+  await browser.close();
+}
