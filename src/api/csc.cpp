@@ -251,7 +251,7 @@ std::vector<std::string> all_methods(Version version, bool oauth) {
 }
 }  // namespace
 
-std::vector<http::RouteInfo> csc_routes() {
+std::vector<http::RouteInfo> csc_routes(bool with_oauth) {
     std::vector<http::RouteInfo> out;
     for (const Version v : kVersions) {
         for (const auto& m : kMethods) {
@@ -266,8 +266,10 @@ std::vector<http::RouteInfo> csc_routes() {
             }
         }
     }
-    for (auto& r : detail::oauth_routes()) {
-        out.push_back(std::move(r));
+    if (with_oauth) {
+        for (auto& r : detail::oauth_routes()) {
+            out.push_back(std::move(r));
+        }
     }
     return out;
 }
@@ -279,9 +281,6 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
             v, state->core, all_methods(v, state->oauth != nullptr), state->oauth != nullptr);
     }
     const std::shared_ptr<const State> shared = state;
-    if (state->oauth != nullptr) {
-        detail::add_oauth_routes(router, *state->oauth, state->core.info());
-    }
     for (const Version v : kVersions) {
         for (const auto& m : kMethods) {
             if (!serves(m, v)) {
@@ -292,6 +291,9 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
                 router.get(path_of(v, m.name), wrap(shared, v, m.run), http::Execution::Worker);
             }
         }
+    }
+    if (state->oauth != nullptr) {
+        detail::add_oauth_routes(router, *state->oauth, state->core.info());
     }
 }
 

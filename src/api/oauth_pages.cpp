@@ -1,5 +1,7 @@
 #include "oauth_pages.h"
 
+#include <algorithm>
+
 #include <inkan/core/encoding.h>
 #include <inkan/crypto/algorithms.h>
 
@@ -101,6 +103,21 @@ std::string consent_details(const service::PageView& v) {
     return out;
 }
 
+/// scheme://host[:port] of an absolute URI, if it is plainly one (nothing a CSP could misread).
+std::string origin_of(std::string_view uri) {
+    const auto scheme_end = uri.find("://");
+    if (scheme_end == std::string_view::npos) {
+        return {};
+    }
+    const auto authority_end = uri.find_first_of("/?#", scheme_end + 3);
+    const std::string_view origin = uri.substr(0, authority_end);
+    const bool plain = std::all_of(origin.begin(), origin.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+               c == '-' || c == ':' || c == '/' || c == '[' || c == ']';
+    });
+    return plain && origin.size() > scheme_end + 3 ? std::string{origin} : std::string{};
+}
+
 }  // namespace
 
 std::string html_escape(std::string_view text) {
@@ -130,12 +147,15 @@ std::string html_escape(std::string_view text) {
     return out;
 }
 
-void page_headers(http::Response& r) {
+void page_headers(http::Response& r, std::string_view redirect_uri) {
     r.headers.set("X-Frame-Options", "DENY");
-    r.headers.set(
-        "Content-Security-Policy",
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
-        "base-uri 'none'");
+    std::string form_action = "'self'";
+    const std::string origin = origin_of(redirect_uri);
+    if (!origin.empty()) {
+        form_action += " " + origin;
+    }
+    r.headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action " +
+                                                 form_action + "; frame-ancestors 'none'; base-uri 'none'");
     r.headers.set("Cache-Control", "no-store");
     r.headers.set("Pragma", "no-cache");
     r.headers.set("Referrer-Policy", "no-referrer");
@@ -184,7 +204,7 @@ http::Response oauth_page(const service::PageView& v, std::string_view action, s
     r.status = status;
     r.content_type = "text/html; charset=utf-8";
     r.body = document(title, body);
-    page_headers(r);
+    page_headers(r, v.redirect_uri);
     return r;
 }
 

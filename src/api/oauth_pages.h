@@ -23,7 +23,9 @@ http::Response oauth_page(const service::PageView& view, std::string_view action
 http::Response oauth_error_page(int status, std::string_view text);
 
 /// The headers every page carries: X-Frame-Options DENY, a CSP allowing nothing but inline styles
-/// and same-origin form posts, no-store, no referrer, nosniff.
-void page_headers(http::Response& r);
+/// and same-origin form posts, no-store, no referrer, nosniff. `redirect_uri`: the consent form's
+/// answer redirects there, and browsers apply form-action to the redirect too (CSP 3 §6.4.2), so its
+/// origin is allowed as well.
+void page_headers(http::Response& r, std::string_view redirect_uri = {});
 
 }  // namespace inkan::api::detail

@@ -492,6 +492,7 @@ PageView OAuth::view(const Secret& session) const {
     v.stage = pending->stage;
     v.csrf = csrf_for(session.reveal());
     v.params = params_from_json(pending->request);
+    v.redirect_uri = redirect_uri_for(v.params);
     if (const auto client = m_clients.find(pending->client_id)) {
         v.client_name = client->name;
     }

@@ -1,6 +1,8 @@
 // One OAuth 2.0 authorization through inkan's pages in headless Chromium: the login form, the
 // one-time code (computed with oathtool from the TOTP secret), the consent page, and the redirect
-// to the client, which is intercepted (page.route) so that no client needs to run.
+// to the client. The redirect's target request is observed (page.waitForRequest) and answered by a
+// route, so no client needs to run (a route alone misses it: Playwright does not route the hops of a
+// redirect, and the browser would try to resolve the client's host).
 //
 // Input (environment): INKAN_AUTHORIZE_URL, INKAN_REDIRECT_URI, INKAN_USER, INKAN_PASSWORD,
 // INKAN_TOTP_SECRET (base32). Output: one JSON line {"code", "state", "consent_text", "frame_options"}.
@@ -28,11 +30,9 @@ try {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, javaScriptEnabled: false });
   const page = await context.newPage();
   const redirectUri = env('INKAN_REDIRECT_URI');
-  let landed = null;
-  await page.route(`${redirectUri}**`, async (route) => {
-    landed = route.request().url();
-    await route.fulfill({ status: 200, contentType: 'text/html', body: '<p>client reached</p>' });
-  });
+  await page.route(`${redirectUri}**`, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<p>client reached</p>' }),
+  );
 
   const first = await page.goto(env('INKAN_AUTHORIZE_URL'));
   const frameOptions = first.headers()['x-frame-options'] || '';
@@ -44,9 +44,10 @@ try {
   await Promise.all([page.waitForLoadState('load'), page.click('#submit')]);
   await page.waitForSelector('#approve');
   const consentText = await page.innerText('body');
-  await Promise.all([page.waitForURL(`${redirectUri}**`), page.click('#approve')]);
-  if (!landed) throw new Error('the browser never reached the redirect_uri');
-  const url = new URL(landed);
+  const toClient = page.waitForRequest((r) => r.url().startsWith(redirectUri), { timeout: 30000 });
+  // The navigation itself may fail (the client's host does not exist); the request is what counts.
+  await page.click('#approve', { noWaitAfter: true });
+  const url = new URL((await toClient).url());
   console.log(
     JSON.stringify({
       code: url.searchParams.get('code'),

@@ -82,7 +82,8 @@ void add_csc_routes(http::Router& router, CscDeps deps);
 /// cannot drift.
 [[nodiscard]] std::vector<std::string> csc_methods(Version version);
 
-/// The routes add_csc_routes() registers, in order (for the OpenAPI comparison), with OAuth.
-[[nodiscard]] std::vector<http::RouteInfo> csc_routes();
+/// The routes add_csc_routes() registers, in order (for the OpenAPI comparison); `with_oauth`: the
+/// deps had an OAuth server (the oauth2/* routes and RFC 8414 metadata follow the CSC methods).
+[[nodiscard]] std::vector<http::RouteInfo> csc_routes(bool with_oauth = false);
 
 }  // namespace inkan::api

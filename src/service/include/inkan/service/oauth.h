@@ -90,6 +90,7 @@ struct PageView {
     std::string csrf;         ///< to put in every form
     std::string client_name;  ///< the registered name
     AuthorizationParams params;
+    std::string redirect_uri;              ///< where consent will send the browser (verified)
     std::string user_name;                 ///< after the password
     std::optional<Credential> credential;  ///< credential scope, after the password
 };
