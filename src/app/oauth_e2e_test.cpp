@@ -552,6 +552,35 @@ TEST_F(OAuthE2e, APushedRequestCarriesRarThroughTheBrowser) {
     EXPECT_EQ(json::parse(differing.body)["error"], "invalid_grant") << differing.body;
 }
 
+TEST_F(OAuthE2e, TheClientCommandsShowTheSecretOnceAndRemovalEndsTheTokens) {
+    const std::string d = s_data.string();
+    const json added = cli({INKAN_BIN, "client", "add", "batch-job", "--confidential", "--redirect-uri",
+                            "https://batch.example/cb", "--json", "--data", d});
+    ASSERT_TRUE(added.contains("client_secret")) << added.dump();
+    EXPECT_EQ(added["type"], "confidential");
+    const json listed = cli({INKAN_BIN, "client", "list", "--json", "--data", d});
+    bool found = false;
+    for (const auto& c : listed) {
+        found = found || c["client_id"] == added["client_id"];
+        EXPECT_FALSE(c.contains("client_secret")) << "a secret was shown twice: " << c.dump();
+    }
+    EXPECT_TRUE(found) << listed.dump();
+    const auto usage = run({INKAN_BIN, "client", "add", "x", "--public", "--seal", s_seal, "--data", d});
+    EXPECT_EQ(usage.exit_code, 2) << describe(usage);
+
+    const Http t = token({{"grant_type", "client_credentials"}}, "v2", added);
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const std::string bearer = json::parse(t.body)["access_token"].get<std::string>();
+    const Http before = post_json("/csc/v2/credentials/list", json::object(), bearer);
+    EXPECT_EQ(before.status, 200) << before.raw;
+    EXPECT_EQ(json::parse(before.body)["credentialIDs"], json::array())
+        << "a client without seals sees nothing";
+    const auto removed = run({INKAN_BIN, "client", "remove", "batch-job", "--data", d});
+    ASSERT_EQ(removed.exit_code, 0) << describe(removed);
+    const Http after = post_json("/csc/v2/credentials/list", json::object(), bearer);
+    EXPECT_EQ(after.status, 401) << after.raw;
+}
+
 TEST_F(OAuthE2e, HeadlessChromiumCompletesTheFlowThroughTheRealPages) {
     const fs::path browser_dir = fs::path{INKAN_SOURCE_DIR} / "tests" / "browser";
     ASSERT_TRUE(fs::exists(browser_dir / "node_modules" / "playwright-core"))
