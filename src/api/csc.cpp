@@ -4,6 +4,8 @@
 #include <memory>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include <inkan/api/errors.h>
 #include <inkan/core/error.h>
 #include <inkan/core/log.h>
@@ -11,6 +13,7 @@
 #include "codec.h"
 #include "core.h"
 #include "json_body.h"
+#include "oauth_routes.h"
 #include "wire.h"
 
 namespace inkan::api {
@@ -22,7 +25,10 @@ using detail::JsonBody;
 
 /// What the handlers share: the core and the two precomputed info answers.
 struct State {
-    explicit State(CscDeps deps) : core{std::move(deps)} {}
+    explicit State(CscDeps deps)
+        : oauth{deps.oauth}, authorization{deps.authorization}, core{std::move(deps)} {}
+    service::OAuth* oauth;
+    service::Authorization& authorization;
     Core core;
     std::array<std::string, 2> info_json;  ///< by Version
 };
@@ -38,7 +44,19 @@ http::Response run_info(const State& state, Version version, const http::Request
         // `lang` is accepted and checked; there is one language, so the answer is always in it.
         JsonBody::parse(request.body).check_common();
     }
-    return ok(state.info_json[version == Version::V1 ? 0 : 1]);
+    const std::string& json = state.info_json[version == Version::V1 ? 0 : 1];
+    if (state.oauth == nullptr) {
+        return ok(json);
+    }
+    // The OAuth base depends on the name the client used (unless public_url is configured).
+    auto info = nlohmann::ordered_json::parse(json);
+    const std::string base = detail::base_url(request, state.core.info());
+    if (version == Version::V1) {
+        info["oauth2"] = base + "/csc/v1/";  // CSC v1 §11.1: "oauth2/authorize" etc. are appended
+    } else {
+        info["oauth2Issuer"] = base;  // RFC 8414 issuer: /.well-known/oauth-authorization-server
+    }
+    return ok(info.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 http::Response run_login(const State& state, Version, const http::Request& request) {
@@ -111,10 +129,31 @@ http::Response run_get_challenge(const State& state, Version, const http::Reques
     return r;
 }
 
+/// v2: a credential-scope access token may be the Bearer of signHash, the SAD parameter then not
+/// needed (CSC v2 §8.4; csc-api.md §3.3): the token is a SAD handle, spent by the same ledger.
+std::optional<service::Authorization::CredentialToken> credential_bearer(const State& state, Version version,
+                                                                         const http::Request& request) {
+    if (version != Version::V2) {
+        return std::nullopt;
+    }
+    try {
+        return state.authorization.credential_token(detail::bearer_token(request));
+    } catch (const detail::WireError&) {
+        return std::nullopt;
+    }
+}
+
 http::Response run_sign_hash(const State& state, Version version, const http::Request& request) {
-    const service::Caller caller = state.core.authenticate(request);
+    const auto credential_token = credential_bearer(state, version, request);
+    const service::Caller caller =
+        credential_token ? credential_token->caller : state.core.authenticate(request);
     JsonBody body = JsonBody::parse(request.body);
-    detail::SignHashRequest sign = detail::decode_sign_hash(version, body);
+    const Secret bearer = credential_token ? detail::bearer_token(request) : Secret{};
+    detail::SignHashRequest sign =
+        detail::decode_sign_hash(version, body, credential_token ? &bearer : nullptr);
+    if (credential_token && sign.credential_id != credential_token->credential_id) {
+        detail::invalid_request("Invalid parameter credentialID");
+    }
     return ok(detail::encode_signatures(state.core.sign_hash(version, caller, std::move(sign))));
 }
 
@@ -200,7 +239,19 @@ std::vector<std::string> csc_methods(Version version) {
     return out;
 }
 
-std::vector<http::RouteInfo> csc_routes() {
+namespace {
+std::vector<std::string> all_methods(Version version, bool oauth) {
+    std::vector<std::string> out = csc_methods(version);
+    if (oauth) {
+        for (auto& m : detail::oauth_methods(version)) {
+            out.push_back(std::move(m));
+        }
+    }
+    return out;
+}
+}  // namespace
+
+std::vector<http::RouteInfo> csc_routes(bool with_oauth) {
     std::vector<http::RouteInfo> out;
     for (const Version v : kVersions) {
         for (const auto& m : kMethods) {
@@ -215,13 +266,19 @@ std::vector<http::RouteInfo> csc_routes() {
             }
         }
     }
+    if (with_oauth) {
+        for (auto& r : detail::oauth_routes()) {
+            out.push_back(std::move(r));
+        }
+    }
     return out;
 }
 
 void add_csc_routes(http::Router& router, CscDeps deps) {
     auto state = std::make_shared<State>(std::move(deps));
     for (const Version v : kVersions) {
-        state->info_json[v == Version::V1 ? 0 : 1] = detail::encode_info(v, state->core, csc_methods(v));
+        state->info_json[v == Version::V1 ? 0 : 1] = detail::encode_info(
+            v, state->core, all_methods(v, state->oauth != nullptr), state->oauth != nullptr);
     }
     const std::shared_ptr<const State> shared = state;
     for (const Version v : kVersions) {
@@ -234,6 +291,9 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
                 router.get(path_of(v, m.name), wrap(shared, v, m.run), http::Execution::Worker);
             }
         }
+    }
+    if (state->oauth != nullptr) {
+        detail::add_oauth_routes(router, *state->oauth, state->core.info());
     }
 }
 

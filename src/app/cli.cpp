@@ -128,6 +128,16 @@ const std::vector<Command>& commands() {
          "attach a certificate from an external CA to a pending credential (checked against the HSM key "
          "and the trust anchor, default the configured root)",
          cmd_credential_import_cert},
+        {{"client", "add"},
+         "client add NAME --redirect-uri URI... [--public|--confidential] [--seal CRED...] [--json]",
+         "register an OAuth 2.0 client (confidential by default: its client_secret is printed once); --seal "
+         "lets a confidential client seal with these seal credentials without a human (client_credentials)",
+         cmd_client_add},
+        {{"client", "list"}, "client list [--json]", "OAuth 2.0 clients (not removed)", cmd_client_list},
+        {{"client", "remove"},
+         "client remove NAME|ID",
+         "remove an OAuth 2.0 client: its tokens stop working",
+         cmd_client_remove},
         {{"seal", "add-member"},
          "seal add-member CRED USER [--pin-stdin] [--json]",
          "let a user activate a seal with a PIN of their own (stdin, or a random one printed once)",

@@ -45,6 +45,7 @@ api::ServiceInfo service_info(const Config& config, bool mtls) {
     info.description = config.string_or("csc.description", info.description);
     info.totp_issuer = config.string_or("auth.totp_issuer", info.totp_issuer);
     info.mtls = mtls;
+    info.public_url = config.string_or("api.public_url", "");
     return info;
 }
 
@@ -116,9 +117,9 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     const bool mtls = !tls.client_ca_file.empty();
 
     http::Router api_router;
-    api::add_csc_routes(api_router,
-                        api::CscDeps{service.sessions(), service.credentials(), service.accounts(),
-                                     service.authorization(), clock, service_info(config, mtls)});
+    api::add_csc_routes(api_router, api::CscDeps{service.sessions(), service.credentials(),
+                                                 service.accounts(), service.authorization(), clock,
+                                                 service_info(config, mtls), &service.oauth()});
     PkiEndpoints pki_endpoints{pki, clock,
                                std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)}};
     http::Router pki_router;

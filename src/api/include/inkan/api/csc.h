@@ -19,6 +19,7 @@
 #include <inkan/service/auth.h>
 #include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
+#include <inkan/service/oauth.h>
 
 namespace inkan::api {
 
@@ -44,6 +45,9 @@ struct ServiceInfo {
     /// The otpauth issuer (service::Accounts' totp_issuer): the v1 OTP "ID" is "<issuer>:<user name>",
     /// the label the user's authenticator app shows for the device. Never the secret.
     std::string totp_issuer = "inkan";
+    /// The public base URL ("https://sign.example.com"): the OAuth issuer and the info.oauth2 base.
+    /// Empty: taken from each request's Host header (right for a single node on its own name).
+    std::string public_url;
 };
 
 /// The CSC API major version: the first path segment after /csc/.
@@ -60,6 +64,9 @@ struct CscDeps {
     service::Authorization& authorization;  ///< credentials/authorize, extendTransaction, signHash
     const Clock& clock;                     ///< certificate validity (cert/status, key/status)
     ServiceInfo info;
+    /// The OAuth 2.0 authorization server (oauth2/* routes, RFC 8414 metadata, info.oauth2 /
+    /// oauth2Issuer, authType oauth2code + oauth2client). Null: no OAuth.
+    service::OAuth* oauth = nullptr;
 };
 
 /// Registers, for v1 and v2, POST /csc/<v>/<method> for every method in csc_methods(), plus GET
@@ -75,7 +82,8 @@ void add_csc_routes(http::Router& router, CscDeps deps);
 /// cannot drift.
 [[nodiscard]] std::vector<std::string> csc_methods(Version version);
 
-/// The routes add_csc_routes() registers, in order (for the OpenAPI comparison).
-[[nodiscard]] std::vector<http::RouteInfo> csc_routes();
+/// The routes add_csc_routes() registers, in order (for the OpenAPI comparison); `with_oauth`: the
+/// deps had an OAuth server (the oauth2/* routes and RFC 8414 metadata follow the CSC methods).
+[[nodiscard]] std::vector<http::RouteInfo> csc_routes(bool with_oauth = false);
 
 }  // namespace inkan::api
