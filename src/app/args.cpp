@@ -23,8 +23,10 @@ Args::Args(const std::vector<std::string>& words, const std::set<std::string>& f
         } else if (options.count(name) != 0) {
             if (inline_value) {
                 m_options[name] = *inline_value;
+                m_all[name].push_back(*inline_value);
             } else if (i + 1 < words.size()) {
                 m_options[name] = words[++i];
+                m_all[name].push_back(words[i]);
             } else {
                 throw UsageError{"option --" + name + " needs a value"};
             }
@@ -39,6 +41,13 @@ std::optional<std::string> Args::option(const std::string& name) const {
         return it->second;
     }
     return std::nullopt;
+}
+
+std::vector<std::string> Args::option_all(const std::string& name) const {
+    if (const auto it = m_all.find(name); it != m_all.end()) {
+        return it->second;
+    }
+    return {};
 }
 
 std::string Args::option_or(const std::string& name, const std::string& fallback) const {

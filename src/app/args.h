@@ -20,11 +20,14 @@ public:
     [[nodiscard]] bool flag(const std::string& name) const { return m_flags.count(name) != 0; }
     [[nodiscard]] std::optional<std::string> option(const std::string& name) const;
     [[nodiscard]] std::string option_or(const std::string& name, const std::string& fallback) const;
+    /// Every value of a repeatable option, in order (option() gives the last).
+    [[nodiscard]] std::vector<std::string> option_all(const std::string& name) const;
     [[nodiscard]] const std::vector<std::string>& positional() const noexcept { return m_positional; }
 
 private:
     std::set<std::string> m_flags;
     std::map<std::string, std::string> m_options;
+    std::map<std::string, std::vector<std::string>> m_all;
     std::vector<std::string> m_positional;
 };
 

@@ -40,5 +40,6 @@ int cmd_seal_add_member(const std::vector<std::string>& words, Io io);
 int cmd_seal_remove_member(const std::vector<std::string>& words, Io io);
 int cmd_audit_verify(const std::vector<std::string>& words, Io io);
 int cmd_audit_export(const std::vector<std::string>& words, Io io);
+int cmd_timestamp(const std::vector<std::string>& words, Io io);
 
 }  // namespace inkan::app
