@@ -1,5 +1,6 @@
 #include <inkan/api/csc.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <utility>
@@ -7,8 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include <inkan/api/errors.h>
+#include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 #include <inkan/core/log.h>
+
+#include <nlohmann/json.hpp>
 
 #include "codec.h"
 #include "core.h"
@@ -26,9 +30,13 @@ using detail::JsonBody;
 /// What the handlers share: the core and the two precomputed info answers.
 struct State {
     explicit State(CscDeps deps)
-        : oauth{deps.oauth}, authorization{deps.authorization}, core{std::move(deps)} {}
+        : oauth{deps.oauth},
+          authorization{deps.authorization},
+          timestamps{deps.timestamps},
+          core{std::move(deps)} {}
     service::OAuth* oauth;
     service::Authorization& authorization;
+    tsp::Authority* timestamps;
     Core core;
     std::array<std::string, 2> info_json;  ///< by Version
 };
@@ -157,6 +165,64 @@ http::Response run_sign_hash(const State& state, Version version, const http::Re
     return ok(detail::encode_signatures(state.core.sign_hash(version, caller, std::move(sign))));
 }
 
+/// signatures/timestamp (CSC v1 §11.10, v2 §11.12): hash (base64 MessageImprint.hashedMessage),
+/// hashAlgo (OID), nonce (optional, hex) → {"timestamp": base64 DER TimeStampToken}. The token is
+/// also sent as "timeStampToken", the name some clients read.
+http::Response run_timestamp(const State& state, Version, const http::Request& request) {
+    (void)state.core.authenticate(request);
+    const JsonBody body = JsonBody::parse(request.body);
+    const std::string hash_text = body.required_string("hash");
+    const std::string hash_algo = body.required_string("hashAlgo");
+    const auto alg = crypto::digest_from_oid(hash_algo);
+    if (!alg) {
+        detail::invalid_request("Invalid parameter hashAlgo");
+    }
+    Bytes hash;
+    try {
+        hash = base64_decode(hash_text);
+    } catch (const Error&) {
+        detail::invalid_request("Invalid parameter hash");
+    }
+    if (hash.size() != crypto::digest_length(*alg)) {
+        detail::invalid_request("Invalid parameter hash");
+    }
+    tsp::TimeStampReq req;
+    req.imprint = tsp::make_imprint(*alg, hash);
+    req.cert_req = true;
+    if (const auto nonce = body.string("nonce")) {
+        Bytes n;
+        try {
+            n = hex_decode(nonce->size() % 2 == 0 ? *nonce : "0" + *nonce);
+        } catch (const Error&) {
+            detail::invalid_request("Invalid parameter nonce");
+        }
+        const auto first = std::find_if(n.begin(), n.end(), [](std::uint8_t b) { return b != 0; });
+        if (first == n.end() || n.size() > 32) {
+            detail::invalid_request("Invalid parameter nonce");
+        }
+        req.nonce = Bytes{first, n.end()};
+    } else if (body.has("nonce")) {
+        detail::invalid_request("Invalid parameter nonce");
+    }
+    if (state.timestamps == nullptr) {
+        detail::invalid_request("Time-stamping is not available");
+    }
+    Bytes token;
+    try {
+        token = state.timestamps->stamp(req);
+    } catch (const Error& e) {
+        if (e.code() == Errc::UnsupportedAlgorithm) {
+            detail::invalid_request("Invalid parameter hashAlgo");
+        }
+        if (e.code() == Errc::InvalidRequest || e.code() == Errc::InvalidEncoding) {
+            detail::invalid_request("Invalid parameter hash");
+        }
+        throw;
+    }
+    const std::string b64 = base64_encode(token);
+    return ok(nlohmann::json{{"timestamp", b64}, {"timeStampToken", b64}}.dump());
+}
+
 enum Versions : unsigned { kV1 = 1U, kV2 = 2U, kBoth = 3U };
 
 struct Method {
@@ -167,7 +233,7 @@ struct Method {
 };
 
 /// THE method table: registration and info.methods both come from it.
-constexpr std::array<Method, 10> kMethods{{
+constexpr std::array<Method, 11> kMethods{{
     {"info", &run_info, true, kBoth},
     {"auth/login", &run_login, false, kBoth},
     {"auth/revoke", &run_revoke, false, kBoth},
@@ -178,6 +244,7 @@ constexpr std::array<Method, 10> kMethods{{
     {"credentials/sendOTP", &run_send_otp, false, kV1},
     {"credentials/getChallenge", &run_get_challenge, false, kV2},
     {"signatures/signHash", &run_sign_hash, false, kBoth},
+    {"signatures/timestamp", &run_timestamp, false, kBoth},
 }};
 
 bool serves(const Method& m, Version v) {

@@ -36,8 +36,10 @@ Args::Args(const std::vector<std::string>& words, const std::set<std::string>& f
         } else if (options.count(name) != 0) {
             if (inline_value) {
                 m_options[name] = *inline_value;
+                m_multi[name].push_back(*inline_value);
             } else if (i + 1 < words.size()) {
                 m_options[name] = words[++i];
+                m_multi[name].push_back(words[i]);
             } else {
                 throw UsageError{"option --" + name + " needs a value"};
             }

@@ -22,7 +22,8 @@ public:
     [[nodiscard]] std::optional<std::string> option(const std::string& name) const;
     [[nodiscard]] std::string option_or(const std::string& name, const std::string& fallback) const;
     [[nodiscard]] const std::vector<std::string>& positional() const noexcept { return m_positional; }
-    /// Every value of a multi-valued option, in order (empty if not given).
+    /// Every value of a multi-valued or repeated option, in order (empty if not given; option()
+    /// gives the last value of a repeated one).
     [[nodiscard]] std::vector<std::string> values(const std::string& name) const;
 
 private:

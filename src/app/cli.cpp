@@ -31,6 +31,14 @@ const std::vector<Command>& commands() {
          "create the data directory: configuration, SoftHSM token and PIN files, the development PKI "
          "(root and issuing CA, TSA, OCSP responder, TLS certificate; keys in the HSM); idempotent",
          cmd_init},
+        {{"timestamp"},
+         "timestamp FILE --url URL [--url URL2 ...] [-o OUT.tsr] [--hash sha256|sha384|sha512] [--cacert "
+         "FILE] "
+         "[--timeout-ms N]",
+         "time-stamp FILE with the first TSA that answers (RFC 3161, failover in order); writes the whole "
+         "TimeStampResp (what `openssl ts -verify -in` reads) to OUT (default FILE.tsr) after checking it; "
+         "--cacert: trust anchors the TSA chain must lead to (PEM)",
+         cmd_timestamp},
         {{"serve"},
          "serve [--data DIR] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--routes]",
          "serve the CSC API (v1, v2) over HTTPS and the PKI endpoints (/ocsp, /crl, /ca) over HTTP until "

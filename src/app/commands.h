@@ -43,5 +43,6 @@ int cmd_client_list(const std::vector<std::string>& words, Io io);
 int cmd_client_remove(const std::vector<std::string>& words, Io io);
 int cmd_audit_verify(const std::vector<std::string>& words, Io io);
 int cmd_audit_export(const std::vector<std::string>& words, Io io);
+int cmd_timestamp(const std::vector<std::string>& words, Io io);
 
 }  // namespace inkan::app

@@ -266,11 +266,21 @@ CREATE TABLE oauth_codes (
 CREATE INDEX oauth_codes_by_expiry ON oauth_codes (expires_at);
 )sql";
 
+// 5: the TSA's serial counter (tsp::SerialSource). One row per counter; a node reserves a block of
+// serials by moving `next` forward inside BEGIN IMMEDIATE, so nodes sharing the database never collide.
+constexpr std::string_view kTsaTables = R"sql(
+CREATE TABLE tsa_serials (
+    name TEXT    PRIMARY KEY,
+    next INTEGER NOT NULL CHECK (next >= 1)
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
     Migration{3, "sole control tables", kSoleControlTables},
     Migration{4, "oauth2", kOAuthTables},
+    Migration{5, "tsa serials", kTsaTables},
 };
 
 }  // namespace
