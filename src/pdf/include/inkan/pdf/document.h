@@ -1,0 +1,188 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <inkan/core/bytes.h>
+#include <inkan/core/clock.h>
+#include <inkan/core/error.h>
+
+namespace inkan::pdf {
+
+/// The kind of the newest cross-reference section (ISO 32000-1 §7.5.4 table, §7.5.8 stream).
+/// An incremental update is written with the same kind, chained by /Prev.
+enum class XrefKind { Table, Stream };
+
+/// A terminal signature field (/FT /Sig) found through the AcroForm's /Fields.
+struct SignatureField {
+    std::string name;                 ///< fully qualified name, UTF-8 ("Signature1", "form.sig")
+    bool is_signed = false;           ///< /V holds a signature dictionary
+    std::optional<std::size_t> page;  ///< 0-based page of its widget, when the widget names one
+};
+
+/// /Type of the signature dictionary: a signature (/Sig, ISO 32000-1 §12.8.1) or a document
+/// time-stamp (/DocTimeStamp, ISO 32000-2 §12.8.5; PAdES B-LTA).
+enum class SignatureType { Signature, DocTimeStamp };
+
+/// /SubFilter: the format of /Contents.
+enum class SubFilter {
+    CadesDetached,  ///< /ETSI.CAdES.detached: CMS, detached (PAdES baseline, EN 319 142-1)
+    Rfc3161,        ///< /ETSI.RFC3161: a bare RFC 3161 TimeStampToken (document time-stamp)
+    Pkcs7Detached,  ///< /adbe.pkcs7.detached: CMS, ISO 32000-1 §12.8.3.3 (not PAdES)
+};
+
+/// A rectangle in the page's default user space (points), lower-left and upper-right corners.
+struct Rect {
+    double x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+};
+
+/// A visible signature: a widget at `rect` whose appearance stream draws a border, the text lines
+/// and, to their left, the optional seal image (印影). ASCII lines use Helvetica; other lines a
+/// non-embedded Japanese CID font (KozMinPr6N-Regular, Adobe-Japan1), which viewers substitute.
+struct Appearance {
+    Rect rect;                       ///< of a new field's widget; an existing field keeps its widget's /Rect
+    std::vector<std::string> lines;  ///< UTF-8; typically the signer's name, the date, the reason
+    Bytes image;                     ///< PNG or JPEG bytes, or empty
+};
+
+/// What to write into the incremental update of one signature.
+struct SignatureSpec {
+    SignatureType type = SignatureType::Signature;
+    SubFilter sub_filter = SubFilter::CadesDetached;
+    /// An existing, empty signature field to sign into; when no field has this name, a new field
+    /// gets it. Empty: a new field named "SignatureN" (the first N that is free).
+    std::string field_name;
+    /// /M, the claimed signing time (required by PAdES B-B; omitted when empty).
+    std::optional<TimePoint> signing_time;
+    std::chrono::minutes utc_offset{0};  ///< offset /M is written in (0: "Z")
+    /// Optional /Name, /Reason, /Location, /ContactInfo (UTF-8; empty = absent).
+    std::string name, reason, location, contact_info;
+    /// A certification signature with DocMDP permissions P (1, 2 or 3; ISO 32000-1 §12.8.2.2).
+    std::optional<int> certify;
+    /// Page (0-based) of a new field's widget; invisible widgets go there too.
+    std::size_t page = 0;
+    /// Visible when set; a new field's widget is invisible (/Rect [0 0 0 0]) otherwise.
+    std::optional<Appearance> appearance;
+    /// Bytes reserved for /Contents (the DER CMS or token); the hex string is twice as long.
+    std::size_t contents_size = 16384;
+};
+
+/// Thrown by PreparedSignature::embed when the DER does not fit the reservation. The prepared
+/// file is left untouched; prepare again with `contents_size >= needed()`.
+class ContentsTooSmall : public Error {
+public:
+    ContentsTooSmall(std::size_t needed, std::size_t capacity);
+    [[nodiscard]] std::size_t needed() const noexcept { return m_needed; }
+    [[nodiscard]] std::size_t capacity() const noexcept { return m_capacity; }
+
+private:
+    std::size_t m_needed;
+    std::size_t m_capacity;
+};
+
+/// A document with one new signature revision whose /Contents is still zeros, in a temporary file
+/// beside the output. `embed` fills /Contents and renames the file to the output path; destroying
+/// the object before that removes the temporary file, so a failure never leaves an output file.
+class PreparedSignature {
+public:
+    PreparedSignature(PreparedSignature&&) noexcept;
+    PreparedSignature& operator=(PreparedSignature&&) noexcept;
+    PreparedSignature(const PreparedSignature&) = delete;
+    PreparedSignature& operator=(const PreparedSignature&) = delete;
+    ~PreparedSignature();
+
+    /// /ByteRange [0 a b c]: [0, a) and [b, b + c) are signed; [a, b) is the "<...>" of /Contents.
+    [[nodiscard]] const std::array<std::uint64_t, 4>& byte_range() const noexcept { return m_range; }
+    /// Bytes /Contents can hold.
+    [[nodiscard]] std::size_t capacity() const noexcept { return m_capacity; }
+    /// The fully qualified name of the field that holds the signature.
+    [[nodiscard]] const std::string& field_name() const noexcept { return m_field; }
+    /// Streams the two byte ranges, in order, in chunks of at most 64 KiB (memory does not grow
+    /// with the file). The caller hashes them.
+    void hash_ranges(const std::function<void(ByteView)>& sink) const;
+    /// Writes `der` as hex into /Contents (the rest stays "0"), syncs, and renames the file to the
+    /// output path. ContentsTooSmall when der.size() > capacity(); Errc::Conflict when called twice.
+    void embed(ByteView der);
+
+private:
+    friend class Document;
+    PreparedSignature() = default;
+    void discard() noexcept;
+
+    std::filesystem::path m_temp;
+    std::filesystem::path m_output;
+    std::array<std::uint64_t, 4> m_range{};
+    std::size_t m_capacity = 0;
+    std::string m_field;
+    bool m_done = false;
+};
+
+/// Validation data for the Document Security Store (ETSI EN 319 142-1 §5.4.2; PAdES B-LT): DER
+/// certificates, OCSP responses and CRLs, each written as a stream. Entries already in the DSS
+/// are kept; identical ones are not added twice.
+struct DssData {
+    std::vector<Bytes> certs;
+    std::vector<Bytes> ocsps;
+    std::vector<Bytes> crls;
+    /// Optional /VRI entries: upper-case hex SHA-1 of a signature's /Contents (the caller hashes)
+    /// → indices into `certs`, `ocsps`, `crls` of the data that validates it.
+    struct Vri {
+        std::string key;
+        std::vector<std::size_t> certs, ocsps, crls;
+    };
+    std::vector<Vri> vri;
+};
+
+/// A PDF opened for signing. qpdf parses it (objects are read on demand, streams never loaded);
+/// the constructor refuses what an incremental update cannot safely extend.
+class Document {
+public:
+    /// Errc::InvalidEncoding: not a PDF, truncated, or damaged (qpdf had to reconstruct the xref,
+    /// or the last startxref does not point at an xref section). Errc::InvalidRequest: encrypted,
+    /// or a hybrid-reference file (/XRefStm). Errc::IoFailure: cannot be read.
+    static Document open(const std::filesystem::path& path);
+
+    Document(Document&&) noexcept;
+    Document& operator=(Document&&) noexcept;
+    ~Document();
+
+    [[nodiscard]] const std::filesystem::path& path() const noexcept;
+    [[nodiscard]] std::uint64_t file_size() const noexcept;
+    [[nodiscard]] XrefKind xref_kind() const noexcept;
+    [[nodiscard]] std::size_t page_count() const noexcept;
+    [[nodiscard]] const std::vector<SignatureField>& signature_fields() const noexcept;
+    /// Signature fields that hold a signature (including document time-stamps).
+    [[nodiscard]] std::size_t signature_count() const noexcept;
+    /// P of the certification signature (catalog /Perms /DocMDP), if the document is certified.
+    [[nodiscard]] std::optional<int> docmdp() const noexcept;
+
+    /// Writes this document's bytes (streamed) plus an incremental update holding the signature
+    /// dictionary with a zero-filled /Contents of spec.contents_size bytes, the field and widget,
+    /// and the changed page, AcroForm and catalog, to a temporary file beside `output`.
+    /// Errc::InvalidRequest for a bad spec (page out of range, empty rectangle, unknown image
+    /// format, contents_size 0); Errc::Conflict when the field is already signed or is not a
+    /// signature field, when a certified document with P=1 gets a signature (a document
+    /// time-stamp is allowed, ISO 32000-2 §12.8.2.2.2), or when certifying a signed document.
+    [[nodiscard]] PreparedSignature prepare(const SignatureSpec& spec,
+                                            const std::filesystem::path& output) const;
+
+    /// Writes this document plus an incremental update that adds `data` to the DSS (creating it,
+    /// or rewriting it with the union of old and new entries) to `output` (temp file + rename).
+    void add_dss(const DssData& data, const std::filesystem::path& output) const;
+
+    struct Impl;
+
+private:
+    explicit Document(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m;
+};
+
+}  // namespace inkan::pdf
