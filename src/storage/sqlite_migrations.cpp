@@ -158,10 +158,21 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_time ON audit_log (at);
 )sql";
 
+// 5: the TSA's serial counter (tsp::SerialSource). One row per counter; a node reserves a block of
+// serials by moving `next` forward inside BEGIN IMMEDIATE, so nodes sharing the database never collide.
+constexpr std::string_view kTsaTables = R"sql(
+CREATE TABLE tsa_serials (
+    name TEXT    PRIMARY KEY,
+    next INTEGER NOT NULL CHECK (next >= 1)
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
     Migration{3, "sole control tables", kSoleControlTables},
+    // 4 is another branch's migration; the merge puts the two in order.
+    Migration{5, "tsa serials", kTsaTables},
 };
 
 }  // namespace
