@@ -1,6 +1,7 @@
 #pragma once
 
-// The ades tests' world, made once per test process: a SoftHSM token, a built-in root CA (P-256),
+// The ades tests' world, made once per test process: a SoftHSM token, a built-in root CA (P-256)
+// with a live OCSP responder on an ephemeral port,
 // signer keys in the HSM (RSA-2048 and P-256, person certificates with a Japanese name), a local
 // TSA (tsp::Authority with its own HSM key and TSA certificate), an NSS database trusting the root,
 // and the outside judges: pdfsig, qpdf --check, PDFBox + Bouncy Castle (scripts/verify-pades),
@@ -34,7 +35,7 @@ struct World {
 };
 World& world();
 
-/// `pdfsig -nssdir sql:DIR -no-ocsp` (the test certificates name an OCSP URL nobody serves).
+/// `pdfsig -nssdir sql:DIR`, OCSP on: the test CA's responder runs in this process.
 struct PdfSig {
     std::string out;
     int total = 0, valid = 0, trusted = 0;
