@@ -44,7 +44,7 @@
 namespace {
 
 using namespace inkan;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 class MemorySerials final : public tsp::SerialSource {
 public:
@@ -96,10 +96,10 @@ void write_pdf(const std::filesystem::path& path, std::size_t bytes) {
 }
 
 double sha256_seconds(const std::filesystem::path& path) {
-    const auto t0 = Clock::now();
+    const auto t0 = Steady::now();
     std::ifstream in{path, std::ios::binary};
     (void)crypto::digest(crypto::DigestAlgorithm::Sha256, in);
-    return std::chrono::duration<double>(Clock::now() - t0).count();
+    return std::chrono::duration<double>(Steady::now() - t0).count();
 }
 
 long peak_rss_kib() {
@@ -164,9 +164,9 @@ int main(int argc, char** argv) {
             double sign_best = 1e9;
             for (int r = 0; r < runs; ++r) {
                 hash_best = std::min(hash_best, sha256_seconds(in));
-                const auto t0 = Clock::now();
+                const auto t0 = Steady::now();
                 (void)ades::sign_pdf(in, out, signer, options);
-                sign_best = std::min(sign_best, std::chrono::duration<double>(Clock::now() - t0).count());
+                sign_best = std::min(sign_best, std::chrono::duration<double>(Steady::now() - t0).count());
             }
             const double rss_mib = static_cast<double>(peak_rss_kib()) / 1024.0;
             std::printf("%6zuMB %12.0f %12.1f %12.0f %10.2f %14.1f\n", mb, file_mb / hash_best,

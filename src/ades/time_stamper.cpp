@@ -17,18 +17,20 @@
 namespace inkan::ades {
 
 std::size_t TimeStamper::token_size_hint() {
-    if (m_largest == 0) {
+    if (m_largest.load() == 0) {
         // A real token over a throwaway digest: its size is what the TSA really returns (chain,
         // policy, serial and signature lengths included).
         const Bytes probe = crypto::digest(crypto::DigestAlgorithm::Sha256,
                                            to_bytes(std::string_view{"inkan: time-stamp token size probe"}));
         note_token(stamp(crypto::DigestAlgorithm::Sha256, probe).size());
     }
-    return m_largest;
+    return m_largest.load();
 }
 
 void TimeStamper::note_token(std::size_t size) noexcept {
-    m_largest = std::max(m_largest, size);
+    std::size_t seen = m_largest.load();
+    while (seen < size && !m_largest.compare_exchange_weak(seen, size)) {
+    }
 }
 
 Bytes ClientTimeStamper::stamp(crypto::DigestAlgorithm alg, ByteView digest) {

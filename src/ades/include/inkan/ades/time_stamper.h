@@ -4,6 +4,7 @@
 // a TSA over HTTP through tsp::Client (several, with failover), or the server's own in-process
 // tsp::Authority (no HTTP round trip). PAdES and CAdES only see this interface.
 
+#include <atomic>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@ class Client;
 
 namespace inkan::ades {
 
+/// Implementations are safe to share between threads when the TSA client or authority they wrap is.
 class TimeStamper {
 public:
     virtual ~TimeStamper() = default;
@@ -37,10 +39,10 @@ protected:
     /// Remembers the size of a token returned by stamp().
     void note_token(std::size_t size) noexcept;
     /// The largest token returned so far (0 before the first).
-    [[nodiscard]] std::size_t largest_token() const noexcept { return m_largest; }
+    [[nodiscard]] std::size_t largest_token() const noexcept { return m_largest.load(); }
 
 private:
-    std::size_t m_largest = 0;
+    std::atomic<std::size_t> m_largest{0};  // a stamper may serve several signing threads
 };
 
 /// Remote TSAs through an RFC 3161 client (tries each endpoint in order; checks every reply). The
