@@ -129,37 +129,5 @@ TEST(Cades, RefusesADigestOfAnotherAlgorithmOrLengthAndBtWithoutAStamper) {
     }
 }
 
-TEST(TimeStamper, AuthorityTokenVerifiesAndTheSizeHintCoversIt) {
-    auto& stamper = *testkit::world().stamper;
-    const Bytes data = to_bytes(std::string_view{"time-stamped bytes"});
-    const Bytes token =
-        stamper.stamp(crypto::DigestAlgorithm::Sha256, crypto::digest(crypto::DigestAlgorithm::Sha256, data));
-    const auto v = testkit::openssl_ts_verify(token, data);
-    EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
-    EXPECT_GE(stamper.token_size_hint(), token.size());
-    EXPECT_LE(stamper.token_size_hint(), 2 * token.size() + 1024) << "a hint far above the real token";
-}
-
-/// A stamper that knows nothing of its TSA: the size hint comes from a first real token.
-class CountingStamper final : public TimeStamper {
-public:
-    Bytes stamp(crypto::DigestAlgorithm alg, ByteView digest) override {
-        ++calls;
-        Bytes t = testkit::world().stamper->stamp(alg, digest);
-        note_token(t.size());
-        return t;
-    }
-    int calls = 0;
-};
-
-TEST(TimeStamper, DefaultSizeHintProbesOnceThenRemembers) {
-    CountingStamper s;
-    const std::size_t hint = s.token_size_hint();
-    EXPECT_GT(hint, 300u);
-    EXPECT_EQ(s.calls, 1);
-    EXPECT_EQ(s.token_size_hint(), hint);
-    EXPECT_EQ(s.calls, 1) << "probed the TSA again";
-}
-
 }  // namespace
 }  // namespace inkan::ades

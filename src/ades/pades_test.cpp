@@ -8,6 +8,9 @@
 #include <inkan/crypto/digest.h>
 #include <inkan/pdf/document.h>
 
+#include <inkan/testing/tiny_http.h>
+#include <inkan/tsp/client.h>
+
 #include "fixture.h"
 #include "testkit.h"
 
@@ -208,6 +211,26 @@ TEST(Pades, EstimateCoversTheRealCmsWithAModestMargin) {
                 << ")";
         }
     }
+}
+
+TEST(Pades, BtWithARemoteTsaSizesTheReservationFromAFirstRealToken) {
+    auto& w = testkit::world();
+    testing::TinyHttpServer server{[&](const testing::TinyRequest& r) {
+        return testing::TinyResponse{200, "application/timestamp-reply",
+                                     to_string(w.authority->respond(to_bytes(r.body)))};
+    }};
+    tsp::TsaEndpoint endpoint;
+    endpoint.url = server.url("/tsa");
+    const tsp::Client client{{endpoint}};
+    ClientTimeStamper stamper{client};
+    testing::TempDir dir;
+    PadesOptions options = options_for(Alg::RsaPss, Level::BT);
+    options.time_stamper = &stamper;
+    const PadesResult r = sign_pdf(corpus().stream, dir / "out.pdf", *w.rsa, options);
+    EXPECT_EQ(r.attempts, 1);
+    EXPECT_EQ(server.requests(), 2) << "one probe for the size, one for the signature";
+    expect_judges_accept(dir / "out.pdf", 1);
+    expect_cms_accepted(dir / "out.pdf", r.byte_range, Level::BT, *options.algorithm);
 }
 
 TEST(Pades, TwoSignaturesInSequenceKeepTheFirstValid) {
