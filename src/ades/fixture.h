@@ -1,0 +1,62 @@
+#pragma once
+
+// The ades tests' world, made once per test process: a SoftHSM token, a built-in root CA (P-256)
+// with a live OCSP responder on an ephemeral port,
+// signer keys in the HSM (RSA-2048 and P-256, person certificates with a Japanese name), a local
+// TSA (tsp::Authority with its own HSM key and TSA certificate), an NSS database trusting the root,
+// and the outside judges: pdfsig, qpdf --check, PDFBox + Bouncy Castle (scripts/verify-pades),
+// openssl cms -verify, openssl ts -verify.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <inkan/ades/time_stamper.h>
+#include <inkan/core/bytes.h>
+#include <inkan/sign/hsm_signer.h>
+#include <inkan/testing/process.h>
+#include <inkan/tsp/authority.h>
+
+namespace inkan::ades::testkit {
+
+struct World {
+    std::filesystem::path dir;             ///< lives as long as the process
+    std::filesystem::path root_pem;        ///< the trust anchor
+    std::filesystem::path nss_dir;         ///< trusts root_pem (pdfsig -nssdir sql:DIR)
+    std::filesystem::path tsa_chain;       ///< the TSA certificate and its issuer (PEM), for -untrusted
+    std::unique_ptr<sign::HsmSigner> rsa;  ///< RSA-2048, CN=山田 太郎
+    std::unique_ptr<sign::HsmSigner> ec;   ///< P-256, CN=Hanako Sato
+    std::unique_ptr<sign::HsmSigner> tsa_signer;
+    std::unique_ptr<tsp::Authority> authority;  ///< the local TSA
+    std::unique_ptr<AuthorityTimeStamper> stamper;
+};
+World& world();
+
+/// `pdfsig -nssdir sql:DIR`, OCSP on: the test CA's responder runs in this process.
+struct PdfSig {
+    std::string out;
+    int total = 0, valid = 0, trusted = 0;
+};
+PdfSig pdfsig(const std::filesystem::path& pdf);
+
+/// `scripts/verify-pades --cafile root.pem FILE`: PDFBox + Bouncy Castle.
+testing::CommandResult verify_pades(const std::filesystem::path& pdf);
+
+/// The DER in /Contents of the signature whose /ByteRange is `range` (trailing zeros cut by the
+/// DER length), and the signed bytes.
+Bytes extract_contents(const std::filesystem::path& pdf, const std::array<std::uint64_t, 4>& range);
+Bytes signed_bytes(const std::filesystem::path& pdf, const std::array<std::uint64_t, 4>& range);
+
+/// `openssl cms -verify -inform DER -binary [-content FILE] -CAfile root.pem -purpose any`.
+testing::CommandResult openssl_cms_verify(ByteView cms, const Bytes* detached_content);
+
+/// `openssl ts -verify -data FILE -in TOKEN -token_in -CAfile root.pem -untrusted tsa-chain`.
+testing::CommandResult openssl_ts_verify(ByteView token, ByteView data);
+
+/// The length of the DER TLV at the start of `der` (header included).
+std::size_t der_length(ByteView der);
+
+}  // namespace inkan::ades::testkit

@@ -1,0 +1,238 @@
+#include "fixture.h"
+
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+
+#include <inkan/core/encoding.h>
+#include <inkan/pki/ca.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/pki/csr.h>
+#include <inkan/storage/sqlite_ca_store.h>
+#include <inkan/testing/test_pki.h>
+#include <inkan/testing/tiny_http.h>
+
+namespace inkan::ades::testkit {
+namespace {
+
+using testing::run;
+
+void must(const testing::CommandResult& r, const std::string& what) {
+    if (r.exit_code != 0) {
+        throw std::runtime_error(what + " failed (" + std::to_string(r.exit_code) + "): " + r.err + r.out);
+    }
+}
+
+/// TSA serial numbers from memory (the SQLite store has its own tests).
+class MemorySerials final : public tsp::SerialSource {
+public:
+    std::uint64_t reserve(std::uint64_t count) override { return m_next.fetch_add(count); }
+
+private:
+    std::atomic<std::uint64_t> m_next{1};
+};
+
+/// "%2B" → "+": the path of an OCSP GET (RFC 6960 App. A.1) is URL-encoded base64.
+std::string url_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size()) {
+            out += static_cast<char>(std::stoi(std::string{s.substr(i + 1, 2)}, nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+/// The test CA: a P-256 root in the shared SoftHSM token whose certificates name a live OCSP
+/// responder (this process answers with BuiltinCa::ocsp_response). poppler 22.12 reads NSS's error
+/// code even when CERT_PKIXVerifyCert succeeds, so a soft-failed OCSP fetch (nobody listening) or
+/// `-no-ocsp` turns "Trusted" into "Unknown issue"; with a responder that answers, pdfsig checks
+/// revocation for real and says "Trusted" (docs/footguns.md).
+struct Ca {
+    Ca()
+        : clock{std::chrono::system_clock::now()},
+          store{dir / "ca.db"},
+          ocsp{[this](const testing::TinyRequest& r) { return answer(r); }} {
+        hsm::Token& token = testing::shared_test_token();
+        root_signer = std::make_unique<sign::HsmSigner>(
+            token, token.generate_key_pair(hsm::KeySpec::EcP256, "ades-root"));
+        const pki::CaSettings settings{"ades-root", "http://127.0.0.1:" + std::to_string(ocsp.port()), {}};
+        const pki::Certificate root = pki::create_root(
+            settings, *root_signer,
+            pki::Name{}.country("JP").organization("inkan").common_name("inkan ades test root"), 3650, store,
+            clock);
+        ca = std::make_unique<pki::BuiltinCa>(settings, *root_signer, std::vector<Bytes>{root.der()}, store,
+                                              pki::ProfileSet::defaults(), clock);
+        root_pem = dir / "root.pem";
+        testing::write_file(root_pem, pki::certificates_pem({root.der()}));
+    }
+
+    testing::TinyResponse answer(const testing::TinyRequest& r) {
+        std::lock_guard lock{mu};
+        if (!ca) return {503, "text/plain", "not ready"};
+        Bytes request;
+        if (r.head.rfind("GET ", 0) == 0) {
+            const auto start = r.head.find("/ocsp/");
+            const auto stop = r.head.find(' ', start);
+            if (start == std::string::npos) return {404, "text/plain", "no such path"};
+            request = base64_decode(url_decode(r.head.substr(start + 6, stop - start - 6)));
+        } else {
+            request = to_bytes(r.body);
+        }
+        return {200, "application/ocsp-response", to_string(ca->ocsp_response(request))};
+    }
+
+    /// A key in the token and a certificate under `profile` for `subject`.
+    std::unique_ptr<sign::HsmSigner> issue(hsm::KeySpec spec, const pki::Name& subject,
+                                           std::string_view profile, std::string_view label) {
+        hsm::Token& token = testing::shared_test_token();
+        const Bytes key_id = token.generate_key_pair(spec, label);
+        sign::HsmSigner bare{token, key_id};
+        std::lock_guard lock{mu};
+        const pki::Certificate cert = ca->issue(pki::create_csr(subject, bare), profile);
+        return std::make_unique<sign::HsmSigner>(token, key_id,
+                                                 std::vector<Bytes>{cert.der(), ca->certificate().der()});
+    }
+
+    testing::TempDir dir{"inkan-ades-ca"};
+    ManualClock clock;
+    storage::SqliteCaStore store;
+    std::mutex mu;
+    std::unique_ptr<sign::HsmSigner> root_signer;
+    std::unique_ptr<pki::BuiltinCa> ca;
+    std::filesystem::path root_pem;
+    testing::TinyHttpServer ocsp;  // last: its thread stops before the CA goes
+};
+
+}  // namespace
+
+World& world() {
+    static World w = [] {
+        static Ca ca;
+        static MemorySerials serials;
+        World k;
+        k.dir = ca.dir.path();
+        k.root_pem = ca.root_pem;
+        k.rsa =
+            ca.issue(hsm::KeySpec::Rsa2048,
+                     pki::Name{}.country("JP").given_name("太郎").surname("山田").common_name("山田 太郎"),
+                     "person", "ades-rsa");
+        k.ec = ca.issue(
+            hsm::KeySpec::EcP256,
+            pki::Name{}.country("JP").given_name("Hanako").surname("Sato").common_name("Hanako Sato"),
+            "person", "ades-ec");
+        auto tsa =
+            ca.issue(hsm::KeySpec::EcP256,
+                     pki::Name{}.country("JP").organization("inkan").common_name("inkan ades test TSA"),
+                     "tsa", "ades-tsa");
+        k.tsa_chain = k.dir / "tsa-chain.pem";
+        testing::write_file(k.tsa_chain, pki::certificates_pem(tsa->certificate_chain()));
+        tsp::Identity identity;
+        identity.name = "default";
+        identity.policy = "1.3.6.1.4.1.99999.1.1";
+        identity.chain = tsa->certificate_chain();
+        identity.signer = std::shared_ptr<sign::Signer>(std::move(tsa));
+        identity.is_default = true;
+        std::vector<tsp::Identity> identities;
+        identities.push_back(std::move(identity));
+        k.authority =
+            std::make_unique<tsp::Authority>(std::move(identities), serials, SystemClock::instance());
+        k.stamper = std::make_unique<AuthorityTimeStamper>(*k.authority);
+
+        k.nss_dir = k.dir / "nss";
+        std::filesystem::create_directories(k.nss_dir);
+        must(run({"certutil", "-N", "--empty-password", "-d", "sql:" + k.nss_dir.string()}), "certutil -N");
+        must(run({"certutil", "-A", "-n", "root", "-t", "CT,C,C", "-i", k.root_pem.string(), "-d",
+                  "sql:" + k.nss_dir.string()}),
+             "certutil -A");
+        return k;
+    }();
+    return w;
+}
+
+PdfSig pdfsig(const std::filesystem::path& pdf) {
+    const auto r = run({"pdfsig", "-nssdir", "sql:" + world().nss_dir.string(), pdf.string()});
+    PdfSig s;
+    s.out = r.out + r.err;
+    auto count = [&](const std::string& needle) {
+        int n = 0;
+        for (auto pos = s.out.find(needle); pos != std::string::npos; pos = s.out.find(needle, pos + 1))
+            ++n;
+        return n;
+    };
+    s.total = count("Signature #");
+    s.valid = count("Signature Validation: Signature is Valid.");
+    s.trusted = count("Certificate Validation: Certificate is Trusted.");
+    return s;
+}
+
+testing::CommandResult verify_pades(const std::filesystem::path& pdf) {
+    return run({std::string{INKAN_SOURCE_DIR} + "/scripts/verify-pades", "--cafile",
+                world().root_pem.string(), pdf.string()});
+}
+
+std::size_t der_length(ByteView der) {
+    if (der.size() < 2) throw std::runtime_error("DER too short");
+    if (der[1] < 0x80) return 2 + der[1];
+    const std::size_t n = der[1] & 0x7F;
+    if (der.size() < 2 + n) throw std::runtime_error("DER length cut short");
+    std::size_t len = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        len = (len << 8) | der[2 + i];
+    return 2 + n + len;
+}
+
+Bytes extract_contents(const std::filesystem::path& pdf, const std::array<std::uint64_t, 4>& range) {
+    const auto all = testing::read_file(pdf);
+    const std::string hex(all.begin() + static_cast<std::ptrdiff_t>(range[1] + 1),
+                          all.begin() + static_cast<std::ptrdiff_t>(range[2] - 1));
+    Bytes der = hex_decode(hex);
+    der.resize(der_length(der));
+    return der;
+}
+
+Bytes signed_bytes(const std::filesystem::path& pdf, const std::array<std::uint64_t, 4>& range) {
+    const auto all = testing::read_file(pdf);
+    Bytes out(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(range[1]));
+    out.insert(out.end(), all.begin() + static_cast<std::ptrdiff_t>(range[2]),
+               all.begin() + static_cast<std::ptrdiff_t>(range[2] + range[3]));
+    return out;
+}
+
+testing::CommandResult openssl_cms_verify(ByteView cms, const Bytes* detached_content) {
+    testing::TempDir d{"inkan-ades-cms"};
+    testing::write_file(d / "sig.der", cms);
+    std::vector<std::string> argv{"openssl",
+                                  "cms",
+                                  "-verify",
+                                  "-inform",
+                                  "DER",
+                                  "-in",
+                                  (d / "sig.der").string(),
+                                  "-binary",
+                                  "-CAfile",
+                                  world().root_pem.string(),
+                                  "-purpose",
+                                  "any",
+                                  "-out",
+                                  (d / "out.bin").string()};
+    if (detached_content) {
+        testing::write_file(d / "content.bin", *detached_content);
+        argv.insert(argv.end(), {"-content", (d / "content.bin").string()});
+    }
+    return run(argv);
+}
+
+testing::CommandResult openssl_ts_verify(ByteView token, ByteView data) {
+    testing::TempDir d{"inkan-ades-ts"};
+    testing::write_file(d / "token.der", token);
+    testing::write_file(d / "data.bin", data);
+    return run({"openssl", "ts", "-verify", "-data", (d / "data.bin").string(), "-in",
+                (d / "token.der").string(), "-token_in", "-CAfile", world().root_pem.string(), "-untrusted",
+                world().tsa_chain.string()});
+}
+
+}  // namespace inkan::ades::testkit

@@ -1,0 +1,184 @@
+#include <inkan/ades/pades.h>
+
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include <inkan/ades/time_stamper.h>
+#include <inkan/cms/signed_data.h>
+#include <inkan/core/error.h>
+#include <inkan/crypto/digest.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/pki/x509.h>
+
+#include "common.h"
+
+namespace inkan::ades {
+
+namespace {
+
+/// A reservation with room for what varies between two signatures of the same parts: ECDSA values
+/// (±2 bytes), time-stamp tokens (nonce, serial, genTime fraction, the TSA's own ECDSA value).
+std::size_t with_margin(std::size_t n) {
+    return n + n / 16 + 256;
+}
+
+}  // namespace
+
+PadesSignature::PadesSignature(pdf::PreparedSignature prepared, PadesOptions options,
+                               std::vector<Bytes> chain, crypto::SignatureAlgorithm algorithm)
+    : m_prepared{std::move(prepared)},
+      m_options{std::move(options)},
+      m_chain{std::move(chain)},
+      m_algorithm{std::move(algorithm)} {}
+
+PadesSignature::PadesSignature(PadesSignature&&) noexcept = default;
+PadesSignature& PadesSignature::operator=(PadesSignature&&) noexcept = default;
+PadesSignature::~PadesSignature() = default;
+
+std::size_t estimate_contents_size(const PadesOptions& options, const std::vector<Bytes>& chain,
+                                   const crypto::SignatureAlgorithm& algorithm) {
+    require(!chain.empty(), Errc::InvalidRequest, "pades: the signer's certificate chain is empty");
+    const pki::Certificate leaf = pki::Certificate::from_der(chain.front());
+    const std::size_t issuer_serial = leaf.issuer_der().size() + leaf.serial().size() + 8;
+    const std::size_t hash = crypto::digest_length(algorithm.digest);
+    std::size_t n = 0;
+    for (const auto& c : chain) {
+        n += c.size() + 4;
+    }
+    // ContentInfo, SignedData, digestAlgorithms, encapContentInfo (no eContent), SET headers.
+    n += 64;
+    // SignerInfo: version, sid, digestAlgorithm, signatureAlgorithm (PSS parameters are the
+    // longest, 0x41 bytes), the signature value.
+    n += 8 + issuer_serial + 19 + 72 + max_signature_size(leaf.public_key()) + 4;
+    // Signed attributes: content-type (0x1A), message-digest, signing-certificate-v2 (hash +
+    // issuerSerial + algorithm identifier), commitment-type-indication.
+    n += 6 + 26 + (17 + hash) + (40 + hash + issuer_serial) + (options.commitment_type.empty() ? 0 : 36);
+    if (options.level == Level::BT) {
+        require(options.time_stamper != nullptr, Errc::InvalidRequest, "pades: B-T needs a time stamper");
+        // unsignedAttrs [1] { Attribute { OID, SET { token } } }
+        n += options.time_stamper->token_size_hint() + 32;
+    }
+    return with_margin(n);
+}
+
+PadesSignature PadesSignature::prepare(const pdf::Document& document, const std::filesystem::path& output,
+                                       const PadesOptions& options, std::vector<Bytes> chain) {
+    require(!chain.empty(), Errc::InvalidRequest, "pades: the signer's certificate chain is empty");
+    require(options.level == Level::BB || options.time_stamper != nullptr, Errc::InvalidRequest,
+            "pades: B-T needs a time stamper");
+    const pki::Certificate leaf = pki::Certificate::from_der(chain.front());
+    const crypto::SignatureAlgorithm algorithm =
+        detail::choose_algorithm(options.algorithm, leaf.public_key());
+    const TimePoint now = std::chrono::floor<std::chrono::seconds>(detail::clock_of(options.clock).now());
+
+    pdf::SignatureSpec spec;
+    spec.type = pdf::SignatureType::Signature;
+    spec.sub_filter = pdf::SubFilter::CadesDetached;  // EN 319 142-1 §5.3
+    spec.field_name = options.field_name;
+    spec.signing_time = now;  // /M: PAdES keeps the claimed time here, not in the CMS (§5.4)
+    spec.utc_offset = options.utc_offset;
+    spec.name = options.name;
+    spec.reason = options.reason;
+    spec.location = options.location;
+    spec.contact_info = options.contact_info;
+    spec.certify = options.certify;
+    spec.page = options.page;
+    if (options.appearance) {
+        spec.appearance =
+            pdf::Appearance{options.appearance->rect,
+                            appearance_lines(chain.front(), now, options.utc_offset, options.reason),
+                            options.appearance->image};
+    }
+    spec.contents_size = options.contents_size != 0 ? options.contents_size
+                                                    : estimate_contents_size(options, chain, algorithm);
+    pdf::PreparedSignature prepared = document.prepare(spec, output);
+    return PadesSignature{std::move(prepared), options, std::move(chain), algorithm};
+}
+
+const Bytes& PadesSignature::digest() {
+    if (!m_digest) {
+        crypto::Hasher hasher{m_algorithm.digest};
+        m_prepared.hash_ranges([&](ByteView chunk) { hasher.update(chunk); });
+        m_digest = hasher.finish();
+    }
+    return *m_digest;
+}
+
+Bytes PadesSignature::sign(sign::Signer& signer) {
+    cms::SignedDataSpec spec;
+    spec.content_type = std::string{cms::oid::kData};
+    spec.detached_digest = digest();  // detached: no eContent (EN 319 142-1 §5.3)
+    spec.algorithm = m_algorithm;
+    spec.signer_certificate = m_chain.front();
+    spec.certificates = m_chain;
+    // No signing-time: PAdES B-B forbids it (EN 319 142-1 §5.3); /M carries the claimed time.
+    spec.signed_attributes.push_back(
+        cms::signing_certificate_v2_attribute(m_chain.front(), detail::ess_hash(m_algorithm)));
+    if (!m_options.commitment_type.empty()) {
+        spec.signed_attributes.push_back(cms::commitment_type_attribute(m_options.commitment_type));
+    }
+    Bytes signed_data = cms::sign(spec, signer);
+    if (m_options.level == Level::BT) {
+        signed_data = add_signature_time_stamp(signed_data, *m_options.time_stamper);
+    }
+    return signed_data;
+}
+
+void PadesSignature::embed(ByteView cms) {
+    m_prepared.embed(cms);
+}
+
+const std::array<std::uint64_t, 4>& PadesSignature::byte_range() const noexcept {
+    return m_prepared.byte_range();
+}
+
+std::size_t PadesSignature::capacity() const noexcept {
+    return m_prepared.capacity();
+}
+
+const std::string& PadesSignature::field_name() const noexcept {
+    return m_prepared.field_name();
+}
+
+PadesResult sign_pdf(const std::filesystem::path& input, const std::filesystem::path& output,
+                     sign::Signer& signer, const PadesOptions& options) {
+    const pdf::Document document = pdf::Document::open(input);
+    const std::vector<Bytes> chain = signer.certificate_chain();
+    require(!chain.empty(), Errc::InvalidRequest, "pades: the signer has no certificate");
+    PadesOptions attempt_options = options;
+    PadesResult result;
+    for (result.attempts = 1;; ++result.attempts) {
+        PadesSignature signature = PadesSignature::prepare(document, output, attempt_options, chain);
+        (void)signature.digest();
+        const Bytes cms = signature.sign(signer);
+        try {
+            signature.embed(cms);
+        } catch (const pdf::ContentsTooSmall& e) {
+            // The estimate (or the caller's size) was too small: the byte ranges depend on the
+            // reservation, so prepare again and sign again (pitfalls #1, pyHanko#515).
+            if (result.attempts >= 2) throw;
+            attempt_options.contents_size = with_margin(e.needed());
+            continue;
+        }
+        result.field_name = signature.field_name();
+        result.byte_range = signature.byte_range();
+        result.contents_size = signature.capacity();
+        return result;
+    }
+}
+
+std::vector<std::string> appearance_lines(ByteView certificate, TimePoint signing_time,
+                                          std::chrono::minutes utc_offset, const std::string& reason) {
+    const pki::Certificate cert = pki::Certificate::from_der(certificate);
+    std::vector<std::string> lines;
+    const auto cn = cert.subject_name().first(pki::NameAttribute::CommonName);
+    lines.push_back(cn ? *cn : cert.subject());
+    lines.push_back("Date: " + detail::format_time(signing_time, utc_offset));
+    if (!reason.empty()) {
+        lines.push_back("Reason: " + reason);
+    }
+    return lines;
+}
+
+}  // namespace inkan::ades
