@@ -68,8 +68,12 @@ void PkiEndpoints::add_routes(http::Router& router) {
     if (m_tsa != nullptr) {
         router.post("/tsa", [this](const http::Request& req) {
             // RFC 3161 §3.4: the query's media type is application/timestamp-query (parameters ignored).
-            const std::string_view type = req.header("Content-Type").value_or("");
-            if (!http::iequals(type.substr(0, type.find(';')), "application/timestamp-query")) {
+            // Leniently also none, and the form type `curl --data-binary` sends when not told otherwise
+            // (the body must still be a DER TimeStampReq); anything else is 415.
+            const std::string_view full = req.header("Content-Type").value_or("");
+            const std::string_view type = full.substr(0, full.find(';'));
+            if (!type.empty() && !http::iequals(type, "application/timestamp-query") &&
+                !http::iequals(type, "application/x-www-form-urlencoded")) {
                 return http::Response::text(415, "expected application/timestamp-query\n");
             }
             Bytes reply;

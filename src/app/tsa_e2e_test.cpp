@@ -48,6 +48,11 @@ protected:
         const json line = json::parse(s_server->read_line(std::chrono::seconds{60}));
         s_api = line["api_url"].get<std::string>();
         s_tsa = line["tsa_url"].get<std::string>();
+        // The serving line is printed before the server installs its SIGTERM handler and starts
+        // accepting; an answered request proves both, so a quick test cannot kill it by default action.
+        const auto ready = run({"curl", "-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1",
+                                s_tsa.substr(0, s_tsa.size() - 4) + "/healthz"});
+        ASSERT_EQ(ready.exit_code, 0) << describe(ready);
     }
     static void TearDownTestSuite() {
         if (s_server) {
@@ -139,6 +144,21 @@ TEST_F(Tsa, OpensslQueryOverCurlGivesATokenOpensslVerifiesForEveryDigestWithAndW
     }
 }
 
+TEST_F(Tsa, PlainCurlDataBinaryWithoutAContentTypeHeaderWorksToo) {
+    // The issue's own check: openssl ts -query ... | curl --data-binary @- .../tsa (curl then sends its
+    // default form media type).
+    TempDir dir;
+    inkan::testing::write_file(dir / "data.bin", "plain curl");
+    const auto query =
+        run({"openssl", "ts", "-query", "-data", (dir / "data.bin").string(), "-sha256", "-cert"});
+    ASSERT_EQ(query.exit_code, 0) << describe(query);
+    const auto post = run(
+        {"curl", "-sS", "--data-binary", "@-", "-o", (dir / "r.tsr").string(), "-w", "%{http_code}", s_tsa},
+        query.out);
+    EXPECT_EQ(post.out, "200") << describe(post);
+    EXPECT_EQ(verify(dir, "plain curl").exit_code, 0);
+}
+
 TEST_F(Tsa, BadRequestsGetTheirFailInfoAndTheServerKeepsServing) {
     {
         TempDir dir;
@@ -163,6 +183,11 @@ TEST_F(Tsa, BadRequestsGetTheirFailInfoAndTheServerKeepsServing) {
     {
         TempDir dir;
         const auto post = curl_post(dir, "x", "application/json");
+        EXPECT_EQ(post.out.substr(0, 3), "415") << describe(post);
+    }
+    {
+        TempDir dir;
+        const auto post = curl_post(dir, "x", "text/plain");
         EXPECT_EQ(post.out.substr(0, 3), "415") << describe(post);
     }
     TempDir dir;
