@@ -121,10 +121,10 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     const bool mtls = !tls.client_ca_file.empty();
 
     http::Router api_router;
-    api::add_csc_routes(api_router, api::CscDeps{service.sessions(), service.credentials(),
-                                                 service.accounts(), service.authorization(), clock,
-                                                 service_info(config, mtls), &service.oauth(),
-                                                 tsa.authority.get()});
+    api::add_csc_routes(
+        api_router,
+        api::CscDeps{service.sessions(), service.credentials(), service.accounts(), service.authorization(),
+                     clock, service_info(config, mtls), &service.oauth(), tsa.authority.get()});
     PkiEndpoints pki_endpoints{pki, clock,
                                std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)},
                                tsa.authority.get()};
@@ -214,19 +214,22 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
 
     const std::string api_url = "https://" + url_host(api_host) + ":" + std::to_string(api_bound);
     const std::string pki_url = "http://" + url_host(pki_host) + ":" + std::to_string(pki_bound);
-    // One JSON line on stdout: what scripts and tests read to find the (possibly ephemeral) ports.
-    io.out << nlohmann::json{{"event", "serving"},
-                             {"api_url", api_url},
-                             {"csc_v1", api_url + "/csc/v1"},
-                             {"csc_v2", api_url + "/csc/v2"},
-                             {"pki_url", pki_url},
-                             {"tsa_url", pki_url + "/tsa"},
-                             {"tls_ca", config.path("ca.inkan-root.chain").value_or(fs::path{}).string()},
-                             {"pid", static_cast<std::int64_t>(::getpid())}}
-                  .dump()
-           << std::endl;
-    log::info("serving", {{"api_url", api_url}, {"pki_url", pki_url}});
-    server.run_until_signal();
+    // Printed once the signal handlers are installed: a script that reads the line may stop the
+    // server at once.
+    server.run_until_signal([&] {
+        // One JSON line on stdout: what scripts and tests read to find the (possibly ephemeral) ports.
+        io.out << nlohmann::json{{"event", "serving"},
+                                 {"api_url", api_url},
+                                 {"csc_v1", api_url + "/csc/v1"},
+                                 {"csc_v2", api_url + "/csc/v2"},
+                                 {"pki_url", pki_url},
+                                 {"tsa_url", pki_url + "/tsa"},
+                                 {"tls_ca", config.path("ca.inkan-root.chain").value_or(fs::path{}).string()},
+                                 {"pid", static_cast<std::int64_t>(::getpid())}}
+                      .dump()
+               << std::endl;
+        log::info("serving", {{"api_url", api_url}, {"pki_url", pki_url}});
+    });
     log::info("stopped");
     return 0;
 }

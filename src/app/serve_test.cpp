@@ -440,3 +440,14 @@ TEST_F(Served, MaintenanceModeMakesReadyzAnswer503UntilSwitchedOff) {
     ASSERT_EQ(off.exit_code, 0) << describe(off);
     EXPECT_EQ(curl({s_server->api + "/readyz"}).status, 200);
 }
+
+// A script may send SIGTERM the moment it has read the "serving" line; the handler must already be
+// installed then, so the server drains and exits 0 instead of dying of the signal (exit 143).
+TEST_F(Served, SigtermRightAfterTheServingLineStopsTheServerCleanly) {
+    for (int i = 0; i < 3; ++i) {
+        auto s = start({});
+        const int status = s->process->terminate();
+        EXPECT_EQ(status, 0) << "round " << i << ": SIGTERM right after the serving line\n"
+                             << s->process->stderr_text();
+    }
+}

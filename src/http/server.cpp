@@ -165,7 +165,7 @@ public:
     const Listener& listener(std::string_view name) const;
     void start();
     void stop();
-    void run_until_signal();
+    void run_until_signal(const std::function<void()>& on_started);
     std::size_t connection_count() const noexcept { return m_active_hint.load(); }
 
     void on_connection_closed(ConnectionBase* c) noexcept {
@@ -799,7 +799,7 @@ void ServerCore::stop() {
     log::info("http server stopped");
 }
 
-void ServerCore::run_until_signal() {
+void ServerCore::run_until_signal(const std::function<void()>& on_started) {
     asio::io_context signal_ioc;
     asio::signal_set signals{signal_ioc, SIGINT, SIGTERM};
     int received = 0;
@@ -809,6 +809,11 @@ void ServerCore::run_until_signal() {
         }
     });
     start();  // after the handlers are installed: running() == true means a signal is caught
+    if (on_started) {
+        // Whoever learns from this that the server is up (a script reading the "serving" line)
+        // may send SIGTERM at once: it must find the handler installed.
+        on_started();
+    }
     signal_ioc.run();
     log::info("http server: signal received", {{"signal", received}});
     stop();
@@ -879,8 +884,8 @@ void Server::stop() {
     m_core->stop();
 }
 
-void Server::run_until_signal() {
-    m_core->run_until_signal();
+void Server::run_until_signal(const std::function<void()>& on_started) {
+    m_core->run_until_signal(on_started);
 }
 
 bool Server::running() const noexcept {

@@ -139,8 +139,9 @@ public:
     /// Drains and stops (see the class comment). Idempotent; returns when the threads are joined.
     /// Not from a handler (it joins the worker pool the handler runs on).
     void stop();
-    /// start()s, blocks until SIGTERM or SIGINT, then stop()s. For `inkan serve`.
-    void run_until_signal();
+    /// start()s, calls `on_started` once SIGTERM and SIGINT are caught and the listeners accept,
+    /// blocks until one of the signals arrives, then stop()s. For `inkan serve`.
+    void run_until_signal(const std::function<void()>& on_started = {});
     [[nodiscard]] bool running() const noexcept;
 
     /// While on, /readyz answers 503 {"status":"maintenance"} (requests are still served).
