@@ -353,8 +353,9 @@ int main(int argc, char** argv) {
         }
 
         http::Router router;
-        api::add_csc_routes(router, api::CscDeps{stack.sessions, *stack.credentials, stack.accounts,
-                                                 *stack.authorization, stack.clock, api::ServiceInfo{}});
+        api::add_csc_routes(
+            router, api::CscDeps{stack.sessions, *stack.credentials, stack.accounts, *stack.authorization,
+                                 stack.clock, api::ServiceInfo{}, nullptr});
         std::filesystem::create_directories(stack.dir / "tls");
         const http::testing::TestPki tls_pki{stack.dir / "tls"};
         http::TlsConfig tls;

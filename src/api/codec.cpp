@@ -338,11 +338,15 @@ ExtendRequest decode_extend(Version version, JsonBody& body) {
     return out;
 }
 
-SignHashRequest decode_sign_hash(Version version, JsonBody& body) {
+SignHashRequest decode_sign_hash(Version version, JsonBody& body, const Secret* credential_token) {
     SignHashRequest out;
     out.credential_id = body.required_string("credentialID");
     body.check_common();
-    out.sad = required_sad(body);
+    if (credential_token != nullptr && !body.has("SAD")) {
+        out.sad = Secret{credential_token->reveal()};
+    } else {
+        out.sad = required_sad(body);
+    }
     if (!body.has(hashes_name(version))) {
         JsonBody::wrong_type("array", hashes_name(version));
     }
@@ -455,7 +459,8 @@ CredentialInfoRequest decode_credential_info(const JsonBody& body) {
     return out;
 }
 
-std::string encode_info(Version version, const Core& core, const std::vector<std::string>& methods) {
+std::string encode_info(Version version, const Core& core, const std::vector<std::string>& methods,
+                        bool oauth) {
     const ServiceInfo& info = core.info();
     ojson out;
     out["specs"] = version == Version::V1 ? kSpecsV1 : kSpecsV2;
@@ -467,6 +472,10 @@ std::string encode_info(Version version, const Core& core, const std::vector<std
     ojson auth_type = ojson::array({"basic"});
     if (info.mtls) {
         auth_type.push_back("TLS");
+    }
+    if (oauth) {
+        auth_type.push_back("oauth2code");
+        auth_type.push_back("oauth2client");
     }
     out["authType"] = std::move(auth_type);
     out["methods"] = methods;

@@ -36,7 +36,8 @@ service::AuthorizeRequest decode_authorize(Version version, JsonBody& body);
 ExtendRequest decode_extend(Version version, JsonBody& body);
 /// signatures/signHash: `credentialID`, `SAD`, v1 `hash` + `hashAlgo` / v2 `hashes` + `hashAlgorithmOID`,
 /// `signAlgo`, `signAlgoParams`; v2 `operationMode` ("S" only).
-SignHashRequest decode_sign_hash(Version version, JsonBody& body);
+/// `credential_token`: the v2 credential-scope Bearer, used as the SAD when the body has none.
+SignHashRequest decode_sign_hash(Version version, JsonBody& body, const Secret* credential_token = nullptr);
 /// credentials/sendOTP: `credentialID`.
 std::string decode_send_otp(const JsonBody& body);
 /// credentials/getChallenge: `credentialID`, `authObjectID`.
@@ -44,7 +45,10 @@ ChallengeRequest decode_challenge(const JsonBody& body);
 
 // ---- responses (JSON text) -----------------------------------------------------------------
 
-std::string encode_info(Version version, const Core& core, const std::vector<std::string>& methods);
+/// `oauth`: authType lists oauth2code and oauth2client (the oauth2 / oauth2Issuer URL is added per
+/// request, see csc.cpp).
+std::string encode_info(Version version, const Core& core, const std::vector<std::string>& methods,
+                        bool oauth = false);
 std::string encode_tokens(const service::IssuedTokens& tokens);
 std::string encode_list(Version version, const ListResult& result, const ServiceInfo& info);
 std::string encode_sad(const service::IssuedSad& sad);

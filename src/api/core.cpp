@@ -365,7 +365,7 @@ AuthView Core::auth_view(const service::Caller& caller) const {
 }
 
 ListResult Core::list(const service::Caller& caller, const ListRequest& request) const {
-    std::vector<service::Credential> all = m_deps.credentials.list_for(caller.user_id);
+    std::vector<service::Credential> all = m_deps.credentials.list_for(caller);
     if (request.only_valid) {
         std::erase_if(all, [&](const service::Credential& c) { return !usable(c); });
     }
@@ -416,7 +416,7 @@ CredentialView Core::credential_info(const service::Caller& caller,
     }
     service::Credential credential;
     try {
-        credential = m_deps.credentials.get_for(caller.user_id, request.credential_id);
+        credential = m_deps.credentials.get_for(caller, request.credential_id);
     } catch (const Error& e) {
         if (!caller_fault(e.code())) {
             throw;
@@ -436,7 +436,7 @@ service::Credential Core::credential_for(const service::Caller& caller, const st
         invalid_request(std::string{kInvalidCredentialId});
     }
     try {
-        return m_deps.credentials.get_for(caller.user_id, id);
+        return m_deps.credentials.get_for(caller, id);
     } catch (const Error& e) {
         if (!caller_fault(e.code())) {
             throw;
@@ -487,6 +487,8 @@ service::IssuedSad Core::authorize(Version version, const service::Caller& calle
                 invalid_request(std::string{kCredentialDisabled});
             case service::AuthFailure::TooManySignatures:
                 invalid_request("Numbers of signatures is too high");
+            case service::AuthFailure::FactorsNotAccepted:
+                invalid_request("A system client authorizes its seals without PIN or OTP");
             case service::AuthFailure::HashesRequired:
                 if (!hashes_given) {
                     JsonBody::wrong_type("array", v1 ? "hash" : "hashes");

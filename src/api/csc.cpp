@@ -1,16 +1,23 @@
 #include <inkan/api/csc.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include <inkan/api/errors.h>
+#include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 #include <inkan/core/log.h>
+
+#include <nlohmann/json.hpp>
 
 #include "codec.h"
 #include "core.h"
 #include "json_body.h"
+#include "oauth_routes.h"
 #include "wire.h"
 
 namespace inkan::api {
@@ -22,7 +29,14 @@ using detail::JsonBody;
 
 /// What the handlers share: the core and the two precomputed info answers.
 struct State {
-    explicit State(CscDeps deps) : core{std::move(deps)} {}
+    explicit State(CscDeps deps)
+        : oauth{deps.oauth},
+          authorization{deps.authorization},
+          timestamps{deps.timestamps},
+          core{std::move(deps)} {}
+    service::OAuth* oauth;
+    service::Authorization& authorization;
+    tsp::Authority* timestamps;
     Core core;
     std::array<std::string, 2> info_json;  ///< by Version
 };
@@ -38,7 +52,19 @@ http::Response run_info(const State& state, Version version, const http::Request
         // `lang` is accepted and checked; there is one language, so the answer is always in it.
         JsonBody::parse(request.body).check_common();
     }
-    return ok(state.info_json[version == Version::V1 ? 0 : 1]);
+    const std::string& json = state.info_json[version == Version::V1 ? 0 : 1];
+    if (state.oauth == nullptr) {
+        return ok(json);
+    }
+    // The OAuth base depends on the name the client used (unless public_url is configured).
+    auto info = nlohmann::ordered_json::parse(json);
+    const std::string base = detail::base_url(request, state.core.info());
+    if (version == Version::V1) {
+        info["oauth2"] = base + "/csc/v1/";  // CSC v1 §11.1: "oauth2/authorize" etc. are appended
+    } else {
+        info["oauth2Issuer"] = base;  // RFC 8414 issuer: /.well-known/oauth-authorization-server
+    }
+    return ok(info.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 http::Response run_login(const State& state, Version, const http::Request& request) {
@@ -111,11 +137,90 @@ http::Response run_get_challenge(const State& state, Version, const http::Reques
     return r;
 }
 
+/// v2: a credential-scope access token may be the Bearer of signHash, the SAD parameter then not
+/// needed (CSC v2 §8.4; csc-api.md §3.3): the token is a SAD handle, spent by the same ledger.
+std::optional<service::Authorization::CredentialToken> credential_bearer(const State& state, Version version,
+                                                                         const http::Request& request) {
+    if (version != Version::V2) {
+        return std::nullopt;
+    }
+    try {
+        return state.authorization.credential_token(detail::bearer_token(request));
+    } catch (const detail::WireError&) {
+        return std::nullopt;
+    }
+}
+
 http::Response run_sign_hash(const State& state, Version version, const http::Request& request) {
-    const service::Caller caller = state.core.authenticate(request);
+    const auto credential_token = credential_bearer(state, version, request);
+    const service::Caller caller =
+        credential_token ? credential_token->caller : state.core.authenticate(request);
     JsonBody body = JsonBody::parse(request.body);
-    detail::SignHashRequest sign = detail::decode_sign_hash(version, body);
+    const Secret bearer = credential_token ? detail::bearer_token(request) : Secret{};
+    detail::SignHashRequest sign =
+        detail::decode_sign_hash(version, body, credential_token ? &bearer : nullptr);
+    if (credential_token && sign.credential_id != credential_token->credential_id) {
+        detail::invalid_request("Invalid parameter credentialID");
+    }
     return ok(detail::encode_signatures(state.core.sign_hash(version, caller, std::move(sign))));
+}
+
+/// signatures/timestamp (CSC v1 §11.10, v2 §11.12): hash (base64 MessageImprint.hashedMessage),
+/// hashAlgo (OID), nonce (optional, hex) → {"timestamp": base64 DER TimeStampToken}. The token is
+/// also sent as "timeStampToken", the name some clients read.
+http::Response run_timestamp(const State& state, Version, const http::Request& request) {
+    (void)state.core.authenticate(request);
+    const JsonBody body = JsonBody::parse(request.body);
+    const std::string hash_text = body.required_string("hash");
+    const std::string hash_algo = body.required_string("hashAlgo");
+    const auto alg = crypto::digest_from_oid(hash_algo);
+    if (!alg) {
+        detail::invalid_request("Invalid parameter hashAlgo");
+    }
+    Bytes hash;
+    try {
+        hash = base64_decode(hash_text);
+    } catch (const Error&) {
+        detail::invalid_request("Invalid parameter hash");
+    }
+    if (hash.size() != crypto::digest_length(*alg)) {
+        detail::invalid_request("Invalid parameter hash");
+    }
+    tsp::TimeStampReq req;
+    req.imprint = tsp::make_imprint(*alg, hash);
+    req.cert_req = true;
+    if (const auto nonce = body.string("nonce")) {
+        Bytes n;
+        try {
+            n = hex_decode(nonce->size() % 2 == 0 ? *nonce : "0" + *nonce);
+        } catch (const Error&) {
+            detail::invalid_request("Invalid parameter nonce");
+        }
+        const auto first = std::find_if(n.begin(), n.end(), [](std::uint8_t b) { return b != 0; });
+        if (first == n.end() || n.size() > 32) {
+            detail::invalid_request("Invalid parameter nonce");
+        }
+        req.nonce = Bytes{first, n.end()};
+    } else if (body.has("nonce")) {
+        detail::invalid_request("Invalid parameter nonce");
+    }
+    if (state.timestamps == nullptr) {
+        detail::invalid_request("Time-stamping is not available");
+    }
+    Bytes token;
+    try {
+        token = state.timestamps->stamp(req);
+    } catch (const Error& e) {
+        if (e.code() == Errc::UnsupportedAlgorithm) {
+            detail::invalid_request("Invalid parameter hashAlgo");
+        }
+        if (e.code() == Errc::InvalidRequest || e.code() == Errc::InvalidEncoding) {
+            detail::invalid_request("Invalid parameter hash");
+        }
+        throw;
+    }
+    const std::string b64 = base64_encode(token);
+    return ok(nlohmann::json{{"timestamp", b64}, {"timeStampToken", b64}}.dump());
 }
 
 enum Versions : unsigned { kV1 = 1U, kV2 = 2U, kBoth = 3U };
@@ -128,7 +233,7 @@ struct Method {
 };
 
 /// THE method table: registration and info.methods both come from it.
-constexpr std::array<Method, 10> kMethods{{
+constexpr std::array<Method, 11> kMethods{{
     {"info", &run_info, true, kBoth},
     {"auth/login", &run_login, false, kBoth},
     {"auth/revoke", &run_revoke, false, kBoth},
@@ -139,6 +244,7 @@ constexpr std::array<Method, 10> kMethods{{
     {"credentials/sendOTP", &run_send_otp, false, kV1},
     {"credentials/getChallenge", &run_get_challenge, false, kV2},
     {"signatures/signHash", &run_sign_hash, false, kBoth},
+    {"signatures/timestamp", &run_timestamp, false, kBoth},
 }};
 
 bool serves(const Method& m, Version v) {
@@ -200,7 +306,19 @@ std::vector<std::string> csc_methods(Version version) {
     return out;
 }
 
-std::vector<http::RouteInfo> csc_routes() {
+namespace {
+std::vector<std::string> all_methods(Version version, bool oauth) {
+    std::vector<std::string> out = csc_methods(version);
+    if (oauth) {
+        for (auto& m : detail::oauth_methods(version)) {
+            out.push_back(std::move(m));
+        }
+    }
+    return out;
+}
+}  // namespace
+
+std::vector<http::RouteInfo> csc_routes(bool with_oauth) {
     std::vector<http::RouteInfo> out;
     for (const Version v : kVersions) {
         for (const auto& m : kMethods) {
@@ -215,13 +333,19 @@ std::vector<http::RouteInfo> csc_routes() {
             }
         }
     }
+    if (with_oauth) {
+        for (auto& r : detail::oauth_routes()) {
+            out.push_back(std::move(r));
+        }
+    }
     return out;
 }
 
 void add_csc_routes(http::Router& router, CscDeps deps) {
     auto state = std::make_shared<State>(std::move(deps));
     for (const Version v : kVersions) {
-        state->info_json[v == Version::V1 ? 0 : 1] = detail::encode_info(v, state->core, csc_methods(v));
+        state->info_json[v == Version::V1 ? 0 : 1] = detail::encode_info(
+            v, state->core, all_methods(v, state->oauth != nullptr), state->oauth != nullptr);
     }
     const std::shared_ptr<const State> shared = state;
     for (const Version v : kVersions) {
@@ -234,6 +358,9 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
                 router.get(path_of(v, m.name), wrap(shared, v, m.run), http::Execution::Worker);
             }
         }
+    }
+    if (state->oauth != nullptr) {
+        detail::add_oauth_routes(router, *state->oauth, state->core.info());
     }
 }
 

@@ -115,8 +115,8 @@ public:
         authorization =
             std::make_unique<service::Authorization>(credential_store, users, accounts, authorization_store,
                                                      audit, token(), clock, authorization_settings);
-        add_csc_routes(router,
-                       CscDeps{sessions, *credentials, accounts, *authorization, clock, std::move(info)});
+        add_csc_routes(router, CscDeps{sessions, *credentials, accounts, *authorization, clock,
+                                       std::move(info), nullptr});
     }
 
     /// A user with password "password-<name>" and display name "<Name> Example".

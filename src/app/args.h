@@ -14,17 +14,22 @@ class Args {
 public:
     /// `flags`: options without a value; `options`: options that take one value.
     /// Throws UsageError for unknown options or a missing value.
+    /// `multi`: options that take one or more values, repeated or in a row ("--seal A B --seal C").
     Args(const std::vector<std::string>& words, const std::set<std::string>& flags,
-         const std::set<std::string>& options);
+         const std::set<std::string>& options, const std::set<std::string>& multi = {});
 
     [[nodiscard]] bool flag(const std::string& name) const { return m_flags.count(name) != 0; }
     [[nodiscard]] std::optional<std::string> option(const std::string& name) const;
     [[nodiscard]] std::string option_or(const std::string& name, const std::string& fallback) const;
     [[nodiscard]] const std::vector<std::string>& positional() const noexcept { return m_positional; }
+    /// Every value of a multi-valued or repeated option, in order (empty if not given; option()
+    /// gives the last value of a repeated one).
+    [[nodiscard]] std::vector<std::string> values(const std::string& name) const;
 
 private:
     std::set<std::string> m_flags;
     std::map<std::string, std::string> m_options;
+    std::map<std::string, std::vector<std::string>> m_multi;
     std::vector<std::string> m_positional;
 };
 

@@ -31,6 +31,14 @@ const std::vector<Command>& commands() {
          "create the data directory: configuration, SoftHSM token and PIN files, the development PKI "
          "(root and issuing CA, TSA, OCSP responder, TLS certificate; keys in the HSM); idempotent",
          cmd_init},
+        {{"timestamp"},
+         "timestamp FILE --url URL [--url URL2 ...] [-o OUT.tsr] [--hash sha256|sha384|sha512] [--cacert "
+         "FILE] "
+         "[--timeout-ms N]",
+         "time-stamp FILE with the first TSA that answers (RFC 3161, failover in order); writes the whole "
+         "TimeStampResp (what `openssl ts -verify -in` reads) to OUT (default FILE.tsr) after checking it; "
+         "--cacert: trust anchors the TSA chain must lead to (PEM)",
+         cmd_timestamp},
         {{"serve"},
          "serve [--data DIR] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--routes]",
          "serve the CSC API (v1, v2) over HTTPS and the PKI endpoints (/ocsp, /crl, /ca) over HTTP until "
@@ -128,6 +136,16 @@ const std::vector<Command>& commands() {
          "attach a certificate from an external CA to a pending credential (checked against the HSM key "
          "and the trust anchor, default the configured root)",
          cmd_credential_import_cert},
+        {{"client", "add"},
+         "client add NAME --redirect-uri URI... [--public|--confidential] [--seal CRED...] [--json]",
+         "register an OAuth 2.0 client (confidential by default: its client_secret is printed once); --seal "
+         "lets a confidential client seal with these seal credentials without a human (client_credentials)",
+         cmd_client_add},
+        {{"client", "list"}, "client list [--json]", "OAuth 2.0 clients (not removed)", cmd_client_list},
+        {{"client", "remove"},
+         "client remove NAME|ID",
+         "remove an OAuth 2.0 client: its tokens stop working",
+         cmd_client_remove},
         {{"seal", "add-member"},
          "seal add-member CRED USER [--pin-stdin] [--json]",
          "let a user activate a seal with a PIN of their own (stdin, or a random one printed once)",

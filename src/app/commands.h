@@ -38,7 +38,11 @@ int cmd_credential_unlock(const std::vector<std::string>& words, Io io);
 int cmd_credential_import_cert(const std::vector<std::string>& words, Io io);
 int cmd_seal_add_member(const std::vector<std::string>& words, Io io);
 int cmd_seal_remove_member(const std::vector<std::string>& words, Io io);
+int cmd_client_add(const std::vector<std::string>& words, Io io);
+int cmd_client_list(const std::vector<std::string>& words, Io io);
+int cmd_client_remove(const std::vector<std::string>& words, Io io);
 int cmd_audit_verify(const std::vector<std::string>& words, Io io);
 int cmd_audit_export(const std::vector<std::string>& words, Io io);
+int cmd_timestamp(const std::vector<std::string>& words, Io io);
 
 }  // namespace inkan::app

@@ -22,6 +22,7 @@
 #include "pki_context.h"
 #include "pki_setup.h"
 #include "service_context.h"
+#include "tsa_setup.h"
 
 namespace inkan::app {
 
@@ -144,7 +145,10 @@ std::string config_text(const InitChoices& c, const DevelopmentPki& pki, const f
     };
     t += "# The delegated OCSP responder (id-kp-OCSPSigning, issued by the CA it answers for).\n";
     identity("ocsp", pki.ocsp_key_id, pki.ocsp_chain, "ca = " + toml_string(pki.issuing_name) + "\n");
-    identity("tsa", pki.tsa_key_id, pki.tsa_chain);
+    t += "# The time-stamping authority (POST /tsa). policy: inkan's development OID (2.25 UUID arc); set\n"
+         "# your own. More identities, chosen by reqPolicy: [tsa.<name>] with key_id, certificate, policy.\n";
+    identity("tsa", pki.tsa_key_id, pki.tsa_chain,
+             "policy = " + toml_string(kDefaultTsaPolicy) + "\naccuracy_ms = 1000\n");
     identity("tls", pki.tls_key_id, pki.tls_chain);
     t += "[log]\n"
          "level = \"info\"\n";
@@ -165,6 +169,7 @@ nlohmann::json summary(const fs::path& data_dir, const Config& config, bool crea
         {"csc_v1", "https://" + api_listen + "/csc/v1"},
         {"csc_v2", "https://" + api_listen + "/csc/v2"},
         {"pki_url", config.string_or("pki.base_url", "http://" + pki_listen)},
+        {"tsa_url", config.string_or("pki.base_url", "http://" + pki_listen) + "/tsa"},
         // The TLS certificate chains to the development root: clients trust it for HTTPS.
         {"tls_ca", root},
         // The root CA certificate (PEM): what relying parties and tests trust.

@@ -12,6 +12,8 @@ namespace inkan::app {
 namespace {
 
 constexpr std::size_t kMaxOcspRequest = 64 * 1024;
+// A TimeStampReq is an imprint, a policy, a nonce and a few flags: a few hundred bytes.
+constexpr std::size_t kMaxTimeStampRequest = 16 * 1024;
 
 http::Response ocsp_reply(Bytes der) {
     http::Response r = http::Response::binary(200, "application/ocsp-response", to_string(der));
@@ -45,8 +47,9 @@ http::Response not_found() {
 
 }  // namespace
 
-PkiEndpoints::PkiEndpoints(PkiContext& pki, const Clock& clock, std::chrono::seconds crl_refresh)
-    : m_pki{pki}, m_clock{clock}, m_crl_refresh{crl_refresh} {}
+PkiEndpoints::PkiEndpoints(PkiContext& pki, const Clock& clock, std::chrono::seconds crl_refresh,
+                           tsp::Authority* tsa)
+    : m_pki{pki}, m_tsa{tsa}, m_clock{clock}, m_crl_refresh{crl_refresh} {}
 
 Bytes PkiEndpoints::crl(const std::string& ca) {
     const std::lock_guard lock{m_mutex};
@@ -62,6 +65,31 @@ Bytes PkiEndpoints::crl(const std::string& ca) {
 }
 
 void PkiEndpoints::add_routes(http::Router& router) {
+    if (m_tsa != nullptr) {
+        router.post("/tsa", [this](const http::Request& req) {
+            // RFC 3161 §3.4: the query's media type is application/timestamp-query (parameters ignored).
+            // Leniently also none, and the form type `curl --data-binary` sends when not told otherwise
+            // (the body must still be a DER TimeStampReq); anything else is 415.
+            const std::string_view full = req.header("Content-Type").value_or("");
+            const std::string_view type = full.substr(0, full.find(';'));
+            if (!type.empty() && !http::iequals(type, "application/timestamp-query") &&
+                !http::iequals(type, "application/x-www-form-urlencoded")) {
+                return http::Response::text(415, "expected application/timestamp-query\n");
+            }
+            Bytes reply;
+            if (req.body.size() > kMaxTimeStampRequest) {
+                // Answered in RFC 3161's own terms, like every other bad request.
+                tsp::TimeStampResp refused;
+                refused.status = tsp::PkiStatus::Rejection;
+                refused.fail_info = tsp::FailureInfo::BadRequest;
+                refused.status_string = "the request is too large";
+                reply = tsp::encode_response(refused);
+            } else {
+                reply = m_tsa->respond(as_bytes(req.body));
+            }
+            return http::Response::binary(200, "application/timestamp-reply", to_string(reply));
+        });
+    }
     router.post("/ocsp", [this](const http::Request& req) {
         // Bad input is answered in OCSP's own terms (malformedRequest), never with an HTTP error.
         if (req.body.empty() || req.body.size() > kMaxOcspRequest) {

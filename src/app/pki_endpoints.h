@@ -7,6 +7,7 @@
 
 #include <inkan/core/clock.h>
 #include <inkan/http/router.h>
+#include <inkan/tsp/authority.h>
 
 #include "pki_context.h"
 
@@ -18,13 +19,17 @@ namespace inkan::app {
 ///   GET  /ocsp/<request>  the URL-encoded base64 of the DER request (RFC 6960 §A.1)
 ///   GET  /crl/<ca>.crl    application/pkix-crl (RFC 5280 §4.2.1.13), cached
 ///   GET  /ca/<ca>.crt     application/pkix-cert (RFC 5280 §4.2.2.1 caIssuers)
+///   POST /tsa             application/timestamp-query → application/timestamp-reply (RFC 3161 §3.4),
+///                         when a TSA is configured
 /// `pki` must have been warmed up (every built-in CA built) before the server starts: the handlers
 /// then only read it, from several worker threads.
 class PkiEndpoints {
 public:
     /// `crl_refresh`: a cached CRL is signed anew after this long, or at once when the CA's revocation
     /// count changed (so a revocation shows up in the next download).
-    PkiEndpoints(PkiContext& pki, const Clock& clock, std::chrono::seconds crl_refresh);
+    /// `tsa` may be nullptr (no /tsa route).
+    PkiEndpoints(PkiContext& pki, const Clock& clock, std::chrono::seconds crl_refresh,
+                 tsp::Authority* tsa = nullptr);
     void add_routes(http::Router& router);
 
     /// The current CRL of `ca` (DER), signing a new one when the cache is stale.
@@ -37,6 +42,7 @@ private:
         std::size_t revoked = 0;
     };
     PkiContext& m_pki;
+    tsp::Authority* m_tsa;
     const Clock& m_clock;
     std::chrono::seconds m_crl_refresh;
     std::mutex m_mutex;  // guards m_crls and serialises CRL signing (each takes a CRL number)

@@ -25,6 +25,7 @@
 #include "pki_context.h"
 #include "pki_endpoints.h"
 #include "service_context.h"
+#include "tsa_setup.h"
 
 namespace inkan::app {
 
@@ -45,6 +46,7 @@ api::ServiceInfo service_info(const Config& config, bool mtls) {
     info.description = config.string_or("csc.description", info.description);
     info.totp_issuer = config.string_or("auth.totp_issuer", info.totp_issuer);
     info.mtls = mtls;
+    info.public_url = config.string_or("api.public_url", "");
     return info;
 }
 
@@ -100,6 +102,9 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     PkiContext pki{config, token, clock};
     pki.warm_up();  // afterwards only read, from the worker threads
     ServiceContext service{config, token, pki, clock};
+    // Refuses to start with a TSA certificate that lacks the critical timeStamping EKU or is out of
+    // validity (RFC 3161 §2.3): Errc::InvalidConfig, printed by the CLI, non-zero exit.
+    TsaSetup tsa = make_tsa(config, token, clock);
 
     // The TLS key stays in the HSM: libssl reaches it through the inkan-signer provider (decision 0004).
     auto tls_signer =
@@ -116,11 +121,13 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     const bool mtls = !tls.client_ca_file.empty();
 
     http::Router api_router;
-    api::add_csc_routes(api_router,
-                        api::CscDeps{service.sessions(), service.credentials(), service.accounts(),
-                                     service.authorization(), clock, service_info(config, mtls)});
+    api::add_csc_routes(api_router, api::CscDeps{service.sessions(), service.credentials(),
+                                                 service.accounts(), service.authorization(), clock,
+                                                 service_info(config, mtls), &service.oauth(),
+                                                 tsa.authority.get()});
     PkiEndpoints pki_endpoints{pki, clock,
-                               std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)}};
+                               std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)},
+                               tsa.authority.get()};
     http::Router pki_router;
     pki_endpoints.add_routes(pki_router);
 
@@ -168,6 +175,14 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
         signatures.inc({std::string{algorithm}}, static_cast<double>(count));
     });
 
+    auto& tokens = server.metrics().counter(
+        "inkan_tsa_tokens_total", "Time-stamp requests answered, by policy and status", {"policy", "status"});
+    if (tsa.authority) {
+        tsa.authority->on_response([&tokens](std::string_view policy, std::string_view status) {
+            tokens.inc({std::string{policy}, std::string{status}});
+        });
+    }
+
     if (args.flag("routes")) {
         // For the OpenAPI check: every route both listeners serve (ops endpoints included).
         nlohmann::json out = nlohmann::json::array();
@@ -205,6 +220,7 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                              {"csc_v1", api_url + "/csc/v1"},
                              {"csc_v2", api_url + "/csc/v2"},
                              {"pki_url", pki_url},
+                             {"tsa_url", pki_url + "/tsa"},
                              {"tls_ca", config.path("ca.inkan-root.chain").value_or(fs::path{}).string()},
                              {"pid", static_cast<std::int64_t>(::getpid())}}
                   .dump()

@@ -46,6 +46,22 @@ service::AuthorizationSettings authorization_settings(const Config& config) {
     return s;
 }
 
+service::OAuthSettings oauth_settings(const Config& config) {
+    service::OAuthSettings s;
+    const auto seconds = [&](const char* key, std::chrono::seconds fallback) {
+        const auto v = config.integer_or(key, fallback.count());
+        require(v >= 1 && v <= 86400, Errc::InvalidConfig, std::string{key} + " must be 1..86400 seconds");
+        return std::chrono::seconds{v};
+    };
+    s.code_lifetime = seconds("oauth2.code_lifetime_seconds", s.code_lifetime);
+    s.page_lifetime = seconds("oauth2.page_lifetime_seconds", s.page_lifetime);
+    s.par_lifetime = seconds("oauth2.par_lifetime_seconds", s.par_lifetime);
+    s.credential_token_lifetime =
+        seconds("oauth2.credential_token_lifetime_seconds", s.credential_token_lifetime);
+    s.allow_plain_pkce = config.boolean_or("oauth2.allow_plain_pkce", false);
+    return s;
+}
+
 std::string operator_name() {
     for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
         const char* v = std::getenv(var);  // NOLINT(concurrency-mt-unsafe): read once per command
@@ -102,6 +118,15 @@ ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiConte
     m_authorization = std::make_unique<service::Authorization>(*m_credential_store, *m_users, *m_accounts,
                                                                *m_authorization_store, *m_audit, token, clock,
                                                                authorization_settings(config));
+    m_oauth_clients = std::make_unique<storage::SqliteOAuthClientStore>(m_db);
+    m_oauth_grants = std::make_unique<storage::SqliteOAuthGrantStore>(m_db);
+    // System clients' seal grants and the liveness of OAuth clients' tokens.
+    m_sessions->set_clients(m_oauth_clients.get());
+    m_credentials->set_clients(m_oauth_clients.get());
+    m_authorization->set_clients(m_oauth_clients.get());
+    m_oauth = std::make_unique<service::OAuth>(*m_oauth_clients, *m_oauth_grants, *m_accounts, *m_sessions,
+                                               *m_authorization, *m_credentials, *m_audit, clock,
+                                               oauth_settings(config));
 }
 
 void ServiceContext::audit_operator(std::string_view action, std::string_view user_id,

@@ -19,6 +19,7 @@
 #include <inkan/service/auth.h>
 #include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
+#include <inkan/service/oauth.h>
 #include <inkan/service/ports.h>
 #include <inkan/storage/sqlite.h>
 
@@ -32,6 +33,10 @@ service::AuthSettings auth_settings(const Config& config);
 /// [authorization] sad_lifetime, max_sad_lifetime (seconds, default 3600 both), max_pin_failures,
 /// max_otp_failures (default 5), totp_window (steps, default 1).
 service::AuthorizationSettings authorization_settings(const Config& config);
+
+/// [oauth2] code_lifetime_seconds (default 60), page_lifetime_seconds (600), par_lifetime_seconds (90),
+/// credential_token_lifetime_seconds (300), allow_plain_pkce (false).
+service::OAuthSettings oauth_settings(const Config& config);
 
 /// Who an operator command is recorded as in the audit log: $SUDO_USER, else $USER, else "operator".
 std::string operator_name();
@@ -51,6 +56,7 @@ public:
     service::Credentials& credentials() noexcept { return *m_credentials; }
     service::Authorization& authorization() noexcept { return *m_authorization; }
     service::AuditLog& audit() noexcept { return *m_audit; }
+    service::OAuth& oauth() noexcept { return *m_oauth; }
     /// Records an operator change ("user.add", "credential.revoke", ...) as operator_name().
     void audit_operator(std::string_view action, std::string_view user_id, std::string_view credential_id,
                         std::string details_json);
@@ -74,6 +80,9 @@ private:
     std::unique_ptr<service::Sessions> m_sessions;
     std::unique_ptr<service::Credentials> m_credentials;
     std::unique_ptr<service::Authorization> m_authorization;
+    std::unique_ptr<service::OAuthClientStore> m_oauth_clients;
+    std::unique_ptr<service::OAuthGrantStore> m_oauth_grants;
+    std::unique_ptr<service::OAuth> m_oauth;
 };
 
 /// A data directory opened for a service command: runtime (configuration, token), PKI, service.

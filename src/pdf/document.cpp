@@ -271,179 +271,188 @@ Document Document::open(const std::filesystem::path& path) {
 }
 
 PreparedSignature Document::prepare(const SignatureSpec& spec, const std::filesystem::path& output) const {
-    const bool dts = spec.type == SignatureType::DocTimeStamp;
-    require(spec.contents_size > 0 && spec.contents_size <= kMaxContents, Errc::InvalidRequest,
-            "pdf: contents_size must be between 1 and " + std::to_string(kMaxContents) + " bytes");
-    require(dts == (spec.sub_filter == SubFilter::Rfc3161), Errc::InvalidRequest,
-            "pdf: a document time-stamp takes /SubFilter /ETSI.RFC3161, and only it does");
-    require(!dts || !spec.certify, Errc::InvalidRequest, "pdf: a document time-stamp cannot certify");
-    if (spec.certify) {
-        require(*spec.certify >= 1 && *spec.certify <= 3, Errc::InvalidRequest,
-                "pdf: DocMDP P must be 1, 2 or 3");
-        // ISO 32000-1 §12.8.2.2.1: a certification signature must be the first signature.
-        require(m->signatures == 0 && !m->docmdp, Errc::Conflict,
-                "pdf: only the first signature of a document can certify it");
-    }
-    // §12.8.2.2.2: P=1 permits no changes. ISO 32000-2 treats DSS and document time-stamp
-    // revisions as no change, so only a signature is refused.
-    require(dts || m->docmdp != 1, Errc::Conflict,
-            "pdf: the document is certified with DocMDP P=1 (no changes allowed)");
-    require(m->pages.size() > spec.page, Errc::InvalidRequest,
-            "pdf: page " + std::to_string(spec.page) + " is out of range (the document has " +
-                std::to_string(m->pages.size()) + " pages)");
-
-    // Which field: an existing one by name, or a new one.
-    FieldRec* existing = nullptr;
-    std::string field_name = spec.field_name;
-    if (!field_name.empty()) {
-        for (auto& f : m->sig_fields) {
-            if (f.info.name == field_name) existing = &f;
+    // qpdf parses objects on demand: a broken object found only now is still damage.
+    try {
+        const bool dts = spec.type == SignatureType::DocTimeStamp;
+        require(spec.contents_size > 0 && spec.contents_size <= kMaxContents, Errc::InvalidRequest,
+                "pdf: contents_size must be between 1 and " + std::to_string(kMaxContents) + " bytes");
+        require(dts == (spec.sub_filter == SubFilter::Rfc3161), Errc::InvalidRequest,
+                "pdf: a document time-stamp takes /SubFilter /ETSI.RFC3161, and only it does");
+        require(!dts || !spec.certify, Errc::InvalidRequest, "pdf: a document time-stamp cannot certify");
+        if (spec.certify) {
+            require(*spec.certify >= 1 && *spec.certify <= 3, Errc::InvalidRequest,
+                    "pdf: DocMDP P must be 1, 2 or 3");
+            // ISO 32000-1 §12.8.2.2.1: a certification signature must be the first signature.
+            require(m->signatures == 0 && !m->docmdp, Errc::Conflict,
+                    "pdf: only the first signature of a document can certify it");
         }
-        if (existing == nullptr) {
-            require(m->all_names.count(field_name) == 0, Errc::Conflict,
-                    "pdf: the field " + field_name + " is not a signature field");
-            require(field_name.find('.') == std::string::npos, Errc::InvalidRequest,
-                    "pdf: a new field's name cannot contain '.' (ISO 32000-1 §12.7.3.2)");
-        } else {
-            require(!existing->info.is_signed, Errc::Conflict,
-                    "pdf: the field " + field_name + " is already signed");
-            require(existing->field.isIndirect(), Errc::Conflict,
-                    "pdf: the field " + field_name + " is not an indirect object");
-        }
-    } else {
-        for (int n = 1; field_name.empty(); ++n) {
-            const auto candidate = "Signature" + std::to_string(n);
-            if (m->all_names.count(candidate) == 0) field_name = candidate;
-        }
-    }
+        // §12.8.2.2.2: P=1 permits no changes. ISO 32000-2 treats DSS and document time-stamp
+        // revisions as no change, so only a signature is refused.
+        require(dts || m->docmdp != 1, Errc::Conflict,
+                "pdf: the document is certified with DocMDP P=1 (no changes allowed)");
+        require(m->pages.size() > spec.page, Errc::InvalidRequest,
+                "pdf: page " + std::to_string(spec.page) + " is out of range (the document has " +
+                    std::to_string(m->pages.size()) + " pages)");
 
-    if (spec.appearance && existing == nullptr) {
-        const auto& r = spec.appearance->rect;
-        require(r.x2 > r.x1 && r.y2 > r.y1 && std::isfinite(r.x1) && std::isfinite(r.y1) &&
-                    std::isfinite(r.x2) && std::isfinite(r.y2),
-                Errc::InvalidRequest, "pdf: the signature rectangle is empty");
-    }
-
-    detail::IncrementalUpdate update{m->base};
-    auto& q = m->qpdf;
-    auto root = q.getRoot();
-    std::map<std::string, std::string> catalog;
-
-    // The signature dictionary (ISO 32000-1 §12.8.1, ETSI EN 319 142-1 §5.3).
-    const ObjRef sig = update.allocate();
-    std::string body = dts ? "<< /Type /DocTimeStamp" : "<< /Type /Sig";
-    body += " /Filter /Adobe.PPKLite /SubFilter ";
-    body += spec.sub_filter == SubFilter::CadesDetached ? "/ETSI.CAdES.detached"
-            : spec.sub_filter == SubFilter::Rfc3161     ? "/ETSI.RFC3161"
-                                                        : "/adbe.pkcs7.detached";
-    body += " /ByteRange ";
-    const std::size_t range_at = body.size();
-    body += kRangePlaceholder;
-    body += " /Contents ";
-    const std::size_t contents_at = body.size();
-    body += "<" + std::string(2 * spec.contents_size, '0') + ">";
-    if (spec.signing_time) body += " /M " + pdf_text_string(pdf_date(*spec.signing_time, spec.utc_offset));
-    if (!spec.name.empty()) body += " /Name " + pdf_text_string(spec.name);
-    if (!spec.reason.empty()) body += " /Reason " + pdf_text_string(spec.reason);
-    if (!spec.location.empty()) body += " /Location " + pdf_text_string(spec.location);
-    if (!spec.contact_info.empty()) body += " /ContactInfo " + pdf_text_string(spec.contact_info);
-    if (spec.certify) {
-        body +=
-            " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type "
-            "/TransformParams /P " +
-            std::to_string(*spec.certify) + " /V /1.2 >> >>]";
-        auto perms = root.getKey("/Perms");
-        if (perms.isIndirect() && perms.isDictionary()) {
-            update.put(ref_of(perms), dict_with(perms, {{"/DocMDP", sig.ref()}}));
-        } else {
-            catalog["/Perms"] = dict_with(perms, {{"/DocMDP", sig.ref()}});
-        }
-    }
-    body += " >>";
-    update.put(sig, body);
-
-    // The AcroForm: /SigFlags 3 = SignaturesExist | AppendOnly (§12.7.2), the new field appended.
-    auto acroform = root.getKey("/AcroForm");
-    std::map<std::string, std::string> form;
-    int flags = key(acroform, "/SigFlags").isInteger() ? key(acroform, "/SigFlags").getIntValueAsInt() : 0;
-    if ((flags & 3) != 3) form["/SigFlags"] = std::to_string(flags | 3);
-
-    if (existing != nullptr) {
-        std::map<std::string, std::string> field_keys{{"/V", sig.ref()}};
-        if (spec.appearance) {
-            // Sign into the field where it is: its widget's own rectangle decides the size.
-            auto rect = key(existing->widget, "/Rect");
-            double w = 0;
-            double h = 0;
-            if (rect.isRectangle()) {
-                const auto r = rect.getArrayAsRectangle();
-                w = std::abs(r.urx - r.llx);
-                h = std::abs(r.ury - r.lly);
+        // Which field: an existing one by name, or a new one.
+        FieldRec* existing = nullptr;
+        std::string field_name = spec.field_name;
+        if (!field_name.empty()) {
+            for (auto& f : m->sig_fields) {
+                if (f.info.name == field_name) existing = &f;
             }
-            if (w > 0 && h > 0) {
-                const auto ap = detail::add_appearance(update, &*spec.appearance, w, h);
-                const std::string ap_text = "<< /N " + ap.ref() + " >>";
-                if (existing->widget.getObjGen() == existing->field.getObjGen()) {
-                    field_keys["/AP"] = ap_text;
-                } else if (existing->widget.isIndirect()) {
-                    update.put(ref_of(existing->widget), dict_with(existing->widget, {{"/AP", ap_text}}));
+            if (existing == nullptr) {
+                require(m->all_names.count(field_name) == 0, Errc::Conflict,
+                        "pdf: the field " + field_name + " is not a signature field");
+                require(field_name.find('.') == std::string::npos, Errc::InvalidRequest,
+                        "pdf: a new field's name cannot contain '.' (ISO 32000-1 §12.7.3.2)");
+            } else {
+                require(!existing->info.is_signed, Errc::Conflict,
+                        "pdf: the field " + field_name + " is already signed");
+                require(existing->field.isIndirect(), Errc::Conflict,
+                        "pdf: the field " + field_name + " is not an indirect object");
+            }
+        } else {
+            for (int n = 1; field_name.empty(); ++n) {
+                const auto candidate = "Signature" + std::to_string(n);
+                if (m->all_names.count(candidate) == 0) field_name = candidate;
+            }
+        }
+
+        if (spec.appearance && existing == nullptr) {
+            const auto& r = spec.appearance->rect;
+            require(r.x2 > r.x1 && r.y2 > r.y1 && std::isfinite(r.x1) && std::isfinite(r.y1) &&
+                        std::isfinite(r.x2) && std::isfinite(r.y2),
+                    Errc::InvalidRequest, "pdf: the signature rectangle is empty");
+        }
+
+        detail::IncrementalUpdate update{m->base};
+        auto& q = m->qpdf;
+        auto root = q.getRoot();
+        std::map<std::string, std::string> catalog;
+
+        // The signature dictionary (ISO 32000-1 §12.8.1, ETSI EN 319 142-1 §5.3).
+        const ObjRef sig = update.allocate();
+        std::string body = dts ? "<< /Type /DocTimeStamp" : "<< /Type /Sig";
+        body += " /Filter /Adobe.PPKLite /SubFilter ";
+        body += spec.sub_filter == SubFilter::CadesDetached ? "/ETSI.CAdES.detached"
+                : spec.sub_filter == SubFilter::Rfc3161     ? "/ETSI.RFC3161"
+                                                            : "/adbe.pkcs7.detached";
+        body += " /ByteRange ";
+        const std::size_t range_at = body.size();
+        body += kRangePlaceholder;
+        body += " /Contents ";
+        const std::size_t contents_at = body.size();
+        body += "<" + std::string(2 * spec.contents_size, '0') + ">";
+        if (spec.signing_time)
+            body += " /M " + pdf_text_string(pdf_date(*spec.signing_time, spec.utc_offset));
+        if (!spec.name.empty()) body += " /Name " + pdf_text_string(spec.name);
+        if (!spec.reason.empty()) body += " /Reason " + pdf_text_string(spec.reason);
+        if (!spec.location.empty()) body += " /Location " + pdf_text_string(spec.location);
+        if (!spec.contact_info.empty()) body += " /ContactInfo " + pdf_text_string(spec.contact_info);
+        if (spec.certify) {
+            body +=
+                " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type "
+                "/TransformParams /P " +
+                std::to_string(*spec.certify) + " /V /1.2 >> >>]";
+            auto perms = root.getKey("/Perms");
+            if (perms.isIndirect() && perms.isDictionary()) {
+                update.put(ref_of(perms), dict_with(perms, {{"/DocMDP", sig.ref()}}));
+            } else {
+                catalog["/Perms"] = dict_with(perms, {{"/DocMDP", sig.ref()}});
+            }
+        }
+        body += " >>";
+        update.put(sig, body);
+
+        // The AcroForm: /SigFlags 3 = SignaturesExist | AppendOnly (§12.7.2), the new field appended.
+        auto acroform = root.getKey("/AcroForm");
+        std::map<std::string, std::string> form;
+        int flags =
+            key(acroform, "/SigFlags").isInteger() ? key(acroform, "/SigFlags").getIntValueAsInt() : 0;
+        if ((flags & 3) != 3) form["/SigFlags"] = std::to_string(flags | 3);
+
+        if (existing != nullptr) {
+            std::map<std::string, std::string> field_keys{{"/V", sig.ref()}};
+            if (spec.appearance) {
+                // Sign into the field where it is: its widget's own rectangle decides the size.
+                auto rect = key(existing->widget, "/Rect");
+                double w = 0;
+                double h = 0;
+                if (rect.isRectangle()) {
+                    const auto r = rect.getArrayAsRectangle();
+                    w = std::abs(r.urx - r.llx);
+                    h = std::abs(r.ury - r.lly);
+                }
+                if (w > 0 && h > 0) {
+                    const auto ap = detail::add_appearance(update, &*spec.appearance, w, h);
+                    const std::string ap_text = "<< /N " + ap.ref() + " >>";
+                    if (existing->widget.getObjGen() == existing->field.getObjGen()) {
+                        field_keys["/AP"] = ap_text;
+                    } else if (existing->widget.isIndirect()) {
+                        update.put(ref_of(existing->widget), dict_with(existing->widget, {{"/AP", ap_text}}));
+                    }
                 }
             }
-        }
-        update.put(ref_of(existing->field), dict_with(existing->field, field_keys));
-    } else {
-        // A merged field and widget annotation (§12.5.6.19, §12.7.4.5); /F 132 = Print | Locked.
-        auto page = m->pages[spec.page];
-        const ObjRef widget = update.allocate();
-        Rect r{};
-        if (spec.appearance) r = spec.appearance->rect;
-        const auto ap = detail::add_appearance(update, spec.appearance ? &*spec.appearance : nullptr,
-                                               r.x2 - r.x1, r.y2 - r.y1);
-        update.put(widget, "<< /Type /Annot /Subtype /Widget /FT /Sig /T " + pdf_text_string(field_name) +
-                               " /V " + sig.ref() + " /F 132 /Rect [" + number(r.x1) + " " + number(r.y1) +
-                               " " + number(r.x2) + " " + number(r.y2) + "] /P " + ref_of(page).ref() +
-                               " /AP << /N " + ap.ref() + " >> >>");
-        // The page's /Annots (rewritten where it lives: its own object or the page).
-        auto annots = page.getKey("/Annots");
-        if (annots.isIndirect() && annots.isArray()) {
-            update.put(ref_of(annots), array_with(annots, widget.ref()));
+            update.put(ref_of(existing->field), dict_with(existing->field, field_keys));
         } else {
-            update.put(ref_of(page), dict_with(page, {{"/Annots", array_with(annots, widget.ref())}}));
+            // A merged field and widget annotation (§12.5.6.19, §12.7.4.5); /F 132 = Print | Locked.
+            auto page = m->pages[spec.page];
+            const ObjRef widget = update.allocate();
+            Rect r{};
+            if (spec.appearance) r = spec.appearance->rect;
+            const auto ap = detail::add_appearance(update, spec.appearance ? &*spec.appearance : nullptr,
+                                                   r.x2 - r.x1, r.y2 - r.y1);
+            update.put(widget, "<< /Type /Annot /Subtype /Widget /FT /Sig /T " + pdf_text_string(field_name) +
+                                   " /V " + sig.ref() + " /F 132 /Rect [" + number(r.x1) + " " +
+                                   number(r.y1) + " " + number(r.x2) + " " + number(r.y2) + "] /P " +
+                                   ref_of(page).ref() + " /AP << /N " + ap.ref() + " >> >>");
+            // The page's /Annots (rewritten where it lives: its own object or the page).
+            auto annots = page.getKey("/Annots");
+            if (annots.isIndirect() && annots.isArray()) {
+                update.put(ref_of(annots), array_with(annots, widget.ref()));
+            } else {
+                update.put(ref_of(page), dict_with(page, {{"/Annots", array_with(annots, widget.ref())}}));
+            }
+            auto fields = key(acroform, "/Fields");
+            if (fields.isIndirect() && fields.isArray()) {
+                update.put(ref_of(fields), array_with(fields, widget.ref()));
+            } else {
+                form["/Fields"] = array_with(fields, widget.ref());
+            }
         }
-        auto fields = key(acroform, "/Fields");
-        if (fields.isIndirect() && fields.isArray()) {
-            update.put(ref_of(fields), array_with(fields, widget.ref()));
-        } else {
-            form["/Fields"] = array_with(fields, widget.ref());
+        if (!form.empty()) {
+            if (acroform.isIndirect() && acroform.isDictionary()) {
+                update.put(ref_of(acroform), dict_with(acroform, form));
+            } else {
+                catalog["/AcroForm"] = dict_with(acroform, form);
+            }
         }
-    }
-    if (!form.empty()) {
-        if (acroform.isIndirect() && acroform.isDictionary()) {
-            update.put(ref_of(acroform), dict_with(acroform, form));
-        } else {
-            catalog["/AcroForm"] = dict_with(acroform, form);
-        }
-    }
-    if (!catalog.empty()) update.put(ref_of(root), dict_with(root, catalog));
+        if (!catalog.empty()) update.put(ref_of(root), dict_with(root, catalog));
 
-    detail::TempFile file{output};
-    const auto offsets = update.write(file);
-    const std::uint64_t total = file.size();
+        detail::TempFile file{output};
+        const auto offsets = update.write(file);
+        const std::uint64_t total = file.size();
 
-    PreparedSignature prepared;
-    prepared.m_output = output;
-    prepared.m_temp = file.release();  // from here on `prepared` removes it unless embed() succeeds
-    prepared.m_capacity = spec.contents_size;
-    prepared.m_field = existing != nullptr ? existing->info.name : field_name;
-    const std::uint64_t lt = offsets.at(sig.id) + contents_at;  // the "<" of /Contents
-    const std::uint64_t gt = lt + 2 * spec.contents_size + 2;   // just after its ">"
-    prepared.m_range = {0, lt, gt, total - gt};
-    // §12.8.1 / EN 319 142-1: patch /ByteRange in place; spaces keep every other byte where it was.
-    std::string range =
-        "[0 " + std::to_string(lt) + " " + std::to_string(gt) + " " + std::to_string(total - gt);
-    range += std::string(kRangePlaceholder.size() - 1 - range.size(), ' ') + "]";
-    detail::patch_file(prepared.m_temp, offsets.at(sig.id) + range_at, as_bytes(range));
-    return prepared;
+        PreparedSignature prepared;
+        prepared.m_output = output;
+        prepared.m_temp = file.release();  // from here on `prepared` removes it unless embed() succeeds
+        prepared.m_capacity = spec.contents_size;
+        prepared.m_field = existing != nullptr ? existing->info.name : field_name;
+        const std::uint64_t lt = offsets.at(sig.id) + contents_at;  // the "<" of /Contents
+        const std::uint64_t gt = lt + 2 * spec.contents_size + 2;   // just after its ">"
+        prepared.m_range = {0, lt, gt, total - gt};
+        // §12.8.1 / EN 319 142-1: patch /ByteRange in place; spaces keep every other byte where it was.
+        std::string range =
+            "[0 " + std::to_string(lt) + " " + std::to_string(gt) + " " + std::to_string(total - gt);
+        range += std::string(kRangePlaceholder.size() - 1 - range.size(), ' ') + "]";
+        detail::patch_file(prepared.m_temp, offsets.at(sig.id) + range_at, as_bytes(range));
+        return prepared;
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        refuse(Errc::InvalidEncoding, m->base.path, std::string{"damaged ("} + e.what() + ")");
+    }
 }
 
 PreparedSignature::PreparedSignature(PreparedSignature&& o) noexcept

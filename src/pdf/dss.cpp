@@ -71,53 +71,60 @@ std::string refs_array(const std::vector<std::size_t>& indices, const Merged& me
 }  // namespace
 
 void Document::add_dss(const DssData& data, const std::filesystem::path& output) const {
-    for (const auto& v : data.vri) {
-        // The VRI key is a SHA-1 in upper-case hex (ETSI EN 319 142-1 §5.4.2.3).
-        require(v.key.size() == 40 &&
-                    std::all_of(v.key.begin(), v.key.end(),
-                                [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }),
-                Errc::InvalidRequest, "pdf: a VRI key must be 40 upper-case hex digits");
-    }
-    detail::IncrementalUpdate update{m->base};
-    auto root = m->qpdf.getRoot();
-    auto dss = key(root, "/DSS");
-
-    const auto certs = merge(update, key(dss, "/Certs"), data.certs);
-    const auto ocsps = merge(update, key(dss, "/OCSPs"), data.ocsps);
-    const auto crls = merge(update, key(dss, "/CRLs"), data.crls);
-    std::map<std::string, std::string> keys{{"/Type", "/DSS"}};
-    if (!certs.refs.empty() || key(dss, "/Certs").isArray()) keys["/Certs"] = certs.array;
-    if (!ocsps.refs.empty() || key(dss, "/OCSPs").isArray()) keys["/OCSPs"] = ocsps.array;
-    if (!crls.refs.empty() || key(dss, "/CRLs").isArray()) keys["/CRLs"] = crls.array;
-
-    if (!data.vri.empty()) {
-        // New VRI dictionaries replace an entry with the same key; every other entry is kept.
-        std::map<std::string, std::string> vri;
+    try {
         for (const auto& v : data.vri) {
-            const ObjRef ref = update.allocate();
-            update.put(ref, "<< /Type /VRI /Cert " + refs_array(v.certs, certs, "a certificate") + " /OCSP " +
-                                refs_array(v.ocsps, ocsps, "an OCSP response") + " /CRL " +
-                                refs_array(v.crls, crls, "a CRL") + " >>");
-            vri["/" + v.key] = ref.ref();
+            // The VRI key is a SHA-1 in upper-case hex (ETSI EN 319 142-1 §5.4.2.3).
+            require(v.key.size() == 40 &&
+                        std::all_of(v.key.begin(), v.key.end(),
+                                    [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }),
+                    Errc::InvalidRequest, "pdf: a VRI key must be 40 upper-case hex digits");
         }
-        auto old_vri = key(dss, "/VRI");
-        if (old_vri.isIndirect() && old_vri.isDictionary()) {
-            update.put(ref_of(old_vri), dict_with(old_vri, vri));
-        } else {
-            keys["/VRI"] = dict_with(old_vri, vri);
-        }
-    }
+        detail::IncrementalUpdate update{m->base};
+        auto root = m->qpdf.getRoot();
+        auto dss = key(root, "/DSS");
 
-    if (dss.isIndirect() && dss.isDictionary()) {
-        update.put(ref_of(dss), dict_with(dss, keys));
-    } else {
-        const ObjRef ref = update.allocate();
-        update.put(ref, dict_with(dss, keys));
-        update.put(ref_of(root), dict_with(root, {{"/DSS", ref.ref()}}));
+        const auto certs = merge(update, key(dss, "/Certs"), data.certs);
+        const auto ocsps = merge(update, key(dss, "/OCSPs"), data.ocsps);
+        const auto crls = merge(update, key(dss, "/CRLs"), data.crls);
+        std::map<std::string, std::string> keys{{"/Type", "/DSS"}};
+        if (!certs.refs.empty() || key(dss, "/Certs").isArray()) keys["/Certs"] = certs.array;
+        if (!ocsps.refs.empty() || key(dss, "/OCSPs").isArray()) keys["/OCSPs"] = ocsps.array;
+        if (!crls.refs.empty() || key(dss, "/CRLs").isArray()) keys["/CRLs"] = crls.array;
+
+        if (!data.vri.empty()) {
+            // New VRI dictionaries replace an entry with the same key; every other entry is kept.
+            std::map<std::string, std::string> vri;
+            for (const auto& v : data.vri) {
+                const ObjRef ref = update.allocate();
+                update.put(ref, "<< /Type /VRI /Cert " + refs_array(v.certs, certs, "a certificate") +
+                                    " /OCSP " + refs_array(v.ocsps, ocsps, "an OCSP response") + " /CRL " +
+                                    refs_array(v.crls, crls, "a CRL") + " >>");
+                vri["/" + v.key] = ref.ref();
+            }
+            auto old_vri = key(dss, "/VRI");
+            if (old_vri.isIndirect() && old_vri.isDictionary()) {
+                update.put(ref_of(old_vri), dict_with(old_vri, vri));
+            } else {
+                keys["/VRI"] = dict_with(old_vri, vri);
+            }
+        }
+
+        if (dss.isIndirect() && dss.isDictionary()) {
+            update.put(ref_of(dss), dict_with(dss, keys));
+        } else {
+            const ObjRef ref = update.allocate();
+            update.put(ref, dict_with(dss, keys));
+            update.put(ref_of(root), dict_with(root, {{"/DSS", ref.ref()}}));
+        }
+        detail::TempFile file{output};
+        (void)update.write(file);
+        file.commit();
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        // qpdf parses objects on demand: a broken object found only now is still damage.
+        throw Error{Errc::InvalidEncoding, std::string{"pdf: damaged ("} + e.what() + ")"};
     }
-    detail::TempFile file{output};
-    (void)update.write(file);
-    file.commit();
 }
 
 }  // namespace inkan::pdf

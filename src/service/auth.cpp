@@ -93,6 +93,19 @@ Caller Sessions::authenticate(const Secret& access_token) const {
     if (record->expires_at <= m_clock.now()) {
         throw Error{Errc::Unauthenticated, "access token " + record->id + " has expired"};
     }
+    if (!record->client_id.empty() && m_clients != nullptr) {
+        const auto client = m_clients->find(record->client_id);
+        if (!client || client->removed) {
+            throw Error{Errc::Unauthenticated, "access token " + record->id + ": its client was removed"};
+        }
+    }
+    if (record->user_id.empty()) {
+        // A system client's token (client_credentials): the client is the subject.
+        if (m_clients == nullptr) {
+            throw Error{Errc::Unauthenticated, "access token " + record->id + ": no client registry"};
+        }
+        return Caller{{}, record->client_id, record->id};
+    }
     const auto user = m_users.find_by_id(record->user_id);
     if (!user) {
         throw Error{Errc::Unauthenticated, "access token " + record->id + ": its user no longer exists"};
@@ -111,7 +124,7 @@ void Sessions::revoke(const Caller& caller, const Secret& token, std::string_vie
     if (!record) {
         throw Error{Errc::InvalidRequest, "revoke: unknown token"};
     }
-    if (record->user_id != caller.user_id) {
+    if (record->user_id != caller.user_id || (caller.is_system() && record->client_id != caller.client_id)) {
         throw Error{Errc::InvalidRequest, "revoke: token " + record->id + " belongs to another user"};
     }
     if (!m_tokens.revoke(record->id)) {
@@ -139,6 +152,56 @@ void Sessions::audit(std::string_view action, std::string_view outcome, std::str
 
 IssuedTokens Sessions::issue(const User& user, bool with_refresh, std::string_view client_id,
                              std::string refresh_id) {
+    return issue_for(user.id, with_refresh, client_id, std::move(refresh_id));
+}
+
+IssuedTokens Sessions::grant(std::string_view user_id, std::string_view client_id, bool with_refresh) {
+    require(!user_id.empty() || !client_id.empty(), Errc::Internal, "grant: neither a user nor a client");
+    if (!user_id.empty()) {
+        const auto user = m_users.find_by_id(user_id);
+        if (!user) {
+            throw Error{Errc::InvalidAuthData, "grant: the user no longer exists"};
+        }
+        if (user->locked) {
+            throw Error{Errc::Locked, "grant refused: user " + user->id + " is locked"};
+        }
+    }
+    return issue_for(user_id, with_refresh, client_id, {});
+}
+
+IssuedTokens Sessions::rotate(const Secret& refresh_token, std::string_view client_id) {
+    const auto record = lookup(m_tokens, refresh_token);
+    if (!record || record->kind != TokenKind::Refresh || record->client_id != client_id) {
+        throw Error{Errc::InvalidAuthData, "refresh: unknown refresh token for this client"};
+    }
+    if (record->revoked) {
+        throw Error{Errc::InvalidAuthData, "refresh: refresh token " + record->id + " is revoked"};
+    }
+    if (record->expires_at <= m_clock.now()) {
+        throw Error{Errc::InvalidAuthData, "refresh: refresh token " + record->id + " has expired"};
+    }
+    if (!m_tokens.revoke_if_active(record->id)) {
+        throw Error{Errc::InvalidAuthData, "refresh: refresh token " + record->id + " was used concurrently"};
+    }
+    audit("token.rotate", "ok", record->user_id, client_id,
+          std::string{"{\"token_id\":\""} + record->id + "\"}");
+    return grant(record->user_id, client_id, true);
+}
+
+bool Sessions::revoke_for_client(std::string_view client_id, const Secret& token) {
+    const auto record = lookup(m_tokens, token);
+    if (!record || record->client_id != client_id) {
+        return false;
+    }
+    const bool revoked = m_tokens.revoke(record->id);
+    audit("token.revoke", "ok", record->user_id, client_id,
+          std::string{"{\"token_id\":\""} + record->id + "\",\"kind\":\"" +
+              (record->kind == TokenKind::Access ? "access" : "refresh") + "\"}");
+    return revoked;
+}
+
+IssuedTokens Sessions::issue_for(std::string_view user_id, bool with_refresh, std::string_view client_id,
+                                 std::string refresh_id) {
     const TimePoint now = m_clock.now();
     IssuedTokens out;
     if (with_refresh) {
@@ -147,7 +210,7 @@ IssuedTokens Sessions::issue(const User& user, bool with_refresh, std::string_vi
         record.id = crypto::random_hex(16);
         record.hash = token_hash(refresh);
         record.kind = TokenKind::Refresh;
-        record.user_id = user.id;
+        record.user_id = std::string{user_id};
         record.client_id = std::string{client_id};
         record.issued_at = now;
         record.expires_at = now + m_settings.refresh_lifetime;
@@ -160,13 +223,13 @@ IssuedTokens Sessions::issue(const User& user, bool with_refresh, std::string_vi
     record.id = crypto::random_hex(16);
     record.hash = token_hash(access);
     record.kind = TokenKind::Access;
-    record.user_id = user.id;
+    record.user_id = std::string{user_id};
     record.client_id = std::string{client_id};
     record.refresh_id = std::move(refresh_id);
     record.issued_at = now;
     record.expires_at = now + m_settings.access_lifetime;
     m_tokens.insert(record);
-    audit("token.issue", "ok", user.id, client_id,
+    audit("token.issue", "ok", user_id, client_id,
           std::string{"{\"token_id\":\""} + record.id + "\",\"refresh_token_id\":\"" + record.refresh_id +
               "\",\"expires_in\":" + std::to_string(m_settings.access_lifetime.count()) + "}");
     out.access_token = std::move(access);

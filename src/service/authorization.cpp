@@ -44,6 +44,7 @@ constexpr std::array kAuthFailures{
     std::pair{AuthFailure::CredentialDisabled, std::string_view{"credential_disabled"}},
     std::pair{AuthFailure::TooManySignatures, std::string_view{"too_many_signatures"}},
     std::pair{AuthFailure::HashesRequired, std::string_view{"hashes_required"}},
+    std::pair{AuthFailure::FactorsNotAccepted, std::string_view{"factors_not_accepted"}},
 };
 
 constexpr std::array kSignFailures{
@@ -125,22 +126,6 @@ std::optional<Bytes> handle_hash_of(const Secret& sad) {
     return sha256(sad.reveal());
 }
 
-/// The caller's relation to the credential: the owner ("" member) or a seal member (their id); nothing
-/// if the caller may not use it.
-std::optional<std::string> member_of(const CredentialStore& store, const Credential& c,
-                                     const Caller& caller) {
-    if (c.kind == CredentialKind::Personal) {
-        if (c.owner_user_id == caller.user_id) {
-            return std::string{};
-        }
-        return std::nullopt;
-    }
-    if (store.pin_hash(c.id, caller.user_id)) {
-        return caller.user_id;
-    }
-    return std::nullopt;
-}
-
 nlohmann::json hex_list(const std::vector<Bytes>& hashes) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& h : hashes) {
@@ -190,7 +175,50 @@ Authorization::Authorization(CredentialStore& credentials, UserStore& users, Acc
             "the TOTP window must be 0..10 steps");
 }
 
+/// The caller's relation to the credential: the owner ("" member), a seal member (their id), or a
+/// system client allowed this seal (""); nothing if the caller may not use it. A system client can
+/// never reach a personal credential.
+std::optional<std::string> Authorization::member_of(const Credential& c, const Caller& caller) const {
+    if (caller.is_system()) {
+        if (c.kind != CredentialKind::Seal || m_clients == nullptr) {
+            return std::nullopt;
+        }
+        const auto client = m_clients->find(caller.client_id);
+        if (!client || client->removed || !client->confidential ||
+            std::find(client->seal_credentials.begin(), client->seal_credentials.end(), c.id) ==
+                client->seal_credentials.end()) {
+            return std::nullopt;
+        }
+        return std::string{};
+    }
+    if (caller.user_id.empty()) {
+        return std::nullopt;
+    }
+    if (c.kind == CredentialKind::Personal) {
+        if (c.owner_user_id == caller.user_id) {
+            return std::string{};
+        }
+        return std::nullopt;
+    }
+    if (m_credentials.pin_hash(c.id, caller.user_id)) {
+        return caller.user_id;
+    }
+    return std::nullopt;
+}
+
 IssuedSad Authorization::authorize(const Caller& caller, AuthorizeRequest request) {
+    return authorize_with(caller, std::move(request),
+                          caller.is_system() ? Factors::System : Factors::Explicit, std::nullopt);
+}
+
+IssuedSad Authorization::grant_credential(const Caller& caller, AuthorizeRequest request,
+                                          std::chrono::seconds lifetime) {
+    require(!caller.user_id.empty(), Errc::Internal, "grant_credential: a credential token needs a user");
+    return authorize_with(caller, std::move(request), Factors::Verified, lifetime);
+}
+
+IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest request, Factors factors,
+                                        std::optional<std::chrono::seconds> lifetime_override) {
     AuditEvent event;
     event.action = "authorize";
     event.user_id = caller.user_id;
@@ -204,10 +232,15 @@ IssuedSad Authorization::authorize(const Caller& caller, AuthorizeRequest reques
                            {"num_signatures", request.num_signatures},
                            {"hashes", hex_list(hash_values)},
                            {"description", request.description}};
+    if (factors == Factors::Verified) {
+        details["via"] = "oauth2";
+    } else if (factors == Factors::System) {
+        details["via"] = "system_client";
+    }
     const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, event, details, r); };
 
     const auto credential = m_credentials.find(request.credential_id);
-    const auto member = credential ? member_of(m_credentials, *credential, caller) : std::nullopt;
+    const auto member = credential ? member_of(*credential, caller) : std::nullopt;
     if (!credential || !member) {
         audit_refusal({Errc::NotFound, "not_found", "authorize: no credential " + request.credential_id});
     }
@@ -244,55 +277,66 @@ IssuedSad Authorization::authorize(const Caller& caller, AuthorizeRequest reques
         audit_refusal({Errc::InvalidRequest, "invalid_request", "expiresIn must be positive"});
     }
 
-    // Lockouts first: a locked factor is not even checked (no oracle for a locked PIN).
-    if (m_store.pin_failures(credential->id, caller.user_id) >= m_settings.max_pin_failures) {
-        audit_refusal(refuse(Errc::Locked, AuthFailure::PinLocked, "the PIN is locked"));
+    if (factors == Factors::System && (request.pin || request.otp)) {
+        audit_refusal(refuse(Errc::InvalidRequest, AuthFailure::FactorsNotAccepted,
+                             "a system client authorizes its seals without PIN or OTP"));
     }
-    if (m_store.otp_failures(caller.user_id) >= m_settings.max_otp_failures) {
-        audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "the OTP is locked"));
-    }
-
-    // PIN: the owner's, or the seal member's own.
-    const auto pin_hash = m_credentials.pin_hash(credential->id, caller.user_id);
-    const bool pin_ok =
-        request.pin && !request.pin->empty() && pin_hash && verify_password(*pin_hash, *request.pin);
-    if (!pin_ok) {
-        const int failures = m_store.add_pin_failure(credential->id, caller.user_id);
-        details["pin_failures"] = failures;
-        if (failures >= m_settings.max_pin_failures) {
-            audit_refusal(refuse(Errc::Locked, AuthFailure::PinLocked, "wrong PIN; the PIN is now locked"));
-        }
-        audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadPin, "wrong PIN"));
-    }
-
-    // OTP: TOTP, ±window, each step accepted once per user.
     const TimePoint now = m_clock.now();
-    const auto seed = m_accounts.totp_secret(caller.user_id);
-    if (!seed) {
-        audit_refusal(
-            refuse(Errc::InvalidAuthData, AuthFailure::BadOtp, "the user has no TOTP device enrolled"));
-    }
-    const auto step = (request.otp && !request.otp->empty())
-                          ? totp_match(*seed, request.otp->reveal(), now, m_settings.totp_window)
-                          : std::nullopt;
-    const bool fresh = step && m_store.use_otp_step(caller.user_id, *step);
-    if (!fresh) {
-        const int failures = m_store.add_otp_failure(caller.user_id);
-        details["otp_failures"] = failures;
-        if (step) {
-            details["otp_replayed"] = true;
+    // Explicit factors only for a human through credentials/authorize: a system client has none, and
+    // an OAuth credential grant's were checked by the login pages.
+    if (factors == Factors::Explicit) {
+        // Lockouts first: a locked factor is not even checked (no oracle for a locked PIN).
+        if (m_store.pin_failures(credential->id, caller.user_id) >= m_settings.max_pin_failures) {
+            audit_refusal(refuse(Errc::Locked, AuthFailure::PinLocked, "the PIN is locked"));
         }
-        if (failures >= m_settings.max_otp_failures) {
-            audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "wrong OTP; the OTP is now locked"));
+        if (m_store.otp_failures(caller.user_id) >= m_settings.max_otp_failures) {
+            audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "the OTP is locked"));
         }
-        audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadOtp,
-                             step ? "the OTP was already used" : "wrong OTP"));
-    }
-    m_store.reset_pin_failures(credential->id, caller.user_id);
-    m_store.reset_otp_failures(caller.user_id);
 
-    const auto lifetime =
-        std::min(request.expires_in.value_or(m_settings.sad_lifetime), m_settings.max_sad_lifetime);
+        // PIN: the owner's, or the seal member's own.
+        const auto pin_hash = m_credentials.pin_hash(credential->id, caller.user_id);
+        const bool pin_ok =
+            request.pin && !request.pin->empty() && pin_hash && verify_password(*pin_hash, *request.pin);
+        if (!pin_ok) {
+            const int failures = m_store.add_pin_failure(credential->id, caller.user_id);
+            details["pin_failures"] = failures;
+            if (failures >= m_settings.max_pin_failures) {
+                audit_refusal(
+                    refuse(Errc::Locked, AuthFailure::PinLocked, "wrong PIN; the PIN is now locked"));
+            }
+            audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadPin, "wrong PIN"));
+        }
+
+        // OTP: TOTP, ±window, each step accepted once per user.
+        const auto seed = m_accounts.totp_secret(caller.user_id);
+        if (!seed) {
+            audit_refusal(
+                refuse(Errc::InvalidAuthData, AuthFailure::BadOtp, "the user has no TOTP device enrolled"));
+        }
+        const auto step = (request.otp && !request.otp->empty())
+                              ? totp_match(*seed, request.otp->reveal(), now, m_settings.totp_window)
+                              : std::nullopt;
+        const bool fresh = step && m_store.use_otp_step(caller.user_id, *step);
+        if (!fresh) {
+            const int failures = m_store.add_otp_failure(caller.user_id);
+            details["otp_failures"] = failures;
+            if (step) {
+                details["otp_replayed"] = true;
+            }
+            if (failures >= m_settings.max_otp_failures) {
+                audit_refusal(
+                    refuse(Errc::Locked, AuthFailure::OtpLocked, "wrong OTP; the OTP is now locked"));
+            }
+            audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadOtp,
+                                 step ? "the OTP was already used" : "wrong OTP"));
+        }
+        m_store.reset_pin_failures(credential->id, caller.user_id);
+        m_store.reset_otp_failures(caller.user_id);
+    }
+
+    const auto lifetime = lifetime_override ? *lifetime_override
+                                            : std::min(request.expires_in.value_or(m_settings.sad_lifetime),
+                                                       m_settings.max_sad_lifetime);
     IssuedSad issued;
     issued.sad = new_handle();
     issued.expires_in = lifetime.count();
@@ -336,7 +380,7 @@ IssuedSad Authorization::extend(const Caller& caller, std::string_view credentia
     const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, event, details, r); };
 
     const auto credential = m_credentials.find(credential_id);
-    const auto member = credential ? member_of(m_credentials, *credential, caller) : std::nullopt;
+    const auto member = credential ? member_of(*credential, caller) : std::nullopt;
     if (!credential || !member) {
         audit_refusal({Errc::NotFound, "not_found", "extend: no credential " + std::string{credential_id}});
     }
@@ -410,7 +454,7 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
     const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, event, details, r); };
 
     const auto credential = m_credentials.find(request.credential_id);
-    const auto member = credential ? member_of(m_credentials, *credential, caller) : std::nullopt;
+    const auto member = credential ? member_of(*credential, caller) : std::nullopt;
     if (!credential || !member) {
         audit_refusal({Errc::NotFound, "not_found", "signHash: no credential " + request.credential_id});
     }
@@ -461,6 +505,11 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
     if (sad_record && sad_record->user_id == caller.user_id) {
         event.member_id = sad_record->member_id;
     }
+    // A system client's SAD has no user: it is bound to its client instead (the client never changes,
+    // so checking before the consuming transaction is enough).
+    if (caller.is_system() && (!sad_record || sad_record->client_id != caller.client_id)) {
+        audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "Invalid parameter SAD"));
+    }
     if (const auto reason = m_store.consume(*handle_hash, caller.user_id, credential->id, to_consume,
                                             static_cast<int>(request.hashes.size()), now)) {
         if (*reason == "expired") {
@@ -510,6 +559,47 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
         m_on_signatures(alg_name, signatures.size());
     }
     return signatures;
+}
+
+void Authorization::verify_otp(std::string_view user_id, std::string_view client_id, const Secret& otp) {
+    AuditEvent event;
+    event.action = "oauth2.otp";
+    event.user_id = std::string{user_id};
+    event.client_id = std::string{client_id};
+    nlohmann::json details = nlohmann::json::object();
+    const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, event, details, r); };
+    if (m_store.otp_failures(user_id) >= m_settings.max_otp_failures) {
+        audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "the OTP is locked"));
+    }
+    const auto seed = m_accounts.totp_secret(user_id);
+    const auto step = (seed && !otp.empty())
+                          ? totp_match(*seed, otp.reveal(), m_clock.now(), m_settings.totp_window)
+                          : std::nullopt;
+    if (!step || !m_store.use_otp_step(user_id, *step)) {
+        const int failures = m_store.add_otp_failure(user_id);
+        details["otp_failures"] = failures;
+        if (failures >= m_settings.max_otp_failures) {
+            audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "wrong OTP; the OTP is now locked"));
+        }
+        audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadOtp,
+                             step ? "the OTP was already used" : "wrong OTP"));
+    }
+    m_store.reset_otp_failures(user_id);
+    event.outcome = "ok";
+    event.details = details.dump();
+    m_audit.record(event);
+}
+
+std::optional<Authorization::CredentialToken> Authorization::credential_token(const Secret& token) const {
+    const auto hash = handle_hash_of(token);
+    if (!hash) {
+        return std::nullopt;
+    }
+    const auto sad = m_store.find_sad(*hash);
+    if (!sad || sad->retired || sad->expires_at <= m_clock.now()) {
+        return std::nullopt;
+    }
+    return CredentialToken{Caller{sad->user_id, sad->client_id, sad->id}, sad->credential_id};
 }
 
 void Authorization::unlock_credential(std::string_view credential_id, std::string_view operator_name) {

@@ -227,6 +227,37 @@ std::vector<Credential> Credentials::list_for(std::string_view user_id) const {
     return m_store.list_for_user(user_id);
 }
 
+std::vector<Credential> Credentials::list_for(const Caller& caller) const {
+    if (!caller.is_system()) {
+        return list_for(caller.user_id);
+    }
+    std::vector<Credential> out;
+    const auto client = m_clients != nullptr ? m_clients->find(caller.client_id) : std::nullopt;
+    if (!client || client->removed) {
+        return out;
+    }
+    for (const auto& id : client->seal_credentials) {
+        if (auto c = m_store.find(id); c && c->kind == CredentialKind::Seal) {
+            out.push_back(std::move(*c));
+        }
+    }
+    return out;
+}
+
+Credential Credentials::get_for(const Caller& caller, std::string_view credential_id) const {
+    if (!caller.is_system()) {
+        return get_for(caller.user_id, credential_id);
+    }
+    for (auto& c : list_for(caller)) {
+        if (c.id == credential_id) {
+            return std::move(c);
+        }
+    }
+    // A personal credential is never a system client's: the same answer as an unknown id.
+    throw Error{Errc::NotFound,
+                "no credential " + std::string{credential_id} + " allowed to client " + caller.client_id};
+}
+
 Credential Credentials::get(std::string_view credential_id) const {
     auto credential = m_store.find(credential_id);
     if (!credential) {

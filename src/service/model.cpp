@@ -1,4 +1,5 @@
 #include <inkan/service/model.h>
+#include <inkan/service/ports.h>
 
 namespace inkan::service {
 
@@ -52,6 +53,20 @@ std::string_view name(CredentialStatus s) {
             return "disabled";
     }
     return "disabled";
+}
+
+std::string_view name(PendingStage s) {
+    switch (s) {
+        case PendingStage::Pushed:
+            return "pushed";
+        case PendingStage::Login:
+            return "login";
+        case PendingStage::Otp:
+            return "otp";
+        case PendingStage::Consent:
+            return "consent";
+    }
+    return "login";
 }
 
 std::optional<CredentialStatus> credential_status_from_name(std::string_view text) {

@@ -37,6 +37,8 @@ struct ServiceStores {
     std::unique_ptr<service::TokenStore> tokens;
     std::unique_ptr<service::AuthorizationStore> authorization;
     std::unique_ptr<service::AuditStore> audit;
+    std::unique_ptr<service::OAuthClientStore> oauth_clients;
+    std::unique_ptr<service::OAuthGrantStore> oauth_grants;
 };
 using ServiceStoresFactory = std::function<ServiceStores()>;
 
@@ -64,12 +66,14 @@ protected:
         ASSERT_TRUE(m_open) << GetParam().name << ": no factory";
         m_stores = m_open();
         ASSERT_TRUE(m_stores.users && m_stores.credentials && m_stores.tokens && m_stores.authorization &&
-                    m_stores.audit);
+                    m_stores.audit && m_stores.oauth_clients && m_stores.oauth_grants);
         users = m_stores.users.get();
         credentials = m_stores.credentials.get();
         tokens = m_stores.tokens.get();
         authorization = m_stores.authorization.get();
         audit = m_stores.audit.get();
+        oauth_clients = m_stores.oauth_clients.get();
+        oauth_grants = m_stores.oauth_grants.get();
     }
     void TearDown() override {
         m_stores = {};
@@ -84,6 +88,8 @@ protected:
     service::TokenStore* tokens = nullptr;
     service::AuthorizationStore* authorization = nullptr;
     service::AuditStore* audit = nullptr;
+    service::OAuthClientStore* oauth_clients = nullptr;
+    service::OAuthGrantStore* oauth_grants = nullptr;
 
 private:
     ServiceStoresFactory m_open;

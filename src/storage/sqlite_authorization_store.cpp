@@ -65,10 +65,14 @@ void insert_sad_rows(Database& db, const SadRecord& sad, int remaining,
                      "INSERT INTO sads (id, handle_hash, user_id, client_id, credential_id, member_id, scal, "
                      "remaining, expires_at, retired) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                      purpose};
-    insert.bind_text(1, sad.id)
-        .bind_blob(2, sad.handle_hash)
-        .bind_text(3, sad.user_id)
-        .bind_text(4, sad.client_id)
+    insert.bind_text(1, sad.id).bind_blob(2, sad.handle_hash);
+    // NULL user: a system client's SAD (migration 4).
+    if (sad.user_id.empty()) {
+        insert.bind_null(3);
+    } else {
+        insert.bind_text(3, sad.user_id);
+    }
+    insert.bind_text(4, sad.client_id)
         .bind_text(5, sad.credential_id)
         .bind_text(6, sad.member_id)
         .bind_int64(7, sad.scal)
@@ -108,8 +112,10 @@ SqliteAuthorizationStore::SqliteAuthorizationStore(std::shared_ptr<Database> db)
 }
 
 void SqliteAuthorizationStore::insert_sad(const SadRecord& sad) {
-    require(!sad.id.empty() && !sad.handle_hash.empty() && !sad.user_id.empty() && !sad.credential_id.empty(),
-            Errc::InvalidRequest, "insert SAD: empty id, handle hash, user or credential");
+    require(!sad.id.empty() && !sad.handle_hash.empty() && !sad.credential_id.empty() &&
+                (!sad.user_id.empty() || !sad.client_id.empty()),
+            Errc::InvalidRequest,
+            "insert SAD: empty id, handle hash, credential, or neither user nor client");
     require(sad.remaining >= 0, Errc::InvalidRequest, "insert SAD: negative remaining count");
     Transaction tx{*m_db, Transaction::Mode::Write, "insert SAD"};
     insert_sad_rows(*m_db, sad, sad.remaining, sad.hashes, "insert SAD");

@@ -65,7 +65,7 @@ TEST_F(SqliteDatabase, OpensInWalModeWithTheCurrentSchema) {
     { SqliteCaStore store{file}; }
     EXPECT_EQ(sqlite3_cli(file, "PRAGMA journal_mode;"), "wal\n");
     EXPECT_EQ(sqlite3_cli(file, "SELECT version, name FROM schema_migrations ORDER BY version;"),
-              "1|ca tables\n2|service tables\n3|sole control tables\n");
+              "1|ca tables\n2|service tables\n3|sole control tables\n4|oauth2\n5|tsa serials\n");
     EXPECT_EQ(sqlite3_cli(file,
                           "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ca_%' "
                           "ORDER BY name;"),
@@ -83,7 +83,7 @@ TEST_F(SqliteDatabase, ReopeningKeepsDataAndDoesNotReapplyMigrations) {
         SqliteCaStore store{file};
         EXPECT_FALSE(store.reserve_serial("ca", Bytes{0x01}));
         Database db{file};
-        EXPECT_EQ(db.schema_version(), static_cast<int>(sqlite_migrations().size()));
+        EXPECT_EQ(db.schema_version(), sqlite_migrations().back().version);
     }
     EXPECT_EQ(sqlite3_cli(file, "SELECT version, applied_at FROM schema_migrations;"), applied);
     EXPECT_EQ(sqlite3_cli(file, "SELECT count(*) FROM schema_migrations;"),
@@ -141,9 +141,24 @@ TEST_F(SqliteDatabase, AFailingMigrationRollsBackEntirely) {
     EXPECT_EQ(sqlite3_cli(file, "SELECT count(*) FROM sqlite_master WHERE name = 'b';"), "0\n");
 }
 
-TEST_F(SqliteDatabase, MigrationsMustBeNumberedWithoutGaps) {
-    const Migration gap[] = {{1, "one", "SELECT 1;"}, {3, "three", "SELECT 1;"}};
-    EXPECT_EQ(code_of([&] { Database db{file, {}, gap}; }), Errc::Internal);
+TEST_F(SqliteDatabase, MigrationsMustBeNumberedInIncreasingOrder) {
+    const Migration repeated[] = {{1, "one", "SELECT 1;"}, {1, "again", "SELECT 1;"}};
+    EXPECT_EQ(code_of([&] { Database db{file, {}, repeated}; }), Errc::Internal);
+    const Migration backwards[] = {{2, "two", "SELECT 1;"}, {1, "one", "SELECT 1;"}};
+    EXPECT_EQ(code_of([&] { Database db{file, {}, backwards}; }), Errc::Internal);
+}
+
+TEST_F(SqliteDatabase, AMigrationThatFillsAGapLaterIsStillApplied) {
+    // Parallel branches hold numbers; after the merge the lower one arrives in a database that already
+    // has the higher one (decision 0006).
+    const Migration before[] = {{1, "one", "CREATE TABLE one (x);"}, {3, "three", "CREATE TABLE three (x);"}};
+    { Database db{file, {}, before}; }
+    const Migration after[] = {{1, "one", "CREATE TABLE one (x);"},
+                               {2, "two", "CREATE TABLE two (x);"},
+                               {3, "three", "CREATE TABLE three (x);"}};
+    { Database db{file, {}, after}; }
+    EXPECT_EQ(sqlite3_cli(file, "SELECT version FROM schema_migrations ORDER BY version;"), "1\n2\n3\n");
+    EXPECT_EQ(sqlite3_cli(file, "SELECT name FROM sqlite_master WHERE name = 'two';"), "two\n");
 }
 
 TEST_F(SqliteDatabase, ConcurrentOpenersOfANewFileMigrateOnce) {

@@ -158,6 +158,114 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_time ON audit_log (at);
 )sql";
 
+// 4: OAuth 2.0 (issue 6). A system client (client_credentials) is a token's and a SAD's subject
+// without a user, so tokens.user_id and sads.user_id become nullable (NULL = the client is the
+// subject; then client_id must name it). SQLite cannot drop NOT NULL in place: both tables are
+// rebuilt. DROP TABLE runs an implicit DELETE that fires ON DELETE CASCADE even here (foreign_keys
+// cannot be switched off inside the migration's transaction), so sad_hashes is rebuilt first,
+// pointing at sads_new; RENAME then rewrites that reference to sads (legacy_alter_table is off).
+// oauth_clients: secret_hash is SHA-256 of a 256-bit random secret (confidential clients only);
+// a removed client keeps its row (audit rows name it) and frees its name. oauth_pending holds a
+// browser authorization between its steps (and PAR requests before the browser arrives); every
+// secret in it (cookie, request_uri, CSRF token) is stored as SHA-256. oauth_codes: authorization
+// codes, hashed, single use (used flips 0 -> 1 once).
+constexpr std::string_view kOAuthTables = R"sql(
+CREATE TABLE tokens_new (
+    id         TEXT    PRIMARY KEY,
+    hash       BLOB    NOT NULL UNIQUE,
+    kind       TEXT    NOT NULL CHECK (kind IN ('access', 'refresh')),
+    user_id    TEXT    REFERENCES users (id),
+    client_id  TEXT    NOT NULL DEFAULT '',
+    refresh_id TEXT    REFERENCES tokens_new (id) ON DELETE CASCADE,
+    issued_at  INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked    INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+    CHECK (refresh_id IS NULL OR kind = 'access'),
+    CHECK (user_id IS NOT NULL OR client_id <> '')
+);
+INSERT INTO tokens_new (id, hash, kind, user_id, client_id, refresh_id, issued_at, expires_at, revoked)
+    SELECT id, hash, kind, user_id, client_id, refresh_id, issued_at, expires_at, revoked FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_new RENAME TO tokens;
+CREATE INDEX tokens_by_grant ON tokens (refresh_id) WHERE refresh_id IS NOT NULL;
+CREATE INDEX tokens_by_expiry ON tokens (expires_at);
+
+CREATE TABLE sads_new (
+    id            TEXT    PRIMARY KEY,
+    handle_hash   BLOB    NOT NULL UNIQUE,
+    user_id       TEXT    REFERENCES users (id),
+    client_id     TEXT    NOT NULL DEFAULT '',
+    credential_id TEXT    NOT NULL REFERENCES credentials (id),
+    member_id     TEXT    NOT NULL DEFAULT '',
+    scal          INTEGER NOT NULL CHECK (scal IN (1, 2)),
+    remaining     INTEGER NOT NULL CHECK (remaining >= 0),
+    expires_at    INTEGER NOT NULL,
+    retired       INTEGER NOT NULL DEFAULT 0 CHECK (retired IN (0, 1)),
+    CHECK (user_id IS NOT NULL OR client_id <> '')
+);
+INSERT INTO sads_new SELECT id, handle_hash, user_id, client_id, credential_id, member_id, scal, remaining,
+    expires_at, retired FROM sads;
+CREATE TABLE sad_hashes_new (
+    sad_id   TEXT    NOT NULL REFERENCES sads_new (id) ON DELETE CASCADE,
+    ordinal  INTEGER NOT NULL,
+    alg_oid  TEXT    NOT NULL,
+    value    BLOB    NOT NULL,
+    consumed INTEGER NOT NULL DEFAULT 0 CHECK (consumed IN (0, 1)),
+    PRIMARY KEY (sad_id, ordinal)
+);
+INSERT INTO sad_hashes_new SELECT sad_id, ordinal, alg_oid, value, consumed FROM sad_hashes;
+DROP TABLE sad_hashes;
+DROP TABLE sads;
+ALTER TABLE sads_new RENAME TO sads;
+ALTER TABLE sad_hashes_new RENAME TO sad_hashes;
+CREATE INDEX sads_by_expiry ON sads (expires_at);
+
+CREATE TABLE oauth_clients (
+    id           TEXT    PRIMARY KEY,
+    name         TEXT    NOT NULL,
+    confidential INTEGER NOT NULL CHECK (confidential IN (0, 1)),
+    secret_hash  BLOB,
+    created_at   INTEGER NOT NULL,
+    removed_at   INTEGER,
+    CHECK ((confidential = 1) = (secret_hash IS NOT NULL))
+);
+CREATE UNIQUE INDEX oauth_clients_by_name ON oauth_clients (name) WHERE removed_at IS NULL;
+CREATE TABLE oauth_redirect_uris (
+    client_id TEXT    NOT NULL REFERENCES oauth_clients (id),
+    ordinal   INTEGER NOT NULL,
+    uri       TEXT    NOT NULL,
+    PRIMARY KEY (client_id, ordinal)
+);
+CREATE TABLE oauth_client_seals (
+    client_id     TEXT NOT NULL REFERENCES oauth_clients (id),
+    credential_id TEXT NOT NULL REFERENCES credentials (id),
+    PRIMARY KEY (client_id, credential_id)
+);
+CREATE TABLE oauth_pending (
+    id               TEXT    PRIMARY KEY,
+    session_hash     BLOB    UNIQUE,
+    request_uri_hash BLOB    UNIQUE,
+    client_id        TEXT    NOT NULL REFERENCES oauth_clients (id),
+    request          TEXT    NOT NULL,
+    csrf_hash        BLOB,
+    user_id          TEXT    REFERENCES users (id),
+    stage            TEXT    NOT NULL CHECK (stage IN ('pushed', 'login', 'otp', 'consent')),
+    expires_at       INTEGER NOT NULL,
+    CHECK (session_hash IS NOT NULL OR request_uri_hash IS NOT NULL)
+);
+CREATE INDEX oauth_pending_by_expiry ON oauth_pending (expires_at);
+CREATE TABLE oauth_codes (
+    hash         BLOB    PRIMARY KEY,
+    client_id    TEXT    NOT NULL REFERENCES oauth_clients (id),
+    redirect_uri TEXT    NOT NULL,
+    user_id      TEXT    NOT NULL REFERENCES users (id),
+    grant_data   TEXT    NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    used         INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1))
+);
+CREATE INDEX oauth_codes_by_expiry ON oauth_codes (expires_at);
+)sql";
+
 // 5: the TSA's serial counter (tsp::SerialSource). One row per counter; a node reserves a block of
 // serials by moving `next` forward inside BEGIN IMMEDIATE, so nodes sharing the database never collide.
 constexpr std::string_view kTsaTables = R"sql(
@@ -171,7 +279,7 @@ constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
     Migration{3, "sole control tables", kSoleControlTables},
-    // 4 is another branch's migration; the merge puts the two in order.
+    Migration{4, "oauth2", kOAuthTables},
     Migration{5, "tsa serials", kTsaTables},
 };
 

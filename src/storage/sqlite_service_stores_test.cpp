@@ -14,6 +14,7 @@
 #include "audit_store_suite.h"
 #include "authorization_store_suite.h"
 #include "credential_store_suite.h"
+#include "oauth_store_suite.h"
 #include "token_store_suite.h"
 #include "user_store_suite.h"
 
@@ -25,6 +26,7 @@ using inkan::testing::TempDir;
 using testing::AuditStoreSuite;
 using testing::AuthorizationStoreSuite;
 using testing::CredentialStoreSuite;
+using testing::OAuthStoreSuite;
 using testing::ServiceStores;
 using testing::ServiceStoresBackend;
 using testing::ServiceStoresFactory;
@@ -37,9 +39,10 @@ ServiceStoresFactory fresh_sqlite_database() {
     return [dir]() {
         auto db = std::make_shared<Database>(dir->path() / "inkan.db");
         return ServiceStores{
-            std::make_unique<SqliteUserStore>(db), std::make_unique<SqliteCredentialStore>(db),
-            std::make_unique<SqliteTokenStore>(db), std::make_unique<SqliteAuthorizationStore>(db),
-            std::make_unique<SqliteAuditStore>(db)};
+            std::make_unique<SqliteUserStore>(db),      std::make_unique<SqliteCredentialStore>(db),
+            std::make_unique<SqliteTokenStore>(db),     std::make_unique<SqliteAuthorizationStore>(db),
+            std::make_unique<SqliteAuditStore>(db),     std::make_unique<SqliteOAuthClientStore>(db),
+            std::make_unique<SqliteOAuthGrantStore>(db)};
     };
 }
 
@@ -53,6 +56,7 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, CredentialStoreSuite, ::testing::Values(sqlite_
 INSTANTIATE_TEST_SUITE_P(Sqlite, TokenStoreSuite, ::testing::Values(sqlite_backend()), testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Sqlite, AuthorizationStoreSuite, ::testing::Values(sqlite_backend()),
                          testing::backend_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, OAuthStoreSuite, ::testing::Values(sqlite_backend()), testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Sqlite, AuditStoreSuite, ::testing::Values(sqlite_backend()), testing::backend_name);
 
 std::string sqlite3_cli(const std::filesystem::path& db, const std::string& sql) {
@@ -146,6 +150,31 @@ TEST_F(SqliteServiceStores, OnlyTheTokenHashIsStored) {
     tokens.insert(t);
     EXPECT_EQ(sqlite3_cli(file, "SELECT id, hex(hash), kind, revoked FROM tokens;"),
               "t1|" + hex_encode_upper(t.hash) + "|access|0\n");
+}
+
+TEST(OAuthMigration, KeepsEveryTokenSadAndHashOfAnOlderDatabase) {
+    TempDir dir{"inkan-db"};
+    const auto file = dir.path() / "inkan.db";
+    const auto all = sqlite_migrations();
+    { Database v3{file, Database::Options{}, all.subspan(0, 3)}; }
+    run({"sqlite3", file.string(),
+         "PRAGMA foreign_keys=ON;"
+         "INSERT INTO users VALUES ('u1','alice','Alice','user',0,'h',NULL,0);"
+         "INSERT INTO credentials (id,kind,owner_user_id,key_id,key_algo,ca,profile,scal,multisign,status,"
+         "pin_hash,created_at) VALUES "
+         "('c1','personal','u1',x'01','ec-p256','ca','person',2,1,'active','h',0);"
+         "INSERT INTO tokens VALUES ('r1',x'01','refresh','u1','',NULL,0,10,0);"
+         "INSERT INTO tokens VALUES ('a1',x'02','access','u1','','r1',0,10,0);"
+         "INSERT INTO sads VALUES ('s1',x'03','u1','','c1','',2,1,10,0);"
+         "INSERT INTO sad_hashes VALUES ('s1',0,'2.16.840.1.101.3.4.2.1',x'aa',0);"});
+    { SqliteTokenStore upgraded{file}; }
+    EXPECT_EQ(sqlite3_cli(file, "SELECT id, kind, user_id, refresh_id FROM tokens ORDER BY id;"),
+              "a1|access|u1|r1\nr1|refresh|u1|\n");
+    EXPECT_EQ(sqlite3_cli(file,
+                          "SELECT s.id, s.user_id, h.alg_oid, hex(h.value) FROM sads s JOIN sad_hashes h "
+                          "ON h.sad_id = s.id;"),
+              "s1|u1|2.16.840.1.101.3.4.2.1|AA\n");
+    EXPECT_EQ(sqlite3_cli(file, "PRAGMA foreign_key_check;"), "");
 }
 
 TEST(CredentialChainColumn, RoundTripsAndRefusesGarbage) {

@@ -25,12 +25,12 @@ SqliteTokenStore::SqliteTokenStore(std::shared_ptr<Database> db) : m_db{std::mov
 }
 
 void SqliteTokenStore::insert(const TokenRecord& token) {
-    require(!token.id.empty() && !token.hash.empty() && !token.user_id.empty(), Errc::InvalidRequest,
-            "insert token: empty id, hash or user");
+    require(!token.id.empty() && !token.hash.empty() && (!token.user_id.empty() || !token.client_id.empty()),
+            Errc::InvalidRequest, "insert token: empty id or hash, or neither user nor client");
     require(token.refresh_id.empty() || token.kind == TokenKind::Access, Errc::InvalidRequest,
             "insert token: only access tokens belong to a refresh token's grant");
     Transaction tx{*m_db, Transaction::Mode::Write, "insert token"};
-    {
+    if (!token.user_id.empty()) {
         Statement user{*m_db, "SELECT 1 FROM users WHERE id = ?1", "insert token"};
         user.bind_text(1, token.user_id);
         if (!user.step()) {
@@ -50,11 +50,14 @@ void SqliteTokenStore::insert(const TokenRecord& token) {
         "INSERT INTO tokens (id, hash, kind, user_id, client_id, refresh_id, issued_at, expires_at, "
         "revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         "insert token"};
-    insert.bind_text(1, token.id)
-        .bind_blob(2, token.hash)
-        .bind_text(3, kind_name(token.kind))
-        .bind_text(4, token.user_id)
-        .bind_text(5, token.client_id);
+    insert.bind_text(1, token.id).bind_blob(2, token.hash).bind_text(3, kind_name(token.kind));
+    // NULL user: a system client's token, its subject the client (migration 4).
+    if (token.user_id.empty()) {
+        insert.bind_null(4);
+    } else {
+        insert.bind_text(4, token.user_id);
+    }
+    insert.bind_text(5, token.client_id);
     if (token.refresh_id.empty()) {
         insert.bind_null(6);
     } else {
@@ -110,6 +113,20 @@ bool SqliteTokenStore::revoke(std::string_view token_id) {
     }
     tx.commit();
     return found;
+}
+
+bool SqliteTokenStore::revoke_if_active(std::string_view token_id) {
+    Transaction tx{*m_db, Transaction::Mode::Write, "rotate token"};
+    // The compare-and-set: only the caller that flips revoked 0 -> 1 wins.
+    Statement update{*m_db, "UPDATE tokens SET revoked = 1 WHERE id = ?1 AND revoked = 0", "rotate token"};
+    update.bind_text(1, token_id).run();
+    const bool won = m_db->changes() == 1;
+    if (won) {
+        Statement grant{*m_db, "UPDATE tokens SET revoked = 1 WHERE refresh_id = ?1", "rotate token"};
+        grant.bind_text(1, token_id).run();
+    }
+    tx.commit();
+    return won;
 }
 
 std::size_t SqliteTokenStore::purge_expired(TimePoint before) {

@@ -3,7 +3,7 @@
 // The CSC API v1 (1.0.4.0) and v2 (2.0.0.2) under /csc/v1/ and /csc/v2/: info, auth/login,
 // auth/revoke, credentials/list, credentials/info, and sole control: credentials/authorize,
 // credentials/extendTransaction, credentials/sendOTP (v1), credentials/getChallenge (v2),
-// signatures/signHash (synchronous only). One core behind two thin DTO layers; every
+// signatures/signHash (synchronous only), signatures/timestamp. One core behind two thin DTO layers; every
 // handler is a plain function of the request and the caller, so the tests call them through the
 // Router without a socket.
 
@@ -19,6 +19,8 @@
 #include <inkan/service/auth.h>
 #include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
+#include <inkan/service/oauth.h>
+#include <inkan/tsp/authority.h>
 
 namespace inkan::api {
 
@@ -44,6 +46,9 @@ struct ServiceInfo {
     /// The otpauth issuer (service::Accounts' totp_issuer): the v1 OTP "ID" is "<issuer>:<user name>",
     /// the label the user's authenticator app shows for the device. Never the secret.
     std::string totp_issuer = "inkan";
+    /// The public base URL ("https://sign.example.com"): the OAuth issuer and the info.oauth2 base.
+    /// Empty: taken from each request's Host header (right for a single node on its own name).
+    std::string public_url;
 };
 
 /// The CSC API major version: the first path segment after /csc/.
@@ -60,6 +65,11 @@ struct CscDeps {
     service::Authorization& authorization;  ///< credentials/authorize, extendTransaction, signHash
     const Clock& clock;                     ///< certificate validity (cert/status, key/status)
     ServiceInfo info;
+    /// The OAuth 2.0 authorization server (oauth2/* routes, RFC 8414 metadata, info.oauth2 /
+    /// oauth2Issuer, authType oauth2code + oauth2client). Null: no OAuth.
+    service::OAuth* oauth = nullptr;
+    /// signatures/timestamp (CSC v1 §11.10, v2 §11.12); nullptr: the method answers invalid_request.
+    tsp::Authority* timestamps = nullptr;
 };
 
 /// Registers, for v1 and v2, POST /csc/<v>/<method> for every method in csc_methods(), plus GET
@@ -70,12 +80,13 @@ void add_csc_routes(http::Router& router, CscDeps deps);
 
 /// The method names this layer implements for `version`, as `info.methods` lists them ("info",
 /// "auth/login", "auth/revoke", "credentials/list", "credentials/info", "credentials/authorize",
-/// "credentials/extendTransaction", "signatures/signHash", and v1 "credentials/sendOTP" / v2
-/// "credentials/getChallenge"). One table drives both this list and the registration, so they
-/// cannot drift.
+/// "credentials/extendTransaction", "signatures/signHash", "signatures/timestamp", and v1
+/// "credentials/sendOTP" / v2 "credentials/getChallenge"). One table drives both this list and the
+/// registration, so they cannot drift.
 [[nodiscard]] std::vector<std::string> csc_methods(Version version);
 
-/// The routes add_csc_routes() registers, in order (for the OpenAPI comparison).
-[[nodiscard]] std::vector<http::RouteInfo> csc_routes();
+/// The routes add_csc_routes() registers, in order (for the OpenAPI comparison); `with_oauth`: the
+/// deps had an OAuth server (the oauth2/* routes and RFC 8414 metadata follow the CSC methods).
+[[nodiscard]] std::vector<http::RouteInfo> csc_routes(bool with_oauth = false);
 
 }  // namespace inkan::api

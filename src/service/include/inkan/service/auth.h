@@ -40,6 +40,22 @@ public:
     /// or a token of another user (`caller` must own it).
     void revoke(const Caller& caller, const Secret& token, std::string_view hint);
 
+    // ---- OAuth 2.0 (service scope; the OAuth class decides, these issue) ----
+
+    /// A service token (and, with `with_refresh`, a refresh token) for `user_id` through `client_id`;
+    /// an empty user_id is a system client (client_credentials): the client is the subject.
+    /// Errc::Locked for a locked user.
+    IssuedTokens grant(std::string_view user_id, std::string_view client_id, bool with_refresh);
+    /// The refresh_token grant with rotation (RFC 9700 §4.14.2): the refresh token must be this client's
+    /// and live; it is revoked (with its access tokens) and a new pair issued. A replayed refresh token
+    /// finds it revoked. Errc::InvalidAuthData for an unknown, expired, revoked or foreign token.
+    IssuedTokens rotate(const Secret& refresh_token, std::string_view client_id);
+    /// oauth2/revoke (RFC 7009): revokes the token if it was issued to `client_id`; a token that is
+    /// unknown or another client's is left alone without an error (RFC 7009 §2.2). True if revoked.
+    bool revoke_for_client(std::string_view client_id, const Secret& token);
+    /// Tokens issued through an OAuth client stop working when the client is removed.
+    void set_clients(const OAuthClientStore* clients) noexcept { m_clients = clients; }
+
     /// Records token issue and revocation (and failed logins) in the audit log from now on; the log must
     /// outlive the sessions. Without it nothing is recorded (unit tests of tokens alone).
     void set_audit(AuditLog* audit) noexcept { m_audit = audit; }
@@ -55,6 +71,9 @@ private:
     const Clock& m_clock;
     AuthSettings m_settings;
     AuditLog* m_audit = nullptr;
+    const OAuthClientStore* m_clients = nullptr;
+    IssuedTokens issue_for(std::string_view user_id, bool with_refresh, std::string_view client_id,
+                           std::string refresh_id);
 };
 
 }  // namespace inkan::service

@@ -21,6 +21,7 @@
 #include <inkan/service/audit.h>
 #include <inkan/service/credentials.h>
 #include <inkan/service/model.h>
+#include <inkan/service/ports.h>
 
 namespace inkan::service {
 
@@ -76,7 +77,10 @@ enum class AuthFailure {
     OtpLocked,
     CredentialDisabled,
     TooManySignatures,
-    HashesRequired
+    HashesRequired,
+    /// A system client sent PIN/OTP: it has no human's factors; its token and seal grant are the
+    /// authorisation (CSC v2 §8.5 (b), csc-api.md §3.1).
+    FactorsNotAccepted,
 };
 std::string_view name(AuthFailure f);  ///< "bad_pin", "bad_otp", "pin_locked", ...
 /// The AuthFailure an Error from Authorization::authorize carries, if any.
@@ -109,6 +113,27 @@ public:
     /// Errc::NotFound: credential unknown or not usable by this caller; Errc::InvalidRequest: bad counts
     /// or hashes; Errc::InvalidAuthData / Errc::Locked with an AuthFailure.
     IssuedSad authorize(const Caller& caller, AuthorizeRequest request);
+
+    /// The credential token of an OAuth credential-scope grant (CSC v1 §8.3 token_type "SAD", v2 §8.4):
+    /// the same ledger row as a SAD, bound to user, client, credential, hashes / count and expiry. The
+    /// factors were checked by the authorization server's pages (password + one-time code) and the
+    /// user consented; everything else is checked as in authorize(). The audit entry says "via oauth2".
+    IssuedSad grant_credential(const Caller& caller, AuthorizeRequest request, std::chrono::seconds lifetime);
+
+    /// The OAuth login pages' one-time code (the second factor): the same TOTP rules, lockout and replay
+    /// protection as authorize(). Errc::InvalidAuthData (BadOtp) / Errc::Locked (OtpLocked).
+    void verify_otp(std::string_view user_id, std::string_view client_id, const Secret& otp);
+
+    /// A bearer that is a credential token (v2: "the credential-scope access token is sent as the
+    /// Authorization: Bearer of signHash"): its caller and credential, if it is a live SAD handle.
+    struct CredentialToken {
+        Caller caller;
+        std::string credential_id;
+    };
+    [[nodiscard]] std::optional<CredentialToken> credential_token(const Secret& token) const;
+
+    /// The OAuth clients (system clients' seal grants). Without it no system client is recognised.
+    void set_clients(const OAuthClientStore* clients) noexcept { m_clients = clients; }
 
     /// credentials/extendTransaction: a new SAD for what the old one still allows (plus `new_hashes` at
     /// SCAL 2), the old one retired — in one transaction. Errc::InvalidAuthData with a SignFailure
@@ -144,6 +169,12 @@ private:
     const Clock& m_clock;
     AuthorizationSettings m_settings;
     std::function<void(std::string_view, std::size_t)> m_on_signatures;
+    const OAuthClientStore* m_clients = nullptr;
+
+    enum class Factors { Explicit, System, Verified };
+    IssuedSad authorize_with(const Caller& caller, AuthorizeRequest request, Factors factors,
+                             std::optional<std::chrono::seconds> lifetime);
+    [[nodiscard]] std::optional<std::string> member_of(const Credential& c, const Caller& caller) const;
 };
 
 }  // namespace inkan::service

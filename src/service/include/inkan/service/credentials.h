@@ -71,6 +71,12 @@ public:
     /// Errc::NotFound if unknown or not visible to the user.
     [[nodiscard]] Credential get_for(std::string_view user_id, std::string_view credential_id) const;
     [[nodiscard]] Credential get(std::string_view credential_id) const;
+    /// The same for any caller: a user as above; a system client sees exactly the seals it was
+    /// allowed (`inkan client add --seal`), never a personal credential.
+    [[nodiscard]] std::vector<Credential> list_for(const Caller& caller) const;
+    [[nodiscard]] Credential get_for(const Caller& caller, std::string_view credential_id) const;
+    /// The OAuth clients, for system clients' seal grants.
+    void set_clients(const OAuthClientStore* clients) noexcept { m_clients = clients; }
     /// A seal's members (empty for a personal credential). Errc::NotFound for an unknown id.
     [[nodiscard]] std::vector<SealMember> members(std::string_view credential_id) const;
 
@@ -99,6 +105,7 @@ private:
     ConnectorLookup m_connectors;
     CertificateRevoker m_revoker;
     const Clock& m_clock;
+    const OAuthClientStore* m_clients = nullptr;
 };
 
 }  // namespace inkan::service

@@ -65,11 +65,28 @@ struct SealMember {
     TimePoint added_at{};
 };
 
-/// Who is calling, as established by an access token (or later OAuth2 / mTLS).
+/// Who is calling, as established by an access token (auth/login or OAuth 2.0).
 struct Caller {
+    /// The user; empty for a system client (OAuth client_credentials), whose subject is the client.
     std::string user_id;
-    std::string client_id;  ///< OAuth client, when there is one (issue 6); empty otherwise
+    std::string client_id;  ///< OAuth client, when there is one; empty otherwise
     std::string token_id;   ///< the hashed token's id, for revocation and audit (never the token)
+    /// A system client: no human behind the call; it may use only the seals it was allowed.
+    [[nodiscard]] bool is_system() const noexcept { return user_id.empty() && !client_id.empty(); }
+};
+
+/// A registered OAuth 2.0 client (RFC 6749 §2). A confidential client authenticates with a secret
+/// (client_secret_basic / client_secret_post); a public one cannot keep a secret and relies on PKCE.
+struct OAuthClient {
+    std::string id;    ///< client_id: random, URL-safe
+    std::string name;  ///< unique among clients not removed
+    bool confidential = false;
+    Bytes secret_hash;                       ///< SHA-256 of the secret (confidential only)
+    std::vector<std::string> redirect_uris;  ///< matched exactly (RFC 9700 §4.1.3)
+    /// Seal credentials this (confidential) client may use without a human (system sealing).
+    std::vector<std::string> seal_credentials;
+    TimePoint created_at{};
+    bool removed = false;
 };
 
 /// What a login returns. The token strings are shown once and stored hashed.

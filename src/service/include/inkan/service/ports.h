@@ -75,7 +75,7 @@ struct TokenRecord {
     std::string id;  ///< random id (not secret), for audit and revocation lists
     Bytes hash;      ///< SHA-256 of the token string: the lookup key
     TokenKind kind = TokenKind::Access;
-    std::string user_id;
+    std::string user_id;  ///< empty: a system client's token (client_id is the subject)
     std::string client_id;
     std::string refresh_id;  ///< access tokens: the refresh token of the same grant (empty if none)
     TimePoint issued_at{};
@@ -89,12 +89,16 @@ class TokenStore {
 public:
     virtual ~TokenStore() = default;
     /// Errc::Conflict if the id or the hash exists; Errc::NotFound if the user or the refresh token
-    /// (refresh_id) does not.
+    /// (refresh_id) does not; Errc::InvalidRequest if neither a user nor a client is named.
     virtual void insert(const TokenRecord& token) = 0;
     [[nodiscard]] virtual std::optional<TokenRecord> find_by_hash(ByteView hash) const = 0;
     /// Revokes one token; revoking a refresh token also revokes the access tokens of its grant
     /// (RFC 7009 §2.1). Returns false if no such token.
     virtual bool revoke(std::string_view token_id) = 0;
+    /// Refresh token rotation (RFC 9700 §4.14.2): revokes the token (and its grant's access tokens)
+    /// only if it is not revoked yet, in one statement. True for exactly one of several concurrent
+    /// callers; false if it was already revoked or is unknown.
+    virtual bool revoke_if_active(std::string_view token_id) = 0;
     /// Removes tokens that expired before `before` (housekeeping); a refresh token stays while an
     /// access token of its grant is still unexpired. Returns how many were removed.
     virtual std::size_t purge_expired(TimePoint before) = 0;
@@ -102,9 +106,9 @@ public:
 
 /// One SAD as stored: the ledger row set behind an opaque handle (csc-api.md §3.4).
 struct SadRecord {
-    std::string id;     ///< random id (not secret)
-    Bytes handle_hash;  ///< SHA-256 of the handle the client holds
-    std::string user_id;
+    std::string id;       ///< random id (not secret)
+    Bytes handle_hash;    ///< SHA-256 of the handle the client holds
+    std::string user_id;  ///< empty: activated by a system client (client_id)
     std::string client_id;
     std::string credential_id;
     std::string member_id;  ///< seal member who activated it (empty for personal credentials)
@@ -124,10 +128,11 @@ public:
     virtual ~AuthorizationStore() = default;
     virtual void insert_sad(const SadRecord& sad) = 0;
     [[nodiscard]] virtual std::optional<SadRecord> find_sad(ByteView handle_hash) const = 0;
-    /// Atomically: the SAD exists, is not retired, not expired at `now`, belongs to user_id and
-    /// credential_id; at SCAL 2 every one of `hashes` is among its unconsumed hashes (as a multiset);
-    /// `count` ≤ remaining. Then marks them consumed and decrements remaining (retiring it at 0).
-    /// Returns nothing consumed and the reason on failure ("invalid", "expired", "hash", "count").
+    /// Atomically: the SAD exists, is not retired, not expired at `now`, belongs to user_id (empty for a
+    /// system client's SAD: the service checks the SAD's client before spending) and credential_id; at SCAL 2
+    /// every one of `hashes` is among its unconsumed hashes (as a multiset); `count` ≤ remaining. Then marks
+    /// them consumed and decrements remaining (retiring it at 0). Returns nothing consumed and the reason on
+    /// failure ("invalid", "expired", "hash", "count").
     virtual std::optional<std::string> consume(ByteView handle_hash, std::string_view user_id,
                                                std::string_view credential_id,
                                                const std::vector<std::pair<std::string, Bytes>>& hashes,
@@ -153,6 +158,87 @@ public:
     /// Records TOTP step `step` as used by the user; false if it (or a later step) was already used —
     /// a code is accepted once (RFC 6238 §5.2).
     virtual bool use_otp_step(std::string_view user_id, std::int64_t step) = 0;
+};
+
+/// OAuth 2.0 clients (`inkan client add|list|remove`).
+class OAuthClientStore {
+public:
+    virtual ~OAuthClientStore() = default;
+    /// Errc::Conflict if the id, or the name of a client not removed, is taken; Errc::NotFound if a
+    /// seal credential does not exist; Errc::InvalidRequest if one is not a seal, or a public client
+    /// has a secret (or a confidential one none).
+    virtual void create(const OAuthClient& client) = 0;
+    /// Removed clients too (`removed` set): their tokens must stop working, their audit rows stay.
+    [[nodiscard]] virtual std::optional<OAuthClient> find(std::string_view id) const = 0;
+    /// Clients not removed, by name.
+    [[nodiscard]] virtual std::vector<OAuthClient> list() const = 0;
+    /// False if unknown or already removed.
+    virtual bool remove(std::string_view id, TimePoint at) = 0;
+};
+
+/// Where a browser authorization is (oauth2/authorize, csc-api.md §4.4): pushed by PAR and not yet
+/// opened, waiting for the password, for the one-time code, for consent.
+enum class PendingStage { Pushed, Login, Otp, Consent };
+std::string_view name(PendingStage s);  ///< "pushed", "login", "otp", "consent"
+
+/// A browser authorization between its steps. Every secret is kept as SHA-256 only.
+struct PendingAuthorization {
+    std::string id;          ///< random, not secret
+    Bytes session_hash;      ///< the browser's cookie; empty while only pushed (PAR)
+    Bytes request_uri_hash;  ///< PAR (RFC 9126): the request_uri; empty otherwise
+    std::string client_id;
+    std::string request;  ///< the validated authorization request, as the service serialised it
+    Bytes csrf_hash;      ///< the token every form of this authorization must carry
+    std::string user_id;  ///< set once the password was right
+    PendingStage stage = PendingStage::Login;
+    TimePoint expires_at{};
+};
+
+/// An authorization code (RFC 6749 §4.1.2): hashed, bound, short-lived, single use.
+struct AuthorizationCodeRecord {
+    Bytes hash;
+    std::string client_id;
+    std::string redirect_uri;
+    std::string user_id;
+    std::string grant;  ///< scope, PKCE challenge, credential details: the service's JSON
+    TimePoint expires_at{};
+};
+
+/// What consume_code found: the code, or why not ("invalid", "used", "expired").
+struct CodeConsumption {
+    std::optional<AuthorizationCodeRecord> code;
+    std::string failure;
+};
+
+/// The state of browser authorizations and codes: in the store, so any node serves any step.
+class OAuthGrantStore {
+public:
+    virtual ~OAuthGrantStore() = default;
+    /// Errc::Conflict if the id or a hash exists; Errc::NotFound for an unknown client.
+    virtual void insert_pending(const PendingAuthorization& pending) = 0;
+    /// The authorization this browser cookie belongs to, if not expired at `now`.
+    [[nodiscard]] virtual std::optional<PendingAuthorization> find_pending(ByteView session_hash,
+                                                                           TimePoint now) const = 0;
+    /// PAR: binds a pushed request of `client_id` to a browser (cookie and CSRF hashes, stage Login,
+    /// new expiry) — once: a request_uri is single use (RFC 9126 §2.2). Nothing if unknown, another
+    /// client's, already opened, or expired at `now`.
+    virtual std::optional<PendingAuthorization> open_pushed(ByteView request_uri_hash,
+                                                            std::string_view client_id, ByteView session_hash,
+                                                            ByteView csrf_hash, TimePoint now,
+                                                            TimePoint expires_at) = 0;
+    /// Compare-and-set: moves the authorization from `from` to `to` (and records `user_id` when not
+    /// empty). False if it is not at `from`, is expired at `now`, or is gone.
+    virtual bool advance(std::string_view id, PendingStage from, PendingStage to, std::string_view user_id,
+                         TimePoint now) = 0;
+    /// Ends an authorization (consent given or denied, or abandoned). False if it was already gone:
+    /// exactly one of two concurrent consents wins.
+    virtual bool remove_pending(std::string_view id) = 0;
+    /// Errc::Conflict if the hash exists.
+    virtual void insert_code(const AuthorizationCodeRecord& code) = 0;
+    /// Atomically marks the code used and returns it; a used, expired or unknown code is not returned.
+    virtual CodeConsumption consume_code(ByteView hash, TimePoint now) = 0;
+    /// Housekeeping: removes authorizations and codes that expired before `before`; how many.
+    virtual std::size_t purge_expired(TimePoint before) = 0;
 };
 
 class AuditStore {

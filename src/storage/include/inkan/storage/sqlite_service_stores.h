@@ -64,6 +64,7 @@ public:
     void insert(const service::TokenRecord& token) override;
     [[nodiscard]] std::optional<service::TokenRecord> find_by_hash(ByteView hash) const override;
     bool revoke(std::string_view token_id) override;
+    bool revoke_if_active(std::string_view token_id) override;
     std::size_t purge_expired(TimePoint before) override;
 
 private:
@@ -107,6 +108,44 @@ public:
     void append(const std::function<service::AuditEntry(std::uint64_t next_seq, const Bytes& prev_hash)>&
                     build) override;
     [[nodiscard]] std::vector<service::AuditEntry> all() const override;
+
+private:
+    std::shared_ptr<Database> m_db;
+};
+
+/// OAuth clients on SQLite (oauth_clients, oauth_redirect_uris, oauth_client_seals; migration 4).
+class SqliteOAuthClientStore final : public service::OAuthClientStore {
+public:
+    explicit SqliteOAuthClientStore(std::shared_ptr<Database> db);
+
+    void create(const service::OAuthClient& client) override;
+    [[nodiscard]] std::optional<service::OAuthClient> find(std::string_view id) const override;
+    [[nodiscard]] std::vector<service::OAuthClient> list() const override;
+    bool remove(std::string_view id, TimePoint at) override;
+
+private:
+    std::shared_ptr<Database> m_db;
+};
+
+/// Browser authorizations and codes on SQLite (oauth_pending, oauth_codes; migration 4). Every
+/// compare-and-set is one conditional UPDATE/DELETE whose change count decides.
+class SqliteOAuthGrantStore final : public service::OAuthGrantStore {
+public:
+    explicit SqliteOAuthGrantStore(std::shared_ptr<Database> db);
+
+    void insert_pending(const service::PendingAuthorization& pending) override;
+    [[nodiscard]] std::optional<service::PendingAuthorization> find_pending(ByteView session_hash,
+                                                                            TimePoint now) const override;
+    std::optional<service::PendingAuthorization> open_pushed(ByteView request_uri_hash,
+                                                             std::string_view client_id,
+                                                             ByteView session_hash, ByteView csrf_hash,
+                                                             TimePoint now, TimePoint expires_at) override;
+    bool advance(std::string_view id, service::PendingStage from, service::PendingStage to,
+                 std::string_view user_id, TimePoint now) override;
+    bool remove_pending(std::string_view id) override;
+    void insert_code(const service::AuthorizationCodeRecord& code) override;
+    service::CodeConsumption consume_code(ByteView hash, TimePoint now) override;
+    std::size_t purge_expired(TimePoint before) override;
 
 private:
     std::shared_ptr<Database> m_db;

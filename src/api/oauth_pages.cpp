@@ -1,0 +1,221 @@
+#include "oauth_pages.h"
+
+#include <algorithm>
+
+#include <inkan/core/encoding.h>
+#include <inkan/crypto/algorithms.h>
+
+namespace inkan::api::detail {
+
+namespace {
+
+constexpr std::string_view kStyle =
+    "body{font-family:sans-serif;max-width:34em;margin:2em auto;padding:0 1em;color:#222}"
+    "label{display:block;margin:.8em 0 .2em}input[type=text],input[type=password]{width:100%;"
+    "padding:.4em;font-size:1.1em;box-sizing:border-box}button{margin:1em .5em 0 0;padding:.5em 1.2em;"
+    "font-size:1em}.msg{color:#a00}dl{display:grid;grid-template-columns:auto 1fr;gap:.3em 1em}"
+    "dt{font-weight:bold}code{word-break:break-all}";
+
+std::string document(std::string_view title, const std::string& body) {
+    std::string out =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<meta name=\"referrer\" content=\"no-referrer\"><title>";
+    out += html_escape(title);
+    out += "</title><style>";
+    out += kStyle;
+    out += "</style></head><body>\n<h1>";
+    out += html_escape(title);
+    out += "</h1>\n";
+    out += body;
+    out += "\n</body></html>\n";
+    return out;
+}
+
+std::string form_open(std::string_view action, std::string_view csrf, std::string_view step) {
+    std::string out = "<form method=\"post\" action=\"";
+    out += html_escape(action);
+    out += "\"><input type=\"hidden\" name=\"csrf\" value=\"";
+    out += html_escape(csrf);
+    out += "\"><input type=\"hidden\" name=\"step\" value=\"";
+    out += html_escape(step);
+    out += "\">";
+    return out;
+}
+
+std::string who(const service::PageView& v) {
+    std::string out = "<p>The application <strong id=\"client\">";
+    out += html_escape(v.client_name);
+    out += "</strong> asks for ";
+    out += v.params.scope == "credential" ? "permission to create signatures with your key"
+                                          : "access to your signing account";
+    out += ".</p>\n";
+    return out;
+}
+
+std::string message_html(std::string_view message) {
+    if (message.empty()) {
+        return {};
+    }
+    return "<p class=\"msg\" id=\"message\" role=\"alert\">" + html_escape(message) + "</p>\n";
+}
+
+std::string consent_details(const service::PageView& v) {
+    std::string out = "<dl>";
+    const auto row = [&](std::string_view term, std::string_view value, std::string_view id) {
+        out += "<dt>";
+        out += html_escape(term);
+        out += "</dt><dd id=\"";
+        out += html_escape(id);
+        out += "\">";
+        out += html_escape(value);
+        out += "</dd>";
+    };
+    row("Signed in as", v.user_name, "user");
+    row("Access", v.params.scope, "scope");
+    if (v.params.credential) {
+        const auto& g = *v.params.credential;
+        row("Credential", g.credential_id, "credential");
+        if (v.credential) {
+            row("Key", v.credential->description.empty() ? v.credential->key_algo : v.credential->description,
+                "credential-description");
+        } else {
+            row("Key", "not available to you", "credential-description");
+        }
+        row("Number of signatures", std::to_string(g.num_signatures), "num-signatures");
+        for (std::size_t i = 0; i < g.hashes.size(); ++i) {
+            std::string label = i < g.labels.size() && !g.labels[i].empty()
+                                    ? g.labels[i]
+                                    : "Document " + std::to_string(i + 1);
+            out += "<dt>";
+            out += html_escape(label);
+            out += "</dt><dd><code>";
+            out += html_escape(std::string{crypto::spec(g.hashes[i].algorithm).name});
+            out += " ";
+            out += html_escape(hex_encode(g.hashes[i].value));
+            out += "</code></dd>";
+        }
+    }
+    if (!v.params.description.empty()) {
+        row("Description", v.params.description, "description");
+    }
+    out += "</dl>\n";
+    return out;
+}
+
+/// scheme://host[:port] of an absolute URI, if it is plainly one (nothing a CSP could misread).
+std::string origin_of(std::string_view uri) {
+    const auto scheme_end = uri.find("://");
+    if (scheme_end == std::string_view::npos) {
+        return {};
+    }
+    const auto authority_end = uri.find_first_of("/?#", scheme_end + 3);
+    const std::string_view origin = uri.substr(0, authority_end);
+    const bool plain = std::all_of(origin.begin(), origin.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+               c == '-' || c == ':' || c == '/' || c == '[' || c == ']';
+    });
+    return plain && origin.size() > scheme_end + 3 ? std::string{origin} : std::string{};
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+void page_headers(http::Response& r, std::string_view redirect_uri) {
+    r.headers.set("X-Frame-Options", "DENY");
+    std::string form_action = "'self'";
+    const std::string origin = origin_of(redirect_uri);
+    if (!origin.empty()) {
+        form_action += " " + origin;
+    }
+    r.headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action " +
+                                                 form_action + "; frame-ancestors 'none'; base-uri 'none'");
+    r.headers.set("Cache-Control", "no-store");
+    r.headers.set("Pragma", "no-cache");
+    r.headers.set("Referrer-Policy", "no-referrer");
+    r.headers.set("X-Content-Type-Options", "nosniff");
+}
+
+http::Response oauth_page(const service::PageView& v, std::string_view action, std::string_view message,
+                          int status) {
+    std::string body = who(v) + message_html(message);
+    std::string title;
+    switch (v.stage) {
+        case service::PendingStage::Pushed:
+        case service::PendingStage::Login:
+            title = "Sign in";
+            body += form_open(action, v.csrf, "login");
+            body +=
+                "<label for=\"username\">User name</label>"
+                "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required "
+                "autofocus>"
+                "<label for=\"password\">Password</label>"
+                "<input type=\"password\" id=\"password\" name=\"password\" "
+                "autocomplete=\"current-password\" "
+                "required>"
+                "<button type=\"submit\" id=\"submit\">Next</button></form>";
+            break;
+        case service::PendingStage::Otp:
+            title = "One-time code";
+            body += "<p>Enter the code your authenticator app shows.</p>";
+            body += form_open(action, v.csrf, "otp");
+            body +=
+                "<label for=\"otp\">Code</label>"
+                "<input type=\"text\" id=\"otp\" name=\"otp\" inputmode=\"numeric\" "
+                "autocomplete=\"one-time-code\" pattern=\"[0-9]{6,8}\" required autofocus>"
+                "<button type=\"submit\" id=\"submit\">Verify</button></form>";
+            break;
+        case service::PendingStage::Consent:
+            title = "Allow access?";
+            body += consent_details(v);
+            body += form_open(action, v.csrf, "consent");
+            body +=
+                "<button type=\"submit\" id=\"approve\" name=\"decision\" value=\"approve\">Allow</button>"
+                "<button type=\"submit\" id=\"deny\" name=\"decision\" value=\"deny\">Deny</button></form>";
+            break;
+    }
+    http::Response r;
+    r.status = status;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = document(title, body);
+    page_headers(r, v.redirect_uri);
+    return r;
+}
+
+http::Response oauth_error_page(int status, std::string_view text) {
+    http::Response r;
+    r.status = status;
+    r.content_type = "text/html; charset=utf-8";
+    r.body =
+        document("Authorization failed", "<p class=\"msg\" id=\"message\">" + html_escape(text) + "</p>");
+    page_headers(r);
+    return r;
+}
+
+}  // namespace inkan::api::detail

@@ -1,0 +1,31 @@
+#pragma once
+
+// The authorization server's HTML pages (oauth2/authorize): login, one-time code, consent, error.
+// Server-rendered, no JavaScript, every echoed value HTML-escaped, every form carrying the CSRF
+// token, every response with the frame-busting and no-store headers (oauth_pages.cpp).
+
+#include <string>
+#include <string_view>
+
+#include <inkan/http/message.h>
+#include <inkan/service/oauth.h>
+
+namespace inkan::api::detail {
+
+/// HTML-escapes & < > " ' (text and attribute values alike).
+std::string html_escape(std::string_view text);
+
+/// The page for the authorization's current stage; `message` (already plain text) above the form.
+/// `action` is the form's target (the oauth2/authorize path of the version).
+http::Response oauth_page(const service::PageView& view, std::string_view action, std::string_view message,
+                          int status = 200);
+/// An error page that does not redirect (bad client or redirect_uri, expired authorization).
+http::Response oauth_error_page(int status, std::string_view text);
+
+/// The headers every page carries: X-Frame-Options DENY, a CSP allowing nothing but inline styles
+/// and same-origin form posts, no-store, no referrer, nosniff. `redirect_uri`: the consent form's
+/// answer redirects there, and browsers apply form-action to the redirect too (CSP 3 §6.4.2), so its
+/// origin is allowed as well.
+void page_headers(http::Response& r, std::string_view redirect_uri = {});
+
+}  // namespace inkan::api::detail

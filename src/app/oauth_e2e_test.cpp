@@ -1,0 +1,628 @@
+// OAuth 2.0 against the real `inkan serve` (ephemeral ports, TLS key in the HSM), driven by curl as a
+// browser would be: a cookie jar (-c/-b), the pages' form posts, the redirect's Location. The code is
+// exchanged with PKCE (S256), the credential token signs the authorised hash, and `openssl pkeyutl
+// -verify` checks the signature. A system client seals with client_credentials. Refusals are checked
+// with their exact OAuth/CSC error. TOTP codes are computed here from the secrets the CLI printed.
+
+#include <cctype>
+#include <chrono>
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <inkan/core/clock.h>
+#include <inkan/core/encoding.h>
+#include <inkan/crypto/digest.h>
+#include <inkan/http/message.h>
+#include <inkan/service/secrets.h>
+#include <inkan/testing/process.h>
+
+namespace fs = std::filesystem;
+using inkan::Bytes;
+using inkan::testing::CommandResult;
+using inkan::testing::run;
+using inkan::testing::TempDir;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kSha256 = "2.16.840.1.101.3.4.2.1";
+constexpr const char* kEcdsaSha256 = "1.2.840.10045.4.3.2";
+constexpr const char* kRedirect = "https://app.example/cb";
+constexpr const char* kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";  // RFC 7636 App. B
+constexpr const char* kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+std::string describe(const CommandResult& r) {
+    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+std::string pct(std::string_view s) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[u >> 4U];
+            out += kHex[u & 0xFU];
+        }
+    }
+    return out;
+}
+
+Bytes sha256(std::string_view text) {
+    return inkan::crypto::digest(inkan::crypto::DigestAlgorithm::Sha256, inkan::as_bytes(text));
+}
+
+json cli(const std::vector<std::string>& args) {
+    const auto r = run(args);
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    return r.exit_code == 0 ? json::parse(r.out) : json{};
+}
+
+struct Http {
+    int status = 0;
+    std::string headers;
+    std::string body;
+    std::string raw;
+    [[nodiscard]] std::string header(const std::string& name) const {
+        const std::regex re{"\\r?\\n" + name + ":\\s*([^\\r\\n]*)", std::regex::icase};
+        std::smatch m;
+        return std::regex_search(headers, m, re) ? m[1].str() : std::string{};
+    }
+};
+
+/// A signer of the test: a user with a password, a TOTP device and a SCAL 2 credential.
+struct Signer {
+    std::string name, password, totp_secret, credential_id;
+    int next_step = -1;  // each TOTP step is accepted once and never an earlier one after a later
+    std::string otp() {
+        const Bytes seed = inkan::base32_decode(totp_secret);
+        return inkan::service::totp_code(
+            seed, inkan::SystemClock::instance().now() + std::chrono::seconds{30 * next_step++});
+    }
+};
+
+class OAuthE2e : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        s_tmp = std::make_unique<TempDir>("inkan-oauth-e2e");
+        s_data = s_tmp->path() / "data";
+        const auto init = run({INKAN_BIN, "init", "--data", s_data.string(), "--json"});
+        ASSERT_EQ(init.exit_code, 0) << describe(init);
+        s_init = json::parse(init.out);
+        const std::string d = s_data.string();
+        for (const char* name : {"hanako", "taro", "jiro", "sachiko"}) {
+            const json user = cli({INKAN_BIN, "user", "add", name, "--display-name",
+                                   std::string{"山田 "} + name, "--totp", "--json", "--data", d});
+            const json cred =
+                cli({INKAN_BIN, "credential", "create", "--user", name, "--scal", "2", "--multisign", "2",
+                     "--description", "山田 花子 <個人>", "--json", "--data", d});
+            s_signers[name] =
+                Signer{name, user["password"].get<std::string>(), user["totp_secret"].get<std::string>(),
+                       cred["credential"]["id"].get<std::string>()};
+        }
+        s_app = cli({INKAN_BIN, "client", "add", "signing-app", "--redirect-uri", kRedirect,
+                     "http://127.0.0.1:9/cb", "--json", "--data", d});
+        const json seal = cli({INKAN_BIN, "credential", "create", "--profile", "seal", "--organization",
+                               "Example KK", "--org-id", "NTRJP-1234567890123", "--scal", "1", "--multisign",
+                               "5", "--json", "--data", d});
+        s_seal = seal["credential"]["id"].get<std::string>();
+        s_sealer =
+            cli({INKAN_BIN, "client", "add", "invoice-sealer", "--seal", s_seal, "--json", "--data", d});
+        s_server = std::make_unique<inkan::testing::Process>(std::vector<std::string>{
+            INKAN_BIN, "serve", "--data", d, "--api-listen", "127.0.0.1:0", "--pki-listen", "127.0.0.1:0"});
+        const json line = json::parse(s_server->read_line(std::chrono::seconds{60}));
+        s_api = line["api_url"].get<std::string>();
+    }
+    static void TearDownTestSuite() {
+        if (s_server) {
+            EXPECT_EQ(s_server->terminate(), 0) << s_server->stderr_text();
+        }
+        s_server.reset();
+        s_tmp.reset();
+    }
+
+    static Http curl(std::vector<std::string> args) {
+        std::vector<std::string> argv{
+            "curl", "-sS", "--max-time",    "30", "--cacert", s_init["tls_ca"].get<std::string>(), "-D",
+            "-",    "-w",  "\n%{http_code}"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        const auto r = run(argv);
+        Http out;
+        out.raw = describe(r);
+        const auto nl = r.out.rfind('\n');
+        const auto blank = r.out.find("\r\n\r\n");
+        if (r.exit_code == 0 && nl != std::string::npos && blank != std::string::npos) {
+            out.status = std::stoi(r.out.substr(nl + 1));
+            out.headers = r.out.substr(0, blank);
+            out.body = r.out.substr(blank + 4, nl - blank - 4);
+        }
+        return out;
+    }
+
+    /// The browser: GET with a cookie jar, then form posts carrying the page's CSRF token.
+    static Http browser_get(const fs::path& jar, const std::string& url) {
+        return curl({"-c", jar.string(), "-b", jar.string(), url});
+    }
+    static Http browser_post(const fs::path& jar, const std::string& path,
+                             const std::vector<std::pair<std::string, std::string>>& fields) {
+        std::vector<std::string> args{"-c", jar.string(), "-b", jar.string(), "-X", "POST"};
+        for (const auto& [k, v] : fields) {
+            args.push_back("--data-urlencode");
+            args.push_back(k + "=" + v);
+        }
+        args.push_back(s_api + path);
+        return curl(args);
+    }
+    static std::string csrf_of(const Http& page) {
+        const std::regex re{R"re(name="csrf" value="([^"]+)")re"};
+        std::smatch m;
+        EXPECT_TRUE(std::regex_search(page.body, m, re)) << page.body;
+        return m.size() > 1 ? m[1].str() : std::string{};
+    }
+    static std::string query_value(const std::string& url, const std::string& name) {
+        const std::regex re{"[?&]" + name + "=([^&]*)"};
+        std::smatch m;
+        if (!std::regex_search(url, m, re)) {
+            return {};
+        }
+        return inkan::http::percent_decode(m[1].str(), true).value_or("");
+    }
+
+    /// login → OTP → consent through the pages; returns the final redirect (303).
+    static Http consent_flow(Signer& who, const std::string& authorize_url, const std::string& v,
+                             bool approve = true) {
+        const fs::path jar = s_tmp->path() / ("jar-" + who.name + "-" + std::to_string(s_jars++));
+        const Http login = browser_get(jar, authorize_url);
+        EXPECT_EQ(login.status, 200) << login.raw;
+        const std::string path = "/csc/" + v + "/oauth2/authorize";
+        const std::string csrf = csrf_of(login);
+        const Http otp_page = browser_post(
+            jar, path,
+            {{"csrf", csrf}, {"step", "login"}, {"username", who.name}, {"password", who.password}});
+        EXPECT_EQ(otp_page.status, 200) << otp_page.raw;
+        EXPECT_NE(otp_page.body.find("name=\"otp\""), std::string::npos) << otp_page.body;
+        const Http consent = browser_post(jar, path, {{"csrf", csrf}, {"step", "otp"}, {"otp", who.otp()}});
+        EXPECT_EQ(consent.status, 200) << consent.raw;
+        s_last_consent = consent.body;
+        return browser_post(
+            jar, path, {{"csrf", csrf}, {"step", "consent"}, {"decision", approve ? "approve" : "deny"}});
+    }
+
+    static Http token(const std::vector<std::pair<std::string, std::string>>& fields,
+                      const std::string& v = "v2", const json& client = s_app) {
+        std::vector<std::string> args{
+            "-X", "POST", "-u",
+            client["client_id"].get<std::string>() + ":" + client["client_secret"].get<std::string>()};
+        for (const auto& [k, val] : fields) {
+            args.push_back("--data-urlencode");
+            args.push_back(k + "=" + val);
+        }
+        args.push_back(s_api + "/csc/" + v + "/oauth2/token");
+        return curl(args);
+    }
+
+    static Http post_json(const std::string& path, const json& body, const std::string& bearer) {
+        return curl({"-X", "POST", "-H", "Content-Type: application/json", "-H",
+                     "Authorization: Bearer " + bearer, "--data-binary", body.dump(), s_api + path});
+    }
+
+    static std::string authorize_url(const std::string& v, const std::string& query) {
+        return s_api + "/csc/" + v +
+               "/oauth2/authorize?response_type=code&client_id=" + s_app["client_id"].get<std::string>() +
+               "&redirect_uri=" + pct(kRedirect) + "&" + query;
+    }
+
+    /// openssl pkeyutl -verify with the credential's certificate (credentials/info via `bearer`).
+    static void expect_verifies(const std::string& credential_id, const std::string& bearer,
+                                const Bytes& digest, const std::string& signature_b64) {
+        const Http info = post_json("/csc/v2/credentials/info", {{"credentialID", credential_id}}, bearer);
+        ASSERT_EQ(info.status, 200) << info.raw;
+        const fs::path der = s_tmp->path() / ("cert-" + credential_id + ".der");
+        inkan::testing::write_file(
+            der, inkan::base64_decode(json::parse(info.body)["cert"]["certificates"][0].get<std::string>()));
+        const fs::path pem = s_tmp->path() / ("cert-" + credential_id + ".pem");
+        ASSERT_EQ(
+            run({"openssl", "x509", "-inform", "DER", "-in", der.string(), "-out", pem.string()}).exit_code,
+            0);
+        const fs::path pub = s_tmp->path() / "pub.pem";
+        ASSERT_EQ(run({"openssl", "x509", "-in", pem.string(), "-pubkey", "-noout", "-out", pub.string()})
+                      .exit_code,
+                  0);
+        inkan::testing::write_file(s_tmp->path() / "digest.bin", digest);
+        inkan::testing::write_file(s_tmp->path() / "sig.bin", inkan::base64_decode(signature_b64));
+        const auto v =
+            run({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", pub.string(), "-in",
+                 (s_tmp->path() / "digest.bin").string(), "-sigfile", (s_tmp->path() / "sig.bin").string()});
+        EXPECT_EQ(v.exit_code, 0) << describe(v);
+        EXPECT_NE(v.out.find("Signature Verified Successfully"), std::string::npos) << v.out;
+    }
+
+    static std::string sqlite3(const std::string& sql) {
+        const auto r = run({"sqlite3", "-batch", (s_data / "inkan.db").string(), sql});
+        EXPECT_EQ(r.exit_code, 0) << describe(r);
+        return r.out;
+    }
+
+    static std::unique_ptr<TempDir> s_tmp;
+    static fs::path s_data;
+    static json s_init, s_app, s_sealer;
+    static std::string s_seal;
+    static std::map<std::string, Signer> s_signers;
+    static std::unique_ptr<inkan::testing::Process> s_server;
+    static std::string s_api;
+    static int s_jars;
+    static std::string s_last_consent;
+};
+
+std::unique_ptr<TempDir> OAuthE2e::s_tmp;
+fs::path OAuthE2e::s_data;
+json OAuthE2e::s_init;
+json OAuthE2e::s_app;
+json OAuthE2e::s_sealer;
+std::string OAuthE2e::s_seal;
+std::map<std::string, Signer> OAuthE2e::s_signers;
+std::unique_ptr<inkan::testing::Process> OAuthE2e::s_server;
+std::string OAuthE2e::s_api;
+int OAuthE2e::s_jars = 0;
+std::string OAuthE2e::s_last_consent;
+
+TEST_F(OAuthE2e, ACookieJarBrowserGetsACredentialTokenThatSignsTheAuthorisedHash) {
+    Signer& hanako = s_signers["hanako"];
+    const Bytes digest = sha256("売買契約書 2026");
+    const std::string hash = inkan::base64url_encode(digest);
+    const Http redirect = consent_flow(
+        hanako,
+        authorize_url(
+            "v2", "scope=credential&credentialID=" + hanako.credential_id + "&numSignatures=1&hashes=" +
+                      hash + "&hashAlgorithmOID=" + kSha256 + "&code_challenge=" + kChallenge +
+                      "&code_challenge_method=S256&state=st%3C1%3E" + "&description=" + pct("契約 <b>A</b>")),
+        "v2");
+    // The consent page shows the credential, the count and the description, escaped.
+    EXPECT_NE(s_last_consent.find("契約 &lt;b&gt;A&lt;/b&gt;"), std::string::npos) << s_last_consent;
+    EXPECT_EQ(s_last_consent.find("<b>A</b>"), std::string::npos) << "an echoed value was not escaped";
+    EXPECT_NE(s_last_consent.find(hanako.credential_id), std::string::npos);
+    EXPECT_NE(s_last_consent.find("id=\"num-signatures\">1<"), std::string::npos);
+    ASSERT_EQ(redirect.status, 303) << redirect.raw;
+    const std::string location = redirect.header("Location");
+    ASSERT_EQ(location.rfind(std::string{kRedirect} + "?code=", 0), 0U) << location;
+    EXPECT_EQ(query_value(location, "state"), "st<1>");
+    const std::string code = query_value(location, "code");
+
+    const Http t = token({{"grant_type", "authorization_code"},
+                          {"code", code},
+                          {"redirect_uri", kRedirect},
+                          {"code_verifier", kVerifier}});
+    ASSERT_EQ(t.status, 200) << t.raw;
+    EXPECT_EQ(t.header("Cache-Control"), "no-store");
+    const json tj = json::parse(t.body);
+    EXPECT_EQ(tj["token_type"], "Bearer");
+    EXPECT_EQ(tj["credentialID"], hanako.credential_id);
+    const std::string credential_token = tj["access_token"].get<std::string>();
+
+    // v2: the credential token is the Bearer of signHash; no SAD parameter.
+    const Http other = post_json("/csc/v2/signatures/signHash",
+                                 {{"credentialID", hanako.credential_id},
+                                  {"hashes", {inkan::base64_encode(sha256("another"))}},
+                                  {"hashAlgorithmOID", kSha256},
+                                  {"signAlgo", kEcdsaSha256}},
+                                 credential_token);
+    EXPECT_EQ(other.status, 400) << other.raw;
+    EXPECT_EQ(json::parse(other.body)["error_description"], "Hash is not authorized by the SAD");
+    const Http signed_ = post_json("/csc/v2/signatures/signHash",
+                                   {{"credentialID", hanako.credential_id},
+                                    {"hashes", {inkan::base64_encode(digest)}},
+                                    {"hashAlgorithmOID", kSha256},
+                                    {"signAlgo", kEcdsaSha256}},
+                                   credential_token);
+    ASSERT_EQ(signed_.status, 200) << signed_.raw;
+    const auto login = curl({"-X", "POST", "-u", hanako.name + ":" + hanako.password, "--data-binary", "{}",
+                             s_api + "/csc/v2/auth/login"});
+    ASSERT_EQ(login.status, 200) << login.raw;
+    expect_verifies(hanako.credential_id, json::parse(login.body)["access_token"].get<std::string>(), digest,
+                    json::parse(signed_.body)["signatures"][0].get<std::string>());
+    // Spent: the same hash again is refused.
+    const Http again = post_json("/csc/v2/signatures/signHash",
+                                 {{"credentialID", hanako.credential_id},
+                                  {"hashes", {inkan::base64_encode(digest)}},
+                                  {"hashAlgorithmOID", kSha256},
+                                  {"signAlgo", kEcdsaSha256}},
+                                 credential_token);
+    EXPECT_EQ(again.status, 401) << again.raw;
+}
+
+TEST_F(OAuthE2e, V1ServiceTokenAndSadTokenSignTogether) {
+    Signer& taro = s_signers["taro"];
+    const Bytes digest = sha256("v1 document");
+    const Http service = consent_flow(taro, authorize_url("v1", "scope=service&state=s1"), "v1");
+    ASSERT_EQ(service.status, 303) << service.raw;
+    const Http st = token({{"grant_type", "authorization_code"},
+                           {"code", query_value(service.header("Location"), "code")},
+                           {"redirect_uri", kRedirect}},
+                          "v1");
+    ASSERT_EQ(st.status, 200) << st.raw;
+    const json sj = json::parse(st.body);
+    EXPECT_EQ(sj["token_type"], "Bearer");
+    ASSERT_TRUE(sj.contains("refresh_token"));
+
+    const Http cred =
+        consent_flow(taro,
+                     authorize_url("v1", "scope=credential&credentialID=" + taro.credential_id +
+                                             "&numSignatures=1&hash=" + inkan::base64url_encode(digest)),
+                     "v1");
+    ASSERT_EQ(cred.status, 303) << cred.raw;
+    const Http ct = token({{"grant_type", "authorization_code"},
+                           {"code", query_value(cred.header("Location"), "code")},
+                           {"redirect_uri", kRedirect}},
+                          "v1");
+    ASSERT_EQ(ct.status, 200) << ct.raw;
+    const json cj = json::parse(ct.body);
+    EXPECT_EQ(cj["token_type"], "SAD");  // CSC v1 §8.3.3
+    EXPECT_FALSE(cj.contains("refresh_token"));
+    const Http signed_ = post_json("/csc/v1/signatures/signHash",
+                                   {{"credentialID", taro.credential_id},
+                                    {"SAD", cj["access_token"]},
+                                    {"hash", {inkan::base64_encode(digest)}},
+                                    {"signAlgo", kEcdsaSha256}},
+                                   sj["access_token"].get<std::string>());
+    ASSERT_EQ(signed_.status, 200) << signed_.raw;
+    expect_verifies(taro.credential_id, sj["access_token"].get<std::string>(), digest,
+                    json::parse(signed_.body)["signatures"][0].get<std::string>());
+
+    // Refresh rotates; the old refresh token and a revoked one are refused.
+    const Http rotated =
+        token({{"grant_type", "refresh_token"}, {"refresh_token", sj["refresh_token"]}}, "v1");
+    ASSERT_EQ(rotated.status, 200) << rotated.raw;
+    const Http replay =
+        token({{"grant_type", "refresh_token"}, {"refresh_token", sj["refresh_token"]}}, "v1");
+    EXPECT_EQ(replay.status, 400);
+    EXPECT_EQ(json::parse(replay.body)["error"], "invalid_grant") << replay.body;
+    const std::string fresh = json::parse(rotated.body)["refresh_token"].get<std::string>();
+    const Http revoked =
+        curl({"-X", "POST", "-u",
+              s_app["client_id"].get<std::string>() + ":" + s_app["client_secret"].get<std::string>(),
+              "--data-urlencode", "token=" + fresh, "--data-urlencode", "token_type_hint=refresh_token",
+              s_api + "/csc/v1/oauth2/revoke"});
+    EXPECT_EQ(revoked.status, 204) << revoked.raw;
+    const Http after = token({{"grant_type", "refresh_token"}, {"refresh_token", fresh}}, "v1");
+    EXPECT_EQ(json::parse(after.body)["error"], "invalid_grant") << after.body;
+}
+
+TEST_F(OAuthE2e, ASystemClientSealsWithClientCredentialsAndTheAuditNamesIt) {
+    const std::string id = s_sealer["client_id"].get<std::string>();
+    const Http t = curl({"-X", "POST", "--data-urlencode", "grant_type=client_credentials",
+                         "--data-urlencode", "client_id=" + id, "--data-urlencode",
+                         "client_secret=" + s_sealer["client_secret"].get<std::string>(),
+                         s_api + "/csc/v1/oauth2/token"});
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const std::string bearer = json::parse(t.body)["access_token"].get<std::string>();
+    const Http list = post_json("/csc/v1/credentials/list", json::object(), bearer);
+    ASSERT_EQ(list.status, 200) << list.raw;
+    EXPECT_EQ(json::parse(list.body)["credentialIDs"], json::array({s_seal}));
+
+    const Http personal = post_json("/csc/v1/credentials/authorize",
+                                    {{"credentialID", s_signers["jiro"].credential_id},
+                                     {"numSignatures", 1},
+                                     {"hash", {inkan::base64_encode(sha256("x"))}}},
+                                    bearer);
+    EXPECT_EQ(personal.status, 400) << personal.raw;
+    EXPECT_EQ(json::parse(personal.body)["error_description"], "Invalid parameter credentialID");
+
+    const Http sad =
+        post_json("/csc/v1/credentials/authorize", {{"credentialID", s_seal}, {"numSignatures", 1}}, bearer);
+    ASSERT_EQ(sad.status, 200) << sad.raw;
+    const Bytes digest = sha256("invoice 2026-0042");
+    const Http sealed = post_json("/csc/v1/signatures/signHash",
+                                  {{"credentialID", s_seal},
+                                   {"SAD", json::parse(sad.body)["SAD"]},
+                                   {"hash", {inkan::base64_encode(digest)}},
+                                   {"signAlgo", kEcdsaSha256}},
+                                  bearer);
+    ASSERT_EQ(sealed.status, 200) << sealed.raw;
+    expect_verifies(s_seal, bearer, digest, json::parse(sealed.body)["signatures"][0].get<std::string>());
+    EXPECT_EQ(
+        sqlite3("SELECT user_id || '|' || client_id FROM audit_log WHERE action = 'sign' AND outcome = 'ok' "
+                "AND credential_id = '" +
+                s_seal + "';"),
+        "|" + id + "\n");
+}
+
+TEST_F(OAuthE2e, RefusalsHaveTheirExactErrors) {
+    // An unregistered redirect_uri: an error page, never a redirect.
+    const Http bad_redirect =
+        curl({s_api + "/csc/v2/oauth2/authorize?response_type=code&client_id=" +
+              s_app["client_id"].get<std::string>() +
+              "&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&code_challenge=" + kChallenge +
+              "&code_challenge_method=S256"});
+    EXPECT_EQ(bad_redirect.status, 400) << bad_redirect.raw;
+    EXPECT_EQ(bad_redirect.header("Location"), "");
+    EXPECT_EQ(bad_redirect.header("X-Frame-Options"), "DENY");
+    // v2 without PKCE: redirected with invalid_request and the state.
+    const Http no_pkce = curl({authorize_url("v2", "scope=service&state=abc")});
+    EXPECT_EQ(no_pkce.status, 302) << no_pkce.raw;
+    const std::string loc = no_pkce.header("Location");
+    EXPECT_EQ(query_value(loc, "error"), "invalid_request") << loc;
+    EXPECT_EQ(query_value(loc, "state"), "abc") << loc;
+
+    // The page's headers; a wrong CSRF token ends nowhere.
+    const fs::path jar = s_tmp->path() / "jar-refusals";
+    const Http page = browser_get(jar, authorize_url("v2", std::string{"scope=service&code_challenge="} +
+                                                               kChallenge + "&code_challenge_method=S256"));
+    EXPECT_EQ(page.header("X-Frame-Options"), "DENY");
+    EXPECT_NE(page.header("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+    EXPECT_EQ(page.header("Cache-Control"), "no-store");
+    const std::string cookie = page.header("Set-Cookie");
+    for (const char* attr : {"HttpOnly", "Secure", "SameSite=Lax"}) {
+        EXPECT_NE(cookie.find(attr), std::string::npos) << cookie;
+    }
+    EXPECT_NE(page.body.find("<meta charset=\"utf-8\">"), std::string::npos);
+    const Http forged = browser_post(jar, "/csc/v2/oauth2/authorize",
+                                     {{"csrf", "forged"},
+                                      {"step", "login"},
+                                      {"username", "jiro"},
+                                      {"password", s_signers["jiro"].password}});
+    EXPECT_EQ(forged.status, 400) << forged.raw;
+
+    // Code replay, a wrong verifier.
+    Signer& jiro = s_signers["jiro"];
+    const Http r = consent_flow(jiro,
+                                authorize_url("v2", std::string{"scope=service&code_challenge="} +
+                                                        kChallenge + "&code_challenge_method=S256"),
+                                "v2");
+    ASSERT_EQ(r.status, 303) << r.raw;
+    const std::string code = query_value(r.header("Location"), "code");
+    const Http wrong = token({{"grant_type", "authorization_code"},
+                              {"code", code},
+                              {"redirect_uri", kRedirect},
+                              {"code_verifier", std::string(43, 'x')}});
+    EXPECT_EQ(wrong.status, 400);
+    EXPECT_EQ(json::parse(wrong.body)["error"], "invalid_grant") << wrong.body;
+    const Http replay = token({{"grant_type", "authorization_code"},
+                               {"code", code},
+                               {"redirect_uri", kRedirect},
+                               {"code_verifier", kVerifier}});
+    EXPECT_EQ(json::parse(replay.body)["error"], "invalid_grant") << replay.body;
+    // A wrong client secret: 401 invalid_client with a Basic challenge.
+    json wrong_client = s_app;
+    wrong_client["client_secret"] = "not-the-secret";
+    const Http unauth = token({{"grant_type", "client_credentials"}}, "v2", wrong_client);
+    EXPECT_EQ(unauth.status, 401) << unauth.raw;
+    EXPECT_EQ(json::parse(unauth.body)["error"], "invalid_client");
+    EXPECT_NE(unauth.header("WWW-Authenticate").find("Basic"), std::string::npos);
+}
+
+TEST_F(OAuthE2e, DiscoveryNamesTheEndpoints) {
+    const Http meta = curl({s_api + "/.well-known/oauth-authorization-server"});
+    ASSERT_EQ(meta.status, 200) << meta.raw;
+    const json m = json::parse(meta.body);
+    EXPECT_EQ(m["issuer"], s_api);
+    EXPECT_EQ(m["token_endpoint"], s_api + "/csc/v2/oauth2/token");
+    EXPECT_EQ(m["pushed_authorization_request_endpoint"], s_api + "/csc/v2/oauth2/pushed_authorize");
+    EXPECT_EQ(m["code_challenge_methods_supported"], json::array({"S256"}));
+    const Http v1 = curl({"-X", "POST", "--data-binary", "{}", s_api + "/csc/v1/info"});
+    EXPECT_EQ(json::parse(v1.body)["oauth2"], s_api + "/csc/v1/");
+    const Http v2 = curl({"-X", "POST", "--data-binary", "{}", s_api + "/csc/v2/info"});
+    const json i2 = json::parse(v2.body);
+    EXPECT_EQ(i2["oauth2Issuer"], s_api);
+    EXPECT_NE(std::find(i2["authType"].begin(), i2["authType"].end(), "oauth2client"), i2["authType"].end());
+    EXPECT_NE(std::find(i2["methods"].begin(), i2["methods"].end(), "oauth2/pushed_authorize"),
+              i2["methods"].end());
+}
+
+TEST_F(OAuthE2e, APushedRequestCarriesRarThroughTheBrowser) {
+    Signer& jiro = s_signers["jiro"];
+    const Bytes digest = sha256("請求書 42");
+    const json rar =
+        json::array({{{"type", "credential"},
+                      {"credentialID", jiro.credential_id},
+                      {"documentDigests", {{{"hash", inkan::base64_encode(digest)}, {"label", "請求書 42"}}}},
+                      {"hashAlgorithmOID", kSha256}}});
+    const Http par =
+        curl({"-X", "POST", "-u",
+              s_app["client_id"].get<std::string>() + ":" + s_app["client_secret"].get<std::string>(),
+              "--data-urlencode", "response_type=code", "--data-urlencode",
+              std::string{"redirect_uri="} + kRedirect, "--data-urlencode",
+              std::string{"code_challenge="} + kChallenge, "--data-urlencode", "code_challenge_method=S256",
+              "--data-urlencode", "authorization_details=" + rar.dump(),
+              s_api + "/csc/v2/oauth2/pushed_authorize"});
+    ASSERT_EQ(par.status, 201) << par.raw;
+    const std::string request_uri = json::parse(par.body)["request_uri"].get<std::string>();
+    const Http r =
+        consent_flow(jiro,
+                     s_api + "/csc/v2/oauth2/authorize?client_id=" + s_app["client_id"].get<std::string>() +
+                         "&request_uri=" + pct(request_uri),
+                     "v2");
+    EXPECT_NE(s_last_consent.find("請求書 42"), std::string::npos) << s_last_consent;
+    ASSERT_EQ(r.status, 303) << r.raw;
+    const std::string code = query_value(r.header("Location"), "code");
+    json other = rar;
+    other[0]["documentDigests"][0]["hash"] = inkan::base64_encode(sha256("something else"));
+    const Http differing = token({{"grant_type", "authorization_code"},
+                                  {"code", code},
+                                  {"redirect_uri", kRedirect},
+                                  {"code_verifier", kVerifier},
+                                  {"authorization_details", other.dump()}});
+    EXPECT_EQ(json::parse(differing.body)["error"], "invalid_grant") << differing.body;
+}
+
+TEST_F(OAuthE2e, TheClientCommandsShowTheSecretOnceAndRemovalEndsTheTokens) {
+    const std::string d = s_data.string();
+    const json added = cli({INKAN_BIN, "client", "add", "batch-job", "--confidential", "--redirect-uri",
+                            "https://batch.example/cb", "--json", "--data", d});
+    ASSERT_TRUE(added.contains("client_secret")) << added.dump();
+    EXPECT_EQ(added["type"], "confidential");
+    const json listed = cli({INKAN_BIN, "client", "list", "--json", "--data", d});
+    bool found = false;
+    for (const auto& c : listed) {
+        found = found || c["client_id"] == added["client_id"];
+        EXPECT_FALSE(c.contains("client_secret")) << "a secret was shown twice: " << c.dump();
+    }
+    EXPECT_TRUE(found) << listed.dump();
+    const auto usage = run({INKAN_BIN, "client", "add", "x", "--public", "--seal", s_seal, "--data", d});
+    EXPECT_EQ(usage.exit_code, 2) << describe(usage);
+
+    const Http t = token({{"grant_type", "client_credentials"}}, "v2", added);
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const std::string bearer = json::parse(t.body)["access_token"].get<std::string>();
+    const Http before = post_json("/csc/v2/credentials/list", json::object(), bearer);
+    EXPECT_EQ(before.status, 200) << before.raw;
+    EXPECT_EQ(json::parse(before.body)["credentialIDs"], json::array())
+        << "a client without seals sees nothing";
+    const auto removed = run({INKAN_BIN, "client", "remove", "batch-job", "--data", d});
+    ASSERT_EQ(removed.exit_code, 0) << describe(removed);
+    const Http after = post_json("/csc/v2/credentials/list", json::object(), bearer);
+    EXPECT_EQ(after.status, 401) << after.raw;
+}
+
+TEST_F(OAuthE2e, HeadlessChromiumCompletesTheFlowThroughTheRealPages) {
+    const fs::path browser_dir = fs::path{INKAN_SOURCE_DIR} / "tests" / "browser";
+    ASSERT_TRUE(fs::exists(browser_dir / "node_modules" / "playwright-core"))
+        << "playwright-core is missing: run scripts/install-deps (npm ci in tests/browser)";
+    ASSERT_TRUE(fs::exists("/usr/bin/chromium")) << "chromium is missing: run scripts/install-deps";
+    Signer& sachiko = s_signers["sachiko"];
+    const Bytes digest = sha256("ブラウザで署名する文書");
+    const std::string url = authorize_url(
+        "v2", "scope=credential&credentialID=" + sachiko.credential_id +
+                  "&numSignatures=1&hashes=" + inkan::base64url_encode(digest) +
+                  "&hashAlgorithmOID=" + kSha256 + "&code_challenge=" + kChallenge +
+                  "&code_challenge_method=S256&state=browser-1&description=" + pct("雇用契約書"));
+    const auto r =
+        run({"env", "INKAN_AUTHORIZE_URL=" + url, std::string{"INKAN_REDIRECT_URI="} + kRedirect,
+             "INKAN_USER=" + sachiko.name, "INKAN_PASSWORD=" + sachiko.password,
+             "INKAN_TOTP_SECRET=" + sachiko.totp_secret, "node", (browser_dir / "oauth_flow.mjs").string()});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    const json out = json::parse(r.out);
+    EXPECT_EQ(out["state"], "browser-1");
+    EXPECT_EQ(out["frame_options"], "DENY");
+    const std::string consent = out["consent_text"].get<std::string>();
+    EXPECT_NE(consent.find("雇用契約書"), std::string::npos) << consent;
+    EXPECT_NE(consent.find(sachiko.credential_id), std::string::npos) << consent;
+
+    const Http t = token({{"grant_type", "authorization_code"},
+                          {"code", out["code"].get<std::string>()},
+                          {"redirect_uri", kRedirect},
+                          {"code_verifier", kVerifier}});
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const std::string credential_token = json::parse(t.body)["access_token"].get<std::string>();
+    const Http signed_ = post_json("/csc/v2/signatures/signHash",
+                                   {{"credentialID", sachiko.credential_id},
+                                    {"hashes", {inkan::base64_encode(digest)}},
+                                    {"hashAlgorithmOID", kSha256},
+                                    {"signAlgo", kEcdsaSha256}},
+                                   credential_token);
+    ASSERT_EQ(signed_.status, 200) << signed_.raw;
+    const auto login = curl({"-X", "POST", "-u", sachiko.name + ":" + sachiko.password, "--data-binary", "{}",
+                             s_api + "/csc/v2/auth/login"});
+    ASSERT_EQ(login.status, 200) << login.raw;
+    expect_verifies(sachiko.credential_id, json::parse(login.body)["access_token"].get<std::string>(), digest,
+                    json::parse(signed_.body)["signatures"][0].get<std::string>());
+}
+
+}  // namespace

@@ -1,0 +1,79 @@
+// `inkan timestamp FILE --url URL ...`: the RFC 3161 client for users.
+
+#include <fstream>
+#include <string>
+
+#include <inkan/core/error.h>
+#include <inkan/crypto/digest.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/tsp/client.h>
+
+#include "args.h"
+#include "commands.h"
+#include "context.h"
+
+namespace inkan::app {
+
+namespace fs = std::filesystem;
+
+int cmd_timestamp(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {}, {"url", "o", "out", "hash", "cacert", "timeout-ms"}};
+    if (args.positional().size() != 1) {
+        throw UsageError{"timestamp takes one FILE"};
+    }
+    const std::vector<std::string> urls = args.values("url");
+    if (urls.empty()) {
+        throw UsageError{"timestamp needs at least one --url"};
+    }
+    const fs::path file = args.positional()[0];
+    const auto alg = crypto::digest_from_name(args.option_or("hash", "sha256"));
+    if (!alg || !crypto::spec(*alg).allowed_for_signing) {
+        throw UsageError{"--hash must be sha256, sha384 or sha512"};
+    }
+    long timeout_ms = 10'000;
+    if (const auto t = args.option("timeout-ms")) {
+        try {
+            timeout_ms = std::stol(*t);
+        } catch (const std::exception&) {
+            throw UsageError{"--timeout-ms takes a number of milliseconds"};
+        }
+        if (timeout_ms <= 0) {
+            throw UsageError{"--timeout-ms takes a positive number of milliseconds"};
+        }
+    }
+    std::vector<tsp::TsaEndpoint> endpoints;
+    for (const auto& url : urls) {
+        tsp::TsaEndpoint e;
+        e.url = url;
+        e.timeout = std::chrono::milliseconds{timeout_ms};
+        if (const auto ca = args.option("cacert")) {
+            e.ca_file = *ca;  // also the https trust anchors
+        }
+        endpoints.push_back(std::move(e));
+    }
+    tsp::ClientOptions options;
+    if (const auto ca = args.option("cacert")) {
+        for (const auto& c : pki::certificates_from_pem(read_text_file(*ca, Errc::InvalidRequest))) {
+            options.trust_anchors.push_back(c.der());
+        }
+    }
+    std::ifstream in{file, std::ios::binary};
+    require(in.good(), Errc::IoFailure, "cannot read " + file.string());
+    const Bytes digest = crypto::digest(*alg, in);
+    const tsp::Client client{std::move(endpoints), std::move(options)};
+    const tsp::StampResult result = client.stamp(*alg, digest);
+
+    const fs::path out = args.option("o").value_or(args.option_or("out", file.string() + ".tsr"));
+    {
+        std::ofstream o{out, std::ios::binary | std::ios::trunc};
+        o.write(reinterpret_cast<const char*>(result.response.data()),
+                static_cast<std::streamsize>(result.response.size()));
+        require(o.good(), Errc::IoFailure, "cannot write " + out.string());
+    }
+    io.out << "time-stamped " << file.string() << " by " << result.url << " (policy " << result.info.policy
+           << ", genTime " << format_rfc3339(result.info.gen_time) << "); response written to "
+           << out.string() << "\n";
+    return 0;
+}
+
+}  // namespace inkan::app

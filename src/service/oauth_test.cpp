@@ -1,0 +1,445 @@
+// The OAuth authorization server's rules on a real SoftHSM token, a real built-in CA and SQLite:
+// the browser steps (password, TOTP computed here, consent), PKCE, codes, RAR, refresh rotation,
+// system clients. Signatures made with credential tokens are checked with `openssl pkeyutl -verify`.
+
+#include <inkan/service/oauth.h>
+
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include <inkan/core/encoding.h>
+#include <inkan/crypto/digest.h>
+#include <inkan/crypto/random.h>
+#include <inkan/pki/ca.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/pki/connectors.h>
+#include <inkan/service/secrets.h>
+#include <inkan/sign/hsm_signer.h>
+#include <inkan/storage/sqlite_ca_store.h>
+
+#include "test_env.h"
+
+namespace inkan::service {
+namespace {
+
+using crypto::DigestAlgorithm;
+using crypto::SignatureAlgorithm;
+using testing::code_of;
+using testing::secret;
+using testing::ServiceEnv;
+using testing::token;
+
+constexpr std::string_view kRedirect = "https://app.example/cb";
+constexpr std::string_view kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";  // RFC 7636 App. B
+constexpr std::string_view kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+Bytes sha256(std::string_view s) {
+    return crypto::digest(DigestAlgorithm::Sha256, as_bytes(s));
+}
+
+struct TestCa {
+    TestCa(const Clock& clock, pki::CaStore& store) {
+        signer = std::make_unique<sign::HsmSigner>(
+            token(), token().generate_key_pair(hsm::KeySpec::EcP256, "ca-oauth-" + crypto::random_hex(4)));
+        pki::CaSettings settings;
+        settings.name = "test-ca";
+        settings.pki_base_url = "http://127.0.0.1:8080";
+        const pki::Certificate root = pki::create_root(
+            settings, *signer, pki::Name{}.country("JP").organization("inkan").common_name("inkan OAuth CA"),
+            3650, store, clock);
+        ca = std::make_unique<pki::BuiltinCa>(settings, *signer, std::vector<Bytes>{root.der()}, store,
+                                              pki::ProfileSet::defaults(), clock);
+        connector = std::make_unique<pki::BuiltinConnector>(*ca);
+    }
+    std::unique_ptr<sign::HsmSigner> signer;
+    std::unique_ptr<pki::BuiltinCa> ca;
+    std::unique_ptr<pki::BuiltinConnector> connector;
+};
+
+class OAuthTest : public ::testing::Test {
+protected:
+    OAuthTest()
+        : ca_store{env.db},
+          ca{env.clock, ca_store},
+          credentials{env.credentials,
+                      env.users,
+                      token(),
+                      [this](const std::string&) -> pki::CaConnector& { return *ca.connector; },
+                      [](const std::string&, ByteView, pki::RevocationReason) { return false; },
+                      env.clock},
+          store{env.db},
+          audit_store{env.db},
+          audit{audit_store, env.clock},
+          authz{env.credentials, env.users, env.accounts, store, audit, token(), env.clock},
+          clients{env.db},
+          grants{env.db},
+          oauth{clients, grants, env.accounts, env.sessions, authz, credentials, audit, env.clock} {
+        env.sessions.set_clients(&clients);
+        authz.set_clients(&clients);
+        credentials.set_clients(&clients);
+        alice = env.add("alice", "Alice Example", true);
+        bob = env.add("bob", "Bob Example", true);
+        app = oauth.add_client("signing-app", {std::string{kRedirect}}, true, {}, "test");
+    }
+
+    Credential personal(const User& owner, int multisign = 2) {
+        NewCredential r;
+        r.kind = CredentialKind::Personal;
+        r.owner = owner.name;
+        r.scal = 2;
+        r.multisign = multisign;
+        r.pin = secret("1234");
+        return credentials.create(std::move(r)).credential;
+    }
+
+    Credential seal() {
+        NewCredential n;
+        n.kind = CredentialKind::Seal;
+        n.organization = "Example KK";
+        n.organization_identifier = "NTRJP-1234567890123";
+        n.scal = 1;
+        n.multisign = 10;
+        return credentials.create(std::move(n)).credential;
+    }
+
+    std::string otp(const User& u) {
+        env.clock.advance(std::chrono::seconds{30});
+        return totp_code(*env.accounts.totp_secret(u.id), env.clock.now());
+    }
+
+    ClientAuthentication app_auth() const { return {app.client.id, secret(*app.secret), true}; }
+
+    AuthorizationParams service_request() const {
+        AuthorizationParams p;
+        p.client_id = app.client.id;
+        p.redirect_uri = std::string{kRedirect};
+        p.scope = "service";
+        p.state = "st-1";
+        p.code_challenge = std::string{kChallenge};
+        p.code_challenge_method = "S256";
+        p.pkce_required = true;
+        return p;
+    }
+
+    AuthorizationParams credential_request(const Credential& c, std::vector<Bytes> hashes) const {
+        AuthorizationParams p = service_request();
+        p.scope = "credential";
+        CredentialGrant g;
+        g.credential_id = c.id;
+        g.num_signatures = static_cast<int>(hashes.size());
+        for (auto& h : hashes) {
+            g.hashes.push_back({DigestAlgorithm::Sha256, std::move(h)});
+        }
+        p.credential = g;
+        return p;
+    }
+
+    /// The browser: login, one-time code, consent. Returns the redirect.
+    Redirect browse(const StartedAuthorization& started, const User& u, bool approve = true) {
+        const Secret session = secret(started.session);
+        const PageView v = oauth.view(session);
+        oauth.login(session, v.csrf, u.name, secret("password-" + u.name));
+        oauth.otp(session, v.csrf, Secret{otp(u)});
+        return oauth.consent(session, v.csrf, approve);
+    }
+
+    std::string code_for(const AuthorizationParams& p, const User& u) {
+        const Redirect r = browse(oauth.start(p), u);
+        EXPECT_EQ(r.redirect_uri, kRedirect);
+        EXPECT_EQ(r.state, p.state);
+        EXPECT_TRUE(r.error.empty()) << r.error;
+        return r.code;
+    }
+
+    TokenRequest exchange(const std::string& code, std::string_view verifier = kVerifier) const {
+        TokenRequest t;
+        t.grant_type = "authorization_code";
+        t.code = secret(code);
+        t.redirect_uri = std::string{kRedirect};
+        t.code_verifier = std::string{verifier};
+        return t;
+    }
+
+    /// The OAuthFailure name an Error carries (or "errc:<name>").
+    template <typename F>
+    std::string failure_of(F&& f) {
+        try {
+            f();
+        } catch (const Error& e) {
+            if (const auto o = oauth_failure(e)) {
+                return std::string{name(*o)};
+            }
+            if (const auto s = sign_failure(e)) {
+                return std::string{name(*s)};
+            }
+            return std::string{"errc:"} + std::string{errc_name(e.code())};
+        }
+        ADD_FAILURE() << "nothing thrown";
+        return {};
+    }
+
+    void expect_verifies(const Credential& c, ByteView digest, ByteView sig) {
+        const auto pub = pki::Certificate::from_der(c.chain.front()).public_key();
+        inkan::testing::write_file(env.dir / "pub.pem", pub.pem());
+        inkan::testing::write_file(env.dir / "digest.bin", digest);
+        inkan::testing::write_file(env.dir / "sig.bin", sig);
+        const auto r = inkan::testing::run(
+            {"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", (env.dir / "pub.pem").string(), "-in",
+             (env.dir / "digest.bin").string(), "-sigfile", (env.dir / "sig.bin").string()});
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+        EXPECT_NE(r.out.find("Signature Verified Successfully"), std::string::npos) << r.out;
+    }
+
+    std::string sqlite3(const std::string& sql) {
+        const auto r = inkan::testing::run({"sqlite3", "-batch", (env.dir / "inkan.db").string(), sql});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return r.out;
+    }
+
+    ServiceEnv env;
+    storage::SqliteCaStore ca_store;
+    TestCa ca;
+    Credentials credentials;
+    storage::SqliteAuthorizationStore store;
+    storage::SqliteAuditStore audit_store;
+    AuditLog audit;
+    Authorization authz;
+    storage::SqliteOAuthClientStore clients;
+    storage::SqliteOAuthGrantStore grants;
+    OAuth oauth;
+    User alice, bob;
+    RegisteredClient app;
+};
+
+TEST_F(OAuthTest, TheCodeFlowWithPkceGivesAServiceTokenBoundToTheClient) {
+    const std::string code = code_for(service_request(), alice);
+    const TokenResponse t = oauth.token(app_auth(), exchange(code));
+    EXPECT_FALSE(t.credential);
+    ASSERT_TRUE(t.refresh_token.has_value());
+    const Caller caller = env.sessions.authenticate(secret(t.access_token));
+    EXPECT_EQ(caller.user_id, alice.id);
+    EXPECT_EQ(caller.client_id, app.client.id);
+}
+
+TEST_F(OAuthTest, ACredentialTokenSignsExactlyTheAuthorisedHashes) {
+    const Credential c = personal(alice);
+    const Bytes a = sha256("contract A");
+    const Bytes b = sha256("contract B");
+    const TokenResponse t = oauth.token(app_auth(), exchange(code_for(credential_request(c, {a}), alice)));
+    ASSERT_TRUE(t.credential);
+    EXPECT_EQ(t.expires_in, 300);
+    const auto holder = authz.credential_token(secret(t.access_token));
+    ASSERT_TRUE(holder.has_value());
+    EXPECT_EQ(holder->credential_id, c.id);
+    EXPECT_EQ(holder->caller.user_id, alice.id);
+    const auto alg = SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256);
+    EXPECT_EQ(failure_of([&] {
+                  authz.sign_hash(holder->caller, {c.id, secret(t.access_token), {b}, alg});
+              }),
+              "hash_not_authorised");
+    const auto sigs = authz.sign_hash(holder->caller, {c.id, secret(t.access_token), {a}, alg});
+    ASSERT_EQ(sigs.size(), 1U);
+    expect_verifies(c, a, sigs[0]);
+    EXPECT_EQ(sqlite3("SELECT outcome, client_id FROM audit_log WHERE action = 'sign' ORDER BY seq;"),
+              "hash_not_authorised|" + app.client.id + "\nok|" + app.client.id + "\n");
+}
+
+TEST_F(OAuthTest, PkceRefusesAMissingOrWrongVerifier) {
+    const std::string first = code_for(service_request(), alice);
+    EXPECT_EQ(failure_of([&] { oauth.token(app_auth(), exchange(first, "")); }), "invalid_grant");
+    const std::string second = code_for(service_request(), alice);
+    EXPECT_EQ(failure_of([&] {
+                  oauth.token(app_auth(), exchange(second, "wrong-verifier-wrong-verifier-wrong-verifier-x"));
+              }),
+              "invalid_grant");
+    // Either failure spent the code: the right verifier comes too late.
+    EXPECT_EQ(failure_of([&] { oauth.token(app_auth(), exchange(second)); }), "invalid_grant");
+}
+
+TEST_F(OAuthTest, V2NeedsS256UnlessPlainIsConfigured) {
+    AuthorizationParams p = service_request();
+    p.code_challenge.clear();
+    p.code_challenge_method.clear();
+    EXPECT_EQ(failure_of([&] { oauth.start(p); }), "invalid_request");
+    p.code_challenge = std::string{kVerifier};
+    p.code_challenge_method = "plain";
+    EXPECT_EQ(failure_of([&] { oauth.start(p); }), "invalid_request");
+}
+
+TEST_F(OAuthTest, AnUnregisteredRedirectUriIsNeverRedirectedTo) {
+    AuthorizationParams p = service_request();
+    p.redirect_uri = "https://app.example/cb/../evil";
+    EXPECT_EQ(failure_of([&] { oauth.start(p); }), "invalid_redirect");
+    p.redirect_uri = "https://app.example/cb?x=1";
+    EXPECT_EQ(failure_of([&] { oauth.start(p); }), "invalid_redirect");
+    p.client_id = "no-such-client";
+    EXPECT_EQ(failure_of([&] { oauth.start(p); }), "invalid_redirect");
+}
+
+TEST_F(OAuthTest, TheTokenRequestMustRepeatTheRedirectUri) {
+    const std::string code = code_for(service_request(), alice);
+    TokenRequest t = exchange(code);
+    t.redirect_uri = "https://app.example/other";
+    EXPECT_EQ(failure_of([&] { oauth.token(app_auth(), std::move(t)); }), "invalid_grant");
+}
+
+TEST_F(OAuthTest, ACodeIsUsedOnce) {
+    const std::string code = code_for(service_request(), alice);
+    (void)oauth.token(app_auth(), exchange(code));
+    EXPECT_EQ(failure_of([&] { oauth.token(app_auth(), exchange(code)); }), "invalid_grant");
+    EXPECT_EQ(sqlite3("SELECT outcome FROM audit_log WHERE action = 'oauth2.token';"), "code_used\n");
+}
+
+TEST_F(OAuthTest, ACodeExpiresAfterItsLifetime) {
+    const std::string code = code_for(service_request(), alice);
+    env.clock.advance(std::chrono::seconds{61});
+    EXPECT_EQ(failure_of([&] { oauth.token(app_auth(), exchange(code)); }), "invalid_grant");
+}
+
+TEST_F(OAuthTest, AnotherClientCannotExchangeTheCode) {
+    const auto other = oauth.add_client("other-app", {std::string{kRedirect}}, true, {}, "test");
+    const std::string code = code_for(service_request(), alice);
+    EXPECT_EQ(failure_of([&] {
+                  oauth.token({other.client.id, secret(*other.secret), false}, exchange(code));
+              }),
+              "invalid_grant");
+    EXPECT_EQ(failure_of([&] {
+                  oauth.token({app.client.id, secret("wrong"), false}, exchange(code));
+              }),
+              "invalid_client");
+}
+
+TEST_F(OAuthTest, RarHashesMustMatchAtTheTokenEndpointAndAtSigning) {
+    const Credential c = personal(alice);
+    const Bytes a = sha256("invoice 1");
+    AuthorizationParams p = credential_request(c, {a});
+    p.rar = true;
+    p.credential->labels = {"請求書 1"};
+    TokenRequest differing = exchange(code_for(p, alice));
+    CredentialGrant other = *p.credential;
+    other.hashes[0].value = sha256("invoice 2");
+    differing.authorization_details = other;
+    EXPECT_EQ(failure_of([&] { oauth.token(app_auth(), std::move(differing)); }), "invalid_grant");
+
+    TokenRequest same = exchange(code_for(p, alice));
+    same.authorization_details = *p.credential;
+    const TokenResponse t = oauth.token(app_auth(), std::move(same));
+    ASSERT_TRUE(t.granted.has_value());
+    EXPECT_EQ(t.granted->labels, std::vector<std::string>{"請求書 1"});
+}
+
+TEST_F(OAuthTest, ARefreshTokenRotatesAndARevokedOneIsRefused) {
+    const TokenResponse first = oauth.token(app_auth(), exchange(code_for(service_request(), alice)));
+    TokenRequest refresh;
+    refresh.grant_type = "refresh_token";
+    refresh.refresh_token = secret(*first.refresh_token);
+    const TokenResponse second = oauth.token(app_auth(), std::move(refresh));
+    ASSERT_TRUE(second.refresh_token.has_value());
+    TokenRequest replay;
+    replay.grant_type = "refresh_token";
+    replay.refresh_token = secret(*first.refresh_token);
+    EXPECT_EQ(failure_of([&] { oauth.token(app_auth(), std::move(replay)); }), "invalid_grant");
+
+    oauth.revoke(app_auth(), secret(*second.refresh_token), "refresh_token");
+    TokenRequest revoked;
+    revoked.grant_type = "refresh_token";
+    revoked.refresh_token = secret(*second.refresh_token);
+    EXPECT_EQ(failure_of([&] { oauth.token(app_auth(), std::move(revoked)); }), "invalid_grant");
+    EXPECT_EQ(code_of([&] { (void)env.sessions.authenticate(secret(second.access_token)); }),
+              Errc::Unauthenticated);
+}
+
+TEST_F(OAuthTest, TheStepsMustBeTakenInOrderWithTheRightCsrfToken) {
+    const auto started = oauth.start(service_request());
+    const Secret session = secret(started.session);
+    const PageView v = oauth.view(session);
+    EXPECT_EQ(failure_of([&] { oauth.login(session, "forged", "alice", secret("password-alice")); }),
+              "invalid_session");
+    EXPECT_EQ(failure_of([&] { oauth.consent(session, v.csrf, true); }), "invalid_session");
+    EXPECT_EQ(code_of([&] { oauth.login(session, v.csrf, "alice", secret("wrong")); }),
+              Errc::InvalidAuthData);
+    oauth.login(session, v.csrf, "alice", secret("password-alice"));
+    EXPECT_EQ(code_of([&] { oauth.otp(session, v.csrf, secret("000000")); }), Errc::InvalidAuthData);
+    EXPECT_EQ(store.otp_failures(alice.id), 1)
+        << "a wrong code on the page does not count toward the lockout";
+    oauth.otp(session, v.csrf, Secret{otp(alice)});
+    const Redirect denied = oauth.consent(session, v.csrf, false);
+    EXPECT_EQ(denied.error, "access_denied");
+    EXPECT_EQ(denied.state, "st-1");
+    EXPECT_EQ(failure_of([&] { oauth.consent(session, v.csrf, true); }), "invalid_session");
+}
+
+TEST_F(OAuthTest, ASystemClientSealsWithoutAHumanButNeverUsesAPersonalCredential) {
+    const Credential s = seal();
+    const Credential mine = personal(alice);
+    const auto system = oauth.add_client("invoice-sealer", {}, true, {s.id}, "test");
+    TokenRequest cc;
+    cc.grant_type = "client_credentials";
+    const TokenResponse t = oauth.token({system.client.id, secret(*system.secret), false}, std::move(cc));
+    const Caller caller = env.sessions.authenticate(secret(t.access_token));
+    EXPECT_TRUE(caller.is_system());
+    EXPECT_EQ(caller.client_id, system.client.id);
+
+    AuthorizeRequest bad;
+    bad.credential_id = mine.id;
+    bad.hashes = {{DigestAlgorithm::Sha256, sha256("x")}};
+    EXPECT_EQ(code_of([&] { (void)authz.authorize(caller, std::move(bad)); }), Errc::NotFound);
+    EXPECT_EQ(credentials.list_for(caller).size(), 1U);
+
+    AuthorizeRequest with_pin;
+    with_pin.credential_id = s.id;
+    with_pin.pin = secret("1234");
+    EXPECT_EQ(code_of([&] { (void)authz.authorize(caller, std::move(with_pin)); }), Errc::InvalidRequest);
+
+    AuthorizeRequest ok;
+    ok.credential_id = s.id;
+    ok.num_signatures = 2;
+    const IssuedSad sad = authz.authorize(caller, std::move(ok));
+    const Bytes h = sha256("invoice 42");
+    const auto sigs = authz.sign_hash(
+        caller, {s.id, secret(sad.sad), {h}, SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256)});
+    expect_verifies(s, h, sigs[0]);
+    EXPECT_EQ(
+        sqlite3("SELECT action, outcome, user_id, client_id FROM audit_log WHERE action IN ('authorize', "
+                "'sign') AND outcome = 'ok';"),
+        "authorize|ok||" + system.client.id + "\nsign|ok||" + system.client.id + "\n");
+
+    // A public client cannot use client_credentials; a removed client's token stops working.
+    const auto pub = oauth.add_client("wallet", {std::string{kRedirect}}, false, {}, "test");
+    TokenRequest cc2;
+    cc2.grant_type = "client_credentials";
+    EXPECT_EQ(failure_of([&] {
+                  oauth.token({pub.client.id, std::nullopt, false}, std::move(cc2));
+              }),
+              "unauthorized_client");
+    oauth.remove_client("invoice-sealer", "test");
+    EXPECT_EQ(code_of([&] { (void)env.sessions.authenticate(secret(t.access_token)); }),
+              Errc::Unauthenticated);
+}
+
+TEST_F(OAuthTest, APushedRequestIsOpenedOnceByItsClient) {
+    const PushedRequest pushed = oauth.push(app_auth(), service_request());
+    EXPECT_TRUE(pushed.request_uri.starts_with("urn:ietf:params:oauth:request_uri:"));
+    EXPECT_EQ(pushed.expires_in, 90);
+    const auto started = oauth.start_pushed(app.client.id, pushed.request_uri);
+    EXPECT_EQ(failure_of([&] { oauth.start_pushed(app.client.id, pushed.request_uri); }), "invalid_redirect");
+    const Redirect r = browse(started, alice);
+    const TokenResponse t = oauth.token(app_auth(), exchange(r.code));
+    EXPECT_FALSE(t.access_token.empty());
+}
+
+TEST_F(OAuthTest, ClientSecretsAreStoredHashedAndShownOnce) {
+    ASSERT_TRUE(app.secret.has_value());
+    EXPECT_EQ(sqlite3("SELECT hex(secret_hash) FROM oauth_clients WHERE name = 'signing-app';"),
+              hex_encode_upper(sha256(*app.secret)) + "\n");
+    EXPECT_EQ(code_of([&] { (void)oauth.add_client("bad", {"http://app.example/cb"}, true, {}, "t"); }),
+              Errc::InvalidRequest);
+    EXPECT_EQ(
+        code_of([&] { (void)oauth.add_client("signing-app", {std::string{kRedirect}}, true, {}, "t"); }),
+        Errc::Conflict);
+}
+
+}  // namespace
+}  // namespace inkan::service

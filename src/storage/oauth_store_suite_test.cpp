@@ -1,0 +1,200 @@
+// The OAuth port suite (see oauth_store_suite.h). Instantiated per adapter.
+
+#include "oauth_store_suite.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <inkan/core/encoding.h>
+
+namespace inkan::storage::testing {
+namespace {
+
+using service::PendingStage;
+
+TEST_P(OAuthStoreSuite, AClientRoundTripsEveryField) {
+    auto c = client("cl-1", "invoices");
+    c.seal_credentials = {"c-seal"};
+    oauth_clients->create(c);
+    const auto found = open_another().oauth_clients->find("cl-1");
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->name, "invoices");
+    EXPECT_TRUE(found->confidential);
+    EXPECT_EQ(hex_encode(found->secret_hash), hex_encode(c.secret_hash));
+    EXPECT_EQ(found->redirect_uris, c.redirect_uris);
+    EXPECT_EQ(found->seal_credentials, std::vector<std::string>{"c-seal"});
+    EXPECT_EQ(text(found->created_at), text(c.created_at));
+    EXPECT_FALSE(found->removed);
+}
+
+TEST_P(OAuthStoreSuite, APublicClientHasNoSecretAndNoSeals) {
+    oauth_clients->create(client("cl-pub", "wallet", false));
+    EXPECT_TRUE(oauth_clients->find("cl-pub")->secret_hash.empty());
+    auto bad = client("cl-bad", "bad", false);
+    bad.secret_hash = Bytes(32, 1);
+    EXPECT_EQ(code_of([&] { oauth_clients->create(bad); }), Errc::InvalidRequest);
+    auto sealing = client("cl-seal", "sealing", false);
+    sealing.seal_credentials = {"c-seal"};
+    EXPECT_EQ(code_of([&] { oauth_clients->create(sealing); }), Errc::InvalidRequest);
+}
+
+TEST_P(OAuthStoreSuite, OnlySealsMayBeGrantedToAClient) {
+    auto personal = client("cl-1", "x");
+    personal.seal_credentials = {"c-personal"};
+    EXPECT_EQ(code_of([&] { oauth_clients->create(personal); }), Errc::InvalidRequest);
+    auto unknown = client("cl-2", "y");
+    unknown.seal_credentials = {"c-nope"};
+    EXPECT_EQ(code_of([&] { oauth_clients->create(unknown); }), Errc::NotFound);
+    EXPECT_FALSE(oauth_clients->find("cl-1").has_value()) << "a refused client left a row";
+}
+
+TEST_P(OAuthStoreSuite, NamesAreUniqueAmongClientsNotRemoved) {
+    oauth_clients->create(client("cl-1", "app"));
+    EXPECT_EQ(code_of([&] { oauth_clients->create(client("cl-2", "app")); }), Errc::Conflict);
+    EXPECT_TRUE(oauth_clients->remove("cl-1", at(1'767'300'000)));
+    EXPECT_FALSE(oauth_clients->remove("cl-1", at(1'767'300'001))) << "removed twice";
+    oauth_clients->create(client("cl-2", "app"));
+    EXPECT_TRUE(oauth_clients->find("cl-1")->removed);
+    const auto live = oauth_clients->list();
+    ASSERT_EQ(live.size(), 1U);
+    EXPECT_EQ(live[0].id, "cl-2");
+}
+
+TEST_P(OAuthStoreSuite, AStageAdvancesOnceAndOnlyFromWhereItIs) {
+    oauth_clients->create(client("cl-1", "app"));
+    oauth_grants->insert_pending(pending("p-1", 0x11));
+    EXPECT_FALSE(oauth_grants->advance("p-1", PendingStage::Otp, PendingStage::Consent, "", before_expiry()));
+    EXPECT_TRUE(
+        oauth_grants->advance("p-1", PendingStage::Login, PendingStage::Otp, "u-alice", before_expiry()));
+    EXPECT_FALSE(
+        oauth_grants->advance("p-1", PendingStage::Login, PendingStage::Otp, "u-alice", before_expiry()))
+        << "the password step was taken twice";
+    const auto found = open_another().oauth_grants->find_pending(Bytes(32, 0x11), before_expiry());
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->stage, PendingStage::Otp);
+    EXPECT_EQ(found->user_id, "u-alice");
+    EXPECT_EQ(found->request, R"({"scope":"service"})");
+    EXPECT_EQ(hex_encode(found->csrf_hash), hex_encode(Bytes(32, 0xC5)));
+    EXPECT_FALSE(oauth_grants->find_pending(Bytes(32, 0x11), at(2'000'000'000)).has_value())
+        << "an expired authorization is still found";
+    EXPECT_TRUE(oauth_grants->remove_pending("p-1"));
+    EXPECT_FALSE(oauth_grants->remove_pending("p-1")) << "a consent could be given twice";
+}
+
+TEST_P(OAuthStoreSuite, APushedRequestOpensOnceForItsClient) {
+    oauth_clients->create(client("cl-1", "app"));
+    oauth_clients->create(client("cl-2", "other"));
+    auto p = pending("p-par", 0);
+    p.session_hash.clear();
+    p.csrf_hash.clear();
+    p.request_uri_hash = Bytes(32, 0x77);
+    p.stage = PendingStage::Pushed;
+    oauth_grants->insert_pending(p);
+    EXPECT_FALSE(oauth_grants
+                     ->open_pushed(Bytes(32, 0x77), "cl-2", Bytes(32, 0x21), Bytes(32, 0x22), before_expiry(),
+                                   at(2'000'000'000))
+                     .has_value())
+        << "another client opened the request_uri";
+    const auto opened = oauth_grants->open_pushed(Bytes(32, 0x77), "cl-1", Bytes(32, 0x21), Bytes(32, 0x22),
+                                                  before_expiry(), at(2'000'000'000));
+    ASSERT_TRUE(opened.has_value());
+    EXPECT_EQ(opened->stage, PendingStage::Login);
+    EXPECT_EQ(hex_encode(opened->session_hash), hex_encode(Bytes(32, 0x21)));
+    EXPECT_FALSE(oauth_grants
+                     ->open_pushed(Bytes(32, 0x77), "cl-1", Bytes(32, 0x31), Bytes(32, 0x32), before_expiry(),
+                                   at(2'000'000'000))
+                     .has_value())
+        << "a request_uri was used twice";
+}
+
+TEST_P(OAuthStoreSuite, ACodeIsSpentOnceEvenFromSixteenConnections) {
+    oauth_clients->create(client("cl-1", "app"));
+    service::AuthorizationCodeRecord code{Bytes(32, 0xCD),          "cl-1",
+                                          "https://app.example/cb", "u-alice",
+                                          R"({"scope":"service"})", at(2'000'000'000)};
+    oauth_grants->insert_code(code);
+    std::atomic<int> won{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 16; ++i) {
+        threads.emplace_back([&] {
+            auto stores = open_another();
+            if (stores.oauth_grants->consume_code(Bytes(32, 0xCD), before_expiry()).code) {
+                ++won;
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    EXPECT_EQ(won.load(), 1);
+    EXPECT_EQ(oauth_grants->consume_code(Bytes(32, 0xCD), before_expiry()).failure, "used");
+    EXPECT_EQ(oauth_grants->consume_code(Bytes(32, 0xEE), before_expiry()).failure, "invalid");
+}
+
+TEST_P(OAuthStoreSuite, AnExpiredCodeIsRefusedAndSpent) {
+    oauth_clients->create(client("cl-1", "app"));
+    oauth_grants->insert_code(
+        {Bytes(32, 0xCD), "cl-1", "https://app.example/cb", "u-alice", "{}", at(1'999'999'000)});
+    const auto late = oauth_grants->consume_code(Bytes(32, 0xCD), at(1'999'999'000));
+    EXPECT_FALSE(late.code.has_value());
+    EXPECT_EQ(late.failure, "expired");
+    EXPECT_EQ(oauth_grants->consume_code(Bytes(32, 0xCD), at(1'999'998'000)).failure, "used");
+}
+
+TEST_P(OAuthStoreSuite, ASystemClientIsTheSubjectOfItsTokensAndSads) {
+    service::TokenRecord t;
+    t.id = "t-sys";
+    t.hash = Bytes(32, 0x42);
+    t.client_id = "cl-1";
+    t.issued_at = at(1'767'225'600);
+    t.expires_at = at(2'000'000'000);
+    tokens->insert(t);
+    const auto found = tokens->find_by_hash(t.hash);
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->user_id, "");
+    EXPECT_EQ(found->client_id, "cl-1");
+    service::TokenRecord nobody = t;
+    nobody.id = "t-none";
+    nobody.hash = Bytes(32, 0x43);
+    nobody.client_id.clear();
+    EXPECT_EQ(code_of([&] { tokens->insert(nobody); }), Errc::InvalidRequest);
+
+    service::SadRecord sad;
+    sad.id = "s-sys";
+    sad.handle_hash = Bytes(32, 0x99);
+    sad.client_id = "cl-1";
+    sad.credential_id = "c-seal";
+    sad.scal = 1;
+    sad.remaining = 2;
+    sad.expires_at = at(2'000'000'000);
+    authorization->insert_sad(sad);
+    EXPECT_EQ(authorization->consume(sad.handle_hash, "", "c-seal", {}, 2, before_expiry()), std::nullopt);
+    EXPECT_EQ(authorization->consume(sad.handle_hash, "u-alice", "c-seal", {}, 1, before_expiry()),
+              std::optional<std::string>{"invalid"});
+}
+
+TEST_P(OAuthStoreSuite, RotatingARefreshTokenSucceedsOnceAndTakesItsGrant) {
+    service::TokenRecord refresh;
+    refresh.id = "r1";
+    refresh.hash = Bytes(32, 0x01);
+    refresh.kind = service::TokenKind::Refresh;
+    refresh.user_id = "u-alice";
+    refresh.client_id = "cl-1";
+    refresh.issued_at = at(1'767'225'600);
+    refresh.expires_at = at(2'000'000'000);
+    tokens->insert(refresh);
+    service::TokenRecord access = refresh;
+    access.id = "a1";
+    access.hash = Bytes(32, 0x02);
+    access.kind = service::TokenKind::Access;
+    access.refresh_id = "r1";
+    tokens->insert(access);
+    EXPECT_TRUE(tokens->revoke_if_active("r1"));
+    EXPECT_FALSE(tokens->revoke_if_active("r1")) << "a refresh token was rotated twice";
+    EXPECT_TRUE(tokens->find_by_hash(access.hash)->revoked);
+    EXPECT_FALSE(tokens->revoke_if_active("nope"));
+}
+
+}  // namespace
+}  // namespace inkan::storage::testing
