@@ -283,9 +283,10 @@ TEST(Pades, CertificationWithP2AllowsAnApprovalSignatureAfterIt) {
     EXPECT_NE(box.find("\"docmdp\":2"), std::string::npos) << box;
 }
 
-/// The darkest pixel inside `rect` (PDF points, origin bottom left) of page 1 rendered at 72 dpi.
-int darkest_in(const std::filesystem::path& pdf, const pdf::Rect& rect) {
-    const auto g = pdf::testkit::render(pdf, 1);
+/// The darkest pixel inside `rect` (PDF points, origin bottom left) of page `page` (1-based)
+/// rendered at 72 dpi.
+int darkest_in(const std::filesystem::path& pdf, const pdf::Rect& rect, int page = 1) {
+    const auto g = pdf::testkit::render(pdf, page);
     int darkest = 255;
     for (int y = static_cast<int>(g.height - rect.y2) + 2; y < static_cast<int>(g.height - rect.y1) - 2; ++y)
         for (int x = static_cast<int>(rect.x1) + 2; x < static_cast<int>(rect.x2) - 2; ++x)
@@ -319,6 +320,27 @@ TEST(Pades, VisibleSignatureWithAPngOrJpegSealAndAJapaneseNameRenders) {
         EXPECT_EQ(lines[1], "Date: 2026-11-18 20:06:40 +09:00");
         EXPECT_EQ(lines[2], "Reason: Approved");
     }
+}
+
+TEST(Pades, VisibleSignatureOnTheSecondPageAndIntoAnExistingField) {
+    testing::TempDir dir;
+    const pdf::Rect rect{72, 600, 300, 680};
+    PadesOptions options = options_for(Alg::P256, Level::BB);
+    options.page = 1;
+    options.appearance = VisibleSignature{rect, {}};
+    sign_pdf(corpus().two_pages, dir / "page2.pdf", *testkit::world().ec, options);
+    expect_judges_accept(dir / "page2.pdf", 1);
+    EXPECT_LT(darkest_in(dir / "page2.pdf", rect, 2), 128) << "nothing drawn on page 2";
+    EXPECT_GT(darkest_in(dir / "page2.pdf", rect, 1), 250) << "page 1 got the appearance";
+
+    // The form's empty field "Approval" keeps its widget's rectangle [300 500 500 580].
+    PadesOptions into = options_for(Alg::RsaPkcs1, Level::BT);
+    into.field_name = "Approval";
+    into.appearance = VisibleSignature{pdf::Rect{10, 10, 20, 20}, pdf::testkit::test_png(32)};
+    const auto r = sign_pdf(corpus().form, dir / "form.pdf", *testkit::world().rsa, into);
+    EXPECT_EQ(r.field_name, "Approval");
+    expect_judges_accept(dir / "form.pdf", 1);
+    EXPECT_LT(darkest_in(dir / "form.pdf", pdf::Rect{300, 500, 500, 580}), 128);
 }
 
 TEST(Pades, InvisibleByDefault) {
