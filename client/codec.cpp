@@ -32,7 +32,8 @@ json parse(std::string_view body, const char* what) {
     try {
         json j = json::parse(body);
         if (!j.is_object()) {
-            throw Error{Errc::InvalidEncoding, std::string{"csc: the "} + what + " answer is not a JSON object"};
+            throw Error{Errc::InvalidEncoding,
+                        std::string{"csc: the "} + what + " answer is not a JSON object"};
         }
         return j;
     } catch (const json::exception&) {
@@ -50,7 +51,8 @@ std::string text(const json& j, const char* name, const char* what) {
 
 Bytes b64(const json& v, const char* what) {
     if (!v.is_string()) {
-        throw Error{Errc::InvalidEncoding, std::string{"csc: the "} + what + " answer has a non-string value"};
+        throw Error{Errc::InvalidEncoding,
+                    std::string{"csc: the "} + what + " answer has a non-string value"};
     }
     try {
         return base64_decode(v.get_ref<const std::string&>());
@@ -66,7 +68,8 @@ std::vector<Bytes> b64_list(const json& j, const char* name, const char* what) {
         return out;
     }
     if (!it->is_array()) {
-        throw Error{Errc::InvalidEncoding, std::string{"csc: the "} + what + " answer's " + name + " is not a list"};
+        throw Error{Errc::InvalidEncoding,
+                    std::string{"csc: the "} + what + " answer's " + name + " is not a list"};
     }
     for (const auto& v : *it) {
         out.push_back(b64(v, what));
@@ -207,7 +210,8 @@ std::string encode_sign_doc(const std::string& credential_id, const Secret& sad,
             item["document"] = base64_encode(e.document);
         } else {
             item["hashes"] = b64_array(e.hashes);
-            item["hashAlgorithmOID"] = std::string{crypto::spec(e.hash_algorithm.value_or(e.algorithm.digest)).oid};
+            item["hashAlgorithmOID"] =
+                std::string{crypto::spec(e.hash_algorithm.value_or(e.algorithm.digest)).oid};
         }
         item["signature_format"] = e.signature_format;
         item["conformance_level"] = e.conformance_level;
@@ -246,7 +250,8 @@ ServiceInfo decode_info(std::string_view body) {
         if (it != j.end() && it->is_array()) {
             for (const auto& m : *it) {
                 if (m.is_string()) {
-                    (std::string_view{key} == "methods" ? out.methods : out.auth_types).push_back(m.get<std::string>());
+                    (std::string_view{key} == "methods" ? out.methods : out.auth_types)
+                        .push_back(m.get<std::string>());
                 }
             }
         }
@@ -316,7 +321,8 @@ CredentialInfo decode_credential_info(Version v, const std::string& id, std::str
             out.otp_required = otp->value("presence", "true") != "false";
         }
     } else if (const auto auth = j.find("auth"); auth != j.end() && auth->is_object()) {
-        // v2: "auth": {"mode": "explicit", "objects": [{"type": "Password", "id": "PIN"}, {"type": "OTP", ...}]}
+        // v2: "auth": {"mode": "explicit", "objects": [{"type": "Password", "id": "PIN"}, {"type": "OTP",
+        // ...}]}
         out.pin_required = false;
         if (const auto objects = auth->find("objects"); objects != auth->end() && objects->is_array()) {
             for (const auto& o : *objects) {

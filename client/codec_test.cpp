@@ -45,8 +45,8 @@ TEST(ClientCodec, V1AuthorizeSendsHashAndPinOtpFields) {
 TEST(ClientCodec, PssSignHashCarriesTheRsassaPssParamsOfTheSpecExample) {
     // csc-api.md §6.1: PSS with SHA-256, MGF1-SHA-256, salt 32.
     const auto alg = crypto::SignatureAlgorithm::rsa_pss(crypto::DigestAlgorithm::Sha256);
-    const json j = json::parse(codec::encode_sign_hash(Version::V2, "c", Secret{std::string_view{"sad"}},
-                                                       {Bytes(32, 7)}, alg));
+    const json j = json::parse(
+        codec::encode_sign_hash(Version::V2, "c", Secret{std::string_view{"sad"}}, {Bytes(32, 7)}, alg));
     EXPECT_EQ(j["signAlgo"], "1.2.840.113549.1.1.10") << j.dump();
     // Our encoder writes trailerField explicitly only when it differs from the default, so compare
     // the parsed meaning: the same bytes the service decodes back to this algorithm.
@@ -58,9 +58,9 @@ TEST(ClientCodec, PssSignHashCarriesTheRsassaPssParamsOfTheSpecExample) {
 }
 
 TEST(ClientCodec, EcdsaSignHashHasNoParams) {
-    const json j = json::parse(codec::encode_sign_hash(Version::V1, "c", Secret{std::string_view{"s"}},
-                                                       {Bytes(32, 7)},
-                                                       crypto::SignatureAlgorithm::ecdsa(crypto::DigestAlgorithm::Sha256)));
+    const json j = json::parse(
+        codec::encode_sign_hash(Version::V1, "c", Secret{std::string_view{"s"}}, {Bytes(32, 7)},
+                                crypto::SignatureAlgorithm::ecdsa(crypto::DigestAlgorithm::Sha256)));
     EXPECT_EQ(j["signAlgo"], "1.2.840.10045.4.3.2") << j.dump();
     EXPECT_FALSE(j.contains("signAlgoParams")) << j.dump();
     EXPECT_TRUE(j.contains("hash")) << j.dump();
@@ -90,7 +90,8 @@ TEST(ClientCodec, SignDocPutsDocumentsAndDigestsInTheirArrays) {
 
 TEST(ClientCodec, CscErrorsBecomeErrorsWithStatusAndDescription) {
     const Error e403 = codec::error_from(
-        403, R"({"error":"invalid_hash","error_description":"documentDigests or documents are not authorized by the SAD"})");
+        403,
+        R"({"error":"invalid_hash","error_description":"documentDigests or documents are not authorized by the SAD"})");
     EXPECT_EQ(e403.code(), Errc::Forbidden) << e403.what();
     EXPECT_EQ(e403.detail(), "403 invalid_hash: documentDigests or documents are not authorized by the SAD");
     EXPECT_EQ(codec::error_from(400, R"({"error":"invalid_pin"})").code(), Errc::InvalidAuthData);
@@ -101,14 +102,18 @@ TEST(ClientCodec, CscErrorsBecomeErrorsWithStatusAndDescription) {
 }
 
 TEST(ClientCodec, CredentialInfoV2ReadsChainScalAndFactors) {
-    const std::string body = json{
-        {"description", "demo"},
-        {"key", {{"status", "enabled"}, {"algo", {"1.2.840.10045.4.3.2"}}, {"len", 256}}},
-        {"cert", {{"status", "valid"}, {"certificates", {base64_encode(Bytes{0x30, 0x00}), base64_encode(Bytes{0x30, 0x01})}}}},
-        {"SCAL", "2"},
-        {"multisign", 1},
-        {"auth", {{"mode", "explicit"}, {"objects", {{{"type", "Password"}, {"id", "PIN"}}, {{"type", "OTP"}, {"id", "OTP"}}}}}}}}
-                                 .dump();
+    json j;
+    j["description"] = "demo";
+    j["key"] = {{"status", "enabled"}, {"algo", json::array({"1.2.840.10045.4.3.2"})}, {"len", 256}};
+    j["cert"] = {
+        {"status", "valid"},
+        {"certificates", json::array({base64_encode(Bytes{0x30, 0x00}), base64_encode(Bytes{0x30, 0x01})})}};
+    j["SCAL"] = "2";
+    j["multisign"] = 1;
+    j["auth"] = {{"mode", "explicit"},
+                 {"objects", json::array({json{{"type", "Password"}, {"id", "PIN"}},
+                                          json{{"type", "OTP"}, {"id", "OTP"}}})}};
+    const std::string body = j.dump();
     const CredentialInfo info = codec::decode_credential_info(Version::V2, "id", body);
     EXPECT_TRUE(info.key_enabled);
     EXPECT_EQ(info.certificates.size(), 2U);

@@ -43,8 +43,8 @@ std::string CscClient::call(const std::string& method, const std::string& json, 
         o.headers.emplace_back("Authorization", authorization);
     }
     const net::Response r =
-        net::post(m_options.base_url + std::string{version_path(m_options.version)} + method, "application/json",
-                  as_bytes(json), o);
+        net::post(m_options.base_url + std::string{version_path(m_options.version)} + method,
+                  "application/json", as_bytes(json), o);
     codec::wipe(authorization);
     for (auto& [name, value] : o.headers) {
         codec::wipe(value);
@@ -66,8 +66,9 @@ void CscClient::login(const std::string& user, const Secret& password) {
     o.timeout = m_options.timeout;
     o.ca_file = m_options.ca_file;
     o.basic_auth = net::BasicAuth{user, password.clone()};
-    const net::Response r = net::post(m_options.base_url + std::string{version_path(m_options.version)} + "auth/login",
-                                      "application/json", as_bytes(std::string_view{"{}"}), o);
+    const net::Response r =
+        net::post(m_options.base_url + std::string{version_path(m_options.version)} + "auth/login",
+                  "application/json", as_bytes(std::string_view{"{}"}), o);
     const std::string body = to_string(r.body);
     if (r.status < 200 || r.status >= 300) {
         Error e = codec::error_from(r.status, body);
@@ -85,13 +86,14 @@ CredentialInfo CscClient::credential_info(const std::string& credential_id) {
     if (m_options.version == Version::V2) {
         j["authInfo"] = true;
     }
-    return codec::decode_credential_info(m_options.version, credential_id, call("credentials/info", j.dump()));
+    return codec::decode_credential_info(m_options.version, credential_id,
+                                         call("credentials/info", j.dump()));
 }
 
 Sad CscClient::authorize(const std::string& credential_id, const std::vector<Bytes>& hashes,
                          crypto::DigestAlgorithm hash_algorithm, const Factors& factors, int num_signatures) {
-    std::string body =
-        codec::encode_authorize(m_options.version, credential_id, hashes, hash_algorithm, factors, num_signatures);
+    std::string body = codec::encode_authorize(m_options.version, credential_id, hashes, hash_algorithm,
+                                               factors, num_signatures);
     const WipeOnExit wipe{body};
     return codec::decode_sad(call("credentials/authorize", body));
 }

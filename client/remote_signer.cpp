@@ -17,7 +17,8 @@ crypto::PublicKey leaf_key(const CredentialInfo& info) {
     const Bytes& der = info.certificates.front();
     const unsigned char* p = der.data();
     const ossl::Cert cert{::d2i_X509(nullptr, &p, static_cast<long>(der.size()))};
-    require(cert != nullptr, Errc::InvalidEncoding, "credential " + info.id + ": the certificate does not parse");
+    require(cert != nullptr, Errc::InvalidEncoding,
+            "credential " + info.id + ": the certificate does not parse");
     EVP_PKEY* key = ::X509_get0_pubkey(cert.get());  // owned by the certificate
     require(key != nullptr, Errc::InvalidEncoding, "credential " + info.id + ": the certificate has no key");
     return crypto::PublicKey::from_evp(key);

@@ -410,8 +410,9 @@ SignDocEntry decode_sign_doc_entry(nlohmann::json& entry) {
             invalid_request("Invalid parameter signed_props");
         }
         for (const auto& prop : *it) {
-            if (!prop.is_object() || !prop.contains("attribute_name") || !prop["attribute_name"].is_string() ||
-                !prop.contains("attribute_value") || !prop["attribute_value"].is_string()) {
+            if (!prop.is_object() || !prop.contains("attribute_name") ||
+                !prop["attribute_name"].is_string() || !prop.contains("attribute_value") ||
+                !prop["attribute_value"].is_string()) {
                 invalid_request("Invalid parameter signed_props");
             }
             out.item.signed_props.emplace_back(prop["attribute_name"].get<std::string>(),

@@ -659,11 +659,10 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
         }
         const auto doc = service::doc_failure(e);
         const auto failure = service::sign_failure(e);
-        log::info("csc: signDoc refused",
-                  {{"code", errc_name(e.code())},
-                   {"reason", doc       ? std::string{service::name(*doc)}
-                              : failure ? std::string{service::name(*failure)}
-                                        : e.detail()}});
+        log::info("csc: signDoc refused", {{"code", errc_name(e.code())},
+                                           {"reason", doc       ? std::string{service::name(*doc)}
+                                                      : failure ? std::string{service::name(*failure)}
+                                                                : e.detail()}});
         if (doc) {
             switch (*doc) {
                 case service::DocFailure::BothInputs:
@@ -696,7 +695,8 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
         }
         if (failure == service::SignFailure::HashNotAuthorised) {
             // CSC v2 §11.11: a document or digest the SAD did not authorise is 403 invalid_hash.
-            throw WireError{403, "invalid_hash", "documentDigests or documents are not authorized by the SAD"};
+            throw WireError{403, "invalid_hash",
+                            "documentDigests or documents are not authorized by the SAD"};
         }
         if (failure) {
             refuse_sign(*failure, credential, leaf);

@@ -207,7 +207,8 @@ public:
     /// texts (both inputs, neither, signature_format, conformance_level, signed_envelope_property,
     /// signed_props, "hashAlgorithmOID contradicts with signAlgo"), 403 invalid_hash for a document or
     /// digest the SAD did not authorise, 413 for a document over the size limit.
-    [[nodiscard]] service::SignDocResult sign_doc(const service::Caller& caller, SignDocRequest request) const;
+    [[nodiscard]] service::SignDocResult sign_doc(const service::Caller& caller,
+                                                  SignDocRequest request) const;
     /// v1 credentials/sendOTP. The only OTP device is an offline TOTP app: always a WireError
     /// (400 invalid_request "The OTP is generated offline; sendOTP is not needed").
     void send_otp(const service::Caller& caller, const std::string& credential_id) const;

@@ -380,7 +380,8 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
                 // signDoc carries whole documents as base64 (4/3 of their size) in JSON: its body may be
                 // as large as one document of the configured maximum, the other routes keep the
                 // server's limit.
-                route.max_body_bytes = state->documents->settings().max_document_bytes / 3 * 4 + kJsonAllowance;
+                route.max_body_bytes =
+                    state->documents->settings().max_document_bytes / 3 * 4 + kJsonAllowance;
             }
             router.add(std::move(route));
             if (m.also_get) {

@@ -128,9 +128,9 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                                        signing.settings};
 
     http::Router api_router;
-    api::CscDeps deps{service.sessions(), service.credentials(),   service.accounts(),
-                      service.authorization(), clock, service_info(config, mtls), &service.oauth(),
-                      tsa.authority.get()};
+    api::CscDeps deps{
+        service.sessions(),         service.credentials(), service.accounts(), service.authorization(), clock,
+        service_info(config, mtls), &service.oauth(),      tsa.authority.get()};
     deps.documents = &documents;
     api::add_csc_routes(api_router, std::move(deps));
     PkiEndpoints pki_endpoints{pki, clock,

@@ -196,12 +196,14 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
             throw UsageError{"--mode doc needs CSC v2 (signDoc is a v2 method)"};
         }
         if (visible || !args.values("tsa").empty() || args.option("field")) {
-            throw UsageError{"--visible, --field and --tsa are for --mode hash (in doc mode the service "
-                             "builds the signature and time-stamps it itself)"};
+            throw UsageError{
+                "--visible, --field and --tsa are for --mode hash (in doc mode the service "
+                "builds the signature and time-stamps it itself)"};
         }
         if (certify && *certify != 2) {
-            throw UsageError{"--mode doc certifies with the service's DocMDP permissions (P=2): use "
-                             "--certify 2, or --mode hash"};
+            throw UsageError{
+                "--mode doc certifies with the service's DocMDP permissions (P=2): use "
+                "--certify 2, or --mode hash"};
         }
     }
     if (fs::exists(out)) {
@@ -241,26 +243,28 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         entry.algorithm = algorithm;
         entry.signature_format = pades ? "P" : "C";
         entry.conformance_level = level == ades::Level::BT ? "Ades-B-T" : "Ades-B-B";
-        entry.signed_envelope_property =
-            pades ? (certify ? "Certification" : "Revision") : (args.flag("detached") ? "Detached" : "Attached");
+        entry.signed_envelope_property = pades ? (certify ? "Certification" : "Revision")
+                                               : (args.flag("detached") ? "Detached" : "Attached");
         if (pades) {
-            for (const auto& [flag, name] : {std::pair{"reason", "Reason"}, std::pair{"location", "Location"},
-                                             std::pair{"name", "Name"}, std::pair{"contact", "ContactInfo"}}) {
+            for (const auto& [flag, name] :
+                 {std::pair{"reason", "Reason"}, std::pair{"location", "Location"}, std::pair{"name", "Name"},
+                  std::pair{"contact", "ContactInfo"}}) {
                 if (const auto v = args.option(flag)) {
                     entry.signed_props.emplace_back(name, *v);
                 }
             }
         }
         // The SAD binds the hash of the whole document (CSC v2 §11.11 at SCAL 2).
-        const client::Sad sad = csc_client.authorize(*credential, {hash}, algorithm.digest,
-                                                     factors_for(signer.info()), 1);
+        const client::Sad sad =
+            csc_client.authorize(*credential, {hash}, algorithm.digest, factors_for(signer.info()), 1);
         const client::SignDocResult result = csc_client.sign_doc(*credential, sad.sad, {entry});
         const auto& items = result.documents_with_signature.empty() ? result.signature_objects
                                                                     : result.documents_with_signature;
         require(items.size() == 1, Errc::InvalidEncoding, "signDoc answered with no signed object");
         write_output(out, items.front());
         io.out << "signed " << in.string() << " → " << out.string() << " (signDoc, "
-               << (pades ? "PAdES " : "CAdES ") << ades::name(level) << ", " << crypto::name(algorithm) << ")\n";
+               << (pades ? "PAdES " : "CAdES ") << ades::name(level) << ", " << crypto::name(algorithm)
+               << ")\n";
         return 0;
     }
 
@@ -322,7 +326,8 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
     }
     write_output(out, cms);
     io.out << "signed " << in.string() << " → " << out.string() << " (hash mode, CAdES " << ades::name(level)
-           << (args.flag("detached") ? " detached" : " enveloping") << ", " << crypto::name(algorithm) << ")\n";
+           << (args.flag("detached") ? " detached" : " enveloping") << ", " << crypto::name(algorithm)
+           << ")\n";
     return 0;
 }
 

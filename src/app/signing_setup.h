@@ -19,8 +19,8 @@
 namespace inkan::app {
 
 struct SigningSetup {
-    std::unique_ptr<tsp::Client> client;           ///< when [signing] tsa_urls is set
-    std::unique_ptr<ades::TimeStamper> stamper;    ///< null: B-T is refused
+    std::unique_ptr<tsp::Client> client;         ///< when [signing] tsa_urls is set
+    std::unique_ptr<ades::TimeStamper> stamper;  ///< null: B-T is refused
     service::DocumentSigningSettings settings;
 };
 

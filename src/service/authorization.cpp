@@ -482,8 +482,8 @@ Credential Authorization::spend(const Caller& caller, const std::string& credent
                                  std::string{crypto::name(alg)} + " does not fit the credential's key"));
         }
         if (item.hash.size() != crypto::digest_length(alg.digest)) {
-            audit_refusal(
-                refuse(Errc::InvalidRequest, SignFailure::InvalidDigestLength, "Invalid digest value length"));
+            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::InvalidDigestLength,
+                                 "Invalid digest value length"));
         }
     }
     const TimePoint now = m_clock.now();
@@ -600,8 +600,8 @@ void Authorization::sign_documents(const Caller& caller, DocumentSignRequest req
         sign::HsmSigner signer{m_token, credential.key_id, credential.chain};
         produce(signer);
     } catch (const Error& e) {
-        event.outcome = e.code() == Errc::HsmFailure || e.code() == Errc::HsmUnavailable ? "hsm_failure"
-                                                                                          : "failed";
+        event.outcome =
+            e.code() == Errc::HsmFailure || e.code() == Errc::HsmUnavailable ? "hsm_failure" : "failed";
         details["error"] = std::string{errc_name(e.code())};
         event.details = details.dump();
         m_audit.record(event);

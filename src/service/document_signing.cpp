@@ -273,9 +273,10 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
             p.sdrs = std::move(item.hashes);
         } else {
             if (item.document.size() > m_settings.max_document_bytes) {
-                refuse(DocFailure::DocumentTooLarge,
-                       "a document is larger than " + std::to_string(m_settings.max_document_bytes) + " bytes",
-                       Errc::PayloadTooLarge);
+                refuse(
+                    DocFailure::DocumentTooLarge,
+                    "a document is larger than " + std::to_string(m_settings.max_document_bytes) + " bytes",
+                    Errc::PayloadTooLarge);
             }
             if (item.document.empty()) {
                 refuse(DocFailure::InvalidDocument, "an empty document");
@@ -310,7 +311,8 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
         try {
             const pdf::Document doc = pdf::Document::open(p.pdf_in);
             if (doc.docmdp() == 1) {
-                refuse(DocFailure::InvalidDocument, "the document is certified with no changes allowed (P=1)");
+                refuse(DocFailure::InvalidDocument,
+                       "the document is certified with no changes allowed (P=1)");
             }
             if (p.envelope == Envelope::Certification && doc.signature_count() > 0) {
                 refuse(DocFailure::InvalidDocument,
@@ -322,7 +324,8 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
             }
             if (e.code() == Errc::InvalidEncoding || e.code() == Errc::InvalidRequest) {
                 // not a PDF, truncated, damaged, encrypted, hybrid reference: the pdf layer's reason,
-                // without its "pdf: in-N.pdf: " prefix (our temporary file's name means nothing to the client)
+                // without its "pdf: in-N.pdf: " prefix (our temporary file's name means nothing to the
+                // client)
                 const std::string& d = e.detail();
                 const auto at = d.find(".pdf: ");
                 refuse(DocFailure::InvalidDocument, at == std::string::npos ? d : d.substr(at + 6));

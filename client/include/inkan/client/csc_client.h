@@ -73,13 +73,13 @@ struct Sad {
 
 /// One v2 signDoc entry (CSC v2 §11.11): a whole document or the document digests.
 struct SignDocEntry {
-    Bytes document;             ///< documents[]: the whole document
-    std::vector<Bytes> hashes;  ///< documentDigests[]: the hashes (SDRs)
+    Bytes document;                                         ///< documents[]: the whole document
+    std::vector<Bytes> hashes;                              ///< documentDigests[]: the hashes (SDRs)
     std::optional<crypto::DigestAlgorithm> hash_algorithm;  ///< hashAlgorithmOID (digests)
     crypto::SignatureAlgorithm algorithm;
-    std::string signature_format = "P";           ///< "P" or "C"
-    std::string conformance_level = "Ades-B-B";   ///< "Ades-B-B", "Ades-B-T"
-    std::string signed_envelope_property;         ///< empty: the service's default for the format
+    std::string signature_format = "P";          ///< "P" or "C"
+    std::string conformance_level = "Ades-B-B";  ///< "Ades-B-B", "Ades-B-T"
+    std::string signed_envelope_property;        ///< empty: the service's default for the format
     std::vector<std::pair<std::string, std::string>> signed_props;  ///< Reason, Location, ...
 };
 
@@ -109,7 +109,8 @@ public:
                   crypto::DigestAlgorithm hash_algorithm, const Factors& factors, int num_signatures = 0);
     /// signatures/signHash: raw signature values (RSA: modulus length; ECDSA: DER), in order.
     std::vector<Bytes> sign_hash(const std::string& credential_id, const Secret& sad,
-                                 const std::vector<Bytes>& hashes, const crypto::SignatureAlgorithm& algorithm);
+                                 const std::vector<Bytes>& hashes,
+                                 const crypto::SignatureAlgorithm& algorithm);
     /// signatures/timestamp: a DER TimeStampToken over `hash`.
     Bytes timestamp(crypto::DigestAlgorithm alg, ByteView hash);
     /// v2 signatures/signDoc (documents or documentDigests; mixing both is the caller's choice to

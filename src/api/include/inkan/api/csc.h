@@ -3,9 +3,9 @@
 // The CSC API v1 (1.0.4.0) and v2 (2.0.0.2) under /csc/v1/ and /csc/v2/: info, auth/login,
 // auth/revoke, credentials/list, credentials/info, and sole control: credentials/authorize,
 // credentials/extendTransaction, credentials/sendOTP (v1), credentials/getChallenge (v2),
-// signatures/signHash (synchronous only), signatures/timestamp, v2 signatures/signDoc (synchronous only). One core behind two thin DTO layers; every
-// handler is a plain function of the request and the caller, so the tests call them through the
-// Router without a socket.
+// signatures/signHash (synchronous only), signatures/timestamp, v2 signatures/signDoc (synchronous only). One
+// core behind two thin DTO layers; every handler is a plain function of the request and the caller, so the
+// tests call them through the Router without a socket.
 
 #include <cstddef>
 #include <string>

@@ -72,8 +72,8 @@ enum class DocFailure {
     InvalidSignedProps,  ///< an attribute that is unknown for the format, or a bad value
     HashContradicts,     ///< hashAlgorithmOID is not signAlgo's digest
     InvalidDigestLength,
-    InvalidDocument,     ///< not a PDF, truncated, damaged, encrypted, certified against changes
-    DocumentTooLarge,    ///< over DocumentSigningSettings::max_document_bytes (HTTP 413)
+    InvalidDocument,   ///< not a PDF, truncated, damaged, encrypted, certified against changes
+    DocumentTooLarge,  ///< over DocumentSigningSettings::max_document_bytes (HTTP 413)
 };
 std::string_view name(DocFailure f);
 std::optional<DocFailure> doc_failure(const Error& e);
