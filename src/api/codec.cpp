@@ -372,6 +372,151 @@ SignHashRequest decode_sign_hash(Version version, JsonBody& body, const Secret* 
     return out;
 }
 
+namespace {
+
+/// A string member of a signDoc entry; WireError "Missing (or invalid type) string parameter <name>"
+/// when it is required and absent, or not a string.
+std::optional<std::string> entry_string(const nlohmann::json& entry, const char* name, bool required) {
+    const auto it = entry.find(name);
+    if (it == entry.end() || it->is_null()) {
+        if (required) {
+            JsonBody::wrong_type("string", name);
+        }
+        return std::nullopt;
+    }
+    if (!it->is_string()) {
+        JsonBody::wrong_type("string", name);
+    }
+    return it->get<std::string>();
+}
+
+/// The profile members documents[] and documentDigests[] share (csc-api.md §7).
+SignDocEntry decode_sign_doc_entry(nlohmann::json& entry) {
+    SignDocEntry out;
+    out.sign_algo = *entry_string(entry, "signAlgo", true);
+    out.hash_algo = entry_string(entry, "hashAlgorithmOID", false);
+    if (const auto params = entry_string(entry, "signAlgoParams", false)) {
+        try {
+            out.sign_algo_params = base64_decode(*params);
+        } catch (const Error&) {
+            invalid_request("Invalid parameter signAlgoParams");
+        }
+    }
+    out.item.signature_format = *entry_string(entry, "signature_format", true);
+    out.item.conformance_level = entry_string(entry, "conformance_level", false).value_or("");
+    out.item.signed_envelope_property = entry_string(entry, "signed_envelope_property", false).value_or("");
+    if (const auto it = entry.find("signed_props"); it != entry.end() && !it->is_null()) {
+        if (!it->is_array()) {
+            invalid_request("Invalid parameter signed_props");
+        }
+        for (const auto& prop : *it) {
+            if (!prop.is_object() || !prop.contains("attribute_name") ||
+                !prop["attribute_name"].is_string() || !prop.contains("attribute_value") ||
+                !prop["attribute_value"].is_string()) {
+                invalid_request("Invalid parameter signed_props");
+            }
+            out.item.signed_props.emplace_back(prop["attribute_name"].get<std::string>(),
+                                               prop["attribute_value"].get<std::string>());
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token) {
+    SignDocRequest out;
+    out.credential_id = body.required_string("credentialID");
+    body.check_common();
+    if (credential_token != nullptr && !body.has("SAD")) {
+        out.sad = Secret{credential_token->reveal()};
+    } else {
+        out.sad = required_sad(body);
+    }
+    // Asynchronous signing ("A") is not offered (info does not claim asynchronousOperationMode).
+    if (const auto mode = body.string("operationMode"); mode && *mode != "S") {
+        invalid_request("Invalid parameter operationMode");
+    }
+    // Validation information (OCSP, CRLs, certificates) is what B-LT embeds; it comes with that
+    // level. A client that asks for it must not silently get nothing (decision 0010). Both spellings
+    // are in use (csc-api.md §7).
+    for (const char* name : {"returnValidationInfo", "returnValidationInformation"}) {
+        if (body.boolean(name).value_or(false)) {
+            invalid_request(std::string{"Invalid parameter "} + name +
+                            ": validation information is not available before B-LT support");
+        }
+    }
+    if (nlohmann::json* docs = body.array("documents")) {
+        out.documents_given = true;
+        for (auto& entry : *docs) {
+            if (!entry.is_object()) {
+                invalid_request("Invalid array parameter documents");
+            }
+            SignDocEntry e = decode_sign_doc_entry(entry);
+            const auto doc = entry.find("document");
+            if (doc == entry.end() || !doc->is_string()) {
+                JsonBody::wrong_type("string", "document");
+            }
+            try {
+                e.item.document = base64_decode(doc->get_ref<const std::string&>());
+            } catch (const Error&) {
+                invalid_request("Invalid Base64 document string parameter");
+            }
+            *doc = nullptr;  // the decoded copy is enough; do not hold the document twice
+            out.documents.push_back(std::move(e));
+        }
+    }
+    if (nlohmann::json* digests = body.array("documentDigests")) {
+        out.digests_given = true;
+        for (auto& entry : *digests) {
+            if (!entry.is_object()) {
+                invalid_request("Invalid object parameter documentDigests");
+            }
+            SignDocEntry e = decode_sign_doc_entry(entry);
+            const auto hashes = entry.find("hashes");
+            if (hashes == entry.end() || !hashes->is_array()) {
+                JsonBody::wrong_type("array", "hashes");
+            }
+            for (const auto& h : *hashes) {
+                if (!h.is_string()) {
+                    invalid_request("Invalid Base64 hash string parameter");
+                }
+                try {
+                    Bytes value = base64_decode(h.get_ref<const std::string&>());
+                    if (value.empty()) {
+                        invalid_request("Invalid Base64 hash string parameter");
+                    }
+                    e.item.hashes.push_back(std::move(value));
+                } catch (const Error&) {
+                    invalid_request("Invalid Base64 hash string parameter");
+                }
+            }
+            out.digests.push_back(std::move(e));
+        }
+    }
+    return out;
+}
+
+std::string encode_sign_doc(const service::SignDocResult& result) {
+    ojson out = ojson::object();
+    const auto list = [](const std::vector<Bytes>& items) {
+        ojson a = ojson::array();
+        for (const auto& b : items) {
+            a.push_back(base64_encode(b));
+        }
+        return a;
+    };
+    // CSC v2 §11.11: DocumentWithSignature for enveloped/attached results, SignatureObject for
+    // detached ones; a field is present when it has something.
+    if (!result.documents_with_signature.empty()) {
+        out["DocumentWithSignature"] = list(result.documents_with_signature);
+    }
+    if (!result.signature_objects.empty()) {
+        out["SignatureObject"] = list(result.signature_objects);
+    }
+    return dump(out);
+}
+
 std::string decode_send_otp(const JsonBody& body) {
     std::string id = body.required_string("credentialID");
     body.check_common();

@@ -38,6 +38,12 @@ ExtendRequest decode_extend(Version version, JsonBody& body);
 /// `signAlgo`, `signAlgoParams`; v2 `operationMode` ("S" only).
 /// `credential_token`: the v2 credential-scope Bearer, used as the SAD when the body has none.
 SignHashRequest decode_sign_hash(Version version, JsonBody& body, const Secret* credential_token = nullptr);
+/// v2 signatures/signDoc: `credentialID`, `SAD` (or the credential-scope Bearer), `documents[]`
+/// (`document` base64) or `documentDigests[]` (`hashes`), each with `signature_format`,
+/// `conformance_level`, `signAlgo`, `signAlgoParams`, `hashAlgorithmOID`, `signed_envelope_property`,
+/// `signed_props`; `operationMode` ("S" only); `returnValidationInfo` / `returnValidationInformation`
+/// (refused when true: validation information comes with B-LT).
+SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token = nullptr);
 /// credentials/sendOTP: `credentialID`.
 std::string decode_send_otp(const JsonBody& body);
 /// credentials/getChallenge: `credentialID`, `authObjectID`.
@@ -53,6 +59,8 @@ std::string encode_tokens(const service::IssuedTokens& tokens);
 std::string encode_list(Version version, const ListResult& result, const ServiceInfo& info);
 std::string encode_sad(const service::IssuedSad& sad);
 std::string encode_signatures(const std::vector<Bytes>& signatures);
+/// signDoc: {"DocumentWithSignature": [...], "SignatureObject": [...]} (each when not empty).
+std::string encode_sign_doc(const service::SignDocResult& result);
 std::string encode_credential_info(Version version, const CredentialView& view, const ServiceInfo& info);
 
 }  // namespace inkan::api::detail

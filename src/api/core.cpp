@@ -611,6 +611,106 @@ std::vector<Bytes> Core::sign_hash(Version version, const service::Caller& calle
     }
 }
 
+service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequest request) const {
+    if (m_deps.documents == nullptr) {
+        invalid_request("signatures/signDoc is not available");
+    }
+    const service::Credential credential = credential_for(caller, request.credential_id);
+    const auto leaf = leaf_certificate(credential);
+    const KeyFacts key = key_facts(credential, leaf);
+    // signAlgo against the key. When signAlgo fixes the digest (sha256WithRSAEncryption, ECDSA,
+    // PSS with its parameters) hashAlgorithmOID is only compared with it, and a mismatch gets the
+    // spec's own text (csc-api.md §6.1, §7); generic rsaEncryption takes its digest from it.
+    const auto resolve = [&](SignDocEntry& e) {
+        const auto info = crypto::signature_oid_info(e.sign_algo);
+        const bool fixed = info && (info->digest || info->padding == crypto::Padding::Pss);
+        std::optional<crypto::DigestAlgorithm> given;
+        if (e.hash_algo) {
+            given = crypto::digest_from_oid(*e.hash_algo);
+            if (!given || !crypto::spec(*given).allowed_for_signing) {
+                invalid_request("Invalid parameter hashAlgorithmOID");
+            }
+        }
+        SignHashRequest as_hash;
+        as_hash.sign_algo = e.sign_algo;
+        as_hash.hash_algo = fixed ? std::nullopt : e.hash_algo;
+        as_hash.sign_algo_params = e.sign_algo_params;
+        e.item.algorithm = resolve_algorithm(Version::V2, key.type, as_hash);
+        e.item.hash_algorithm = given;
+    };
+    service::SignDocRequest out;
+    out.credential_id = request.credential_id;
+    out.sad = std::move(request.sad);
+    out.documents_given = request.documents_given;
+    out.digests_given = request.digests_given;
+    for (auto& e : request.documents) {
+        resolve(e);
+        out.documents.push_back(std::move(e.item));
+    }
+    for (auto& e : request.digests) {
+        resolve(e);
+        out.digests.push_back(std::move(e.item));
+    }
+    try {
+        return m_deps.documents->sign(caller, std::move(out));
+    } catch (const Error& e) {
+        if (!caller_fault(e.code())) {
+            throw;
+        }
+        const auto doc = service::doc_failure(e);
+        const auto failure = service::sign_failure(e);
+        log::info("csc: signDoc refused", {{"code", errc_name(e.code())},
+                                           {"reason", doc       ? std::string{service::name(*doc)}
+                                                      : failure ? std::string{service::name(*failure)}
+                                                                : e.detail()}});
+        if (doc) {
+            switch (*doc) {
+                case service::DocFailure::BothInputs:
+                    invalid_request("Both documentDigests and documents parameters passed");
+                case service::DocFailure::NoInputs:
+                    invalid_request("Empty documentDigests and documents objects");
+                case service::DocFailure::InvalidFormat:
+                    invalid_request("Invalid parameter signature_format");
+                case service::DocFailure::InvalidLevel:
+                    invalid_request("Invalid parameter conformance_level");
+                case service::DocFailure::InvalidEnvelope:
+                    invalid_request("Invalid parameter signed_envelope_property");
+                case service::DocFailure::InvalidSignedProps:
+                    invalid_request("Invalid parameter signed_props");
+                case service::DocFailure::HashContradicts:
+                    invalid_request("hashAlgorithmOID contradicts with signAlgo");
+                case service::DocFailure::InvalidDigestLength:
+                    invalid_request("Invalid digest value length");
+                case service::DocFailure::InvalidDocument: {
+                    // The pdf layer's reason ("not a PDF (no %PDF- header)", "encrypted PDFs are not
+                    // supported"): about the client's own bytes, never a secret.
+                    const std::string& d = e.detail();
+                    const auto colon = d.find(": ");
+                    invalid_request("Invalid parameter documents: " +
+                                    (colon == std::string::npos ? d : d.substr(colon + 2)));
+                }
+                case service::DocFailure::DocumentTooLarge:
+                    throw WireError{413, "invalid_request", "Document too large"};
+            }
+        }
+        if (failure == service::SignFailure::HashNotAuthorised) {
+            // CSC v2 §11.11: a document or digest the SAD did not authorise is 403 invalid_hash.
+            throw WireError{403, "invalid_hash",
+                            "documentDigests or documents are not authorized by the SAD"};
+        }
+        if (failure) {
+            refuse_sign(*failure, credential, leaf);
+        }
+        if (e.code() == Errc::NotFound) {
+            invalid_request(std::string{kInvalidCredentialId});
+        }
+        if (e.code() == Errc::UnsupportedAlgorithm) {
+            invalid_request("Invalid parameter signAlgo");
+        }
+        throw;
+    }
+}
+
 void Core::send_otp(const service::Caller& caller, const std::string& credential_id) const {
     (void)credential_for(caller, credential_id);
     // credentials/info says OTP type "offline": the code comes from the user's authenticator app and

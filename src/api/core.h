@@ -16,6 +16,7 @@
 #include <inkan/crypto/algorithms.h>
 #include <inkan/http/message.h>
 #include <inkan/service/authorization.h>
+#include <inkan/service/document_signing.h>
 #include <inkan/service/model.h>
 
 namespace inkan::api::detail {
@@ -83,6 +84,25 @@ struct SignHashRequest {
     std::string sign_algo;                  ///< signAlgo OID
     std::optional<std::string> hash_algo;   ///< v1 hashAlgo / v2 hashAlgorithmOID
     std::optional<Bytes> sign_algo_params;  ///< DER parameters (RSASSA-PSS-params), decoded from base64
+};
+
+/// One v2 signatures/signDoc documents[] / documentDigests[] entry: the service's item plus the
+/// algorithm as the wire names it (resolved against the credential's key by Core::sign_doc).
+struct SignDocEntry {
+    service::SignDocItem item;
+    std::string sign_algo;                  ///< signAlgo OID
+    std::optional<std::string> hash_algo;   ///< hashAlgorithmOID
+    std::optional<Bytes> sign_algo_params;  ///< DER, decoded from base64
+};
+
+/// v2 signatures/signDoc (CSC v2 §11.11; csc-api.md §7).
+struct SignDocRequest {
+    std::string credential_id;
+    Secret sad;
+    std::vector<SignDocEntry> documents;
+    std::vector<SignDocEntry> digests;
+    bool documents_given = false;
+    bool digests_given = false;
 };
 
 /// v2 credentials/getChallenge.
@@ -183,6 +203,12 @@ public:
     /// signatures/signHash: the signatures in the order of the hashes.
     [[nodiscard]] std::vector<Bytes> sign_hash(Version version, const service::Caller& caller,
                                                SignHashRequest request) const;
+    /// v2 signatures/signDoc: the signed documents / signature objects. WireError with the spec's
+    /// texts (both inputs, neither, signature_format, conformance_level, signed_envelope_property,
+    /// signed_props, "hashAlgorithmOID contradicts with signAlgo"), 403 invalid_hash for a document or
+    /// digest the SAD did not authorise, 413 for a document over the size limit.
+    [[nodiscard]] service::SignDocResult sign_doc(const service::Caller& caller,
+                                                  SignDocRequest request) const;
     /// v1 credentials/sendOTP. The only OTP device is an offline TOTP app: always a WireError
     /// (400 invalid_request "The OTP is generated offline; sendOTP is not needed").
     void send_otp(const service::Caller& caller, const std::string& credential_id) const;

@@ -33,15 +33,20 @@ struct State {
         : oauth{deps.oauth},
           authorization{deps.authorization},
           timestamps{deps.timestamps},
+          documents{deps.documents},
           core{std::move(deps)} {}
     service::OAuth* oauth;
     service::Authorization& authorization;
     tsp::Authority* timestamps;
+    service::DocumentSigning* documents;
     Core core;
     std::array<std::string, 2> info_json;  ///< by Version
 };
 
 using Run = http::Response (*)(const State&, Version, const http::Request&);
+
+/// What a signDoc body holds besides the base64 of its document: the JSON around it.
+constexpr std::uint64_t kJsonAllowance = 1024 * 1024;
 
 http::Response ok(std::string json) {
     return http::Response::json(200, std::move(json));
@@ -165,6 +170,21 @@ http::Response run_sign_hash(const State& state, Version version, const http::Re
     return ok(detail::encode_signatures(state.core.sign_hash(version, caller, std::move(sign))));
 }
 
+/// v2 signatures/signDoc (CSC v2 §11.11): the service builds PAdES / CAdES itself. Authorised like
+/// signHash: a SAD, or a credential-scope Bearer token.
+http::Response run_sign_doc(const State& state, Version version, const http::Request& request) {
+    const auto credential_token = credential_bearer(state, version, request);
+    const service::Caller caller =
+        credential_token ? credential_token->caller : state.core.authenticate(request);
+    JsonBody body = JsonBody::parse(request.body);
+    const Secret bearer = credential_token ? detail::bearer_token(request) : Secret{};
+    detail::SignDocRequest sign = detail::decode_sign_doc(body, credential_token ? &bearer : nullptr);
+    if (credential_token && sign.credential_id != credential_token->credential_id) {
+        detail::invalid_request("Invalid parameter credentialID");
+    }
+    return ok(detail::encode_sign_doc(state.core.sign_doc(caller, std::move(sign))));
+}
+
 /// signatures/timestamp (CSC v1 §11.10, v2 §11.12): hash (base64 MessageImprint.hashedMessage),
 /// hashAlgo (OID), nonce (optional, hex) → {"timestamp": base64 DER TimeStampToken}. The token is
 /// also sent as "timeStampToken", the name some clients read.
@@ -233,7 +253,7 @@ struct Method {
 };
 
 /// THE method table: registration and info.methods both come from it.
-constexpr std::array<Method, 11> kMethods{{
+constexpr std::array<Method, 12> kMethods{{
     {"info", &run_info, true, kBoth},
     {"auth/login", &run_login, false, kBoth},
     {"auth/revoke", &run_revoke, false, kBoth},
@@ -245,6 +265,7 @@ constexpr std::array<Method, 11> kMethods{{
     {"credentials/getChallenge", &run_get_challenge, false, kV2},
     {"signatures/signHash", &run_sign_hash, false, kBoth},
     {"signatures/timestamp", &run_timestamp, false, kBoth},
+    {"signatures/signDoc", &run_sign_doc, false, kV2},
 }};
 
 bool serves(const Method& m, Version v) {
@@ -353,7 +374,16 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
             if (!serves(m, v)) {
                 continue;
             }
-            router.post(path_of(v, m.name), wrap(shared, v, m.run), http::Execution::Worker);
+            http::Route route{"POST", path_of(v, m.name), wrap(shared, v, m.run), http::Match::Exact,
+                              http::Execution::Worker};
+            if (m.run == &run_sign_doc && state->documents != nullptr) {
+                // signDoc carries whole documents as base64 (4/3 of their size) in JSON: its body may be
+                // as large as one document of the configured maximum, the other routes keep the
+                // server's limit.
+                route.max_body_bytes =
+                    state->documents->settings().max_document_bytes / 3 * 4 + kJsonAllowance;
+            }
+            router.add(std::move(route));
             if (m.also_get) {
                 router.get(path_of(v, m.name), wrap(shared, v, m.run), http::Execution::Worker);
             }

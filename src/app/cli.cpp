@@ -39,6 +39,17 @@ const std::vector<Command>& commands() {
          "TimeStampResp (what `openssl ts -verify -in` reads) to OUT (default FILE.tsr) after checking it; "
          "--cacert: trust anchors the TSA chain must lead to (PEM)",
          cmd_timestamp},
+        {{"sign"},
+         "sign --url URL --user U --credential ID [--mode hash|doc] [--format pades|cades] [--level B-B|B-T] "
+         "[--tsa URL ...] [--certify 1|2|3] [--visible PAGE,X,Y,W,H [--image FILE]] [--field NAME] [--reason "
+         "R] "
+         "[--location L] [--name N] [--contact C] [--detached] [--pss] [--csc v1|v2] [--cacert FILE] IN OUT",
+         "sign IN into OUT at a CSC service: PAdES (PDF) or CAdES (--detached: a .p7s beside the data); hash "
+         "mode signs here through authorize + signHash (B-T from --tsa URLs, else the service's timestamp), "
+         "doc mode sends the document to signDoc; password, PIN and OTP from INKAN_PASSWORD, INKAN_PIN, "
+         "INKAN_OTP or a terminal prompt; OUT appears only on success; --cacert: the service's TLS trust "
+         "anchor",
+         cmd_sign},
         {{"serve"},
          "serve [--data DIR] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--routes]",
          "serve the CSC API (v1, v2) over HTTPS and the PKI endpoints (/ocsp, /crl, /ca) over HTTP until "

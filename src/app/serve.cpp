@@ -25,6 +25,7 @@
 #include "pki_context.h"
 #include "pki_endpoints.h"
 #include "service_context.h"
+#include "signing_setup.h"
 #include "tsa_setup.h"
 
 namespace inkan::app {
@@ -120,11 +121,18 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     }
     const bool mtls = !tls.client_ca_file.empty();
 
+    // signDoc's B-T time-stamps: the TSAs of [signing] tsa_urls (in order, with failover), else the
+    // in-process TSA; documents are processed under DIR/work.
+    SigningSetup signing = make_signing(config, data_dir, tsa.authority.get());
+    service::DocumentSigning documents{service.authorization(), signing.stamper.get(), clock,
+                                       signing.settings};
+
     http::Router api_router;
-    api::add_csc_routes(
-        api_router,
-        api::CscDeps{service.sessions(), service.credentials(), service.accounts(), service.authorization(),
-                     clock, service_info(config, mtls), &service.oauth(), tsa.authority.get()});
+    api::CscDeps deps{
+        service.sessions(),         service.credentials(), service.accounts(), service.authorization(), clock,
+        service_info(config, mtls), &service.oauth(),      tsa.authority.get()};
+    deps.documents = &documents;
+    api::add_csc_routes(api_router, std::move(deps));
     PkiEndpoints pki_endpoints{pki, clock,
                                std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)},
                                tsa.authority.get()};

@@ -50,6 +50,14 @@ Router& Router::post(std::string path, Handler handler, Execution execution) {
     return add(Route{"POST", std::move(path), std::move(handler), Match::Exact, execution});
 }
 
+std::uint64_t Router::largest_body_limit() const {
+    std::uint64_t out = 0;
+    for (const auto& r : m_routes) {
+        out = std::max(out, r.max_body_bytes);
+    }
+    return out;
+}
+
 std::vector<RouteInfo> Router::routes() const {
     std::vector<RouteInfo> out;
     out.reserve(m_routes.size());

@@ -134,6 +134,9 @@ bool is_http_parse_error(const beast::error_code& ec) noexcept {
 struct Listener {
     std::string name;
     Router router;
+    /// The largest body any route of this listener takes (Route::max_body_bytes, at least the
+    /// server's limit): what the parser allows before it knows the route.
+    std::uint64_t max_body_bytes = 0;
     std::unique_ptr<asio::ssl::context> ssl;  // null: plain HTTP
     bool mtls = false;
     std::uint16_t port = 0;
@@ -293,7 +296,7 @@ private:
         }
         m_parser.emplace();
         m_parser->header_limit(m_limits.max_header_bytes);
-        m_parser->body_limit(m_limits.max_body_bytes);
+        m_parser->body_limit(m_listener.max_body_bytes);
         if (!first && m_buffer.size() == 0) {
             // Keep-alive: wait for the next request's first bytes (idle timeout), then give its
             // header the header timeout.
@@ -333,6 +336,14 @@ private:
             dispatch();
             return;
         }
+        // The route's own body limit: the parser allowed the listener's largest before the route
+        // was known (a Content-Length is checked against the limit as the header ends).
+        const std::uint64_t limit = route_body_limit();
+        if (const auto length = m_parser->content_length(); length && *length > limit) {
+            transport_error_response(413);
+            return;
+        }
+        m_parser->body_limit(limit);  // chunked bodies are counted as they arrive
         const auto& header = m_parser->get();
         if (header.version() >= 11 && iequals(sv(header[bhttp::field::expect]), "100-continue")) {
             // RFC 9110 §10.1.1: the client waits for this before sending the body. (A body over
@@ -398,6 +409,19 @@ private:
         r.listener = m_listener.name;
         r.request_id = choose_request_id(r.headers);
         return r;
+    }
+
+    /// Limits::max_body_bytes, or the larger limit of the route the request's header names.
+    std::uint64_t route_body_limit() const {
+        const auto& msg = m_parser->get();
+        const auto target = parse_target(sv(msg.target()));
+        if (target) {
+            const auto r = m_listener.router.resolve(sv(msg.method_string()), target->path);
+            if (r.kind == Router::Resolution::Kind::Found && r.route->max_body_bytes > 0) {
+                return r.route->max_body_bytes;
+            }
+        }
+        return m_limits.max_body_bytes;
     }
 
     void transport_error_response(int status) {
@@ -610,6 +634,7 @@ std::uint16_t ServerCore::add_listener(ListenerConfig config) {
     if (config.ops_endpoints) {
         add_ops_routes(l->router, ops);
     }
+    l->max_body_bytes = std::max(options.limits.max_body_bytes, l->router.largest_body_limit());
     if (config.tls) {
         auto ctx = make_server_context(*config.tls);
         l->mtls = !config.tls->client_ca_file.empty() && config.tls->client_auth != ClientAuth::None;

@@ -442,47 +442,46 @@ IssuedSad Authorization::extend(const Caller& caller, std::string_view credentia
     return issued;
 }
 
-std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashRequest request) {
-    const std::string alg_name{crypto::name(request.algorithm)};
-    AuditEvent event;
-    event.action = "sign";
-    event.user_id = caller.user_id;
-    event.client_id = caller.client_id;
-    event.credential_id = request.credential_id;
-    nlohmann::json details{
-        {"credential", request.credential_id}, {"algorithm", alg_name}, {"hashes", hex_list(request.hashes)}};
-    const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, event, details, r); };
+/// What spend() needs besides the request: the audit entry under way and its details.
+struct Authorization::Spend {
+    AuditEvent& event;
+    nlohmann::json& details;
+};
 
-    const auto credential = m_credentials.find(request.credential_id);
+Credential Authorization::spend(const Caller& caller, const std::string& credential_id, const Secret& sad,
+                                const std::vector<SpendItem>& items, Spend& s) {
+    const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, s.event, s.details, r); };
+
+    const auto credential = m_credentials.find(credential_id);
     const auto member = credential ? member_of(*credential, caller) : std::nullopt;
     if (!credential || !member) {
-        audit_refusal({Errc::NotFound, "not_found", "signHash: no credential " + request.credential_id});
+        audit_refusal({Errc::NotFound, "not_found", "signHash: no credential " + credential_id});
     }
     if (credential->status != CredentialStatus::Active || credential->chain.empty()) {
         audit_refusal(
             refuse(Errc::InvalidRequest, SignFailure::CredentialDisabled, "the credential is not active"));
     }
-    const auto handle_hash = handle_hash_of(request.sad);
+    const auto handle_hash = handle_hash_of(sad);
     if (!handle_hash) {
         audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "unknown SAD"));
     }
-    details["sad"] = sad_tag(*handle_hash);
+    s.details["sad"] = sad_tag(*handle_hash);
 
     // The algorithm must fit the key (the certificate's, which is the HSM key's: checked when the
     // credential was certified); PSS parameters must not contradict the digest.
     const auto cert = pki::Certificate::from_der(credential->chain.front());
-    const auto& alg = request.algorithm;
-    const bool pss_consistent =
-        alg.padding != crypto::Padding::Pss || (alg.pss && alg.pss->hash == alg.digest);
-    if (!pss_consistent || !sign::key_supports(cert.public_key().type(), alg)) {
-        audit_refusal(refuse(Errc::UnsupportedAlgorithm, SignFailure::AlgorithmNotAllowed,
-                             alg_name + " does not fit the credential's key"));
-    }
-    if (request.hashes.empty()) {
+    if (items.empty()) {
         audit_refusal({Errc::InvalidRequest, "invalid_request", "no hashes to sign"});
     }
-    for (const auto& h : request.hashes) {
-        if (h.size() != crypto::digest_length(alg.digest)) {
+    for (const auto& item : items) {
+        const auto& alg = item.algorithm;
+        const bool pss_consistent =
+            alg.padding != crypto::Padding::Pss || (alg.pss && alg.pss->hash == alg.digest);
+        if (!pss_consistent || !sign::key_supports(cert.public_key().type(), alg)) {
+            audit_refusal(refuse(Errc::UnsupportedAlgorithm, SignFailure::AlgorithmNotAllowed,
+                                 std::string{crypto::name(alg)} + " does not fit the credential's key"));
+        }
+        if (item.hash.size() != crypto::digest_length(alg.digest)) {
             audit_refusal(refuse(Errc::InvalidRequest, SignFailure::InvalidDigestLength,
                                  "Invalid digest value length"));
         }
@@ -496,14 +495,13 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
     // Spend the SAD: one store transaction, all or nothing.
     std::vector<std::pair<std::string, Bytes>> to_consume;
     if (credential->scal == 2) {
-        const std::string oid{crypto::spec(alg.digest).oid};
-        for (const auto& h : request.hashes) {
-            to_consume.emplace_back(oid, h);
+        for (const auto& item : items) {
+            to_consume.emplace_back(std::string{crypto::spec(item.algorithm.digest).oid}, item.hash);
         }
     }
     const auto sad_record = m_store.find_sad(*handle_hash);
     if (sad_record && sad_record->user_id == caller.user_id) {
-        event.member_id = sad_record->member_id;
+        s.event.member_id = sad_record->member_id;
     }
     // A system client's SAD has no user: it is bound to its client instead (the client never changes,
     // so checking before the consuming transaction is enough).
@@ -511,7 +509,7 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
         audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "Invalid parameter SAD"));
     }
     if (const auto reason = m_store.consume(*handle_hash, caller.user_id, credential->id, to_consume,
-                                            static_cast<int>(request.hashes.size()), now)) {
+                                            static_cast<int>(items.size()), now)) {
         if (*reason == "expired") {
             audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::SadExpired, "SAD expired"));
         }
@@ -525,22 +523,37 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
         }
         audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "Invalid parameter SAD"));
     }
+    return *credential;
+}
+
+std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashRequest request) {
+    const std::string alg_name{crypto::name(request.algorithm)};
+    AuditEvent event;
+    event.action = "sign";
+    event.user_id = caller.user_id;
+    event.client_id = caller.client_id;
+    event.credential_id = request.credential_id;
+    nlohmann::json details{
+        {"credential", request.credential_id}, {"algorithm", alg_name}, {"hashes", hex_list(request.hashes)}};
+    std::vector<SpendItem> items;
+    items.reserve(request.hashes.size());
+    for (const auto& h : request.hashes) {
+        items.push_back(SpendItem{h, request.algorithm});
+    }
+    Spend s{event, details};
+    const Credential credential = spend(caller, request.credential_id, request.sad, items, s);
 
     // One audit entry per signHash request, listing every hash it signed: each signature is on the
     // record, and a batch of 16 costs one audit transaction, not 16.
     std::vector<Bytes> signatures;
     signatures.reserve(request.hashes.size());
-    nlohmann::json hashes = nlohmann::json::array();
-    for (const auto& h : request.hashes) {
-        hashes.push_back(hex_encode(h));
-    }
-    nlohmann::json d{{"credential", credential->id},
+    nlohmann::json d{{"credential", credential.id},
                      {"algorithm", alg_name},
-                     {"hashes", hashes},
-                     {"sad", sad_tag(*handle_hash)}};
+                     {"hashes", hex_list(request.hashes)},
+                     {"sad", details["sad"]}};
     for (const auto& h : request.hashes) {
         try {
-            signatures.push_back(m_token.sign(credential->key_id, alg, h));
+            signatures.push_back(m_token.sign(credential.key_id, request.algorithm, h));
         } catch (const Error& e) {
             // The hashes stay consumed (see the top of this file); the entry says how many were signed.
             event.outcome = "hsm_failure";
@@ -559,6 +572,50 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
         m_on_signatures(alg_name, signatures.size());
     }
     return signatures;
+}
+
+void Authorization::sign_documents(const Caller& caller, DocumentSignRequest request,
+                                   const std::function<void(sign::Signer&)>& produce) {
+    AuditEvent event;
+    event.action = "sign_doc";
+    event.user_id = caller.user_id;
+    event.client_id = caller.client_id;
+    event.credential_id = request.credential_id;
+    nlohmann::json documents = nlohmann::json::array();
+    std::vector<SpendItem> items;
+    items.reserve(request.documents.size());
+    for (const auto& doc : request.documents) {
+        documents.push_back({{"hash", hex_encode(doc.hash)},
+                             {"hash_algorithm", std::string{crypto::spec(doc.algorithm.digest).name}},
+                             {"algorithm", std::string{crypto::name(doc.algorithm)}},
+                             {"format", doc.format}});
+        items.push_back(SpendItem{doc.hash, doc.algorithm});
+    }
+    nlohmann::json details{{"credential", request.credential_id}, {"documents", documents}};
+    Spend s{event, details};
+    const Credential credential = spend(caller, request.credential_id, request.sad, items, s);
+
+    // The SAD is spent: whatever happens now, it stays spent (see the top of this file).
+    try {
+        sign::HsmSigner signer{m_token, credential.key_id, credential.chain};
+        produce(signer);
+    } catch (const Error& e) {
+        event.outcome =
+            e.code() == Errc::HsmFailure || e.code() == Errc::HsmUnavailable ? "hsm_failure" : "failed";
+        details["error"] = std::string{errc_name(e.code())};
+        event.details = details.dump();
+        m_audit.record(event);
+        throw;
+    }
+    event.outcome = "ok";
+    details["signed"] = request.documents.size();
+    event.details = details.dump();
+    m_audit.record(event);
+    if (m_on_signatures) {
+        for (const auto& doc : request.documents) {
+            m_on_signatures(crypto::name(doc.algorithm), 1);
+        }
+    }
 }
 
 void Authorization::verify_otp(std::string_view user_id, std::string_view client_id, const Secret& otp) {

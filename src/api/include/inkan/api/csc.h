@@ -3,9 +3,9 @@
 // The CSC API v1 (1.0.4.0) and v2 (2.0.0.2) under /csc/v1/ and /csc/v2/: info, auth/login,
 // auth/revoke, credentials/list, credentials/info, and sole control: credentials/authorize,
 // credentials/extendTransaction, credentials/sendOTP (v1), credentials/getChallenge (v2),
-// signatures/signHash (synchronous only), signatures/timestamp. One core behind two thin DTO layers; every
-// handler is a plain function of the request and the caller, so the tests call them through the
-// Router without a socket.
+// signatures/signHash (synchronous only), signatures/timestamp, v2 signatures/signDoc (synchronous only). One
+// core behind two thin DTO layers; every handler is a plain function of the request and the caller, so the
+// tests call them through the Router without a socket.
 
 #include <cstddef>
 #include <string>
@@ -19,6 +19,7 @@
 #include <inkan/service/auth.h>
 #include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
+#include <inkan/service/document_signing.h>
 #include <inkan/service/oauth.h>
 #include <inkan/tsp/authority.h>
 
@@ -70,6 +71,8 @@ struct CscDeps {
     service::OAuth* oauth = nullptr;
     /// signatures/timestamp (CSC v1 §11.10, v2 §11.12); nullptr: the method answers invalid_request.
     tsp::Authority* timestamps = nullptr;
+    /// v2 signatures/signDoc (CSC v2 §11.11); nullptr: the method answers invalid_request.
+    service::DocumentSigning* documents = nullptr;
 };
 
 /// Registers, for v1 and v2, POST /csc/<v>/<method> for every method in csc_methods(), plus GET

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ struct Route {
     Handler handler;
     Match match = Match::Exact;
     Execution execution = Execution::Worker;
+    /// The largest request body this route takes; 0: the server's Limits::max_body_bytes. A route
+    /// that takes whole documents (CSC signDoc) sets a larger one without raising every route's.
+    std::uint64_t max_body_bytes = 0;
 
     /// The pattern used as the metrics label and in Request::route: the path for exact routes,
     /// the prefix followed by '*' for prefix routes ("/crl/*").
@@ -58,6 +62,8 @@ public:
     /// Every route, in the order added (the OpenAPI test compares these with docs/openapi.yaml).
     [[nodiscard]] std::vector<RouteInfo> routes() const;
     [[nodiscard]] bool has(std::string_view method, std::string_view path) const;
+    /// The largest Route::max_body_bytes (0 when no route sets one).
+    [[nodiscard]] std::uint64_t largest_body_limit() const;
 
     struct Resolution {
         enum class Kind { Found, NotFound, MethodNotAllowed };

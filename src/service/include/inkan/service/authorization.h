@@ -22,6 +22,7 @@
 #include <inkan/service/credentials.h>
 #include <inkan/service/model.h>
 #include <inkan/service/ports.h>
+#include <inkan/sign/signer.h>
 
 namespace inkan::service {
 
@@ -57,6 +58,20 @@ struct SignHashRequest {
     Secret sad;
     std::vector<Bytes> hashes;
     crypto::SignatureAlgorithm algorithm;
+};
+
+/// signatures/signDoc as the sole-control check sees it: one signature data representation (SDR) per
+/// signature to produce — the hash of a whole document, or a documentDigests hash (CSC v2 §11.11;
+/// csc-api.md §7) — with the scheme that signs it and its format (for the audit entry).
+struct DocumentSignRequest {
+    struct Document {
+        Bytes hash;  ///< of `algorithm.digest`: what a SCAL 2 SAD must have authorised
+        crypto::SignatureAlgorithm algorithm;
+        std::string format;  ///< "PAdES B-T Certification", "CAdES B-B Detached", ... (audit only)
+    };
+    std::string credential_id;
+    Secret sad;
+    std::vector<Document> documents;
 };
 
 struct AuthorizationSettings {
@@ -149,6 +164,14 @@ public:
     /// SignFailure.
     std::vector<Bytes> sign_hash(const Caller& caller, SignHashRequest request);
 
+    /// signatures/signDoc: the same checks and the same ONE consuming store transaction as sign_hash
+    /// (SCAL 2: each document's hash must be authorised and not yet consumed; SCAL 1: the count), then
+    /// `produce` runs with a Signer over the credential's HSM key and certificate chain and builds the
+    /// AdES objects. One audit entry names each document's hash and format. If `produce` throws after
+    /// the SAD was spent, the SAD stays spent (as for an HSM failure in sign_hash) and the entry says so.
+    void sign_documents(const Caller& caller, DocumentSignRequest request,
+                        const std::function<void(sign::Signer&)>& produce);
+
     /// Called after every successful signHash with the scheme's name ("ECDSA-SHA256") and the number
     /// of signatures: how `inkan serve` counts signatures by algorithm for /metrics. Set before serving.
     void on_signatures(std::function<void(std::string_view algorithm, std::size_t count)> observer) {
@@ -172,6 +195,15 @@ private:
     const OAuthClientStore* m_clients = nullptr;
 
     enum class Factors { Explicit, System, Verified };
+    struct SpendItem {
+        Bytes hash;
+        crypto::SignatureAlgorithm algorithm;
+    };
+    struct Spend;
+    /// Everything sign_hash and sign_documents check before signing, then the consuming transaction;
+    /// every refusal audited. The credential, once the SAD is spent.
+    Credential spend(const Caller& caller, const std::string& credential_id, const Secret& sad,
+                     const std::vector<SpendItem>& items, Spend& s);
     IssuedSad authorize_with(const Caller& caller, AuthorizeRequest request, Factors factors,
                              std::optional<std::chrono::seconds> lifetime);
     [[nodiscard]] std::optional<std::string> member_of(const Credential& c, const Caller& caller) const;

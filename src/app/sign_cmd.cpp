@@ -1,0 +1,334 @@
+// `inkan sign`: the client side of remote signing. Hash mode keeps the document here and signs the
+// digest of the signed attributes through credentials/authorize + signatures/signHash (the ades code
+// the server runs, with a RemoteCscSigner); doc mode sends the document to signatures/signDoc.
+// Password, PIN and OTP come from INKAN_PASSWORD, INKAN_PIN, INKAN_OTP or a prompt on the terminal
+// (no echo), never from argv. The output appears only when everything worked (temp file + rename).
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <inkan/client/csc_client.h>
+#include <inkan/client/pdf_signer.h>
+#include <inkan/client/remote_signer.h>
+#include <inkan/core/error.h>
+#include <inkan/crypto/digest.h>
+#include <inkan/crypto/random.h>
+#include <inkan/pdf/document.h>
+#include <inkan/tsp/client.h>
+
+#include "args.h"
+#include "commands.h"
+
+namespace inkan::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A secret from the environment variable `env`, else read from the terminal with echo off.
+Secret factor(const char* env, const std::string& prompt) {
+    if (const char* v = std::getenv(env); v != nullptr && *v != '\0') {
+        return Secret{std::string_view{v}};
+    }
+    const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+    require(fd >= 0, Errc::InvalidRequest,
+            std::string{env} + " is not set and there is no terminal to ask for the " + prompt);
+    struct Close {
+        int fd;
+        ~Close() { ::close(fd); }
+    } closer{fd};
+    const std::string question = prompt + ": ";
+    (void)!::write(fd, question.data(), question.size());
+    termios old{};
+    const bool tty = ::tcgetattr(fd, &old) == 0;
+    if (tty) {
+        termios quiet = old;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        (void)::tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    std::string line;
+    char c = 0;
+    while (::read(fd, &c, 1) == 1 && c != '\n') {
+        if (c != '\r') {
+            line.push_back(c);
+        }
+    }
+    if (tty) {
+        (void)::tcsetattr(fd, TCSAFLUSH, &old);
+    }
+    (void)!::write(fd, "\n", 1);
+    Secret out{std::move(line)};
+    require(!out.empty(), Errc::InvalidRequest, "no " + prompt + " given");
+    return out;
+}
+
+/// The factors credentials/authorize needs for this credential (a PIN; an OTP when authInfo names one).
+client::Factors factors_for(const client::CredentialInfo& info) {
+    client::Factors f;
+    if (info.pin_required) {
+        f.pin = factor("INKAN_PIN", "PIN for credential " + info.id);
+    }
+    if (info.otp_required) {
+        f.otp = factor("INKAN_OTP", "one-time code (authenticator app)");
+    }
+    return f;
+}
+
+Bytes read_file(const fs::path& p) {
+    std::ifstream in{p, std::ios::binary};
+    require(in.good(), Errc::NotFound, "cannot read " + p.string());
+    return Bytes{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+/// Writes `data` to a temporary file beside `out` and renames it: `out` appears whole or not at all.
+void write_output(const fs::path& out, ByteView data) {
+    const fs::path tmp = out.string() + ".inkan-" + crypto::random_hex(6) + ".tmp";
+    {
+        std::ofstream o{tmp, std::ios::binary | std::ios::trunc};
+        o.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+        o.close();
+        if (!o.good()) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            throw Error{Errc::IoFailure, "cannot write " + out.string()};
+        }
+    }
+    fs::rename(tmp, out);
+}
+
+ades::Level parse_level(const std::string& s) {
+    if (s == "B-B") {
+        return ades::Level::BB;
+    }
+    if (s == "B-T") {
+        return ades::Level::BT;
+    }
+    throw UsageError{"--level takes B-B or B-T (B-LT and B-LTA come later)"};
+}
+
+std::optional<ades::VisibleSignature> parse_visible(const Args& args, std::size_t& page) {
+    const auto v = args.option("visible");
+    if (!v) {
+        if (args.option("image")) {
+            throw UsageError{"--image needs --visible"};
+        }
+        return std::nullopt;
+    }
+    std::vector<double> n;
+    std::stringstream ss{*v};
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+        try {
+            n.push_back(std::stod(part));
+        } catch (const std::exception&) {
+            throw UsageError{"--visible takes PAGE,X,Y,W,H (numbers)"};
+        }
+    }
+    if (n.size() != 5 || n[0] < 1 || n[3] <= 0 || n[4] <= 0) {
+        throw UsageError{"--visible takes PAGE,X,Y,W,H: page from 1, positive width and height (points)"};
+    }
+    page = static_cast<std::size_t>(n[0]) - 1;
+    ades::VisibleSignature vis;
+    vis.rect = pdf::Rect{n[1], n[2], n[1] + n[3], n[2] + n[4]};
+    if (const auto image = args.option("image")) {
+        vis.image = read_file(*image);
+    }
+    return vis;
+}
+
+}  // namespace
+
+int cmd_sign(const std::vector<std::string>& words, Io io) {
+    const Args args{words,
+                    {"detached", "pss"},
+                    {"url", "user", "credential", "mode", "level", "certify", "visible", "image", "format",
+                     "cacert", "reason", "location", "name", "contact", "csc", "field"},
+                    {"tsa"}};
+    if (args.positional().size() != 2) {
+        throw UsageError{"sign takes IN and OUT"};
+    }
+    const fs::path in = args.positional()[0];
+    const fs::path out = args.positional()[1];
+    const auto url = args.option("url");
+    const auto user = args.option("user");
+    const auto credential = args.option("credential");
+    if (!url || !user || !credential) {
+        throw UsageError{"sign needs --url, --user and --credential"};
+    }
+    const std::string mode = args.option_or("mode", "hash");
+    if (mode != "hash" && mode != "doc") {
+        throw UsageError{"--mode takes hash or doc"};
+    }
+    const std::string format = args.option_or("format", "pades");
+    if (format != "pades" && format != "cades") {
+        throw UsageError{"--format takes pades or cades"};
+    }
+    const bool pades = format == "pades";
+    const ades::Level level = parse_level(args.option_or("level", "B-B"));
+    std::optional<int> certify;
+    if (const auto c = args.option("certify")) {
+        if (*c != "1" && *c != "2" && *c != "3") {
+            throw UsageError{"--certify takes 1, 2 or 3 (DocMDP P)"};
+        }
+        certify = std::stoi(*c);
+    }
+    std::size_t page = 0;
+    const auto visible = parse_visible(args, page);
+    const std::string csc = args.option_or("csc", "v2");
+    if (csc != "v1" && csc != "v2") {
+        throw UsageError{"--csc takes v1 or v2"};
+    }
+    if (!pades && (certify || visible || args.option("field"))) {
+        throw UsageError{"--certify, --visible and --field are for --format pades"};
+    }
+    if (pades && args.flag("detached")) {
+        throw UsageError{"--detached is for --format cades"};
+    }
+    if (mode == "doc") {
+        if (csc == "v1") {
+            throw UsageError{"--mode doc needs CSC v2 (signDoc is a v2 method)"};
+        }
+        if (visible || !args.values("tsa").empty() || args.option("field")) {
+            throw UsageError{
+                "--visible, --field and --tsa are for --mode hash (in doc mode the service "
+                "builds the signature and time-stamps it itself)"};
+        }
+        if (certify && *certify != 2) {
+            throw UsageError{
+                "--mode doc certifies with the service's DocMDP permissions (P=2): use "
+                "--certify 2, or --mode hash"};
+        }
+    }
+    if (fs::exists(out)) {
+        throw UsageError{"OUT exists: " + out.string() + " (inkan sign never overwrites)"};
+    }
+
+    // A bad input is refused here, before the service is asked for anything.
+    std::optional<pdf::Document> document;
+    if (pades) {
+        document.emplace(pdf::Document::open(in));
+    } else {
+        require(fs::is_regular_file(in), Errc::NotFound, "cannot read " + in.string());
+    }
+
+    client::CscClientOptions options;
+    options.base_url = *url;
+    options.version = csc == "v1" ? client::Version::V1 : client::Version::V2;
+    if (const auto ca = args.option("cacert")) {
+        options.ca_file = *ca;
+    }
+    client::CscClient csc_client{options};
+    csc_client.login(*user, factor("INKAN_PASSWORD", "password for " + *user));
+    client::RemoteCscSigner signer{csc_client, *credential, factors_for};
+    crypto::SignatureAlgorithm algorithm = sign::default_algorithm(signer.public_key());
+    if (args.flag("pss")) {
+        if (signer.public_key().type() != crypto::KeyType::Rsa) {
+            throw UsageError{"--pss needs an RSA credential"};
+        }
+        algorithm = crypto::SignatureAlgorithm::rsa_pss(algorithm.digest);
+    }
+
+    if (mode == "doc") {
+        const Bytes content = read_file(in);
+        const Bytes hash = crypto::digest(algorithm.digest, content);
+        client::SignDocEntry entry;
+        entry.document = content;
+        entry.algorithm = algorithm;
+        entry.signature_format = pades ? "P" : "C";
+        entry.conformance_level = level == ades::Level::BT ? "Ades-B-T" : "Ades-B-B";
+        entry.signed_envelope_property = pades ? (certify ? "Certification" : "Revision")
+                                               : (args.flag("detached") ? "Detached" : "Attached");
+        if (pades) {
+            for (const auto& [flag, name] :
+                 {std::pair{"reason", "Reason"}, std::pair{"location", "Location"}, std::pair{"name", "Name"},
+                  std::pair{"contact", "ContactInfo"}}) {
+                if (const auto v = args.option(flag)) {
+                    entry.signed_props.emplace_back(name, *v);
+                }
+            }
+        }
+        // The SAD binds the hash of the whole document (CSC v2 §11.11 at SCAL 2).
+        const client::Sad sad =
+            csc_client.authorize(*credential, {hash}, algorithm.digest, factors_for(signer.info()), 1);
+        const client::SignDocResult result = csc_client.sign_doc(*credential, sad.sad, {entry});
+        const auto& items = result.documents_with_signature.empty() ? result.signature_objects
+                                                                    : result.documents_with_signature;
+        require(items.size() == 1, Errc::InvalidEncoding, "signDoc answered with no signed object");
+        write_output(out, items.front());
+        io.out << "signed " << in.string() << " → " << out.string() << " (signDoc, "
+               << (pades ? "PAdES " : "CAdES ") << ades::name(level) << ", " << crypto::name(algorithm)
+               << ")\n";
+        return 0;
+    }
+
+    // Hash mode: B-T from the given TSAs (in order, failover) or the service's signatures/timestamp.
+    std::unique_ptr<tsp::Client> tsa_client;
+    std::unique_ptr<ades::TimeStamper> stamper;
+    if (level == ades::Level::BT) {
+        const std::vector<std::string> tsas = args.values("tsa");
+        if (!tsas.empty()) {
+            std::vector<tsp::TsaEndpoint> endpoints;
+            for (const auto& t : tsas) {
+                tsp::TsaEndpoint e;
+                e.url = t;
+                if (const auto ca = args.option("cacert")) {
+                    e.ca_file = *ca;
+                }
+                endpoints.push_back(std::move(e));
+            }
+            tsa_client = std::make_unique<tsp::Client>(std::move(endpoints));
+            stamper = std::make_unique<ades::ClientTimeStamper>(*tsa_client);
+        } else {
+            stamper = std::make_unique<client::CscTimeStamper>(csc_client);
+        }
+    } else if (!args.values("tsa").empty()) {
+        throw UsageError{"--tsa is for --level B-T"};
+    }
+
+    if (pades) {
+        client::PadesOptions o;
+        o.level = level;
+        o.algorithm = algorithm;
+        o.certify = certify;
+        o.page = page;
+        o.appearance = visible;
+        o.field_name = args.option_or("field", "");
+        o.reason = args.option_or("reason", "");
+        o.location = args.option_or("location", "");
+        o.name = args.option_or("name", "");
+        o.contact_info = args.option_or("contact", "");
+        o.time_stamper = stamper.get();
+        document.reset();  // sign_pdf opens it again
+        client::PdfSigner pdf_signer{signer, o};
+        const client::PadesResult r = pdf_signer.sign(in, out);
+        io.out << "signed " << in.string() << " → " << out.string() << " (hash mode, PAdES "
+               << ades::name(level) << ", " << crypto::name(algorithm) << ", field " << r.field_name << ")\n";
+        return 0;
+    }
+    client::CadesOptions o;
+    o.level = level;
+    o.algorithm = algorithm;
+    o.time_stamper = stamper.get();
+    Bytes cms;
+    if (args.flag("detached")) {
+        std::ifstream content{in, std::ios::binary};
+        require(content.good(), Errc::NotFound, "cannot read " + in.string());
+        cms = ades::sign_cades(client::CadesContent::detached(content), signer, o);
+    } else {
+        cms = ades::sign_cades(client::CadesContent::enveloping(read_file(in)), signer, o);
+    }
+    write_output(out, cms);
+    io.out << "signed " << in.string() << " → " << out.string() << " (hash mode, CAdES " << ades::name(level)
+           << (args.flag("detached") ? " detached" : " enveloping") << ", " << crypto::name(algorithm)
+           << ")\n";
+    return 0;
+}
+
+}  // namespace inkan::app

@@ -1,0 +1,48 @@
+#include "signing_setup.h"
+
+#include <inkan/core/error.h>
+#include <inkan/pki/certificate.h>
+
+#include "context.h"
+
+namespace inkan::app {
+
+SigningSetup make_signing(const Config& config, const std::filesystem::path& data_dir,
+                          tsp::Authority* authority) {
+    SigningSetup out;
+    const std::int64_t max_doc = config.integer_or("api.max_document_bytes", 64LL * 1024 * 1024);
+    require(max_doc > 0 && max_doc <= 1LL << 32, Errc::InvalidConfig,
+            "api.max_document_bytes must be between 1 and 4 GiB");
+    out.settings.max_document_bytes = static_cast<std::size_t>(max_doc);
+    const std::int64_t p = config.integer_or("signing.certify_permissions", 2);
+    require(p >= 1 && p <= 3, Errc::InvalidConfig, "signing.certify_permissions must be 1, 2 or 3");
+    out.settings.certify_permissions = static_cast<int>(p);
+    out.settings.work_dir = data_dir / "work";
+
+    const std::vector<std::string> urls = config.strings("signing.tsa_urls");
+    if (!urls.empty()) {
+        std::vector<tsp::TsaEndpoint> endpoints;
+        tsp::ClientOptions options;
+        const auto ca = config.path("signing.tsa_ca_file");
+        if (ca) {
+            for (const auto& c : pki::certificates_from_pem(read_text_file(*ca))) {
+                options.trust_anchors.push_back(c.der());
+            }
+        }
+        for (const auto& url : urls) {
+            tsp::TsaEndpoint e;
+            e.url = url;
+            if (ca) {
+                e.ca_file = *ca;
+            }
+            endpoints.push_back(std::move(e));
+        }
+        out.client = std::make_unique<tsp::Client>(std::move(endpoints), std::move(options));
+        out.stamper = std::make_unique<ades::ClientTimeStamper>(*out.client);
+    } else if (authority != nullptr) {
+        out.stamper = std::make_unique<ades::AuthorityTimeStamper>(*authority);
+    }
+    return out;
+}
+
+}  // namespace inkan::app

@@ -1,0 +1,390 @@
+// signatures/signDoc (document_signing.h). Order: the request's shape → every entry's profile
+// (format, level, envelope, signed props, algorithm vs hashAlgorithmOID, sizes) → each PDF written to
+// the work directory and opened (not a PDF, truncated, encrypted, certified with P=1: refused here) →
+// the SDRs (hash of each whole document, or each given digest) spent in ONE ledger transaction
+// (Authorization::sign_documents, the same as signHash) → the ades layer signs with the HSM key.
+// Nothing is spent for a request that can be refused by looking at it.
+
+#include <inkan/service/document_signing.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <fstream>
+#include <system_error>
+
+#include <inkan/ades/cades.h>
+#include <inkan/ades/pades.h>
+#include <inkan/core/encoding.h>
+#include <inkan/core/log.h>
+#include <inkan/crypto/digest.h>
+#include <inkan/crypto/random.h>
+#include <inkan/pdf/document.h>
+
+namespace inkan::service {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::array kDocFailures{
+    std::pair{DocFailure::BothInputs, std::string_view{"both_inputs"}},
+    std::pair{DocFailure::NoInputs, std::string_view{"no_inputs"}},
+    std::pair{DocFailure::InvalidFormat, std::string_view{"invalid_format"}},
+    std::pair{DocFailure::InvalidLevel, std::string_view{"invalid_level"}},
+    std::pair{DocFailure::InvalidEnvelope, std::string_view{"invalid_envelope"}},
+    std::pair{DocFailure::InvalidSignedProps, std::string_view{"invalid_signed_props"}},
+    std::pair{DocFailure::HashContradicts, std::string_view{"hash_contradicts"}},
+    std::pair{DocFailure::InvalidDigestLength, std::string_view{"invalid_digest_length"}},
+    std::pair{DocFailure::InvalidDocument, std::string_view{"invalid_document"}},
+    std::pair{DocFailure::DocumentTooLarge, std::string_view{"document_too_large"}},
+};
+
+[[noreturn]] void refuse(DocFailure f, std::string_view text, Errc code = Errc::InvalidRequest) {
+    throw Error{code, std::string{name(f)} + ": " + std::string{text}};
+}
+
+std::string lower(std::string_view s) {
+    std::string out{s};
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+enum class Format { Pades, Cades };
+enum class Envelope { Certification, Revision, Attached, Detached };
+
+/// One entry, checked: what to build.
+struct Plan {
+    bool is_digest = false;
+    Format format = Format::Cades;
+    ades::Level level = ades::Level::BB;
+    Envelope envelope = Envelope::Attached;
+    crypto::SignatureAlgorithm algorithm;
+    std::string reason, location, name, contact_info, commitment_type;
+    Bytes document;
+    std::vector<Bytes> sdrs;  ///< the document's hash, or the given hashes
+    fs::path pdf_in;          ///< PAdES: the document in the work directory
+    std::string label;        ///< for the audit entry
+};
+
+/// CSC v2 §11.11 conformance_level, parsed case-insensitively (csc-api.md §7); the older ETSI TS names
+/// (Ades-B, Ades-T) are the same levels.
+ades::Level parse_level(const std::string& text, bool have_stamper) {
+    const std::string l = lower(text);
+    if (l.empty() || l == "ades-b-b" || l == "ades-b") {
+        return ades::Level::BB;
+    }
+    if (l == "ades-b-t" || l == "ades-t") {
+        if (!have_stamper) {
+            refuse(DocFailure::InvalidLevel, "Ades-B-T needs a time-stamping authority; none is configured");
+        }
+        return ades::Level::BT;
+    }
+    if (l == "ades-b-lt" || l == "ades-b-lta" || l == "ades-lt" || l == "ades-lta") {
+        refuse(DocFailure::InvalidLevel, "B-LT and B-LTA are not supported yet");
+    }
+    refuse(DocFailure::InvalidLevel, "unknown conformance_level");
+}
+
+/// signed_envelope_property per format (csc-api.md §7 table); the first allowed value is the default,
+/// except for digests, which can only be signed detached.
+Envelope parse_envelope(Format format, bool is_digest, const std::string& text) {
+    const std::string e = lower(text);
+    if (format == Format::Pades) {
+        if (e.empty() || e == "certification") {
+            return Envelope::Certification;
+        }
+        if (e == "revision") {
+            return Envelope::Revision;
+        }
+    } else {
+        if (e == "detached" || (e.empty() && is_digest)) {
+            return Envelope::Detached;
+        }
+        if ((e.empty() || e == "attached") && !is_digest) {
+            return Envelope::Attached;
+        }
+    }
+    refuse(DocFailure::InvalidEnvelope, "signed_envelope_property '" + text + "' does not fit the format");
+}
+
+void apply_signed_props(Plan& plan, const std::vector<std::pair<std::string, std::string>>& props) {
+    for (const auto& [name, value] : props) {
+        const std::string n = lower(name);
+        if (plan.format == Format::Pades && n == "reason") {
+            plan.reason = value;
+        } else if (plan.format == Format::Pades && n == "location") {
+            plan.location = value;
+        } else if (plan.format == Format::Pades && n == "name") {
+            plan.name = value;
+        } else if (plan.format == Format::Pades && n == "contactinfo") {
+            plan.contact_info = value;
+        } else if (n == "commitment-type-indication" || n == "1.2.840.113549.1.9.16.2.16") {
+            // The value names a commitment type by its OID (ETSI EN 319 122-1 §5.2.3).
+            const bool oid = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+                return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.';
+            });
+            if (!oid) {
+                refuse(DocFailure::InvalidSignedProps, "commitment-type-indication must be an OID");
+            }
+            plan.commitment_type = value;
+        } else {
+            refuse(DocFailure::InvalidSignedProps, "unknown signed property '" + name + "'");
+        }
+        if (value.size() > 1000) {
+            refuse(DocFailure::InvalidSignedProps, "signed property '" + name + "' is too long");
+        }
+    }
+}
+
+std::string label_of(const Plan& p) {
+    std::string out = p.format == Format::Pades ? "PAdES " : "CAdES ";
+    out += ades::name(p.level);
+    switch (p.envelope) {
+        case Envelope::Certification:
+            out += " Certification";
+            break;
+        case Envelope::Revision:
+            out += " Revision";
+            break;
+        case Envelope::Attached:
+            out += " Attached";
+            break;
+        case Envelope::Detached:
+            out += " Detached";
+            break;
+    }
+    if (p.is_digest) {
+        out += " (digest)";
+    }
+    return out;
+}
+
+/// A per-request directory under the work directory, removed with everything in it.
+class WorkDir {
+public:
+    explicit WorkDir(const fs::path& parent) {
+        fs::create_directories(parent);
+        m_path = parent / ("signdoc-" + crypto::random_hex(8));
+        fs::create_directory(m_path);
+        fs::permissions(m_path, fs::perms::owner_all, fs::perm_options::replace);
+    }
+    ~WorkDir() {
+        std::error_code ec;
+        fs::remove_all(m_path, ec);
+        if (ec) {
+            log::warn("signDoc: cannot remove a work directory", {{"path", m_path.string()}});
+        }
+    }
+    WorkDir(const WorkDir&) = delete;
+    WorkDir& operator=(const WorkDir&) = delete;
+    [[nodiscard]] const fs::path& path() const noexcept { return m_path; }
+
+private:
+    fs::path m_path;
+};
+
+void write_bytes(const fs::path& p, ByteView data) {
+    std::ofstream out{p, std::ios::binary | std::ios::trunc};
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    out.close();
+    require(out.good(), Errc::IoFailure, "signDoc: cannot write " + p.string());
+}
+
+Bytes read_bytes(const fs::path& p) {
+    std::ifstream in{p, std::ios::binary};
+    require(in.good(), Errc::IoFailure, "signDoc: cannot read " + p.string());
+    return Bytes{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+}  // namespace
+
+std::string_view name(DocFailure f) {
+    for (const auto& [v, text] : kDocFailures) {
+        if (v == f) {
+            return text;
+        }
+    }
+    return "unknown";
+}
+
+std::optional<DocFailure> doc_failure(const Error& e) {
+    const std::string& d = e.detail();
+    const auto colon = d.find(": ");
+    if (colon == std::string::npos) {
+        return std::nullopt;
+    }
+    const std::string_view reason = std::string_view{d}.substr(0, colon);
+    for (const auto& [v, text] : kDocFailures) {
+        if (text == reason) {
+            return v;
+        }
+    }
+    return std::nullopt;
+}
+
+DocumentSigning::DocumentSigning(Authorization& authorization, ades::TimeStamper* stamper, const Clock& clock,
+                                 DocumentSigningSettings settings)
+    : m_authorization{authorization}, m_stamper{stamper}, m_clock{clock}, m_settings{std::move(settings)} {
+    require(m_settings.certify_permissions >= 1 && m_settings.certify_permissions <= 3, Errc::InvalidConfig,
+            "signing.certify_permissions must be 1, 2 or 3");
+    require(!m_settings.work_dir.empty(), Errc::InvalidConfig, "signDoc: no work directory");
+}
+
+SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request) {
+    // CSC v2 §11.11: one of the two, never both (csc-api.md §7).
+    if (request.documents_given && request.digests_given) {
+        refuse(DocFailure::BothInputs, "Both documentDigests and documents parameters passed");
+    }
+    if (request.documents.empty() && request.digests.empty()) {
+        refuse(DocFailure::NoInputs, "Empty documentDigests and documents objects");
+    }
+
+    std::vector<Plan> plans;
+    const auto plan_of = [&](SignDocItem& item, bool is_digest) {
+        Plan p;
+        p.is_digest = is_digest;
+        const std::string f = item.signature_format;
+        if (f == "P" && !is_digest) {
+            p.format = Format::Pades;
+        } else if (f == "C") {
+            p.format = Format::Cades;
+        } else {
+            // X (XAdES) and J (JAdES) come later; a PAdES signature needs the document itself.
+            refuse(DocFailure::InvalidFormat, "signature_format '" + f + "' is not supported here");
+        }
+        p.level = parse_level(item.conformance_level, m_stamper != nullptr);
+        p.envelope = parse_envelope(p.format, is_digest, item.signed_envelope_property);
+        apply_signed_props(p, item.signed_props);
+        p.algorithm = item.algorithm;
+        if (item.hash_algorithm && *item.hash_algorithm != p.algorithm.digest) {
+            refuse(DocFailure::HashContradicts, "hashAlgorithmOID contradicts with signAlgo");
+        }
+        if (is_digest) {
+            if (item.hashes.empty()) {
+                refuse(DocFailure::NoInputs, "Empty documentDigests and documents objects");
+            }
+            for (const auto& h : item.hashes) {
+                if (h.size() != crypto::digest_length(p.algorithm.digest)) {
+                    refuse(DocFailure::InvalidDigestLength, "Invalid digest value length");
+                }
+            }
+            p.sdrs = std::move(item.hashes);
+        } else {
+            if (item.document.size() > m_settings.max_document_bytes) {
+                refuse(
+                    DocFailure::DocumentTooLarge,
+                    "a document is larger than " + std::to_string(m_settings.max_document_bytes) + " bytes",
+                    Errc::PayloadTooLarge);
+            }
+            if (item.document.empty()) {
+                refuse(DocFailure::InvalidDocument, "an empty document");
+            }
+            p.document = std::move(item.document);
+        }
+        p.label = label_of(p);
+        plans.push_back(std::move(p));
+    };
+    for (auto& item : request.documents) {
+        plan_of(item, false);
+    }
+    for (auto& item : request.digests) {
+        plan_of(item, true);
+    }
+
+    // PDFs go to disk (the pdf layer works on files) and are opened now: a bad document is refused
+    // before the SAD is spent.
+    WorkDir work{m_settings.work_dir};
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        Plan& p = plans[i];
+        if (p.is_digest) {
+            continue;
+        }
+        p.sdrs = {crypto::digest(p.algorithm.digest, p.document)};
+        if (p.format != Format::Pades) {
+            continue;
+        }
+        p.pdf_in = work.path() / ("in-" + std::to_string(i) + ".pdf");
+        write_bytes(p.pdf_in, p.document);
+        p.document = Bytes{};  // the file holds it now
+        try {
+            const pdf::Document doc = pdf::Document::open(p.pdf_in);
+            if (doc.docmdp() == 1) {
+                refuse(DocFailure::InvalidDocument,
+                       "the document is certified with no changes allowed (P=1)");
+            }
+            if (p.envelope == Envelope::Certification && doc.signature_count() > 0) {
+                refuse(DocFailure::InvalidDocument,
+                       "a signed document cannot be certified; use signed_envelope_property Revision");
+            }
+        } catch (const Error& e) {
+            if (doc_failure(e)) {
+                throw;
+            }
+            if (e.code() == Errc::InvalidEncoding || e.code() == Errc::InvalidRequest) {
+                // not a PDF, truncated, damaged, encrypted, hybrid reference: the pdf layer's reason,
+                // without its "pdf: in-N.pdf: " prefix (our temporary file's name means nothing to the
+                // client)
+                const std::string& d = e.detail();
+                const auto at = d.find(".pdf: ");
+                refuse(DocFailure::InvalidDocument, at == std::string::npos ? d : d.substr(at + 6));
+            }
+            throw;
+        }
+    }
+
+    DocumentSignRequest spend;
+    spend.credential_id = request.credential_id;
+    spend.sad = std::move(request.sad);
+    for (const auto& p : plans) {
+        for (const auto& sdr : p.sdrs) {
+            spend.documents.push_back({sdr, p.algorithm, p.label});
+        }
+    }
+
+    SignDocResult result;
+    m_authorization.sign_documents(caller, std::move(spend), [&](sign::Signer& signer) {
+        for (std::size_t i = 0; i < plans.size(); ++i) {
+            const Plan& p = plans[i];
+            if (p.format == Format::Pades) {
+                ades::PadesOptions o;
+                o.level = p.level;
+                o.algorithm = p.algorithm;
+                o.clock = &m_clock;
+                o.name = p.name;
+                o.reason = p.reason;
+                o.location = p.location;
+                o.contact_info = p.contact_info;
+                o.commitment_type = p.commitment_type;
+                o.time_stamper = m_stamper;
+                if (p.envelope == Envelope::Certification) {
+                    o.certify = m_settings.certify_permissions;
+                }
+                const fs::path out = work.path() / ("out-" + std::to_string(i) + ".pdf");
+                (void)ades::sign_pdf(p.pdf_in, out, signer, o);
+                result.documents_with_signature.push_back(read_bytes(out));
+                continue;
+            }
+            ades::CadesOptions o;
+            o.level = p.level;
+            o.algorithm = p.algorithm;
+            o.clock = &m_clock;
+            o.commitment_type = p.commitment_type;
+            o.time_stamper = m_stamper;
+            if (p.envelope == Envelope::Attached) {
+                result.documents_with_signature.push_back(
+                    ades::sign_cades(ades::CadesContent::enveloping(p.document), signer, o));
+                continue;
+            }
+            // Detached: the SDR is the content's digest, so the CMS is the same as from the content.
+            for (const auto& sdr : p.sdrs) {
+                result.signature_objects.push_back(ades::sign_cades(
+                    ades::CadesContent::detached_digest(p.algorithm.digest, sdr), signer, o));
+            }
+        }
+    });
+    return result;
+}
+
+}  // namespace inkan::service

@@ -1,0 +1,112 @@
+#pragma once
+
+// signatures/signDoc (CSC v2 §11.11; csc-api.md §7): the service builds the AdES object itself.
+// `documents` (a PDF → PAdES; any bytes → CAdES attached or detached) and `documentDigests` (each hash
+// → a detached CAdES SignatureObject), at B-B or B-T. The request is checked completely — formats,
+// levels, envelope properties, signed properties, algorithms, PDFs opened — before the SAD is spent
+// through the same ledger transaction as signHash (Authorization::sign_documents); then the
+// credential's HSM key signs through the ades layer. Documents are processed as temporary files in a
+// work directory and removed afterwards (decision 0010).
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <inkan/core/bytes.h>
+#include <inkan/core/clock.h>
+#include <inkan/core/error.h>
+#include <inkan/core/secret.h>
+#include <inkan/crypto/algorithms.h>
+#include <inkan/service/authorization.h>
+#include <inkan/service/model.h>
+
+namespace inkan::ades {
+class TimeStamper;
+}
+
+namespace inkan::service {
+
+/// One documents[] or documentDigests[] entry as the api decoded it. The profile fields are the
+/// wire's strings: this layer decides what they mean.
+struct SignDocItem {
+    Bytes document;             ///< documents[i].document (decoded base64)
+    std::vector<Bytes> hashes;  ///< documentDigests[i].hashes (decoded base64)
+    /// hashAlgorithmOID when given: must be the signature algorithm's digest.
+    std::optional<crypto::DigestAlgorithm> hash_algorithm;
+    /// signAlgo (+ signAlgoParams), already resolved against the credential's key by the api.
+    crypto::SignatureAlgorithm algorithm;
+    std::string signature_format;          ///< "P" or "C" ("X" and "J" are refused)
+    std::string conformance_level;         ///< case-insensitive; empty: Ades-B-B
+    std::string signed_envelope_property;  ///< empty: the format's default
+    /// signed_props: {attribute_name, attribute_value}. PAdES: Reason, Location, Name, ContactInfo
+    /// (text); CAdES: commitment-type-indication (an OID).
+    std::vector<std::pair<std::string, std::string>> signed_props;
+};
+
+struct SignDocRequest {
+    std::string credential_id;
+    Secret sad;  ///< the SAD, or the v2 credential-scope token (the same ledger row)
+    std::vector<SignDocItem> documents;
+    std::vector<SignDocItem> digests;
+    bool documents_given = false;  ///< the parameter was present (even if empty)
+    bool digests_given = false;
+};
+
+struct SignDocResult {
+    std::vector<Bytes> documents_with_signature;  ///< PAdES documents and attached CAdES, in order
+    std::vector<Bytes> signature_objects;         ///< detached CAdES, in order
+};
+
+/// Why signDoc refused a request before anything was spent (the api gives each the spec's text).
+/// Carried in Error::detail as "<name>: <text>"; see doc_failure().
+enum class DocFailure {
+    BothInputs,          ///< "Both documentDigests and documents parameters passed"
+    NoInputs,            ///< "Empty documentDigests and documents objects"
+    InvalidFormat,       ///< signature_format missing, unknown, or not supported (X, J)
+    InvalidLevel,        ///< conformance_level unknown, B-LT/B-LTA (next issue), B-T without a TSA
+    InvalidEnvelope,     ///< signed_envelope_property not allowed for the format
+    InvalidSignedProps,  ///< an attribute that is unknown for the format, or a bad value
+    HashContradicts,     ///< hashAlgorithmOID is not signAlgo's digest
+    InvalidDigestLength,
+    InvalidDocument,   ///< not a PDF, truncated, damaged, encrypted, certified against changes
+    DocumentTooLarge,  ///< over DocumentSigningSettings::max_document_bytes (HTTP 413)
+};
+std::string_view name(DocFailure f);
+std::optional<DocFailure> doc_failure(const Error& e);
+
+struct DocumentSigningSettings {
+    /// Where documents are written while they are signed (a fresh subdirectory per request, removed
+    /// afterwards). Created if missing.
+    std::filesystem::path work_dir;
+    std::size_t max_document_bytes = 64U * 1024U * 1024U;
+    /// DocMDP P of a Certification signature (ISO 32000-1 §12.8.2.2): 2 = form filling and further
+    /// signatures allowed (decision 0010).
+    int certify_permissions = 2;
+};
+
+class DocumentSigning {
+public:
+    /// `stamper`: where B-T gets its time-stamps (the in-process TSA or remote TSAs); null: B-T is
+    /// refused. Everything must outlive this object.
+    DocumentSigning(Authorization& authorization, ades::TimeStamper* stamper, const Clock& clock,
+                    DocumentSigningSettings settings);
+
+    /// Errc::InvalidRequest / PayloadTooLarge with a DocFailure; the Authorization's refusals
+    /// (SignFailure: HashNotAuthorised is the spec's 403 invalid_hash here); the ades layer's errors
+    /// after the SAD was spent.
+    SignDocResult sign(const Caller& caller, SignDocRequest request);
+
+    [[nodiscard]] const DocumentSigningSettings& settings() const noexcept { return m_settings; }
+
+private:
+    Authorization& m_authorization;
+    ades::TimeStamper* m_stamper;
+    const Clock& m_clock;
+    DocumentSigningSettings m_settings;
+};
+
+}  // namespace inkan::service
