@@ -1,6 +1,7 @@
 #include <inkan/pdf/document.h>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <inkan/core/encoding.h>
 
@@ -53,6 +54,17 @@ TEST(PdfSignature, InvisibleSignatureOnAnXrefTableFileIsValidAndKeepsTheOriginal
     const auto s = testkit::pdfsig(out);
     EXPECT_NE(s.out.find("ETSI.CAdES.detached"), std::string::npos) << s.out;
     EXPECT_NE(s.out.find("Total document signed"), std::string::npos) << s.out;
+}
+
+TEST(PdfSignature, TheSignedFileGetsTheModeOfAnOrdinaryNewFile) {
+    testing::TempDir dir;
+    const auto out = dir / "signed.pdf";
+    const mode_t old = ::umask(027);  // a umask that differs from the temp file's 0600 and from 022
+    sign(corpus().table, out, basic_spec());
+    ::umask(old);
+    struct stat st {};
+    ASSERT_EQ(::stat(out.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0640u) << "mode " << std::oct << (st.st_mode & 0777);
 }
 
 TEST(PdfSignature, InvisibleSignatureOnAnXrefStreamFileAddsAnXrefStreamWithPrev) {

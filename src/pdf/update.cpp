@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -40,6 +42,19 @@ void write_all(int fd, const std::uint8_t* data, std::size_t n, std::uint64_t of
     }
 }
 
+// The process umask without changing it (umask(2) can only be read by setting it, which would race
+// with other threads creating files): Linux reports it in /proc/self/status since 4.7.
+mode_t current_umask() {
+    std::ifstream status{"/proc/self/status"};
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("Umask:", 0) == 0) {
+            return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+        }
+    }
+    return 022;
+}
+
 }  // namespace
 
 TempFile::TempFile(const std::filesystem::path& final_path) : m_final{final_path} {
@@ -50,6 +65,11 @@ TempFile::TempFile(const std::filesystem::path& final_path) : m_final{final_path
     m_fd = ::mkstemp(buf.data());
     if (m_fd < 0) io_error("cannot create a temporary file in", dir);
     m_path = buf.data();
+    // mkstemp creates 0600; the result is an ordinary output file, so give it the mode open(2)
+    // would have (0666 minus the umask) before it is renamed into place.
+    if (::fchmod(m_fd, static_cast<mode_t>(0666 & ~current_umask())) != 0) {
+        io_error("cannot set the mode of", m_path);
+    }
 }
 
 TempFile::~TempFile() {
