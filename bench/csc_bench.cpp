@@ -39,110 +39,20 @@
 #include <inkan/core/log.h>
 #include <inkan/crypto/digest.h>
 #include <inkan/hsm/token.h>
-#include <inkan/http/router.h>
-#include <inkan/http/server.h>
-#include <inkan/pki/ca.h>
-#include <inkan/pki/connectors.h>
-#include <inkan/pki/csr.h>
-#include <inkan/service/accounts.h>
-#include <inkan/service/audit.h>
-#include <inkan/service/auth.h>
-#include <inkan/service/authorization.h>
-#include <inkan/service/credentials.h>
-#include <inkan/service/secrets.h>
-#include <inkan/sign/hsm_signer.h>
-#include <inkan/storage/sqlite.h>
-#include <inkan/storage/sqlite_ca_store.h>
-#include <inkan/storage/sqlite_service_stores.h>
-#include <inkan/testing/process.h>
-#include <inkan/testing/softhsm.h>
 
+#include "csc_stack.h"
 #include "testing/client.h"
-#include "testing/pki.h"
 
 namespace {
 
 using namespace inkan;
 using SteadyClock = std::chrono::steady_clock;
 using Json = nlohmann::json;
+using bench::kMultisign;
+using bench::kPin;
+using bench::Stack;
 
-constexpr std::string_view kStorageKey = "inkan-storage-key";
 constexpr int kClients = 32;
-constexpr int kMultisign = 100000;
-constexpr const char* kPin = "123456";
-
-/// The token with the storage key the sealer needs.
-hsm::Token& with_storage_key(hsm::Token& token) {
-    (void)token.generate_aes_key(kStorageKey);
-    return token;
-}
-
-/// The stack `inkan serve` builds, in process.
-struct Stack {
-    explicit Stack(std::size_t pool_size)
-        : token{testing::SoftHsm::instance().make_token("bench", pool_size)},
-          db{std::make_shared<storage::Database>(dir / "inkan.db")},
-          users{db},
-          credential_store{db},
-          tokens{db},
-          ca_store{db},
-          authorization_store{db},
-          audit_store{db},
-          sealer{with_storage_key(token), kStorageKey},
-          accounts{users, sealer, clock},
-          sessions{accounts, users, tokens, clock},
-          audit{audit_store, clock} {
-        const auto name = [](std::string_view cn) {
-            return pki::Name{}.country("JP").organization("inkan bench").common_name(cn);
-        };
-        root_signer =
-            std::make_unique<sign::HsmSigner>(token, token.generate_key_pair(hsm::KeySpec::EcP256, "r"));
-        issuing_signer =
-            std::make_unique<sign::HsmSigner>(token, token.generate_key_pair(hsm::KeySpec::EcP256, "i"));
-        pki::CaSettings root_settings;
-        root_settings.name = "bench-root";
-        root_settings.pki_base_url = "http://127.0.0.1:8080";
-        const pki::Certificate root =
-            pki::create_root(root_settings, *root_signer, name("Bench Root CA"), 3650, ca_store, clock);
-        pki::BuiltinCa root_ca{
-            root_settings, *root_signer, {root.der()}, ca_store, pki::ProfileSet::defaults(), clock};
-        const pki::Certificate issuing =
-            root_ca.issue_ca(pki::create_csr(name("Bench Issuing CA"), *issuing_signer));
-        pki::CaSettings settings;
-        settings.name = "bench-issuing";
-        settings.pki_base_url = root_settings.pki_base_url;
-        ca = std::make_unique<pki::BuiltinCa>(settings, *issuing_signer,
-                                              std::vector<Bytes>{issuing.der(), root.der()}, ca_store,
-                                              pki::ProfileSet::defaults(), clock);
-        connector = std::make_unique<pki::BuiltinConnector>(*ca);
-        credentials = std::make_unique<service::Credentials>(
-            credential_store, users, token,
-            [this](const std::string&) -> pki::CaConnector& { return *connector; },
-            [](const std::string&, ByteView, pki::RevocationReason) { return false; }, clock);
-        authorization = std::make_unique<service::Authorization>(credential_store, users, accounts,
-                                                                 authorization_store, audit, token, clock);
-    }
-
-    testing::TempDir dir{"inkan-csc-bench"};
-    ManualClock clock{TimePoint{std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())}};
-    hsm::Token token;
-    std::shared_ptr<storage::Database> db;
-    storage::SqliteUserStore users;
-    storage::SqliteCredentialStore credential_store;
-    storage::SqliteTokenStore tokens;
-    storage::SqliteCaStore ca_store;
-    storage::SqliteAuthorizationStore authorization_store;
-    storage::SqliteAuditStore audit_store;
-    service::SecretSealer sealer;
-    service::Accounts accounts;
-    service::Sessions sessions;
-    service::AuditLog audit;
-    std::unique_ptr<sign::HsmSigner> root_signer, issuing_signer;
-    std::unique_ptr<pki::BuiltinCa> ca;
-    std::unique_ptr<pki::BuiltinConnector> connector;
-    std::unique_ptr<service::Credentials> credentials;
-    std::unique_ptr<service::Authorization> authorization;
-};
 
 struct Figures {
     double per_second = 0;
@@ -313,13 +223,7 @@ int main(int argc, char** argv) {
         constexpr std::size_t kPool = 4;  // hsm::TokenConfig's default, what `inkan serve` uses
         Stack stack{kPool};
 
-        service::NewUser user;
-        user.name = "bench";
-        user.display_name = "Bench Example";
-        user.password = Secret{std::string_view{"bench-password"}};
-        user.totp = true;
-        const service::UserCreated created = stack.accounts.add_user(std::move(user));
-        const Bytes seed = base32_decode(created.totp_secret_base32.value_or(""));
+        const Bytes seed = bench::add_bench_user(stack);
 
         struct Key {
             const char* name;
@@ -341,43 +245,20 @@ int main(int argc, char** argv) {
              {}},
         };
         for (auto& k : keys) {
-            service::NewCredential c;
-            c.kind = service::CredentialKind::Personal;
-            c.owner = "bench";
-            c.key = k.spec;
-            c.description = std::string{"bench "} + k.name;
-            c.pin = Secret{std::string_view{kPin}};
-            c.scal = 1;
-            c.multisign = kMultisign;
-            k.credential = stack.credentials->create(std::move(c)).credential;
+            k.credential = bench::add_bench_credential(stack, k.spec, k.name);
         }
 
         http::Router router;
         api::add_csc_routes(
             router, api::CscDeps{stack.sessions, *stack.credentials, stack.accounts, *stack.authorization,
                                  stack.clock, api::ServiceInfo{}, nullptr});
-        std::filesystem::create_directories(stack.dir / "tls");
-        const http::testing::TestPki tls_pki{stack.dir / "tls"};
-        http::TlsConfig tls;
-        tls.private_key = tls_pki.server_private_key();
-        tls.certificate_chain_pem = tls_pki.server_chain_pem();
-        http::ServerOptions options;
-        options.access_log = false;
-        options.io_threads = 2;
-        http::Server server{std::move(options)};
-        http::ListenerConfig listener;
-        listener.name = "api";
-        listener.host = "127.0.0.1";
-        listener.port = 0;
-        listener.tls = std::move(tls);
-        listener.router = std::move(router);
-        const std::uint16_t port = server.add_listener(std::move(listener));
-        server.start();
+        bench::TlsServer server{stack.dir.path(), std::move(router), 2};
+        const std::uint16_t port = server.port();
 
         const std::string access_token =
             stack.sessions.login("bench", Secret{std::string_view{"bench-password"}}, false).access_token;
         http::testing::ClientTls client_tls;
-        client_tls.ca_file = tls_pki.root_cert;
+        client_tls.ca_file = server.ca_file();
         Bench bench{stack, port, client_tls, access_token};
         bench.set_user_seed(seed);
 
@@ -407,7 +288,6 @@ int main(int argc, char** argv) {
             }
         }
         out["rows"] = std::move(rows);
-        server.stop();
         std::printf("%s\n", out.dump().c_str());
         return 0;
     } catch (const std::exception& e) {
