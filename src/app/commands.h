@@ -44,5 +44,6 @@ int cmd_client_remove(const std::vector<std::string>& words, Io io);
 int cmd_audit_verify(const std::vector<std::string>& words, Io io);
 int cmd_audit_export(const std::vector<std::string>& words, Io io);
 int cmd_timestamp(const std::vector<std::string>& words, Io io);
+int cmd_extend(const std::vector<std::string>& words, Io io);
 
 }  // namespace inkan::app
