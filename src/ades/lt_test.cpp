@@ -1,5 +1,7 @@
 #include <inkan/ades/lt.h>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <regex>
 #include <set>
@@ -49,7 +51,6 @@ std::vector<std::string> dss_refs(const std::filesystem::path& pdf, const std::s
 
 /// A DSS stream's bytes, as qpdf reads them (--raw-stream-data: what the file holds).
 Bytes dss_stream(const std::filesystem::path& pdf, const std::string& obj) {
-    testing::TempDir d{"inkan-dss-stream"};
     const auto r = run({"qpdf", "--show-object=" + obj, "--raw-stream-data", pdf.string()});
     return to_bytes(r.out);
 }

@@ -1,6 +1,7 @@
 #include <inkan/pki/revocation.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 #include <openssl/ocsp.h>
