@@ -124,8 +124,10 @@ World& world() {
             hsm::KeySpec::EcP256,
             pki::Name{}.country("JP").given_name("Hanako").surname("Sato").common_name("Hanako Sato"),
             "person", "ades-ec");
-        k.revoked = ca.issue(hsm::KeySpec::EcP256, pki::Name{}.country("JP").common_name("Revoked Signer"),
-                             "person", "ades-revoked");
+        k.revoked = ca.issue(
+            hsm::KeySpec::EcP256,
+            pki::Name{}.country("JP").given_name("Revoked").surname("Signer").common_name("Revoked Signer"),
+            "person", "ades-revoked");
         {
             std::lock_guard lock{ca.mu};
             const auto leaf = pki::Certificate::from_der(k.revoked->certificate_chain().front());

@@ -21,6 +21,11 @@ using OcspResponsePtr = ossl::Ptr<OCSP_RESPONSE, ::OCSP_RESPONSE_free>;
 using OcspBasicPtr = ossl::Ptr<OCSP_BASICRESP, ::OCSP_BASICRESP_free>;
 using OcspCertIdPtr = ossl::Ptr<OCSP_CERTID, ::OCSP_CERTID_free>;
 using CrlPtr = ossl::Ptr<X509_CRL, ::X509_CRL_free>;
+/// A stack that does not own its certificates.
+inline void free_borrowed_stack(STACK_OF(X509) * s) noexcept {
+    sk_X509_free(s);
+}
+using BorrowedStack = ossl::Ptr<STACK_OF(X509), free_borrowed_stack>;
 inline void free_string_stack(STACK_OF(OPENSSL_STRING) * s) noexcept {
     X509_email_free(s);
 }
@@ -236,10 +241,9 @@ RevocationInfo fetch_ocsp(const std::string& url, const Certificate& cert, const
     X509_STORE_add_cert(store.get(), issuer.native());
     X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);
     X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.get()), std::chrono::system_clock::to_time_t(now));
-    detail::CertStack extra{sk_X509_new_null()};
+    BorrowedStack extra{sk_X509_new_null()};
     sk_X509_push(extra.get(), issuer.native());
     const int ok = OCSP_basic_verify(basic.get(), extra.get(), store.get(), 0);
-    sk_X509_set_num(extra.get(), 0);  // the stack does not own the issuer
     if (ok != 1) throw Failure{"the response signature or its signer is not authorised by the issuer"};
 
     int status = 0, reason = 0;

@@ -13,6 +13,7 @@
 #include <inkan/storage/sqlite_ca_store.h>
 #include <inkan/testing/process.h>
 #include <inkan/testing/softhsm.h>
+#include <inkan/testing/test_pki.h>
 #include <inkan/testing/tiny_http.h>
 
 namespace inkan::pki {
@@ -57,7 +58,9 @@ struct LivePki {
         hsm::Token& token = testing::shared_test_token();
         sign::HsmSigner bare{token, token.generate_key_pair(hsm::KeySpec::EcP256, label)};
         std::lock_guard lock{mu};
-        return ca->issue(create_csr(Name{}.country("JP").common_name(cn), bare), "person");
+        return ca->issue(
+            create_csr(Name{}.country("JP").given_name("Test").surname("Person").common_name(cn), bare),
+            "person");
     }
 
     testing::TempDir dir{"inkan-revocation"};
@@ -186,8 +189,10 @@ TEST(RevocationFetcher, NothingReachableIsAClearUnavailableErrorNamingEachUrl) {
         create_root(settings, root_signer, Name{}.country("JP").common_name("down root"), 3650, store, clock);
     BuiltinCa ca{settings, root_signer, {root.der()}, store, ProfileSet::defaults(), clock};
     sign::HsmSigner bare{token, token.generate_key_pair(hsm::KeySpec::EcP256, "rev-down-leaf")};
-    const Certificate leaf =
-        ca.issue(create_csr(Name{}.country("JP").common_name("Down Person"), bare), "person");
+    const Certificate leaf = ca.issue(
+        create_csr(Name{}.country("JP").given_name("Test").surname("Person").common_name("Down Person"),
+                   bare),
+        "person");
 
     RevocationOptions options;
     options.timeout = std::chrono::milliseconds{2000};
@@ -234,8 +239,9 @@ TEST(RevocationFetcher, ResponseSignedByAnotherCaIsRefused) {
         rogue_ptr = &rogue;
     }
     sign::HsmSigner bare{token, token.generate_key_pair(hsm::KeySpec::EcP256, "rev-rogue-leaf")};
-    const Certificate leaf =
-        real.issue(create_csr(Name{}.country("JP").common_name("Victim"), bare), "person");
+    const Certificate leaf = real.issue(
+        create_csr(Name{}.country("JP").given_name("Test").surname("Person").common_name("Victim"), bare),
+        "person");
     RevocationFetcher fetcher;
     try {
         const auto info = fetcher.fetch(leaf, real_root);
