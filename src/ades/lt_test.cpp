@@ -104,10 +104,15 @@ std::vector<Bytes> all_chains(sign::Signer& signer) {
     return certs;
 }
 
-std::string judges(const std::filesystem::path& pdf, int signatures) {
+/// pdfsig, qpdf --check and PDFBox + Bouncy Castle on a document with `signatures` signature
+/// dictionaries, `time_stamps` of them document time-stamps. poppler 22.12 lists document
+/// time-stamps but cannot validate them ("Unable to validate this type of signature"), so pdfsig
+/// judges the CMS signatures; PDFBox and `openssl ts -verify` (in the tests) judge the time-stamps.
+std::string judges(const std::filesystem::path& pdf, int signatures, int time_stamps = 0) {
     const auto s = testkit::pdfsig(pdf);
     EXPECT_EQ(s.total, signatures) << s.out;
-    EXPECT_EQ(s.valid, signatures) << s.out;
+    EXPECT_EQ(s.valid, signatures - time_stamps) << s.out;
+    EXPECT_EQ(s.trusted, signatures - time_stamps) << s.out;
     const auto check = pdf::testkit::qpdf_check(pdf);
     EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
     EXPECT_NE(check.out.find("No syntax or stream encoding errors found"), std::string::npos) << check.out;
@@ -182,7 +187,7 @@ TEST(PadesLt, BltaAddsADocumentTimeStampOverTheDssAndOpensslVerifiesIt) {
     options.document_time_stamp_validation = true;
     const auto out = dir / "blta.pdf";
     (void)sign_pdf(corpus().stream, out, *testkit::world().rsa, options);
-    const std::string seen = judges(out, 2);
+    const std::string seen = judges(out, 2, 1);
     EXPECT_NE(seen.find("ETSI.RFC3161"), std::string::npos) << seen;
     expect_dss_covers(out, all_chains(*testkit::world().rsa));
 
@@ -214,10 +219,11 @@ TEST(PadesLt, ExtendTwiceKeepsEveryEarlierSignatureAndTimeStampValid) {
 
     const auto first = extend_pdf(dir / "bt.pdf", dir / "x1.pdf", fetcher, *testkit::world().stamper);
     EXPECT_EQ(first.signatures, 1U);
-    (void)judges(dir / "x1.pdf", 2);
+    (void)judges(dir / "x1.pdf", 2, 1);
     const auto second = extend_pdf(dir / "x1.pdf", dir / "x2.pdf", fetcher, *testkit::world().stamper);
     EXPECT_EQ(second.signatures, 2U) << "the second extension covers the first document time-stamp";
-    const std::string seen = judges(dir / "x2.pdf", 3);
+    const std::string seen = judges(dir / "x2.pdf", 3, 2);
+    EXPECT_NE(seen.find("ETSI.RFC3161"), std::string::npos) << seen;
     expect_dss_covers(dir / "x2.pdf", all_chains(*testkit::world().ec));
     // Every earlier revision is a prefix: nothing was rewritten.
     const auto a = testing::read_file(dir / "x1.pdf");
