@@ -41,7 +41,7 @@ const std::vector<Command>& commands() {
          cmd_timestamp},
         {{"extend"},
          "extend IN.pdf OUT.pdf --tsa URL [--tsa URL2 ...] [--cacert FILE] [--timeout-ms N] [--proxy URL] "
-         "[--vri] [--timestamp-validation] [--allow-revoked]",
+         "[--vri] [--timestamp-validation] [--refuse-revoked]",
          "PAdES B-LTA upkeep: adds OCSP responses/CRLs and certificates for every signature and time-stamp "
          "in IN (a DSS update), then a document time-stamp; fails with no OUT when revocation data or the "
          "TSA cannot be reached; --timestamp-validation also adds the new time-stamp's own validation data",

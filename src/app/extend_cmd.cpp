@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 int cmd_extend(const std::vector<std::string>& words, Io io) {
     const Args args{
-        words, {"vri", "timestamp-validation", "allow-revoked"}, {"tsa", "cacert", "timeout-ms", "proxy"}};
+        words, {"vri", "timestamp-validation", "refuse-revoked"}, {"tsa", "cacert", "timeout-ms", "proxy"}};
     if (args.positional().size() != 2) {
         throw UsageError{"extend takes IN and OUT"};
     }
@@ -71,7 +71,9 @@ int cmd_extend(const std::vector<std::string>& words, Io io) {
 
     ades::ExtendOptions options;
     options.lt.vri = args.flag("vri");
-    options.lt.refuse_revoked = !args.flag("allow-revoked");
+    // A signer revoked after signing keeps a valid signature (its time-stamp proves the time); the
+    // revoked status is embedded as it is unless the operator asks to stop.
+    options.lt.refuse_revoked = args.flag("refuse-revoked");
     options.document_time_stamp_validation = args.flag("timestamp-validation");
     const ades::LtReport report = ades::extend_pdf(in, out, fetcher, stamper, options);
     io.out << "extended " << in.string() << " (" << report.signatures << " signatures and time-stamps; "
