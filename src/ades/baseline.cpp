@@ -15,6 +15,10 @@ std::string_view name(Level level) {
             return "B-B";
         case Level::BT:
             return "B-T";
+        case Level::BLT:
+            return "B-LT";
+        case Level::BLTA:
+            return "B-LTA";
     }
     return "unknown";
 }

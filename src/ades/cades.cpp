@@ -59,6 +59,8 @@ CadesContent CadesContent::detached_digest(crypto::DigestAlgorithm alg, Bytes di
 Bytes sign_cades(const CadesContent& content, sign::Signer& signer, const CadesOptions& options) {
     const std::vector<Bytes> chain = signer.certificate_chain();
     require(!chain.empty(), Errc::InvalidRequest, "cades: the signer has no certificate");
+    require(options.level == Level::BB || options.level == Level::BT, Errc::InvalidRequest,
+            "cades: " + std::string{name(options.level)} + " is not implemented yet (B-B and B-T are)");
     require(options.level == Level::BB || options.time_stamper != nullptr, Errc::InvalidRequest,
             "cades: B-T needs a time stamper");
     const crypto::SignatureAlgorithm alg = detail::choose_algorithm(options.algorithm, signer.public_key());

@@ -23,12 +23,13 @@
 namespace inkan::ades::testkit {
 
 struct World {
-    std::filesystem::path dir;             ///< lives as long as the process
-    std::filesystem::path root_pem;        ///< the trust anchor
-    std::filesystem::path nss_dir;         ///< trusts root_pem (pdfsig -nssdir sql:DIR)
-    std::filesystem::path tsa_chain;       ///< the TSA certificate and its issuer (PEM), for -untrusted
-    std::unique_ptr<sign::HsmSigner> rsa;  ///< RSA-2048, CN=山田 太郎
-    std::unique_ptr<sign::HsmSigner> ec;   ///< P-256, CN=Hanako Sato
+    std::filesystem::path dir;                 ///< lives as long as the process
+    std::filesystem::path root_pem;            ///< the trust anchor
+    std::filesystem::path nss_dir;             ///< trusts root_pem (pdfsig -nssdir sql:DIR)
+    std::filesystem::path tsa_chain;           ///< the TSA certificate and its issuer (PEM), for -untrusted
+    std::unique_ptr<sign::HsmSigner> rsa;      ///< RSA-2048, CN=山田 太郎
+    std::unique_ptr<sign::HsmSigner> ec;       ///< P-256, CN=Hanako Sato
+    std::unique_ptr<sign::HsmSigner> revoked;  ///< P-256, CN=Revoked Signer, revoked (keyCompromise)
     std::unique_ptr<sign::HsmSigner> tsa_signer;
     std::unique_ptr<tsp::Authority> authority;  ///< the local TSA
     std::unique_ptr<AuthorityTimeStamper> stamper;

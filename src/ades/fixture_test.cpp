@@ -124,6 +124,15 @@ World& world() {
             hsm::KeySpec::EcP256,
             pki::Name{}.country("JP").given_name("Hanako").surname("Sato").common_name("Hanako Sato"),
             "person", "ades-ec");
+        k.revoked = ca.issue(
+            hsm::KeySpec::EcP256,
+            pki::Name{}.country("JP").given_name("Revoked").surname("Signer").common_name("Revoked Signer"),
+            "person", "ades-revoked");
+        {
+            std::lock_guard lock{ca.mu};
+            const auto leaf = pki::Certificate::from_der(k.revoked->certificate_chain().front());
+            ca.ca->revoke(leaf.serial(), pki::RevocationReason::KeyCompromise, ca.clock.now());
+        }
         auto tsa =
             ca.issue(hsm::KeySpec::EcP256,
                      pki::Name{}.country("JP").organization("inkan").common_name("inkan ades test TSA"),

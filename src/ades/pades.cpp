@@ -1,9 +1,13 @@
 #include <inkan/ades/pades.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
+#include <system_error>
 #include <utility>
 
+#include <inkan/ades/lt.h>
 #include <inkan/ades/time_stamper.h>
 #include <inkan/cms/signed_data.h>
 #include <inkan/core/error.h>
@@ -54,7 +58,7 @@ std::size_t estimate_contents_size(const PadesOptions& options, const std::vecto
     // Signed attributes: content-type (0x1A), message-digest, signing-certificate-v2 (hash +
     // issuerSerial + algorithm identifier), commitment-type-indication.
     n += 6 + 26 + (17 + hash) + (40 + hash + issuer_serial) + (options.commitment_type.empty() ? 0 : 36);
-    if (options.level == Level::BT) {
+    if (has_signature_time_stamp(options.level)) {
         require(options.time_stamper != nullptr, Errc::InvalidRequest, "pades: B-T needs a time stamper");
         // unsignedAttrs [1] { Attribute { OID, SET { token } } }
         n += options.time_stamper->token_size_hint() + 32;
@@ -119,7 +123,7 @@ Bytes PadesSignature::sign(sign::Signer& signer) {
         spec.signed_attributes.push_back(cms::commitment_type_attribute(m_options.commitment_type));
     }
     Bytes signed_data = cms::sign(spec, signer);
-    if (m_options.level == Level::BT) {
+    if (has_signature_time_stamp(m_options.level)) {
         signed_data = add_signature_time_stamp(signed_data, *m_options.time_stamper);
     }
     return signed_data;
@@ -141,8 +145,10 @@ const std::string& PadesSignature::field_name() const noexcept {
     return m_prepared.field_name();
 }
 
-PadesResult sign_pdf(const std::filesystem::path& input, const std::filesystem::path& output,
-                     sign::Signer& signer, const PadesOptions& options) {
+namespace {
+
+PadesResult sign_pdf_once(const std::filesystem::path& input, const std::filesystem::path& output,
+                          sign::Signer& signer, const PadesOptions& options) {
     const pdf::Document document = pdf::Document::open(input);
     const std::vector<Bytes> chain = signer.certificate_chain();
     require(!chain.empty(), Errc::InvalidRequest, "pades: the signer has no certificate");
@@ -166,6 +172,55 @@ PadesResult sign_pdf(const std::filesystem::path& input, const std::filesystem::
         result.contents_size = signature.capacity();
         return result;
     }
+}
+
+/// A path beside `output` removed on destruction.
+struct StepFile {
+    explicit StepFile(const std::filesystem::path& output, const char* step)
+        : path{output.parent_path() /
+               ("." + output.filename().string() + "." + step + "-" + std::to_string(::getpid()) + ".tmp")} {}
+    ~StepFile() {
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+    }
+    StepFile(const StepFile&) = delete;
+    StepFile& operator=(const StepFile&) = delete;
+    std::filesystem::path path;
+};
+
+}  // namespace
+
+PadesResult sign_pdf(const std::filesystem::path& input, const std::filesystem::path& output,
+                     sign::Signer& signer, const PadesOptions& options) {
+    if (options.level == Level::BB || options.level == Level::BT) {
+        return sign_pdf_once(input, output, signer, options);
+    }
+    // B-LT / B-LTA (EN 319 142-1 §5.4): the B-T signature, then the DSS in a later revision (so the
+    // revocation data is fetched after the signature-time-stamp, ades.md §3.4), then for B-LTA the
+    // document time-stamp. Intermediate files live beside the output and go away in any case.
+    require(options.revocation != nullptr, Errc::InvalidRequest,
+            "pades: " + std::string{name(options.level)} + " needs a revocation fetcher");
+    require(options.time_stamper != nullptr, Errc::InvalidRequest,
+            "pades: " + std::string{name(options.level)} + " needs a time stamper");
+    StepFile signed_file{output, "bt"};
+    PadesResult result = sign_pdf_once(input, signed_file.path, signer, options);
+    LtOptions lt;
+    lt.refuse_revoked = options.refuse_revoked;
+    lt.vri = options.vri;
+    if (options.level == Level::BLT) {
+        (void)add_validation_data(signed_file.path, output, *options.revocation, lt);
+        return result;
+    }
+    StepFile lt_file{output, "lt"};
+    (void)add_validation_data(signed_file.path, lt_file.path, *options.revocation, lt);
+    if (!options.document_time_stamp_validation) {
+        add_document_time_stamp(lt_file.path, output, *options.time_stamper);
+        return result;
+    }
+    StepFile lta_file{output, "lta"};
+    add_document_time_stamp(lt_file.path, lta_file.path, *options.time_stamper);
+    (void)add_validation_data(lta_file.path, output, *options.revocation, lt);
+    return result;
 }
 
 std::vector<std::string> appearance_lines(ByteView certificate, TimePoint signing_time,

@@ -50,6 +50,13 @@ const std::vector<Command>& commands() {
          "INKAN_OTP or a terminal prompt; OUT appears only on success; --cacert: the service's TLS trust "
          "anchor",
          cmd_sign},
+        {{"extend"},
+         "extend IN.pdf OUT.pdf --tsa URL [--tsa URL2 ...] [--cacert FILE] [--timeout-ms N] [--proxy URL] "
+         "[--vri] [--timestamp-validation] [--refuse-revoked]",
+         "PAdES B-LTA upkeep: adds OCSP responses/CRLs and certificates for every signature and time-stamp "
+         "in IN (a DSS update), then a document time-stamp; fails with no OUT when revocation data or the "
+         "TSA cannot be reached; --timestamp-validation also adds the new time-stamp's own validation data",
+         cmd_extend},
         {{"serve"},
          "serve [--data DIR] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--routes]",
          "serve the CSC API (v1, v2) over HTTPS and the PKI endpoints (/ocsp, /crl, /ca) over HTTP until "

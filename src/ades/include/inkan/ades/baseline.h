@@ -15,14 +15,21 @@ namespace inkan::ades {
 
 class TimeStamper;
 
-/// ETSI baseline levels (EN 319 122-1 §5.1 CAdES, EN 319 142-1 §5.1 PAdES). B-LT and B-LTA
-/// (validation material and archive time-stamps) are added by the next issue.
+/// ETSI baseline levels (EN 319 122-1 §5.1 CAdES, EN 319 142-1 §5.1 PAdES), in order: each level
+/// holds everything the one before holds. B-LT and B-LTA are implemented for PAdES (lt.h); CAdES
+/// refuses them for now.
 enum class Level {
-    BB,  ///< B-B: the signature with its signed attributes and the signer's chain
-    BT,  ///< B-T: B-B + a signature-time-stamp over the signature value
+    BB,    ///< B-B: the signature with its signed attributes and the signer's chain
+    BT,    ///< B-T: B-B + a signature-time-stamp over the signature value
+    BLT,   ///< B-LT: B-T + certificates and revocation data for the signer and TSA chains
+    BLTA,  ///< B-LTA: B-LT + a (document / archive) time-stamp over all of it
 };
-/// "B-B", "B-T".
+/// "B-B", "B-T", "B-LT", "B-LTA".
 std::string_view name(Level level);
+/// True from B-T up: the signature carries a signature-time-stamp.
+constexpr bool has_signature_time_stamp(Level level) noexcept {
+    return level != Level::BB;
+}
 
 /// commitment-type-indication identifiers (ETSI EN 319 122-1 §5.2.3, TS 119 172-1 Annex B).
 namespace commitment {

@@ -1,8 +1,8 @@
 #pragma once
 
-// PAdES baseline signatures (ETSI EN 319 142-1): B-B and B-T, approval or certification (DocMDP),
-// invisible or visible. The signing runs in phases so the same code serves the server (HSM key)
-// and a client (CSC signHash through a remote Signer):
+// PAdES baseline signatures (ETSI EN 319 142-1): B-B, B-T, B-LT and B-LTA (lt.h), approval or certification
+// (DocMDP), invisible or visible. The signing runs in phases so the same code serves the server (HSM key) and
+// a client (CSC signHash through a remote Signer):
 //
 //     auto p = PadesSignature::prepare(document, output, options, chain);  // incremental update
 //     Bytes digest = p.digest();      // of the two byte ranges, streamed
@@ -26,6 +26,7 @@
 #include <inkan/core/clock.h>
 #include <inkan/crypto/algorithms.h>
 #include <inkan/pdf/document.h>
+#include <inkan/pki/revocation.h>
 #include <inkan/sign/signer.h>
 
 namespace inkan::ades {
@@ -60,6 +61,16 @@ struct PadesOptions {
     std::string commitment_type;
     /// Required for B-T. Must outlive the call that uses it.
     TimeStamper* time_stamper = nullptr;
+    /// B-LT and B-LTA: where certificates' revocation data comes from (required there). Must outlive
+    /// the call that uses it.
+    pki::RevocationFetcher* revocation = nullptr;
+    /// B-LT/B-LTA: refuse (Errc::Conflict, no output) when the signer's certificate is revoked.
+    /// Otherwise the revoked status is embedded as it is.
+    bool refuse_revoked = true;
+    /// B-LT/B-LTA: also write /VRI entries (deprecated in EN 319 142-1, off by default).
+    bool vri = false;
+    /// B-LTA: a second DSS update with the validation data of the document time-stamp itself.
+    bool document_time_stamp_validation = false;
     /// Bytes reserved for the CMS in /Contents. 0: computed from the real parts (chain, attributes,
     /// the key's largest signature, the time-stamp) plus a margin.
     std::size_t contents_size = 0;
@@ -130,7 +141,9 @@ struct PadesResult {
 /// Signs `input` into `output` in one call: opens the document (the pdf layer's refusals: not a
 /// PDF, truncated or damaged → Errc::InvalidEncoding; encrypted → Errc::InvalidRequest; nothing is
 /// written), prepares, signs with `signer` and its certificate_chain(), embeds. When the CMS does
-/// not fit, prepares again with the size needed plus a margin and signs again (once).
+/// not fit, prepares again with the size needed plus a margin and signs again (once). B-LT and
+/// B-LTA: the B-T signature goes to a temporary file, then add_validation_data (and for B-LTA
+/// add_document_time_stamp) write `output`; when revocation data cannot be had, nothing is written.
 PadesResult sign_pdf(const std::filesystem::path& input, const std::filesystem::path& output,
                      sign::Signer& signer, const PadesOptions& options);
 

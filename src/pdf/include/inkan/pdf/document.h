@@ -141,6 +141,19 @@ struct DssData {
     std::vector<Vri> vri;
 };
 
+/// A signature or document time-stamp already in the document (the /V of a signed field), as the
+/// long-term-validation steps need it (ETSI EN 319 142-1 §5.4: every signature's and time-stamp's
+/// certificates get validation data).
+struct SignatureValue {
+    std::string field_name;
+    SignatureType type = SignatureType::Signature;  ///< DocTimeStamp for /Type /DocTimeStamp or /ETSI.RFC3161
+    std::string sub_filter;                         ///< "/ETSI.CAdES.detached", "/ETSI.RFC3161", ...
+    std::vector<std::uint64_t> byte_range;          ///< as written (not checked here)
+    /// /Contents hex-decoded, including the zero padding (the VRI key hashes exactly these bytes,
+    /// EN 319 142-1 §5.4.2.3); the DER is at the front.
+    Bytes contents;
+};
+
 /// A PDF opened for signing. qpdf parses it (objects are read on demand, streams never loaded);
 /// the constructor refuses what an incremental update cannot safely extend.
 class Document {
@@ -161,6 +174,8 @@ public:
     [[nodiscard]] const std::vector<SignatureField>& signature_fields() const noexcept;
     /// Signature fields that hold a signature (including document time-stamps).
     [[nodiscard]] std::size_t signature_count() const noexcept;
+    /// Every signed signature field's value, in field order. Errc::InvalidEncoding when one is damaged.
+    [[nodiscard]] std::vector<SignatureValue> signatures() const;
     /// P of the certification signature (catalog /Perms /DocMDP), if the document is certified.
     [[nodiscard]] std::optional<int> docmdp() const noexcept;
 

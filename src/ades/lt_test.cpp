@@ -1,0 +1,316 @@
+#include <inkan/ades/lt.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include <inkan/ades/pades.h>
+#include <inkan/cms/signed_data.h>
+#include <inkan/core/encoding.h>
+#include <inkan/core/error.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/testing/tiny_http.h>
+
+#include "fixture.h"
+#include "testkit.h"
+
+namespace inkan::ades {
+namespace {
+
+using pdf::testkit::corpus;
+using testing::run;
+
+std::string show(const std::filesystem::path& pdf, const std::string& object) {
+    return run({"qpdf", "--show-object=" + object, pdf.string()}).out;
+}
+
+/// The object numbers in the catalog's DSS array `key` ("/Certs", "/OCSPs", "/CRLs"), read with qpdf.
+std::vector<std::string> dss_refs(const std::filesystem::path& pdf, const std::string& key) {
+    const auto trailer = show(pdf, "trailer");
+    const auto at = trailer.find("/Root ") + 6;
+    const auto catalog = show(pdf, trailer.substr(at, trailer.find(' ', at) - at));
+    const auto dss_at = catalog.find("/DSS ");
+    if (dss_at == std::string::npos) return {};
+    const auto dss = show(pdf, catalog.substr(dss_at + 5, catalog.find(' ', dss_at + 5) - dss_at - 5));
+    const auto k = dss.find(key + " [");
+    if (k == std::string::npos) return {};
+    const auto array = dss.substr(k, dss.find(']', k) - k);
+    std::vector<std::string> refs;
+    const std::regex ref{R"((\d+) 0 R)"};
+    for (auto it = std::sregex_iterator(array.begin(), array.end(), ref); it != std::sregex_iterator();
+         ++it) {
+        refs.push_back((*it)[1]);
+    }
+    return refs;
+}
+
+/// A DSS stream's bytes, as qpdf reads them (--raw-stream-data: what the file holds).
+Bytes dss_stream(const std::filesystem::path& pdf, const std::string& obj) {
+    const auto r = run({"qpdf", "--show-object=" + obj, "--raw-stream-data", pdf.string()});
+    return to_bytes(r.out);
+}
+
+/// `openssl ocsp -respin R -issuer root -CAfile root -cert C`: the status openssl reads for `cert`.
+std::string openssl_ocsp(const Bytes& response, const Bytes& cert) {
+    testing::TempDir d{"inkan-ocsp-judge"};
+    testing::write_file(d / "resp.der", response);
+    testing::write_file(d / "cert.pem", pki::Certificate::from_der(cert).pem());
+    const auto root = testkit::world().root_pem.string();
+    const auto r = run({"openssl", "ocsp", "-respin", (d / "resp.der").string(), "-issuer", root, "-CAfile",
+                        root, "-cert", (d / "cert.pem").string()});
+    return r.out + r.err;
+}
+
+/// Every non-root certificate of `chains` has an OCSP response in the DSS that openssl verifies and
+/// reads as `expected` (checked by parsing the DSS streams extracted with qpdf).
+void expect_dss_covers(const std::filesystem::path& pdf, const std::vector<Bytes>& certs,
+                       const std::map<Bytes, std::string>& expected = {}) {
+    std::vector<Bytes> ocsps;
+    for (const auto& ref : dss_refs(pdf, "/OCSPs"))
+        ocsps.push_back(dss_stream(pdf, ref));
+    std::vector<Bytes> dss_certs;
+    for (const auto& ref : dss_refs(pdf, "/Certs"))
+        dss_certs.push_back(dss_stream(pdf, ref));
+    for (const auto& cert : certs) {
+        const pki::Certificate c = pki::Certificate::from_der(cert);
+        EXPECT_NE(std::find(dss_certs.begin(), dss_certs.end(), cert), dss_certs.end())
+            << c.subject() << " is not in /Certs";
+        if (c.subject() == c.issuer()) continue;  // the trust anchor
+        const auto want = expected.count(cert) ? expected.at(cert) : std::string{"good"};
+        bool found = false;
+        std::string seen;
+        for (const auto& o : ocsps) {
+            const auto judged = openssl_ocsp(o, cert);
+            seen += judged;
+            if (judged.find("Response verify OK") != std::string::npos &&
+                judged.find(": " + want) != std::string::npos) {
+                found = true;
+            }
+        }
+        EXPECT_TRUE(found) << "no DSS OCSP response says " << want << " for " << c.subject() << "\n" << seen;
+    }
+}
+
+/// The signer chain and the TSA chain of the fixture.
+std::vector<Bytes> all_chains(sign::Signer& signer) {
+    auto certs = signer.certificate_chain();
+    for (const auto& c : testkit::world().authority->identities().front().chain)
+        certs.push_back(c);
+    return certs;
+}
+
+/// pdfsig, qpdf --check and PDFBox + Bouncy Castle on a document with `signatures` signature
+/// dictionaries, `time_stamps` of them document time-stamps. poppler 22.12 lists document
+/// time-stamps but cannot validate them ("Unable to validate this type of signature"), so pdfsig
+/// judges the CMS signatures; PDFBox and `openssl ts -verify` (in the tests) judge the time-stamps.
+std::string judges(const std::filesystem::path& pdf, int signatures, int time_stamps = 0) {
+    const auto s = testkit::pdfsig(pdf);
+    EXPECT_EQ(s.total, signatures) << s.out;
+    EXPECT_EQ(s.valid, signatures - time_stamps) << s.out;
+    EXPECT_EQ(s.trusted, signatures - time_stamps) << s.out;
+    const auto check = pdf::testkit::qpdf_check(pdf);
+    EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+    EXPECT_NE(check.out.find("No syntax or stream encoding errors found"), std::string::npos) << check.out;
+    const auto box = testkit::verify_pades(pdf);
+    EXPECT_EQ(box.exit_code, 0) << box.out << box.err;
+    EXPECT_NE(box.out.find("\"signatures\":" + std::to_string(signatures) + ",\"failures\":0"),
+              std::string::npos)
+        << box.out << box.err;
+    return s.out + "\n" + box.out;
+}
+
+PadesOptions lt_options(Level level, pki::RevocationFetcher& fetcher) {
+    PadesOptions o;
+    o.level = level;
+    o.time_stamper = testkit::world().stamper.get();
+    o.revocation = &fetcher;
+    return o;
+}
+
+TEST(PadesLt, BltAddsADssWithOcspForTheSignerAndTsaChainsAndJudgesAccept) {
+    for (const auto& input : {corpus().table, corpus().stream}) {
+        testing::TempDir dir;
+        pki::RevocationFetcher fetcher;
+        const auto out = dir / "blt.pdf";
+        const auto r = sign_pdf(input, out, *testkit::world().ec, lt_options(Level::BLT, fetcher));
+        const std::string seen = judges(out, 1);
+        EXPECT_NE(seen.find("\"dss\":{\"certs\":3,\"ocsps\":2,\"crls\":0,\"vri\":0}"), std::string::npos)
+            << "signer + root + TSA certificates, OCSP for signer and TSA\n"
+            << seen;
+        expect_dss_covers(out, all_chains(*testkit::world().ec));
+        // The signature itself is B-T, untouched by the DSS revision.
+        const Bytes der = testkit::extract_contents(out, r.byte_range);
+        const Bytes content = testkit::signed_bytes(out, r.byte_range);
+        const auto v = testkit::openssl_cms_verify(der, &content);
+        EXPECT_EQ(v.exit_code, 0) << v.err;
+    }
+}
+
+TEST(PadesLt, BltWithVriKeysTheEntryByTheSha1OfThePaddedContents) {
+    testing::TempDir dir;
+    pki::RevocationFetcher fetcher;
+    auto options = lt_options(Level::BLT, fetcher);
+    options.vri = true;
+    (void)sign_pdf(corpus().table, dir / "vri.pdf", *testkit::world().rsa, options);
+    const auto sigs = signature_certificates(pdf::Document::open(dir / "vri.pdf"));
+    ASSERT_EQ(sigs.size(), 1U);
+    const std::string key = vri_key(sigs[0].contents);
+    EXPECT_EQ(key.size(), 40U);
+    // Recompute the key from the file bytes with sha1sum, as an outside check of "padding included".
+    const auto file = testing::read_file(dir / "vri.pdf");
+    const std::string text = to_string(file);
+    const auto contents_at = text.find("/Contents <");
+    ASSERT_NE(contents_at, std::string::npos);
+    const auto hex_start = contents_at + 11;
+    const auto hex = text.substr(hex_start, text.find('>', hex_start) - hex_start);
+    testing::TempDir d;
+    testing::write_file(d / "contents.bin", hex_decode(hex));
+    const auto sum = run({"sha1sum", (d / "contents.bin").string()});
+    std::string expected = sum.out.substr(0, 40);
+    for (auto& ch : expected)
+        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    EXPECT_EQ(key, expected);
+    const std::string seen = judges(dir / "vri.pdf", 1);
+    EXPECT_NE(seen.find("\"vri\":1"), std::string::npos) << seen;
+    EXPECT_NE(show(dir / "vri.pdf", "trailer").size(), 0U);
+}
+
+TEST(PadesLt, BltaAddsADocumentTimeStampOverTheDssAndOpensslVerifiesIt) {
+    testing::TempDir dir;
+    pki::RevocationFetcher fetcher;
+    auto options = lt_options(Level::BLTA, fetcher);
+    options.document_time_stamp_validation = true;
+    const auto out = dir / "blta.pdf";
+    (void)sign_pdf(corpus().stream, out, *testkit::world().rsa, options);
+    const std::string seen = judges(out, 2, 1);
+    EXPECT_NE(seen.find("ETSI.RFC3161"), std::string::npos) << seen;
+    expect_dss_covers(out, all_chains(*testkit::world().rsa));
+
+    const auto sigs = pdf::Document::open(out).signatures();
+    ASSERT_EQ(sigs.size(), 2U);
+    const auto& dts = sigs[1];
+    EXPECT_EQ(dts.type, pdf::SignatureType::DocTimeStamp);
+    EXPECT_EQ(dts.sub_filter, "/ETSI.RFC3161");
+    ASSERT_EQ(dts.byte_range.size(), 4U);
+    // The token's imprint is over this revision's byte ranges, which include the DSS.
+    const std::array<std::uint64_t, 4> range{dts.byte_range[0], dts.byte_range[1], dts.byte_range[2],
+                                             dts.byte_range[3]};
+    const Bytes covered = testkit::signed_bytes(out, range);
+    EXPECT_NE(to_string(covered).find("/Type /DSS"), std::string::npos)
+        << "the time-stamp does not cover the DSS";
+    const auto ts = testkit::openssl_ts_verify(testkit::extract_contents(out, range), covered);
+    EXPECT_NE(ts.out.find("Verification: OK"), std::string::npos) << ts.out << ts.err;
+    // The document time-stamp does not cover the last DSS update (its own validation data).
+    EXPECT_LT(range[2] + range[3], std::filesystem::file_size(out));
+}
+
+TEST(PadesLt, ExtendTwiceKeepsEveryEarlierSignatureAndTimeStampValid) {
+    testing::TempDir dir;
+    pki::RevocationFetcher fetcher;
+    PadesOptions bt;
+    bt.level = Level::BT;
+    bt.time_stamper = testkit::world().stamper.get();
+    (void)sign_pdf(corpus().table, dir / "bt.pdf", *testkit::world().ec, bt);
+
+    const auto first = extend_pdf(dir / "bt.pdf", dir / "x1.pdf", fetcher, *testkit::world().stamper);
+    EXPECT_EQ(first.signatures, 1U);
+    (void)judges(dir / "x1.pdf", 2, 1);
+    const auto second = extend_pdf(dir / "x1.pdf", dir / "x2.pdf", fetcher, *testkit::world().stamper);
+    EXPECT_EQ(second.signatures, 2U) << "the second extension covers the first document time-stamp";
+    const std::string seen = judges(dir / "x2.pdf", 3, 2);
+    EXPECT_NE(seen.find("ETSI.RFC3161"), std::string::npos) << seen;
+    expect_dss_covers(dir / "x2.pdf", all_chains(*testkit::world().ec));
+    // Every earlier revision is a prefix: nothing was rewritten.
+    const auto a = testing::read_file(dir / "x1.pdf");
+    const auto b = testing::read_file(dir / "x2.pdf");
+    ASSERT_GT(b.size(), a.size());
+    EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin()));
+    // Each document time-stamp verifies with openssl ts over its own byte range.
+    for (const auto& s : pdf::Document::open(dir / "x2.pdf").signatures()) {
+        if (s.type != pdf::SignatureType::DocTimeStamp) continue;
+        const std::array<std::uint64_t, 4> r{s.byte_range[0], s.byte_range[1], s.byte_range[2],
+                                             s.byte_range[3]};
+        const auto ts = testkit::openssl_ts_verify(testkit::extract_contents(dir / "x2.pdf", r),
+                                                   testkit::signed_bytes(dir / "x2.pdf", r));
+        EXPECT_NE(ts.out.find("Verification: OK"), std::string::npos) << s.field_name << ts.out << ts.err;
+    }
+}
+
+TEST(PadesLt, RevokedSignerIsRefusedByPolicyOrEmbeddedAsRevoked) {
+    testing::TempDir dir;
+    pki::RevocationFetcher fetcher;
+    auto options = lt_options(Level::BLT, fetcher);
+    try {
+        (void)sign_pdf(corpus().table, dir / "refused.pdf", *testkit::world().revoked, options);
+        FAIL() << "signed with a revoked certificate";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::Conflict) << e.what();
+        EXPECT_NE(std::string{e.what()}.find("revoked"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir / "refused.pdf"));
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator{dir.path()}, {}), 0)
+        << "a temporary file is left";
+
+    options.refuse_revoked = false;
+    (void)sign_pdf(corpus().table, dir / "embedded.pdf", *testkit::world().revoked, options);
+    const auto signer = testkit::world().revoked->certificate_chain().front();
+    expect_dss_covers(dir / "embedded.pdf", all_chains(*testkit::world().revoked), {{signer, "revoked"}});
+}
+
+TEST(PadesLt, OcspResponderDownFailsBltWithAClearErrorAndNoOutput) {
+    testing::TempDir dir;
+    pki::RevocationOptions ro;
+    // Every request goes through a proxy nobody listens on: the responder is unreachable.
+    ro.proxy = "http://127.0.0.1:" + std::to_string(testing::TinyHttpServer::closed_port());
+    ro.timeout = std::chrono::milliseconds{3000};
+    pki::RevocationFetcher fetcher{ro};
+    for (const Level level : {Level::BLT, Level::BLTA}) {
+        try {
+            (void)sign_pdf(corpus().table, dir / "out.pdf", *testkit::world().ec, lt_options(level, fetcher));
+            FAIL() << name(level) << " succeeded without revocation data";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), Errc::Unavailable) << e.what();
+            EXPECT_NE(std::string{e.what()}.find("/ocsp"), std::string::npos) << e.what();
+            EXPECT_NE(std::string{e.what()}.find("Hanako Sato"), std::string::npos) << e.what();
+        }
+        EXPECT_FALSE(std::filesystem::exists(dir / "out.pdf")) << name(level);
+    }
+}
+
+TEST(PadesLt, TsaDownFailsBltaWithNoOutput) {
+    class DownStamper final : public TimeStamper {
+    public:
+        Bytes stamp(crypto::DigestAlgorithm, ByteView) override {
+            throw Error{Errc::Unavailable, "tsa: http://127.0.0.1:1/tsa: connection refused"};
+        }
+        std::size_t token_size_hint() override { return 4096; }
+    } down;
+    testing::TempDir dir;
+    PadesOptions bt;
+    bt.level = Level::BT;
+    bt.time_stamper = testkit::world().stamper.get();
+    (void)sign_pdf(corpus().table, dir / "bt.pdf", *testkit::world().ec, bt);
+    pki::RevocationFetcher fetcher;
+    EXPECT_THROW((void)extend_pdf(dir / "bt.pdf", dir / "x.pdf", fetcher, down), Error);
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.pdf"));
+}
+
+TEST(PadesLt, ExtendOfAnUnsignedDocumentIsRefused) {
+    testing::TempDir dir;
+    pki::RevocationFetcher fetcher;
+    try {
+        (void)extend_pdf(corpus().table, dir / "x.pdf", fetcher, *testkit::world().stamper);
+        FAIL() << "extended a document without signatures";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::InvalidRequest) << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.pdf"));
+}
+
+}  // namespace
+}  // namespace inkan::ades

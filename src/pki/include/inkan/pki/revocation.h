@@ -1,0 +1,117 @@
+#pragma once
+
+// Revocation data for long-term signatures (PAdES/CAdES B-LT, ETSI EN 319 142-1 §5.4.2, EN 319 122-1
+// §5.5): for each certificate of a chain, an OCSP response (RFC 6960, POST, from the AIA id-ad-ocsp URL)
+// or else a CRL (RFC 5280 §5, from the CRLDistributionPoints URL), each verified before it is used.
+// Answers are cached per certificate until their nextUpdate. When neither can be obtained the fetcher
+// throws: a B-LT signature never silently loses its validation data (pitfalls #2).
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <inkan/core/bytes.h>
+#include <inkan/core/clock.h>
+#include <inkan/pki/certificate.h>
+
+namespace inkan::pki {
+
+struct RevocationOptions {
+    /// Per HTTP request (OCSP POST, CRL GET, AIA caIssuers GET).
+    std::chrono::milliseconds timeout{10'000};
+    /// "http://host:port" of an HTTP proxy.
+    std::optional<std::string> proxy;
+    /// Send an OCSP nonce (RFC 8954) and require it echoed. Off by default: many responders serve
+    /// pre-signed responses and ignore it (RFC 6960 §4.4.1).
+    bool ocsp_nonce = false;
+    /// Try OCSP first (falling back to the CRL); false: CRL only.
+    bool use_ocsp = true;
+    /// Tolerated clock difference for thisUpdate in the future / nextUpdate in the past.
+    std::chrono::seconds clock_skew{300};
+    /// Answers without nextUpdate are cached this long.
+    std::chrono::seconds cache_without_next_update{300};
+    /// Empty: the system clock. Must outlive the fetcher.
+    const Clock* clock = nullptr;
+    /// Largest CRL accepted.
+    std::size_t max_crl_bytes = 32 * 1024 * 1024;
+};
+
+/// RFC 6960 §4.2.1 CertStatus (a CRL gives Good or Revoked).
+enum class CertStatus { Good, Revoked, Unknown };
+/// "good", "revoked", "unknown".
+std::string_view name(CertStatus status);
+
+/// Verified revocation data for one certificate.
+struct RevocationInfo {
+    CertStatus status = CertStatus::Good;
+    std::optional<TimePoint> revocation_time;
+    TimePoint this_update{};
+    std::optional<TimePoint> next_update;
+    /// The full DER OCSPResponse (what the DSS /OCSPs and CMS id-ri-ocsp-response carry), or empty.
+    Bytes ocsp_response;
+    /// The DER CertificateList, or empty.
+    Bytes crl;
+    /// Certificates needed to check the data: the OCSP responder's certificate (when delegated), and
+    /// whatever the response carried.
+    std::vector<Bytes> certificates;
+    /// The URL the data came from.
+    std::string source;
+};
+
+/// Validation material for a set of chains, deduplicated, in first-seen order.
+struct ValidationData {
+    std::vector<Bytes> certificates;
+    std::vector<Bytes> ocsp_responses;
+    std::vector<Bytes> crls;
+    /// Status of each certificate checked (by certificate DER), for callers that refuse revoked ones.
+    std::vector<std::pair<Bytes, CertStatus>> statuses;
+
+    void add_certificate(const Bytes& der);
+    void add_ocsp(const Bytes& der);
+    void add_crl(const Bytes& der);
+    void merge(const ValidationData& other);
+};
+
+/// Thread-safe; share one per process so the cache is shared.
+class RevocationFetcher {
+public:
+    explicit RevocationFetcher(RevocationOptions options = {});
+
+    /// Verified revocation data for `certificate`, whose issuer is `issuer`. OCSP: a request for the
+    /// CertID (SHA-1, RFC 6960 §4.1.1) POSTed to each AIA OCSP URL; the response must be successful,
+    /// signed by the issuer or by a responder the issuer certified with id-kp-OCSPSigning
+    /// (RFC 6960 §4.2.2.2), name the CertID, and be current (thisUpdate ≤ now ≤ nextUpdate, with the
+    /// skew). CRL: each CDP URL; the CRL must be signed by the issuer's key, name the issuer and be
+    /// current. Errc::Unavailable naming each "<url>: <reason>" when nothing usable was found (no URL
+    /// at all included).
+    RevocationInfo fetch(const Certificate& certificate, const Certificate& issuer);
+
+    /// Revocation data for every certificate of `chain` that is not self-issued, plus the chain itself
+    /// and the OCSP responder certificates (a delegated responder without id-pkix-ocsp-nocheck gets its
+    /// own revocation data, RFC 6960 §4.2.2.2.1). Issuers are looked up in `chain` and `extra` by name
+    /// and key; a certificate whose issuer is in neither has it fetched from its AIA caIssuers URL.
+    /// Errc::Unavailable as fetch(); Errc::NotFound when an issuer cannot be found.
+    ValidationData collect(const std::vector<Bytes>& chain, const std::vector<Bytes>& extra = {});
+
+    /// Drops every cached answer.
+    void clear_cache();
+
+private:
+    [[nodiscard]] TimePoint now() const;
+    std::optional<RevocationInfo> cached(const Bytes& key);
+    void remember(const Bytes& key, const RevocationInfo& info);
+    void collect_one(const Certificate& cert, const std::vector<Certificate>& pool, ValidationData& out,
+                     int depth);
+
+    RevocationOptions m_options;
+    std::mutex m_mu;
+    std::map<Bytes, std::pair<TimePoint, RevocationInfo>> m_cache;  // cert DER → (valid until, info)
+};
+
+}  // namespace inkan::pki
