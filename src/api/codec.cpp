@@ -176,6 +176,24 @@ std::string_view hashes_name(Version version) {
     return version == Version::V1 ? "hash" : "hashes";
 }
 
+/// One element of a hash array (signHash, authorize, signDoc's documentDigests): a base64 or
+/// base64url string, padded or not, that decodes to something; else "Invalid Base64 hash string
+/// parameter".
+Bytes decode_hash(const nlohmann::json& item) {
+    if (!item.is_string()) {
+        invalid_request("Invalid Base64 hash string parameter");
+    }
+    try {
+        Bytes h = base64_decode(item.get_ref<const std::string&>());
+        if (h.empty()) {
+            invalid_request("Invalid Base64 hash string parameter");
+        }
+        return h;
+    } catch (const Error&) {
+        invalid_request("Invalid Base64 hash string parameter");
+    }
+}
+
 /// The hash array: base64 or base64url strings, padded or not. Absent: empty. Elements that are not
 /// strings or do not decode: "Invalid Base64 hash string parameter".
 std::vector<Bytes> decode_hash_array(Version version, JsonBody& body) {
@@ -186,35 +204,17 @@ std::vector<Bytes> decode_hash_array(Version version, JsonBody& body) {
     }
     out.reserve(array->size());
     for (const auto& item : *array) {
-        if (!item.is_string()) {
-            invalid_request("Invalid Base64 hash string parameter");
-        }
-        try {
-            Bytes h = base64_decode(item.get_ref<const std::string&>());
-            if (h.empty()) {
-                invalid_request("Invalid Base64 hash string parameter");
-            }
-            out.push_back(std::move(h));
-        } catch (const Error&) {
-            invalid_request("Invalid Base64 hash string parameter");
-        }
+        out.push_back(decode_hash(item));
     }
     return out;
 }
 
-/// v1 authorize and extendTransaction carry no hash algorithm: it is inferred from the length
-/// (32 SHA-256, 48 SHA-384, 64 SHA-512), the SHA-2 digests CSC clients send.
+/// v1 authorize and extendTransaction carry no hash algorithm: it is inferred from the length.
 crypto::DigestAlgorithm digest_by_length(std::size_t length) {
-    switch (length) {
-        case 32:
-            return crypto::DigestAlgorithm::Sha256;
-        case 48:
-            return crypto::DigestAlgorithm::Sha384;
-        case 64:
-            return crypto::DigestAlgorithm::Sha512;
-        default:
-            invalid_request("Invalid digest value length");
+    if (const auto alg = sha2_by_length(length)) {
+        return *alg;
     }
+    invalid_request("Invalid digest value length");
 }
 
 /// Hashes to authorise: v1 by length, v2 with hashAlgorithmOID (required when hashes are given).
@@ -293,7 +293,37 @@ Secret required_sad(JsonBody& body) {
     return std::move(*sad);
 }
 
+/// The SAD of signHash / signDoc: a credential-scoped access token (oauth2 scope "credential")
+/// stands for it when the body carries none.
+Secret signing_sad(JsonBody& body, const Secret* credential_token) {
+    if (credential_token != nullptr && !body.has("SAD")) {
+        return Secret{credential_token->reveal()};
+    }
+    return required_sad(body);
+}
+
+/// v2 operationMode: asynchronous signing ("A") is not offered (info does not claim
+/// asynchronousOperationMode).
+void refuse_async(const JsonBody& body) {
+    if (const auto mode = body.string("operationMode"); mode && *mode != "S") {
+        invalid_request("Invalid parameter operationMode");
+    }
+}
+
 }  // namespace
+
+std::optional<crypto::DigestAlgorithm> sha2_by_length(std::size_t length) {
+    switch (length) {
+        case 32:
+            return crypto::DigestAlgorithm::Sha256;
+        case 48:
+            return crypto::DigestAlgorithm::Sha384;
+        case 64:
+            return crypto::DigestAlgorithm::Sha512;
+        default:
+            return std::nullopt;
+    }
+}
 
 service::AuthorizeRequest decode_authorize(Version version, JsonBody& body) {
     service::AuthorizeRequest out;
@@ -342,11 +372,7 @@ SignHashRequest decode_sign_hash(Version version, JsonBody& body, const Secret* 
     SignHashRequest out;
     out.credential_id = body.required_string("credentialID");
     body.check_common();
-    if (credential_token != nullptr && !body.has("SAD")) {
-        out.sad = Secret{credential_token->reveal()};
-    } else {
-        out.sad = required_sad(body);
-    }
+    out.sad = signing_sad(body, credential_token);
     if (!body.has(hashes_name(version))) {
         JsonBody::wrong_type("array", hashes_name(version));
     }
@@ -364,10 +390,7 @@ SignHashRequest decode_sign_hash(Version version, JsonBody& body, const Secret* 
         }
     }
     if (version == Version::V2) {
-        // Asynchronous signing ("A") is not offered (info does not claim asynchronousOperationMode).
-        if (const auto mode = body.string("operationMode"); mode && *mode != "S") {
-            invalid_request("Invalid parameter operationMode");
-        }
+        refuse_async(body);
     }
     return out;
 }
@@ -390,8 +413,12 @@ std::optional<std::string> entry_string(const nlohmann::json& entry, const char*
     return it->get<std::string>();
 }
 
-/// The profile members documents[] and documentDigests[] share (csc-api.md §7).
-SignDocEntry decode_sign_doc_entry(nlohmann::json& entry) {
+/// The profile members documents[] and documentDigests[] share (csc-api.md §7). `not_object` is the
+/// answer for an element that is not an object (each array has its own text).
+SignDocEntry decode_sign_doc_entry(nlohmann::json& entry, const char* not_object) {
+    if (!entry.is_object()) {
+        invalid_request(not_object);
+    }
     SignDocEntry out;
     out.sign_algo = *entry_string(entry, "signAlgo", true);
     out.hash_algo = entry_string(entry, "hashAlgorithmOID", false);
@@ -428,15 +455,8 @@ SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token) {
     SignDocRequest out;
     out.credential_id = body.required_string("credentialID");
     body.check_common();
-    if (credential_token != nullptr && !body.has("SAD")) {
-        out.sad = Secret{credential_token->reveal()};
-    } else {
-        out.sad = required_sad(body);
-    }
-    // Asynchronous signing ("A") is not offered (info does not claim asynchronousOperationMode).
-    if (const auto mode = body.string("operationMode"); mode && *mode != "S") {
-        invalid_request("Invalid parameter operationMode");
-    }
+    out.sad = signing_sad(body, credential_token);
+    refuse_async(body);
     // Validation information (OCSP, CRLs, certificates) is what B-LT embeds; it comes with that
     // level. A client that asks for it must not silently get nothing (decision 0010). Both spellings
     // are in use (csc-api.md §7).
@@ -449,10 +469,7 @@ SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token) {
     if (nlohmann::json* docs = body.array("documents")) {
         out.documents_given = true;
         for (auto& entry : *docs) {
-            if (!entry.is_object()) {
-                invalid_request("Invalid array parameter documents");
-            }
-            SignDocEntry e = decode_sign_doc_entry(entry);
+            SignDocEntry e = decode_sign_doc_entry(entry, "Invalid array parameter documents");
             const auto doc = entry.find("document");
             if (doc == entry.end() || !doc->is_string()) {
                 JsonBody::wrong_type("string", "document");
@@ -469,27 +486,13 @@ SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token) {
     if (nlohmann::json* digests = body.array("documentDigests")) {
         out.digests_given = true;
         for (auto& entry : *digests) {
-            if (!entry.is_object()) {
-                invalid_request("Invalid object parameter documentDigests");
-            }
-            SignDocEntry e = decode_sign_doc_entry(entry);
+            SignDocEntry e = decode_sign_doc_entry(entry, "Invalid object parameter documentDigests");
             const auto hashes = entry.find("hashes");
             if (hashes == entry.end() || !hashes->is_array()) {
                 JsonBody::wrong_type("array", "hashes");
             }
             for (const auto& h : *hashes) {
-                if (!h.is_string()) {
-                    invalid_request("Invalid Base64 hash string parameter");
-                }
-                try {
-                    Bytes value = base64_decode(h.get_ref<const std::string&>());
-                    if (value.empty()) {
-                        invalid_request("Invalid Base64 hash string parameter");
-                    }
-                    e.item.hashes.push_back(std::move(value));
-                } catch (const Error&) {
-                    invalid_request("Invalid Base64 hash string parameter");
-                }
+                e.item.hashes.push_back(decode_hash(h));
             }
             out.digests.push_back(std::move(e));
         }

@@ -3,10 +3,13 @@
 // The two thin DTO layers: CSC v1 and v2 JSON (and headers) to and from the core's types. The only
 // place that spells CSC field names.
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <inkan/api/csc.h>
+#include <inkan/crypto/algorithms.h>
 #include <inkan/http/message.h>
 #include <inkan/service/model.h>
 
@@ -14,6 +17,11 @@
 #include "json_body.h"
 
 namespace inkan::api::detail {
+
+/// The SHA-2 digest a hash of this length is (32 SHA-256, 48 SHA-384, 64 SHA-512), the digests CSC
+/// clients send where the request names no hash algorithm (v1 authorize, extendTransaction,
+/// oauth2/authorize). Nothing for any other length: each caller answers with its own text.
+std::optional<crypto::DigestAlgorithm> sha2_by_length(std::size_t length);
 
 // ---- requests (WireError 400/401 with the CSC's descriptions) ------------------------------
 

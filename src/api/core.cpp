@@ -141,6 +141,19 @@ std::optional<std::string> decode_page_token(std::string_view token) {
     }
 }
 
+/// What signHash and signDoc both need of the credential they sign with.
+struct SigningKey {
+    service::Credential credential;
+    std::optional<pki::Certificate> leaf;
+    KeyFacts key;
+};
+
+SigningKey signing_key(service::Credential credential) {
+    auto leaf = leaf_certificate(credential);
+    const KeyFacts key = key_facts(credential, leaf);
+    return {std::move(credential), std::move(leaf), key};
+}
+
 /// "hashAlgo" (v1) / "hashAlgorithmOID" (v2).
 std::string hash_algo_name(Version version) {
     return version == Version::V1 ? "hashAlgo" : "hashAlgorithmOID";
@@ -169,6 +182,22 @@ std::string hash_algo_name(Version version) {
             invalid_request(std::string{kCredentialDisabled});
     }
     invalid_request(std::string{kInvalidSad});
+}
+
+/// The wire answer to a caller's fault that signHash and signDoc share: a SignFailure, an unknown
+/// credential, an unsupported algorithm. Called only from a catch block: anything else is rethrown.
+[[noreturn]] void refuse_signing(const Error& e, const std::optional<service::SignFailure>& failure,
+                                 const SigningKey& signer) {
+    if (failure) {
+        refuse_sign(*failure, signer.credential, signer.leaf);
+    }
+    if (e.code() == Errc::NotFound) {
+        invalid_request(std::string{kInvalidCredentialId});
+    }
+    if (e.code() == Errc::UnsupportedAlgorithm) {
+        invalid_request("Invalid parameter signAlgo");
+    }
+    throw;
 }
 
 }  // namespace
@@ -576,10 +605,8 @@ crypto::SignatureAlgorithm Core::resolve_algorithm(Version version, crypto::KeyT
 
 std::vector<Bytes> Core::sign_hash(Version version, const service::Caller& caller,
                                    SignHashRequest request) const {
-    const service::Credential credential = credential_for(caller, request.credential_id);
-    const auto leaf = leaf_certificate(credential);
-    const KeyFacts key = key_facts(credential, leaf);
-    const crypto::SignatureAlgorithm algorithm = resolve_algorithm(version, key.type, request);
+    const SigningKey signer = signing_key(credential_for(caller, request.credential_id));
+    const crypto::SignatureAlgorithm algorithm = resolve_algorithm(version, signer.key.type, request);
     const std::size_t length = crypto::digest_length(algorithm.digest);
     for (const auto& h : request.hashes) {
         if (h.size() != length) {
@@ -598,16 +625,7 @@ std::vector<Bytes> Core::sign_hash(Version version, const service::Caller& calle
         log::info("csc: signHash refused",
                   {{"code", errc_name(e.code())},
                    {"reason", failure ? std::string{service::name(*failure)} : e.detail()}});
-        if (failure) {
-            refuse_sign(*failure, credential, leaf);
-        }
-        if (e.code() == Errc::NotFound) {
-            invalid_request(std::string{kInvalidCredentialId});
-        }
-        if (e.code() == Errc::UnsupportedAlgorithm) {
-            invalid_request("Invalid parameter signAlgo");
-        }
-        throw;
+        refuse_signing(e, failure, signer);
     }
 }
 
@@ -615,9 +633,7 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
     if (m_deps.documents == nullptr) {
         invalid_request("signatures/signDoc is not available");
     }
-    const service::Credential credential = credential_for(caller, request.credential_id);
-    const auto leaf = leaf_certificate(credential);
-    const KeyFacts key = key_facts(credential, leaf);
+    const SigningKey signer = signing_key(credential_for(caller, request.credential_id));
     // signAlgo against the key. When signAlgo fixes the digest (sha256WithRSAEncryption, ECDSA,
     // PSS with its parameters) hashAlgorithmOID is only compared with it, and a mismatch gets the
     // spec's own text (csc-api.md §6.1, §7); generic rsaEncryption takes its digest from it.
@@ -635,7 +651,7 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
         as_hash.sign_algo = e.sign_algo;
         as_hash.hash_algo = fixed ? std::nullopt : e.hash_algo;
         as_hash.sign_algo_params = e.sign_algo_params;
-        e.item.algorithm = resolve_algorithm(Version::V2, key.type, as_hash);
+        e.item.algorithm = resolve_algorithm(Version::V2, signer.key.type, as_hash);
         e.item.hash_algorithm = given;
     };
     service::SignDocRequest out;
@@ -698,16 +714,7 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
             throw WireError{403, "invalid_hash",
                             "documentDigests or documents are not authorized by the SAD"};
         }
-        if (failure) {
-            refuse_sign(*failure, credential, leaf);
-        }
-        if (e.code() == Errc::NotFound) {
-            invalid_request(std::string{kInvalidCredentialId});
-        }
-        if (e.code() == Errc::UnsupportedAlgorithm) {
-            invalid_request("Invalid parameter signAlgo");
-        }
-        throw;
+        refuse_signing(e, failure, signer);
     }
 }
 

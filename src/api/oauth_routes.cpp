@@ -15,6 +15,7 @@
 #include <inkan/core/log.h>
 #include <inkan/crypto/algorithms.h>
 
+#include "codec.h"
 #include "oauth_pages.h"
 #include "wire.h"
 
@@ -112,16 +113,10 @@ std::vector<std::string> split_commas(std::string_view s) {
 
 /// v1 sends no hash algorithm at oauth2/authorize: the SHA-2 digest of that length.
 crypto::DigestAlgorithm digest_by_length(std::size_t n) {
-    switch (n) {
-        case 32:
-            return crypto::DigestAlgorithm::Sha256;
-        case 48:
-            return crypto::DigestAlgorithm::Sha384;
-        case 64:
-            return crypto::DigestAlgorithm::Sha512;
-        default:
-            invalid_request("Invalid parameter hash: not a SHA-256, SHA-384 or SHA-512 digest");
+    if (const auto alg = sha2_by_length(n)) {
+        return *alg;
     }
+    invalid_request("Invalid parameter hash: not a SHA-256, SHA-384 or SHA-512 digest");
 }
 
 crypto::DigestAlgorithm digest_from(const std::string& oid) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <inkan/core/error.h>
+#include <inkan/pki/certificate.h>
 
 namespace inkan::app {
 
@@ -117,6 +118,42 @@ std::unique_ptr<Runtime> open_runtime(const std::string& data_flag, std::size_t 
     hsm::TokenConfig tc = token_config(config);
     tc.pool_size = pool_size;
     return std::unique_ptr<Runtime>{new Runtime{data_dir, std::move(config), hsm::Token{std::move(tc)}}};
+}
+
+std::chrono::milliseconds timeout_option(const Args& args) {
+    long timeout_ms = 10'000;
+    if (const auto t = args.option("timeout-ms")) {
+        try {
+            timeout_ms = std::stol(*t);
+        } catch (const std::exception&) {
+            throw UsageError{"--timeout-ms takes a number of milliseconds"};
+        }
+        if (timeout_ms <= 0) {
+            throw UsageError{"--timeout-ms takes a positive number of milliseconds"};
+        }
+    }
+    return std::chrono::milliseconds{timeout_ms};
+}
+
+TsaSettings tsa_settings(const Args& args, const std::vector<std::string>& urls,
+                         std::chrono::milliseconds timeout) {
+    TsaSettings out;
+    const auto ca = args.option("cacert");
+    for (const auto& url : urls) {
+        tsp::TsaEndpoint e;
+        e.url = url;
+        e.timeout = timeout;
+        if (ca) {
+            e.ca_file = *ca;  // also the https trust anchors
+        }
+        out.endpoints.push_back(std::move(e));
+    }
+    if (ca) {
+        for (const auto& c : pki::certificates_from_pem(read_text_file(*ca, Errc::InvalidRequest))) {
+            out.options.trust_anchors.push_back(c.der());
+        }
+    }
+    return out;
 }
 
 }  // namespace inkan::app

@@ -3,14 +3,19 @@
 // Turns a data directory into configured parts. The composition root: the only code that decides
 // which concrete types (module path, token, PIN source) the process uses.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <inkan/core/config.h>
 #include <inkan/core/error.h>
 #include <inkan/hsm/token.h>
+#include <inkan/tsp/client.h>
+
+#include "args.h"
 
 namespace inkan::app {
 
@@ -53,5 +58,19 @@ ListenAddress parse_listen(const std::string& value, const std::string& what);
 
 /// Reads a secret from a file, refusing a file that group or others can read (like ssh does for keys).
 Secret read_secret_file(const std::filesystem::path& file);
+
+/// --timeout-ms of the commands that ask a TSA (timestamp, extend): a positive number of
+/// milliseconds, 10 s when not given; UsageError otherwise.
+std::chrono::milliseconds timeout_option(const Args& args);
+
+/// What a tsp::Client is made of, from the command line.
+struct TsaSettings {
+    std::vector<tsp::TsaEndpoint> endpoints;
+    tsp::ClientOptions options;
+};
+/// One endpoint per URL with `timeout`; --cacert (a PEM file) is both the TSAs' https trust anchors
+/// and the time-stamps' trust anchors. The file is read here.
+TsaSettings tsa_settings(const Args& args, const std::vector<std::string>& urls,
+                         std::chrono::milliseconds timeout);
 
 }  // namespace inkan::app

@@ -7,7 +7,6 @@
 #include <inkan/ades/lt.h>
 #include <inkan/ades/time_stamper.h>
 #include <inkan/core/error.h>
-#include <inkan/pki/certificate.h>
 #include <inkan/pki/revocation.h>
 #include <inkan/tsp/client.h>
 
@@ -29,43 +28,20 @@ int cmd_extend(const std::vector<std::string>& words, Io io) {
     if (urls.empty()) {
         throw UsageError{"extend needs at least one --tsa URL (the document time-stamp's TSA)"};
     }
-    long timeout_ms = 10'000;
-    if (const auto t = args.option("timeout-ms")) {
-        try {
-            timeout_ms = std::stol(*t);
-        } catch (const std::exception&) {
-            throw UsageError{"--timeout-ms takes a number of milliseconds"};
-        }
-        if (timeout_ms <= 0) {
-            throw UsageError{"--timeout-ms takes a positive number of milliseconds"};
-        }
-    }
+    const std::chrono::milliseconds timeout = timeout_option(args);
     const fs::path in = args.positional()[0];
     const fs::path out = args.positional()[1];
     if (fs::exists(out) && fs::equivalent(in, out)) {
         throw UsageError{"extend writes a new file: OUT must not be IN"};
     }
 
-    std::vector<tsp::TsaEndpoint> endpoints;
-    for (const auto& url : urls) {
-        tsp::TsaEndpoint e;
-        e.url = url;
-        e.timeout = std::chrono::milliseconds{timeout_ms};
-        if (const auto ca = args.option("cacert")) e.ca_file = *ca;
-        endpoints.push_back(std::move(e));
-    }
-    tsp::ClientOptions tsa_options;
-    tsa_options.proxy = args.option("proxy");
-    if (const auto ca = args.option("cacert")) {
-        for (const auto& c : pki::certificates_from_pem(read_text_file(*ca, Errc::InvalidRequest))) {
-            tsa_options.trust_anchors.push_back(c.der());
-        }
-    }
-    const tsp::Client client{std::move(endpoints), std::move(tsa_options)};
+    TsaSettings tsa = tsa_settings(args, urls, timeout);
+    tsa.options.proxy = args.option("proxy");
+    const tsp::Client client{std::move(tsa.endpoints), std::move(tsa.options)};
     ades::ClientTimeStamper stamper{client};
 
     pki::RevocationOptions revocation;
-    revocation.timeout = std::chrono::milliseconds{timeout_ms};
+    revocation.timeout = timeout;
     revocation.proxy = args.option("proxy");
     pki::RevocationFetcher fetcher{revocation};
 

@@ -5,7 +5,6 @@
 
 #include <inkan/core/error.h>
 #include <inkan/crypto/digest.h>
-#include <inkan/pki/certificate.h>
 #include <inkan/tsp/client.h>
 
 #include "args.h"
@@ -30,37 +29,11 @@ int cmd_timestamp(const std::vector<std::string>& words, Io io) {
     if (!alg || !crypto::spec(*alg).allowed_for_signing) {
         throw UsageError{"--hash must be sha256, sha384 or sha512"};
     }
-    long timeout_ms = 10'000;
-    if (const auto t = args.option("timeout-ms")) {
-        try {
-            timeout_ms = std::stol(*t);
-        } catch (const std::exception&) {
-            throw UsageError{"--timeout-ms takes a number of milliseconds"};
-        }
-        if (timeout_ms <= 0) {
-            throw UsageError{"--timeout-ms takes a positive number of milliseconds"};
-        }
-    }
-    std::vector<tsp::TsaEndpoint> endpoints;
-    for (const auto& url : urls) {
-        tsp::TsaEndpoint e;
-        e.url = url;
-        e.timeout = std::chrono::milliseconds{timeout_ms};
-        if (const auto ca = args.option("cacert")) {
-            e.ca_file = *ca;  // also the https trust anchors
-        }
-        endpoints.push_back(std::move(e));
-    }
-    tsp::ClientOptions options;
-    if (const auto ca = args.option("cacert")) {
-        for (const auto& c : pki::certificates_from_pem(read_text_file(*ca, Errc::InvalidRequest))) {
-            options.trust_anchors.push_back(c.der());
-        }
-    }
+    TsaSettings tsa = tsa_settings(args, urls, timeout_option(args));
     std::ifstream in{file, std::ios::binary};
     require(in.good(), Errc::IoFailure, "cannot read " + file.string());
     const Bytes digest = crypto::digest(*alg, in);
-    const tsp::Client client{std::move(endpoints), std::move(options)};
+    const tsp::Client client{std::move(tsa.endpoints), std::move(tsa.options)};
     const tsp::StampResult result = client.stamp(*alg, digest);
 
     const fs::path out = args.option("o").value_or(args.option_or("out", file.string() + ".tsr"));

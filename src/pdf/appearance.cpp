@@ -27,22 +27,7 @@ std::string num(double v) {
 /// UTF-16BE code units as a hex string, for a font with /Encoding /UniJIS-UTF16-H.
 std::string utf16_hex(std::string_view utf8) {
     Bytes out;
-    std::size_t i = 0;
-    while (i < utf8.size()) {
-        const auto cp = utf8_next(utf8, i);
-        require(cp.has_value(), Errc::InvalidEncoding, "pdf: an appearance line is not valid UTF-8");
-        auto put = [&](std::uint32_t unit) {
-            out.push_back(static_cast<std::uint8_t>(unit >> 8));
-            out.push_back(static_cast<std::uint8_t>(unit & 0xff));
-        };
-        const auto v = static_cast<std::uint32_t>(*cp);
-        if (v < 0x10000) {
-            put(v);
-        } else {
-            put(0xD800 + ((v - 0x10000) >> 10));
-            put(0xDC00 + ((v - 0x10000) & 0x3ff));
-        }
-    }
+    append_utf16be(out, utf8, "pdf: an appearance line is not valid UTF-8");
     return pdf_hex_string(out);
 }
 

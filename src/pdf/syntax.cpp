@@ -1,5 +1,6 @@
 #include <inkan/pdf/syntax.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -61,13 +62,18 @@ std::string pdf_text_string(std::string_view utf8) {
         return pdf_literal_string(as_bytes(utf8));
     }
     Bytes utf16{0xFE, 0xFF};  // ISO 32000-1 §7.9.2.2: UTF-16BE text strings start with the BOM
+    append_utf16be(utf16, utf8, "pdf: a text string is not valid UTF-8");
+    return pdf_hex_string(utf16);
+}
+
+void append_utf16be(Bytes& out, std::string_view utf8, std::string_view error) {
     std::size_t i = 0;
     while (i < utf8.size()) {
         const auto cp = utf8_next(utf8, i);
-        require(cp.has_value(), Errc::InvalidEncoding, "pdf: a text string is not valid UTF-8");
+        require(cp.has_value(), Errc::InvalidEncoding, error);
         auto put = [&](std::uint32_t unit) {
-            utf16.push_back(static_cast<std::uint8_t>(unit >> 8));
-            utf16.push_back(static_cast<std::uint8_t>(unit & 0xff));
+            out.push_back(static_cast<std::uint8_t>(unit >> 8));
+            out.push_back(static_cast<std::uint8_t>(unit & 0xff));
         };
         const auto v = static_cast<std::uint32_t>(*cp);
         if (v < 0x10000) {
@@ -77,7 +83,6 @@ std::string pdf_text_string(std::string_view utf8) {
             put(0xDC00 + ((v - 0x10000) & 0x3ff));
         }
     }
-    return pdf_hex_string(utf16);
 }
 
 }  // namespace inkan::pdf

@@ -141,6 +141,26 @@ bool same_grant(const CredentialGrant& a, const CredentialGrant& b) {
     return x == y;
 }
 
+/// A scope "service" token answer from `issue` (m_sessions.rotate for a refresh token, .grant for a
+/// code): a refresh token the sessions refuse, or a locked account, is invalid_grant (RFC 6749 §5.2).
+template <class Issue>
+TokenResponse service_tokens(Issue&& issue) {
+    try {
+        const IssuedTokens t = std::forward<Issue>(issue)();
+        TokenResponse out;
+        out.access_token = t.access_token;
+        out.refresh_token = t.refresh_token;
+        out.expires_in = t.expires_in;
+        out.scope = "service";
+        return out;
+    } catch (const Error& e) {
+        if (e.code() == Errc::InvalidAuthData || e.code() == Errc::Locked) {
+            fail(OAuthFailure::InvalidGrant, e.detail());
+        }
+        throw;
+    }
+}
+
 std::optional<Bytes> hash_of_secret(const Secret& s) {
     if (s.empty() || s.size() > kMaxSecretLength) {
         return std::nullopt;
@@ -626,19 +646,7 @@ TokenResponse OAuth::token(const ClientAuthentication& client_auth, TokenRequest
         return out;
     }
     if (request.grant_type == "refresh_token") {
-        try {
-            const IssuedTokens t = m_sessions.rotate(request.refresh_token, client.id);
-            out.access_token = t.access_token;
-            out.refresh_token = t.refresh_token;
-            out.expires_in = t.expires_in;
-            out.scope = "service";
-            return out;
-        } catch (const Error& e) {
-            if (e.code() == Errc::InvalidAuthData || e.code() == Errc::Locked) {
-                fail(OAuthFailure::InvalidGrant, e.detail());
-            }
-            throw;
-        }
+        return service_tokens([&] { return m_sessions.rotate(request.refresh_token, client.id); });
     }
     if (request.grant_type != "authorization_code") {
         fail(OAuthFailure::UnsupportedGrantType,
@@ -689,19 +697,7 @@ TokenResponse OAuth::token(const ClientAuthentication& client_auth, TokenRequest
         }
     }
     if (params.scope == "service") {
-        try {
-            const IssuedTokens t = m_sessions.grant(code.user_id, client.id, true);
-            out.access_token = t.access_token;
-            out.refresh_token = t.refresh_token;
-            out.expires_in = t.expires_in;
-            out.scope = "service";
-            return out;
-        } catch (const Error& e) {
-            if (e.code() == Errc::Locked || e.code() == Errc::InvalidAuthData) {
-                fail(OAuthFailure::InvalidGrant, e.detail());
-            }
-            throw;
-        }
+        return service_tokens([&] { return m_sessions.grant(code.user_id, client.id, true); });
     }
     AuthorizeRequest authorize;
     authorize.credential_id = params.credential->credential_id;

@@ -25,4 +25,9 @@ std::string pdf_literal_string(ByteView bytes);
 /// A hex string token "<...>" (upper case).
 std::string pdf_hex_string(ByteView bytes);
 
+/// `utf8` as UTF-16BE code units appended to `out` (a surrogate pair above U+FFFF; no byte order
+/// mark), for text strings and for fonts with /Encoding /UniJIS-UTF16-H. Errc::InvalidEncoding with
+/// `error` as the detail for malformed UTF-8.
+void append_utf16be(Bytes& out, std::string_view utf8, std::string_view error);
+
 }  // namespace inkan::pdf
