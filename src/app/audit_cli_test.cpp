@@ -22,10 +22,6 @@ std::string to_string(const inkan::Bytes& b) {
     return {b.begin(), b.end()};
 }
 
-std::string describe(const CommandResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
-
 class AuditCli : public ::testing::Test {
 protected:
     void SetUp() override {

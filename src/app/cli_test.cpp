@@ -12,21 +12,15 @@
 
 #include <inkan/testing/process.h>
 
+#include "e2e_support.h"
+
 namespace fs = std::filesystem;
+using inkan::e2e::run_inkan;
 using inkan::testing::CommandResult;
 using inkan::testing::run;
 using inkan::testing::TempDir;
 
 namespace {
-
-CommandResult run_inkan(std::vector<std::string> args) {
-    args.insert(args.begin(), INKAN_BIN);
-    return run(args);
-}
-
-std::string describe(const CommandResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 /// Every file under dir with its contents and modification time, to show that nothing changed.
 std::map<std::string, std::string> snapshot(const fs::path& dir) {

@@ -27,23 +27,24 @@
 #include <inkan/core/encoding.h>
 #include <inkan/crypto/digest.h>
 #include <inkan/service/secrets.h>
+#include <inkan/testing/pdf_text.h>
 #include <inkan/testing/process.h>
+
+#include "e2e_support.h"
 
 namespace fs = std::filesystem;
 using inkan::Bytes;
+using inkan::e2e::curl_status;
+using inkan::e2e::HttpResult;
+using inkan::e2e::kEcdsaSha256;
+using inkan::e2e::kSha256;
+using inkan::testing::build_pdf;
 using inkan::testing::CommandResult;
 using inkan::testing::run;
 using inkan::testing::TempDir;
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* kSha256 = "2.16.840.1.101.3.4.2.1";
-constexpr const char* kEcdsaSha256 = "1.2.840.10045.4.3.2";
-
-std::string describe(const CommandResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 /// A port nobody listens on now: `inkan init` writes it into the certificates' AIA before the
 /// server binds it.
@@ -60,31 +61,6 @@ int free_port() {
     ::close(fd);
     return port;
 }
-
-std::string build_pdf(const std::vector<std::string>& objects) {
-    std::string out = "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
-    std::vector<std::size_t> offsets;
-    for (std::size_t i = 0; i < objects.size(); ++i) {
-        offsets.push_back(out.size());
-        out += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-    }
-    const auto xref = out.size();
-    out += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f\r\n";
-    for (const auto off : offsets) {
-        char line[32];
-        std::snprintf(line, sizeof line, "%010zu 00000 n\r\n", off);
-        out += line;
-    }
-    out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
-           std::to_string(xref) + "\n%%EOF\n";
-    return out;
-}
-
-struct HttpResult {
-    int status = 0;
-    std::string body;
-    std::string raw;
-};
 
 class ClientE2e : public ::testing::Test {
 protected:
@@ -214,21 +190,10 @@ protected:
     }
 
     static HttpResult curl(std::vector<std::string> args, const std::string& body = "") {
-        std::vector<std::string> argv{"curl",     "-sS",           "--max-time", "60",
-                                      "--cacert", s_root.string(), "-w",         "\n%{http_code}"};
-        argv.insert(argv.end(), args.begin(), args.end());
         if (!body.empty()) {
-            argv.insert(argv.end(), {"--data-binary", "@-"});
+            args.insert(args.end(), {"--data-binary", "@-"});
         }
-        const auto r = run(argv, body);
-        HttpResult out;
-        out.raw = describe(r);
-        const auto nl = r.out.rfind('\n');
-        if (r.exit_code == 0 && nl != std::string::npos) {
-            out.status = std::stoi(r.out.substr(nl + 1));
-            out.body = r.out.substr(0, nl);
-        }
-        return out;
+        return curl_status(s_root.string(), "60", args, body);
     }
     static HttpResult post(const std::string& path, const json& body, const std::string& token) {
         return curl({"-X", "POST", "-H", "Content-Type: application/json", "-H",

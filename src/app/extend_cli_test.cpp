@@ -9,21 +9,15 @@
 
 #include <inkan/testing/process.h>
 
+#include "e2e_support.h"
+
 namespace fs = std::filesystem;
+using inkan::e2e::run_inkan;
 using inkan::testing::CommandResult;
 using inkan::testing::run;
 using inkan::testing::TempDir;
 
 namespace {
-
-CommandResult run_inkan(std::vector<std::string> args) {
-    args.insert(args.begin(), INKAN_BIN);
-    return run(args);
-}
-
-std::string describe(const CommandResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 /// A minimal one-page PDF, normalised by qpdf so its xref is exact.
 fs::path unsigned_pdf(const TempDir& dir) {

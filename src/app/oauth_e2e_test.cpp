@@ -21,8 +21,13 @@
 #include <inkan/service/secrets.h>
 #include <inkan/testing/process.h>
 
+#include "e2e_support.h"
+
 namespace fs = std::filesystem;
 using inkan::Bytes;
+using inkan::e2e::kEcdsaSha256;
+using inkan::e2e::kSha256;
+using inkan::e2e::sha256;
 using inkan::testing::CommandResult;
 using inkan::testing::run;
 using inkan::testing::TempDir;
@@ -30,15 +35,9 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kSha256 = "2.16.840.1.101.3.4.2.1";
-constexpr const char* kEcdsaSha256 = "1.2.840.10045.4.3.2";
 constexpr const char* kRedirect = "https://app.example/cb";
 constexpr const char* kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";  // RFC 7636 App. B
 constexpr const char* kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-
-std::string describe(const CommandResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 std::string pct(std::string_view s) {
     static constexpr char kHex[] = "0123456789ABCDEF";
@@ -54,10 +53,6 @@ std::string pct(std::string_view s) {
         }
     }
     return out;
-}
-
-Bytes sha256(std::string_view text) {
-    return inkan::crypto::digest(inkan::crypto::DigestAlgorithm::Sha256, inkan::as_bytes(text));
 }
 
 json cli(const std::vector<std::string>& args) {

@@ -13,28 +13,19 @@
 #include <inkan/core/encoding.h>
 #include <inkan/testing/process.h>
 
+#include "e2e_support.h"
+
 namespace fs = std::filesystem;
+using inkan::e2e::curl_status;
+using inkan::e2e::HttpResult;
+using inkan::e2e::run_inkan;
+using inkan::e2e::start_serve;
 using inkan::testing::CommandResult;
 using inkan::testing::run;
 using inkan::testing::TempDir;
 using nlohmann::json;
 
 namespace {
-
-std::string describe(const CommandResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
-
-CommandResult run_inkan(std::vector<std::string> args, std::string_view in = {}) {
-    args.insert(args.begin(), INKAN_BIN);
-    return run(args, in);
-}
-
-struct HttpResult {
-    int status = 0;
-    std::string body;
-    std::string raw;
-};
 
 /// One data directory and one running server for the whole suite (starting them costs seconds).
 class Served : public ::testing::Test {
@@ -73,11 +64,7 @@ protected:
     };
     static std::unique_ptr<Server> start(const std::vector<std::string>& env) {
         auto s = std::make_unique<Server>();
-        s->process = std::make_unique<inkan::testing::Process>(
-            std::vector<std::string>{INKAN_BIN, "serve", "--data", s_data.string(), "--api-listen",
-                                     "127.0.0.1:0", "--pki-listen", "127.0.0.1:0"},
-            env);
-        const json line = json::parse(s->process->read_line(std::chrono::seconds{60}));
+        const json line = start_serve(s->process, s_data, env);
         s->api = line["api_url"].get<std::string>();
         s->pki = line["pki_url"].get<std::string>();
         return s;
@@ -87,20 +74,7 @@ protected:
     static std::string demo(const char* field) { return s_init["demo"][field].get<std::string>(); }
 
     /// curl with the service's CA; -w appends the status on a line of its own.
-    static HttpResult curl(std::vector<std::string> args) {
-        std::vector<std::string> argv{"curl",     "-sS",    "--max-time", "30",
-                                      "--cacert", tls_ca(), "-w",         "\n%{http_code}"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        const auto r = run(argv);
-        HttpResult out;
-        out.raw = describe(r);
-        const auto nl = r.out.rfind('\n');
-        if (r.exit_code == 0 && nl != std::string::npos) {
-            out.status = std::stoi(r.out.substr(nl + 1));
-            out.body = r.out.substr(0, nl);
-        }
-        return out;
-    }
+    static HttpResult curl(std::vector<std::string> args) { return curl_status(tls_ca(), "30", args); }
     static HttpResult post(const std::string& path, const std::string& body, const std::string& token = {}) {
         std::vector<std::string> args{"-X", "POST", "-H", "Content-Type: application/json", "--data-binary",
                                       body};

@@ -19,31 +19,22 @@
 #include <inkan/service/secrets.h>
 #include <inkan/testing/process.h>
 
+#include "e2e_support.h"
+
 namespace fs = std::filesystem;
 using inkan::Bytes;
+using inkan::e2e::curl_status;
+using inkan::e2e::HttpResult;
+using inkan::e2e::kEcdsaSha256;
+using inkan::e2e::kSha256;
+using inkan::e2e::sha256;
+using inkan::e2e::start_serve;
 using inkan::testing::CommandResult;
 using inkan::testing::run;
 using inkan::testing::TempDir;
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* kSha256 = "2.16.840.1.101.3.4.2.1";
-constexpr const char* kEcdsaSha256 = "1.2.840.10045.4.3.2";
-
-std::string describe(const CommandResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
-
-struct HttpResult {
-    int status = 0;
-    std::string body;
-    std::string raw;
-};
-
-Bytes sha256(std::string_view text) {
-    return inkan::crypto::digest(inkan::crypto::DigestAlgorithm::Sha256, inkan::as_bytes(text));
-}
 
 class SigningE2e : public ::testing::Test {
 protected:
@@ -53,10 +44,7 @@ protected:
         const auto init = run({INKAN_BIN, "init", "--data", s_data.string(), "--json"});
         ASSERT_EQ(init.exit_code, 0) << describe(init);
         s_init = json::parse(init.out);
-        s_server = std::make_unique<inkan::testing::Process>(
-            std::vector<std::string>{INKAN_BIN, "serve", "--data", s_data.string(), "--api-listen",
-                                     "127.0.0.1:0", "--pki-listen", "127.0.0.1:0"});
-        const json line = json::parse(s_server->read_line(std::chrono::seconds{60}));
+        const json line = start_serve(s_server, s_data);
         s_api = line["api_url"].get<std::string>();
     }
     static void TearDownTestSuite() {
@@ -70,19 +58,7 @@ protected:
     static std::string demo(const char* field) { return s_init["demo"][field].get<std::string>(); }
 
     static HttpResult curl(std::vector<std::string> args) {
-        std::vector<std::string> argv{"curl", "-sS",           "--max-time",
-                                      "30",   "--cacert",      s_init["tls_ca"].get<std::string>(),
-                                      "-w",   "\n%{http_code}"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        const auto r = run(argv);
-        HttpResult out;
-        out.raw = describe(r);
-        const auto nl = r.out.rfind('\n');
-        if (r.exit_code == 0 && nl != std::string::npos) {
-            out.status = std::stoi(r.out.substr(nl + 1));
-            out.body = r.out.substr(0, nl);
-        }
-        return out;
+        return curl_status(s_init["tls_ca"].get<std::string>(), "30", args);
     }
     static HttpResult post(const std::string& path, const json& body, const std::string& token) {
         return curl({"-X", "POST", "-H", "Content-Type: application/json", "-H",

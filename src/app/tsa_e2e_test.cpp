@@ -11,24 +11,19 @@
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 #include <inkan/testing/process.h>
+
 #include <inkan/testing/tiny_http.h>
+#include "e2e_support.h"
 
 namespace fs = std::filesystem;
+using inkan::e2e::run_inkan;
+using inkan::e2e::start_serve;
 using inkan::testing::CommandResult;
 using inkan::testing::run;
 using inkan::testing::TempDir;
 using nlohmann::json;
 
 namespace {
-
-std::string describe(const CommandResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
-
-CommandResult run_inkan(std::vector<std::string> args, std::string_view in = {}) {
-    args.insert(args.begin(), INKAN_BIN);
-    return run(args, in);
-}
 
 bool contains(const std::string& s, std::string_view what) {
     return s.find(what) != std::string::npos;
@@ -42,10 +37,7 @@ protected:
         const auto init = run_inkan({"init", "--data", s_data.string(), "--json"});
         ASSERT_EQ(init.exit_code, 0) << describe(init);
         s_init = json::parse(init.out);
-        s_server = std::make_unique<inkan::testing::Process>(
-            std::vector<std::string>{INKAN_BIN, "serve", "--data", s_data.string(), "--api-listen",
-                                     "127.0.0.1:0", "--pki-listen", "127.0.0.1:0"});
-        const json line = json::parse(s_server->read_line(std::chrono::seconds{60}));
+        const json line = start_serve(s_server, s_data);
         s_api = line["api_url"].get<std::string>();
         s_tsa = line["tsa_url"].get<std::string>();
         // The serving line is printed before the server installs its SIGTERM handler and starts

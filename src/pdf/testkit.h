@@ -10,14 +10,13 @@
 
 #include <inkan/core/bytes.h>
 #include <inkan/pdf/document.h>
+#include <inkan/testing/pdf_text.h>
 #include <inkan/testing/process.h>
 
 namespace inkan::pdf::testkit {
 
-/// Writes a PDF with correct offsets and a classic xref table: `objects[i]` is object i+1's body,
-/// object 1 is the catalog.
-/// `trailer_extra` goes into the trailer dictionary (e.g. "/Info 8 0 R /ID [<01> <02>]").
-std::string build_pdf(const std::vector<std::string>& objects, const std::string& trailer_extra = "");
+/// Writes a PDF with correct offsets and a classic xref table (shared with the app's e2e tests).
+using ::inkan::testing::build_pdf;
 
 /// Test inputs, made once per process (qpdf normalises the hand-written files).
 struct Corpus {

@@ -45,6 +45,10 @@ void close_fd(int& fd) {
 
 }  // namespace
 
+std::string describe(const CommandResult& r) {
+    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
 CommandResult run(const std::vector<std::string>& argv, std::string_view stdin_data) {
     require(!argv.empty(), Errc::InvalidRequest, "run: empty argv");
     std::array<int, 2> in_pipe{-1, -1};

@@ -35,6 +35,9 @@ struct CommandResult {
 /// (openssl, pkcs11-tool) and the inkan binary itself.
 CommandResult run(const std::vector<std::string>& argv, std::string_view stdin_data = {});
 
+/// The exit status and both outputs of a finished command, for a failing assertion's message.
+std::string describe(const CommandResult& r);
+
 /// A program running in the background (a server under test): stdout is a pipe the test reads
 /// lines from, stderr goes to a file. The destructor sends SIGTERM, waits, and SIGKILLs after 10 s,
 /// so a failing test never leaves a server behind.

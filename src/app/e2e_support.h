@@ -1,0 +1,72 @@
+#pragma once
+
+// Helpers shared by the app's CLI and end-to-end tests (the real `inkan` binary, reached through INKAN_BIN,
+// driven by curl and judged by outside tools). Test-only and header-only: the inkan_app library
+// globs *.cpp, so nothing here may become a .cpp.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <inkan/core/bytes.h>
+#include <inkan/core/encoding.h>
+#include <inkan/crypto/digest.h>
+#include <inkan/testing/process.h>
+
+namespace inkan::e2e {
+
+/// OIDs the CSC requests name (hashAlgorithmOID, signAlgo).
+inline constexpr const char* kSha256 = "2.16.840.1.101.3.4.2.1";
+inline constexpr const char* kEcdsaSha256 = "1.2.840.10045.4.3.2";
+
+inline Bytes sha256(std::string_view text) {
+    return crypto::digest(crypto::DigestAlgorithm::Sha256, as_bytes(text));
+}
+
+/// The `inkan` binary under test with `args`.
+inline testing::CommandResult run_inkan(std::vector<std::string> args, std::string_view in = {}) {
+    args.insert(args.begin(), INKAN_BIN);
+    return testing::run(args, in);
+}
+
+/// Starts `inkan serve --data <data>` on ephemeral ports (`env`: extra NAME=VALUE entries) into
+/// `server` and returns the JSON line it prints once listening (api_url, pki_url, tsa_url).
+inline nlohmann::json start_serve(std::unique_ptr<testing::Process>& server,
+                                  const std::filesystem::path& data,
+                                  const std::vector<std::string>& env = {}) {
+    server = std::make_unique<testing::Process>(
+        std::vector<std::string>{INKAN_BIN, "serve", "--data", data.string(), "--api-listen", "127.0.0.1:0",
+                                 "--pki-listen", "127.0.0.1:0"},
+        env);
+    return nlohmann::json::parse(server->read_line(std::chrono::seconds{60}));
+}
+
+struct HttpResult {
+    int status = 0;  ///< 0 when curl itself failed
+    std::string body;
+    std::string raw;  ///< curl's exit status and outputs, for failure messages
+};
+
+/// curl trusting `cacert` with `args` (and `in` on stdin); -w appends the status on a line of its own.
+inline HttpResult curl_status(const std::string& cacert, const std::string& max_time,
+                              const std::vector<std::string>& args, std::string_view in = {}) {
+    std::vector<std::string> argv{"curl",     "-sS",  "--max-time", max_time,
+                                  "--cacert", cacert, "-w",         "\n%{http_code}"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = testing::run(argv, in);
+    HttpResult out;
+    out.raw = describe(r);
+    const auto nl = r.out.rfind('\n');
+    if (r.exit_code == 0 && nl != std::string::npos) {
+        out.status = std::stoi(r.out.substr(nl + 1));
+        out.body = r.out.substr(0, nl);
+    }
+    return out;
+}
+
+}  // namespace inkan::e2e
