@@ -20,6 +20,8 @@
 #include <inkan/testing/process.h>
 #include <inkan/tsp/authority.h>
 
+#include "testkit.h"  // src/pdf/testkit.h: the pdf layer's test kit, compiled into these tests
+
 namespace inkan::ades::testkit {
 
 struct World {
@@ -36,11 +38,9 @@ struct World {
 };
 World& world();
 
-/// `pdfsig -nssdir sql:DIR`, OCSP on: the test CA's responder runs in this process.
-struct PdfSig {
-    std::string out;
-    int total = 0, valid = 0, trusted = 0;
-};
+/// `pdfsig -nssdir sql:DIR` with world().nss_dir, OCSP on: the test CA's responder runs in this
+/// process. The output parsing is the pdf testkit's.
+using PdfSig = pdf::testkit::PdfSig;
 PdfSig pdfsig(const std::filesystem::path& pdf);
 
 /// `scripts/verify-pades --cafile root.pem FILE`: PDFBox + Bouncy Castle.
@@ -49,7 +49,7 @@ testing::CommandResult verify_pades(const std::filesystem::path& pdf);
 /// The DER in /Contents of the signature whose /ByteRange is `range` (trailing zeros cut by the
 /// DER length), and the signed bytes.
 Bytes extract_contents(const std::filesystem::path& pdf, const std::array<std::uint64_t, 4>& range);
-Bytes signed_bytes(const std::filesystem::path& pdf, const std::array<std::uint64_t, 4>& range);
+using pdf::testkit::signed_bytes;
 
 /// `openssl cms -verify -inform DER -binary [-content FILE] -CAfile root.pem -purpose any`.
 testing::CommandResult openssl_cms_verify(ByteView cms, const Bytes* detached_content);

@@ -163,19 +163,7 @@ World& world() {
 }
 
 PdfSig pdfsig(const std::filesystem::path& pdf) {
-    const auto r = run({"pdfsig", "-nssdir", "sql:" + world().nss_dir.string(), pdf.string()});
-    PdfSig s;
-    s.out = r.out + r.err;
-    auto count = [&](const std::string& needle) {
-        int n = 0;
-        for (auto pos = s.out.find(needle); pos != std::string::npos; pos = s.out.find(needle, pos + 1))
-            ++n;
-        return n;
-    };
-    s.total = count("Signature #");
-    s.valid = count("Signature Validation: Signature is Valid.");
-    s.trusted = count("Certificate Validation: Certificate is Trusted.");
-    return s;
+    return pdf::testkit::pdfsig(pdf, world().nss_dir);
 }
 
 testing::CommandResult verify_pades(const std::filesystem::path& pdf) {
@@ -201,14 +189,6 @@ Bytes extract_contents(const std::filesystem::path& pdf, const std::array<std::u
     Bytes der = hex_decode(hex);
     der.resize(der_length(der));
     return der;
-}
-
-Bytes signed_bytes(const std::filesystem::path& pdf, const std::array<std::uint64_t, 4>& range) {
-    const auto all = testing::read_file(pdf);
-    Bytes out(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(range[1]));
-    out.insert(out.end(), all.begin() + static_cast<std::ptrdiff_t>(range[2]),
-               all.begin() + static_cast<std::ptrdiff_t>(range[2] + range[3]));
-    return out;
 }
 
 testing::CommandResult openssl_cms_verify(ByteView cms, const Bytes* detached_content) {

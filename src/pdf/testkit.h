@@ -59,6 +59,8 @@ struct PdfSig {
     int total = 0;    ///< signatures listed
 };
 PdfSig pdfsig(const std::filesystem::path& pdf);
+/// The same with another NSS database (`sql:nss_dir`), e.g. one whose CA runs an OCSP responder.
+PdfSig pdfsig(const std::filesystem::path& pdf, const std::filesystem::path& nss_dir);
 
 /// `qpdf --check`: exit code 0 and "No syntax or stream encoding errors found".
 testing::CommandResult qpdf_check(const std::filesystem::path& pdf);

@@ -235,7 +235,11 @@ Bytes signed_bytes(const std::filesystem::path& pdf, const std::array<std::uint6
 }
 
 PdfSig pdfsig(const std::filesystem::path& pdf) {
-    const auto r = run({"pdfsig", "-nssdir", "sql:" + pki().nss_dir.string(), pdf.string()});
+    return pdfsig(pdf, pki().nss_dir);
+}
+
+PdfSig pdfsig(const std::filesystem::path& pdf, const std::filesystem::path& nss_dir) {
+    const auto r = run({"pdfsig", "-nssdir", "sql:" + nss_dir.string(), pdf.string()});
     PdfSig s;
     s.out = r.out + r.err;
     auto count = [&](const std::string& needle) {
