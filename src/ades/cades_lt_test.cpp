@@ -436,7 +436,7 @@ Bytes openssl_cades(bool detached) {
                                   "-inkey",
                                   w.soft_key_pem.string(),
                                   "-certfile",
-                                  w.soft_cert_pem.string(),
+                                  w.root_pem.string(),
                                   "-outform",
                                   "DER",
                                   "-out",
