@@ -164,6 +164,14 @@ std::string bc_judge(const Bytes& der, const Bytes* content) {
     return r.out;
 }
 
+/// Same, and BC found an embedded OCSP response or CRL for every certificate of the signer and
+/// TSA chains (B-LT complete).
+std::string bc_judge_lt(const Bytes& der, const Bytes* content) {
+    const auto out = bc_judge(der, content);
+    EXPECT_NE(out.find("\"lt_missing\":0,"), std::string::npos) << out;
+    return out;
+}
+
 /// The imprints BC recomputed for the archive-time-stamp-v3 lines, in order.
 std::vector<std::string> archive_imprints(const std::string& bc_out) {
     std::vector<std::string> out;
@@ -234,7 +242,7 @@ TEST(CadesLt, BltEmbedsCertificatesAndOcspInSignedDataForSignerAndTsaChains) {
         expect_no_old_forms(sd);
         EXPECT_EQ(archive_tokens(der).size(), 0U) << show(shape);
         expect_openssl_cms_ok(der, shape);
-        const auto bc = bc_judge(der, content_for(shape));
+        const auto bc = bc_judge_lt(der, content_for(shape));
         EXPECT_NE(bc.find("\"certs\":3,\"crls\":0,\"ocsps\":2,\"signature_time_stamps\":1,\"archive_time_"
                           "stamps\":0,"
                           "\"version\":5"),
@@ -282,7 +290,7 @@ TEST(CadesLt, BltWithCrlsPassesOpensslCrlCheck) {
              "-purpose", "any", "-crl_check", "-out", (d / "out.bin").string()});
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
     EXPECT_NE(v.err.find("Verification successful"), std::string::npos) << v.err;
-    const auto bc = bc_judge(der, &kContent);
+    const auto bc = bc_judge_lt(der, &kContent);
     EXPECT_NE(bc.find("\"crls\":" + std::to_string(used.crls.size()) + ",\"ocsps\":0"), std::string::npos)
         << bc;
 }
@@ -294,7 +302,7 @@ TEST(CadesLt, BltaArchiveTimeStampV3ImprintRecomputedByBouncyCastleAndOpensslTs)
             pki::RevocationFetcher fetcher;
             const Bytes der = sign(shape, *signer, lt_options(Level::BLTA, fetcher));
             expect_openssl_cms_ok(der, shape);
-            const auto bc = bc_judge(der, content_for(shape));
+            const auto bc = bc_judge_lt(der, content_for(shape));
             EXPECT_NE(bc.find("\"archive_time_stamps\":1"), std::string::npos) << show(shape) << bc;
             EXPECT_NE(bc.find("\"index\":{\"certs\":3,\"crls\":2,\"values\":1}"), std::string::npos)
                 << show(shape)
@@ -319,6 +327,9 @@ TEST(CadesLt, ExtendTwiceKeepsEveryEarlierSignatureAndTimeStampValid) {
         bt.level = Level::BT;
         bt.time_stamper = testkit::world().stamper.get();
         const Bytes b_t = sign(shape, *testkit::world().ec, bt);
+        // The judge is not vacuous: at B-T the signer and TSA certificates lack revocation data.
+        const auto before = testkit::verify_cades(b_t, content_for(shape));
+        EXPECT_NE(before.out.find("\"lt_missing\":2,"), std::string::npos) << before.out << before.err;
 
         pki::ValidationData used;
         CadesExtendOptions eo;
@@ -326,11 +337,11 @@ TEST(CadesLt, ExtendTwiceKeepsEveryEarlierSignatureAndTimeStampValid) {
         const Bytes once = extend(shape, b_t, fetcher, *testkit::world().stamper, eo);
         EXPECT_EQ(used.ocsp_responses.size(), 2U) << show(shape);
         expect_openssl_cms_ok(once, shape);
-        expect_archive_tokens_ok(once, bc_judge(once, content_for(shape)), 1);
+        expect_archive_tokens_ok(once, bc_judge_lt(once, content_for(shape)), 1);
 
         const Bytes twice = extend(shape, once, fetcher, *testkit::world().stamper);
         expect_openssl_cms_ok(twice, shape);
-        const auto bc = bc_judge(twice, content_for(shape));
+        const auto bc = bc_judge_lt(twice, content_for(shape));
         EXPECT_NE(bc.find("\"signature_time_stamps\":1,\"archive_time_stamps\":2"), std::string::npos)
             << show(shape) << bc;
         expect_archive_tokens_ok(twice, bc, 2);
@@ -352,7 +363,7 @@ TEST(CadesLt, ExtendOfABltaMadeBySignCadesAddsASecondArchiveTimeStamp) {
     const Bytes blta = sign(Shape::Enveloping, *testkit::world().rsa, lt_options(Level::BLTA, fetcher));
     const Bytes x = extend(Shape::Enveloping, blta, fetcher, *testkit::world().stamper);
     expect_openssl_cms_ok(x, Shape::Enveloping);
-    expect_archive_tokens_ok(x, bc_judge(x, nullptr), 2);
+    expect_archive_tokens_ok(x, bc_judge_lt(x, nullptr), 2);
 }
 
 TEST(CadesLt, RevokedSignerIsRefusedByDefaultOrEmbeddedAsRevoked) {
@@ -369,6 +380,11 @@ TEST(CadesLt, RevokedSignerIsRefusedByDefaultOrEmbeddedAsRevoked) {
     const Bytes der = sign(Shape::Enveloping, *testkit::world().revoked, o);
     const auto signer = testkit::world().revoked->certificate_chain().front();
     expect_covered(der, all_chains(testkit::world().revoked->certificate_chain()), {{signer, "revoked"}});
+    const auto bc = testkit::verify_cades(der, nullptr);
+    EXPECT_NE(bc.out.find("\"cms_valid\":true,\"signing_time\":true,\"revocation\":\"revoked\""),
+              std::string::npos)
+        << "Bouncy Castle reads the embedded status as revoked\n"
+        << bc.out;
 }
 
 TEST(CadesLt, ResponderOrTsaDownFailsWithUnavailableAndNoOutput) {
@@ -457,7 +473,7 @@ TEST(CadesLt, ExtendsACadesMadeByOpensslWithAndWithoutAnExternalSignatureTimeSta
         for (const Bytes& input : {b_b, b_t}) {
             const Bytes x = extend(shape, input, fetcher, *testkit::world().stamper);
             expect_openssl_cms_ok(x, shape);
-            const auto bc = bc_judge(x, content_for(shape));
+            const auto bc = bc_judge_lt(x, content_for(shape));
             EXPECT_NE(bc.find("Jiro Suzuki"), std::string::npos) << bc;
             EXPECT_NE(bc.find("\"signature_time_stamps\":1,\"archive_time_stamps\":1"), std::string::npos)
                 << bc;

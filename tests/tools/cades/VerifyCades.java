@@ -52,6 +52,18 @@ import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.tsp.TimeStampToken;
+import org.bouncycastle.asn1.ocsp.OCSPResponse;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.X509CRLHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.CertificateID;
+import org.bouncycastle.cert.ocsp.OCSPResp;
+import org.bouncycastle.cert.ocsp.RevokedStatus;
+import org.bouncycastle.cert.ocsp.SingleResp;
+import org.bouncycastle.operator.DigestCalculatorProvider;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.bouncycastle.util.Store;
 import org.bouncycastle.util.encoders.Hex;
 
@@ -65,6 +77,9 @@ public final class VerifyCades {
 
     private static final List<X509Certificate> anchors = new ArrayList<>();
     private static int failures = 0;
+    private static int ltMissing = 0;  // certificates without embedded OCSP response or CRL
+    private static CMSSignedData root;
+    private static final List<X509Certificate> pool = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
         Security.addProvider(new BouncyCastleProvider());
@@ -87,6 +102,8 @@ public final class VerifyCades {
         CMSSignedData cms = detached == null ? new CMSSignedData(der)
                                              : new CMSSignedData(new CMSProcessableByteArray(detached), der);
         SignedData sd = SignedData.getInstance(ContentInfo.getInstance(der).getContent());
+        root = cms;
+        addToPool(cms.getCertificates());
         byte[] content = detached != null ? detached : (byte[]) cms.getSignedContent().getContent();
 
         int ocsps = cms.getOtherRevocationInfo(ID_RI_OCSP_RESPONSE).getMatches(null).size();
@@ -145,7 +162,8 @@ public final class VerifyCades {
         }
         System.out.println("{\"signers\":" + signers + ",\"certs\":" + certs + ",\"crls\":" + crls + ",\"ocsps\":"
             + ocsps + ",\"signature_time_stamps\":" + signatureTimeStamps + ",\"archive_time_stamps\":"
-            + archiveTimeStamps + ",\"version\":" + sd.getVersion().getValue() + ",\"failures\":" + failures
+            + archiveTimeStamps + ",\"version\":" + sd.getVersion().getValue() + ",\"lt_missing\":" + ltMissing
+            + ",\"failures\":" + failures
             + "}");
         System.exit(failures == 0 && signers > 0 ? 0 : 1);
     }
@@ -175,6 +193,7 @@ public final class VerifyCades {
         out.append(",\"cms_valid\":true");
         AttributeTable signed = si.getSignedAttributes();
         out.append(",\"signing_time\":").append(signed != null && signed.get(PKCSObjectIdentifiers.pkcs_9_at_signingTime) != null);
+        out.append(",\"revocation\":\"").append(chainRevocation(cert)).append('"');
         return checkTrust(cert, cms.getCertificates());
     }
 
@@ -184,6 +203,8 @@ public final class VerifyCades {
             return "TSA certificate not in the token";
         }
         tst.validate(new JcaSimpleSignerInfoVerifierBuilder().setProvider("BC").build(tsa));
+        addToPool(tst.getCertificates());
+        out.append(",\"revocation\":\"").append(chainRevocation(tsa)).append('"');
         out.append(",\"token_valid\":true,\"gen_time\":\"").append(tst.getTimeStampInfo().getGenTime().toInstant())
             .append('"');
         return checkTrust(tsa, tst.getCertificates());
@@ -273,6 +294,84 @@ public final class VerifyCades {
         input.write(s.getEncryptedDigest().getEncoded(ASN1Encoding.DER));
         input.write(index.getEncoded(ASN1Encoding.DER));
         return checkImprint(tst, MessageDigest.getInstance(hashOid.getId(), "BC").digest(input.toByteArray()), out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void addToPool(Store<X509CertificateHolder> store) throws Exception {
+        JcaX509CertificateConverter conv = new JcaX509CertificateConverter().setProvider("BC");
+        for (Object h : store.getMatches(null)) {
+            X509Certificate c = conv.getCertificate((X509CertificateHolder) h);
+            if (!pool.contains(c)) pool.add(c);
+        }
+    }
+
+    // EN 319 122-1 B-LT: the status of each certificate of the chain (leaf first, the self-signed
+    // anchor excluded) from the OCSP responses (other/id-ri-ocsp-response) and CRLs of the root
+    // SignedData, each checked with the issuer's key (or a responder the issuer certified).
+    private static String chainRevocation(X509Certificate leaf) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        X509Certificate c = leaf;
+        for (int guard = 0; guard < 10 && !c.getSubjectX500Principal().equals(c.getIssuerX500Principal()); ++guard) {
+            X509Certificate issuer = null;
+            for (X509Certificate p : pool) {
+                if (p.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
+                    try {
+                        c.verify(p.getPublicKey(), "BC");
+                        issuer = p;
+                        break;
+                    } catch (Exception e) {
+                        // another certificate with that name
+                    }
+                }
+            }
+            if (sb.length() > 0) sb.append(',');
+            String status = issuer == null ? null : status(c, issuer);
+            if (status == null) {
+                ++ltMissing;
+                sb.append("missing");
+            } else {
+                sb.append(status);
+            }
+            if (issuer == null) break;
+            c = issuer;
+        }
+        return sb.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String status(X509Certificate cert, X509Certificate issuer) throws Exception {
+        DigestCalculatorProvider dcp = new JcaDigestCalculatorProviderBuilder().setProvider("BC").build();
+        X509CertificateHolder issuerHolder = new JcaX509CertificateHolder(issuer);
+        for (Object o : root.getOtherRevocationInfo(ID_RI_OCSP_RESPONSE).getMatches(null)) {
+            OCSPResp resp = new OCSPResp(OCSPResponse.getInstance(o));
+            BasicOCSPResp basic = (BasicOCSPResp) resp.getResponseObject();
+            for (SingleResp sr : basic.getResponses()) {
+                CertificateID id = sr.getCertID();
+                if (!id.getSerialNumber().equals(cert.getSerialNumber()) || !id.matchesIssuer(issuerHolder, dcp)) {
+                    continue;
+                }
+                boolean signedByIssuer = basic.isSignatureValid(
+                    new JcaContentVerifierProviderBuilder().setProvider("BC").build(issuer));
+                boolean signedByResponder = false;
+                for (X509CertificateHolder r : basic.getCerts()) {
+                    if (r.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider("BC").build(issuer.getPublicKey()))
+                        && basic.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider("BC").build(r))) {
+                        signedByResponder = true;
+                    }
+                }
+                if (!signedByIssuer && !signedByResponder) continue;
+                Object st = sr.getCertStatus();
+                return st == null ? "good" : st instanceof RevokedStatus ? "revoked" : "unknown";
+            }
+        }
+        X500Name issuerName = X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded());
+        for (Object o : root.getCRLs().getMatches(null)) {
+            X509CRLHolder crl = (X509CRLHolder) o;
+            if (!crl.getIssuer().equals(issuerName)) continue;
+            if (!crl.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider("BC").build(issuer))) continue;
+            return crl.getRevokedCertificate(cert.getSerialNumber()) != null ? "revoked" : "good";
+        }
+        return null;
     }
 
     private static String unmatched(ASN1Sequence index, Set<String> current, String what) {
