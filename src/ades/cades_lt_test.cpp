@@ -433,6 +433,36 @@ TEST(CadesLt, ResponderOrTsaDownFailsWithUnavailableAndNoOutput) {
     }
 }
 
+TEST(CadesLt, BltaWithTheTsaDownForTheArchiveTimeStampReturnsNothing) {
+    /// Answers the signature-time-stamp, then the TSA goes away.
+    class OnceStamper final : public TimeStamper {
+    public:
+        Bytes stamp(crypto::DigestAlgorithm alg, ByteView digest) override {
+            if (m_calls++ == 0) return testkit::world().stamper->stamp(alg, digest);
+            throw Error{Errc::Unavailable, "tsa: http://127.0.0.1:1/tsa: connection refused"};
+        }
+        std::size_t token_size_hint() override { return 4096; }
+
+    private:
+        int m_calls = 0;
+    } once;
+    pki::RevocationFetcher fetcher;
+    auto o = lt_options(Level::BLTA, fetcher);
+    o.time_stamper = &once;
+    pki::ValidationData used;
+    o.validation_used = &used;
+    Bytes out;
+    try {
+        out = sign(Shape::Detached, *testkit::world().ec, o);
+        FAIL() << "B-LTA without an archive-time-stamp";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::Unavailable) << e.what();
+        EXPECT_NE(std::string{e.what()}.find("http://127.0.0.1:1/tsa"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(out.empty());
+    EXPECT_TRUE(used.certificates.empty()) << "validation_used is filled only on success";
+}
+
 /// `openssl cms -sign -cades` with a key on disk: a CAdES B-B inkan did not make.
 Bytes openssl_cades(bool detached) {
     testing::TempDir d;
@@ -526,6 +556,13 @@ TEST(CadesLt, ExtendRefusesWhatItCannotArchive) {
     std::istringstream same{to_string(kContent)};
     expect_refused(enveloping, CadesExtendInput::detached(same), Errc::InvalidRequest,
                    "content for an enveloping CMS");
+
+    // An archive-time-stamp-v2 (EN 319 122-1 §5.5.3: new material would belong inside that token).
+    // (The value is a stand-in: the refusal goes by the attribute type.)
+    const Bytes with_v2 =
+        cms::add_unsigned_attribute(enveloping, 0, {"1.2.840.113549.1.9.16.2.48", {Bytes{0x05, 0x00}}});
+    expect_refused(with_v2, CadesExtendInput::encapsulated(), Errc::InvalidRequest,
+                   "archive-time-stamp-v2 present");
 
     CadesOptions no_fetcher;
     no_fetcher.level = Level::BLT;
