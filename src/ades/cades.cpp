@@ -151,8 +151,8 @@ Bytes sign_cades(const CadesContent& content, sign::Signer& signer, const CadesO
     if (long_term) {
         // After the signature-time-stamp, so the revocation data is issued after it (ades.md §2.1).
         pki::ValidationData used;
-        signed_data =
-            detail::add_validation_data(signed_data, *options.revocation, options.refuse_revoked, &used);
+        signed_data = detail::add_validation_data(signed_data, *options.revocation, options.refuse_revoked,
+                                                  &used, detail::clock_of(options.clock).now());
         if (options.level == Level::BLTA) {
             // The ATSv3 hashes the content with the signature's digest algorithm, which a detached
             // digest was made with (ades.md §2.2 step 6b).

@@ -251,7 +251,7 @@ std::vector<ChainToCover> chains_to_cover(const SignedDataParts& parts) {
 }
 
 Bytes add_validation_data(ByteView content_info_der, pki::RevocationFetcher& fetcher, bool refuse_revoked,
-                          pki::ValidationData* collected) {
+                          pki::ValidationData* collected, std::optional<TimePoint> issued_after) {
     SignedDataParts parts = read_parts(content_info_der);
     const auto chains = chains_to_cover(parts);
     std::vector<Bytes> pool_der;
@@ -262,7 +262,7 @@ Bytes add_validation_data(ByteView content_info_der, pki::RevocationFetcher& fet
     }
     pki::ValidationData data;
     for (const auto& c : chains) {
-        pki::ValidationData one = fetcher.collect(c.chain, pool_der);
+        pki::ValidationData one = fetcher.collect(c.chain, pool_der, issued_after);
         if (c.signer && refuse_revoked) {
             for (const auto& [cert, status] : one.statuses) {
                 if (cert == c.chain.front() && status == pki::CertStatus::Revoked) {

@@ -70,8 +70,10 @@ std::vector<ChainToCover> chains_to_cover(const SignedDataParts& parts);
 /// missing to SignedData.certificates and crls (OCSP responses as other { id-ri-ocsp-response,
 /// OCSPResponse }). `collected` (if set) receives everything fetched. Errc::Conflict for a revoked
 /// signer with `refuse_revoked`; the fetcher's errors.
+/// `issued_after`: as pki::RevocationFetcher::fetch (signing passes the time after the time-stamp).
 Bytes add_validation_data(ByteView content_info_der, pki::RevocationFetcher& fetcher, bool refuse_revoked,
-                          pki::ValidationData* collected);
+                          pki::ValidationData* collected,
+                          std::optional<TimePoint> issued_after = std::nullopt);
 
 /// The ats-hash-index-v3 value (EN 319 122-1 §5.5.2) for SignerInfo `index` as it is now.
 Bytes ats_hash_index_v3(const SignedDataParts& parts, std::size_t index, crypto::DigestAlgorithm alg);

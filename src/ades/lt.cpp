@@ -122,7 +122,7 @@ LtReport add_validation_data(const std::filesystem::path& input, const std::file
         for (std::size_t i = 0; i < sig.chains.size(); ++i) {
             const auto& chain = sig.chains[i];
             if (chain.empty()) continue;
-            pki::ValidationData one = fetcher.collect(chain);
+            pki::ValidationData one = fetcher.collect(chain, {}, options.issued_after);
             if (i == 0 && sig.type == pdf::SignatureType::Signature && options.refuse_revoked) {
                 for (const auto& [cert, status] : one.statuses) {
                     if (cert == chain.front() && status == pki::CertStatus::Revoked) {

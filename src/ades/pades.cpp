@@ -206,6 +206,7 @@ PadesResult sign_pdf(const std::filesystem::path& input, const std::filesystem::
     PadesResult result = sign_pdf_once(input, signed_file.path, signer, options);
     LtOptions lt;
     lt.refuse_revoked = options.refuse_revoked;
+    lt.issued_after = detail::clock_of(options.clock).now();
     lt.vri = options.vri;
     if (options.level == Level::BLT) {
         (void)add_validation_data(signed_file.path, output, *options.revocation, lt);

@@ -166,7 +166,8 @@ TimePoint RevocationFetcher::now() const {
     return m_options.clock ? m_options.clock->now() : SystemClock::instance().now();
 }
 
-std::optional<RevocationInfo> RevocationFetcher::cached(const Bytes& key) {
+std::optional<RevocationInfo> RevocationFetcher::cached(const Bytes& key,
+                                                        std::optional<TimePoint> issued_after) {
     std::lock_guard lock{m_mu};
     const auto it = m_cache.find(key);
     if (it == m_cache.end()) return std::nullopt;
@@ -174,7 +175,14 @@ std::optional<RevocationInfo> RevocationFetcher::cached(const Bytes& key) {
         m_cache.erase(it);  // past nextUpdate: a fresh answer is due
         return std::nullopt;
     }
-    return it->second.second;
+    const RevocationInfo& info = it->second.second;
+    // thisUpdate is GeneralizedTime, usually whole seconds: compare at that precision, or a response
+    // from the same second as `issued_after` would be fetched again and again.
+    if (issued_after && !info.ocsp_response.empty() &&
+        info.this_update < std::chrono::floor<std::chrono::seconds>(*issued_after)) {
+        return std::nullopt;  // from before the time asked for: ask the responder again
+    }
+    return info;
 }
 
 void RevocationFetcher::remember(const Bytes& key, const RevocationInfo& info) {
@@ -310,8 +318,9 @@ RevocationInfo fetch_crl(const std::string& url, const Certificate& cert, const 
 
 }  // namespace
 
-RevocationInfo RevocationFetcher::fetch(const Certificate& certificate, const Certificate& issuer) {
-    if (auto hit = cached(certificate.der())) return *hit;
+RevocationInfo RevocationFetcher::fetch(const Certificate& certificate, const Certificate& issuer,
+                                        std::optional<TimePoint> issued_after) {
+    if (auto hit = cached(certificate.der(), issued_after)) return *hit;
     const TimePoint t = now();
     std::string failures;
     auto note = [&](const std::string& url, const std::string& why) {
@@ -343,7 +352,7 @@ RevocationInfo RevocationFetcher::fetch(const Certificate& certificate, const Ce
 }
 
 void RevocationFetcher::collect_one(const Certificate& cert, const std::vector<Certificate>& pool,
-                                    ValidationData& out, int depth) {
+                                    ValidationData& out, int depth, std::optional<TimePoint> issued_after) {
     out.add_certificate(cert.der());
     if (self_issued(cert)) return;  // a trust anchor: nothing to fetch (RFC 5280 §6.1)
     const auto found =
@@ -370,7 +379,7 @@ void RevocationFetcher::collect_one(const Certificate& cert, const std::vector<C
         throw Error{Errc::NotFound, "the issuer of \"" + cert.subject() +
                                         "\" is neither in the chain nor at its AIA caIssuers URL"};
     }
-    const RevocationInfo info = fetch(cert, *issuer);
+    const RevocationInfo info = fetch(cert, *issuer, issued_after);
     if (!info.ocsp_response.empty()) out.add_ocsp(info.ocsp_response);
     if (!info.crl.empty()) out.add_crl(info.crl);
     const bool known = std::any_of(out.statuses.begin(), out.statuses.end(),
@@ -390,13 +399,14 @@ void RevocationFetcher::collect_one(const Certificate& cert, const std::vector<C
         // A delegated responder with id-pkix-ocsp-nocheck needs no revocation data of its own
         // (RFC 6960 §4.2.2.2.1); otherwise it is checked too, once (depth bounds responder loops).
         if (!has_ocsp_nocheck(responder) && depth < 2 && !self_issued(responder)) {
-            collect_one(responder, next_pool, out, depth + 1);
+            collect_one(responder, next_pool, out, depth + 1, issued_after);
         }
     }
-    collect_one(*issuer, next_pool, out, depth);
+    collect_one(*issuer, next_pool, out, depth, issued_after);
 }
 
-ValidationData RevocationFetcher::collect(const std::vector<Bytes>& chain, const std::vector<Bytes>& extra) {
+ValidationData RevocationFetcher::collect(const std::vector<Bytes>& chain, const std::vector<Bytes>& extra,
+                                          std::optional<TimePoint> issued_after) {
     std::vector<Certificate> pool;
     for (const auto& d : chain)
         pool.push_back(Certificate::from_der(d));
@@ -404,7 +414,7 @@ ValidationData RevocationFetcher::collect(const std::vector<Bytes>& chain, const
         pool.push_back(Certificate::from_der(d));
     ValidationData out;
     for (std::size_t i = 0; i < chain.size(); ++i) {
-        collect_one(pool[i], pool, out, 0);
+        collect_one(pool[i], pool, out, 0, issued_after);
     }
     return out;
 }

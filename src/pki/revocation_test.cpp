@@ -176,6 +176,37 @@ TEST(RevocationFetcher, SecondFetchIsServedFromTheCacheUntilNextUpdate) {
         << "a response whose nextUpdate has passed must be refused as stale";
 }
 
+TEST(RevocationFetcher, CachedOcspFromBeforeIssuedAfterIsAskedForAgain) {
+    // B-LT wants data issued after the signature-time-stamp; a process-wide cache must not hand out a
+    // response produced before the signature existed.
+    const Certificate leaf = live().issue("Fresh Person", "rev-fresh");
+    RevocationFetcher fetcher;
+    const auto first = fetcher.fetch(leaf, live().ca->certificate());
+    ASSERT_FALSE(first.ocsp_response.empty());
+
+    int requests = live().http.requests();
+    const auto same = fetcher.fetch(leaf, live().ca->certificate(), first.this_update);
+    EXPECT_EQ(live().http.requests(), requests) << "a cached response as new as issued_after was not reused";
+    EXPECT_EQ(same.ocsp_response, first.ocsp_response);
+
+    live().clock.advance(std::chrono::seconds{30});
+    const TimePoint signed_at = live().clock.now();
+    requests = live().http.requests();
+    const auto fresh = fetcher.fetch(leaf, live().ca->certificate(), signed_at);
+    EXPECT_GT(live().http.requests(), requests) << "a response older than issued_after came from the cache";
+    EXPECT_GE(fresh.this_update, std::chrono::floor<std::chrono::seconds>(signed_at))
+        << "thisUpdate " << fresh.this_update.time_since_epoch().count() << " is before issued_after "
+        << signed_at.time_since_epoch().count();
+    EXPECT_NE(fresh.ocsp_response, first.ocsp_response);
+
+    // collect() passes it down the chain.
+    live().clock.advance(std::chrono::seconds{30});
+    requests = live().http.requests();
+    const auto data = fetcher.collect({leaf.der(), live().ca->certificate().der()}, {}, live().clock.now());
+    EXPECT_GT(live().http.requests(), requests) << "collect() reused a response older than issued_after";
+    EXPECT_EQ(data.ocsp_responses.size(), 1U);
+}
+
 TEST(RevocationFetcher, NothingReachableIsAClearUnavailableErrorNamingEachUrl) {
     // A certificate from a CA whose URLs point at a closed port.
     testing::TempDir dir{"inkan-revocation-down"};

@@ -8,9 +8,11 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include <inkan/core/bytes.h>
+#include <inkan/core/clock.h>
 #include <inkan/pdf/document.h>
 #include <inkan/pki/revocation.h>
 
@@ -38,6 +40,9 @@ struct LtOptions {
     bool refuse_revoked = false;
     /// Write /VRI entries too.
     bool vri = false;
+    /// Reuse no cached OCSP response produced before this time (pki::RevocationFetcher::fetch): when
+    /// signing, the moment after the signature-time-stamp, so the DSS carries data issued after it.
+    std::optional<TimePoint> issued_after;
 };
 
 /// What add_validation_data added.

@@ -90,24 +90,33 @@ public:
     /// skew). CRL: each CDP URL; the CRL must be signed by the issuer's key, name the issuer and be
     /// current. Errc::Unavailable naming each "<url>: <reason>" when nothing usable was found (no URL
     /// at all included).
-    RevocationInfo fetch(const Certificate& certificate, const Certificate& issuer);
+    ///
+    /// `issued_after`: a cached OCSP response produced (thisUpdate) before this time is not reused but
+    /// asked for again. B-LT wants revocation data issued after the signature-time-stamp (EN 319 102-1
+    /// §5.6.2.5 freshness; ades.md §2.1), and a process-wide cache would otherwise hand out a response
+    /// from before the signature existed. Cached CRLs are kept: a refetch returns the same published
+    /// list until the CA issues the next one.
+    RevocationInfo fetch(const Certificate& certificate, const Certificate& issuer,
+                         std::optional<TimePoint> issued_after = std::nullopt);
 
     /// Revocation data for every certificate of `chain` that is not self-issued, plus the chain itself
     /// and the OCSP responder certificates (a delegated responder without id-pkix-ocsp-nocheck gets its
     /// own revocation data, RFC 6960 §4.2.2.2.1). Issuers are looked up in `chain` and `extra` by name
     /// and key; a certificate whose issuer is in neither has it fetched from its AIA caIssuers URL.
     /// Errc::Unavailable as fetch(); Errc::NotFound when an issuer cannot be found.
-    ValidationData collect(const std::vector<Bytes>& chain, const std::vector<Bytes>& extra = {});
+    /// `issued_after` as fetch().
+    ValidationData collect(const std::vector<Bytes>& chain, const std::vector<Bytes>& extra = {},
+                           std::optional<TimePoint> issued_after = std::nullopt);
 
     /// Drops every cached answer.
     void clear_cache();
 
 private:
     [[nodiscard]] TimePoint now() const;
-    std::optional<RevocationInfo> cached(const Bytes& key);
+    std::optional<RevocationInfo> cached(const Bytes& key, std::optional<TimePoint> issued_after);
     void remember(const Bytes& key, const RevocationInfo& info);
     void collect_one(const Certificate& cert, const std::vector<Certificate>& pool, ValidationData& out,
-                     int depth);
+                     int depth, std::optional<TimePoint> issued_after);
 
     RevocationOptions m_options;
     std::mutex m_mu;
