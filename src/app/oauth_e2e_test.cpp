@@ -105,7 +105,8 @@ protected:
         }
         {
             // An oauth2code credential: authorised only through oauth2/authorize (CSC v1 §11.5).
-            const json user = cli({INKAN_BIN, "user", "add", "umeko", "--totp", "--json", "--data", d});
+            const json user = cli({INKAN_BIN, "user", "add", "umeko", "--display-name", "山田 梅子", "--totp",
+                                   "--json", "--data", d});
             const json cred = cli({INKAN_BIN, "credential", "create", "--user", "umeko", "--scal", "2",
                                    "--auth-mode", "oauth2code", "--json", "--data", d});
             EXPECT_EQ(cred["credential"]["auth_mode"], "oauth2code") << cred.dump();
