@@ -91,10 +91,10 @@ ojson encode_cert(const CertificateView& c) {
     return cert;
 }
 
-/// v1 §11.5: authMode, and with authInfo the PIN and OTP groups.
+/// v1 §11.5: authMode, and with authInfo the PIN and OTP groups (only when authMode is explicit).
 void encode_auth_v1(ojson& out, const CredentialView& v) {
-    out["authMode"] = "explicit";
-    if (!v.auth) {
+    out["authMode"] = std::string{service::name(v.auth_mode)};
+    if (!v.auth || v.auth_mode != service::AuthMode::Explicit) {
         return;
     }
     ojson pin;
@@ -116,15 +116,20 @@ void encode_auth_v1(ojson& out, const CredentialView& v) {
     }
 }
 
-/// v2 §11.5: the auth object. An offline TOTP is a Password object with generator "totp" (the user
-/// reads the value off the app and the client sends it in authData); ChallengeResponse would make
-/// clients call credentials/getChallenge first, which a TOTP does not need.
+/// v2 §11.5: the auth object (with authInfo); objects only for explicit. An offline TOTP is a Password object
+/// with generator "totp" (the user reads the value off the app and the client sends it in authData);
+/// ChallengeResponse would make clients call credentials/getChallenge first, which a TOTP does not need.
 void encode_auth_v2(ojson& out, const CredentialView& v) {
     if (!v.auth) {
         return;
     }
     ojson auth;
-    auth["mode"] = "explicit";
+    auth["mode"] = std::string{service::name(v.auth_mode)};
+    if (v.auth_mode != service::AuthMode::Explicit) {
+        // oauth2code: no expression and no objects; the client goes to oauth2/authorize.
+        out["auth"] = std::move(auth);
+        return;
+    }
     auth["expression"] = v.auth->otp ? "PIN AND OTP" : "PIN";
     ojson objects = ojson::array();
     ojson pin;

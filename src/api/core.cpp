@@ -24,6 +24,8 @@ constexpr std::string_view kRsaEncryption = "1.2.840.113549.1.1.1";
 constexpr std::string_view kRsaPss = "1.2.840.113549.1.1.10";
 constexpr std::string_view kInvalidSad = "Invalid parameter SAD";
 constexpr std::string_view kCredentialDisabled = "The credential identified by credentialID is disabled";
+/// CSC v1 §11.5: credentials/authorize "MUST NOT be used" for an oauth2code credential.
+constexpr std::string_view kOAuth2Required = "Credential requires OAuth2 authorization (authMode oauth2code)";
 constexpr std::string_view kOtpObjectId = "OTP";  // codec.cpp's v2 auth object ids
 
 constexpr std::string_view kMalformedAuthentication = "Malformed authentication parameter.";
@@ -518,6 +520,8 @@ service::IssuedSad Core::authorize(Version version, const service::Caller& calle
                 invalid_request("Numbers of signatures is too high");
             case service::AuthFailure::FactorsNotAccepted:
                 invalid_request("A system client authorizes its seals without PIN or OTP");
+            case service::AuthFailure::OAuth2Required:
+                invalid_request(std::string{kOAuth2Required});
             case service::AuthFailure::HashesRequired:
                 if (!hashes_given) {
                     JsonBody::wrong_type("array", v1 ? "hash" : "hashes");
@@ -719,7 +723,9 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
 }
 
 void Core::send_otp(const service::Caller& caller, const std::string& credential_id) const {
-    (void)credential_for(caller, credential_id);
+    if (credential_for(caller, credential_id).auth_mode == service::AuthMode::OAuth2Code) {
+        invalid_request(std::string{kOAuth2Required});
+    }
     // credentials/info says OTP type "offline": the code comes from the user's authenticator app and
     // there is nothing to send. A 204 would make a client wait for a message that never comes.
     if (!auth_view(caller).otp) {
@@ -729,7 +735,9 @@ void Core::send_otp(const service::Caller& caller, const std::string& credential
 }
 
 void Core::get_challenge(const service::Caller& caller, const ChallengeRequest& request) const {
-    (void)credential_for(caller, request.credential_id);
+    if (credential_for(caller, request.credential_id).auth_mode == service::AuthMode::OAuth2Code) {
+        invalid_request(std::string{kOAuth2Required});
+    }
     // The OTP object is a TOTP: the "challenge" is the current time step, already on the user's
     // device. 204 No Content is the spec's answer for a challenge that is not shown in band. The PIN
     // is a plain Password object: it has no challenge.
@@ -755,6 +763,7 @@ CredentialView Core::view(const service::Credential& c, const CredentialQuery& q
     }
     v.multisign = c.multisign;
     v.scal = c.scal;
+    v.auth_mode = c.auth_mode;
     v.auth = auth;
 
     const bool valid_now = leaf && time_valid(*leaf, now);

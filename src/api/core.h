@@ -136,7 +136,8 @@ struct CredentialView {
     CertificateView cert;
     int multisign = 1;
     int scal = 1;
-    std::optional<AuthView> auth;  ///< authInfo
+    service::AuthMode auth_mode = service::AuthMode::Explicit;  ///< v1 authMode, v2 auth.mode
+    std::optional<AuthView> auth;                               ///< authInfo
 };
 
 struct ListResult {

@@ -128,10 +128,12 @@ const std::vector<Command>& commands() {
         {{"credential", "create"},
          "credential create --user NAME [--algo rsa-2048|rsa-3072|ec-p256|ec-p384] [--ca NAME] "
          "[--profile person|seal] [--organization O --org-id NTRJP-...] [--scal 1|2] [--multisign N] "
-         "[--pin-stdin] [--description TEXT] [--common-name CN] [--given-name GN] [--surname SN] "
+         "[--auth-mode explicit|oauth2code] [--pin-stdin] [--description TEXT] [--common-name CN] "
+         "[--given-name GN] [--surname SN] "
          "[--country C] [--json]",
          "generate a key in the HSM, enrol it at a CA and store the credential; a personal credential "
-         "gets a PIN (stdin, or a random 6-digit one printed once); a seal (--profile seal) needs no --user",
+         "gets a PIN (stdin, or a random 6-digit one printed once) unless --auth-mode oauth2code (authorised "
+         "through OAuth2 only); a seal (--profile seal) needs no --user",
          cmd_credential_create},
         {{"credential", "list"},
          "credential list [--user NAME] [--json]",

@@ -71,6 +71,7 @@ nlohmann::json credential_json(ServiceContext& service, const Credential& c,
                      {"profile", c.profile},
                      {"scal", c.scal},
                      {"multisign", c.multisign},
+                     {"auth_mode", service::name(c.auth_mode)},
                      {"description", c.description},
                      {"created_at", format_rfc3339(c.created_at)}};
     if (c.kind == CredentialKind::Personal) {
@@ -118,7 +119,7 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
     const Args args{words,
                     {"json", "pin-stdin"},
                     {"data", "user", "algo", "ca", "profile", "organization", "org-id", "scal", "multisign",
-                     "description", "common-name", "given-name", "surname", "country"}};
+                     "auth-mode", "description", "common-name", "given-name", "surname", "country"}};
     if (!args.positional().empty()) {
         throw UsageError{"credential create takes no positional arguments"};
     }
@@ -128,6 +129,10 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
         throw UsageError{"--algo must be rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384 or ec-p521"};
     }
     const std::string profile = args.option_or("profile", "person");
+    const auto auth_mode = service::auth_mode_from_name(args.option_or("auth-mode", "explicit"));
+    if (!auth_mode) {
+        throw UsageError{"--auth-mode must be explicit or oauth2code"};
+    }
 
     auto o = open_service(args.option_or("data", ""));
     const pki::Profile& p = profiles_from_config(o.runtime->config).get(profile);
@@ -141,6 +146,7 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
     request.ca = args.option_or("ca", "");
     request.scal = int_option(args, "scal", 2);
     request.multisign = int_option(args, "multisign", 1);
+    request.auth_mode = *auth_mode;
     request.description = args.option_or("description", "");
     request.common_name = args.option_or("common-name", "");
     request.country = args.option_or("country", "JP");
@@ -158,8 +164,18 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
         request.owner = *user;
         request.given_name = args.option_or("given-name", "");
         request.surname = args.option_or("surname", "");
-        generated_pin = !args.flag("pin-stdin");
-        pin = generated_pin ? random_pin() : read_secret_line(io.in, "PIN");
+        if (*auth_mode == service::AuthMode::OAuth2Code) {
+            // The store keeps a PIN hash for every personal credential; an oauth2code credential's
+            // is of a random PIN nobody sees, since credentials/authorize refuses it anyway
+            // (docs/decisions/0012-credential-auth-mode.md).
+            if (args.flag("pin-stdin")) {
+                throw UsageError{"an oauth2code credential has no PIN: it is authorised through OAuth2"};
+            }
+            pin = random_pin();
+        } else {
+            generated_pin = !args.flag("pin-stdin");
+            pin = generated_pin ? random_pin() : read_secret_line(io.in, "PIN");
+        }
         request.pin = pin.clone();
     } else {
         if (args.flag("pin-stdin")) {
@@ -187,6 +203,7 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
                                              {"profile", c.profile},
                                              {"scal", c.scal},
                                              {"multisign", c.multisign},
+                                             {"auth_mode", service::name(c.auth_mode)},
                                              {"status", service::name(c.status)}}
                                   .dump());
     if (args.flag("json")) {
@@ -203,7 +220,8 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
     io.out << "credential: " << c.id << "\n"
            << "status:     " << service::name(c.status) << "\n"
            << "kind:       " << service::name(c.kind) << " (" << c.key_algo << ", SCAL " << c.scal << ", CA "
-           << c.ca << ")\n";
+           << c.ca << ")\n"
+           << "auth mode:  " << service::name(c.auth_mode) << "\n";
     if (!c.chain.empty()) {
         io.out << "subject:    " << pki::Certificate::from_der(c.chain.front()).subject() << "\n";
     }
@@ -272,6 +290,7 @@ int cmd_credential_show(const std::vector<std::string>& words, Io io) {
            << "key:         " << c.key_algo << "\n"
            << "SCAL:        " << c.scal << "\n"
            << "multisign:   " << c.multisign << "\n"
+           << "auth mode:   " << service::name(c.auth_mode) << "\n"
            << "CA:          " << c.ca << " (profile " << c.profile << ")\n";
     if (!c.description.empty()) {
         io.out << "description: " << c.description << "\n";

@@ -103,6 +103,18 @@ protected:
                 Signer{name, user["password"].get<std::string>(), user["totp_secret"].get<std::string>(),
                        cred["credential"]["id"].get<std::string>()};
         }
+        {
+            // An oauth2code credential: authorised only through oauth2/authorize (CSC v1 §11.5).
+            const json user = cli({INKAN_BIN, "user", "add", "umeko", "--display-name", "山田 梅子", "--totp",
+                                   "--json", "--data", d});
+            const json cred = cli({INKAN_BIN, "credential", "create", "--user", "umeko", "--scal", "2",
+                                   "--auth-mode", "oauth2code", "--json", "--data", d});
+            EXPECT_EQ(cred["credential"]["auth_mode"], "oauth2code") << cred.dump();
+            EXPECT_FALSE(cred.contains("pin")) << "an oauth2code credential shows no PIN";
+            s_signers["umeko"] =
+                Signer{"umeko", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(),
+                       cred["credential"]["id"].get<std::string>()};
+        }
         s_app = cli({INKAN_BIN, "client", "add", "signing-app", "--redirect-uri", kRedirect,
                      "http://127.0.0.1:9/cb", "--json", "--data", d});
         const json seal = cli({INKAN_BIN, "credential", "create", "--profile", "seal", "--organization",
@@ -331,6 +343,99 @@ TEST_F(OAuthE2e, ACookieJarBrowserGetsACredentialTokenThatSignsTheAuthorisedHash
                                   {"signAlgo", kEcdsaSha256}},
                                  credential_token);
     EXPECT_EQ(again.status, 401) << again.raw;
+}
+
+TEST_F(OAuthE2e, AnOAuth2CodeCredentialRefusesExplicitFactorsAndSignsWithTheCodeFlowsToken) {
+    Signer& umeko = s_signers["umeko"];
+    const std::string id = umeko.credential_id;
+    const auto bad_mode = run({INKAN_BIN, "credential", "create", "--user", "umeko", "--auth-mode",
+                               "implicit", "--data", s_data.string()});
+    EXPECT_NE(bad_mode.exit_code, 0) << describe(bad_mode);
+    EXPECT_NE(bad_mode.err.find("--auth-mode must be explicit or oauth2code"), std::string::npos)
+        << describe(bad_mode);
+
+    const auto login = curl({"-X", "POST", "-u", umeko.name + ":" + umeko.password, "--data-binary", "{}",
+                             s_api + "/csc/v1/auth/login"});
+    ASSERT_EQ(login.status, 200) << login.raw;
+    const std::string service_token = json::parse(login.body)["access_token"].get<std::string>();
+
+    // credentials/info: v1 authMode without PIN/OTP groups; v2 auth.mode without objects.
+    const Http v1_info =
+        post_json("/csc/v1/credentials/info", {{"credentialID", id}, {"authInfo", true}}, service_token);
+    ASSERT_EQ(v1_info.status, 200) << v1_info.raw;
+    const json v1j = json::parse(v1_info.body);
+    EXPECT_EQ(v1j["authMode"], "oauth2code") << v1_info.body;
+    EXPECT_FALSE(v1j.contains("PIN") || v1j.contains("OTP")) << v1_info.body;
+    const Http v2_info =
+        post_json("/csc/v2/credentials/info", {{"credentialID", id}, {"authInfo", true}}, service_token);
+    ASSERT_EQ(v2_info.status, 200) << v2_info.raw;
+    EXPECT_EQ(json::parse(v2_info.body)["auth"], json({{"mode", "oauth2code"}})) << v2_info.body;
+    const Http v2_list =
+        post_json("/csc/v2/credentials/list", {{"credentialInfo", true}, {"authInfo", true}}, service_token);
+    ASSERT_EQ(v2_list.status, 200) << v2_list.raw;
+    EXPECT_EQ(json::parse(v2_list.body)["credentialInfos"][0]["auth"]["mode"], "oauth2code") << v2_list.body;
+
+    // Explicit factors, v1 and v2, with a live OTP: 400 invalid_request, nothing counted or spent.
+    const Bytes digest = sha256("oauth2code 文書");
+    const std::string otp = umeko.otp();
+    const std::string expected = "Credential requires OAuth2 authorization (authMode oauth2code)";
+    const Http v1_auth = post_json("/csc/v1/credentials/authorize",
+                                   {{"credentialID", id},
+                                    {"numSignatures", 1},
+                                    {"hash", {inkan::base64_encode(digest)}},
+                                    {"PIN", "000000"},
+                                    {"OTP", otp}},
+                                   service_token);
+    EXPECT_EQ(v1_auth.status, 400) << v1_auth.raw;
+    EXPECT_EQ(json::parse(v1_auth.body),
+              json({{"error", "invalid_request"}, {"error_description", expected}}))
+        << v1_auth.body;
+    const Http v2_auth =
+        post_json("/csc/v2/credentials/authorize",
+                  {{"credentialID", id},
+                   {"numSignatures", 1},
+                   {"hashes", {inkan::base64_encode(digest)}},
+                   {"hashAlgorithmOID", kSha256},
+                   {"authData", {{{"id", "PIN"}, {"value", "000000"}}, {{"id", "OTP"}, {"value", otp}}}}},
+                  service_token);
+    EXPECT_EQ(v2_auth.status, 400) << v2_auth.raw;
+    EXPECT_EQ(json::parse(v2_auth.body)["error"], "invalid_request") << v2_auth.body;
+    EXPECT_EQ(json::parse(v2_auth.body)["error_description"], expected) << v2_auth.body;
+    const Http send_otp = post_json("/csc/v1/credentials/sendOTP", {{"credentialID", id}}, service_token);
+    EXPECT_EQ(send_otp.status, 400) << send_otp.raw;
+    EXPECT_EQ(json::parse(send_otp.body)["error_description"], expected) << send_otp.body;
+    EXPECT_EQ(sqlite3("SELECT count(*) FROM pin_failures WHERE credential_id = '" + id + "' AND count > 0;"),
+              "0\n");
+    EXPECT_EQ(sqlite3("SELECT count(*) FROM sads WHERE credential_id = '" + id + "';"), "0\n");
+    EXPECT_EQ(sqlite3("SELECT outcome FROM audit_log WHERE action = 'authorize' AND credential_id = '" + id +
+                      "' ORDER BY seq;"),
+              "oauth2_required\noauth2_required\n");
+
+    // The code flow, with the very OTP the refused calls carried (its step was not spent).
+    --umeko.next_step;
+    const Http redirect = consent_flow(
+        umeko,
+        authorize_url("v2", "scope=credential&credentialID=" + id + "&numSignatures=1&hashes=" +
+                                inkan::base64url_encode(digest) + "&hashAlgorithmOID=" + kSha256 +
+                                "&code_challenge=" + kChallenge + "&code_challenge_method=S256"),
+        "v2");
+    ASSERT_EQ(redirect.status, 303) << redirect.raw;
+    const Http t = token({{"grant_type", "authorization_code"},
+                          {"code", query_value(redirect.header("Location"), "code")},
+                          {"redirect_uri", kRedirect},
+                          {"code_verifier", kVerifier}});
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const Http signed_ = post_json("/csc/v2/signatures/signHash",
+                                   {{"credentialID", id},
+                                    {"hashes", {inkan::base64_encode(digest)}},
+                                    {"hashAlgorithmOID", kSha256},
+                                    {"signAlgo", kEcdsaSha256}},
+                                   json::parse(t.body)["access_token"].get<std::string>());
+    ASSERT_EQ(signed_.status, 200) << signed_.raw;
+    expect_verifies(id, service_token, digest, json::parse(signed_.body)["signatures"][0].get<std::string>());
+    EXPECT_EQ(sqlite3("SELECT outcome FROM audit_log WHERE action = 'authorize' AND credential_id = '" + id +
+                      "' ORDER BY seq;"),
+              "oauth2_required\noauth2_required\nok\n");
 }
 
 TEST_F(OAuthE2e, V1ServiceTokenAndSadTokenSignTogether) {

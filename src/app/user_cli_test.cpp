@@ -195,6 +195,7 @@ TEST_F(ServiceCli, ACredentialsChainVerifiesAgainstTheRootAndListsAndShows) {
     EXPECT_EQ(shown["key_algo"], "ec-p256");
     EXPECT_EQ(shown["scal"], 2);
     EXPECT_EQ(shown["owner"], "alice");
+    EXPECT_EQ(shown["auth_mode"], "explicit") << "the default";
     EXPECT_FALSE(contains(shown.dump(), created["pin"].get<std::string>() + "\""));
     const auto verified = verify_chain(shown);
     EXPECT_EQ(verified.exit_code, 0) << describe(verified);
@@ -219,6 +220,24 @@ TEST_F(ServiceCli, ACredentialsChainVerifiesAgainstTheRootAndListsAndShows) {
     const auto text = inkan({"credential", "show", id});
     EXPECT_TRUE(contains(text.out, "-----BEGIN CERTIFICATE-----")) << text.out;
     EXPECT_TRUE(contains(text.out, "SCAL:        2")) << text.out;
+    EXPECT_TRUE(contains(text.out, "auth mode:   explicit")) << text.out;
+
+    // oauth2code: no PIN shown or read; shown in list and show.
+    const auto coded = inkan_json({"credential", "create", "--user", "alice", "--auth-mode", "oauth2code"});
+    EXPECT_FALSE(coded.contains("pin")) << coded.dump();
+    EXPECT_EQ(coded["credential"]["auth_mode"], "oauth2code") << coded.dump();
+    const std::string coded_id = coded["credential"]["id"];
+    EXPECT_EQ(inkan_json({"credential", "show", coded_id})["auth_mode"], "oauth2code");
+    EXPECT_TRUE(contains(inkan({"credential", "show", coded_id}).out, "auth mode:   oauth2code"));
+    EXPECT_EQ(inkan_json({"credential", "list", "--user", "alice"})[1]["auth_mode"], "oauth2code");
+    const auto implicit = inkan({"credential", "create", "--user", "alice", "--auth-mode", "implicit"});
+    EXPECT_EQ(implicit.exit_code, 2) << describe(implicit);
+    EXPECT_TRUE(contains(implicit.err, "--auth-mode must be explicit or oauth2code")) << implicit.err;
+    EXPECT_EQ(inkan({"credential", "create", "--user", "alice", "--auth-mode", "oauth2code", "--pin-stdin"},
+                    "1234\n")
+                  .exit_code,
+              2)
+        << "an oauth2code credential takes no PIN";
 
     EXPECT_EQ(inkan({"credential", "create", "--user", "nobody"}).exit_code, 1);
     EXPECT_EQ(inkan({"credential", "create"}).exit_code, 2) << "no --user";

@@ -1,6 +1,7 @@
 // Sole control (authorization.h). The rules, in the order they are checked:
 //
-// authorize: the credential is visible to the caller (owner, or seal member) → Active → counts and
+// authorize: the credential is visible to the caller (owner, or seal member) → its auth mode allows
+// credentials/authorize (an oauth2code credential only takes OAuth credential grants) → Active → counts and
 // hashes are well formed → neither the PIN (credential, user) nor the OTP (user) is locked → PIN →
 // OTP (±window, each step once) → a SAD. Every attempt, refused or not, is one audit entry.
 //
@@ -45,6 +46,7 @@ constexpr std::array kAuthFailures{
     std::pair{AuthFailure::TooManySignatures, std::string_view{"too_many_signatures"}},
     std::pair{AuthFailure::HashesRequired, std::string_view{"hashes_required"}},
     std::pair{AuthFailure::FactorsNotAccepted, std::string_view{"factors_not_accepted"}},
+    std::pair{AuthFailure::OAuth2Required, std::string_view{"oauth2_required"}},
 };
 
 constexpr std::array kSignFailures{
@@ -245,6 +247,14 @@ IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest r
         audit_refusal({Errc::NotFound, "not_found", "authorize: no credential " + request.credential_id});
     }
     event.member_id = *member;
+    // CSC v1 §11.5 / v2 §11.5: an oauth2code credential is authorised only through oauth2/authorize
+    // (scope=credential or RAR); credentials/authorize "MUST NOT be used" for it. Refused before any
+    // factor is looked at, so no PIN failure is counted and no TOTP step is spent.
+    if (credential->auth_mode == AuthMode::OAuth2Code && factors != Factors::Verified) {
+        audit_refusal(
+            refuse(Errc::InvalidRequest, AuthFailure::OAuth2Required,
+                   "the credential's authMode is oauth2code: it is authorised through OAuth2 only"));
+    }
     if (credential->status != CredentialStatus::Active) {
         audit_refusal(
             refuse(Errc::InvalidRequest, AuthFailure::CredentialDisabled,

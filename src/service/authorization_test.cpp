@@ -444,6 +444,79 @@ TEST_F(AuthorizationTest, ADisabledCredentialCannotBeAuthorisedOrUsed) {
     EXPECT_EQ(failure_of([&] { sign(alice, c, sad, {h}); }), "credential_disabled");
 }
 
+TEST_F(AuthorizationTest, AnOAuth2CodeCredentialRefusesExplicitFactorsAndChangesNothing) {
+    NewCredential n;
+    n.kind = CredentialKind::Personal;
+    n.owner = "alice";
+    n.scal = 2;
+    n.multisign = 2;
+    n.auth_mode = AuthMode::OAuth2Code;
+    n.pin = secret("1234");
+    const auto coded = credentials.create(std::move(n)).credential;
+    ASSERT_EQ(name(env.credentials.find(coded.id)->auth_mode), "oauth2code");
+    const auto plain = personal("alice");
+    const Bytes h = sha256("oauth2code only");
+    const auto entries_before = audit.range({}, {}).size();
+
+    // A fresh, valid OTP and the right PIN, then wrong PINs past the lockout threshold (3): every one is
+    // refused the same way, before any factor is looked at.
+    const std::string code = otp(alice);
+    Errc errc{};
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(coded, {h}, "1234", code)); }, &errc),
+              "oauth2_required");
+    EXPECT_EQ(errc, Errc::InvalidRequest);
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(coded, {h}, "0000", "000000")); }),
+                  "oauth2_required")
+            << "attempt " << i;
+    }
+    EXPECT_EQ(store.pin_failures(coded.id, alice.id), 0) << "no PIN attempt is counted";
+    EXPECT_EQ(store.otp_failures(alice.id), 0) << "no OTP attempt is counted";
+    EXPECT_EQ(sqlite3("SELECT count(*) FROM sads WHERE credential_id = '" + coded.id + "';"), "0\n")
+        << "no SAD was recorded";
+
+    // The OTP step was not spent: the same code still authorises the explicit credential.
+    const auto sad = authz.authorize(caller(alice), request(plain, {h}, "1234", code)).sad;
+    expect_verifies(plain, h, sign(alice, plain, sad, {h})[0], {"-pkeyopt", "digest:sha256"});
+
+    // Only refusals were audited for the oauth2code credential; never an "ok" authorize.
+    const auto entries = audit.range({}, {});
+    ASSERT_EQ(entries.size(), entries_before + 5 + 2);
+    for (std::size_t i = entries_before; i < entries_before + 5; ++i) {
+        EXPECT_EQ(entries[i].event.credential_id, coded.id);
+        EXPECT_EQ(entries[i].event.outcome, "oauth2_required") << "entry " << i;
+    }
+
+    // The OAuth credential grant (the code flow's credential token) authorises it and signs.
+    AuthorizeRequest grant;
+    grant.credential_id = coded.id;
+    grant.num_signatures = 1;
+    grant.hashes.push_back(AuthorisedHash{DigestAlgorithm::Sha256, h});
+    const auto token = authz.grant_credential(caller(alice), std::move(grant), std::chrono::seconds{600});
+    const auto sigs = sign(alice, coded, token.sad, {h});
+    ASSERT_EQ(sigs.size(), 1U);
+    expect_verifies(coded, h, sigs[0], {"-pkeyopt", "digest:sha256"});
+    const auto v = audit.verify();
+    EXPECT_TRUE(v.ok) << v.problem;
+}
+
+TEST_F(AuthorizationTest, AnOAuth2CodeSealRefusesItsMembersFactors) {
+    NewCredential n;
+    n.kind = CredentialKind::Seal;
+    n.organization = "Example KK";
+    n.organization_identifier = "NTRJP-1234567890123";
+    n.scal = 1;
+    n.auth_mode = AuthMode::OAuth2Code;
+    const auto seal = credentials.create(std::move(n)).credential;
+    credentials.add_member(seal.id, "bob", secret("5678"));
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(bob), request(seal, {}, "5678", otp(bob))); }),
+              "oauth2_required");
+    // A non-member still sees nothing: the mode is not disclosed to them.
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(carol), request(seal, {}, "5678", otp(carol))); }),
+              "errc:not_found");
+    EXPECT_EQ(store.pin_failures(seal.id, bob.id), 0);
+}
+
 TEST_F(AuthorizationTest, EveryAttemptIsAuditedAndTheChainVerifies) {
     const auto c = personal("alice");
     const Bytes h = sha256("audited");

@@ -124,6 +124,7 @@ Credentials::Created Credentials::create(NewCredential request) {
                              : request.profile;
     credential.scal = request.scal;
     credential.multisign = request.multisign;
+    credential.auth_mode = request.auth_mode;
     credential.created_at = m_clock.now();
 
     pki::Name subject;

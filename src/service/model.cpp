@@ -55,6 +55,25 @@ std::string_view name(CredentialStatus s) {
     return "disabled";
 }
 
+std::string_view name(AuthMode m) {
+    switch (m) {
+        case AuthMode::Explicit:
+            return "explicit";
+        case AuthMode::OAuth2Code:
+            return "oauth2code";
+    }
+    return "explicit";
+}
+
+std::optional<AuthMode> auth_mode_from_name(std::string_view text) {
+    for (const AuthMode m : {AuthMode::Explicit, AuthMode::OAuth2Code}) {
+        if (name(m) == text) {
+            return m;
+        }
+    }
+    return std::nullopt;
+}
+
 std::string_view name(PendingStage s) {
     switch (s) {
         case PendingStage::Pushed:

@@ -82,7 +82,25 @@ TEST_P(CredentialStoreSuite, APersonalCredentialRoundTripsEveryField) {
     EXPECT_EQ(found->scal, 2);
     EXPECT_EQ(found->multisign, 5);
     EXPECT_EQ(found->status, CredentialStatus::Active);
+    EXPECT_EQ(found->auth_mode, service::AuthMode::Explicit);
     EXPECT_EQ(text(found->created_at), text(c.created_at));
+}
+
+TEST_P(CredentialStoreSuite, TheAuthModeRoundTrips) {
+    Credential code = personal("cred-code", "u-alice");
+    code.auth_mode = service::AuthMode::OAuth2Code;
+    credentials->create(code, kHash);
+    Credential code_seal = seal("seal-code");
+    code_seal.auth_mode = service::AuthMode::OAuth2Code;
+    credentials->create(code_seal, "");
+    credentials->create(personal("cred-explicit", "u-alice"), kHash);
+    const auto again = open_another();
+    EXPECT_EQ(service::name(again.credentials->find("cred-code")->auth_mode), "oauth2code");
+    EXPECT_EQ(service::name(again.credentials->find("seal-code")->auth_mode), "oauth2code");
+    EXPECT_EQ(service::name(again.credentials->find("cred-explicit")->auth_mode), "explicit");
+    for (const auto& c : again.credentials->list_for_user("u-alice")) {
+        EXPECT_EQ(service::name(c.auth_mode), c.id == "cred-code" ? "oauth2code" : "explicit") << c.id;
+    }
 }
 
 TEST_P(CredentialStoreSuite, ASealRoundTripsWithoutOwnerAndChain) {

@@ -1,4 +1,5 @@
-// service::CredentialStore on SQLite (tables credentials and seal_members, migration 2).
+// service::CredentialStore on SQLite (tables credentials and seal_members, migration 2; auth_mode, migration
+// 6).
 
 #include <inkan/storage/sqlite_service_stores.h>
 
@@ -16,7 +17,7 @@ using service::SealMember;
 
 constexpr std::string_view kColumns =
     "c.id, c.kind, c.owner_user_id, c.organization, c.description, c.key_id, c.key_algo, c.chain, c.ca, "
-    "c.profile, c.scal, c.multisign, c.status, c.created_at FROM credentials c ";
+    "c.profile, c.scal, c.multisign, c.status, c.created_at, c.auth_mode FROM credentials c ";
 
 std::string select(std::string_view where) {
     std::string sql = "SELECT ";
@@ -53,6 +54,9 @@ Credential read_credential(const Statement& row) {
     require(status.has_value(), Errc::StorageFailure, "sqlite: credentials.status holds an unknown status");
     c.status = *status;
     c.created_at = row.column_time(13);
+    const auto mode = service::auth_mode_from_name(row.column_text(14));
+    require(mode.has_value(), Errc::StorageFailure, "sqlite: credentials.auth_mode holds an unknown mode");
+    c.auth_mode = *mode;
     return c;
 }
 
@@ -134,11 +138,12 @@ void SqliteCredentialStore::create(const Credential& c, std::string_view pin_has
         !exists(*m_db, "SELECT 1 FROM users WHERE id = ?1", c.owner_user_id, "create credential")) {
         throw Error{Errc::NotFound, "create credential: no user " + c.owner_user_id};
     }
-    Statement insert{*m_db,
-                     "INSERT INTO credentials (id, kind, owner_user_id, organization, description, key_id, "
-                     "key_algo, chain, ca, profile, scal, multisign, status, pin_hash, created_at) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                     "create credential"};
+    Statement insert{
+        *m_db,
+        "INSERT INTO credentials (id, kind, owner_user_id, organization, description, key_id, "
+        "key_algo, chain, ca, profile, scal, multisign, status, pin_hash, created_at, auth_mode) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        "create credential"};
     insert.bind_text(1, c.id).bind_text(2, service::name(c.kind));
     if (c.kind == CredentialKind::Personal) {
         insert.bind_text(3, c.owner_user_id).bind_text(14, pin_hash);
@@ -156,6 +161,7 @@ void SqliteCredentialStore::create(const Credential& c, std::string_view pin_has
         .bind_int64(12, c.multisign)
         .bind_text(13, service::name(c.status))
         .bind_time(15, c.created_at)
+        .bind_text(16, service::name(c.auth_mode))
         .run();
     tx.commit();
 }

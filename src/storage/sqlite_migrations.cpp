@@ -275,12 +275,21 @@ CREATE TABLE tsa_serials (
 );
 )sql";
 
+// 6: a credential's CSC authorization mode (v1 §11.5 authMode, v2 auth.mode): 'explicit' (PIN and
+// OTP through credentials/authorize) or 'oauth2code' (only a credential-scope token of the OAuth 2.0
+// authorization-code flow). Existing credentials keep what they had: explicit.
+constexpr std::string_view kCredentialAuthMode = R"sql(
+ALTER TABLE credentials ADD COLUMN auth_mode TEXT NOT NULL DEFAULT 'explicit'
+    CHECK (auth_mode IN ('explicit', 'oauth2code'));
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
     Migration{3, "sole control tables", kSoleControlTables},
     Migration{4, "oauth2", kOAuthTables},
     Migration{5, "tsa serials", kTsaTables},
+    Migration{6, "credential auth mode", kCredentialAuthMode},
 };
 
 }  // namespace

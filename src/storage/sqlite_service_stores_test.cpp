@@ -177,6 +177,32 @@ TEST(OAuthMigration, KeepsEveryTokenSadAndHashOfAnOlderDatabase) {
     EXPECT_EQ(sqlite3_cli(file, "PRAGMA foreign_key_check;"), "");
 }
 
+TEST(AuthModeMigration, OlderCredentialsBecomeExplicitAndUnknownModesAreRefused) {
+    TempDir dir{"inkan-db"};
+    const auto file = dir.path() / "inkan.db";
+    const auto all = sqlite_migrations();
+    { Database v5{file, Database::Options{}, all.subspan(0, 5)}; }
+    sqlite3_cli(
+        file,
+        "INSERT INTO users VALUES ('u1','alice','Alice','user',0,'h',NULL,0);"
+        "INSERT INTO credentials (id,kind,owner_user_id,key_id,key_algo,ca,profile,scal,multisign,status,"
+        "pin_hash,created_at) VALUES "
+        "('c1','personal','u1',x'01','ec-p256','ca','person',2,1,'active','h',0);");
+    {
+        SqliteCredentialStore upgraded{file};
+        const auto c1 = upgraded.find("c1");
+        ASSERT_TRUE(c1.has_value());
+        EXPECT_EQ(service::name(c1->auth_mode), "explicit");
+    }
+    EXPECT_EQ(sqlite3_cli(file, "SELECT version, name FROM schema_migrations WHERE version = 6;"),
+              "6|credential auth mode\n");
+    const auto r =
+        run({"sqlite3", "-batch", file.string(), "UPDATE credentials SET auth_mode = 'implicit';"});
+    EXPECT_NE(r.exit_code, 0) << "implicit is not a mode inkan offers";
+    EXPECT_NE(r.err.find("constraint failed"), std::string::npos) << r.err;
+    EXPECT_EQ(sqlite3_cli(file, "SELECT auth_mode FROM credentials;"), "explicit\n");
+}
+
 TEST(CredentialChainColumn, RoundTripsAndRefusesGarbage) {
     const std::vector<Bytes> chain{Bytes{0x30, 0x00}, Bytes(70000, 0x42), Bytes{0x00}};
     const Bytes blob = encode_chain(chain);

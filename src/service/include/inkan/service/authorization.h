@@ -96,6 +96,9 @@ enum class AuthFailure {
     /// A system client sent PIN/OTP: it has no human's factors; its token and seal grant are the
     /// authorisation (CSC v2 §8.5 (b), csc-api.md §3.1).
     FactorsNotAccepted,
+    /// The credential's auth mode is oauth2code: only an OAuth credential grant (grant_credential)
+    /// authorises it; credentials/authorize is refused whatever it carries (CSC v1 §11.5).
+    OAuth2Required,
 };
 std::string_view name(AuthFailure f);  ///< "bad_pin", "bad_otp", "pin_locked", ...
 /// The AuthFailure an Error from Authorization::authorize carries, if any.
@@ -126,7 +129,8 @@ public:
     /// store, so they survive restarts and hold across nodes), and on success records a SAD bound to
     /// (user, client, credential, hashes or count, expiry). Every attempt is audited.
     /// Errc::NotFound: credential unknown or not usable by this caller; Errc::InvalidRequest: bad counts
-    /// or hashes; Errc::InvalidAuthData / Errc::Locked with an AuthFailure.
+    /// or hashes, or an oauth2code credential (OAuth2Required, checked before any factor);
+    /// Errc::InvalidAuthData / Errc::Locked with an AuthFailure.
     IssuedSad authorize(const Caller& caller, AuthorizeRequest request);
 
     /// The credential token of an OAuth credential-scope grant (CSC v1 §8.3 token_type "SAD", v2 §8.4):

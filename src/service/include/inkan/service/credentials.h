@@ -35,6 +35,8 @@ struct NewCredential {
     std::string profile;
     int scal = 2;
     int multisign = 1;
+    /// explicit: PIN (+ OTP) through credentials/authorize; oauth2code: only OAuth credential grants.
+    AuthMode auth_mode = AuthMode::Explicit;
     Secret pin;  ///< personal: the owner's activation PIN (≥ 4 characters)
 };
 

@@ -40,6 +40,14 @@ enum class CredentialStatus {
 std::string_view name(CredentialStatus s);  ///< "pending", "active", "disabled"
 std::optional<CredentialStatus> credential_status_from_name(std::string_view);
 
+/// How a credential is authorised (CSC v1 §11.5 authMode, v2 §11.5 auth.mode).
+enum class AuthMode {
+    Explicit,    ///< the client sends PIN (and OTP) to credentials/authorize
+    OAuth2Code,  ///< only a credential-scope token of the OAuth 2.0 authorization-code flow; no factors
+};
+std::string_view name(AuthMode m);  ///< "explicit", "oauth2code" (the CSC spelling)
+std::optional<AuthMode> auth_mode_from_name(std::string_view);
+
 struct Credential {
     std::string id;  ///< the CSC credentialID: opaque, random, URL-safe
     CredentialKind kind = CredentialKind::Personal;
@@ -53,6 +61,7 @@ struct Credential {
     std::string profile;        ///< "person" | "seal"
     int scal = 2;               ///< CSC SCAL: 1 or 2
     int multisign = 1;          ///< maximum signatures per authorisation (≥ 1)
+    AuthMode auth_mode = AuthMode::Explicit;
     CredentialStatus status = CredentialStatus::Active;
     TimePoint created_at{};
 };
