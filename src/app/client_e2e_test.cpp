@@ -1020,4 +1020,70 @@ TEST_F(ClientE2e, ResponderOrTsaDownMakesBltFailClearlyWithNoOutput) {
     EXPECT_EQ(server->terminate(), 0) << server->stderr_text();
 }
 
+TEST_F(ClientE2e, RevokedSignerIsEmbeddedAsRevokedByExtendAndRefusedForLongTermSigning) {
+    const auto c = run({INKAN_BIN, "credential", "create", "--data", s_data.string(), "--profile", "seal",
+                        "--organization", "Inkan Test KK", "--org-id", "NTRJP-1234567890123", "--algo",
+                        "ec-p256", "--scal", "1", "--json"});
+    ASSERT_EQ(c.exit_code, 0) << describe(c);
+    const json created = json::parse(c.out);
+    const std::string credential = created["credential"]["id"].get<std::string>();
+    const fs::path bt = s_tmp->path() / "revoked-bt.pdf";
+    const auto signed_bt = sign_as_member(credential, {"--level", "B-T", s_table.string(), bt.string()});
+    ASSERT_EQ(signed_bt.exit_code, 0) << describe(signed_bt);
+    const auto sd = inkan::cms::parse(pdf_signatures(bt).front().cms);
+    const auto leaf = inkan::cms::find_signer_certificate(sd, 0);
+    ASSERT_TRUE(leaf.has_value());
+    const auto revoke = run({INKAN_BIN, "ca", "revoke", "--data", s_data.string(), "--reason",
+                             "keyCompromise", inkan::pki::Certificate::from_der(*leaf).serial_hex()});
+    ASSERT_EQ(revoke.exit_code, 0) << describe(revoke);
+
+    // Extension embeds the revoked status as it is (the signature predates it; its time-stamp says so).
+    const fs::path extended = s_tmp->path() / "revoked-extended.pdf";
+    const auto e = run({INKAN_BIN, "extend", bt.string(), extended.string(), "--tsa", s_tsa});
+    ASSERT_EQ(e.exit_code, 0) << describe(e);
+    const auto check = run({"qpdf", "--check", extended.string()});
+    EXPECT_EQ(check.exit_code, 0) << describe(check);
+    std::vector<Bytes> chains = sd.certificates;
+    const auto token =
+        inkan::cms::parse(*sd.signer_infos[0].unsigned_attribute(inkan::cms::oid::kSignatureTimeStampToken));
+    chains.insert(chains.end(), token.certificates.begin(), token.certificates.end());
+    judge_dss(extended, chains, {{*leaf, "revoked"}});
+    // ... unless asked to refuse.
+    const fs::path refused = s_tmp->path() / "revoked-refused.pdf";
+    const auto r =
+        run({INKAN_BIN, "extend", bt.string(), refused.string(), "--refuse-revoked", "--tsa", s_tsa});
+    EXPECT_EQ(r.exit_code, 1) << describe(r);
+    EXPECT_NE(r.err.find("is revoked"), std::string::npos) << describe(r);
+    EXPECT_FALSE(fs::exists(refused));
+
+    // Signing at B-LT refuses a revoked signer: in hash mode (no output) and through signDoc (400 before
+    // the SAD is spent: the same SAD then signs at B-B, where no revocation data is fetched).
+    const fs::path hash_out = s_tmp->path() / "revoked-hash-blt.pdf";
+    const auto h = sign_as_member(credential, {"--level", "B-LT", s_table.string(), hash_out.string()});
+    EXPECT_EQ(h.exit_code, 1) << describe(h);
+    EXPECT_NE(h.err.find("is revoked"), std::string::npos) << describe(h);
+    EXPECT_FALSE(fs::exists(hash_out));
+    const Member m = member(credential);
+    const std::string access = login(m.name, "member-password");
+    const std::string sad = sad_for(access, m, credential);
+    const auto sign_doc = [&](const char* level) {
+        return post("/csc/v2/signatures/signDoc",
+                    {{"credentialID", credential},
+                     {"SAD", sad},
+                     {"documents",
+                      {{{"document", inkan::base64_encode(inkan::testing::read_file(s_table))},
+                        {"signature_format", "P"},
+                        {"conformance_level", level},
+                        {"signAlgo", kEcdsaSha256}}}}},
+                    access);
+    };
+    const auto lt = sign_doc("Ades-B-LT");
+    EXPECT_EQ(lt.status, 400) << lt.raw;
+    const json err = json::parse(lt.body.empty() ? "{}" : lt.body);
+    EXPECT_EQ(err.value("error", ""), "invalid_request") << lt.raw;
+    EXPECT_NE(err.value("error_description", "").find("' is revoked"), std::string::npos) << lt.raw;
+    const auto bb = sign_doc("Ades-B-B");
+    EXPECT_EQ(bb.status, 200) << bb.raw;
+}
+
 }  // namespace
