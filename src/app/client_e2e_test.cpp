@@ -5,6 +5,11 @@
 // database trusting the root, qpdf --check, PDFBox + Bouncy Castle (scripts/verify-pades), openssl cms
 // -verify over the byte ranges, openssl ts -verify over the signature value.
 //
+// Issue 9: the same matrix at B-LT and B-LTA, the DSS streams extracted with qpdf and judged with `openssl
+// ocsp -respin` / `openssl crl -verify` (OCSP or CRL for every certificate of the signer and TSA chains),
+// document time-stamps with openssl ts -verify; signDoc's validationInfo; `inkan extend` twice (on an inkan
+// signature and on one whose CMS OpenSSL made); the extend route; a revoked signer; responders and TSAs down.
+//
 // TOTP steps are usable once per user, so the matrix runs on SCAL 1 credentials (PIN only) of a user
 // without TOTP; the demo user and credential of `inkan init` (SCAL 2, PIN + TOTP) sign once in each mode.
 
