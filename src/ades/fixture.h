@@ -35,6 +35,8 @@ struct World {
     std::unique_ptr<sign::HsmSigner> tsa_signer;
     std::unique_ptr<tsp::Authority> authority;  ///< the local TSA
     std::unique_ptr<AuthorityTimeStamper> stamper;
+    std::filesystem::path soft_key_pem;   ///< a P-256 key on disk, for `openssl cms -sign`
+    std::filesystem::path soft_cert_pem;  ///< its certificate (CN=Jiro Suzuki), issued by the root
 };
 World& world();
 
@@ -56,6 +58,9 @@ testing::CommandResult openssl_cms_verify(ByteView cms, const Bytes* detached_co
 
 /// `openssl ts -verify -data FILE -in TOKEN -token_in -CAfile root.pem -untrusted tsa-chain`.
 testing::CommandResult openssl_ts_verify(ByteView token, ByteView data);
+
+/// `scripts/verify-cades --cafile root.pem [--content FILE] SIG`: Bouncy Castle (CAdES, ATSv3).
+testing::CommandResult verify_cades(ByteView cms, const Bytes* detached_content);
 
 /// The length of the DER TLV at the start of `der` (header included).
 std::size_t der_length(ByteView der);

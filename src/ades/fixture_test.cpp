@@ -74,6 +74,10 @@ struct Ca {
         std::lock_guard lock{mu};
         if (!ca) return {503, "text/plain", "not ready"};
         Bytes request;
+        // The CRL distribution point (RFC 5280 §4.2.1.13), for B-LT with CRLs instead of OCSP.
+        if (r.head.rfind("GET ", 0) == 0 && r.head.find(" /crl/") != std::string::npos) {
+            return {200, "application/pkix-crl", to_string(ca->crl())};
+        }
         if (r.head.rfind("GET ", 0) == 0) {
             const auto start = r.head.find("/ocsp/");
             const auto stop = r.head.find(' ', start);
@@ -151,6 +155,19 @@ World& world() {
             std::make_unique<tsp::Authority>(std::move(identities), serials, SystemClock::instance());
         k.stamper = std::make_unique<AuthorityTimeStamper>(*k.authority);
 
+        // A software key and certificate for CMS made by `openssl cms -sign` (a non-inkan CAdES).
+        k.soft_key_pem = k.dir / "soft-key.pem";
+        k.soft_cert_pem = k.dir / "soft-cert.pem";
+        must(run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                  "-keyout", k.soft_key_pem.string(), "-subj", "/C=JP/GN=Jiro/SN=Suzuki/CN=Jiro Suzuki",
+                  "-out", (k.dir / "soft.csr").string()}),
+             "openssl req");
+        {
+            std::lock_guard lock{ca.mu};
+            const auto csr = pki::Csr::from_pem(to_string(testing::read_file(k.dir / "soft.csr")));
+            testing::write_file(k.soft_cert_pem, pki::certificates_pem({ca.ca->issue(csr, "person").der()}));
+        }
+
         k.nss_dir = k.dir / "nss";
         std::filesystem::create_directories(k.nss_dir);
         must(run({"certutil", "-N", "--empty-password", "-d", "sql:" + k.nss_dir.string()}), "certutil -N");
@@ -169,6 +186,19 @@ PdfSig pdfsig(const std::filesystem::path& pdf) {
 testing::CommandResult verify_pades(const std::filesystem::path& pdf) {
     return run({std::string{INKAN_SOURCE_DIR} + "/scripts/verify-pades", "--cafile",
                 world().root_pem.string(), pdf.string()});
+}
+
+testing::CommandResult verify_cades(ByteView cms, const Bytes* detached_content) {
+    testing::TempDir d{"inkan-ades-cades"};
+    testing::write_file(d / "sig.p7s", cms);
+    std::vector<std::string> argv{std::string{INKAN_SOURCE_DIR} + "/scripts/verify-cades", "--cafile",
+                                  world().root_pem.string()};
+    if (detached_content) {
+        testing::write_file(d / "content.bin", *detached_content);
+        argv.insert(argv.end(), {"--content", (d / "content.bin").string()});
+    }
+    argv.push_back((d / "sig.p7s").string());
+    return run(argv);
 }
 
 std::size_t der_length(ByteView der) {

@@ -2,7 +2,7 @@
 
 // What the AdES baseline profiles share: the levels, the commitment types, and the B-T step
 // (a signature-time-stamp added as an unsigned attribute of the SignerInfo). PAdES (pades.h) and
-// CAdES (cades.h) build on it; B-LT/B-LTA and XAdES come with later issues (decision 0009).
+// CAdES (cades.h) build on it; XAdES comes with a later issue (decision 0009).
 
 #include <cstddef>
 #include <string_view>
@@ -16,8 +16,7 @@ namespace inkan::ades {
 class TimeStamper;
 
 /// ETSI baseline levels (EN 319 122-1 §5.1 CAdES, EN 319 142-1 §5.1 PAdES), in order: each level
-/// holds everything the one before holds. B-LT and B-LTA are implemented for PAdES (lt.h); CAdES
-/// refuses them for now.
+/// holds everything the one before holds. B-LT and B-LTA: PAdES in lt.h, CAdES in cades.h.
 enum class Level {
     BB,    ///< B-B: the signature with its signed attributes and the signer's chain
     BT,    ///< B-T: B-B + a signature-time-stamp over the signature value
