@@ -229,9 +229,6 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         }
     }
     const bool lt = level >= ades::Level::BLT;
-    if (!pades && lt && mode == "hash") {
-        throw UsageError{"CAdES B-LT and B-LTA are not supported yet (use --format pades)"};
-    }
     if (mode == "doc" && (args.option("revocation-timeout-ms") || args.option("proxy"))) {
         throw UsageError{
             "--revocation-timeout-ms and --proxy are for --mode hash (in doc mode the service "
@@ -385,6 +382,12 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
     o.level = level;
     o.algorithm = algorithm;
     o.time_stamper = stamper.get();
+    // B-LT/B-LTA: OCSP/CRL fetched here go into SignedData.certificates/crls (and B-LTA adds an
+    // archive-time-stamp-v3).
+    pki::RevocationFetcher fetcher{revocation_options};
+    o.revocation = &fetcher;
+    pki::ValidationData used;
+    o.validation_used = &used;
     Bytes cms;
     if (args.flag("detached")) {
         std::ifstream content{in, std::ios::binary};
@@ -394,9 +397,10 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         cms = ades::sign_cades(client::CadesContent::enveloping(read_file(in)), signer, o);
     }
     if (validation_file) {
-        pki::RevocationFetcher fetcher{revocation_options};
-        write_output(*validation_file,
-                     as_bytes(validation_json(from_pki(ades::cms_validation_data(cms, fetcher)))));
+        if (!lt) {
+            used = ades::cms_validation_data(cms, fetcher);
+        }
+        write_output(*validation_file, as_bytes(validation_json(from_pki(used))));
     }
     write_output(out, cms);
     io.out << "signed " << in.string() << " → " << out.string() << " (hash mode, CAdES " << ades::name(level)

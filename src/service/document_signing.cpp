@@ -246,9 +246,6 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
             refuse(DocFailure::InvalidFormat, "signature_format '" + f + "' is not supported here");
         }
         p.level = parse_level(item.conformance_level, m_stamper != nullptr, m_revocation != nullptr);
-        if (p.format == Format::Cades && p.level >= ades::Level::BLT) {
-            refuse(DocFailure::InvalidLevel, "CAdES B-LT and B-LTA are not supported yet");
-        }
         p.envelope = parse_envelope(p.format, is_digest, item.signed_envelope_property);
         apply_signed_props(p, item.signed_props);
         p.algorithm = item.algorithm;
@@ -405,18 +402,31 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
             o.clock = &m_clock;
             o.commitment_type = p.commitment_type;
             o.time_stamper = m_stamper;
+            o.revocation = m_revocation;
+            o.refuse_revoked = m_settings.refuse_revoked;
+            // B-LT/B-LTA: what went into SignedData.certificates/crls; B-B/B-T: fetched, not embedded.
+            const auto sign_one = [&](const ades::CadesContent& content) {
+                pki::ValidationData used;
+                if (p.level >= ades::Level::BLT) {
+                    o.validation_used = &used;
+                }
+                Bytes cms = ades::sign_cades(content, signer, o);
+                if (p.level < ades::Level::BLT) {
+                    returned(cms);
+                } else if (result.validation_info) {
+                    result.validation_info->merge(used);
+                }
+                return cms;
+            };
             if (p.envelope == Envelope::Attached) {
-                Bytes cms = ades::sign_cades(ades::CadesContent::enveloping(p.document), signer, o);
-                returned(cms);
-                result.documents_with_signature.push_back(std::move(cms));
+                result.documents_with_signature.push_back(
+                    sign_one(ades::CadesContent::enveloping(p.document)));
                 continue;
             }
             // Detached: the SDR is the content's digest, so the CMS is the same as from the content.
             for (const auto& sdr : p.sdrs) {
-                Bytes cms =
-                    ades::sign_cades(ades::CadesContent::detached_digest(p.algorithm.digest, sdr), signer, o);
-                returned(cms);
-                result.signature_objects.push_back(std::move(cms));
+                result.signature_objects.push_back(
+                    sign_one(ades::CadesContent::detached_digest(p.algorithm.digest, sdr)));
             }
         }
     };

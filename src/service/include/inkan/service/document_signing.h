@@ -2,7 +2,7 @@
 
 // signatures/signDoc (CSC v2 §11.11; csc-api.md §7): the service builds the AdES object itself.
 // `documents` (a PDF → PAdES; any bytes → CAdES attached or detached) and `documentDigests` (each hash
-// → a detached CAdES SignatureObject), at B-B, B-T, and for PAdES B-LT and B-LTA. The request is checked
+// → a detached CAdES SignatureObject), at B-B, B-T, B-LT and B-LTA. The request is checked
 // completely — formats, levels, envelope properties, signed properties, algorithms, PDFs opened, and
 // (for B-LT/B-LTA or returnValidationInfo) the signer chain's revocation data fetched and its status
 // checked — before the SAD is spent through the same ledger transaction as signHash
@@ -79,7 +79,7 @@ enum class DocFailure {
     BothInputs,          ///< "Both documentDigests and documents parameters passed"
     NoInputs,            ///< "Empty documentDigests and documents objects"
     InvalidFormat,       ///< signature_format missing, unknown, or not supported (X, J)
-    InvalidLevel,        ///< conformance_level unknown, B-T and up without a TSA, CAdES B-LT/B-LTA
+    InvalidLevel,        ///< conformance_level unknown, B-T and up without a TSA (B-LT up: or fetcher)
     InvalidEnvelope,     ///< signed_envelope_property not allowed for the format
     InvalidSignedProps,  ///< an attribute that is unknown for the format, or a bad value
     HashContradicts,     ///< hashAlgorithmOID is not signAlgo's digest
