@@ -689,10 +689,6 @@ TEST_F(ClientE2e, SignDocRefusesBadRequestsWithTheSpecsErrorsAndSpendsNothing) {
                    {"signAlgo", kEcdsaSha256}}}}},
                "Both documentDigests and documents parameters passed");
     expect_400(json::object(), "Empty documentDigests and documents objects");
-    json lt = doc;
-    lt["conformance_level"] = "Ades-B-LT";
-    lt["signature_format"] = "C";  // CAdES B-LT is not offered yet
-    expect_400({{"documents", json::array({lt})}}, "Invalid parameter conformance_level");
     json unknown_level = doc;
     unknown_level["conformance_level"] = "Ades-B-XL";
     expect_400({{"documents", json::array({unknown_level})}}, "Invalid parameter conformance_level");
