@@ -198,7 +198,7 @@ std::string encode_sign_hash(Version v, const std::string& credential_id, const 
 }
 
 std::string encode_sign_doc(const std::string& credential_id, const Secret& sad,
-                            const std::vector<SignDocEntry>& entries) {
+                            const std::vector<SignDocEntry>& entries, bool return_validation_info) {
     json j;
     j["credentialID"] = credential_id;
     j["SAD"] = std::string{sad.reveal()};
@@ -233,6 +233,9 @@ std::string encode_sign_doc(const std::string& credential_id, const Secret& sad,
     }
     if (!digests.empty()) {
         j["documentDigests"] = std::move(digests);
+    }
+    if (return_validation_info) {
+        j["returnValidationInfo"] = true;
     }
     std::string out = j.dump();
     wipe(j["SAD"].get_ref<std::string&>());
@@ -373,7 +376,22 @@ SignDocResult decode_sign_doc(std::string_view body) {
     SignDocResult out;
     out.documents_with_signature = b64_list(j, "DocumentWithSignature", "signatures/signDoc");
     out.signature_objects = b64_list(j, "SignatureObject", "signatures/signDoc");
+    if (const auto it = j.find("validationInfo"); it != j.end() && it->is_object()) {
+        ValidationInfo v;
+        v.ocsp = b64_list(*it, "ocsp", "signatures/signDoc validationInfo");
+        v.crl = b64_list(*it, "crl", "signatures/signDoc validationInfo");
+        v.certificates = b64_list(*it, "certificates", "signatures/signDoc validationInfo");
+        out.validation_info = std::move(v);
+    }
     return out;
+}
+
+std::string encode_validation_info(const ValidationInfo& info) {
+    json j;
+    j["ocsp"] = b64_array(info.ocsp);
+    j["crl"] = b64_array(info.crl);
+    j["certificates"] = b64_array(info.certificates);
+    return j.dump(2);
 }
 
 }  // namespace codec

@@ -22,7 +22,7 @@ std::string encode_authorize(Version v, const std::string& credential_id, const 
 std::string encode_sign_hash(Version v, const std::string& credential_id, const Secret& sad,
                              const std::vector<Bytes>& hashes, const crypto::SignatureAlgorithm& algorithm);
 std::string encode_sign_doc(const std::string& credential_id, const Secret& sad,
-                            const std::vector<SignDocEntry>& entries);
+                            const std::vector<SignDocEntry>& entries, bool return_validation_info = false);
 
 ServiceInfo decode_info(std::string_view body);
 Secret decode_access_token(std::string_view body);
@@ -32,6 +32,9 @@ Sad decode_sad(std::string_view body);
 std::vector<Bytes> decode_signatures(std::string_view body);
 Bytes decode_timestamp(std::string_view body);
 SignDocResult decode_sign_doc(std::string_view body);
+
+/// validationInfo as JSON text ({"ocsp": [...], "crl": [...], "certificates": [...]}, base64 DER).
+std::string encode_validation_info(const ValidationInfo& info);
 
 /// Overwrites a string that held a secret.
 void wipe(std::string& s) noexcept;

@@ -116,9 +116,9 @@ Bytes CscClient::timestamp(crypto::DigestAlgorithm alg, ByteView hash) {
 }
 
 SignDocResult CscClient::sign_doc(const std::string& credential_id, const Secret& sad,
-                                  const std::vector<SignDocEntry>& entries) {
+                                  const std::vector<SignDocEntry>& entries, bool return_validation_info) {
     require(m_options.version == Version::V2, Errc::InvalidRequest, "csc: signDoc is a CSC v2 method");
-    std::string body = codec::encode_sign_doc(credential_id, sad, entries);
+    std::string body = codec::encode_sign_doc(credential_id, sad, entries, return_validation_info);
     const WipeOnExit wipe{body};
     return codec::decode_sign_doc(call("signatures/signDoc", body));
 }

@@ -79,6 +79,29 @@ std::string vri_key(ByteView contents) {
     return hex_encode_upper(crypto::digest(crypto::DigestAlgorithm::Sha1, contents));
 }
 
+std::vector<std::vector<Bytes>> cms_certificate_chains(ByteView cms) {
+    const cms::SignedData sd = cms::parse(der_prefix(cms));
+    std::vector<std::vector<Bytes>> chains{cms_chain(sd)};
+    // The signature-time-stamp tokens (EN 319 122-1 §5.3) need their TSA chains covered too.
+    for (const auto& si : sd.signer_infos) {
+        for (const auto& attr : si.unsigned_attributes) {
+            if (attr.type != cms::oid::kSignatureTimeStampToken) continue;
+            for (const auto& token : attr.values) {
+                chains.push_back(cms_chain(cms::parse(token)));
+            }
+        }
+    }
+    return chains;
+}
+
+pki::ValidationData cms_validation_data(ByteView cms, pki::RevocationFetcher& fetcher) {
+    pki::ValidationData data;
+    for (const auto& chain : cms_certificate_chains(cms)) {
+        if (!chain.empty()) data.merge(fetcher.collect(chain));
+    }
+    return data;
+}
+
 std::vector<SignatureCertificates> signature_certificates(const pdf::Document& document) {
     std::vector<SignatureCertificates> out;
     for (const auto& sig : document.signatures()) {
@@ -86,22 +109,11 @@ std::vector<SignatureCertificates> signature_certificates(const pdf::Document& d
         sc.field_name = sig.field_name;
         sc.type = sig.type;
         sc.contents = sig.contents;
-        cms::SignedData sd;
         try {
-            sd = cms::parse(der_prefix(sig.contents));
+            sc.chains = cms_certificate_chains(sig.contents);
         } catch (const Error& e) {
             throw Error{Errc::InvalidEncoding, "ades: the signature in field \"" + sig.field_name +
                                                    "\" does not parse: " + e.what()};
-        }
-        sc.chains.push_back(cms_chain(sd));
-        // The signature-time-stamp tokens (EN 319 122-1 §5.3) need their TSA chains covered too.
-        for (const auto& si : sd.signer_infos) {
-            for (const auto& attr : si.unsigned_attributes) {
-                if (attr.type != cms::oid::kSignatureTimeStampToken) continue;
-                for (const auto& token : attr.values) {
-                    sc.chains.push_back(cms_chain(cms::parse(token)));
-                }
-            }
         }
         out.push_back(std::move(sc));
     }

@@ -209,18 +209,18 @@ PadesResult sign_pdf(const std::filesystem::path& input, const std::filesystem::
     lt.issued_after = detail::clock_of(options.clock).now();
     lt.vri = options.vri;
     if (options.level == Level::BLT) {
-        (void)add_validation_data(signed_file.path, output, *options.revocation, lt);
+        result.validation = add_validation_data(signed_file.path, output, *options.revocation, lt).data;
         return result;
     }
     StepFile lt_file{output, "lt"};
-    (void)add_validation_data(signed_file.path, lt_file.path, *options.revocation, lt);
+    result.validation = add_validation_data(signed_file.path, lt_file.path, *options.revocation, lt).data;
     if (!options.document_time_stamp_validation) {
         add_document_time_stamp(lt_file.path, output, *options.time_stamper);
         return result;
     }
     StepFile lta_file{output, "lta"};
     add_document_time_stamp(lt_file.path, lta_file.path, *options.time_stamper);
-    (void)add_validation_data(lta_file.path, output, *options.revocation, lt);
+    result.validation.merge(add_validation_data(lta_file.path, output, *options.revocation, lt).data);
     return result;
 }
 

@@ -454,6 +454,48 @@ SignDocEntry decode_sign_doc_entry(nlohmann::json& entry, const char* not_object
     return out;
 }
 
+/// Both spellings are in use (csc-api.md §7): [CZ], [EUDI-qtsp], [v2T] returnValidationInfo, [ASP]
+/// returnValidationInformation.
+bool return_validation_info(const JsonBody& body) {
+    bool out = false;
+    for (const char* name : {"returnValidationInfo", "returnValidationInformation"}) {
+        out = body.boolean(name).value_or(false) || out;
+    }
+    return out;
+}
+
+/// documents[i].document: base64, WireError "Invalid Base64 document string parameter" otherwise. The
+/// JSON copy is dropped once decoded (the document is not held twice).
+Bytes take_document(nlohmann::json& entry) {
+    const auto doc = entry.find("document");
+    if (doc == entry.end() || !doc->is_string()) {
+        JsonBody::wrong_type("string", "document");
+    }
+    Bytes out;
+    try {
+        out = base64_decode(doc->get_ref<const std::string&>());
+    } catch (const Error&) {
+        invalid_request("Invalid Base64 document string parameter");
+    }
+    *doc = nullptr;
+    return out;
+}
+
+ojson validation_info_json(const pki::ValidationData& data) {
+    const auto list = [](const std::vector<Bytes>& items) {
+        ojson a = ojson::array();
+        for (const auto& b : items) {
+            a.push_back(base64_encode(b));
+        }
+        return a;
+    };
+    ojson out;
+    out["ocsp"] = list(data.ocsp_responses);
+    out["crl"] = list(data.crls);
+    out["certificates"] = list(data.certificates);
+    return out;
+}
+
 }  // namespace
 
 SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token) {
@@ -462,29 +504,12 @@ SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token) {
     body.check_common();
     out.sad = signing_sad(body, credential_token);
     refuse_async(body);
-    // Validation information (OCSP, CRLs, certificates) is what B-LT embeds; it comes with that
-    // level. A client that asks for it must not silently get nothing (decision 0010). Both spellings
-    // are in use (csc-api.md §7).
-    for (const char* name : {"returnValidationInfo", "returnValidationInformation"}) {
-        if (body.boolean(name).value_or(false)) {
-            invalid_request(std::string{"Invalid parameter "} + name +
-                            ": validation information is not available before B-LT support");
-        }
-    }
+    out.return_validation_info = return_validation_info(body);
     if (nlohmann::json* docs = body.array("documents")) {
         out.documents_given = true;
         for (auto& entry : *docs) {
             SignDocEntry e = decode_sign_doc_entry(entry, "Invalid array parameter documents");
-            const auto doc = entry.find("document");
-            if (doc == entry.end() || !doc->is_string()) {
-                JsonBody::wrong_type("string", "document");
-            }
-            try {
-                e.item.document = base64_decode(doc->get_ref<const std::string&>());
-            } catch (const Error&) {
-                invalid_request("Invalid Base64 document string parameter");
-            }
-            *doc = nullptr;  // the decoded copy is enough; do not hold the document twice
+            e.item.document = take_document(entry);
             out.documents.push_back(std::move(e));
         }
     }
@@ -521,6 +546,42 @@ std::string encode_sign_doc(const service::SignDocResult& result) {
     }
     if (!result.signature_objects.empty()) {
         out["SignatureObject"] = list(result.signature_objects);
+    }
+    if (result.validation_info) {
+        out["validationInfo"] = validation_info_json(*result.validation_info);
+    }
+    return dump(out);
+}
+
+service::ExtendDocumentsRequest decode_extend_documents(JsonBody& body) {
+    body.check_common();
+    service::ExtendDocumentsRequest out;
+    out.return_validation_info = return_validation_info(body);
+    nlohmann::json* docs = body.array("documents");
+    if (docs == nullptr) {
+        JsonBody::wrong_type("array", "documents");
+    }
+    for (auto& entry : *docs) {
+        if (!entry.is_object()) {
+            invalid_request("Invalid array parameter documents");
+        }
+        service::ExtendItem item;
+        item.signature_format = entry_string(entry, "signature_format", false).value_or("");
+        item.document = take_document(entry);
+        out.documents.push_back(std::move(item));
+    }
+    return out;
+}
+
+std::string encode_extend_documents(const service::ExtendDocumentsResult& result) {
+    ojson out = ojson::object();
+    ojson docs = ojson::array();
+    for (const auto& d : result.documents) {
+        docs.push_back(base64_encode(d));
+    }
+    out["DocumentWithSignature"] = std::move(docs);
+    if (result.validation_info) {
+        out["validationInfo"] = validation_info_json(*result.validation_info);
     }
     return dump(out);
 }
@@ -642,13 +703,24 @@ std::string encode_info(Version version, const Core& core, const std::vector<std
         sign["algos"] = algorithms.algos;
         sign["algoParams"] = std::move(params);
         out["signAlgorithms"] = std::move(sign);
-        // Required members (strict clients refuse an info without them), empty because signDoc is
-        // not implemented: no AdES format or level is offered yet.
+        // Required members (strict clients refuse an info without them); empty when signDoc is not
+        // offered. envelope_properties[i] lists the packagings of formats[i] (csc-api.md §4.1).
         ojson formats;
         formats["formats"] = ojson::array();
         formats["envelope_properties"] = ojson::array();
+        ojson levels = ojson::array();
+        if (const service::DocumentSigning* documents = core.documents()) {
+            formats["formats"] = ojson::array({"C", "P"});
+            formats["envelope_properties"] = ojson::array(
+                {ojson::array({"Attached", "Detached"}), ojson::array({"Certification", "Revision"})});
+            for (const auto& l : documents->conformance_levels()) {
+                levels.push_back(l);
+            }
+            // signDoc returns validationInfo when asked (csc-api.md §4.1 v2 validationInfo).
+            out["validationInfo"] = documents->validation_info();
+        }
         out["signature_formats"] = std::move(formats);
-        out["conformance_levels"] = ojson::array();
+        out["conformance_levels"] = std::move(levels);
     }
     return dump(out);
 }

@@ -50,8 +50,11 @@ SignHashRequest decode_sign_hash(Version version, JsonBody& body, const Secret* 
 /// (`document` base64) or `documentDigests[]` (`hashes`), each with `signature_format`,
 /// `conformance_level`, `signAlgo`, `signAlgoParams`, `hashAlgorithmOID`, `signed_envelope_property`,
 /// `signed_props`; `operationMode` ("S" only); `returnValidationInfo` / `returnValidationInformation`
-/// (refused when true: validation information comes with B-LT).
+/// (either spelling; true when either is).
 SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token = nullptr);
+/// POST /inkan/v1/extend: `documents[]` (`document` base64, `signature_format` "P" or absent),
+/// `returnValidationInfo` / `returnValidationInformation`.
+service::ExtendDocumentsRequest decode_extend_documents(JsonBody& body);
 /// credentials/sendOTP: `credentialID`.
 std::string decode_send_otp(const JsonBody& body);
 /// credentials/getChallenge: `credentialID`, `authObjectID`.
@@ -67,8 +70,11 @@ std::string encode_tokens(const service::IssuedTokens& tokens);
 std::string encode_list(Version version, const ListResult& result, const ServiceInfo& info);
 std::string encode_sad(const service::IssuedSad& sad);
 std::string encode_signatures(const std::vector<Bytes>& signatures);
-/// signDoc: {"DocumentWithSignature": [...], "SignatureObject": [...]} (each when not empty).
+/// signDoc: {"DocumentWithSignature": [...], "SignatureObject": [...]} (each when not empty), and
+/// "validationInfo": {"ocsp": [...], "crl": [...], "certificates": [...]} when it was asked for.
 std::string encode_sign_doc(const service::SignDocResult& result);
+/// extend: {"DocumentWithSignature": [...]} and, when asked for, "validationInfo".
+std::string encode_extend_documents(const service::ExtendDocumentsResult& result);
 std::string encode_credential_info(Version version, const CredentialView& view, const ServiceInfo& info);
 
 }  // namespace inkan::api::detail

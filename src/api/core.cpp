@@ -186,6 +186,49 @@ std::string hash_algo_name(Version version) {
     invalid_request(std::string{kInvalidSad});
 }
 
+/// The wire answer to a signDoc or extend refusal (service::DocFailure): the spec's texts where it has
+/// them (csc-api.md §7), otherwise ours (docs/errors.md).
+[[noreturn]] void refuse_document(const Error& e, service::DocFailure doc, const SigningKey* signer) {
+    // The text after "<failure>: ": the pdf layer's reason, or a TSA/OCSP/CRL URL with what went wrong —
+    // about the client's own bytes or public endpoints, never a secret.
+    const std::string& d = e.detail();
+    const auto colon = d.find(": ");
+    const std::string reason = colon == std::string::npos ? d : d.substr(colon + 2);
+    switch (doc) {
+        case service::DocFailure::BothInputs:
+            invalid_request("Both documentDigests and documents parameters passed");
+        case service::DocFailure::NoInputs:
+            invalid_request("Empty documentDigests and documents objects");
+        case service::DocFailure::InvalidFormat:
+            invalid_request("Invalid parameter signature_format");
+        case service::DocFailure::InvalidLevel:
+            invalid_request("Invalid parameter conformance_level");
+        case service::DocFailure::InvalidEnvelope:
+            invalid_request("Invalid parameter signed_envelope_property");
+        case service::DocFailure::InvalidSignedProps:
+            invalid_request("Invalid parameter signed_props");
+        case service::DocFailure::HashContradicts:
+            invalid_request("hashAlgorithmOID contradicts with signAlgo");
+        case service::DocFailure::InvalidDigestLength:
+            invalid_request("Invalid digest value length");
+        case service::DocFailure::InvalidDocument:
+            // "not a PDF (no %PDF- header)", "encrypted PDFs are not supported", ...
+            invalid_request("Invalid parameter documents: " + reason);
+        case service::DocFailure::DocumentTooLarge:
+            throw WireError{413, "invalid_request", "Document too large"};
+        case service::DocFailure::ValidationUnavailable:
+            // A responder, CRL server or TSA that is down: the service's dependency, not the client's
+            // fault, and worth a retry (RFC 6749 §5.2 has no better name; CSC uses it for 503).
+            throw WireError{503, "temporarily_unavailable",
+                            "Validation data or time-stamp could not be obtained: " + reason};
+        case service::DocFailure::SignerRevoked:
+            invalid_request("Signing certificate '" +
+                            (signer != nullptr && signer->leaf ? signer->leaf->subject() : std::string{"?"}) +
+                            "' is revoked");
+    }
+    throw;
+}
+
 /// The wire answer to a caller's fault that signHash and signDoc share: a SignFailure, an unknown
 /// credential, an unsupported algorithm. Called only from a catch block: anything else is rethrown.
 [[noreturn]] void refuse_signing(const Error& e, const std::optional<service::SignFailure>& failure,
@@ -663,6 +706,8 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
     out.sad = std::move(request.sad);
     out.documents_given = request.documents_given;
     out.digests_given = request.digests_given;
+    out.return_validation_info = request.return_validation_info;
+    out.signer_chain = signer.credential.chain;
     for (auto& e : request.documents) {
         resolve(e);
         out.documents.push_back(std::move(e.item));
@@ -674,44 +719,17 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
     try {
         return m_deps.documents->sign(caller, std::move(out));
     } catch (const Error& e) {
-        if (!caller_fault(e.code())) {
+        const auto doc = service::doc_failure(e);
+        if (!caller_fault(e.code()) && !doc) {
             throw;
         }
-        const auto doc = service::doc_failure(e);
         const auto failure = service::sign_failure(e);
         log::info("csc: signDoc refused", {{"code", errc_name(e.code())},
                                            {"reason", doc       ? std::string{service::name(*doc)}
                                                       : failure ? std::string{service::name(*failure)}
                                                                 : e.detail()}});
         if (doc) {
-            switch (*doc) {
-                case service::DocFailure::BothInputs:
-                    invalid_request("Both documentDigests and documents parameters passed");
-                case service::DocFailure::NoInputs:
-                    invalid_request("Empty documentDigests and documents objects");
-                case service::DocFailure::InvalidFormat:
-                    invalid_request("Invalid parameter signature_format");
-                case service::DocFailure::InvalidLevel:
-                    invalid_request("Invalid parameter conformance_level");
-                case service::DocFailure::InvalidEnvelope:
-                    invalid_request("Invalid parameter signed_envelope_property");
-                case service::DocFailure::InvalidSignedProps:
-                    invalid_request("Invalid parameter signed_props");
-                case service::DocFailure::HashContradicts:
-                    invalid_request("hashAlgorithmOID contradicts with signAlgo");
-                case service::DocFailure::InvalidDigestLength:
-                    invalid_request("Invalid digest value length");
-                case service::DocFailure::InvalidDocument: {
-                    // The pdf layer's reason ("not a PDF (no %PDF- header)", "encrypted PDFs are not
-                    // supported"): about the client's own bytes, never a secret.
-                    const std::string& d = e.detail();
-                    const auto colon = d.find(": ");
-                    invalid_request("Invalid parameter documents: " +
-                                    (colon == std::string::npos ? d : d.substr(colon + 2)));
-                }
-                case service::DocFailure::DocumentTooLarge:
-                    throw WireError{413, "invalid_request", "Document too large"};
-            }
+            refuse_document(e, *doc, &signer);
         }
         if (failure == service::SignFailure::HashNotAuthorised) {
             // CSC v2 §11.11: a document or digest the SAD did not authorise is 403 invalid_hash.
@@ -719,6 +737,24 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
                             "documentDigests or documents are not authorized by the SAD"};
         }
         refuse_signing(e, failure, signer);
+    }
+}
+
+service::ExtendDocumentsResult Core::extend_documents(const service::Caller& caller,
+                                                      service::ExtendDocumentsRequest request) const {
+    if (m_deps.extension == nullptr) {
+        invalid_request("extend is not available");
+    }
+    try {
+        return m_deps.extension->extend(caller, std::move(request));
+    } catch (const Error& e) {
+        const auto doc = service::doc_failure(e);
+        if (!doc) {
+            throw;
+        }
+        log::info("extend refused",
+                  {{"code", errc_name(e.code())}, {"reason", std::string{service::name(*doc)}}});
+        refuse_document(e, *doc, nullptr);
     }
 }
 

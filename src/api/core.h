@@ -103,6 +103,7 @@ struct SignDocRequest {
     std::vector<SignDocEntry> digests;
     bool documents_given = false;
     bool digests_given = false;
+    bool return_validation_info = false;  ///< returnValidationInfo / returnValidationInformation
 };
 
 /// v2 credentials/getChallenge.
@@ -173,6 +174,8 @@ public:
 
     [[nodiscard]] const ServiceInfo& info() const noexcept { return m_deps.info; }
     [[nodiscard]] const SignAlgorithms& sign_algorithms() const noexcept { return m_sign_algorithms; }
+    /// signDoc, when the service offers it (info's formats and levels).
+    [[nodiscard]] const service::DocumentSigning* documents() const noexcept { return m_deps.documents; }
     /// key/algo for a key of this type: the hash-specific signature OIDs the signer offers, then the
     /// generic rsaEncryption for RSA (v1 clients that send it with hashAlgo).
     [[nodiscard]] const std::vector<std::string>& key_algorithms(crypto::KeyType type) const;
@@ -210,6 +213,10 @@ public:
     /// digest the SAD did not authorise, 413 for a document over the size limit.
     [[nodiscard]] service::SignDocResult sign_doc(const service::Caller& caller,
                                                   SignDocRequest request) const;
+    /// POST /inkan/v1/extend (service::Extension). WireError 400 for bad documents, 413 over the size
+    /// limit, 503 when validation data or the time-stamp cannot be had.
+    [[nodiscard]] service::ExtendDocumentsResult extend_documents(
+        const service::Caller& caller, service::ExtendDocumentsRequest request) const;
     /// v1 credentials/sendOTP. The only OTP device is an offline TOTP app: always a WireError
     /// (400 invalid_request "The OTP is generated offline; sendOTP is not needed").
     void send_otp(const service::Caller& caller, const std::string& credential_id) const;

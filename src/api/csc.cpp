@@ -34,11 +34,13 @@ struct State {
           authorization{deps.authorization},
           timestamps{deps.timestamps},
           documents{deps.documents},
+          extension{deps.extension},
           core{std::move(deps)} {}
     service::OAuth* oauth;
     service::Authorization& authorization;
     tsp::Authority* timestamps;
     service::DocumentSigning* documents;
+    service::Extension* extension;
     Core core;
     std::array<std::string, 2> info_json;  ///< by Version
 };
@@ -183,6 +185,15 @@ http::Response run_sign_doc(const State& state, Version version, const http::Req
         detail::invalid_request("Invalid parameter credentialID");
     }
     return ok(detail::encode_sign_doc(state.core.sign_doc(caller, std::move(sign))));
+}
+
+/// POST /inkan/v1/extend (decision 0014): a vendor method, authenticated like the CSC methods with a
+/// service token (auth/login, OAuth); no SAD, because no key signs.
+http::Response run_extend_documents(const State& state, Version, const http::Request& request) {
+    const service::Caller caller = state.core.authenticate(request);
+    JsonBody body = JsonBody::parse(request.body);
+    return ok(detail::encode_extend_documents(
+        state.core.extend_documents(caller, detail::decode_extend_documents(body))));
 }
 
 /// signatures/timestamp (CSC v1 §11.10, v2 §11.12): hash (base64 MessageImprint.hashedMessage),
@@ -354,6 +365,8 @@ std::vector<http::RouteInfo> csc_routes(bool with_oauth) {
             }
         }
     }
+    out.push_back(
+        http::RouteInfo{"POST", std::string{kExtendPath}, http::Match::Exact, http::Execution::Worker});
     if (with_oauth) {
         for (auto& r : detail::oauth_routes()) {
             out.push_back(std::move(r));
@@ -389,6 +402,13 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
             }
         }
     }
+    // The vendor extend route: CSC error bodies, the same body limit as signDoc (documents in base64).
+    http::Route extend{"POST", std::string{kExtendPath}, wrap(shared, Version::V2, &run_extend_documents),
+                       http::Match::Exact, http::Execution::Worker};
+    if (state->extension != nullptr) {
+        extend.max_body_bytes = state->extension->settings().max_document_bytes / 3 * 4 + kJsonAllowance;
+    }
+    router.add(std::move(extend));
     if (state->oauth != nullptr) {
         detail::add_oauth_routes(router, *state->oauth, state->core.info());
     }

@@ -170,7 +170,7 @@ TEST_F(InfoTest, V2PssParametersParseAsRsassaPssWithTheirHash) {
                                                          crypto::DigestAlgorithm::Sha512}));
 }
 
-TEST_F(InfoTest, V2HasTheRequiredFormatMembersEmptyWhileSignDocIsNotImplemented) {
+TEST_F(InfoTest, V2HasTheRequiredFormatMembersEmptyWhenSignDocIsNotOffered) {
     const Json info = body_of(env.post(Version::V2, "info", "{}"));
     EXPECT_EQ(info.at("signature_formats"),
               (Json{{"formats", Json::array()}, {"envelope_properties", Json::array()}}));

@@ -40,8 +40,10 @@ const std::vector<Command>& commands() {
          "--cacert: trust anchors the TSA chain must lead to (PEM)",
          cmd_timestamp},
         {{"sign"},
-         "sign --url URL --user U --credential ID [--mode hash|doc] [--format pades|cades] [--level B-B|B-T] "
-         "[--tsa URL ...] [--certify 1|2|3] [--visible PAGE,X,Y,W,H [--image FILE]] [--field NAME] [--reason "
+         "sign --url URL --user U --credential ID [--mode hash|doc] [--format pades|cades] "
+         "[--level B-B|B-T|B-LT|B-LTA] [--tsa URL ...] [--revocation-timeout-ms N] [--proxy URL] "
+         "[--validation-info FILE] [--certify 1|2|3] [--visible PAGE,X,Y,W,H [--image FILE]] [--field NAME] "
+         "[--reason "
          "R] "
          "[--location L] [--name N] [--contact C] [--detached] [--pss] [--csc v1|v2] [--cacert FILE] IN OUT",
          "sign IN into OUT at a CSC service: PAdES (PDF) or CAdES (--detached: a .p7s beside the data); hash "

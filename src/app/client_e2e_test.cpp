@@ -5,6 +5,11 @@
 // database trusting the root, qpdf --check, PDFBox + Bouncy Castle (scripts/verify-pades), openssl cms
 // -verify over the byte ranges, openssl ts -verify over the signature value.
 //
+// Issue 9: the same matrix at B-LT and B-LTA, the DSS streams extracted with qpdf and judged with `openssl
+// ocsp -respin` / `openssl crl -verify` (OCSP or CRL for every certificate of the signer and TSA chains),
+// document time-stamps with openssl ts -verify; signDoc's validationInfo; `inkan extend` twice (on an inkan
+// signature and on one whose CMS OpenSSL made); the extend route; a revoked signer; responders and TSAs down.
+//
 // TOTP steps are usable once per user, so the matrix runs on SCAL 1 credentials (PIN only) of a user
 // without TOTP; the demo user and credential of `inkan init` (SCAL 2, PIN + TOTP) sign once in each mode.
 
@@ -12,10 +17,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,7 +34,10 @@
 #include <inkan/cms/signed_data.h>
 #include <inkan/core/clock.h>
 #include <inkan/core/encoding.h>
+#include <inkan/crypto/der.h>
 #include <inkan/crypto/digest.h>
+#include <inkan/pdf/document.h>
+#include <inkan/pki/certificate.h>
 #include <inkan/service/secrets.h>
 #include <inkan/testing/pdf_text.h>
 #include <inkan/testing/process.h>
@@ -100,6 +112,7 @@ protected:
                                      "127.0.0.1:0", "--pki-listen", pki});
         const json line = json::parse(s_server->read_line(std::chrono::seconds{60}));
         s_api = line["api_url"].get<std::string>();
+        s_tsa = line["tsa_url"].get<std::string>();
 
         // pdfsig's trust: an NSS database with the root.
         s_nss = s_tmp->path() / "nss";
@@ -220,10 +233,57 @@ protected:
         return json::parse(r.body)["SAD"].get<std::string>();
     }
 
-    /// The signatures of a PDF, each judged: pdfsig (valid and trusted), qpdf --check, PDFBox + Bouncy
-    /// Castle, openssl cms -verify over the byte ranges and, for B-T, openssl ts -verify.
-    static void judge_pdf(const fs::path& pdf, bool bt) {
-        SCOPED_TRACE(pdf.string());
+    /// One signature dictionary of a PDF: its /ByteRange, the CMS in /Contents (padding cut), the bytes
+    /// it covers.
+    struct PdfSignature {
+        std::array<std::uint64_t, 4> range{};
+        Bytes cms;
+        std::string signed_bytes;
+    };
+    static std::vector<PdfSignature> pdf_signatures(const fs::path& pdf) {
+        const std::string text = inkan::to_string(inkan::testing::read_file(pdf));
+        std::vector<PdfSignature> out;
+        for (auto at = text.find("/ByteRange ["); at != std::string::npos;
+             at = text.find("/ByteRange [", at + 1)) {
+            PdfSignature s;
+            const auto open = text.find('[', at);
+            std::sscanf(text.c_str() + open + 1, "%lu %lu %lu %lu", &s.range[0], &s.range[1], &s.range[2],
+                        &s.range[3]);
+            s.cms = inkan::hex_decode(text.substr(s.range[1] + 1, s.range[2] - s.range[1] - 2));
+            // DER length of the ContentInfo, to cut the zero padding.
+            std::size_t len = s.cms[1] < 0x80 ? s.cms[1] + 2U : 0;
+            if (s.cms[1] >= 0x80) {
+                const std::size_t n = s.cms[1] & 0x7FU;
+                for (std::size_t i = 0; i < n; ++i) {
+                    len = (len << 8U) | s.cms[2 + i];
+                }
+                len += 2 + n;
+            }
+            s.cms.resize(len);
+            s.signed_bytes = text.substr(0, s.range[1]) + text.substr(s.range[2], s.range[3]);
+            out.push_back(std::move(s));
+        }
+        return out;
+    }
+
+    static bool at_least(const std::string& level, const std::string& floor) {
+        const std::array<std::string, 4> order{"B-B", "B-T", "B-LT", "B-LTA"};
+        return std::find(order.begin(), order.end(), level) >= std::find(order.begin(), order.end(), floor);
+    }
+
+    /// A PDF judged at `level`: pdfsig (valid and trusted), qpdf --check, PDFBox + Bouncy Castle, and
+    /// every signature dictionary on its own — a CMS signature with openssl cms -verify over its byte
+    /// ranges (and from B-T its signature-time-stamp with openssl ts -verify), a document time-stamp
+    /// with openssl ts -verify over its byte ranges. From B-LT the DSS must hold OCSP or CRL data for
+    /// every certificate of the signer and TSA chains (judge_dss); B-LTA must end in a document
+    /// time-stamp.
+    /// `signature_level`: the level the CMS signature itself was made at when it differs (an extended
+    /// B-B).
+    static void judge_pdf(const fs::path& pdf, const std::string& level, std::string signature_level = "") {
+        if (signature_level.empty()) {
+            signature_level = level;
+        }
+        SCOPED_TRACE(pdf.string() + " at " + level);
         ASSERT_TRUE(fs::exists(pdf));
         const auto sig = run({"pdfsig", "-nssdir", "sql:" + s_nss.string(), pdf.string()});
         EXPECT_NE(sig.out.find("Signature Validation: Signature is Valid."), std::string::npos)
@@ -239,38 +299,192 @@ protected:
             run({INKAN_SOURCE_DIR "/scripts/verify-pades", "--cafile", s_root.string(), pdf.string()});
         EXPECT_EQ(box.exit_code, 0) << describe(box);
         EXPECT_NE(box.out.find("\"failures\":0"), std::string::npos) << describe(box);
+        if (at_least(level, "B-LT")) {
+            EXPECT_EQ(box.out.find("\"dss\":{\"certs\":0"), std::string::npos) << "no DSS\n" << box.out;
+        }
 
-        // The last signature's /ByteRange and /Contents, straight from the file.
-        const std::string text = inkan::to_string(inkan::testing::read_file(pdf));
-        const auto at = text.rfind("/ByteRange");
-        ASSERT_NE(at, std::string::npos);
-        std::array<std::uint64_t, 4> range{};
-        const auto open = text.find('[', at);
-        std::sscanf(text.c_str() + open + 1, "%lu %lu %lu %lu", &range[0], &range[1], &range[2], &range[3]);
-        const std::string hex = text.substr(range[1] + 1, range[2] - range[1] - 2);
-        Bytes cms = inkan::hex_decode(hex);
-        // DER length of the ContentInfo, to cut the zero padding.
-        std::size_t len = cms[1] < 0x80 ? cms[1] + 2U : 0;
-        if (cms[1] >= 0x80) {
-            const std::size_t n = cms[1] & 0x7FU;
-            for (std::size_t i = 0; i < n; ++i) {
-                len = (len << 8U) | cms[2 + i];
+        const auto signatures = pdf_signatures(pdf);
+        ASSERT_FALSE(signatures.empty());
+        std::vector<Bytes> certificates;
+        for (std::size_t i = 0; i < signatures.size(); ++i) {
+            const PdfSignature& s = signatures[i];
+            const fs::path cms_file = pdf.string() + "." + std::to_string(i) + ".cms.der";
+            const fs::path data_file = pdf.string() + "." + std::to_string(i) + ".signed.bin";
+            inkan::testing::write_file(cms_file, s.cms);
+            inkan::testing::write_file(data_file, std::string_view{s.signed_bytes});
+            const auto sd = inkan::cms::parse(s.cms);
+            const bool doc_time_stamp = sd.content_type == inkan::cms::oid::kTstInfo;
+            // The newest document time-stamp gets its validation data from the next extension (EN 319
+            // 142-1 §5.5); everything before it must be covered.
+            if (!doc_time_stamp || i + 1 < signatures.size()) {
+                certificates.insert(certificates.end(), sd.certificates.begin(), sd.certificates.end());
             }
-            len += 2 + n;
+            if (doc_time_stamp) {
+                // A document time-stamp (ETSI.RFC3161): the token's imprint is over the byte ranges.
+                const auto t = run({"openssl", "ts", "-verify", "-data", data_file.string(), "-in",
+                                    cms_file.string(), "-token_in", "-CAfile", s_root.string(), "-untrusted",
+                                    (s_data / "pki" / "tsa-chain.pem").string()});
+                EXPECT_EQ(t.exit_code, 0) << describe(t);
+                EXPECT_NE(t.out.find("Verification: OK"), std::string::npos) << describe(t);
+                continue;
+            }
+            const auto v = run({"openssl", "cms", "-verify", "-inform", "DER", "-in", cms_file.string(),
+                                "-binary", "-content", data_file.string(), "-CAfile", s_root.string(),
+                                "-purpose", "any", "-out", "/dev/null"});
+            EXPECT_EQ(v.exit_code, 0) << describe(v);
+            if (at_least(signature_level, "B-T")) {
+                judge_time_stamp(s.cms);
+            }
+            for (const auto& si : sd.signer_infos) {
+                if (const Bytes* token = si.unsigned_attribute(inkan::cms::oid::kSignatureTimeStampToken)) {
+                    const auto t = inkan::cms::parse(*token);
+                    certificates.insert(certificates.end(), t.certificates.begin(), t.certificates.end());
+                }
+            }
         }
-        cms.resize(len);
-        std::string signed_bytes = text.substr(0, range[1]) + text.substr(range[2], range[3]);
-        const fs::path cms_file = pdf.string() + ".cms.der";
-        const fs::path data_file = pdf.string() + ".signed.bin";
-        inkan::testing::write_file(cms_file, cms);
-        inkan::testing::write_file(data_file, std::string_view{signed_bytes});
-        const auto v = run({"openssl", "cms", "-verify", "-inform", "DER", "-in", cms_file.string(),
-                            "-binary", "-content", data_file.string(), "-CAfile", s_root.string(), "-purpose",
-                            "any", "-out", "/dev/null"});
-        EXPECT_EQ(v.exit_code, 0) << describe(v);
-        if (bt) {
-            judge_time_stamp(cms);
+        if (at_least(level, "B-LTA")) {
+            EXPECT_EQ(inkan::cms::parse(signatures.back().cms).content_type, inkan::cms::oid::kTstInfo)
+                << "B-LTA does not end in a document time-stamp";
         }
+        if (at_least(level, "B-LT")) {
+            judge_dss(pdf, certificates);
+        }
+    }
+
+    /// qpdf --show-object of `object` in `pdf`.
+    static std::string show(const fs::path& pdf, const std::string& object, bool raw = false) {
+        std::vector<std::string> argv{"qpdf", "--show-object=" + object};
+        if (raw) {
+            argv.emplace_back("--raw-stream-data");
+        }
+        argv.push_back(pdf.string());
+        return run(argv).out;
+    }
+    /// The streams of the catalog's /DSS array `key` ("/Certs", "/OCSPs", "/CRLs"), read with qpdf.
+    static std::vector<Bytes> dss_streams(const fs::path& pdf, const std::string& key) {
+        const auto trailer = show(pdf, "trailer");
+        const auto at = trailer.find("/Root ") + 6;
+        const auto catalog = show(pdf, trailer.substr(at, trailer.find(' ', at) - at));
+        const auto dss_at = catalog.find("/DSS ");
+        if (dss_at == std::string::npos) {
+            return {};
+        }
+        const auto dss = show(pdf, catalog.substr(dss_at + 5, catalog.find(' ', dss_at + 5) - dss_at - 5));
+        const auto k = dss.find(key + " [");
+        if (k == std::string::npos) {
+            return {};
+        }
+        const auto array = dss.substr(k, dss.find(']', k) - k);
+        std::vector<Bytes> out;
+        const std::regex ref{R"((\d+) 0 R)"};
+        for (auto it = std::sregex_iterator(array.begin(), array.end(), ref); it != std::sregex_iterator();
+             ++it) {
+            out.push_back(inkan::to_bytes(show(pdf, (*it)[1], true)));
+        }
+        return out;
+    }
+
+    static std::string pem_of(const Bytes& der) { return inkan::pki::Certificate::from_der(der).pem(); }
+
+    /// Every certificate of `certificates` that is not self-issued has, among `ocsps` and `crls`, an
+    /// OCSP response that `openssl ocsp -respin` verifies and reads as `want` for it, or a CRL of its
+    /// issuer that `openssl crl -verify` accepts and that does not list it (`want` "good").
+    static void judge_revocation(const std::vector<Bytes>& certificates, const std::vector<Bytes>& ocsps,
+                                 const std::vector<Bytes>& crls,
+                                 const std::map<Bytes, std::string>& want = {}) {
+        static int n = 0;
+        const fs::path dir = s_tmp->path() / ("revocation-" + std::to_string(n++));
+        fs::create_directories(dir);
+        std::string all;
+        for (const auto& c : certificates) {
+            all += pem_of(c);
+        }
+        all += inkan::to_string(inkan::testing::read_file(s_root));
+        inkan::testing::write_file(dir / "all.pem", std::string_view{all});
+        for (std::size_t i = 0; i < ocsps.size(); ++i) {
+            inkan::testing::write_file(dir / ("ocsp-" + std::to_string(i) + ".der"), ocsps[i]);
+        }
+        std::vector<std::string> crl_issuers;
+        for (std::size_t i = 0; i < crls.size(); ++i) {
+            const fs::path f = dir / ("crl-" + std::to_string(i) + ".der");
+            inkan::testing::write_file(f, crls[i]);
+            const auto v = run({"openssl", "crl", "-inform", "DER", "-in", f.string(), "-CAfile",
+                                (dir / "all.pem").string(), "-noout", "-verify", "-issuer"});
+            crl_issuers.push_back((v.out + v.err).find("verify OK") != std::string::npos ? v.out : "");
+        }
+        std::set<Bytes> seen;
+        for (const auto& cert : certificates) {
+            const auto c = inkan::pki::Certificate::from_der(cert);
+            if (c.subject() == c.issuer() || !seen.insert(cert).second) {
+                continue;  // the trust anchor, or already judged
+            }
+            const std::string expected = want.count(cert) != 0 ? want.at(cert) : "good";
+            const fs::path cert_file = dir / "cert.pem";
+            inkan::testing::write_file(cert_file, std::string_view{pem_of(cert)});
+            // A delegated responder with id-pkix-ocsp-nocheck needs no status of its own (RFC 6960
+            // §4.2.2.2.1).
+            if (run({"openssl", "x509", "-in", cert_file.string(), "-noout", "-text"})
+                    .out.find("OCSP No Check") != std::string::npos) {
+                continue;
+            }
+            std::string issuer_pem;
+            for (const auto& other : certificates) {
+                if (inkan::pki::Certificate::from_der(other).subject() == c.issuer()) {
+                    issuer_pem = pem_of(other);
+                }
+            }
+            if (issuer_pem.empty()) {
+                issuer_pem = inkan::to_string(inkan::testing::read_file(s_root));
+            }
+            inkan::testing::write_file(dir / "issuer.pem", std::string_view{issuer_pem});
+            bool covered = false;
+            std::string tried;
+            for (std::size_t i = 0; i < ocsps.size() && !covered; ++i) {
+                const auto r = run({"openssl", "ocsp", "-respin",
+                                    (dir / ("ocsp-" + std::to_string(i) + ".der")).string(), "-issuer",
+                                    (dir / "issuer.pem").string(), "-cert", cert_file.string(), "-CAfile",
+                                    s_root.string(), "-verify_other", (dir / "all.pem").string()});
+                const std::string out = r.out + r.err;
+                tried += out;
+                covered = out.find("Response verify OK") != std::string::npos &&
+                          out.find(cert_file.string() + ": " + expected) != std::string::npos;
+            }
+            if (!covered && expected == "good") {
+                const auto issuer_line =
+                    run({"openssl", "x509", "-in", cert_file.string(), "-noout", "-issuer"}).out;
+                for (std::size_t i = 0; i < crls.size() && !covered; ++i) {
+                    if (crl_issuers[i].find(issuer_line.substr(issuer_line.find('=') + 1)) ==
+                        std::string::npos) {
+                        continue;
+                    }
+                    const auto text =
+                        run({"openssl", "crl", "-inform", "DER", "-in",
+                             (dir / ("crl-" + std::to_string(i) + ".der")).string(), "-noout", "-text"});
+                    const std::string serial = c.serial_hex();
+                    std::string upper;
+                    for (const char ch : serial) {
+                        upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+                    }
+                    covered = text.out.find(upper) == std::string::npos;
+                    tried += "CRL " + std::to_string(i) + " lists " + upper + "\n";
+                }
+            }
+            EXPECT_TRUE(covered) << "no OCSP response (" << expected << ") or CRL covers " << c.subject()
+                                 << "\n"
+                                 << tried;
+        }
+    }
+
+    /// The DSS of `pdf`, extracted with qpdf, covers every certificate of `certificates` (the signer and
+    /// TSA chains), and holds each of them in /Certs.
+    static void judge_dss(const fs::path& pdf, const std::vector<Bytes>& certificates,
+                          const std::map<Bytes, std::string>& want = {}) {
+        const auto dss_certs = dss_streams(pdf, "/Certs");
+        for (const auto& c : certificates) {
+            EXPECT_NE(std::find(dss_certs.begin(), dss_certs.end(), c), dss_certs.end())
+                << inkan::pki::Certificate::from_der(c).subject() << " is not in the DSS /Certs";
+        }
+        judge_revocation(certificates, dss_streams(pdf, "/OCSPs"), dss_streams(pdf, "/CRLs"), want);
     }
 
     /// openssl ts -verify: the signature-time-stamp token over the SignerInfo's signature value.
@@ -297,7 +511,7 @@ protected:
     static inline std::string s_second_totp;
     static inline int s_members = 0;
     static inline std::unique_ptr<inkan::testing::Process> s_server;
-    static inline std::string s_api;
+    static inline std::string s_api, s_tsa;
 };
 
 TEST_F(ClientE2e, DemoUserOfInitSignsPadesBtInHashModeAndThroughSignDoc) {
@@ -307,17 +521,17 @@ TEST_F(ClientE2e, DemoUserOfInitSignsPadesBtInHashModeAndThroughSignDoc) {
                             s_table.string(), (s_tmp->path() / "demo-hash.pdf").string()},
                            demo("password"), demo("pin"), totp(demo("totp_secret"), 0));
     ASSERT_EQ(hash.exit_code, 0) << describe(hash);
-    judge_pdf(s_tmp->path() / "demo-hash.pdf", true);
+    judge_pdf(s_tmp->path() / "demo-hash.pdf", "B-T");
 
     const auto doc =
         sign({"--user", demo("user"), "--credential", demo("credential_id"), "--level", "B-T", "--mode",
               "doc", "--reason", "approved", s_stream.string(), (s_tmp->path() / "demo-doc.pdf").string()},
              demo("password"), demo("pin"), totp(demo("totp_secret"), 1));
     ASSERT_EQ(doc.exit_code, 0) << describe(doc);
-    judge_pdf(s_tmp->path() / "demo-doc.pdf", true);
+    judge_pdf(s_tmp->path() / "demo-doc.pdf", "B-T");
 }
 
-TEST_F(ClientE2e, MatrixOfKeysLevelsXrefKindsAndModesPassesEveryOutsideJudge) {
+TEST_F(ClientE2e, MatrixOfKeysLevelsUpToBltaXrefKindsAndModesPassesEveryOutsideJudge) {
     struct Key {
         const char* name;
         const char* credential;
@@ -327,8 +541,12 @@ TEST_F(ClientE2e, MatrixOfKeysLevelsXrefKindsAndModesPassesEveryOutsideJudge) {
                           Key{"p256", "ec", false}};
     int n = 0;
     for (const auto& key : keys) {
-        for (const char* level : {"B-B", "B-T"}) {
+        for (const char* level : {"B-B", "B-T", "B-LT", "B-LTA"}) {
             for (const auto& [xref, input] : {std::pair{"table", s_table}, std::pair{"stream", s_stream}}) {
+                // Runtime: B-LT on one xref kind; B-LTA (which contains B-LT) on both.
+                if (std::string{level} == "B-LT" && std::string{xref} == "stream") {
+                    continue;
+                }
                 for (const char* mode : {"hash", "doc"}) {
                     const std::string label = std::string{key.name} + "-" + level + "-" + xref + "-" + mode;
                     SCOPED_TRACE(label);
@@ -341,21 +559,21 @@ TEST_F(ClientE2e, MatrixOfKeysLevelsXrefKindsAndModesPassesEveryOutsideJudge) {
                     args.push_back(out.string());
                     const auto r = sign_as_member(s_credentials[key.credential], args);
                     ASSERT_EQ(r.exit_code, 0) << describe(r);
-                    judge_pdf(out, std::string{level} == "B-T");
+                    judge_pdf(out, level);
                     ++n;
                 }
             }
         }
     }
-    EXPECT_EQ(n, 24);
+    EXPECT_EQ(n, 42);
 }
 
-TEST_F(ClientE2e, CadesDetachedAndEnvelopingPassOpensslCmsVerifyInBothModes) {
+TEST_F(ClientE2e, CadesDetachedAndEnvelopingAtEveryLevelPassOpensslAndBouncyCastleInBothModes) {
     const fs::path data = s_tmp->path() / "contract.txt";
     inkan::testing::write_file(data, std::string_view{"A contract, signed as CAdES.\n"});
     for (const char* mode : {"hash", "doc"}) {
         for (const bool detached : {true, false}) {
-            for (const char* level : {"B-B", "B-T"}) {
+            for (const char* level : {"B-B", "B-T", "B-LT", "B-LTA"}) {
                 const std::string label =
                     std::string{mode} + (detached ? "-detached-" : "-enveloping-") + level;
                 SCOPED_TRACE(label);
@@ -382,8 +600,40 @@ TEST_F(ClientE2e, CadesDetachedAndEnvelopingPassOpensslCmsVerifyInBothModes) {
                 EXPECT_EQ(v.exit_code, 0) << describe(v);
                 EXPECT_EQ(inkan::testing::read_file(s_tmp->path() / "cades-out.bin"),
                           inkan::testing::read_file(data));
-                if (std::string{level} == "B-T") {
+                if (at_least(level, "B-T")) {
                     judge_time_stamp(inkan::testing::read_file(out));
+                }
+                if (at_least(level, "B-LT")) {
+                    // The revocation parts (RFC 5652 crls: CertificateList, or other {id-ri-ocsp-response,
+                    // OCSPResponse}, RFC 5940) cover every certificate of the signer and TSA chains.
+                    const auto sd = inkan::cms::parse(inkan::testing::read_file(out));
+                    std::vector<Bytes> ocsps, crls;
+                    for (const auto& c : sd.crls) {
+                        if (!c.empty() && c[0] == 0x30) {
+                            crls.push_back(c);
+                        } else if (!c.empty() && c[0] == 0xA1) {
+                            inkan::der::Reader choice{c};
+                            inkan::der::Reader other = choice.context(1);
+                            (void)other.read_oid();
+                            const auto resp = other.next();
+                            ocsps.emplace_back(resp.whole.begin(), resp.whole.end());
+                        }
+                    }
+                    std::vector<Bytes> chains = sd.certificates;
+                    const Bytes* t =
+                        sd.signer_infos[0].unsigned_attribute(inkan::cms::oid::kSignatureTimeStampToken);
+                    ASSERT_NE(t, nullptr);
+                    const auto token = inkan::cms::parse(*t);
+                    chains.insert(chains.end(), token.certificates.begin(), token.certificates.end());
+                    judge_revocation(chains, ocsps, crls);
+                    std::vector<std::string> bc{INKAN_SOURCE_DIR "/scripts/verify-cades", "--cafile",
+                                                s_root.string()};
+                    if (detached) {
+                        bc.insert(bc.end(), {"--content", data.string()});
+                    }
+                    bc.push_back(out.string());
+                    const auto b = run(bc);
+                    EXPECT_EQ(b.exit_code, 0) << describe(b);
                 }
             }
         }
@@ -439,9 +689,9 @@ TEST_F(ClientE2e, SignDocRefusesBadRequestsWithTheSpecsErrorsAndSpendsNothing) {
                    {"signAlgo", kEcdsaSha256}}}}},
                "Both documentDigests and documents parameters passed");
     expect_400(json::object(), "Empty documentDigests and documents objects");
-    json lt = doc;
-    lt["conformance_level"] = "Ades-B-LT";
-    expect_400({{"documents", json::array({lt})}}, "Invalid parameter conformance_level");
+    json unknown_level = doc;
+    unknown_level["conformance_level"] = "Ades-B-XL";
+    expect_400({{"documents", json::array({unknown_level})}}, "Invalid parameter conformance_level");
     json cert_cades = doc;
     cert_cades["signature_format"] = "C";
     cert_cades["signed_envelope_property"] = "Certification";
@@ -455,9 +705,6 @@ TEST_F(ClientE2e, SignDocRefusesBadRequestsWithTheSpecsErrorsAndSpendsNothing) {
     json bad_b64 = doc;
     bad_b64["document"] = "%%% not base64 %%%";
     expect_400({{"documents", json::array({bad_b64})}}, "Invalid Base64 document string parameter");
-    expect_400({{"documents", json::array({doc})}, {"returnValidationInfo", true}},
-               "Invalid parameter returnValidationInfo: validation information is not available before B-LT "
-               "support");
     for (const auto& [file, reason] :
          {std::pair{s_not_pdf, "not a PDF (no %PDF- header)"},
           std::pair{s_truncated, "truncated or damaged (no startxref and %%EOF at the end)"},
@@ -475,7 +722,7 @@ TEST_F(ClientE2e, SignDocRefusesBadRequestsWithTheSpecsErrorsAndSpendsNothing) {
     const fs::path out = s_tmp->path() / "after-refusals.pdf";
     inkan::testing::write_file(
         out, inkan::base64_decode(json::parse(ok.body)["DocumentWithSignature"][0].get<std::string>()));
-    judge_pdf(out, false);
+    judge_pdf(out, "B-B");
 
     // SCAL 2: the SAD binds the document's hash; another document is 403 invalid_hash.
     const std::string token2 = login("second", "second-password");
@@ -527,6 +774,356 @@ TEST_F(ClientE2e, InkanSignRefusesBadInputsAndLeavesNoOutputFile) {
     const auto usage = run({INKAN_BIN, "sign", "--url", s_api, "--user", m.name, "--credential", "x", "--pin",
                             "2468", s_table.string(), out.string()});
     EXPECT_EQ(usage.exit_code, 2) << describe(usage);
+}
+
+TEST_F(ClientE2e, InfoAnnouncesTheLevelsFormatsAndValidationInfo) {
+    const auto r = curl({s_api + "/csc/v2/info"});
+    ASSERT_EQ(r.status, 200) << r.raw;
+    const json info = json::parse(r.body);
+    EXPECT_EQ(info["conformance_levels"], json::array({"Ades-B-B", "Ades-B-T", "Ades-B-LT", "Ades-B-LTA"}))
+        << r.body;
+    EXPECT_EQ(info["validationInfo"], true) << r.body;
+    EXPECT_EQ(info["signature_formats"]["formats"], json::array({"C", "P"})) << r.body;
+}
+
+TEST_F(ClientE2e, SignDocReturnsValidationInfoThatOpensslVerifiesAtEveryLevel) {
+    const std::string credential = s_credentials["ec"];
+    const std::string pdf_b64 = inkan::base64_encode(inkan::testing::read_file(s_table));
+    // PAdES B-LT (validationInfo = what the DSS holds), PAdES B-B (fetched, not embedded) and CAdES B-T
+    // (with the other spelling); the seal signs one document per SAD, so a fresh member each.
+    struct Case {
+        const char* label;
+        const char* format;
+        const char* level;
+        const char* flag;
+    };
+    for (const auto& c : {Case{"pades-blt", "P", "Ades-B-LT", "returnValidationInfo"},
+                          Case{"pades-bb", "P", "Ades-B-B", "returnValidationInfo"},
+                          Case{"cades-bt", "C", "Ades-B-T", "returnValidationInformation"}}) {
+        SCOPED_TRACE(c.label);
+        const Member m = member(credential);
+        const std::string token = login(m.name, "member-password");
+        const std::string sad = sad_for(token, m, credential);
+        const auto r =
+            post("/csc/v2/signatures/signDoc",
+                 {{"credentialID", credential},
+                  {"SAD", sad},
+                  {c.flag, true},
+                  {"documents",
+                   {{{"document", pdf_b64},
+                     {"signature_format", c.format},
+                     {"conformance_level", c.level},
+                     {"signed_envelope_property", std::string{c.format} == "P" ? "Revision" : "Attached"},
+                     {"signAlgo", kEcdsaSha256}}}}},
+                 token);
+        ASSERT_EQ(r.status, 200) << r.raw;
+        const json body = json::parse(r.body);
+        ASSERT_TRUE(body.contains("validationInfo")) << r.body;
+        const json& vi = body["validationInfo"];
+        const auto list = [&](const char* name) {
+            std::vector<Bytes> out;
+            for (const auto& v : vi[name]) {
+                out.push_back(inkan::base64_decode(v.get<std::string>()));
+            }
+            return out;
+        };
+        const auto certificates = list("certificates");
+        const auto ocsps = list("ocsp");
+        ASSERT_FALSE(ocsps.empty()) << r.body;
+        for (std::size_t i = 0; i < certificates.size(); ++i) {
+            const fs::path f =
+                s_tmp->path() / ("vi-" + std::string{c.label} + "-" + std::to_string(i) + ".der");
+            inkan::testing::write_file(f, certificates[i]);
+            const auto x =
+                run({"openssl", "x509", "-inform", "DER", "-in", f.string(), "-noout", "-subject"});
+            EXPECT_EQ(x.exit_code, 0) << describe(x);
+        }
+        const Bytes object = inkan::base64_decode(body["DocumentWithSignature"][0].get<std::string>());
+        const fs::path out =
+            s_tmp->path() / ("vi-" + std::string{c.label} + (std::string{c.format} == "P" ? ".pdf" : ".p7m"));
+        inkan::testing::write_file(out, object);
+        // The signer (and TSA) chains of the new signature: each certificate covered by the returned data.
+        std::vector<Bytes> chains;
+        const Bytes cms = std::string{c.format} == "P" ? pdf_signatures(out).front().cms : object;
+        const auto sd = inkan::cms::parse(cms);
+        chains = sd.certificates;
+        for (const auto& si : sd.signer_infos) {
+            if (const Bytes* t = si.unsigned_attribute(inkan::cms::oid::kSignatureTimeStampToken)) {
+                const auto token_sd = inkan::cms::parse(*t);
+                chains.insert(chains.end(), token_sd.certificates.begin(), token_sd.certificates.end());
+            }
+        }
+        for (const auto& cert : chains) {
+            EXPECT_NE(std::find(certificates.begin(), certificates.end(), cert), certificates.end())
+                << inkan::pki::Certificate::from_der(cert).subject()
+                << " is not in validationInfo.certificates";
+        }
+        judge_revocation(chains, ocsps, list("crl"));
+        if (std::string{c.format} == "P") {
+            judge_pdf(out, std::string{c.level}.substr(5));
+        }
+    }
+
+    // `inkan sign --mode doc --validation-info FILE` writes what signDoc returned.
+    const fs::path out = s_tmp->path() / "doc-blta-vi.pdf";
+    const fs::path vi = s_tmp->path() / "doc-blta-vi.json";
+    const auto r = sign_as_member(credential, {"--mode", "doc", "--level", "B-LTA", "--validation-info",
+                                               vi.string(), s_stream.string(), out.string()});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    judge_pdf(out, "B-LTA");
+    const json written = json::parse(inkan::to_string(inkan::testing::read_file(vi)));
+    EXPECT_FALSE(written["ocsp"].empty()) << written.dump();
+    EXPECT_FALSE(written["certificates"].empty()) << written.dump();
+}
+
+TEST_F(ClientE2e, ExtendTwiceThroughTheBinaryKeepsEverySignatureAndTimeStampValid) {
+    // A B-T document signed by inkan (hash mode).
+    const fs::path bt = s_tmp->path() / "extend-bt.pdf";
+    const auto signed_bt =
+        sign_as_member(s_credentials["rsa"], {"--level", "B-T", s_table.string(), bt.string()});
+    ASSERT_EQ(signed_bt.exit_code, 0) << describe(signed_bt);
+
+    // A document signed outside inkan: the CMS is made by `openssl cms -sign` with an OpenSSL key whose
+    // certificate the service's CA issued from a CSR (so its OCSP URL is live); only the PDF placeholder
+    // comes from inkan's pdf layer.
+    const fs::path dir = s_tmp->path() / "outside";
+    fs::create_directories(dir);
+    const auto req =
+        run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-keyout", (dir / "key.pem").string(), "-subj", "/CN=Outside Signer/GN=Outside/SN=Signer/C=JP",
+             "-out", (dir / "csr.pem").string()});
+    ASSERT_EQ(req.exit_code, 0) << describe(req);
+    const auto issued = run({INKAN_BIN, "ca", "issue", "--data", s_data.string(), "--profile", "person",
+                             "--csr", (dir / "csr.pem").string(), "-o", (dir / "chain.pem").string()});
+    ASSERT_EQ(issued.exit_code, 0) << describe(issued);
+    const auto leaf =
+        run({"openssl", "x509", "-in", (dir / "chain.pem").string(), "-out", (dir / "cert.pem").string()});
+    ASSERT_EQ(leaf.exit_code, 0) << describe(leaf);
+    // The issuers (the chain without the leaf) for -certfile; openssl adds the signer itself.
+    const std::string chain_text = inkan::to_string(inkan::testing::read_file(dir / "chain.pem"));
+    const std::string end_marker = "-----END CERTIFICATE-----\n";
+    inkan::testing::write_file(
+        dir / "issuers.pem",
+        std::string_view{chain_text.substr(chain_text.find(end_marker) + end_marker.size())});
+    const fs::path outside = s_tmp->path() / "extend-outside.pdf";
+    {
+        const auto document = inkan::pdf::Document::open(s_table);
+        inkan::pdf::SignatureSpec spec;
+        spec.sub_filter = inkan::pdf::SubFilter::Pkcs7Detached;  // what non-PAdES software writes
+        spec.signing_time = inkan::SystemClock::instance().now();
+        spec.contents_size = 8192;
+        auto prepared = document.prepare(spec, outside);
+        std::string covered;
+        prepared.hash_ranges([&](inkan::ByteView part) { covered += inkan::to_string(part); });
+        inkan::testing::write_file(dir / "covered.bin", std::string_view{covered});
+        const auto cms = run({"openssl", "cms", "-sign", "-binary", "-in", (dir / "covered.bin").string(),
+                              "-signer", (dir / "cert.pem").string(), "-inkey", (dir / "key.pem").string(),
+                              "-certfile", (dir / "issuers.pem").string(), "-md", "sha256", "-nosmimecap",
+                              "-outform", "DER", "-out", (dir / "cms.der").string()});
+        ASSERT_EQ(cms.exit_code, 0) << describe(cms);
+        prepared.embed(inkan::testing::read_file(dir / "cms.der"));
+    }
+    judge_pdf(outside, "B-B");
+
+    for (const auto& [label, input] : {std::pair{"inkan", bt}, std::pair{"outside", outside}}) {
+        SCOPED_TRACE(label);
+        const fs::path once = s_tmp->path() / ("extended-once-" + std::string{label} + ".pdf");
+        const fs::path twice = s_tmp->path() / ("extended-twice-" + std::string{label} + ".pdf");
+        const auto e1 = run({INKAN_BIN, "extend", input.string(), once.string(), "--tsa", s_tsa});
+        ASSERT_EQ(e1.exit_code, 0) << describe(e1);
+        const std::string signed_at = std::string{label} == "inkan" ? "B-T" : "B-B";
+        judge_pdf(once, "B-LTA", signed_at);
+        const auto e2 = run({INKAN_BIN, "extend", once.string(), twice.string(), "--tsa", s_tsa});
+        ASSERT_EQ(e2.exit_code, 0) << describe(e2);
+        judge_pdf(twice, "B-LTA", signed_at);
+        // The second extension keeps the first: the signature and both document time-stamps, each
+        // verified over its own byte ranges by judge_pdf.
+        const auto sigs = pdf_signatures(twice);
+        ASSERT_EQ(sigs.size(), 3U);
+        EXPECT_EQ(inkan::cms::parse(sigs[1].cms).content_type, inkan::cms::oid::kTstInfo);
+    }
+}
+
+TEST_F(ClientE2e, ExtendRouteExtendsSignedPdfsAndRefusesOthers) {
+    const fs::path bt = s_tmp->path() / "route-bt.pdf";
+    const auto signed_bt =
+        sign_as_member(s_credentials["ec"], {"--level", "B-T", s_stream.string(), bt.string()});
+    ASSERT_EQ(signed_bt.exit_code, 0) << describe(signed_bt);
+    const Member m = member(s_credentials["ec"]);
+    const std::string token = login(m.name, "member-password");
+    const auto r =
+        post("/inkan/v1/extend",
+             {{"returnValidationInfo", true},
+              {"documents", {{{"document", inkan::base64_encode(inkan::testing::read_file(bt))}}}}},
+             token);
+    ASSERT_EQ(r.status, 200) << r.raw;
+    const json body = json::parse(r.body);
+    ASSERT_EQ(body["DocumentWithSignature"].size(), 1U) << r.body;
+    EXPECT_FALSE(body["validationInfo"]["ocsp"].empty()) << r.body;
+    const fs::path out = s_tmp->path() / "route-extended.pdf";
+    inkan::testing::write_file(out,
+                               inkan::base64_decode(body["DocumentWithSignature"][0].get<std::string>()));
+    judge_pdf(out, "B-LTA");
+
+    const auto expect_400 = [&](const Bytes& document, const std::string& description) {
+        const auto bad = post("/inkan/v1/extend",
+                              {{"documents", {{{"document", inkan::base64_encode(document)}}}}}, token);
+        EXPECT_EQ(bad.status, 400) << bad.raw;
+        EXPECT_EQ(json::parse(bad.body.empty() ? "{}" : bad.body).value("error_description", ""), description)
+            << bad.raw;
+    };
+    expect_400(inkan::testing::read_file(s_table),
+               "Invalid parameter documents: the document holds no signature to extend");
+    expect_400(inkan::testing::read_file(s_not_pdf),
+               "Invalid parameter documents: not a PDF (no %PDF- header)");
+    // Without a token: 401.
+    const auto anonymous =
+        curl({"-X", "POST", "-H", "Content-Type: application/json", s_api + "/inkan/v1/extend"},
+             R"({"documents": []})");
+    EXPECT_EQ(anonymous.status, 401) << anonymous.raw;
+}
+
+TEST_F(ClientE2e, ResponderOrTsaDownMakesBltFailClearlyWithNoOutput) {
+    const fs::path bt = s_tmp->path() / "down-bt.pdf";
+    const auto signed_bt =
+        sign_as_member(s_credentials["ec"], {"--level", "B-T", s_table.string(), bt.string()});
+    ASSERT_EQ(signed_bt.exit_code, 0) << describe(signed_bt);
+    const std::string dead = "http://127.0.0.1:1";
+
+    // inkan extend: a TSA that is down; OCSP/CRL unreachable (every request through a dead proxy).
+    // The TSA's failure names its URL; a revocation failure names the certificate and each source.
+    const std::pair<std::vector<std::string>, std::string> tsa_down{{"--tsa=" + dead + "/tsa"},
+                                                                    dead + "/tsa"};
+    const std::pair<std::vector<std::string>, std::string> ocsp_down{{"--proxy", dead}, "cannot be obtained"};
+    for (const auto& [extra, reason] :
+         {std::pair{std::vector<std::string>{"--tsa=" + dead + "/tsa"}, tsa_down.second},
+          std::pair{std::vector<std::string>{"--tsa=" + s_tsa, "--proxy", dead}, ocsp_down.second}}) {
+        const fs::path out = s_tmp->path() / "down-extended.pdf";
+        std::vector<std::string> argv{INKAN_BIN, "extend", bt.string(), out.string()};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        const auto r = run(argv);
+        EXPECT_EQ(r.exit_code, 1) << describe(r);
+        EXPECT_NE(r.err.find(reason), std::string::npos) << describe(r);
+        EXPECT_NE(r.err.find("[unavailable]"), std::string::npos) << describe(r);
+        EXPECT_FALSE(fs::exists(out)) << out;
+    }
+    // inkan sign --level B-LT in hash mode: the TSA, then the OCSP responder out of reach.
+    for (const auto& [extra, reason] : {tsa_down, ocsp_down}) {
+        const fs::path out = s_tmp->path() / "down-signed.pdf";
+        std::vector<std::string> args{"--level", "B-LT"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        args.insert(args.end(), {s_table.string(), out.string()});
+        const auto r = sign_as_member(s_credentials["ec"], args);
+        EXPECT_EQ(r.exit_code, 1) << describe(r);
+        EXPECT_NE(r.err.find(reason), std::string::npos) << describe(r);
+        EXPECT_NE(r.err.find("[unavailable]"), std::string::npos) << describe(r);
+        EXPECT_FALSE(fs::exists(out)) << out;
+    }
+
+    // signDoc on a second server over the same data whose OCSP/CRL requests go through a dead proxy and
+    // whose TSA is down: B-LT is 503 before the SAD (one signature) is spent — the same SAD then reaches
+    // the TSA for B-T, which fails with 503 after the spend; the SAD is gone afterwards.
+    std::unique_ptr<inkan::testing::Process> server;
+    const json line = inkan::e2e::start_serve(
+        server, s_data,
+        {"INKAN_SIGNING_REVOCATION_PROXY=" + dead, "INKAN_SIGNING_TSA_URLS=" + dead + "/tsa"});
+    const std::string api = line["api_url"].get<std::string>();
+    const std::string credential = s_credentials["ec"];
+    const Member m = member(credential);
+    const std::string token = login(m.name, "member-password");
+    const std::string sad = sad_for(token, m, credential, 1);
+    const auto sign_doc = [&](const char* level) {
+        return curl({"-X", "POST", "-H", "Content-Type: application/json", "-H",
+                     "Authorization: Bearer " + token, api + "/csc/v2/signatures/signDoc"},
+                    json{{"credentialID", credential},
+                         {"SAD", sad},
+                         {"documents",
+                          {{{"document", inkan::base64_encode(inkan::testing::read_file(s_table))},
+                            {"signature_format", "P"},
+                            {"conformance_level", level},
+                            {"signAlgo", kEcdsaSha256}}}}}
+                        .dump());
+    };
+    const auto lt = sign_doc("Ades-B-LT");
+    EXPECT_EQ(lt.status, 503) << lt.raw;
+    const json e = json::parse(lt.body.empty() ? "{}" : lt.body);
+    EXPECT_EQ(e.value("error", ""), "temporarily_unavailable") << lt.raw;
+    EXPECT_NE(e.value("error_description", "").find("Validation data or time-stamp could not be obtained"),
+              std::string::npos)
+        << lt.raw;
+    const auto no_tsa = sign_doc("Ades-B-T");
+    EXPECT_EQ(no_tsa.status, 503) << no_tsa.raw;
+    EXPECT_NE(no_tsa.body.find("127.0.0.1:1/tsa"), std::string::npos) << no_tsa.raw;
+    // B-T spent the SAD (the HSM had signed when the TSA failed): it is gone now.
+    const auto after = sign_doc("Ades-B-B");
+    EXPECT_EQ(after.status, 400) << after.raw;
+    EXPECT_EQ(server->terminate(), 0) << server->stderr_text();
+}
+
+TEST_F(ClientE2e, RevokedSignerIsEmbeddedAsRevokedByExtendAndRefusedForLongTermSigning) {
+    const auto c = run({INKAN_BIN, "credential", "create", "--data", s_data.string(), "--profile", "seal",
+                        "--organization", "Inkan Test KK", "--org-id", "NTRJP-1234567890123", "--algo",
+                        "ec-p256", "--scal", "1", "--json"});
+    ASSERT_EQ(c.exit_code, 0) << describe(c);
+    const json created = json::parse(c.out);
+    const std::string credential = created["credential"]["id"].get<std::string>();
+    const fs::path bt = s_tmp->path() / "revoked-bt.pdf";
+    const auto signed_bt = sign_as_member(credential, {"--level", "B-T", s_table.string(), bt.string()});
+    ASSERT_EQ(signed_bt.exit_code, 0) << describe(signed_bt);
+    const auto sd = inkan::cms::parse(pdf_signatures(bt).front().cms);
+    const auto leaf = inkan::cms::find_signer_certificate(sd, 0);
+    ASSERT_TRUE(leaf.has_value());
+    const auto revoke = run({INKAN_BIN, "ca", "revoke", "--data", s_data.string(), "--reason",
+                             "keyCompromise", inkan::pki::Certificate::from_der(*leaf).serial_hex()});
+    ASSERT_EQ(revoke.exit_code, 0) << describe(revoke);
+
+    // Extension embeds the revoked status as it is (the signature predates it; its time-stamp says so).
+    const fs::path extended = s_tmp->path() / "revoked-extended.pdf";
+    const auto e = run({INKAN_BIN, "extend", bt.string(), extended.string(), "--tsa", s_tsa});
+    ASSERT_EQ(e.exit_code, 0) << describe(e);
+    const auto check = run({"qpdf", "--check", extended.string()});
+    EXPECT_EQ(check.exit_code, 0) << describe(check);
+    std::vector<Bytes> chains = sd.certificates;
+    const auto token =
+        inkan::cms::parse(*sd.signer_infos[0].unsigned_attribute(inkan::cms::oid::kSignatureTimeStampToken));
+    chains.insert(chains.end(), token.certificates.begin(), token.certificates.end());
+    judge_dss(extended, chains, {{*leaf, "revoked"}});
+    // ... unless asked to refuse.
+    const fs::path refused = s_tmp->path() / "revoked-refused.pdf";
+    const auto r =
+        run({INKAN_BIN, "extend", bt.string(), refused.string(), "--refuse-revoked", "--tsa", s_tsa});
+    EXPECT_EQ(r.exit_code, 1) << describe(r);
+    EXPECT_NE(r.err.find("is revoked"), std::string::npos) << describe(r);
+    EXPECT_FALSE(fs::exists(refused));
+
+    // Signing at B-LT refuses a revoked signer: in hash mode (no output) and through signDoc (400 before
+    // the SAD is spent: the same SAD then signs at B-B, where no revocation data is fetched).
+    const fs::path hash_out = s_tmp->path() / "revoked-hash-blt.pdf";
+    const auto h = sign_as_member(credential, {"--level", "B-LT", s_table.string(), hash_out.string()});
+    EXPECT_EQ(h.exit_code, 1) << describe(h);
+    EXPECT_NE(h.err.find("is revoked"), std::string::npos) << describe(h);
+    EXPECT_FALSE(fs::exists(hash_out));
+    const Member m = member(credential);
+    const std::string access = login(m.name, "member-password");
+    const std::string sad = sad_for(access, m, credential);
+    const auto sign_doc = [&](const char* level) {
+        return post("/csc/v2/signatures/signDoc",
+                    {{"credentialID", credential},
+                     {"SAD", sad},
+                     {"documents",
+                      {{{"document", inkan::base64_encode(inkan::testing::read_file(s_table))},
+                        {"signature_format", "P"},
+                        {"conformance_level", level},
+                        {"signAlgo", kEcdsaSha256}}}}},
+                    access);
+    };
+    const auto lt = sign_doc("Ades-B-LT");
+    EXPECT_EQ(lt.status, 400) << lt.raw;
+    const json err = json::parse(lt.body.empty() ? "{}" : lt.body);
+    EXPECT_EQ(err.value("error", ""), "invalid_request") << lt.raw;
+    EXPECT_NE(err.value("error_description", "").find("' is revoked"), std::string::npos) << lt.raw;
+    const auto bb = sign_doc("Ades-B-B");
+    EXPECT_EQ(bb.status, 200) << bb.raw;
 }
 
 }  // namespace

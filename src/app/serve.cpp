@@ -5,6 +5,7 @@
 #include <csignal>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -121,17 +122,23 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     }
     const bool mtls = !tls.client_ca_file.empty();
 
-    // signDoc's B-T time-stamps: the TSAs of [signing] tsa_urls (in order, with failover), else the
-    // in-process TSA; documents are processed under DIR/work.
+    // signDoc's time-stamps: the TSAs of [signing] tsa_urls (in order, with failover), else the
+    // in-process TSA; B-LT/B-LTA, validationInfo and extend fetch OCSP/CRLs through one fetcher (its cache
+    // shared); documents are processed under DIR/work.
     SigningSetup signing = make_signing(config, data_dir, tsa.authority.get());
-    service::DocumentSigning documents{service.authorization(), signing.stamper.get(), clock,
-                                       signing.settings};
+    service::DocumentSigning documents{service.authorization(), signing.stamper.get(),
+                                       signing.revocation.get(), clock, signing.settings};
+    std::optional<service::Extension> extension;
+    if (signing.stamper) {
+        extension.emplace(signing.stamper.get(), signing.revocation.get(), signing.extension);
+    }
 
     http::Router api_router;
     api::CscDeps deps{
         service.sessions(),         service.credentials(), service.accounts(), service.authorization(), clock,
         service_info(config, mtls), &service.oauth(),      tsa.authority.get()};
     deps.documents = &documents;
+    deps.extension = extension ? &*extension : nullptr;
     api::add_csc_routes(api_router, std::move(deps));
     PkiEndpoints pki_endpoints{pki, clock,
                                std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)},

@@ -3,6 +3,8 @@
 // the server runs, with a RemoteCscSigner); doc mode sends the document to signatures/signDoc.
 // Password, PIN and OTP come from INKAN_PASSWORD, INKAN_PIN, INKAN_OTP or a prompt on the terminal
 // (no echo), never from argv. The output appears only when everything worked (temp file + rename).
+// B-LT/B-LTA (issue 9): in hash mode the client fetches OCSP/CRL itself (pki::RevocationFetcher) and
+// adds the DSS and document time-stamp; in doc mode the service does (conformance_level Ades-B-LT/-LTA).
 
 #include <fcntl.h>
 #include <termios.h>
@@ -14,13 +16,16 @@
 #include <sstream>
 #include <string>
 
+#include <inkan/ades/lt.h>
 #include <inkan/client/csc_client.h>
 #include <inkan/client/pdf_signer.h>
 #include <inkan/client/remote_signer.h>
+#include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 #include <inkan/crypto/digest.h>
 #include <inkan/crypto/random.h>
 #include <inkan/pdf/document.h>
+#include <inkan/pki/revocation.h>
 #include <inkan/tsp/client.h>
 
 #include "args.h"
@@ -104,13 +109,29 @@ void write_output(const fs::path& out, ByteView data) {
 }
 
 ades::Level parse_level(const std::string& s) {
-    if (s == "B-B") {
-        return ades::Level::BB;
+    for (const ades::Level l : {ades::Level::BB, ades::Level::BT, ades::Level::BLT, ades::Level::BLTA}) {
+        if (s == ades::name(l)) {
+            return l;
+        }
     }
-    if (s == "B-T") {
-        return ades::Level::BT;
-    }
-    throw UsageError{"--level takes B-B or B-T (B-LT and B-LTA come later)"};
+    throw UsageError{"--level takes B-B, B-T, B-LT or B-LTA"};
+}
+
+/// validationInfo as the CSC writes it (base64 DER lists), for --validation-info.
+std::string validation_json(const client::ValidationInfo& v) {
+    const auto list = [](const std::vector<Bytes>& items) {
+        std::string out = "[";
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            out += (i == 0 ? "\"" : ", \"") + base64_encode(items[i]) + "\"";
+        }
+        return out + "]";
+    };
+    return "{\n  \"ocsp\": " + list(v.ocsp) + ",\n  \"crl\": " + list(v.crl) +
+           ",\n  \"certificates\": " + list(v.certificates) + "\n}\n";
+}
+
+client::ValidationInfo from_pki(const pki::ValidationData& d) {
+    return client::ValidationInfo{d.ocsp_responses, d.crls, d.certificates};
 }
 
 std::optional<ades::VisibleSignature> parse_visible(const Args& args, std::size_t& page) {
@@ -149,7 +170,8 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
     const Args args{words,
                     {"detached", "pss"},
                     {"url", "user", "credential", "mode", "level", "certify", "visible", "image", "format",
-                     "cacert", "reason", "location", "name", "contact", "csc", "field"},
+                     "cacert", "reason", "location", "name", "contact", "csc", "field",
+                     "revocation-timeout-ms", "proxy", "validation-info"},
                     {"tsa"}};
     if (args.positional().size() != 2) {
         throw UsageError{"sign takes IN and OUT"};
@@ -206,9 +228,31 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
                 "--certify 2, or --mode hash"};
         }
     }
-    if (fs::exists(out)) {
-        throw UsageError{"OUT exists: " + out.string() + " (inkan sign never overwrites)"};
+    const bool lt = level >= ades::Level::BLT;
+    if (mode == "doc" && (args.option("revocation-timeout-ms") || args.option("proxy"))) {
+        throw UsageError{
+            "--revocation-timeout-ms and --proxy are for --mode hash (in doc mode the service "
+            "fetches the revocation data)"};
     }
+    const auto validation_file = args.option("validation-info");
+    for (const auto& o : {std::optional<fs::path>{out},
+                          validation_file ? std::optional<fs::path>{*validation_file} : std::nullopt}) {
+        if (o && fs::exists(*o)) {
+            throw UsageError{"OUT exists: " + o->string() + " (inkan sign never overwrites)"};
+        }
+    }
+    pki::RevocationOptions revocation_options;
+    if (const auto t = args.option("revocation-timeout-ms")) {
+        try {
+            revocation_options.timeout = std::chrono::milliseconds{std::stol(*t)};
+        } catch (const std::exception&) {
+            throw UsageError{"--revocation-timeout-ms takes a number of milliseconds"};
+        }
+        if (revocation_options.timeout.count() <= 0) {
+            throw UsageError{"--revocation-timeout-ms takes a positive number of milliseconds"};
+        }
+    }
+    revocation_options.proxy = args.option("proxy");
 
     // A bad input is refused here, before the service is asked for anything.
     std::optional<pdf::Document> document;
@@ -242,7 +286,7 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         entry.document = content;
         entry.algorithm = algorithm;
         entry.signature_format = pades ? "P" : "C";
-        entry.conformance_level = level == ades::Level::BT ? "Ades-B-T" : "Ades-B-B";
+        entry.conformance_level = "Ades-" + std::string{ades::name(level)};
         entry.signed_envelope_property = pades ? (certify ? "Certification" : "Revision")
                                                : (args.flag("detached") ? "Detached" : "Attached");
         if (pades) {
@@ -257,10 +301,16 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         // The SAD binds the hash of the whole document (CSC v2 §11.11 at SCAL 2).
         const client::Sad sad =
             csc_client.authorize(*credential, {hash}, algorithm.digest, factors_for(signer.info()), 1);
-        const client::SignDocResult result = csc_client.sign_doc(*credential, sad.sad, {entry});
+        const client::SignDocResult result =
+            csc_client.sign_doc(*credential, sad.sad, {entry}, validation_file.has_value());
         const auto& items = result.documents_with_signature.empty() ? result.signature_objects
                                                                     : result.documents_with_signature;
         require(items.size() == 1, Errc::InvalidEncoding, "signDoc answered with no signed object");
+        if (validation_file) {
+            require(result.validation_info.has_value(), Errc::InvalidEncoding,
+                    "signDoc answered without the validationInfo asked for");
+            write_output(*validation_file, as_bytes(validation_json(*result.validation_info)));
+        }
         write_output(out, items.front());
         io.out << "signed " << in.string() << " → " << out.string() << " (signDoc, "
                << (pades ? "PAdES " : "CAdES ") << ades::name(level) << ", " << crypto::name(algorithm)
@@ -271,7 +321,7 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
     // Hash mode: B-T from the given TSAs (in order, failover) or the service's signatures/timestamp.
     std::unique_ptr<tsp::Client> tsa_client;
     std::unique_ptr<ades::TimeStamper> stamper;
-    if (level == ades::Level::BT) {
+    if (level >= ades::Level::BT) {
         const std::vector<std::string> tsas = args.values("tsa");
         if (!tsas.empty()) {
             std::vector<tsp::TsaEndpoint> endpoints;
@@ -289,7 +339,7 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
             stamper = std::make_unique<client::CscTimeStamper>(csc_client);
         }
     } else if (!args.values("tsa").empty()) {
-        throw UsageError{"--tsa is for --level B-T"};
+        throw UsageError{"--tsa is for --level B-T, B-LT or B-LTA"};
     }
 
     if (pades) {
@@ -305,9 +355,25 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         o.name = args.option_or("name", "");
         o.contact_info = args.option_or("contact", "");
         o.time_stamper = stamper.get();
+        // B-LT/B-LTA: the signer's and TSA's chains get OCSP responses or CRLs from their AIA/CDP URLs
+        // (one fetcher, so one cache); a revoked signer is refused, no output.
+        pki::RevocationFetcher fetcher{revocation_options};
+        o.revocation = &fetcher;
         document.reset();  // sign_pdf opens it again
         client::PdfSigner pdf_signer{signer, o};
         const client::PadesResult r = pdf_signer.sign(in, out);
+        if (validation_file) {
+            pki::ValidationData used = r.validation;
+            if (!lt) {
+                // B-B/B-T embed nothing: what a validator would need, fetched for the new signature.
+                for (const auto& sig : pdf::Document::open(out).signatures()) {
+                    if (sig.field_name == r.field_name) {
+                        used.merge(ades::cms_validation_data(sig.contents, fetcher));
+                    }
+                }
+            }
+            write_output(*validation_file, as_bytes(validation_json(from_pki(used))));
+        }
         io.out << "signed " << in.string() << " → " << out.string() << " (hash mode, PAdES "
                << ades::name(level) << ", " << crypto::name(algorithm) << ", field " << r.field_name << ")\n";
         return 0;
@@ -316,6 +382,12 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
     o.level = level;
     o.algorithm = algorithm;
     o.time_stamper = stamper.get();
+    // B-LT/B-LTA: OCSP/CRL fetched here go into SignedData.certificates/crls (and B-LTA adds an
+    // archive-time-stamp-v3).
+    pki::RevocationFetcher fetcher{revocation_options};
+    o.revocation = &fetcher;
+    pki::ValidationData used;
+    o.validation_used = &used;
     Bytes cms;
     if (args.flag("detached")) {
         std::ifstream content{in, std::ios::binary};
@@ -323,6 +395,12 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         cms = ades::sign_cades(client::CadesContent::detached(content), signer, o);
     } else {
         cms = ades::sign_cades(client::CadesContent::enveloping(read_file(in)), signer, o);
+    }
+    if (validation_file) {
+        if (!lt) {
+            used = ades::cms_validation_data(cms, fetcher);
+        }
+        write_output(*validation_file, as_bytes(validation_json(from_pki(used))));
     }
     write_output(out, cms);
     io.out << "signed " << in.string() << " → " << out.string() << " (hash mode, CAdES " << ades::name(level)

@@ -18,6 +18,18 @@ SigningSetup make_signing(const Config& config, const std::filesystem::path& dat
     require(p >= 1 && p <= 3, Errc::InvalidConfig, "signing.certify_permissions must be 1, 2 or 3");
     out.settings.certify_permissions = static_cast<int>(p);
     out.settings.work_dir = data_dir / "work";
+    out.settings.refuse_revoked = config.boolean_or("signing.refuse_revoked", true);
+    out.extension.work_dir = out.settings.work_dir;
+    out.extension.max_document_bytes = out.settings.max_document_bytes;
+    out.extension.refuse_revoked = config.boolean_or("signing.extend_refuse_revoked", false);
+
+    pki::RevocationOptions revocation;
+    const std::int64_t timeout = config.integer_or("signing.revocation_timeout_ms", 10'000);
+    require(timeout > 0 && timeout <= 600'000, Errc::InvalidConfig,
+            "signing.revocation_timeout_ms must be between 1 and 600000");
+    revocation.timeout = std::chrono::milliseconds{timeout};
+    revocation.proxy = config.string("signing.revocation_proxy");
+    out.revocation = std::make_unique<pki::RevocationFetcher>(std::move(revocation));
 
     const std::vector<std::string> urls = config.strings("signing.tsa_urls");
     if (!urls.empty()) {

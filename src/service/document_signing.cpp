@@ -3,7 +3,10 @@
 // the work directory and opened (not a PDF, truncated, encrypted, certified with P=1: refused here) →
 // the SDRs (hash of each whole document, or each given digest) spent in ONE ledger transaction
 // (Authorization::sign_documents, the same as signHash) → the ades layer signs with the HSM key.
-// Nothing is spent for a request that can be refused by looking at it.
+// Nothing is spent for a request that can be refused by looking at it — nor for one whose signer chain
+// has no reachable revocation data or is revoked, when the level or returnValidationInfo needs that data
+// (decision 0014). A TSA or responder of a time-stamp chain that fails after the spend fails the request
+// with the SAD spent (the HSM has signed).
 
 #include <inkan/service/document_signing.h>
 
@@ -14,12 +17,15 @@
 #include <system_error>
 
 #include <inkan/ades/cades.h>
+#include <inkan/ades/lt.h>
 #include <inkan/ades/pades.h>
 #include <inkan/core/encoding.h>
 #include <inkan/core/log.h>
 #include <inkan/crypto/digest.h>
 #include <inkan/crypto/random.h>
 #include <inkan/pdf/document.h>
+
+#include "document_work.h"
 
 namespace inkan::service {
 
@@ -38,11 +44,9 @@ constexpr std::array kDocFailures{
     std::pair{DocFailure::InvalidDigestLength, std::string_view{"invalid_digest_length"}},
     std::pair{DocFailure::InvalidDocument, std::string_view{"invalid_document"}},
     std::pair{DocFailure::DocumentTooLarge, std::string_view{"document_too_large"}},
+    std::pair{DocFailure::ValidationUnavailable, std::string_view{"validation_unavailable"}},
+    std::pair{DocFailure::SignerRevoked, std::string_view{"signer_revoked"}},
 };
-
-[[noreturn]] void refuse(DocFailure f, std::string_view text, Errc code = Errc::InvalidRequest) {
-    throw Error{code, std::string{name(f)} + ": " + std::string{text}};
-}
 
 std::string lower(std::string_view s) {
     std::string out{s};
@@ -69,22 +73,29 @@ struct Plan {
 };
 
 /// CSC v2 §11.11 conformance_level, parsed case-insensitively (csc-api.md §7); the older ETSI TS names
-/// (Ades-B, Ades-T) are the same levels.
-ades::Level parse_level(const std::string& text, bool have_stamper) {
+/// (Ades-B, Ades-T, Ades-LT, Ades-LTA) are the same levels.
+ades::Level parse_level(const std::string& text, bool have_stamper, bool have_revocation) {
     const std::string l = lower(text);
     if (l.empty() || l == "ades-b-b" || l == "ades-b") {
         return ades::Level::BB;
     }
-    if (l == "ades-b-t" || l == "ades-t") {
-        if (!have_stamper) {
-            refuse(DocFailure::InvalidLevel, "Ades-B-T needs a time-stamping authority; none is configured");
-        }
-        return ades::Level::BT;
+    ades::Level level = ades::Level::BT;
+    if (l == "ades-b-lt" || l == "ades-lt") {
+        level = ades::Level::BLT;
+    } else if (l == "ades-b-lta" || l == "ades-lta") {
+        level = ades::Level::BLTA;
+    } else if (l != "ades-b-t" && l != "ades-t") {
+        refuse(DocFailure::InvalidLevel, "unknown conformance_level");
     }
-    if (l == "ades-b-lt" || l == "ades-b-lta" || l == "ades-lt" || l == "ades-lta") {
-        refuse(DocFailure::InvalidLevel, "B-LT and B-LTA are not supported yet");
+    if (!have_stamper) {
+        refuse(DocFailure::InvalidLevel, "Ades-" + std::string{ades::name(level)} +
+                                             " needs a time-stamping authority; none is configured");
     }
-    refuse(DocFailure::InvalidLevel, "unknown conformance_level");
+    if (level >= ades::Level::BLT && !have_revocation) {
+        refuse(DocFailure::InvalidLevel,
+               "Ades-" + std::string{ades::name(level)} + " needs revocation data; no fetcher is configured");
+    }
+    return level;
 }
 
 /// signed_envelope_property per format (csc-api.md §7 table); the first allowed value is the default,
@@ -161,43 +172,6 @@ std::string label_of(const Plan& p) {
     return out;
 }
 
-/// A per-request directory under the work directory, removed with everything in it.
-class WorkDir {
-public:
-    explicit WorkDir(const fs::path& parent) {
-        fs::create_directories(parent);
-        m_path = parent / ("signdoc-" + crypto::random_hex(8));
-        fs::create_directory(m_path);
-        fs::permissions(m_path, fs::perms::owner_all, fs::perm_options::replace);
-    }
-    ~WorkDir() {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-        if (ec) {
-            log::warn("signDoc: cannot remove a work directory", {{"path", m_path.string()}});
-        }
-    }
-    WorkDir(const WorkDir&) = delete;
-    WorkDir& operator=(const WorkDir&) = delete;
-    [[nodiscard]] const fs::path& path() const noexcept { return m_path; }
-
-private:
-    fs::path m_path;
-};
-
-void write_bytes(const fs::path& p, ByteView data) {
-    std::ofstream out{p, std::ios::binary | std::ios::trunc};
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-    out.close();
-    require(out.good(), Errc::IoFailure, "signDoc: cannot write " + p.string());
-}
-
-Bytes read_bytes(const fs::path& p) {
-    std::ifstream in{p, std::ios::binary};
-    require(in.good(), Errc::IoFailure, "signDoc: cannot read " + p.string());
-    return Bytes{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-}
-
 }  // namespace
 
 std::string_view name(DocFailure f) {
@@ -224,12 +198,29 @@ std::optional<DocFailure> doc_failure(const Error& e) {
     return std::nullopt;
 }
 
-DocumentSigning::DocumentSigning(Authorization& authorization, ades::TimeStamper* stamper, const Clock& clock,
+DocumentSigning::DocumentSigning(Authorization& authorization, ades::TimeStamper* stamper,
+                                 pki::RevocationFetcher* revocation, const Clock& clock,
                                  DocumentSigningSettings settings)
-    : m_authorization{authorization}, m_stamper{stamper}, m_clock{clock}, m_settings{std::move(settings)} {
+    : m_authorization{authorization},
+      m_stamper{stamper},
+      m_revocation{revocation},
+      m_clock{clock},
+      m_settings{std::move(settings)} {
     require(m_settings.certify_permissions >= 1 && m_settings.certify_permissions <= 3, Errc::InvalidConfig,
             "signing.certify_permissions must be 1, 2 or 3");
     require(!m_settings.work_dir.empty(), Errc::InvalidConfig, "signDoc: no work directory");
+}
+
+std::vector<std::string> DocumentSigning::conformance_levels() const {
+    std::vector<std::string> out{"Ades-B-B"};
+    if (m_stamper != nullptr) {
+        out.emplace_back("Ades-B-T");
+        if (m_revocation != nullptr) {
+            out.emplace_back("Ades-B-LT");
+            out.emplace_back("Ades-B-LTA");
+        }
+    }
+    return out;
 }
 
 SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request) {
@@ -254,7 +245,7 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
             // X (XAdES) and J (JAdES) come later; a PAdES signature needs the document itself.
             refuse(DocFailure::InvalidFormat, "signature_format '" + f + "' is not supported here");
         }
-        p.level = parse_level(item.conformance_level, m_stamper != nullptr);
+        p.level = parse_level(item.conformance_level, m_stamper != nullptr, m_revocation != nullptr);
         p.envelope = parse_envelope(p.format, is_digest, item.signed_envelope_property);
         apply_signed_props(p, item.signed_props);
         p.algorithm = item.algorithm;
@@ -295,7 +286,7 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
 
     // PDFs go to disk (the pdf layer works on files) and are opened now: a bad document is refused
     // before the SAD is spent.
-    WorkDir work{m_settings.work_dir};
+    WorkDir work{m_settings.work_dir, "signdoc"};
     for (std::size_t i = 0; i < plans.size(); ++i) {
         Plan& p = plans[i];
         if (p.is_digest) {
@@ -334,6 +325,25 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
         }
     }
 
+    // B-LT/B-LTA and returnValidationInfo need the signer chain's revocation data: fetched now (the
+    // fetcher caches it for the signing that follows), so a responder that is down or a revoked signer
+    // is refused before the SAD is spent.
+    const bool lt =
+        std::any_of(plans.begin(), plans.end(), [](const Plan& p) { return p.level >= ades::Level::BLT; });
+    if (request.return_validation_info && m_revocation == nullptr) {
+        refuse(DocFailure::ValidationUnavailable, "no revocation fetcher is configured", Errc::Unavailable);
+    }
+    if ((lt || request.return_validation_info) && !request.signer_chain.empty()) {
+        const pki::ValidationData signer =
+            with_validation_failures([&] { return m_revocation->collect(request.signer_chain); });
+        for (const auto& [cert, status] : signer.statuses) {
+            if (cert == request.signer_chain.front() && status == pki::CertStatus::Revoked &&
+                m_settings.refuse_revoked) {
+                refuse(DocFailure::SignerRevoked, "the signing certificate is revoked", Errc::Conflict);
+            }
+        }
+    }
+
     DocumentSignRequest spend;
     spend.credential_id = request.credential_id;
     spend.sad = std::move(request.sad);
@@ -344,7 +354,16 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
     }
 
     SignDocResult result;
-    m_authorization.sign_documents(caller, std::move(spend), [&](sign::Signer& signer) {
+    if (request.return_validation_info) {
+        result.validation_info.emplace();
+    }
+    // The validation data of a signature that does not embed it (B-B/B-T), for validationInfo.
+    const auto returned = [&](ByteView cms) {
+        if (result.validation_info) {
+            result.validation_info->merge(ades::cms_validation_data(cms, *m_revocation));
+        }
+    };
+    const auto produce_all = [&](sign::Signer& signer) {
         for (std::size_t i = 0; i < plans.size(); ++i) {
             const Plan& p = plans[i];
             if (p.format == Format::Pades) {
@@ -358,11 +377,22 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
                 o.contact_info = p.contact_info;
                 o.commitment_type = p.commitment_type;
                 o.time_stamper = m_stamper;
+                o.revocation = m_revocation;
+                o.refuse_revoked = m_settings.refuse_revoked;
                 if (p.envelope == Envelope::Certification) {
                     o.certify = m_settings.certify_permissions;
                 }
                 const fs::path out = work.path() / ("out-" + std::to_string(i) + ".pdf");
-                (void)ades::sign_pdf(p.pdf_in, out, signer, o);
+                const ades::PadesResult r = ades::sign_pdf(p.pdf_in, out, signer, o);
+                if (result.validation_info && p.level >= ades::Level::BLT) {
+                    result.validation_info->merge(r.validation);
+                } else if (result.validation_info) {
+                    for (const auto& sig : pdf::Document::open(out).signatures()) {
+                        if (sig.field_name == r.field_name) {
+                            returned(sig.contents);
+                        }
+                    }
+                }
                 result.documents_with_signature.push_back(read_bytes(out));
                 continue;
             }
@@ -372,17 +402,36 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
             o.clock = &m_clock;
             o.commitment_type = p.commitment_type;
             o.time_stamper = m_stamper;
+            o.revocation = m_revocation;
+            o.refuse_revoked = m_settings.refuse_revoked;
+            // B-LT/B-LTA: what went into SignedData.certificates/crls; B-B/B-T: fetched, not embedded.
+            const auto sign_one = [&](const ades::CadesContent& content) {
+                pki::ValidationData used;
+                if (p.level >= ades::Level::BLT) {
+                    o.validation_used = &used;
+                }
+                Bytes cms = ades::sign_cades(content, signer, o);
+                if (p.level < ades::Level::BLT) {
+                    returned(cms);
+                } else if (result.validation_info) {
+                    result.validation_info->merge(used);
+                }
+                return cms;
+            };
             if (p.envelope == Envelope::Attached) {
                 result.documents_with_signature.push_back(
-                    ades::sign_cades(ades::CadesContent::enveloping(p.document), signer, o));
+                    sign_one(ades::CadesContent::enveloping(p.document)));
                 continue;
             }
             // Detached: the SDR is the content's digest, so the CMS is the same as from the content.
             for (const auto& sdr : p.sdrs) {
-                result.signature_objects.push_back(ades::sign_cades(
-                    ades::CadesContent::detached_digest(p.algorithm.digest, sdr), signer, o));
+                result.signature_objects.push_back(
+                    sign_one(ades::CadesContent::detached_digest(p.algorithm.digest, sdr)));
             }
         }
+    };
+    m_authorization.sign_documents(caller, std::move(spend), [&](sign::Signer& signer) {
+        with_validation_failures([&] { produce_all(signer); });
     });
     return result;
 }

@@ -78,14 +78,22 @@ struct SignDocEntry {
     std::optional<crypto::DigestAlgorithm> hash_algorithm;  ///< hashAlgorithmOID (digests)
     crypto::SignatureAlgorithm algorithm;
     std::string signature_format = "P";          ///< "P" or "C"
-    std::string conformance_level = "Ades-B-B";  ///< "Ades-B-B", "Ades-B-T"
+    std::string conformance_level = "Ades-B-B";  ///< "Ades-B-B", "Ades-B-T", "Ades-B-LT", "Ades-B-LTA"
     std::string signed_envelope_property;        ///< empty: the service's default for the format
     std::vector<std::pair<std::string, std::string>> signed_props;  ///< Reason, Location, ...
+};
+
+/// signDoc's validationInfo (CSC v2 §11.11): DER OCSPResponses, CertificateLists and certificates.
+struct ValidationInfo {
+    std::vector<Bytes> ocsp;
+    std::vector<Bytes> crl;
+    std::vector<Bytes> certificates;
 };
 
 struct SignDocResult {
     std::vector<Bytes> documents_with_signature;
     std::vector<Bytes> signature_objects;
+    std::optional<ValidationInfo> validation_info;  ///< when the answer carried validationInfo
 };
 
 class CscClient {
@@ -115,8 +123,9 @@ public:
     Bytes timestamp(crypto::DigestAlgorithm alg, ByteView hash);
     /// v2 signatures/signDoc (documents or documentDigests; mixing both is the caller's choice to
     /// make and the service's to refuse). Errc::InvalidRequest on a v1 client.
+    /// `return_validation_info`: ask for validationInfo (sent as returnValidationInfo).
     SignDocResult sign_doc(const std::string& credential_id, const Secret& sad,
-                           const std::vector<SignDocEntry>& entries);
+                           const std::vector<SignDocEntry>& entries, bool return_validation_info = false);
 
 private:
     /// POSTs `json` to /csc/<v>/<method>; returns the response body (JSON text).

@@ -31,6 +31,16 @@ struct SignatureCertificates {
 /// Errc::InvalidEncoding when a /Contents does not parse as CMS.
 std::vector<SignatureCertificates> signature_certificates(const pdf::Document& document);
 
+/// The certificate chains of one CMS signature: its certificates (signer first when found), then those of
+/// each signature-time-stamp token. `cms` may carry trailing zero padding (a PDF /Contents).
+/// Errc::InvalidEncoding when it does not parse.
+std::vector<std::vector<Bytes>> cms_certificate_chains(ByteView cms);
+
+/// The validation data (certificates, OCSP responses or CRLs) for every chain of one CMS signature,
+/// through `fetcher`, without embedding it anywhere: what CSC signDoc returns as validationInfo for a
+/// B-B/B-T signature (csc-api.md §7). The fetcher's errors (Errc::Unavailable, Errc::NotFound).
+pki::ValidationData cms_validation_data(ByteView cms, pki::RevocationFetcher& fetcher);
+
 /// The VRI key of a signature (EN 319 142-1 §5.4.2.3): upper-case hex SHA-1 of /Contents as
 /// stored, padding included.
 std::string vri_key(ByteView contents);

@@ -136,6 +136,10 @@ struct PadesResult {
     std::array<std::uint64_t, 4> byte_range{};
     std::size_t contents_size = 0;  ///< the reservation finally used
     int attempts = 1;               ///< 2 when the first reservation was too small
+    /// B-LT/B-LTA: everything the DSS updates carry (certificates, OCSP responses, CRLs of every
+    /// signature's and time-stamp's chains); empty at B-B/B-T. What CSC signDoc returns as
+    /// validationInfo.
+    pki::ValidationData validation;
 };
 
 /// Signs `input` into `output` in one call: opens the document (the pdf layer's refusals: not a

@@ -20,6 +20,7 @@
 #include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
 #include <inkan/service/document_signing.h>
+#include <inkan/service/extension.h>
 #include <inkan/service/oauth.h>
 #include <inkan/tsp/authority.h>
 
@@ -73,13 +74,21 @@ struct CscDeps {
     tsp::Authority* timestamps = nullptr;
     /// v2 signatures/signDoc (CSC v2 §11.11); nullptr: the method answers invalid_request.
     service::DocumentSigning* documents = nullptr;
+    /// The vendor route POST /inkan/v1/extend (decision 0014): not a CSC method, so not in
+    /// info.methods; nullptr: the route answers invalid_request.
+    service::Extension* extension = nullptr;
 };
 
 /// Registers, for v1 and v2, POST /csc/<v>/<method> for every method in csc_methods(), plus GET
-/// /csc/<v>/info. Every handler runs on the worker pool and answers every failure itself with a CSC
-/// error body (an inkan::Error is logged and mapped by to_csc_error), so it does not depend on the
-/// server's ErrorMapper. Errc::InvalidConfig if a route is already in the router.
+/// /csc/<v>/info, plus the vendor route POST /inkan/v1/extend (kExtendPath). Every handler runs on the worker
+/// pool and answers every failure itself with a CSC error body (an inkan::Error is logged and mapped by
+/// to_csc_error), so it does not depend on the server's ErrorMapper. Errc::InvalidConfig if a route is
+/// already in the router.
 void add_csc_routes(http::Router& router, CscDeps deps);
+
+/// The vendor route that extends signed documents (service::Extension): a Bearer service token, a body
+/// shaped like signDoc's `documents` plus `returnValidationInfo`; CSC error bodies (decision 0014).
+inline constexpr std::string_view kExtendPath = "/inkan/v1/extend";
 
 /// The method names this layer implements for `version`, as `info.methods` lists them ("info",
 /// "auth/login", "auth/revoke", "credentials/list", "credentials/info", "credentials/authorize",

@@ -2,11 +2,13 @@
 
 // signatures/signDoc (CSC v2 §11.11; csc-api.md §7): the service builds the AdES object itself.
 // `documents` (a PDF → PAdES; any bytes → CAdES attached or detached) and `documentDigests` (each hash
-// → a detached CAdES SignatureObject), at B-B or B-T. The request is checked completely — formats,
-// levels, envelope properties, signed properties, algorithms, PDFs opened — before the SAD is spent
-// through the same ledger transaction as signHash (Authorization::sign_documents); then the
-// credential's HSM key signs through the ades layer. Documents are processed as temporary files in a
-// work directory and removed afterwards (decision 0010).
+// → a detached CAdES SignatureObject), at B-B, B-T, B-LT and B-LTA. The request is checked
+// completely — formats, levels, envelope properties, signed properties, algorithms, PDFs opened, and
+// (for B-LT/B-LTA or returnValidationInfo) the signer chain's revocation data fetched and its status
+// checked — before the SAD is spent through the same ledger transaction as signHash
+// (Authorization::sign_documents); then the credential's HSM key signs through the ades layer.
+// Documents are processed as temporary files in a work directory and removed afterwards (decisions
+// 0010, 0014).
 
 #include <cstddef>
 #include <filesystem>
@@ -21,6 +23,7 @@
 #include <inkan/core/error.h>
 #include <inkan/core/secret.h>
 #include <inkan/crypto/algorithms.h>
+#include <inkan/pki/revocation.h>
 #include <inkan/service/authorization.h>
 #include <inkan/service/model.h>
 
@@ -54,11 +57,20 @@ struct SignDocRequest {
     std::vector<SignDocItem> digests;
     bool documents_given = false;  ///< the parameter was present (even if empty)
     bool digests_given = false;
+    /// returnValidationInfo / returnValidationInformation: answer with the validation data used.
+    bool return_validation_info = false;
+    /// The credential's certificate chain (signer first) as the caller looked it up: its revocation data
+    /// is fetched (and a revoked signer refused) before the SAD is spent when a level needs it.
+    std::vector<Bytes> signer_chain;
 };
 
 struct SignDocResult {
     std::vector<Bytes> documents_with_signature;  ///< PAdES documents and attached CAdES, in order
     std::vector<Bytes> signature_objects;         ///< detached CAdES, in order
+    /// With return_validation_info: the certificates, OCSP responses and CRLs for every new signature's
+    /// signer and TSA chains — at B-LT/B-LTA what was embedded, at B-B/B-T fetched and not embedded (the
+    /// client may add it itself, csc-api.md §7).
+    std::optional<pki::ValidationData> validation_info;
 };
 
 /// Why signDoc refused a request before anything was spent (the api gives each the spec's text).
@@ -67,13 +79,17 @@ enum class DocFailure {
     BothInputs,          ///< "Both documentDigests and documents parameters passed"
     NoInputs,            ///< "Empty documentDigests and documents objects"
     InvalidFormat,       ///< signature_format missing, unknown, or not supported (X, J)
-    InvalidLevel,        ///< conformance_level unknown, B-LT/B-LTA (next issue), B-T without a TSA
+    InvalidLevel,        ///< conformance_level unknown, B-T and up without a TSA (B-LT up: or fetcher)
     InvalidEnvelope,     ///< signed_envelope_property not allowed for the format
     InvalidSignedProps,  ///< an attribute that is unknown for the format, or a bad value
     HashContradicts,     ///< hashAlgorithmOID is not signAlgo's digest
     InvalidDigestLength,
     InvalidDocument,   ///< not a PDF, truncated, damaged, encrypted, certified against changes
     DocumentTooLarge,  ///< over DocumentSigningSettings::max_document_bytes (HTTP 413)
+    /// Revocation data (OCSP/CRL) or a time-stamp could not be had (Errc::Unavailable): a responder,
+    /// CRL server or TSA is down or answered wrongly. Before the spend when it is the signer chain's.
+    ValidationUnavailable,
+    SignerRevoked,  ///< the signer's certificate is revoked and the policy refuses it (Errc::Conflict)
 };
 std::string_view name(DocFailure f);
 std::optional<DocFailure> doc_failure(const Error& e);
@@ -86,14 +102,18 @@ struct DocumentSigningSettings {
     /// DocMDP P of a Certification signature (ISO 32000-1 §12.8.2.2): 2 = form filling and further
     /// signatures allowed (decision 0010).
     int certify_permissions = 2;
+    /// [signing] refuse_revoked: a signer certificate that OCSP/CRL says is revoked is refused (before
+    /// the SAD is spent) instead of being signed with and embedded as revoked.
+    bool refuse_revoked = true;
 };
 
 class DocumentSigning {
 public:
-    /// `stamper`: where B-T gets its time-stamps (the in-process TSA or remote TSAs); null: B-T is
-    /// refused. Everything must outlive this object.
-    DocumentSigning(Authorization& authorization, ades::TimeStamper* stamper, const Clock& clock,
-                    DocumentSigningSettings settings);
+    /// `stamper`: where B-T and up get their time-stamps (the in-process TSA or remote TSAs); null: B-T
+    /// and up are refused. `revocation`: where B-LT/B-LTA and returnValidationInfo get OCSP responses
+    /// and CRLs; null: those are refused. Everything must outlive this object.
+    DocumentSigning(Authorization& authorization, ades::TimeStamper* stamper,
+                    pki::RevocationFetcher* revocation, const Clock& clock, DocumentSigningSettings settings);
 
     /// Errc::InvalidRequest / PayloadTooLarge with a DocFailure; the Authorization's refusals
     /// (SignFailure: HashNotAuthorised is the spec's 403 invalid_hash here); the ades layer's errors
@@ -101,10 +121,16 @@ public:
     SignDocResult sign(const Caller& caller, SignDocRequest request);
 
     [[nodiscard]] const DocumentSigningSettings& settings() const noexcept { return m_settings; }
+    /// The conformance levels offered (info.conformance_levels): "Ades-B-B", and with a TSA "Ades-B-T",
+    /// and with a TSA and a revocation fetcher "Ades-B-LT", "Ades-B-LTA".
+    [[nodiscard]] std::vector<std::string> conformance_levels() const;
+    /// returnValidationInfo can be honoured (info.validationInfo).
+    [[nodiscard]] bool validation_info() const noexcept { return m_revocation != nullptr; }
 
 private:
     Authorization& m_authorization;
     ades::TimeStamper* m_stamper;
+    pki::RevocationFetcher* m_revocation;
     const Clock& m_clock;
     DocumentSigningSettings m_settings;
 };

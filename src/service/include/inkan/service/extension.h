@@ -1,0 +1,72 @@
+#pragma once
+
+// Extension as a service operation (issue 9 clause 4; ETSI EN 319 142-1 §5.5, ades.md §3.4): keeps signed
+// documents alive with the server's TSA and revocation fetcher — the validation data still missing for
+// every signature and time-stamp (a DSS update), then a fresh document time-stamp. Works on documents
+// inkan did not sign. No key is used and no SAD is spent; the caller needs a service token. Vendor route
+// POST /inkan/v1/extend (decision 0014).
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <inkan/core/bytes.h>
+#include <inkan/pki/revocation.h>
+#include <inkan/service/document_signing.h>
+#include <inkan/service/model.h>
+
+namespace inkan::ades {
+class TimeStamper;
+}
+
+namespace inkan::service {
+
+/// One document to extend, as the api decoded it.
+struct ExtendItem {
+    Bytes document;                ///< the signed document (decoded base64)
+    std::string signature_format;  ///< "P" (PAdES); empty: "P"
+};
+
+struct ExtendDocumentsRequest {
+    std::vector<ExtendItem> documents;
+    bool return_validation_info = false;
+};
+
+struct ExtendDocumentsResult {
+    std::vector<Bytes> documents;  ///< in order
+    /// With return_validation_info: what the DSS updates added, over all documents.
+    std::optional<pki::ValidationData> validation_info;
+};
+
+struct ExtensionSettings {
+    std::filesystem::path work_dir;  ///< a fresh subdirectory per request, removed afterwards
+    std::size_t max_document_bytes = 64U * 1024U * 1024U;
+    /// A signer revoked after signing keeps a valid signature (its time-stamp proves the time): the
+    /// revoked status is embedded unless this is set.
+    bool refuse_revoked = false;
+    /// A last DSS update with the validation data of the new document time-stamp itself.
+    bool document_time_stamp_validation = false;
+};
+
+class Extension {
+public:
+    /// `stamper` and `revocation` must be non-null (Errc::InvalidConfig) and outlive this object.
+    Extension(ades::TimeStamper* stamper, pki::RevocationFetcher* revocation, ExtensionSettings settings);
+
+    /// Errc::InvalidRequest with a DocFailure (NoInputs, InvalidFormat, InvalidDocument: not a PDF,
+    /// damaged, encrypted, unsigned); PayloadTooLarge (DocumentTooLarge); Unavailable
+    /// (ValidationUnavailable: a TSA, OCSP responder or CRL server down); Conflict (SignerRevoked, with
+    /// refuse_revoked). Nothing is returned unless every document was extended.
+    ExtendDocumentsResult extend(const Caller& caller, ExtendDocumentsRequest request);
+
+    [[nodiscard]] const ExtensionSettings& settings() const noexcept { return m_settings; }
+
+private:
+    ades::TimeStamper* m_stamper;
+    pki::RevocationFetcher* m_revocation;
+    ExtensionSettings m_settings;
+};
+
+}  // namespace inkan::service
