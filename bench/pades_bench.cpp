@@ -249,7 +249,9 @@ int main(int argc, char** argv) {
         // api.max_document_bytes: the largest size plus room for the PDF skeleton; the signDoc
         // route's body limit follows from it (api::add_csc_routes).
         doc_settings.max_document_bytes = (*std::max_element(sizes.begin(), sizes.end()) + 1) * 1024 * 1024;
-        service::DocumentSigning documents{*stack.authorization, &stamper, stack.clock, doc_settings};
+        // B-B and B-T only here, so no revocation fetcher.
+        service::DocumentSigning documents{*stack.authorization, &stamper, nullptr, stack.clock,
+                                           doc_settings};
         http::Router router;
         api::CscDeps deps{stack.sessions, *stack.credentials, stack.accounts, *stack.authorization,
                           stack.clock,    api::ServiceInfo{}, nullptr,        &authority};
