@@ -33,9 +33,10 @@ struct World {
     std::unique_ptr<sign::HsmSigner> ec;       ///< P-256, CN=Hanako Sato
     std::unique_ptr<sign::HsmSigner> revoked;  ///< P-256, CN=Revoked Signer, revoked (keyCompromise)
     std::unique_ptr<sign::HsmSigner> tsa_signer;
-    std::unique_ptr<tsp::Authority> authority;  ///< the local TSA
-    std::unique_ptr<AuthorityTimeStamper> stamper;
-    std::filesystem::path soft_key_pem;   ///< a P-256 key on disk, for `openssl cms -sign`
+    std::unique_ptr<tsp::Authority> authority;            ///< the local TSA
+    std::unique_ptr<AuthorityTimeStamper> stamper;        ///< the default identity
+    std::unique_ptr<AuthorityTimeStamper> other_stamper;  ///< a second TSA identity (own key, certificate)
+    std::filesystem::path soft_key_pem;                   ///< a P-256 key on disk, for `openssl cms -sign`
     std::filesystem::path soft_cert_pem;  ///< its certificate (CN=Jiro Suzuki), issued by the root
 };
 World& world();

@@ -151,9 +151,23 @@ World& world() {
         identity.is_default = true;
         std::vector<tsp::Identity> identities;
         identities.push_back(std::move(identity));
+        // A second TSA identity (its own key and certificate), chosen by its policy: a time-stamp from
+        // another TSA than the signature's, as after a failover.
+        auto other_tsa =
+            ca.issue(hsm::KeySpec::EcP256,
+                     pki::Name{}.country("JP").organization("inkan").common_name("inkan ades second TSA"),
+                     "tsa", "ades-tsa-2");
+        tsp::Identity other;
+        other.name = "second";
+        other.policy = "1.3.6.1.4.1.99999.1.2";
+        other.chain = other_tsa->certificate_chain();
+        other.signer = std::shared_ptr<sign::Signer>(std::move(other_tsa));
+        identities.push_back(std::move(other));
         k.authority =
             std::make_unique<tsp::Authority>(std::move(identities), serials, SystemClock::instance());
         k.stamper = std::make_unique<AuthorityTimeStamper>(*k.authority);
+        k.other_stamper =
+            std::make_unique<AuthorityTimeStamper>(*k.authority, std::string{"1.3.6.1.4.1.99999.1.2"});
 
         // A software key and certificate for CMS made by `openssl cms -sign` (a non-inkan CAdES).
         k.soft_key_pem = k.dir / "soft-key.pem";

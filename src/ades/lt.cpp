@@ -195,19 +195,54 @@ void add_document_time_stamp(const std::filesystem::path& input, const std::file
     }
 }
 
+namespace {
+
+/// Whether every certificate but the self-issued ones of the newest document time-stamp in `pdf` has a
+/// status in `covered` (collect() records one per certificate it found revocation data for).
+bool newest_time_stamp_covered(const std::filesystem::path& pdf, const pki::ValidationData& covered) {
+    const auto signatures = signature_certificates(pdf::Document::open(pdf));
+    const auto newest = std::find_if(
+        signatures.rbegin(), signatures.rend(),
+        [](const SignatureCertificates& s) { return s.type == pdf::SignatureType::DocTimeStamp; });
+    if (newest == signatures.rend()) return false;
+    for (const auto& chain : newest->chains) {
+        for (const auto& der : chain) {
+            const pki::Certificate cert = pki::Certificate::from_der(der);
+            if (cert.subject() == cert.issuer()) continue;  // a trust anchor needs none (RFC 5280 §6.1)
+            const bool known = std::any_of(covered.statuses.begin(), covered.statuses.end(),
+                                           [&](const auto& s) { return s.first == der; });
+            if (!known) return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+pki::ValidationData add_archive_time_stamp(const std::filesystem::path& input,
+                                           const std::filesystem::path& output,
+                                           pki::RevocationFetcher& fetcher, TimeStamper& stamper,
+                                           const LtOptions& options, bool always_validate,
+                                           const pki::ValidationData& covered) {
+    TempPath with_dts{output};
+    add_document_time_stamp(input, with_dts.path(), stamper);
+    if (!always_validate && newest_time_stamp_covered(with_dts.path(), covered)) {
+        // The same TSA chain as before: its data is already in the DSS under the time-stamp. The
+        // temporary file sits beside `output` (same file system) and has the output's mode.
+        std::filesystem::rename(with_dts.path(), output);
+        return {};
+    }
+    // The new time-stamp's TSA chain (EN 319 142-1 §5.5: the last DTS needs its own data for the
+    // next extension to build on).
+    return add_validation_data(with_dts.path(), output, fetcher, options).data;
+}
+
 LtReport extend_pdf(const std::filesystem::path& input, const std::filesystem::path& output,
                     pki::RevocationFetcher& fetcher, TimeStamper& stamper, const ExtendOptions& options) {
     TempPath with_dss{output};
     LtReport report = add_validation_data(input, with_dss.path(), fetcher, options.lt);
-    if (!options.document_time_stamp_validation) {
-        add_document_time_stamp(with_dss.path(), output, stamper);
-        return report;
-    }
-    TempPath with_dts{output};
-    add_document_time_stamp(with_dss.path(), with_dts.path(), stamper);
-    // The new time-stamp's TSA chain (EN 319 142-1 §5.5: the last DTS needs its own data for the
-    // next extension to build on).
-    report.data.merge(add_validation_data(with_dts.path(), output, fetcher, options.lt).data);
+    report.data.merge(add_archive_time_stamp(with_dss.path(), output, fetcher, stamper, options.lt,
+                                             options.document_time_stamp_validation, report.data));
     return report;
 }
 

@@ -209,6 +209,56 @@ TEST(PadesLt, BltaAddsADocumentTimeStampOverTheDssAndOpensslVerifiesIt) {
     EXPECT_LT(range[2] + range[3], std::filesystem::file_size(out));
 }
 
+/// The number of revisions: one per %%EOF.
+std::size_t revisions(const std::filesystem::path& pdf) {
+    const auto text = to_string(testing::read_file(pdf));
+    std::size_t n = 0;
+    for (auto at = text.find("%%EOF"); at != std::string::npos; at = text.find("%%EOF", at + 5))
+        ++n;
+    return n;
+}
+
+TEST(PadesLt, BltaFromTheSignaturesTsaEndsWithTheDocumentTimeStampItsChainAlreadyCovered) {
+    testing::TempDir dir;
+    pki::RevocationFetcher fetcher;
+    PadesOptions bt;
+    bt.level = Level::BT;
+    bt.time_stamper = testkit::world().stamper.get();
+    (void)sign_pdf(corpus().stream, dir / "bt.pdf", *testkit::world().ec, bt);
+    const auto out = dir / "blta.pdf";
+    (void)sign_pdf(corpus().stream, out, *testkit::world().ec, lt_options(Level::BLTA, fetcher));
+    (void)judges(out, 2, 1);
+    expect_dss_covers(out, all_chains(*testkit::world().ec));
+    // B-T, then the DSS, then the document time-stamp: nothing after it, the DSS under it already
+    // holds its TSA's data.
+    EXPECT_EQ(revisions(out), revisions(dir / "bt.pdf") + 2);
+    const auto sigs = pdf::Document::open(out).signatures();
+    ASSERT_EQ(sigs.size(), 2U);
+    EXPECT_EQ(sigs[1].byte_range[2] + sigs[1].byte_range[3], std::filesystem::file_size(out))
+        << "the document time-stamp should cover the whole file";
+}
+
+TEST(PadesLt, BltaWithAnotherTsaForTheDocumentTimeStampAddsItsValidationDataToo) {
+    testing::TempDir dir;
+    pki::RevocationFetcher fetcher;
+    PadesOptions bt;
+    bt.level = Level::BT;
+    bt.time_stamper = testkit::world().stamper.get();
+    (void)sign_pdf(corpus().table, dir / "bt.pdf", *testkit::world().rsa, bt);
+    // The document time-stamp comes from the second TSA identity, whose chain the DSS does not hold yet.
+    const auto out = dir / "x.pdf";
+    const auto report = extend_pdf(dir / "bt.pdf", out, fetcher, *testkit::world().other_stamper);
+    (void)judges(out, 2, 1);
+    auto certs = all_chains(*testkit::world().rsa);
+    const auto other = testkit::world().authority->identities().at(1).chain;
+    certs.insert(certs.end(), other.begin(), other.end());
+    expect_dss_covers(out, certs);
+    EXPECT_EQ(revisions(out), revisions(dir / "bt.pdf") + 3) << "DSS, document time-stamp, DSS for it";
+    const bool reported = std::any_of(report.data.statuses.begin(), report.data.statuses.end(),
+                                      [&](const auto& s) { return s.first == other.front(); });
+    EXPECT_TRUE(reported) << "the report does not list the second TSA's certificate";
+}
+
 TEST(PadesLt, ExtendTwiceKeepsEveryEarlierSignatureAndTimeStampValid) {
     testing::TempDir dir;
     pki::RevocationFetcher fetcher;

@@ -74,9 +74,21 @@ LtReport add_validation_data(const std::filesystem::path& input, const std::file
 void add_document_time_stamp(const std::filesystem::path& input, const std::filesystem::path& output,
                              TimeStamper& stamper, std::size_t contents_size = 0);
 
+/// B-LTA's last steps (EN 319 142-1 §5.5): `output` = input + a document time-stamp, then a DSS update
+/// with the validation data of the time-stamp's own TSA chain when `always_validate` is set or when
+/// that chain is not covered by `covered` (statuses) — a time-stamp from another TSA than the earlier
+/// ones, e.g. after failover, so that every time-stamp carries its own data. Returns what that last
+/// update added (empty when none was needed).
+pki::ValidationData add_archive_time_stamp(const std::filesystem::path& input,
+                                           const std::filesystem::path& output,
+                                           pki::RevocationFetcher& fetcher, TimeStamper& stamper,
+                                           const LtOptions& options, bool always_validate,
+                                           const pki::ValidationData& covered);
+
 struct ExtendOptions {
     LtOptions lt;
-    /// Add a last DSS update with the validation data of the new document time-stamp itself.
+    /// Always add a last DSS update with the validation data of the new document time-stamp itself
+    /// (without it: only when its TSA chain is not already covered, add_archive_time_stamp).
     bool document_time_stamp_validation = false;
 };
 
