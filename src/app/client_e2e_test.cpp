@@ -1036,9 +1036,10 @@ TEST_F(ClientE2e, CadesExtendTwiceThroughTheBinaryOnInkanAndOpensslSignaturesPas
     // whose certificate the service's CA issued from a CSR (so its OCSP URL is live).
     const fs::path dir = s_tmp->path() / "outside-cades";
     fs::create_directories(dir);
-    const auto req = run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                          "-nodes", "-keyout", (dir / "key.pem").string(), "-subj",
-                          "/CN=Outside CAdES Signer/C=JP", "-out", (dir / "csr.pem").string()});
+    const auto req =
+        run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-keyout", (dir / "key.pem").string(), "-subj",
+             "/CN=Outside CAdES Signer/GN=Outside/SN=Signer/C=JP", "-out", (dir / "csr.pem").string()});
     ASSERT_EQ(req.exit_code, 0) << describe(req);
     const auto issued = run({INKAN_BIN, "ca", "issue", "--data", s_data.string(), "--profile", "person",
                              "--csr", (dir / "csr.pem").string(), "-o", (dir / "chain.pem").string()});
