@@ -2,12 +2,15 @@
 
 #include <array>
 #include <istream>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <inkan/ades/time_stamper.h>
 #include <inkan/cms/signed_data.h>
+#include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 #include <inkan/crypto/der.h>
 #include <inkan/crypto/digest.h>
@@ -262,6 +265,37 @@ Bytes extend_cades(ByteView cms, const CadesExtendInput& content, pki::Revocatio
     }
     if (options.validation_used != nullptr) *options.validation_used = std::move(used);
     return out;
+}
+
+std::optional<Bytes> cms_der(ByteView input) {
+    if (!input.empty() && input[0] == 0x30) {
+        return Bytes{input.begin(), input.end()};
+    }
+    const std::string_view text{reinterpret_cast<const char*>(input.data()), input.size()};
+    for (const std::string_view label : {"CMS", "PKCS7", "PKCS #7 SIGNED DATA"}) {
+        const std::string begin = "-----BEGIN " + std::string{label} + "-----";
+        const auto at = text.find(begin);
+        if (at == std::string_view::npos) {
+            continue;
+        }
+        const std::string end = "-----END " + std::string{label} + "-----";
+        const auto stop = text.find(end, at);
+        require(stop != std::string_view::npos, Errc::InvalidEncoding,
+                "cades: PEM " + std::string{label} + " block without its END line");
+        std::string body;
+        for (const char c : text.substr(at + begin.size(), stop - at - begin.size())) {
+            if (c != '\n' && c != '\r' && c != ' ' && c != '\t') {
+                body.push_back(c);
+            }
+        }
+        try {
+            return base64_decode(body);
+        } catch (const Error&) {
+            throw Error{Errc::InvalidEncoding,
+                        "cades: the PEM " + std::string{label} + " block is not base64"};
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace inkan::ades

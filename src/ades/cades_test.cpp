@@ -46,6 +46,24 @@ void expect_baseline(const Bytes& der, Level level) {
     EXPECT_NE(ts.out.find("Verification: OK"), std::string::npos) << ts.out << ts.err;
 }
 
+TEST(Cades, CmsDerTellsDerAndPemCmsFromOtherBytes) {
+    const Bytes der{0x30, 0x03, 0x02, 0x01, 0x05};
+    EXPECT_EQ(cms_der(der), der);
+    for (const std::string label : {"CMS", "PKCS7", "PKCS #7 SIGNED DATA"}) {
+        const std::string pem = "text before\n-----BEGIN " + label + "-----\n" + base64_encode(der) +
+                                "\n-----END " + label + "-----\n";
+        EXPECT_EQ(cms_der(to_bytes(std::string_view{pem})), der) << label;
+    }
+    EXPECT_FALSE(cms_der(to_bytes(std::string_view{"%PDF-1.7\n"})).has_value());
+    EXPECT_FALSE(cms_der(Bytes{}).has_value());
+    try {
+        (void)cms_der(to_bytes(std::string_view{"-----BEGIN CMS-----\n@@@\n-----END CMS-----\n"}));
+        ADD_FAILURE() << "broken base64 accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::InvalidEncoding) << e.what();
+    }
+}
+
 TEST(Cades, DetachedFromAStreamVerifiesWithOpensslOverTheContent) {
     for (const Level level : {Level::BB, Level::BT}) {
         for (sign::Signer* signer : {static_cast<sign::Signer*>(testkit::world().rsa.get()),

@@ -568,6 +568,18 @@ service::ExtendDocumentsRequest decode_extend_documents(JsonBody& body) {
         service::ExtendItem item;
         item.signature_format = entry_string(entry, "signature_format", false).value_or("");
         item.document = take_document(entry);
+        // A detached CAdES's signed content (decision 0014), base64 like the document.
+        if (const auto content = entry.find("content"); content != entry.end()) {
+            if (!content->is_string()) {
+                JsonBody::wrong_type("string", "content");
+            }
+            try {
+                item.content = base64_decode(content->get_ref<const std::string&>());
+            } catch (const Error&) {
+                invalid_request("Invalid Base64 content string parameter");
+            }
+            *content = nullptr;
+        }
         out.documents.push_back(std::move(item));
     }
     return out;

@@ -53,11 +53,13 @@ const std::vector<Command>& commands() {
          "anchor",
          cmd_sign},
         {{"extend"},
-         "extend IN.pdf OUT.pdf --tsa URL [--tsa URL2 ...] [--cacert FILE] [--timeout-ms N] [--proxy URL] "
-         "[--vri] [--timestamp-validation] [--refuse-revoked]",
-         "PAdES B-LTA upkeep: adds OCSP responses/CRLs and certificates for every signature and time-stamp "
-         "in IN (a DSS update), then a document time-stamp; fails with no OUT when revocation data or the "
-         "TSA cannot be reached; --timestamp-validation also adds the new time-stamp's own validation data",
+         "extend IN OUT --tsa URL [--tsa URL2 ...] [--content FILE] [--cacert FILE] [--timeout-ms N] "
+         "[--proxy URL] [--vri] [--timestamp-validation] [--refuse-revoked]",
+         "B-LTA upkeep of a PDF (PAdES) or a CMS (CAdES, DER or PEM): adds OCSP responses/CRLs and "
+         "certificates for every signature and time-stamp in IN (PDF: a DSS update; CMS: SignedData "
+         "certificates/crls), then a document time-stamp (CMS: an archive-time-stamp-v3); --content: the "
+         "signed content of a detached CMS; fails with no OUT when revocation data or the TSA cannot be "
+         "reached; --timestamp-validation (PDF) also adds the new time-stamp's own validation data",
          cmd_extend},
         {{"serve"},
          "serve [--data DIR] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--routes]",

@@ -983,6 +983,175 @@ TEST_F(ClientE2e, ExtendRouteExtendsSignedPdfsAndRefusesOthers) {
     EXPECT_EQ(anonymous.status, 401) << anonymous.raw;
 }
 
+/// An extended CAdES judged from outside: `openssl cms -verify` (with -content for a detached one) and
+/// Bouncy Castle (scripts/verify-cades): every token valid, `archives` archive-time-stamp-v3s whose
+/// imprints BC recomputed, and revocation data for every certificate of the signer and TSA chains.
+void judge_extended_cades(const fs::path& cms, const fs::path* content, const fs::path& root,
+                          std::size_t archives) {
+    std::vector<std::string> verify{"openssl",  "cms",        "-verify", "-inform",  "DER",
+                                    "-in",      cms.string(), "-binary", "-CAfile",  root.string(),
+                                    "-purpose", "any",        "-out",    "/dev/null"};
+    std::vector<std::string> bc{INKAN_SOURCE_DIR "/scripts/verify-cades", "--cafile", root.string()};
+    if (content != nullptr) {
+        verify.insert(verify.end(), {"-content", content->string()});
+        bc.insert(bc.end(), {"--content", content->string()});
+    }
+    bc.push_back(cms.string());
+    const auto v = run(verify);
+    EXPECT_EQ(v.exit_code, 0) << cms << "\n" << describe(v);
+    EXPECT_NE(v.err.find("Verification successful"), std::string::npos) << cms << "\n" << describe(v);
+    const auto b = run(bc);
+    EXPECT_EQ(b.exit_code, 0) << cms << "\n" << describe(b);
+    EXPECT_NE(b.out.find("\"failures\":0"), std::string::npos) << cms << "\n" << b.out;
+    EXPECT_NE(b.out.find("\"lt_missing\":0,"), std::string::npos) << cms << "\n" << b.out;
+    EXPECT_NE(b.out.find("\"signature_time_stamps\":1,\"archive_time_stamps\":" + std::to_string(archives)),
+              std::string::npos)
+        << cms << "\n"
+        << b.out;
+    // Each ATSv3 line: BC recomputed its imprint and found it in the token.
+    const std::regex ok_line{
+        R"re(\{[^\n]*"token":"archive-time-stamp-v3"[^\n]*"imprint":"[0-9a-f]+"[^\n]*"ok":true)re"};
+    const auto lines =
+        std::distance(std::sregex_iterator(b.out.begin(), b.out.end(), ok_line), std::sregex_iterator());
+    EXPECT_EQ(static_cast<std::size_t>(lines), archives) << cms << "\n" << b.out;
+}
+
+TEST_F(ClientE2e, CadesExtendTwiceThroughTheBinaryOnInkanAndOpensslSignaturesPassOutsideJudges) {
+    const fs::path data = s_tmp->path() / "cades-extend.txt";
+    inkan::testing::write_file(data, std::string_view{"A contract, kept alive as CAdES.\n"});
+    const fs::path detached = s_tmp->path() / "cades-extend-detached.p7s";
+    const fs::path enveloping = s_tmp->path() / "cades-extend-enveloping.p7s";
+    for (const auto& [path, is_detached] : {std::pair{detached, true}, std::pair{enveloping, false}}) {
+        std::vector<std::string> args{"--format", "cades", "--level", "B-T"};
+        if (is_detached) {
+            args.emplace_back("--detached");
+        }
+        args.push_back(data.string());
+        args.push_back(path.string());
+        const auto r = sign_as_member(s_credentials["ec"], args);
+        ASSERT_EQ(r.exit_code, 0) << describe(r);
+    }
+
+    // A CAdES made outside inkan: `openssl cms -sign -cades` (B-B, detached, PEM) with an OpenSSL key
+    // whose certificate the service's CA issued from a CSR (so its OCSP URL is live).
+    const fs::path dir = s_tmp->path() / "outside-cades";
+    fs::create_directories(dir);
+    const auto req =
+        run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-keyout", (dir / "key.pem").string(), "-subj",
+             "/CN=Outside CAdES Signer/GN=Outside/SN=Signer/C=JP", "-out", (dir / "csr.pem").string()});
+    ASSERT_EQ(req.exit_code, 0) << describe(req);
+    const auto issued = run({INKAN_BIN, "ca", "issue", "--data", s_data.string(), "--profile", "person",
+                             "--csr", (dir / "csr.pem").string(), "-o", (dir / "chain.pem").string()});
+    ASSERT_EQ(issued.exit_code, 0) << describe(issued);
+    const auto leaf =
+        run({"openssl", "x509", "-in", (dir / "chain.pem").string(), "-out", (dir / "cert.pem").string()});
+    ASSERT_EQ(leaf.exit_code, 0) << describe(leaf);
+    const std::string chain_text = inkan::to_string(inkan::testing::read_file(dir / "chain.pem"));
+    const std::string end_marker = "-----END CERTIFICATE-----\n";
+    inkan::testing::write_file(
+        dir / "issuers.pem",
+        std::string_view{chain_text.substr(chain_text.find(end_marker) + end_marker.size())});
+    const fs::path outside = s_tmp->path() / "cades-extend-openssl.pem";
+    const auto cms =
+        run({"openssl", "cms", "-sign", "-cades", "-binary", "-in", data.string(), "-signer",
+             (dir / "cert.pem").string(), "-inkey", (dir / "key.pem").string(), "-certfile",
+             (dir / "issuers.pem").string(), "-md", "sha256", "-outform", "PEM", "-out", outside.string()});
+    ASSERT_EQ(cms.exit_code, 0) << describe(cms);
+    ASSERT_NE(inkan::to_string(inkan::testing::read_file(outside)).find("-----BEGIN CMS-----"),
+              std::string::npos);
+
+    struct Case {
+        const char* label;
+        fs::path input;
+        bool detached;
+    };
+    for (const Case& c : {Case{"inkan-detached", detached, true}, Case{"inkan-enveloping", enveloping, false},
+                          Case{"openssl-detached-pem", outside, true}}) {
+        SCOPED_TRACE(c.label);
+        const fs::path once = s_tmp->path() / ("cades-extended-once-" + std::string{c.label} + ".p7s");
+        const fs::path twice = s_tmp->path() / ("cades-extended-twice-" + std::string{c.label} + ".p7s");
+        std::vector<std::string> first{INKAN_BIN, "extend", c.input.string(), once.string(), "--tsa", s_tsa};
+        std::vector<std::string> second{INKAN_BIN, "extend", once.string(), twice.string(), "--tsa", s_tsa};
+        if (c.detached) {
+            first.insert(first.end(), {"--content", data.string()});
+            second.insert(second.end(), {"--content", data.string()});
+        }
+        const auto e1 = run(first);
+        ASSERT_EQ(e1.exit_code, 0) << describe(e1);
+        EXPECT_NE(e1.out.find("archive-time-stamp-v3"), std::string::npos) << describe(e1);
+        judge_extended_cades(once, c.detached ? &data : nullptr, s_root, 1);
+        const auto e2 = run(second);
+        ASSERT_EQ(e2.exit_code, 0) << describe(e2);
+        judge_extended_cades(twice, c.detached ? &data : nullptr, s_root, 2);
+        // The signature itself is untouched by both rounds.
+        EXPECT_EQ(inkan::cms::parse(inkan::testing::read_file(twice)).signer_infos.at(0).signature,
+                  inkan::cms::parse(inkan::testing::read_file(once)).signer_infos.at(0).signature);
+    }
+
+    // Refusals leave no output: a detached CMS without its content, content for an enveloping CMS (usage
+    // errors), content that was not signed.
+    const fs::path no = s_tmp->path() / "cades-extend-refused.p7s";
+    const auto missing = run({INKAN_BIN, "extend", detached.string(), no.string(), "--tsa", s_tsa});
+    EXPECT_EQ(missing.exit_code, 2) << describe(missing);
+    EXPECT_NE(missing.err.find("--content"), std::string::npos) << describe(missing);
+    EXPECT_FALSE(fs::exists(no));
+    const auto extra = run(
+        {INKAN_BIN, "extend", enveloping.string(), no.string(), "--tsa", s_tsa, "--content", data.string()});
+    EXPECT_EQ(extra.exit_code, 2) << describe(extra);
+    EXPECT_NE(extra.err.find("detached"), std::string::npos) << describe(extra);
+    EXPECT_FALSE(fs::exists(no));
+    const auto wrong = run({INKAN_BIN, "extend", detached.string(), no.string(), "--tsa", s_tsa, "--content",
+                            s_not_pdf.string()});
+    EXPECT_EQ(wrong.exit_code, 1) << describe(wrong);
+    EXPECT_NE(wrong.err.find("message-digest"), std::string::npos) << describe(wrong);
+    EXPECT_FALSE(fs::exists(no));
+}
+
+TEST_F(ClientE2e, ExtendRouteExtendsCadesDetachedWithContentAndRefusesBadInput) {
+    const fs::path data = s_tmp->path() / "cades-route.txt";
+    inkan::testing::write_file(data, std::string_view{"A detached CAdES, extended by the service.\n"});
+    const fs::path bt = s_tmp->path() / "cades-route-bt.p7s";
+    const auto signed_bt = sign_as_member(s_credentials["ec"], {"--format", "cades", "--level", "B-T",
+                                                                "--detached", data.string(), bt.string()});
+    ASSERT_EQ(signed_bt.exit_code, 0) << describe(signed_bt);
+    const Member m = member(s_credentials["ec"]);
+    const std::string token = login(m.name, "member-password");
+    const std::string document = inkan::base64_encode(inkan::testing::read_file(bt));
+    const std::string content = inkan::base64_encode(inkan::testing::read_file(data));
+    const auto r =
+        post("/inkan/v1/extend",
+             {{"returnValidationInfo", true},
+              {"documents", {{{"document", document}, {"signature_format", "C"}, {"content", content}}}}},
+             token);
+    ASSERT_EQ(r.status, 200) << r.raw;
+    const json body = json::parse(r.body);
+    ASSERT_EQ(body["DocumentWithSignature"].size(), 1U) << r.body;
+    EXPECT_FALSE(body["validationInfo"]["ocsp"].empty()) << r.body;
+    EXPECT_FALSE(body["validationInfo"]["certificates"].empty()) << r.body;
+    const fs::path out = s_tmp->path() / "cades-route-extended.p7s";
+    inkan::testing::write_file(out,
+                               inkan::base64_decode(body["DocumentWithSignature"][0].get<std::string>()));
+    judge_extended_cades(out, &data, s_root, 1);
+
+    const auto expect_400 = [&](const json& doc, const std::string& description) {
+        const auto bad = post("/inkan/v1/extend", {{"documents", {doc}}}, token);
+        EXPECT_EQ(bad.status, 400) << bad.raw;
+        EXPECT_EQ(json::parse(bad.body.empty() ? "{}" : bad.body).value("error_description", ""), description)
+            << bad.raw;
+    };
+    // Detected as a CMS without signature_format; detached, so the content is required.
+    expect_400({{"document", document}},
+               "Invalid parameter documents: the CMS is detached: pass its signed content in content");
+    expect_400(
+        {{"document", document}, {"content", inkan::base64_encode(inkan::testing::read_file(s_not_pdf))}},
+        "Invalid parameter documents: the content does not match the message-digest of SignerInfo 0");
+    expect_400(
+        {{"document", inkan::base64_encode(inkan::testing::read_file(s_not_pdf))}, {"signature_format", "C"}},
+        "Invalid parameter documents: not a CMS (neither DER nor PEM)");
+    expect_400({{"document", document}, {"signature_format", "X"}}, "Invalid parameter signature_format");
+}
+
 TEST_F(ClientE2e, ResponderOrTsaDownMakesBltFailClearlyWithNoOutput) {
     const fs::path bt = s_tmp->path() / "down-bt.pdf";
     const auto signed_bt =
@@ -1070,6 +1239,10 @@ TEST_F(ClientE2e, RevokedSignerIsEmbeddedAsRevokedByExtendAndRefusedForLongTermS
     const fs::path bt = s_tmp->path() / "revoked-bt.pdf";
     const auto signed_bt = sign_as_member(credential, {"--level", "B-T", s_table.string(), bt.string()});
     ASSERT_EQ(signed_bt.exit_code, 0) << describe(signed_bt);
+    const fs::path cades_bt = s_tmp->path() / "revoked-bt.p7s";
+    const auto signed_cades = sign_as_member(
+        credential, {"--format", "cades", "--level", "B-T", s_table.string(), cades_bt.string()});
+    ASSERT_EQ(signed_cades.exit_code, 0) << describe(signed_cades);
     const auto sd = inkan::cms::parse(pdf_signatures(bt).front().cms);
     const auto leaf = inkan::cms::find_signer_certificate(sd, 0);
     ASSERT_TRUE(leaf.has_value());
@@ -1095,6 +1268,17 @@ TEST_F(ClientE2e, RevokedSignerIsEmbeddedAsRevokedByExtendAndRefusedForLongTermS
     EXPECT_EQ(r.exit_code, 1) << describe(r);
     EXPECT_NE(r.err.find("is revoked"), std::string::npos) << describe(r);
     EXPECT_FALSE(fs::exists(refused));
+    // The same for a CAdES.
+    const fs::path cades_refused = s_tmp->path() / "revoked-refused.p7s";
+    const auto rc = run(
+        {INKAN_BIN, "extend", cades_bt.string(), cades_refused.string(), "--refuse-revoked", "--tsa", s_tsa});
+    EXPECT_EQ(rc.exit_code, 1) << describe(rc);
+    EXPECT_NE(rc.err.find("revoked"), std::string::npos) << describe(rc);
+    EXPECT_FALSE(fs::exists(cades_refused));
+    const fs::path cades_extended = s_tmp->path() / "revoked-extended.p7s";
+    const auto ec = run({INKAN_BIN, "extend", cades_bt.string(), cades_extended.string(), "--tsa", s_tsa});
+    EXPECT_EQ(ec.exit_code, 0) << describe(ec);
+    EXPECT_TRUE(fs::exists(cades_extended));
 
     // Signing at B-LT refuses a revoked signer: in hash mode (no output) and through signDoc (400 before
     // the SAD is spent: the same SAD then signs at B-B, where no revocation data is fetched).

@@ -1,9 +1,10 @@
-// `inkan extend`: the command's refusals through the real binary. The extension itself (DSS update,
-// document time-stamp, extend twice, revocation failures) is tested with outside judges in
-// src/ades/lt_test.cpp.
+// `inkan extend`: the command's refusals through the real binary, for PDFs and for CMS (CAdES). The
+// extension itself is tested with outside judges in src/ades/lt_test.cpp, src/ades/cades_lt_test.cpp and
+// src/app/client_e2e_test.cpp.
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -59,6 +60,85 @@ TEST(ExtendCli, NotAPdfIsRefusedAndNoOutputIsWritten) {
         {"extend", (dir / "in.pdf").string(), (dir / "out.pdf").string(), "--tsa", "http://127.0.0.1:1/tsa"});
     EXPECT_EQ(r.exit_code, 1) << describe(r);
     EXPECT_FALSE(fs::exists(dir / "out.pdf"));
+}
+
+/// A CMS made by openssl with a throw-away self-signed key: detached (DER) or enveloping (PEM).
+fs::path openssl_cms(const TempDir& dir, bool detached) {
+    if (!fs::exists(dir / "cert.pem")) {
+        const auto key =
+            run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", (dir / "key.pem").string(), "-subj", "/CN=Extend CLI Test", "-days", "1", "-out",
+                 (dir / "cert.pem").string()});
+        EXPECT_EQ(key.exit_code, 0) << key.err;
+        inkan::testing::write_file(dir / "content.txt", std::string_view{"signed content\n"});
+    }
+    const fs::path out = dir / (detached ? "detached.p7s" : "enveloping.pem");
+    std::vector<std::string> argv{"openssl",
+                                  "cms",
+                                  "-sign",
+                                  "-cades",
+                                  "-binary",
+                                  "-in",
+                                  (dir / "content.txt").string(),
+                                  "-signer",
+                                  (dir / "cert.pem").string(),
+                                  "-inkey",
+                                  (dir / "key.pem").string(),
+                                  "-outform",
+                                  detached ? "DER" : "PEM",
+                                  "-out",
+                                  out.string()};
+    if (!detached) {
+        argv.emplace_back("-nodetach");
+    }
+    const auto r = run(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return out;
+}
+
+TEST(ExtendCli, DetachedCmsWithoutContentIsAUsageErrorAndNoOutputIsWritten) {
+    TempDir dir{"inkan-extend-cli"};
+    const auto in = openssl_cms(dir, true);
+    const auto r =
+        run_inkan({"extend", in.string(), (dir / "out.p7s").string(), "--tsa", "http://127.0.0.1:1/tsa"});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_NE(r.err.find("detached CMS: pass the signed content with --content"), std::string::npos)
+        << describe(r);
+    EXPECT_FALSE(fs::exists(dir / "out.p7s"));
+}
+
+TEST(ExtendCli, ContentForAnEnvelopingPemCmsIsAUsageErrorAndNoOutputIsWritten) {
+    TempDir dir{"inkan-extend-cli"};
+    const auto in = openssl_cms(dir, false);
+    const auto r = run_inkan({"extend", in.string(), (dir / "out.p7s").string(), "--tsa",
+                              "http://127.0.0.1:1/tsa", "--content", (dir / "content.txt").string()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_NE(r.err.find("--content is only for a detached CMS"), std::string::npos) << describe(r);
+    EXPECT_FALSE(fs::exists(dir / "out.p7s"));
+}
+
+TEST(ExtendCli, ContentForAPdfIsAUsageError) {
+    TempDir dir{"inkan-extend-cli"};
+    const auto in = unsigned_pdf(dir);
+    inkan::testing::write_file(dir / "content.txt", std::string_view{"x"});
+    const auto r = run_inkan({"extend", in.string(), (dir / "out.pdf").string(), "--tsa",
+                              "http://127.0.0.1:1/tsa", "--content", (dir / "content.txt").string()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_NE(r.err.find("--content is for a detached CMS"), std::string::npos) << describe(r);
+    EXPECT_FALSE(fs::exists(dir / "out.pdf"));
+}
+
+TEST(ExtendCli, TsaDownFailsACmsExtensionAndNoOutputIsWritten) {
+    TempDir dir{"inkan-extend-cli"};
+    const auto in = openssl_cms(dir, true);
+    const auto r = run_inkan({"extend", in.string(), (dir / "out.p7s").string(), "--tsa",
+                              "http://127.0.0.1:1/tsa", "--content", (dir / "content.txt").string()});
+    EXPECT_EQ(r.exit_code, 1) << describe(r);
+    EXPECT_NE(r.err.find("127.0.0.1:1"), std::string::npos) << describe(r);
+    EXPECT_FALSE(fs::exists(dir / "out.p7s"));
+    for (const auto& e : fs::directory_iterator(dir.path())) {
+        EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+    }
 }
 
 }  // namespace

@@ -1,12 +1,20 @@
-// `inkan extend IN OUT --tsa URL ...`: keeps a PAdES document alive (ETSI EN 319 142-1 §5.4/§5.5):
-// validation data for every signature and time-stamp in a DSS update, then a fresh document
-// time-stamp. Works on documents inkan did not sign.
+// `inkan extend IN OUT --tsa URL ...`: keeps a signed document alive, whoever signed it (issue 9 clause 4).
+// A PDF (PAdES, ETSI EN 319 142-1 §5.4/§5.5): validation data for every signature and time-stamp in a
+// DSS update, then a fresh document time-stamp. A CMS (CAdES, EN 319 122-1 §5.5.3): the missing
+// validation data in SignedData.certificates / crls, then a fresh archive-time-stamp-v3
+// (ades::extend_cades); a detached CMS needs its content (--content, hashed as a stream).
 
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <string>
 
+#include <inkan/ades/cades.h>
 #include <inkan/ades/lt.h>
 #include <inkan/ades/time_stamper.h>
+#include <inkan/cms/signed_data.h>
 #include <inkan/core/error.h>
+#include <inkan/crypto/random.h>
 #include <inkan/pki/revocation.h>
 #include <inkan/tsp/client.h>
 
@@ -18,21 +26,88 @@ namespace inkan::app {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+Bytes read_whole(const fs::path& p) {
+    std::ifstream in{p, std::ios::binary};
+    require(in.good(), Errc::NotFound, "cannot read " + p.string());
+    return Bytes{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+bool is_pdf(ByteView data) {
+    static constexpr std::string_view kHeader = "%PDF";
+    return data.size() >= kHeader.size() &&
+           std::string_view{reinterpret_cast<const char*>(data.data()), kHeader.size()} == kHeader;
+}
+
+/// Writes `data` to a temporary file beside `out` and renames it: `out` appears whole or not at all.
+void write_output(const fs::path& out, ByteView data) {
+    const fs::path tmp = out.string() + ".inkan-" + crypto::random_hex(6) + ".tmp";
+    {
+        std::ofstream o{tmp, std::ios::binary | std::ios::trunc};
+        o.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+        o.close();
+        if (!o.good()) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            throw Error{Errc::IoFailure, "cannot write " + out.string()};
+        }
+    }
+    fs::rename(tmp, out);
+}
+
+}  // namespace
+
 int cmd_extend(const std::vector<std::string>& words, Io io) {
-    const Args args{
-        words, {"vri", "timestamp-validation", "refuse-revoked"}, {"tsa", "cacert", "timeout-ms", "proxy"}};
+    const Args args{words,
+                    {"vri", "timestamp-validation", "refuse-revoked"},
+                    {"tsa", "cacert", "timeout-ms", "proxy", "content"}};
     if (args.positional().size() != 2) {
         throw UsageError{"extend takes IN and OUT"};
     }
     const std::vector<std::string> urls = args.values("tsa");
     if (urls.empty()) {
-        throw UsageError{"extend needs at least one --tsa URL (the document time-stamp's TSA)"};
+        throw UsageError{"extend needs at least one --tsa URL (the document or archive time-stamp's TSA)"};
     }
     const std::chrono::milliseconds timeout = timeout_option(args);
     const fs::path in = args.positional()[0];
     const fs::path out = args.positional()[1];
     if (fs::exists(out) && fs::equivalent(in, out)) {
         throw UsageError{"extend writes a new file: OUT must not be IN"};
+    }
+    const std::optional<std::string> content_file = args.option("content");
+
+    // The format by content, not by name: %PDF → PAdES; a DER or PEM CMS → CAdES. Anything else goes
+    // to the PDF path, whose refusal ("not a PDF") is the clearer one for a mistyped file.
+    std::optional<Bytes> cms;
+    {
+        std::ifstream head{in, std::ios::binary};
+        require(head.good(), Errc::NotFound, "cannot read " + in.string());
+        char first[4] = {};
+        head.read(first, sizeof first);
+        if (!is_pdf(ByteView{reinterpret_cast<const std::uint8_t*>(first),
+                             static_cast<std::size_t>(head.gcount())})) {
+            cms = ades::cms_der(read_whole(in));
+        }
+    }
+    std::optional<cms::SignedData> parsed;
+    if (cms) {
+        try {
+            parsed = cms::parse(*cms);
+        } catch (const Error& e) {
+            throw Error{Errc::InvalidEncoding, in.string() + " is not a CMS SignedData: " + e.detail()};
+        }
+        if (!parsed->content && !content_file) {
+            throw UsageError{in.string() + " is a detached CMS: pass the signed content with --content FILE"};
+        }
+        if (parsed->content && content_file) {
+            throw UsageError{in.string() + " encapsulates its content: --content is only for a detached CMS"};
+        }
+        if (args.flag("vri") || args.flag("timestamp-validation")) {
+            throw UsageError{"--vri and --timestamp-validation are for PDF documents"};
+        }
+    } else if (content_file) {
+        throw UsageError{"--content is for a detached CMS (CAdES); " + in.string() + " is not one"};
     }
 
     TsaSettings tsa = tsa_settings(args, urls, timeout);
@@ -44,6 +119,31 @@ int cmd_extend(const std::vector<std::string>& words, Io io) {
     revocation.timeout = timeout;
     revocation.proxy = args.option("proxy");
     pki::RevocationFetcher fetcher{revocation};
+
+    if (cms) {
+        pki::ValidationData used;
+        ades::CadesExtendOptions options;
+        // As for a PDF: a signer revoked after signing keeps a valid signature unless the operator
+        // asks to stop.
+        options.refuse_revoked = args.flag("refuse-revoked");
+        options.validation_used = &used;
+        Bytes extended;
+        if (content_file) {
+            std::ifstream content{*content_file, std::ios::binary};
+            require(content.good(), Errc::NotFound, "cannot read " + *content_file);
+            extended = ades::extend_cades(*cms, ades::CadesExtendInput::detached(content), fetcher, stamper,
+                                          options);
+        } else {
+            extended =
+                ades::extend_cades(*cms, ades::CadesExtendInput::encapsulated(), fetcher, stamper, options);
+        }
+        write_output(out, extended);
+        io.out << "extended " << in.string() << " (CAdES, " << parsed->signer_infos.size() << " signers; "
+               << used.certificates.size() << " certificates, " << used.ocsp_responses.size()
+               << " OCSP responses, " << used.crls.size()
+               << " CRLs) with an archive-time-stamp-v3; written to " << out.string() << "\n";
+        return 0;
+    }
 
     ades::ExtendOptions options;
     options.lt.vri = args.flag("vri");

@@ -126,4 +126,11 @@ struct CadesExtendOptions {
 Bytes extend_cades(ByteView cms, const CadesExtendInput& content, pki::RevocationFetcher& fetcher,
                    TimeStamper& stamper, const CadesExtendOptions& options = {});
 
+/// The DER of a CMS given as DER (a ContentInfo: a SEQUENCE, first octet 0x30) or as PEM ("-----BEGIN
+/// CMS-----", "PKCS7" or "PKCS #7 SIGNED DATA", RFC 7468 §9 and OpenSSL's labels; leading text and
+/// whitespace around the base64 allowed); nothing when `input` looks like neither (e.g. a PDF), so a
+/// caller can tell the formats apart. Errc::InvalidEncoding: a PEM CMS block whose base64 is broken.
+/// The DER itself is not parsed here (cms::parse / extend_cades do).
+std::optional<Bytes> cms_der(ByteView input);
+
 }  // namespace inkan::ades

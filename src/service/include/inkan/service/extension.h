@@ -2,7 +2,8 @@
 
 // Extension as a service operation (issue 9 clause 4; ETSI EN 319 142-1 §5.5, ades.md §3.4): keeps signed
 // documents alive with the server's TSA and revocation fetcher — the validation data still missing for
-// every signature and time-stamp (a DSS update), then a fresh document time-stamp. Works on documents
+// every signature and time-stamp (PAdES: a DSS update; CAdES: SignedData certificates/crls), then a fresh
+// document time-stamp (CAdES: an archive-time-stamp-v3, EN 319 122-1 §5.5.3). Works on documents
 // inkan did not sign. No key is used and no SAD is spent; the caller needs a service token. Vendor route
 // POST /inkan/v1/extend (decision 0014).
 
@@ -25,8 +26,11 @@ namespace inkan::service {
 
 /// One document to extend, as the api decoded it.
 struct ExtendItem {
-    Bytes document;                ///< the signed document (decoded base64)
-    std::string signature_format;  ///< "P" (PAdES); empty: "P"
+    Bytes document;  ///< the signed document (decoded base64): a PDF, or a CMS as DER or PEM
+    /// "P" (PAdES) or "C" (CAdES); empty: by the bytes (%PDF → P, a DER or PEM CMS → C, else P).
+    std::string signature_format;
+    /// A detached CAdES: the signed content (required then, refused otherwise).
+    std::optional<Bytes> content;
 };
 
 struct ExtendDocumentsRequest {
@@ -36,7 +40,8 @@ struct ExtendDocumentsRequest {
 
 struct ExtendDocumentsResult {
     std::vector<Bytes> documents;  ///< in order
-    /// With return_validation_info: what the DSS updates added, over all documents.
+    /// With return_validation_info: what the extensions added (DSS updates, CMS certificates/crls), over
+    /// all documents.
     std::optional<pki::ValidationData> validation_info;
 };
 
@@ -46,7 +51,7 @@ struct ExtensionSettings {
     /// A signer revoked after signing keeps a valid signature (its time-stamp proves the time): the
     /// revoked status is embedded unless this is set.
     bool refuse_revoked = false;
-    /// A last DSS update with the validation data of the new document time-stamp itself.
+    /// PAdES: a last DSS update with the validation data of the new document time-stamp itself.
     bool document_time_stamp_validation = false;
 };
 
@@ -56,9 +61,11 @@ public:
     Extension(ades::TimeStamper* stamper, pki::RevocationFetcher* revocation, ExtensionSettings settings);
 
     /// Errc::InvalidRequest with a DocFailure (NoInputs, InvalidFormat, InvalidDocument: not a PDF,
-    /// damaged, encrypted, unsigned); PayloadTooLarge (DocumentTooLarge); Unavailable
-    /// (ValidationUnavailable: a TSA, OCSP responder or CRL server down); Conflict (SignerRevoked, with
-    /// refuse_revoked). Nothing is returned unless every document was extended.
+    /// damaged, encrypted, unsigned; not a CMS SignedData, a detached CMS without its content or with
+    /// content that does not match, content for an enveloping CMS, an older CAdES archive form);
+    /// PayloadTooLarge (DocumentTooLarge); Unavailable (ValidationUnavailable: a TSA, OCSP responder or CRL
+    /// server down); Conflict (SignerRevoked, with refuse_revoked). Nothing is returned unless every document
+    /// was extended.
     ExtendDocumentsResult extend(const Caller& caller, ExtendDocumentsRequest request);
 
     [[nodiscard]] const ExtensionSettings& settings() const noexcept { return m_settings; }
