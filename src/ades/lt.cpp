@@ -219,11 +219,11 @@ bool newest_time_stamp_covered(const std::filesystem::path& pdf, const pki::Vali
 
 }  // namespace
 
-pki::ValidationData add_archive_time_stamp(const std::filesystem::path& input,
-                                           const std::filesystem::path& output,
-                                           pki::RevocationFetcher& fetcher, TimeStamper& stamper,
-                                           const LtOptions& options, bool always_validate,
-                                           const pki::ValidationData& covered) {
+pki::ValidationData add_lta_document_time_stamp(const std::filesystem::path& input,
+                                                const std::filesystem::path& output,
+                                                pki::RevocationFetcher& fetcher, TimeStamper& stamper,
+                                                const LtOptions& options, bool always_validate,
+                                                const pki::ValidationData& covered) {
     TempPath with_dts{output};
     add_document_time_stamp(input, with_dts.path(), stamper);
     if (!always_validate && newest_time_stamp_covered(with_dts.path(), covered)) {
@@ -241,8 +241,8 @@ LtReport extend_pdf(const std::filesystem::path& input, const std::filesystem::p
                     pki::RevocationFetcher& fetcher, TimeStamper& stamper, const ExtendOptions& options) {
     TempPath with_dss{output};
     LtReport report = add_validation_data(input, with_dss.path(), fetcher, options.lt);
-    report.data.merge(add_archive_time_stamp(with_dss.path(), output, fetcher, stamper, options.lt,
-                                             options.document_time_stamp_validation, report.data));
+    report.data.merge(add_lta_document_time_stamp(with_dss.path(), output, fetcher, stamper, options.lt,
+                                                  options.document_time_stamp_validation, report.data));
     return report;
 }
 

@@ -215,8 +215,8 @@ PadesResult sign_pdf(const std::filesystem::path& input, const std::filesystem::
     StepFile lt_file{output, "lt"};
     result.validation = add_validation_data(signed_file.path, lt_file.path, *options.revocation, lt).data;
     result.validation.merge(
-        add_archive_time_stamp(lt_file.path, output, *options.revocation, *options.time_stamper, lt,
-                               options.document_time_stamp_validation, result.validation));
+        add_lta_document_time_stamp(lt_file.path, output, *options.revocation, *options.time_stamper, lt,
+                                    options.document_time_stamp_validation, result.validation));
     return result;
 }
 

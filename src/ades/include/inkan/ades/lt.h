@@ -79,16 +79,16 @@ void add_document_time_stamp(const std::filesystem::path& input, const std::file
 /// that chain is not covered by `covered` (statuses) — a time-stamp from another TSA than the earlier
 /// ones, e.g. after failover, so that every time-stamp carries its own data. Returns what that last
 /// update added (empty when none was needed).
-pki::ValidationData add_archive_time_stamp(const std::filesystem::path& input,
-                                           const std::filesystem::path& output,
-                                           pki::RevocationFetcher& fetcher, TimeStamper& stamper,
-                                           const LtOptions& options, bool always_validate,
-                                           const pki::ValidationData& covered);
+pki::ValidationData add_lta_document_time_stamp(const std::filesystem::path& input,
+                                                const std::filesystem::path& output,
+                                                pki::RevocationFetcher& fetcher, TimeStamper& stamper,
+                                                const LtOptions& options, bool always_validate,
+                                                const pki::ValidationData& covered);
 
 struct ExtendOptions {
     LtOptions lt;
     /// Always add a last DSS update with the validation data of the new document time-stamp itself
-    /// (without it: only when its TSA chain is not already covered, add_archive_time_stamp).
+    /// (without it: only when its TSA chain is not already covered, add_lta_document_time_stamp).
     bool document_time_stamp_validation = false;
 };
 

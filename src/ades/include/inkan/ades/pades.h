@@ -71,7 +71,7 @@ struct PadesOptions {
     bool vri = false;
     /// B-LTA: a second DSS update with the validation data of the document time-stamp itself, always.
     /// Without it, that update is added only when the time-stamp's TSA chain is not already covered
-    /// (add_archive_time_stamp).
+    /// (add_lta_document_time_stamp).
     bool document_time_stamp_validation = false;
     /// Bytes reserved for the CMS in /Contents. 0: computed from the real parts (chain, attributes,
     /// the key's largest signature, the time-stamp) plus a margin.
