@@ -42,7 +42,8 @@ const std::vector<Command>& commands() {
         {{"sign"},
          "sign --url URL --user U --credential ID [--mode hash|doc] [--format pades|cades] "
          "[--level B-B|B-T|B-LT|B-LTA] [--tsa URL ...] [--revocation-timeout-ms N] [--proxy URL] "
-         "[--validation-info FILE] [--certify 1|2|3] [--visible PAGE,X,Y,W,H [--image FILE]] [--field NAME] "
+         "[--validation-info FILE] [--vri] [--timestamp-validation] [--certify 1|2|3] [--visible "
+         "PAGE,X,Y,W,H [--image FILE]] [--field NAME] "
          "[--reason "
          "R] "
          "[--location L] [--name N] [--contact C] [--detached] [--pss] [--csc v1|v2] [--cacert FILE] IN OUT",

@@ -1229,6 +1229,93 @@ TEST_F(ClientE2e, ResponderOrTsaDownMakesBltFailClearlyWithNoOutput) {
     EXPECT_EQ(server->terminate(), 0) << server->stderr_text();
 }
 
+/// The /VRI key openssl computes for a signature (EN 319 142-1 §5.4.2.3: upper-case hex SHA-1 of
+/// /Contents as stored, padding included), and whether the uncompressed document (qpdf --qdf) names it.
+bool has_vri_for_first_signature(const fs::path& pdf) {
+    const auto sigs = inkan::pdf::Document::open(pdf).signatures();
+    if (sigs.empty()) return false;
+    const fs::path contents = pdf.string() + ".contents.bin";
+    inkan::testing::write_file(contents, sigs.front().contents);
+    const auto dgst = run({"openssl", "dgst", "-sha1", "-r", contents.string()});
+    EXPECT_EQ(dgst.exit_code, 0) << describe(dgst);
+    std::string key = dgst.out.substr(0, 40);
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::toupper(c); });
+    const auto qdf = run({"qpdf", "--qdf", "--object-streams=disable", pdf.string(), "-"});
+    EXPECT_EQ(qdf.exit_code, 0) << describe(qdf);
+    return qdf.out.find("/VRI") != std::string::npos && qdf.out.find("/" + key) != std::string::npos;
+}
+
+/// Whether the newest document time-stamp is followed by another revision (its own DSS update).
+bool document_time_stamp_is_followed_by_a_dss_update(const fs::path& pdf) {
+    const auto sigs = inkan::pdf::Document::open(pdf).signatures();
+    EXPECT_FALSE(sigs.empty());
+    if (sigs.empty() || sigs.back().byte_range.size() != 4) return false;
+    const auto& r = sigs.back().byte_range;
+    return r[2] + r[3] < fs::file_size(pdf);
+}
+
+TEST_F(ClientE2e, VriAndTimestampValidationComeFromInkanSignFlagsOrTheServersSigningConfig) {
+    // Hash mode: the client's own DSS updates.
+    const fs::path hash_out = s_tmp->path() / "vri-hash.pdf";
+    const auto r = sign_as_member(s_credentials["ec"], {"--level", "B-LTA", "--vri", "--timestamp-validation",
+                                                        s_table.string(), hash_out.string()});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    judge_pdf(hash_out, "B-LTA");
+    EXPECT_TRUE(has_vri_for_first_signature(hash_out)) << "no /VRI keyed by the signature's SHA-1";
+    EXPECT_TRUE(document_time_stamp_is_followed_by_a_dss_update(hash_out));
+
+    // Without the flags: no VRI, and the document time-stamp (same TSA as the signature's, whose
+    // chain the DSS under it already holds) is the last revision.
+    const fs::path plain = s_tmp->path() / "vri-none.pdf";
+    const auto p =
+        sign_as_member(s_credentials["ec"], {"--level", "B-LTA", s_table.string(), plain.string()});
+    ASSERT_EQ(p.exit_code, 0) << describe(p);
+    EXPECT_FALSE(has_vri_for_first_signature(plain));
+    EXPECT_FALSE(document_time_stamp_is_followed_by_a_dss_update(plain));
+
+    // The flags do not apply where the client builds no DSS.
+    const fs::path refused = s_tmp->path() / "vri-doc-mode.pdf";
+    const auto u = sign_as_member(s_credentials["ec"], {"--level", "B-LT", "--mode", "doc", "--vri",
+                                                        s_table.string(), refused.string()});
+    EXPECT_EQ(u.exit_code, 2) << describe(u);
+    EXPECT_NE(u.err.find("--vri and --timestamp-validation are for"), std::string::npos) << describe(u);
+    EXPECT_FALSE(fs::exists(refused));
+
+    // signDoc on a second server over the same data with [signing] vri and timestamp_validation on.
+    std::unique_ptr<inkan::testing::Process> server;
+    const json line = inkan::e2e::start_serve(
+        server, s_data, {"INKAN_SIGNING_VRI=true", "INKAN_SIGNING_TIMESTAMP_VALIDATION=true"});
+    const std::string api = line["api_url"].get<std::string>();
+    const Member m = member(s_credentials["ec"]);
+    const fs::path doc_out = s_tmp->path() / "vri-doc.pdf";
+    const auto d = run({"env",
+                        "INKAN_PASSWORD=member-password",
+                        "INKAN_PIN=2468",
+                        "INKAN_OTP=" + totp(m.totp_secret, 0),
+                        INKAN_BIN,
+                        "sign",
+                        "--url",
+                        api,
+                        "--cacert",
+                        s_root.string(),
+                        "--user",
+                        m.name,
+                        "--credential",
+                        s_credentials["ec"],
+                        "--mode",
+                        "doc",
+                        "--level",
+                        "B-LTA",
+                        s_table.string(),
+                        doc_out.string()});
+    ASSERT_EQ(d.exit_code, 0) << describe(d);
+    judge_pdf(doc_out, "B-LTA");
+    EXPECT_TRUE(has_vri_for_first_signature(doc_out)) << "the server's [signing] vri was not applied";
+    EXPECT_TRUE(document_time_stamp_is_followed_by_a_dss_update(doc_out))
+        << "the server's [signing] timestamp_validation was not applied";
+    EXPECT_EQ(server->terminate(), 0) << server->stderr_text();
+}
+
 TEST_F(ClientE2e, RevokedSignerIsEmbeddedAsRevokedByExtendAndRefusedForLongTermSigning) {
     const auto c = run({INKAN_BIN, "credential", "create", "--data", s_data.string(), "--profile", "seal",
                         "--organization", "Inkan Test KK", "--org-id", "NTRJP-1234567890123", "--algo",

@@ -168,7 +168,7 @@ std::optional<ades::VisibleSignature> parse_visible(const Args& args, std::size_
 
 int cmd_sign(const std::vector<std::string>& words, Io io) {
     const Args args{words,
-                    {"detached", "pss"},
+                    {"detached", "pss", "vri", "timestamp-validation"},
                     {"url", "user", "credential", "mode", "level", "certify", "visible", "image", "format",
                      "cacert", "reason", "location", "name", "contact", "csc", "field",
                      "revocation-timeout-ms", "proxy", "validation-info"},
@@ -233,6 +233,11 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         throw UsageError{
             "--revocation-timeout-ms and --proxy are for --mode hash (in doc mode the service "
             "fetches the revocation data)"};
+    }
+    if ((args.flag("vri") || args.flag("timestamp-validation")) && (mode == "doc" || !pades || !lt)) {
+        throw UsageError{
+            "--vri and --timestamp-validation are for --format pades --mode hash at B-LT or B-LTA (in doc "
+            "mode the service's [signing] vri and timestamp_validation apply)"};
     }
     const auto validation_file = args.option("validation-info");
     for (const auto& o : {std::optional<fs::path>{out},
@@ -359,6 +364,8 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         // (one fetcher, so one cache); a revoked signer is refused, no output.
         pki::RevocationFetcher fetcher{revocation_options};
         o.revocation = &fetcher;
+        o.vri = args.flag("vri");
+        o.document_time_stamp_validation = args.flag("timestamp-validation");
         document.reset();  // sign_pdf opens it again
         client::PdfSigner pdf_signer{signer, o};
         const client::PadesResult r = pdf_signer.sign(in, out);

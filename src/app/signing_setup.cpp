@@ -22,6 +22,9 @@ SigningSetup make_signing(const Config& config, const std::filesystem::path& dat
     out.extension.work_dir = out.settings.work_dir;
     out.extension.max_document_bytes = out.settings.max_document_bytes;
     out.extension.refuse_revoked = config.boolean_or("signing.extend_refuse_revoked", false);
+    out.settings.vri = out.extension.vri = config.boolean_or("signing.vri", false);
+    out.settings.document_time_stamp_validation = out.extension.document_time_stamp_validation =
+        config.boolean_or("signing.timestamp_validation", false);
 
     pki::RevocationOptions revocation;
     const std::int64_t timeout = config.integer_or("signing.revocation_timeout_ms", 10'000);

@@ -379,6 +379,8 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
                 o.time_stamper = m_stamper;
                 o.revocation = m_revocation;
                 o.refuse_revoked = m_settings.refuse_revoked;
+                o.vri = m_settings.vri;
+                o.document_time_stamp_validation = m_settings.document_time_stamp_validation;
                 if (p.envelope == Envelope::Certification) {
                     o.certify = m_settings.certify_permissions;
                 }

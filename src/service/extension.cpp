@@ -178,6 +178,7 @@ ExtendDocumentsResult Extension::extend(const Caller& caller, ExtendDocumentsReq
     }
     ades::ExtendOptions options;
     options.lt.refuse_revoked = m_settings.refuse_revoked;
+    options.lt.vri = m_settings.vri;
     options.document_time_stamp_validation = m_settings.document_time_stamp_validation;
     std::size_t signatures = 0;
     ades::CadesExtendOptions cades_options;

@@ -105,6 +105,12 @@ struct DocumentSigningSettings {
     /// [signing] refuse_revoked: a signer certificate that OCSP/CRL says is revoked is refused (before
     /// the SAD is spent) instead of being signed with and embedded as revoked.
     bool refuse_revoked = true;
+    /// [signing] vri: PAdES B-LT/B-LTA DSS updates also get /VRI entries (optional and deprecated in
+    /// EN 319 142-1, so off by default; some older validators look for them).
+    bool vri = false;
+    /// [signing] timestamp_validation: PAdES B-LTA always ends with a DSS update for the document
+    /// time-stamp's own chain (without it, only when that chain is not already covered).
+    bool document_time_stamp_validation = false;
 };
 
 class DocumentSigning {

@@ -51,8 +51,11 @@ struct ExtensionSettings {
     /// A signer revoked after signing keeps a valid signature (its time-stamp proves the time): the
     /// revoked status is embedded unless this is set.
     bool refuse_revoked = false;
-    /// PAdES: a last DSS update with the validation data of the new document time-stamp itself.
+    /// [signing] timestamp_validation. PAdES: always a last DSS update with the validation data of the
+    /// new document time-stamp itself (without it, only when its chain is not already covered).
     bool document_time_stamp_validation = false;
+    /// [signing] vri: PAdES DSS updates also get /VRI entries.
+    bool vri = false;
 };
 
 class Extension {
