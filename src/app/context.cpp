@@ -5,8 +5,10 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <system_error>
 
 #include <inkan/core/error.h>
+#include <inkan/crypto/random.h>
 #include <inkan/pki/certificate.h>
 
 namespace inkan::app {
@@ -35,6 +37,22 @@ Config load_config(const fs::path& data_dir) {
             data_dir.string() + " is not an inkan data directory (no inkan.toml); run `inkan init` first"};
     }
     return Config::load(file);
+}
+
+/// Writes `data` to a temporary file beside `out` and renames it: `out` appears whole or not at all.
+void write_output(const fs::path& out, ByteView data) {
+    const fs::path tmp = out.string() + ".inkan-" + crypto::random_hex(6) + ".tmp";
+    {
+        std::ofstream o{tmp, std::ios::binary | std::ios::trunc};
+        o.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+        o.close();
+        if (!o.good()) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            throw Error{Errc::IoFailure, "cannot write " + out.string()};
+        }
+    }
+    fs::rename(tmp, out);
 }
 
 std::string read_text_file(const fs::path& file, Errc missing) {

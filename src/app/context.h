@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <inkan/core/bytes.h>
 #include <inkan/core/config.h>
 #include <inkan/core/error.h>
 #include <inkan/hsm/token.h>
@@ -48,6 +49,10 @@ std::unique_ptr<Runtime> open_runtime(const std::string& data_flag, std::size_t 
 /// A whole file as text. `missing` is the code when it cannot be read (InvalidConfig for files the
 /// configuration names, NotFound for a file the operator named on the command line).
 std::string read_text_file(const std::filesystem::path& file, Errc missing = Errc::InvalidConfig);
+
+/// Writes `data` to a temporary file beside `out` and renames it: `out` appears whole or not at all.
+/// Errc::IoFailure when it cannot be written.
+void write_output(const std::filesystem::path& out, ByteView data);
 
 struct ListenAddress {
     std::string host;  ///< without brackets for IPv6

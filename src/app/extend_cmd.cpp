@@ -14,7 +14,6 @@
 #include <inkan/ades/time_stamper.h>
 #include <inkan/cms/signed_data.h>
 #include <inkan/core/error.h>
-#include <inkan/crypto/random.h>
 #include <inkan/pki/revocation.h>
 #include <inkan/tsp/client.h>
 
@@ -38,22 +37,6 @@ bool is_pdf(ByteView data) {
     static constexpr std::string_view kHeader = "%PDF";
     return data.size() >= kHeader.size() &&
            std::string_view{reinterpret_cast<const char*>(data.data()), kHeader.size()} == kHeader;
-}
-
-/// Writes `data` to a temporary file beside `out` and renames it: `out` appears whole or not at all.
-void write_output(const fs::path& out, ByteView data) {
-    const fs::path tmp = out.string() + ".inkan-" + crypto::random_hex(6) + ".tmp";
-    {
-        std::ofstream o{tmp, std::ios::binary | std::ios::trunc};
-        o.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-        o.close();
-        if (!o.good()) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw Error{Errc::IoFailure, "cannot write " + out.string()};
-        }
-    }
-    fs::rename(tmp, out);
 }
 
 }  // namespace

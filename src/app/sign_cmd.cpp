@@ -23,13 +23,13 @@
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 #include <inkan/crypto/digest.h>
-#include <inkan/crypto/random.h>
 #include <inkan/pdf/document.h>
 #include <inkan/pki/revocation.h>
 #include <inkan/tsp/client.h>
 
 #include "args.h"
 #include "commands.h"
+#include "context.h"
 
 namespace inkan::app {
 
@@ -90,22 +90,6 @@ Bytes read_file(const fs::path& p) {
     std::ifstream in{p, std::ios::binary};
     require(in.good(), Errc::NotFound, "cannot read " + p.string());
     return Bytes{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-}
-
-/// Writes `data` to a temporary file beside `out` and renames it: `out` appears whole or not at all.
-void write_output(const fs::path& out, ByteView data) {
-    const fs::path tmp = out.string() + ".inkan-" + crypto::random_hex(6) + ".tmp";
-    {
-        std::ofstream o{tmp, std::ios::binary | std::ios::trunc};
-        o.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-        o.close();
-        if (!o.good()) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw Error{Errc::IoFailure, "cannot write " + out.string()};
-        }
-    }
-    fs::rename(tmp, out);
 }
 
 ades::Level parse_level(const std::string& s) {

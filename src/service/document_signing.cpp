@@ -310,18 +310,7 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
                        "a signed document cannot be certified; use signed_envelope_property Revision");
             }
         } catch (const Error& e) {
-            if (doc_failure(e)) {
-                throw;
-            }
-            if (e.code() == Errc::InvalidEncoding || e.code() == Errc::InvalidRequest) {
-                // not a PDF, truncated, damaged, encrypted, hybrid reference: the pdf layer's reason,
-                // without its "pdf: in-N.pdf: " prefix (our temporary file's name means nothing to the
-                // client)
-                const std::string& d = e.detail();
-                const auto at = d.find(".pdf: ");
-                refuse(DocFailure::InvalidDocument, at == std::string::npos ? d : d.substr(at + 6));
-            }
-            throw;
+            rethrow_document_error(e);
         }
     }
 

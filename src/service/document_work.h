@@ -23,6 +23,19 @@ namespace inkan::service {
     throw Error{code, std::string{name(f)} + ": " + std::string{text}};
 }
 
+/// Rethrows `e`, a failure while opening or checking a request's PDF: a DocFailure as it is; the pdf
+/// layer's InvalidEncoding/InvalidRequest (not a PDF, truncated, damaged, encrypted, hybrid reference)
+/// as DocFailure::InvalidDocument with its reason but without its "pdf: in-N.pdf: " prefix (our
+/// temporary file's name means nothing to the client); anything else unchanged.
+[[noreturn]] inline void rethrow_document_error(const Error& e) {
+    if (!doc_failure(e) && (e.code() == Errc::InvalidEncoding || e.code() == Errc::InvalidRequest)) {
+        const std::string& d = e.detail();
+        const auto at = d.find(".pdf: ");
+        refuse(DocFailure::InvalidDocument, at == std::string::npos ? d : d.substr(at + 6));
+    }
+    throw e;
+}
+
 /// Runs `f`; a TSA, OCSP responder or CRL server that cannot be reached (Errc::Unavailable, or an
 /// issuer that cannot be found) becomes DocFailure::ValidationUnavailable with its reason ("<url>:
 /// <reason>": no secret), a revoked signer DocFailure::SignerRevoked.

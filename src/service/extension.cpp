@@ -156,16 +156,7 @@ ExtendDocumentsResult Extension::extend(const Caller& caller, ExtendDocumentsReq
                 refuse(DocFailure::InvalidDocument, "the document holds no signature to extend");
             }
         } catch (const Error& e) {
-            if (doc_failure(e)) {
-                throw;
-            }
-            if (e.code() == Errc::InvalidEncoding || e.code() == Errc::InvalidRequest) {
-                // The pdf layer's reason without our temporary file's name.
-                const std::string& d = e.detail();
-                const auto at = d.find(".pdf: ");
-                refuse(DocFailure::InvalidDocument, at == std::string::npos ? d : d.substr(at + 6));
-            }
-            throw;
+            rethrow_document_error(e);
         }
         Prepared p;
         p.path = in;
