@@ -100,17 +100,6 @@ std::vector<Bytes> embedded_ocsp(const cms::SignedData& sd) {
     return out;
 }
 
-/// `openssl ocsp -respin R -issuer root -CAfile root -cert C`.
-std::string openssl_ocsp(const Bytes& response, const Bytes& cert) {
-    testing::TempDir d{"inkan-ocsp-judge"};
-    testing::write_file(d / "resp.der", response);
-    testing::write_file(d / "cert.pem", pki::Certificate::from_der(cert).pem());
-    const auto root = testkit::world().root_pem.string();
-    const auto r = run({"openssl", "ocsp", "-respin", (d / "resp.der").string(), "-issuer", root, "-CAfile",
-                        root, "-cert", (d / "cert.pem").string()});
-    return r.out + r.err;
-}
-
 /// The signer chain and the fixture TSA's chain.
 std::vector<Bytes> all_chains(const std::vector<Bytes>& signer_chain) {
     auto certs = signer_chain;
@@ -131,16 +120,8 @@ void expect_covered(const Bytes& der, const std::vector<Bytes>& certs,
             << c.subject() << " is not in SignedData.certificates";
         if (c.subject() == c.issuer()) continue;
         const auto want = expected.count(cert) ? expected.at(cert) : std::string{"good"};
-        bool found = false;
         std::string seen;
-        for (const auto& o : ocsps) {
-            const auto judged = openssl_ocsp(o, cert);
-            seen += judged;
-            if (judged.find("Response verify OK") != std::string::npos &&
-                judged.find(": " + want) != std::string::npos) {
-                found = true;
-            }
-        }
+        const bool found = testkit::ocsp_says(ocsps, cert, want, seen);
         EXPECT_TRUE(found) << "no embedded OCSP response says " << want << " for " << c.subject() << "\n"
                            << seen;
     }
@@ -406,13 +387,7 @@ TEST(CadesLt, ResponderOrTsaDownFailsWithUnavailableAndNoOutput) {
         EXPECT_TRUE(out.empty());
     }
 
-    class DownStamper final : public TimeStamper {
-    public:
-        Bytes stamp(crypto::DigestAlgorithm, ByteView) override {
-            throw Error{Errc::Unavailable, "tsa: http://127.0.0.1:1/tsa: connection refused"};
-        }
-        std::size_t token_size_hint() override { return 4096; }
-    } down;
+    testkit::DownStamper down;
     pki::RevocationFetcher fetcher;
     CadesOptions bt;
     bt.level = Level::BT;

@@ -16,6 +16,7 @@
 
 #include <inkan/ades/time_stamper.h>
 #include <inkan/core/bytes.h>
+#include <inkan/core/error.h>
 #include <inkan/sign/hsm_signer.h>
 #include <inkan/testing/process.h>
 #include <inkan/tsp/authority.h>
@@ -56,6 +57,22 @@ using pdf::testkit::signed_bytes;
 
 /// `openssl cms -verify -inform DER -binary [-content FILE] -CAfile root.pem -purpose any`.
 testing::CommandResult openssl_cms_verify(ByteView cms, const Bytes* detached_content);
+
+/// `openssl ocsp -respin R -issuer root -CAfile root -cert C`: what openssl says of `cert`.
+std::string openssl_ocsp(const Bytes& response, const Bytes& cert);
+/// Whether one of `responses` verifies under openssl and says `want` ("good", "revoked") for `cert`;
+/// `seen` gets openssl's output for each, for the failure message.
+bool ocsp_says(const std::vector<Bytes>& responses, const Bytes& cert, const std::string& want,
+               std::string& seen);
+
+/// A TSA that is down: every stamp() fails with Errc::Unavailable naming its URL.
+class DownStamper final : public TimeStamper {
+public:
+    Bytes stamp(crypto::DigestAlgorithm, ByteView) override {
+        throw Error{Errc::Unavailable, "tsa: http://127.0.0.1:1/tsa: connection refused"};
+    }
+    std::size_t token_size_hint() override { return 4096; }
+};
 
 /// `openssl ts -verify -data FILE -in TOKEN -token_in -CAfile root.pem -untrusted tsa-chain`.
 testing::CommandResult openssl_ts_verify(ByteView token, ByteView data);

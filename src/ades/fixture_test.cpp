@@ -268,4 +268,28 @@ testing::CommandResult openssl_ts_verify(ByteView token, ByteView data) {
                 world().tsa_chain.string()});
 }
 
+std::string openssl_ocsp(const Bytes& response, const Bytes& cert) {
+    testing::TempDir d{"inkan-ocsp-judge"};
+    testing::write_file(d / "resp.der", response);
+    testing::write_file(d / "cert.pem", pki::Certificate::from_der(cert).pem());
+    const auto root = world().root_pem.string();
+    const auto r = testing::run({"openssl", "ocsp", "-respin", (d / "resp.der").string(), "-issuer", root,
+                                 "-CAfile", root, "-cert", (d / "cert.pem").string()});
+    return r.out + r.err;
+}
+
+bool ocsp_says(const std::vector<Bytes>& responses, const Bytes& cert, const std::string& want,
+               std::string& seen) {
+    bool found = false;
+    for (const auto& o : responses) {
+        const auto judged = openssl_ocsp(o, cert);
+        seen += judged;
+        if (judged.find("Response verify OK") != std::string::npos &&
+            judged.find(": " + want) != std::string::npos) {
+            found = true;
+        }
+    }
+    return found;
+}
+
 }  // namespace inkan::ades::testkit

@@ -55,17 +55,6 @@ Bytes dss_stream(const std::filesystem::path& pdf, const std::string& obj) {
     return to_bytes(r.out);
 }
 
-/// `openssl ocsp -respin R -issuer root -CAfile root -cert C`: the status openssl reads for `cert`.
-std::string openssl_ocsp(const Bytes& response, const Bytes& cert) {
-    testing::TempDir d{"inkan-ocsp-judge"};
-    testing::write_file(d / "resp.der", response);
-    testing::write_file(d / "cert.pem", pki::Certificate::from_der(cert).pem());
-    const auto root = testkit::world().root_pem.string();
-    const auto r = run({"openssl", "ocsp", "-respin", (d / "resp.der").string(), "-issuer", root, "-CAfile",
-                        root, "-cert", (d / "cert.pem").string()});
-    return r.out + r.err;
-}
-
 /// Every non-root certificate of `chains` has an OCSP response in the DSS that openssl verifies and
 /// reads as `expected` (checked by parsing the DSS streams extracted with qpdf).
 void expect_dss_covers(const std::filesystem::path& pdf, const std::vector<Bytes>& certs,
@@ -82,16 +71,8 @@ void expect_dss_covers(const std::filesystem::path& pdf, const std::vector<Bytes
             << c.subject() << " is not in /Certs";
         if (c.subject() == c.issuer()) continue;  // the trust anchor
         const auto want = expected.count(cert) ? expected.at(cert) : std::string{"good"};
-        bool found = false;
         std::string seen;
-        for (const auto& o : ocsps) {
-            const auto judged = openssl_ocsp(o, cert);
-            seen += judged;
-            if (judged.find("Response verify OK") != std::string::npos &&
-                judged.find(": " + want) != std::string::npos) {
-                found = true;
-            }
-        }
+        const bool found = testkit::ocsp_says(ocsps, cert, want, seen);
         EXPECT_TRUE(found) << "no DSS OCSP response says " << want << " for " << c.subject() << "\n" << seen;
     }
 }
@@ -333,13 +314,7 @@ TEST(PadesLt, OcspResponderDownFailsBltWithAClearErrorAndNoOutput) {
 }
 
 TEST(PadesLt, TsaDownFailsBltaWithNoOutput) {
-    class DownStamper final : public TimeStamper {
-    public:
-        Bytes stamp(crypto::DigestAlgorithm, ByteView) override {
-            throw Error{Errc::Unavailable, "tsa: http://127.0.0.1:1/tsa: connection refused"};
-        }
-        std::size_t token_size_hint() override { return 4096; }
-    } down;
+    testkit::DownStamper down;
     testing::TempDir dir;
     PadesOptions bt;
     bt.level = Level::BT;

@@ -157,6 +157,29 @@ protected:
         s_tmp.reset();
     }
 
+    /// An OpenSSL key (DIR/key.pem) whose certificate (DIR/cert.pem) the service's CA issued from a CSR,
+    /// so its OCSP URL is live, and its issuers (DIR/issuers.pem, the chain without the leaf) for
+    /// `openssl cms -sign -certfile`: a signer outside inkan.
+    static void outside_signer(const fs::path& dir, const std::string& cn) {
+        fs::create_directories(dir);
+        const auto req =
+            run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", (dir / "key.pem").string(), "-subj", "/CN=" + cn + "/GN=Outside/SN=Signer/C=JP",
+                 "-out", (dir / "csr.pem").string()});
+        ASSERT_EQ(req.exit_code, 0) << describe(req);
+        const auto issued = run({INKAN_BIN, "ca", "issue", "--data", s_data.string(), "--profile", "person",
+                                 "--csr", (dir / "csr.pem").string(), "-o", (dir / "chain.pem").string()});
+        ASSERT_EQ(issued.exit_code, 0) << describe(issued);
+        const auto leaf = run(
+            {"openssl", "x509", "-in", (dir / "chain.pem").string(), "-out", (dir / "cert.pem").string()});
+        ASSERT_EQ(leaf.exit_code, 0) << describe(leaf);
+        const std::string chain_text = inkan::to_string(inkan::testing::read_file(dir / "chain.pem"));
+        const std::string end_marker = "-----END CERTIFICATE-----\n";
+        inkan::testing::write_file(
+            dir / "issuers.pem",
+            std::string_view{chain_text.substr(chain_text.find(end_marker) + end_marker.size())});
+    }
+
     static std::string demo(const char* field) { return s_init["demo"][field].get<std::string>(); }
 
     static std::string totp(const std::string& secret, int ahead) {
@@ -887,24 +910,7 @@ TEST_F(ClientE2e, ExtendTwiceThroughTheBinaryKeepsEverySignatureAndTimeStampVali
     // certificate the service's CA issued from a CSR (so its OCSP URL is live); only the PDF placeholder
     // comes from inkan's pdf layer.
     const fs::path dir = s_tmp->path() / "outside";
-    fs::create_directories(dir);
-    const auto req =
-        run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-             "-keyout", (dir / "key.pem").string(), "-subj", "/CN=Outside Signer/GN=Outside/SN=Signer/C=JP",
-             "-out", (dir / "csr.pem").string()});
-    ASSERT_EQ(req.exit_code, 0) << describe(req);
-    const auto issued = run({INKAN_BIN, "ca", "issue", "--data", s_data.string(), "--profile", "person",
-                             "--csr", (dir / "csr.pem").string(), "-o", (dir / "chain.pem").string()});
-    ASSERT_EQ(issued.exit_code, 0) << describe(issued);
-    const auto leaf =
-        run({"openssl", "x509", "-in", (dir / "chain.pem").string(), "-out", (dir / "cert.pem").string()});
-    ASSERT_EQ(leaf.exit_code, 0) << describe(leaf);
-    // The issuers (the chain without the leaf) for -certfile; openssl adds the signer itself.
-    const std::string chain_text = inkan::to_string(inkan::testing::read_file(dir / "chain.pem"));
-    const std::string end_marker = "-----END CERTIFICATE-----\n";
-    inkan::testing::write_file(
-        dir / "issuers.pem",
-        std::string_view{chain_text.substr(chain_text.find(end_marker) + end_marker.size())});
+    ASSERT_NO_FATAL_FAILURE(outside_signer(dir, "Outside Signer"));
     const fs::path outside = s_tmp->path() / "extend-outside.pdf";
     {
         const auto document = inkan::pdf::Document::open(s_table);
@@ -1035,23 +1041,7 @@ TEST_F(ClientE2e, CadesExtendTwiceThroughTheBinaryOnInkanAndOpensslSignaturesPas
     // A CAdES made outside inkan: `openssl cms -sign -cades` (B-B, detached, PEM) with an OpenSSL key
     // whose certificate the service's CA issued from a CSR (so its OCSP URL is live).
     const fs::path dir = s_tmp->path() / "outside-cades";
-    fs::create_directories(dir);
-    const auto req =
-        run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-             "-keyout", (dir / "key.pem").string(), "-subj",
-             "/CN=Outside CAdES Signer/GN=Outside/SN=Signer/C=JP", "-out", (dir / "csr.pem").string()});
-    ASSERT_EQ(req.exit_code, 0) << describe(req);
-    const auto issued = run({INKAN_BIN, "ca", "issue", "--data", s_data.string(), "--profile", "person",
-                             "--csr", (dir / "csr.pem").string(), "-o", (dir / "chain.pem").string()});
-    ASSERT_EQ(issued.exit_code, 0) << describe(issued);
-    const auto leaf =
-        run({"openssl", "x509", "-in", (dir / "chain.pem").string(), "-out", (dir / "cert.pem").string()});
-    ASSERT_EQ(leaf.exit_code, 0) << describe(leaf);
-    const std::string chain_text = inkan::to_string(inkan::testing::read_file(dir / "chain.pem"));
-    const std::string end_marker = "-----END CERTIFICATE-----\n";
-    inkan::testing::write_file(
-        dir / "issuers.pem",
-        std::string_view{chain_text.substr(chain_text.find(end_marker) + end_marker.size())});
+    ASSERT_NO_FATAL_FAILURE(outside_signer(dir, "Outside CAdES Signer"));
     const fs::path outside = s_tmp->path() / "cades-extend-openssl.pem";
     const auto cms =
         run({"openssl", "cms", "-sign", "-cades", "-binary", "-in", data.string(), "-signer",
