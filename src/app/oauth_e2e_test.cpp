@@ -652,6 +652,75 @@ TEST_F(OAuthE2e, APushedRequestCarriesRarThroughTheBrowser) {
     EXPECT_EQ(json::parse(differing.body)["error"], "invalid_grant") << differing.body;
 }
 
+TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesIt) {
+    Signer& taro = s_signers["taro"];
+    const Bytes digest = sha256("委任状 7");
+    const auto rar_for = [&](const std::string& qualifier) {
+        return json::array({{{"type", "credential"},
+                             {"signatureQualifier", qualifier},
+                             {"documentDigests", {{{"hash", inkan::base64_encode(digest)}, {"label", "委任状 7"}}}},
+                             {"hashAlgorithmOID", kSha256}}});
+    };
+    const json rar = rar_for("eu_eidas_aes");
+    const Http r = consent_flow(taro,
+                                authorize_url("v2", "authorization_details=" + pct(rar.dump()) +
+                                                        "&code_challenge=" + kChallenge +
+                                                        "&code_challenge_method=S256&state=q1"),
+                                "v2");
+    // taro holds exactly one eu_eidas_aes credential: the consent page names it, no choice to make.
+    EXPECT_NE(s_last_consent.find(taro.credential_id), std::string::npos) << s_last_consent;
+    EXPECT_EQ(s_last_consent.find("type=\"radio\""), std::string::npos) << s_last_consent;
+    ASSERT_EQ(r.status, 303) << r.raw;
+    const std::string code = query_value(r.header("Location"), "code");
+    ASSERT_FALSE(code.empty()) << r.header("Location");
+    const Http t = token({{"grant_type", "authorization_code"},
+                          {"code", code},
+                          {"redirect_uri", kRedirect},
+                          {"code_verifier", kVerifier},
+                          {"authorization_details", rar.dump()}});
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const json tj = json::parse(t.body);
+    EXPECT_EQ(tj["credentialID"], taro.credential_id) << tj.dump();
+    EXPECT_EQ(tj["authorization_details"][0]["credentialID"], taro.credential_id) << tj.dump();
+    EXPECT_EQ(tj["authorization_details"][0]["signatureQualifier"], "eu_eidas_aes") << tj.dump();
+    const Http signed_ = post_json("/csc/v2/signatures/signHash",
+                                   {{"credentialID", taro.credential_id},
+                                    {"hashes", {inkan::base64_encode(digest)}},
+                                    {"hashAlgorithmOID", kSha256},
+                                    {"signAlgo", kEcdsaSha256}},
+                                   tj["access_token"].get<std::string>());
+    ASSERT_EQ(signed_.status, 200) << signed_.raw;
+    const auto login = curl({"-X", "POST", "-u", taro.name + ":" + taro.password, "--data-binary", "{}",
+                             s_api + "/csc/v2/auth/login"});
+    ASSERT_EQ(login.status, 200) << login.raw;
+    const std::string service_token = json::parse(login.body)["access_token"].get<std::string>();
+    expect_verifies(taro.credential_id, service_token, digest,
+                    json::parse(signed_.body)["signatures"][0].get<std::string>());
+    // credentials/info (v2) reports the qualifier.
+    const Http info = post_json("/csc/v2/credentials/info", {{"credentialID", taro.credential_id}}, service_token);
+    ASSERT_EQ(info.status, 200) << info.raw;
+    EXPECT_EQ(json::parse(info.body)["signatureQualifier"], "eu_eidas_aes") << info.body;
+
+    // A qualifier taro holds no credential for: consent redirects with access_denied and the state.
+    const Http none = consent_flow(taro,
+                                   authorize_url("v2", "authorization_details=" + pct(rar_for("eu_eidas_qes").dump()) +
+                                                           "&code_challenge=" + kChallenge +
+                                                           "&code_challenge_method=S256&state=q2"),
+                                   "v2");
+    EXPECT_NE(s_last_consent.find("no credential with this signature qualifier"), std::string::npos)
+        << s_last_consent;
+    ASSERT_EQ(none.status, 303) << none.raw;
+    EXPECT_EQ(query_value(none.header("Location"), "error"), "access_denied") << none.header("Location");
+    EXPECT_EQ(query_value(none.header("Location"), "state"), "q2");
+    EXPECT_EQ(query_value(none.header("Location"), "code"), "");
+    // An unknown qualifier is refused before login: invalid_request, redirected.
+    const Http unknown = curl({authorize_url("v2", "authorization_details=" + pct(rar_for("eu_eidas_best").dump()) +
+                                                       "&code_challenge=" + kChallenge +
+                                                       "&code_challenge_method=S256&state=q3")});
+    EXPECT_EQ(unknown.status, 302) << unknown.raw;
+    EXPECT_EQ(query_value(unknown.header("Location"), "error"), "invalid_request") << unknown.header("Location");
+}
+
 TEST_F(OAuthE2e, TheClientCommandsShowTheSecretOnceAndRemovalEndsTheTokens) {
     const std::string d = s_data.string();
     const json added = cli({INKAN_BIN, "client", "add", "batch-job", "--confidential", "--redirect-uri",
