@@ -97,7 +97,7 @@ struct SignDocEntry {
 
 /// v2 signatures/signDoc (CSC v2 §11.11; csc-api.md §7).
 struct SignDocRequest {
-    std::string credential_id;         ///< empty: chosen by signature_qualifier
+    std::string credential_id;        ///< empty: chosen by signature_qualifier
     std::string signature_qualifier;  ///< v2 signatureQualifier (csc-api.md signDoc); may be empty
     Secret sad;
     std::vector<SignDocEntry> documents;

@@ -117,11 +117,11 @@ Bytes configured_trust_anchor(const Config& config, PkiContext& pki) {
 }  // namespace
 
 int cmd_credential_create(const std::vector<std::string>& words, Io io) {
-    const Args args{words,
-                    {"json", "pin-stdin"},
-                    {"data", "user", "algo", "ca", "profile", "organization", "org-id", "scal", "multisign",
-                     "auth-mode", "signature-qualifier", "description", "common-name", "given-name", "surname",
-                     "country"}};
+    const Args args{
+        words,
+        {"json", "pin-stdin"},
+        {"data", "user", "algo", "ca", "profile", "organization", "org-id", "scal", "multisign", "auth-mode",
+         "signature-qualifier", "description", "common-name", "given-name", "surname", "country"}};
     if (!args.positional().empty()) {
         throw UsageError{"credential create takes no positional arguments"};
     }
@@ -272,7 +272,8 @@ int cmd_credential_list(const std::vector<std::string>& words, Io io) {
         const std::string holder =
             c.kind == CredentialKind::Personal ? name_of(names, c.owner_user_id) : c.organization;
         io.out << std::left << std::setw(24) << c.id << std::setw(10) << service::name(c.kind)
-               << std::setw(10) << service::name(c.status) << std::setw(10) << c.key_algo << std::setw(18) << c.signature_qualifier << holder << "\n";
+               << std::setw(10) << service::name(c.status) << std::setw(10) << c.key_algo << std::setw(18)
+               << c.signature_qualifier << holder << "\n";
     }
     return 0;
 }

@@ -656,17 +656,18 @@ TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesI
     Signer& taro = s_signers["taro"];
     const Bytes digest = sha256("委任状 7");
     const auto rar_for = [&](const std::string& qualifier) {
-        return json::array({{{"type", "credential"},
-                             {"signatureQualifier", qualifier},
-                             {"documentDigests", {{{"hash", inkan::base64_encode(digest)}, {"label", "委任状 7"}}}},
-                             {"hashAlgorithmOID", kSha256}}});
+        return json::array(
+            {{{"type", "credential"},
+              {"signatureQualifier", qualifier},
+              {"documentDigests", {{{"hash", inkan::base64_encode(digest)}, {"label", "委任状 7"}}}},
+              {"hashAlgorithmOID", kSha256}}});
     };
     const json rar = rar_for("eu_eidas_aes");
-    const Http r = consent_flow(taro,
-                                authorize_url("v2", "authorization_details=" + pct(rar.dump()) +
-                                                        "&code_challenge=" + kChallenge +
-                                                        "&code_challenge_method=S256&state=q1"),
-                                "v2");
+    const Http r = consent_flow(
+        taro,
+        authorize_url("v2", "authorization_details=" + pct(rar.dump()) + "&code_challenge=" + kChallenge +
+                                "&code_challenge_method=S256&state=q1"),
+        "v2");
     // taro holds exactly one eu_eidas_aes credential: the consent page names it, no choice to make.
     EXPECT_NE(s_last_consent.find(taro.credential_id), std::string::npos) << s_last_consent;
     EXPECT_EQ(s_last_consent.find("type=\"radio\""), std::string::npos) << s_last_consent;
@@ -697,16 +698,60 @@ TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesI
     expect_verifies(taro.credential_id, service_token, digest,
                     json::parse(signed_.body)["signatures"][0].get<std::string>());
     // credentials/info (v2) reports the qualifier.
-    const Http info = post_json("/csc/v2/credentials/info", {{"credentialID", taro.credential_id}}, service_token);
+    const Http info =
+        post_json("/csc/v2/credentials/info", {{"credentialID", taro.credential_id}}, service_token);
     ASSERT_EQ(info.status, 200) << info.raw;
     EXPECT_EQ(json::parse(info.body)["signatureQualifier"], "eu_eidas_aes") << info.body;
 
+    // signDoc (v2) with signatureQualifier and no credentialID: taro's one eu_eidas_aes credential signs
+    // (a second RAR grant for a digest); openssl cms -verify judges the detached CAdES.
+    const fs::path data = s_tmp->path() / "qualifier-data.txt";
+    inkan::testing::write_file(data, inkan::Bytes{'q', 'e', 's', '?'});
+    const Bytes data_digest = sha256("qes?");
+    json doc_rar = rar;
+    doc_rar[0]["documentDigests"][0]["hash"] = inkan::base64_encode(data_digest);
+    const Http r2 =
+        consent_flow(taro,
+                     authorize_url("v2", "authorization_details=" + pct(doc_rar.dump()) +
+                                             "&code_challenge=" + kChallenge + "&code_challenge_method=S256"),
+                     "v2");
+    ASSERT_EQ(r2.status, 303) << r2.raw;
+    const Http t2 = token({{"grant_type", "authorization_code"},
+                           {"code", query_value(r2.header("Location"), "code")},
+                           {"redirect_uri", kRedirect},
+                           {"code_verifier", kVerifier},
+                           {"authorization_details", doc_rar.dump()}});
+    ASSERT_EQ(t2.status, 200) << t2.raw;
+    const json sign_doc{{"signatureQualifier", "eu_eidas_aes"},
+                        {"documentDigests",
+                         {{{"hashes", {inkan::base64_encode(data_digest)}},
+                           {"hashAlgorithmOID", kSha256},
+                           {"signature_format", "C"},
+                           {"conformance_level", "Ades-B-B"},
+                           {"signAlgo", kEcdsaSha256}}}}};
+    json wrong = sign_doc;
+    wrong["credentialID"] = taro.credential_id;
+    wrong["signatureQualifier"] = "eu_eidas_qes";
+    const Http disagree = post_json("/csc/v2/signatures/signDoc", wrong,
+                                    json::parse(t2.body)["access_token"].get<std::string>());
+    EXPECT_EQ(disagree.status, 400) << disagree.raw;
+    const Http doc = post_json("/csc/v2/signatures/signDoc", sign_doc,
+                               json::parse(t2.body)["access_token"].get<std::string>());
+    ASSERT_EQ(doc.status, 200) << doc.raw;
+    const fs::path p7s = s_tmp->path() / "qualifier.p7s";
+    inkan::testing::write_file(
+        p7s, inkan::base64_decode(json::parse(doc.body)["SignatureObject"][0].get<std::string>()));
+    const auto cms = run({"openssl", "cms", "-verify", "-inform", "DER", "-in", p7s.string(), "-binary",
+                          "-content", data.string(), "-CAfile", (s_data / "pki" / "root-ca.pem").string(),
+                          "-purpose", "any", "-out", "/dev/null"});
+    EXPECT_EQ(cms.exit_code, 0) << describe(cms);
+
     // A qualifier taro holds no credential for: consent redirects with access_denied and the state.
-    const Http none = consent_flow(taro,
-                                   authorize_url("v2", "authorization_details=" + pct(rar_for("eu_eidas_qes").dump()) +
-                                                           "&code_challenge=" + kChallenge +
-                                                           "&code_challenge_method=S256&state=q2"),
-                                   "v2");
+    const Http none = consent_flow(
+        taro,
+        authorize_url("v2", "authorization_details=" + pct(rar_for("eu_eidas_qes").dump()) +
+                                "&code_challenge=" + kChallenge + "&code_challenge_method=S256&state=q2"),
+        "v2");
     EXPECT_NE(s_last_consent.find("no credential with this signature qualifier"), std::string::npos)
         << s_last_consent;
     ASSERT_EQ(none.status, 303) << none.raw;
@@ -714,11 +759,12 @@ TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesI
     EXPECT_EQ(query_value(none.header("Location"), "state"), "q2");
     EXPECT_EQ(query_value(none.header("Location"), "code"), "");
     // An unknown qualifier is refused before login: invalid_request, redirected.
-    const Http unknown = curl({authorize_url("v2", "authorization_details=" + pct(rar_for("eu_eidas_best").dump()) +
-                                                       "&code_challenge=" + kChallenge +
-                                                       "&code_challenge_method=S256&state=q3")});
+    const Http unknown = curl(
+        {authorize_url("v2", "authorization_details=" + pct(rar_for("eu_eidas_best").dump()) +
+                                 "&code_challenge=" + kChallenge + "&code_challenge_method=S256&state=q3")});
     EXPECT_EQ(unknown.status, 302) << unknown.raw;
-    EXPECT_EQ(query_value(unknown.header("Location"), "error"), "invalid_request") << unknown.header("Location");
+    EXPECT_EQ(query_value(unknown.header("Location"), "error"), "invalid_request")
+        << unknown.header("Location");
 }
 
 TEST_F(OAuthE2e, TheClientCommandsShowTheSecretOnceAndRemovalEndsTheTokens) {

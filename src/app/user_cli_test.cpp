@@ -234,8 +234,8 @@ TEST_F(ServiceCli, ACredentialsChainVerifiesAgainstTheRootAndListsAndShows) {
         << "a personal credential is advanced unless the operator says qualified";
 
     // --signature-qualifier: one of CSC v2's values, shown in show (text and JSON) and list.
-    const auto qes = inkan_json(
-        {"credential", "create", "--user", "alice", "--signature-qualifier", "eu_eidas_qes"});
+    const auto qes =
+        inkan_json({"credential", "create", "--user", "alice", "--signature-qualifier", "eu_eidas_qes"});
     const std::string qes_id = qes["credential"]["id"];
     EXPECT_EQ(qes["credential"]["signature_qualifier"], "eu_eidas_qes") << qes.dump();
     EXPECT_TRUE(contains(inkan({"credential", "show", qes_id}).out, "qualifier:   eu_eidas_qes"));

@@ -80,8 +80,8 @@ std::optional<AuthMode> auth_mode_from_name(std::string_view text) {
 namespace {
 // CSC v2 (csc-api.md, signDoc): the registered values, named <country>_<law>_<type>.
 constexpr std::array<std::string_view, 8> kSignatureQualifiers{
-    "eu_eidas_qes",      "eu_eidas_aes", "eu_eidas_aesqc", "eu_eidas_qeseal", "eu_eidas_aeseal",
-    "eu_eidas_aesealqc", "za_ecta_aes",  "za_ecta_oes"};
+    "eu_eidas_qes",    "eu_eidas_aes",      "eu_eidas_aesqc", "eu_eidas_qeseal",
+    "eu_eidas_aeseal", "eu_eidas_aesealqc", "za_ecta_aes",    "za_ecta_oes"};
 }  // namespace
 
 bool is_signature_qualifier(std::string_view text) {

@@ -268,8 +268,9 @@ TEST_F(OAuthTest, ASignatureQualifierSelectsTheUsersOnlyCredentialWithIt) {
     const auto holder = authz.credential_token(secret(out.access_token));
     ASSERT_TRUE(holder.has_value());
     EXPECT_EQ(holder->credential_id, aes.id) << "bound to the chosen credential";
-    const auto sigs = authz.sign_hash(holder->caller, {aes.id, secret(out.access_token), {a},
-                                                       SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256)});
+    const auto sigs = authz.sign_hash(
+        holder->caller,
+        {aes.id, secret(out.access_token), {a}, SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256)});
     ASSERT_EQ(sigs.size(), 1U);
     expect_verifies(aes, a, sigs[0]);
 }
@@ -304,8 +305,9 @@ TEST_F(OAuthTest, SeveralQualifiedCredentialsNeedTheUsersPickAndNoneIsAccessDeni
     const Redirect none = browse(oauth.start(p), bob);
     EXPECT_EQ(none.error, "access_denied");
     EXPECT_TRUE(none.code.empty());
-    EXPECT_EQ(sqlite3("SELECT outcome FROM audit_log WHERE action = 'oauth2.consent' ORDER BY seq DESC LIMIT 1;"),
-              "no_qualified_credential\n");
+    EXPECT_EQ(
+        sqlite3("SELECT outcome FROM audit_log WHERE action = 'oauth2.consent' ORDER BY seq DESC LIMIT 1;"),
+        "no_qualified_credential\n");
 
     // A pick that is not one of the matches is refused the same way.
     const Secret again = secret(oauth.start(p).session);

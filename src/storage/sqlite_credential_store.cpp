@@ -17,7 +17,8 @@ using service::SealMember;
 
 constexpr std::string_view kColumns =
     "c.id, c.kind, c.owner_user_id, c.organization, c.description, c.key_id, c.key_algo, c.chain, c.ca, "
-    "c.profile, c.scal, c.multisign, c.status, c.created_at, c.auth_mode, c.signature_qualifier FROM credentials c ";
+    "c.profile, c.scal, c.multisign, c.status, c.created_at, c.auth_mode, c.signature_qualifier FROM "
+    "credentials c ";
 
 std::string select(std::string_view where) {
     std::string sql = "SELECT ";
@@ -58,9 +59,8 @@ Credential read_credential(const Statement& row) {
     require(mode.has_value(), Errc::StorageFailure, "sqlite: credentials.auth_mode holds an unknown mode");
     c.auth_mode = *mode;
     // NULL only for a row written by a binary older than migration 8 after the migration ran.
-    c.signature_qualifier = row.column_is_null(15)
-                                ? std::string{service::default_signature_qualifier(c.kind)}
-                                : row.column_text(15);
+    c.signature_qualifier = row.column_is_null(15) ? std::string{service::default_signature_qualifier(c.kind)}
+                                                   : row.column_text(15);
     return c;
 }
 

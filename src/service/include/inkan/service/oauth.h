@@ -187,7 +187,8 @@ public:
     /// Consent (approve) or refusal: the redirect with a code (or error=access_denied) and state.
     /// `chosen`: for a request by signature qualifier, the credential the user picked (needed when
     /// several match). No matching credential, or a pick that is not one of them: access_denied.
-    Redirect consent(const Secret& session, std::string_view csrf, bool approve, std::string_view chosen = {});
+    Redirect consent(const Secret& session, std::string_view csrf, bool approve,
+                     std::string_view chosen = {});
 
     // ---- the back channel ----
     /// oauth2/pushed_authorize: the client authenticates (a public client names itself).
