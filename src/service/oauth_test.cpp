@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -261,7 +262,7 @@ TEST_F(OAuthTest, ASignatureQualifierSelectsTheUsersOnlyCredentialWithIt) {
     const std::string code = code_for(p, alice);
     TokenRequest t = exchange(code);
     t.authorization_details = p.credential;  // the client repeats the qualifier: it knows no id
-    const TokenResponse out = oauth.token(app_auth(), t);
+    const TokenResponse out = oauth.token(app_auth(), std::move(t));
     ASSERT_TRUE(out.granted.has_value());
     EXPECT_EQ(out.granted->credential_id, aes.id);
     EXPECT_EQ(out.granted->signature_qualifier, "eu_eidas_aes");
@@ -298,7 +299,7 @@ TEST_F(OAuthTest, SeveralQualifiedCredentialsNeedTheUsersPickAndNoneIsAccessDeni
     ASSERT_TRUE(picked.error.empty()) << picked.error;
     TokenRequest t = exchange(picked.code);
     t.authorization_details = p.credential;
-    EXPECT_EQ(oauth.token(app_auth(), t).granted->credential_id, q2.id);
+    EXPECT_EQ(oauth.token(app_auth(), std::move(t)).granted->credential_id, q2.id);
 
     // bob holds no eu_eidas_qes credential: consent answers access_denied, and no code.
     (void)personal(bob);
