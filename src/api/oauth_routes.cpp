@@ -447,9 +447,9 @@ http::Response authorize_post(const Ctx& c, Version v, const http::Request& r) {
             const std::string chosen = field(f, "credential");
             if (decision == "approve" && chosen.empty()) {
                 // Several credentials carry the requested signatureQualifier: the user picks one.
-                const service::PageView v = c.oauth.view(*session);
-                if (v.choices.size() > 1) {
-                    return oauth_page(v, action, "Choose the credential to sign with.", 400);
+                const service::PageView page = c.oauth.view(*session);
+                if (page.choices.size() > 1) {
+                    return oauth_page(page, action, "Choose the credential to sign with.", 400);
                 }
             }
             const service::Redirect to = c.oauth.consent(*session, csrf, decision == "approve", chosen);

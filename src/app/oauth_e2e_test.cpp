@@ -767,6 +767,53 @@ TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesI
         << unknown.header("Location");
 }
 
+TEST_F(OAuthE2e, SeveralQualifiedCredentialsAreRadioButtonsOnTheConsentPage) {
+    const std::string d = s_data.string();
+    const json user = cli({INKAN_BIN, "user", "add", "kiku", "--totp", "--json", "--data", d});
+    Signer kiku{"kiku", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(), {}};
+    std::vector<std::string> ids;
+    for (int i = 0; i < 2; ++i) {
+        const json c = cli({INKAN_BIN, "credential", "create", "--user", "kiku", "--signature-qualifier",
+                            "eu_eidas_qes", "--json", "--data", d});
+        EXPECT_EQ(c["credential"]["signature_qualifier"], "eu_eidas_qes") << c.dump();
+        ids.push_back(c["credential"]["id"].get<std::string>());
+    }
+    const json rar = json::array({{{"type", "credential"},
+                                   {"signatureQualifier", "eu_eidas_qes"},
+                                   {"documentDigests", {{{"hash", inkan::base64_encode(sha256("k"))}}}},
+                                   {"hashAlgorithmOID", kSha256}}});
+    const fs::path jar = s_tmp->path() / "jar-kiku";
+    const std::string path = "/csc/v2/oauth2/authorize";
+    const Http login = browser_get(
+        jar, authorize_url("v2", "authorization_details=" + pct(rar.dump()) +
+                                     "&code_challenge=" + kChallenge + "&code_challenge_method=S256"));
+    ASSERT_EQ(login.status, 200) << login.raw;
+    const std::string csrf = csrf_of(login);
+    (void)browser_post(
+        jar, path, {{"csrf", csrf}, {"step", "login"}, {"username", kiku.name}, {"password", kiku.password}});
+    const Http consent = browser_post(jar, path, {{"csrf", csrf}, {"step", "otp"}, {"otp", kiku.otp()}});
+    ASSERT_EQ(consent.status, 200) << consent.raw;
+    for (const auto& id : ids) {
+        EXPECT_NE(consent.body.find("type=\"radio\" name=\"credential\" required value=\"" + id + "\""),
+                  std::string::npos)
+            << consent.body;
+    }
+    const Http unchosen =
+        browser_post(jar, path, {{"csrf", csrf}, {"step", "consent"}, {"decision", "approve"}});
+    EXPECT_EQ(unchosen.status, 400) << unchosen.raw;
+    EXPECT_NE(unchosen.body.find("Choose the credential to sign with."), std::string::npos) << unchosen.body;
+    const Http chosen = browser_post(
+        jar, path, {{"csrf", csrf}, {"step", "consent"}, {"decision", "approve"}, {"credential", ids[1]}});
+    ASSERT_EQ(chosen.status, 303) << chosen.raw;
+    const Http t = token({{"grant_type", "authorization_code"},
+                          {"code", query_value(chosen.header("Location"), "code")},
+                          {"redirect_uri", kRedirect},
+                          {"code_verifier", kVerifier},
+                          {"authorization_details", rar.dump()}});
+    ASSERT_EQ(t.status, 200) << t.raw;
+    EXPECT_EQ(json::parse(t.body)["credentialID"], ids[1]) << t.body;
+}
+
 TEST_F(OAuthE2e, TheClientCommandsShowTheSecretOnceAndRemovalEndsTheTokens) {
     const std::string d = s_data.string();
     const json added = cli({INKAN_BIN, "client", "add", "batch-job", "--confidential", "--redirect-uri",
