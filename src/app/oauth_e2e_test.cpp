@@ -653,7 +653,14 @@ TEST_F(OAuthE2e, APushedRequestCarriesRarThroughTheBrowser) {
 }
 
 TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesIt) {
-    Signer& taro = s_signers["taro"];
+    // A signer of its own: three flows, each TOTP step once (Signer::otp).
+    const std::string d = s_data.string();
+    const json user = cli(
+        {INKAN_BIN, "user", "add", "kaede", "--display-name", "山田 楓", "--totp", "--json", "--data", d});
+    const json cred = cli({INKAN_BIN, "credential", "create", "--user", "kaede", "--json", "--data", d});
+    EXPECT_EQ(cred["credential"]["signature_qualifier"], "eu_eidas_aes") << cred.dump();
+    Signer kaede{"kaede", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(),
+                 cred["credential"]["id"].get<std::string>()};
     const Bytes digest = sha256("委任状 7");
     const auto rar_for = [&](const std::string& qualifier) {
         return json::array(
@@ -664,12 +671,12 @@ TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesI
     };
     const json rar = rar_for("eu_eidas_aes");
     const Http r = consent_flow(
-        taro,
+        kaede,
         authorize_url("v2", "authorization_details=" + pct(rar.dump()) + "&code_challenge=" + kChallenge +
                                 "&code_challenge_method=S256&state=q1"),
         "v2");
-    // taro holds exactly one eu_eidas_aes credential: the consent page names it, no choice to make.
-    EXPECT_NE(s_last_consent.find(taro.credential_id), std::string::npos) << s_last_consent;
+    // kaede holds exactly one eu_eidas_aes credential: the consent page names it, no choice to make.
+    EXPECT_NE(s_last_consent.find(kaede.credential_id), std::string::npos) << s_last_consent;
     EXPECT_EQ(s_last_consent.find("type=\"radio\""), std::string::npos) << s_last_consent;
     ASSERT_EQ(r.status, 303) << r.raw;
     const std::string code = query_value(r.header("Location"), "code");
@@ -681,29 +688,29 @@ TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesI
                           {"authorization_details", rar.dump()}});
     ASSERT_EQ(t.status, 200) << t.raw;
     const json tj = json::parse(t.body);
-    EXPECT_EQ(tj["credentialID"], taro.credential_id) << tj.dump();
-    EXPECT_EQ(tj["authorization_details"][0]["credentialID"], taro.credential_id) << tj.dump();
+    EXPECT_EQ(tj["credentialID"], kaede.credential_id) << tj.dump();
+    EXPECT_EQ(tj["authorization_details"][0]["credentialID"], kaede.credential_id) << tj.dump();
     EXPECT_EQ(tj["authorization_details"][0]["signatureQualifier"], "eu_eidas_aes") << tj.dump();
     const Http signed_ = post_json("/csc/v2/signatures/signHash",
-                                   {{"credentialID", taro.credential_id},
+                                   {{"credentialID", kaede.credential_id},
                                     {"hashes", {inkan::base64_encode(digest)}},
                                     {"hashAlgorithmOID", kSha256},
                                     {"signAlgo", kEcdsaSha256}},
                                    tj["access_token"].get<std::string>());
     ASSERT_EQ(signed_.status, 200) << signed_.raw;
-    const auto login = curl({"-X", "POST", "-u", taro.name + ":" + taro.password, "--data-binary", "{}",
+    const auto login = curl({"-X", "POST", "-u", kaede.name + ":" + kaede.password, "--data-binary", "{}",
                              s_api + "/csc/v2/auth/login"});
     ASSERT_EQ(login.status, 200) << login.raw;
     const std::string service_token = json::parse(login.body)["access_token"].get<std::string>();
-    expect_verifies(taro.credential_id, service_token, digest,
+    expect_verifies(kaede.credential_id, service_token, digest,
                     json::parse(signed_.body)["signatures"][0].get<std::string>());
     // credentials/info (v2) reports the qualifier.
     const Http info =
-        post_json("/csc/v2/credentials/info", {{"credentialID", taro.credential_id}}, service_token);
+        post_json("/csc/v2/credentials/info", {{"credentialID", kaede.credential_id}}, service_token);
     ASSERT_EQ(info.status, 200) << info.raw;
     EXPECT_EQ(json::parse(info.body)["signatureQualifier"], "eu_eidas_aes") << info.body;
 
-    // signDoc (v2) with signatureQualifier and no credentialID: taro's one eu_eidas_aes credential signs
+    // signDoc (v2) with signatureQualifier and no credentialID: kaede's one eu_eidas_aes credential signs
     // (a second RAR grant for a digest); openssl cms -verify judges the detached CAdES.
     const fs::path data = s_tmp->path() / "qualifier-data.txt";
     inkan::testing::write_file(data, inkan::Bytes{'q', 'e', 's', '?'});
@@ -711,7 +718,7 @@ TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesI
     json doc_rar = rar;
     doc_rar[0]["documentDigests"][0]["hash"] = inkan::base64_encode(data_digest);
     const Http r2 =
-        consent_flow(taro,
+        consent_flow(kaede,
                      authorize_url("v2", "authorization_details=" + pct(doc_rar.dump()) +
                                              "&code_challenge=" + kChallenge + "&code_challenge_method=S256"),
                      "v2");
@@ -730,7 +737,7 @@ TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesI
                            {"conformance_level", "Ades-B-B"},
                            {"signAlgo", kEcdsaSha256}}}}};
     json wrong = sign_doc;
-    wrong["credentialID"] = taro.credential_id;
+    wrong["credentialID"] = kaede.credential_id;
     wrong["signatureQualifier"] = "eu_eidas_qes";
     const Http disagree = post_json("/csc/v2/signatures/signDoc", wrong,
                                     json::parse(t2.body)["access_token"].get<std::string>());
@@ -746,9 +753,9 @@ TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesI
                           "-purpose", "any", "-out", "/dev/null"});
     EXPECT_EQ(cms.exit_code, 0) << describe(cms);
 
-    // A qualifier taro holds no credential for: consent redirects with access_denied and the state.
+    // A qualifier kaede holds no credential for: consent redirects with access_denied and the state.
     const Http none = consent_flow(
-        taro,
+        kaede,
         authorize_url("v2", "authorization_details=" + pct(rar_for("eu_eidas_qes").dump()) +
                                 "&code_challenge=" + kChallenge + "&code_challenge_method=S256&state=q2"),
         "v2");
@@ -769,7 +776,8 @@ TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesI
 
 TEST_F(OAuthE2e, SeveralQualifiedCredentialsAreRadioButtonsOnTheConsentPage) {
     const std::string d = s_data.string();
-    const json user = cli({INKAN_BIN, "user", "add", "kiku", "--totp", "--json", "--data", d});
+    const json user =
+        cli({INKAN_BIN, "user", "add", "kiku", "--display-name", "山田 菊", "--totp", "--json", "--data", d});
     Signer kiku{"kiku", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(), {}};
     std::vector<std::string> ids;
     for (int i = 0; i < 2; ++i) {
