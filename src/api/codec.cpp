@@ -171,6 +171,10 @@ ojson encode_credential(Version version, const CredentialView& v, const ServiceI
             encode_auth_v2(out, v);
             break;
     }
+    // v2 credentials/info: signatureQualifier (csc-api.md, credentials/info; v1 has no such member).
+    if (version == Version::V2 && !v.signature_qualifier.empty()) {
+        out["signatureQualifier"] = v.signature_qualifier;
+    }
     out["multisign"] = v.multisign;
     out["SCAL"] = std::to_string(v.scal);
     out["lang"] = info.lang;
@@ -500,7 +504,10 @@ ojson validation_info_json(const pki::ValidationData& data) {
 
 SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token) {
     SignDocRequest out;
-    out.credential_id = body.required_string("credentialID");
+    // csc-api.md signDoc: at least one of credentialID and signatureQualifier; both allowed.
+    out.signature_qualifier = body.string("signatureQualifier").value_or("");
+    out.credential_id = out.signature_qualifier.empty() ? body.required_string("credentialID")
+                                                        : body.string("credentialID").value_or("");
     body.check_common();
     out.sad = signing_sad(body, credential_token);
     refuse_async(body);

@@ -519,6 +519,33 @@ service::Credential Core::credential_for(const service::Caller& caller, const st
     }
 }
 
+std::string Core::by_qualifier(const service::Caller& caller, const std::string& id,
+                               const std::string& qualifier) const {
+    if (!service::is_signature_qualifier(qualifier)) {
+        invalid_request("Invalid parameter signatureQualifier");
+    }
+    if (!id.empty()) {
+        // Both named: they must agree (csc-api.md signDoc allows both).
+        if (credential_for(caller, id).signature_qualifier != qualifier) {
+            invalid_request("Invalid parameter signatureQualifier: the credential has another one");
+        }
+        return id;
+    }
+    std::vector<std::string> matches;
+    for (const auto& c : m_deps.credentials.list_for(caller)) {
+        if (c.status == service::CredentialStatus::Active && c.signature_qualifier == qualifier) {
+            matches.push_back(c.id);
+        }
+    }
+    if (matches.empty()) {
+        invalid_request("Invalid parameter signatureQualifier: no credential of yours has it");
+    }
+    if (matches.size() > 1) {
+        invalid_request("Ambiguous signatureQualifier: name the credentialID");
+    }
+    return matches.front();
+}
+
 service::IssuedSad Core::authorize(Version version, const service::Caller& caller,
                                    service::AuthorizeRequest request) const {
     // Checked here first so that an unknown id and one the caller may not use get the same answer.
@@ -680,6 +707,9 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
     if (m_deps.documents == nullptr) {
         invalid_request("signatures/signDoc is not available");
     }
+    if (!request.signature_qualifier.empty()) {
+        request.credential_id = by_qualifier(caller, request.credential_id, request.signature_qualifier);
+    }
     const SigningKey signer = signing_key(credential_for(caller, request.credential_id));
     // signAlgo against the key. When signAlgo fixes the digest (sha256WithRSAEncryption, ECDSA,
     // PSS with its parameters) hashAlgorithmOID is only compared with it, and a mismatch gets the
@@ -800,6 +830,7 @@ CredentialView Core::view(const service::Credential& c, const CredentialQuery& q
     v.multisign = c.multisign;
     v.scal = c.scal;
     v.auth_mode = c.auth_mode;
+    v.signature_qualifier = c.signature_qualifier;
     v.auth = auth;
 
     const bool valid_now = leaf && time_valid(*leaf, now);

@@ -97,7 +97,8 @@ struct SignDocEntry {
 
 /// v2 signatures/signDoc (CSC v2 §11.11; csc-api.md §7).
 struct SignDocRequest {
-    std::string credential_id;
+    std::string credential_id;        ///< empty: chosen by signature_qualifier
+    std::string signature_qualifier;  ///< v2 signatureQualifier (csc-api.md signDoc); may be empty
     Secret sad;
     std::vector<SignDocEntry> documents;
     std::vector<SignDocEntry> digests;
@@ -138,6 +139,7 @@ struct CredentialView {
     int multisign = 1;
     int scal = 1;
     service::AuthMode auth_mode = service::AuthMode::Explicit;  ///< v1 authMode, v2 auth.mode
+    std::string signature_qualifier;                            ///< v2 signatureQualifier
     std::optional<AuthView> auth;                               ///< authInfo
 };
 
@@ -229,6 +231,11 @@ private:
     /// The credential `id` as `caller` may use it; WireError "Invalid parameter credentialID".
     [[nodiscard]] service::Credential credential_for(const service::Caller& caller,
                                                      const std::string& id) const;
+    /// signDoc's signatureQualifier: `id` if given and it has the qualifier, else the caller's one active
+    /// credential with it. WireError invalid_request for an unknown qualifier, none, several
+    /// ("Ambiguous signatureQualifier: name the credentialID") or a credential with another qualifier.
+    [[nodiscard]] std::string by_qualifier(const service::Caller& caller, const std::string& id,
+                                           const std::string& qualifier) const;
     /// signAlgo (+ hashAlgo, signAlgoParams) for this key type; WireError naming the bad parameter.
     [[nodiscard]] crypto::SignatureAlgorithm resolve_algorithm(Version version, crypto::KeyType key_type,
                                                                const SignHashRequest& request) const;

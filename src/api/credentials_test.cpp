@@ -497,6 +497,16 @@ TEST_F(CredentialsTest, V2AuthInfoDescribesPinAndTotpAsPasswordObjects) {
     EXPECT_FALSE(info_ok(Version::V2, Json{{"credentialID", alice_cred.id}}, alice_token).contains("auth"));
 }
 
+TEST_F(CredentialsTest, V2ReportsTheSignatureQualifierInInfoAndListV1DoesNot) {
+    const Json v2 = info_ok(Version::V2, Json{{"credentialID", alice_cred.id}}, alice_token);
+    EXPECT_EQ(v2.value("signatureQualifier", ""), "eu_eidas_aes") << v2;
+    const Json listed = list_ok(Version::V2, Json{{"credentialInfo", true}}, alice_token);
+    ASSERT_EQ(listed.at("credentialInfos").size(), 1U) << listed;
+    EXPECT_EQ(listed.at("credentialInfos")[0].value("signatureQualifier", ""), "eu_eidas_aes") << listed;
+    const Json v1 = info_ok(Version::V1, Json{{"credentialID", alice_cred.id}}, alice_token);
+    EXPECT_FALSE(v1.contains("signatureQualifier")) << "v2 only: " << v1;
+}
+
 TEST_F(CredentialsTest, APendingCredentialHasItsKeyDisabledAndNoCertificates) {
     const service::Credential pending =
         env.add_credential("alice", hsm::KeySpec::EcP256, std::string{testing::kManualCa});

@@ -181,6 +181,11 @@ http::Response run_sign_doc(const State& state, Version version, const http::Req
     JsonBody body = JsonBody::parse(request.body);
     const Secret bearer = credential_token ? detail::bearer_token(request) : Secret{};
     detail::SignDocRequest sign = detail::decode_sign_doc(body, credential_token ? &bearer : nullptr);
+    if (credential_token && sign.credential_id.empty()) {
+        // Only signatureQualifier: a credential token already names its credential, which must then
+        // carry that qualifier (Core::sign_doc checks, as when both are given).
+        sign.credential_id = credential_token->credential_id;
+    }
     if (credential_token && sign.credential_id != credential_token->credential_id) {
         detail::invalid_request("Invalid parameter credentialID");
     }

@@ -53,6 +53,26 @@ std::string who(const service::PageView& v) {
     return out;
 }
 
+/// A request by signatureQualifier that several of the user's credentials match: one radio button
+/// each (server-rendered, no JavaScript); the form's "credential" field carries the pick.
+std::string credential_choices(const service::PageView& v) {
+    if (!v.params.credential || !v.params.credential->credential_id.empty() || v.choices.size() < 2) {
+        return {};
+    }
+    std::string out = "<fieldset id=\"choices\"><legend>Sign with</legend>";
+    for (const auto& c : v.choices) {
+        out += "<label><input type=\"radio\" name=\"credential\" required value=\"";
+        out += html_escape(c.id);
+        out += "\"> ";
+        out += html_escape(c.description.empty() ? c.key_algo : c.description);
+        out += " <code>";
+        out += html_escape(c.id);
+        out += "</code></label><br>";
+    }
+    out += "</fieldset>";
+    return out;
+}
+
 std::string message_html(std::string_view message) {
     if (message.empty()) {
         return {};
@@ -75,8 +95,19 @@ std::string consent_details(const service::PageView& v) {
     row("Access", v.params.scope, "scope");
     if (v.params.credential) {
         const auto& g = *v.params.credential;
-        row("Credential", g.credential_id, "credential");
-        if (v.credential) {
+        if (!g.signature_qualifier.empty()) {
+            row("Signature qualifier", g.signature_qualifier, "signature-qualifier");
+        }
+        if (!g.credential_id.empty()) {
+            row("Credential", g.credential_id, "credential");
+        } else if (v.credential) {
+            row("Credential", v.credential->id, "credential");
+        }
+        if (g.credential_id.empty() && v.choices.size() > 1) {
+            // Chosen with the radio buttons inside the form (credential_choices).
+        } else if (g.credential_id.empty() && v.choices.empty()) {
+            row("Key", "you have no credential with this signature qualifier", "credential-description");
+        } else if (v.credential) {
             row("Key", v.credential->description.empty() ? v.credential->key_algo : v.credential->description,
                 "credential-description");
         } else {
@@ -195,6 +226,7 @@ http::Response oauth_page(const service::PageView& v, std::string_view action, s
             title = "Allow access?";
             body += consent_details(v);
             body += form_open(action, v.csrf, "consent");
+            body += credential_choices(v);
             body +=
                 "<button type=\"submit\" id=\"approve\" name=\"decision\" value=\"approve\">Allow</button>"
                 "<button type=\"submit\" id=\"deny\" name=\"decision\" value=\"deny\">Deny</button></form>";

@@ -166,10 +166,14 @@ service::CredentialGrant parse_rar(std::string_view text) {
     }
     service::CredentialGrant g;
     g.credential_id = str("credentialID");
-    if (g.credential_id.empty()) {
-        invalid_request(d.contains("signatureQualifier")
-                            ? "signatureQualifier is not supported: name the credentialID"
-                            : "Missing parameter authorization_details.credentialID");
+    g.signature_qualifier = str("signatureQualifier");
+    // csc-api.md §3.5 RAR: credentialID or signatureQualifier; with the latter the server picks the user's
+    // credential after login and echoes it in the token response.
+    if (g.credential_id.empty() && g.signature_qualifier.empty()) {
+        invalid_request("Missing parameter authorization_details.credentialID");
+    }
+    if (!g.signature_qualifier.empty() && !service::is_signature_qualifier(g.signature_qualifier)) {
+        invalid_request("Invalid parameter authorization_details.signatureQualifier");
     }
     const auto alg = digest_from(str("hashAlgorithmOID"));
     if (!d.contains("documentDigests") || !d["documentDigests"].is_array() || d["documentDigests"].empty()) {
@@ -206,6 +210,9 @@ ojson rar_json(const service::CredentialGrant& g) {
     ojson d;
     d["type"] = kRarTypeV2;
     d["credentialID"] = g.credential_id;
+    if (!g.signature_qualifier.empty()) {
+        d["signatureQualifier"] = g.signature_qualifier;
+    }
     d["documentDigests"] = digests;
     d["hashAlgorithmOID"] =
         g.hashes.empty() ? std::string{} : std::string{crypto::spec(g.hashes.front().algorithm).oid};
@@ -232,11 +239,19 @@ service::AuthorizationParams parse_params(Version v, const Fields& f) {
         p.credential = parse_rar(field(f, "authorization_details"));
         return p;
     }
-    if (!has(f, "credentialID")) {
+    // v2: signatureQualifier instead of (or with) credentialID (csc-api.md §3.5; v1 has none).
+    const bool by_qualifier = v == Version::V2 && has(f, "signatureQualifier");
+    if (!has(f, "credentialID") && !by_qualifier) {
         return p;
     }
     service::CredentialGrant g;
     g.credential_id = field(f, "credentialID");
+    if (by_qualifier) {
+        g.signature_qualifier = field(f, "signatureQualifier");
+        if (!service::is_signature_qualifier(g.signature_qualifier)) {
+            invalid_request("Invalid parameter signatureQualifier");
+        }
+    }
     g.num_signatures = has(f, "numSignatures") ? positive_int(field(f, "numSignatures"), "numSignatures") : 1;
     const std::string hashes_name = v == Version::V1 ? "hash" : "hashes";
     if (has(f, hashes_name)) {
@@ -429,7 +444,15 @@ http::Response authorize_post(const Ctx& c, Version v, const http::Request& r) {
             if (decision != "approve" && decision != "deny") {
                 return oauth_error_page(400, "Choose Allow or Deny.");
             }
-            const service::Redirect to = c.oauth.consent(*session, csrf, decision == "approve");
+            const std::string chosen = field(f, "credential");
+            if (decision == "approve" && chosen.empty()) {
+                // Several credentials carry the requested signatureQualifier: the user picks one.
+                const service::PageView page = c.oauth.view(*session);
+                if (page.choices.size() > 1) {
+                    return oauth_page(page, action, "Choose the credential to sign with.", 400);
+                }
+            }
+            const service::Redirect to = c.oauth.consent(*session, csrf, decision == "approve", chosen);
             // 303: the browser follows with GET (RFC 9110 §15.4.4), the form is not re-posted.
             http::Response out = redirect(303, with_params(to.redirect_uri, {{"code", to.code},
                                                                              {"error", to.error},

@@ -133,7 +133,8 @@ const std::vector<Command>& commands() {
         {{"credential", "create"},
          "credential create --user NAME [--algo rsa-2048|rsa-3072|ec-p256|ec-p384] [--ca NAME] "
          "[--profile person|seal] [--organization O --org-id NTRJP-...] [--scal 1|2] [--multisign N] "
-         "[--auth-mode explicit|oauth2code] [--pin-stdin] [--description TEXT] [--common-name CN] "
+         "[--auth-mode explicit|oauth2code] [--signature-qualifier eu_eidas_aes|eu_eidas_qes|...] "
+         "[--pin-stdin] [--description TEXT] [--common-name CN] "
          "[--given-name GN] [--surname SN] "
          "[--country C] [--json]",
          "generate a key in the HSM, enrol it at a CA and store the credential; a personal credential "

@@ -72,6 +72,7 @@ nlohmann::json credential_json(ServiceContext& service, const Credential& c,
                      {"scal", c.scal},
                      {"multisign", c.multisign},
                      {"auth_mode", service::name(c.auth_mode)},
+                     {"signature_qualifier", c.signature_qualifier},
                      {"description", c.description},
                      {"created_at", format_rfc3339(c.created_at)}};
     if (c.kind == CredentialKind::Personal) {
@@ -116,10 +117,11 @@ Bytes configured_trust_anchor(const Config& config, PkiContext& pki) {
 }  // namespace
 
 int cmd_credential_create(const std::vector<std::string>& words, Io io) {
-    const Args args{words,
-                    {"json", "pin-stdin"},
-                    {"data", "user", "algo", "ca", "profile", "organization", "org-id", "scal", "multisign",
-                     "auth-mode", "description", "common-name", "given-name", "surname", "country"}};
+    const Args args{
+        words,
+        {"json", "pin-stdin"},
+        {"data", "user", "algo", "ca", "profile", "organization", "org-id", "scal", "multisign", "auth-mode",
+         "signature-qualifier", "description", "common-name", "given-name", "surname", "country"}};
     if (!args.positional().empty()) {
         throw UsageError{"credential create takes no positional arguments"};
     }
@@ -132,6 +134,11 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
     const auto auth_mode = service::auth_mode_from_name(args.option_or("auth-mode", "explicit"));
     if (!auth_mode) {
         throw UsageError{"--auth-mode must be explicit or oauth2code"};
+    }
+    // Empty: the service's default by kind (advanced; qualified only when the operator says so).
+    const std::string qualifier = args.option_or("signature-qualifier", "");
+    if (!qualifier.empty() && !service::is_signature_qualifier(qualifier)) {
+        throw UsageError{"--signature-qualifier must be one of " + service::signature_qualifier_list()};
     }
 
     auto o = open_service(args.option_or("data", ""));
@@ -147,6 +154,7 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
     request.scal = int_option(args, "scal", 2);
     request.multisign = int_option(args, "multisign", 1);
     request.auth_mode = *auth_mode;
+    request.signature_qualifier = qualifier;
     request.description = args.option_or("description", "");
     request.common_name = args.option_or("common-name", "");
     request.country = args.option_or("country", "JP");
@@ -204,6 +212,7 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
                                              {"scal", c.scal},
                                              {"multisign", c.multisign},
                                              {"auth_mode", service::name(c.auth_mode)},
+                                             {"signature_qualifier", c.signature_qualifier},
                                              {"status", service::name(c.status)}}
                                   .dump());
     if (args.flag("json")) {
@@ -221,7 +230,8 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
            << "status:     " << service::name(c.status) << "\n"
            << "kind:       " << service::name(c.kind) << " (" << c.key_algo << ", SCAL " << c.scal << ", CA "
            << c.ca << ")\n"
-           << "auth mode:  " << service::name(c.auth_mode) << "\n";
+           << "auth mode:  " << service::name(c.auth_mode) << "\n"
+           << "qualifier:  " << c.signature_qualifier << "\n";
     if (!c.chain.empty()) {
         io.out << "subject:    " << pki::Certificate::from_der(c.chain.front()).subject() << "\n";
     }
@@ -262,7 +272,8 @@ int cmd_credential_list(const std::vector<std::string>& words, Io io) {
         const std::string holder =
             c.kind == CredentialKind::Personal ? name_of(names, c.owner_user_id) : c.organization;
         io.out << std::left << std::setw(24) << c.id << std::setw(10) << service::name(c.kind)
-               << std::setw(10) << service::name(c.status) << std::setw(10) << c.key_algo << holder << "\n";
+               << std::setw(10) << service::name(c.status) << std::setw(10) << c.key_algo << std::setw(18)
+               << c.signature_qualifier << holder << "\n";
     }
     return 0;
 }
@@ -291,6 +302,7 @@ int cmd_credential_show(const std::vector<std::string>& words, Io io) {
            << "SCAL:        " << c.scal << "\n"
            << "multisign:   " << c.multisign << "\n"
            << "auth mode:   " << service::name(c.auth_mode) << "\n"
+           << "qualifier:   " << c.signature_qualifier << "\n"
            << "CA:          " << c.ca << " (profile " << c.profile << ")\n";
     if (!c.description.empty()) {
         io.out << "description: " << c.description << "\n";

@@ -652,6 +652,176 @@ TEST_F(OAuthE2e, APushedRequestCarriesRarThroughTheBrowser) {
     EXPECT_EQ(json::parse(differing.body)["error"], "invalid_grant") << differing.body;
 }
 
+TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesIt) {
+    // A signer of its own: three flows, each TOTP step once (Signer::otp).
+    const std::string d = s_data.string();
+    const json user = cli(
+        {INKAN_BIN, "user", "add", "kaede", "--display-name", "山田 楓", "--totp", "--json", "--data", d});
+    const json cred = cli({INKAN_BIN, "credential", "create", "--user", "kaede", "--json", "--data", d});
+    EXPECT_EQ(cred["credential"]["signature_qualifier"], "eu_eidas_aes") << cred.dump();
+    Signer kaede{"kaede", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(),
+                 cred["credential"]["id"].get<std::string>()};
+    const Bytes digest = sha256("委任状 7");
+    const auto rar_for = [&](const std::string& qualifier) {
+        return json::array(
+            {{{"type", "credential"},
+              {"signatureQualifier", qualifier},
+              {"documentDigests", {{{"hash", inkan::base64_encode(digest)}, {"label", "委任状 7"}}}},
+              {"hashAlgorithmOID", kSha256}}});
+    };
+    const json rar = rar_for("eu_eidas_aes");
+    const Http r = consent_flow(
+        kaede,
+        authorize_url("v2", "authorization_details=" + pct(rar.dump()) + "&code_challenge=" + kChallenge +
+                                "&code_challenge_method=S256&state=q1"),
+        "v2");
+    // kaede holds exactly one eu_eidas_aes credential: the consent page names it, no choice to make.
+    EXPECT_NE(s_last_consent.find(kaede.credential_id), std::string::npos) << s_last_consent;
+    EXPECT_EQ(s_last_consent.find("type=\"radio\""), std::string::npos) << s_last_consent;
+    ASSERT_EQ(r.status, 303) << r.raw;
+    const std::string code = query_value(r.header("Location"), "code");
+    ASSERT_FALSE(code.empty()) << r.header("Location");
+    const Http t = token({{"grant_type", "authorization_code"},
+                          {"code", code},
+                          {"redirect_uri", kRedirect},
+                          {"code_verifier", kVerifier},
+                          {"authorization_details", rar.dump()}});
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const json tj = json::parse(t.body);
+    EXPECT_EQ(tj["credentialID"], kaede.credential_id) << tj.dump();
+    EXPECT_EQ(tj["authorization_details"][0]["credentialID"], kaede.credential_id) << tj.dump();
+    EXPECT_EQ(tj["authorization_details"][0]["signatureQualifier"], "eu_eidas_aes") << tj.dump();
+    const Http signed_ = post_json("/csc/v2/signatures/signHash",
+                                   {{"credentialID", kaede.credential_id},
+                                    {"hashes", {inkan::base64_encode(digest)}},
+                                    {"hashAlgorithmOID", kSha256},
+                                    {"signAlgo", kEcdsaSha256}},
+                                   tj["access_token"].get<std::string>());
+    ASSERT_EQ(signed_.status, 200) << signed_.raw;
+    const auto login = curl({"-X", "POST", "-u", kaede.name + ":" + kaede.password, "--data-binary", "{}",
+                             s_api + "/csc/v2/auth/login"});
+    ASSERT_EQ(login.status, 200) << login.raw;
+    const std::string service_token = json::parse(login.body)["access_token"].get<std::string>();
+    expect_verifies(kaede.credential_id, service_token, digest,
+                    json::parse(signed_.body)["signatures"][0].get<std::string>());
+    // credentials/info (v2) reports the qualifier.
+    const Http info =
+        post_json("/csc/v2/credentials/info", {{"credentialID", kaede.credential_id}}, service_token);
+    ASSERT_EQ(info.status, 200) << info.raw;
+    EXPECT_EQ(json::parse(info.body)["signatureQualifier"], "eu_eidas_aes") << info.body;
+
+    // signDoc (v2) with signatureQualifier and no credentialID: kaede's one eu_eidas_aes credential signs
+    // (a second RAR grant for a digest); openssl cms -verify judges the detached CAdES.
+    const fs::path data = s_tmp->path() / "qualifier-data.txt";
+    inkan::testing::write_file(data, inkan::Bytes{'q', 'e', 's', '?'});
+    const Bytes data_digest = sha256("qes?");
+    json doc_rar = rar;
+    doc_rar[0]["documentDigests"][0]["hash"] = inkan::base64_encode(data_digest);
+    const Http r2 =
+        consent_flow(kaede,
+                     authorize_url("v2", "authorization_details=" + pct(doc_rar.dump()) +
+                                             "&code_challenge=" + kChallenge + "&code_challenge_method=S256"),
+                     "v2");
+    ASSERT_EQ(r2.status, 303) << r2.raw;
+    const Http t2 = token({{"grant_type", "authorization_code"},
+                           {"code", query_value(r2.header("Location"), "code")},
+                           {"redirect_uri", kRedirect},
+                           {"code_verifier", kVerifier},
+                           {"authorization_details", doc_rar.dump()}});
+    ASSERT_EQ(t2.status, 200) << t2.raw;
+    const json sign_doc{{"signatureQualifier", "eu_eidas_aes"},
+                        {"documentDigests",
+                         {{{"hashes", {inkan::base64_encode(data_digest)}},
+                           {"hashAlgorithmOID", kSha256},
+                           {"signature_format", "C"},
+                           {"conformance_level", "Ades-B-B"},
+                           {"signAlgo", kEcdsaSha256}}}}};
+    json wrong = sign_doc;
+    wrong["credentialID"] = kaede.credential_id;
+    wrong["signatureQualifier"] = "eu_eidas_qes";
+    const Http disagree = post_json("/csc/v2/signatures/signDoc", wrong,
+                                    json::parse(t2.body)["access_token"].get<std::string>());
+    EXPECT_EQ(disagree.status, 400) << disagree.raw;
+    const Http doc = post_json("/csc/v2/signatures/signDoc", sign_doc,
+                               json::parse(t2.body)["access_token"].get<std::string>());
+    ASSERT_EQ(doc.status, 200) << doc.raw;
+    const fs::path p7s = s_tmp->path() / "qualifier.p7s";
+    inkan::testing::write_file(
+        p7s, inkan::base64_decode(json::parse(doc.body)["SignatureObject"][0].get<std::string>()));
+    const auto cms = run({"openssl", "cms", "-verify", "-inform", "DER", "-in", p7s.string(), "-binary",
+                          "-content", data.string(), "-CAfile", (s_data / "pki" / "root-ca.pem").string(),
+                          "-purpose", "any", "-out", "/dev/null"});
+    EXPECT_EQ(cms.exit_code, 0) << describe(cms);
+
+    // A qualifier kaede holds no credential for: consent redirects with access_denied and the state.
+    const Http none = consent_flow(
+        kaede,
+        authorize_url("v2", "authorization_details=" + pct(rar_for("eu_eidas_qes").dump()) +
+                                "&code_challenge=" + kChallenge + "&code_challenge_method=S256&state=q2"),
+        "v2");
+    EXPECT_NE(s_last_consent.find("no credential with this signature qualifier"), std::string::npos)
+        << s_last_consent;
+    ASSERT_EQ(none.status, 303) << none.raw;
+    EXPECT_EQ(query_value(none.header("Location"), "error"), "access_denied") << none.header("Location");
+    EXPECT_EQ(query_value(none.header("Location"), "state"), "q2");
+    EXPECT_EQ(query_value(none.header("Location"), "code"), "");
+    // An unknown qualifier is refused before login: invalid_request, redirected.
+    const Http unknown = curl(
+        {authorize_url("v2", "authorization_details=" + pct(rar_for("eu_eidas_best").dump()) +
+                                 "&code_challenge=" + kChallenge + "&code_challenge_method=S256&state=q3")});
+    EXPECT_EQ(unknown.status, 302) << unknown.raw;
+    EXPECT_EQ(query_value(unknown.header("Location"), "error"), "invalid_request")
+        << unknown.header("Location");
+}
+
+TEST_F(OAuthE2e, SeveralQualifiedCredentialsAreRadioButtonsOnTheConsentPage) {
+    const std::string d = s_data.string();
+    const json user =
+        cli({INKAN_BIN, "user", "add", "kiku", "--display-name", "山田 菊", "--totp", "--json", "--data", d});
+    Signer kiku{"kiku", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(), {}};
+    std::vector<std::string> ids;
+    for (int i = 0; i < 2; ++i) {
+        const json c = cli({INKAN_BIN, "credential", "create", "--user", "kiku", "--signature-qualifier",
+                            "eu_eidas_qes", "--json", "--data", d});
+        EXPECT_EQ(c["credential"]["signature_qualifier"], "eu_eidas_qes") << c.dump();
+        ids.push_back(c["credential"]["id"].get<std::string>());
+    }
+    const json rar = json::array({{{"type", "credential"},
+                                   {"signatureQualifier", "eu_eidas_qes"},
+                                   {"documentDigests", {{{"hash", inkan::base64_encode(sha256("k"))}}}},
+                                   {"hashAlgorithmOID", kSha256}}});
+    const fs::path jar = s_tmp->path() / "jar-kiku";
+    const std::string path = "/csc/v2/oauth2/authorize";
+    const Http login = browser_get(
+        jar, authorize_url("v2", "authorization_details=" + pct(rar.dump()) +
+                                     "&code_challenge=" + kChallenge + "&code_challenge_method=S256"));
+    ASSERT_EQ(login.status, 200) << login.raw;
+    const std::string csrf = csrf_of(login);
+    (void)browser_post(
+        jar, path, {{"csrf", csrf}, {"step", "login"}, {"username", kiku.name}, {"password", kiku.password}});
+    const Http consent = browser_post(jar, path, {{"csrf", csrf}, {"step", "otp"}, {"otp", kiku.otp()}});
+    ASSERT_EQ(consent.status, 200) << consent.raw;
+    for (const auto& id : ids) {
+        EXPECT_NE(consent.body.find("type=\"radio\" name=\"credential\" required value=\"" + id + "\""),
+                  std::string::npos)
+            << consent.body;
+    }
+    const Http unchosen =
+        browser_post(jar, path, {{"csrf", csrf}, {"step", "consent"}, {"decision", "approve"}});
+    EXPECT_EQ(unchosen.status, 400) << unchosen.raw;
+    EXPECT_NE(unchosen.body.find("Choose the credential to sign with."), std::string::npos) << unchosen.body;
+    const Http chosen = browser_post(
+        jar, path, {{"csrf", csrf}, {"step", "consent"}, {"decision", "approve"}, {"credential", ids[1]}});
+    ASSERT_EQ(chosen.status, 303) << chosen.raw;
+    const Http t = token({{"grant_type", "authorization_code"},
+                          {"code", query_value(chosen.header("Location"), "code")},
+                          {"redirect_uri", kRedirect},
+                          {"code_verifier", kVerifier},
+                          {"authorization_details", rar.dump()}});
+    ASSERT_EQ(t.status, 200) << t.raw;
+    EXPECT_EQ(json::parse(t.body)["credentialID"], ids[1]) << t.body;
+}
+
 TEST_F(OAuthE2e, TheClientCommandsShowTheSecretOnceAndRemovalEndsTheTokens) {
     const std::string d = s_data.string();
     const json added = cli({INKAN_BIN, "client", "add", "batch-job", "--confidential", "--redirect-uri",

@@ -230,6 +230,20 @@ TEST_F(ServiceCli, ACredentialsChainVerifiesAgainstTheRootAndListsAndShows) {
     EXPECT_EQ(inkan_json({"credential", "show", coded_id})["auth_mode"], "oauth2code");
     EXPECT_TRUE(contains(inkan({"credential", "show", coded_id}).out, "auth mode:   oauth2code"));
     EXPECT_EQ(inkan_json({"credential", "list", "--user", "alice"})[1]["auth_mode"], "oauth2code");
+    EXPECT_EQ(inkan_json({"credential", "show", coded_id})["signature_qualifier"], "eu_eidas_aes")
+        << "a personal credential is advanced unless the operator says qualified";
+
+    // --signature-qualifier: one of CSC v2's values, shown in show (text and JSON) and list.
+    const auto qes =
+        inkan_json({"credential", "create", "--user", "alice", "--signature-qualifier", "eu_eidas_qes"});
+    const std::string qes_id = qes["credential"]["id"];
+    EXPECT_EQ(qes["credential"]["signature_qualifier"], "eu_eidas_qes") << qes.dump();
+    EXPECT_TRUE(contains(inkan({"credential", "show", qes_id}).out, "qualifier:   eu_eidas_qes"));
+    EXPECT_TRUE(contains(inkan({"credential", "list"}).out, "eu_eidas_qes"));
+    const auto unknown =
+        inkan({"credential", "create", "--user", "alice", "--signature-qualifier", "eu_eidas_best"});
+    EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
+    EXPECT_TRUE(contains(unknown.err, "--signature-qualifier must be one of eu_eidas_qes")) << unknown.err;
     const auto implicit = inkan({"credential", "create", "--user", "alice", "--auth-mode", "implicit"});
     EXPECT_EQ(implicit.exit_code, 2) << describe(implicit);
     EXPECT_TRUE(contains(implicit.err, "--auth-mode must be explicit or oauth2code")) << implicit.err;

@@ -110,6 +110,8 @@ Credentials::Created Credentials::create(NewCredential request) {
     require(request.scal == 1 || request.scal == 2, Errc::InvalidRequest, "SCAL must be 1 or 2");
     require(request.multisign >= 1 && request.multisign <= kMaxMultisign, Errc::InvalidRequest,
             "multisign must be 1..100000");
+    require(request.signature_qualifier.empty() || is_signature_qualifier(request.signature_qualifier),
+            Errc::InvalidRequest, "unknown signature qualifier (one of " + signature_qualifier_list() + ")");
     require(request.description.size() <= kMaxDescriptionBytes, Errc::InvalidRequest,
             "description is longer than 255 bytes");
     require(detail::printable_utf8_length(request.description).has_value(), Errc::InvalidRequest,
@@ -125,6 +127,9 @@ Credentials::Created Credentials::create(NewCredential request) {
     credential.scal = request.scal;
     credential.multisign = request.multisign;
     credential.auth_mode = request.auth_mode;
+    credential.signature_qualifier = request.signature_qualifier.empty()
+                                         ? std::string{default_signature_qualifier(request.kind)}
+                                         : request.signature_qualifier;
     credential.created_at = m_clock.now();
 
     pki::Name subject;

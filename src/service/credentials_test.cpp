@@ -187,6 +187,7 @@ TEST_F(CredentialsTest, APersonalEcP256CredentialIsIssuedByTheBuiltInCa) {
     EXPECT_EQ(c.key_algo, "ec-p256");
     EXPECT_EQ(c.ca, "test-ca");
     EXPECT_EQ(c.profile, "person");
+    EXPECT_EQ(c.signature_qualifier, "eu_eidas_aes") << "advanced unless the operator says qualified";
     EXPECT_EQ(c.scal, 2);
     EXPECT_EQ(c.multisign, 1);
     // The id: 16 random bytes, base64url, opaque.
@@ -252,6 +253,7 @@ TEST_F(CredentialsTest, NamesMayBeGivenExplicitlyAndAnIdeographicSpaceSplits) {
 
 TEST_F(CredentialsTest, ASealNamesItsOrganisationAndHasMembersWithTheirOwnPins) {
     const Credential s = credentials.create(seal()).credential;
+    EXPECT_EQ(s.signature_qualifier, "eu_eidas_aeseal") << "a seal is an advanced seal by default";
     EXPECT_EQ(s.kind, CredentialKind::Seal);
     EXPECT_EQ(s.owner_user_id, "");
     EXPECT_EQ(s.organization, "株式会社インカン");
@@ -351,6 +353,9 @@ TEST_F(CredentialsTest, BadRequestsAreRefusedBeforeTheHsmIsTouched) {
     s = seal();
     s.pin = secret("1234");
     expect(std::move(s), Errc::InvalidRequest, "a seal PIN");
+    r = personal("alice");
+    r.signature_qualifier = "eu_eidas_best";
+    expect(std::move(r), Errc::InvalidRequest, "a signature qualifier CSC does not list");
     EXPECT_EQ(credential_keys(), keys);
     EXPECT_TRUE(credentials.list().empty());
 }

@@ -1,6 +1,9 @@
 #include <inkan/service/model.h>
 #include <inkan/service/ports.h>
 
+#include <algorithm>
+#include <array>
+
 namespace inkan::service {
 
 std::string_view name(Role r) {
@@ -72,6 +75,31 @@ std::optional<AuthMode> auth_mode_from_name(std::string_view text) {
         }
     }
     return std::nullopt;
+}
+
+namespace {
+// CSC v2 (csc-api.md, signDoc): the registered values, named <country>_<law>_<type>.
+constexpr std::array<std::string_view, 8> kSignatureQualifiers{
+    "eu_eidas_qes",    "eu_eidas_aes",      "eu_eidas_aesqc", "eu_eidas_qeseal",
+    "eu_eidas_aeseal", "eu_eidas_aesealqc", "za_ecta_aes",    "za_ecta_oes"};
+}  // namespace
+
+bool is_signature_qualifier(std::string_view text) {
+    return std::find(kSignatureQualifiers.begin(), kSignatureQualifiers.end(), text) !=
+           kSignatureQualifiers.end();
+}
+
+std::string signature_qualifier_list() {
+    std::string out;
+    for (const auto q : kSignatureQualifiers) {
+        out += out.empty() ? "" : ", ";
+        out += q;
+    }
+    return out;
+}
+
+std::string_view default_signature_qualifier(CredentialKind kind) {
+    return kind == CredentialKind::Seal ? "eu_eidas_aeseal" : "eu_eidas_aes";
 }
 
 std::string_view name(PendingStage s) {

@@ -119,10 +119,16 @@ bool client_name_ok(std::string_view name) {
 }
 
 /// The same credential, count and hashes (a multiset: order does not matter, CSC v1 note on
-/// oauth2/authorize). Labels are presentation only.
+/// oauth2/authorize). Labels are presentation only. `a` is the token request's: when the authorization
+/// named a signature qualifier, the client does not know the chosen credential and may repeat the
+/// qualifier instead (RFC 9396 §6.1 lets the AS enrich the details; CSC v2 §8.4.4).
 bool same_grant(const CredentialGrant& a, const CredentialGrant& b) {
-    if (a.credential_id != b.credential_id || a.num_signatures != b.num_signatures ||
-        a.hashes.size() != b.hashes.size()) {
+    const bool same_credential =
+        a.credential_id.empty()
+            ? !a.signature_qualifier.empty() && a.signature_qualifier == b.signature_qualifier
+            : a.credential_id == b.credential_id &&
+                  (a.signature_qualifier.empty() || a.signature_qualifier == b.signature_qualifier);
+    if (!same_credential || a.num_signatures != b.num_signatures || a.hashes.size() != b.hashes.size()) {
         return false;
     }
     const auto key = [](const AuthorisedHash& h) {
@@ -213,6 +219,7 @@ std::string to_json(const AuthorizationParams& p) {
             hashes.push_back({{"alg", crypto::spec(h.algorithm).oid}, {"value", hex_encode(h.value)}});
         }
         j["credential"] = {{"id", p.credential->credential_id},
+                           {"qualifier", p.credential->signature_qualifier},
                            {"num", p.credential->num_signatures},
                            {"hashes", hashes},
                            {"labels", p.credential->labels}};
@@ -240,6 +247,7 @@ AuthorizationParams params_from_json(std::string_view text) {
             const auto& c = j.at("credential");
             CredentialGrant g;
             g.credential_id = c.at("id").get<std::string>();
+            g.signature_qualifier = c.value("qualifier", std::string{});
             g.num_signatures = c.at("num").get<int>();
             for (const auto& h : c.at("hashes")) {
                 const auto alg = crypto::digest_from_oid(h.at("alg").get<std::string>());
@@ -390,14 +398,19 @@ AuthorizationParams OAuth::validated(const AuthorizationParams& params) const {
         fail(OAuthFailure::InvalidScope, "scope must be service or credential");
     }
     if (p.scope == "credential" && !p.credential) {
-        fail(OAuthFailure::InvalidRequest, "scope credential needs credentialID (or authorization_details)");
+        fail(OAuthFailure::InvalidRequest,
+             "scope credential needs credentialID or signatureQualifier (or authorization_details)");
     }
     if (p.scope == "service" && p.credential) {
         fail(OAuthFailure::InvalidRequest, "credentialID belongs to scope credential");
     }
     if (p.credential) {
-        if (p.credential->credential_id.empty() || p.credential->credential_id.size() > 256) {
+        const auto& g = *p.credential;
+        if ((g.credential_id.empty() && g.signature_qualifier.empty()) || g.credential_id.size() > 256) {
             fail(OAuthFailure::InvalidRequest, "invalid credentialID");
+        }
+        if (!g.signature_qualifier.empty() && !is_signature_qualifier(g.signature_qualifier)) {
+            fail(OAuthFailure::InvalidRequest, "unknown signatureQualifier");
         }
         if (p.credential->num_signatures < 1) {
             fail(OAuthFailure::InvalidRequest, "numSignatures must be at least 1");
@@ -520,7 +533,12 @@ PageView OAuth::view(const Secret& session) const {
         if (const auto user = m_accounts.find_by_id(pending->user_id)) {
             v.user_name = user->name;
         }
-        if (v.params.credential) {
+        if (v.params.credential && v.params.credential->credential_id.empty()) {
+            v.choices = qualified(pending->user_id, *v.params.credential);
+            if (v.choices.size() == 1) {
+                v.credential = v.choices.front();
+            }
+        } else if (v.params.credential) {
             try {
                 v.credential = m_credentials.get_for(pending->user_id, v.params.credential->credential_id);
             } catch (const Error& e) {
@@ -556,19 +574,53 @@ void OAuth::otp(const Secret& session, std::string_view csrf, const Secret& code
     }
 }
 
-Redirect OAuth::consent(const Secret& session, std::string_view csrf, bool approve) {
+std::vector<Credential> OAuth::qualified(std::string_view user_id, const CredentialGrant& g) const {
+    std::vector<Credential> out;
+    for (auto& c : m_credentials.list_for(user_id)) {
+        if (c.status == CredentialStatus::Active && c.signature_qualifier == g.signature_qualifier) {
+            out.push_back(std::move(c));
+        }
+    }
+    return out;
+}
+
+Redirect OAuth::consent(const Secret& session, std::string_view csrf, bool approve, std::string_view chosen) {
     const PendingAuthorization p = at_stage(session, csrf, PendingStage::Consent);
     if (!m_grants.remove_pending(p.id)) {
         fail(OAuthFailure::InvalidSession, "this step was already taken");
     }
-    const AuthorizationParams params = params_from_json(p.request);
+    AuthorizationParams params = params_from_json(p.request);
     Redirect out;
+    if (approve && params.credential && params.credential->credential_id.empty()) {
+        // Selection by signatureQualifier (csc-api.md oauth2/authorize): one match is it; several need the
+        // user's pick among them; none (or a pick that is not one of them) is access_denied — the user
+        // cannot grant what they do not hold (RFC 6749 §4.1.2.1), and the client learns nothing more.
+        const auto choices = qualified(p.user_id, *params.credential);
+        const auto pick = std::find_if(choices.begin(), choices.end(), [&](const Credential& c) {
+            return chosen.empty() ? choices.size() == 1 : c.id == chosen;
+        });
+        if (pick == choices.end()) {
+            out.redirect_uri = redirect_uri_for(params);
+            out.state = params.state;
+            out.error = "access_denied";
+            record("oauth2.consent", choices.empty() ? "no_qualified_credential" : "no_choice", p.user_id,
+                   p.client_id,
+                   nlohmann::json{{"scope", params.scope},
+                                  {"signature_qualifier", params.credential->signature_qualifier}}
+                       .dump());
+            return out;
+        }
+        params.credential->credential_id = pick->id;
+    }
     out.redirect_uri = redirect_uri_for(params);
     out.state = params.state;
     nlohmann::json details{{"scope", params.scope}};
     if (params.credential) {
         details["credential"] = params.credential->credential_id;
         details["num_signatures"] = params.credential->num_signatures;
+        if (!params.credential->signature_qualifier.empty()) {
+            details["signature_qualifier"] = params.credential->signature_qualifier;
+        }
     }
     if (!approve) {
         out.error = "access_denied";
@@ -577,7 +629,12 @@ Redirect OAuth::consent(const Secret& session, std::string_view csrf, bool appro
     }
     if (params.credential) {
         try {
-            (void)m_credentials.get_for(p.user_id, params.credential->credential_id);
+            const Credential c = m_credentials.get_for(p.user_id, params.credential->credential_id);
+            // Both named (CSC v2 allows it): they must agree, else as if the credential were not there.
+            if (!params.credential->signature_qualifier.empty() &&
+                c.signature_qualifier != params.credential->signature_qualifier) {
+                throw Error{Errc::NotFound, "the credential has another signature qualifier"};
+            }
         } catch (const Error& e) {
             if (e.code() != Errc::NotFound) {
                 throw;
@@ -588,7 +645,7 @@ Redirect OAuth::consent(const Secret& session, std::string_view csrf, bool appro
         }
     }
     out.code = new_secret();
-    m_grants.insert_code({sha256(out.code), p.client_id, out.redirect_uri, p.user_id, p.request,
+    m_grants.insert_code({sha256(out.code), p.client_id, out.redirect_uri, p.user_id, to_json(params),
                           m_clock.now() + m_settings.code_lifetime});
     record("oauth2.consent", "ok", p.user_id, p.client_id, details.dump());
     return out;

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -244,6 +245,81 @@ TEST_F(OAuthTest, ACredentialTokenSignsExactlyTheAuthorisedHashes) {
     expect_verifies(c, a, sigs[0]);
     EXPECT_EQ(sqlite3("SELECT outcome, client_id FROM audit_log WHERE action = 'sign' ORDER BY seq;"),
               "hash_not_authorised|" + app.client.id + "\nok|" + app.client.id + "\n");
+}
+
+AuthorizationParams by_qualifier(AuthorizationParams p, std::string qualifier) {
+    p.credential->credential_id.clear();
+    p.credential->signature_qualifier = std::move(qualifier);
+    p.rar = true;
+    return p;
+}
+
+TEST_F(OAuthTest, ASignatureQualifierSelectsTheUsersOnlyCredentialWithIt) {
+    const Credential aes = personal(alice);  // eu_eidas_aes by default
+    (void)personal(bob);                     // bob's: never alice's choice
+    const Bytes a = sha256("contract A");
+    const AuthorizationParams p = by_qualifier(credential_request(aes, {a}), "eu_eidas_aes");
+    const std::string code = code_for(p, alice);
+    TokenRequest t = exchange(code);
+    t.authorization_details = p.credential;  // the client repeats the qualifier: it knows no id
+    const TokenResponse out = oauth.token(app_auth(), std::move(t));
+    ASSERT_TRUE(out.granted.has_value());
+    EXPECT_EQ(out.granted->credential_id, aes.id);
+    EXPECT_EQ(out.granted->signature_qualifier, "eu_eidas_aes");
+    const auto holder = authz.credential_token(secret(out.access_token));
+    ASSERT_TRUE(holder.has_value());
+    EXPECT_EQ(holder->credential_id, aes.id) << "bound to the chosen credential";
+    const auto sigs = authz.sign_hash(
+        holder->caller,
+        {aes.id, secret(out.access_token), {a}, SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256)});
+    ASSERT_EQ(sigs.size(), 1U);
+    expect_verifies(aes, a, sigs[0]);
+}
+
+TEST_F(OAuthTest, SeveralQualifiedCredentialsNeedTheUsersPickAndNoneIsAccessDenied) {
+    const auto qes = [&] {
+        NewCredential r;
+        r.owner = alice.name;
+        r.signature_qualifier = "eu_eidas_qes";
+        r.pin = secret("1234");
+        return credentials.create(std::move(r)).credential;
+    };
+    const Credential q1 = qes();
+    const Credential q2 = qes();
+    const AuthorizationParams p = by_qualifier(credential_request(q1, {sha256("x")}), "eu_eidas_qes");
+
+    const Secret session = secret(oauth.start(p).session);
+    const std::string csrf = oauth.view(session).csrf;
+    oauth.login(session, csrf, alice.name, secret("password-alice"));
+    oauth.otp(session, csrf, Secret{otp(alice)});
+    const PageView v = oauth.view(session);
+    ASSERT_EQ(v.choices.size(), 2U);
+    EXPECT_FALSE(v.credential.has_value()) << "nothing chosen yet";
+    const Redirect picked = oauth.consent(session, csrf, true, q2.id);
+    ASSERT_TRUE(picked.error.empty()) << picked.error;
+    TokenRequest t = exchange(picked.code);
+    t.authorization_details = p.credential;
+    EXPECT_EQ(oauth.token(app_auth(), std::move(t)).granted->credential_id, q2.id);
+
+    // bob holds no eu_eidas_qes credential: consent answers access_denied, and no code.
+    (void)personal(bob);
+    const Redirect none = browse(oauth.start(p), bob);
+    EXPECT_EQ(none.error, "access_denied");
+    EXPECT_TRUE(none.code.empty());
+    EXPECT_EQ(
+        sqlite3("SELECT outcome FROM audit_log WHERE action = 'oauth2.consent' ORDER BY seq DESC LIMIT 1;"),
+        "no_qualified_credential\n");
+
+    // A pick that is not one of the matches is refused the same way.
+    const Secret again = secret(oauth.start(p).session);
+    const std::string csrf2 = oauth.view(again).csrf;
+    oauth.login(again, csrf2, alice.name, secret("password-alice"));
+    oauth.otp(again, csrf2, Secret{otp(alice)});
+    EXPECT_EQ(oauth.consent(again, csrf2, true, "someone-elses").error, "access_denied");
+
+    AuthorizationParams unknown = p;
+    unknown.credential->signature_qualifier = "eu_eidas_best";
+    EXPECT_EQ(failure_of([&] { (void)oauth.start(unknown); }), "invalid_request");
 }
 
 TEST_F(OAuthTest, PkceRefusesAMissingOrWrongVerifier) {

@@ -86,6 +86,19 @@ TEST_P(CredentialStoreSuite, APersonalCredentialRoundTripsEveryField) {
     EXPECT_EQ(text(found->created_at), text(c.created_at));
 }
 
+TEST_P(CredentialStoreSuite, TheSignatureQualifierRoundTripsAndDefaultsByKind) {
+    Credential qes = personal("cred-qes", "u-alice");
+    qes.signature_qualifier = "eu_eidas_qes";
+    credentials->create(qes, kHash);
+    credentials->create(personal("cred-plain", "u-alice"), kHash);
+    credentials->create(seal("seal-plain"), "");
+    const auto again = open_another();
+    EXPECT_EQ(again.credentials->find("cred-qes")->signature_qualifier, "eu_eidas_qes");
+    EXPECT_EQ(again.credentials->find("cred-plain")->signature_qualifier, "eu_eidas_aes")
+        << "a personal credential stored without one gets the advanced default";
+    EXPECT_EQ(again.credentials->find("seal-plain")->signature_qualifier, "eu_eidas_aeseal");
+}
+
 TEST_P(CredentialStoreSuite, TheAuthModeRoundTrips) {
     Credential code = personal("cred-code", "u-alice");
     code.auth_mode = service::AuthMode::OAuth2Code;

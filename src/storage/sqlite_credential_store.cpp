@@ -1,5 +1,5 @@
 // service::CredentialStore on SQLite (tables credentials and seal_members, migration 2; auth_mode, migration
-// 6).
+// 6; signature_qualifier, migration 8).
 
 #include <inkan/storage/sqlite_service_stores.h>
 
@@ -17,7 +17,8 @@ using service::SealMember;
 
 constexpr std::string_view kColumns =
     "c.id, c.kind, c.owner_user_id, c.organization, c.description, c.key_id, c.key_algo, c.chain, c.ca, "
-    "c.profile, c.scal, c.multisign, c.status, c.created_at, c.auth_mode FROM credentials c ";
+    "c.profile, c.scal, c.multisign, c.status, c.created_at, c.auth_mode, c.signature_qualifier FROM "
+    "credentials c ";
 
 std::string select(std::string_view where) {
     std::string sql = "SELECT ";
@@ -57,6 +58,9 @@ Credential read_credential(const Statement& row) {
     const auto mode = service::auth_mode_from_name(row.column_text(14));
     require(mode.has_value(), Errc::StorageFailure, "sqlite: credentials.auth_mode holds an unknown mode");
     c.auth_mode = *mode;
+    // NULL only for a row written by a binary older than migration 8 after the migration ran.
+    c.signature_qualifier = row.column_is_null(15) ? std::string{service::default_signature_qualifier(c.kind)}
+                                                   : row.column_text(15);
     return c;
 }
 
@@ -141,8 +145,9 @@ void SqliteCredentialStore::create(const Credential& c, std::string_view pin_has
     Statement insert{
         *m_db,
         "INSERT INTO credentials (id, kind, owner_user_id, organization, description, key_id, "
-        "key_algo, chain, ca, profile, scal, multisign, status, pin_hash, created_at, auth_mode) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        "key_algo, chain, ca, profile, scal, multisign, status, pin_hash, created_at, auth_mode, "
+        "signature_qualifier) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         "create credential"};
     insert.bind_text(1, c.id).bind_text(2, service::name(c.kind));
     if (c.kind == CredentialKind::Personal) {
@@ -162,6 +167,8 @@ void SqliteCredentialStore::create(const Credential& c, std::string_view pin_has
         .bind_text(13, service::name(c.status))
         .bind_time(15, c.created_at)
         .bind_text(16, service::name(c.auth_mode))
+        .bind_text(17, c.signature_qualifier.empty() ? service::default_signature_qualifier(c.kind)
+                                                     : std::string_view{c.signature_qualifier})
         .run();
     tx.commit();
 }

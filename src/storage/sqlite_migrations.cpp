@@ -283,6 +283,14 @@ ALTER TABLE credentials ADD COLUMN auth_mode TEXT NOT NULL DEFAULT 'explicit'
     CHECK (auth_mode IN ('explicit', 'oauth2code'));
 )sql";
 
+// 8: a credential's CSC v2 signatureQualifier (csc-api.md signDoc values). Existing credentials get
+// the default by kind (service::default_signature_qualifier): advanced, never qualified, since only the
+// operator can state that a certificate is qualified. (7 is another branch's.)
+constexpr std::string_view kCredentialSignatureQualifier = R"sql(
+ALTER TABLE credentials ADD COLUMN signature_qualifier TEXT;
+UPDATE credentials SET signature_qualifier = CASE kind WHEN 'seal' THEN 'eu_eidas_aeseal' ELSE 'eu_eidas_aes' END;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
@@ -290,6 +298,7 @@ constexpr std::array kMigrations{
     Migration{4, "oauth2", kOAuthTables},
     Migration{5, "tsa serials", kTsaTables},
     Migration{6, "credential auth mode", kCredentialAuthMode},
+    Migration{8, "credential signature qualifier", kCredentialSignatureQualifier},
 };
 
 }  // namespace

@@ -203,6 +203,29 @@ TEST(AuthModeMigration, OlderCredentialsBecomeExplicitAndUnknownModesAreRefused)
     EXPECT_EQ(sqlite3_cli(file, "SELECT auth_mode FROM credentials;"), "explicit\n");
 }
 
+TEST(SignatureQualifierMigration, OlderCredentialsGetTheAdvancedDefaultOfTheirKind) {
+    TempDir dir{"inkan-db"};
+    const auto file = dir.path() / "inkan.db";
+    const auto all = sqlite_migrations();
+    { Database v6{file, Database::Options{}, all.subspan(0, 6)}; }
+    sqlite3_cli(
+        file,
+        "INSERT INTO users VALUES ('u1','alice','Alice','user',0,'h',NULL,0);"
+        "INSERT INTO credentials (id,kind,owner_user_id,key_id,key_algo,ca,profile,scal,multisign,status,"
+        "pin_hash,created_at) VALUES "
+        "('c1','personal','u1',x'01','ec-p256','ca','person',2,1,'active','h',0),"
+        "('s1','seal',NULL,x'02','ec-p256','ca','seal',2,1,'active',NULL,1);");
+    {
+        SqliteCredentialStore upgraded{file};
+        EXPECT_EQ(upgraded.find("c1")->signature_qualifier, "eu_eidas_aes");
+        EXPECT_EQ(upgraded.find("s1")->signature_qualifier, "eu_eidas_aeseal");
+    }
+    EXPECT_EQ(sqlite3_cli(file, "SELECT id, signature_qualifier FROM credentials ORDER BY id;"),
+              "c1|eu_eidas_aes\ns1|eu_eidas_aeseal\n");
+    EXPECT_EQ(sqlite3_cli(file, "SELECT version, name FROM schema_migrations WHERE version = 8;"),
+              "8|credential signature qualifier\n");
+}
+
 TEST(CredentialChainColumn, RoundTripsAndRefusesGarbage) {
     const std::vector<Bytes> chain{Bytes{0x30, 0x00}, Bytes(70000, 0x42), Bytes{0x00}};
     const Bytes blob = encode_chain(chain);

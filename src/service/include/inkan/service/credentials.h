@@ -37,6 +37,8 @@ struct NewCredential {
     int multisign = 1;
     /// explicit: PIN (+ OTP) through credentials/authorize; oauth2code: only OAuth credential grants.
     AuthMode auth_mode = AuthMode::Explicit;
+    /// CSC v2 signatureQualifier (is_signature_qualifier); empty = default_signature_qualifier(kind).
+    std::string signature_qualifier;
     Secret pin;  ///< personal: the owner's activation PIN (≥ 4 characters)
 };
 

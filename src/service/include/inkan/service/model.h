@@ -48,6 +48,17 @@ enum class AuthMode {
 std::string_view name(AuthMode m);  ///< "explicit", "oauth2code" (the CSC spelling)
 std::optional<AuthMode> auth_mode_from_name(std::string_view);
 
+/// CSC v2 signatureQualifier values (csc-api.md, signatures/signDoc): the legal kind of signature a
+/// credential makes. true for one of the registered values (eu_eidas_qes, eu_eidas_aes, eu_eidas_aesqc,
+/// eu_eidas_qeseal, eu_eidas_aeseal, eu_eidas_aesealqc, za_ecta_aes, za_ecta_oes).
+[[nodiscard]] bool is_signature_qualifier(std::string_view text);
+/// The registered values, in the order above (for usage messages).
+[[nodiscard]] std::string signature_qualifier_list();
+/// The qualifier a credential gets when none is named: personal → eu_eidas_aes, seal →
+/// eu_eidas_aeseal. Only advanced: a qualified signature or seal (QES/QESeal, eIDAS art. 3(12), 3(27))
+/// needs a qualified certificate on a QSCD, and that is the operator's statement to make, never a default.
+[[nodiscard]] std::string_view default_signature_qualifier(CredentialKind kind);
+
 struct Credential {
     std::string id;  ///< the CSC credentialID: opaque, random, URL-safe
     CredentialKind kind = CredentialKind::Personal;
@@ -64,6 +75,7 @@ struct Credential {
     AuthMode auth_mode = AuthMode::Explicit;
     CredentialStatus status = CredentialStatus::Active;
     TimePoint created_at{};
+    std::string signature_qualifier;  ///< CSC v2 signatureQualifier, e.g. "eu_eidas_aes"
 };
 
 /// A seal credential's named member: a user who may activate the seal with their own PIN for it

@@ -60,7 +60,11 @@ std::optional<OAuthFailure> oauth_failure(const Error& e);
 /// What a credential-scope authorization authorises (CSC credentialID/numSignatures/hashes, or one
 /// RAR "credential" entry).
 struct CredentialGrant {
+    /// Empty while the request named only a signature qualifier; consent fills in the chosen one.
     std::string credential_id;
+    /// CSC v2 signatureQualifier (oauth2/authorize, RAR): the user's active credential with it is chosen
+    /// after login (one → it; several → the user picks on the consent page; none → access_denied).
+    std::string signature_qualifier;
     int num_signatures = 1;
     std::vector<AuthorisedHash> hashes;
     std::vector<std::string> labels;  ///< RAR documentDigests[].label, shown on the consent page
@@ -93,6 +97,8 @@ struct PageView {
     std::string redirect_uri;              ///< where consent will send the browser (verified)
     std::string user_name;                 ///< after the password
     std::optional<Credential> credential;  ///< credential scope, after the password
+    /// Selection by signature qualifier, after the password: the user's active credentials with it.
+    std::vector<Credential> choices;
 };
 
 /// Where consent (or its refusal) sends the browser.
@@ -179,7 +185,10 @@ public:
     /// One-time code step: Authorization::verify_otp (counts toward the OTP lockout).
     void otp(const Secret& session, std::string_view csrf, const Secret& code);
     /// Consent (approve) or refusal: the redirect with a code (or error=access_denied) and state.
-    Redirect consent(const Secret& session, std::string_view csrf, bool approve);
+    /// `chosen`: for a request by signature qualifier, the credential the user picked (needed when
+    /// several match). No matching credential, or a pick that is not one of them: access_denied.
+    Redirect consent(const Secret& session, std::string_view csrf, bool approve,
+                     std::string_view chosen = {});
 
     // ---- the back channel ----
     /// oauth2/pushed_authorize: the client authenticates (a public client names itself).
@@ -195,6 +204,7 @@ private:
     OAuthClient authenticate_client(const ClientAuthentication& auth) const;
     OAuthClient trusted_client(const AuthorizationParams& params) const;
     AuthorizationParams validated(const AuthorizationParams& params) const;
+    [[nodiscard]] std::vector<Credential> qualified(std::string_view user_id, const CredentialGrant& g) const;
     PendingAuthorization at_stage(const Secret& session, std::string_view csrf, PendingStage stage) const;
     void record(std::string_view action, std::string_view outcome, std::string_view user_id,
                 std::string_view client_id, std::string details);
