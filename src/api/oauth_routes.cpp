@@ -234,6 +234,7 @@ service::AuthorizationParams parse_params(Version v, const Fields& f) {
     p.description = field(f, "description");
     p.lang = field(f, "lang");
     p.client_data = field(f, "clientData");
+    p.account_token = field(f, "account_token");  // CSC v1 §8.3.1; verified by the service, never logged
     if (v == Version::V2 && has(f, "authorization_details")) {
         p.rar = true;
         p.credential = parse_rar(field(f, "authorization_details"));

@@ -4,6 +4,7 @@
 // -verify` checks the signature. A system client seals with client_credentials. Refusals are checked
 // with their exact OAuth/CSC error. TOTP codes are computed here from the secrets the CLI printed.
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <map>
@@ -493,6 +494,98 @@ TEST_F(OAuthE2e, V1ServiceTokenAndSadTokenSignTogether) {
     EXPECT_EQ(revoked.status, 204) << revoked.raw;
     const Http after = token({{"grant_type", "refresh_token"}, {"refresh_token", fresh}}, "v1");
     EXPECT_EQ(json::parse(after.body)["error"], "invalid_grant") << after.body;
+}
+
+/// A CSC v1 §8.3.1 account_token made by openssl and the shell, not by inkan: HS256 keyed with the hex
+/// of SHA-256(client_secret), parts base64url without padding, iat = now.
+std::string openssl_account_token(const std::string& client_secret, const std::string& client_id,
+                                  const std::string& jti) {
+    const auto r = run({"sh", "-c",
+                        R"sh(set -e
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+key=$(printf '%s' "$1" | openssl dgst -sha256 -hex | sed 's/^.*= //')
+h=$(printf '%s' '{"typ":"JWT","alg":"HS256"}' | b64url)
+c=$(printf '{"sub":"acct-e2e","iat":%s,"jti":"%s","iss":"Signing App","azp":"%s"}' "$(date +%s)" "$3" "$2" | b64url)
+s=$(printf '%s.%s' "$h" "$c" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | b64url)
+printf '%s.%s.%s' "$h" "$c" "$s"
+)sh",
+                        "sh", client_secret, client_id, jti});
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    return r.out;
+}
+
+TEST_F(OAuthE2e, AnAccountTokenMadeByOpensslIsAcceptedOnceAndARevokedCredentialTokenNoLongerSigns) {
+    Signer& sachiko = s_signers["sachiko"];
+    const std::string account_token = openssl_account_token(
+        s_app["client_secret"].get<std::string>(), s_app["client_id"].get<std::string>(), "e2e-jti-1");
+    ASSERT_EQ(std::count(account_token.begin(), account_token.end(), '.'), 2) << account_token;
+    const Bytes first = sha256("first contract");
+    const Bytes second = sha256("second contract");
+    const auto credential_token = [&](const Bytes& digest, const std::string& extra) {
+        const Http redirect = consent_flow(
+            sachiko,
+            authorize_url("v2", "scope=credential&credentialID=" + sachiko.credential_id +
+                                    "&numSignatures=1&hashes=" + inkan::base64url_encode(digest) +
+                                    "&hashAlgorithmOID=" + kSha256 + "&code_challenge=" + kChallenge +
+                                    "&code_challenge_method=S256&state=acct" + extra),
+            "v2");
+        EXPECT_EQ(redirect.status, 303) << redirect.raw;
+        const std::string code = query_value(redirect.header("Location"), "code");
+        EXPECT_FALSE(code.empty()) << redirect.header("Location");
+        const Http t = token({{"grant_type", "authorization_code"},
+                              {"code", code},
+                              {"redirect_uri", kRedirect},
+                              {"code_verifier", kVerifier}});
+        EXPECT_EQ(t.status, 200) << t.raw;
+        return t.status == 200 ? json::parse(t.body)["access_token"].get<std::string>() : std::string{};
+    };
+    const std::string revoked_token = credential_token(first, "&account_token=" + account_token);
+    ASSERT_FALSE(revoked_token.empty());
+    const std::string consent = sqlite3("SELECT details FROM audit_log WHERE action = 'oauth2.consent';");
+    EXPECT_NE(consent.find("\"account\":\"acct-e2e\""), std::string::npos) << consent;
+
+    // The same account_token again: a replay, redirected with invalid_request and the state.
+    const Http replay = curl(
+        {authorize_url("v2", std::string{"scope=service&code_challenge="} + kChallenge +
+                                 "&code_challenge_method=S256&state=again&account_token=" + account_token)});
+    ASSERT_EQ(replay.status, 302) << replay.raw;
+    const std::string loc = replay.header("Location");
+    EXPECT_EQ(query_value(loc, "error"), "invalid_request") << loc;
+    EXPECT_EQ(query_value(loc, "state"), "again") << loc;
+    EXPECT_NE(query_value(loc, "error_description").find("account_token"), std::string::npos) << loc;
+
+    const std::string kept_token = credential_token(second, "");
+    ASSERT_FALSE(kept_token.empty());
+    // RFC 7009: revoking the credential token retires its SAD.
+    const Http revoked =
+        curl({"-X", "POST", "-u",
+              s_app["client_id"].get<std::string>() + ":" + s_app["client_secret"].get<std::string>(),
+              "--data-urlencode", "token=" + revoked_token, s_api + "/csc/v2/oauth2/revoke"});
+    EXPECT_EQ(revoked.status, 204) << revoked.raw;
+    const Http refused = post_json("/csc/v2/signatures/signHash",
+                                   {{"credentialID", sachiko.credential_id},
+                                    {"hashes", {inkan::base64_encode(first)}},
+                                    {"hashAlgorithmOID", kSha256},
+                                    {"signAlgo", kEcdsaSha256}},
+                                   revoked_token);
+    EXPECT_EQ(refused.status, 401) << refused.raw;
+    EXPECT_TRUE(json::parse(refused.body).contains("error")) << refused.body;
+    const Http signed_ = post_json("/csc/v2/signatures/signHash",
+                                   {{"credentialID", sachiko.credential_id},
+                                    {"hashes", {inkan::base64_encode(second)}},
+                                    {"hashAlgorithmOID", kSha256},
+                                    {"signAlgo", kEcdsaSha256}},
+                                   kept_token);
+    ASSERT_EQ(signed_.status, 200) << signed_.raw;
+    const auto login = curl({"-X", "POST", "-u", sachiko.name + ":" + sachiko.password, "--data-binary", "{}",
+                             s_api + "/csc/v2/auth/login"});
+    ASSERT_EQ(login.status, 200) << login.raw;
+    expect_verifies(sachiko.credential_id, json::parse(login.body)["access_token"].get<std::string>(), second,
+                    json::parse(signed_.body)["signatures"][0].get<std::string>());
+    // The token never reaches the log or the audit trail.
+    const std::string signature = account_token.substr(account_token.rfind('.') + 1);
+    EXPECT_EQ(s_server->stderr_text().find(signature), std::string::npos) << "the account_token was logged";
+    EXPECT_EQ(sqlite3("SELECT count(*) FROM audit_log WHERE details LIKE '%" + signature + "%';"), "0\n");
 }
 
 TEST_F(OAuthE2e, ASystemClientSealsWithClientCredentialsAndTheAuditNamesIt) {

@@ -58,6 +58,7 @@ service::OAuthSettings oauth_settings(const Config& config) {
     s.par_lifetime = seconds("oauth2.par_lifetime_seconds", s.par_lifetime);
     s.credential_token_lifetime =
         seconds("oauth2.credential_token_lifetime_seconds", s.credential_token_lifetime);
+    s.account_token_max_age = seconds("oauth2.account_token_max_age_seconds", s.account_token_max_age);
     s.allow_plain_pkce = config.boolean_or("oauth2.allow_plain_pkce", false);
     return s;
 }

@@ -35,7 +35,7 @@ service::AuthSettings auth_settings(const Config& config);
 service::AuthorizationSettings authorization_settings(const Config& config);
 
 /// [oauth2] code_lifetime_seconds (default 60), page_lifetime_seconds (600), par_lifetime_seconds (90),
-/// credential_token_lifetime_seconds (300), allow_plain_pkce (false).
+/// credential_token_lifetime_seconds (300), allow_plain_pkce (false), account_token_max_age_seconds (300).
 service::OAuthSettings oauth_settings(const Config& config);
 
 /// Who an operator command is recorded as in the audit log: $SUDO_USER, else $USER, else "operator".

@@ -669,6 +669,24 @@ std::optional<Authorization::CredentialToken> Authorization::credential_token(co
     return CredentialToken{Caller{sad->user_id, sad->client_id, sad->id}, sad->credential_id};
 }
 
+bool Authorization::revoke_for_client(std::string_view client_id, const Secret& token) {
+    const auto hash = handle_hash_of(token);
+    if (client_id.empty() || !hash || !m_store.retire_for_client(*hash, client_id)) {
+        return false;
+    }
+    AuditEvent event;
+    event.action = "sad.revoke";
+    event.outcome = "ok";
+    event.client_id = std::string{client_id};
+    if (const auto sad = m_store.find_sad(*hash)) {
+        event.user_id = sad->user_id;
+        event.credential_id = sad->credential_id;
+    }
+    event.details = nlohmann::json{{"sad", sad_tag(*hash)}, {"via", "oauth2/revoke"}}.dump();
+    m_audit.record(event);
+    return true;
+}
+
 void Authorization::unlock_credential(std::string_view credential_id, std::string_view operator_name) {
     require(m_credentials.find(credential_id).has_value(), Errc::NotFound,
             "no credential " + std::string{credential_id});

@@ -16,10 +16,13 @@
 #include <array>
 #include <utility>
 
+#include <openssl/evp.h>
+
 #include <nlohmann/json.hpp>
 
 #include <inkan/core/encoding.h>
 #include <inkan/crypto/digest.h>
+#include <inkan/crypto/ossl.h>
 #include <inkan/crypto/random.h>
 
 namespace inkan::service {
@@ -109,6 +112,62 @@ bool pkce_text(std::string_view s) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
                c == '.' || c == '_' || c == '~';
     });
+}
+
+// ---- account_token (CSC v1 §8.3.1) ----
+
+constexpr std::size_t kMaxAccountTokenLength = 4096;
+constexpr std::size_t kMaxClaimLength = 255;
+/// How far in the future an iat may be (clocks of the signature application and ours differ).
+constexpr std::chrono::seconds kAccountTokenSkew{30};
+
+/// One JWS compact part (RFC 7515 §7.1): base64url without padding, nothing else.
+std::optional<Bytes> jws_part(std::string_view part) {
+    const bool alphabet = std::all_of(part.begin(), part.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_';
+    });
+    if (part.empty() || !alphabet) {
+        return std::nullopt;
+    }
+    try {
+        return base64_decode(part);
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+std::optional<nlohmann::json> json_object(ByteView text) {
+    auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        return std::nullopt;
+    }
+    return j;
+}
+
+/// RFC 7518 §3.2: HMAC-SHA-256 over the JWS signing input.
+Bytes hmac_sha256(ByteView key, std::string_view data) {
+    Bytes mac(32);
+    std::size_t length = 0;
+    if (::EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
+                    reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), mac.size(),
+                    &length) == nullptr ||
+        length != mac.size()) {
+        ossl::throw_last_error(Errc::CryptoFailure, "account_token: HMAC-SHA-256");
+    }
+    return mac;
+}
+
+std::optional<std::string> short_string_claim(const nlohmann::json& claims, const char* name) {
+    const auto it = claims.find(name);
+    if (it == claims.end() || !it->is_string()) {
+        return std::nullopt;
+    }
+    auto value = it->get<std::string>();
+    if (value.empty() || value.size() > kMaxClaimLength || !is_valid_utf8(value)) {
+        return std::nullopt;
+    }
+    return value;
 }
 
 bool client_name_ok(std::string_view name) {
@@ -212,7 +271,8 @@ std::string to_json(const AuthorizationParams& p) {
                      {"rar", p.rar},
                      {"description", p.description},
                      {"lang", p.lang},
-                     {"client_data", p.client_data}};
+                     {"client_data", p.client_data},
+                     {"account", p.account}};
     if (p.credential) {
         nlohmann::json hashes = nlohmann::json::array();
         for (const auto& h : p.credential->hashes) {
@@ -243,6 +303,7 @@ AuthorizationParams params_from_json(std::string_view text) {
         p.description = j.at("description").get<std::string>();
         p.lang = j.at("lang").get<std::string>();
         p.client_data = j.at("client_data").get<std::string>();
+        p.account = j.value("account", std::string{});  // absent in rows written before account_token
         if (j.contains("credential")) {
             const auto& c = j.at("credential");
             CredentialGrant g;
@@ -469,8 +530,92 @@ OAuthClient OAuth::authenticate_client(const ClientAuthentication& auth) const {
 
 // ---- the browser ---------------------------------------------------------------------------
 
+void OAuth::verify_account_token(AuthorizationParams& p, const OAuthClient& client) {
+    const std::string token = std::exchange(p.account_token, {});
+    p.account.clear();
+    if (token.empty()) {
+        return;
+    }
+    const auto refuse = [&](std::string_view why) {
+        record("oauth2.account_token", "refused", {}, client.id, nlohmann::json{{"reason", why}}.dump());
+        fail(OAuthFailure::InvalidRequest, "account_token " + std::string{why});
+    };
+    if (!client.confidential) {
+        // The key is SHA-256(client_secret): a public client has none, so anyone could mint its tokens.
+        refuse("needs a confidential client");
+    }
+    if (token.size() > kMaxAccountTokenLength) {
+        refuse("is too long");
+    }
+    const auto dot1 = token.find('.');
+    const auto dot2 = dot1 == std::string::npos ? dot1 : token.find('.', dot1 + 1);
+    if (dot2 == std::string::npos || token.find('.', dot2 + 1) != std::string::npos) {
+        refuse("is not a JWT (three base64url parts)");
+    }
+    const std::string_view text{token};
+    const auto header_bytes = jws_part(text.substr(0, dot1));
+    const auto claims_bytes = jws_part(text.substr(dot1 + 1, dot2 - dot1 - 1));
+    const auto signature = jws_part(text.substr(dot2 + 1));
+    if (!header_bytes || !claims_bytes || !signature) {
+        refuse("is not a JWT (three base64url parts)");
+    }
+    const auto header = json_object(*header_bytes);
+    if (!header) {
+        refuse("header is not a JSON object");
+    }
+    // HS256 exactly (CSC v1 §8.3.1): "none" and every other algorithm are refused (RFC 8725 §3.1).
+    const auto alg = header->find("alg");
+    if (alg == header->end() || !alg->is_string() || alg->get<std::string>() != "HS256") {
+        refuse("must be signed with alg HS256");
+    }
+    if (const auto typ = header->find("typ"); typ != header->end() && (!typ->is_string() || *typ != "JWT")) {
+        refuse("typ must be JWT");
+    }
+    if (header->contains("crit")) {
+        refuse("has critical header parameters this server does not understand");  // RFC 7515 §4.1.11
+    }
+    const Bytes expected = hmac_sha256(client.secret_hash, text.substr(0, dot2));
+    if (!equal_constant_time(expected, *signature)) {
+        refuse("signature does not verify");
+    }
+    const auto claims = json_object(*claims_bytes);
+    if (!claims) {
+        refuse("claims are not a JSON object");
+    }
+    const auto sub = short_string_claim(*claims, "sub");
+    const auto jti = short_string_claim(*claims, "jti");
+    const auto azp = short_string_claim(*claims, "azp");
+    const auto iat = claims->find("iat");
+    if (!sub || !jti || !azp || iat == claims->end() || !iat->is_number_integer()) {
+        refuse("must carry sub, iat, jti and azp");
+    }
+    if (const auto iss = claims->find("iss"); iss != claims->end() && !iss->is_string()) {
+        refuse("iss must be a string");
+    }
+    if (*azp != client.id) {
+        refuse("azp is not this client_id");
+    }
+    const auto issued = iat->get<std::int64_t>();
+    const auto now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(m_clock.now().time_since_epoch()).count();
+    if (issued > now_s + kAccountTokenSkew.count()) {
+        refuse("iat is in the future");
+    }
+    if (now_s - issued > m_settings.account_token_max_age.count()) {
+        refuse("is too old (iat)");
+    }
+    // Remembered until it could no longer pass the age check; the store decides across nodes.
+    const TimePoint keep_until =
+        TimePoint{std::chrono::seconds{issued}} + m_settings.account_token_max_age + kAccountTokenSkew;
+    if (!m_grants.remember_account_token(client.id, *jti, m_clock.now(), keep_until)) {
+        refuse("was already used (jti)");
+    }
+    p.account = *sub;
+}
+
 StartedAuthorization OAuth::start(const AuthorizationParams& params) {
-    const AuthorizationParams p = validated(params);
+    AuthorizationParams p = validated(params);
+    verify_account_token(p, trusted_client(p));
     StartedAuthorization out{new_secret()};
     PendingAuthorization pending;
     pending.id = crypto::random_hex(16);
@@ -615,6 +760,9 @@ Redirect OAuth::consent(const Secret& session, std::string_view csrf, bool appro
     out.redirect_uri = redirect_uri_for(params);
     out.state = params.state;
     nlohmann::json details{{"scope", params.scope}};
+    if (!params.account.empty()) {
+        details["account"] = params.account;  // account_token's sub (CSC v1 §8.3.1), not the token
+    }
     if (params.credential) {
         details["credential"] = params.credential->credential_id;
         details["num_signatures"] = params.credential->num_signatures;
@@ -670,6 +818,7 @@ PushedRequest OAuth::push(const ClientAuthentication& client_auth, const Authori
         }
         throw;
     }
+    verify_account_token(p, client);
     const std::string secret = new_secret();
     PushedRequest out;
     out.request_uri = std::string{kRequestUriPrefix} + secret;
@@ -786,7 +935,11 @@ void OAuth::revoke(const ClientAuthentication& client_auth, const Secret& token,
     if (token.empty()) {
         fail(OAuthFailure::InvalidRequest, "token is missing");
     }
-    (void)m_sessions.revoke_for_client(client.id, token);
+    // RFC 7009 §2.1: a credential-scope token is a SAD handle (oauth.h): revoking it retires the ledger
+    // row, so signHash/signDoc refuse it. Either way the answer is the same (§2.2).
+    if (!m_sessions.revoke_for_client(client.id, token)) {
+        (void)m_authorization.revoke_for_client(client.id, token);
+    }
 }
 
 }  // namespace inkan::service

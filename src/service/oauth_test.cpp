@@ -9,6 +9,8 @@
 #include <utility>
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <nlohmann/json.hpp>
 
 #include <inkan/core/encoding.h>
 #include <inkan/crypto/digest.h>
@@ -515,6 +517,157 @@ TEST_F(OAuthTest, ClientSecretsAreStoredHashedAndShownOnce) {
     EXPECT_EQ(
         code_of([&] { (void)oauth.add_client("signing-app", {std::string{kRedirect}}, true, {}, "t"); }),
         Errc::Conflict);
+}
+
+// ---- account_token (CSC v1 §8.3.1) ----
+
+/// A JWT made here, not with the service's code: HS256 with key = SHA-256(client secret).
+std::string jwt(const std::string& header, const std::string& claims, ByteView key) {
+    const std::string input = base64url_encode(as_bytes(header)) + "." + base64url_encode(as_bytes(claims));
+    Bytes mac(32);
+    std::size_t length = 0;
+    EXPECT_NE(::EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
+                          reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac.data(),
+                          mac.size(), &length),
+              nullptr);
+    return input + "." + base64url_encode(mac);
+}
+
+class AccountTokenTest : public OAuthTest {
+protected:
+    std::int64_t now_s() const {
+        return std::chrono::duration_cast<std::chrono::seconds>(env.clock.now().time_since_epoch()).count();
+    }
+    std::string claims(std::string_view jti, std::int64_t iat, std::string azp = {}) const {
+        return nlohmann::json{{"sub", "acct-42"},
+                              {"iat", iat},
+                              {"jti", jti},
+                              {"iss", "Signing App"},
+                              {"azp", azp.empty() ? app.client.id : azp}}
+            .dump();
+    }
+    std::string account_token(std::string_view jti) const {
+        return jwt(R"({"typ":"JWT","alg":"HS256"})", claims(jti, now_s()), sha256(*app.secret));
+    }
+    AuthorizationParams with_token(std::string token) const {
+        AuthorizationParams p = service_request();
+        p.account_token = std::move(token);
+        return p;
+    }
+    std::string pending_rows() { return sqlite3("SELECT count(*) FROM oauth_pending;"); }
+};
+
+TEST_F(AccountTokenTest, AValidTokenNamesTheAccountInThePendingAuthorizationAndTheGrantAudit) {
+    const std::string token = account_token("jti-ok");
+    const StartedAuthorization started = oauth.start(with_token(token));
+    const std::string request = sqlite3("SELECT request FROM oauth_pending;");
+    EXPECT_NE(request.find(R"("account":"acct-42")"), std::string::npos) << request;
+    EXPECT_EQ(request.find(token.substr(token.rfind('.') + 1)), std::string::npos)
+        << "the token itself was stored: " << request;
+    const Redirect r = browse(started, alice);
+    ASSERT_TRUE(r.error.empty()) << r.error;
+    EXPECT_FALSE(oauth.token(app_auth(), exchange(r.code)).access_token.empty());
+    const std::string details =
+        sqlite3("SELECT details FROM audit_log WHERE action = 'oauth2.consent' AND outcome = 'ok';");
+    EXPECT_NE(details.find(R"("account":"acct-42")"), std::string::npos) << details;
+    EXPECT_EQ(sqlite3("SELECT count(*) FROM audit_log WHERE details LIKE '%" + token.substr(0, 20) + "%';"),
+              "0\n");
+}
+
+TEST_F(AccountTokenTest, APushedRequestCarriesTheVerifiedAccount) {
+    AuthorizationParams p = with_token(account_token("jti-par"));
+    const PushedRequest pushed = oauth.push(app_auth(), p);
+    const std::string request = sqlite3("SELECT request FROM oauth_pending;");
+    EXPECT_NE(request.find(R"("account":"acct-42")"), std::string::npos) << request;
+    EXPECT_EQ(failure_of([&] { oauth.push(app_auth(), p); }), "invalid_request")
+        << "jti replayed through PAR";
+}
+
+TEST_F(AccountTokenTest, EachBadTokenIsRefusedAsInvalidRequestAndNothingIsStored) {
+    const Bytes key = sha256(*app.secret);
+    const std::string header = R"({"typ":"JWT","alg":"HS256"})";
+    const std::int64_t now = now_s();
+    const std::string good = account_token("jti-1");
+    std::string tampered = good;
+    tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"signed with another key", jwt(header, claims("jti-2", now), sha256("not-the-secret"))},
+        {"tampered signature", tampered},
+        {"alg none, no signature", base64url_encode(as_bytes(std::string{R"({"alg":"none"})"})) + "." +
+                                       base64url_encode(as_bytes(claims("jti-3", now))) + "."},
+        {"alg none, HMAC signature", jwt(R"({"typ":"JWT","alg":"none"})", claims("jti-4", now), key)},
+        {"alg HS512", jwt(R"({"typ":"JWT","alg":"HS512"})", claims("jti-5", now), key)},
+        {"wrong azp", jwt(header, claims("jti-6", now, "another-client"), key)},
+        {"too old", jwt(header, claims("jti-7", now - 301), key)},
+        {"in the future", jwt(header, claims("jti-8", now + 120), key)},
+        {"no sub",
+         jwt(header, R"({"iat":)" + std::to_string(now) + R"(,"jti":"j9","azp":")" + app.client.id + "\"}",
+             key)},
+        {"two parts", good.substr(0, good.rfind('.'))},
+    };
+    for (const auto& [what, token] : cases) {
+        AuthorizationParams p = with_token(token);
+        try {
+            (void)oauth.start(p);
+            ADD_FAILURE() << what << ": accepted";
+        } catch (const Error& e) {
+            EXPECT_EQ(oauth_failure(e), OAuthFailure::InvalidRequest) << what << ": " << e.detail();
+            EXPECT_NE(e.detail().find("account_token"), std::string::npos) << what << ": " << e.detail();
+            EXPECT_EQ(e.detail().find(token), std::string::npos) << what << ": the token is in the error";
+        }
+    }
+    EXPECT_EQ(pending_rows(), "0\n") << "a refused request left a pending authorization";
+    // Five minutes old is still fine (the default maximum age is 300 s).
+    EXPECT_NO_THROW((void)oauth.start(with_token(jwt(header, claims("jti-10", now - 300), key))));
+}
+
+TEST_F(AccountTokenTest, AJtiIsAcceptedOnceThenRefusedAsAReplay) {
+    const std::string token = account_token("jti-once");
+    (void)oauth.start(with_token(token));
+    EXPECT_EQ(failure_of([&] { (void)oauth.start(with_token(token)); }), "invalid_request");
+    // A bad request with a fresh token does not burn its jti: the other checks come first.
+    AuthorizationParams bad = with_token(account_token("jti-later"));
+    bad.code_challenge_method = "plain";
+    EXPECT_EQ(failure_of([&] { (void)oauth.start(bad); }), "invalid_request");
+    EXPECT_NO_THROW((void)oauth.start(with_token(account_token("jti-later"))));
+}
+
+TEST_F(AccountTokenTest, APublicClientCannotSendOne) {
+    const RegisteredClient wallet = oauth.add_client("wallet", {std::string{kRedirect}}, false, {}, "test");
+    AuthorizationParams p = service_request();
+    p.client_id = wallet.client.id;
+    p.account_token =
+        jwt(R"({"typ":"JWT","alg":"HS256"})", claims("jti-pub", now_s(), wallet.client.id), sha256(""));
+    EXPECT_EQ(failure_of([&] { (void)oauth.start(p); }), "invalid_request");
+}
+
+// ---- oauth2/revoke of a credential token (RFC 7009) ----
+
+TEST_F(OAuthTest, RevokingACredentialTokenRetiresItsSadForItsClientOnly) {
+    const Credential c = personal(alice);
+    const Bytes a = sha256("contract A");
+    const TokenResponse t = oauth.token(app_auth(), exchange(code_for(credential_request(c, {a}), alice)));
+    const TokenResponse kept = oauth.token(app_auth(), exchange(code_for(credential_request(c, {a}), alice)));
+    const RegisteredClient other = oauth.add_client("other-app", {std::string{kRedirect}}, true, {}, "test");
+    // RFC 7009 §2.2: another client's token is ignored, without an error.
+    EXPECT_NO_THROW(oauth.revoke({other.client.id, secret(*other.secret), true}, secret(t.access_token), ""));
+    ASSERT_TRUE(authz.credential_token(secret(t.access_token)).has_value()) << "another client revoked it";
+
+    EXPECT_NO_THROW(oauth.revoke(app_auth(), secret(t.access_token), "access_token"));
+    EXPECT_FALSE(authz.credential_token(secret(t.access_token)).has_value());
+    const auto alg = SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256);
+    const Caller caller{alice.id, app.client.id, {}};
+    EXPECT_EQ(failure_of([&] {
+                  authz.sign_hash(caller, {c.id, secret(t.access_token), {a}, alg});
+              }),
+              "invalid_sad");
+    EXPECT_NO_THROW(oauth.revoke(app_auth(), secret(t.access_token), ""))  // twice: still 200
+    ;
+    const auto sigs = authz.sign_hash(caller, {c.id, secret(kept.access_token), {a}, alg});
+    ASSERT_EQ(sigs.size(), 1U);
+    expect_verifies(c, a, sigs[0]);
+    EXPECT_EQ(sqlite3("SELECT count(*) FROM audit_log WHERE action = 'sad.revoke' AND outcome = 'ok';"),
+              "1\n");
 }
 
 }  // namespace

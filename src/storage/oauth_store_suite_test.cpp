@@ -196,5 +196,37 @@ TEST_P(OAuthStoreSuite, RotatingARefreshTokenSucceedsOnceAndTakesItsGrant) {
     EXPECT_FALSE(tokens->revoke_if_active("nope"));
 }
 
+TEST_P(OAuthStoreSuite, AnAccountTokenJtiIsAcceptedOncePerClientAcrossProcesses) {
+    EXPECT_TRUE(oauth_grants->remember_account_token("cl-1", "jti-1", at(1'767'225'600), at(1'767'225'900)));
+    EXPECT_FALSE(open_another().oauth_grants->remember_account_token("cl-1", "jti-1", at(1'767'225'700),
+                                                                     at(1'767'226'000)))
+        << "a jti was accepted twice from another connection";
+    EXPECT_TRUE(oauth_grants->remember_account_token("cl-2", "jti-1", at(1'767'225'700), at(1'767'226'000)))
+        << "jti is per client";
+    // Once the record expired, the jti is forgotten (the token's age check refuses it by then).
+    EXPECT_TRUE(oauth_grants->remember_account_token("cl-1", "jti-1", at(1'767'226'000), at(1'767'226'300)));
+    EXPECT_EQ(oauth_grants->purge_expired(at(1'767'226'301)), 2U);
+}
+
+TEST_P(OAuthStoreSuite, ASadIsRetiredOnlyForTheClientItWasIssuedThrough) {
+    service::SadRecord sad;
+    sad.id = "s-tok";
+    sad.handle_hash = Bytes(32, 0x98);
+    sad.user_id = "u-alice";
+    sad.client_id = "cl-1";
+    sad.credential_id = "c-personal";
+    sad.scal = 1;
+    sad.remaining = 2;
+    sad.expires_at = at(2'000'000'000);
+    authorization->insert_sad(sad);
+    EXPECT_FALSE(authorization->retire_for_client(sad.handle_hash, "cl-2")) << "another client retired it";
+    EXPECT_FALSE(authorization->retire_for_client(Bytes(32, 0x97), "cl-1"));
+    EXPECT_FALSE(authorization->find_sad(sad.handle_hash)->retired);
+    EXPECT_TRUE(open_another().authorization->retire_for_client(sad.handle_hash, "cl-1"));
+    EXPECT_FALSE(authorization->retire_for_client(sad.handle_hash, "cl-1")) << "retired twice";
+    EXPECT_EQ(authorization->consume(sad.handle_hash, "u-alice", "c-personal", {}, 1, before_expiry()),
+              std::optional<std::string>{"invalid"});
+}
+
 }  // namespace
 }  // namespace inkan::storage::testing

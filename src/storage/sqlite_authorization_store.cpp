@@ -234,6 +234,20 @@ std::optional<std::string> SqliteAuthorizationStore::replace_sad(ByteView old_ha
     return std::nullopt;
 }
 
+bool SqliteAuthorizationStore::retire_for_client(ByteView handle_hash, std::string_view client_id) {
+    constexpr std::string_view purpose = "retire SAD";
+    Transaction tx{*m_db, Transaction::Mode::Write, purpose};
+    Statement retire{
+        *m_db,
+        "UPDATE sads SET retired = 1 WHERE handle_hash = ?1 AND client_id = ?2 AND client_id <> '' "
+        "AND retired = 0",
+        purpose};
+    retire.bind_blob(1, handle_hash).bind_text(2, client_id).run();
+    const bool retired = m_db->changes() == 1;
+    tx.commit();
+    return retired;
+}
+
 int SqliteAuthorizationStore::add_pin_failure(std::string_view credential_id, std::string_view user_id) {
     Transaction tx{*m_db, Transaction::Mode::Write, "count PIN failure"};
     Statement q{*m_db,

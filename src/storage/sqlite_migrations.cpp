@@ -283,9 +283,22 @@ ALTER TABLE credentials ADD COLUMN auth_mode TEXT NOT NULL DEFAULT 'explicit'
     CHECK (auth_mode IN ('explicit', 'oauth2code'));
 )sql";
 
+// 7: account_token replay (CSC v1 §8.3.1: the jti claim is single use). One row per (client, jti), kept
+// until the token could no longer pass the age check; a row's presence refuses the token on every node
+// sharing the database.
+constexpr std::string_view kAccountTokens = R"sql(
+CREATE TABLE oauth_account_tokens (
+    client_id  TEXT    NOT NULL,
+    jti        TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (client_id, jti)
+);
+CREATE INDEX oauth_account_tokens_by_expiry ON oauth_account_tokens (expires_at);
+)sql";
+
 // 8: a credential's CSC v2 signatureQualifier (csc-api.md signDoc values). Existing credentials get
 // the default by kind (service::default_signature_qualifier): advanced, never qualified, since only the
-// operator can state that a certificate is qualified. (7 is another branch's.)
+// operator can state that a certificate is qualified.
 constexpr std::string_view kCredentialSignatureQualifier = R"sql(
 ALTER TABLE credentials ADD COLUMN signature_qualifier TEXT;
 UPDATE credentials SET signature_qualifier = CASE kind WHEN 'seal' THEN 'eu_eidas_aeseal' ELSE 'eu_eidas_aes' END;
@@ -298,6 +311,7 @@ constexpr std::array kMigrations{
     Migration{4, "oauth2", kOAuthTables},
     Migration{5, "tsa serials", kTsaTables},
     Migration{6, "credential auth mode", kCredentialAuthMode},
+    Migration{7, "oauth2 account_token replay", kAccountTokens},
     Migration{8, "credential signature qualifier", kCredentialSignatureQualifier},
 };
 

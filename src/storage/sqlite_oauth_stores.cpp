@@ -331,6 +331,27 @@ CodeConsumption SqliteOAuthGrantStore::consume_code(ByteView hash, TimePoint now
     return out;
 }
 
+bool SqliteOAuthGrantStore::remember_account_token(std::string_view client_id, std::string_view jti,
+                                                   TimePoint now, TimePoint expires_at) {
+    constexpr std::string_view purpose = "remember account_token";
+    require(!client_id.empty() && !jti.empty(), Errc::InvalidRequest,
+            "account_token record: empty client or jti");
+    Transaction tx{*m_db, Transaction::Mode::Write, purpose};
+    Statement purge{*m_db, "DELETE FROM oauth_account_tokens WHERE expires_at < ?1", purpose};
+    purge.bind_time(1, now).run();
+    // The primary key decides between two nodes racing with the same jti: exactly one insert lands.
+    Statement insert{*m_db,
+                     "INSERT INTO oauth_account_tokens (client_id, jti, expires_at) VALUES (?1, ?2, ?3) "
+                     "ON CONFLICT (client_id, jti) DO NOTHING",
+                     purpose};
+    insert.bind_text(1, client_id).bind_text(2, jti).bind_time(3, expires_at).run();
+    if (m_db->changes() != 1) {
+        return false;  // rolled back: the purge of others' rows can wait for the next call
+    }
+    tx.commit();
+    return true;
+}
+
 std::size_t SqliteOAuthGrantStore::purge_expired(TimePoint before) {
     Transaction tx{*m_db, Transaction::Mode::Write, "purge authorizations"};
     Statement pending{*m_db, "DELETE FROM oauth_pending WHERE expires_at < ?1", "purge authorizations"};
@@ -338,6 +359,9 @@ std::size_t SqliteOAuthGrantStore::purge_expired(TimePoint before) {
     auto removed = m_db->changes();
     Statement codes{*m_db, "DELETE FROM oauth_codes WHERE expires_at < ?1", "purge authorizations"};
     codes.bind_time(1, before).run();
+    removed += m_db->changes();
+    Statement jtis{*m_db, "DELETE FROM oauth_account_tokens WHERE expires_at < ?1", "purge authorizations"};
+    jtis.bind_time(1, before).run();
     removed += m_db->changes();
     tx.commit();
     return static_cast<std::size_t>(removed);

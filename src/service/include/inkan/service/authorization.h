@@ -151,6 +151,11 @@ public:
     };
     [[nodiscard]] std::optional<CredentialToken> credential_token(const Secret& token) const;
 
+    /// oauth2/revoke of a credential token (RFC 7009 §2.1): retires the SAD if it was issued through
+    /// `client_id`, so signHash/signDoc then refuse it as an invalid SAD. Unknown, another client's or
+    /// already retired: nothing changes (RFC 7009 §2.2). True if retired; audited then.
+    bool revoke_for_client(std::string_view client_id, const Secret& token);
+
     /// The OAuth clients (system clients' seal grants). Without it no system client is recognised.
     void set_clients(const OAuthClientStore* clients) noexcept { m_clients = clients; }
 

@@ -35,6 +35,8 @@ struct OAuthSettings {
     std::chrono::seconds par_lifetime{90};                ///< a pushed request_uri (RFC 9126 §2.2)
     std::chrono::seconds credential_token_lifetime{300};  ///< credential-scope tokens (SAD)
     bool allow_plain_pkce = false;                        ///< code_challenge_method=plain (RFC 7636 §4.2)
+    /// account_token (CSC v1 §8.3.1): how old its iat may be; its jti is remembered this long.
+    std::chrono::seconds account_token_max_age{300};
 };
 
 /// RFC 6749 §4.1.2.1 / §5.2 error codes, as the api puts them on the wire. Carried in Error::detail
@@ -86,6 +88,11 @@ struct AuthorizationParams {
     std::string description;  ///< ≤ 500 characters, shown on the consent page
     std::string lang;
     std::string client_data;
+    /// CSC v1 §8.3.1 account_token as received (a JWT, HS256 keyed with SHA-256(client_secret)). Input
+    /// only: verified by start()/push() and never stored (to_json leaves it out).
+    std::string account_token;
+    /// The verified account_token's sub (the signature application's account id); empty without one.
+    std::string account;
 };
 
 /// A browser authorization as the pages show it.
@@ -205,6 +212,9 @@ private:
     OAuthClient trusted_client(const AuthorizationParams& params) const;
     AuthorizationParams validated(const AuthorizationParams& params) const;
     [[nodiscard]] std::vector<Credential> qualified(std::string_view user_id, const CredentialGrant& g) const;
+    /// Verifies params.account_token (if any) for `client`, records its jti, and moves its sub into
+    /// params.account. InvalidRequest on any failure.
+    void verify_account_token(AuthorizationParams& params, const OAuthClient& client);
     PendingAuthorization at_stage(const Secret& session, std::string_view csrf, PendingStage stage) const;
     void record(std::string_view action, std::string_view outcome, std::string_view user_id,
                 std::string_view client_id, std::string details);

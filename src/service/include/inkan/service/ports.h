@@ -144,6 +144,9 @@ public:
     virtual std::optional<std::string> replace_sad(ByteView old_hash, std::string_view user_id,
                                                    std::string_view credential_id, SadRecord replacement,
                                                    TimePoint now) = 0;
+    /// oauth2/revoke (RFC 7009): retires the SAD if it was activated through `client_id`. False (nothing
+    /// changed) if unknown, another client's or already retired.
+    virtual bool retire_for_client(ByteView handle_hash, std::string_view client_id) = 0;
 
     /// PIN failures per (credential, user); returns the new count. reset → 0.
     virtual int add_pin_failure(std::string_view credential_id, std::string_view user_id) = 0;
@@ -237,7 +240,13 @@ public:
     virtual void insert_code(const AuthorizationCodeRecord& code) = 0;
     /// Atomically marks the code used and returns it; a used, expired or unknown code is not returned.
     virtual CodeConsumption consume_code(ByteView hash, TimePoint now) = 0;
-    /// Housekeeping: removes authorizations and codes that expired before `before`; how many.
+    /// account_token replay (CSC v1 §8.3.1): records that `client_id` presented `jti`, kept until
+    /// `expires_at`, and drops records expired at `now` — in one transaction. False if the pair is
+    /// already recorded (a replay); nothing is changed then.
+    virtual bool remember_account_token(std::string_view client_id, std::string_view jti, TimePoint now,
+                                        TimePoint expires_at) = 0;
+    /// Housekeeping: removes authorizations, codes and account_token records that expired before
+    /// `before`; how many.
     virtual std::size_t purge_expired(TimePoint before) = 0;
 };
 

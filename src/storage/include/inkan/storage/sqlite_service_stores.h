@@ -93,6 +93,7 @@ public:
     void reset_otp_failures(std::string_view user_id) override;
     [[nodiscard]] int otp_failures(std::string_view user_id) const override;
     bool use_otp_step(std::string_view user_id, std::int64_t step) override;
+    bool retire_for_client(ByteView handle_hash, std::string_view client_id) override;
 
 private:
     std::shared_ptr<Database> m_db;
@@ -145,6 +146,8 @@ public:
     bool remove_pending(std::string_view id) override;
     void insert_code(const service::AuthorizationCodeRecord& code) override;
     service::CodeConsumption consume_code(ByteView hash, TimePoint now) override;
+    bool remember_account_token(std::string_view client_id, std::string_view jti, TimePoint now,
+                                TimePoint expires_at) override;
     std::size_t purge_expired(TimePoint before) override;
 
 private:
