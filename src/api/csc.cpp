@@ -158,29 +158,44 @@ std::optional<service::Authorization::CredentialToken> credential_bearer(const S
     }
 }
 
+/// Who signs: with a credential-scope Bearer token, its caller and the token (which then stands for the
+/// SAD); otherwise the service token's caller.
+struct Signing {
+    std::optional<service::Authorization::CredentialToken> credential_token;
+    service::Caller caller;
+    Secret bearer;  ///< the credential token itself, or empty
+    [[nodiscard]] const Secret* sad_token() const { return credential_token ? &bearer : nullptr; }
+};
+
+Signing signing_caller(const State& state, Version version, const http::Request& request) {
+    Signing out;
+    out.credential_token = credential_bearer(state, version, request);
+    if (out.credential_token) {
+        out.caller = out.credential_token->caller;
+        out.bearer = detail::bearer_token(request);
+    } else {
+        out.caller = state.core.authenticate(request);
+    }
+    return out;
+}
+
 http::Response run_sign_hash(const State& state, Version version, const http::Request& request) {
-    const auto credential_token = credential_bearer(state, version, request);
-    const service::Caller caller =
-        credential_token ? credential_token->caller : state.core.authenticate(request);
+    const Signing who = signing_caller(state, version, request);
     JsonBody body = JsonBody::parse(request.body);
-    const Secret bearer = credential_token ? detail::bearer_token(request) : Secret{};
-    detail::SignHashRequest sign =
-        detail::decode_sign_hash(version, body, credential_token ? &bearer : nullptr);
-    if (credential_token && sign.credential_id != credential_token->credential_id) {
+    detail::SignHashRequest sign = detail::decode_sign_hash(version, body, who.sad_token());
+    if (who.credential_token && sign.credential_id != who.credential_token->credential_id) {
         detail::invalid_request("Invalid parameter credentialID");
     }
-    return ok(detail::encode_signatures(state.core.sign_hash(version, caller, std::move(sign))));
+    return ok(detail::encode_signatures(state.core.sign_hash(version, who.caller, std::move(sign))));
 }
 
 /// v2 signatures/signDoc (CSC v2 §11.11): the service builds PAdES / CAdES itself. Authorised like
 /// signHash: a SAD, or a credential-scope Bearer token.
 http::Response run_sign_doc(const State& state, Version version, const http::Request& request) {
-    const auto credential_token = credential_bearer(state, version, request);
-    const service::Caller caller =
-        credential_token ? credential_token->caller : state.core.authenticate(request);
+    const Signing who = signing_caller(state, version, request);
+    const auto& credential_token = who.credential_token;
     JsonBody body = JsonBody::parse(request.body);
-    const Secret bearer = credential_token ? detail::bearer_token(request) : Secret{};
-    detail::SignDocRequest sign = detail::decode_sign_doc(body, credential_token ? &bearer : nullptr);
+    detail::SignDocRequest sign = detail::decode_sign_doc(body, who.sad_token());
     if (credential_token && sign.credential_id.empty()) {
         // Only signatureQualifier: a credential token already names its credential, which must then
         // carry that qualifier (Core::sign_doc checks, as when both are given).
@@ -189,7 +204,7 @@ http::Response run_sign_doc(const State& state, Version version, const http::Req
     if (credential_token && sign.credential_id != credential_token->credential_id) {
         detail::invalid_request("Invalid parameter credentialID");
     }
-    return ok(detail::encode_sign_doc(state.core.sign_doc(caller, std::move(sign))));
+    return ok(detail::encode_sign_doc(state.core.sign_doc(who.caller, std::move(sign))));
 }
 
 /// POST /inkan/v1/extend (decision 0014): a vendor method, authenticated like the CSC methods with a
