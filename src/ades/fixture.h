@@ -58,6 +58,13 @@ using pdf::testkit::signed_bytes;
 /// `openssl cms -verify -inform DER -binary [-content FILE] -CAfile root.pem -purpose any`.
 testing::CommandResult openssl_cms_verify(ByteView cms, const Bytes* detached_content);
 
+/// Every outside judge on `pdf`, which holds `signatures` signature dictionaries, `time_stamps` of them
+/// document time-stamps: pdfsig valid and trusted, qpdf --check clean, PDFBox + Bouncy Castle (which
+/// also checks signature- and document time-stamps). poppler 22.12 lists document time-stamps but
+/// cannot validate them ("Unable to validate this type of signature"), so pdfsig judges the CMS
+/// signatures only. Returns pdfsig's and the PDFBox checker's output.
+std::string judge_pdf(const std::filesystem::path& pdf, int signatures, int time_stamps = 0);
+
 /// `openssl ocsp -respin R -issuer root -CAfile root -cert C`: what openssl says of `cert`.
 std::string openssl_ocsp(const Bytes& response, const Bytes& cert);
 /// Whether one of `responses` verifies under openssl and says `want` ("good", "revoked") for `cert`;

@@ -4,6 +4,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 #include <inkan/core/encoding.h>
 #include <inkan/pki/ca.h>
 #include <inkan/pki/certificate.h>
@@ -266,6 +268,22 @@ testing::CommandResult openssl_ts_verify(ByteView token, ByteView data) {
     return run({"openssl", "ts", "-verify", "-data", (d / "data.bin").string(), "-in",
                 (d / "token.der").string(), "-token_in", "-CAfile", world().root_pem.string(), "-untrusted",
                 world().tsa_chain.string()});
+}
+
+std::string judge_pdf(const std::filesystem::path& pdf, int signatures, int time_stamps) {
+    const auto s = pdfsig(pdf);
+    EXPECT_EQ(s.total, signatures) << s.out;
+    EXPECT_EQ(s.valid, signatures - time_stamps) << s.out;
+    EXPECT_EQ(s.trusted, signatures - time_stamps) << s.out;
+    const auto check = pdf::testkit::qpdf_check(pdf);
+    EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+    EXPECT_NE(check.out.find("No syntax or stream encoding errors found"), std::string::npos) << check.out;
+    const auto box = verify_pades(pdf);
+    EXPECT_EQ(box.exit_code, 0) << box.out << box.err;
+    EXPECT_NE(box.out.find("\"signatures\":" + std::to_string(signatures) + ",\"failures\":0"),
+              std::string::npos)
+        << box.out << box.err;
+    return s.out + "\n" + box.out;
 }
 
 std::string openssl_ocsp(const Bytes& response, const Bytes& cert) {

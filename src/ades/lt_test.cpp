@@ -85,26 +85,6 @@ std::vector<Bytes> all_chains(sign::Signer& signer) {
     return certs;
 }
 
-/// pdfsig, qpdf --check and PDFBox + Bouncy Castle on a document with `signatures` signature
-/// dictionaries, `time_stamps` of them document time-stamps. poppler 22.12 lists document
-/// time-stamps but cannot validate them ("Unable to validate this type of signature"), so pdfsig
-/// judges the CMS signatures; PDFBox and `openssl ts -verify` (in the tests) judge the time-stamps.
-std::string judges(const std::filesystem::path& pdf, int signatures, int time_stamps = 0) {
-    const auto s = testkit::pdfsig(pdf);
-    EXPECT_EQ(s.total, signatures) << s.out;
-    EXPECT_EQ(s.valid, signatures - time_stamps) << s.out;
-    EXPECT_EQ(s.trusted, signatures - time_stamps) << s.out;
-    const auto check = pdf::testkit::qpdf_check(pdf);
-    EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
-    EXPECT_NE(check.out.find("No syntax or stream encoding errors found"), std::string::npos) << check.out;
-    const auto box = testkit::verify_pades(pdf);
-    EXPECT_EQ(box.exit_code, 0) << box.out << box.err;
-    EXPECT_NE(box.out.find("\"signatures\":" + std::to_string(signatures) + ",\"failures\":0"),
-              std::string::npos)
-        << box.out << box.err;
-    return s.out + "\n" + box.out;
-}
-
 PadesOptions lt_options(Level level, pki::RevocationFetcher& fetcher) {
     PadesOptions o;
     o.level = level;
@@ -119,7 +99,7 @@ TEST(PadesLt, BltAddsADssWithOcspForTheSignerAndTsaChainsAndJudgesAccept) {
         pki::RevocationFetcher fetcher;
         const auto out = dir / "blt.pdf";
         const auto r = sign_pdf(input, out, *testkit::world().ec, lt_options(Level::BLT, fetcher));
-        const std::string seen = judges(out, 1);
+        const std::string seen = testkit::judge_pdf(out, 1);
         EXPECT_NE(seen.find("\"dss\":{\"certs\":3,\"ocsps\":2,\"crls\":0,\"vri\":0}"), std::string::npos)
             << "signer + root + TSA certificates, OCSP for signer and TSA\n"
             << seen;
@@ -156,7 +136,7 @@ TEST(PadesLt, BltWithVriKeysTheEntryByTheSha1OfThePaddedContents) {
     for (auto& ch : expected)
         ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     EXPECT_EQ(key, expected);
-    const std::string seen = judges(dir / "vri.pdf", 1);
+    const std::string seen = testkit::judge_pdf(dir / "vri.pdf", 1);
     EXPECT_NE(seen.find("\"vri\":1"), std::string::npos) << seen;
     EXPECT_NE(show(dir / "vri.pdf", "trailer").size(), 0U);
 }
@@ -168,7 +148,7 @@ TEST(PadesLt, BltaAddsADocumentTimeStampOverTheDssAndOpensslVerifiesIt) {
     options.document_time_stamp_validation = true;
     const auto out = dir / "blta.pdf";
     (void)sign_pdf(corpus().stream, out, *testkit::world().rsa, options);
-    const std::string seen = judges(out, 2, 1);
+    const std::string seen = testkit::judge_pdf(out, 2, 1);
     EXPECT_NE(seen.find("ETSI.RFC3161"), std::string::npos) << seen;
     expect_dss_covers(out, all_chains(*testkit::world().rsa));
 
@@ -208,7 +188,7 @@ TEST(PadesLt, BltaFromTheSignaturesTsaEndsWithTheDocumentTimeStampItsChainAlread
     (void)sign_pdf(corpus().stream, dir / "bt.pdf", *testkit::world().ec, bt);
     const auto out = dir / "blta.pdf";
     (void)sign_pdf(corpus().stream, out, *testkit::world().ec, lt_options(Level::BLTA, fetcher));
-    (void)judges(out, 2, 1);
+    (void)testkit::judge_pdf(out, 2, 1);
     expect_dss_covers(out, all_chains(*testkit::world().ec));
     // B-T, then the DSS, then the document time-stamp: nothing after it, the DSS under it already
     // holds its TSA's data.
@@ -229,7 +209,7 @@ TEST(PadesLt, BltaWithAnotherTsaForTheDocumentTimeStampAddsItsValidationDataToo)
     // The document time-stamp comes from the second TSA identity, whose chain the DSS does not hold yet.
     const auto out = dir / "x.pdf";
     const auto report = extend_pdf(dir / "bt.pdf", out, fetcher, *testkit::world().other_stamper);
-    (void)judges(out, 2, 1);
+    (void)testkit::judge_pdf(out, 2, 1);
     auto certs = all_chains(*testkit::world().rsa);
     const auto other = testkit::world().authority->identities().at(1).chain;
     certs.insert(certs.end(), other.begin(), other.end());
@@ -250,10 +230,10 @@ TEST(PadesLt, ExtendTwiceKeepsEveryEarlierSignatureAndTimeStampValid) {
 
     const auto first = extend_pdf(dir / "bt.pdf", dir / "x1.pdf", fetcher, *testkit::world().stamper);
     EXPECT_EQ(first.signatures, 1U);
-    (void)judges(dir / "x1.pdf", 2, 1);
+    (void)testkit::judge_pdf(dir / "x1.pdf", 2, 1);
     const auto second = extend_pdf(dir / "x1.pdf", dir / "x2.pdf", fetcher, *testkit::world().stamper);
     EXPECT_EQ(second.signatures, 2U) << "the second extension covers the first document time-stamp";
-    const std::string seen = judges(dir / "x2.pdf", 3, 2);
+    const std::string seen = testkit::judge_pdf(dir / "x2.pdf", 3, 2);
     EXPECT_NE(seen.find("ETSI.RFC3161"), std::string::npos) << seen;
     expect_dss_covers(dir / "x2.pdf", all_chains(*testkit::world().ec));
     // Every earlier revision is a prefix: nothing was rewritten.

@@ -47,25 +47,6 @@ PadesOptions options_for(Alg a, Level level) {
     return o;
 }
 
-/// Every outside judge on every signature of `pdf`: pdfsig valid and trusted, qpdf --check clean,
-/// PDFBox + Bouncy Castle (which also checks the signature-time-stamp when there is one). Returns
-/// the PDFBox checker's output.
-std::string expect_judges_accept(const std::filesystem::path& pdf, int signatures) {
-    const auto s = testkit::pdfsig(pdf);
-    EXPECT_EQ(s.total, signatures) << s.out;
-    EXPECT_EQ(s.valid, signatures) << s.out;
-    EXPECT_EQ(s.trusted, signatures) << s.out;
-    const auto check = pdf::testkit::qpdf_check(pdf);
-    EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
-    EXPECT_NE(check.out.find("No syntax or stream encoding errors found"), std::string::npos) << check.out;
-    const auto box = testkit::verify_pades(pdf);
-    EXPECT_EQ(box.exit_code, 0) << box.out << box.err;
-    EXPECT_NE(box.out.find("\"signatures\":" + std::to_string(signatures) + ",\"failures\":0"),
-              std::string::npos)
-        << box.out << box.err;
-    return box.out;
-}
-
 /// openssl cms -verify over the byte ranges, and the CMS's shape per EN 319 142-1 §5.3; for B-T,
 /// openssl ts -verify of the token over the signature value.
 void expect_cms_accepted(const std::filesystem::path& pdf, const std::array<std::uint64_t, 4>& range,
@@ -121,7 +102,7 @@ TEST_P(PadesMatrix, SignsAndEveryOutsideJudgeAccepts) {
     EXPECT_EQ(r.field_name, "Signature1");
     EXPECT_TRUE(pdf::testkit::is_prefix(in, out));
     EXPECT_EQ(pdf::Document::open(out).xref_kind(), c.stream ? pdf::XrefKind::Stream : pdf::XrefKind::Table);
-    const std::string box = expect_judges_accept(out, 1);
+    const std::string box = testkit::judge_pdf(out, 1);
     const auto alg = options.algorithm ? *options.algorithm : sign::default_algorithm(signer.public_key());
     expect_cms_accepted(out, r.byte_range, c.level, alg);
     const auto s = testkit::pdfsig(out);
@@ -165,7 +146,7 @@ TEST(Pades, PhasesRunOneByOneAndTheOutputAppearsOnlyAtEmbed) {
     EXPECT_EQ(digest, crypto::digest(crypto::DigestAlgorithm::Sha256,
                                      testkit::signed_bytes(dir / "out.pdf", p.byte_range())));
     EXPECT_EQ(testkit::extract_contents(dir / "out.pdf", p.byte_range()), cms);
-    expect_judges_accept(dir / "out.pdf", 1);
+    testkit::judge_pdf(dir / "out.pdf", 1);
 }
 
 TEST(Pades, AbandonedSignatureLeavesNoFile) {
@@ -188,7 +169,7 @@ TEST(Pades, TooSmallReservationIsGrownAndSignedAgainAutomatically) {
         EXPECT_EQ(r.attempts, 2) << name(level);
         EXPECT_GT(r.contents_size, 64u);
         EXPECT_EQ(r.byte_range[2] - r.byte_range[1], 2 * r.contents_size + 2);
-        expect_judges_accept(dir / "out.pdf", 1);
+        testkit::judge_pdf(dir / "out.pdf", 1);
         expect_cms_accepted(dir / "out.pdf", r.byte_range, level,
                             crypto::SignatureAlgorithm::rsa_pkcs1(crypto::DigestAlgorithm::Sha256));
     }
@@ -229,7 +210,7 @@ TEST(Pades, BtWithARemoteTsaSizesTheReservationFromAFirstRealToken) {
     const PadesResult r = sign_pdf(corpus().stream, dir / "out.pdf", *w.rsa, options);
     EXPECT_EQ(r.attempts, 1);
     EXPECT_EQ(server.requests(), 2) << "one probe for the size, one for the signature";
-    expect_judges_accept(dir / "out.pdf", 1);
+    testkit::judge_pdf(dir / "out.pdf", 1);
     expect_cms_accepted(dir / "out.pdf", r.byte_range, Level::BT, *options.algorithm);
 }
 
@@ -243,7 +224,7 @@ TEST(Pades, TwoSignaturesInSequenceKeepTheFirstValid) {
         EXPECT_EQ(first.field_name, "Signature1");
         EXPECT_EQ(second.field_name, "Signature2");
         EXPECT_TRUE(pdf::testkit::is_prefix(dir / "one.pdf", dir / "two.pdf"));
-        expect_judges_accept(dir / "two.pdf", 2);
+        testkit::judge_pdf(dir / "two.pdf", 2);
         expect_cms_accepted(dir / "two.pdf", first.byte_range, Level::BT,
                             crypto::SignatureAlgorithm::rsa_pkcs1(crypto::DigestAlgorithm::Sha256));
         expect_cms_accepted(dir / "two.pdf", second.byte_range, Level::BT,
@@ -259,7 +240,7 @@ TEST(Pades, CertificationWithP1IsWrittenReportedAndRefusesAFurtherSignature) {
     PadesOptions options = options_for(Alg::P256, Level::BB);
     options.certify = 1;
     sign_pdf(corpus().table, dir / "certified.pdf", *testkit::world().ec, options);
-    const std::string box = expect_judges_accept(dir / "certified.pdf", 1);
+    const std::string box = testkit::judge_pdf(dir / "certified.pdf", 1);
     EXPECT_EQ(pdf::Document::open(dir / "certified.pdf").docmdp(), 1);
     EXPECT_NE(box.find("\"docmdp\":1"), std::string::npos) << box;
     try {
@@ -279,7 +260,7 @@ TEST(Pades, CertificationWithP2AllowsAnApprovalSignatureAfterIt) {
     sign_pdf(corpus().table, dir / "certified.pdf", *testkit::world().rsa, options);
     sign_pdf(dir / "certified.pdf", dir / "approved.pdf", *testkit::world().ec,
              options_for(Alg::P256, Level::BB));
-    const std::string box = expect_judges_accept(dir / "approved.pdf", 2);
+    const std::string box = testkit::judge_pdf(dir / "approved.pdf", 2);
     EXPECT_NE(box.find("\"docmdp\":2"), std::string::npos) << box;
 }
 
@@ -302,7 +283,7 @@ TEST(Pades, VisibleSignatureWithAPngOrJpegSealAndAJapaneseNameRenders) {
         PadesOptions options = options_for(Alg::RsaPkcs1, Level::BT);
         options.appearance = VisibleSignature{rect, image};
         const auto r = sign_pdf(corpus().table, dir / "visible.pdf", *testkit::world().rsa, options);
-        expect_judges_accept(dir / "visible.pdf", 1);
+        testkit::judge_pdf(dir / "visible.pdf", 1);
         expect_cms_accepted(dir / "visible.pdf", r.byte_range, Level::BT,
                             crypto::SignatureAlgorithm::rsa_pkcs1(crypto::DigestAlgorithm::Sha256));
         EXPECT_LT(darkest_in(dir / "visible.pdf", rect), 128) << "the signature's rectangle rendered blank";
@@ -329,7 +310,7 @@ TEST(Pades, VisibleSignatureOnTheSecondPageAndIntoAnExistingField) {
     options.page = 1;
     options.appearance = VisibleSignature{rect, {}};
     sign_pdf(corpus().two_pages, dir / "page2.pdf", *testkit::world().ec, options);
-    expect_judges_accept(dir / "page2.pdf", 1);
+    testkit::judge_pdf(dir / "page2.pdf", 1);
     EXPECT_LT(darkest_in(dir / "page2.pdf", rect, 2), 128) << "nothing drawn on page 2";
     EXPECT_GT(darkest_in(dir / "page2.pdf", rect, 1), 250) << "page 1 got the appearance";
 
@@ -339,7 +320,7 @@ TEST(Pades, VisibleSignatureOnTheSecondPageAndIntoAnExistingField) {
     into.appearance = VisibleSignature{pdf::Rect{10, 10, 20, 20}, pdf::testkit::test_png(32)};
     const auto r = sign_pdf(corpus().form, dir / "form.pdf", *testkit::world().rsa, into);
     EXPECT_EQ(r.field_name, "Approval");
-    expect_judges_accept(dir / "form.pdf", 1);
+    testkit::judge_pdf(dir / "form.pdf", 1);
     EXPECT_LT(darkest_in(dir / "form.pdf", pdf::Rect{300, 500, 500, 580}), 128);
 }
 
@@ -406,7 +387,7 @@ TEST(Pades, DictionaryCarriesMReasonLocationContactAndName) {
           "/ContactInfo (hanako@example.jp)", "/Name (Hanako)", "/SubFilter /ETSI.CAdES.detached"}) {
         EXPECT_NE(bytes.find(needle), std::string::npos) << needle;
     }
-    expect_judges_accept(dir / "out.pdf", 1);
+    testkit::judge_pdf(dir / "out.pdf", 1);
 }
 
 }  // namespace
