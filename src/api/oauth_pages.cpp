@@ -227,6 +227,14 @@ http::Response oauth_page(const service::PageView& v, std::string_view action, s
             body += consent_details(v);
             body += form_open(action, v.csrf, "consent");
             body += credential_choices(v);
+            if (v.pin_required) {
+                // The credential's own PIN (explicit auth mode): the password and one-time code do not
+                // replace it. Not `required`: Deny submits the same form.
+                body +=
+                    "<label for=\"pin\">PIN of the signing credential</label>"
+                    "<input type=\"password\" id=\"pin\" name=\"pin\" autocomplete=\"off\" "
+                    "inputmode=\"numeric\">";
+            }
             body +=
                 "<button type=\"submit\" id=\"approve\" name=\"decision\" value=\"approve\">Allow</button>"
                 "<button type=\"submit\" id=\"deny\" name=\"decision\" value=\"deny\">Deny</button></form>";

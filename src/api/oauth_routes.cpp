@@ -453,7 +453,19 @@ http::Response authorize_post(const Ctx& c, Version v, const http::Request& r) {
                     return oauth_page(page, action, "Choose the credential to sign with.", 400);
                 }
             }
-            const service::Redirect to = c.oauth.consent(*session, csrf, decision == "approve", chosen);
+            const Secret pin{field(f, "pin")};
+            service::Redirect to;
+            try {
+                to = c.oauth.consent(*session, csrf, decision == "approve", chosen, &pin);
+            } catch (const Error& e) {
+                if (e.code() == Errc::InvalidAuthData) {
+                    return oauth_page(c.oauth.view(*session), action, "The PIN is wrong.", 400);
+                }
+                if (e.code() == Errc::Locked) {
+                    return oauth_error_page(400, "Too many wrong PINs: the credential's PIN is locked.");
+                }
+                throw;
+            }
             // 303: the browser follows with GET (RFC 9110 §15.4.4), the form is not re-posted.
             http::Response out = redirect(303, with_params(to.redirect_uri, {{"code", to.code},
                                                                              {"error", to.error},

@@ -459,6 +459,50 @@ TEST_F(SoleControlTest, ExtendTransactionRetiresTheOldSad) {
     }
 }
 
+// The hole (CSC v1 §11.8 / v2 §11.9 renew a transaction): authorize [h1, h2], sign h1, extend with [x],
+// sign x... A hash the signer never approved is refused and nothing changes; the old SAD keeps what it had.
+TEST_F(SoleControlTest, ExtendTransactionRefusesHashesTheSignerNeverApproved) {
+    for (const Version v : kVersions) {
+        const Bytes h1 = sha256(std::string{"approved 1 "} + (v == Version::V1 ? "v1" : "v2"));
+        const Bytes h2 = sha256(std::string{"approved 2 "} + (v == Version::V1 ? "v1" : "v2"));
+        const Bytes x = sha256("never approved");
+        const std::string s = sad(v, ec.id, {h1, h2});
+        ASSERT_EQ(sign(v, ec.id, s, {h1}).status, 200);
+        Json extend{{"credentialID", ec.id}, {"SAD", s}};
+        extend[hash_key(v)] = hashes_json({x});
+        if (v == Version::V2) {
+            extend["hashAlgorithmOID"] = kSha256;
+        }
+        EXPECT_EQ(body_of(env.post(v, "credentials/extendTransaction", extend.dump(), alice_token)),
+                  err("invalid_request", "Hash is not authorized by the SAD"));
+        EXPECT_EQ(body_of(sign(v, ec.id, s, {x})),
+                  err("invalid_request", "Hash is not authorized by the SAD"));
+        // Naming an approved, unsigned hash renews exactly that one.
+        extend[hash_key(v)] = hashes_json({h2});
+        const auto r = env.post(v, "credentials/extendTransaction", extend.dump(), alice_token);
+        ASSERT_EQ(r.status, 200) << r.body;
+        const std::string fresh = body_of(r).value("SAD", std::string{});
+        EXPECT_EQ(body_of(sign(v, ec.id, fresh, {x})),
+                  err("invalid_request", "Hash is not authorized by the SAD"));
+        EXPECT_EQ(sign(v, ec.id, fresh, {h2}).status, 200);
+    }
+}
+
+// A SAD proves the factors to signHash; it is not an access token. Presented as the Bearer it is refused
+// (401), and nothing is spent.
+TEST_F(SoleControlTest, ASadIsNotAcceptedAsTheBearerOfSignHash) {
+    for (const Version v : kVersions) {
+        const Bytes h = sha256(std::string{"bearer "} + (v == Version::V1 ? "v1" : "v2"));
+        const std::string s = sad(v, ec.id, {h});
+        const auto as_bearer = sign(v, ec.id, s, {h}, kEcdsaSha256, std::nullopt, std::nullopt, &s);
+        EXPECT_EQ(as_bearer.status, 401) << as_bearer.body;
+        Json no_sad{{"credentialID", ec.id}, {"signAlgo", kEcdsaSha256}};
+        no_sad[hash_key(v)] = hashes_json({h}, v == Version::V2);
+        EXPECT_EQ(env.post(v, "signatures/signHash", no_sad.dump(), s).status, 401);
+        EXPECT_EQ(sign(v, ec.id, s, {h}).status, 200) << "the refusals spent nothing";
+    }
+}
+
 TEST_F(SoleControlTest, OfflineOtpNeedsNoSendOtpAndHasNoChallenge) {
     const Json send{{"credentialID", ec.id}};
     EXPECT_EQ(body_of(env.post(Version::V1, "credentials/sendOTP", send.dump(), alice_token)),

@@ -77,6 +77,7 @@ struct Http {
 /// A signer of the test: a user with a password, a TOTP device and a SCAL 2 credential.
 struct Signer {
     std::string name, password, totp_secret, credential_id;
+    std::string pin;     ///< the credential's PIN: the consent page asks for it (explicit auth mode)
     int next_step = -1;  // each TOTP step is accepted once and never an earlier one after a later
     std::string otp() {
         const Bytes seed = inkan::base32_decode(totp_secret);
@@ -102,7 +103,7 @@ protected:
                      "--description", "山田 花子 <個人>", "--json", "--data", d});
             s_signers[name] =
                 Signer{name, user["password"].get<std::string>(), user["totp_secret"].get<std::string>(),
-                       cred["credential"]["id"].get<std::string>()};
+                       cred["credential"]["id"].get<std::string>(), cred.value("pin", std::string{})};
         }
         {
             // An oauth2code credential: authorised only through oauth2/authorize (CSC v1 §11.5).
@@ -112,9 +113,11 @@ protected:
                                    "--auth-mode", "oauth2code", "--json", "--data", d});
             EXPECT_EQ(cred["credential"]["auth_mode"], "oauth2code") << cred.dump();
             EXPECT_FALSE(cred.contains("pin")) << "an oauth2code credential shows no PIN";
-            s_signers["umeko"] =
-                Signer{"umeko", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(),
-                       cred["credential"]["id"].get<std::string>()};
+            s_signers["umeko"] = Signer{"umeko",
+                                        user["password"].get<std::string>(),
+                                        user["totp_secret"].get<std::string>(),
+                                        cred["credential"]["id"].get<std::string>(),
+                                        {}};
         }
         s_app = cli({INKAN_BIN, "client", "add", "signing-app", "--redirect-uri", kRedirect,
                      "http://127.0.0.1:9/cb", "--json", "--data", d});
@@ -200,8 +203,11 @@ protected:
         const Http consent = browser_post(jar, path, {{"csrf", csrf}, {"step", "otp"}, {"otp", who.otp()}});
         EXPECT_EQ(consent.status, 200) << consent.raw;
         s_last_consent = consent.body;
-        return browser_post(
-            jar, path, {{"csrf", csrf}, {"step", "consent"}, {"decision", approve ? "approve" : "deny"}});
+        return browser_post(jar, path,
+                            {{"csrf", csrf},
+                             {"step", "consent"},
+                             {"decision", approve ? "approve" : "deny"},
+                             {"pin", who.pin}});
     }
 
     static Http token(const std::vector<std::pair<std::string, std::string>>& fields,
@@ -745,6 +751,57 @@ TEST_F(OAuthE2e, APushedRequestCarriesRarThroughTheBrowser) {
     EXPECT_EQ(json::parse(differing.body)["error"], "invalid_grant") << differing.body;
 }
 
+// Issue 14 item 3: the password and the one-time code prove the user; an explicit-mode credential's PIN is
+// the credential's own activation. The consent page asks for it; without it, or wrong, nothing is granted
+// and the page stays; the right PIN gives a code whose token signs.
+TEST_F(OAuthE2e, AnExplicitModeCredentialNeedsItsPinOnTheConsentPage) {
+    const std::string d = s_data.string();
+    const json user = cli(
+        {INKAN_BIN, "user", "add", "sakura", "--display-name", "山田 桜", "--totp", "--json", "--data", d});
+    const json cred = cli({INKAN_BIN, "credential", "create", "--user", "sakura", "--json", "--data", d});
+    Signer sakura{"sakura", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(),
+                  cred["credential"]["id"].get<std::string>(), cred.value("pin", std::string{})};
+    ASSERT_FALSE(sakura.pin.empty()) << cred.dump();
+    const Bytes digest = sha256("PIN を要する契約");
+    const fs::path jar = s_tmp->path() / "jar-sakura";
+    const std::string path = "/csc/v2/oauth2/authorize";
+    const Http login = browser_get(
+        jar, authorize_url("v2", "scope=credential&credentialID=" + sakura.credential_id +
+                                     "&numSignatures=1&hashes=" + inkan::base64url_encode(digest) +
+                                     "&hashAlgorithmOID=" + kSha256 + "&code_challenge=" + kChallenge +
+                                     "&code_challenge_method=S256&state=pin-1"));
+    ASSERT_EQ(login.status, 200) << login.raw;
+    const std::string csrf = csrf_of(login);
+    (void)browser_post(
+        jar, path,
+        {{"csrf", csrf}, {"step", "login"}, {"username", sakura.name}, {"password", sakura.password}});
+    const Http consent = browser_post(jar, path, {{"csrf", csrf}, {"step", "otp"}, {"otp", sakura.otp()}});
+    ASSERT_EQ(consent.status, 200) << consent.raw;
+    EXPECT_NE(consent.body.find("name=\"pin\""), std::string::npos) << consent.body;
+    for (const char* pin : {"", "000000"}) {
+        const Http refused = browser_post(
+            jar, path, {{"csrf", csrf}, {"step", "consent"}, {"decision", "approve"}, {"pin", pin}});
+        EXPECT_EQ(refused.status, 400) << refused.raw;
+        EXPECT_NE(refused.body.find("The PIN is wrong."), std::string::npos) << refused.body;
+        EXPECT_EQ(refused.header("Location"), "") << "no code without the PIN";
+    }
+    const Http approved = browser_post(
+        jar, path, {{"csrf", csrf}, {"step", "consent"}, {"decision", "approve"}, {"pin", sakura.pin}});
+    ASSERT_EQ(approved.status, 303) << approved.raw;
+    const Http t = token({{"grant_type", "authorization_code"},
+                          {"code", query_value(approved.header("Location"), "code")},
+                          {"redirect_uri", kRedirect},
+                          {"code_verifier", kVerifier}});
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const Http signed_ = post_json("/csc/v2/signatures/signHash",
+                                   {{"credentialID", sakura.credential_id},
+                                    {"hashes", {inkan::base64_encode(digest)}},
+                                    {"hashAlgorithmOID", kSha256},
+                                    {"signAlgo", kEcdsaSha256}},
+                                   json::parse(t.body)["access_token"].get<std::string>());
+    EXPECT_EQ(signed_.status, 200) << signed_.raw;
+}
+
 TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesIt) {
     // A signer of its own: three flows, each TOTP step once (Signer::otp).
     const std::string d = s_data.string();
@@ -753,7 +810,7 @@ TEST_F(OAuthE2e, RarBySignatureQualifierPicksTheUsersCredentialAndTheTokenNamesI
     const json cred = cli({INKAN_BIN, "credential", "create", "--user", "kaede", "--json", "--data", d});
     EXPECT_EQ(cred["credential"]["signature_qualifier"], "eu_eidas_aes") << cred.dump();
     Signer kaede{"kaede", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(),
-                 cred["credential"]["id"].get<std::string>()};
+                 cred["credential"]["id"].get<std::string>(), cred.value("pin", std::string{})};
     const Bytes digest = sha256("委任状 7");
     const auto rar_for = [&](const std::string& qualifier) {
         return json::array(
@@ -871,13 +928,15 @@ TEST_F(OAuthE2e, SeveralQualifiedCredentialsAreRadioButtonsOnTheConsentPage) {
     const std::string d = s_data.string();
     const json user =
         cli({INKAN_BIN, "user", "add", "kiku", "--display-name", "山田 菊", "--totp", "--json", "--data", d});
-    Signer kiku{"kiku", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(), {}};
+    Signer kiku{"kiku", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(), {}, {}};
     std::vector<std::string> ids;
+    std::vector<std::string> pins;
     for (int i = 0; i < 2; ++i) {
         const json c = cli({INKAN_BIN, "credential", "create", "--user", "kiku", "--signature-qualifier",
                             "eu_eidas_qes", "--json", "--data", d});
         EXPECT_EQ(c["credential"]["signature_qualifier"], "eu_eidas_qes") << c.dump();
         ids.push_back(c["credential"]["id"].get<std::string>());
+        pins.push_back(c.value("pin", std::string{}));
     }
     const json rar = json::array({{{"type", "credential"},
                                    {"signatureQualifier", "eu_eidas_qes"},
@@ -903,8 +962,12 @@ TEST_F(OAuthE2e, SeveralQualifiedCredentialsAreRadioButtonsOnTheConsentPage) {
         browser_post(jar, path, {{"csrf", csrf}, {"step", "consent"}, {"decision", "approve"}});
     EXPECT_EQ(unchosen.status, 400) << unchosen.raw;
     EXPECT_NE(unchosen.body.find("Choose the credential to sign with."), std::string::npos) << unchosen.body;
-    const Http chosen = browser_post(
-        jar, path, {{"csrf", csrf}, {"step", "consent"}, {"decision", "approve"}, {"credential", ids[1]}});
+    const Http chosen = browser_post(jar, path,
+                                     {{"csrf", csrf},
+                                      {"step", "consent"},
+                                      {"decision", "approve"},
+                                      {"credential", ids[1]},
+                                      {"pin", pins[1]}});
     ASSERT_EQ(chosen.status, 303) << chosen.raw;
     const Http t = token({{"grant_type", "authorization_code"},
                           {"code", query_value(chosen.header("Location"), "code")},
@@ -956,10 +1019,10 @@ TEST_F(OAuthE2e, HeadlessChromiumCompletesTheFlowThroughTheRealPages) {
                   "&numSignatures=1&hashes=" + inkan::base64url_encode(digest) +
                   "&hashAlgorithmOID=" + kSha256 + "&code_challenge=" + kChallenge +
                   "&code_challenge_method=S256&state=browser-1&description=" + pct("雇用契約書"));
-    const auto r =
-        run({"env", "INKAN_AUTHORIZE_URL=" + url, std::string{"INKAN_REDIRECT_URI="} + kRedirect,
-             "INKAN_USER=" + sachiko.name, "INKAN_PASSWORD=" + sachiko.password,
-             "INKAN_TOTP_SECRET=" + sachiko.totp_secret, "node", (browser_dir / "oauth_flow.mjs").string()});
+    const auto r = run({"env", "INKAN_AUTHORIZE_URL=" + url, std::string{"INKAN_REDIRECT_URI="} + kRedirect,
+                        "INKAN_USER=" + sachiko.name, "INKAN_PASSWORD=" + sachiko.password,
+                        "INKAN_TOTP_SECRET=" + sachiko.totp_secret, "INKAN_PIN=" + sachiko.pin, "node",
+                        (browser_dir / "oauth_flow.mjs").string()});
     ASSERT_EQ(r.exit_code, 0) << describe(r);
     const json out = json::parse(r.out);
     EXPECT_EQ(out["state"], "browser-1");

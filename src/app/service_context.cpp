@@ -33,6 +33,9 @@ service::AuthorizationSettings authorization_settings(const Config& config) {
     const auto pins = config.integer_or("authorization.max_pin_failures", s.max_pin_failures);
     const auto otps = config.integer_or("authorization.max_otp_failures", s.max_otp_failures);
     const auto window = config.integer_or("authorization.totp_window", s.totp_window);
+    // 0: three times max_sad_lifetime (see AuthorizationSettings::hard_limit()).
+    const auto hard = config.integer_or("authorization.sad_hard_limit", 0);
+    require(hard >= 0, Errc::InvalidConfig, "authorization.sad_hard_limit must be 0 (default) or seconds");
     require(lifetime >= 1 && max_lifetime >= 1, Errc::InvalidConfig,
             "authorization.sad_lifetime and authorization.max_sad_lifetime must be at least 1 second");
     require(pins >= 1 && pins <= 1000 && otps >= 1 && otps <= 1000, Errc::InvalidConfig,
@@ -43,6 +46,7 @@ service::AuthorizationSettings authorization_settings(const Config& config) {
     s.max_pin_failures = static_cast<int>(pins);
     s.max_otp_failures = static_cast<int>(otps);
     s.totp_window = static_cast<int>(window);
+    s.sad_hard_limit = std::chrono::seconds{hard};
     return s;
 }
 

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -141,6 +142,70 @@ std::string new_handle() {
     std::string handle = base64url_encode(raw);
     secure_wipe(raw.data(), raw.size());
     return handle;
+}
+
+/// What the factor checks read and count with.
+struct FactorStores {
+    AuthorizationStore& store;
+    CredentialStore& credentials;
+    Accounts& accounts;
+    const AuthorizationSettings& settings;
+};
+using Refuser = std::function<void(const Refusal&)>;  ///< audits and throws
+
+void check_pin(const FactorStores& f, const Credential& credential, const std::string& user_id,
+               const Secret* pin, nlohmann::json& details, const Refuser& refusal) {
+    // The failure is counted BEFORE the slow argon2id check, in one statement: of a parallel burst of
+    // wrong PINs at most max_pin_failures are ever judged; the rest find the counter past the limit and
+    // meet the lock without a verification (and give their unjudged count back). A right PIN clears it.
+    const int attempt = f.store.add_pin_failure(credential.id, user_id);
+    if (attempt > f.settings.max_pin_failures) {
+        f.store.undo_pin_failure(credential.id, user_id);
+        details["pin_failures"] = attempt - 1;
+        refusal(refuse(Errc::Locked, AuthFailure::PinLocked, "the PIN is locked"));
+    }
+    const auto pin_hash = f.credentials.pin_hash(credential.id, user_id);
+    const bool pin_ok = pin != nullptr && !pin->empty() && pin_hash && verify_password(*pin_hash, *pin);
+    if (!pin_ok) {
+        details["pin_failures"] = attempt;
+        if (attempt >= f.settings.max_pin_failures) {
+            refusal(refuse(Errc::Locked, AuthFailure::PinLocked, "wrong PIN; the PIN is now locked"));
+        }
+        refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadPin, "wrong PIN"));
+    }
+    f.store.reset_pin_failures(credential.id, user_id);
+}
+
+void check_otp(const FactorStores& f, const std::string& user_id, const Secret* otp, TimePoint now,
+               nlohmann::json& details, const Refuser& refusal) {
+    const auto seed = f.accounts.totp_secret(user_id);
+    if (!seed) {
+        refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadOtp, "the user has no TOTP device enrolled"));
+    }
+    // Counted before it is judged, as the PIN (see check_pin).
+    const int attempt = f.store.add_otp_failure(user_id);
+    if (attempt > f.settings.max_otp_failures) {
+        f.store.undo_otp_failure(user_id);
+        details["otp_failures"] = attempt - 1;
+        refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "the OTP is locked"));
+    }
+    // TOTP, ±window, each step accepted once per user.
+    const auto step = (otp != nullptr && !otp->empty())
+                          ? totp_match(*seed, otp->reveal(), now, f.settings.totp_window)
+                          : std::nullopt;
+    const bool fresh = step && f.store.use_otp_step(user_id, *step);
+    if (!fresh) {
+        details["otp_failures"] = attempt;
+        if (step) {
+            details["otp_replayed"] = true;
+        }
+        if (attempt >= f.settings.max_otp_failures) {
+            refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "wrong OTP; the OTP is now locked"));
+        }
+        refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadOtp,
+                       step ? "the OTP was already used" : "wrong OTP"));
+    }
+    f.store.reset_otp_failures(user_id);
 }
 
 }  // namespace
@@ -302,46 +367,19 @@ IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest r
         if (m_store.otp_failures(caller.user_id) >= m_settings.max_otp_failures) {
             audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "the OTP is locked"));
         }
-
-        // PIN: the owner's, or the seal member's own.
-        const auto pin_hash = m_credentials.pin_hash(credential->id, caller.user_id);
-        const bool pin_ok =
-            request.pin && !request.pin->empty() && pin_hash && verify_password(*pin_hash, *request.pin);
-        if (!pin_ok) {
-            const int failures = m_store.add_pin_failure(credential->id, caller.user_id);
-            details["pin_failures"] = failures;
-            if (failures >= m_settings.max_pin_failures) {
-                audit_refusal(
-                    refuse(Errc::Locked, AuthFailure::PinLocked, "wrong PIN; the PIN is now locked"));
-            }
-            audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadPin, "wrong PIN"));
-        }
-
-        // OTP: TOTP, ±window, each step accepted once per user.
-        const auto seed = m_accounts.totp_secret(caller.user_id);
-        if (!seed) {
-            audit_refusal(
-                refuse(Errc::InvalidAuthData, AuthFailure::BadOtp, "the user has no TOTP device enrolled"));
-        }
-        const auto step = (request.otp && !request.otp->empty())
-                              ? totp_match(*seed, request.otp->reveal(), now, m_settings.totp_window)
-                              : std::nullopt;
-        const bool fresh = step && m_store.use_otp_step(caller.user_id, *step);
-        if (!fresh) {
-            const int failures = m_store.add_otp_failure(caller.user_id);
-            details["otp_failures"] = failures;
-            if (step) {
-                details["otp_replayed"] = true;
-            }
-            if (failures >= m_settings.max_otp_failures) {
-                audit_refusal(
-                    refuse(Errc::Locked, AuthFailure::OtpLocked, "wrong OTP; the OTP is now locked"));
-            }
-            audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadOtp,
-                                 step ? "the OTP was already used" : "wrong OTP"));
-        }
+        check_pin(FactorStores{m_store, m_credentials, m_accounts, m_settings}, *credential, caller.user_id,
+                  request.pin ? &*request.pin : nullptr, details, audit_refusal);
+        check_otp(FactorStores{m_store, m_credentials, m_accounts, m_settings}, caller.user_id,
+                  request.otp ? &*request.otp : nullptr, now, details, audit_refusal);
         m_store.reset_pin_failures(credential->id, caller.user_id);
         m_store.reset_otp_failures(caller.user_id);
+    } else if (factors == Factors::Verified && credential->auth_mode == AuthMode::Explicit &&
+               !request.pin_verified) {
+        // An explicit-mode credential has a PIN: the OAuth pages' password and one-time code prove the
+        // user, not the credential's activation (EN 419 241-2: the signer's own activation data). The
+        // consent page checks it (verify_pin); a grant without that check signs nothing.
+        audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadPin,
+                             "the credential's PIN was not verified on the consent page"));
     }
 
     const auto lifetime = lifetime_override ? *lifetime_override
@@ -365,6 +403,8 @@ IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest r
         }
     }
     record.expires_at = now + lifetime;
+    record.hard_expires_at = now + std::max(lifetime, m_settings.hard_limit());
+    record.origin = factors == Factors::Verified ? SadOrigin::OAuthGrant : SadOrigin::Authorize;
     m_store.insert_sad(record);
 
     details["sad"] = sad_tag(record.handle_hash);
@@ -375,15 +415,36 @@ IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest r
     return issued;
 }
 
+std::optional<std::string> Authorization::binding_problem(const SadRecord& sad, const Caller& caller) const {
+    // The SAD was issued to one caller: the same user AND the same client (a human's token from another
+    // client holds no SAD of this one), whatever the bearer is.
+    if (sad.user_id != caller.user_id || sad.client_id != caller.client_id) {
+        return "the SAD was issued to another caller";
+    }
+    if (!sad.user_id.empty()) {
+        const auto user = m_users.find_by_id(sad.user_id);
+        if (!user || user->locked) {
+            return "the SAD's user is locked";
+        }
+    }
+    if (!sad.client_id.empty() && m_clients != nullptr) {
+        const auto client = m_clients->find(sad.client_id);
+        if (client && client->removed) {
+            return "the SAD's client was removed";
+        }
+    }
+    return std::nullopt;
+}
+
 IssuedSad Authorization::extend(const Caller& caller, std::string_view credential_id, const Secret& sad,
-                                std::vector<AuthorisedHash> new_hashes) {
+                                std::vector<AuthorisedHash> hashes) {
     AuditEvent event;
     event.action = "extend";
     event.user_id = caller.user_id;
     event.client_id = caller.client_id;
     event.credential_id = std::string{credential_id};
     std::vector<Bytes> hash_values;
-    for (const auto& h : new_hashes) {
+    for (const auto& h : hashes) {
         hash_values.push_back(h.value);
     }
     nlohmann::json details{{"credential", credential_id}, {"hashes", hex_list(hash_values)}};
@@ -404,55 +465,81 @@ IssuedSad Authorization::extend(const Caller& caller, std::string_view credentia
         audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "unknown SAD"));
     }
     details["old_sad"] = sad_tag(*old_hash);
-    if (!new_hashes.empty() && credential->scal != 2) {
-        audit_refusal({Errc::InvalidRequest, "invalid_request", "hashes can be added only at SCAL 2"});
+    if (!hashes.empty() && credential->scal != 2) {
+        audit_refusal({Errc::InvalidRequest, "invalid_request", "hashes are bound only at SCAL 2"});
     }
-    for (const auto& h : new_hashes) {
+    for (const auto& h : hashes) {
         if (h.value.size() != crypto::digest_length(h.algorithm)) {
             audit_refusal(refuse(Errc::InvalidRequest, SignFailure::InvalidDigestLength,
                                  "a hash's length does not match its algorithm"));
         }
     }
     const auto old = m_store.find_sad(*old_hash);
-    if (old && old->remaining + static_cast<int>(new_hashes.size()) > credential->multisign) {
-        audit_refusal(refuse(Errc::InvalidRequest, SignFailure::TooManyHashes,
-                             "more hashes than the credential's multisign allows"));
+    if (!old || binding_problem(*old, caller)) {
+        if (old) {
+            details["problem"] = *binding_problem(*old, caller);
+        }
+        audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "the SAD is not valid"));
     }
 
-    const TimePoint now = m_clock.now();
-    IssuedSad issued;
-    issued.sad = new_handle();
-    issued.expires_in = m_settings.sad_lifetime.count() < m_settings.max_sad_lifetime.count()
-                            ? m_settings.sad_lifetime.count()
-                            : m_settings.max_sad_lifetime.count();
+    // What the renewed SAD allows: never more than the old one still did (CSC v1 §11.8 / v2 §11.9 renew
+    // a transaction; they do not authorise new hashes — that takes the signer's PIN and OTP again).
     SadRecord replacement;
     replacement.id = crypto::random_hex(16);
-    replacement.handle_hash = sha256(issued.sad);
     replacement.user_id = caller.user_id;
     replacement.client_id = caller.client_id;
     replacement.credential_id = credential->id;
     replacement.member_id = *member;
     replacement.scal = credential->scal;
-    replacement.remaining = static_cast<int>(new_hashes.size());  // added to what the old SAD still allows
-    for (const auto& h : new_hashes) {
-        replacement.hashes.emplace_back(std::string{crypto::spec(h.algorithm).oid}, h.value);
+    if (credential->scal == 2 && !hashes.empty()) {
+        for (const auto& h : hashes) {
+            replacement.hashes.emplace_back(std::string{crypto::spec(h.algorithm).oid}, h.value);
+        }
+        replacement.remaining = static_cast<int>(replacement.hashes.size());
+    } else if (credential->scal == 2) {
+        replacement.hashes = old->hashes;  // all that are authorised and not yet signed
+        replacement.remaining = static_cast<int>(replacement.hashes.size());
+    } else {
+        replacement.remaining = old->remaining;
     }
-    replacement.expires_at = now + std::chrono::seconds{issued.expires_in};
+
+    const TimePoint now = m_clock.now();
+    IssuedSad issued;
+    issued.sad = new_handle();
+    replacement.handle_hash = sha256(issued.sad);
+    const auto lifetime = std::min(m_settings.sad_lifetime, m_settings.max_sad_lifetime);
+    replacement.expires_at = now + lifetime;
     if (const auto reason =
             m_store.replace_sad(*old_hash, caller.user_id, credential->id, replacement, now)) {
         if (*reason == "expired") {
-            audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::SadExpired, "the SAD has expired"));
+            audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::SadExpired,
+                                 "the SAD has expired, or its authorisation's hard limit has passed"));
+        }
+        if (*reason == "hash") {
+            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::HashNotAuthorised,
+                                 "Hash is not authorized by the SAD"));
+        }
+        if (*reason == "count") {
+            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::TooManyHashes,
+                                 "more signatures than the SAD still allows"));
         }
         audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "the SAD is not valid"));
     }
+    // The store capped the expiry at the original authorisation's hard limit.
+    const auto renewed = m_store.find_sad(replacement.handle_hash);
+    const auto left =
+        renewed ? std::chrono::duration_cast<std::chrono::seconds>(renewed->expires_at - now) : lifetime;
+    issued.expires_in = std::max<std::int64_t>(1, left.count());
     details["sad"] = sad_tag(replacement.handle_hash);
+    details["expires_in"] = issued.expires_in;
     event.outcome = "ok";
     event.details = details.dump();
     m_audit.record(event);
     return issued;
 }
 
-/// What spend() needs besides the request: the audit entry under way and its details.
+/// What spend() needs besides the request: the audit entry under way and its details. `event` with
+/// `details` is what the consuming transaction records as the signature's entry (outcome "ok").
 struct Authorization::Spend {
     AuditEvent& event;
     nlohmann::json& details;
@@ -513,13 +600,24 @@ Credential Authorization::spend(const Caller& caller, const std::string& credent
     if (sad_record && sad_record->user_id == caller.user_id) {
         s.event.member_id = sad_record->member_id;
     }
-    // A system client's SAD has no user: it is bound to its client instead (the client never changes,
-    // so checking before the consuming transaction is enough).
-    if (caller.is_system() && (!sad_record || sad_record->client_id != caller.client_id)) {
+    // Bound to user AND client, human or system; a locked user or a removed client spends nothing it
+    // was given before. Neither binding changes after issue, and a lock that lands between this check
+    // and the spend is a race an operator cannot observe either way.
+    if (!sad_record) {
         audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "Invalid parameter SAD"));
     }
-    if (const auto reason = m_store.consume(*handle_hash, caller.user_id, credential->id, to_consume,
-                                            static_cast<int>(items.size()), now)) {
+    if (const auto problem = binding_problem(*sad_record, caller)) {
+        s.details["problem"] = *problem;
+        audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "Invalid parameter SAD"));
+    }
+    // The entry that says this signature happens: appended in the consuming transaction, so it is on disk
+    // (synchronous=FULL) before the HSM is asked and before any signature value can leave the process.
+    AuditEvent spent = s.event;
+    spent.outcome = "ok";
+    spent.details = s.details.dump();
+    if (const auto reason =
+            m_store.consume(*handle_hash, caller.user_id, credential->id, to_consume,
+                            static_cast<int>(items.size()), now, m_audit.entry_builder(std::move(spent)))) {
         if (*reason == "expired") {
             audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::SadExpired, "SAD expired"));
         }
@@ -543,8 +641,12 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
     event.user_id = caller.user_id;
     event.client_id = caller.client_id;
     event.credential_id = request.credential_id;
-    nlohmann::json details{
-        {"credential", request.credential_id}, {"algorithm", alg_name}, {"hashes", hex_list(request.hashes)}};
+    // One audit entry per signHash request, listing every hash it signs: each signature is on the record,
+    // and a batch of 16 costs one transaction (the spend's), not 16.
+    nlohmann::json details{{"credential", request.credential_id},
+                           {"algorithm", alg_name},
+                           {"hashes", hex_list(request.hashes)},
+                           {"signed", request.hashes.size()}};
     std::vector<SpendItem> items;
     items.reserve(request.hashes.size());
     for (const auto& h : request.hashes) {
@@ -553,31 +655,25 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
     Spend s{event, details};
     const Credential credential = spend(caller, request.credential_id, request.sad, items, s);
 
-    // One audit entry per signHash request, listing every hash it signed: each signature is on the
-    // record, and a batch of 16 costs one audit transaction, not 16.
     std::vector<Bytes> signatures;
     signatures.reserve(request.hashes.size());
-    nlohmann::json d{{"credential", credential.id},
-                     {"algorithm", alg_name},
-                     {"hashes", hex_list(request.hashes)},
-                     {"sad", details["sad"]}};
     for (const auto& h : request.hashes) {
         try {
             signatures.push_back(m_token.sign(credential.key_id, request.algorithm, h));
         } catch (const Error& e) {
-            // The hashes stay consumed (see the top of this file); the entry says how many were signed.
+            // The hashes stay consumed (see the top of this file). The spend's entry is on the record; this
+            // one says that not all of its signatures were produced (and none was returned).
             event.outcome = "hsm_failure";
-            d["signed"] = signatures.size();
-            d["error"] = std::string{errc_name(e.code())};
-            event.details = d.dump();
+            event.details = nlohmann::json{{"credential", credential.id},
+                                           {"sad", details["sad"]},
+                                           {"signed", signatures.size()},
+                                           {"returned", 0},
+                                           {"error", std::string{errc_name(e.code())}}}
+                                .dump();
             m_audit.record(event);
             throw;
         }
     }
-    event.outcome = "ok";
-    d["signed"] = signatures.size();
-    event.details = d.dump();
-    m_audit.record(event);
     if (m_on_signatures) {
         m_on_signatures(alg_name, signatures.size());
     }
@@ -601,26 +697,28 @@ void Authorization::sign_documents(const Caller& caller, DocumentSignRequest req
                              {"format", doc.format}});
         items.push_back(SpendItem{doc.hash, doc.algorithm});
     }
-    nlohmann::json details{{"credential", request.credential_id}, {"documents", documents}};
+    nlohmann::json details{{"credential", request.credential_id},
+                           {"documents", documents},
+                           {"signed", request.documents.size()}};
     Spend s{event, details};
     const Credential credential = spend(caller, request.credential_id, request.sad, items, s);
 
-    // The SAD is spent: whatever happens now, it stays spent (see the top of this file).
+    // The SAD is spent and its entry durable: whatever happens now, it stays spent (see the top of this
+    // file); a failure gets an entry of its own, and no document is returned.
     try {
         sign::HsmSigner signer{m_token, credential.key_id, credential.chain};
         produce(signer);
     } catch (const Error& e) {
         event.outcome =
             e.code() == Errc::HsmFailure || e.code() == Errc::HsmUnavailable ? "hsm_failure" : "failed";
-        details["error"] = std::string{errc_name(e.code())};
-        event.details = details.dump();
+        event.details = nlohmann::json{{"credential", credential.id},
+                                       {"sad", details["sad"]},
+                                       {"returned", 0},
+                                       {"error", std::string{errc_name(e.code())}}}
+                            .dump();
         m_audit.record(event);
         throw;
     }
-    event.outcome = "ok";
-    details["signed"] = request.documents.size();
-    event.details = details.dump();
-    m_audit.record(event);
     if (m_on_signatures) {
         for (const auto& doc : request.documents) {
             m_on_signatures(crypto::name(doc.algorithm), 1);
@@ -638,20 +736,35 @@ void Authorization::verify_otp(std::string_view user_id, std::string_view client
     if (m_store.otp_failures(user_id) >= m_settings.max_otp_failures) {
         audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "the OTP is locked"));
     }
-    const auto seed = m_accounts.totp_secret(user_id);
-    const auto step = (seed && !otp.empty())
-                          ? totp_match(*seed, otp.reveal(), m_clock.now(), m_settings.totp_window)
-                          : std::nullopt;
-    if (!step || !m_store.use_otp_step(user_id, *step)) {
-        const int failures = m_store.add_otp_failure(user_id);
-        details["otp_failures"] = failures;
-        if (failures >= m_settings.max_otp_failures) {
-            audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "wrong OTP; the OTP is now locked"));
-        }
-        audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadOtp,
-                             step ? "the OTP was already used" : "wrong OTP"));
-    }
+    check_otp(FactorStores{m_store, m_credentials, m_accounts, m_settings}, event.user_id, &otp,
+              m_clock.now(), details, audit_refusal);
     m_store.reset_otp_failures(user_id);
+    event.outcome = "ok";
+    event.details = details.dump();
+    m_audit.record(event);
+}
+
+void Authorization::verify_pin(const Caller& caller, std::string_view credential_id, const Secret& pin) {
+    AuditEvent event;
+    event.action = "oauth2.pin";
+    event.user_id = caller.user_id;
+    event.client_id = caller.client_id;
+    event.credential_id = std::string{credential_id};
+    nlohmann::json details{{"credential", credential_id}};
+    const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, event, details, r); };
+    const auto credential = m_credentials.find(credential_id);
+    const auto member = credential && !caller.is_system() ? member_of(*credential, caller) : std::nullopt;
+    if (!credential || !member) {
+        audit_refusal(
+            {Errc::NotFound, "not_found", "verify PIN: no credential " + std::string{credential_id}});
+    }
+    event.member_id = *member;
+    if (m_store.pin_failures(credential->id, caller.user_id) >= m_settings.max_pin_failures) {
+        audit_refusal(refuse(Errc::Locked, AuthFailure::PinLocked, "the PIN is locked"));
+    }
+    check_pin(FactorStores{m_store, m_credentials, m_accounts, m_settings}, *credential, caller.user_id, &pin,
+              details, audit_refusal);
+    m_store.reset_pin_failures(credential->id, caller.user_id);
     event.outcome = "ok";
     event.details = details.dump();
     m_audit.record(event);
@@ -663,7 +776,9 @@ std::optional<Authorization::CredentialToken> Authorization::credential_token(co
         return std::nullopt;
     }
     const auto sad = m_store.find_sad(*hash);
-    if (!sad || sad->retired || sad->expires_at <= m_clock.now()) {
+    // A SAD from credentials/authorize is not a bearer (CSC v2 §8.4 names only the credential-scope
+    // access token): accepting it would let whoever saw a SAD in transit call signHash without a token.
+    if (!sad || sad->retired || sad->origin != SadOrigin::OAuthGrant || sad->expires_at <= m_clock.now()) {
         return std::nullopt;
     }
     return CredentialToken{Caller{sad->user_id, sad->client_id, sad->id}, sad->credential_id};

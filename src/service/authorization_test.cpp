@@ -4,8 +4,12 @@
 
 #include <inkan/service/authorization.h>
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -21,6 +25,7 @@
 #include <inkan/service/secrets.h>
 #include <inkan/sign/hsm_signer.h>
 #include <inkan/storage/sqlite_ca_store.h>
+#include <inkan/storage/sqlite_service_stores.h>
 
 #include "test_env.h"
 
@@ -410,22 +415,279 @@ TEST_F(AuthorizationTest, AlgorithmsThatDoNotFitTheKeyAreRefused) {
     EXPECT_EQ(sign(alice, ec, ec_sad, {h}).size(), 1U);
 }
 
-TEST_F(AuthorizationTest, ExtendIssuesANewSadForWhatRemainsAndRetiresTheOld) {
+TEST_F(AuthorizationTest, ExtendRenewsTheAuthorisedUnsignedHashesAndRetiresTheOld) {
     const auto c = personal("alice");
     const Bytes h1 = sha256("1");
     const Bytes h2 = sha256("2");
     const Bytes h3 = sha256("3");
-    const auto old_sad = authorize(alice, c, {h1, h2});
+    const auto old_sad = authorize(alice, c, {h1, h2, h3});
     EXPECT_EQ(sign(alice, c, old_sad, {h1}).size(), 1U);
     const auto extended =
-        authz.extend(caller(alice), c.id, secret(old_sad), {AuthorisedHash{DigestAlgorithm::Sha256, h3}});
+        authz.extend(caller(alice), c.id, secret(old_sad), {AuthorisedHash{DigestAlgorithm::Sha256, h2}});
     EXPECT_NE(extended.sad, old_sad);
     EXPECT_EQ(failure_of([&] { sign(alice, c, old_sad, {h2}); }), "invalid_sad");
+    // Only h2 was carried over: h3 was authorised but not named, h1 is already signed.
+    EXPECT_EQ(failure_of([&] { sign(alice, c, extended.sad, {h3}); }), "hash_not_authorised");
     EXPECT_EQ(failure_of([&] { sign(alice, c, extended.sad, {h1}); }), "hash_not_authorised");
-    EXPECT_EQ(sign(alice, c, extended.sad, {h2, h3}).size(), 2U);
+    EXPECT_EQ(sign(alice, c, extended.sad, {h2}).size(), 1U);
     EXPECT_EQ(failure_of([&] { authz.extend(caller(alice), c.id, secret(extended.sad), {}); }),
               "invalid_sad");
     EXPECT_EQ(failure_of([&] { authz.extend(caller(bob), c.id, secret(old_sad), {}); }), "errc:not_found");
+}
+
+TEST_F(AuthorizationTest, ExtendWithoutHashesCarriesEveryAuthorisedUnsignedHash) {
+    const auto c = personal("alice");
+    const Bytes h1 = sha256("1");
+    const Bytes h2 = sha256("2");
+    const auto old_sad = authorize(alice, c, {h1, h2});
+    EXPECT_EQ(sign(alice, c, old_sad, {h2}).size(), 1U);
+    const auto extended = authz.extend(caller(alice), c.id, secret(old_sad), {});
+    EXPECT_EQ(failure_of([&] { sign(alice, c, extended.sad, {h2}); }), "hash_not_authorised");
+    EXPECT_EQ(sign(alice, c, extended.sad, {h1}).size(), 1U);
+}
+
+// The hole: authorize [h1, h2], sign h1, extend with [x], sign x, extend with [y]... one PIN + OTP bought
+// signatures over hashes the signer never saw. A new hash is refused and nothing changes.
+TEST_F(AuthorizationTest, ExtendRefusesAHashTheSignerNeverApprovedAndChangesNothing) {
+    const auto c = personal("alice");
+    const Bytes h1 = sha256("1");
+    const Bytes h2 = sha256("2");
+    const Bytes x = sha256("never approved");
+    const auto sad = authorize(alice, c, {h1, h2});
+    EXPECT_EQ(sign(alice, c, sad, {h1}).size(), 1U);
+    Errc code{};
+    EXPECT_EQ(failure_of(
+                  [&] {
+                      authz.extend(caller(alice), c.id, secret(sad), {{DigestAlgorithm::Sha256, x}});
+                  },
+                  &code),
+              "hash_not_authorised");
+    EXPECT_EQ(code, Errc::InvalidRequest);
+    // An already signed hash is not renewable either; nor is a second copy of one authorised once.
+    EXPECT_EQ(failure_of([&] {
+                  authz.extend(caller(alice), c.id, secret(sad), {{DigestAlgorithm::Sha256, h1}});
+              }),
+              "hash_not_authorised");
+    EXPECT_EQ(failure_of([&] {
+                  authz.extend(caller(alice), c.id, secret(sad),
+                               {{DigestAlgorithm::Sha256, h2}, {DigestAlgorithm::Sha256, h2}});
+              }),
+              "too_many_hashes");
+    EXPECT_EQ(failure_of([&] { sign(alice, c, sad, {x}); }), "hash_not_authorised");
+    // The old SAD is untouched: it still signs what it was given.
+    EXPECT_EQ(sign(alice, c, sad, {h2}).size(), 1U);
+}
+
+TEST_F(AuthorizationTest, ExtendAtScalOneNeverRaisesTheCount) {
+    const auto c = personal("alice", hsm::KeySpec::EcP256, 1, 5);
+    AuthorizeRequest r = request(c, {}, "1234", otp(alice));
+    r.num_signatures = 2;
+    const auto sad = authz.authorize(caller(alice), std::move(r)).sad;
+    EXPECT_EQ(sign(alice, c, sad, {sha256("a")}).size(), 1U);
+    EXPECT_EQ(failure_of([&] {
+                  authz.extend(caller(alice), c.id, secret(sad), {{DigestAlgorithm::Sha256, sha256("b")}});
+              }),
+              "errc:invalid_request");
+    const auto renewed = authz.extend(caller(alice), c.id, secret(sad), {}).sad;
+    EXPECT_EQ(failure_of([&] { sign(alice, c, renewed, {sha256("b"), sha256("c")}); }), "too_many_hashes");
+    EXPECT_EQ(sign(alice, c, renewed, {sha256("b")}).size(), 1U);
+    EXPECT_EQ(failure_of([&] { sign(alice, c, renewed, {sha256("c")}); }), "invalid_sad");
+}
+
+TEST_F(AuthorizationTest, ExtendNeverCarriesASadPastTheOriginalAuthorisationsHardLimit) {
+    // Default: 3 × max_sad_lifetime (3600 s) after the PIN and OTP were checked.
+    const auto c = personal("alice", hsm::KeySpec::EcP256, 1, 5);
+    AuthorizeRequest r = request(c, {}, "1234", otp(alice));
+    r.num_signatures = 1;
+    std::string sad = authz.authorize(caller(alice), std::move(r)).sad;
+    env.clock.advance(std::chrono::seconds{3500});
+    auto renewed = authz.extend(caller(alice), c.id, secret(sad), {});
+    EXPECT_EQ(renewed.expires_in, 3600);
+    env.clock.advance(std::chrono::seconds{3500});
+    renewed = authz.extend(caller(alice), c.id, secret(renewed.sad), {});
+    // 7000 s after the authorisation: 3800 s are left of the 10800 s limit, more than a lifetime.
+    EXPECT_EQ(renewed.expires_in, 3600);
+    env.clock.advance(std::chrono::seconds{3500});
+    renewed = authz.extend(caller(alice), c.id, secret(renewed.sad), {});
+    EXPECT_EQ(renewed.expires_in, 300) << "capped at the hard limit (10800 - 10500)";
+    env.clock.advance(std::chrono::seconds{299});
+    renewed = authz.extend(caller(alice), c.id, secret(renewed.sad), {});
+    EXPECT_EQ(renewed.expires_in, 1) << "one second is left of the hard limit";
+    env.clock.advance(std::chrono::seconds{1});
+    EXPECT_EQ(failure_of([&] { authz.extend(caller(alice), c.id, secret(renewed.sad), {}); }), "sad_expired");
+    EXPECT_EQ(failure_of([&] { sign(alice, c, renewed.sad, {sha256("past the limit")}); }), "sad_expired");
+}
+
+// CSC v2 §8.4: only the credential-scope access token of an OAuth grant is a Bearer; a SAD is a
+// parameter. Accepting a SAD as the Bearer would let anyone who saw it sign without a token.
+TEST_F(AuthorizationTest, ASadFromAuthorizeIsNotACredentialTokenButAnOAuthGrantIs) {
+    const auto c = personal("alice");
+    const auto sad = authorize(alice, c, {sha256("x")});
+    EXPECT_FALSE(authz.credential_token(secret(sad)).has_value());
+    AuthorizeRequest g;
+    g.credential_id = c.id;
+    g.num_signatures = 1;
+    g.hashes = {AuthorisedHash{DigestAlgorithm::Sha256, sha256("y")}};
+    g.pin_verified = true;
+    const auto granted = authz.grant_credential(caller(alice), std::move(g), std::chrono::seconds{600});
+    const auto bearer = authz.credential_token(secret(granted.sad));
+    ASSERT_TRUE(bearer.has_value());
+    EXPECT_EQ(bearer->credential_id, c.id);
+    EXPECT_EQ(bearer->caller.user_id, alice.id);
+}
+
+TEST_F(AuthorizationTest, ASadIsBoundToTheClientItWasIssuedThroughForHumansToo) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    const auto sad = authorize(alice, c, {h});
+    const Caller other_client{alice.id, "client-2", "tok-2"};
+    EXPECT_EQ(
+        failure_of([&] {
+            authz.sign_hash(
+                other_client,
+                SignHashRequest{c.id, secret(sad), {h}, SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256)});
+        }),
+        "invalid_sad");
+    EXPECT_EQ(failure_of([&] { authz.extend(other_client, c.id, secret(sad), {}); }), "invalid_sad");
+    EXPECT_EQ(sign(alice, c, sad, {h}).size(), 1U) << "the refusals spent nothing";
+}
+
+TEST_F(AuthorizationTest, ALockedUserCannotSpendASadIssuedBefore) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    const auto sad = authorize(alice, c, {h});
+    env.users.set_locked(alice.id, true);
+    EXPECT_EQ(failure_of([&] { sign(alice, c, sad, {h}); }), "invalid_sad");
+    EXPECT_EQ(failure_of([&] { authz.extend(caller(alice), c.id, secret(sad), {}); }), "invalid_sad");
+    env.users.set_locked(alice.id, false);
+    EXPECT_EQ(sign(alice, c, sad, {h}).size(), 1U);
+}
+
+TEST_F(AuthorizationTest, ARemovedClientCannotSpendASadIssuedBefore) {
+    storage::SqliteOAuthClientStore clients{env.db};
+    OAuthClient app;
+    app.id = "client-1";
+    app.name = "signing-app";
+    app.redirect_uris = {"https://app.example/cb"};
+    app.created_at = env.clock.now();
+    clients.create(app);
+    authz.set_clients(&clients);
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    const auto sad = authorize(alice, c, {h});
+    ASSERT_TRUE(clients.remove("client-1", env.clock.now()));
+    EXPECT_EQ(failure_of([&] { sign(alice, c, sad, {h}); }), "invalid_sad");
+    authz.set_clients(nullptr);
+}
+
+TEST_F(AuthorizationTest, AnOAuthGrantOfAnExplicitCredentialNeedsItsPinVerified) {
+    const auto c = personal("alice");
+    AuthorizeRequest g;
+    g.credential_id = c.id;
+    g.num_signatures = 1;
+    g.hashes = {AuthorisedHash{DigestAlgorithm::Sha256, sha256("y")}};
+    // Password + OTP (the OAuth pages) alone: refused.
+    EXPECT_EQ(
+        failure_of([&] { authz.grant_credential(caller(alice), std::move(g), std::chrono::seconds{600}); }),
+        "bad_pin");
+    // The consent page's PIN check: wrong PINs count toward the same lockout as credentials/authorize.
+    EXPECT_EQ(failure_of([&] { authz.verify_pin(caller(alice), c.id, secret("0000")); }), "bad_pin");
+    EXPECT_NO_THROW(authz.verify_pin(caller(alice), c.id, secret("1234")));
+    EXPECT_EQ(failure_of([&] { authz.verify_pin(caller(bob), c.id, secret("1234")); }), "errc:not_found");
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(failure_of([&] { authz.verify_pin(caller(alice), c.id, secret("0000")); }), "bad_pin");
+    }
+    EXPECT_EQ(failure_of([&] { authz.verify_pin(caller(alice), c.id, secret("0000")); }), "pin_locked");
+    EXPECT_EQ(failure_of([&] { authorize(alice, c, {sha256("z")}); }), "pin_locked");
+}
+
+/// Runs `attempt` on `n` threads released together; returns each thread's refusal text.
+template <typename F>
+std::vector<std::string> burst(int n, F attempt) {
+    std::atomic<bool> go{false};
+    std::vector<std::string> texts(static_cast<std::size_t>(n));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < n; ++i) {
+        threads.emplace_back([&, i] {
+            while (!go.load()) {
+                std::this_thread::yield();
+            }
+            try {
+                attempt();
+                texts[static_cast<std::size_t>(i)] = "accepted";
+            } catch (const Error& e) {
+                texts[static_cast<std::size_t>(i)] = e.what();
+            }
+        });
+    }
+    go = true;
+    for (auto& t : threads) {
+        t.join();
+    }
+    return texts;
+}
+
+std::size_t count_containing(const std::vector<std::string>& texts, std::string_view needle) {
+    return static_cast<std::size_t>(std::count_if(texts.begin(), texts.end(), [&](const std::string& t) {
+        return t.find(needle) != std::string::npos;
+    }));
+}
+
+// A parallel burst of 12 wrong PINs must not get 12 guesses judged: the counter moves before the slow
+// argon2id check, so at most max_pin_failures (3 here) are verified and the rest meet the lock.
+TEST_F(AuthorizationTest, AParallelBurstOfWrongPinsGetsAtMostTheLimitJudged) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    const auto texts = burst(12, [&] { authz.authorize(caller(alice), request(c, {h}, "0000", "000000")); });
+    const auto judged = count_containing(texts, "wrong PIN");
+    EXPECT_LE(judged, 3U) << ::testing::PrintToString(texts);
+    EXPECT_GE(judged, 1U) << ::testing::PrintToString(texts);
+    EXPECT_EQ(judged + count_containing(texts, "the PIN is locked"), 12U) << ::testing::PrintToString(texts);
+    EXPECT_EQ(failure_of([&] { authorize(alice, c, {h}); }), "pin_locked");
+    // The unjudged attempts gave their count back: the counter says how many were judged.
+    EXPECT_EQ(store.pin_failures(c.id, alice.id), static_cast<int>(judged));
+}
+
+// Parallel attempts with the right PIN are not turned into a lock: those over the limit are refused
+// unjudged, give their count back, and the successes clear it.
+TEST_F(AuthorizationTest, AParallelBurstOfRightPinsLeavesNoLockBehind) {
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    const auto texts = burst(8, [&] { authz.authorize(caller(alice), request(c, {h}, "1234", "000000")); });
+    EXPECT_EQ(count_containing(texts, "wrong PIN"), 0U) << ::testing::PrintToString(texts);
+    EXPECT_EQ(store.pin_failures(c.id, alice.id), 0) << ::testing::PrintToString(texts);
+}
+
+TEST_F(AuthorizationTest, AParallelBurstOfWrongOtpsGetsAtMostTheLimitJudged) {
+    // The PIN is right and its limit high, so all twelve reach the OTP check at once.
+    AuthorizationSettings settings = test_settings();
+    settings.max_pin_failures = 100;
+    Authorization wide{env.credentials, env.users, env.accounts, store, audit, token(), env.clock, settings};
+    const auto c = personal("alice");
+    const Bytes h = sha256("x");
+    const auto texts = burst(12, [&] { wide.authorize(caller(alice), request(c, {h}, "1234", "000000")); });
+    const auto judged = count_containing(texts, "wrong OTP");
+    EXPECT_LE(judged, 3U) << ::testing::PrintToString(texts);
+    EXPECT_GE(judged, 1U) << ::testing::PrintToString(texts);
+    EXPECT_EQ(judged + count_containing(texts, "the OTP is locked"), 12U) << ::testing::PrintToString(texts);
+}
+
+TEST_F(AuthorizationTest, TheSignaturesAuditEntryIsWrittenWithTheSpend) {
+    const auto c = personal("alice");
+    const Bytes h1 = sha256("1");
+    const Bytes h2 = sha256("2");
+    const auto sad = authorize(alice, c, {h1, h2});
+    const auto before = audit.range({}, {}).size();
+    EXPECT_EQ(sign(alice, c, sad, {h1, h2}).size(), 2U);
+    const auto entries = audit.range({}, {});
+    ASSERT_EQ(entries.size(), before + 1) << "one entry per signHash, the spend's";
+    EXPECT_EQ(entries.back().event.action, "sign");
+    EXPECT_EQ(entries.back().event.outcome, "ok");
+    EXPECT_NE(entries.back().event.details.find(hex_encode(h1)), std::string::npos)
+        << entries.back().event.details;
+    EXPECT_NE(entries.back().event.details.find(hex_encode(h2)), std::string::npos)
+        << entries.back().event.details;
+    EXPECT_TRUE(audit.verify().ok) << audit.verify().problem;
 }
 
 TEST_F(AuthorizationTest, ExtendRefusesAnExpiredSad) {

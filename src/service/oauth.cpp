@@ -272,7 +272,8 @@ std::string to_json(const AuthorizationParams& p) {
                      {"description", p.description},
                      {"lang", p.lang},
                      {"client_data", p.client_data},
-                     {"account", p.account}};
+                     {"account", p.account},
+                     {"pin_verified", p.pin_verified}};
     if (p.credential) {
         nlohmann::json hashes = nlohmann::json::array();
         for (const auto& h : p.credential->hashes) {
@@ -304,6 +305,7 @@ AuthorizationParams params_from_json(std::string_view text) {
         p.lang = j.at("lang").get<std::string>();
         p.client_data = j.at("client_data").get<std::string>();
         p.account = j.value("account", std::string{});  // absent in rows written before account_token
+        p.pin_verified = j.value("pin_verified", false);
         if (j.contains("credential")) {
             const auto& c = j.at("credential");
             CredentialGrant g;
@@ -692,6 +694,9 @@ PageView OAuth::view(const Secret& session) const {
                 }
             }
         }
+        const auto explicit_mode = [](const Credential& c) { return c.auth_mode == AuthMode::Explicit; };
+        v.pin_required = v.credential ? explicit_mode(*v.credential)
+                                      : std::any_of(v.choices.begin(), v.choices.end(), explicit_mode);
     }
     return v;
 }
@@ -729,8 +734,28 @@ std::vector<Credential> OAuth::qualified(std::string_view user_id, const Credent
     return out;
 }
 
-Redirect OAuth::consent(const Secret& session, std::string_view csrf, bool approve, std::string_view chosen) {
+Redirect OAuth::consent(const Secret& session, std::string_view csrf, bool approve, std::string_view chosen,
+                        const Secret* pin) {
     const PendingAuthorization p = at_stage(session, csrf, PendingStage::Consent);
+    std::string pin_checked_for;
+    if (approve) {
+        // An explicit-mode credential also needs its PIN, checked before the page is used up, so a mistyped
+        // PIN can be entered again (the failure counts toward the PIN lockout as in credentials/authorize).
+        const PageView v = view(session);
+        std::optional<Credential> target = v.credential;
+        if (!chosen.empty()) {
+            const auto it = std::find_if(v.choices.begin(), v.choices.end(),
+                                         [&](const Credential& c) { return c.id == chosen; });
+            target = it == v.choices.end() ? std::nullopt : std::optional<Credential>{*it};
+        }
+        if (target && target->auth_mode == AuthMode::Explicit) {
+            if (pin == nullptr || pin->empty()) {
+                throw Error{Errc::InvalidAuthData, "bad_pin: the credential's PIN is required"};
+            }
+            m_authorization.verify_pin(Caller{p.user_id, p.client_id, {}}, target->id, *pin);
+            pin_checked_for = target->id;
+        }
+    }
     if (!m_grants.remove_pending(p.id)) {
         fail(OAuthFailure::InvalidSession, "this step was already taken");
     }
@@ -791,6 +816,11 @@ Redirect OAuth::consent(const Secret& session, std::string_view csrf, bool appro
             record("oauth2.consent", "not_found", p.user_id, p.client_id, details.dump());
             return out;
         }
+    }
+    if (params.credential) {
+        const auto c = m_credentials.get_for(p.user_id, params.credential->credential_id);
+        // Checked above, before the page was used up; a grant without it is refused at the token endpoint.
+        params.pin_verified = c.auth_mode == AuthMode::Explicit && pin_checked_for == c.id;
     }
     out.code = new_secret();
     m_grants.insert_code({sha256(out.code), p.client_id, out.redirect_uri, p.user_id, to_json(params),
@@ -910,6 +940,7 @@ TokenResponse OAuth::token(const ClientAuthentication& client_auth, TokenRequest
     authorize.num_signatures = params.credential->num_signatures;
     authorize.hashes = params.credential->hashes;
     authorize.description = params.description;
+    authorize.pin_verified = params.pin_verified;
     try {
         const IssuedSad sad = m_authorization.grant_credential(
             Caller{code.user_id, client.id, {}}, std::move(authorize), m_settings.credential_token_lifetime);

@@ -145,7 +145,8 @@ protected:
         const PageView v = oauth.view(session);
         oauth.login(session, v.csrf, u.name, secret("password-" + u.name));
         oauth.otp(session, v.csrf, Secret{otp(u)});
-        return oauth.consent(session, v.csrf, approve);
+        const Secret pin = secret("1234");  // every credential here has it (explicit auth mode)
+        return oauth.consent(session, v.csrf, approve, {}, &pin);
     }
 
     std::string code_for(const AuthorizationParams& p, const User& u) {
@@ -297,7 +298,9 @@ TEST_F(OAuthTest, SeveralQualifiedCredentialsNeedTheUsersPickAndNoneIsAccessDeni
     const PageView v = oauth.view(session);
     ASSERT_EQ(v.choices.size(), 2U);
     EXPECT_FALSE(v.credential.has_value()) << "nothing chosen yet";
-    const Redirect picked = oauth.consent(session, csrf, true, q2.id);
+    EXPECT_TRUE(oauth.view(session).pin_required);
+    const Secret pin = secret("1234");
+    const Redirect picked = oauth.consent(session, csrf, true, q2.id, &pin);
     ASSERT_TRUE(picked.error.empty()) << picked.error;
     TokenRequest t = exchange(picked.code);
     t.authorization_details = p.credential;

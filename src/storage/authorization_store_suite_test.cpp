@@ -143,22 +143,109 @@ TEST_P(AuthorizationStoreSuite, OneSadSpentFromSixteenConnectionsSucceedsOnce) {
     EXPECT_EQ(refused.load(), kThreads - 1);
 }
 
-TEST_P(AuthorizationStoreSuite, ReplacingCarriesOverWhatRemainsAndRetiresTheOld) {
-    authorization->insert_sad(sad("s1", handle(1), 2, 2, {digest(1), digest(2)}));
+TEST_P(AuthorizationStoreSuite, ReplacingKeepsTheAuthorisedUnsignedHashesAndRetiresTheOld) {
+    authorization->insert_sad(sad("s1", handle(1), 2, 3, {digest(1), digest(2), digest(2)}));
     ASSERT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1}), 1, before_expiry()),
               std::nullopt);
-    auto replacement = sad("s2", handle(2), 2, 1, {digest(3)});
+    auto replacement = sad("s2", handle(2), 2, 2, {digest(2), digest(2)});
     EXPECT_EQ(authorization->replace_sad(handle(1), "u-alice", "c-1", replacement, before_expiry()),
               std::nullopt);
     EXPECT_TRUE(authorization->find_sad(handle(1))->retired);
     const auto now = authorization->find_sad(handle(2));
     ASSERT_TRUE(now.has_value());
     EXPECT_EQ(now->remaining, 2);
-    EXPECT_EQ(now->hashes, hashes({2, 3}));
+    EXPECT_EQ(now->hashes, hashes({2, 2}));
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({2}), 1, before_expiry()),
               "invalid");
-    EXPECT_EQ(authorization->consume(handle(2), "u-alice", "c-1", hashes({2, 3}), 2, before_expiry()),
+    EXPECT_EQ(authorization->consume(handle(2), "u-alice", "c-1", hashes({2, 2}), 2, before_expiry()),
               std::nullopt);
+}
+
+// CSC v2 §11.8: extendTransaction renews the SAD for the hashes the signer approved; a hash never
+// authorised, or one already signed, would be a signature over something the signer never saw.
+TEST_P(AuthorizationStoreSuite, ReplacingWithAHashNotAuthorisedOrAlreadySignedChangesNothing) {
+    authorization->insert_sad(sad("s1", handle(1), 2, 2, {digest(1), digest(2)}));
+    ASSERT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1}), 1, before_expiry()),
+              std::nullopt);
+    EXPECT_EQ(authorization->replace_sad(handle(1), "u-alice", "c-1", sad("s2", handle(2), 2, 1, {digest(3)}),
+                                         before_expiry()),
+              "hash");
+    EXPECT_EQ(authorization->replace_sad(handle(1), "u-alice", "c-1", sad("s3", handle(3), 2, 1, {digest(1)}),
+                                         before_expiry()),
+              "hash");
+    EXPECT_EQ(authorization->replace_sad(handle(1), "u-alice", "c-1",
+                                         sad("s4", handle(4), 2, 2, {digest(2), digest(2)}), before_expiry()),
+              "count");
+    EXPECT_FALSE(authorization->find_sad(handle(2)).has_value());
+    EXPECT_FALSE(authorization->find_sad(handle(3)).has_value());
+    EXPECT_FALSE(authorization->find_sad(handle(4)).has_value());
+    const auto old = authorization->find_sad(handle(1));
+    EXPECT_FALSE(old->retired);
+    EXPECT_EQ(old->hashes, hashes({2}));
+    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({2}), 1, before_expiry()),
+              std::nullopt);
+}
+
+TEST_P(AuthorizationStoreSuite, ReplacingCannotRaiseTheCountAtScalOne) {
+    authorization->insert_sad(sad("s1", handle(1), 1, 2));
+    EXPECT_EQ(
+        authorization->replace_sad(handle(1), "u-alice", "c-1", sad("s2", handle(2), 1, 3), before_expiry()),
+        "count");
+    EXPECT_EQ(
+        authorization->replace_sad(handle(1), "u-alice", "c-1", sad("s3", handle(3), 1, 2), before_expiry()),
+        std::nullopt);
+    EXPECT_EQ(authorization->find_sad(handle(3))->remaining, 2);
+}
+
+TEST_P(AuthorizationStoreSuite, ReplacementNeverOutlivesTheOriginalHardLimit) {
+    auto first = sad("s1", handle(1), 1, 1);
+    first.expires_at = at(1'999'999'100);
+    first.hard_expires_at = at(1'999'999'500);
+    first.origin = service::SadOrigin::OAuthGrant;
+    authorization->insert_sad(first);
+    auto later = sad("s2", handle(2), 1, 1);
+    later.expires_at = at(2'000'000'000);
+    ASSERT_EQ(authorization->replace_sad(handle(1), "u-alice", "c-1", later, before_expiry()), std::nullopt);
+    const auto renewed = authorization->find_sad(handle(2));
+    ASSERT_TRUE(renewed.has_value());
+    EXPECT_EQ(text(renewed->expires_at), text(at(1'999'999'500)));
+    EXPECT_EQ(text(renewed->hard_expires_at), text(at(1'999'999'500)));
+    EXPECT_EQ(renewed->origin, service::SadOrigin::OAuthGrant);
+    // At the hard limit nothing renews it any more, even though the SAD itself is within its expiry.
+    auto third = sad("s3", handle(3), 1, 1);
+    third.expires_at = at(1'999'999'499);
+    third.hard_expires_at = at(1'999'999'499);
+    authorization->insert_sad(third);
+    EXPECT_EQ(authorization->replace_sad(handle(3), "u-alice", "c-1", sad("s4", handle(4), 1, 1),
+                                         at(1'999'999'499)),
+              "expired");
+}
+
+TEST_P(AuthorizationStoreSuite, ConsumeAppendsItsAuditEntryInTheSameTransactionOrNotAtAll) {
+    authorization->insert_sad(sad("s1", handle(1), 2, 1, {digest(1)}));
+    int built = 0;
+    const service::AuditEntryBuilder entry = [&built](std::uint64_t seq, const Bytes& prev) {
+        ++built;
+        service::AuditEntry e;
+        e.seq = seq;
+        e.at = at(1'999'999'000);
+        e.event.action = "sign";
+        e.event.outcome = "ok";
+        e.prev_hash = prev.empty() ? Bytes(32, 0) : prev;
+        e.hash = Bytes(32, static_cast<std::uint8_t>(seq));
+        return e;
+    };
+    // Refused: no entry is built or written.
+    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({2}), 1, before_expiry(), entry),
+              "hash");
+    EXPECT_EQ(built, 0);
+    EXPECT_TRUE(audit->all().empty());
+    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1}), 1, before_expiry(), entry),
+              std::nullopt);
+    const auto entries = open_another().audit->all();
+    ASSERT_EQ(entries.size(), 1U);
+    EXPECT_EQ(entries[0].seq, 1U);
+    EXPECT_EQ(entries[0].event.action, "sign");
 }
 
 TEST_P(AuthorizationStoreSuite, ReplacingChecksTheOldSad) {
@@ -171,6 +258,21 @@ TEST_P(AuthorizationStoreSuite, ReplacingChecksTheOldSad) {
               "expired");
     EXPECT_FALSE(authorization->find_sad(handle(2)).has_value());
     EXPECT_FALSE(authorization->find_sad(handle(1))->retired);
+}
+
+TEST_P(AuthorizationStoreSuite, UndoingAnUnjudgedFailureGivesOneBackAndNeverGoesBelowZero) {
+    EXPECT_EQ(authorization->add_pin_failure("c-1", "u-alice"), 1);
+    EXPECT_EQ(authorization->add_pin_failure("c-1", "u-alice"), 2);
+    authorization->undo_pin_failure("c-1", "u-alice");
+    EXPECT_EQ(authorization->pin_failures("c-1", "u-alice"), 1);
+    authorization->undo_pin_failure("c-1", "u-alice");
+    authorization->undo_pin_failure("c-1", "u-alice");
+    EXPECT_EQ(authorization->pin_failures("c-1", "u-alice"), 0);
+    EXPECT_EQ(authorization->add_otp_failure("u-alice"), 1);
+    authorization->undo_otp_failure("u-alice");
+    authorization->undo_otp_failure("u-alice");
+    EXPECT_EQ(authorization->otp_failures("u-alice"), 0);
+    EXPECT_EQ(authorization->add_otp_failure("u-alice"), 1);
 }
 
 TEST_P(AuthorizationStoreSuite, PinFailuresCountPerCredentialAndUser) {

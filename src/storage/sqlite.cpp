@@ -83,9 +83,11 @@ Database::Database(const std::filesystem::path& file, Options options, std::span
         set_wal(options.busy_timeout);
         // foreign_keys is per connection and a no-op inside a transaction: set it here.
         exec("PRAGMA foreign_keys=ON", "enable foreign keys");
-        // In WAL, NORMAL syncs at checkpoints: a power loss may drop the last commits, never
-        // corrupt the database.
-        exec("PRAGMA synchronous=NORMAL", "set synchronous");
+        // FULL: every commit is synced to the WAL before COMMIT returns. The SAD ledger and the audit
+        // chain promise that no signature leaves the process before its spend and audit entry are
+        // durable (threat-model.md); NORMAL would sync only at checkpoints, so a power loss could
+        // drop an entry for a signature a client already holds.
+        exec("PRAGMA synchronous=FULL", "set synchronous");
         migrate(migrations);
     } catch (...) {
         ::sqlite3_close_v2(m_db);

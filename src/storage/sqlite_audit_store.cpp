@@ -2,6 +2,8 @@
 
 #include <inkan/storage/sqlite_service_stores.h>
 
+#include "audit_chain_sql.h"
+
 #include <utility>
 
 namespace inkan::storage {
@@ -13,15 +15,13 @@ SqliteAuditStore::SqliteAuditStore(std::shared_ptr<Database> db) : m_db{std::mov
     require(m_db != nullptr, Errc::Internal, "SqliteAuditStore: no database");
 }
 
-void SqliteAuditStore::append(
-    const std::function<service::AuditEntry(std::uint64_t next_seq, const Bytes& prev_hash)>& build) {
-    constexpr std::string_view purpose = "append audit entry";
-    // BEGIN IMMEDIATE: the head is read under the write lock, so concurrent appends serialise.
-    Transaction tx{*m_db, Transaction::Mode::Write, purpose};
+namespace detail {
+
+void append_audit_entry(Database& db, const service::AuditEntryBuilder& build, std::string_view purpose) {
     std::uint64_t next = 1;
     Bytes prev;
     {
-        Statement head{*m_db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", purpose};
+        Statement head{db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", purpose};
         if (head.step()) {
             next = static_cast<std::uint64_t>(head.column_int64(0)) + 1;
             prev = head.column_blob(1);
@@ -29,7 +29,7 @@ void SqliteAuditStore::append(
     }
     const service::AuditEntry e = build(next, prev);
     require(e.seq == next, Errc::Internal, "append audit entry: the entry does not carry the next seq");
-    Statement insert{*m_db,
+    Statement insert{db,
                      "INSERT INTO audit_log (seq, at, action, outcome, user_id, client_id, credential_id, "
                      "member_id, operator_name, details, prev_hash, hash) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -47,6 +47,15 @@ void SqliteAuditStore::append(
         .bind_blob(11, e.prev_hash)
         .bind_blob(12, e.hash)
         .run();
+}
+
+}  // namespace detail
+
+void SqliteAuditStore::append(const service::AuditEntryBuilder& build) {
+    constexpr std::string_view purpose = "append audit entry";
+    // BEGIN IMMEDIATE: the head is read under the write lock, so concurrent appends serialise.
+    Transaction tx{*m_db, Transaction::Mode::Write, purpose};
+    detail::append_audit_entry(*m_db, build, purpose);
     tx.commit();
 }
 

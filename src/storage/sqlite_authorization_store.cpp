@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "audit_chain_sql.h"
+
 namespace inkan::storage {
 
 namespace {
@@ -25,12 +27,21 @@ struct SadRow {
     int remaining = 0;
     TimePoint expires_at{};
     bool retired = false;
+    std::string origin;
+    TimePoint hard_expires_at{};
 };
+
+std::string_view origin_text(service::SadOrigin o) {
+    return o == service::SadOrigin::OAuthGrant ? "oauth2" : "authorize";
+}
+service::SadOrigin origin_of(std::string_view text) {
+    return text == "oauth2" ? service::SadOrigin::OAuthGrant : service::SadOrigin::Authorize;
+}
 
 std::optional<SadRow> read_sad(Database& db, ByteView handle_hash, std::string_view purpose) {
     Statement q{db,
-                "SELECT id, user_id, credential_id, scal, remaining, expires_at, retired FROM sads "
-                "WHERE handle_hash = ?1",
+                "SELECT id, user_id, credential_id, scal, remaining, expires_at, retired, origin, "
+                "COALESCE(hard_expires_at, expires_at) FROM sads WHERE handle_hash = ?1",
                 purpose};
     q.bind_blob(1, handle_hash);
     if (!q.step()) {
@@ -44,6 +55,8 @@ std::optional<SadRow> read_sad(Database& db, ByteView handle_hash, std::string_v
     row.remaining = static_cast<int>(q.column_int64(4));
     row.expires_at = q.column_time(5);
     row.retired = q.column_int64(6) != 0;
+    row.origin = q.column_text(7);
+    row.hard_expires_at = q.column_time(8);
     return row;
 }
 
@@ -63,7 +76,8 @@ void insert_sad_rows(Database& db, const SadRecord& sad, int remaining,
                      const std::vector<std::pair<std::string, Bytes>>& hashes, std::string_view purpose) {
     Statement insert{db,
                      "INSERT INTO sads (id, handle_hash, user_id, client_id, credential_id, member_id, scal, "
-                     "remaining, expires_at, retired) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     "remaining, expires_at, retired, origin, hard_expires_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                      purpose};
     insert.bind_text(1, sad.id).bind_blob(2, sad.handle_hash);
     // NULL user: a system client's SAD (migration 4).
@@ -79,6 +93,9 @@ void insert_sad_rows(Database& db, const SadRecord& sad, int remaining,
         .bind_int64(8, remaining)
         .bind_time(9, sad.expires_at)
         .bind_int64(10, sad.retired ? 1 : 0)
+        .bind_text(11, origin_text(sad.origin))
+        // No hard limit given: the SAD's own expiry is its limit (extendTransaction cannot prolong it).
+        .bind_time(12, sad.hard_expires_at == TimePoint{} ? sad.expires_at : sad.hard_expires_at)
         .run();
     Statement hash{db, "INSERT INTO sad_hashes (sad_id, ordinal, alg_oid, value) VALUES (?1, ?2, ?3, ?4)",
                    purpose};
@@ -126,7 +143,8 @@ std::optional<SadRecord> SqliteAuthorizationStore::find_sad(ByteView handle_hash
     Transaction tx{*m_db, Transaction::Mode::Read, "find SAD"};
     Statement q{*m_db,
                 "SELECT id, handle_hash, user_id, client_id, credential_id, member_id, scal, remaining, "
-                "expires_at, retired FROM sads WHERE handle_hash = ?1",
+                "expires_at, retired, origin, COALESCE(hard_expires_at, expires_at) FROM sads "
+                "WHERE handle_hash = ?1",
                 "find SAD"};
     q.bind_blob(1, handle_hash);
     if (!q.step()) {
@@ -143,13 +161,16 @@ std::optional<SadRecord> SqliteAuthorizationStore::find_sad(ByteView handle_hash
     r.remaining = static_cast<int>(q.column_int64(7));
     r.expires_at = q.column_time(8);
     r.retired = q.column_int64(9) != 0;
+    r.origin = origin_of(q.column_text(10));
+    r.hard_expires_at = q.column_time(11);
     r.hashes = unconsumed(*m_db, r.id, "find SAD");
     return r;
 }
 
 std::optional<std::string> SqliteAuthorizationStore::consume(
     ByteView handle_hash, std::string_view user_id, std::string_view credential_id,
-    const std::vector<std::pair<std::string, Bytes>>& hashes, int count, TimePoint now) {
+    const std::vector<std::pair<std::string, Bytes>>& hashes, int count, TimePoint now,
+    const service::AuditEntryBuilder& record) {
     constexpr std::string_view purpose = "consume SAD";
     Transaction tx{*m_db, Transaction::Mode::Write, purpose};
     const auto row = read_sad(*m_db, handle_hash, purpose);
@@ -206,6 +227,11 @@ std::optional<std::string> SqliteAuthorizationStore::consume(
     if (m_db->changes() != 1) {
         return "count";  // rolled back
     }
+    if (record) {
+        // The signature's audit entry, in the same transaction: committed (synchronous=FULL) with the
+        // spend or not at all.
+        detail::append_audit_entry(*m_db, record, purpose);
+    }
     tx.commit();
     return std::nullopt;
 }
@@ -221,15 +247,34 @@ std::optional<std::string> SqliteAuthorizationStore::replace_sad(ByteView old_ha
     if (auto reason = check_sad(row, user_id, credential_id, now)) {
         return reason;
     }
-    auto hashes = unconsumed(*m_db, row->id, purpose);
-    hashes.insert(hashes.end(), replacement.hashes.begin(), replacement.hashes.end());
+    if (to_unix_seconds(row->hard_expires_at) <= to_unix_seconds(now)) {
+        return "expired";
+    }
+    // A replacement never allows more than the old SAD still did (CSC v2 §11.8: extendTransaction
+    // renews the SAD for the same transaction, it does not authorise anything new).
+    if (replacement.remaining > row->remaining) {
+        return "count";
+    }
+    if (row->scal == 2) {
+        auto left = unconsumed(*m_db, row->id, purpose);
+        for (const auto& h : replacement.hashes) {
+            const auto it = std::find(left.begin(), left.end(), h);
+            if (it == left.end()) {
+                return "hash";  // not authorised, or already signed: nothing written
+            }
+            left.erase(it);
+        }
+    }
     Statement retire{*m_db, "UPDATE sads SET retired = 1 WHERE id = ?1 AND retired = 0", purpose};
     retire.bind_text(1, row->id).run();
     if (m_db->changes() != 1) {
         return "invalid";
     }
     replacement.retired = false;
-    insert_sad_rows(*m_db, replacement, row->remaining + replacement.remaining, hashes, purpose);
+    replacement.origin = origin_of(row->origin);
+    replacement.hard_expires_at = row->hard_expires_at;
+    replacement.expires_at = std::min(replacement.expires_at, row->hard_expires_at);
+    insert_sad_rows(*m_db, replacement, replacement.remaining, replacement.hashes, purpose);
     tx.commit();
     return std::nullopt;
 }
@@ -282,6 +327,23 @@ void SqliteAuthorizationStore::reset_credential_pin_failures(std::string_view cr
     Transaction tx{*m_db, Transaction::Mode::Write, "reset PIN failures"};
     Statement q{*m_db, "DELETE FROM pin_failures WHERE credential_id = ?1", "reset PIN failures"};
     q.bind_text(1, credential_id).run();
+    tx.commit();
+}
+
+void SqliteAuthorizationStore::undo_pin_failure(std::string_view credential_id, std::string_view user_id) {
+    Transaction tx{*m_db, Transaction::Mode::Write, "undo PIN failure"};
+    Statement q{*m_db,
+                "UPDATE pin_failures SET count = MAX(count - 1, 0) WHERE credential_id = ?1 AND user_id = ?2",
+                "undo PIN failure"};
+    q.bind_text(1, credential_id).bind_text(2, user_id).run();
+    tx.commit();
+}
+
+void SqliteAuthorizationStore::undo_otp_failure(std::string_view user_id) {
+    Transaction tx{*m_db, Transaction::Mode::Write, "undo OTP failure"};
+    Statement q{*m_db, "UPDATE otp_state SET failures = MAX(failures - 1, 0) WHERE user_id = ?1",
+                "undo OTP failure"};
+    q.bind_text(1, user_id).run();
     tx.commit();
 }
 

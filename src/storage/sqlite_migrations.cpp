@@ -304,6 +304,16 @@ ALTER TABLE credentials ADD COLUMN signature_qualifier TEXT;
 UPDATE credentials SET signature_qualifier = CASE kind WHEN 'seal' THEN 'eu_eidas_aeseal' ELSE 'eu_eidas_aes' END;
 )sql";
 
+// 11: the SAD's origin (only an OAuth credential token is accepted as a Bearer; a SAD from
+// credentials/authorize is not) and the original authorisation's hard limit, past which
+// credentials/extendTransaction cannot carry it. Existing rows: 'authorize' (the safe side: an old
+// credential token stops working as a Bearer, it lives an hour at most) and their own expiry.
+constexpr std::string_view kSadOriginAndHardLimit = R"sql(
+ALTER TABLE sads ADD COLUMN origin TEXT NOT NULL DEFAULT 'authorize' CHECK (origin IN ('authorize', 'oauth2'));
+ALTER TABLE sads ADD COLUMN hard_expires_at INTEGER;
+UPDATE sads SET hard_expires_at = expires_at;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
@@ -313,6 +323,7 @@ constexpr std::array kMigrations{
     Migration{6, "credential auth mode", kCredentialAuthMode},
     Migration{7, "oauth2 account_token replay", kAccountTokens},
     Migration{8, "credential signature qualifier", kCredentialSignatureQualifier},
+    Migration{11, "sad origin and hard limit", kSadOriginAndHardLimit},
 };
 
 }  // namespace

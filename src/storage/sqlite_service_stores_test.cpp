@@ -71,6 +71,25 @@ protected:
     std::filesystem::path file = dir / "inkan.db";
 };
 
+// The SAD ledger and the audit chain promise durability before a signature leaves the process:
+// synchronous=FULL (2) on inkan's own connection (the pragma is per connection, so ask through it).
+TEST_F(SqliteServiceStores, ConnectionsSyncEveryCommit) {
+    Database db{file};
+    Statement q{db, "PRAGMA synchronous", "read synchronous"};
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.column_int64(0), 2) << "synchronous must be FULL";
+}
+
+TEST_F(SqliteServiceStores, MigrationElevenAddsSadOriginAndHardLimit) {
+    { SqliteUserStore store{file}; }
+    EXPECT_EQ(sqlite3_cli(file, "SELECT version, name FROM schema_migrations WHERE version = 11;"),
+              "11|sad origin and hard limit\n");
+    EXPECT_EQ(sqlite3_cli(file,
+                          "SELECT COUNT(*) FROM pragma_table_info('sads') WHERE name IN ('origin', "
+                          "'hard_expires_at');"),
+              "2\n");
+}
+
 TEST_F(SqliteServiceStores, MigrationTwoCreatesTheServiceTables) {
     { SqliteUserStore store{file}; }
     EXPECT_EQ(sqlite3_cli(file, "SELECT version, name FROM schema_migrations WHERE version = 2;"),

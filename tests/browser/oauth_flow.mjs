@@ -5,7 +5,7 @@
 // redirect, and the browser would try to resolve the client's host).
 //
 // Input (environment): INKAN_AUTHORIZE_URL, INKAN_REDIRECT_URI, INKAN_USER, INKAN_PASSWORD,
-// INKAN_TOTP_SECRET (base32). Output: one JSON line {"code", "state", "consent_text", "frame_options"}.
+// INKAN_TOTP_SECRET (base32), INKAN_PIN (the credential's PIN, typed when the consent page asks). Output: one JSON line {"code", "state", "consent_text", "frame_options"}.
 // The server's certificate is issued by the data directory's own development CA, which this browser
 // does not know: the context ignores HTTPS errors (this test is about the pages, not the TLS chain,
 // which the curl tests check against pki/root-ca.pem).
@@ -44,6 +44,9 @@ try {
   await Promise.all([page.waitForLoadState('load'), page.click('#submit')]);
   await page.waitForSelector('#approve');
   const consentText = await page.innerText('body');
+  // An explicit-mode credential: the consent page also takes its PIN (the password and one-time code
+  // do not replace it).
+  if (await page.$('#pin')) await page.fill('#pin', env('INKAN_PIN'));
   const toClient = page.waitForRequest((r) => r.url().startsWith(redirectUri), { timeout: 30000 });
   // The navigation itself may fail (the client's host does not exist); the request is what counts.
   await page.click('#approve', { noWaitAfter: true });

@@ -240,6 +240,18 @@ int Process::terminate(std::chrono::milliseconds grace) {
     return m_status;
 }
 
+int Process::kill_now() {
+    if (m_exited) {
+        return m_status;
+    }
+    ::kill(m_pid, SIGKILL);
+    int status = 0;
+    ::waitpid(m_pid, &status, 0);
+    m_exited = true;
+    m_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return m_status;
+}
+
 std::string Process::stderr_text() const {
     const auto bytes = read_file(m_dir.path() / "stderr");
     return {bytes.begin(), bytes.end()};

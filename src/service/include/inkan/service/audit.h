@@ -31,6 +31,9 @@ public:
     AuditLog(AuditStore& store, const Clock& clock);
     /// Appends atomically (the chain head is read and extended in one transaction).
     void record(const AuditEvent& event);
+    /// What record() appends, as a builder a store can run inside a transaction of its own (the SAD spend
+    /// and its audit entry commit together: AuthorizationStore::consume). The entry's time is now.
+    [[nodiscard]] AuditEntryBuilder entry_builder(AuditEvent event) const;
     [[nodiscard]] AuditVerification verify() const;
     /// Entries with from <= at < to, in sequence order.
     [[nodiscard]] std::vector<AuditEntry> range(std::optional<TimePoint> from,

@@ -44,6 +44,10 @@ struct AuthorizeRequest {
     std::string description;  ///< ≤ 500 characters, recorded in the audit log
     std::optional<std::chrono::seconds>
         expires_in;  ///< default AuthorizationSettings::sad_lifetime, capped at max
+    /// grant_credential: the OAuth consent page checked the credential's PIN (verify_pin). An
+    /// explicit-mode credential is never granted without it: password + one-time code prove the user,
+    /// the PIN is the credential's own activation.
+    bool pin_verified = false;
 };
 
 struct IssuedSad {
@@ -80,6 +84,12 @@ struct AuthorizationSettings {
     int max_pin_failures = 5;  ///< wrong PINs in a row before the PIN is locked (per credential and user)
     int max_otp_failures = 5;  ///< wrong OTPs in a row before the user's OTP is locked
     int totp_window = 1;       ///< ± steps accepted (RFC 6238 §5.2)
+    /// How long after the PIN and OTP were checked credentials/extendTransaction may still renew a SAD;
+    /// 0 means 3 × max_sad_lifetime. A renewed SAD never expires after it.
+    std::chrono::seconds sad_hard_limit{0};
+    [[nodiscard]] std::chrono::seconds hard_limit() const {
+        return sad_hard_limit.count() > 0 ? sad_hard_limit : 3 * max_sad_lifetime;
+    }
 };
 
 /// Why an authorisation failed, so the api can give each protocol version its exact error
@@ -143,8 +153,15 @@ public:
     /// protection as authorize(). Errc::InvalidAuthData (BadOtp) / Errc::Locked (OtpLocked).
     void verify_otp(std::string_view user_id, std::string_view client_id, const Secret& otp);
 
+    /// The OAuth consent page's PIN for an explicit-mode credential: the same argon2id check, failure
+    /// counter (counted before the check) and lockout as authorize(). Errc::NotFound if the credential is
+    /// not the user's; Errc::InvalidAuthData (BadPin) / Errc::Locked (PinLocked). Audited.
+    void verify_pin(const Caller& caller, std::string_view credential_id, const Secret& pin);
+
     /// A bearer that is a credential token (v2: "the credential-scope access token is sent as the
-    /// Authorization: Bearer of signHash"): its caller and credential, if it is a live SAD handle.
+    /// Authorization: Bearer of signHash"): its caller and credential, if it is a live SAD handle issued
+    /// through an OAuth credential grant. A SAD from credentials/authorize is never a bearer: it proves
+    /// the factors to signHash, the access token proves the caller.
     struct CredentialToken {
         Caller caller;
         std::string credential_id;
@@ -159,11 +176,16 @@ public:
     /// The OAuth clients (system clients' seal grants). Without it no system client is recognised.
     void set_clients(const OAuthClientStore* clients) noexcept { m_clients = clients; }
 
-    /// credentials/extendTransaction: a new SAD for what the old one still allows (plus `new_hashes` at
-    /// SCAL 2), the old one retired — in one transaction. Errc::InvalidAuthData with a SignFailure
-    /// (InvalidSad, SadExpired).
+    /// credentials/extendTransaction (CSC v1 §11.8, v2 §11.9): a new SAD for what the old one still allows,
+    /// the old one retired — in one transaction. At SCAL 2 `hashes` names the hashes to carry over: each
+    /// must be among the old SAD's authorised and not yet signed hashes (a sub-multiset; empty: all of
+    /// them) — a hash the signer never approved is refused with Errc::InvalidRequest (HashNotAuthorised)
+    /// and nothing changes. At SCAL 1 the count stays what it was; hashes are refused. The renewed SAD
+    /// never outlives AuthorizationSettings::hard_limit() after the original authorisation
+    /// (Errc::InvalidAuthData SadExpired past it). Errc::InvalidAuthData with a SignFailure (InvalidSad,
+    /// SadExpired).
     IssuedSad extend(const Caller& caller, std::string_view credential_id, const Secret& sad,
-                     std::vector<AuthorisedHash> new_hashes);
+                     std::vector<AuthorisedHash> hashes);
 
     /// signatures/signHash: consumes, in ONE store transaction, exactly these hashes (SCAL 2) or this
     /// many signatures (SCAL 1) from the SAD — the bearer's user must be the SAD's user, the credential
@@ -216,6 +238,10 @@ private:
     IssuedSad authorize_with(const Caller& caller, AuthorizeRequest request, Factors factors,
                              std::optional<std::chrono::seconds> lifetime);
     [[nodiscard]] std::optional<std::string> member_of(const Credential& c, const Caller& caller) const;
+    /// Why `caller` may not spend or renew `sad` (another user or client, a locked user, a removed
+    /// client), or nothing.
+    [[nodiscard]] std::optional<std::string> binding_problem(const SadRecord& sad,
+                                                             const Caller& caller) const;
 };
 
 }  // namespace inkan::service

@@ -84,6 +84,8 @@ struct AuthorizationParams {
     std::string code_challenge_method;  ///< "S256" | "plain"; empty = plain (RFC 7636 §4.3)
     bool pkce_required = false;         ///< v2 (CSC v2 §8.3.2)
     bool rar = false;                   ///< the grant came as authorization_details
+    /// Set by consent once the credential's PIN was checked (explicit auth mode; never from a request).
+    bool pin_verified = false;
     std::optional<CredentialGrant> credential;
     std::string description;  ///< ≤ 500 characters, shown on the consent page
     std::string lang;
@@ -106,6 +108,9 @@ struct PageView {
     std::optional<Credential> credential;  ///< credential scope, after the password
     /// Selection by signature qualifier, after the password: the user's active credentials with it.
     std::vector<Credential> choices;
+    /// Consent must also take the credential's PIN: the credential (or one of the choices) has the
+    /// explicit auth mode, whose PIN the password and one-time code do not replace.
+    bool pin_required = false;
 };
 
 /// Where consent (or its refusal) sends the browser.
@@ -194,8 +199,10 @@ public:
     /// Consent (approve) or refusal: the redirect with a code (or error=access_denied) and state.
     /// `chosen`: for a request by signature qualifier, the credential the user picked (needed when
     /// several match). No matching credential, or a pick that is not one of them: access_denied.
-    Redirect consent(const Secret& session, std::string_view csrf, bool approve,
-                     std::string_view chosen = {});
+    /// `pin`: the credential's PIN, required to approve an explicit-mode credential; a wrong one throws
+    /// Errc::InvalidAuthData (the page stays at Consent) or Errc::Locked, counted as in authorize().
+    Redirect consent(const Secret& session, std::string_view csrf, bool approve, std::string_view chosen = {},
+                     const Secret* pin = nullptr);
 
     // ---- the back channel ----
     /// oauth2/pushed_authorize: the client authenticates (a public client names itself).

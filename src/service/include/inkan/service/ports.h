@@ -104,6 +104,14 @@ public:
     virtual std::size_t purge_expired(TimePoint before) = 0;
 };
 
+/// Fills an audit entry's seq, prev_hash and hash from the chain's head (AuditLog::entry_builder): what a
+/// store appends to the audit chain inside its own transaction.
+using AuditEntryBuilder = std::function<AuditEntry(std::uint64_t next_seq, const Bytes& prev_hash)>;
+
+/// How a SAD came to be. Only an OAuth credential token may be presented as an `Authorization:
+/// Bearer` (CSC v2 §8.4); a SAD from credentials/authorize is a parameter of signHash/signDoc only.
+enum class SadOrigin { Authorize, OAuthGrant };
+
 /// One SAD as stored: the ledger row set behind an opaque handle (csc-api.md §3.4).
 struct SadRecord {
     std::string id;       ///< random id (not secret)
@@ -118,6 +126,10 @@ struct SadRecord {
     std::vector<std::pair<std::string, Bytes>> hashes;
     TimePoint expires_at{};
     bool retired = false;
+    SadOrigin origin = SadOrigin::Authorize;
+    /// The original authorisation's hard limit: credentials/extendTransaction never carries a SAD past
+    /// it (at most AuthorizationSettings::max_extended_lifetime after the PIN and OTP were checked).
+    TimePoint hard_expires_at{};
 };
 
 /// Counters and the SAD ledger. Every method is one transaction; consume() is the heart: it must
@@ -133,14 +145,20 @@ public:
     /// every one of `hashes` is among its unconsumed hashes (as a multiset); `count` ≤ remaining. Then marks
     /// them consumed and decrements remaining (retiring it at 0). Returns nothing consumed and the reason on
     /// failure ("invalid", "expired", "hash", "count").
+    /// `record`, when set, appends the signature's audit entry to the audit chain in the SAME transaction,
+    /// committed durably with the spend: no signature value leaves the process before both are on disk,
+    /// and a crash leaves either both or neither (the store must share the audit chain's database).
     virtual std::optional<std::string> consume(ByteView handle_hash, std::string_view user_id,
                                                std::string_view credential_id,
                                                const std::vector<std::pair<std::string, Bytes>>& hashes,
-                                               int count, TimePoint now) = 0;
-    /// Atomically retires `old_hash` (same checks as consume without hashes) and inserts `replacement`,
-    /// carrying over the old SAD's remaining count and unconsumed hashes plus `replacement.hashes`: the new
-    /// SAD's remaining = old remaining + `replacement.remaining` (the service passes the number of new
-    /// hashes).
+                                               int count, TimePoint now,
+                                               const AuditEntryBuilder& record = {}) = 0;
+    /// credentials/extendTransaction, atomically: retires `old_hash` (same checks as consume without hashes)
+    /// and inserts `replacement` with `replacement.hashes` and `replacement.remaining` as given — but only if
+    /// at SCAL 2 `replacement.hashes` is a sub-multiset of the old SAD's unconsumed hashes ("hash" if not),
+    /// `replacement.remaining` does not exceed the old remaining ("count"), and `now` is before the old
+    /// SAD's hard limit ("expired"). The replacement inherits the old SAD's origin and hard limit and never
+    /// expires after it. Nothing changes on failure.
     virtual std::optional<std::string> replace_sad(ByteView old_hash, std::string_view user_id,
                                                    std::string_view credential_id, SadRecord replacement,
                                                    TimePoint now) = 0;
@@ -154,10 +172,15 @@ public:
     [[nodiscard]] virtual int pin_failures(std::string_view credential_id,
                                            std::string_view user_id) const = 0;
     virtual void reset_credential_pin_failures(std::string_view credential_id) = 0;
+    /// Gives back one add_pin_failure that was never judged (refused as locked before the check): the
+    /// count goes down by one, never below zero. One statement.
+    virtual void undo_pin_failure(std::string_view credential_id, std::string_view user_id) = 0;
     /// OTP failures per user.
     virtual int add_otp_failure(std::string_view user_id) = 0;
     virtual void reset_otp_failures(std::string_view user_id) = 0;
     [[nodiscard]] virtual int otp_failures(std::string_view user_id) const = 0;
+    /// As undo_pin_failure, for the user's OTP counter.
+    virtual void undo_otp_failure(std::string_view user_id) = 0;
     /// Records TOTP step `step` as used by the user; false if it (or a later step) was already used —
     /// a code is accepted once (RFC 6238 §5.2).
     virtual bool use_otp_step(std::string_view user_id, std::int64_t step) = 0;

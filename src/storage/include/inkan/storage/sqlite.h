@@ -60,7 +60,7 @@ public:
     };
 
     /// Opens (creating if needed) the database file, sets WAL, busy_timeout, foreign_keys=ON and
-    /// synchronous=NORMAL, and applies inkan's migrations (sqlite_migrations()).
+    /// synchronous=FULL, and applies inkan's migrations (sqlite_migrations()).
     /// Errc::StorageFailure if the file cannot be opened, is not a database, or its schema is newer
     /// than this build knows.
     explicit Database(const std::filesystem::path& file) : Database(file, Options{}) {}

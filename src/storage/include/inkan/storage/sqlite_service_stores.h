@@ -81,7 +81,7 @@ public:
     std::optional<std::string> consume(ByteView handle_hash, std::string_view user_id,
                                        std::string_view credential_id,
                                        const std::vector<std::pair<std::string, Bytes>>& hashes, int count,
-                                       TimePoint now) override;
+                                       TimePoint now, const service::AuditEntryBuilder& record = {}) override;
     std::optional<std::string> replace_sad(ByteView old_hash, std::string_view user_id,
                                            std::string_view credential_id, service::SadRecord replacement,
                                            TimePoint now) override;
@@ -89,6 +89,8 @@ public:
     void reset_pin_failures(std::string_view credential_id, std::string_view user_id) override;
     [[nodiscard]] int pin_failures(std::string_view credential_id, std::string_view user_id) const override;
     void reset_credential_pin_failures(std::string_view credential_id) override;
+    void undo_pin_failure(std::string_view credential_id, std::string_view user_id) override;
+    void undo_otp_failure(std::string_view user_id) override;
     int add_otp_failure(std::string_view user_id) override;
     void reset_otp_failures(std::string_view user_id) override;
     [[nodiscard]] int otp_failures(std::string_view user_id) const override;

@@ -53,6 +53,8 @@ public:
     std::string read_line(std::chrono::milliseconds timeout);
     /// SIGTERM, then waits up to `grace`; returns the exit status (128+signal if it had to be killed).
     int terminate(std::chrono::milliseconds grace = std::chrono::seconds{20});
+    /// SIGKILL at once (a crash: no handler, no flush, no drain); returns 128+9.
+    int kill_now();
     [[nodiscard]] int pid() const noexcept { return m_pid; }
     /// Everything written to stderr so far.
     [[nodiscard]] std::string stderr_text() const;

@@ -1,0 +1,179 @@
+// Crash safety of the signing path (threat-model.md, "a signature leaves the process only after its SAD
+// spend and audit row are durable"): the real `inkan serve` signs for six concurrent clients (curl over
+// HTTPS) and is killed with SIGKILL at a random moment. After a restart every signature a client
+// received has its "sign" audit entry, the audit chain verifies (`inkan audit verify`), and the SAD
+// ledger and the audit log agree exactly: the count the SAD lost is the number of hashes the audit
+// entries list — no spend without its entry, no entry without its spend.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <inkan/core/clock.h>
+#include <inkan/core/encoding.h>
+#include <inkan/service/secrets.h>
+#include <inkan/testing/process.h>
+
+#include "e2e_support.h"
+
+namespace fs = std::filesystem;
+using inkan::Bytes;
+using inkan::e2e::curl_status;
+using inkan::e2e::HttpResult;
+using inkan::e2e::kEcdsaSha256;
+using inkan::e2e::sha256;
+using inkan::e2e::start_serve;
+using inkan::testing::run;
+using inkan::testing::TempDir;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kMultisign = 20000;
+constexpr int kClients = 6;
+
+class CrashE2e : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto init = run({INKAN_BIN, "init", "--data", data.string(), "--json"});
+        ASSERT_EQ(init.exit_code, 0) << describe(init);
+        init_json = json::parse(init.out);
+        const auto cred =
+            run({INKAN_BIN, "credential", "create", "--data", data.string(), "--user", "demo", "--scal", "1",
+                 "--multisign", std::to_string(kMultisign), "--pin-stdin", "--json"},
+                "4711\n");
+        ASSERT_EQ(cred.exit_code, 0) << describe(cred);
+        credential = json::parse(cred.out)["credential"]["id"].get<std::string>();
+    }
+
+    std::string demo(const char* field) const { return init_json["demo"][field].get<std::string>(); }
+
+    HttpResult post(const std::string& api, const std::string& path, const json& body,
+                    const std::string& token) const {
+        return curl_status(init_json["tls_ca"].get<std::string>(), "20",
+                           {"-X", "POST", "-H", "Content-Type: application/json", "-H",
+                            "Authorization: Bearer " + token, "--data-binary", body.dump(), api + path});
+    }
+
+    std::string sqlite(const std::string& sql) const {
+        const auto r = run({"sqlite3", "-batch", (data / "inkan.db").string(), sql});
+        EXPECT_EQ(r.exit_code, 0) << describe(r);
+        return r.out;
+    }
+
+    TempDir tmp{"inkan-crash-e2e"};
+    fs::path data = tmp.path() / "data";
+    json init_json;
+    std::string credential;
+};
+
+TEST_F(CrashE2e, KilledUnderLoadEverySignatureAClientReceivedHasItsAuditEntry) {
+    std::unique_ptr<inkan::testing::Process> server;
+    const std::string api = start_serve(server, data)["api_url"].get<std::string>();
+
+    const auto login = curl_status(init_json["tls_ca"].get<std::string>(), "20",
+                                   {"-X", "POST", "-u", demo("user") + ":" + demo("password"),
+                                    "--data-binary", "{}", api + "/csc/v2/auth/login"});
+    ASSERT_EQ(login.status, 200) << login.raw;
+    const std::string token = json::parse(login.body)["access_token"].get<std::string>();
+    const std::string otp = inkan::service::totp_code(inkan::base32_decode(demo("totp_secret")),
+                                                      inkan::SystemClock::instance().now());
+    const auto auth = post(
+        api, "/csc/v2/credentials/authorize",
+        {{"credentialID", credential},
+         {"numSignatures", kMultisign},
+         {"authData", json::array({{{"id", "PIN"}, {"value", "4711"}}, {{"id", "OTP"}, {"value", otp}}})}},
+        token);
+    ASSERT_EQ(auth.status, 200) << auth.raw;
+    const std::string sad = json::parse(auth.body)["SAD"].get<std::string>();
+
+    // Clients sign distinct hashes until the server dies under them; each remembers what it received.
+    std::mutex mutex;
+    std::set<std::string> received;  // hex of each hash whose signature came back
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+        clients.emplace_back([&, c] {
+            for (int i = 0; !stop.load() && i < 2000; ++i) {
+                const Bytes hash = sha256("crash " + std::to_string(c) + " " + std::to_string(i));
+                const auto r = post(api, "/csc/v2/signatures/signHash",
+                                    {{"credentialID", credential},
+                                     {"SAD", sad},
+                                     {"hashes", json::array({inkan::base64url_encode(hash)})},
+                                     {"hashAlgorithmOID", inkan::e2e::kSha256},
+                                     {"signAlgo", kEcdsaSha256}},
+                                    token);
+                if (r.status == 200 && json::parse(r.body)["signatures"].size() == 1) {
+                    const std::lock_guard lock{mutex};
+                    received.insert(inkan::hex_encode(hash));
+                } else if (r.status == 0) {
+                    break;  // the server is gone
+                }
+            }
+        });
+    }
+    std::random_device rd;
+    const int after_ms = std::uniform_int_distribution<int>{1500, 4000}(rd);
+    std::this_thread::sleep_for(std::chrono::milliseconds{after_ms});
+    EXPECT_EQ(server->kill_now(), 128 + 9);
+    stop = true;
+    for (auto& t : clients) {
+        t.join();
+    }
+    ASSERT_GT(received.size(), 0U) << "no signature was received before the kill after " << after_ms << " ms";
+
+    // Restart on the same data: the database opens, and the service serves again.
+    const std::string api2 = start_serve(server, data)["api_url"].get<std::string>();
+
+    const auto verify = run({INKAN_BIN, "audit", "verify", "--data", data.string(), "--json"});
+    EXPECT_EQ(verify.exit_code, 0) << describe(verify);
+    EXPECT_EQ(json::parse(verify.out)["ok"], true) << verify.out;
+
+    const auto exported = run({INKAN_BIN, "audit", "export", "--data", data.string(), "--format", "json"});
+    ASSERT_EQ(exported.exit_code, 0) << describe(exported);
+    std::multiset<std::string> audited;
+    for (const json& e : json::parse(exported.out)) {
+        if (e["action"] == "sign" && e["outcome"] == "ok" && e["credential_id"] == credential) {
+            for (const json& h : e["details"]["hashes"]) {
+                audited.insert(h.get<std::string>());
+            }
+        }
+    }
+    std::vector<std::string> missing;
+    for (const auto& h : received) {
+        if (audited.count(h) == 0) {
+            missing.push_back(h);
+        }
+    }
+    EXPECT_TRUE(missing.empty()) << missing.size() << " of " << received.size()
+                                 << " signatures a client received have no audit entry (killed after "
+                                 << after_ms << " ms)";
+    // The ledger and the log agree: every spend has its entry and every entry its spend.
+    const std::string remaining =
+        sqlite("SELECT remaining FROM sads WHERE credential_id = '" + credential + "' AND retired = 0;");
+    ASSERT_FALSE(remaining.empty());
+    EXPECT_EQ(kMultisign - std::stoi(remaining), static_cast<int>(audited.size()))
+        << "signatures spent from the SAD vs hashes in 'sign' audit entries";
+
+    // The SAD is still spendable for what it has left, once per hash: the service is whole again.
+    const Bytes after = sha256("after the restart");
+    const json body{{"credentialID", credential},
+                    {"SAD", sad},
+                    {"hashes", json::array({inkan::base64url_encode(after)})},
+                    {"hashAlgorithmOID", inkan::e2e::kSha256},
+                    {"signAlgo", kEcdsaSha256}};
+    const auto again = post(api2, "/csc/v2/signatures/signHash", body, token);
+    EXPECT_EQ(again.status, 200) << again.raw;
+    EXPECT_EQ(server->terminate(), 0) << server->stderr_text();
+}
+
+}  // namespace
