@@ -304,6 +304,19 @@ ALTER TABLE credentials ADD COLUMN signature_qualifier TEXT;
 UPDATE credentials SET signature_qualifier = CASE kind WHEN 'seal' THEN 'eu_eidas_aeseal' ELSE 'eu_eidas_aes' END;
 )sql";
 
+// 10: anchors of the audit chain (service::AuditAnchorStore, decision 0017): the head entry's seq and
+// hash as they were when inkan's TSA time-stamped them, and the TimeStampToken (DER). AUTOINCREMENT so
+// that an id is never reused: a deleted newest anchor leaves a gap the next one shows.
+constexpr std::string_view kAuditAnchors = R"sql(
+CREATE TABLE audit_anchors (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq       INTEGER NOT NULL CHECK (seq >= 1),
+    head_hash BLOB    NOT NULL CHECK (length(head_hash) = 32),
+    at        INTEGER NOT NULL,
+    token     BLOB    NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
@@ -313,6 +326,8 @@ constexpr std::array kMigrations{
     Migration{6, "credential auth mode", kCredentialAuthMode},
     Migration{7, "oauth2 account_token replay", kAccountTokens},
     Migration{8, "credential signature qualifier", kCredentialSignatureQualifier},
+    // 9 is taken by a concurrent branch; the runner applies every unrecorded migration, gaps allowed.
+    Migration{10, "audit anchors", kAuditAnchors},
 };
 
 }  // namespace
