@@ -3,14 +3,19 @@
 // tampered with through the sqlite3 CLI.
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <inkan/testing/process.h>
+
+#include "e2e_support.h"
 
 namespace {
 
@@ -189,6 +194,29 @@ TEST_F(AuditCli, AnExportedAnchorTokenVerifiesWithOpenssl) {
     const auto bad =
         run({"openssl", "ts", "-verify", "-token_in", "-in", file, "-digest", other, "-CAfile", root});
     EXPECT_NE(bad.exit_code, 0) << describe(bad);
+}
+
+TEST_F(AuditCli, ServeAnchorsPeriodicallyAndAtShutdown) {
+    operator_changes();
+    EXPECT_EQ(sqlite3("SELECT count(*) FROM audit_anchors;"), "0\n");
+    std::unique_ptr<inkan::testing::Process> server;
+    (void)inkan::e2e::start_serve(server, data, {"INKAN_AUDIT_ANCHOR_INTERVAL_SECONDS=1"});
+    // Periodically: the head the operator changes left gets an anchor while the server runs (polled,
+    // not timed: the interval only decides how soon).
+    const std::string head = sqlite3("SELECT max(seq) FROM audit_log;");
+    std::string covered;
+    for (int i = 0; i < 600 && covered != head; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{100});
+        covered = sqlite3("SELECT coalesce(max(seq), 0) FROM audit_anchors;");
+    }
+    EXPECT_EQ(covered, head) << "no periodic anchor";
+    // At shutdown: a change made while it runs is anchored when it stops.
+    EXPECT_EQ(inkan({"user", "lock", "auditee"}).exit_code, 0);
+    const std::string last = sqlite3("SELECT max(seq) FROM audit_log;");
+    EXPECT_EQ(server->terminate(), 0) << server->stderr_text();
+    EXPECT_EQ(sqlite3("SELECT max(seq) FROM audit_anchors;"), last);
+    const auto v = inkan({"audit", "verify"});
+    EXPECT_EQ(v.exit_code, 0) << describe(v);
 }
 
 }  // namespace
