@@ -3,14 +3,19 @@
 // tampered with through the sqlite3 CLI.
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <inkan/testing/process.h>
+
+#include "e2e_support.h"
 
 namespace {
 
@@ -135,6 +140,83 @@ TEST_F(AuditCli, ExportWritesCsvAndJson) {
 
 TEST_F(AuditCli, CredentialUnlockOfAnUnknownIdFails) {
     EXPECT_EQ(inkan({"credential", "unlock", "no-such-credential"}).exit_code, 1);
+}
+
+TEST_F(AuditCli, DeletingTheNewestEntriesAfterAnAnchorIsNamed) {
+    operator_changes();
+    const auto anchored = inkan({"audit", "anchor", "--json"});
+    ASSERT_EQ(anchored.exit_code, 0) << describe(anchored);
+    const auto anchor = nlohmann::json::parse(anchored.out);
+    const auto seq = anchor["seq"].get<std::uint64_t>();
+    const std::string hash = anchor["head_hash"].get<std::string>();
+    EXPECT_EQ(sqlite3("SELECT max(seq) FROM audit_log;"), std::to_string(seq) + "\n");
+    const auto ok = inkan({"audit", "verify"});
+    EXPECT_EQ(ok.exit_code, 0) << describe(ok);
+    EXPECT_NE(ok.out.find("1 anchors verify"), std::string::npos) << ok.out;
+
+    // The two newest rows go: the chain that is left is intact, the anchor is not satisfied.
+    sqlite3("DELETE FROM audit_log WHERE seq > " + std::to_string(seq - 2) + ";");
+    const auto r = inkan({"audit", "verify"});
+    EXPECT_EQ(r.exit_code, 1) << describe(r);
+    EXPECT_NE(r.out.find("the audit chain is intact"), std::string::npos) << r.out;
+    const std::string expected = "audit log truncated: anchor " + std::to_string(anchor["id"].get<int>()) +
+                                 " at " + anchor["at"].get<std::string>() + " covers entry #" +
+                                 std::to_string(seq) + " with hash " + hash + ", but the log ends at #" +
+                                 std::to_string(seq - 2);
+    EXPECT_NE(r.out.find(expected), std::string::npos) << r.out << "\nexpected: " << expected;
+    const auto json = inkan({"audit", "verify", "--json"});
+    EXPECT_EQ(json.exit_code, 1);
+    const auto v = nlohmann::json::parse(json.out);
+    EXPECT_FALSE(v["ok"].get<bool>());
+    EXPECT_NE(v.value("anchor_problem", "").find("audit log truncated"), std::string::npos) << json.out;
+}
+
+TEST_F(AuditCli, AnExportedAnchorTokenVerifiesWithOpenssl) {
+    operator_changes();
+    const auto anchored = inkan({"audit", "anchor", "--json"});
+    ASSERT_EQ(anchored.exit_code, 0) << describe(anchored);
+    const auto out = tmp / "anchors";
+    const auto listed = inkan({"audit", "anchors", "--export", out.string(), "--json"});
+    ASSERT_EQ(listed.exit_code, 0) << describe(listed);
+    const auto list = nlohmann::json::parse(listed.out);
+    ASSERT_EQ(list.size(), 1U) << listed.out;
+    const std::string file = list[0]["file"].get<std::string>();
+    const std::string hash = list[0]["head_hash"].get<std::string>();
+    EXPECT_EQ(hash,
+              sqlite3("SELECT lower(hex(hash)) FROM audit_log ORDER BY seq DESC LIMIT 1;").substr(0, 64));
+    const auto root = (data / "pki" / "root-ca.pem").string();
+    const auto v =
+        run({"openssl", "ts", "-verify", "-token_in", "-in", file, "-digest", hash, "-CAfile", root});
+    EXPECT_EQ(v.exit_code, 0) << describe(v);
+    EXPECT_NE(v.out.find("Verification: OK"), std::string::npos) << describe(v);
+    std::string other = hash;
+    other[0] = other[0] == '0' ? '1' : '0';
+    const auto bad =
+        run({"openssl", "ts", "-verify", "-token_in", "-in", file, "-digest", other, "-CAfile", root});
+    EXPECT_NE(bad.exit_code, 0) << describe(bad);
+}
+
+TEST_F(AuditCli, ServeAnchorsPeriodicallyAndAtShutdown) {
+    operator_changes();
+    EXPECT_EQ(sqlite3("SELECT count(*) FROM audit_anchors;"), "0\n");
+    std::unique_ptr<inkan::testing::Process> server;
+    (void)inkan::e2e::start_serve(server, data, {"INKAN_AUDIT_ANCHOR_INTERVAL_SECONDS=1"});
+    // Periodically: the head the operator changes left gets an anchor while the server runs (polled,
+    // not timed: the interval only decides how soon).
+    const std::string head = sqlite3("SELECT max(seq) FROM audit_log;");
+    std::string covered;
+    for (int i = 0; i < 600 && covered != head; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{100});
+        covered = sqlite3("SELECT coalesce(max(seq), 0) FROM audit_anchors;");
+    }
+    EXPECT_EQ(covered, head) << "no periodic anchor";
+    // At shutdown: a change made while it runs is anchored when it stops.
+    EXPECT_EQ(inkan({"user", "lock", "auditee"}).exit_code, 0);
+    const std::string last = sqlite3("SELECT max(seq) FROM audit_log;");
+    EXPECT_EQ(server->terminate(), 0) << server->stderr_text();
+    EXPECT_EQ(sqlite3("SELECT max(seq) FROM audit_anchors;"), last);
+    const auto v = inkan({"audit", "verify"});
+    EXPECT_EQ(v.exit_code, 0) << describe(v);
 }
 
 }  // namespace

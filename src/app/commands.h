@@ -43,6 +43,8 @@ int cmd_client_list(const std::vector<std::string>& words, Io io);
 int cmd_client_remove(const std::vector<std::string>& words, Io io);
 int cmd_audit_verify(const std::vector<std::string>& words, Io io);
 int cmd_audit_export(const std::vector<std::string>& words, Io io);
+int cmd_audit_anchor(const std::vector<std::string>& words, Io io);
+int cmd_audit_anchors(const std::vector<std::string>& words, Io io);
 int cmd_timestamp(const std::vector<std::string>& words, Io io);
 int cmd_sign(const std::vector<std::string>& words, Io io);
 int cmd_extend(const std::vector<std::string>& words, Io io);

@@ -98,7 +98,10 @@ int cmd_extend(const std::vector<std::string>& words, Io io) {
     const tsp::Client client{std::move(tsa.endpoints), std::move(tsa.options)};
     ades::ClientTimeStamper stamper{client};
 
+    // The user's own CLI fetches with the user's own reach: the permissive guard (http/https only, no
+    // redirects, any address) and detailed errors; the server's guard is strict (decision 0016).
     pki::RevocationOptions revocation;
+    revocation.guard = net::UrlGuard::permissive();
     revocation.timeout = timeout;
     revocation.proxy = args.option("proxy");
     pki::RevocationFetcher fetcher{revocation};

@@ -14,6 +14,7 @@
 #include <inkan/core/secret.h>
 #include <inkan/crypto/random.h>
 #include <inkan/hsm/token.h>
+#include <inkan/net/client.h>
 #include <inkan/storage/sqlite_ca_store.h>
 
 #include "args.h"
@@ -79,6 +80,12 @@ std::string relative_to(const fs::path& p, const fs::path& base) {
     return p.lexically_relative(base).string();
 }
 
+/// "scheme://host:port" of the PKI base URL: what [signing] revocation_allow lets through by default.
+std::string pki_origin(const std::string& base_url) {
+    const net::Url u = net::Url::parse(base_url);
+    return u.scheme + "://" + u.authority();
+}
+
 std::string config_text(const InitChoices& c, const DevelopmentPki& pki, const fs::path& data_dir) {
     std::string t;
     t += "# inkan configuration, written by `inkan init`.\n"
@@ -115,6 +122,11 @@ std::string config_text(const InitChoices& c, const DevelopmentPki& pki, const f
          "<base_url>/ocsp.\n"
          "base_url = " +
          toml_string(c.pki_base_url) + "\n\n";
+    t += "[signing]\n"
+         "# OCSP/CRL/caIssuers URLs come from certificates in users' documents: only public addresses are\n"
+         "# fetched, plus these origins (\"http://host:port\") and addresses/CIDRs (\"10.1.0.0/16\").\n"
+         "revocation_allow = [" +
+         toml_string(pki_origin(c.pki_base_url)) + "]\n\n";
     t += "# Certificate authorities. type = \"builtin\" (key in the HSM), \"manual\" (CSR out, certificate\n"
          "# imported later) or \"cmp\" (RFC 4210 enrolment: url, reference, secret_env|secret_file, ...).\n"
          "[ca]\n"

@@ -2,12 +2,16 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -88,6 +92,75 @@ int cmd_maintenance(const std::vector<std::string>& words, Io io) {
     io.out << "maintenance " << (fs::exists(flag) ? "on" : "off") << "\n";
     return 0;
 }
+
+namespace {
+
+/// Anchors the audit chain on a thread of its own every `interval` (0: only at shutdown); failures are
+/// logged, never fatal (the chain itself is unaffected).
+class AuditAnchorer {
+public:
+    AuditAnchorer(service::AuditAnchoring& anchoring, tsp::Authority* tsa, std::chrono::seconds interval)
+        : m_anchoring{anchoring}, m_tsa{tsa}, m_interval{interval} {
+        require(interval.count() >= 0 && interval.count() <= 366LL * 24 * 3600, Errc::InvalidConfig,
+                "audit.anchor_interval_seconds must be between 0 (only at shutdown) and 31622400");
+        if (m_tsa == nullptr) {
+            log::warn("audit anchoring is off: no [tsa] is configured");
+            return;
+        }
+        if (m_interval.count() > 0) {
+            m_thread = std::thread{[this] { run(); }};
+        }
+    }
+    ~AuditAnchorer() { stop(); }
+    AuditAnchorer(const AuditAnchorer&) = delete;
+    AuditAnchorer& operator=(const AuditAnchorer&) = delete;
+
+    void stop_and_anchor() {
+        stop();
+        anchor_now();
+    }
+
+private:
+    void run() {
+        std::unique_lock lock{m_mu};
+        while (!m_cv.wait_for(lock, m_interval, [this] { return m_stop; })) {
+            lock.unlock();
+            anchor_now();
+            lock.lock();
+        }
+    }
+    void stop() {
+        {
+            std::lock_guard lock{m_mu};
+            m_stop = true;
+        }
+        m_cv.notify_all();
+        if (m_thread.joinable()) {
+            m_thread.join();
+        }
+    }
+    void anchor_now() {
+        if (m_tsa == nullptr) {
+            return;
+        }
+        try {
+            (void)m_anchoring.anchor(*m_tsa);
+        } catch (const Error& e) {
+            log::error("cannot anchor the audit chain",
+                       {{"error", errc_name(e.code())}, {"detail", e.detail()}});
+        }
+    }
+
+    service::AuditAnchoring& m_anchoring;
+    tsp::Authority* m_tsa;
+    std::chrono::seconds m_interval;
+    std::mutex m_mu;
+    std::condition_variable m_cv;
+    bool m_stop = false;
+    std::thread m_thread;
+};
+
+}  // namespace
 
 int cmd_serve(const std::vector<std::string>& words, Io io) {
     const Args args{words, {"routes"}, {"data", "api-listen", "pki-listen"}};
@@ -227,6 +300,12 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     const std::uint16_t api_bound = server.add_listener(std::move(api_listener));
     const std::uint16_t pki_bound = server.add_listener(std::move(pki_listener));
 
+    // The audit chain's head is time-stamped by the in-process TSA every audit.anchor_interval_seconds
+    // and once more at shutdown, so deleted newest entries are found by `inkan audit verify`
+    // (decision 0017).
+    AuditAnchorer anchorer{service.audit_anchoring(), tsa.authority.get(),
+                           std::chrono::seconds{config.integer_or("audit.anchor_interval_seconds", 3600)}};
+
     const std::string api_url = "https://" + url_host(api_host) + ":" + std::to_string(api_bound);
     const std::string pki_url = "http://" + url_host(pki_host) + ":" + std::to_string(pki_bound);
     // Printed once the signal handlers are installed: a script that reads the line may stop the
@@ -245,6 +324,7 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                << std::endl;
         log::info("serving", {{"api_url", api_url}, {"pki_url", pki_url}});
     });
+    anchorer.stop_and_anchor();
     log::info("stopped");
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <inkan/core/log.h>
 #include <inkan/crypto/random.h>
 #include <inkan/pki/certificate.h>
+#include <inkan/storage/sqlite_audit_anchor_store.h>
 #include <inkan/storage/sqlite_service_stores.h>
 
 namespace inkan::app {
@@ -87,6 +88,8 @@ ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiConte
     m_authorization_store = std::make_unique<storage::SqliteAuthorizationStore>(m_db);
     m_audit_store = std::make_unique<storage::SqliteAuditStore>(m_db);
     m_audit = std::make_unique<service::AuditLog>(*m_audit_store, clock);
+    m_anchor_store = std::make_unique<storage::SqliteAuditAnchorStore>(m_db);
+    m_anchoring = std::make_unique<service::AuditAnchoring>(*m_anchor_store, *m_audit_store, clock);
     m_sealer = std::make_unique<service::SecretSealer>(
         token, config.string_or("hsm.storage_key_label", "inkan-storage-key"));
     m_accounts = std::make_unique<service::Accounts>(*m_users, *m_sealer, clock,

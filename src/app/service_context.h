@@ -16,6 +16,7 @@
 #include <inkan/hsm/token.h>
 #include <inkan/service/accounts.h>
 #include <inkan/service/audit.h>
+#include <inkan/service/audit_anchor.h>
 #include <inkan/service/auth.h>
 #include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
@@ -56,6 +57,8 @@ public:
     service::Credentials& credentials() noexcept { return *m_credentials; }
     service::Authorization& authorization() noexcept { return *m_authorization; }
     service::AuditLog& audit() noexcept { return *m_audit; }
+    /// The audit chain's TSA anchors (decision 0017).
+    service::AuditAnchoring& audit_anchoring() noexcept { return *m_anchoring; }
     service::OAuth& oauth() noexcept { return *m_oauth; }
     /// Records an operator change ("user.add", "credential.revoke", ...) as operator_name().
     void audit_operator(std::string_view action, std::string_view user_id, std::string_view credential_id,
@@ -75,6 +78,8 @@ private:
     std::unique_ptr<service::AuthorizationStore> m_authorization_store;
     std::unique_ptr<service::AuditStore> m_audit_store;
     std::unique_ptr<service::AuditLog> m_audit;
+    std::unique_ptr<service::AuditAnchorStore> m_anchor_store;
+    std::unique_ptr<service::AuditAnchoring> m_anchoring;
     std::unique_ptr<service::SecretSealer> m_sealer;
     std::unique_ptr<service::Accounts> m_accounts;
     std::unique_ptr<service::Sessions> m_sessions;

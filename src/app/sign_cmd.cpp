@@ -230,7 +230,10 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
             throw UsageError{"OUT exists: " + o->string() + " (inkan sign never overwrites)"};
         }
     }
+    // Hash mode fetches OCSP/CRL on the user's machine with the user's own reach: the permissive guard
+    // (http/https only, no redirects, any address) and detailed errors (decision 0016).
     pki::RevocationOptions revocation_options;
+    revocation_options.guard = net::UrlGuard::permissive();
     if (const auto t = args.option("revocation-timeout-ms")) {
         try {
             revocation_options.timeout = std::chrono::milliseconds{std::stol(*t)};

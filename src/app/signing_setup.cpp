@@ -1,6 +1,7 @@
 #include "signing_setup.h"
 
 #include <inkan/core/error.h>
+#include <inkan/net/url_guard.h>
 #include <inkan/pki/certificate.h>
 
 #include "context.h"
@@ -32,6 +33,35 @@ SigningSetup make_signing(const Config& config, const std::filesystem::path& dat
             "signing.revocation_timeout_ms must be between 1 and 600000");
     revocation.timeout = std::chrono::milliseconds{timeout};
     revocation.proxy = config.string("signing.revocation_proxy");
+    // The URLs come from certificates in users' documents (decision 0016): a strict guard, widened
+    // only by the operator's allow list; failures reach the client as "revocation data unavailable
+    // for <subject>", their details only the log.
+    revocation.guard = net::UrlGuard{};
+    for (const auto& entry : config.strings("signing.revocation_allow")) {
+        try {
+            revocation.guard.allow(entry);
+        } catch (const Error& e) {
+            throw Error{Errc::InvalidConfig, "signing.revocation_allow: " + e.detail()};
+        }
+    }
+    revocation.reveal_sources = false;
+    const std::int64_t depth = config.integer_or("signing.revocation_max_chain_depth", 8);
+    require(depth >= 1 && depth <= 32, Errc::InvalidConfig,
+            "signing.revocation_max_chain_depth must be between 1 and 32");
+    revocation.max_chain_depth = static_cast<int>(depth);
+    const std::int64_t budget_ms = config.integer_or("signing.revocation_budget_ms", 60'000);
+    require(budget_ms > 0 && budget_ms <= 3'600'000, Errc::InvalidConfig,
+            "signing.revocation_budget_ms must be between 1 and 3600000");
+    revocation.budget_time = std::chrono::milliseconds{budget_ms};
+    const std::int64_t budget_bytes =
+        config.integer_or("signing.revocation_budget_bytes", 64LL * 1024 * 1024);
+    require(budget_bytes > 0 && budget_bytes <= 1LL << 32, Errc::InvalidConfig,
+            "signing.revocation_budget_bytes must be between 1 and 4 GiB");
+    revocation.budget_bytes = static_cast<std::size_t>(budget_bytes);
+    const std::int64_t budget_requests = config.integer_or("signing.revocation_budget_requests", 64);
+    require(budget_requests > 0 && budget_requests <= 10'000, Errc::InvalidConfig,
+            "signing.revocation_budget_requests must be between 1 and 10000");
+    revocation.budget_requests = static_cast<int>(budget_requests);
     out.revocation = std::make_unique<pki::RevocationFetcher>(std::move(revocation));
 
     const std::vector<std::string> urls = config.strings("signing.tsa_urls");

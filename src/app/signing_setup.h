@@ -8,6 +8,13 @@
 //             revocation_timeout_ms  per OCSP/CRL/caIssuers request for B-LT/B-LTA, validationInfo and
 //                                    extend (default 10000)
 //             revocation_proxy    "http://host:port" for those requests (default: none)
+//             revocation_allow    what those URLs may reach beyond public addresses (decision 0016):
+//                                 origins "http://host:port" and addresses/CIDRs (default: none;
+//                                 `inkan init` writes its own PKI URL)
+//             revocation_max_chain_depth  issuer steps followed (default 8)
+//             revocation_budget_ms, revocation_budget_bytes, revocation_budget_requests  what one
+//                                 signDoc or extend call may spend on those fetches (default 60000 ms,
+//                                 64 MiB, 64 requests)
 //             refuse_revoked      refuse signDoc with a revoked signer certificate (default true)
 //             extend_refuse_revoked  refuse extending a document whose signer is revoked (default
 //                                    false: the revoked status is embedded as it is)

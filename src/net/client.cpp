@@ -8,6 +8,7 @@
 #pragma GCC diagnostic ignored "-Wzero-as-null-pointer-constant"
 
 #include <inkan/net/client.h>
+#include <inkan/net/url_guard.h>
 
 #include <algorithm>
 #include <cctype>
@@ -58,6 +59,10 @@ public:
         if (m_options.proxy) {
             m_proxy = Url::parse(*m_options.proxy);
             require(m_proxy->scheme == "http", Errc::InvalidRequest, "net: the proxy must be an http:// URL");
+        }
+        if (m_options.guard != nullptr) {
+            // Resolved and checked once; connect() uses exactly these addresses (no rebinding gap).
+            m_checked = m_options.guard->resolve(m_url);
         }
         const Url& first = m_proxy ? *m_proxy : m_url;
         bhttp::request<bhttp::vector_body<std::uint8_t>> req{method, m_url.target, 11};
@@ -141,8 +146,26 @@ private:
     }
 
     void connect(beast::tcp_stream& s, const Url& to) {
-        tcp::resolver resolver{m_io};
         beast::error_code ec;
+        if (m_checked && !m_proxy) {
+            std::vector<tcp::endpoint> endpoints;
+            for (const Endpoint& e : *m_checked) {
+                asio::ip::address a;
+                if (e.address.v4) {
+                    asio::ip::address_v4::bytes_type b{};
+                    std::copy_n(e.address.bytes.begin(), b.size(), b.begin());
+                    a = asio::ip::address_v4{b};
+                } else {
+                    a = asio::ip::address_v6{e.address.bytes};
+                }
+                endpoints.emplace_back(a, e.port);
+            }
+            expire(s);
+            ec = wait([&](auto done) { s.async_connect(endpoints, done); });
+            check(ec, "connect");
+            return;
+        }
+        tcp::resolver resolver{m_io};
         const auto endpoints = resolver.resolve(to.host, std::to_string(to.port), ec);
         check(ec, "resolve");
         expire(s);
@@ -226,6 +249,7 @@ private:
     const RequestOptions& m_options;
     Clock::time_point m_deadline;
     std::optional<Url> m_proxy;
+    std::optional<std::vector<Endpoint>> m_checked;
     asio::io_context m_io;
 };
 

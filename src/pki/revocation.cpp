@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include <inkan/core/error.h>
+#include <inkan/core/log.h>
 #include <inkan/net/client.h>
 
 #include "ossl_pki.h"
@@ -113,12 +114,24 @@ bool has_ocsp_nocheck(const Certificate& cert) {
     return X509_get_ext_by_NID(cert.native(), NID_id_pkix_OCSP_noCheck, -1) >= 0;
 }
 
-net::RequestOptions request_options(const RevocationOptions& o, std::size_t max_bytes) {
+/// One GET or POST (empty content type) of a URL from a certificate: through the guard, within this
+/// thread's budget (if any), never following a redirect (net does not).
+net::Response fetch_url(const std::string& url, const RevocationOptions& o, std::size_t max_bytes,
+                        std::string_view content_type = {}, ByteView body = {}) {
     net::RequestOptions r;
     r.timeout = o.timeout;
     r.proxy = o.proxy;
     r.max_response_bytes = max_bytes;
-    return r;
+    r.guard = &o.guard;
+    net::FetchBudget* budget = net::FetchBudget::current();
+    if (budget != nullptr) {
+        const auto grant = budget->take(r.timeout, r.max_response_bytes);
+        r.timeout = grant.timeout;
+        r.max_response_bytes = grant.max_bytes;
+    }
+    net::Response response = content_type.empty() ? net::get(url, r) : net::post(url, content_type, body, r);
+    if (budget != nullptr) budget->spend(response.body.size());
+    return response;
 }
 
 }  // namespace
@@ -224,7 +237,7 @@ RevocationInfo fetch_ocsp(const std::string& url, const Certificate& cert, const
 
     net::Response r;
     try {
-        r = net::post(url, "application/ocsp-request", request, request_options(options, 1024 * 1024));
+        r = fetch_url(url, options, 1024 * 1024, "application/ocsp-request", request);
     } catch (const Error& e) {
         throw Failure{e.what()};
     }
@@ -288,7 +301,7 @@ RevocationInfo fetch_crl(const std::string& url, const Certificate& cert, const 
                          const RevocationOptions& options, TimePoint now) {
     net::Response r;
     try {
-        r = net::get(url, request_options(options, options.max_crl_bytes));
+        r = fetch_url(url, options, options.max_crl_bytes);
     } catch (const Error& e) {
         throw Failure{e.what()};
     }
@@ -347,14 +360,36 @@ RevocationInfo RevocationFetcher::fetch(const Certificate& certificate, const Ce
         }
     }
     if (failures.empty()) failures = "the certificate names no OCSP responder and no CRL distribution point";
-    throw Error{Errc::Unavailable, "revocation data for \"" + certificate.subject() + "\" (serial " +
-                                       certificate.serial_hex() + ") cannot be obtained: " + failures};
+    unavailable(certificate, Errc::Unavailable, failures);
+}
+
+void RevocationFetcher::unavailable(const Certificate& certificate, Errc code,
+                                    const std::string& detail) const {
+    if (m_options.reveal_sources) {
+        throw Error{code, "revocation data for \"" + certificate.subject() + "\" (serial " +
+                              certificate.serial_hex() + ") cannot be obtained: " + detail};
+    }
+    // The URLs come from the document: what was (not) reachable is for the operator's log only.
+    log::warn("revocation data unavailable",
+              {{"subject", certificate.subject()}, {"serial", certificate.serial_hex()}, {"detail", detail}});
+    throw Error{code, "revocation data unavailable for \"" + certificate.subject() + "\""};
+}
+
+net::FetchBudget RevocationFetcher::budget() const {
+    return net::FetchBudget{m_options.budget_time, m_options.budget_bytes, m_options.budget_requests};
 }
 
 void RevocationFetcher::collect_one(const Certificate& cert, const std::vector<Certificate>& pool,
-                                    ValidationData& out, int depth, std::optional<TimePoint> issued_after) {
+                                    ValidationData& out, int depth, int chain_depth,
+                                    std::optional<TimePoint> issued_after) {
     out.add_certificate(cert.der());
     if (self_issued(cert)) return;  // a trust anchor: nothing to fetch (RFC 5280 §6.1)
+    // A document can carry a chain of caIssuers URLs that never ends in a self-issued certificate.
+    if (chain_depth >= m_options.max_chain_depth) {
+        unavailable(
+            cert, Errc::Unavailable,
+            "the chain needs more than " + std::to_string(m_options.max_chain_depth) + " issuer steps");
+    }
     const auto found =
         std::find_if(pool.begin(), pool.end(), [&](const Certificate& c) { return issued_by(cert, c); });
     std::optional<Certificate> issuer;
@@ -363,7 +398,7 @@ void RevocationFetcher::collect_one(const Certificate& cert, const std::vector<C
     } else {
         for (const auto& url : ca_issuer_urls(cert.native())) {
             try {
-                const auto r = net::get(url, request_options(m_options, 1024 * 1024));
+                const auto r = fetch_url(url, m_options, 1024 * 1024);
                 if (r.status != 200) continue;
                 Certificate c = Certificate::from_der(r.body);
                 if (issued_by(cert, c)) {
@@ -376,6 +411,7 @@ void RevocationFetcher::collect_one(const Certificate& cert, const std::vector<C
         }
     }
     if (!issuer) {
+        if (!m_options.reveal_sources) unavailable(cert, Errc::NotFound, "its issuer cannot be found");
         throw Error{Errc::NotFound, "the issuer of \"" + cert.subject() +
                                         "\" is neither in the chain nor at its AIA caIssuers URL"};
     }
@@ -399,10 +435,10 @@ void RevocationFetcher::collect_one(const Certificate& cert, const std::vector<C
         // A delegated responder with id-pkix-ocsp-nocheck needs no revocation data of its own
         // (RFC 6960 §4.2.2.2.1); otherwise it is checked too, once (depth bounds responder loops).
         if (!has_ocsp_nocheck(responder) && depth < 2 && !self_issued(responder)) {
-            collect_one(responder, next_pool, out, depth + 1, issued_after);
+            collect_one(responder, next_pool, out, depth + 1, chain_depth + 1, issued_after);
         }
     }
-    collect_one(*issuer, next_pool, out, depth, issued_after);
+    collect_one(*issuer, next_pool, out, depth, chain_depth + 1, issued_after);
 }
 
 ValidationData RevocationFetcher::collect(const std::vector<Bytes>& chain, const std::vector<Bytes>& extra,
@@ -414,7 +450,7 @@ ValidationData RevocationFetcher::collect(const std::vector<Bytes>& chain, const
         pool.push_back(Certificate::from_der(d));
     ValidationData out;
     for (std::size_t i = 0; i < chain.size(); ++i) {
-        collect_one(pool[i], pool, out, 0, issued_after);
+        collect_one(pool[i], pool, out, 0, 0, issued_after);
     }
     return out;
 }

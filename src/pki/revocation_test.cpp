@@ -1,12 +1,16 @@
 #include <inkan/pki/revocation.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include <inkan/core/error.h>
+#include <inkan/core/log.h>
+#include <inkan/net/url_guard.h>
 #include <inkan/pki/ca.h>
 #include <inkan/pki/csr.h>
 #include <inkan/sign/hsm_signer.h>
@@ -306,6 +310,171 @@ TEST(RevocationFetcher, CollectWithoutTheIssuerIsNotFound) {
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), Errc::NotFound) << e.what();
     }
+}
+
+// ---- The URL guard on the fetcher (decision 0016) ----
+
+/// A root CA whose certificates point at `base` (AIA OCSP and caIssuers, CDP), and a leaf it issued.
+struct PointingCa {
+    explicit PointingCa(const std::string& base, std::string_view label)
+        : settings{std::string{label}, base, {}} {
+        hsm::Token& token = testing::shared_test_token();
+        signer = std::make_unique<sign::HsmSigner>(
+            token, token.generate_key_pair(hsm::KeySpec::EcP256, std::string{label} + "-root"));
+        root = std::make_unique<Certificate>(
+            create_root(settings, *signer, Name{}.country("JP").common_name(std::string{label} + " root"),
+                        3650, store, clock));
+        ca = std::make_unique<BuiltinCa>(settings, *signer, std::vector<Bytes>{root->der()}, store,
+                                         ProfileSet::defaults(), clock);
+        sign::HsmSigner bare{token,
+                             token.generate_key_pair(hsm::KeySpec::EcP256, std::string{label} + "-leaf")};
+        leaf = std::make_unique<Certificate>(ca->issue(
+            create_csr(
+                Name{}.country("JP").given_name("Test").surname("Person").common_name("Pointed Person"),
+                bare),
+            "person"));
+    }
+    testing::TempDir dir{"inkan-revocation-pointing"};
+    storage::SqliteCaStore store{dir / "ca.db"};
+    ManualClock clock{std::chrono::system_clock::now()};
+    CaSettings settings;
+    std::unique_ptr<sign::HsmSigner> signer;
+    std::unique_ptr<Certificate> root;
+    std::unique_ptr<BuiltinCa> ca;
+    std::unique_ptr<Certificate> leaf;
+};
+
+/// The server's options: a strict guard and errors that name only the subject.
+RevocationOptions strict() {
+    RevocationOptions o;
+    o.guard = net::UrlGuard{};
+    o.reveal_sources = false;
+    o.timeout = std::chrono::milliseconds{2000};
+    return o;
+}
+
+std::string error_text(const std::function<void()>& f, Errc* code = nullptr) {
+    try {
+        f();
+    } catch (const Error& e) {
+        if (code != nullptr) *code = e.code();
+        return e.what();
+    }
+    return "(no error)";
+}
+
+TEST(RevocationGuard, UrlsToTheMetadataOrAPrivateAddressAreRefusedWithTheSubjectOnly) {
+    // The guard refuses before any connection: nothing is sent to these addresses.
+    for (const std::string base :
+         {"http://169.254.169.254", "http://10.255.255.1:8080", "http://[fd00::1]"}) {
+        PointingCa pointing{base, "rev-denied-" + std::to_string(base.size())};
+        std::vector<std::string> logged;
+        const auto previous = log::set_sink([&](std::string_view line) { logged.emplace_back(line); });
+        Errc code{};
+        RevocationFetcher fetcher{strict()};
+        const std::string what =
+            error_text([&] { (void)fetcher.fetch(*pointing.leaf, *pointing.root); }, &code);
+        log::set_sink(previous);
+        EXPECT_EQ(code, Errc::Unavailable) << what;
+        EXPECT_EQ(what, "revocation data unavailable for \"" + pointing.leaf->subject() + "\"");
+        // The operator's log has the reason for each URL.
+        std::string all;
+        for (const auto& l : logged)
+            all += l + "\n";
+        EXPECT_NE(all.find("is not allowed"), std::string::npos) << all;
+        EXPECT_EQ(all.find("timed out"), std::string::npos) << "a connection was attempted: " << all;
+    }
+}
+
+TEST(RevocationGuard, AnIssuerAtADeniedCaIssuersUrlIsNotFetched) {
+    PointingCa pointing{"http://169.254.169.254", "rev-denied-aia"};
+    RevocationFetcher fetcher{strict()};
+    Errc code{};
+    const std::string what = error_text([&] { (void)fetcher.collect({pointing.leaf->der()}); }, &code);
+    EXPECT_EQ(code, Errc::NotFound) << what;
+    EXPECT_EQ(what.find("169.254"), std::string::npos) << what;
+    EXPECT_NE(what.find("revocation data unavailable for"), std::string::npos) << what;
+}
+
+TEST(RevocationGuard, TheLoopbackPkiIsFetchedOnlyWhenItsOriginIsAllowed) {
+    const Certificate leaf = live().issue("Guarded Person", "rev-guarded");
+    const int before = live().http.requests();
+    RevocationFetcher refused{strict()};
+    Errc code{};
+    (void)error_text([&] { (void)refused.fetch(leaf, live().ca->certificate()); }, &code);
+    EXPECT_EQ(code, Errc::Unavailable);
+    EXPECT_EQ(live().http.requests(), before) << "a denied URL was fetched";
+
+    RevocationOptions allowing = strict();
+    allowing.guard.allow("http://127.0.0.1:" + std::to_string(live().http.port()));
+    RevocationFetcher fetcher{allowing};
+    const RevocationInfo info = fetcher.fetch(leaf, live().ca->certificate());
+    EXPECT_EQ(info.status, CertStatus::Good);
+    EXPECT_GT(live().http.requests(), before);
+}
+
+TEST(RevocationGuard, ARedirectToAnotherHostIsNotFollowed) {
+    // The certificate's URLs point at a server that redirects every request to the live PKI (which
+    // would answer correctly): the redirect is not followed, the live PKI sees nothing.
+    const std::string target = live().http.url("");
+    testing::TinyHttpServer redirecting{[&](const testing::TinyRequest& r) {
+        const std::string path = r.head.substr(r.head.find(' ') + 1,
+                                               r.head.find(' ', r.head.find(' ') + 1) - r.head.find(' ') - 1);
+        return testing::TinyResponse{302, "text/plain", "", "Location: " + target + path + "\r\n"};
+    }};
+    PointingCa pointing{redirecting.url(""), "rev-redirect"};
+    RevocationOptions o;  // permissive: loopback allowed, so only the redirect rule is at work
+    o.timeout = std::chrono::milliseconds{2000};
+    RevocationFetcher fetcher{o};
+    const int before = live().http.requests();
+    Errc code{};
+    const std::string what = error_text([&] { (void)fetcher.fetch(*pointing.leaf, *pointing.root); }, &code);
+    EXPECT_EQ(code, Errc::Unavailable) << what;
+    EXPECT_NE(what.find("HTTP 302"), std::string::npos) << what;
+    EXPECT_GE(redirecting.requests(), 1);
+    EXPECT_EQ(live().http.requests(), before) << "the redirect was followed";
+}
+
+TEST(RevocationGuard, AnOperationsBudgetBoundsHowManyRequestsItMakes) {
+    const Certificate first = live().issue("Budget One", "rev-budget-1");
+    const Certificate second = live().issue("Budget Two", "rev-budget-2");
+    RevocationOptions o;
+    o.budget_requests = 1;
+    RevocationFetcher fetcher{o};
+    const int before = live().http.requests();
+    {
+        const net::ScopedFetchBudget budget{fetcher.budget()};
+        EXPECT_EQ(fetcher.fetch(first, live().ca->certificate()).status, CertStatus::Good);
+        Errc code{};
+        const std::string what =
+            error_text([&] { (void)fetcher.fetch(second, live().ca->certificate()); }, &code);
+        EXPECT_EQ(code, Errc::Unavailable) << what;
+        EXPECT_NE(what.find("budget"), std::string::npos) << what;
+    }
+    EXPECT_EQ(live().http.requests(), before + 1);
+    // The next operation has a budget of its own.
+    const net::ScopedFetchBudget next{fetcher.budget()};
+    EXPECT_EQ(fetcher.fetch(second, live().ca->certificate()).status, CertStatus::Good);
+}
+
+TEST(RevocationGuard, TheChainDepthLimitStopsBeforeFetching) {
+    const Certificate leaf = live().issue("Deep Person", "rev-deep");
+    RevocationOptions o;
+    o.max_chain_depth = 0;
+    RevocationFetcher fetcher{o};
+    const int before = live().http.requests();
+    Errc code{};
+    const std::string what = error_text(
+        [&] {
+            (void)fetcher.collect({leaf.der(), live().ca->certificate().der()});
+        },
+        &code);
+    EXPECT_EQ(code, Errc::Unavailable) << what;
+    EXPECT_NE(what.find("more than 0 issuer steps"), std::string::npos) << what;
+    EXPECT_EQ(live().http.requests(), before);
+    o.max_chain_depth = 1;
+    RevocationFetcher enough{o};
+    EXPECT_EQ(enough.collect({leaf.der(), live().ca->certificate().der()}).ocsp_responses.size(), 1U);
 }
 
 }  // namespace

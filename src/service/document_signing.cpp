@@ -14,6 +14,7 @@
 #include <array>
 #include <cctype>
 #include <fstream>
+#include <optional>
 #include <system_error>
 
 #include <inkan/ades/cades.h>
@@ -23,6 +24,7 @@
 #include <inkan/core/log.h>
 #include <inkan/crypto/digest.h>
 #include <inkan/crypto/random.h>
+#include <inkan/net/url_guard.h>
 #include <inkan/pdf/document.h>
 
 #include "document_work.h"
@@ -224,6 +226,11 @@ std::vector<std::string> DocumentSigning::conformance_levels() const {
 }
 
 SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request) {
+    // Every OCSP/CRL/caIssuers fetch of this call shares one time and byte budget (decision 0016).
+    std::optional<net::ScopedFetchBudget> budget;
+    if (m_revocation != nullptr) {
+        budget.emplace(m_revocation->budget());
+    }
     // CSC v2 §11.11: one of the two, never both (csc-api.md §7).
     if (request.documents_given && request.digests_given) {
         refuse(DocFailure::BothInputs, "Both documentDigests and documents parameters passed");

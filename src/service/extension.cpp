@@ -14,6 +14,7 @@
 #include <inkan/cms/signed_data.h>
 #include <inkan/core/log.h>
 #include <inkan/crypto/digest.h>
+#include <inkan/net/url_guard.h>
 #include <inkan/pdf/document.h>
 
 #include "document_work.h"
@@ -111,6 +112,8 @@ ExtendDocumentsResult Extension::extend(const Caller& caller, ExtendDocumentsReq
     if (request.documents.empty()) {
         refuse(DocFailure::NoInputs, "Empty documents");
     }
+    // Every OCSP/CRL/caIssuers fetch of this call shares one time and byte budget (decision 0016).
+    const net::ScopedFetchBudget budget{m_revocation->budget()};
     WorkDir work{m_settings.work_dir, "extend"};
     std::vector<Prepared> inputs;
     for (std::size_t i = 0; i < request.documents.size(); ++i) {

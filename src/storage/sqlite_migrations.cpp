@@ -304,6 +304,19 @@ ALTER TABLE credentials ADD COLUMN signature_qualifier TEXT;
 UPDATE credentials SET signature_qualifier = CASE kind WHEN 'seal' THEN 'eu_eidas_aeseal' ELSE 'eu_eidas_aes' END;
 )sql";
 
+// 10: anchors of the audit chain (service::AuditAnchorStore, decision 0017): the head entry's seq and
+// hash as they were when inkan's TSA time-stamped them, and the TimeStampToken (DER). AUTOINCREMENT so
+// that an id is never reused: a deleted newest anchor leaves a gap the next one shows.
+constexpr std::string_view kAuditAnchors = R"sql(
+CREATE TABLE audit_anchors (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq       INTEGER NOT NULL CHECK (seq >= 1),
+    head_hash BLOB    NOT NULL CHECK (length(head_hash) = 32),
+    at        INTEGER NOT NULL,
+    token     BLOB    NOT NULL
+);
+)sql";
+
 // 11: the SAD's origin (only an OAuth credential token is accepted as a Bearer; a SAD from
 // credentials/authorize is not) and the original authorisation's hard limit, past which
 // credentials/extendTransaction cannot carry it. Existing rows: 'authorize' (the safe side: an old
@@ -323,6 +336,7 @@ constexpr std::array kMigrations{
     Migration{6, "credential auth mode", kCredentialAuthMode},
     Migration{7, "oauth2 account_token replay", kAccountTokens},
     Migration{8, "credential signature qualifier", kCredentialSignatureQualifier},
+    Migration{10, "audit anchors", kAuditAnchors},
     Migration{11, "sad origin and hard limit", kSadOriginAndHardLimit},
 };
 

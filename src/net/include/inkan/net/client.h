@@ -22,6 +22,8 @@
 
 namespace inkan::net {
 
+class UrlGuard;
+
 /// An absolute http(s) URL, split. Userinfo ("user:pass@") is refused: credentials go in RequestOptions.
 struct Url {
     std::string scheme;  ///< "http" or "https"
@@ -68,6 +70,11 @@ struct RequestOptions {
     std::optional<std::string> proxy;
     /// Extra request header fields.
     std::vector<std::pair<std::string, std::string>> headers;
+    /// For URLs from untrusted input (url_guard.h): the host is resolved and checked by the guard and
+    /// the connection goes only to the addresses it passed (Errc::Forbidden otherwise). With a proxy the
+    /// target is still checked, but the proxy resolves it again: the proxy must enforce its own egress
+    /// rules. Null: any address. Redirects are never followed, with or without a guard.
+    const UrlGuard* guard = nullptr;
 };
 
 struct Response {

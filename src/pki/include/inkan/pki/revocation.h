@@ -18,6 +18,7 @@
 
 #include <inkan/core/bytes.h>
 #include <inkan/core/clock.h>
+#include <inkan/net/url_guard.h>
 #include <inkan/pki/certificate.h>
 
 namespace inkan::pki {
@@ -40,6 +41,20 @@ struct RevocationOptions {
     const Clock* clock = nullptr;
     /// Largest CRL accepted.
     std::size_t max_crl_bytes = 32 * 1024 * 1024;
+    /// Every OCSP, CRL and caIssuers URL goes through it (they come from certificates in users'
+    /// documents: decision 0016). The default is permissive, for the user's own CLI and for tests; the
+    /// server builds a strict one from [signing] revocation_allow (app/signing_setup.cpp).
+    net::UrlGuard guard = net::UrlGuard::permissive();
+    /// Errors name each URL and why it failed (for the user's own CLI). false (the server): the error
+    /// says only "revocation data unavailable for <subject>" and the details go to the log, so a
+    /// remote client learns nothing about what the server can reach.
+    bool reveal_sources = true;
+    /// Issuer steps collect() follows from a chain's first certificate (caIssuers fetches included).
+    int max_chain_depth = 8;
+    /// What one operation (a signDoc or extend call: budget()) may spend on fetches in all.
+    std::chrono::milliseconds budget_time{60'000};
+    std::size_t budget_bytes = 64 * 1024 * 1024;
+    int budget_requests = 64;
 };
 
 /// RFC 6960 §4.2.1 CertStatus (a CRL gives Good or Revoked).
@@ -111,12 +126,18 @@ public:
     /// Drops every cached answer.
     void clear_cache();
 
+    /// A fresh budget (RevocationOptions::budget_*) for one operation (a signDoc or extend call), to
+    /// install with net::ScopedFetchBudget around its fetches. Without one, each request has only its
+    /// own limits.
+    [[nodiscard]] net::FetchBudget budget() const;
+
 private:
     [[nodiscard]] TimePoint now() const;
     std::optional<RevocationInfo> cached(const Bytes& key, std::optional<TimePoint> issued_after);
     void remember(const Bytes& key, const RevocationInfo& info);
     void collect_one(const Certificate& cert, const std::vector<Certificate>& pool, ValidationData& out,
-                     int depth, std::optional<TimePoint> issued_after);
+                     int depth, int chain_depth, std::optional<TimePoint> issued_after);
+    [[noreturn]] void unavailable(const Certificate& certificate, Errc code, const std::string& detail) const;
 
     RevocationOptions m_options;
     std::mutex m_mu;

@@ -28,6 +28,7 @@ struct TinyResponse {
     int status = 200;
     std::string content_type;
     std::string body;
+    std::string extra_headers{};  ///< more header lines, each ending in "\r\n" (e.g. a Location)
 };
 
 class TinyHttpServer {
@@ -134,7 +135,7 @@ private:
             } else {
                 const TinyResponse r = m_handler(req);
                 out = "HTTP/1.1 " + std::to_string(r.status) + " X\r\nContent-Type: " + r.content_type +
-                      "\r\nContent-Length: " + std::to_string(r.body.size()) +
+                      "\r\n" + r.extra_headers + "Content-Length: " + std::to_string(r.body.size()) +
                       "\r\nConnection: close\r\n\r\n" + r.body;
             }
             std::size_t off = 0;
