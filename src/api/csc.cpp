@@ -49,6 +49,9 @@ using Run = http::Response (*)(const State&, Version, const http::Request&);
 
 /// What a signDoc body holds besides the base64 of its document: the JSON around it.
 constexpr std::uint64_t kJsonAllowance = 1024 * 1024;
+/// The routes that carry lists of hashes (one per signature an authorisation covers) take this much;
+/// every other route keeps the server's small default (64 KiB), the unauthenticated ones included.
+constexpr std::uint64_t kHashListBodyLimit = 1024 * 1024;
 
 http::Response ok(std::string json) {
     return http::Response::json(200, std::move(json));
@@ -63,9 +66,9 @@ http::Response run_info(const State& state, Version version, const http::Request
     if (state.oauth == nullptr) {
         return ok(json);
     }
-    // The OAuth base depends on the name the client used (unless public_url is configured).
+    // The OAuth base is the configured public URL, never the Host header a client sent.
     auto info = nlohmann::ordered_json::parse(json);
-    const std::string base = detail::base_url(request, state.core.info());
+    const std::string& base = state.core.info().public_url;
     if (version == Version::V1) {
         info["oauth2"] = base + "/csc/v1/";  // CSC v1 §11.1: "oauth2/authorize" etc. are appended
     } else {
@@ -396,6 +399,9 @@ std::vector<http::RouteInfo> csc_routes(bool with_oauth) {
 }
 
 void add_csc_routes(http::Router& router, CscDeps deps) {
+    require(deps.oauth == nullptr || !deps.info.public_url.empty(), Errc::InvalidConfig,
+            "api.public_url is required with OAuth: the issuer and endpoint URLs are never taken from "
+            "the Host header");
     auto state = std::make_shared<State>(std::move(deps));
     for (const Version v : kVersions) {
         state->info_json[v == Version::V1 ? 0 : 1] = detail::encode_info(
@@ -415,6 +421,8 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
                 // server's limit.
                 route.max_body_bytes =
                     state->documents->settings().max_document_bytes / 3 * 4 + kJsonAllowance;
+            } else if (m.run == &run_sign_hash || m.run == &run_authorize || m.run == &run_extend) {
+                route.max_body_bytes = kHashListBodyLimit;
             }
             router.add(std::move(route));
             if (m.also_get) {

@@ -1,7 +1,9 @@
 #include "json_body.h"
 
 #include <limits>
+#include <optional>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -13,8 +15,11 @@ namespace {
 
 using json = nlohmann::json;
 
-// Deeper nesting than any CSC request needs is refused (hostile input).
-constexpr int kMaxDepth = 32;
+// Deeper nesting than any CSC request needs is refused (hostile input), and so is a body of more
+// values than any CSC request needs (a signHash of many hashes, a signDoc of many documents stay
+// far below it). Both are checked while parsing: the parse stops at the first value past either.
+constexpr std::size_t kMaxDepth = 32;
+constexpr std::size_t kMaxValues = 100'000;
 // A duplicate member's name is echoed back, cut to this many bytes.
 constexpr std::size_t kMaxEchoedName = 64;
 
@@ -22,48 +27,105 @@ bool only_whitespace(std::string_view s) {
     return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
+/// Builds the document through nlohmann's SAX interface and stops the parse (returns false) the
+/// moment a bound is passed: a hostile body never gets deeper than kMaxDepth or larger than
+/// kMaxValues nodes in memory, whatever follows in the text. It also catches duplicate member names
+/// (nlohmann would keep the last of two silently).
+class BoundedBuilder final : public nlohmann::json_sax<json> {
+public:
+    enum class Refusal { None, TooDeep, TooManyValues };
+
+    explicit BoundedBuilder(json& root) : m_dom{root, /*allow_exceptions=*/false} {}
+
+    [[nodiscard]] Refusal refusal() const noexcept { return m_refusal; }
+    [[nodiscard]] std::optional<std::string> duplicate() const { return m_duplicate; }
+
+    bool null() override { return count() && m_dom.null(); }
+    bool boolean(bool v) override { return count() && m_dom.boolean(v); }
+    bool number_integer(number_integer_t v) override { return count() && m_dom.number_integer(v); }
+    bool number_unsigned(number_unsigned_t v) override { return count() && m_dom.number_unsigned(v); }
+    bool number_float(number_float_t v, const string_t& s) override {
+        return count() && m_dom.number_float(v, s);
+    }
+    bool string(string_t& v) override { return count() && m_dom.string(v); }
+    bool binary(binary_t& v) override { return count() && m_dom.binary(v); }
+    bool start_object(std::size_t n) override {
+        if (!count() || !open()) {
+            return false;
+        }
+        m_names.emplace_back();
+        return m_dom.start_object(n);
+    }
+    bool key(string_t& name) override {
+        if (!m_names.empty() && !m_names.back().insert(name).second && !m_duplicate) {
+            m_duplicate = name;
+        }
+        return m_dom.key(name);
+    }
+    bool end_object() override {
+        --m_depth;
+        if (!m_names.empty()) {
+            m_names.pop_back();
+        }
+        return m_dom.end_object();
+    }
+    bool start_array(std::size_t n) override { return count() && open() && m_dom.start_array(n); }
+    bool end_array() override {
+        --m_depth;
+        return m_dom.end_array();
+    }
+    bool parse_error(std::size_t position, const std::string& last_token,
+                     const nlohmann::detail::exception& e) override {
+        return m_dom.parse_error(position, last_token, e);
+    }
+
+private:
+    bool count() {
+        if (++m_values > kMaxValues) {
+            m_refusal = Refusal::TooManyValues;
+            return false;
+        }
+        return true;
+    }
+    bool open() {
+        if (++m_depth > kMaxDepth) {
+            m_refusal = Refusal::TooDeep;
+            return false;
+        }
+        return true;
+    }
+
+    nlohmann::detail::json_sax_dom_parser<json> m_dom;
+    std::vector<std::set<std::string, std::less<>>> m_names;  // one set per open object
+    std::optional<std::string> m_duplicate;
+    Refusal m_refusal = Refusal::None;
+    std::size_t m_depth = 0;
+    std::size_t m_values = 0;
+};
+
 }  // namespace
 
 JsonBody JsonBody::parse(std::string_view body) {
     if (only_whitespace(body)) {
         return JsonBody{json::object()};
     }
-    // One set of member names per open object: nlohmann keeps the last of two equal names
-    // silently, so duplicates are caught while parsing.
-    std::vector<std::set<std::string, std::less<>>> open_objects;
-    std::optional<std::string> duplicate;
-    bool too_deep = false;
-    const json::parser_callback_t on_event = [&](int depth, json::parse_event_t event, json& parsed) {
-        if (depth > kMaxDepth) {
-            too_deep = true;
-        }
-        switch (event) {
-            case json::parse_event_t::object_start:
-                open_objects.emplace_back();
-                break;
-            case json::parse_event_t::object_end:
-                if (!open_objects.empty()) {
-                    open_objects.pop_back();
-                }
-                break;
-            case json::parse_event_t::key:
-                if (!open_objects.empty() && !open_objects.back().insert(parsed.get<std::string>()).second &&
-                    !duplicate) {
-                    duplicate = parsed.get<std::string>();
-                }
-                break;
-            case json::parse_event_t::array_start:
-            case json::parse_event_t::array_end:
-            case json::parse_event_t::value:
-                break;
-        }
-        return true;
-    };
-    json parsed = json::parse(body.begin(), body.end(), on_event, /*allow_exceptions=*/false);
-    if (parsed.is_discarded() || too_deep) {
+    json parsed;
+    BoundedBuilder builder{parsed};
+    const bool ok = json::sax_parse(body.begin(), body.end(), &builder, json::input_format_t::json,
+                                    /*strict=*/true);
+    switch (builder.refusal()) {
+        case BoundedBuilder::Refusal::TooDeep:
+            invalid_request("JSON request body nested more than " + std::to_string(kMaxDepth) +
+                            " levels deep");
+        case BoundedBuilder::Refusal::TooManyValues:
+            invalid_request("JSON request body has more than " + std::to_string(kMaxValues) + " values");
+        case BoundedBuilder::Refusal::None:
+            break;
+    }
+    if (!ok) {
         invalid_request("Malformed JSON request body");
     }
-    if (duplicate) {
+    if (auto duplicate = builder.duplicate()) {
         if (duplicate->size() > kMaxEchoedName) {
             duplicate->resize(kMaxEchoedName);  // csc_error() replaces a cut UTF-8 sequence
         }

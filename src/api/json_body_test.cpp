@@ -66,7 +66,34 @@ TEST(JsonBody, AnEchoedDuplicateNameIsCut) {
 
 TEST(JsonBody, DeepNestingIsRefused) {
     const std::string deep = "{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}";
-    EXPECT_EQ(refusal([&] { (void)JsonBody::parse(deep); }), "Malformed JSON request body");
+    EXPECT_EQ(refusal([&] { (void)JsonBody::parse(deep); }),
+              "JSON request body nested more than 32 levels deep");
+    // 32 levels (the object and 31 arrays) are fine.
+    const std::string ok = "{\"a\":" + std::string(31, '[') + std::string(31, ']') + "}";
+    EXPECT_TRUE(JsonBody::parse(ok).has("a"));
+}
+
+TEST(JsonBody, TheDepthBoundStopsTheParseNotJustTheResult) {
+    // 10,000 levels and then text that does not even parse: the parse stops at level 33, so the
+    // answer is the depth, not "malformed" (which it would be if the whole text had been read).
+    const std::string deep = "{\"a\":" + std::string(10'000, '[') + "this is not JSON";
+    EXPECT_EQ(refusal([&] { (void)JsonBody::parse(deep); }),
+              "JSON request body nested more than 32 levels deep");
+}
+
+TEST(JsonBody, TooManyValuesAreRefusedWhileParsing) {
+    std::string many = "{\"a\":[0";
+    for (int i = 0; i < 100'000; ++i) {
+        many += ",0";
+    }
+    many += "]}";
+    EXPECT_EQ(refusal([&] { (void)JsonBody::parse(many); }), "JSON request body has more than 100000 values");
+    std::string fewer = "{\"a\":[0";
+    for (int i = 0; i < 1'000; ++i) {
+        fewer += ",0";
+    }
+    fewer += "]}";
+    EXPECT_TRUE(JsonBody::parse(fewer).has("a"));
 }
 
 TEST(JsonBody, TypedGettersNameTheTypeAndTheParameter) {

@@ -337,8 +337,10 @@ struct Ctx {
     ServiceInfo info;
 };
 
-std::string issuer(const http::Request& r, const ServiceInfo& info) {
-    return base_url(r, info);
+/// The issuer (RFC 8414 §2, RFC 9207 `iss`) and the base of every endpoint URL: api.public_url, which
+/// add_csc_routes requires with OAuth. Never the request's Host header, which the client chooses.
+const std::string& issuer(const ServiceInfo& info) {
+    return info.public_url;
 }
 
 // ---- the browser ---------------------------------------------------------------------------
@@ -383,7 +385,7 @@ http::Response authorize_get(const Ctx& c, Version v, const http::Request& r) {
             return redirect(302, with_params(target, {{"error", std::move(error)},
                                                       {"error_description", std::move(description)},
                                                       {"state", field(f, "state")},
-                                                      {"iss", issuer(r, c.info)}}));
+                                                      {"iss", issuer(c.info)}}));
         };
         try {
             started = c.oauth.start(parse_params(v, f));
@@ -470,7 +472,7 @@ http::Response authorize_post(const Ctx& c, Version v, const http::Request& r) {
             http::Response out = redirect(303, with_params(to.redirect_uri, {{"code", to.code},
                                                                              {"error", to.error},
                                                                              {"state", to.state},
-                                                                             {"iss", issuer(r, c.info)}}));
+                                                                             {"iss", issuer(c.info)}}));
             out.headers.set("Set-Cookie", set_cookie("", std::chrono::seconds{0}));
             return out;
         } else {
@@ -607,8 +609,8 @@ http::Response pushed_authorize(const Ctx& c, Version v, const http::Request& r)
     return json_no_store(201, body);
 }
 
-http::Response metadata(const Ctx& c, Version, const http::Request& r) {
-    const std::string base = base_url(r, c.info);
+http::Response metadata(const Ctx& c, Version, const http::Request&) {
+    const std::string& base = issuer(c.info);
     const std::string v2 = base + prefix(Version::V2);
     ojson m;
     m["issuer"] = base;
@@ -690,19 +692,6 @@ constexpr std::array<OAuthRoute, 5> kRoutes{{
 }};
 
 }  // namespace
-
-std::string base_url(const http::Request& request, const ServiceInfo& info) {
-    if (!info.public_url.empty()) {
-        return info.public_url;
-    }
-    const auto host = request.header("Host");
-    const bool plain =
-        host && !host->empty() && host->size() <= 255 && std::all_of(host->begin(), host->end(), [](char c) {
-            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                   c == '-' || c == ':' || c == '[' || c == ']';
-        });
-    return "https://" + (plain ? std::string{*host} : std::string{"localhost"});
-}
 
 std::vector<std::string> oauth_methods(Version version) {
     std::vector<std::string> out;

@@ -20,8 +20,4 @@ std::vector<http::RouteInfo> oauth_routes();
 /// The oauth2/* method names `info.methods` lists for the version.
 std::vector<std::string> oauth_methods(Version version);
 
-/// The service's public base URL ("https://host:port"): ServiceInfo::public_url, else the request's
-/// Host header (when it is a plain host[:port]), else https://localhost.
-std::string base_url(const http::Request& request, const ServiceInfo& info);
-
 }  // namespace inkan::api::detail

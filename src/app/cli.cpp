@@ -27,7 +27,7 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {{"init"},
          "init [--data DIR] [--json] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--pki-url URL] "
-         "[--hsm-module PATH]",
+         "[--public-url URL] [--hsm-module PATH]",
          "create the data directory: configuration, SoftHSM token and PIN files, the development PKI "
          "(root and issuing CA, TSA, OCSP responder, TLS certificate; keys in the HSM); idempotent",
          cmd_init},
@@ -63,9 +63,12 @@ const std::vector<Command>& commands() {
          "reached; --timestamp-validation (PDF) also adds the new time-stamp's own validation data",
          cmd_extend},
         {{"serve"},
-         "serve [--data DIR] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--routes]",
-         "serve the CSC API (v1, v2) over HTTPS and the PKI endpoints (/ocsp, /crl, /ca) over HTTP until "
-         "SIGTERM; prints one JSON line with the URLs; --routes lists the routes and exits",
+         "serve [--data DIR] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--metrics-listen "
+         "HOST:PORT|off] "
+         "[--routes]",
+         "serve the CSC API (v1, v2) over HTTPS, the PKI endpoints (/ocsp, /crl, /ca, /tsa) over HTTP and "
+         "/metrics on a loopback listener until SIGTERM; prints one JSON line with the URLs; --routes lists "
+         "the routes and exits",
          cmd_serve},
         {{"maintenance"},
          "maintenance on|off|status [--data DIR]",

@@ -107,6 +107,10 @@ hsm::TokenConfig token_config(const Config& config) {
     tc.token_label = config.require_string("hsm.token");
     tc.pool_size = static_cast<std::size_t>(config.integer_or("hsm.pool_size", 4));
     require(tc.pool_size >= 1 && tc.pool_size <= 256, Errc::InvalidConfig, "hsm.pool_size must be 1..256");
+    const std::int64_t lease_ms = config.integer_or("hsm.lease_timeout_ms", tc.lease_timeout.count());
+    require(lease_ms >= 1 && lease_ms <= 600'000, Errc::InvalidConfig,
+            "hsm.lease_timeout_ms must be 1..600000");
+    tc.lease_timeout = std::chrono::milliseconds{lease_ms};
 
     // SoftHSM reads SOFTHSM2_CONF once, in C_Initialize; set it before the module is loaded.
     if (const auto softhsm_conf = config.path("hsm.softhsm2_conf")) {

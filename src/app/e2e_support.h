@@ -35,13 +35,14 @@ inline testing::CommandResult run_inkan(std::vector<std::string> args, std::stri
 }
 
 /// Starts `inkan serve --data <data>` on ephemeral ports (`env`: extra NAME=VALUE entries) into
-/// `server` and returns the JSON line it prints once listening (api_url, pki_url, tsa_url).
+/// `server` and returns the JSON line it prints once listening (api_url, pki_url, tsa_url,
+/// metrics_url, public_url).
 inline nlohmann::json start_serve(std::unique_ptr<testing::Process>& server,
                                   const std::filesystem::path& data,
                                   const std::vector<std::string>& env = {}) {
     server = std::make_unique<testing::Process>(
         std::vector<std::string>{INKAN_BIN, "serve", "--data", data.string(), "--api-listen", "127.0.0.1:0",
-                                 "--pki-listen", "127.0.0.1:0"},
+                                 "--pki-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"},
         env);
     return nlohmann::json::parse(server->read_line(std::chrono::seconds{60}));
 }

@@ -74,6 +74,7 @@ struct InitChoices {
     std::string api_listen;
     std::string pki_listen;
     std::string pki_base_url;
+    std::string public_url;
 };
 
 std::string relative_to(const fs::path& p, const fs::path& base) {
@@ -113,7 +114,17 @@ std::string config_text(const InitChoices& c, const DevelopmentPki& pki, const f
          "sqlite = \"inkan.db\"\n\n";
     t += "[api]\n"
          "listen = " +
-         toml_string(c.api_listen) + "\n\n";
+         toml_string(c.api_listen) +
+         "\n"
+         "# The https:// URL clients reach the API at: the OAuth issuer and the base of the URLs that\n"
+         "# discovery and info hand out (never taken from a request's Host header). Required.\n"
+         "public_url = " +
+         toml_string(c.public_url) + "\n\n";
+    t += "[metrics]\n"
+         "# /metrics (and /healthz, /readyz) on a listener of its own; \"off\" leaves it out. Keep it on\n"
+         "# loopback or a management network; token_file (mode 0600) adds a Bearer token.\n"
+         "listen = \"127.0.0.1:9464\"\n"
+         "# token_file = \"metrics.token\"\n\n";
     t += "[pki]\n"
          "listen = " +
          toml_string(c.pki_listen) +
@@ -178,6 +189,7 @@ nlohmann::json summary(const fs::path& data_dir, const Config& config, bool crea
         {"hsm",
          {{"module", config.string_or("hsm.module", "")}, {"token", config.string_or("hsm.token", "")}}},
         {"api_url", "https://" + api_listen},
+        {"public_url", config.string_or("api.public_url", "")},
         {"csc_v1", "https://" + api_listen + "/csc/v1"},
         {"csc_v2", "https://" + api_listen + "/csc/v2"},
         {"pki_url", config.string_or("pki.base_url", "http://" + pki_listen)},
@@ -282,7 +294,8 @@ Demo create_demo(const fs::path& data_dir) {
 }  // namespace
 
 int cmd_init(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {"json"}, {"data", "api-listen", "pki-listen", "pki-url", "hsm-module"}};
+    const Args args{
+        words, {"json"}, {"data", "api-listen", "pki-listen", "pki-url", "public-url", "hsm-module"}};
     if (!args.positional().empty()) {
         throw UsageError{"init takes no positional arguments"};
     }
@@ -295,6 +308,10 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
     const std::string pki_base_url = args.option_or("pki-url", "http://" + pki_listen);
     if (pki_base_url.rfind("http://", 0) != 0 && pki_base_url.rfind("https://", 0) != 0) {
         throw UsageError{"--pki-url must be an http:// or https:// URL"};
+    }
+    const std::string public_url = args.option_or("public-url", "https://" + api_listen);
+    if (public_url.rfind("https://", 0) != 0) {
+        throw UsageError{"--public-url must be an https:// URL"};
     }
 
     if (fs::exists(config_path(data_dir))) {
@@ -345,7 +362,12 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
     hsm::initialize_token(module, kTokenLabel, so_pin, user_pin);
     DevelopmentPki pki;
     {
-        hsm::Token token{hsm::TokenConfig{module, kTokenLabel, user_pin.clone(), 1}};
+        hsm::TokenConfig tc;
+        tc.module = module;
+        tc.token_label = std::string{kTokenLabel};
+        tc.user_pin = user_pin.clone();
+        tc.pool_size = 1;
+        hsm::Token token{std::move(tc)};
         token.generate_aes_key(kStorageKeyLabel, 256);
         storage::SqliteCaStore store{data_dir / "inkan.db"};
         std::vector<std::string> tls_hosts{"localhost", "127.0.0.1"};
@@ -360,8 +382,9 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
 
     // The configuration's presence marks a complete initialisation; the rollback still removes
     // everything if the demo below fails.
-    write_file(config_path(data_dir),
-               config_text(InitChoices{module, api_listen, pki_listen, pki_base_url}, pki, data_dir));
+    write_file(
+        config_path(data_dir),
+        config_text(InitChoices{module, api_listen, pki_listen, pki_base_url, public_url}, pki, data_dir));
     const Demo demo = create_demo(data_dir);
     append_file(
         config_path(data_dir),

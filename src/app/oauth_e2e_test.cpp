@@ -127,10 +127,12 @@ protected:
         s_seal = seal["credential"]["id"].get<std::string>();
         s_sealer =
             cli({INKAN_BIN, "client", "add", "invoice-sealer", "--seal", s_seal, "--json", "--data", d});
-        s_server = std::make_unique<inkan::testing::Process>(std::vector<std::string>{
-            INKAN_BIN, "serve", "--data", d, "--api-listen", "127.0.0.1:0", "--pki-listen", "127.0.0.1:0"});
+        s_server = std::make_unique<inkan::testing::Process>(
+            std::vector<std::string>{INKAN_BIN, "serve", "--data", d, "--api-listen", "127.0.0.1:0",
+                                     "--pki-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"});
         const json line = json::parse(s_server->read_line(std::chrono::seconds{60}));
         s_api = line["api_url"].get<std::string>();
+        s_public = line["public_url"].get<std::string>();
     }
     static void TearDownTestSuite() {
         if (s_server) {
@@ -272,6 +274,7 @@ protected:
     static std::map<std::string, Signer> s_signers;
     static std::unique_ptr<inkan::testing::Process> s_server;
     static std::string s_api;
+    static std::string s_public;  ///< api.public_url, as the serving line reports it
     static int s_jars;
     static std::string s_last_consent;
 };
@@ -285,6 +288,7 @@ std::string OAuthE2e::s_seal;
 std::map<std::string, Signer> OAuthE2e::s_signers;
 std::unique_ptr<inkan::testing::Process> OAuthE2e::s_server;
 std::string OAuthE2e::s_api;
+std::string OAuthE2e::s_public;
 int OAuthE2e::s_jars = 0;
 std::string OAuthE2e::s_last_consent;
 
@@ -697,19 +701,30 @@ TEST_F(OAuthE2e, RefusalsHaveTheirExactErrors) {
     EXPECT_NE(unauth.header("WWW-Authenticate").find("Basic"), std::string::npos);
 }
 
-TEST_F(OAuthE2e, DiscoveryNamesTheEndpoints) {
-    const Http meta = curl({s_api + "/.well-known/oauth-authorization-server"});
-    ASSERT_EQ(meta.status, 200) << meta.raw;
-    const json m = json::parse(meta.body);
-    EXPECT_EQ(m["issuer"], s_api);
-    EXPECT_EQ(m["token_endpoint"], s_api + "/csc/v2/oauth2/token");
-    EXPECT_EQ(m["pushed_authorization_request_endpoint"], s_api + "/csc/v2/oauth2/pushed_authorize");
-    EXPECT_EQ(m["code_challenge_methods_supported"], json::array({"S256"}));
-    const Http v1 = curl({"-X", "POST", "--data-binary", "{}", s_api + "/csc/v1/info"});
-    EXPECT_EQ(json::parse(v1.body)["oauth2"], s_api + "/csc/v1/");
-    const Http v2 = curl({"-X", "POST", "--data-binary", "{}", s_api + "/csc/v2/info"});
+TEST_F(OAuthE2e, DiscoveryNamesTheEndpointsUnderTheConfiguredPublicUrlWhateverTheHostHeader) {
+    // The issuer and every URL come from api.public_url (inkan init wrote https://<api listen>), not
+    // from the Host header: a client naming another host does not move them there.
+    ASSERT_EQ(s_public.rfind("https://", 0), 0U) << s_public;
+    for (const auto& host :
+         {std::vector<std::string>{}, std::vector<std::string>{"-H", "Host: evil.example"}}) {
+        std::vector<std::string> args = host;
+        args.push_back(s_api + "/.well-known/oauth-authorization-server");
+        const Http meta = curl(args);
+        ASSERT_EQ(meta.status, 200) << meta.raw;
+        const json m = json::parse(meta.body);
+        EXPECT_EQ(m["issuer"], s_public);
+        EXPECT_EQ(m["authorization_endpoint"], s_public + "/csc/v2/oauth2/authorize");
+        EXPECT_EQ(m["token_endpoint"], s_public + "/csc/v2/oauth2/token");
+        EXPECT_EQ(m["pushed_authorization_request_endpoint"], s_public + "/csc/v2/oauth2/pushed_authorize");
+        EXPECT_EQ(m["code_challenge_methods_supported"], json::array({"S256"}));
+        args = host;
+        args.insert(args.end(), {"-X", "POST", "--data-binary", "{}", s_api + "/csc/v1/info"});
+        EXPECT_EQ(json::parse(curl(args).body)["oauth2"], s_public + "/csc/v1/");
+    }
+    const Http v2 =
+        curl({"-X", "POST", "-H", "Host: evil.example", "--data-binary", "{}", s_api + "/csc/v2/info"});
     const json i2 = json::parse(v2.body);
-    EXPECT_EQ(i2["oauth2Issuer"], s_api);
+    EXPECT_EQ(i2["oauth2Issuer"], s_public);
     EXPECT_NE(std::find(i2["authType"].begin(), i2["authType"].end(), "oauth2client"), i2["authType"].end());
     EXPECT_NE(std::find(i2["methods"].begin(), i2["methods"].end(), "oauth2/pushed_authorize"),
               i2["methods"].end());

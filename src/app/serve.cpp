@@ -43,7 +43,24 @@ std::string url_host(const std::string& host) {
     return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
-api::ServiceInfo service_info(const Config& config, bool mtls) {
+/// api.public_url: the OAuth issuer and the base of every URL the API hands out. Required (inkan
+/// serve always runs the OAuth server): a URL built from the request's Host header would let any
+/// client choose the issuer and the endpoints that discovery names (RFC 8414 §3.3, RFC 9207).
+std::string public_url(const Config& config) {
+    std::string url = config.string_or("api.public_url", "");
+    require(!url.empty(), Errc::InvalidConfig,
+            "api.public_url is not configured: set it to the https:// URL clients reach the API at "
+            "(the OAuth issuer)");
+    require(url.rfind("https://", 0) == 0 && url.size() > 8 &&
+                url.find_first_of(" \t\r\n\"<>?#") == std::string::npos,
+            Errc::InvalidConfig, "api.public_url must be an https:// URL without query or fragment");
+    while (url.size() > 8 && url.back() == '/') {
+        url.pop_back();
+    }
+    return url;
+}
+
+api::ServiceInfo service_info(const Config& config, bool mtls, std::string url) {
     api::ServiceInfo info;
     info.name = config.string_or("csc.name", info.name);
     info.logo = config.string_or("csc.logo", info.logo);
@@ -52,7 +69,7 @@ api::ServiceInfo service_info(const Config& config, bool mtls) {
     info.description = config.string_or("csc.description", info.description);
     info.totp_issuer = config.string_or("auth.totp_issuer", info.totp_issuer);
     info.mtls = mtls;
-    info.public_url = config.string_or("api.public_url", "");
+    info.public_url = std::move(url);
     return info;
 }
 
@@ -163,9 +180,10 @@ private:
 }  // namespace
 
 int cmd_serve(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {"routes"}, {"data", "api-listen", "pki-listen"}};
+    const Args args{words, {"routes"}, {"data", "api-listen", "pki-listen", "metrics-listen"}};
     const fs::path data_dir = resolve_data_dir(args.option_or("data", ""));
     const Config config = load_config(data_dir);
+    const std::string api_public_url = public_url(config);  // first: a missing one fails fast
     // A peer that closes early must not kill the server (OpenSSL writes to sockets directly).
     std::signal(SIGPIPE, SIG_IGN);
     log::set_level(log::parse_level(config.string_or("log.level", "info")));
@@ -182,8 +200,15 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     TsaSetup tsa = make_tsa(config, token, clock);
 
     // The TLS key stays in the HSM: libssl reaches it through the inkan-signer provider (decision 0004).
+    // It has sessions of its own (tls.hsm_sessions): handshakes never wait behind user signing for a
+    // session, and a burst of handshakes never takes the sessions signing needs (decision 0018).
+    hsm::TokenConfig tls_tc = token_config(config);
+    const std::int64_t tls_sessions = config.integer_or("tls.hsm_sessions", 2);
+    require(tls_sessions >= 1 && tls_sessions <= 64, Errc::InvalidConfig, "tls.hsm_sessions must be 1..64");
+    tls_tc.pool_size = static_cast<std::size_t>(tls_sessions);
+    hsm::Token tls_token{std::move(tls_tc)};
     auto tls_signer =
-        std::make_shared<sign::HsmSigner>(token, hex_decode(config.require_string("tls.key_id")));
+        std::make_shared<sign::HsmSigner>(tls_token, hex_decode(config.require_string("tls.key_id")));
     const auto tls_chain = config.path("tls.certificate");
     require(tls_chain.has_value(), Errc::InvalidConfig, "tls.certificate is not configured");
     http::TlsConfig tls;
@@ -207,9 +232,14 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     }
 
     http::Router api_router;
-    api::CscDeps deps{
-        service.sessions(),         service.credentials(), service.accounts(), service.authorization(), clock,
-        service_info(config, mtls), &service.oauth(),      tsa.authority.get()};
+    api::CscDeps deps{service.sessions(),
+                      service.credentials(),
+                      service.accounts(),
+                      service.authorization(),
+                      clock,
+                      service_info(config, mtls, api_public_url),
+                      &service.oauth(),
+                      tsa.authority.get()};
     deps.documents = &documents;
     deps.extension = extension ? &*extension : nullptr;
     api::add_csc_routes(api_router, std::move(deps));
@@ -223,6 +253,15 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
         args.option_or("api-listen", config.string_or("api.listen", "127.0.0.1:8443")), "api.listen");
     const auto [pki_host, pki_port] = parse_listen(
         args.option_or("pki-listen", config.string_or("pki.listen", "127.0.0.1:8080")), "pki.listen");
+    // /metrics is on a listener of its own (loopback by default), never on the public listeners:
+    // "off" leaves it out. metrics.token_file (optional) puts it behind a Bearer token as well.
+    const std::string metrics_listen =
+        args.option_or("metrics-listen", config.string_or("metrics.listen", "127.0.0.1:9464"));
+    std::string metrics_token;
+    if (const auto token_file = config.path("metrics.token_file")) {
+        metrics_token = std::string{read_secret_file(*token_file).reveal()};
+        require(!metrics_token.empty(), Errc::InvalidConfig, "metrics.token_file is empty");
+    }
 
     http::ServerOptions options = http::ServerOptions::from_config(config);
     // Ready when not in maintenance (`inkan maintenance on`), the token answers and the database does.
@@ -251,6 +290,16 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                                                   {{"in_use"}, static_cast<double>(s.in_use)},
                                                   {{"size"}, static_cast<double>(s.size)}};
         });
+    server.metrics().gauge(
+        "inkan_hsm_tls_pool_sessions", "HSM sessions of the TLS key, by state", {"state"}, [&tls_token] {
+            const auto s = tls_token.pool_stats();
+            return std::vector<http::GaugeSample>{{{"open"}, static_cast<double>(s.open)},
+                                                  {{"in_use"}, static_cast<double>(s.in_use)},
+                                                  {{"size"}, static_cast<double>(s.size)}};
+        });
+    server.metrics().gauge("inkan_hsm_pool_lease_timeouts",
+                           "Operations refused (503) because no HSM session came free in time (counter)",
+                           [&token] { return static_cast<double>(token.pool_stats().lease_timeouts); });
     server.metrics().gauge("inkan_hsm_pool_waits", "Leases that had to wait for a free HSM session (counter)",
                            [&token] { return static_cast<double>(token.pool_stats().waits); });
     server.metrics().gauge("inkan_hsm_pool_recoveries",
@@ -278,8 +327,13 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
             for (const auto& r : router->routes()) {
                 out.push_back({{"listener", name}, {"method", r.method}, {"path", r.pattern()}});
             }
-            for (const char* ops : {"/healthz", "/readyz", "/metrics"}) {
+            for (const char* ops : {"/healthz", "/readyz"}) {
                 out.push_back({{"listener", name}, {"method", "GET"}, {"path", ops}});
+            }
+        }
+        if (metrics_listen != "off") {
+            for (const char* ops : {"/healthz", "/readyz", "/metrics"}) {
+                out.push_back({{"listener", "metrics"}, {"method", "GET"}, {"path", ops}});
             }
         }
         io.out << out.dump(2) << "\n";
@@ -292,13 +346,26 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     api_listener.port = api_port;
     api_listener.tls = std::move(tls);
     api_listener.router = std::move(api_router);
+    api_listener.metrics_endpoint = false;
     http::ListenerConfig pki_listener;
     pki_listener.name = "pki";
     pki_listener.host = pki_host;
     pki_listener.port = pki_port;
     pki_listener.router = std::move(pki_router);
+    pki_listener.metrics_endpoint = false;
     const std::uint16_t api_bound = server.add_listener(std::move(api_listener));
     const std::uint16_t pki_bound = server.add_listener(std::move(pki_listener));
+    std::string metrics_url;
+    if (metrics_listen != "off") {
+        const auto [metrics_host, metrics_port] = parse_listen(metrics_listen, "metrics.listen");
+        http::ListenerConfig metrics_listener;
+        metrics_listener.name = "metrics";
+        metrics_listener.host = metrics_host;
+        metrics_listener.port = metrics_port;
+        metrics_listener.metrics_token = std::move(metrics_token);
+        const std::uint16_t metrics_bound = server.add_listener(std::move(metrics_listener));
+        metrics_url = "http://" + url_host(metrics_host) + ":" + std::to_string(metrics_bound) + "/metrics";
+    }
 
     // The audit chain's head is time-stamped by the in-process TSA every audit.anchor_interval_seconds
     // and once more at shutdown, so deleted newest entries are found by `inkan audit verify`
@@ -318,6 +385,8 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                                  {"csc_v2", api_url + "/csc/v2"},
                                  {"pki_url", pki_url},
                                  {"tsa_url", pki_url + "/tsa"},
+                                 {"metrics_url", metrics_url},
+                                 {"public_url", api_public_url},
                                  {"tls_ca", config.path("ca.inkan-root.chain").value_or(fs::path{}).string()},
                                  {"pid", static_cast<std::int64_t>(::getpid())}}
                       .dump()

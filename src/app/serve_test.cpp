@@ -61,12 +61,14 @@ protected:
         std::unique_ptr<inkan::testing::Process> process;
         std::string api;
         std::string pki;
+        std::string metrics;  ///< the /metrics URL (its own loopback listener)
     };
     static std::unique_ptr<Server> start(const std::vector<std::string>& env) {
         auto s = std::make_unique<Server>();
         const json line = start_serve(s->process, s_data, env);
         s->api = line["api_url"].get<std::string>();
         s->pki = line["pki_url"].get<std::string>();
+        s->metrics = line["metrics_url"].get<std::string>();
         return s;
     }
 
@@ -283,6 +285,34 @@ TEST_F(Served, AnOversizeBodyGets413AndTheNextRequestIsServed) {
     EXPECT_EQ(small->process->terminate(), 0) << small->process->stderr_text();
 }
 
+TEST_F(Served, UnauthenticatedRoutesTake64KiBAndABigContentLengthIsRefusedBeforeTheBody) {
+    // 70 KiB to auth/login: 413 (the route has no limit of its own, so it has the small default).
+    const auto big = post("/csc/v2/auth/login", "{\"x\":\"" + std::string(70 * 1024, 'a') + "\"}");
+    EXPECT_EQ(big.status, 413) << big.raw;
+    // A Content-Length of 10 MB with a two-byte body: answered from the header, while curl still
+    // waits to be asked for the rest (a server that read on would only time out).
+    for (const std::string path : {"/csc/v2/auth/login", "/csc/v1/info", "/csc/v2/oauth2/token"}) {
+        const auto liar = curl({"-X", "POST", "-H", "Content-Type: application/json", "-H",
+                                "Content-Length: 10000000", "--data-binary", "{}", s_server->api + path});
+        EXPECT_EQ(liar.status, 413) << path << "\n" << liar.raw;
+    }
+    const auto tsa = run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30", "-H",
+                          "Content-Type: application/timestamp-query", "-H", "Content-Length: 10000000",
+                          "--data-binary", "x", s_server->pki + "/tsa"});
+    EXPECT_EQ(tsa.out, "413") << describe(tsa);
+    // The server is unharmed.
+    EXPECT_EQ(post("/csc/v1/info", "{}").status, 200);
+}
+
+TEST_F(Served, TenThousandLevelsOfJsonAreRefusedWithACscError) {
+    const std::string deep = "{\"a\":" + std::string(10'000, '[') + std::string(10'000, ']') + "}";
+    const auto r = post("/csc/v2/auth/login", deep);
+    ASSERT_EQ(r.status, 400) << r.raw;
+    const json body = json::parse(r.body);
+    EXPECT_EQ(body["error"], "invalid_request") << r.body;
+    EXPECT_EQ(body["error_description"], "JSON request body nested more than 32 levels deep") << r.body;
+}
+
 TEST_F(Served, MutualTlsUsesTheConfiguredClientCa) {
     // A client certificate from the built-in CA (person profile), the key made by openssl.
     TempDir dir{"inkan-mtls"};
@@ -376,7 +406,12 @@ TEST_F(Served, TheCrlOverHttpVerifiesAndListsARevocation) {
 
 TEST_F(Served, MetricsParseAsPrometheusTextAndHealthEndpointsAnswer) {
     (void)post("/csc/v1/info", "{}");
-    const auto m = curl({s_server->api + "/metrics"});
+    // Not on the public listeners: the API (TLS) and the PKI listener answer 404.
+    EXPECT_EQ(curl({s_server->api + "/metrics"}).status, 404);
+    EXPECT_EQ(run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", s_server->pki + "/metrics"}).out,
+              "404");
+    ASSERT_EQ(s_server->metrics.rfind("http://127.0.0.1:", 0), 0U) << s_server->metrics;
+    const auto m = curl({s_server->metrics});
     ASSERT_EQ(m.status, 200) << m.raw;
     // Text exposition format 0.0.4: comments, or `name{labels} value`.
     const std::regex sample{

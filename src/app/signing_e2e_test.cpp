@@ -46,6 +46,7 @@ protected:
         s_init = json::parse(init.out);
         const json line = start_serve(s_server, s_data);
         s_api = line["api_url"].get<std::string>();
+        s_metrics = line["metrics_url"].get<std::string>();
     }
     static void TearDownTestSuite() {
         if (s_server) {
@@ -111,6 +112,7 @@ protected:
     static inline json s_init;
     static inline std::unique_ptr<inkan::testing::Process> s_server;
     static inline std::string s_api;
+    static inline std::string s_metrics;
 };
 
 TEST_F(SigningE2e, V1AndV2AuthoriseWithPinAndTotpAndSignaturesVerify) {
@@ -201,8 +203,7 @@ TEST_F(SigningE2e, V1AndV2AuthoriseWithPinAndTotpAndSignaturesVerify) {
     }
 
     // /metrics counts the signatures by algorithm: two from v1, one from the v2 race.
-    const auto metrics =
-        run({"curl", "-sS", "--cacert", s_init["tls_ca"].get<std::string>(), s_api + "/metrics"});
+    const auto metrics = run({"curl", "-sS", s_metrics});
     ASSERT_EQ(metrics.exit_code, 0) << metrics.err;
     EXPECT_NE(metrics.out.find("inkan_signatures_total{algorithm=\"ECDSA-SHA256\"} 3"), std::string::npos)
         << metrics.out;

@@ -40,6 +40,7 @@ protected:
         const json line = start_serve(s_server, s_data);
         s_api = line["api_url"].get<std::string>();
         s_tsa = line["tsa_url"].get<std::string>();
+        s_metrics = line["metrics_url"].get<std::string>();
         // The serving line is printed before the server installs its SIGTERM handler and starts
         // accepting; an answered request proves both, so a quick test cannot kill it by default action.
         const auto ready = run({"curl", "-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1",
@@ -111,6 +112,7 @@ protected:
     static inline std::unique_ptr<inkan::testing::Process> s_server;
     static inline std::string s_api;
     static inline std::string s_tsa;
+    static inline std::string s_metrics;
 };
 
 TEST_F(Tsa, InitReportsTheTsaUrl) {
@@ -253,15 +255,14 @@ TEST_F(Tsa, TimestampCommandFailsOverToTheSecondTsaAndWritesAResponseOpensslVeri
 TEST_F(Tsa, MetricsCountTokensByPolicyAndStatus) {
     TempDir dir;
     ASSERT_EQ(stamp(dir, "counted", {"-sha256"}).exit_code, 0);
-    const std::string pki = s_tsa.substr(0, s_tsa.size() - 4);
-    const auto r = run({"curl", "-sS", pki + "/metrics"});
+    const auto r = run({"curl", "-sS", s_metrics});
     EXPECT_TRUE(contains(r.out, "inkan_tsa_tokens_total{policy=\"2.25.")) << r.out;
     EXPECT_TRUE(contains(r.out, "status=\"granted\"")) << r.out;
 }
 
 TEST_F(Tsa, ServeRefusesATsaCertificateWithoutTheTimeStampingEku) {
     inkan::testing::Process p{{INKAN_BIN, "serve", "--data", s_data.string(), "--api-listen", "127.0.0.1:0",
-                               "--pki-listen", "127.0.0.1:0"},
+                               "--pki-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"},
                               {"INKAN_TSA_CERTIFICATE=" + (s_data / "pki" / "tls-chain.pem").string()}};
     EXPECT_THROW((void)p.read_line(std::chrono::seconds{60}), inkan::Error);
     EXPECT_NE(p.terminate(), 0);

@@ -46,9 +46,15 @@ CK_SLOT_ID find_slot_by_label(const Module& module, std::string_view label) {
 }
 
 SessionPool::SessionPool(std::shared_ptr<Module> module, std::string token_label, Secret pin,
-                         std::size_t size)
-    : m_module{std::move(module)}, m_label{std::move(token_label)}, m_pin{std::move(pin)}, m_size{size} {
+                         std::size_t size, std::chrono::milliseconds lease_timeout)
+    : m_module{std::move(module)},
+      m_label{std::move(token_label)},
+      m_pin{std::move(pin)},
+      m_size{size},
+      m_lease_timeout{lease_timeout} {
     require(m_size > 0, Errc::InvalidConfig, "PKCS#11 session pool size must be at least 1");
+    require(m_lease_timeout.count() > 0, Errc::InvalidConfig,
+            "PKCS#11 session lease timeout must be positive");
     std::uint64_t generation = 0;
     bool visible = false;
     {
@@ -181,8 +187,10 @@ void SessionPool::fill_locked(bool verify_pin) {
 }
 
 SessionPool::Lease SessionPool::lease() {
+    const auto deadline = std::chrono::steady_clock::now() + m_lease_timeout;
     std::unique_lock lock{m_mutex};
     bool waited = false;
+    bool expired = false;
     for (;;) {
         const std::uint64_t generation = m_module->generation();
         if (generation != m_seen_generation) {
@@ -208,8 +216,17 @@ SessionPool::Lease SessionPool::lease() {
                 return Lease{this, s};
             }
         }
+        if (expired) {
+            // A slow or hung HSM (or more signers than sessions): refuse rather than hold the
+            // request and its worker thread indefinitely.
+            ++m_lease_timeouts;
+            throw Error{Errc::HsmUnavailable, "all " + std::to_string(m_size) + " sessions of token '" +
+                                                  m_label + "' stayed busy for " +
+                                                  std::to_string(m_lease_timeout.count()) + " ms"};
+        }
         waited = true;
-        m_available.wait(lock);
+        // After the deadline the loop looks once more before giving up.
+        expired = m_available.wait_until(lock, deadline) == std::cv_status::timeout;
     }
 }
 
@@ -296,6 +313,7 @@ PoolStats SessionPool::stats() const {
     s.waits = m_waits;
     s.recoveries = m_recoveries;
     s.reinitialisations = m_reinitialisations;
+    s.lease_timeouts = m_lease_timeouts;
     return s;
 }
 

@@ -4,6 +4,7 @@
 // at a time, and recovery from closed sessions and a re-initialised module.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -37,7 +38,9 @@ class SessionPool {
 public:
     /// Finds the token by label and opens `size` sessions, logging the user in (Errc::HsmUnavailable
     /// if there is no such token, Errc::InvalidAuthData for a wrong PIN, Errc::Locked).
-    SessionPool(std::shared_ptr<Module> module, std::string token_label, Secret pin, std::size_t size);
+    /// `lease_timeout`: how long lease() waits for a free session before Errc::HsmUnavailable.
+    SessionPool(std::shared_ptr<Module> module, std::string token_label, Secret pin, std::size_t size,
+                std::chrono::milliseconds lease_timeout = std::chrono::seconds{10});
     ~SessionPool();  // closes the idle sessions of the current epoch; never throws
     SessionPool(const SessionPool&) = delete;
     SessionPool& operator=(const SessionPool&) = delete;
@@ -63,8 +66,9 @@ public:
         Session m_session;
     };
 
-    /// A session for this thread alone; waits while all `size` are leased. Opens (and logs in)
-    /// sessions as needed. Takes Module::shared() itself: do not call while holding it.
+    /// A session for this thread alone; waits while all `size` are leased, at most the lease
+    /// timeout (then Errc::HsmUnavailable). Opens (and logs in) sessions as needed. Takes
+    /// Module::shared() itself: do not call while holding it.
     Lease lease();
 
     /// Runs fn(const Session&) under Module::shared() on a leased session. On a recoverable CK_RV
@@ -143,6 +147,7 @@ private:
     std::string m_label;
     Secret m_pin;
     std::size_t m_size;
+    std::chrono::milliseconds m_lease_timeout;
 
     mutable std::mutex m_slot_mutex;
     CK_SLOT_ID m_slot = 0;
@@ -164,6 +169,7 @@ private:
     std::uint64_t m_waits = 0;
     std::uint64_t m_recoveries = 0;
     std::uint64_t m_reinitialisations = 0;
+    std::uint64_t m_lease_timeouts = 0;
 };
 
 /// Finds the slot of the initialised token with this label (C_GetSlotList + C_GetTokenInfo).

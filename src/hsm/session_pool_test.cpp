@@ -62,6 +62,29 @@ TEST(SessionPool, ReturnsSessionWhenLeaseIsDestroyed) {
     EXPECT_EQ(env.token.pool_stats().in_use, 0U);
 }
 
+TEST(SessionPool, AnOperationThatFindsEverySessionBusyPastTheLeaseTimeoutIsHsmUnavailable) {
+    TokenConfig config = testing::SoftHsm::instance().make_token("pool-timeout", 2);
+    config.lease_timeout = std::chrono::milliseconds{200};
+    Token token{std::move(config)};
+    const Bytes key = token.generate_key_pair(KeySpec::EcP256, "busy-key");
+    const Bytes digest = crypto::digest(DigestAlgorithm::Sha256, as_bytes(std::string_view{"busy"}));
+    const SignatureAlgorithm alg = SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256);
+    {
+        // Every session held, as by two signers stuck in a hung HSM.
+        auto a = token.impl().pool().lease();
+        auto b = token.impl().pool().lease();
+        try {
+            (void)token.sign(key, alg, digest);
+            ADD_FAILURE() << "a sign with every session busy must not wait forever";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), Errc::HsmUnavailable) << e.what();
+        }
+        EXPECT_EQ(token.pool_stats().lease_timeouts, 1U);
+    }
+    // Once the sessions are back, the same call signs.
+    EXPECT_FALSE(token.sign(key, alg, digest).empty());
+}
+
 TEST(SessionPool, EightThreadsShareFourSessionsWithoutFailures) {
     PoolEnv env{4};
     constexpr int kThreads = 8;

@@ -19,7 +19,7 @@
 namespace inkan::hsm::test {
 
 inline TokenConfig clone(const TokenConfig& c) {
-    return TokenConfig{c.module, c.token_label, c.user_pin.clone(), c.pool_size};
+    return TokenConfig{c.module, c.token_label, c.user_pin.clone(), c.pool_size, c.lease_timeout};
 }
 
 /// A token per test process (ctest runs every test in its own process) with keys made on demand.

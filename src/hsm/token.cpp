@@ -272,7 +272,7 @@ Token::Impl::Impl(TokenConfig config) : m_config{std::move(config)} {
     check_label(m_config.token_label, "token");
     m_module = Module::open(m_config.module);
     m_pool = std::make_unique<SessionPool>(m_module, m_config.token_label, std::move(m_config.user_pin),
-                                           m_config.pool_size);
+                                           m_config.pool_size, m_config.lease_timeout);
 }
 
 Token::Impl::KeyRef Token::Impl::resolve(const Session& s, ByteView id, CK_OBJECT_CLASS cls) {

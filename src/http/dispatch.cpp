@@ -3,6 +3,8 @@
 #include <array>
 #include <exception>
 
+#include <openssl/crypto.h>
+
 #include <inkan/core/log.h>
 
 namespace inkan::http::detail {
@@ -33,6 +35,18 @@ std::string status_json(std::string_view status, std::string_view reason = {}) {
 
 /// Paths in the access log are capped: an unmatched path is attacker-chosen.
 constexpr std::size_t kMaxLoggedPath = 256;
+
+/// `Authorization: Bearer <token>` (RFC 6750 §2.1) with exactly `token`, compared in constant time.
+bool bearer_matches(const Request& request, const std::string& token) {
+    const auto value = request.header("Authorization");
+    constexpr std::string_view kScheme = "Bearer ";
+    if (!value || value->size() != kScheme.size() + token.size() ||
+        !iequals(value->substr(0, kScheme.size()), kScheme)) {
+        return false;
+    }
+    const std::string_view given = value->substr(kScheme.size());
+    return ::CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
+}
 
 }  // namespace
 
@@ -164,7 +178,7 @@ void Dispatcher::record(const Exchange& x) const noexcept {
     }
 }
 
-void add_ops_routes(Router& router, const OpsState& state) {
+void add_ops_routes(Router& router, const OpsState& state, bool metrics, const std::string& metrics_token) {
     if (!router.has("GET", "/healthz")) {
         router.get(
             "/healthz", [](const Request&) { return Response::json(200, status_json("ok")); },
@@ -194,8 +208,14 @@ void add_ops_routes(Router& router, const OpsState& state) {
             return Response::json(200, status_json("ready"));
         });
     }
-    if (!router.has("GET", "/metrics")) {
-        router.get("/metrics", [&state](const Request&) {
+    if (metrics && !router.has("GET", "/metrics")) {
+        router.get("/metrics", [&state, token = metrics_token](const Request& request) {
+            if (!token.empty() && !bearer_matches(request, token)) {
+                Response r =
+                    Response::json(401, error_json("invalid_token", "Missing or invalid metrics token"));
+                r.headers.set("WWW-Authenticate", R"(Bearer realm="metrics")");
+                return r;
+            }
             return Response::binary(200, std::string{Metrics::kContentType}, state.metrics->render());
         });
     }

@@ -76,7 +76,8 @@ struct OpsState {
     std::shared_ptr<Metrics> metrics;
 };
 
-/// Adds GET /healthz (inline), /readyz and /metrics (workers) unless the router has them.
-void add_ops_routes(Router& router, const OpsState& state);
+/// Adds GET /healthz (inline) and /readyz (worker) unless the router has them; with `metrics`,
+/// also /metrics (worker), which with a non-empty `metrics_token` requires that Bearer token.
+void add_ops_routes(Router& router, const OpsState& state, bool metrics, const std::string& metrics_token);
 
 }  // namespace inkan::http::detail

@@ -27,6 +27,7 @@
 #include <utility>  // before Boost: Boost 1.74 asio + GCC 12 + C++20 needs std::exchange declared
 #include <vector>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -142,6 +143,9 @@ struct Listener {
     std::uint16_t port = 0;
     std::unique_ptr<tcp::acceptor> acceptor;
     std::unique_ptr<asio::steady_timer> retry;
+    // Guarded by ServerCore::m_mutex: open connections of this listener, in all and by address.
+    std::size_t active = 0;
+    std::unordered_map<std::string, std::size_t> per_ip;
 };
 
 class ConnectionBase : public std::enable_shared_from_this<ConnectionBase> {
@@ -171,12 +175,24 @@ public:
     void run_until_signal(const std::function<void()>& on_started);
     std::size_t connection_count() const noexcept { return m_active_hint.load(); }
 
-    void on_connection_closed(ConnectionBase* c) noexcept {
+    void on_connection_closed(ConnectionBase* c, Listener& l, const std::string& remote) noexcept {
         {
             const std::lock_guard lock{m_mutex};
             m_connections.erase(c);
+        }
+        on_slot_released(l, remote);
+    }
+
+    /// Gives back the slot on_accept counted for a connection from `remote` on `l`.
+    void on_slot_released(Listener& l, const std::string& remote) noexcept {
+        {
+            const std::lock_guard lock{m_mutex};
             --m_active;
             m_active_hint = m_active;
+            --l.active;
+            if (const auto it = l.per_ip.find(remote); it != l.per_ip.end() && --it->second == 0) {
+                l.per_ip.erase(it);
+            }
         }
         m_drained.notify_all();
     }
@@ -205,6 +221,10 @@ private:
     std::mutex m_lifecycle;
     bool m_started = false;
     bool m_stopped = false;
+    /// TLS handshakes run here, never on an I/O thread: the private-key operation may block in the
+    /// HSM. Declared before the io_context: handshakes pending there hold work on this pool until
+    /// the io_context destroys them.
+    std::unique_ptr<asio::thread_pool> m_handshakes;
     asio::io_context m_ioc;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> m_work;
     std::unique_ptr<asio::thread_pool> m_workers;
@@ -224,9 +244,10 @@ public:
           m_listener{listener},
           m_limits{core.options.limits},
           m_stream{make_stream(std::move(socket), listener)},
-          m_remote{std::move(remote)} {}
+          m_remote{std::move(remote)},
+          m_handshake{asio::make_strand(core.m_handshakes->get_executor())} {}
 
-    ~Connection() override { m_core.on_connection_closed(this); }
+    ~Connection() override { m_core.on_connection_closed(this, m_listener, m_remote); }
 
     void start() override {
         asio::dispatch(m_stream.get_executor(), [self = self()] { self->begin(); });
@@ -234,15 +255,23 @@ public:
 
     void drain() override {
         asio::post(m_stream.get_executor(), [self = self()] {
-            if (self->m_phase == Phase::Handshake || self->m_phase == Phase::Idle ||
-                (self->m_phase == Phase::Header && self->m_buffer.size() == 0)) {
+            if (self->m_phase == Phase::Handshake) {
+                self->cut_handshake();
+            } else if (self->m_phase == Phase::Idle ||
+                       (self->m_phase == Phase::Header && self->m_buffer.size() == 0)) {
                 self->close();
             }
         });
     }
 
     void force_close() override {
-        asio::post(m_stream.get_executor(), [self = self()] { self->close(); });
+        asio::post(m_stream.get_executor(), [self = self()] {
+            if (self->m_phase == Phase::Handshake) {
+                self->cut_handshake();
+            } else {
+                self->close();
+            }
+        });
     }
 
 private:
@@ -264,14 +293,32 @@ private:
         // handshake included.
         m_first_deadline = SteadyClock::now() + m_limits.header_timeout;
         if constexpr (kTls) {
+            // The handshake signs with the server key, which may be a PKCS#11 call into the HSM
+            // that is slow or hangs. It runs on the handshake pool, on this connection's own strand
+            // there: every step of it (the engine work after each read, the timeout) is bound to
+            // that strand, and nothing on the I/O side touches the stream until it is over and
+            // on_handshake runs back on the connection's strand.
             m_phase = Phase::Handshake;
-            tcp_layer().expires_at(m_first_deadline);
-            m_stream.async_handshake(
-                asio::ssl::stream_base::server,
-                [self = self()](const beast::error_code& ec) { self->on_handshake(ec); });
+            asio::post(m_handshake, [self = self()] {
+                self->tcp_layer().expires_at(self->m_first_deadline);
+                self->m_stream.async_handshake(
+                    asio::ssl::stream_base::server,
+                    asio::bind_executor(self->m_handshake, [self](const beast::error_code& ec) {
+                        asio::post(self->m_stream.get_executor(), [self, ec] { self->on_handshake(ec); });
+                    }));
+            });
         } else {
             read_request(true);
         }
+    }
+
+    /// Closes the socket of a connection whose handshake is under way, on the handshake strand
+    /// (the one that owns the stream then); the handshake then fails and on_handshake closes.
+    void cut_handshake() {
+        asio::post(m_handshake, [self = self()] {
+            beast::error_code ignored;
+            self->tcp_layer().socket().close(ignored);
+        });
     }
 
     void on_handshake(const beast::error_code& ec) {
@@ -363,15 +410,36 @@ private:
     }
 
     void read_body() {
-        tcp_layer().expires_after(m_limits.body_timeout);
-        bhttp::async_read(m_stream, m_buffer, *m_parser,
-                          [self = self()](const beast::error_code& ec, std::size_t) {
-                              if (ec) {
-                                  self->on_read_error(ec, "body");
-                                  return;
-                              }
-                              self->dispatch();
-                          });
+        m_body_start = SteadyClock::now();
+        m_body_deadline = m_body_start + m_limits.body_timeout;
+        m_body_received = 0;
+        read_body_some();
+    }
+
+    /// The body is read piece by piece so that the minimum rate can be enforced: each read must
+    /// end before the time by which the bytes received so far should have arrived at
+    /// min_body_rate (after the grace period), and before body_timeout.
+    void read_body_some() {
+        if (m_parser->is_done()) {
+            dispatch();
+            return;
+        }
+        auto deadline = m_body_deadline;
+        if (m_limits.min_body_rate > 0) {
+            const auto owed = std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(
+                static_cast<double>(m_body_received + 1) / static_cast<double>(m_limits.min_body_rate)));
+            deadline = std::min(deadline, m_body_start + m_limits.min_rate_grace + owed);
+        }
+        tcp_layer().expires_at(deadline);
+        bhttp::async_read_some(m_stream, m_buffer, *m_parser,
+                               [self = self()](const beast::error_code& ec, std::size_t n) {
+                                   if (ec) {
+                                       self->on_read_error(ec, "body");
+                                       return;
+                                   }
+                                   self->m_body_received += n;
+                                   self->read_body_some();
+                               });
     }
 
     void on_read_error(const beast::error_code& ec, std::string_view stage) {
@@ -591,7 +659,11 @@ private:
     SteadyClock::time_point m_first_deadline;
     SteadyClock::time_point m_started = SteadyClock::now();
     SteadyClock::time_point m_linger_deadline;
+    SteadyClock::time_point m_body_start;
+    SteadyClock::time_point m_body_deadline;
+    std::uint64_t m_body_received = 0;
     std::vector<char> m_discard;
+    asio::strand<asio::thread_pool::executor_type> m_handshake;
 };
 
 // ---- ServerCore ----
@@ -606,6 +678,10 @@ ServerCore::ServerCore(ServerOptions opts)
     require(options.io_threads >= 1, Errc::InvalidConfig, "http: io_threads must be at least 1");
     require(options.limits.max_connections >= 1, Errc::InvalidConfig,
             "http: max_connections must be at least 1");
+    require(options.limits.max_connections_per_ip >= 1, Errc::InvalidConfig,
+            "http: max_connections_per_ip must be at least 1");
+    require(options.handshake_threads >= 1, Errc::InvalidConfig,
+            "http: handshake_threads must be at least 1");
     ops.readiness = options.readiness;
     ops.metrics = metrics;
     metrics->gauge("inkan_http_connections", "Open HTTP connections.",
@@ -632,7 +708,7 @@ std::uint16_t ServerCore::add_listener(ListenerConfig config) {
     l->name = config.name;
     l->router = std::move(config.router);
     if (config.ops_endpoints) {
-        add_ops_routes(l->router, ops);
+        add_ops_routes(l->router, ops, config.metrics_endpoint, config.metrics_token);
     }
     l->max_body_bytes = std::max(options.limits.max_body_bytes, l->router.largest_body_limit());
     if (config.tls) {
@@ -686,6 +762,7 @@ void ServerCore::start() {
     const std::size_t workers =
         options.worker_threads > 0 ? options.worker_threads : ServerOptions::default_worker_threads();
     m_workers = std::make_unique<asio::thread_pool>(workers);
+    m_handshakes = std::make_unique<asio::thread_pool>(options.handshake_threads);
     m_work.emplace(m_ioc.get_executor());
     for (auto& l : m_listeners) {
         asio::post(l->acceptor->get_executor(), [this, &listener = *l] { accept(listener); });
@@ -732,29 +809,52 @@ void ServerCore::on_accept(Listener& l, const beast::error_code& ec, tcp::socket
         socket.close(ignored);
         return;
     }
-    if (m_active_hint.load() >= options.limits.max_connections) {
+    const auto endpoint = socket.remote_endpoint(ignored);
+    std::string remote = ignored ? std::string{} : endpoint.address().to_string();
+    const char* refusal = nullptr;
+    {
+        // Counted before the connection exists, so that a burst cannot overshoot the caps.
+        const std::lock_guard lock{m_mutex};
+        if (l.active >= options.limits.max_connections) {
+            refusal = "max_connections";
+        } else if (l.per_ip[remote] >= options.limits.max_connections_per_ip) {
+            refusal = "max_connections_per_ip";
+        } else {
+            ++l.active;
+            ++l.per_ip[remote];
+            ++m_active;
+            m_active_hint = m_active;
+        }
+        if (refusal != nullptr && l.per_ip[remote] == 0) {
+            l.per_ip.erase(remote);
+        }
+    }
+    if (refusal != nullptr) {
         m_rejected.inc({l.name});
-        log::warn("http connection refused: max_connections reached", {{"listener", l.name}});
+        log::warn("http connection refused", {{"listener", l.name}, {"limit", refusal}, {"remote", remote}});
         socket.close(ignored);
         accept(l);
         return;
     }
     set_cloexec(socket.native_handle());
     socket.set_option(tcp::no_delay(true), ignored);
-    const auto remote = socket.remote_endpoint(ignored);
     std::shared_ptr<ConnectionBase> c;
-    if (l.ssl) {
-        c = std::make_shared<Connection<TlsStream>>(*this, l, std::move(socket),
-                                                    remote.address().to_string());
-    } else {
-        c = std::make_shared<Connection<PlainStream>>(*this, l, std::move(socket),
-                                                      remote.address().to_string());
+    try {
+        if (l.ssl) {
+            c = std::make_shared<Connection<TlsStream>>(*this, l, std::move(socket), remote);
+        } else {
+            c = std::make_shared<Connection<PlainStream>>(*this, l, std::move(socket), remote);
+        }
+    } catch (const std::exception& e) {
+        // No connection object, so no destructor to give the slot back: give it back here.
+        log::error("http: cannot set up a connection", {{"listener", l.name}, {"what", e.what()}});
+        on_slot_released(l, remote);
+        accept(l);
+        return;
     }
     {
         const std::lock_guard lock{m_mutex};
         m_connections.emplace(c.get(), c);
-        ++m_active;
-        m_active_hint = m_active;
     }
     c->start();
     accept(l);
@@ -820,6 +920,10 @@ void ServerCore::stop() {
     // Handlers already running on workers finish (they cannot be interrupted); their responses
     // are posted to the stopped io_context and dropped.
     m_workers->join();
+    // Handshakes still pending in the stopped io_context count as work of the handshake pool: stop
+    // it rather than wait for them. One blocked in the HSM is waited for (it cannot be interrupted).
+    m_handshakes->stop();
+    m_handshakes->join();
     running = false;
     log::info("http server stopped");
 }
@@ -864,6 +968,8 @@ ServerOptions ServerOptions::from_config(const Config& config) {
         return std::chrono::milliseconds{positive(key, fallback.count())};
     };
     o.io_threads = static_cast<std::size_t>(positive("http.io_threads", 1));
+    o.handshake_threads = static_cast<std::size_t>(
+        positive("http.handshake_threads", static_cast<std::int64_t>(o.handshake_threads)));
     const std::int64_t workers = config.integer_or("http.worker_threads", 0);
     require(workers >= 0, Errc::InvalidConfig, "http.worker_threads must not be negative");
     o.worker_threads = static_cast<std::size_t>(workers);
@@ -874,6 +980,13 @@ ServerOptions ServerOptions::from_config(const Config& config) {
     o.limits.max_header_bytes = static_cast<std::uint32_t>(header);
     o.limits.max_connections = static_cast<std::size_t>(
         positive("http.max_connections", static_cast<std::int64_t>(o.limits.max_connections)));
+    o.limits.max_connections_per_ip = static_cast<std::size_t>(
+        positive("http.max_connections_per_ip", static_cast<std::int64_t>(o.limits.max_connections_per_ip)));
+    const std::int64_t rate =
+        config.integer_or("http.min_body_rate", static_cast<std::int64_t>(o.limits.min_body_rate));
+    require(rate >= 0, Errc::InvalidConfig, "http.min_body_rate must not be negative");
+    o.limits.min_body_rate = static_cast<std::uint64_t>(rate);
+    o.limits.min_rate_grace = millis("http.min_rate_grace_ms", o.limits.min_rate_grace);
     o.limits.header_timeout = millis("http.header_timeout_ms", o.limits.header_timeout);
     o.limits.body_timeout = millis("http.body_timeout_ms", o.limits.body_timeout);
     o.limits.idle_timeout = millis("http.idle_timeout_ms", o.limits.idle_timeout);

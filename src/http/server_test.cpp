@@ -3,7 +3,10 @@
 
 #include <inkan/http/server.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -417,7 +420,8 @@ TEST(HttpServer, ListenerErrors) {
 TEST(HttpServerOptions, ReadFromConfig) {
     const auto cfg = Config::parse(
         "[http]\nio_threads = 2\nworker_threads = 6\nmax_body_bytes = 1048576\nmax_connections = 10\n"
-        "header_timeout_ms = 1500\nidle_timeout_ms = 2000\naccess_log = false\n",
+        "header_timeout_ms = 1500\nidle_timeout_ms = 2000\naccess_log = false\nmax_connections_per_ip = 7\n"
+        "min_body_rate = 0\nmin_rate_grace_ms = 250\nhandshake_threads = 3\n",
         {}, [](std::string_view) { return std::nullopt; });
     const auto o = ServerOptions::from_config(cfg);
     EXPECT_EQ(o.io_threads, 2u);
@@ -427,6 +431,10 @@ TEST(HttpServerOptions, ReadFromConfig) {
     EXPECT_EQ(o.limits.header_timeout, 1500ms);
     EXPECT_EQ(o.limits.idle_timeout, 2000ms);
     EXPECT_EQ(o.limits.body_timeout, Limits{}.body_timeout);
+    EXPECT_EQ(o.limits.max_connections_per_ip, 7u);
+    EXPECT_EQ(o.limits.min_body_rate, 0u);
+    EXPECT_EQ(o.limits.min_rate_grace, 250ms);
+    EXPECT_EQ(o.handshake_threads, 3u);
     EXPECT_FALSE(o.access_log);
     EXPECT_GE(ServerOptions::default_worker_threads(), 4u);
     const auto bad =
@@ -578,6 +586,175 @@ TEST(HttpLimits, ConnectionsBeyondTheMaximumAreClosed) {
     ASSERT_TRUE(eventually([&] { return s.server->connection_count() < 2; }));
     EXPECT_EQ(fetch(s.port, "GET", "/hello").status, 200);
     EXPECT_EQ(b.request("GET", "/hello").status, 200);  // the survivor is unaffected
+}
+
+TEST(HttpLimits, ARouteWithoutItsOwnLimitTakes64KiBAndABiggerContentLengthIsRefusedAtOnce) {
+    // The default limit is the small one of unauthenticated routes; a route that takes documents
+    // sets its own.
+    Router r = demo_router();
+    Route docs{"POST", "/documents",
+               [](const Request& req) { return Response::text(200, std::to_string(req.body.size())); }};
+    docs.max_body_bytes = 1024 * 1024;
+    r.add(std::move(docs));
+    auto s = start_server(std::move(r), quiet());
+    EXPECT_EQ(Limits{}.max_body_bytes, 64u * 1024);
+
+    Client c{s.port};
+    EXPECT_EQ(c.request("POST", "/echo", std::string(64 * 1024, 'a')).status, 200);
+    EXPECT_EQ(c.request("POST", "/echo", std::string(70 * 1024, 'a')).status, 413);
+
+    // A Content-Length of 10 MB and a few bytes of body: the 413 comes from the header alone (the
+    // client never sends the rest, so a server that waited for the body would never answer).
+    Client liar{s.port};
+    liar.send_raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n{\"a\":");
+    const auto refused = liar.read_response();
+    EXPECT_EQ(refused.status, 413);
+    EXPECT_FALSE(refused.keep_alive);
+
+    const auto doc = fetch(s.port, "POST", "/documents", std::string(700 * 1024, 'd'));
+    EXPECT_EQ(doc.status, 200);
+    EXPECT_EQ(doc.body, std::to_string(700 * 1024));
+}
+
+namespace {
+
+/// One GET /hello from 127.0.0.2 (another address on the loopback network): the status, or 0 when
+/// the server closed the connection without an answer.
+int hello_from_another_address(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = htonl(0x7f000002);  // 127.0.0.2
+    sockaddr_in server{};
+    server.sin_family = AF_INET;
+    server.sin_port = htons(port);
+    server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    int status = -1;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0 &&
+        ::connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) == 0) {
+        const std::string request = "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size())) {
+            std::string in;
+            char buf[1024];
+            for (;;) {
+                const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+                if (n <= 0) {
+                    break;
+                }
+                in.append(buf, static_cast<std::size_t>(n));
+            }
+            status = in.rfind("HTTP/1.1 ", 0) == 0 ? std::stoi(in.substr(9, 3)) : 0;
+        }
+    }
+    ::close(fd);
+    return status;
+}
+
+}  // namespace
+
+TEST(HttpLimits, ConnectionsFromOneAddressAreCappedWhileOthersAreServed) {
+    ServerOptions o = quiet();
+    o.limits.max_connections_per_ip = 2;
+    auto s = start_server(demo_router(), std::move(o));
+    Client a{s.port};
+    Client b{s.port};
+    EXPECT_EQ(a.request("GET", "/hello").status, 200);
+    EXPECT_EQ(b.request("GET", "/hello").status, 200);
+
+    // A third connection from 127.0.0.1 is closed at once ...
+    Client third{s.port};
+    third.connect();
+    EXPECT_TRUE(third.closed_by_peer(5s));
+    EXPECT_GE(
+        s.server->metrics().counter("inkan_http_connections_rejected_total", "", {"listener"}).value({"api"}),
+        1);
+    // ... while another address is served, and so are the first two.
+    EXPECT_EQ(hello_from_another_address(s.port), 200);
+    EXPECT_EQ(a.request("GET", "/hello").status, 200);
+    // A slot given back is a slot for the same address again.
+    b.close();
+    ASSERT_TRUE(eventually([&] { return s.server->connection_count() <= 1; }));
+    EXPECT_EQ(fetch(s.port, "GET", "/hello").status, 200);
+}
+
+TEST(HttpLimits, EachListenerHasItsOwnConnectionSlots) {
+    ServerOptions o = quiet();
+    o.limits.max_connections = 2;
+    Server server{std::move(o)};
+    ListenerConfig api;
+    api.name = "api";
+    api.router = demo_router();
+    ListenerConfig pki;
+    pki.name = "pki";
+    pki.router = demo_router();
+    const std::uint16_t api_port = server.add_listener(std::move(api));
+    const std::uint16_t pki_port = server.add_listener(std::move(pki));
+    server.start();
+    // A flood that holds every slot of "api" ...
+    Client a{api_port};
+    Client b{api_port};
+    EXPECT_EQ(a.request("GET", "/hello").status, 200);
+    EXPECT_EQ(b.request("GET", "/hello").status, 200);
+    Client third{api_port};
+    third.connect();
+    EXPECT_TRUE(third.closed_by_peer(5s));
+    // ... leaves the other listener's slots alone.
+    EXPECT_EQ(fetch(pki_port, "GET", "/hello").status, 200);
+}
+
+TEST(HttpLimits, ABodyTrickledBelowTheMinimumRateIsCutLongBeforeTheBodyTimeout) {
+    ServerOptions o = quiet();
+    o.limits.body_timeout = 600s;  // the rate rule, not the body timeout, must cut it
+    o.limits.min_body_rate = 100;  // bytes per second
+    o.limits.min_rate_grace = 300ms;
+    auto s = start_server(demo_router(), std::move(o));
+
+    // One byte every 100 ms is 10 bytes/s: a tenth of the minimum.
+    Client slow{s.port};
+    slow.send_raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+    bool cut = false;
+    for (int i = 0; i < 100 && !cut; ++i) {  // up to 10 s
+        try {
+            slow.send_raw("a");
+        } catch (const std::exception&) {
+            cut = true;
+        }
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_TRUE(cut || slow.closed_by_peer(5s));
+
+    // A body that arrives at once is not affected, nor is the server.
+    EXPECT_EQ(fetch(s.port, "POST", "/echo", std::string(1000, 'b')).status, 200);
+}
+
+TEST(HttpServer, MetricsCanBeLeftOffAListenerOrRequireAToken) {
+    Server server{quiet()};
+    ListenerConfig pub;
+    pub.name = "public";
+    pub.router = demo_router();
+    pub.metrics_endpoint = false;
+    ListenerConfig ops;
+    ops.name = "ops";
+    ops.router = Router{};
+    ops.metrics_token = "scrape-secret";
+    const std::uint16_t pub_port = server.add_listener(std::move(pub));
+    const std::uint16_t ops_port = server.add_listener(std::move(ops));
+    server.start();
+
+    EXPECT_EQ(fetch(pub_port, "GET", "/metrics").status, 404);
+    EXPECT_EQ(fetch(pub_port, "GET", "/healthz").status, 200);
+    EXPECT_EQ(fetch(ops_port, "GET", "/metrics").status, 401);
+    EXPECT_EQ(fetch(ops_port, "GET", "/metrics", {}, {{"Authorization", "Bearer scrape-secreT"}}).status,
+              401);
+    const auto ok = fetch(ops_port, "GET", "/metrics", {}, {{"Authorization", "Bearer scrape-secret"}});
+    EXPECT_EQ(ok.status, 200);
+    EXPECT_NE(ok.body.find("inkan_http_requests_total"), std::string::npos);
 }
 
 TEST(HttpServer, SixtyFourConcurrentClients) {

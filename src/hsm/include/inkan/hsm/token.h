@@ -4,6 +4,7 @@
 // any vendor module works). Keys are generated inside the token, marked sensitive and never
 // extractable, and are named by their CKA_ID. Nothing above this layer sees a PKCS#11 type.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -31,9 +32,9 @@ std::string_view name(ObjectClass c);
 struct ObjectInfo {
     ObjectClass object_class = ObjectClass::Other;
     std::string label;
-    Bytes id;               ///< CKA_ID
-    std::string key_type;   ///< "RSA", "EC", "AES", or "" for non-keys
-    std::size_t bits = 0;   ///< RSA modulus bits, EC curve bits, AES key bits; 0 if unknown
+    Bytes id;              ///< CKA_ID
+    std::string key_type;  ///< "RSA", "EC", "AES", or "" for non-keys
+    std::size_t bits = 0;  ///< RSA modulus bits, EC curve bits, AES key bits; 0 if unknown
     std::optional<bool> sensitive, extractable, always_sensitive, never_extractable, is_private, on_token;
 };
 
@@ -41,7 +42,7 @@ struct TokenInfo {
     std::filesystem::path module_path;
     std::string library_description;
     std::string library_manufacturer;
-    std::string library_version;  ///< "2.6"
+    std::string library_version;   ///< "2.6"
     std::string cryptoki_version;  ///< "2.40"
     std::uint64_t slot_id = 0;
     std::string label, manufacturer, model, serial;
@@ -50,25 +51,30 @@ struct TokenInfo {
     bool user_pin_locked = false;
     bool user_pin_count_low = false;
     bool login_required = false;
-    std::uint64_t session_count = 0;   ///< sessions open on the token (all applications), if reported
+    std::uint64_t session_count = 0;  ///< sessions open on the token (all applications), if reported
     std::uint64_t max_session_count = 0;
 };
 
 /// Counters for /metrics and the bench.
 struct PoolStats {
-    std::size_t size = 0;               ///< configured maximum sessions
-    std::size_t open = 0;               ///< sessions currently open
-    std::size_t in_use = 0;             ///< sessions leased right now
-    std::uint64_t waits = 0;            ///< leases that had to wait for a free session
-    std::uint64_t recoveries = 0;       ///< operations retried after a recoverable CK_RV
-    std::uint64_t reinitialisations = 0;///< module re-initialisations (C_Finalize + C_Initialize)
+    std::size_t size = 0;                 ///< configured maximum sessions
+    std::size_t open = 0;                 ///< sessions currently open
+    std::size_t in_use = 0;               ///< sessions leased right now
+    std::uint64_t waits = 0;              ///< leases that had to wait for a free session
+    std::uint64_t recoveries = 0;         ///< operations retried after a recoverable CK_RV
+    std::uint64_t reinitialisations = 0;  ///< module re-initialisations (C_Finalize + C_Initialize)
+    std::uint64_t lease_timeouts = 0;     ///< operations refused because no session came free in time
 };
 
 struct TokenConfig {
     std::filesystem::path module;  ///< the PKCS#11 library
     std::string token_label;       ///< the token is found by label (slot ids change, e.g. in SoftHSM)
     Secret user_pin;
-    std::size_t pool_size = 4;     ///< sessions in the pool (one thread per session at a time)
+    std::size_t pool_size = 4;  ///< sessions in the pool (one thread per session at a time)
+    /// How long an operation waits for a free session when all are leased (a slow or hung HSM, or
+    /// more concurrent signers than sessions); then Errc::HsmUnavailable, which the API answers
+    /// with 503 temporarily_unavailable instead of holding the request (and its worker) forever.
+    std::chrono::milliseconds lease_timeout{10'000};
 };
 
 /// Initialises a new token in the module's first free (uninitialised) slot: C_InitToken with the

@@ -53,18 +53,36 @@ struct ListenerConfig {
     /// TLS 1.2 and 1.3 only; nullopt: plain HTTP (the PKI endpoints: /ocsp, /crl, /ca).
     std::optional<TlsConfig> tls;
     Router router;
-    /// Adds GET /healthz, /readyz and /metrics unless the router already has them.
+    /// Adds GET /healthz and /readyz (and /metrics, see below) unless the router already has them.
     bool ops_endpoints = true;
+    /// With ops_endpoints: also GET /metrics. A public listener should not expose the service's
+    /// internals: `inkan serve` serves /metrics only on its own loopback listener.
+    bool metrics_endpoint = true;
+    /// Non-empty: /metrics answers 401 unless the request carries `Authorization: Bearer <token>`
+    /// (compared in constant time). Never logged.
+    std::string metrics_token;
 };
 
 struct Limits {
+    /// The body limit of every route that does not set its own (Route::max_body_bytes): small, so
+    /// that unauthenticated routes (login, OAuth, info, /tsa, /ocsp) cannot be made to buffer much.
     /// Larger bodies get 413 {"error":"invalid_request","error_description":"Request body too
-    /// large"} and the connection is closed after the response.
-    std::uint64_t max_body_bytes = 64ull * 1024 * 1024;
+    /// large"} as soon as the Content-Length (or a chunked stream) passes the limit, before the
+    /// body is read, and the connection is closed after the response.
+    std::uint64_t max_body_bytes = 64ull * 1024;
     /// Request line plus header fields; larger gets 431.
     std::uint32_t max_header_bytes = 16 * 1024;
-    /// Open connections over all listeners; beyond it new connections are closed at once.
+    /// Open connections per listener; beyond it new connections of that listener are closed at
+    /// once (one listener's flood does not take the other's slots).
     std::size_t max_connections = 1024;
+    /// Open connections per listener from one IP address; beyond it that address's new
+    /// connections are closed at once, while other addresses are still served.
+    std::size_t max_connections_per_ip = 128;
+    /// A request body must arrive at least this fast (bytes per second) once `min_rate_grace` has
+    /// passed since its header: a client trickling its body is cut long before body_timeout.
+    /// 0: no rate rule (body_timeout alone).
+    std::uint64_t min_body_rate = 1024;
+    std::chrono::milliseconds min_rate_grace{5'000};
     /// From the connection (TLS handshake included) or the first byte of a request to the end of
     /// its header: a slow header (slowloris) is cut here.
     std::chrono::milliseconds header_timeout{10'000};
@@ -94,6 +112,10 @@ struct ServerOptions {
     std::size_t io_threads = 1;
     /// Threads for Execution::Worker handlers; 0: default_worker_threads().
     std::size_t worker_threads = 0;
+    /// Threads that run TLS handshakes. The handshake's private-key operation may be a PKCS#11
+    /// call (the TLS key in the HSM) that is slow or hangs: it never runs on an I/O thread, so
+    /// other connections and /healthz are served meanwhile.
+    std::size_t handshake_threads = 2;
     Limits limits;
     ErrorMapper error_mapper;          ///< empty: default_error_response
     ReadinessCheck readiness;          ///< empty: always ready
@@ -103,8 +125,9 @@ struct ServerOptions {
     /// max(4, 2 x hardware threads): handlers block on the HSM and the database, so more threads
     /// than cores keep the CPU busy; the HSM session pool bounds real HSM parallelism anyway.
     [[nodiscard]] static std::size_t default_worker_threads();
-    /// Reads the [http] table: io_threads, worker_threads, max_body_bytes, max_header_bytes,
-    /// max_connections, header_timeout_ms, body_timeout_ms, idle_timeout_ms, write_timeout_ms,
+    /// Reads the [http] table: io_threads, worker_threads, handshake_threads, max_body_bytes,
+    /// max_header_bytes, max_connections, max_connections_per_ip, min_body_rate (bytes/s, 0: off),
+    /// min_rate_grace_ms, header_timeout_ms, body_timeout_ms, idle_timeout_ms, write_timeout_ms,
     /// drain_timeout_ms, access_log. Missing keys keep the defaults. Errc::InvalidConfig for a value
     /// out of range.
     [[nodiscard]] static ServerOptions from_config(const Config& config);
