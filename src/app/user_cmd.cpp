@@ -140,11 +140,12 @@ int cmd_user_unlock(const std::vector<std::string>& words, Io io) {
     const std::string id = o.service->accounts().get_by_name(name).id;
     // The password-guessing count as it was, for the audit (decision 0015).
     const auto failures = o.service->accounts().password_failures(id);
+    const bool password_locked = o.service->accounts().password_locked(id);
     o.service->accounts().unlock(name);
     o.service->audit_operator("user.unlock", id, {},
                               nlohmann::json{{"user", name},
                                              {"password_failures", failures ? failures->count : 0},
-                                             {"password_locked", o.service->accounts().password_locked(id)}}
+                                             {"password_locked", password_locked}}
                                   .dump());
     // The OTP lockout too (sole control): wrong one-time codes no longer count against the user.
     o.service->authorization().unlock_otp(name, operator_name());
