@@ -96,6 +96,25 @@ TEST_F(AuthTest, AWrongPasswordAnUnknownUserAndALockedAccountGetTheSameAuthentic
     EXPECT_EQ(login(Version::V2, basic("alice", "nope-nope")).body, wrong.body);
 }
 
+TEST_F(AuthTest, SixWrongPasswordsThenTheRightOneGetsTheUnknownUsersBody) {
+    const http::Response unknown = login(Version::V1, basic("mallory", "password-alice"));
+    for (int i = 0; i < 6; ++i) {
+        const http::Response r = login(i % 2 == 0 ? Version::V1 : Version::V2,
+                                       basic("alice", "guess-number-" + std::to_string(i)));
+        EXPECT_EQ(r.status, 400) << i;
+        EXPECT_EQ(r.body, unknown.body) << i;
+    }
+    for (const Version v : kVersions) {
+        const http::Response right = login(v, basic("alice", "password-alice"));
+        EXPECT_EQ(right.status, 400) << name(v) << ": " << right.body;
+        EXPECT_EQ(right.body, unknown.body) << name(v);
+        EXPECT_EQ(right.headers.get("Cache-Control"), unknown.headers.get("Cache-Control"));
+    }
+    EXPECT_EQ(login(Version::V1, basic("bob", "password-bob")).status, 200) << "only alice is locked";
+    env.accounts.unlock("alice");
+    EXPECT_EQ(login(Version::V2, basic("alice", "password-alice")).status, 200);
+}
+
 TEST_F(AuthTest, NoAuthorizationAndNoRefreshTokenIs401MalformedAuthenticationParameter) {
     for (const Version v : kVersions) {
         const http::Response r = login_body_only(v, R"({"rememberMe":true})");

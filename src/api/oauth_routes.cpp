@@ -426,7 +426,8 @@ http::Response authorize_post(const Ctx& c, Version v, const http::Request& r) {
                 if (e.code() != Errc::InvalidAuthData) {
                     throw;
                 }
-                // One answer for an unknown user, a wrong password and a locked account (as auth/login).
+                // One answer for an unknown user, a wrong password, too many failures and a locked account
+                // (as auth/login).
                 return oauth_page(c.oauth.view(*session), action, "The user name or password is wrong.", 400);
             }
         } else if (step == "otp") {
@@ -434,8 +435,9 @@ http::Response authorize_post(const Ctx& c, Version v, const http::Request& r) {
                 c.oauth.otp(*session, csrf, Secret{field(f, "otp")});
             } catch (const Error& e) {
                 if (e.code() == Errc::InvalidAuthData) {
+                    // Back at the password step: each code attempt needs the password again (decision 0015).
                     return oauth_page(c.oauth.view(*session), action,
-                                      "The code is wrong or was already used.", 400);
+                                      "The code is wrong or was already used. Sign in again.", 400);
                 }
                 if (e.code() == Errc::Locked) {
                     return oauth_error_page(400, "Too many wrong codes: the one-time code is locked.");

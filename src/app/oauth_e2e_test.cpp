@@ -1066,4 +1066,179 @@ TEST_F(OAuthE2e, HeadlessChromiumCompletesTheFlowThroughTheRealPages) {
                     json::parse(signed_.body)["signatures"][0].get<std::string>());
 }
 
+// ---- password guessing and PKCE for public clients (sole-control issue §4–§6, decision 0015) ----
+
+TEST_F(OAuthE2e, PasswordGuessingLocksTheAccountOnAuthLoginAndThePageUntilTheOperatorUnlocks) {
+    const std::string d = s_data.string();
+    const json user = cli({INKAN_BIN, "user", "add", "kenji", "--totp", "--json", "--data", d});
+    const std::string id = user["user"]["id"].get<std::string>();
+    const std::string password = user["password"].get<std::string>();
+    const auto login = [&](const std::string& v, const std::string& name, const std::string& pw) {
+        return curl({"-X", "POST", "-u", name + ":" + pw, "--data-binary", "{}",
+                     s_api + "/csc/" + v + "/auth/login"});
+    };
+    const Http unknown = login("v1", "no-such-user", password);
+    ASSERT_EQ(unknown.status, 400) << unknown.raw;
+
+    // 12 wrong passwords at once, over 12 HTTPS connections: at most 5 are judged, the rest meet the lock.
+    std::vector<std::string> argv{"curl",
+                                  "-sS",
+                                  "--max-time",
+                                  "60",
+                                  "--cacert",
+                                  s_init["tls_ca"].get<std::string>(),
+                                  "--parallel",
+                                  "--parallel-immediate",
+                                  "--parallel-max",
+                                  "12",
+                                  "-u",
+                                  "kenji:wrong-password",
+                                  "-X",
+                                  "POST",
+                                  "--data-binary",
+                                  "{}",
+                                  "-w",
+                                  "%{http_code}\n"};
+    for (int i = 0; i < 12; ++i) {
+        argv.insert(argv.end(), {"-o", "/dev/null", s_api + "/csc/v2/auth/login"});
+    }
+    const auto burst = run(argv);
+    ASSERT_EQ(burst.exit_code, 0) << describe(burst);
+    EXPECT_EQ(std::count(burst.out.begin(), burst.out.end(), '\n'), 12) << burst.out;
+    EXPECT_EQ(burst.out.find("200"), std::string::npos) << burst.out;
+    EXPECT_EQ(sqlite3("SELECT outcome, count(*) FROM audit_log WHERE action = 'auth.login' AND user_id = '" +
+                      id + "' GROUP BY outcome ORDER BY outcome;"),
+              "bad_password|5\npassword_locked|7\n");
+
+    // The right password now gets the unknown user's answer, on v1, v2 and the OAuth page alike.
+    for (const char* v : {"v1", "v2"}) {
+        const Http right = login(v, "kenji", password);
+        EXPECT_EQ(right.status, 400) << right.raw;
+        EXPECT_EQ(right.body, unknown.body) << v;
+    }
+    const fs::path jar = s_tmp->path() / "jar-kenji";
+    const std::string url = authorize_url(
+        "v2", std::string{"scope=service&code_challenge="} + kChallenge + "&code_challenge_method=S256");
+    const Http page = browser_get(jar, url);
+    ASSERT_EQ(page.status, 200) << page.raw;
+    const Http refused = browser_post(
+        jar, "/csc/v2/oauth2/authorize",
+        {{"csrf", csrf_of(page)}, {"step", "login"}, {"username", "kenji"}, {"password", password}});
+    EXPECT_EQ(refused.status, 400) << refused.raw;
+    EXPECT_NE(refused.body.find("The user name or password is wrong."), std::string::npos) << refused.body;
+    EXPECT_NE(refused.body.find("name=\"password\""), std::string::npos) << "still the password step";
+
+    // The operator sees it, and the unlock lifts it; the audit says so (with the count it found).
+    const json listed = cli({INKAN_BIN, "user", "list", "--json", "--data", d});
+    const auto entry =
+        std::find_if(listed.begin(), listed.end(), [](const json& u) { return u["name"] == "kenji"; });
+    ASSERT_NE(entry, listed.end()) << listed.dump();
+    EXPECT_EQ((*entry)["password_failures"], 6) << entry->dump();
+    EXPECT_EQ((*entry)["password_locked"], true) << entry->dump();
+    EXPECT_EQ((*entry)["locked"], false) << "not the operator's lock";
+    const auto unlocked = run({INKAN_BIN, "user", "unlock", "kenji", "--data", d});
+    ASSERT_EQ(unlocked.exit_code, 0) << describe(unlocked);
+    EXPECT_EQ(
+        sqlite3("SELECT details FROM audit_log WHERE action = 'user.unlock' AND user_id = '" + id + "';"),
+        R"({"password_failures":6,"password_locked":true,"user":"kenji"})"
+        "\n");
+    EXPECT_EQ(login("v2", "kenji", password).status, 200);
+}
+
+TEST_F(OAuthE2e, APublicClientMustUsePkceOnV1AndV2AndEachCodeNeedsThePasswordAgain) {
+    const std::string d = s_data.string();
+    const json wallet = cli({INKAN_BIN, "client", "add", "wallet", "--public", "--redirect-uri", kRedirect,
+                             "--json", "--data", d});
+    const std::string id = wallet["client_id"].get<std::string>();
+    const auto authorize = [&](const std::string& v, const std::string& query) {
+        return s_api + "/csc/" + v + "/oauth2/authorize?response_type=code&client_id=" + id +
+               "&redirect_uri=" + pct(kRedirect) + "&" + query;
+    };
+    // No code_challenge: redirected with invalid_request on v1 and v2.
+    for (const char* v : {"v1", "v2"}) {
+        const Http r = curl({authorize(v, "scope=service&state=no-pkce")});
+        EXPECT_EQ(r.status, 302) << v << ": " << r.raw;
+        const std::string loc = r.header("Location");
+        EXPECT_EQ(query_value(loc, "error"), "invalid_request") << loc;
+        EXPECT_EQ(query_value(loc, "state"), "no-pkce") << loc;
+        EXPECT_NE(query_value(loc, "error_description").find("code_challenge"), std::string::npos) << loc;
+    }
+    // PAR without a challenge, and plain PKCE: invalid_request.
+    const Http par = curl({"-X", "POST", "--data-urlencode", "client_id=" + id, "--data-urlencode",
+                           "response_type=code", "--data-urlencode", std::string{"redirect_uri="} + kRedirect,
+                           "--data-urlencode", "scope=service", s_api + "/csc/v2/oauth2/pushed_authorize"});
+    EXPECT_EQ(par.status, 400) << par.raw;
+    EXPECT_EQ(json::parse(par.body)["error"], "invalid_request") << par.body;
+    const Http plain = curl({authorize(
+        "v1", std::string{"scope=service&code_challenge="} + kVerifier + "&code_challenge_method=plain")});
+    EXPECT_EQ(query_value(plain.header("Location"), "error"), "invalid_request") << plain.raw;
+
+    // With S256 on v1: a wrong code sends the browser back to the password; then the flow completes.
+    // A signer of its own: two flows, each TOTP step once (Signer::otp).
+    const json user = cli({INKAN_BIN, "user", "add", "hiro", "--totp", "--json", "--data", d});
+    Signer hiro{"hiro", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(), {}};
+    const fs::path jar = s_tmp->path() / "jar-wallet";
+    const Http page = browser_get(jar, authorize("v1", std::string{"scope=service&state=w1&code_challenge="} +
+                                                           kChallenge + "&code_challenge_method=S256"));
+    ASSERT_EQ(page.status, 200) << page.raw;
+    const std::string csrf = csrf_of(page);
+    const std::string path = "/csc/v1/oauth2/authorize";
+    const auto password_step = [&] {
+        const Http otp_page = browser_post(
+            jar, path,
+            {{"csrf", csrf}, {"step", "login"}, {"username", hiro.name}, {"password", hiro.password}});
+        EXPECT_EQ(otp_page.status, 200) << otp_page.raw;
+        EXPECT_NE(otp_page.body.find("name=\"otp\""), std::string::npos) << otp_page.body;
+    };
+    password_step();
+    const Http wrong = browser_post(jar, path, {{"csrf", csrf}, {"step", "otp"}, {"otp", "000000"}});
+    EXPECT_EQ(wrong.status, 400) << wrong.raw;
+    EXPECT_NE(wrong.body.find("Sign in again."), std::string::npos) << wrong.body;
+    EXPECT_NE(wrong.body.find("name=\"password\""), std::string::npos) << "back at the password step";
+    const Http again = browser_post(jar, path, {{"csrf", csrf}, {"step", "otp"}, {"otp", "111111"}});
+    EXPECT_EQ(again.status, 400) << "a second code without the password is out of order: " << again.raw;
+    password_step();
+    const Http consent = browser_post(jar, path, {{"csrf", csrf}, {"step", "otp"}, {"otp", hiro.otp()}});
+    ASSERT_EQ(consent.status, 200) << consent.raw;
+    const Http r = browser_post(jar, path, {{"csrf", csrf}, {"step", "consent"}, {"decision", "approve"}});
+    ASSERT_EQ(r.status, 303) << r.raw;
+    const auto exchange = [&](const std::string& code, const std::string& verifier) {
+        std::vector<std::string> args{"-X",
+                                      "POST",
+                                      "--data-urlencode",
+                                      "client_id=" + id,
+                                      "--data-urlencode",
+                                      "grant_type=authorization_code",
+                                      "--data-urlencode",
+                                      "code=" + code,
+                                      "--data-urlencode",
+                                      std::string{"redirect_uri="} + kRedirect};
+        if (!verifier.empty()) {
+            args.insert(args.end(), {"--data-urlencode", "code_verifier=" + verifier});
+        }
+        args.push_back(s_api + "/csc/v1/oauth2/token");
+        return curl(args);
+    };
+    const Http t = exchange(query_value(r.header("Location"), "code"), kVerifier);
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const Http list = post_json("/csc/v1/credentials/list", json::object(),
+                                json::parse(t.body)["access_token"].get<std::string>());
+    EXPECT_EQ(list.status, 200) << list.raw;
+
+    // A second code exchanged without its verifier: invalid_grant, and the code is spent.
+    const Http second = consent_flow(hiro,
+                                     authorize("v1", std::string{"scope=service&code_challenge="} +
+                                                         kChallenge + "&code_challenge_method=S256"),
+                                     "v1");
+    ASSERT_EQ(second.status, 303) << second.raw;
+    const std::string code = query_value(second.header("Location"), "code");
+    const Http missing = exchange(code, "");
+    EXPECT_EQ(missing.status, 400) << missing.raw;
+    EXPECT_EQ(json::parse(missing.body)["error"], "invalid_grant") << missing.body;
+    EXPECT_EQ(sqlite3("SELECT outcome FROM audit_log WHERE action = 'oauth2.token' AND client_id = '" + id +
+                      "' ORDER BY seq;"),
+              "pkce_missing\n");
+    EXPECT_EQ(json::parse(exchange(code, kVerifier).body)["error"], "invalid_grant");
+}
+
 }  // namespace

@@ -27,6 +27,18 @@ service::AuthSettings auth_settings(const Config& config) {
     return s;
 }
 
+service::PasswordLockout password_lockout(const Config& config) {
+    service::PasswordLockout s;
+    const auto max = config.integer_or("auth.max_password_failures", s.max_failures);
+    const auto lock = config.integer_or("auth.password_lock_seconds", s.lock.count());
+    require(max >= 1 && max <= 1000, Errc::InvalidConfig, "auth.max_password_failures must be 1..1000");
+    require(lock >= 0 && lock <= 366LL * 86400, Errc::InvalidConfig,
+            "auth.password_lock_seconds must be 0 (until an operator unlocks) .. 31622400 seconds");
+    s.max_failures = static_cast<int>(max);
+    s.lock = std::chrono::seconds{lock};
+    return s;
+}
+
 service::AuthorizationSettings authorization_settings(const Config& config) {
     service::AuthorizationSettings s;
     const auto lifetime = config.integer_or("authorization.sad_lifetime", s.sad_lifetime.count());
@@ -92,8 +104,8 @@ ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiConte
     m_anchoring = std::make_unique<service::AuditAnchoring>(*m_anchor_store, *m_audit_store, clock);
     m_sealer = std::make_unique<service::SecretSealer>(
         token, config.string_or("hsm.storage_key_label", "inkan-storage-key"));
-    m_accounts = std::make_unique<service::Accounts>(*m_users, *m_sealer, clock,
-                                                     config.string_or("auth.totp_issuer", "inkan"));
+    m_accounts = std::make_unique<service::Accounts>(
+        *m_users, *m_sealer, clock, config.string_or("auth.totp_issuer", "inkan"), password_lockout(config));
     m_sessions =
         std::make_unique<service::Sessions>(*m_accounts, *m_users, *m_tokens, clock, auth_settings(config));
     m_sessions->set_audit(m_audit.get());  // token issue and revocation are audited (sole-control issue §5)

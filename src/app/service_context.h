@@ -31,6 +31,9 @@ namespace inkan::app {
 
 /// [auth] access_token_lifetime and refresh_token_lifetime, in seconds (defaults 3600 and 30 days).
 service::AuthSettings auth_settings(const Config& config);
+/// [auth] max_password_failures (default 5, 1..1000) and password_lock_seconds (default 900; 0: the lock
+/// lifts only by `inkan user unlock`): password guessing per account (decision 0015).
+service::PasswordLockout password_lockout(const Config& config);
 /// [authorization] sad_lifetime, max_sad_lifetime (seconds, default 3600 both), max_pin_failures,
 /// max_otp_failures (default 5), totp_window (steps, default 1).
 service::AuthorizationSettings authorization_settings(const Config& config);

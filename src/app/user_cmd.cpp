@@ -100,15 +100,24 @@ int cmd_user_list(const std::vector<std::string>& words, Io io) {
     if (args.flag("json")) {
         nlohmann::json arr = nlohmann::json::array();
         for (const auto& u : users) {
-            arr.push_back(user_json(u));
+            nlohmann::json j = user_json(u);
+            // Password guessing (decision 0015): the count since the last right password, and whether the
+            // account takes no password now (`inkan user unlock` lifts it).
+            const auto failures = o.service->accounts().password_failures(u.id);
+            j["password_failures"] = failures ? failures->count : 0;
+            j["password_locked"] = o.service->accounts().password_locked(u.id);
+            arr.push_back(std::move(j));
         }
         io.out << arr.dump(2) << "\n";
         return 0;
     }
     for (const auto& u : users) {
         io.out << std::left << std::setw(24) << u.name << std::setw(10) << service::name(u.role)
-               << std::setw(8) << (u.locked ? "locked" : "-") << std::setw(6)
-               << (u.totp_enrolled ? "totp" : "-") << u.display_name << "\n";
+               << std::setw(8)
+               << (u.locked                                      ? "locked"
+                   : o.service->accounts().password_locked(u.id) ? "pw-lock"
+                                                                 : "-")
+               << std::setw(6) << (u.totp_enrolled ? "totp" : "-") << u.display_name << "\n";
     }
     return 0;
 }
@@ -128,12 +137,19 @@ int cmd_user_unlock(const std::vector<std::string>& words, Io io) {
     const Args args{words, {}, {"data"}};
     const std::string& name = only_name(args, "user unlock");
     auto o = open_service(args.option_or("data", ""));
+    const std::string id = o.service->accounts().get_by_name(name).id;
+    // The password-guessing count as it was, for the audit (decision 0015).
+    const auto failures = o.service->accounts().password_failures(id);
+    const bool password_locked = o.service->accounts().password_locked(id);
     o.service->accounts().unlock(name);
-    o.service->audit_operator("user.unlock", o.service->accounts().get_by_name(name).id, {},
-                              nlohmann::json{{"user", name}}.dump());
+    o.service->audit_operator("user.unlock", id, {},
+                              nlohmann::json{{"user", name},
+                                             {"password_failures", failures ? failures->count : 0},
+                                             {"password_locked", password_locked}}
+                                  .dump());
     // The OTP lockout too (sole control): wrong one-time codes no longer count against the user.
     o.service->authorization().unlock_otp(name, operator_name());
-    io.out << "inkan: unlocked user " << name << " (account and OTP)\n";
+    io.out << "inkan: unlocked user " << name << " (account, password failures and OTP)\n";
     return 0;
 }
 

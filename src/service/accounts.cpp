@@ -63,10 +63,31 @@ Bytes SecretSealer::open(ByteView sealed, std::string_view context) const {
 
 // ---- Accounts ----
 
-Accounts::Accounts(UserStore& users, SecretSealer& sealer, const Clock& clock, std::string totp_issuer)
-    : m_users{users}, m_sealer{sealer}, m_clock{clock}, m_totp_issuer{std::move(totp_issuer)} {
+std::string_view name(PasswordVerdict v) {
+    switch (v) {
+        case PasswordVerdict::Ok:
+            return "ok";
+        case PasswordVerdict::Wrong:
+            return "bad_password";
+        case PasswordVerdict::Unknown:
+            return "unknown_user";
+        case PasswordVerdict::Locked:
+            return "password_locked";
+    }
+    return "unknown_user";
+}
+
+Accounts::Accounts(UserStore& users, SecretSealer& sealer, const Clock& clock, std::string totp_issuer,
+                   PasswordLockout lockout)
+    : m_users{users},
+      m_sealer{sealer},
+      m_clock{clock},
+      m_totp_issuer{std::move(totp_issuer)},
+      m_lockout{lockout} {
     require(!m_totp_issuer.empty() && m_totp_issuer.find(':') == std::string::npos, Errc::InvalidConfig,
             "the TOTP issuer must be non-empty and contain no ':'");
+    require(m_lockout.max_failures >= 1 && m_lockout.max_failures <= 1000 && m_lockout.lock.count() >= 0,
+            Errc::InvalidConfig, "max_password_failures must be 1..1000 and password_lock_seconds ≥ 0");
 }
 
 UserCreated Accounts::add_user(NewUser request) {
@@ -125,7 +146,9 @@ void Accounts::lock(std::string_view name) {
 }
 
 void Accounts::unlock(std::string_view name) {
-    m_users.set_locked(get_by_name(name).id, false);
+    const User user = get_by_name(name);
+    m_users.set_locked(user.id, false);
+    m_users.clear_password_failures(user.id);
 }
 
 void Accounts::change_password(std::string_view name, const Secret& new_password) {
@@ -143,32 +166,59 @@ std::pair<std::string, std::string> Accounts::enrol_totp(std::string_view name) 
     return out;
 }
 
-std::optional<User> Accounts::check_password(std::string_view name, const Secret& password) const {
-    std::optional<User> user;
+PasswordCheck Accounts::check_password(std::string_view name, const Secret& password) {
+    PasswordCheck out;
     std::optional<std::string> hash;
     if (detail::is_valid_user_name(name)) {
-        user = m_users.find_by_name(name);
-        if (user) {
-            hash = m_users.password_hash(user->id);
+        out.user = m_users.find_by_name(name);
+        if (out.user) {
+            hash = m_users.password_hash(out.user->id);
         }
     }
-    if (!hash) {
-        // Unknown name (or no hash): do the same work, then fail.
+    if (!out.user || !hash) {
+        // Unknown name (or no hash): do the same work, then fail. Nothing is counted: there is no account.
         (void)verify_password(dummy_hash(), password);
-        return std::nullopt;
+        out.user.reset();
+        out.verdict = PasswordVerdict::Unknown;
+        return out;
+    }
+    // The guess is reserved before the slow check (sole-control issue §4): parallel guesses each take a
+    // count of their own, and those beyond the maximum are refused without their password being judged.
+    out.failures =
+        m_users.reserve_password_guess(out.user->id, m_lockout.max_failures, m_lockout.lock, m_clock.now());
+    if (out.failures > m_lockout.max_failures) {
+        (void)verify_password(dummy_hash(), password);  // the same time as a judged guess
+        out.verdict = PasswordVerdict::Locked;
+        return out;
     }
     if (!verify_password(*hash, password)) {
-        return std::nullopt;
+        out.verdict = PasswordVerdict::Wrong;
+        return out;
     }
-    return user;
+    m_users.clear_password_failures(out.user->id);
+    out.failures = 0;
+    out.verdict = PasswordVerdict::Ok;
+    return out;
 }
 
-std::optional<User> Accounts::authenticate(std::string_view name, const Secret& password) const {
-    auto user = check_password(name, password);
-    if (!user || user->locked) {
+std::optional<PasswordFailures> Accounts::password_failures(std::string_view user_id) const {
+    return m_users.password_failures(user_id);
+}
+
+bool Accounts::password_locked(std::string_view user_id) const {
+    const auto state = m_users.password_failures(user_id);
+    if (!state || state->count < m_lockout.max_failures || !state->locked_at) {
+        return false;
+    }
+    return m_lockout.lock.count() == 0 || m_clock.now() < *state->locked_at + m_lockout.lock;
+}
+
+std::optional<User> Accounts::authenticate(std::string_view name, const Secret& password) {
+    auto check = check_password(name, password);
+    if (!check.ok() || check.user->locked) {
         return std::nullopt;
     }
-    return user;
+    return std::move(check.user);
 }
 
 std::optional<Bytes> Accounts::totp_secret(std::string_view user_id) const {

@@ -133,8 +133,8 @@ TEST_F(AccountsTest, AuthenticateChecksThePasswordAndTheLock) {
     env.accounts.lock("alice");
     EXPECT_FALSE(env.accounts.authenticate("alice", secret("password-alice")).has_value());
     const auto locked = env.accounts.check_password("alice", secret("password-alice"));
-    ASSERT_TRUE(locked.has_value()) << "check_password ignores the lock";
-    EXPECT_TRUE(locked->locked);
+    ASSERT_TRUE(locked.ok()) << "check_password ignores the operator's lock";
+    EXPECT_TRUE(locked.user->locked);
 }
 
 TEST_F(AccountsTest, ChangePasswordReplacesTheOldOne) {

@@ -45,16 +45,23 @@ Sessions::Sessions(Accounts& accounts, UserStore& users, TokenStore& tokens, con
 
 IssuedTokens Sessions::login(std::string_view user_name, const Secret& password, bool remember_me,
                              std::string_view client_id) {
-    const auto user = m_accounts.check_password(user_name, password);
-    if (!user) {
-        audit("auth.login", "bad_password", {}, client_id, "{}");
-        throw Error{Errc::InvalidAuthData, "login failed: unknown user or wrong password"};
+    const PasswordCheck check = m_accounts.check_password(user_name, password);
+    if (!check.ok()) {
+        // The audit says which (the user's id when the name is known, never the name tried or the
+        // password); the caller gets one error for all of them.
+        const std::string user_id = check.user ? check.user->id : std::string{};
+        audit("auth.login", name(check.verdict), user_id, client_id,
+              check.verdict == PasswordVerdict::Unknown
+                  ? std::string{"{}"}
+                  : "{\"password_failures\":" + std::to_string(check.failures) +
+                        (check.now_locked(m_accounts.lockout()) ? ",\"now_locked\":true}" : "}"));
+        throw Error{Errc::InvalidAuthData, "login failed: unknown user, wrong password or too many failures"};
     }
-    if (user->locked) {
-        audit("auth.login", "locked", user->id, client_id, "{}");
-        throw Error{Errc::Locked, "login refused: user " + user->id + " is locked"};
+    if (check.user->locked) {
+        audit("auth.login", "locked", check.user->id, client_id, "{}");
+        throw Error{Errc::Locked, "login refused: user " + check.user->id + " is locked"};
     }
-    return issue(*user, remember_me, client_id, {});
+    return issue(*check.user, remember_me, client_id, {});
 }
 
 IssuedTokens Sessions::refresh(const Secret& refresh_token) {

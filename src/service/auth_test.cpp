@@ -2,13 +2,18 @@
 
 #include <inkan/service/auth.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include <inkan/core/encoding.h>
 #include <inkan/crypto/digest.h>
+#include <inkan/service/audit.h>
 #include <inkan/testing/process.h>
 
 #include "test_env.h"
@@ -218,6 +223,170 @@ TEST_F(SessionsTest, ExpiredTokensArePurged) {
     std::string message;
     EXPECT_EQ(auth_error(t.access_token, &message), Errc::Unauthenticated);
     EXPECT_NE(message.find("unknown"), std::string::npos) << message;
+}
+
+// ---- password guessing (sole-control issue §4, §5; decision 0015) ----
+
+class PasswordLockoutTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        alice = env.add("alice");
+        sessions.set_audit(&audit);
+    }
+    std::string login_error(std::string_view user, std::string_view password) {
+        std::string message;
+        EXPECT_EQ(code_of([&] { (void)sessions.login(user, secret(password), false); }, &message),
+                  Errc::InvalidAuthData)
+            << user;
+        return message;
+    }
+    /// The audit outcomes of auth.login, oldest first, joined by spaces.
+    std::string outcomes() const {
+        std::string out;
+        for (const auto& e : audit_store.all()) {
+            if (e.event.action == "auth.login") {
+                out += (out.empty() ? "" : " ") + e.event.outcome;
+            }
+        }
+        return out;
+    }
+
+    ServiceEnv env;
+    storage::SqliteAuditStore audit_store{env.db};
+    AuditLog audit{audit_store, env.clock};
+    /// 5 failures, 15 minutes: the defaults.
+    Accounts accounts{env.users, env.sealer, env.clock};
+    Sessions sessions{accounts, env.users, env.tokens, env.clock};
+    User alice;
+};
+
+TEST_F(PasswordLockoutTest, SixWrongPasswordsThenTheRightOneIsRefusedWithTheUnknownUsersError) {
+    const std::string unknown = login_error("mallory", "password-alice");
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_EQ(login_error("alice", "guess-" + std::to_string(i)), unknown) << "guess " << i;
+    }
+    EXPECT_EQ(login_error("alice", "password-alice"), unknown) << "the right password after the lock";
+    EXPECT_EQ(outcomes(),
+              "unknown_user bad_password bad_password bad_password bad_password bad_password "
+              "password_locked password_locked");
+    const auto state = accounts.password_failures(alice.id);
+    ASSERT_TRUE(state.has_value());
+    EXPECT_EQ(state->count, 6) << "capped at max + 1";
+    EXPECT_TRUE(state->locked_at.has_value());
+    const auto fifth = audit_store.all()[5].event;
+    EXPECT_EQ(fifth.user_id, alice.id);
+    EXPECT_EQ(fifth.details, R"({"password_failures":5,"now_locked":true})");
+    EXPECT_FALSE(env.accounts.find_by_id(alice.id)->locked) << "not the operator's lock";
+}
+
+TEST_F(PasswordLockoutTest, ARightPasswordBeforeTheLockClearsTheCount) {
+    for (int i = 0; i < 4; ++i) {
+        (void)login_error("alice", "guess");
+    }
+    EXPECT_NO_THROW((void)sessions.login("alice", secret("password-alice"), false));
+    EXPECT_EQ(accounts.password_failures(alice.id)->count, 0);
+    for (int i = 0; i < 4; ++i) {
+        (void)login_error("alice", "guess");
+    }
+    EXPECT_NO_THROW((void)sessions.login("alice", secret("password-alice"), false)) << "4 more are fine";
+}
+
+TEST_F(PasswordLockoutTest, TheCoolDownLiftsTheLockByItself) {
+    for (int i = 0; i < 5; ++i) {
+        (void)login_error("alice", "guess");
+    }
+    env.clock.advance(std::chrono::seconds{899});
+    (void)login_error("alice", "password-alice");
+    env.clock.advance(std::chrono::seconds{1});
+    EXPECT_NO_THROW((void)sessions.login("alice", secret("password-alice"), false)) << "15 minutes later";
+}
+
+TEST_F(PasswordLockoutTest, WithoutACoolDownOnlyTheOperatorsUnlockLiftsIt) {
+    Accounts strict{env.users, env.sealer, env.clock, "inkan", PasswordLockout{3, std::chrono::seconds{0}}};
+    Sessions strict_sessions{strict, env.users, env.tokens, env.clock};
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(code_of([&] { (void)strict_sessions.login("alice", secret("guess"), false); }),
+                  Errc::InvalidAuthData);
+    }
+    env.clock.advance(std::chrono::hours{24 * 365});
+    EXPECT_EQ(code_of([&] { (void)strict_sessions.login("alice", secret("password-alice"), false); }),
+              Errc::InvalidAuthData)
+        << "a year later, still locked";
+    strict.unlock("alice");
+    EXPECT_EQ(strict.password_failures(alice.id)->count, 0);
+    EXPECT_NO_THROW((void)strict_sessions.login("alice", secret("password-alice"), false));
+}
+
+TEST_F(PasswordLockoutTest, TheSettingsAreChecked) {
+    EXPECT_EQ(code_of([&] {
+                  Accounts a{env.users, env.sealer, env.clock, "inkan", PasswordLockout{0, {}}};
+              }),
+              Errc::InvalidConfig);
+    EXPECT_EQ(code_of([&] {
+                  Accounts a{env.users, env.sealer, env.clock, "inkan",
+                             PasswordLockout{5, std::chrono::seconds{-1}}};
+              }),
+              Errc::InvalidConfig);
+}
+
+TEST_F(PasswordLockoutTest, TwelveParallelWrongPasswordsOnTwelveConnectionsGetAtMostFiveJudged) {
+    // Each thread is a node of its own: its connection, stores, Accounts, Sessions and audit log.
+    struct Node {
+        explicit Node(ServiceEnv& env)
+            : db{std::make_shared<storage::Database>(env.dir / "inkan.db")},
+              users{db},
+              tokens{db},
+              audit_store{db},
+              audit{audit_store, env.clock},
+              accounts{users, env.sealer, env.clock},
+              sessions{accounts, users, tokens, env.clock} {
+            sessions.set_audit(&audit);
+        }
+        std::shared_ptr<storage::Database> db;
+        storage::SqliteUserStore users;
+        storage::SqliteTokenStore tokens;
+        storage::SqliteAuditStore audit_store;
+        AuditLog audit;
+        Accounts accounts;
+        Sessions sessions;
+    };
+    constexpr int kThreads = 12;
+    std::vector<std::unique_ptr<Node>> nodes;
+    for (int i = 0; i < kThreads; ++i) {
+        nodes.push_back(std::make_unique<Node>(env));
+    }
+    std::atomic<bool> go{false};
+    std::atomic<int> refused{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            while (!go.load()) {
+                std::this_thread::yield();
+            }
+            try {
+                (void)nodes[static_cast<std::size_t>(i)]->sessions.login(
+                    "alice", secret("guess-" + std::to_string(i)), false);
+            } catch (const Error& e) {
+                if (e.code() == Errc::InvalidAuthData) {
+                    refused.fetch_add(1);
+                }
+            }
+        });
+    }
+    go = true;
+    for (auto& t : threads) {
+        t.join();
+    }
+    EXPECT_EQ(refused.load(), kThreads);
+    int judged = 0;
+    int locked = 0;
+    for (const auto& e : audit_store.all()) {
+        judged += e.event.outcome == "bad_password" ? 1 : 0;
+        locked += e.event.outcome == "password_locked" ? 1 : 0;
+    }
+    EXPECT_EQ(judged, 5) << "only five guesses had their password verified";
+    EXPECT_EQ(locked, kThreads - 5) << "the rest met the lock";
+    EXPECT_EQ(login_error("alice", "password-alice"), login_error("mallory", "x")) << "and it holds";
 }
 
 }  // namespace

@@ -451,6 +451,10 @@ std::string OAuth::redirect_uri_for(const AuthorizationParams& p) const {
 AuthorizationParams OAuth::validated(const AuthorizationParams& params) const {
     AuthorizationParams p = params;
     (void)redirect_uri_for(p);
+    // PKCE (RFC 7636) for every public client, v1 as well as v2 (RFC 9700 §2.1.1: a public client has
+    // nothing else to bind the code to), and for every client on v2 (CSC v2 §8.3.2).
+    const bool confidential = trusted_client(p).confidential;
+    p.pkce_required = p.pkce_required || !confidential;
     if (p.response_type != "code") {
         fail(OAuthFailure::UnsupportedResponseType, "response_type must be code");
     }
@@ -676,7 +680,8 @@ PageView OAuth::view(const Secret& session) const {
     if (const auto client = m_clients.find(pending->client_id)) {
         v.client_name = client->name;
     }
-    if (!pending->user_id.empty()) {
+    // At Login the user of an earlier password pass (before a wrong code) is not shown any more.
+    if (!pending->user_id.empty() && pending->stage != PendingStage::Login) {
         if (const auto user = m_accounts.find_by_id(pending->user_id)) {
             v.user_name = user->name;
         }
@@ -704,22 +709,40 @@ PageView OAuth::view(const Secret& session) const {
 void OAuth::login(const Secret& session, std::string_view csrf, std::string_view user_name,
                   const Secret& password) {
     const PendingAuthorization p = at_stage(session, csrf, PendingStage::Login);
-    // authenticate(): nothing for an unknown name, a wrong password and a locked account alike.
-    const auto user = m_accounts.authenticate(user_name, password);
-    if (!user) {
-        record("oauth2.login", "bad_password", {}, p.client_id, "{}");
+    // The same per-account count as auth/login (Accounts::check_password); one answer for an unknown
+    // name, a wrong password, too many failures and an account the operator locked.
+    const PasswordCheck check = m_accounts.check_password(user_name, password);
+    if (!check.ok() || check.user->locked) {
+        const std::string user_id = check.user ? check.user->id : std::string{};
+        nlohmann::json details = nlohmann::json::object();
+        if (check.verdict != PasswordVerdict::Unknown) {
+            details["password_failures"] = check.failures;
+        }
+        if (check.now_locked(m_accounts.lockout())) {
+            details["now_locked"] = true;
+        }
+        record("oauth2.login", check.ok() ? "locked" : name(check.verdict), user_id, p.client_id,
+               details.dump());
         throw Error{Errc::InvalidAuthData, "oauth2 login failed: unknown user, wrong password or locked"};
     }
-    if (!m_grants.advance(p.id, PendingStage::Login, PendingStage::Otp, user->id, m_clock.now())) {
+    if (!m_grants.advance(p.id, PendingStage::Login, PendingStage::Otp, check.user->id, m_clock.now())) {
         fail(OAuthFailure::InvalidSession, "this step was already taken");
     }
-    record("oauth2.login", "ok", user->id, p.client_id, "{}");
+    record("oauth2.login", "ok", check.user->id, p.client_id, "{}");
 }
 
 void OAuth::otp(const Secret& session, std::string_view csrf, const Secret& code) {
     const PendingAuthorization p = at_stage(session, csrf, PendingStage::Otp);
+    // Each code attempt spends the password step (decision 0015): the authorization goes back to Login
+    // *before* the code is checked — compare-and-set, so of several codes posted at once only one is
+    // checked — and on to Consent only if the code is right. Someone who knows the password can thus
+    // not try code after code (and lock the user's OTP) without passing the password again each time,
+    // and every such try is a password success plus an OTP failure in the audit log.
+    if (!m_grants.advance(p.id, PendingStage::Otp, PendingStage::Login, {}, m_clock.now())) {
+        fail(OAuthFailure::InvalidSession, "this step was already taken");
+    }
     m_authorization.verify_otp(p.user_id, p.client_id, code);
-    if (!m_grants.advance(p.id, PendingStage::Otp, PendingStage::Consent, {}, m_clock.now())) {
+    if (!m_grants.advance(p.id, PendingStage::Login, PendingStage::Consent, p.user_id, m_clock.now())) {
         fail(OAuthFailure::InvalidSession, "this step was already taken");
     }
 }
@@ -911,7 +934,17 @@ TokenResponse OAuth::token(const ClientAuthentication& client_auth, TokenRequest
         request.redirect_uri != code.redirect_uri) {
         refuse("redirect_mismatch", "redirect_uri does not match the authorization request");
     }
-    if (!params.code_challenge.empty()) {
+    if (params.code_challenge.empty()) {
+        // A public client's code always carries a challenge (validated()); one without (a request stored
+        // before that rule) is not exchanged. A verifier for a code without a challenge is a downgrade
+        // attempt (RFC 9700 §2.1.1): refused too.
+        if (!client.confidential || params.pkce_required) {
+            refuse("pkce_missing", "the authorization request had no code_challenge (PKCE is required)");
+        }
+        if (!request.code_verifier.empty()) {
+            refuse("pkce_unexpected", "code_verifier without a code_challenge in the authorization request");
+        }
+    } else {
         if (request.code_verifier.empty()) {
             refuse("pkce_missing", "code_verifier is required");
         }

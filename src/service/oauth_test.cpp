@@ -443,8 +443,9 @@ TEST_F(OAuthTest, TheStepsMustBeTakenInOrderWithTheRightCsrfToken) {
               Errc::InvalidAuthData);
     oauth.login(session, v.csrf, "alice", secret("password-alice"));
     EXPECT_EQ(code_of([&] { oauth.otp(session, v.csrf, secret("000000")); }), Errc::InvalidAuthData);
-    EXPECT_EQ(store.otp_failures(alice.id), 1)
-        << "a wrong code on the page does not count toward the lockout";
+    EXPECT_EQ(store.otp_failures(alice.id), 1) << "a wrong code on the page counts toward the lockout";
+    // Back at the password step (decision 0015).
+    oauth.login(session, v.csrf, "alice", secret("password-alice"));
     oauth.otp(session, v.csrf, Secret{otp(alice)});
     const Redirect denied = oauth.consent(session, v.csrf, false);
     EXPECT_EQ(denied.error, "access_denied");
@@ -671,6 +672,136 @@ TEST_F(OAuthTest, RevokingACredentialTokenRetiresItsSadForItsClientOnly) {
     expect_verifies(c, a, sigs[0]);
     EXPECT_EQ(sqlite3("SELECT count(*) FROM audit_log WHERE action = 'sad.revoke' AND outcome = 'ok';"),
               "1\n");
+}
+
+// ---- password guessing on the page, one code per password pass (decision 0015) ----
+
+TEST_F(OAuthTest, ThePageAndAuthLoginCountTheSameAccountsFailures) {
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(code_of([&] { (void)env.sessions.login("alice", secret("guess"), false); }),
+                  Errc::InvalidAuthData);
+    }
+    const Secret session = secret(oauth.start(service_request()).session);
+    const std::string csrf = oauth.view(session).csrf;
+    std::string wrong;
+    std::string unknown;
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(code_of([&] { oauth.login(session, csrf, "alice", secret("guess")); }, &wrong),
+                  Errc::InvalidAuthData);
+    }
+    EXPECT_EQ(code_of([&] { oauth.login(session, csrf, "nobody", secret("guess")); }, &unknown),
+              Errc::InvalidAuthData);
+    std::string locked;
+    EXPECT_EQ(code_of([&] { oauth.login(session, csrf, "alice", secret("password-alice")); }, &locked),
+              Errc::InvalidAuthData)
+        << "five failures in all: the right password is refused on the page";
+    EXPECT_EQ(locked, unknown);
+    EXPECT_EQ(wrong, unknown);
+    EXPECT_EQ(oauth.view(session).stage, PendingStage::Login);
+    EXPECT_EQ(code_of([&] { (void)env.sessions.login("alice", secret("password-alice"), false); }),
+              Errc::InvalidAuthData)
+        << "and on auth/login";
+    EXPECT_EQ(
+        sqlite3("SELECT outcome || ':' || user_id FROM audit_log WHERE action = 'oauth2.login' ORDER BY "
+                "seq;"),
+        "bad_password:" + alice.id + "\nbad_password:" + alice.id +
+            "\nunknown_user:\npassword_locked:" + alice.id + "\n");
+    env.accounts.unlock("alice");
+    oauth.login(session, csrf, "alice", secret("password-alice"));
+    EXPECT_EQ(oauth.view(session).stage, PendingStage::Otp);
+}
+
+TEST_F(OAuthTest, EachCodeOnThePageNeedsAFreshPasswordPass) {
+    const Secret session = secret(oauth.start(service_request()).session);
+    const std::string csrf = oauth.view(session).csrf;
+    oauth.login(session, csrf, "alice", secret("password-alice"));
+    EXPECT_EQ(code_of([&] { oauth.otp(session, csrf, secret("000000")); }), Errc::InvalidAuthData);
+    const PageView back = oauth.view(session);
+    EXPECT_EQ(back.stage, PendingStage::Login);
+    EXPECT_TRUE(back.user_name.empty()) << "the earlier pass is not shown";
+    // A second code without the password: refused as a step out of order, and not counted.
+    EXPECT_EQ(failure_of([&] { oauth.otp(session, csrf, secret("111111")); }), "invalid_session");
+    EXPECT_EQ(store.otp_failures(alice.id), 1);
+    // Trying codes means passing the password every time: the audit shows each pair.
+    for (int i = 0; i < 2; ++i) {
+        oauth.login(session, csrf, "alice", secret("password-alice"));
+        EXPECT_EQ(code_of([&] { oauth.otp(session, csrf, secret("000000")); }), Errc::InvalidAuthData);
+    }
+    EXPECT_EQ(store.otp_failures(alice.id), 3);
+    EXPECT_EQ(sqlite3("SELECT action || ':' || outcome FROM audit_log WHERE action IN ('oauth2.login', "
+                      "'oauth2.otp') ORDER BY seq;"),
+              "oauth2.login:ok\noauth2.otp:bad_otp\noauth2.login:ok\noauth2.otp:bad_otp\n"
+              "oauth2.login:ok\noauth2.otp:bad_otp\n");
+    // The user who mistyped signs in again and gets through.
+    oauth.login(session, csrf, "alice", secret("password-alice"));
+    oauth.otp(session, csrf, Secret{otp(alice)});
+    EXPECT_EQ(oauth.view(session).stage, PendingStage::Consent);
+    EXPECT_TRUE(oauth.consent(session, csrf, true).error.empty());
+}
+
+// ---- PKCE for every public client (sole-control issue §6) ----
+
+class PublicClientTest : public OAuthTest {
+protected:
+    PublicClientTest() : wallet{oauth.add_client("wallet", {std::string{kRedirect}}, false, {}, "test")} {}
+    /// A v1 request (no PKCE demanded by the version) from the public client.
+    AuthorizationParams v1_request() const {
+        AuthorizationParams p = service_request();
+        p.client_id = wallet.client.id;
+        p.pkce_required = false;
+        return p;
+    }
+    ClientAuthentication wallet_auth() const { return {wallet.client.id, std::nullopt, false}; }
+    RegisteredClient wallet;
+};
+
+TEST_F(PublicClientTest, AV1OrV2RequestWithoutCodeChallengeIsRefused) {
+    for (const bool v2 : {false, true}) {
+        SCOPED_TRACE(v2 ? "v2" : "v1");
+        AuthorizationParams p = v1_request();
+        p.pkce_required = v2;
+        p.code_challenge.clear();
+        p.code_challenge_method.clear();
+        std::string message;
+        EXPECT_EQ(code_of([&] { (void)oauth.start(p); }, &message), Errc::InvalidRequest);
+        EXPECT_NE(message.find("invalid_request: code_challenge is required"), std::string::npos) << message;
+        EXPECT_EQ(failure_of([&] { (void)oauth.push(wallet_auth(), p); }), "invalid_request") << "PAR too";
+        p.code_challenge = std::string{kVerifier};
+        p.code_challenge_method = "plain";
+        EXPECT_EQ(failure_of([&] { (void)oauth.start(p); }), "invalid_request") << "plain stays off";
+    }
+    EXPECT_EQ(sqlite3("SELECT count(*) FROM oauth_pending;"), "0\n");
+}
+
+TEST_F(PublicClientTest, AV1CodeNeedsItsVerifierAtTheTokenEndpoint) {
+    const std::string first = code_for(v1_request(), alice);
+    EXPECT_EQ(failure_of([&] { (void)oauth.token(wallet_auth(), exchange(first, "")); }), "invalid_grant");
+    const std::string second = code_for(v1_request(), alice);
+    const TokenResponse t = oauth.token(wallet_auth(), exchange(second));
+    EXPECT_EQ(env.sessions.authenticate(secret(t.access_token)).client_id, wallet.client.id);
+}
+
+TEST_F(PublicClientTest, ACodeStoredWithoutChallengeIsNotExchangedForAPublicClient) {
+    // As a request stored before PKCE was required of public clients would be.
+    AuthorizationParams p = v1_request();
+    p.code_challenge.clear();
+    p.code_challenge_method.clear();
+    const std::string code = "legacy-code-without-a-challenge";
+    grants.insert_code({sha256(code), wallet.client.id, std::string{kRedirect}, alice.id, to_json(p),
+                        env.clock.now() + std::chrono::seconds{60}});
+    EXPECT_EQ(failure_of([&] { (void)oauth.token(wallet_auth(), exchange(code, "")); }), "invalid_grant");
+    EXPECT_EQ(sqlite3("SELECT outcome FROM audit_log WHERE action = 'oauth2.token';"), "pkce_missing\n");
+}
+
+TEST_F(OAuthTest, AConfidentialV1ClientMayOmitPkceButThenSendsNoVerifier) {
+    AuthorizationParams p = service_request();
+    p.code_challenge.clear();
+    p.code_challenge_method.clear();
+    p.pkce_required = false;  // v1
+    EXPECT_FALSE(oauth.token(app_auth(), exchange(code_for(p, alice), "")).access_token.empty());
+    // A verifier for a code without a challenge: a downgrade attempt (RFC 9700 §2.1.1).
+    EXPECT_EQ(failure_of([&] { (void)oauth.token(app_auth(), exchange(code_for(p, alice))); }),
+              "invalid_grant");
 }
 
 }  // namespace

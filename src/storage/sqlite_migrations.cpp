@@ -304,6 +304,15 @@ ALTER TABLE credentials ADD COLUMN signature_qualifier TEXT;
 UPDATE credentials SET signature_qualifier = CASE kind WHEN 'seal' THEN 'eu_eidas_aeseal' ELSE 'eu_eidas_aes' END;
 )sql";
 
+// 9: password guessing (sole-control issue §4/§5): per account, the failures counted since the last
+// right password and when the lock began (the count reached the maximum). Counted before the slow
+// argon2id check in one UPDATE, so every node sharing the database sees one counter and a restart
+// does not forget it. NULL: not locked.
+constexpr std::string_view kPasswordFailures = R"sql(
+ALTER TABLE users ADD COLUMN password_failures INTEGER NOT NULL DEFAULT 0 CHECK (password_failures >= 0);
+ALTER TABLE users ADD COLUMN password_locked_at INTEGER;
+)sql";
+
 // 10: anchors of the audit chain (service::AuditAnchorStore, decision 0017): the head entry's seq and
 // hash as they were when inkan's TSA time-stamped them, and the TimeStampToken (DER). AUTOINCREMENT so
 // that an id is never reused: a deleted newest anchor leaves a gap the next one shows.
@@ -336,6 +345,7 @@ constexpr std::array kMigrations{
     Migration{6, "credential auth mode", kCredentialAuthMode},
     Migration{7, "oauth2 account_token replay", kAccountTokens},
     Migration{8, "credential signature qualifier", kCredentialSignatureQualifier},
+    Migration{9, "password failures", kPasswordFailures},
     Migration{10, "audit anchors", kAuditAnchors},
     Migration{11, "sad origin and hard limit", kSadOriginAndHardLimit},
 };

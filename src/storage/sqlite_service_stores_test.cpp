@@ -132,18 +132,24 @@ TEST_F(SqliteServiceStores, TheDatabaseItselfRefusesInconsistentRows) {
     // A seal with an owner, a personal credential without a PIN, a token of nobody: refused by the
     // schema's CHECK and FOREIGN KEY constraints even when written around the adapter.
     for (const std::string sql : {
-             "INSERT INTO users VALUES ('u1', 'alice', 'alice', 'user', 0, 'h', NULL, 0);"
+             "INSERT INTO users (id, name, display_name, role, locked, password_hash, totp_sealed, "
+             "created_at) "
+             "VALUES ('u1', 'alice', 'alice', 'user', 0, 'h', NULL, 0);"
              "INSERT INTO credentials (id, kind, owner_user_id, key_id, key_algo, ca, profile, scal, "
              "multisign, "
              "status, pin_hash, created_at) VALUES ('c', 'seal', 'u1', x'01', 'ec-p256', 'ca', 'seal', 2, 1, "
              "'active', NULL, 0);",
-             "INSERT INTO users VALUES ('u1', 'alice', 'alice', 'user', 0, 'h', NULL, 0);"
+             "INSERT INTO users (id, name, display_name, role, locked, password_hash, totp_sealed, "
+             "created_at) "
+             "VALUES ('u1', 'alice', 'alice', 'user', 0, 'h', NULL, 0);"
              "INSERT INTO credentials (id, kind, owner_user_id, key_id, key_algo, ca, profile, scal, "
              "multisign, "
              "status, pin_hash, created_at) VALUES ('c', 'personal', 'u1', x'01', 'ec-p256', 'ca', 'person', "
              "2, 1, "
              "'active', NULL, 0);",
-             "INSERT INTO users VALUES ('u1', 'alice', 'alice', 'admin', 0, 'h', NULL, 0);",
+             "INSERT INTO users (id, name, display_name, role, locked, password_hash, totp_sealed, "
+             "created_at) "
+             "VALUES ('u1', 'alice', 'alice', 'admin', 0, 'h', NULL, 0);",
          }) {
         const auto r = run({"sqlite3", "-batch", file.string(), "BEGIN; " + sql + " COMMIT;"});
         EXPECT_NE(r.exit_code, 0) << sql;
@@ -178,7 +184,8 @@ TEST(OAuthMigration, KeepsEveryTokenSadAndHashOfAnOlderDatabase) {
     { Database v3{file, Database::Options{}, all.subspan(0, 3)}; }
     run({"sqlite3", file.string(),
          "PRAGMA foreign_keys=ON;"
-         "INSERT INTO users VALUES ('u1','alice','Alice','user',0,'h',NULL,0);"
+         "INSERT INTO users (id, name, display_name, role, locked, password_hash, totp_sealed, created_at) "
+         "VALUES ('u1','alice','Alice','user',0,'h',NULL,0);"
          "INSERT INTO credentials (id,kind,owner_user_id,key_id,key_algo,ca,profile,scal,multisign,status,"
          "pin_hash,created_at) VALUES "
          "('c1','personal','u1',x'01','ec-p256','ca','person',2,1,'active','h',0);"
@@ -203,7 +210,8 @@ TEST(AuthModeMigration, OlderCredentialsBecomeExplicitAndUnknownModesAreRefused)
     { Database v5{file, Database::Options{}, all.subspan(0, 5)}; }
     sqlite3_cli(
         file,
-        "INSERT INTO users VALUES ('u1','alice','Alice','user',0,'h',NULL,0);"
+        "INSERT INTO users (id, name, display_name, role, locked, password_hash, totp_sealed, created_at) "
+        "VALUES ('u1','alice','Alice','user',0,'h',NULL,0);"
         "INSERT INTO credentials (id,kind,owner_user_id,key_id,key_algo,ca,profile,scal,multisign,status,"
         "pin_hash,created_at) VALUES "
         "('c1','personal','u1',x'01','ec-p256','ca','person',2,1,'active','h',0);");
@@ -229,7 +237,8 @@ TEST(SignatureQualifierMigration, OlderCredentialsGetTheAdvancedDefaultOfTheirKi
     { Database v6{file, Database::Options{}, all.subspan(0, 6)}; }
     sqlite3_cli(
         file,
-        "INSERT INTO users VALUES ('u1','alice','Alice','user',0,'h',NULL,0);"
+        "INSERT INTO users (id, name, display_name, role, locked, password_hash, totp_sealed, created_at) "
+        "VALUES ('u1','alice','Alice','user',0,'h',NULL,0);"
         "INSERT INTO credentials (id,kind,owner_user_id,key_id,key_algo,ca,profile,scal,multisign,status,"
         "pin_hash,created_at) VALUES "
         "('c1','personal','u1',x'01','ec-p256','ca','person',2,1,'active','h',0),"

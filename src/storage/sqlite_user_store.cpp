@@ -1,4 +1,4 @@
-// service::UserStore on SQLite (table users, migration 2).
+// service::UserStore on SQLite (table users, migration 2; password failures, migration 9).
 
 #include <inkan/storage/sqlite_service_stores.h>
 
@@ -148,6 +148,69 @@ std::optional<Bytes> SqliteUserStore::totp(std::string_view user_id) const {
         return std::nullopt;
     }
     return query.column_blob(0);
+}
+
+namespace {
+
+/// The lock has lifted by itself: locked, a cool-down is configured (?4 > 0) and it has passed since the
+/// lock began (?3 = now). ?2 = the maximum.
+constexpr std::string_view kLifted =
+    "(?4 > 0 AND password_failures >= ?2 AND password_locked_at IS NOT NULL AND "
+    "password_locked_at <= ?3 - ?4)";
+
+std::string reserve_sql() {
+    const std::string lifted{kLifted};
+    // One UPDATE: every expression reads the row as it was, and the write lock serialises callers (on
+    // PostgreSQL the row lock does), so concurrent guesses see distinct counts.
+    return "UPDATE users SET "
+           "password_failures = CASE WHEN " +
+           lifted +
+           " THEN 1 ELSE MIN(password_failures + 1, ?2 + 1) END, "
+           "password_locked_at = CASE WHEN " +
+           lifted +
+           " THEN (CASE WHEN ?2 <= 1 THEN ?3 END) "
+           "WHEN password_failures + 1 >= ?2 THEN COALESCE(password_locked_at, ?3) "
+           "ELSE password_locked_at END "
+           "WHERE id = ?1 RETURNING password_failures";
+}
+
+}  // namespace
+
+int SqliteUserStore::reserve_password_guess(std::string_view user_id, int max, std::chrono::seconds cool_down,
+                                            TimePoint now) {
+    require(max >= 1 && cool_down.count() >= 0, Errc::InvalidRequest,
+            "reserve password guess: max must be ≥ 1 and the cool-down ≥ 0");
+    Transaction tx{*m_db, Transaction::Mode::Write, "reserve password guess"};
+    Statement q{*m_db, reserve_sql(), "reserve password guess"};
+    q.bind_text(1, user_id).bind_int64(2, max).bind_time(3, now).bind_int64(4, cool_down.count());
+    if (!q.step()) {
+        throw Error{Errc::NotFound, "reserve password guess: no user " + std::string{user_id}};
+    }
+    const auto n = static_cast<int>(q.column_int64(0));
+    q.reset();
+    tx.commit();
+    return n;
+}
+
+void SqliteUserStore::clear_password_failures(std::string_view user_id) {
+    update_user(*m_db, "UPDATE users SET password_failures = 0, password_locked_at = NULL WHERE id = ?1",
+                user_id, "clear password failures", [](Statement&) {});
+}
+
+std::optional<service::PasswordFailures> SqliteUserStore::password_failures(std::string_view user_id) const {
+    Transaction tx{*m_db, Transaction::Mode::Read, "read password failures"};
+    Statement q{*m_db, "SELECT password_failures, password_locked_at FROM users WHERE id = ?1",
+                "read password failures"};
+    q.bind_text(1, user_id);
+    if (!q.step()) {
+        return std::nullopt;
+    }
+    service::PasswordFailures out;
+    out.count = static_cast<int>(q.column_int64(0));
+    if (!q.column_is_null(1)) {
+        out.locked_at = q.column_time(1);
+    }
+    return out;
 }
 
 }  // namespace inkan::storage

@@ -2,7 +2,11 @@
 
 #include "user_store_suite.h"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <inkan/core/encoding.h>
@@ -151,6 +155,89 @@ TEST_P(UserStoreSuite, ANewInstanceSeesEarlierData) {
     EXPECT_EQ(found->display_name, "ありす");
     EXPECT_TRUE(found->locked);
     EXPECT_TRUE(found->totp_enrolled);
+}
+
+// ---- password guessing (migration 9) ----
+
+constexpr std::chrono::seconds kCoolDown{900};
+
+TEST_P(UserStoreSuite, GuessesAreCountedUpToOneAboveTheMaximumAndTheLockBeginsAtTheMaximum) {
+    users->create(make_user("u1", "alice"), kHash);
+    users->create(make_user("u2", "bob"), kHash);
+    for (int i = 1; i <= 5; ++i) {
+        EXPECT_EQ(users->reserve_password_guess("u1", 5, kCoolDown, at(1'000 + i)), i);
+        const auto state = users->password_failures("u1");
+        ASSERT_TRUE(state.has_value());
+        EXPECT_EQ(state->locked_at.has_value(), i == 5) << "after guess " << i;
+    }
+    EXPECT_EQ(text(*users->password_failures("u1")->locked_at), text(at(1'005)));
+    EXPECT_EQ(users->reserve_password_guess("u1", 5, kCoolDown, at(1'100)), 6) << "refused unjudged";
+    EXPECT_EQ(users->reserve_password_guess("u1", 5, kCoolDown, at(1'200)), 6) << "capped at max + 1";
+    EXPECT_EQ(text(*open_another().users->password_failures("u1")->locked_at), text(at(1'005)))
+        << "refused guesses do not extend the lock";
+    EXPECT_EQ(users->password_failures("u2")->count, 0) << "only that user";
+    EXPECT_FALSE(users->password_failures("u2")->locked_at.has_value());
+}
+
+TEST_P(UserStoreSuite, TheCoolDownLiftsTheLockCountedFromWhenItBegan) {
+    users->create(make_user("u1", "alice"), kHash);
+    for (int i = 0; i < 3; ++i) {
+        (void)users->reserve_password_guess("u1", 3, kCoolDown, at(10'000));
+    }
+    EXPECT_EQ(users->reserve_password_guess("u1", 3, kCoolDown, at(10'000 + 899)), 4) << "still locked";
+    EXPECT_EQ(users->reserve_password_guess("u1", 3, kCoolDown, at(10'000 + 900)), 1) << "lifted";
+    EXPECT_FALSE(users->password_failures("u1")->locked_at.has_value());
+    EXPECT_EQ(users->reserve_password_guess("u1", 3, kCoolDown, at(10'000 + 901)), 2);
+}
+
+TEST_P(UserStoreSuite, WithoutACoolDownOnlyClearingLiftsTheLock) {
+    users->create(make_user("u1", "alice"), kHash);
+    for (int i = 0; i < 5; ++i) {
+        (void)users->reserve_password_guess("u1", 5, std::chrono::seconds{0}, at(10'000));
+    }
+    EXPECT_EQ(users->reserve_password_guess("u1", 5, std::chrono::seconds{0}, at(10'000 + 86'400 * 365)), 6);
+    open_another().users->clear_password_failures("u1");
+    const auto cleared = users->password_failures("u1");
+    EXPECT_EQ(cleared->count, 0);
+    EXPECT_FALSE(cleared->locked_at.has_value());
+    EXPECT_EQ(users->reserve_password_guess("u1", 5, std::chrono::seconds{0}, at(20'000)), 1);
+}
+
+TEST_P(UserStoreSuite, PasswordFailuresOfAnUnknownUserAreNotFound) {
+    users->create(make_user("u1", "alice"), kHash);
+    EXPECT_EQ(code_of([&] { (void)users->reserve_password_guess("nobody", 5, kCoolDown, at(1)); }),
+              Errc::NotFound);
+    EXPECT_EQ(code_of([&] { users->clear_password_failures("nobody"); }), Errc::NotFound);
+    EXPECT_FALSE(users->password_failures("nobody").has_value());
+}
+
+TEST_P(UserStoreSuite, TwelveConcurrentGuessesOnTwelveConnectionsGetDistinctCounts) {
+    users->create(make_user("u1", "alice"), kHash);
+    constexpr int kThreads = 12;
+    std::vector<ServiceStores> nodes;
+    for (int i = 0; i < kThreads; ++i) {
+        nodes.push_back(open_another());
+    }
+    std::vector<int> counts(kThreads, 0);
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            while (!go.load()) {
+                std::this_thread::yield();
+            }
+            counts[static_cast<std::size_t>(i)] =
+                nodes[static_cast<std::size_t>(i)].users->reserve_password_guess("u1", 5, kCoolDown,
+                                                                                 at(5'000));
+        });
+    }
+    go = true;
+    for (auto& t : threads) {
+        t.join();
+    }
+    std::sort(counts.begin(), counts.end());
+    EXPECT_EQ(counts, (std::vector<int>{1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6}))
+        << "exactly 5 guesses may be judged, the other 7 meet the lock";
 }
 
 }  // namespace

@@ -25,8 +25,9 @@ public:
     Sessions(Accounts& accounts, UserStore& users, TokenStore& tokens, const Clock& clock,
              AuthSettings settings = {});
 
-    /// Errc::InvalidAuthData: unknown user or wrong password (same error for both); Errc::Locked:
-    /// the account is locked.
+    /// Errc::InvalidAuthData: unknown user, wrong password, or an account locked by password guessing
+    /// (Accounts::check_password; the same error for all three); Errc::Locked: the operator locked the
+    /// account (said only to a caller who gave the right password).
     IssuedTokens login(std::string_view user_name, const Secret& password, bool remember_me,
                        std::string_view client_id = {});
     /// A new access token from a refresh token (the refresh token stays valid until it expires or is

@@ -82,8 +82,9 @@ struct AuthorizationParams {
     std::string state;
     std::string code_challenge;
     std::string code_challenge_method;  ///< "S256" | "plain"; empty = plain (RFC 7636 §4.3)
-    bool pkce_required = false;         ///< v2 (CSC v2 §8.3.2)
-    bool rar = false;                   ///< the grant came as authorization_details
+    bool pkce_required =
+        false;         ///< v2 (CSC v2 §8.3.2); validation adds every public client (RFC 9700 §2.1.1)
+    bool rar = false;  ///< the grant came as authorization_details
     /// Set by consent once the credential's PIN was checked (explicit auth mode; never from a request).
     bool pin_verified = false;
     std::optional<CredentialGrant> credential;
@@ -190,11 +191,14 @@ public:
     StartedAuthorization start_pushed(std::string_view client_id, std::string_view request_uri);
     /// The authorization behind a cookie. InvalidSession if unknown or expired.
     [[nodiscard]] PageView view(const Secret& session) const;
-    /// Password step. Errc::InvalidAuthData (wrong name or password, or locked: one answer), and the
-    /// page stays at Login. InvalidSession for a bad cookie/CSRF or the wrong stage.
+    /// Password step, counted per account like auth/login (Accounts::check_password). Errc::InvalidAuthData
+    /// (wrong name or password, too many failures, or locked: one answer), and the page stays at Login.
+    /// InvalidSession for a bad cookie/CSRF or the wrong stage.
     void login(const Secret& session, std::string_view csrf, std::string_view user_name,
                const Secret& password);
-    /// One-time code step: Authorization::verify_otp (counts toward the OTP lockout).
+    /// One-time code step: Authorization::verify_otp (counts toward the OTP lockout). Every attempt spends
+    /// the password step: a wrong code (InvalidAuthData, Locked) leaves the page at Login, so the next code
+    /// needs the password again (decision 0015).
     void otp(const Secret& session, std::string_view csrf, const Secret& code);
     /// Consent (approve) or refusal: the redirect with a code (or error=access_denied) and state.
     /// `chosen`: for a request by signature qualifier, the credential the user picked (needed when

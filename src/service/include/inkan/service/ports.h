@@ -7,6 +7,7 @@
 //
 // Errors: Errc::StorageFailure when the database fails; otherwise only the codes named per method.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -18,6 +19,12 @@
 #include <inkan/service/model.h>
 
 namespace inkan::service {
+
+/// An account's password-guessing state as stored.
+struct PasswordFailures {
+    int count = 0;  ///< failures since the last right password or unlock (reserved guesses included)
+    std::optional<TimePoint> locked_at;  ///< when the count reached the maximum; nothing: not locked
+};
 
 class UserStore {
 public:
@@ -37,6 +44,21 @@ public:
     /// The TOTP secret sealed under the HSM storage key (AES-256-GCM blob), or nothing to remove it.
     virtual void set_totp(std::string_view user_id, std::optional<Bytes> sealed_secret) = 0;
     [[nodiscard]] virtual std::optional<Bytes> totp(std::string_view user_id) const = 0;
+
+    /// Password guessing, per account (counted here so that every node shares it and a restart keeps it).
+    /// Reserves one guess *before* the slow password check, in one statement: if the account is locked
+    /// (count ≥ `max`) and `cool_down` (> 0) has passed since the lock began, the count starts again; then
+    /// count + 1 (never above max + 1), and the lock begins at `now` when the count reaches `max`. Returns
+    /// the new count: ≤ max, the guess may be judged; > max, it must be refused unjudged. Concurrent callers
+    /// get distinct counts, so at most `max` guesses are judged between two clears. Errc::NotFound for an
+    /// unknown user.
+    virtual int reserve_password_guess(std::string_view user_id, int max, std::chrono::seconds cool_down,
+                                       TimePoint now) = 0;
+    /// A right password or an operator's unlock: count 0, no lock, in one statement. Errc::NotFound.
+    virtual void clear_password_failures(std::string_view user_id) = 0;
+    /// Nothing for an unknown user.
+    [[nodiscard]] virtual std::optional<PasswordFailures> password_failures(
+        std::string_view user_id) const = 0;
 };
 
 class CredentialStore {

@@ -29,6 +29,11 @@ public:
     void set_locked(std::string_view user_id, bool locked) override;
     void set_totp(std::string_view user_id, std::optional<Bytes> sealed_secret) override;
     [[nodiscard]] std::optional<Bytes> totp(std::string_view user_id) const override;
+    int reserve_password_guess(std::string_view user_id, int max, std::chrono::seconds cool_down,
+                               TimePoint now) override;
+    void clear_password_failures(std::string_view user_id) override;
+    [[nodiscard]] std::optional<service::PasswordFailures> password_failures(
+        std::string_view user_id) const override;
 
 private:
     std::shared_ptr<Database> m_db;
