@@ -93,7 +93,7 @@ bool DocumentReport::all_passed() const {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 json time_json(const std::optional<TimePoint>& t) {
     return t ? json(format_rfc3339(*t)) : json(nullptr);
@@ -164,7 +164,9 @@ std::string to_json(const std::vector<DocumentReport>& documents) {
         jd["document_timestamps"] = dts;
         docs.push_back(jd);
     }
-    return json{{"documents", docs}}.dump(2) + "\n";
+    json top = json::object();
+    top["documents"] = docs;
+    return top.dump(2) + "\n";
 }
 
 std::string to_text(const std::vector<DocumentReport>& documents) {
@@ -183,7 +185,9 @@ std::string to_text(const std::vector<DocumentReport>& documents) {
             if (s.verdict.subindication) out << "/" << name(*s.verdict.subindication);
             const auto level = name(s.level);
             out << (level ? " " + std::string{*level} : std::string{});
-            if (s.best_signature_time) out << ", exists since " << format_rfc3339(*s.best_signature_time);
+            if (s.best_signature_time && s.level >= Level::BT) {
+                out << ", proven to exist at " << format_rfc3339(*s.best_signature_time);
+            }
             out << "\n";
             for (const auto& c : s.modification.changes)
                 out << "    changed after signing: " << c << "\n";

@@ -418,7 +418,9 @@ DocumentReport validate_file(const fs::path& file, const std::optional<ContentDi
     char head[1024] = {};
     in.read(head, sizeof head);
     const std::string_view h{head, static_cast<std::size_t>(in.gcount())};
-    if (h.find("%PDF-") != std::string_view::npos) {
+    // A DER CMS (first octet 0x30, a SEQUENCE) may envelope a PDF whose header then appears early on.
+    if (h.find("%PDF-") != std::string_view::npos &&
+        !(h.empty() || static_cast<unsigned char>(h[0]) == 0x30)) {
         return validate_pdf(file, options);
     }
     std::error_code ec;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -503,6 +504,131 @@ TEST(PadesModification, PageContentReplacedAfterSigningIsNamed) {
         std::any_of(s.modification.changes.begin(), s.modification.changes.end(),
                     [](const std::string& c) { return c.find("content changed") != std::string::npos; });
     EXPECT_TRUE(named) << show(d);
+}
+
+/// Rewrites the first /ByteRange of `pdf` in place (the writer pads it with spaces, so a change of
+/// at most the same length keeps every other byte where it was).
+void rewrite_byte_range(const fs::path& pdf,
+                        const std::function<void(std::array<std::uint64_t, 4>&)>& change) {
+    std::string text = to_string(read_file(pdf));
+    const auto at = text.find("/ByteRange [");
+    ASSERT_NE(at, std::string::npos);
+    const auto open = at + 11;
+    const auto close = text.find(']', open);
+    std::istringstream in{text.substr(open + 1, close - open - 1)};
+    std::array<std::uint64_t, 4> br{};
+    in >> br[0] >> br[1] >> br[2] >> br[3];
+    change(br);
+    std::string range = "[" + std::to_string(br[0]) + " " + std::to_string(br[1]) + " " +
+                        std::to_string(br[2]) + " " + std::to_string(br[3]);
+    ASSERT_LE(range.size(), close - open);
+    range += std::string(close - open - range.size(), ' ');
+    text.replace(open, close - open, range);
+    write_file(pdf, text);
+}
+
+TEST(PadesByteRange, TricksAreFormatFailures) {
+    struct Trick {
+        const char* what;
+        std::function<void(std::array<std::uint64_t, 4>&)> change;
+        const char* says;
+    };
+    const std::vector<Trick> tricks{
+        {"not ending at the revision", [](auto& br) { br[3] -= 1; }, "does not end where a revision ends"},
+        {"gap reaching into the dictionary", [](auto& br) { br[1] -= 1; },
+         "not exactly the /Contents hex string"},
+        {"gap past the hex string",
+         [](auto& br) {
+             br[2] += 2;
+             br[3] -= 2;
+         },
+         "not exactly the /Contents hex string"},
+        {"overlapping ranges",
+         [](auto& br) {
+             const auto end = br[2] + br[3];
+             br[2] = br[1] - 10;
+             br[3] = end - br[2];
+         },
+         "overlap"},
+        {"not starting at 0",
+         [](auto& br) {
+             br[0] = 1;
+             br[1] -= 1;
+         },
+         "does not start at offset 0"},
+        {"past the end of the file", [](auto& br) { br[3] += 100; }, "past the end of the file"},
+    };
+    for (const auto& t : tricks) {
+        testing::TempDir dir{"inkan-validation"};
+        const fs::path pdf = sign_pdf(dir.path(), Level::BLT, "signed.pdf");
+        rewrite_byte_range(pdf, t.change);
+        const DocumentReport d = validate_pdf(pdf, anchored());
+        ASSERT_FALSE(d.error) << t.what << ": " << show(d);
+        ASSERT_EQ(d.signatures.size(), 1u) << t.what << ": " << show(d);
+        const auto& sig = d.signatures[0];
+        EXPECT_EQ(indication(sig), "TOTAL-FAILED/FORMAT_FAILURE") << t.what << ": " << show(d);
+        EXPECT_FALSE(sig.format_ok) << t.what;
+        const bool said = std::any_of(sig.errors.begin(), sig.errors.end(), [&](const std::string& e) {
+            return e.find(t.says) != std::string::npos;
+        });
+        EXPECT_TRUE(said) << t.what << ": " << show(d);
+    }
+}
+
+TEST(PadesValidation, SecondSignatureIsAPermittedChangeForTheFirst) {
+    testing::TempDir dir{"inkan-validation"};
+    const fs::path first = sign_pdf(dir.path(), Level::BT, "first.pdf", 2);
+    ades::PadesOptions o;
+    o.level = Level::BLT;
+    o.time_stamper = ades::testkit::world().stamper.get();
+    o.revocation = &fetcher();
+    (void)ades::sign_pdf(first, dir / "second.pdf", *ades::testkit::world().rsa, o);
+    const DocumentReport d = validate_pdf(dir / "second.pdf", anchored(true));
+    ASSERT_EQ(d.signatures.size(), 2u) << show(d);
+    for (const auto& s : d.signatures) {
+        EXPECT_EQ(indication(s), "TOTAL-PASSED") << show(d);
+        EXPECT_FALSE(s.modification.detected) << show(d);
+    }
+    EXPECT_FALSE(d.signatures[0].modification.permitted.empty()) << show(d);  // the second signature, the DSS
+    EXPECT_TRUE(d.all_passed()) << show(d);
+}
+
+TEST(CadesValidation, RevokedSignerBeforeItsTimeStampIsRevoked) {
+    ades::CadesOptions o;
+    o.level = Level::BLT;
+    o.time_stamper = ades::testkit::world().stamper.get();
+    o.revocation = &fetcher();
+    o.refuse_revoked = false;
+    const Bytes cms =
+        ades::sign_cades(ades::CadesContent::enveloping(kContent), *ades::testkit::world().revoked, o);
+    const DocumentReport d = validate_cms(cms, std::nullopt, anchored());
+    ASSERT_EQ(d.signatures.size(), 1u) << show(d);
+    EXPECT_EQ(indication(d.signatures[0]), "TOTAL-FAILED/REVOKED") << show(d);
+    EXPECT_EQ(d.signatures[0].revocation, "revoked") << show(d);
+    // Bouncy Castle reads the embedded status as revoked too (the ades e2e judge).
+}
+
+TEST(CadesValidation, ValidationTimeLongAfterEveryCertificateExpiredIsOutOfBounds) {
+    // Past validation needs a proof of existence inside every certificate's period; at 2200 no
+    // time-stamp's TSA certificate is valid any more and nothing newer proves them.
+    Options o = anchored();
+    o.validation_time = std::chrono::sys_days{std::chrono::year{2200} / 1 / 1};
+    const DocumentReport d = validate_cms(sign_cades(Level::BLTA), std::nullopt, o);
+    ASSERT_EQ(d.signatures.size(), 1u) << show(d);
+    EXPECT_EQ(indication(d.signatures[0]), "INDETERMINATE/OUT_OF_BOUNDS_NO_POE") << show(d);
+}
+
+TEST(OpensslCms, EnvelopedPdfIsJudgedAsCms) {
+    const auto& w = ades::testkit::world();
+    testing::TempDir dir{"inkan-validation"};
+    const auto r = run({"openssl", "cms", "-sign", "-binary", "-nodetach", "-in",
+                        pdf::testkit::corpus().table.string(), "-signer", w.soft_cert_pem.string(), "-inkey",
+                        w.soft_key_pem.string(), "-outform", "DER", "-out", (dir / "pdf.p7m").string()});
+    ASSERT_EQ(r.exit_code, 0) << testing::describe(r);
+    const DocumentReport d = validate_file(dir / "pdf.p7m", std::nullopt, anchored(true));
+    EXPECT_EQ(d.format.value_or("null"), "CAdES") << show(d);
+    ASSERT_EQ(d.signatures.size(), 1u) << show(d);
+    EXPECT_EQ(indication(d.signatures[0]), "TOTAL-PASSED") << show(d);
 }
 
 }  // namespace
