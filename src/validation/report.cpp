@@ -207,4 +207,104 @@ std::string to_text(const std::vector<DocumentReport>& documents) {
     return out.str();
 }
 
+namespace {
+
+std::string xml_escape(std::string_view in) {
+    std::string out;
+    for (const char c : in) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+std::string main_indication_uri(Indication i) {
+    // TS 119 102-2 §5.2.5 (urn:etsi:019102:mainindication:...).
+    switch (i) {
+        case Indication::TotalPassed:
+            return "urn:etsi:019102:mainindication:total-passed";
+        case Indication::TotalFailed:
+            return "urn:etsi:019102:mainindication:total-failed";
+        case Indication::Indeterminate:
+            return "urn:etsi:019102:mainindication:indeterminate";
+    }
+    return "urn:etsi:019102:mainindication:indeterminate";
+}
+
+void signature_report(std::ostringstream& out, const std::string& id, const std::string& signer,
+                      const std::optional<TimePoint>& best, TimePoint validation_time,
+                      const std::optional<TimePoint>& claimed, const Verdict& v, const std::string& process) {
+    out << "  <vr:SignatureValidationReport>\n";
+    out << "    <vr:SignatureIdentifier id=\"" << xml_escape(id) << "\">\n"
+        << "      <vr:HashOnly>false</vr:HashOnly>\n      <vr:DocHashOnly>false</vr:DocHashOnly>\n"
+        << "    </vr:SignatureIdentifier>\n";
+    out << "    <vr:ValidationTimeInfo>\n      <vr:ValidationTime>" << format_rfc3339(validation_time)
+        << "</vr:ValidationTime>\n";
+    if (best) {
+        out << "      <vr:BestSignatureTime>\n        <vr:POETime>" << format_rfc3339(*best)
+            << "</vr:POETime>\n        <vr:TypeOfProof>urn:etsi:019102:poetype:validation</vr:TypeOfProof>\n"
+            << "      </vr:BestSignatureTime>\n";
+    }
+    out << "    </vr:ValidationTimeInfo>\n";
+    if (claimed) {
+        out << "    <vr:SignatureAttributes>\n      <vr:SigningTime Signed=\"true\">\n        <vr:Time>"
+            << format_rfc3339(*claimed)
+            << "</vr:Time>\n      </vr:SigningTime>\n    </vr:SignatureAttributes>\n";
+    }
+    if (!signer.empty()) {
+        out << "    <vr:SignerInformation>\n      <vr:Signer>" << xml_escape(signer)
+            << "</vr:Signer>\n    </vr:SignerInformation>\n";
+    }
+    out << "    <vr:SignatureValidationProcess>\n      <vr:SignatureValidationProcessID>" << process
+        << "</vr:SignatureValidationProcessID>\n    </vr:SignatureValidationProcess>\n";
+    out << "    <vr:SignatureValidationStatus>\n      <vr:MainIndication>"
+        << main_indication_uri(v.indication) << "</vr:MainIndication>\n";
+    if (v.subindication) {
+        out << "      <vr:SubIndication>urn:etsi:019102:subindication:" << name(*v.subindication)
+            << "</vr:SubIndication>\n";
+    }
+    out << "    </vr:SignatureValidationStatus>\n  </vr:SignatureValidationReport>\n";
+}
+
+}  // namespace
+
+std::string to_etsi_xml(const std::vector<DocumentReport>& documents, TimePoint validation_time) {
+    std::ostringstream out;
+    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        << "<vr:ValidationReport xmlns:vr=\"http://uri.etsi.org/19102/v1.2.1#\">\n";
+    std::size_t n = 0;
+    for (const auto& d : documents) {
+        const std::string prefix = "D" + std::to_string(n++) + "-";
+        for (const auto& s : d.signatures) {
+            // EN 319 102-1 §5.6 when the signature is long-term, §5.5 with a time-stamp, else §5.3.
+            const std::string process = s.level == Level::BLTA ? "urn:etsi:019102:validationprocess:LTA"
+                                        : s.level >= Level::BT ? "urn:etsi:019102:validationprocess:LTVM"
+                                                               : "urn:etsi:019102:validationprocess:Basic";
+            signature_report(out, prefix + s.id, s.signer, s.best_signature_time, validation_time,
+                             s.claimed_signing_time, s.verdict, process);
+        }
+        std::size_t t = 0;
+        for (const auto& ts : d.document_timestamps) {
+            signature_report(out, prefix + "T" + std::to_string(t++), ts.tsa, ts.time, validation_time,
+                             std::nullopt, ts.verdict, "urn:etsi:019102:validationprocess:Basic");
+        }
+    }
+    out << "</vr:ValidationReport>\n";
+    return out.str();
+}
+
 }  // namespace inkan::validation

@@ -556,7 +556,7 @@ TEST(PadesByteRange, TricksAreFormatFailures) {
              br[1] -= 1;
          },
          "does not start at offset 0"},
-        {"past the end of the file", [](auto& br) { br[3] += 100; }, "past the end of the file"},
+        {"past the end of the file", [](auto& br) { br[3] += 10000000; }, "past the end of the file"},
     };
     for (const auto& t : tricks) {
         testing::TempDir dir{"inkan-validation"};
@@ -629,6 +629,109 @@ TEST(OpensslCms, EnvelopedPdfIsJudgedAsCms) {
     EXPECT_EQ(d.format.value_or("null"), "CAdES") << show(d);
     ASSERT_EQ(d.signatures.size(), 1u) << show(d);
     EXPECT_EQ(indication(d.signatures[0]), "TOTAL-PASSED") << show(d);
+}
+
+TEST(CryptoPolicyFile, StricterRsaMinimumFailsAndUnknownKeysAreRefused) {
+    testing::TempDir dir{"inkan-validation"};
+    write_file(dir / "strict.toml", std::string_view{"[crypto]\nrsa_min_bits = 4096\n"});
+    write_file(dir / "typo.toml", std::string_view{"[crypto]\nrsa_min_bitz = 4096\n"});
+    write_file(
+        dir / "lenient.toml",
+        std::string_view{"[crypto]\nrsa_min_bits = 4096\nrsa_small_sunset = \"2200-01-01T00:00:00Z\"\n"});
+    const Bytes cms = sign_cades(Level::BLT);  // RSA-2048
+    Options o = anchored();
+    o.policy = load_policy(dir / "strict.toml");
+    EXPECT_EQ(o.policy.min_rsa_bits, 4096u);
+    const DocumentReport strict = validate_cms(cms, std::nullopt, o);
+    ASSERT_EQ(strict.signatures.size(), 1u) << show(strict);
+    EXPECT_EQ(indication(strict.signatures[0]), "INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE")
+        << show(strict);
+    o.policy = load_policy(dir / "lenient.toml");
+    EXPECT_EQ(indication(validate_cms(cms, std::nullopt, o).signatures.at(0)), "TOTAL-PASSED");
+    try {
+        (void)load_policy(dir / "typo.toml");
+        ADD_FAILURE() << "a typo in the policy was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::InvalidConfig);
+        EXPECT_NE(std::string{e.what()}.find("rsa_min_bitz"), std::string::npos) << e.what();
+    }
+}
+
+/// The object text (between "N 0 obj" and "endobj") of the last definition of object `id`.
+std::string object_text(const std::string& text, int id) {
+    const std::string head = "\n" + std::to_string(id) + " 0 obj";
+    const auto at = text.rfind(head);
+    EXPECT_NE(at, std::string::npos) << id;
+    const auto start = at + head.size();
+    return text.substr(start, text.find("endobj", start) - start);
+}
+
+int page_object_id(const std::string& text) {
+    std::size_t at = 0;
+    while ((at = text.find("/Type /Page", at)) != std::string::npos && text[at + 11] == 's')
+        ++at;
+    const auto obj_start = text.rfind(" 0 obj", at);
+    const auto line_start = text.rfind('\n', obj_start) + 1;
+    return std::stoi(text.substr(line_start, obj_start - line_start));
+}
+
+TEST(PadesModification, RedefinedCatalogIsNamed) {
+    testing::TempDir dir{"inkan-validation"};
+    const fs::path pdf = sign_pdf(dir.path(), Level::BLT, "signed.pdf");
+    const std::string text = to_string(read_file(pdf));
+    const auto tr = text.rfind("/Root");
+    const int root = std::stoi(text.substr(tr + 5));
+    std::string catalog = object_text(text, root);
+    catalog.insert(catalog.rfind(">>"), " /OpenAction << /S /URI /URI (http://127.0.0.1/) >> ");
+    const auto sz = text.rfind("/Size");
+    append_update(pdf, {{root, catalog}}, std::stoi(text.substr(sz + 5)));
+    const DocumentReport d = validate_pdf(pdf, anchored());
+    ASSERT_EQ(d.signatures.size(), 1u) << show(d);
+    EXPECT_EQ(indication(d.signatures[0]), "INDETERMINATE/SIG_CONSTRAINTS_FAILURE") << show(d);
+    const auto& changes = d.signatures[0].modification.changes;
+    EXPECT_TRUE(std::any_of(changes.begin(), changes.end(), [](const std::string& c) {
+        return c.find("/OpenAction") != std::string::npos;
+    })) << show(d);
+}
+
+TEST(PadesModification, AnnotationIsPermittedForApprovalButNotUnderDocMdp2) {
+    for (const std::optional<int> certify : {std::optional<int>{}, std::optional<int>{2}}) {
+        testing::TempDir dir{"inkan-validation"};
+        const fs::path pdf = sign_pdf(dir.path(), Level::BLT, "signed.pdf", certify);
+        const std::string text = to_string(read_file(pdf));
+        const int page_id = page_object_id(text);
+        std::string page = object_text(text, page_id);
+        const auto sz = text.rfind("/Size");
+        const int size = std::stoi(text.substr(sz + 5));
+        const std::string annot = std::to_string(size) + " 0 R";
+        if (const auto annots = page.find("/Annots ["); annots != std::string::npos) {
+            page.insert(page.find(']', annots), " " + annot);
+        } else {
+            page.insert(page.rfind(">>"), " /Annots [" + annot + "] ");
+        }
+        append_update(pdf,
+                      {{page_id, page},
+                       {size,
+                        "<< /Type /Annot /Subtype /FreeText /Rect [0 0 600 800] /Contents (PAID) /DA (/Helv "
+                        "12 Tf 0 g) >>"}},
+                      size + 1);
+        const DocumentReport d = validate_pdf(pdf, anchored());
+        ASSERT_EQ(d.signatures.size(), 1u) << show(d);
+        const auto& s = d.signatures[0];
+        if (!certify) {
+            EXPECT_EQ(indication(s), "TOTAL-PASSED") << show(d);
+            EXPECT_TRUE(
+                std::any_of(s.modification.permitted.begin(), s.modification.permitted.end(),
+                            [](const std::string& c) { return c.find("/FreeText") != std::string::npos; }))
+                << show(d);
+        } else {
+            EXPECT_EQ(indication(s), "INDETERMINATE/SIG_CONSTRAINTS_FAILURE") << show(d);
+            EXPECT_TRUE(
+                std::any_of(s.modification.changes.begin(), s.modification.changes.end(),
+                            [](const std::string& c) { return c.find("/FreeText") != std::string::npos; }))
+                << show(d);
+        }
+    }
 }
 
 }  // namespace

@@ -110,6 +110,10 @@ struct DocumentReport {
 
 /// {"documents": [...]} in the issue 15 shape (times RFC 3339 UTC, absent values null).
 std::string to_json(const std::vector<DocumentReport>& documents);
+/// The validation report of ETSI TS 119 102-2 (v1.2.1 namespace http://uri.etsi.org/19102/v1.2.1#): one
+/// ValidationReport with a SignatureValidationReport per signature and document time-stamp of every
+/// document (identifier, validation time and best-signature-time, signer, status as the §5.1 URIs).
+std::string to_etsi_xml(const std::vector<DocumentReport>& documents, TimePoint validation_time);
 /// A short human summary, one block per document.
 std::string to_text(const std::vector<DocumentReport>& documents);
 

@@ -34,6 +34,11 @@ struct CryptoPolicy {
     std::size_t min_ec_bits = 256;
 };
 
+/// A policy file (TOML; README "inkan verify"): `[crypto]` sha1_sunset and rsa_small_sunset (RFC 3339),
+/// rsa_min_bits, ec_min_bits; keys left out keep the defaults. Errc::InvalidConfig for a file that does
+/// not parse, an unknown key, or a bad value (the message names the key).
+CryptoPolicy load_policy(const std::filesystem::path& file);
+
 /// Revocation data fetched for one certificate (online validation): DER OCSP responses and CRLs,
 /// and the certificates needed to check them.
 struct FetchedRevocation {
