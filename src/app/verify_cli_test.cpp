@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <inkan/core/bytes.h>
 #include <inkan/pdf/document.h>
 #include <inkan/testing/process.h>
 
@@ -183,6 +184,34 @@ TEST(VerifyCli, NotASignatureIsAnErrorReportAndMissingFileIsUsage) {
     EXPECT_EQ(nothing.exit_code, 2) << describe(nothing);
     const auto bad_at = run_inkan({"verify", "--at", "yesterday", (dir / "garbage.bin").string()});
     EXPECT_EQ(bad_at.exit_code, 2) << describe(bad_at);
+}
+
+TEST(VerifyCli, EtsiReportIsWellFormedXmlAndPolicyIsRead) {
+    TempDir dir{"inkan-verify-cli"};
+    const Signer s = self_signed(dir);
+    const fs::path p7s = openssl_cms(dir, s, "a.p7s", true);
+    const fs::path xml = dir / "report.xml";
+    const auto r =
+        run_inkan({"verify", "--trust-anchor", s.cert.string(), "--etsi-report", xml.string(), p7s.string()});
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    const auto lint = run({"xmllint", "--noout", xml.string()});
+    EXPECT_EQ(lint.exit_code, 0) << describe(lint);
+    const std::string text = inkan::to_string(read_file(xml));
+    EXPECT_NE(text.find("xmlns:vr=\"http://uri.etsi.org/19102/v1.2.1#\""), std::string::npos) << text;
+    EXPECT_NE(text.find("<vr:MainIndication>urn:etsi:019102:mainindication:total-passed</vr:MainIndication>"),
+              std::string::npos)
+        << text;
+
+    write_file(dir / "policy.toml", std::string_view{"[crypto]\nec_min_bits = 384\n"});
+    const auto strict = run_inkan({"verify", "--trust-anchor", s.cert.string(), "--policy",
+                                   (dir / "policy.toml").string(), "--json", p7s.string()});
+    EXPECT_EQ(strict.exit_code, 1) << describe(strict);
+    EXPECT_EQ(report(strict)["documents"][0]["signatures"][0]["subindication"], "CRYPTO_CONSTRAINTS_FAILURE")
+        << strict.out;
+    write_file(dir / "typo.toml", std::string_view{"[crypto]\nec_min_bitz = 384\n"});
+    const auto typo = run_inkan({"verify", "--policy", (dir / "typo.toml").string(), p7s.string()});
+    EXPECT_EQ(typo.exit_code, 1) << describe(typo);
+    EXPECT_NE(typo.err.find("ec_min_bitz"), std::string::npos) << describe(typo);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// `inkan verify [--trust-anchor PEM]... [--content FILE] [--at RFC3339] [--json] FILE...` (issue 15):
+// `inkan verify [--trust-anchor PEM]... [--content FILE] [--at RFC3339] [--policy FILE] [--json]
+// [--etsi-report OUT.xml] FILE...` (issue 15):
 // ETSI EN 319 102-1 validation of every signature and time-stamp in each FILE (PDF or CMS), offline.
 // Exit 0 when every signature and document time-stamp of every file is TOTAL-PASSED, 1 when any is not
 // (or a file cannot be parsed: its report has `error`), 2 for usage errors and files that cannot be read.
@@ -21,7 +22,7 @@ namespace inkan::app {
 namespace fs = std::filesystem;
 
 int cmd_verify(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {"json"}, {"trust-anchor", "content", "at"}};
+    const Args args{words, {"json"}, {"trust-anchor", "content", "at", "policy", "etsi-report"}};
     if (args.positional().empty()) {
         throw UsageError{"verify takes at least one FILE"};
     }
@@ -44,6 +45,10 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
             throw UsageError{"--at takes an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"};
         }
     }
+    if (const auto policy = args.option("policy")) {
+        if (!fs::is_regular_file(*policy)) throw UsageError{"cannot read the policy file " + *policy};
+        options.policy = validation::load_policy(*policy);  // a bad policy: InvalidConfig, exit 1
+    }
     std::optional<validation::ContentDigest> content;
     if (const auto c = args.option("content")) {
         if (!fs::is_regular_file(*c)) throw UsageError{"cannot read the content file " + *c};
@@ -59,6 +64,14 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
         reports.push_back(validation::validate_file(file, content, options));
     }
     io.out << (args.flag("json") ? validation::to_json(reports) : validation::to_text(reports));
+    if (const auto xml = args.option("etsi-report")) {
+        // ETSI TS 119 102-2: one report for the whole invocation, covering every signature.
+        std::ofstream f{*xml, std::ios::binary | std::ios::trunc};
+        if (!f.good()) throw UsageError{"cannot write the ETSI report to " + *xml};
+        f << validation::to_etsi_xml(reports,
+                                     options.validation_time.value_or(std::chrono::system_clock::now()));
+        if (!f.good()) throw Error{Errc::IoFailure, "cannot write the ETSI report to " + *xml};
+    }
     if (options.trust_anchors.empty() && !args.flag("json")) {
         io.err << "inkan: no --trust-anchor given: no chain can be trusted (INDETERMINATE)\n";
     }
