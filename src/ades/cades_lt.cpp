@@ -369,3 +369,69 @@ Bytes add_archive_time_stamp(ByteView content_info_der, std::size_t index, crypt
 }
 
 }  // namespace inkan::ades::detail
+
+namespace inkan::ades {
+
+std::optional<Bytes> archive_time_stamp_v3_imprint(ByteView cms, std::size_t index, ByteView token,
+                                                   crypto::DigestAlgorithm alg, ByteView content_hash) {
+    try {
+        const detail::SignedDataParts parts = detail::read_parts(cms);
+        if (index >= parts.signers.size()) return std::nullopt;
+        const detail::SignedDataParts token_parts = detail::read_parts(token);
+        if (token_parts.signers.empty()) return std::nullopt;
+        std::optional<Bytes> hash_index;
+        for (const auto& a : token_parts.signers.front().unsigned_attributes) {
+            const detail::AttributeParts attr = detail::read_attribute(a);
+            if (attr.type == detail::kAtsHashIndexV3 && attr.values.size() == 1)
+                hash_index = attr.values.front();
+        }
+        if (!hash_index) return std::nullopt;
+        // The index's own algorithm (DEFAULT SHA-256) hashes its entries.
+        der::Reader top{*hash_index};
+        der::Reader idx = top.sequence();
+        top.expect_end();
+        crypto::DigestAlgorithm index_alg = crypto::DigestAlgorithm::Sha256;
+        {
+            const auto first = idx.peek();
+            if (first && first->is_universal(der::tag::Sequence)) {
+                der::Reader probe = idx.enter(*first);
+                const auto inner = probe.peek();
+                if (inner && inner->is_universal(der::tag::Oid)) {
+                    const std::string oid = probe.read_oid();
+                    const auto d = crypto::digest_from_oid(oid);
+                    if (!d) return std::nullopt;
+                    index_alg = *d;
+                    (void)idx.next();
+                }
+            }
+        }
+        const auto all_present = [&](der::Reader list, const std::vector<Bytes>& have) {
+            std::vector<Bytes> hashes;
+            for (const auto& h : have)
+                hashes.push_back(crypto::digest(index_alg, h));
+            while (!list.empty()) {
+                const Bytes want = list.read_octet_string();
+                if (std::find(hashes.begin(), hashes.end(), want) == hashes.end()) return false;
+            }
+            return true;
+        };
+        if (!all_present(idx.sequence(), parts.certificates)) return std::nullopt;
+        if (!all_present(idx.sequence(), parts.crls)) return std::nullopt;
+        std::vector<Bytes> values;
+        for (const auto& a : parts.signers[index].unsigned_attributes) {
+            const detail::AttributeParts attr = detail::read_attribute(a);
+            for (const auto& v : attr.values) {
+                Bytes joined = attr.type_tlv;
+                joined.insert(joined.end(), v.begin(), v.end());
+                values.push_back(std::move(joined));
+            }
+        }
+        if (!all_present(idx.sequence(), values)) return std::nullopt;
+        idx.expect_end();
+        return crypto::digest(alg, detail::archive_imprint_input(parts, index, content_hash, *hash_index));
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace inkan::ades

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <memory>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 #include <inkan/core/log.h>
+#include <inkan/validation/report.h>
 
 #include <nlohmann/json.hpp>
 
@@ -35,12 +37,14 @@ struct State {
           timestamps{deps.timestamps},
           documents{deps.documents},
           extension{deps.extension},
+          validation{deps.validation},
           core{std::move(deps)} {}
     service::OAuth* oauth;
     service::Authorization& authorization;
     tsp::Authority* timestamps;
     service::DocumentSigning* documents;
     service::Extension* extension;
+    service::Validation* validation;
     Core core;
     std::array<std::string, 2> info_json;  ///< by Version
 };
@@ -219,6 +223,74 @@ http::Response run_extend_documents(const State& state, Version, const http::Req
         state.core.extend_documents(caller, detail::decode_extend_documents(body))));
 }
 
+/// One base64 member of a validate body; Errc-free: a CSC invalid_request naming it.
+Bytes base64_member(const nlohmann::json& entry, const char* name) {
+    const auto it = entry.find(name);
+    if (it == entry.end() || !it->is_string()) {
+        detail::invalid_request(std::string{"Missing or invalid string parameter "} + name);
+    }
+    try {
+        return base64_decode(it->get_ref<const std::string&>());
+    } catch (const Error&) {
+        detail::invalid_request(std::string{"Invalid Base64 "} + name + " string parameter");
+    }
+}
+
+service::ValidateItem validate_item(const nlohmann::json& entry) {
+    if (!entry.is_object()) {
+        detail::invalid_request("Invalid array parameter documents");
+    }
+    service::ValidateItem item;
+    item.document = base64_member(entry, "document");
+    if (entry.contains("content")) {
+        item.content = base64_member(entry, "content");
+    }
+    return item;
+}
+
+/// POST /inkan/v1/validate (issue 15, decision 0019): the validator as a vendor method, authenticated
+/// like the CSC methods with a service token. The body is JSON (`document` or `documents`) or the raw
+/// document (application/pdf, application/pkcs7-signature); the answer is the report of `inkan verify
+/// --json`. A document that is no signature is a report with `error`, not a failed request.
+http::Response run_validate_documents(const State& state, Version, const http::Request& request) {
+    (void)state.core.authenticate(request);
+    if (state.validation == nullptr) {
+        detail::invalid_request("validate is not available");
+    }
+    std::string type{request.header("Content-Type").value_or("")};
+    type = type.substr(0, type.find(';'));
+    std::transform(type.begin(), type.end(), type.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    while (!type.empty() && type.back() == ' ')
+        type.pop_back();
+    std::vector<service::ValidateItem> items;
+    if (type == "application/pdf" || type == "application/pkcs7-signature" ||
+        type == "application/pkcs7-mime" || type == "application/cms" || type == "application/octet-stream") {
+        items.push_back({Bytes{request.body.begin(), request.body.end()}, std::nullopt});
+    } else {
+        nlohmann::json body;
+        try {
+            body = nlohmann::json::parse(request.body);
+        } catch (const std::exception&) {
+            detail::invalid_request("The request body is not JSON");
+        }
+        if (!body.is_object()) {
+            detail::invalid_request("The request body is not a JSON object");
+        }
+        if (const auto docs = body.find("documents"); docs != body.end()) {
+            if (!docs->is_array()) {
+                detail::invalid_request("Invalid array parameter documents");
+            }
+            for (const auto& entry : *docs) {
+                items.push_back(validate_item(entry));
+            }
+        } else {
+            items.push_back(validate_item(body));
+        }
+    }
+    return ok(validation::to_json(state.validation->validate(items)));
+}
+
 /// signatures/timestamp (CSC v1 §11.10, v2 §11.12): hash (base64 MessageImprint.hashedMessage),
 /// hashAlgo (OID), nonce (optional, hex) → {"timestamp": base64 DER TimeStampToken}. The token is
 /// also sent as "timeStampToken", the name some clients read.
@@ -390,6 +462,8 @@ std::vector<http::RouteInfo> csc_routes(bool with_oauth) {
     }
     out.push_back(
         http::RouteInfo{"POST", std::string{kExtendPath}, http::Match::Exact, http::Execution::Worker});
+    out.push_back(
+        http::RouteInfo{"POST", std::string{kValidatePath}, http::Match::Exact, http::Execution::Worker});
     if (with_oauth) {
         for (auto& r : detail::oauth_routes()) {
             out.push_back(std::move(r));
@@ -437,6 +511,15 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
         extend.max_body_bytes = state->extension->settings().max_document_bytes / 3 * 4 + kJsonAllowance;
     }
     router.add(std::move(extend));
+    // The vendor validate route: off the I/O threads (Worker), its body limit the document limit (as
+    // base64 in JSON, or raw).
+    http::Route validate{"POST", std::string{kValidatePath},
+                         wrap(shared, Version::V2, &run_validate_documents), http::Match::Exact,
+                         http::Execution::Worker};
+    if (state->validation != nullptr) {
+        validate.max_body_bytes = state->validation->settings().max_document_bytes / 3 * 4 + kJsonAllowance;
+    }
+    router.add(std::move(validate));
     if (state->oauth != nullptr) {
         detail::add_oauth_routes(router, *state->oauth, state->core.info());
     }

@@ -62,6 +62,17 @@ const std::vector<Command>& commands() {
          "signed content of a detached CMS; fails with no OUT when revocation data or the TSA cannot be "
          "reached; --timestamp-validation (PDF) also adds the new time-stamp's own validation data",
          cmd_extend},
+        {{"verify"},
+         "verify [--trust-anchor PEM]... [--content FILE] [--at RFC3339] [--policy FILE] [--json] "
+         "[--etsi-report "
+         "OUT.xml] FILE...",
+         "validate every signature and time-stamp in each FILE (PDF: PAdES and PDF signatures, document "
+         "time-stamps, changes after signing; CMS: CAdES, --content for a detached one) per ETSI EN 319 "
+         "102-1, offline, against the --trust-anchor certificates (none: nothing is trusted); --at: the "
+         "validation time; --policy: cryptographic constraints (TOML); --etsi-report: the ETSI TS 119 102-2 "
+         "XML report; --json: the report of README \"inkan verify\"; exit 0 when all are TOTAL-PASSED, "
+         "1 otherwise, 2 for usage errors or unreadable files",
+         cmd_verify},
         {{"serve"},
          "serve [--data DIR] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--metrics-listen "
          "HOST:PORT|off] "

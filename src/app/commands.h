@@ -48,5 +48,6 @@ int cmd_audit_anchors(const std::vector<std::string>& words, Io io);
 int cmd_timestamp(const std::vector<std::string>& words, Io io);
 int cmd_sign(const std::vector<std::string>& words, Io io);
 int cmd_extend(const std::vector<std::string>& words, Io io);
+int cmd_verify(const std::vector<std::string>& words, Io io);
 
 }  // namespace inkan::app

@@ -21,6 +21,8 @@
 #include <inkan/core/error.h>
 #include <inkan/core/log.h>
 #include <inkan/http/server.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/service/validation.h>
 #include <inkan/sign/hsm_signer.h>
 #include <inkan/sign/provider.h>
 
@@ -242,6 +244,18 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                       tsa.authority.get()};
     deps.documents = &documents;
     deps.extension = extension ? &*extension : nullptr;
+    // POST /inkan/v1/validate: offline, against [validation] trust_anchors (PEM files; none: nothing is
+    // trusted), documents under DIR/work like signDoc's.
+    service::ValidationSettings validation_settings;
+    validation_settings.work_dir = signing.settings.work_dir;
+    validation_settings.max_document_bytes = signing.settings.max_document_bytes;
+    for (const auto& file : config.strings("validation.trust_anchors")) {
+        for (const auto& c : pki::certificates_from_pem(read_text_file(file))) {
+            validation_settings.trust_anchors.push_back(c.der());
+        }
+    }
+    service::Validation validation{std::move(validation_settings)};
+    deps.validation = &validation;
     api::add_csc_routes(api_router, std::move(deps));
     PkiEndpoints pki_endpoints{pki, clock,
                                std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)},

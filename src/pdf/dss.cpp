@@ -128,3 +128,54 @@ void Document::add_dss(const DssData& data, const std::filesystem::path& output)
 }
 
 }  // namespace inkan::pdf
+
+namespace inkan::pdf {
+
+namespace {
+
+constexpr std::size_t kMaxDssEntries = 4096;
+constexpr std::size_t kMaxDssEntry = 16 * 1024 * 1024;
+
+void read_streams(QPDFObjectHandle array, std::vector<Bytes>& out, std::size_t& budget) {
+    if (!array.isArray()) return;
+    for (auto item : array.aitems()) {
+        if (!item.isStream() || budget == 0) continue;
+        --budget;
+        auto length = item.getDict().getKey("/Length");
+        if (length.isInteger() && length.getIntValue() > static_cast<long long>(kMaxDssEntry)) continue;
+        const auto buf = item.getStreamData(qpdf_dl_generalized);
+        if (buf->getSize() > kMaxDssEntry) continue;
+        Bytes b{buf->getBuffer(), buf->getBuffer() + buf->getSize()};
+        if (std::find(out.begin(), out.end(), b) == out.end()) out.push_back(std::move(b));
+    }
+}
+
+}  // namespace
+
+DssData Document::dss() const {
+    DssData out;
+    try {
+        auto dss = key(m->qpdf.getRoot(), "/DSS");
+        if (!dss.isDictionary()) return out;
+        std::size_t budget = kMaxDssEntries;
+        read_streams(key(dss, "/Certs"), out.certs, budget);
+        read_streams(key(dss, "/OCSPs"), out.ocsps, budget);
+        read_streams(key(dss, "/CRLs"), out.crls, budget);
+        auto vri = key(dss, "/VRI");
+        if (vri.isDictionary()) {
+            for (const auto& k : vri.getKeys()) {
+                auto entry = vri.getKey(k);
+                read_streams(key(entry, "/Cert"), out.certs, budget);
+                read_streams(key(entry, "/OCSP"), out.ocsps, budget);
+                read_streams(key(entry, "/CRL"), out.crls, budget);
+            }
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error{Errc::InvalidEncoding, std::string{"pdf: damaged DSS ("} + e.what() + ")"};
+    }
+    return out;
+}
+
+}  // namespace inkan::pdf

@@ -1,5 +1,6 @@
 #include <inkan/pdf/document.h>
 
+#include <map>
 #include <string>
 
 #include "document_impl.h"
@@ -10,6 +11,7 @@ using detail::key;
 
 std::vector<SignatureValue> Document::signatures() const {
     std::vector<SignatureValue> out;
+    std::map<QPDFObjGen, QPDFXRefEntry> xref;
     try {
         for (const auto& rec : m->sig_fields) {
             auto v = key(rec.field, "/V");
@@ -35,6 +37,20 @@ std::vector<SignatureValue> Document::signatures() const {
                     "pdf: the signature in field \"" + s.field_name + "\" has no /Contents string");
             const std::string raw = contents.getStringValue();
             s.contents.assign(raw.begin(), raw.end());
+            if (auto mt = key(v, "/M"); mt.isString()) s.signing_time = mt.getStringValue();
+            if (auto n = key(v, "/Name"); n.isString()) s.name = n.getUTF8Value();
+            auto perms = key(key(m->qpdf.getRoot(), "/Perms"), "/DocMDP");
+            s.certification = perms.isIndirect() && v.isIndirect() && perms.getObjGen() == v.getObjGen();
+            if (v.isIndirect()) {
+                if (xref.empty()) xref = m->qpdf.getXRefTable();
+                auto it = xref.find(v.getObjGen());
+                if (it != xref.end() && it->second.getType() == 2) {
+                    it = xref.find(QPDFObjGen{it->second.getObjStreamNumber(), 0});
+                }
+                if (it != xref.end() && it->second.getType() == 1) {
+                    s.dictionary_offset = static_cast<std::uint64_t>(it->second.getOffset());
+                }
+            }
             out.push_back(std::move(s));
         }
     } catch (const Error&) {

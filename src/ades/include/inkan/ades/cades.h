@@ -134,3 +134,17 @@ Bytes extend_cades(ByteView cms, const CadesExtendInput& content, pki::Revocatio
 std::optional<Bytes> cms_der(ByteView input);
 
 }  // namespace inkan::ades
+
+namespace inkan::ades {
+
+/// Validation of an archive-time-stamp-v3 (EN 319 122-1 §5.5.3): the message imprint `token` (an ATSv3
+/// found among SignerInfo `index`'s unsigned attributes of `cms`) must carry, recomputed from the
+/// token's own ats-hash-index-v3 and the CMS as it is now: H(eContentType || H(content) || the
+/// SignerInfo without unsignedAttrs || the index), with `alg` the token imprint's algorithm and
+/// `content_hash` = H(signed content) under `alg`. Every certificate, CRL and unsigned attribute value
+/// the index lists must still be in the CMS (later additions are allowed). nullopt when the token has
+/// no hash index, an indexed item is gone, or something does not parse.
+std::optional<Bytes> archive_time_stamp_v3_imprint(ByteView cms, std::size_t index, ByteView token,
+                                                   crypto::DigestAlgorithm alg, ByteView content_hash);
+
+}  // namespace inkan::ades

@@ -22,6 +22,7 @@
 #include <inkan/service/document_signing.h>
 #include <inkan/service/extension.h>
 #include <inkan/service/oauth.h>
+#include <inkan/service/validation.h>
 #include <inkan/tsp/authority.h>
 
 namespace inkan::api {
@@ -77,6 +78,9 @@ struct CscDeps {
     /// The vendor route POST /inkan/v1/extend (decision 0014): not a CSC method, so not in
     /// info.methods; nullptr: the route answers invalid_request.
     service::Extension* extension = nullptr;
+    /// The vendor route POST /inkan/v1/validate (issue 15, decision 0019); nullptr: the route answers
+    /// invalid_request.
+    service::Validation* validation = nullptr;
 };
 
 /// Registers, for v1 and v2, POST /csc/<v>/<method> for every method in csc_methods(), plus GET
@@ -89,6 +93,10 @@ void add_csc_routes(http::Router& router, CscDeps deps);
 /// The vendor route that extends signed documents (service::Extension): a Bearer service token, a body
 /// shaped like signDoc's `documents` plus `returnValidationInfo`; CSC error bodies (decision 0014).
 inline constexpr std::string_view kExtendPath = "/inkan/v1/extend";
+/// The vendor route that validates signed documents (service::Validation): a Bearer service token, JSON
+/// (`document` or `documents`, base64, optional `content`) or the raw document; the report of `inkan verify
+/// --json`.
+inline constexpr std::string_view kValidatePath = "/inkan/v1/validate";
 
 /// The method names this layer implements for `version`, as `info.methods` lists them ("info",
 /// "auth/login", "auth/revoke", "credentials/list", "credentials/info", "credentials/authorize",

@@ -152,7 +152,40 @@ struct SignatureValue {
     /// /Contents hex-decoded, including the zero padding (the VRI key hashes exactly these bytes,
     /// EN 319 142-1 §5.4.2.3); the DER is at the front.
     Bytes contents;
+    /// /M as written (a PDF date, ISO 32000-1 §7.9.4), empty when absent: the claimed signing time.
+    std::string signing_time;
+    /// /Name of the signature dictionary (UTF-8), empty when absent.
+    std::string name;
+    /// This signature dictionary is the catalog's /Perms /DocMDP (a certification signature).
+    bool certification = false;
+    /// Where the signature dictionary is defined (its xref offset; for an object in an object stream,
+    /// that stream's): a dictionary outside its own signed range was slipped in later.
+    std::optional<std::uint64_t> dictionary_offset;
 };
+
+/// Reads [offset, offset + length) of `path` in chunks of at most 64 KiB into `sink` (memory does
+/// not grow with the range). Errc::IoFailure when the file cannot be read or is shorter.
+void read_range(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t length,
+                const std::function<void(ByteView)>& sink);
+
+/// Where each revision of the file ends (ISO 32000-1 §7.5.6): the offset just past every "%%EOF"
+/// marker and the end-of-line after it, in file order. Streams the file once.
+std::vector<std::uint64_t> revision_ends(const std::filesystem::path& path);
+
+/// What changed between an earlier revision of a PDF (its first `revision_end` bytes) and the whole
+/// file, as the modification analysis of a signature needs it (ISO 32000-1 §12.8.2.2 DocMDP;
+/// the "shadow attacks"). Objects are compared as qpdf parses them.
+struct RevisionDiff {
+    bool pages_changed = false;          ///< page count differs
+    std::vector<std::string> changes;    ///< every change that is not a permitted one, human readable
+    std::vector<std::string> permitted;  ///< changes a signature allows (DSS, new signatures, ...)
+};
+/// `docmdp`: the P of the certification signature when the earlier revision is certified (1: no
+/// changes; 2: form filling and signing; 3: also annotations); nullopt for an approval signature,
+/// for which new annotations are reported as permitted but named. Errc::InvalidEncoding when either
+/// revision does not parse.
+RevisionDiff compare_revisions(const std::filesystem::path& path, std::uint64_t revision_end,
+                               std::optional<int> docmdp);
 
 /// A PDF opened for signing. qpdf parses it (objects are read on demand, streams never loaded);
 /// the constructor refuses what an incremental update cannot safely extend.
@@ -178,6 +211,10 @@ public:
     [[nodiscard]] std::vector<SignatureValue> signatures() const;
     /// P of the certification signature (catalog /Perms /DocMDP), if the document is certified.
     [[nodiscard]] std::optional<int> docmdp() const noexcept;
+    /// The certificates, OCSP responses and CRLs of the Document Security Store (ETSI EN 319 142-1
+    /// §5.4.2) and of every /VRI entry, decoded; empty when there is none. At most 4096 entries of
+    /// 16 MiB each are read (a hostile DSS cannot exhaust memory).
+    [[nodiscard]] DssData dss() const;
 
     /// Writes this document's bytes (streamed) plus an incremental update holding the signature
     /// dictionary with a zero-filled /Contents of spec.contents_size bytes, the field and widget,

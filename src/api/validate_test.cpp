@@ -1,0 +1,148 @@
+// POST /inkan/v1/validate (issue 15): the validator behind a service token, JSON or raw bodies, over the
+// real router and services (test_env.h). The verdicts themselves are tested in src/validation; here a CMS
+// signed by openssl (outside inkan) with its own certificate as the configured anchor.
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include <inkan/pki/certificate.h>
+#include <inkan/service/validation.h>
+
+#include "test_env.h"
+
+namespace inkan::api {
+namespace {
+
+using testing::CscEnv;
+using testing::Json;
+
+struct Signed {
+    Bytes cms;
+    Bytes anchor;
+};
+
+const Signed& openssl_signed() {
+    static const Signed s = [] {
+        static inkan::testing::TempDir dir{"inkan-api-validate"};
+        const auto r1 = inkan::testing::run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                             "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                                             (dir / "key.pem").string(), "-out", (dir / "cert.pem").string(),
+                                             "-subj", "/CN=Validate API Signer", "-days", "30"});
+        EXPECT_EQ(r1.exit_code, 0) << inkan::testing::describe(r1);
+        inkan::testing::write_file(dir / "data.txt", std::string_view{"validate me\n"});
+        const auto r2 = inkan::testing::run(
+            {"openssl", "cms", "-sign", "-binary", "-nodetach", "-in", (dir / "data.txt").string(), "-signer",
+             (dir / "cert.pem").string(), "-inkey", (dir / "key.pem").string(), "-outform", "DER", "-out",
+             (dir / "a.p7s").string()});
+        EXPECT_EQ(r2.exit_code, 0) << inkan::testing::describe(r2);
+        Signed out;
+        out.cms = inkan::testing::read_file(dir / "a.p7s");
+        out.anchor = pki::Certificate::from_pem(to_string(inkan::testing::read_file(dir / "cert.pem"))).der();
+        return out;
+    }();
+    return s;
+}
+
+class ValidateRoute : public ::testing::Test {
+protected:
+    ValidateRoute() {
+        service::ValidationSettings settings;
+        settings.work_dir = env.dir / "work";
+        settings.max_document_bytes = 1024 * 1024;
+        settings.trust_anchors = {openssl_signed().anchor};
+        validation = std::make_unique<service::Validation>(std::move(settings));
+        CscDeps deps{env.sessions, *env.credentials, env.accounts, *env.authorization, env.clock,
+                     {},           nullptr};
+        deps.validation = validation.get();
+        add_csc_routes(router, std::move(deps));
+        env.add_user("alice");
+        token = env.login("alice");
+    }
+
+    http::Response post(std::string body, std::string content_type, bool with_token = true) {
+        const auto resolution = router.resolve("POST", std::string{kValidatePath});
+        EXPECT_EQ(resolution.kind, http::Router::Resolution::Kind::Found);
+        http::Request request;
+        request.method = "POST";
+        request.target = request.path = std::string{kValidatePath};
+        request.route = resolution.pattern;
+        request.body = std::move(body);
+        request.headers.add("Content-Type", std::move(content_type));
+        if (with_token) request.headers.add("Authorization", testing::bearer(token));
+        request.remote_address = "127.0.0.1";
+        request.request_id = "test";
+        request.listener = "api";
+        return resolution.route->handler(request);
+    }
+
+    CscEnv env;
+    http::Router router;
+    std::unique_ptr<service::Validation> validation;
+    std::string token;
+};
+
+TEST_F(ValidateRoute, JsonDocumentGetsTheReport) {
+    const auto r = post(Json{{"document", base64_encode(openssl_signed().cms)}}.dump(), "application/json");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const Json j = Json::parse(r.body);
+    ASSERT_EQ(j["documents"].size(), 1u) << r.body;
+    EXPECT_EQ(j["documents"][0]["file"], "document[0]");
+    EXPECT_EQ(j["documents"][0]["format"], "CAdES");
+    EXPECT_EQ(j["documents"][0]["signatures"][0]["indication"], "TOTAL-PASSED") << r.body;
+}
+
+TEST_F(ValidateRoute, RawBodyAndSeveralDocuments) {
+    const std::string raw = to_string(openssl_signed().cms);
+    const auto r = post(raw, "application/pkcs7-signature");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(Json::parse(r.body)["documents"][0]["signatures"][0]["indication"], "TOTAL-PASSED") << r.body;
+
+    Bytes tampered = openssl_signed().cms;
+    const std::string needle = "validate me";
+    const auto at = std::search(tampered.begin(), tampered.end(), needle.begin(), needle.end());
+    ASSERT_NE(at, tampered.end());
+    *at ^= 0x01;
+    const Json body{{"documents",
+                     {{{"document", base64_encode(openssl_signed().cms)}},
+                      {{"document", base64_encode(tampered)}},
+                      {{"document", base64_encode(to_bytes(std::string_view{"not a signature"}))}}}}};
+    const auto m = post(body.dump(), "application/json");
+    ASSERT_EQ(m.status, 200) << m.body;
+    const Json j = Json::parse(m.body);
+    ASSERT_EQ(j["documents"].size(), 3u) << m.body;
+    EXPECT_EQ(j["documents"][0]["signatures"][0]["indication"], "TOTAL-PASSED");
+    EXPECT_EQ(j["documents"][1]["signatures"][0]["subindication"], "HASH_FAILURE") << m.body;
+    EXPECT_FALSE(j["documents"][2]["error"].is_null()) << m.body;
+}
+
+TEST_F(ValidateRoute, RefusalsAreCscErrors) {
+    const auto unauth =
+        post(Json{{"document", base64_encode(openssl_signed().cms)}}.dump(), "application/json", false);
+    EXPECT_EQ(unauth.status, 401) << unauth.body;
+    const auto bad64 = post(Json{{"document", "%%%"}}.dump(), "application/json");
+    EXPECT_EQ(bad64.status, 400) << bad64.body;
+    EXPECT_EQ(Json::parse(bad64.body)["error"], "invalid_request") << bad64.body;
+    const auto missing = post(Json{{"nothing", 1}}.dump(), "application/json");
+    EXPECT_EQ(missing.status, 400) << missing.body;
+    const auto not_json = post("{", "application/json");
+    EXPECT_EQ(not_json.status, 400) << not_json.body;
+    const std::string big(2 * 1024 * 1024, 'x');
+    const auto too_large = post(big, "application/pdf");
+    EXPECT_EQ(too_large.status, 413) << too_large.body;
+}
+
+TEST_F(ValidateRoute, RunsOnTheWorkerPoolWithTheDocumentLimit) {
+    bool found = false;
+    for (const auto& r : router.routes()) {
+        if (r.path == kValidatePath) {
+            found = true;
+            EXPECT_EQ(r.execution, http::Execution::Worker);
+        }
+    }
+    EXPECT_TRUE(found);
+    EXPECT_GE(router.largest_body_limit(), 1024u * 1024u / 3 * 4);
+}
+
+}  // namespace
+}  // namespace inkan::api

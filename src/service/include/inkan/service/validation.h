@@ -1,0 +1,45 @@
+#pragma once
+
+// POST /inkan/v1/validate (issue 15; decision 0019): the validator as a service. Documents come whole
+// (PDF or CMS, with the signed content of a detached CMS); a PDF is written to a private work directory
+// for the validator to stream, and removed afterwards. Offline: the trust anchors are the configured
+// ones ([validation] trust_anchors), revocation comes from the documents themselves.
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include <inkan/core/bytes.h>
+#include <inkan/validation/report.h>
+
+namespace inkan::service {
+
+struct ValidateItem {
+    Bytes document;                ///< a PDF, or a CMS as DER or PEM
+    std::optional<Bytes> content;  ///< the signed content of a detached CMS
+};
+
+struct ValidationSettings {
+    std::filesystem::path work_dir;  ///< a fresh subdirectory per request, removed afterwards
+    std::size_t max_document_bytes = 64U * 1024U * 1024U;
+    std::vector<Bytes> trust_anchors;  ///< DER; none: every chain is NO_CERTIFICATE_CHAIN_FOUND
+};
+
+class Validation {
+public:
+    explicit Validation(ValidationSettings settings) : m_settings{std::move(settings)} {}
+
+    /// One report per document, in order ("file" is "document[i]"). Errc::InvalidRequest for no
+    /// documents or more than 100; PayloadTooLarge for a document over the limit. A document that is no
+    /// signature is a report with `error`, not an exception.
+    [[nodiscard]] std::vector<validation::DocumentReport> validate(
+        const std::vector<ValidateItem>& items) const;
+
+    [[nodiscard]] const ValidationSettings& settings() const noexcept { return m_settings; }
+
+private:
+    ValidationSettings m_settings;
+};
+
+}  // namespace inkan::service

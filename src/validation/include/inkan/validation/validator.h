@@ -1,0 +1,83 @@
+#pragma once
+
+// The validator (issue 15; decision 0019): judges every signature and time-stamp of a PDF (PAdES and
+// PDF signatures in general) or a CMS (CAdES) per ETSI EN 319 102-1 — basic validation (§5.3), with
+// time (§5.5: a time-stamp's proof of existence lets a signature outlive its certificate) and
+// long-term (§5.6: embedded revocation data, archive time-stamps). Offline: chains are built from the
+// file's certificates (CMS, DSS) to the given trust anchors only; revocation comes from the file's
+// OCSP responses and CRLs, or from an injected fetcher (online use goes through the caller's URL guard).
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <inkan/core/bytes.h>
+#include <inkan/core/clock.h>
+#include <inkan/crypto/algorithms.h>
+#include <inkan/validation/report.h>
+
+namespace inkan::validation {
+
+/// Cryptographic constraints (EN 319 102-1 §5.2.8; ETSI TS 119 312 as the source of the dates): an
+/// algorithm below them fails with CRYPTO_CONSTRAINTS_FAILURE_NO_POE unless a proof of existence
+/// before its sunset date exists.
+struct CryptoPolicy {
+    /// SHA-1 in signatures: acceptable only for signatures proven to exist before this date.
+    TimePoint sha1_sunset = std::chrono::sys_days{std::chrono::year{2016} / 1 / 1};
+    std::size_t min_rsa_bits = 2048;
+    /// Smaller RSA keys were acceptable for signatures proven before this date.
+    TimePoint rsa_small_sunset = std::chrono::sys_days{std::chrono::year{2019} / 1 / 1};
+    std::size_t min_ec_bits = 256;
+};
+
+/// A policy file (TOML; README "inkan verify"): `[crypto]` sha1_sunset and rsa_small_sunset (RFC 3339),
+/// rsa_min_bits, ec_min_bits; keys left out keep the defaults. Errc::InvalidConfig for a file that does
+/// not parse, an unknown key, or a bad value (the message names the key).
+CryptoPolicy load_policy(const std::filesystem::path& file);
+
+/// Revocation data fetched for one certificate (online validation): DER OCSP responses and CRLs,
+/// and the certificates needed to check them.
+struct FetchedRevocation {
+    std::vector<Bytes> ocsp_responses;
+    std::vector<Bytes> crls;
+    std::vector<Bytes> certificates;
+};
+/// (certificate DER, issuer DER) → revocation data, or nullopt when none could be had. Injected by the
+/// caller so that every URL goes through its URL guard; empty: offline.
+using RevocationFetch = std::function<std::optional<FetchedRevocation>(const Bytes&, const Bytes&)>;
+
+struct Options {
+    /// DER trust anchors. None: every chain is INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND (never a guess).
+    std::vector<Bytes> trust_anchors;
+    /// The validation time; empty: now.
+    std::optional<TimePoint> validation_time;
+    /// Online revocation (off by default).
+    RevocationFetch revocation_fetch;
+    CryptoPolicy policy;
+    /// The largest CMS / PDF read whole (a PDF is never read whole: its ranges are streamed).
+    std::size_t max_cms_bytes = 64 * 1024 * 1024;
+};
+
+/// Hashes detached content under `alg` (the caller streams a file or hashes bytes).
+using ContentDigest = std::function<Bytes(crypto::DigestAlgorithm)>;
+ContentDigest digest_of_bytes(Bytes content);
+ContentDigest digest_of_file(std::filesystem::path content);
+
+/// A PDF file: every signature field and document time-stamp. Never throws for bad input: a file that
+/// cannot be read or parsed is a report with `error` set.
+DocumentReport validate_pdf(const std::filesystem::path& pdf, const Options& options);
+
+/// A CMS SignedData (DER, or PEM): every SignerInfo. `detached` hashes the content of a detached CMS.
+DocumentReport validate_cms(ByteView cms, const std::optional<ContentDigest>& detached,
+                            const Options& options);
+
+/// By content: "%PDF" → validate_pdf, a DER or PEM CMS → validate_cms, else a report with `error`.
+/// `name` is what the report calls the file.
+DocumentReport validate_file(const std::filesystem::path& file, const std::optional<ContentDigest>& detached,
+                             const Options& options);
+
+}  // namespace inkan::validation

@@ -1,0 +1,558 @@
+#include "trust.h"
+
+#include <algorithm>
+#include <climits>
+#include <ctime>
+#include <string>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <inkan/core/error.h>
+#include <inkan/crypto/der.h>
+#include <inkan/crypto/digest.h>
+#include <inkan/crypto/ossl.h>
+
+namespace inkan::validation::detail {
+
+namespace {
+
+void free_stack(STACK_OF(X509) * s) noexcept {
+    sk_X509_pop_free(s, ::X509_free);
+}
+using Stack = ossl::Ptr<STACK_OF(X509), free_stack>;
+using Store = ossl::Ptr<X509_STORE, ::X509_STORE_free>;
+using StoreCtx = ossl::Ptr<X509_STORE_CTX, ::X509_STORE_CTX_free>;
+using OcspResp = ossl::Ptr<OCSP_RESPONSE, ::OCSP_RESPONSE_free>;
+using OcspBasic = ossl::Ptr<OCSP_BASICRESP, ::OCSP_BASICRESP_free>;
+using OcspId = ossl::Ptr<OCSP_CERTID, ::OCSP_CERTID_free>;
+using Crl = ossl::Ptr<X509_CRL, ::X509_CRL_free>;
+using Cms = ossl::Ptr<CMS_ContentInfo, ::CMS_ContentInfo_free>;
+
+TimePoint to_time(const ASN1_TIME* t) {
+    struct tm tm {};
+    if (t == nullptr || ::ASN1_TIME_to_tm(t, &tm) != 1) return TimePoint{};
+    return std::chrono::system_clock::from_time_t(::timegm(&tm));
+}
+
+Stack stack_of(const std::vector<pki::Certificate>& certs) {
+    Stack s{sk_X509_new_null()};
+    for (const auto& c : certs) {
+        X509* x = c.native();
+        ::X509_up_ref(x);
+        if (sk_X509_push(s.get(), x) == 0) ::X509_free(x);
+    }
+    return s;
+}
+
+Store store_of(const std::vector<Bytes>& anchors) {
+    Store store{::X509_STORE_new()};
+    for (const auto& a : anchors) {
+        try {
+            const auto c = pki::Certificate::from_der(a);
+            ::X509_STORE_add_cert(store.get(), c.native());
+        } catch (const Error&) {
+            // an anchor that does not parse anchors nothing
+        }
+    }
+    // An anchor may be an intermediate CA the relying party trusts directly.
+    ::X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);
+    return store;
+}
+
+bool in_bounds(const pki::Certificate& c, TimePoint t) {
+    return c.not_before() <= t && t <= c.not_after();
+}
+
+std::optional<Status> from_ocsp(ByteView der, const pki::Certificate& cert, const pki::Certificate& issuer,
+                                const Material& material, const std::vector<Bytes>& anchors) {
+    const unsigned char* p = der.data();
+    if (der.size() > static_cast<std::size_t>(LONG_MAX)) return std::nullopt;
+    OcspResp resp{::d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size()))};
+    if (!resp || ::OCSP_response_status(resp.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) return std::nullopt;
+    OcspBasic basic{::OCSP_response_get1_basic(resp.get())};
+    if (!basic) return std::nullopt;
+    // RFC 6960 §4.1.1 CertID: SHA-1, as responders index by it.
+    OcspId id{::OCSP_cert_to_id(nullptr, cert.native(), issuer.native())};
+    if (!id) return std::nullopt;
+    int status = 0;
+    int reason = 0;
+    ASN1_GENERALIZEDTIME* revoked_at = nullptr;
+    ASN1_GENERALIZEDTIME* this_update = nullptr;
+    ASN1_GENERALIZEDTIME* next_update = nullptr;
+    if (::OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &revoked_at, &this_update,
+                                &next_update) != 1) {
+        return std::nullopt;
+    }
+    // The responder: the issuer itself or one it certified for OCSP signing (RFC 6960 §4.2.2.2), its
+    // chain checked at the time the response was produced (what it proves is about that time).
+    Store store = store_of(anchors);
+    ::X509_STORE_add_cert(store.get(), issuer.native());
+    X509_VERIFY_PARAM* param = ::X509_STORE_get0_param(store.get());
+    ::X509_VERIFY_PARAM_set_time(
+        param, std::chrono::system_clock::to_time_t(to_time(::OCSP_resp_get0_produced_at(basic.get()))));
+    std::vector<pki::Certificate> pool = material.certificates;
+    pool.push_back(issuer);
+    Stack untrusted = stack_of(pool);
+    if (::OCSP_basic_verify(basic.get(), untrusted.get(), store.get(), 0) != 1) {
+        ::ERR_clear_error();
+        return std::nullopt;
+    }
+    Status s;
+    s.this_update = to_time(this_update);
+    s.from_file = true;
+    if (status == V_OCSP_CERTSTATUS_GOOD) {
+        s.status = pki::CertStatus::Good;
+    } else if (status == V_OCSP_CERTSTATUS_REVOKED) {
+        s.status = pki::CertStatus::Revoked;
+        s.revocation_time = to_time(revoked_at);
+    } else {
+        s.status = pki::CertStatus::Unknown;
+    }
+    return s;
+}
+
+std::optional<Status> from_crl(ByteView der, const pki::Certificate& cert, const pki::Certificate& issuer) {
+    const unsigned char* p = der.data();
+    if (der.size() > static_cast<std::size_t>(LONG_MAX)) return std::nullopt;
+    Crl crl{::d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size()))};
+    if (!crl) {
+        ::ERR_clear_error();
+        return std::nullopt;
+    }
+    if (::X509_NAME_cmp(::X509_CRL_get_issuer(crl.get()), ::X509_get_subject_name(issuer.native())) != 0) {
+        return std::nullopt;
+    }
+    if (::X509_CRL_verify(crl.get(), ::X509_get0_pubkey(issuer.native())) != 1) {
+        ::ERR_clear_error();
+        return std::nullopt;
+    }
+    Status s;
+    s.from_file = true;
+    s.this_update = to_time(::X509_CRL_get0_lastUpdate(crl.get()));
+    X509_REVOKED* entry = nullptr;
+    if (::X509_CRL_get0_by_cert(crl.get(), &entry, cert.native()) == 1 && entry != nullptr) {
+        s.status = pki::CertStatus::Revoked;
+        s.revocation_time = to_time(::X509_REVOKED_get0_revocationDate(entry));
+    } else {
+        s.status = pki::CertStatus::Good;
+    }
+    return s;
+}
+
+/// The verdict of the revocation data we have: a revocation wins, then the newest good answer.
+std::optional<Status> combine(const std::vector<Status>& all) {
+    std::optional<Status> best;
+    for (const auto& s : all) {
+        if (s.status == pki::CertStatus::Revoked) {
+            if (!best || best->status != pki::CertStatus::Revoked ||
+                (s.revocation_time && best->revocation_time && *s.revocation_time < *best->revocation_time)) {
+                best = s;
+            }
+        } else if (s.status == pki::CertStatus::Good) {
+            if (!best || (best->status == pki::CertStatus::Good && s.this_update > best->this_update) ||
+                best->status == pki::CertStatus::Unknown) {
+                best = s;
+            }
+        } else if (!best) {
+            best = s;
+        }
+    }
+    return best;
+}
+
+}  // namespace
+
+std::string subject_of(const pki::Certificate& c) {
+    return c.subject();
+}
+
+void Material::add_certificate(ByteView der) {
+    try {
+        auto c = pki::Certificate::from_der(der);
+        const bool known = std::any_of(certificates.begin(), certificates.end(),
+                                       [&](const pki::Certificate& k) { return k.der() == c.der(); });
+        if (!known) certificates.push_back(std::move(c));
+    } catch (const Error&) {
+        // other CertificateChoices (attribute certificates): not for a path
+    }
+}
+
+void Material::add_ocsp(ByteView der) {
+    Bytes b{der.begin(), der.end()};
+    if (std::find(ocsps.begin(), ocsps.end(), b) == ocsps.end()) ocsps.push_back(std::move(b));
+}
+
+void Material::add_crl(ByteView der) {
+    Bytes b{der.begin(), der.end()};
+    if (std::find(crls.begin(), crls.end(), b) == crls.end()) crls.push_back(std::move(b));
+}
+
+void Material::add_revocation_choice(ByteView tlv) {
+    try {
+        der::Reader r{tlv};
+        const der::Tlv t = r.next();
+        if (t.is_universal(der::tag::Sequence)) {
+            add_crl(t.whole);
+        } else if (t.is_context(1) && t.constructed) {
+            der::Reader other = r.enter(t);
+            if (other.read_oid() == kIdRiOcspResponse) add_ocsp(other.next().whole);
+        }
+    } catch (const Error&) {
+        // a RevocationInfoChoice inkan cannot read: no use
+    }
+}
+
+void Material::add_signed_data(const cms::SignedData& sd) {
+    for (const auto& c : sd.certificates)
+        add_certificate(c);
+    for (const auto& r : sd.crls)
+        add_revocation_choice(r);
+}
+
+Chain build_chain(const pki::Certificate& leaf, const Material& material, const std::vector<Bytes>& anchors) {
+    Chain out;
+    if (anchors.empty()) {
+        out.error = "no trust anchor was given";
+        return out;
+    }
+    Store store = store_of(anchors);
+    Stack untrusted = stack_of(material.certificates);
+    StoreCtx ctx{::X509_STORE_CTX_new()};
+    if (!ctx || ::X509_STORE_CTX_init(ctx.get(), store.get(), leaf.native(), untrusted.get()) != 1) {
+        ::ERR_clear_error();
+        out.error = "cannot set up path building";
+        return out;
+    }
+    // Validity periods are judged by the caller at the right time (§5.5 past signature validation).
+    ::X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_NO_CHECK_TIME);
+    const int ok = ::X509_verify_cert(ctx.get());
+    const int err = ::X509_STORE_CTX_get_error(ctx.get());
+    ::ERR_clear_error();
+    if (ok != 1) {
+        out.error = std::string{"certificate path: "} + ::X509_verify_cert_error_string(err);
+        switch (err) {
+            case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+            case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+            case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+            case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+            case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+                break;
+            default:
+                out.constraints_failed = true;
+        }
+        return out;
+    }
+    STACK_OF(X509)* chain = ::X509_STORE_CTX_get0_chain(ctx.get());
+    for (int i = 0; i < sk_X509_num(chain); ++i) {
+        out.certificates.push_back(pki::Certificate::from_x509(sk_X509_value(chain, i)));
+    }
+    out.found = true;
+    return out;
+}
+
+std::optional<Status> revocation_status(const pki::Certificate& cert, const pki::Certificate& issuer,
+                                        Material& material, const Options& options) {
+    std::vector<Status> all;
+    for (const auto& o : material.ocsps) {
+        if (auto s = from_ocsp(o, cert, issuer, material, options.trust_anchors)) all.push_back(*s);
+    }
+    for (const auto& c : material.crls) {
+        if (auto s = from_crl(c, cert, issuer)) all.push_back(*s);
+    }
+    if (!all.empty()) return combine(all);
+    if (!options.revocation_fetch) return std::nullopt;
+    const auto fetched = options.revocation_fetch(cert.der(), issuer.der());
+    if (!fetched) return std::nullopt;
+    Material extra = material;
+    for (const auto& c : fetched->certificates)
+        extra.add_certificate(c);
+    for (const auto& o : fetched->ocsp_responses) {
+        if (auto s = from_ocsp(o, cert, issuer, extra, options.trust_anchors)) {
+            s->from_file = false;
+            all.push_back(*s);
+        }
+    }
+    for (const auto& c : fetched->crls) {
+        if (auto s = from_crl(c, cert, issuer)) {
+            s->from_file = false;
+            all.push_back(*s);
+        }
+    }
+    return combine(all);
+}
+
+ChainJudgement judge_chain(const Chain& chain, Material& material, const Options& options, TimePoint now,
+                           std::optional<TimePoint> poe) {
+    ChainJudgement j;
+    const auto fail = [&](Indication i, SubIndication s, std::string why) {
+        if (!j.failure) {
+            j.failure = Verdict{i, s};
+            j.error = std::move(why);
+        }
+    };
+    const auto& certs = chain.certificates;
+    for (std::size_t i = 0; i < certs.size(); ++i) {
+        const pki::Certificate& c = certs[i];
+        const bool signer = i == 0;
+        const bool anchor = i + 1 == certs.size();
+        // Validity period (§5.2.6): at the validation time, or — past signature validation (§5.5) —
+        // at the proof of existence when that is inside the period.
+        if (!in_bounds(c, now)) {
+            if (!(poe && in_bounds(c, *poe))) {
+                fail(Indication::Indeterminate, SubIndication::OutOfBoundsNoPoe,
+                     subject_of(c) + " is outside its validity period at " + format_rfc3339(now) +
+                         (poe ? " and at the proof of existence " + format_rfc3339(*poe)
+                              : " and no time-stamp proves an earlier existence"));
+            }
+        }
+        if (anchor) break;  // a trust anchor is trusted as such (no revocation check)
+        const auto status = revocation_status(c, certs[i + 1], material, options);
+        if (!status || status->status == pki::CertStatus::Unknown) {
+            j.all_from_file = false;
+            fail(Indication::Indeterminate, SubIndication::TryLater,
+                 "no revocation status for " + subject_of(c) +
+                     (options.revocation_fetch
+                          ? ""
+                          : " in the file (validate online or extend the signature to B-LT)"));
+            continue;
+        }
+        if (!status->from_file) j.all_from_file = false;
+        if (signer) j.signer_revocation = std::string{pki::name(status->status)};
+        if (status->status == pki::CertStatus::Revoked) {
+            const TimePoint revoked = status->revocation_time.value_or(TimePoint::min());
+            if (poe && *poe < revoked) {
+                continue;  // proven to exist before the revocation (§5.5.4 past validation)
+            }
+            if (poe) {
+                fail(Indication::TotalFailed, SubIndication::Revoked,
+                     subject_of(c) + " was revoked at " + format_rfc3339(revoked) +
+                         ", before the proof of existence " + format_rfc3339(*poe));
+            } else {
+                fail(Indication::Indeterminate,
+                     signer ? SubIndication::RevokedNoPoe : SubIndication::RevokedCaNoPoe,
+                     subject_of(c) + " was revoked at " + format_rfc3339(revoked) +
+                         " and no time-stamp proves the signature existed before");
+            }
+        }
+    }
+    return j;
+}
+
+SignerCheck check_signer(const cms::SignedData& sd, std::size_t index,
+                         const std::optional<Bytes>& content_digest, const crypto::PublicKey& key) {
+    SignerCheck out;
+    const cms::SignerInfo& si = sd.signer_infos.at(index);
+    out.has_signed_attributes = !si.signed_attributes_der.empty();
+    try {
+        if (out.has_signed_attributes) {
+            const Bytes digest =
+                crypto::digest(si.signature_algorithm.digest, si.signed_attributes_for_signature());
+            out.intact = key.verify_digest(si.signature_algorithm, digest, si.signature);
+            if (content_digest) {
+                try {
+                    out.digest_ok = equal_constant_time(si.message_digest(), *content_digest);
+                } catch (const Error&) {
+                    out.digest_ok = false;
+                }
+            }
+            const Bytes* ct = si.signed_attribute(cms::oid::kContentType);
+            if (ct == nullptr) {
+                out.content_type_ok = false;
+            } else {
+                der::Reader r{*ct};
+                out.content_type_ok = r.read_oid() == sd.content_type;
+            }
+        } else if (content_digest) {
+            // No signed attributes (RFC 5652 §5.4): the signature is over the content digest itself.
+            out.intact = key.verify_digest(si.signature_algorithm, *content_digest, si.signature);
+            out.digest_ok = out.intact;
+        }
+    } catch (const Error&) {
+        out.intact = false;
+    }
+    return out;
+}
+
+std::optional<bool> ess_matches(const cms::SignerInfo& si, const pki::Certificate& cert) {
+    const Bytes* v2 = si.signed_attribute(cms::oid::kSigningCertificateV2);
+    const Bytes* v1 = si.signed_attribute(kSigningCertificateV1);
+    if (v2 == nullptr && v1 == nullptr) return std::nullopt;
+    try {
+        // SigningCertificate(V2) ::= SEQUENCE { certs SEQUENCE OF ESSCertID(v2), policies OPTIONAL }
+        // (RFC 5035 §3, RFC 2634 §5.4); the first ESSCertID is the signer's.
+        der::Reader top{v2 != nullptr ? *v2 : *v1};
+        der::Reader sc = top.sequence();
+        der::Reader certs = sc.sequence();
+        der::Reader id = certs.sequence();
+        crypto::DigestAlgorithm alg =
+            v2 != nullptr ? crypto::DigestAlgorithm::Sha256 : crypto::DigestAlgorithm::Sha1;
+        if (v2 != nullptr) {
+            if (const auto first = id.peek(); first && first->is_universal(der::tag::Sequence)) {
+                der::Reader a = id.sequence();
+                const auto d = crypto::digest_from_oid(a.read_oid());
+                if (!d) return false;
+                alg = *d;
+            }
+        }
+        const Bytes hash = id.read_octet_string();
+        if (hash != crypto::digest(alg, cert.der())) return false;
+        if (!id.empty()) {
+            // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber }
+            der::Reader is = id.sequence();
+            der::Reader names = is.sequence();
+            bool issuer_ok = false;
+            while (!names.empty()) {
+                const der::Tlv n = names.next();
+                if (n.is_context(4)) {
+                    der::Reader dn = names.enter(n);
+                    const der::Tlv name = dn.next();
+                    issuer_ok = issuer_ok || Bytes{name.whole.begin(), name.whole.end()} == cert.issuer_der();
+                }
+            }
+            if (!issuer_ok || is.read_integer_unsigned() != cert.serial()) return false;
+        }
+        return true;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+std::optional<pki::Certificate> signer_certificate(const cms::SignedData& sd, std::size_t index,
+                                                   const Material& material) {
+    if (auto der = cms::find_signer_certificate(sd, index)) return pki::Certificate::from_der(*der);
+    const cms::SignerInfo& si = sd.signer_infos.at(index);
+    for (const auto& c : material.certificates) {
+        if (si.subject_key_identifier ? c.subject_key_identifier() == si.subject_key_identifier
+                                      : (c.issuer_der() == si.issuer_der && c.serial() == si.serial)) {
+            return c;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<Bytes> first_tlv(ByteView data) {
+    try {
+        der::Reader r{data};
+        const der::Tlv t = r.next();
+        return Bytes{t.whole.begin(), t.whole.end()};
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+cms::SignedData parse_cms(ByteView der, Bytes& normalized) {
+    try {
+        normalized.assign(der.begin(), der.end());
+        return cms::parse(normalized);
+    } catch (const Error& e) {
+        if (e.code() != Errc::InvalidEncoding || der.size() > static_cast<std::size_t>(LONG_MAX)) throw;
+        // BER (indefinite lengths, constructed strings) from other signers: OpenSSL re-encodes it as
+        // DER; signed attributes are DER already (RFC 5652 §5.4), so their bytes stay the same.
+        const unsigned char* p = der.data();
+        Cms ci{::d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size()))};
+        if (!ci) {
+            ::ERR_clear_error();
+            throw;
+        }
+        unsigned char* out = nullptr;
+        const int n = ::i2d_CMS_ContentInfo(ci.get(), &out);
+        if (n <= 0) {
+            ::ERR_clear_error();
+            throw;
+        }
+        normalized.assign(out, out + n);
+        ::OPENSSL_free(out);
+        return cms::parse(normalized);
+    }
+}
+
+TokenResult check_token(ByteView token, const std::string& kind,
+                        const std::function<bool(const tsp::MessageImprint&)>& imprint_ok, Material& material,
+                        const Options& options, TimePoint now, std::optional<TimePoint> later_poe) {
+    TokenResult out;
+    TimestampReport& r = out.report;
+    r.kind = kind;
+    const auto fail = [&](Indication i, SubIndication s, const std::string& why) {
+        if (r.verdict.indication == Indication::TotalPassed || !r.verdict.subindication) {
+            r.verdict = Verdict{i, s};
+        }
+        r.errors.push_back(why);
+    };
+    r.verdict = Verdict{Indication::TotalPassed, std::nullopt};
+    cms::SignedData sd;
+    Bytes normalized;
+    try {
+        sd = parse_cms(token, normalized);
+        if (sd.content_type != cms::oid::kTstInfo || !sd.content || sd.signer_infos.size() != 1) {
+            throw Error{Errc::InvalidEncoding, "not a time-stamp token (id-ct-TSTInfo, one signer)"};
+        }
+        out.info = tsp::parse_tst_info(*sd.content);
+    } catch (const Error& e) {
+        fail(Indication::TotalFailed, SubIndication::FormatFailure,
+             std::string{"time-stamp token: "} + e.what());
+        return out;
+    }
+    r.time = out.info->gen_time;
+    Material local = material;
+    local.add_signed_data(sd);
+    material.add_signed_data(sd);
+    const auto cert = signer_certificate(sd, 0, local);
+    if (!cert) {
+        fail(Indication::Indeterminate, SubIndication::NoSigningCertificateFound,
+             "the TSA certificate is not in the token");
+        return out;
+    }
+    r.tsa = subject_of(*cert);
+    const SignerCheck sc = check_signer(
+        sd, 0, crypto::digest(sd.signer_infos[0].digest_algorithm, *sd.content), cert->public_key());
+    r.intact = sc.intact;
+    const bool imprint = imprint_ok(out.info->imprint);
+    r.crypto_valid = sc.intact && sc.digest_ok && imprint;
+    if (!sc.intact) {
+        fail(Indication::TotalFailed, SubIndication::SigCryptoFailure, "the TSA's signature does not verify");
+        return out;
+    }
+    if (!sc.digest_ok || !imprint) {
+        fail(Indication::TotalFailed, SubIndication::HashFailure,
+             !imprint ? "the message imprint does not match the time-stamped data"
+                      : "the token's message-digest does not match its TSTInfo");
+        return out;
+    }
+    if (const auto ess = ess_matches(sd.signer_infos[0], *cert); !ess || !*ess) {
+        fail(Indication::Indeterminate, SubIndication::NoSigningCertificateFound,
+             !ess ? "the token has no ESS signing-certificate (RFC 3161 §2.4.1, RFC 5816)"
+                  : "the token's ESS signing-certificate does not name the TSA certificate");
+    }
+    // RFC 3161 §2.3: the TSA certificate has exactly the timeStamping purpose, critical.
+    const auto eku = cert->extension("2.5.29.37");
+    const auto purposes = cert->extended_key_usage();
+    if (!eku || !eku->critical || purposes.size() != 1 || purposes.front() != pki::eku::kTimeStamping) {
+        fail(Indication::Indeterminate, SubIndication::ChainConstraintsFailure,
+             "the TSA certificate lacks the critical, sole timeStamping extended key usage (RFC 3161 §2.3)");
+    }
+    const Chain chain = build_chain(*cert, local, options.trust_anchors);
+    if (!chain.found) {
+        fail(Indication::Indeterminate,
+             chain.constraints_failed ? SubIndication::ChainConstraintsFailure
+                                      : SubIndication::NoCertificateChainFound,
+             "TSA: " + chain.error);
+        return out;
+    }
+    // The token proves its own existence at genTime only together with a later one (§5.6.2.4); the
+    // TSA certificate must be in its period at genTime and not revoked before the later POE.
+    if (!in_bounds(*cert, out.info->gen_time)) {
+        fail(Indication::TotalFailed, SubIndication::FormatFailure,
+             "genTime is outside the TSA certificate's validity");
+    }
+    ChainJudgement j = judge_chain(chain, local, options, now, later_poe ? later_poe : std::nullopt);
+    for (const auto& c : local.ocsps)
+        material.add_ocsp(c);
+    if (j.failure) fail(j.failure->indication, *j.failure->subindication, "TSA: " + j.error);
+    return out;
+}
+
+}  // namespace inkan::validation::detail

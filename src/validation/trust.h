@@ -1,0 +1,134 @@
+#pragma once
+
+// Internal to the validation layer: the material a file offers (certificates, OCSP responses, CRLs),
+// chain building to the trust anchors (OpenSSL X509_verify_cert), revocation status from that material
+// (or an injected fetcher), and the checks of one CMS SignerInfo and one RFC 3161 token.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <inkan/cms/signed_data.h>
+#include <inkan/core/bytes.h>
+#include <inkan/core/clock.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/pki/revocation.h>
+#include <inkan/tsp/codec.h>
+#include <inkan/validation/report.h>
+#include <inkan/validation/validator.h>
+
+namespace inkan::validation::detail {
+
+inline constexpr std::string_view kIdRiOcspResponse = "1.3.6.1.5.5.7.16.2";  ///< RFC 5940 §2.2.1
+inline constexpr std::string_view kSigningCertificateV1 = "1.2.840.113549.1.9.16.2.12";
+inline constexpr std::string_view kArchiveTimeStampV3 = "0.4.0.1733.2.4";
+inline constexpr std::string_view kContentTimeStamp = "1.2.840.113549.1.9.16.2.20";
+inline constexpr std::string_view kCounterSignature = "1.2.840.113549.1.9.6";
+
+/// Certificates, OCSP responses and CRLs from a file (CMS certificates/crls, tokens, the DSS).
+struct Material {
+    std::vector<pki::Certificate> certificates;
+    std::vector<Bytes> ocsps;
+    std::vector<Bytes> crls;
+    void add_certificate(ByteView der);
+    /// A RevocationInfoChoice TLV: a CertificateList, or other [1] { id-ri-ocsp-response, OCSPResponse }.
+    void add_revocation_choice(ByteView tlv);
+    void add_ocsp(ByteView der);
+    void add_crl(ByteView der);
+    void add_signed_data(const cms::SignedData& sd);
+};
+
+/// A chain from `leaf` to an anchor, found without regard to validity periods (they are judged at the
+/// right time by the caller).
+struct Chain {
+    bool found = false;
+    bool constraints_failed = false;  ///< a chain exists but breaks a rule (signature, CA flag, path length)
+    std::string error;
+    std::vector<pki::Certificate> certificates;  ///< leaf first, the anchor last
+};
+Chain build_chain(const pki::Certificate& leaf, const Material& material, const std::vector<Bytes>& anchors);
+
+/// The revocation status of `cert` (issued by `issuer`) from the material, else the fetcher.
+struct Status {
+    pki::CertStatus status = pki::CertStatus::Unknown;
+    std::optional<TimePoint> revocation_time;
+    TimePoint this_update{};
+    bool from_file = false;
+};
+std::optional<Status> revocation_status(const pki::Certificate& cert, const pki::Certificate& issuer,
+                                        Material& material, const Options& options);
+
+/// What the revocation and validity-period checks of a whole chain say at best-signature-time `poe`
+/// (EN 319 102-1 §5.2.6 and §5.5 past validation): nothing when fine.
+struct ChainJudgement {
+    std::optional<Verdict> failure;
+    std::string error;
+    std::string signer_revocation = "unknown";
+    bool all_from_file = true;  ///< every status came from the file (B-LT)
+};
+ChainJudgement judge_chain(const Chain& chain, Material& material, const Options& options, TimePoint now,
+                           std::optional<TimePoint> poe);
+
+/// The signature-value and message-digest checks of SignerInfo `index`.
+struct SignerCheck {
+    bool intact = false;          ///< the signature verifies over the signed attributes (or the digest)
+    bool digest_ok = false;       ///< message-digest equals the content digest
+    bool content_type_ok = true;  ///< content-type attribute equals eContentType
+    bool has_signed_attributes = false;
+};
+SignerCheck check_signer(const cms::SignedData& sd, std::size_t index,
+                         const std::optional<Bytes>& content_digest, const crypto::PublicKey& key);
+
+/// The ESS signing-certificate(-v2) of SignerInfo `si` against `cert`: nullopt when absent, else
+/// whether it matches (hash, and issuerSerial when present).
+std::optional<bool> ess_matches(const cms::SignerInfo& si, const pki::Certificate& cert);
+
+/// The signer's certificate of SignerInfo `index`: in the CMS, else in the material.
+std::optional<pki::Certificate> signer_certificate(const cms::SignedData& sd, std::size_t index,
+                                                   const Material& material);
+
+/// One RFC 3161 token checked; `imprint_ok` says whether its message imprint is the expected one.
+/// `later_poe`: a proof of existence of the token itself (a later archive or document time-stamp).
+struct TokenResult {
+    TimestampReport report;
+    std::optional<tsp::TstInfo> info;
+};
+TokenResult check_token(ByteView token, const std::string& kind,
+                        const std::function<bool(const tsp::MessageImprint&)>& imprint_ok, Material& material,
+                        const Options& options, TimePoint now, std::optional<TimePoint> later_poe);
+
+/// The DER TLV at the front of `data` (a PDF /Contents carries zero padding after it).
+std::optional<Bytes> first_tlv(ByteView data);
+
+/// A CMS ContentInfo, parsed by inkan's strict DER reader; BER (as some signers write it) is first
+/// re-encoded as DER by OpenSSL. Throws Errc::InvalidEncoding / UnsupportedAlgorithm.
+cms::SignedData parse_cms(ByteView der, Bytes& normalized);
+
+std::string subject_of(const pki::Certificate& c);
+
+}  // namespace inkan::validation::detail
+
+namespace inkan::validation::detail {
+
+/// What a SignerInfo is judged with besides itself.
+struct SignerContext {
+    /// The normalized DER of the whole CMS (for the archive-time-stamp-v3 imprint).
+    ByteView cms_der;
+    /// H(signed content) under an algorithm; nullopt when the content is not available (detached).
+    std::function<std::optional<Bytes>(crypto::DigestAlgorithm)> content_digest;
+    /// Times proven by other valid time-stamps that cover this signature (PAdES document time-stamps).
+    std::vector<TimePoint> external_poes;
+    /// A valid archive time-stamp outside the CMS covers the signature and its validation data
+    /// (PAdES: a document time-stamp after the DSS).
+    bool archived_externally = false;
+    bool pdf = false;
+    /// The PDF's /M when the CMS has no signing-time.
+    std::optional<TimePoint> claimed_time;
+};
+
+/// EN 319 102-1 §5.3-§5.6 for SignerInfo `index`, with its time-stamps.
+SignatureReport judge_signer(const cms::SignedData& sd, std::size_t index, const SignerContext& ctx,
+                             Material& material, const Options& options, TimePoint now);
+
+}  // namespace inkan::validation::detail
