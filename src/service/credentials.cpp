@@ -89,7 +89,14 @@ std::optional<std::pair<std::string, std::string>> split_display_name(std::strin
 }
 
 std::string new_credential_id() {
-    return base64url_encode(crypto::random_bytes(kCredentialIdBytes));
+    // Never starting with '-': an id is a command-line argument (`--seal ID`, `credential show ID`), and
+    // one beginning with a dash would be read as an option (1 in 64 of base64url ids did).
+    for (;;) {
+        std::string id = base64url_encode(crypto::random_bytes(kCredentialIdBytes));
+        if (id.front() != '-') {
+            return id;
+        }
+    }
 }
 
 }  // namespace

@@ -194,6 +194,7 @@ TEST_F(CredentialsTest, APersonalEcP256CredentialIsIssuedByTheBuiltInCa) {
     EXPECT_EQ(c.id.size(), 22U);
     EXPECT_EQ(base64_decode(c.id).size(), 16U);
     EXPECT_EQ(c.id.find_first_of("+/="), std::string::npos);
+    EXPECT_NE(c.id.front(), '-') << "an id is a command-line argument: " << c.id;
 
     ASSERT_EQ(c.chain.size(), 2U);
     const auto leaf = pki::Certificate::from_der(c.chain[0]);
