@@ -1176,7 +1176,7 @@ TEST_F(OAuthE2e, APublicClientMustUsePkceOnV1AndV2AndEachCodeNeedsThePasswordAga
     // With S256 on v1: a wrong code sends the browser back to the password; then the flow completes.
     // A signer of its own: two flows, each TOTP step once (Signer::otp).
     const json user = cli({INKAN_BIN, "user", "add", "hiro", "--totp", "--json", "--data", d});
-    Signer hiro{"hiro", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(), {}};
+    Signer hiro{"hiro", user["password"].get<std::string>(), user["totp_secret"].get<std::string>(), {}, {}};
     const fs::path jar = s_tmp->path() / "jar-wallet";
     const Http page = browser_get(jar, authorize("v1", std::string{"scope=service&state=w1&code_challenge="} +
                                                            kChallenge + "&code_challenge_method=S256"));

@@ -54,8 +54,7 @@ Bytes entry_hash(const AuditEntry& entry) {
 
 Bytes audit_canonical_bytes(const AuditEntry& entry) {
     const AuditEvent& ev = entry.event;
-    // Sized up front: the exact length, and it keeps GCC 12's -Wstringop-overflow (a false positive on
-    // inserting into an empty vector) quiet.
+    // Sized up front: the exact length of the canonical form (one allocation per entry).
     Bytes out;
     out.reserve(kDomain.size() + 16 + 9 * 4 + ev.action.size() + ev.outcome.size() + ev.user_id.size() +
                 ev.client_id.size() + ev.credential_id.size() + ev.member_id.size() +
