@@ -109,7 +109,7 @@ protected:
 
         s_server = std::make_unique<inkan::testing::Process>(
             std::vector<std::string>{INKAN_BIN, "serve", "--data", s_data.string(), "--api-listen",
-                                     "127.0.0.1:0", "--pki-listen", pki});
+                                     "127.0.0.1:0", "--pki-listen", pki, "--metrics-listen", "127.0.0.1:0"});
         const json line = json::parse(s_server->read_line(std::chrono::seconds{60}));
         s_api = line["api_url"].get<std::string>();
         s_tsa = line["tsa_url"].get<std::string>();
