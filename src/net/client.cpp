@@ -8,8 +8,8 @@
 #pragma GCC diagnostic ignored "-Wzero-as-null-pointer-constant"
 
 #include <inkan/net/client.h>
-#include <inkan/net/url_guard.h>
 
+#include <inkan/net/url_guard.h>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -28,6 +28,8 @@
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 
+#include "ascii.h"
+
 namespace inkan::net {
 
 namespace asio = boost::asio;
@@ -38,12 +40,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out{s};
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
+using detail::lower;
 
 [[noreturn]] void unavailable(const Url& url, std::string_view what, const std::string& reason) {
     throw Error{Errc::Unavailable,
