@@ -30,7 +30,7 @@ build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 test: build
-	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900 -j $(JOBS)
+	@scripts/run-tests "$(BUILD_DIR)" "$(JOBS)"
 
 run: build
 	@if [ ! -f "$(DATA)/inkan.toml" ]; then $(INKAN) init --data "$(DATA)"; \
