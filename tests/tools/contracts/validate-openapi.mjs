@@ -97,7 +97,13 @@ if (responsesFile) {
       continue;
     }
     const type = (r.content_type ?? '').split(';')[0].trim();
-    const media = response.content?.[type];
+    if (!response.content) {
+      // A documented answer without a body (204, a redirect): the server must send none.
+      if (r.body || type) problems.push(`${name}: a ${type} body the document does not describe`);
+      else ++checked;
+      continue;
+    }
+    const media = response.content[type];
     if (!media) {
       problems.push(`${name}: ${type || 'no content type'} is not documented for it`);
       continue;
