@@ -179,6 +179,11 @@ std::string html_escape(std::string_view text) {
 }
 
 void page_headers(http::Response& r, std::string_view redirect_uri) {
+    // HSTS (RFC 6797): a browser that has seen a page here never again reaches this origin over plain
+    // HTTP, where the password form could be stripped of TLS. Two years, as Mozilla's guidelines
+    // recommend (at least one year). Not includeSubDomains: the operator's other hosts are not ours
+    // to pin.
+    r.headers.set("Strict-Transport-Security", "max-age=63072000");
     r.headers.set("X-Frame-Options", "DENY");
     std::string form_action = "'self'";
     const std::string origin = origin_of(redirect_uri);

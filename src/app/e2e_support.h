@@ -47,6 +47,19 @@ inline nlohmann::json start_serve(std::unique_ptr<testing::Process>& server,
     return nlohmann::json::parse(server->read_line(std::chrono::seconds{60}));
 }
 
+/// The contract validators (tests/tools/contracts, npm packages installed by scripts/install-deps).
+inline const std::string kContractTools = INKAN_SOURCE_DIR "/tests/tools/contracts";
+
+/// What Ajv (JSON Schema 2020-12, formats checked) finds wrong in `report` against
+/// docs/validation-report.schema.json, the published contract of `inkan verify --json` and POST
+/// /inkan/v1/validate; empty when the report validates.
+inline std::string report_schema_problems(std::string_view report) {
+    const auto r = testing::run({"node", kContractTools + "/validate-json.mjs",
+                                 INKAN_SOURCE_DIR "/docs/validation-report.schema.json", "-"},
+                                report);
+    return r.exit_code == 0 ? std::string{} : describe(r) + "\nreport: " + std::string{report};
+}
+
 struct HttpResult {
     int status = 0;  ///< 0 when curl itself failed
     std::string body;

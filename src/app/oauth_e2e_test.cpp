@@ -647,6 +647,7 @@ TEST_F(OAuthE2e, RefusalsHaveTheirExactErrors) {
     EXPECT_EQ(bad_redirect.status, 400) << bad_redirect.raw;
     EXPECT_EQ(bad_redirect.header("Location"), "");
     EXPECT_EQ(bad_redirect.header("X-Frame-Options"), "DENY");
+    EXPECT_EQ(bad_redirect.header("Strict-Transport-Security"), "max-age=63072000");
     // v2 without PKCE: redirected with invalid_request and the state.
     const Http no_pkce = curl({authorize_url("v2", "scope=service&state=abc")});
     EXPECT_EQ(no_pkce.status, 302) << no_pkce.raw;
@@ -659,6 +660,7 @@ TEST_F(OAuthE2e, RefusalsHaveTheirExactErrors) {
     const Http page = browser_get(jar, authorize_url("v2", std::string{"scope=service&code_challenge="} +
                                                                kChallenge + "&code_challenge_method=S256"));
     EXPECT_EQ(page.header("X-Frame-Options"), "DENY");
+    EXPECT_EQ(page.header("Strict-Transport-Security"), "max-age=63072000");  // RFC 6797, two years
     EXPECT_NE(page.header("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
     EXPECT_EQ(page.header("Cache-Control"), "no-store");
     const std::string cookie = page.header("Set-Cookie");

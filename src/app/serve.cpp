@@ -311,14 +311,17 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                                                   {{"in_use"}, static_cast<double>(s.in_use)},
                                                   {{"size"}, static_cast<double>(s.size)}};
         });
-    server.metrics().gauge("inkan_hsm_pool_lease_timeouts",
-                           "Operations refused (503) because no HSM session came free in time (counter)",
-                           [&token] { return static_cast<double>(token.pool_stats().lease_timeouts); });
-    server.metrics().gauge("inkan_hsm_pool_waits", "Leases that had to wait for a free HSM session (counter)",
-                           [&token] { return static_cast<double>(token.pool_stats().waits); });
-    server.metrics().gauge("inkan_hsm_pool_recoveries",
-                           "HSM operations retried after a recoverable error (counter)",
-                           [&token] { return static_cast<double>(token.pool_stats().recoveries); });
+    // Monotonic counts kept by the session pool: typed counter, so rate() applies.
+    server.metrics().counter_from(
+        "inkan_hsm_pool_lease_timeouts_total",
+        "Operations refused (503) because no HSM session came free in time",
+        [&token] { return static_cast<double>(token.pool_stats().lease_timeouts); });
+    server.metrics().counter_from("inkan_hsm_pool_waits_total",
+                                  "Leases that had to wait for a free HSM session",
+                                  [&token] { return static_cast<double>(token.pool_stats().waits); });
+    server.metrics().counter_from("inkan_hsm_pool_recoveries_total",
+                                  "HSM operations retried after a recoverable error",
+                                  [&token] { return static_cast<double>(token.pool_stats().recoveries); });
 
     auto& signatures = server.metrics().counter("inkan_signatures_total", "Signatures produced, by algorithm",
                                                 {"algorithm"});

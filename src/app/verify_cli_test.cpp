@@ -1,6 +1,7 @@
 // `inkan verify` through the real binary: a CMS and a PDF signed by openssl (outside inkan), judged with
 // and without a trust anchor, tampered, detached, and files that are not signatures. The validator
 // itself is tested at every level with inkan's own signatures in src/validation/validator_test.cpp.
+// Every --json report is validated against docs/validation-report.schema.json (Ajv).
 
 #include <algorithm>
 #include <filesystem>
@@ -55,7 +56,9 @@ fs::path openssl_cms(const TempDir& dir, const Signer& s, const std::string& nam
     return dir / name;
 }
 
+/// The --json report, checked against its published JSON Schema on the way.
 nlohmann::json report(const inkan::testing::CommandResult& r) {
+    EXPECT_EQ(inkan::e2e::report_schema_problems(r.out), "");
     try {
         return nlohmann::json::parse(r.out);
     } catch (const std::exception&) {

@@ -154,8 +154,11 @@ double Counter::value(const std::vector<std::string>& label_values) const {
 }
 
 void Counter::render(std::string& out) const {
-    append_help(out, m_name, m_help, "counter");
     const std::lock_guard lock{m_mutex};
+    if (m_values.empty()) {
+        return;
+    }
+    append_help(out, m_name, m_help, "counter");
     for (const auto& [values, v] : m_values) {
         append_sample(out, m_name, m_label_names, values, v);
     }
@@ -195,7 +198,6 @@ std::uint64_t Histogram::count(const std::vector<std::string>& label_values) con
 }
 
 void Histogram::render(std::string& out) const {
-    append_help(out, m_name, m_help, "histogram");
     std::vector<std::string> le;
     le.reserve(m_bounds.size());
     for (const double b : m_bounds) {
@@ -205,6 +207,10 @@ void Histogram::render(std::string& out) const {
     }
     const std::string bucket_name = m_name + "_bucket";
     const std::lock_guard lock{m_mutex};
+    if (m_children.empty()) {
+        return;
+    }
+    append_help(out, m_name, m_help, "histogram");
     for (const auto& [values, c] : m_children) {
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i < m_bounds.size(); ++i) {
@@ -221,6 +227,7 @@ void Histogram::render(std::string& out) const {
 // ---- Metrics ----
 
 struct Metrics::Gauge {
+    std::string_view type;  ///< "gauge", or "counter" for counter_from
     std::string name;
     std::string help;
     std::vector<std::string> label_names;
@@ -286,13 +293,27 @@ void Metrics::gauge(std::string_view name, std::string_view help, std::function<
 
 void Metrics::gauge(std::string_view name, std::string_view help, std::vector<std::string> label_names,
                     std::function<std::vector<GaugeSample>()> read) {
+    add_callback("gauge", name, help, std::move(label_names), std::move(read));
+}
+
+void Metrics::counter_from(std::string_view name, std::string_view help, std::function<double()> read) {
+    require(static_cast<bool>(read), Errc::InvalidConfig, "metrics: counter without a callback");
+    add_callback("counter", name, help, {}, [read = std::move(read)] {
+        return std::vector<GaugeSample>{{{}, read()}};
+    });
+}
+
+void Metrics::add_callback(std::string_view type, std::string_view name, std::string_view help,
+                           std::vector<std::string> label_names,
+                           std::function<std::vector<GaugeSample>()> read) {
     check_names(name, label_names);
     require(static_cast<bool>(read), Errc::InvalidConfig, "metrics: gauge without a callback");
     auto family = std::make_shared<Family>();
-    family->kind = Gauge{std::string{name}, std::string{help}, std::move(label_names), std::move(read)};
+    family->kind = Gauge{type, std::string{name}, std::string{help}, std::move(label_names), std::move(read)};
     const std::lock_guard lock{m_mutex};
     if (const auto it = m_families.find(name); it != m_families.end()) {
-        require(std::holds_alternative<Gauge>(it->second->kind), Errc::InvalidConfig,
+        const auto* existing = std::get_if<Gauge>(&it->second->kind);
+        require(existing != nullptr && existing->type == type, Errc::InvalidConfig,
                 "metrics: " + std::string{name} + " is already registered as another kind");
         it->second = std::move(family);  // a render in progress keeps the old one alive
         return;
@@ -334,11 +355,16 @@ std::string Metrics::render() const {
                 log::warn("metrics: gauge callback failed", {{"metric", g.name}, {"what", e.what()}});
                 continue;
             }
-            append_help(out, g.name, g.help, "gauge");
+            // A sample with the wrong number of label values is dropped, never rendered half-labelled.
+            std::erase_if(samples, [&g](const GaugeSample& s) {
+                return s.label_values.size() != g.label_names.size();
+            });
+            if (samples.empty()) {
+                continue;
+            }
+            append_help(out, g.name, g.help, g.type);
             for (const auto& s : samples) {
-                if (s.label_values.size() == g.label_names.size()) {
-                    append_sample(out, g.name, g.label_names, s.label_values, s.value);
-                }
+                append_sample(out, g.name, g.label_names, s.label_values, s.value);
             }
         }
     }

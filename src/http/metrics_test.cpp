@@ -80,6 +80,45 @@ TEST(HttpMetrics, GaugesCanBeReplacedAndRemovedAndAFailingOneIsSkipped) {
     EXPECT_EQ(text.find("inkan_g "), std::string::npos);
 }
 
+TEST(HttpMetrics, CounterFromIsTypedCounterAndKeepsItsKind) {
+    Metrics m;
+    double waits = 3;
+    m.counter_from("inkan_pool_waits_total", "Waits.", [&waits] { return waits; });
+    std::string text = m.render();
+    EXPECT_NE(text.find("# TYPE inkan_pool_waits_total counter\ninkan_pool_waits_total 3\n"),
+              std::string::npos)
+        << text;
+    waits = 5;
+    text = m.render();
+    EXPECT_NE(text.find("inkan_pool_waits_total 5\n"), std::string::npos) << text;
+    EXPECT_TRUE(testing::prometheus_problems(text).empty()) << text;
+    // A gauge cannot take over a counter's name, nor the other way round.
+    EXPECT_THROW(m.gauge("inkan_pool_waits_total", "x", [] { return 1.0; }), Error);
+    m.gauge("inkan_level", "x", [] { return 1.0; });
+    EXPECT_THROW(m.counter_from("inkan_level", "x", [] { return 1.0; }), Error);
+    m.remove_gauge("inkan_pool_waits_total");
+    EXPECT_EQ(m.render().find("inkan_pool_waits_total"), std::string::npos);
+}
+
+TEST(HttpMetrics, AFamilyWithoutSamplesIsLeftOutUntilItHasOne) {
+    Metrics m;
+    auto& c = m.counter("inkan_events_total", "Events.", {"kind"});
+    auto& h = m.histogram("inkan_wait_seconds", "Waits.", {"route"});
+    m.gauge("inkan_slots", "Slots.", {"slot"}, [] { return std::vector<GaugeSample>{}; });
+    // A sample with the wrong number of label values does not count as one.
+    m.gauge("inkan_bad_slots", "Slots.", {"slot"}, [] { return std::vector<GaugeSample>{{{}, 1}}; });
+    EXPECT_EQ(m.render(), "");
+    c.inc({"a"}, 0);
+    h.observe({"/x"}, 0.2);
+    const std::string text = m.render();
+    EXPECT_NE(text.find("# TYPE inkan_events_total counter\ninkan_events_total{kind=\"a\"} 0\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("# TYPE inkan_wait_seconds histogram\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("inkan_slots"), std::string::npos) << text;
+    EXPECT_EQ(text.find("inkan_bad_slots"), std::string::npos) << text;
+}
+
 TEST(HttpMetrics, ConcurrentUpdatesAreAllCounted) {
     Metrics m;
     auto& c = m.counter("inkan_concurrent_total", "c", {"t"});

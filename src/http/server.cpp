@@ -741,6 +741,9 @@ std::uint16_t ServerCore::add_listener(ListenerConfig config) {
                                       {"port", static_cast<std::int64_t>(l->port)},
                                       {"tls", l->ssl != nullptr},
                                       {"mtls", l->mtls}});
+    // Every listener's series exists from the start at 0, so rate() sees the first rejection and the
+    // family always carries a sample.
+    m_rejected.inc({l->name}, 0);
     const std::uint16_t port = l->port;
     m_listeners.push_back(std::move(l));
     return port;

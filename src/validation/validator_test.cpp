@@ -1,6 +1,7 @@
 // The validator judged against inkan's own signatures at every level (made with the ades fixture's PKI in
 // SoftHSM, its TSA and OCSP responder), against `openssl cms -sign` (whose verdict `openssl cms -verify`
-// gives independently), and against damaged and hostile files.
+// gives independently), and against damaged and hostile files. Reports of every shape (each level,
+// failures, modifications, unreadable files) are validated against docs/validation-report.schema.json.
 
 #include <inkan/validation/validator.h>
 
@@ -72,6 +73,16 @@ std::string show(const DocumentReport& d) {
     return to_json({d});
 }
 
+/// What Ajv (JSON Schema 2020-12) finds wrong in the report's JSON against its published contract,
+/// docs/validation-report.schema.json; empty when it validates.
+std::string schema_problems(const DocumentReport& d) {
+    const std::string report = to_json({d});
+    const auto r = run({"node", INKAN_SOURCE_DIR "/tests/tools/contracts/validate-json.mjs",
+                        INKAN_SOURCE_DIR "/docs/validation-report.schema.json", "-"},
+                       report);
+    return r.exit_code == 0 ? std::string{} : testing::describe(r) + "\nreport: " + report;
+}
+
 std::string indication(const SignatureReport& s) {
     std::string out{name(s.verdict.indication)};
     if (s.verdict.subindication) out += "/" + std::string{name(*s.verdict.subindication)};
@@ -120,6 +131,7 @@ TEST_P(CadesLevels, InkanSignatureIsTotalPassedAtItsLevel) {
     EXPECT_EQ(s.revocation, "good") << show(d);
     EXPECT_EQ(s.chain.size(), 2u) << show(d);
     EXPECT_TRUE(d.all_passed());
+    EXPECT_EQ(schema_problems(d), "");
     if (c.level != Level::BB) {
         ASSERT_FALSE(s.timestamps.empty()) << show(d);
         EXPECT_EQ(s.timestamps[0].kind, "signature");
@@ -311,6 +323,7 @@ TEST(DamagedInput, GarbageTruncatedAndEmptyFilesAreErrorsNotCrashes) {
         EXPECT_TRUE(d.error.has_value()) << p << ": " << show(d);
         EXPECT_TRUE(d.signatures.empty()) << p;
         EXPECT_FALSE(d.all_passed()) << p;
+        EXPECT_EQ(schema_problems(d), "") << p;
     }
     // An unsigned PDF has nothing that passes.
     const DocumentReport u = validate_file(corpus.table, std::nullopt, anchored());
@@ -353,6 +366,7 @@ TEST_P(PadesLevels, InkanSignatureIsTotalPassedAtItsLevel) {
         EXPECT_TRUE(t.intact && t.crypto_valid) << show(d);
     }
     EXPECT_TRUE(d.all_passed()) << show(d);
+    EXPECT_EQ(schema_problems(d), "");
     // The outside judges agree (pdfsig, qpdf --check, PDFBox).
     (void)ades::testkit::judge_pdf(pdf, 1 + (c.level == Level::BLTA ? 1 : 0), c.level == Level::BLTA ? 1 : 0);
 }
@@ -375,6 +389,7 @@ TEST(PadesValidation, FlippedByteInSignedRangeIsHashFailure) {
     const DocumentReport d = validate_pdf(pdf, anchored(true));
     ASSERT_EQ(d.signatures.size(), 1u) << show(d);
     EXPECT_EQ(indication(d.signatures[0]), "TOTAL-FAILED/HASH_FAILURE") << show(d);
+    EXPECT_EQ(schema_problems(d), "");
 }
 
 TEST(PadesValidation, FlippedSignatureValueIsSigCryptoFailure) {
@@ -468,6 +483,7 @@ TEST(PadesModification, PageAddedAfterSigningIsNotTotalPassedAndNamed) {
                     [](const std::string& c) { return c.find("pages added") != std::string::npos; });
     EXPECT_TRUE(named) << show(d);
     EXPECT_TRUE(s.intact && s.crypto_valid) << show(d);  // the signed bytes themselves are untouched
+    EXPECT_EQ(schema_problems(d), "");
 }
 
 TEST(PadesModification, PageContentReplacedAfterSigningIsNamed) {

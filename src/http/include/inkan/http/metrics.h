@@ -101,16 +101,24 @@ public:
     void gauge(std::string_view name, std::string_view help, std::function<double()> read);
     void gauge(std::string_view name, std::string_view help, std::vector<std::string> label_names,
                std::function<std::vector<GaugeSample>()> read);
-    /// Removes a gauge (an owner whose callback captures `this` removes it in its destructor).
-    /// Counters and histograms cannot be removed.
+    /// A counter read when rendered: a monotonic count kept elsewhere (the HSM session pool's waits).
+    /// Typed counter, so rate() and increase() apply; `read` must never decrease. Callbacks behave as
+    /// the gauges' do; the name should end in _total (Prometheus naming, promtool lints it).
+    void counter_from(std::string_view name, std::string_view help, std::function<double()> read);
+    /// Removes a gauge or a counter_from (an owner whose callback captures `this` removes it in its
+    /// destructor). Counters and histograms cannot be removed.
     void remove_gauge(std::string_view name);
 
-    /// Every family, sorted by name, in the text exposition format 0.0.4.
+    /// Every family, sorted by name, in the text exposition format 0.0.4. A family without a sample
+    /// yet (a labelled counter nothing has incremented) is left out, as the Prometheus client
+    /// libraries do: a HELP/TYPE header alone is a family that declares a sample and has none.
     [[nodiscard]] std::string render() const;
 
 private:
     struct Gauge;
     struct Family;
+    void add_callback(std::string_view type, std::string_view name, std::string_view help,
+                      std::vector<std::string> label_names, std::function<std::vector<GaugeSample>()> read);
     mutable std::mutex m_mutex;
     std::map<std::string, std::shared_ptr<Family>, std::less<>> m_families;
 };
