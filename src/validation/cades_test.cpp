@@ -397,8 +397,12 @@ struct TimeWorld {
         const Bytes key_id = token.generate_key_pair(spec, cn);
         sign::HsmSigner bare{token, key_id};
         std::lock_guard lock{mu};
-        const pki::Certificate cert = ca->issue(
-            pki::create_csr(pki::Name{}.country("JP").organization("inkan").common_name(cn), bare), profile);
+        // A person certificate names a given name and surname; a TSA an organisation.
+        const pki::Name subject =
+            profile == "person"
+                ? pki::Name{}.country("JP").given_name("Test").surname("Signer").common_name(cn)
+                : pki::Name{}.country("JP").organization("inkan").common_name(cn);
+        const pki::Certificate cert = ca->issue(pki::create_csr(subject, bare), profile);
         return std::make_shared<sign::HsmSigner>(token, key_id, std::vector<Bytes>{cert.der(), root});
     }
 
