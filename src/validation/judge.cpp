@@ -179,7 +179,8 @@ SignatureReport judge(const cms::SignedData& sd, const Target& t, const SignerCo
         r.timestamps.push_back(res.report);
     }
     // Content time-stamps (EN 319 122-1 §5.2.8, a signed attribute): a proof that the content existed
-    // before the signature; their imprint is over the content.
+    // before the signature; their imprint is over the content. The signature covers the token, so the
+    // signature's own proof of existence is the later POE for the token's TSA certificate.
     std::optional<TimePoint> latest_content_ts;
     for (const auto& token : attribute_values(si.signed_attributes, kContentTimeStamp)) {
         const auto res = check_token(
