@@ -1,28 +1,38 @@
-// `inkan verify [--trust-anchor PEM]... [--content FILE] [--at RFC3339] [--policy FILE] [--json]
-// [--etsi-report OUT.xml] FILE...` (issue 15):
-// ETSI EN 319 102-1 validation of every signature and time-stamp in each FILE (PDF or CMS), offline.
+// `inkan verify [--trust-anchor PEM]... [--content FILE] [--online [--timeout-ms N] [--proxy URL]] [--at
+// RFC3339]
+// [--policy FILE] [--json] [--etsi-report OUT.xml] FILE...` (issue 15):
+// ETSI EN 319 102-1 validation of every signature and time-stamp in each FILE (PDF or CMS), offline unless
+// --online: then revocation data the file lacks is fetched (OCSP, else CRL) and missing intermediates come
+// from AIA caIssuers, through the same fetcher, URL guard and per-operation budget as `inkan extend`.
 // Exit 0 when every signature and document time-stamp of every file is TOTAL-PASSED, 1 when any is not
 // (or a file cannot be parsed: its report has `error`), 2 for usage errors and files that cannot be read.
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include <inkan/core/clock.h>
 #include <inkan/core/error.h>
+#include <inkan/net/url_guard.h>
 #include <inkan/pki/certificate.h>
+#include <inkan/pki/revocation.h>
 #include <inkan/validation/validator.h>
 
 #include "args.h"
 #include "commands.h"
+#include "context.h"
 
 namespace inkan::app {
 
 namespace fs = std::filesystem;
 
 int cmd_verify(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {"json"}, {"trust-anchor", "content", "at", "policy", "etsi-report"}};
+    const Args args{words,
+                    {"json", "online"},
+                    {"trust-anchor", "content", "at", "policy", "etsi-report", "timeout-ms", "proxy"}};
     if (args.positional().empty()) {
         throw UsageError{"verify takes at least one FILE"};
     }
@@ -49,6 +59,41 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
         if (!fs::is_regular_file(*policy)) throw UsageError{"cannot read the policy file " + *policy};
         options.policy = validation::load_policy(*policy);  // a bad policy: InvalidConfig, exit 1
     }
+    // --online: the user's own CLI fetches with the user's own reach, like `inkan extend` (decision 0016:
+    // UrlGuard::permissive(), http/https only, no redirects; detailed errors stay local). Every URL comes
+    // from a certificate in the file and goes through the fetcher's guard and the file's budget.
+    std::unique_ptr<pki::RevocationFetcher> fetcher;
+    if (args.flag("online")) {
+        pki::RevocationOptions revocation;
+        revocation.guard = net::UrlGuard::permissive();
+        revocation.timeout = timeout_option(args);
+        revocation.proxy = args.option("proxy");
+        fetcher = std::make_unique<pki::RevocationFetcher>(std::move(revocation));
+        pki::RevocationFetcher* f = fetcher.get();
+        options.revocation_fetch = [f](const Bytes& cert,
+                                       const Bytes& issuer) -> std::optional<validation::FetchedRevocation> {
+            try {
+                const auto info =
+                    f->fetch(pki::Certificate::from_der(cert), pki::Certificate::from_der(issuer));
+                validation::FetchedRevocation r;
+                if (!info.ocsp_response.empty()) r.ocsp_responses.push_back(info.ocsp_response);
+                if (!info.crl.empty()) r.crls.push_back(info.crl);
+                r.certificates = info.certificates;
+                return r;
+            } catch (const Error&) {
+                return std::nullopt;  // the report says there is no status (TRY_LATER)
+            }
+        };
+        options.issuer_fetch = [f](const Bytes& cert) -> std::optional<Bytes> {
+            try {
+                if (auto issuer = f->fetch_issuer(pki::Certificate::from_der(cert))) return issuer->der();
+            } catch (const Error&) {
+            }
+            return std::nullopt;
+        };
+    } else if (args.option("timeout-ms") || args.option("proxy")) {
+        throw UsageError{"--timeout-ms and --proxy are for --online"};
+    }
     std::optional<validation::ContentDigest> content;
     if (const auto c = args.option("content")) {
         if (!fs::is_regular_file(*c)) throw UsageError{"cannot read the content file " + *c};
@@ -61,6 +106,9 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
             io.err << "inkan: cannot read " << file << "\n";
             return 2;
         }
+        // One budget per file: what one validation may spend on fetches (time, bytes, requests).
+        std::optional<net::ScopedFetchBudget> budget;
+        if (fetcher) budget.emplace(fetcher->budget());
         reports.push_back(validation::validate_file(file, content, options));
     }
     io.out << (args.flag("json") ? validation::to_json(reports) : validation::to_text(reports));

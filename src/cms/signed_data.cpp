@@ -323,6 +323,13 @@ SignedData parse(ByteView content_info_der) {
     return read_content_info(content_info_der).data;
 }
 
+SignerInfo parse_signer_info(ByteView signer_info_der) {
+    der::Reader r{signer_info_der};
+    RawSignerInfo raw = read_signer_info(r);
+    r.expect_end();
+    return std::move(raw.info);
+}
+
 bool verify_signer(const SignedData& sd, std::size_t index, ByteView content_digest,
                    const crypto::PublicKey& key) {
     if (index >= sd.signer_infos.size()) {

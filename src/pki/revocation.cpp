@@ -441,6 +441,20 @@ void RevocationFetcher::collect_one(const Certificate& cert, const std::vector<C
     collect_one(*issuer, next_pool, out, depth, chain_depth + 1, issued_after);
 }
 
+std::optional<Certificate> RevocationFetcher::fetch_issuer(const Certificate& certificate) {
+    for (const auto& url : ca_issuer_urls(certificate.native())) {
+        try {
+            const auto r = fetch_url(url, m_options, 1024 * 1024);
+            if (r.status != 200) continue;
+            Certificate c = Certificate::from_der(r.body);
+            if (issued_by(certificate, c)) return c;
+        } catch (const Error&) {
+            // the next URL
+        }
+    }
+    return std::nullopt;
+}
+
 ValidationData RevocationFetcher::collect(const std::vector<Bytes>& chain, const std::vector<Bytes>& extra,
                                           std::optional<TimePoint> issued_after) {
     std::vector<Certificate> pool;

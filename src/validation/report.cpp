@@ -180,8 +180,9 @@ std::string to_text(const std::vector<DocumentReport>& documents) {
         out << ", " << d.signatures.size() << " signature(s), " << d.document_timestamps.size()
             << " document time-stamp(s)\n";
         for (const auto& s : d.signatures) {
-            out << "  " << s.id << (s.field.empty() ? "" : " [" + s.field + "]") << " " << s.signer << ": "
-                << name(s.verdict.indication);
+            out << "  " << s.id << (s.field.empty() ? "" : " [" + s.field + "]")
+                << (s.counter_signature_of ? " (counter-signature of " + *s.counter_signature_of + ")" : "")
+                << " " << s.signer << ": " << name(s.verdict.indication);
             if (s.verdict.subindication) out << "/" << name(*s.verdict.subindication);
             const auto level = name(s.level);
             out << (level ? " " + std::string{*level} : std::string{});

@@ -211,6 +211,68 @@ void Material::add_signed_data(const cms::SignedData& sd) {
         add_certificate(c);
     for (const auto& r : sd.crls)
         add_revocation_choice(r);
+    for (const auto& si : sd.signer_infos)
+        add_unsigned_values(si);
+}
+
+void Material::add_basic_ocsp(ByteView der) {
+    // OCSPResponse ::= SEQUENCE { responseStatus successful (0),
+    //   responseBytes [0] EXPLICIT SEQUENCE { id-pkix-ocsp-basic, OCTET STRING BasicOCSPResponse } }
+    // (RFC 6960 §4.2.1): the form the rest of the validator (and OpenSSL) reads.
+    try {
+        der::Writer w;
+        w.sequence([&](der::Writer& resp) {
+            resp.enumerated(0);
+            resp.context(0, [&](der::Writer& bytes) {
+                bytes.sequence([&](der::Writer& rb) {
+                    rb.oid(kIdPkixOcspBasic);
+                    rb.octet_string(der);
+                });
+            });
+        });
+        add_ocsp(w.take());
+    } catch (const Error&) {
+        // not encodable: no use
+    }
+}
+
+void Material::add_unsigned_values(const cms::SignerInfo& si, int depth) {
+    for (const auto& a : si.unsigned_attributes) {
+        for (const auto& v : a.values) {
+            try {
+                if (a.type == kCertificateValues) {
+                    // CertificateValues ::= SEQUENCE OF Certificate
+                    der::Reader top{v};
+                    der::Reader certs = top.sequence();
+                    while (!certs.empty())
+                        add_certificate(certs.next().whole);
+                } else if (a.type == kRevocationValues) {
+                    // RevocationValues ::= SEQUENCE { crlVals [0] SEQUENCE OF CertificateList OPTIONAL,
+                    //   ocspVals [1] SEQUENCE OF BasicOCSPResponse OPTIONAL, otherRevVals [2] OPTIONAL }
+                    der::Reader top{v};
+                    der::Reader rv = top.sequence();
+                    while (!rv.empty()) {
+                        const der::Tlv t = rv.next();
+                        if (!t.constructed || (!t.is_context(0) && !t.is_context(1))) continue;
+                        der::Reader wrapper = rv.enter(t);
+                        der::Reader list = wrapper.sequence();
+                        while (!list.empty()) {
+                            const der::Tlv item = list.next();
+                            if (t.is_context(0)) {
+                                add_crl(item.whole);
+                            } else {
+                                add_basic_ocsp(item.whole);
+                            }
+                        }
+                    }
+                } else if (a.type == kCounterSignature && depth < 8) {
+                    add_unsigned_values(cms::parse_signer_info(v), depth + 1);
+                }
+            } catch (const Error&) {
+                // an attribute value inkan cannot read: no validation data from it
+            }
+        }
+    }
 }
 
 Chain build_chain(const pki::Certificate& leaf, const Material& material, const std::vector<Bytes>& anchors) {
@@ -252,6 +314,35 @@ Chain build_chain(const pki::Certificate& leaf, const Material& material, const 
     }
     out.found = true;
     return out;
+}
+
+Chain find_chain(const pki::Certificate& leaf, Material& material, const Options& options) {
+    Chain chain = build_chain(leaf, material, options.trust_anchors);
+    if (chain.found || !options.issuer_fetch || options.trust_anchors.empty()) return chain;
+    pki::Certificate at = leaf;
+    for (int step = 0; step < 4; ++step) {
+        // The issuer may already be in the material (then the gap is further up).
+        const auto known = std::find_if(material.certificates.begin(), material.certificates.end(),
+                                        [&](const pki::Certificate& c) {
+                                            return c.subject_der() == at.issuer_der() &&
+                                                   at.signed_by(c.public_key()) && c.der() != at.der();
+                                        });
+        if (known != material.certificates.end()) {
+            at = *known;
+            continue;
+        }
+        const auto fetched = options.issuer_fetch(at.der());
+        if (!fetched) break;
+        try {
+            material.add_certificate(*fetched);
+            at = pki::Certificate::from_der(*fetched);
+        } catch (const Error&) {
+            break;
+        }
+        chain = build_chain(leaf, material, options.trust_anchors);
+        if (chain.found) return chain;
+    }
+    return chain;
 }
 
 std::optional<Status> revocation_status(const pki::Certificate& cert, const pki::Certificate& issuer,
@@ -344,8 +435,12 @@ ChainJudgement judge_chain(const Chain& chain, Material& material, const Options
 
 SignerCheck check_signer(const cms::SignedData& sd, std::size_t index,
                          const std::optional<Bytes>& content_digest, const crypto::PublicKey& key) {
+    return check_signer_info(sd.signer_infos.at(index), sd.content_type, content_digest, key);
+}
+
+SignerCheck check_signer_info(const cms::SignerInfo& si, std::optional<std::string_view> content_type,
+                              const std::optional<Bytes>& content_digest, const crypto::PublicKey& key) {
     SignerCheck out;
-    const cms::SignerInfo& si = sd.signer_infos.at(index);
     out.has_signed_attributes = !si.signed_attributes_der.empty();
     try {
         if (out.has_signed_attributes) {
@@ -360,11 +455,14 @@ SignerCheck check_signer(const cms::SignedData& sd, std::size_t index,
                 }
             }
             const Bytes* ct = si.signed_attribute(cms::oid::kContentType);
-            if (ct == nullptr) {
+            if (!content_type) {
+                // RFC 5652 §11.4: a counter-signature carries no content-type attribute.
+                out.content_type_ok = ct == nullptr;
+            } else if (ct == nullptr) {
                 out.content_type_ok = false;
             } else {
                 der::Reader r{*ct};
-                out.content_type_ok = r.read_oid() == sd.content_type;
+                out.content_type_ok = r.read_oid() == *content_type;
             }
         } else if (content_digest) {
             // No signed attributes (RFC 5652 §5.4): the signature is over the content digest itself.
@@ -416,6 +514,104 @@ std::optional<bool> ess_matches(const cms::SignerInfo& si, const pki::Certificat
             if (!issuer_ok || is.read_integer_unsigned() != cert.serial()) return false;
         }
         return true;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+std::optional<pki::Certificate> signer_certificate(const cms::SignerInfo& si, const Material& material) {
+    for (const auto& c : material.certificates) {
+        if (si.subject_key_identifier ? c.subject_key_identifier() == si.subject_key_identifier
+                                      : (c.issuer_der() == si.issuer_der && c.serial() == si.serial)) {
+            return c;
+        }
+    }
+    return std::nullopt;
+}
+
+bool archive_time_stamp_v2_matches(ByteView cms_der, std::size_t index, ByteView token,
+                                   const tsp::MessageImprint& imprint) {
+    const auto alg = imprint.algorithm();
+    if (!alg) return false;
+    try {
+        der::Reader top{cms_der};
+        der::Reader ci = top.sequence();
+        (void)ci.read_oid();
+        der::Reader explicit_content = ci.context(0);
+        der::Reader sd = explicit_content.sequence();
+        (void)sd.next();  // version
+        (void)sd.next();  // digestAlgorithms
+        const der::Tlv encap = sd.expect(der::Class::Universal, der::tag::Sequence);
+        {
+            der::Reader e = sd.enter(encap);
+            (void)e.read_oid();
+            if (e.empty()) return false;  // detached: the external content would be hashed in
+        }
+        std::optional<der::Tlv> certs = sd.optional(der::Class::Context, 0);
+        std::optional<der::Tlv> crls = sd.optional(der::Class::Context, 1);
+        der::Reader infos = sd.set();
+        der::Tlv target{};
+        for (std::size_t i = 0; i <= index; ++i) {
+            if (infos.empty()) return false;
+            target = infos.next();
+        }
+        // The SignerInfo's fields before unsignedAttrs, as encoded; then its unsigned attributes but
+        // the one holding this token.
+        der::Reader si = infos.enter(target);
+        Bytes fields;
+        std::vector<Bytes> attributes;
+        std::optional<std::size_t> self;
+        while (!si.empty()) {
+            const der::Tlv f = si.next();
+            if (f.is_context(1) && f.constructed) {
+                der::Reader attrs = si.enter(f);
+                while (!attrs.empty()) {
+                    const der::Tlv a = attrs.next();
+                    der::Reader ar = attrs.enter(a);
+                    const std::string type = ar.read_oid();
+                    der::Reader values = ar.set();
+                    while (!values.empty()) {
+                        const der::Tlv v = values.next();
+                        if (!self && type == kArchiveTimeStampV2 &&
+                            std::equal(v.whole.begin(), v.whole.end(), token.begin(), token.end())) {
+                            self = attributes.size();
+                        }
+                    }
+                    attributes.emplace_back(a.whole.begin(), a.whole.end());
+                }
+            } else {
+                fields.insert(fields.end(), f.whole.begin(), f.whole.end());
+            }
+        }
+        if (!self) return false;
+        const auto imprint_of = [&](const std::vector<Bytes>& unsigned_attrs, bool sorted) {
+            crypto::Hasher h{*alg};
+            h.update(encap.whole);
+            if (certs) h.update(certs->whole);
+            if (crls) h.update(crls->whole);
+            h.update(fields);
+            if (!unsigned_attrs.empty()) {
+                der::Writer w;
+                if (sorted) {
+                    w.set_of(der::Class::Context, 1, unsigned_attrs);
+                } else {
+                    w.context(1, [&](der::Writer& c) {
+                        for (const auto& b : unsigned_attrs)
+                            c.raw(b);
+                    });
+                }
+                h.update(w.take());
+            }
+            return h.finish() == imprint.hashed_message;
+        };
+        // Which unsigned attributes the token covered is not written down (TS 101 733 §6.4.1 says "all";
+        // the token itself cannot be among them): those before it, for writers that append; or all but
+        // it, as encoded or DER-sorted, for writers that sort the SET (inkan's cms layer does).
+        const std::vector<Bytes> before(attributes.begin(),
+                                        attributes.begin() + static_cast<std::ptrdiff_t>(*self));
+        std::vector<Bytes> others = attributes;
+        others.erase(others.begin() + static_cast<std::ptrdiff_t>(*self));
+        return imprint_of(before, false) || imprint_of(others, false) || imprint_of(others, true);
     } catch (const Error&) {
         return false;
     }
@@ -534,7 +730,7 @@ TokenResult check_token(ByteView token, const std::string& kind,
         fail(Indication::Indeterminate, SubIndication::ChainConstraintsFailure,
              "the TSA certificate lacks the critical, sole timeStamping extended key usage (RFC 3161 §2.3)");
     }
-    const Chain chain = build_chain(*cert, local, options.trust_anchors);
+    const Chain chain = find_chain(*cert, local, options);
     if (!chain.found) {
         fail(Indication::Indeterminate,
              chain.constraints_failed ? SubIndication::ChainConstraintsFailure

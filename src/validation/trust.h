@@ -25,6 +25,14 @@ inline constexpr std::string_view kSigningCertificateV1 = "1.2.840.113549.1.9.16
 inline constexpr std::string_view kArchiveTimeStampV3 = "0.4.0.1733.2.4";
 inline constexpr std::string_view kContentTimeStamp = "1.2.840.113549.1.9.16.2.20";
 inline constexpr std::string_view kCounterSignature = "1.2.840.113549.1.9.6";
+/// CAdES-X / -A unsigned attributes (ETSI TS 101 733 §6.2, §6.3, §6.4; EN 319 122-2 §5.5).
+inline constexpr std::string_view kCompleteCertificateRefs = "1.2.840.113549.1.9.16.2.21";
+inline constexpr std::string_view kCompleteRevocationRefs = "1.2.840.113549.1.9.16.2.22";
+inline constexpr std::string_view kCertificateValues = "1.2.840.113549.1.9.16.2.23";
+inline constexpr std::string_view kRevocationValues = "1.2.840.113549.1.9.16.2.24";
+inline constexpr std::string_view kArchiveTimeStampV1 = "1.2.840.113549.1.9.16.2.27";
+inline constexpr std::string_view kArchiveTimeStampV2 = "1.2.840.113549.1.9.16.2.48";
+inline constexpr std::string_view kIdPkixOcspBasic = "1.3.6.1.5.5.7.48.1.1";
 
 /// Certificates, OCSP responses and CRLs from a file (CMS certificates/crls, tokens, the DSS).
 struct Material {
@@ -37,6 +45,13 @@ struct Material {
     void add_ocsp(ByteView der);
     void add_crl(ByteView der);
     void add_signed_data(const cms::SignedData& sd);
+    /// A BasicOCSPResponse (what revocation-values carries), kept as the OCSPResponse that wraps it.
+    void add_basic_ocsp(ByteView der);
+    /// certificate-values (SEQUENCE OF Certificate) and revocation-values (crlVals [0], ocspVals [1];
+    /// otherRevVals ignored) among `si`'s unsigned attributes and those of its counter-signatures
+    /// (TS 101 733 §6.3.3, §6.3.4): the CAdES-X-L / -A places for validation data. Unreadable values
+    /// are skipped.
+    void add_unsigned_values(const cms::SignerInfo& si, int depth = 0);
 };
 
 /// A chain from `leaf` to an anchor, found without regard to validity periods (they are judged at the
@@ -48,6 +63,9 @@ struct Chain {
     std::vector<pki::Certificate> certificates;  ///< leaf first, the anchor last
 };
 Chain build_chain(const pki::Certificate& leaf, const Material& material, const std::vector<Bytes>& anchors);
+/// build_chain, and when no chain is found and options.issuer_fetch is set, the missing issuers fetched
+/// from AIA caIssuers (at most 4 steps), added to the material, and tried again.
+Chain find_chain(const pki::Certificate& leaf, Material& material, const Options& options);
 
 /// The revocation status of `cert` (issued by `issuer`) from the material, else the fetcher.
 struct Status {
@@ -79,6 +97,10 @@ struct SignerCheck {
 };
 SignerCheck check_signer(const cms::SignedData& sd, std::size_t index,
                          const std::optional<Bytes>& content_digest, const crypto::PublicKey& key);
+/// The same for any SignerInfo; `content_type`: the eContentType its content-type attribute must name,
+/// or nullopt for a counter-signature (RFC 5652 §11.4: it has no content-type attribute).
+SignerCheck check_signer_info(const cms::SignerInfo& si, std::optional<std::string_view> content_type,
+                              const std::optional<Bytes>& content_digest, const crypto::PublicKey& key);
 
 /// The ESS signing-certificate(-v2) of SignerInfo `si` against `cert`: nullopt when absent, else
 /// whether it matches (hash, and issuerSerial when present).
@@ -87,6 +109,8 @@ std::optional<bool> ess_matches(const cms::SignerInfo& si, const pki::Certificat
 /// The signer's certificate of SignerInfo `index`: in the CMS, else in the material.
 std::optional<pki::Certificate> signer_certificate(const cms::SignedData& sd, std::size_t index,
                                                    const Material& material);
+/// The certificate `si` names (sid), from the material.
+std::optional<pki::Certificate> signer_certificate(const cms::SignerInfo& si, const Material& material);
 
 /// One RFC 3161 token checked; `imprint_ok` says whether its message imprint is the expected one.
 /// `later_poe`: a proof of existence of the token itself (a later archive or document time-stamp).
@@ -130,5 +154,25 @@ struct SignerContext {
 /// EN 319 102-1 §5.3-§5.6 for SignerInfo `index`, with its time-stamps.
 SignatureReport judge_signer(const cms::SignedData& sd, std::size_t index, const SignerContext& ctx,
                              Material& material, const Options& options, TimePoint now);
+
+/// The counter-signatures (RFC 5652 §11.4) of SignerInfo `index`, nested ones included (depth ≤ 8),
+/// each judged as a signature of its own whose signed "content" is the countersigned SignerInfo's
+/// signature value; `parent` is the top signature's report ("S0"): the counter-signatures are "S0.C0",
+/// "S0.C0.C0", ... with counter_signature_of set. The top signature's valid archive time-stamps (and
+/// ctx's external proofs) prove the counter-signatures existed: they cover its unsigned attributes.
+std::vector<SignatureReport> judge_counter_signatures(const cms::SignedData& sd, std::size_t index,
+                                                      const SignatureReport& parent, const SignerContext& ctx,
+                                                      Material& material, const Options& options,
+                                                      TimePoint now);
+
+/// Whether `imprint` is what an archive-time-stamp v2 (id-aa-ets-archiveTimestampV2, ETSI TS 101 733
+/// §6.4.1) `token` among SignerInfo `index`'s unsigned attributes of `cms_der` must carry:
+/// H(encapContentInfo || certificates [0] || crls [1] || the SignerInfo's fields, unsignedAttrs
+/// included but for the attribute holding `token`). Which attributes a token covered is not recorded:
+/// those before it (writers that append) or all others, as encoded or DER-sorted (writers that sort),
+/// are each tried. False when it cannot be computed: detached content (the external content itself
+/// would be hashed in), or a CMS that does not parse.
+bool archive_time_stamp_v2_matches(ByteView cms_der, std::size_t index, ByteView token,
+                                   const tsp::MessageImprint& imprint);
 
 }  // namespace inkan::validation::detail

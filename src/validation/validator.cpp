@@ -233,6 +233,11 @@ DocumentReport validate_cms(ByteView input, const std::optional<ContentDigest>& 
         const TimePoint now = now_of(options);
         for (std::size_t i = 0; i < sd.signer_infos.size(); ++i) {
             d.signatures.push_back(detail::judge_signer(sd, i, ctx, material, options, now));
+            // Counter-signatures (RFC 5652 §11.4) follow the signature they countersign.
+            auto counter =
+                detail::judge_counter_signatures(sd, i, d.signatures.back(), ctx, material, options, now);
+            for (auto& c : counter)
+                d.signatures.push_back(std::move(c));
         }
     } catch (const Error& e) {
         d.error = e.what();

@@ -115,6 +115,11 @@ struct SignedData {
 /// Errc::UnsupportedAlgorithm for digest or signature algorithms inkan does not know.
 SignedData parse(ByteView content_info_der);
 
+/// Parses one DER SignerInfo on its own: the value of a countersignature attribute (RFC 5652 §11.4),
+/// whose signature covers the countersigned SignerInfo's signature value. Errc::InvalidEncoding;
+/// Errc::UnsupportedAlgorithm as parse().
+SignerInfo parse_signer_info(ByteView signer_info_der);
+
 /// Checks signer `index` of `sd`: the signed attributes are present, content-type equals
 /// eContentType, message-digest equals `content_digest` (the digest of the content under the signer's
 /// digestAlgorithm; compute it from sd.content when enveloping), and `key` verifies the signature over

@@ -123,6 +123,12 @@ public:
     ValidationData collect(const std::vector<Bytes>& chain, const std::vector<Bytes>& extra = {},
                            std::optional<TimePoint> issued_after = std::nullopt);
 
+    /// The issuer of `certificate` from its AIA id-ad-caIssuers URLs (RFC 5280 §4.2.2.1), through the
+    /// guard and this thread's budget: the first certificate fetched (DER; a PKCS#7 "certs-only"
+    /// bundle is not read) that issued it, or nullopt. For validators completing a
+    /// chain whose intermediate the document left out. Never throws for network or parse failures.
+    std::optional<Certificate> fetch_issuer(const Certificate& certificate);
+
     /// Drops every cached answer.
     void clear_cache();
 

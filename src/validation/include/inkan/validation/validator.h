@@ -50,6 +50,10 @@ struct FetchedRevocation {
 /// caller so that every URL goes through its URL guard; empty: offline.
 using RevocationFetch = std::function<std::optional<FetchedRevocation>(const Bytes&, const Bytes&)>;
 
+/// certificate DER → its issuer's certificate (DER) from the certificate's AIA caIssuers URL, or nullopt.
+/// Injected like RevocationFetch (online only): chains whose intermediate the file left out.
+using IssuerFetch = std::function<std::optional<Bytes>(const Bytes&)>;
+
 struct Options {
     /// DER trust anchors. None: every chain is INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND (never a guess).
     std::vector<Bytes> trust_anchors;
@@ -57,6 +61,8 @@ struct Options {
     std::optional<TimePoint> validation_time;
     /// Online revocation (off by default).
     RevocationFetch revocation_fetch;
+    /// Online AIA caIssuers (off by default): tried when no chain to an anchor is found offline.
+    IssuerFetch issuer_fetch;
     CryptoPolicy policy;
     /// The largest CMS / PDF read whole (a PDF is never read whole: its ranges are streamed).
     std::size_t max_cms_bytes = 64 * 1024 * 1024;
