@@ -33,6 +33,8 @@ struct World {
     std::unique_ptr<sign::HsmSigner> rsa;      ///< RSA-2048, CN=山田 太郎
     std::unique_ptr<sign::HsmSigner> ec;       ///< P-256, CN=Hanako Sato
     std::unique_ptr<sign::HsmSigner> revoked;  ///< P-256, CN=Revoked Signer, revoked (keyCompromise)
+    std::unique_ptr<sign::HsmSigner> ec384;    ///< P-384, CN=Ichiro Kato (for the curve matrix of xades)
+    std::unique_ptr<sign::HsmSigner> ec521;    ///< P-521, CN=Yuki Ito
     std::unique_ptr<sign::HsmSigner> tsa_signer;
     std::unique_ptr<tsp::Authority> authority;            ///< the local TSA
     std::unique_ptr<AuthorityTimeStamper> stamper;        ///< the default identity

@@ -130,6 +130,14 @@ World& world() {
             hsm::KeySpec::EcP256,
             pki::Name{}.country("JP").given_name("Hanako").surname("Sato").common_name("Hanako Sato"),
             "person", "ades-ec");
+        k.ec384 = ca.issue(
+            hsm::KeySpec::EcP384,
+            pki::Name{}.country("JP").given_name("Ichiro").surname("Kato").common_name("Ichiro Kato"),
+            "person", "ades-ec384");
+        k.ec521 =
+            ca.issue(hsm::KeySpec::EcP521,
+                     pki::Name{}.country("JP").given_name("Yuki").surname("Ito").common_name("Yuki Ito"),
+                     "person", "ades-ec521");
         k.revoked = ca.issue(
             hsm::KeySpec::EcP256,
             pki::Name{}.country("JP").given_name("Revoked").surname("Signer").common_name("Revoked Signer"),

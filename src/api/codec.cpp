@@ -729,9 +729,10 @@ std::string encode_info(Version version, const Core& core, const std::vector<std
         formats["envelope_properties"] = ojson::array();
         ojson levels = ojson::array();
         if (const service::DocumentSigning* documents = core.documents()) {
-            formats["formats"] = ojson::array({"C", "P"});
+            formats["formats"] = ojson::array({"C", "P", "X"});
             formats["envelope_properties"] = ojson::array(
-                {ojson::array({"Attached", "Detached"}), ojson::array({"Certification", "Revision"})});
+                {ojson::array({"Attached", "Detached"}), ojson::array({"Certification", "Revision"}),
+                 ojson::array({"Enveloped", "Enveloping", "Detached"})});
             for (const auto& l : documents->conformance_levels()) {
                 levels.push_back(l);
             }

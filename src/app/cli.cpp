@@ -40,14 +40,19 @@ const std::vector<Command>& commands() {
          "--cacert: trust anchors the TSA chain must lead to (PEM)",
          cmd_timestamp},
         {{"sign"},
-         "sign --url URL --user U --credential ID [--mode hash|doc] [--format pades|cades] "
+         "sign --url URL --user U --credential ID [--mode hash|doc] [--format pades|cades|xades] "
+         "[--packaging enveloped|enveloping|detached] [--mime TYPE] [--role R ...] "
          "[--level B-B|B-T|B-LT|B-LTA] [--tsa URL ...] [--revocation-timeout-ms N] [--proxy URL] "
          "[--validation-info FILE] [--vri] [--timestamp-validation] [--certify 1|2|3] [--visible "
          "PAGE,X,Y,W,H [--image FILE]] [--field NAME] "
          "[--reason "
          "R] "
          "[--location L] [--name N] [--contact C] [--detached] [--pss] [--csc v1|v2] [--cacert FILE] IN OUT",
-         "sign IN into OUT at a CSC service: PAdES (PDF) or CAdES (--detached: a .p7s beside the data); hash "
+         "sign IN into OUT at a CSC service: PAdES (PDF), CAdES (--detached: a .p7s beside the data) or "
+         "XAdES "
+         "(hash mode, B-B/B-T: enveloped into an XML IN, enveloping any IN, or detached referencing IN by "
+         "its "
+         "file name); hash "
          "mode signs here through authorize + signHash (B-T from --tsa URLs, else the service's timestamp), "
          "doc mode sends the document to signDoc; password, PIN and OTP from INKAN_PASSWORD, INKAN_PIN, "
          "INKAN_OTP or a terminal prompt; OUT appears only on success; --cacert: the service's TLS trust "

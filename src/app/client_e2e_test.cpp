@@ -689,6 +689,76 @@ TEST_F(ClientE2e, CadesDetachedAndEnvelopingAtEveryLevelPassOpensslAndBouncyCast
     EXPECT_EQ(v.exit_code, 0) << describe(v);
 }
 
+// XAdES in hash mode (issue 16): `inkan sign --format xades` keeps the XML here and sends only the
+// SignedInfo digest through authorize + signHash; xmlsec1 (XML-DSig core, chain to the root) and the
+// xadesjs checker (SignedProperties, SignatureTimeStamp imprint) judge every packaging and level.
+TEST_F(ClientE2e, XadesInHashAndDocModeEveryPackagingAndLevelPassesXmlsecAndXadesjs) {
+    const fs::path xml = s_tmp->path() / "invoice.xml";
+    inkan::testing::write_file(
+        xml, std::string_view{"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- 請求書 -->\n<Invoice "
+                              "xmlns=\"urn:x-invoice\" 番号=\"42\"><Item>りんご &amp; みかん</Item>"
+                              "<Note><![CDATA[<税込>]]></Note></Invoice>\n"});
+    // signDoc names no file: its detached reference is URI="document" (the relying party's copy).
+    inkan::testing::write_file(s_tmp->path() / "document", inkan::testing::read_file(xml));
+    for (const std::string mode : {"hash", "doc"}) {
+        for (const char* credential : {"rsa", "ec"}) {
+            for (const std::string packaging : {"enveloped", "enveloping", "detached"}) {
+                for (const std::string level : {"B-B", "B-T", "B-LT"}) {
+                    const std::string label = mode + "-" + credential + "-" + packaging + "-" + level;
+                    SCOPED_TRACE(label);
+                    const fs::path out = s_tmp->path() / ("xades-" + label + ".xml");
+                    std::vector<std::string> args{"--format",    "xades",   "--mode",  mode,
+                                                  "--packaging", packaging, "--level", level};
+                    if (mode == "hash") {
+                        // --role takes one or more values (like --tsa): another option ends the list.
+                        args.insert(args.begin(), {"--role", "経理担当"});
+                    }
+                    args.insert(args.end(), {xml.string(), out.string()});
+                    const auto r = sign_as_member(s_credentials[credential], args);
+                    ASSERT_EQ(r.exit_code, 0) << describe(r);
+                    EXPECT_NE(r.out.find("XAdES " + level), std::string::npos) << r.out;
+                    // Detached: the relative reference resolves against xmlsec1's working directory, the
+                    // one that holds the document (env -C).
+                    const auto x = run({"env", "-C", s_tmp->path().string(), "xmlsec1", "--verify",
+                                        "--trusted-pem", s_root.string(), out.string()});
+                    EXPECT_EQ(x.exit_code, 0) << describe(x);
+                    std::vector<std::string> js{std::string{INKAN_SOURCE_DIR} + "/scripts/verify-xades"};
+                    if (packaging == "detached") {
+                        js.insert(js.end(), {"--content",
+                                             (mode == "hash" ? "invoice.xml=" : "document=") + xml.string()});
+                    }
+                    js.push_back(out.string());
+                    const auto j = run(js);
+                    EXPECT_EQ(j.exit_code, 0) << describe(j);
+                    if (level != "B-B") {
+                        EXPECT_NE(j.out.find("\"signature_time_stamps\":1"), std::string::npos) << j.out;
+                    }
+                    if (level == "B-LT") {
+                        const std::string signed_xml = inkan::to_string(inkan::testing::read_file(out));
+                        EXPECT_NE(signed_xml.find("<xades:EncapsulatedOCSPValue>"), std::string::npos);
+                    }
+                }
+            }
+        }
+    }
+    // RSASSA-PSS (xmlsec1 1.2.37 has none; xadesjs judges it).
+    const fs::path pss = s_tmp->path() / "xades-pss.xml";
+    const auto r =
+        sign_as_member(s_credentials["rsa"], {"--format", "xades", "--pss", xml.string(), pss.string()});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    const auto j = run({std::string{INKAN_SOURCE_DIR} + "/scripts/verify-xades", pss.string()});
+    EXPECT_EQ(j.exit_code, 0) << describe(j);
+    // Bad input is refused before the service is asked, and leaves no output.
+    const fs::path bad = s_tmp->path() / "lol.xml";
+    inkan::testing::write_file(bad, std::string_view{"<!DOCTYPE a [<!ENTITY x \"xx\">]><a>&x;</a>"});
+    const fs::path none = s_tmp->path() / "xades-none.xml";
+    const auto refused =
+        sign_as_member(s_credentials["ec"], {"--format", "xades", bad.string(), none.string()});
+    EXPECT_NE(refused.exit_code, 0) << describe(refused);
+    EXPECT_NE(refused.err.find("entities"), std::string::npos) << describe(refused);
+    EXPECT_FALSE(fs::exists(none));
+}
+
 TEST_F(ClientE2e, SignDocRefusesBadRequestsWithTheSpecsErrorsAndSpendsNothing) {
     const std::string credential = s_credentials["ec"];
     const Member m = member(credential);
@@ -719,9 +789,17 @@ TEST_F(ClientE2e, SignDocRefusesBadRequestsWithTheSpecsErrorsAndSpendsNothing) {
     cert_cades["signature_format"] = "C";
     cert_cades["signed_envelope_property"] = "Certification";
     expect_400({{"documents", json::array({cert_cades})}}, "Invalid parameter signed_envelope_property");
+    json jades = doc;
+    jades["signature_format"] = "J";
+    expect_400({{"documents", json::array({jades})}}, "Invalid parameter signature_format");
+    // XAdES enveloped needs XML: the PDF is refused by the xades parser, before anything is spent.
     json xades = doc;
     xades["signature_format"] = "X";
-    expect_400({{"documents", json::array({xades})}}, "Invalid parameter signature_format");
+    expect_400({{"documents", json::array({xades})}},
+               "Invalid parameter documents: xml: Start tag expected, '<' not found (line 1)");
+    json xades_lta = xades;
+    xades_lta["conformance_level"] = "Ades-B-LTA";
+    expect_400({{"documents", json::array({xades_lta})}}, "Invalid parameter conformance_level");
     json contradiction = doc;
     contradiction["hashAlgorithmOID"] = "2.16.840.1.101.3.4.2.3";
     expect_400({{"documents", json::array({contradiction})}}, "hashAlgorithmOID contradicts with signAlgo");
@@ -806,7 +884,7 @@ TEST_F(ClientE2e, InfoAnnouncesTheLevelsFormatsAndValidationInfo) {
     EXPECT_EQ(info["conformance_levels"], json::array({"Ades-B-B", "Ades-B-T", "Ades-B-LT", "Ades-B-LTA"}))
         << r.body;
     EXPECT_EQ(info["validationInfo"], true) << r.body;
-    EXPECT_EQ(info["signature_formats"]["formats"], json::array({"C", "P"})) << r.body;
+    EXPECT_EQ(info["signature_formats"]["formats"], json::array({"C", "P", "X"})) << r.body;
 }
 
 TEST_F(ClientE2e, SignDocReturnsValidationInfoThatOpensslVerifiesAtEveryLevel) {
