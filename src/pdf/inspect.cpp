@@ -431,8 +431,11 @@ RevisionDiff compare_revisions(const std::filesystem::path& path, std::uint64_t 
                     }
                     if (forms_allowed) {
                         diff.permitted.push_back("form field " + field + " filled");
-                        continue;
+                    } else {
+                        diff.changes.push_back("form field " + field + " filled (DocMDP P=" +
+                                               std::to_string(*docmdp) + " permits no form filling)");
                     }
+                    continue;
                 }
                 diff.changes.push_back(what + ": form field " + field + " redefined");
                 continue;

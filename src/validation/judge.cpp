@@ -67,7 +67,7 @@ SignatureReport judge_signer(const cms::SignedData& sd, std::size_t index, const
     // §5.2.7 cryptographic verification.
     std::optional<Bytes> content_digest;
     if (ctx.content_digest) content_digest = ctx.content_digest(si.digest_algorithm);
-    const SignerCheck check = check_signer(sd, index, content_digest, cert->public_key());
+    const SignerCheck check = check_signer(sd, index, content_digest, cert->public_key(), true);
     r.intact = check.intact;
     r.crypto_valid = check.intact && check.digest_ok;
     if (!check.content_type_ok) {

@@ -121,9 +121,9 @@ TEST(PdfPkcs7Sha1, EncapsulatedDigestIsCheckedAndSha1IsACryptoConstraint) {
         testing::TempDir dir{"inkan-pdf-foreign"};
         const fs::path pdf = mini_signed(dir, "adbe.pkcs7.sha1", {"-md", md});
         ASSERT_FALSE(::testing::Test::HasFatalFailure());
-        // The outside judges: pdfsig and the PDFBox/Bouncy Castle checker.
-        const auto ps = ades::testkit::pdfsig(pdf);
-        EXPECT_EQ(ps.valid, 1) << ps.out;
+        // The outside judge: the PDFBox/Bouncy Castle checker (the encapsulated digest against the
+        // ranges, the CMS). poppler 22.12's pdfsig says "Digest Mismatch" for every adbe.pkcs7.sha1
+        // signature, so it is no judge here.
         const auto pb = ades::testkit::verify_pades(pdf);
         EXPECT_EQ(pb.exit_code, 0) << testing::describe(pb);
 
@@ -147,7 +147,6 @@ TEST(PdfPkcs7Sha1, EncapsulatedDigestIsCheckedAndSha1IsACryptoConstraint) {
         EXPECT_EQ(indication(broken), "TOTAL-FAILED/HASH_FAILURE") << md << json(broken);
         EXPECT_TRUE(broken.intact) << json(broken);
         EXPECT_FALSE(broken.crypto_valid) << json(broken);
-        EXPECT_EQ(ades::testkit::pdfsig(bad).valid, 0);
         EXPECT_NE(ades::testkit::verify_pades(bad).exit_code, 0);
     }
 }

@@ -374,11 +374,17 @@ DocumentReport validate_pdf(const fs::path& path, const Options& options) {
                 r.errors = problems;
             } else {
                 try {
+                    // DER, cut before the zero padding; a BER CMS with indefinite lengths (Bouncy Castle
+                    // writes them, PDFBox embeds them) has no length to cut at: OpenSSL's reader inside
+                    // parse_cms reads it from the front and stops at its end-of-contents.
                     const auto der = detail::first_tlv(s.contents);
-                    require(der.has_value(), Errc::InvalidEncoding,
+                    const bool ber =
+                        !der && s.contents.size() > 2 && s.contents[0] == 0x30 && s.contents[1] == 0x80;
+                    require(der.has_value() || ber, Errc::InvalidEncoding,
                             "/Contents does not start with a DER value");
                     Bytes normalized;
-                    const cms::SignedData sd = detail::parse_cms(*der, normalized);
+                    const cms::SignedData sd =
+                        detail::parse_cms(der ? ByteView{*der} : ByteView{s.contents}, normalized);
                     require(sd.signer_infos.size() == 1, Errc::InvalidEncoding,
                             "a PDF signature's CMS has exactly one SignerInfo (ISO 32000-1 §12.8.3.3.1)");
                     if (sha1_filter) {
