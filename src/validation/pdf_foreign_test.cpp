@@ -284,8 +284,16 @@ TEST(PdfsigSigned, NssSignatureIsTotalPassedAndTamperedFails) {
     must(run({"pk12util", "-i", (dir / "jiro.p12").string(), "-d", db, "-W", ""}));
     // poppler 22.12 signs adbe.pkcs7.detached only ("-etsi is not supported yet with -add-signature").
     const fs::path pdf = dir / "pdfsig.pdf";
-    must(run({"pdfsig", "-nssdir", db, "-add-signature", "-nick", "jiro", "-reason", "issue 15",
-              pdf::testkit::corpus().table.string(), pdf.string()}));
+    // pdfsig fails now and then with "signDocument: unable update signature" (seen here once in a few
+    // runs; the new CMS apparently did not fit the /Contents it reserved, and ECDSA values vary in
+    // length). Each attempt makes a new signature; any other failure fails the test.
+    testing::CommandResult signed_by_pdfsig;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        signed_by_pdfsig = run({"pdfsig", "-nssdir", db, "-add-signature", "-nick", "jiro", "-reason",
+                                "issue 15", pdf::testkit::corpus().table.string(), pdf.string()});
+        if (signed_by_pdfsig.err.find("unable update signature") == std::string::npos) break;
+    }
+    must(signed_by_pdfsig);
     const auto judge = ades::testkit::pdfsig(pdf);
     EXPECT_EQ(judge.valid, 1) << judge.out;
     EXPECT_EQ(judge.trusted, 1) << judge.out;
