@@ -13,6 +13,26 @@ namespace inkan::cms {
 
 namespace {
 
+/// signatureAlgorithm of a SignerInfo. Besides crypto's table, the SHA-1 OIDs sha1WithRSAEncryption and
+/// ecdsa-with-SHA1 (RFC 3279 §2.2.1, §2.2.3) are read: inkan never signs with them (crypto's table leaves
+/// them out, so no signAlgo can ask for them), but a validator must judge legacy signatures (adbe.pkcs7.sha1)
+/// and let its crypto policy decide, not fail to parse them.
+crypto::SignatureAlgorithm read_signature_algorithm(const der::Tlv& sig_alg, crypto::DigestAlgorithm hint) {
+    try {
+        return crypto::parse_algorithm_identifier(sig_alg.whole, hint);
+    } catch (const Error& e) {
+        if (e.code() != Errc::UnsupportedAlgorithm) throw;
+        der::Reader r{sig_alg.whole};
+        der::Reader seq = r.sequence();
+        const std::string oid = seq.read_oid();
+        if (oid == "1.2.840.113549.1.1.5")
+            return crypto::SignatureAlgorithm::rsa_pkcs1(crypto::DigestAlgorithm::Sha1);
+        if (oid == "1.2.840.10045.4.1")
+            return crypto::SignatureAlgorithm::ecdsa(crypto::DigestAlgorithm::Sha1);
+        throw;
+    }
+}
+
 Bytes tlv_bytes(ByteView whole) {
     return {whole.begin(), whole.end()};
 }
@@ -88,7 +108,7 @@ RawSignerInfo read_signer_info(der::Reader& infos) {
         out.signed_attributes = read_attributes(si.enter(t));
     }
     const der::Tlv sig_alg = si.expect(der::Class::Universal, der::tag::Sequence);
-    out.signature_algorithm = crypto::parse_algorithm_identifier(sig_alg.whole, out.digest_algorithm);
+    out.signature_algorithm = read_signature_algorithm(sig_alg, out.digest_algorithm);
     out.signature = si.read_octet_string();
     const std::size_t end = si.offset();
     // The signed part (version .. signature), by offsets within the SignerInfo's own content.

@@ -9,6 +9,7 @@
 
 #include <inkan/core/error.h>
 #include <inkan/crypto/keys.h>
+#include <inkan/crypto/legacy.h>
 
 #include "md_fetch.h"
 
@@ -60,7 +61,8 @@ int no_password(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) {
 
 /// Checks that `alg` fits a key of `type` and `digest` its length, and prepares `ctx`
 /// (after EVP_PKEY_sign_init / EVP_PKEY_verify_init) for it.
-void configure(EVP_PKEY_CTX* ctx, KeyType type, const SignatureAlgorithm& alg, ByteView digest) {
+void configure(EVP_PKEY_CTX* ctx, KeyType type, const SignatureAlgorithm& alg, ByteView digest,
+               bool legacy = false) {
     const bool fits = type == KeyType::Rsa
                           ? (alg.key_type == KeyType::Rsa &&
                              (alg.padding == Padding::Pkcs1v15 || alg.padding == Padding::Pss))
@@ -69,7 +71,7 @@ void configure(EVP_PKEY_CTX* ctx, KeyType type, const SignatureAlgorithm& alg, B
         throw Error{Errc::UnsupportedAlgorithm, std::string{name(alg)} + " does not fit a " +
                                                     (type == KeyType::Rsa ? "RSA" : "EC") + " key"};
     }
-    if (!spec(alg.digest).allowed_for_signing) {
+    if (!spec(alg.digest).allowed_for_signing && !legacy) {
         throw Error{Errc::UnsupportedAlgorithm,
                     std::string{name(alg)} + ": digest not allowed for signatures"};
     }
@@ -182,11 +184,14 @@ std::string PublicKey::pem() const {
     return bio_text(bio.get());
 }
 
-bool PublicKey::verify_digest(const SignatureAlgorithm& alg, ByteView digest, ByteView signature) const {
-    const ossl::PKeyCtx ctx{ossl::not_null(::EVP_PKEY_CTX_new_from_pkey(nullptr, m_key.get(), nullptr),
-                                           "EVP_PKEY_CTX_new_from_pkey")};
+namespace {
+
+bool verify_with(EVP_PKEY* key, KeyType type, const SignatureAlgorithm& alg, ByteView digest,
+                 ByteView signature, bool legacy) {
+    const ossl::PKeyCtx ctx{
+        ossl::not_null(::EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr), "EVP_PKEY_CTX_new_from_pkey")};
     ossl::check(::EVP_PKEY_verify_init(ctx.get()), "EVP_PKEY_verify_init");
-    configure(ctx.get(), m_type, alg, digest);
+    configure(ctx.get(), type, alg, digest, legacy);
     const int rc =
         ::EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), digest.data(), digest.size());
     if (rc != 1) {
@@ -195,6 +200,17 @@ bool PublicKey::verify_digest(const SignatureAlgorithm& alg, ByteView digest, By
         return false;
     }
     return true;
+}
+
+}  // namespace
+
+bool PublicKey::verify_digest(const SignatureAlgorithm& alg, ByteView digest, ByteView signature) const {
+    return verify_with(m_key.get(), m_type, alg, digest, signature, false);
+}
+
+bool verify_legacy_digest(const PublicKey& key, const SignatureAlgorithm& alg, ByteView digest,
+                          ByteView signature) {
+    return verify_with(key.native(), key.type(), alg, digest, signature, true);
 }
 
 bool PublicKey::same_key(const PublicKey& other) const {

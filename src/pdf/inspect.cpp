@@ -164,6 +164,38 @@ std::string field_type(QPDFObjectHandle field) {
     return "";
 }
 
+/// The fully qualified field name: the /T of the field and its ancestors joined by "." (§12.7.3.2).
+std::string full_name(QPDFObjectHandle field) {
+    std::vector<std::string> parts;
+    for (int depth = 0; depth < 32 && field.isDictionary(); ++depth) {
+        if (auto t = field.getKey("/T"); t.isString()) parts.push_back(t.getUTF8Value());
+        field = field.getKey("/Parent");
+    }
+    std::string out;
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+        out += (out.empty() ? "" : ".") + *it;
+    }
+    return out;
+}
+
+/// An annotation that paints its own appearance stream where it stands: /AP /N present, a /Rect with
+/// an area, and neither Hidden (bit 2) nor NoView (bit 6) set (§12.5.3, §12.5.5).
+bool draws_over_page(QPDFObjectHandle annot) {
+    if (!annot.isDictionary()) return false;
+    auto ap = annot.getKey("/AP");
+    if (!ap.isDictionary() || ap.getKey("/N").isNull()) return false;
+    if (auto f = annot.getKey("/F"); f.isInteger() && (f.getIntValue() & (2 | 32)) != 0) return false;
+    auto rect = annot.getKey("/Rect");
+    if (!rect.isArray() || rect.getArrayNItems() != 4) return false;
+    double v[4] = {};
+    for (int i = 0; i < 4; ++i) {
+        auto n = rect.getArrayItem(i);
+        if (!n.isNumber()) return false;
+        v[i] = n.getNumericValue();
+    }
+    return (v[2] - v[0]) * (v[3] - v[1]) != 0.0;
+}
+
 }  // namespace
 
 void read_range(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t length,
@@ -212,7 +244,7 @@ std::vector<std::uint64_t> revision_ends(const std::filesystem::path& path) {
 }
 
 RevisionDiff compare_revisions(const std::filesystem::path& path, std::uint64_t revision_end,
-                               std::optional<int> docmdp) {
+                               std::optional<int> docmdp, const std::optional<FieldLock>& lock) {
     RevisionDiff diff;
     try {
         QPDF before;
@@ -242,6 +274,13 @@ RevisionDiff compare_revisions(const std::filesystem::path& path, std::uint64_t 
         const auto old_xref = before.getXRefTable();
         const auto new_xref = after.getXRefTable();
         const QPDFObjGen old_root = before.getRoot().getObjGen();
+        if (const QPDFObjGen new_root = after.getRoot().getObjGen(); new_root != old_root) {
+            // A later trailer pointing /Root elsewhere shows another document without redefining a
+            // single signed object (the "spoofing by a later xref" of the shadow attacks).
+            diff.changes.push_back("the trailer's /Root names another catalog (object " +
+                                   std::to_string(new_root.getObj()) + " instead of " +
+                                   std::to_string(old_root.getObj()) + ")");
+        }
         const QPDFObjGen old_acroform = before.getRoot().getKey("/AcroForm").isIndirect()
                                             ? before.getRoot().getKey("/AcroForm").getObjGen()
                                             : QPDFObjGen{};
@@ -343,7 +382,13 @@ RevisionDiff compare_revisions(const std::filesystem::path& path, std::uint64_t 
                         const std::string sub = annot.isDictionary() && annot.getKey("/Subtype").isName()
                                                     ? annot.getKey("/Subtype").getName()
                                                     : "?";
-                        if (annots_allowed) {
+                        if (draws_over_page(annot)) {
+                            // Its own appearance painted over the page can hide signed content (the
+                            // "hide" shadow attack); a comment a viewer draws itself (no /AP) cannot.
+                            diff.changes.push_back(page + ": annotation " + sub +
+                                                   " added with its own appearance over the page (it can "
+                                                   "hide signed content)");
+                        } else if (annots_allowed) {
                             diff.permitted.push_back(page + ": annotation " + sub + " added");
                         } else {
                             diff.changes.push_back(page + ": annotation " + sub + " added");
@@ -353,9 +398,13 @@ RevisionDiff compare_revisions(const std::filesystem::path& path, std::uint64_t 
                 continue;
             }
             // A field dictionary: filling an empty signature field is signing; a value is form filling.
-            if (a.isDictionary() && (a.hasKey("/FT") || a.hasKey("/T"))) {
+            // A widget without /T is a kind of its field (§12.7.3.1): its /AS is the field's state.
+            const bool widget_kid = a.isDictionary() && a.getKey("/Subtype").isNameAndEquals("/Widget") &&
+                                    a.getKey("/Parent").isDictionary();
+            if (a.isDictionary() && (a.hasKey("/FT") || a.hasKey("/T") || widget_kid)) {
                 auto keys = changed_keys(a, b);
                 const std::string ft = field_type(a);
+                const std::string field = full_name(a);
                 if (ft == "/Sig" && keys.size() <= 2 && keys.count("/V") == 1 && a.getKey("/V").isNull() &&
                     (keys.size() == 1 || keys.count("/AP") == 1)) {
                     diff.permitted.push_back(
@@ -364,13 +413,31 @@ RevisionDiff compare_revisions(const std::filesystem::path& path, std::uint64_t 
                         " signed");
                     continue;
                 }
-                if (ft != "/Sig" && forms_allowed &&
-                    std::all_of(keys.begin(), keys.end(),
-                                [](const std::string& k) { return k == "/V" || k == "/AP" || k == "/AS"; })) {
-                    diff.permitted.push_back("form field filled");
+                const bool value_only = std::all_of(keys.begin(), keys.end(), [](const std::string& k) {
+                    return k == "/V" || k == "/AP" || k == "/AS";
+                });
+                if (ft != "/Sig" && value_only) {
+                    if (lock && lock->locks(field)) {
+                        // FieldMDP (§12.8.2.4): the signature fixed this field's value.
+                        diff.changes.push_back("form field " + field +
+                                               " changed although the signature locks it (FieldMDP)");
+                        continue;
+                    }
+                    if (keys.count("/AP") == 1 && keys.count("/V") == 0 && keys.count("/AS") == 0) {
+                        // What is shown changed, what the field holds did not (the "replace" shadow attack).
+                        diff.changes.push_back("form field " + field +
+                                               ": appearance changed but not its value");
+                        continue;
+                    }
+                    if (forms_allowed) {
+                        diff.permitted.push_back("form field " + field + " filled");
+                    } else {
+                        diff.changes.push_back("form field " + field + " filled (DocMDP P=" +
+                                               std::to_string(*docmdp) + " permits no form filling)");
+                    }
                     continue;
                 }
-                diff.changes.push_back(what + ": form field redefined");
+                diff.changes.push_back(what + ": form field " + field + " redefined");
                 continue;
             }
             diff.changes.push_back(what + " of the signed revision redefined");

@@ -1,5 +1,6 @@
 #include <inkan/pdf/document.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -8,6 +9,52 @@
 namespace inkan::pdf {
 
 using detail::key;
+
+namespace {
+
+/// /Action and /Fields of a FieldMDP transform's parameters or a /Lock dictionary (§12.8.2.4 table
+/// 256, §12.7.4.5 table 233). An unknown /Action locks everything: a lock nobody can read is kept.
+std::optional<FieldLock> read_lock(QPDFObjectHandle params) {
+    if (!params.isDictionary()) return std::nullopt;
+    FieldLock lock;
+    auto action = key(params, "/Action");
+    if (action.isName() && action.getName() == "/Include") {
+        lock.action = FieldLock::Action::Include;
+    } else if (action.isName() && action.getName() == "/Exclude") {
+        lock.action = FieldLock::Action::Exclude;
+    }
+    if (lock.action != FieldLock::Action::All) {
+        auto fields = key(params, "/Fields");
+        if (fields.isArray()) {
+            int n = 0;
+            for (auto f : fields.aitems()) {
+                if (++n > 4096) break;  // bounded: a hostile list cannot grow without limit
+                if (f.isString()) lock.fields.push_back(f.getUTF8Value());
+            }
+        }
+    }
+    return lock;
+}
+
+}  // namespace
+
+bool FieldLock::locks(std::string_view field) const {
+    const auto named = [&] {
+        return std::any_of(fields.begin(), fields.end(), [&](const std::string& f) {
+            return field == f ||
+                   (field.size() > f.size() && field.substr(0, f.size()) == f && field[f.size()] == '.');
+        });
+    };
+    switch (action) {
+        case Action::All:
+            return true;
+        case Action::Include:
+            return named();
+        case Action::Exclude:
+            return !named();
+    }
+    return true;
+}
 
 std::vector<SignatureValue> Document::signatures() const {
     std::vector<SignatureValue> out;
@@ -49,6 +96,22 @@ std::vector<SignatureValue> Document::signatures() const {
                 }
                 if (it != xref.end() && it->second.getType() == 1) {
                     s.dictionary_offset = static_cast<std::uint64_t>(it->second.getOffset());
+                }
+            }
+            // FieldMDP: the signature dictionary's /Reference (what was signed), else the field's /Lock.
+            if (auto refs = key(v, "/Reference"); refs.isArray()) {
+                for (auto ref : refs.aitems()) {
+                    auto method = key(ref, "/TransformMethod");
+                    if (method.isName() && method.getName() == "/FieldMDP") {
+                        s.field_lock = read_lock(key(ref, "/TransformParams"));
+                        break;
+                    }
+                }
+            }
+            if (auto lock = key(rec.field, "/Lock"); lock.isDictionary()) {
+                if (!s.field_lock) s.field_lock = read_lock(lock);
+                if (auto p = key(lock, "/P"); p.isInteger() && p.getIntValue() >= 1 && p.getIntValue() <= 3) {
+                    s.lock_permissions = static_cast<int>(p.getIntValue());
                 }
             }
             out.push_back(std::move(s));

@@ -82,7 +82,8 @@ SignatureReport judge(const cms::SignedData& sd, const Target& t, const SignerCo
     // §5.2.7 cryptographic verification.
     std::optional<Bytes> content_digest;
     if (t.content_digest) content_digest = t.content_digest(si.digest_algorithm);
-    const SignerCheck check = check_signer_info(si, t.content_type, content_digest, cert->public_key());
+    const SignerCheck check =
+        check_signer_info(si, t.content_type, content_digest, cert->public_key(), /*allow_sha1=*/true);
     r.intact = check.intact;
     r.crypto_valid = check.intact && check.digest_ok;
     if (!check.content_type_ok) {

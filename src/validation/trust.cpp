@@ -14,6 +14,7 @@
 #include <inkan/core/error.h>
 #include <inkan/crypto/der.h>
 #include <inkan/crypto/digest.h>
+#include <inkan/crypto/legacy.h>
 #include <inkan/crypto/ossl.h>
 
 namespace inkan::validation::detail {
@@ -434,19 +435,25 @@ ChainJudgement judge_chain(const Chain& chain, Material& material, const Options
 }
 
 SignerCheck check_signer(const cms::SignedData& sd, std::size_t index,
-                         const std::optional<Bytes>& content_digest, const crypto::PublicKey& key) {
-    return check_signer_info(sd.signer_infos.at(index), sd.content_type, content_digest, key);
+                         const std::optional<Bytes>& content_digest, const crypto::PublicKey& key,
+                         bool allow_sha1) {
+    return check_signer_info(sd.signer_infos.at(index), sd.content_type, content_digest, key, allow_sha1);
 }
 
 SignerCheck check_signer_info(const cms::SignerInfo& si, std::optional<std::string_view> content_type,
-                              const std::optional<Bytes>& content_digest, const crypto::PublicKey& key) {
+                              const std::optional<Bytes>& content_digest, const crypto::PublicKey& key,
+                              bool allow_sha1) {
     SignerCheck out;
+    const auto verify = [&](const crypto::SignatureAlgorithm& alg, ByteView digest, ByteView sig) {
+        return allow_sha1 ? crypto::verify_legacy_digest(key, alg, digest, sig)
+                          : key.verify_digest(alg, digest, sig);
+    };
     out.has_signed_attributes = !si.signed_attributes_der.empty();
     try {
         if (out.has_signed_attributes) {
             const Bytes digest =
                 crypto::digest(si.signature_algorithm.digest, si.signed_attributes_for_signature());
-            out.intact = key.verify_digest(si.signature_algorithm, digest, si.signature);
+            out.intact = verify(si.signature_algorithm, digest, si.signature);
             if (content_digest) {
                 try {
                     out.digest_ok = equal_constant_time(si.message_digest(), *content_digest);
@@ -466,7 +473,7 @@ SignerCheck check_signer_info(const cms::SignerInfo& si, std::optional<std::stri
             }
         } else if (content_digest) {
             // No signed attributes (RFC 5652 §5.4): the signature is over the content digest itself.
-            out.intact = key.verify_digest(si.signature_algorithm, *content_digest, si.signature);
+            out.intact = verify(si.signature_algorithm, *content_digest, si.signature);
             out.digest_ok = out.intact;
         }
     } catch (const Error&) {

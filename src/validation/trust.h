@@ -95,12 +95,16 @@ struct SignerCheck {
     bool content_type_ok = true;  ///< content-type attribute equals eContentType
     bool has_signed_attributes = false;
 };
+/// `allow_sha1`: SHA-1 signatures are verified too (a signer's, judged then by the crypto policy);
+/// without it they do not verify (time-stamp tokens, which no SHA-1 policy judges).
 SignerCheck check_signer(const cms::SignedData& sd, std::size_t index,
-                         const std::optional<Bytes>& content_digest, const crypto::PublicKey& key);
+                         const std::optional<Bytes>& content_digest, const crypto::PublicKey& key,
+                         bool allow_sha1 = false);
 /// The same for any SignerInfo; `content_type`: the eContentType its content-type attribute must name,
 /// or nullopt for a counter-signature (RFC 5652 §11.4: it has no content-type attribute).
 SignerCheck check_signer_info(const cms::SignerInfo& si, std::optional<std::string_view> content_type,
-                              const std::optional<Bytes>& content_digest, const crypto::PublicKey& key);
+                              const std::optional<Bytes>& content_digest, const crypto::PublicKey& key,
+                              bool allow_sha1 = false);
 
 /// The ESS signing-certificate(-v2) of SignerInfo `si` against `cert`: nullopt when absent, else
 /// whether it matches (hash, and issuerSerial when present).

@@ -155,10 +155,11 @@ std::vector<std::string> check_byte_range(const fs::path& path, const pdf::Signa
 }
 
 void fill_modification(SignatureReport& r, const fs::path& path, std::uint64_t revision_end,
-                       std::uint64_t size, std::optional<int> docmdp) {
+                       std::uint64_t size, std::optional<int> docmdp,
+                       const std::optional<pdf::FieldLock>& lock) {
     if (revision_end >= size) return;
     try {
-        const pdf::RevisionDiff diff = pdf::compare_revisions(path, revision_end, docmdp);
+        const pdf::RevisionDiff diff = pdf::compare_revisions(path, revision_end, docmdp, lock);
         r.modification.changes = diff.changes;
         r.modification.permitted = diff.permitted;
     } catch (const Error& e) {
@@ -173,6 +174,38 @@ void fill_modification(SignatureReport& r, const fs::path& path, std::uint64_t r
             r.verdict = Verdict{Indication::Indeterminate, SubIndication::SigConstraintsFailure};
         }
         r.errors.push_back("the document was changed after this signature in ways it does not permit");
+    }
+}
+
+/// adbe.pkcs7.sha1: the encapsulated content must be SHA-1 of the byte ranges (else HASH_FAILURE, the
+/// signature value itself being intact), and that SHA-1 is the document digest, whatever algorithm the
+/// signer used over it: the crypto constraints judge it at best-signature-time (EN 319 102-1 §5.2.8).
+void judge_sha1_document_digest(SignatureReport& r, const Bytes& encapsulated, RangeDigests& ranges,
+                                const CryptoPolicy& policy) {
+    const auto fail = [&](Indication i, SubIndication sub, bool before_chain) {
+        // HASH_FAILURE comes before chain and constraint verdicts (§5.3 order), after format and value.
+        const bool replace = r.verdict.indication == Indication::TotalPassed ||
+                             (before_chain && r.verdict.subindication != SubIndication::FormatFailure &&
+                              r.verdict.subindication != SubIndication::SigCryptoFailure);
+        if (replace) r.verdict = Verdict{i, sub};
+    };
+    const auto got = ranges(crypto::DigestAlgorithm::Sha1);
+    if (!got || *got != encapsulated) {
+        r.crypto_valid = false;
+        r.errors.push_back(
+            "the SHA-1 digest the adbe.pkcs7.sha1 signature encapsulates does not match the "
+            "bytes of /ByteRange");
+        fail(Indication::TotalFailed, SubIndication::HashFailure, true);
+    }
+    const TimePoint at = r.best_signature_time.value_or(std::chrono::system_clock::now());
+    const bool already = std::any_of(r.errors.begin(), r.errors.end(), [](const std::string& e) {
+        return e.find("SHA-1 signatures are not acceptable") != std::string::npos;
+    });
+    if (at >= policy.sha1_sunset && !already) {
+        r.errors.push_back("adbe.pkcs7.sha1 digests the document with SHA-1, not acceptable after " +
+                           format_rfc3339(policy.sha1_sunset) +
+                           " and no time-stamp proves an earlier existence");
+        fail(Indication::Indeterminate, SubIndication::CryptoConstraintsFailureNoPoe, false);
     }
 }
 
@@ -332,25 +365,40 @@ DocumentReport validate_pdf(const fs::path& path, const Options& options) {
             const std::string id = "S" + std::to_string(n++);
             const std::string sub = s.sub_filter.empty() ? "" : s.sub_filter.substr(1);
             const auto problems = check_byte_range(path, s, size, ends);
-            const bool cms_filter = sub == "ETSI.CAdES.detached" || sub == "adbe.pkcs7.detached";
+            // adbe.pkcs7.sha1 (ISO 32000-1 §12.8.3.3.1): the CMS encapsulates SHA-1(ranges) as its content.
+            const bool sha1_filter = sub == "adbe.pkcs7.sha1";
+            const bool cms_filter =
+                sub == "ETSI.CAdES.detached" || sub == "adbe.pkcs7.detached" || sha1_filter;
             if (!cms_filter) {
                 r.verdict = Verdict{Indication::Indeterminate, SubIndication::FormatFailure};
-                r.errors.push_back(
-                    "/SubFilter /" + sub +
-                    " is not supported (ETSI.CAdES.detached, adbe.pkcs7.detached, ETSI.RFC3161)");
+                r.errors.push_back("/SubFilter /" + sub +
+                                   " is not supported (ETSI.CAdES.detached, adbe.pkcs7.detached, "
+                                   "adbe.pkcs7.sha1, ETSI.RFC3161)");
             } else if (!problems.empty()) {
                 r.verdict = Verdict{Indication::TotalFailed, SubIndication::FormatFailure};
                 r.errors = problems;
             } else {
                 try {
+                    // DER, cut before the zero padding; a BER CMS with indefinite lengths (Bouncy Castle
+                    // writes them, PDFBox embeds them) has no length to cut at: OpenSSL's reader inside
+                    // parse_cms reads it from the front and stops at its end-of-contents.
                     const auto der = detail::first_tlv(s.contents);
-                    require(der.has_value(), Errc::InvalidEncoding,
+                    const bool ber =
+                        !der && s.contents.size() > 2 && s.contents[0] == 0x30 && s.contents[1] == 0x80;
+                    require(der.has_value() || ber, Errc::InvalidEncoding,
                             "/Contents does not start with a DER value");
                     Bytes normalized;
-                    const cms::SignedData sd = detail::parse_cms(*der, normalized);
+                    const cms::SignedData sd =
+                        detail::parse_cms(der ? ByteView{*der} : ByteView{s.contents}, normalized);
                     require(sd.signer_infos.size() == 1, Errc::InvalidEncoding,
                             "a PDF signature's CMS has exactly one SignerInfo (ISO 32000-1 §12.8.3.3.1)");
-                    require(!sd.content, Errc::InvalidEncoding, "a PDF signature's CMS is detached");
+                    if (sha1_filter) {
+                        require(sd.content && sd.content->size() == 20, Errc::InvalidEncoding,
+                                "an adbe.pkcs7.sha1 CMS encapsulates the 20-byte SHA-1 digest of the byte "
+                                "ranges (ISO 32000-1 §12.8.3.3.1)");
+                    } else {
+                        require(!sd.content, Errc::InvalidEncoding, "a PDF signature's CMS is detached");
+                    }
                     Material material = dss;
                     material.add_signed_data(sd);
                     auto digests = std::make_shared<RangeDigests>(
@@ -359,7 +407,18 @@ DocumentReport validate_pdf(const fs::path& path, const Options& options) {
                     detail::SignerContext ctx;
                     ctx.cms_der = normalized;
                     ctx.pdf = true;
-                    ctx.content_digest = [digests](crypto::DigestAlgorithm alg) { return (*digests)(alg); };
+                    if (sha1_filter) {
+                        // The signer signed the encapsulated digest; whether it is the document's is
+                        // checked below, so that a changed document is HASH_FAILURE, not a broken value.
+                        const Bytes content = *sd.content;
+                        ctx.content_digest = [content](crypto::DigestAlgorithm alg) -> std::optional<Bytes> {
+                            return crypto::digest(alg, content);
+                        };
+                    } else {
+                        ctx.content_digest = [digests](crypto::DigestAlgorithm alg) {
+                            return (*digests)(alg);
+                        };
+                    }
                     ctx.claimed_time = parse_pdf_date(s.signing_time);
                     for (const auto& v : valid_dts) {
                         if (v.end > end_of(s) && v.report.time) {
@@ -368,6 +427,7 @@ DocumentReport validate_pdf(const fs::path& path, const Options& options) {
                         }
                     }
                     r = detail::judge_signer(sd, 0, ctx, material, options, now);
+                    if (sha1_filter) judge_sha1_document_digest(r, *sd.content, *digests, options.policy);
                     if (sub == "ETSI.CAdES.detached" &&
                         sd.signer_infos[0].signed_attribute(cms::oid::kSigningTime)) {
                         // EN 319 142-1 §5.3: the claimed time is /M; signing-time must not be in the CMS.
@@ -395,7 +455,12 @@ DocumentReport validate_pdf(const fs::path& path, const Options& options) {
             if (r.format_ok == false && r.verdict.indication == Indication::TotalPassed) {
                 r.verdict = Verdict{Indication::TotalFailed, SubIndication::FormatFailure};
             }
-            fill_modification(r, path, end_of(s), size, s.certification ? doc.docmdp() : std::nullopt);
+            // The DocMDP P of a certification, or the /Lock /P of an approval signature, whichever is
+            // stricter (ISO 32000-2 §12.7.5.5); FieldMDP locks of this signature.
+            std::optional<int> permissions = s.certification ? doc.docmdp() : std::nullopt;
+            if (s.lock_permissions && (!permissions || *s.lock_permissions < *permissions))
+                permissions = s.lock_permissions;
+            fill_modification(r, path, end_of(s), size, permissions, s.field_lock);
             d.signatures.push_back(std::move(r));
         }
         if (sigs.empty()) d.error = "the document has no signature or document time-stamp";

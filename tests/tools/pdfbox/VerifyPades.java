@@ -149,7 +149,18 @@ public final class VerifyPades {
             return p;
         }
         out.append(",\"type\":\"signature\"");
-        CMSSignedData cms = new CMSSignedData(new CMSProcessableByteArray(signedContent), contents);
+        CMSSignedData cms;
+        if ("adbe.pkcs7.sha1".equals(subFilter)) {
+            // ISO 32000-1 §12.8.3.3.1: the CMS encapsulates the SHA-1 digest of the byte ranges.
+            cms = new CMSSignedData(contents);
+            Object inside = cms.getSignedContent() == null ? null : cms.getSignedContent().getContent();
+            byte[] want = MessageDigest.getInstance("SHA-1").digest(signedContent);
+            if (!(inside instanceof byte[]) || !Arrays.equals((byte[]) inside, want)) {
+                return "the encapsulated SHA-1 digest does not match the byte ranges";
+            }
+        } else {
+            cms = new CMSSignedData(new CMSProcessableByteArray(signedContent), contents);
+        }
         Collection<SignerInformation> signers = cms.getSignerInfos().getSigners();
         if (signers.size() != 1) {
             return "expected one SignerInfo, found " + signers.size();
@@ -165,8 +176,13 @@ public final class VerifyPades {
         }
         out.append(",\"cms_valid\":true");
         AttributeTable signed = si.getSignedAttributes();
-        if (signed == null) {
+        if (signed == null && "ETSI.CAdES.detached".equals(subFilter)) {
             return "no signed attributes";
+        }
+        if (signed == null) {
+            // adbe.pkcs7.*: a signature straight over the content is allowed (ISO 32000-1 §12.8.3.3).
+            out.append(",\"signed_attributes\":false");
+            return checkTrust(cert, cms.getCertificates());
         }
         out.append(",\"signing_time_attr\":").append(signed.get(CMSAttributes.signingTime) != null);
         if ("ETSI.CAdES.detached".equals(subFilter) && signed.get(CMSAttributes.signingTime) != null) {

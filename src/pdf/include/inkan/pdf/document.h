@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <inkan/core/bytes.h>
@@ -141,6 +142,17 @@ struct DssData {
     std::vector<Vri> vri;
 };
 
+/// The form fields a signature locks (FieldMDP, ISO 32000-1 §12.8.2.4; the signature field's /Lock,
+/// §12.7.4.5 table 233): after signing, a locked field's value must not change.
+struct FieldLock {
+    enum class Action { All, Include, Exclude };
+    Action action = Action::All;
+    std::vector<std::string> fields;  ///< fully qualified names (/Include, /Exclude), UTF-8
+    /// Whether the field with fully qualified name `field` is locked. A name also covers the fields
+    /// below it ("form" covers "form.name"), as field names are inherited (§12.7.3.2).
+    [[nodiscard]] bool locks(std::string_view field) const;
+};
+
 /// A signature or document time-stamp already in the document (the /V of a signed field), as the
 /// long-term-validation steps need it (ETSI EN 319 142-1 §5.4: every signature's and time-stamp's
 /// certificates get validation data).
@@ -161,6 +173,12 @@ struct SignatureValue {
     /// Where the signature dictionary is defined (its xref offset; for an object in an object stream,
     /// that stream's): a dictionary outside its own signed range was slipped in later.
     std::optional<std::uint64_t> dictionary_offset;
+    /// The FieldMDP lock of this signature: the signature dictionary's /Reference with /TransformMethod
+    /// /FieldMDP, else the signature field's /Lock dictionary. Empty: no field is locked.
+    std::optional<FieldLock> field_lock;
+    /// /P of the field's /Lock dictionary (ISO 32000-2 §12.7.5.5): DocMDP permissions this (approval)
+    /// signature sets for later changes, as a certification's P would.
+    std::optional<int> lock_permissions;
 };
 
 /// Reads [offset, offset + length) of `path` in chunks of at most 64 KiB into `sink` (memory does
@@ -184,8 +202,13 @@ struct RevisionDiff {
 /// changes; 2: form filling and signing; 3: also annotations); nullopt for an approval signature,
 /// for which new annotations are reported as permitted but named. Errc::InvalidEncoding when either
 /// revision does not parse.
+/// `lock`: the FieldMDP lock of the signature; a value change of a locked field is a change, not form
+/// filling. A later trailer whose /Root names another catalog, an annotation with its own appearance
+/// over a page (the "hide" shadow attack) and a field appearance changed without its value ("replace")
+/// are changes.
 RevisionDiff compare_revisions(const std::filesystem::path& path, std::uint64_t revision_end,
-                               std::optional<int> docmdp);
+                               std::optional<int> docmdp,
+                               const std::optional<FieldLock>& lock = std::nullopt);
 
 /// A PDF opened for signing. qpdf parses it (objects are read on demand, streams never loaded);
 /// the constructor refuses what an incremental update cannot safely extend.
