@@ -69,28 +69,8 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
         revocation.timeout = timeout_option(args);
         revocation.proxy = args.option("proxy");
         fetcher = std::make_unique<pki::RevocationFetcher>(std::move(revocation));
-        pki::RevocationFetcher* f = fetcher.get();
-        options.revocation_fetch = [f](const Bytes& cert,
-                                       const Bytes& issuer) -> std::optional<validation::FetchedRevocation> {
-            try {
-                const auto info =
-                    f->fetch(pki::Certificate::from_der(cert), pki::Certificate::from_der(issuer));
-                validation::FetchedRevocation r;
-                if (!info.ocsp_response.empty()) r.ocsp_responses.push_back(info.ocsp_response);
-                if (!info.crl.empty()) r.crls.push_back(info.crl);
-                r.certificates = info.certificates;
-                return r;
-            } catch (const Error&) {
-                return std::nullopt;  // the report says there is no status (TRY_LATER)
-            }
-        };
-        options.issuer_fetch = [f](const Bytes& cert) -> std::optional<Bytes> {
-            try {
-                if (auto issuer = f->fetch_issuer(pki::Certificate::from_der(cert))) return issuer->der();
-            } catch (const Error&) {
-            }
-            return std::nullopt;
-        };
+        options.revocation_fetch = validation::revocation_through(*fetcher);
+        options.issuer_fetch = validation::issuers_through(*fetcher);
     } else if (args.option("timeout-ms") || args.option("proxy")) {
         throw UsageError{"--timeout-ms and --proxy are for --online"};
     }

@@ -34,9 +34,13 @@
 #include <inkan/tsp/authority.h>
 
 #include "fixture.h"
+#include "test_support.h"
 
 namespace inkan::validation {
 namespace {
+
+using test::indication;
+using test::show;
 
 namespace fs = std::filesystem;
 using ades::Level;
@@ -55,22 +59,6 @@ constexpr const char* kRevocationValuesOid = "1.2.840.113549.1.9.16.2.24";
 constexpr const char* kArchiveTimeStampV2Oid = "1.2.840.113549.1.9.16.2.48";
 
 const Bytes kContent = to_bytes(std::string_view{"counter-signed, archived, time-stamped: issue 15\n"});
-
-std::string show(const DocumentReport& d) {
-    return to_json({d});
-}
-
-std::string indication(const SignatureReport& s) {
-    std::string out{name(s.verdict.indication)};
-    if (s.verdict.subindication) out += "/" + std::string{name(*s.verdict.subindication)};
-    return out;
-}
-
-std::string indication(const TimestampReport& t) {
-    std::string out{name(t.verdict.indication)};
-    if (t.verdict.subindication) out += "/" + std::string{name(*t.verdict.subindication)};
-    return out;
-}
 
 Bytes sha256(ByteView data) {
     return crypto::digest(crypto::DigestAlgorithm::Sha256, data);
@@ -93,25 +81,10 @@ pki::RevocationFetcher& world_fetcher() {
     return f;
 }
 
-RevocationFetch online_through(pki::RevocationFetcher& f) {
-    return [&f](const Bytes& cert, const Bytes& issuer) -> std::optional<FetchedRevocation> {
-        try {
-            const auto info = f.fetch(pki::Certificate::from_der(cert), pki::Certificate::from_der(issuer));
-            FetchedRevocation r;
-            if (!info.ocsp_response.empty()) r.ocsp_responses.push_back(info.ocsp_response);
-            if (!info.crl.empty()) r.crls.push_back(info.crl);
-            r.certificates = info.certificates;
-            return r;
-        } catch (const Error&) {
-            return std::nullopt;
-        }
-    };
-}
-
 Options world_options(bool online) {
     Options o;
     o.trust_anchors = {world_root()};
-    if (online) o.revocation_fetch = online_through(world_fetcher());
+    if (online) o.revocation_fetch = revocation_through(world_fetcher());
     return o;
 }
 
@@ -423,7 +396,7 @@ struct TimeWorld {
         Options o;
         o.trust_anchors = {root};
         o.validation_time = at;
-        if (online) o.revocation_fetch = online_through(*fetcher);
+        if (online) o.revocation_fetch = revocation_through(*fetcher);
         return o;
     }
 

@@ -24,9 +24,13 @@
 
 #include "fixture.h"
 #include "pdf_test_kit.h"
+#include "test_support.h"
 
 namespace inkan::validation {
 namespace {
+
+using test::indication;
+using test::show;
 
 namespace fs = std::filesystem;
 using namespace testpdf;
@@ -49,30 +53,8 @@ pki::RevocationFetcher& fetcher() {
 /// With online revocation: the fixture's OCSP responder on 127.0.0.1, through the fetcher.
 Options online() {
     Options o = anchored();
-    o.revocation_fetch = [](const Bytes& cert, const Bytes& issuer) -> std::optional<FetchedRevocation> {
-        try {
-            const auto info =
-                fetcher().fetch(pki::Certificate::from_der(cert), pki::Certificate::from_der(issuer));
-            FetchedRevocation r;
-            if (!info.ocsp_response.empty()) r.ocsp_responses.push_back(info.ocsp_response);
-            if (!info.crl.empty()) r.crls.push_back(info.crl);
-            r.certificates = info.certificates;
-            return r;
-        } catch (const Error&) {
-            return std::nullopt;
-        }
-    };
+    o.revocation_fetch = revocation_through(fetcher());
     return o;
-}
-
-std::string show(const DocumentReport& d) {
-    return to_json({d});
-}
-
-std::string indication(const SignatureReport& s) {
-    std::string out{name(s.verdict.indication)};
-    if (s.verdict.subindication) out += "/" + std::string{name(*s.verdict.subindication)};
-    return out;
 }
 
 bool mentions(const std::vector<std::string>& list, std::string_view what) {

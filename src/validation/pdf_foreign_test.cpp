@@ -18,9 +18,13 @@
 
 #include "fixture.h"
 #include "pdf_test_kit.h"
+#include "test_support.h"
 
 namespace inkan::validation {
 namespace {
+
+using test::indication;
+using test::show;
 
 namespace fs = std::filesystem;
 using namespace testpdf;
@@ -41,31 +45,9 @@ pki::Certificate root() {
 Options online(bool lenient_sha1 = false) {
     Options o;
     o.trust_anchors = {root().der()};
-    o.revocation_fetch = [](const Bytes& cert, const Bytes& issuer) -> std::optional<FetchedRevocation> {
-        try {
-            const auto info =
-                fetcher().fetch(pki::Certificate::from_der(cert), pki::Certificate::from_der(issuer));
-            FetchedRevocation r;
-            if (!info.ocsp_response.empty()) r.ocsp_responses.push_back(info.ocsp_response);
-            if (!info.crl.empty()) r.crls.push_back(info.crl);
-            r.certificates = info.certificates;
-            return r;
-        } catch (const Error&) {
-            return std::nullopt;
-        }
-    };
+    o.revocation_fetch = revocation_through(fetcher());
     if (lenient_sha1) o.policy.sha1_sunset = std::chrono::sys_days{std::chrono::year{2200} / 1 / 1};
     return o;
-}
-
-std::string show(const DocumentReport& d) {
-    return to_json({d});
-}
-
-std::string indication(const SignatureReport& s) {
-    std::string out{name(s.verdict.indication)};
-    if (s.verdict.subindication) out += "/" + std::string{name(*s.verdict.subindication)};
-    return out;
 }
 
 bool mentions(const std::vector<std::string>& list, std::string_view what) {

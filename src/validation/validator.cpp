@@ -10,6 +10,8 @@
 #include <inkan/core/error.h>
 #include <inkan/crypto/digest.h>
 #include <inkan/pdf/document.h>
+#include <inkan/pki/certificate.h>
+#include <inkan/pki/revocation.h>
 
 #include "trust.h"
 
@@ -210,6 +212,32 @@ void judge_sha1_document_digest(SignatureReport& r, const Bytes& encapsulated, R
 }
 
 }  // namespace
+
+RevocationFetch revocation_through(pki::RevocationFetcher& fetcher) {
+    return [&fetcher](const Bytes& cert, const Bytes& issuer) -> std::optional<FetchedRevocation> {
+        try {
+            const auto info =
+                fetcher.fetch(pki::Certificate::from_der(cert), pki::Certificate::from_der(issuer));
+            FetchedRevocation r;
+            if (!info.ocsp_response.empty()) r.ocsp_responses.push_back(info.ocsp_response);
+            if (!info.crl.empty()) r.crls.push_back(info.crl);
+            r.certificates = info.certificates;
+            return r;
+        } catch (const Error&) {
+            return std::nullopt;  // the report says there is no status (TRY_LATER)
+        }
+    };
+}
+
+IssuerFetch issuers_through(pki::RevocationFetcher& fetcher) {
+    return [&fetcher](const Bytes& cert) -> std::optional<Bytes> {
+        try {
+            if (auto issuer = fetcher.fetch_issuer(pki::Certificate::from_der(cert))) return issuer->der();
+        } catch (const Error&) {
+        }
+        return std::nullopt;
+    };
+}
 
 ContentDigest digest_of_bytes(Bytes content) {
     auto shared = std::make_shared<Bytes>(std::move(content));

@@ -24,9 +24,13 @@
 #include <inkan/pki/revocation.h>
 
 #include "fixture.h"
+#include "test_support.h"
 
 namespace inkan::validation {
 namespace {
+
+using test::indication;
+using test::show;
 
 using ades::Level;
 namespace fs = std::filesystem;
@@ -47,19 +51,7 @@ pki::RevocationFetcher& fetcher() {
 
 /// Online revocation for the tests: the fixture's OCSP responder on 127.0.0.1, through the fetcher.
 RevocationFetch online() {
-    return [](const Bytes& cert, const Bytes& issuer) -> std::optional<FetchedRevocation> {
-        try {
-            const auto info =
-                fetcher().fetch(pki::Certificate::from_der(cert), pki::Certificate::from_der(issuer));
-            FetchedRevocation r;
-            if (!info.ocsp_response.empty()) r.ocsp_responses.push_back(info.ocsp_response);
-            if (!info.crl.empty()) r.crls.push_back(info.crl);
-            r.certificates = info.certificates;
-            return r;
-        } catch (const Error&) {
-            return std::nullopt;
-        }
-    };
+    return revocation_through(fetcher());
 }
 
 Options anchored(bool with_online = false) {
@@ -67,10 +59,6 @@ Options anchored(bool with_online = false) {
     o.trust_anchors = {root_der()};
     if (with_online) o.revocation_fetch = online();
     return o;
-}
-
-std::string show(const DocumentReport& d) {
-    return to_json({d});
 }
 
 /// What Ajv (JSON Schema 2020-12) finds wrong in the report's JSON against its published contract,
@@ -81,12 +69,6 @@ std::string schema_problems(const DocumentReport& d) {
                         INKAN_SOURCE_DIR "/docs/validation-report.schema.json", "-"},
                        report);
     return r.exit_code == 0 ? std::string{} : testing::describe(r) + "\nreport: " + report;
-}
-
-std::string indication(const SignatureReport& s) {
-    std::string out{name(s.verdict.indication)};
-    if (s.verdict.subindication) out += "/" + std::string{name(*s.verdict.subindication)};
-    return out;
 }
 
 Bytes sign_cades(Level level, bool detached = false) {

@@ -20,6 +20,10 @@
 #include <inkan/crypto/algorithms.h>
 #include <inkan/validation/report.h>
 
+namespace inkan::pki {
+class RevocationFetcher;
+}
+
 namespace inkan::validation {
 
 /// Cryptographic constraints (EN 319 102-1 §5.2.8; ETSI TS 119 312 as the source of the dates): an
@@ -53,6 +57,12 @@ using RevocationFetch = std::function<std::optional<FetchedRevocation>(const Byt
 /// certificate DER → its issuer's certificate (DER) from the certificate's AIA caIssuers URL, or nullopt.
 /// Injected like RevocationFetch (online only): chains whose intermediate the file left out.
 using IssuerFetch = std::function<std::optional<Bytes>(const Bytes&)>;
+
+/// Online validation through `fetcher` (whose guard and budget decide which URLs are fetched): OCSP,
+/// else CRL, for a certificate; its issuer from AIA caIssuers. A fetch that fails is nullopt — no
+/// status (TRY_LATER), never an error of the run. `fetcher` must outlive the functions.
+RevocationFetch revocation_through(pki::RevocationFetcher& fetcher);
+IssuerFetch issuers_through(pki::RevocationFetcher& fetcher);
 
 struct Options {
     /// DER trust anchors. None: every chain is INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND (never a guess).
