@@ -172,10 +172,13 @@ TEST(CadesValidation, FlippedContentIsHashFailure) {
 TEST(CadesValidation, FlippedSignedAttributeIsSigCryptoFailure) {
     Bytes cms = sign_cades(Level::BB);
     const cms::SignedData sd = cms::parse(cms);
-    // A byte of the signing-time value inside the signed attributes.
+    // A byte of the signing-time value inside the signed attributes. Searched for within the
+    // signedAttrs only: the same UTCTime is often the signer certificate's notBefore, issued in
+    // the same second, which comes first in the file.
     const Bytes* st = sd.signer_infos[0].signed_attribute(cms::oid::kSigningTime);
     ASSERT_NE(st, nullptr);
-    cms[find(cms, *st) + 4] ^= 0x01;
+    const Bytes& attrs = sd.signer_infos[0].signed_attributes_der;
+    cms[find(cms, attrs) + find(attrs, *st) + 4] ^= 0x01;
     const DocumentReport d = validate_cms(cms, std::nullopt, anchored(true));
     ASSERT_EQ(d.signatures.size(), 1u) << show(d);
     EXPECT_EQ(indication(d.signatures[0]), "TOTAL-FAILED/SIG_CRYPTO_FAILURE") << show(d);
