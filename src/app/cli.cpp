@@ -41,8 +41,8 @@ const std::vector<Command>& commands() {
          cmd_timestamp},
         {{"sign"},
          "sign --url URL --user U --credential ID [--mode hash|doc] [--format pades|cades|xades] "
-         "[--packaging enveloped|enveloping|detached] [--mime TYPE] [--role R ...] "
-         "[--level B-B|B-T|B-LT|B-LTA] [--tsa URL ...] [--revocation-timeout-ms N] [--proxy URL] "
+         "[--packaging enveloped|enveloping|detached] [--mime TYPE] [--role R]... "
+         "[--level B-B|B-T|B-LT|B-LTA] [--tsa URL]... [--revocation-timeout-ms N] [--proxy URL] "
          "[--validation-info FILE] [--vri] [--timestamp-validation] [--certify 1|2|3] [--visible "
          "PAGE,X,Y,W,H [--image FILE]] [--field NAME] "
          "[--reason "
@@ -182,7 +182,7 @@ const std::vector<Command>& commands() {
          "and the trust anchor, default the configured root)",
          cmd_credential_import_cert},
         {{"client", "add"},
-         "client add NAME --redirect-uri URI... [--public|--confidential] [--seal CRED...] [--json]",
+         "client add NAME (--redirect-uri URI)... [--public|--confidential] [--seal CRED]... [--json]",
          "register an OAuth 2.0 client (confidential by default: its client_secret is printed once); --seal "
          "lets a confidential client seal with these seal credentials without a human (client_credentials)",
          cmd_client_add},

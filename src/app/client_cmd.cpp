@@ -30,7 +30,7 @@ nlohmann::json client_json(const service::OAuthClient& c) {
 }  // namespace
 
 int cmd_client_add(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {"json", "public", "confidential"}, {"data"}, {"redirect-uri", "seal"}};
+    const Args args{words, {"json", "public", "confidential"}, {"data", "redirect-uri", "seal"}};
     if (args.positional().size() != 1) {
         throw UsageError{"client add takes one client NAME"};
     }

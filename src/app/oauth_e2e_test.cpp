@@ -119,7 +119,7 @@ protected:
                                         cred["credential"]["id"].get<std::string>(),
                                         {}};
         }
-        s_app = cli({INKAN_BIN, "client", "add", "signing-app", "--redirect-uri", kRedirect,
+        s_app = cli({INKAN_BIN, "client", "add", "signing-app", "--redirect-uri", kRedirect, "--redirect-uri",
                      "http://127.0.0.1:9/cb", "--json", "--data", d});
         const json seal = cli({INKAN_BIN, "credential", "create", "--profile", "seal", "--organization",
                                "Example KK", "--org-id", "NTRJP-1234567890123", "--scal", "1", "--multisign",

@@ -174,8 +174,9 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
                      "proxy",
                      "validation-info",
                      "packaging",
-                     "mime"},
-                    {"tsa", "role"}};
+                     "mime",
+                     "tsa",
+                     "role"}};
     if (args.positional().size() != 2) {
         throw UsageError{"sign takes IN and OUT"};
     }
