@@ -27,7 +27,7 @@ configure: deps
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DINKAN_WERROR=$(WERROR) >/dev/null
 
 build: configure
-	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@scripts/build "$(BUILD_DIR)" "$(JOBS)"
 
 test: build
 	@scripts/run-tests "$(BUILD_DIR)" "$(JOBS)"

@@ -31,8 +31,14 @@ private:
     std::vector<std::string> m_positional;
 };
 
-/// A mistake in how the command was called (exit status 2).
+/// A mistake in how the command was called (exit status 2, the usage line follows the message).
 struct UsageError {
+    std::string message;
+};
+
+/// A file named on the command line that cannot be read or written (exit status 2 like a usage
+/// error, but the command line itself was right, so no usage line).
+struct InputError {
     std::string message;
 };
 

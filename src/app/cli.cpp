@@ -265,6 +265,9 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     } catch (const UsageError& e) {
         err << "inkan: " << e.message << "\nusage: inkan " << match->usage << "\n";
         return 2;
+    } catch (const InputError& e) {
+        err << "inkan: " << e.message << "\n";
+        return 2;
     } catch (const Error& e) {
         // The CLI's user is the operator: the detail (never a secret, by the Error contract) helps.
         err << "inkan: " << e.what() << " [" << errc_name(e.code()) << "]\n";
