@@ -215,21 +215,6 @@ bool id_used(xmlNode* node, std::string_view id) {
     return false;
 }
 
-void find_by_id(xmlNode* node, std::string_view id, std::vector<xmlNode*>& found) {
-    for (xmlNode* n = node; n != nullptr; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE) continue;
-        for (xmlAttr* a = n->properties; a != nullptr; a = a->next) {
-            const std::string_view an = sv(a->name);
-            if ((an == "Id" || an == "ID" || an == "id") && a->ns == nullptr) {
-                xmlChar* v = xmlNodeGetContent(reinterpret_cast<xmlNode*>(a));
-                if (sv(v) == id) found.push_back(n);
-                xmlFree(v);
-            }
-        }
-        find_by_id(n->children, id, found);
-    }
-}
-
 class Builder {
 public:
     Builder(xmlDoc* doc, xmlNs* ds) : m_doc{doc}, m_ds{ds} {}
@@ -417,7 +402,7 @@ Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesO
                         "xades: nothing to sign (no Id given)");
                 for (const auto& id : content.element_ids) {
                     std::vector<xmlNode*> found;
-                    find_by_id(root, id, found);
+                    detail::find_by_id(root, id, found);
                     require(!found.empty(), Errc::InvalidRequest, "xades: no element has Id \"" + id + "\"");
                     require(found.size() == 1, Errc::InvalidRequest,
                             "xades: " + std::to_string(found.size()) + " elements have Id \"" + id +

@@ -219,12 +219,20 @@ DocPtr parse(ByteView xml, const ParseLimits& limits) {
 }
 
 void canonicalize(xmlDoc* doc, xmlNode* apex, xmlNode* excluded, C14n method, bool keep_comments,
-                  const std::function<void(ByteView)>& sink) {
+                  const std::function<void(ByteView)>& sink,
+                  const std::vector<std::string>* inclusive_prefixes) {
     Selection selection{apex != nullptr ? apex : reinterpret_cast<xmlNode*>(doc), excluded, keep_comments};
     Sink s{&sink};
+    std::vector<xmlChar*> prefixes;
+    if (inclusive_prefixes != nullptr && libxml_mode(method) == XML_C14N_EXCLUSIVE_1_0) {
+        for (const auto& p : *inclusive_prefixes)
+            prefixes.push_back(const_cast<xmlChar*>(xc(p.c_str())));
+        prefixes.push_back(nullptr);
+    }
     xmlOutputBufferPtr buf = xmlOutputBufferCreateIO(sink_write, nullptr, &s, nullptr);
     require(buf != nullptr, Errc::Internal, "xml: out of memory");
-    const int rc = xmlC14NExecute(doc, visible, &selection, libxml_mode(method), nullptr,
+    const int rc = xmlC14NExecute(doc, visible, &selection, libxml_mode(method),
+                                  prefixes.empty() ? nullptr : prefixes.data(),
                                   with_comments(method) && keep_comments ? 1 : 0, buf);
     const int closed = xmlOutputBufferClose(buf);
     require(rc >= 0 && closed >= 0, Errc::Internal, "xml: canonicalisation failed");
