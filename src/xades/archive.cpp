@@ -1,5 +1,6 @@
 #include <inkan/xades/archive.h>
 
+#include <istream>
 #include <string>
 #include <string_view>
 
@@ -55,7 +56,32 @@ struct Data {
     bool comments = false;
     ByteView octets;  ///< when !nodes: a view of `owned` or of detached content
     Bytes owned;
+    std::istream* stream = nullptr;  ///< when !nodes: detached content to read from its start instead
 };
+
+/// The stream from its start, in chunks.
+void read_stream(std::istream& in, const std::function<void(ByteView)>& sink) {
+    in.clear();
+    in.seekg(0);
+    require(in.good(), Errc::InvalidRequest, "xades: an external document's stream cannot be read again");
+    char chunk[1 << 16];
+    while (in) {
+        in.read(chunk, sizeof chunk);
+        const auto got = in.gcount();
+        if (got > 0)
+            sink(ByteView{reinterpret_cast<const std::uint8_t*>(chunk), static_cast<std::size_t>(got)});
+    }
+}
+
+/// Octets held in memory (a stream read whole), for a transform that needs them at once.
+void materialise(Data& d) {
+    if (d.nodes || d.stream == nullptr) return;
+    Bytes all;
+    read_stream(*d.stream, [&](ByteView piece) { append(all, piece); });
+    d.stream = nullptr;
+    d.owned = std::move(all);
+    d.octets = d.owned;
+}
 
 Data dereference(xmlDoc* doc, xmlNode* reference, const std::vector<DetachedContent>& detached) {
     require(has_attribute(reference, "URI"), Errc::InvalidEncoding,
@@ -85,6 +111,7 @@ Data dereference(xmlDoc* doc, xmlNode* reference, const std::vector<DetachedCont
         if (c.uri == uri) {
             d.nodes = false;
             d.octets = c.data;
+            d.stream = c.stream;
             return d;
         }
     }
@@ -125,6 +152,7 @@ void reference_input(xmlDoc* doc, xmlNode* signature, xmlNode* reference, C14n m
         xmlNode* t = transforms[i];
         const std::string alg = attribute(t, "Algorithm");
         const bool last = i + 1 == transforms.size();
+        materialise(d);
         if (alg == ns::kEnvelopedSignature) {
             require(d.nodes, Errc::InvalidEncoding,
                     "xades: the enveloped-signature transform needs a node-set, not octets");
@@ -175,6 +203,8 @@ void reference_input(xmlDoc* doc, xmlNode* signature, xmlNode* reference, C14n m
     if (d.nodes) {
         detail::canonicalize(parsed ? parsed.get() : doc, d.apex, d.excluded, method,
                              d.comments && with_comments(method), sink);
+    } else if (d.stream != nullptr) {
+        read_stream(*d.stream, sink);
     } else {
         sink(d.octets);
     }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <libxml/tree.h>
@@ -23,8 +24,18 @@ struct DocFree {
 };
 using DocPtr = std::unique_ptr<xmlDoc, DocFree>;
 
-/// Parses untrusted XML under `limits` (see ParseLimits). Errors as xades::canonicalize.
-DocPtr parse(ByteView xml, const ParseLimits& limits);
+/// Where an element's tags are in the parsed bytes: `start_tag_close` is the offset of the '>' (or of the
+/// '/' of "/>") that closes its start tag, `end` the offset just past its end tag (or past "/>").
+struct ElementOffsets {
+    std::size_t start_tag_close = 0;
+    std::size_t end = 0;
+};
+using Offsets = std::unordered_map<const xmlNode*, ElementOffsets>;
+
+/// Parses untrusted XML under `limits` (see ParseLimits). Errors as xades::canonicalize. With `offsets`,
+/// records the byte offsets of every element whose local name is QualifyingProperties,
+/// UnsignedProperties or UnsignedSignatureProperties (what extension splices into).
+DocPtr parse(ByteView xml, const ParseLimits& limits, Offsets* offsets = nullptr);
 
 /// What a same-document reference selects (XMLDSig 1.1 §4.4.3.3): the subtree of `apex` (the document
 /// node for URI="") without comments, minus the subtree of `excluded` (the enveloped-signature

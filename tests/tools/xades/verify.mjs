@@ -91,9 +91,10 @@ const toBytes = (x) =>
 /// The octets xmldsigjs digests for each ds:Reference, in SignedInfo order: its own reference processing
 /// (dereference, transforms, C14N) run again with the hash call intercepted, on a freshly loaded
 /// signature (xmldsigjs' transform objects keep their output, so a second run on the same ones appends).
-async function referenceOutputs(loaded, doc, sigEl) {
+async function referenceOutputs(loaded) {
+  const doc = loaded.jsDoc;
   const signed = new xadesjs.SignedXml(doc);
-  signed.LoadXml(sigEl);
+  signed.LoadXml(loaded.jsSigEl);
   signed.contentHandler = loaded.contentHandler;
   const outputs = [];
   let current = null;
@@ -147,7 +148,7 @@ function canonical(el, c14nUri) {
 /// The archive time-stamp input (TS 101 903 v1.4.1 §8.2.1) of `sigEl` for the time-stamp `before`
 /// (null: a new one after every unsigned property).
 async function archiveInput(signed, doc, sigEl, before, c14nUri) {
-  const parts = await referenceOutputs(signed, doc, sigEl);
+  const parts = await referenceOutputs(signed);
   for (const name of ["SignedInfo", "SignatureValue", "KeyInfo"]) {
     for (const el of children(sigEl, DS, name)) parts.push(canonical(el, c14nUri));
   }
@@ -171,11 +172,28 @@ function tstInfoOf(tsEl) {
   return pkijs.TSTInfo.fromBER(sd.encapContentInfo.eContent.valueBlock.valueHexView);
 }
 
-async function checkOne(doc, sigEl) {
+/// xadesjs 2.6.8 reads UnsignedSignatureProperties by local name and throws on xades141:ArchiveTimeStamp
+/// (it knows the XAdES 1.3.2 element of that name only). It is given a copy of the document whose
+/// signatures lack the v1.4.1 unsigned elements (ArchiveTimeStamp, TimeStampValidationData): unsigned
+/// properties, covered by no ds:Reference, so the XML-DSig core it checks is the same; the archive
+/// time-stamps themselves are checked below on the original DOM.
+function withoutV141(doc) {
+  const copy = doc.cloneNode(true);
+  for (const usp of Array.from(copy.getElementsByTagNameNS(XADES, "UnsignedSignatureProperties"))) {
+    for (const n of Array.from(usp.childNodes)) {
+      if (n.nodeType === 1 && n.namespaceURI === XADES141) usp.removeChild(n);
+    }
+  }
+  return copy;
+}
+
+async function checkOne(doc, sigEl, xadesDoc, xadesSigEl) {
   const problems = [];
   const out = { id: sigEl.getAttribute("Id") };
-  const signed = new xadesjs.SignedXml(doc);
-  signed.LoadXml(sigEl);
+  const signed = new xadesjs.SignedXml(xadesDoc);
+  signed.LoadXml(xadesSigEl);
+  signed.jsDoc = xadesDoc;
+  signed.jsSigEl = xadesSigEl;
   signed.contentHandler = async (reference) => {
     const uri = reference.Uri;
     if (uri && uri[0] !== "#" && uri !== "") {
@@ -297,7 +315,10 @@ const inside = (node, outer) => {
 };
 const sigs = all.filter((s) => !all.some((o) => o !== s && inside(s, o)));
 const results = [];
-for (const s of sigs) results.push(await checkOne(doc, s));
+const xadesDoc = withoutV141(doc);
+const allCopy = Array.from(xadesDoc.getElementsByTagNameNS(DS, "Signature"));
+const sigsCopy = allCopy.filter((s) => !allCopy.some((o) => o !== s && inside(s, o)));
+for (let i = 0; i < sigs.length; i++) results.push(await checkOne(doc, sigs[i], xadesDoc, sigsCopy[i]));
 const valid = results.length > 0 && results.every((r) => r.valid);
 console.log(JSON.stringify({ file, signatures: results.length, valid, results }));
 process.exit(valid ? 0 : 1);

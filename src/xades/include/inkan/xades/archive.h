@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <istream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,10 +29,12 @@
 
 namespace inkan::xades {
 
-/// The bytes of an external (detached) reference target, named by its ds:Reference/@URI as written.
+/// The bytes of an external (detached) reference target, named by its ds:Reference/@URI as written:
+/// `data`, or when `stream` is set, the stream read from its start (seekg(0)) in chunks.
 struct DetachedContent {
     std::string uri;
     ByteView data;
+    std::istream* stream = nullptr;
 };
 
 struct ArchiveInputRequest {
