@@ -407,6 +407,36 @@ void extend_one(Bytes& cur, std::size_t index, ades::TimeStamper& stamper, pki::
 
 }  // namespace
 
+XadesSummary inspect_xades(ByteView xml, const ParseLimits& limits) {
+    XadesSummary out;
+    auto doc = detail::parse(xml, limits);
+    std::vector<xmlNode*> all;
+    collect_signatures(xmlDocGetRootElement(doc.get()), all);
+    require(!all.empty(), Errc::InvalidEncoding, "xades: the document holds no ds:Signature");
+    for (xmlNode* sig : all) {
+        bool qualified = false;
+        for (xmlNode* o : detail::child_elements(sig, ns::kDs, "Object")) {
+            qualified = qualified || detail::child_element(o, ns::kXades, "QualifyingProperties") != nullptr;
+        }
+        require(qualified, Errc::InvalidEncoding,
+                "xades: a ds:Signature has no xades:QualifyingProperties (XML-DSig without XAdES cannot be "
+                "extended)");
+        for (xmlNode* r : detail::child_elements(detail::child_element(sig, ns::kDs, "SignedInfo"), ns::kDs,
+                                                 "Reference")) {
+            xmlChar* u = xmlGetNoNsProp(r, xc("URI"));
+            const std::string uri{sv(u)};
+            xmlFree(u);
+            if (!uri.empty() && uri.front() != '#' &&
+                std::find(out.external_uris.begin(), out.external_uris.end(), uri) ==
+                    out.external_uris.end()) {
+                out.external_uris.push_back(uri);
+            }
+        }
+    }
+    out.signatures = all.size();
+    return out;
+}
+
 bool looks_like_xml(ByteView data) {
     std::size_t i = 0;
     if (data.size() >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) i = 3;

@@ -194,6 +194,24 @@ TEST(XadesBLTA, EveryPackagingTakesAnArchiveTimeStamp) {
     }
 }
 
+TEST(XadesEnveloping, AnXmlObjectIsSignedAsXmlAtBltaAndTamperingItFailsBothJudges) {
+    const Bytes out = sign_xades(XadesContent::enveloping({{to_bytes(kDoc), "text/xml", true}}), *world().ec,
+                                 lta_options());
+    const std::string xml = to_string(out);
+    // The invoice is XML inside the ds:Object (not base64), referenced as an Object with C14N.
+    EXPECT_NE(xml.find("<Invoice xmlns=\"urn:x-invoice\" xmlns:cbc=\"urn:x-cbc\">"), std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find("Type=\"http://www.w3.org/2000/09/xmldsig#Object\""), std::string::npos) << xml;
+    EXPECT_EQ(xml.find("xmldsig#base64"), std::string::npos) << xml;
+    expect_accepted(judge(out), 1);
+    expect_archive_tokens_verify(out, 1);
+    std::string changed = xml;
+    changed.replace(changed.find("りんご"), 9, "ぶどう");
+    const Judged tampered = judge(to_bytes(changed));
+    EXPECT_NE(tampered.xmlsec.exit_code, 0) << testing::describe(tampered.xmlsec);
+    EXPECT_NE(tampered.xadesjs.exit_code, 0) << tampered.xadesjs.out;
+}
+
 TEST(XadesExtend, InkanBbExtendsStepByStepToBltaTwiceAndKeepsEveryOriginalByte) {
     XadesOptions bb;
     bb.level = ades::Level::BB;

@@ -190,7 +190,7 @@ struct DataRef {
     std::string id;   ///< ds:Reference/@Id, for DataObjectFormat/@ObjectReference
     std::string uri;  ///< ds:Reference/@URI
     std::string mime_type;
-    enum class Kind { Document, Element, Object, External } kind = Kind::Document;
+    enum class Kind { Document, Element, Object, XmlObject, External } kind = Kind::Document;
     xmlNode* target = nullptr;  ///< Element, Object
     Bytes digest;
     xmlNode* digest_value = nullptr;
@@ -445,16 +445,29 @@ Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesO
         std::size_t i = 0;
         for (const auto& o : content.objects) {
             const std::string object_id = stem + "-object-" + std::to_string(++i);
-            xmlNode* object = b.ds(signature, "Object", base64_encode(o.data));
-            Builder::attr(object, "Id", object_id);
-            Builder::attr(object, "MimeType", o.mime_type);
-            Builder::attr(object, "Encoding", ns::kBase64);
             DataRef r;
-            r.kind = DataRef::Kind::Object;
             r.uri = "#" + object_id;
-            r.target = object;
             r.mime_type = o.mime_type;
-            r.digest = crypto::digest(dig, o.data);
+            if (o.xml) {
+                // The document's root element, copied (with its namespace declarations) into the object.
+                const DocPtr data = detail::parse(o.data, options.limits);
+                xmlNode* copy = xmlDocCopyNode(xmlDocGetRootElement(data.get()), doc.get(), 1);
+                require(copy != nullptr, Errc::Internal, "xades: out of memory");
+                xmlNode* object = b.ds(signature, "Object");
+                Builder::attr(object, "Id", object_id);
+                Builder::attr(object, "MimeType", o.mime_type);
+                xmlAddChild(object, copy);
+                r.kind = DataRef::Kind::XmlObject;
+                r.target = object;
+            } else {
+                xmlNode* object = b.ds(signature, "Object", base64_encode(o.data));
+                Builder::attr(object, "Id", object_id);
+                Builder::attr(object, "MimeType", o.mime_type);
+                Builder::attr(object, "Encoding", ns::kBase64);
+                r.kind = DataRef::Kind::Object;
+                r.target = object;
+                r.digest = crypto::digest(dig, o.data);
+            }
             refs.push_back(std::move(r));
         }
     }
@@ -464,6 +477,7 @@ Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesO
         r.id = stem + "-ref-" + std::to_string(++n);
         xmlNode* ref = b.ds(signed_info, "Reference");
         Builder::attr(ref, "Id", r.id);
+        if (r.kind == DataRef::Kind::XmlObject) Builder::attr(ref, "Type", ns::kObjectType);
         Builder::attr(ref, "URI", r.uri);
         if (r.kind != DataRef::Kind::External) {
             xmlNode* transforms = b.ds(ref, "Transforms");
@@ -537,6 +551,7 @@ Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesO
                 r.digest = detail::canonical_digest(doc.get(), nullptr, signature, options.c14n, dig);
                 break;
             case DataRef::Kind::Element:
+            case DataRef::Kind::XmlObject:
                 r.digest = detail::canonical_digest(doc.get(), r.target, nullptr, options.c14n, dig);
                 break;
             case DataRef::Kind::Object:

@@ -298,7 +298,13 @@ Bytes canonical_digest(xmlDoc* doc, xmlNode* apex, xmlNode* excluded, C14n metho
 Bytes serialize(xmlDoc* doc) {
     xmlChar* mem = nullptr;
     int size = 0;
-    xmlDocDumpMemory(doc, &mem, &size);
+    if (doc->encoding == nullptr) {
+        // A document inkan made (enveloping, detached): UTF-8, not character references for every
+        // non-ASCII character of an XML data object.
+        xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
+    } else {
+        xmlDocDumpMemory(doc, &mem, &size);
+    }
     require(mem != nullptr, Errc::Internal, "xml: serialisation failed");
     Bytes out(mem, mem + size);
     xmlFree(mem);

@@ -31,6 +31,7 @@ inline constexpr std::string_view kSignedPropertiesType = "http://uri.etsi.org/0
 inline constexpr std::string_view kEnvelopedSignature =
     "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 inline constexpr std::string_view kBase64 = "http://www.w3.org/2000/09/xmldsig#base64";
+inline constexpr std::string_view kObjectType = "http://www.w3.org/2000/09/xmldsig#Object";
 }  // namespace ns
 
 /// CommitmentTypeIndication identifiers (ETSI TS 119 172-1 Annex B as URIs, EN 319 132-1 §5.2.3).
@@ -56,7 +57,7 @@ std::optional<crypto::SignatureAlgorithm> signature_from_uri(std::string_view ur
 
 enum class Packaging {
     Enveloped,   ///< the signature inside the signed document, which it signs whole (URI="")
-    Enveloping,  ///< the signed data inside the signature (ds:Object, base64)
+    Enveloping,  ///< the signed data inside the signature (ds:Object, base64 or XML)
     Detached,    ///< external documents by URI, or sibling elements of the same document by Id
 };
 std::string_view name(Packaging p);                                   ///< "enveloped", ...
@@ -70,11 +71,14 @@ struct ExternalDocument {
     std::string mime_type = "application/octet-stream";
 };
 
-/// Data carried in an enveloping signature (base64 in a ds:Object, referenced with the base64
-/// transform, so the digest is over the data itself).
+/// Data carried in an enveloping signature: base64 in a ds:Object, referenced with the base64
+/// transform, so the digest is over the data itself; or, with `xml`, an XML document whose root element
+/// goes into the ds:Object as XML (its prolog — declaration, DOCTYPE, comments outside the root — is not
+/// carried), the ds:Object referenced by Id (Type ...#Object) with the C14N transform.
 struct EnvelopedData {
     Bytes data;
     std::string mime_type = "application/octet-stream";
+    bool xml = false;
 };
 
 /// What is signed.
@@ -180,6 +184,15 @@ struct XadesExtendOptions {
 /// fetcher's errors (Errc::Unavailable).
 Bytes extend_xades(ByteView xml, ades::TimeStamper& stamper, pki::RevocationFetcher* revocation,
                    const XadesExtendOptions& options);
+
+/// What an extension needs to know of a document before extending it.
+struct XadesSummary {
+    std::size_t signatures = 0;              ///< top-level ds:Signatures, each with QualifyingProperties
+    std::vector<std::string> external_uris;  ///< ds:Reference URIs naming external documents, in order
+};
+/// Errc::InvalidEncoding: not XML, no ds:Signature, a signature without xades:QualifyingProperties;
+/// parse errors as xades::canonicalize.
+XadesSummary inspect_xades(ByteView xml, const ParseLimits& limits = {});
 
 /// Whether `data` looks like XML (after a BOM and white space, it starts with '<'), to route a document
 /// to extend_xades rather than to PDF or CMS.
