@@ -59,12 +59,16 @@ const std::vector<Command>& commands() {
          "anchor",
          cmd_sign},
         {{"extend"},
-         "extend IN OUT --tsa URL [--tsa URL2 ...] [--content FILE] [--cacert FILE] [--timeout-ms N] "
+         "extend IN OUT --tsa URL [--tsa URL2 ...] [--content FILE|URI=FILE ...] [--cacert FILE] "
+         "[--timeout-ms N] "
          "[--proxy URL] [--vri] [--timestamp-validation] [--refuse-revoked]",
-         "B-LTA upkeep of a PDF (PAdES) or a CMS (CAdES, DER or PEM): adds OCSP responses/CRLs and "
-         "certificates for every signature and time-stamp in IN (PDF: a DSS update; CMS: SignedData "
-         "certificates/crls), then a document time-stamp (CMS: an archive-time-stamp-v3); --content: the "
-         "signed content of a detached CMS; fails with no OUT when revocation data or the TSA cannot be "
+         "B-LTA upkeep of a PDF (PAdES), a CMS (CAdES, DER or PEM) or an XML file (XAdES): adds OCSP "
+         "responses/CRLs and certificates for every signature and time-stamp in IN (PDF: a DSS update; CMS: "
+         "SignedData certificates/crls; XML: a SignatureTimeStamp and CertificateValues/RevocationValues "
+         "where missing), then a document time-stamp (CMS: an archive-time-stamp-v3; XML: a "
+         "xades141:ArchiveTimeStamp with its TimeStampValidationData); --content: the signed content of a "
+         "detached CMS, or URI=FILE for each external document of a detached XAdES; fails with no OUT when "
+         "revocation data or the TSA cannot be "
          "reached; --timestamp-validation (PDF) also adds the new time-stamp's own validation data",
          cmd_extend},
         {{"verify"},

@@ -2,8 +2,13 @@
 // A PDF (PAdES, ETSI EN 319 142-1 §5.4/§5.5): validation data for every signature and time-stamp in a
 // DSS update, then a fresh document time-stamp. A CMS (CAdES, EN 319 122-1 §5.5.3): the missing
 // validation data in SignedData.certificates / crls, then a fresh archive-time-stamp-v3
-// (ades::extend_cades); a detached CMS needs its content (--content, hashed as a stream).
+// (ades::extend_cades); a detached CMS needs its content (--content, hashed as a stream). An XML file
+// (XAdES, EN 319 132-1 §5.5): every signature gets what it lacks up to B-LT, then a new
+// xades141:ArchiveTimeStamp and its TimeStampValidationData (xades::extend_xades, spliced into the file's
+// own bytes); a detached one needs its external documents (--content URI=FILE, or FILE named by its file
+// name).
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -16,6 +21,7 @@
 #include <inkan/core/error.h>
 #include <inkan/pki/revocation.h>
 #include <inkan/tsp/client.h>
+#include <inkan/xades/xades.h>
 
 #include "args.h"
 #include "commands.h"
@@ -58,20 +64,29 @@ int cmd_extend(const std::vector<std::string>& words, Io io) {
     if (fs::exists(out) && fs::equivalent(in, out)) {
         throw UsageError{"extend writes a new file: OUT must not be IN"};
     }
-    const std::optional<std::string> content_file = args.option("content");
+    const std::vector<std::string> contents = args.values("content");
+    const std::optional<std::string> content_file =
+        contents.empty() ? std::nullopt : std::optional<std::string>{contents.front()};
 
     // The format by content, not by name: %PDF → PAdES; a DER or PEM CMS → CAdES. Anything else goes
     // to the PDF path, whose refusal ("not a PDF") is the clearer one for a mistyped file.
     std::optional<Bytes> cms;
+    std::optional<Bytes> xml;
     {
         std::ifstream head{in, std::ios::binary};
         require(head.good(), Errc::NotFound, "cannot read " + in.string());
-        char first[4] = {};
+        char first[64] = {};
         head.read(first, sizeof first);
-        if (!is_pdf(ByteView{reinterpret_cast<const std::uint8_t*>(first),
-                             static_cast<std::size_t>(head.gcount())})) {
+        const ByteView start{reinterpret_cast<const std::uint8_t*>(first),
+                             static_cast<std::size_t>(head.gcount())};
+        if (xades::looks_like_xml(start)) {
+            xml = read_whole(in);
+        } else if (!is_pdf(start)) {
             cms = ades::cms_der(read_whole(in));
         }
+    }
+    if (!xml && contents.size() > 1) {
+        throw UsageError{"--content is given once (the content of a detached CMS)"};
     }
     std::optional<cms::SignedData> parsed;
     if (cms) {
@@ -89,8 +104,12 @@ int cmd_extend(const std::vector<std::string>& words, Io io) {
         if (args.flag("vri") || args.flag("timestamp-validation")) {
             throw UsageError{"--vri and --timestamp-validation are for PDF documents"};
         }
+    } else if (xml) {
+        if (args.flag("vri") || args.flag("timestamp-validation")) {
+            throw UsageError{"--vri and --timestamp-validation are for PDF documents"};
+        }
     } else if (content_file) {
-        throw UsageError{"--content is for a detached CMS (CAdES); " + in.string() + " is not one"};
+        throw UsageError{"--content is for a detached CMS (CAdES) or XAdES; " + in.string() + " is neither"};
     }
 
     TsaSettings tsa = tsa_settings(args, urls, timeout);
@@ -105,6 +124,38 @@ int cmd_extend(const std::vector<std::string>& words, Io io) {
     revocation.timeout = timeout;
     revocation.proxy = args.option("proxy");
     pki::RevocationFetcher fetcher{revocation};
+
+    if (xml) {
+        const xades::XadesSummary summary = xades::inspect_xades(*xml);
+        // External documents: URI=FILE, or FILE for the reference named by its file name.
+        std::vector<std::pair<std::string, Bytes>> files;
+        for (const auto& c : contents) {
+            const auto eq = c.find('=');
+            const std::string uri =
+                eq == std::string::npos ? fs::path{c}.filename().string() : c.substr(0, eq);
+            files.emplace_back(
+                uri, read_whole(eq == std::string::npos ? fs::path{c} : fs::path{c.substr(eq + 1)}));
+        }
+        xades::XadesExtendOptions options;
+        for (const auto& uri : summary.external_uris) {
+            const auto f =
+                std::find_if(files.begin(), files.end(), [&](const auto& p) { return p.first == uri; });
+            if (f == files.end()) {
+                throw UsageError{in.string() + " signs the external document \"" + uri +
+                                 "\": pass it with --content " + uri + "=FILE"};
+            }
+            options.detached.push_back({uri, f->second});
+        }
+        pki::ValidationData used;
+        options.refuse_revoked = args.flag("refuse-revoked");
+        options.validation_used = &used;
+        write_output(out, xades::extend_xades(*xml, stamper, &fetcher, options));
+        io.out << "extended " << in.string() << " (XAdES, " << summary.signatures << " signatures; "
+               << used.certificates.size() << " certificates, " << used.ocsp_responses.size()
+               << " OCSP responses, " << used.crls.size() << " CRLs) with an archive time-stamp; written to "
+               << out.string() << "\n";
+        return 0;
+    }
 
     if (cms) {
         pki::ValidationData used;

@@ -208,9 +208,6 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         if (mode == "doc" && (args.option("mime") || !args.values("role").empty())) {
             throw UsageError{"--mime and --role are for --mode hash (signDoc's signed_props carry neither)"};
         }
-        if (level == ades::Level::BLTA) {
-            throw UsageError{"--format xades takes --level B-B, B-T or B-LT (B-LTA is not built yet)"};
-        }
         if (args.flag("detached") || args.flag("vri") || args.flag("timestamp-validation") ||
             args.option("validation-info")) {
             throw UsageError{

@@ -274,9 +274,6 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
             refuse(DocFailure::InvalidFormat, "signature_format '" + f + "' is not supported here");
         }
         p.level = parse_level(item.conformance_level, m_stamper != nullptr, m_revocation != nullptr);
-        if (p.format == Format::Xades && p.level == ades::Level::BLTA) {
-            refuse(DocFailure::InvalidLevel, "XAdES is signed up to Ades-B-LT (B-LTA is not built yet)");
-        }
         p.envelope = parse_envelope(p.format, is_digest, item.signed_envelope_property);
         apply_signed_props(p, item.signed_props);
         p.algorithm = item.algorithm;

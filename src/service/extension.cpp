@@ -2,7 +2,9 @@
 // checked for a signature, then ades::extend_pdf (DSS update + document time-stamp) writes the extended
 // file. A CMS is parsed, checked for a SignerInfo and (detached) its content against every
 // message-digest, then ades::extend_cades adds the validation data and an archive-time-stamp-v3, the
-// content streamed from the work directory. Every document is checked before any is extended.
+// content streamed from the work directory. An XML document (XAdES) is inspected (signatures with
+// QualifyingProperties, the external document of a detached one), then xades::extend_xades adds what is
+// missing up to B-LT and a new archive time-stamp. Every document is checked before any is extended.
 
 #include <inkan/service/extension.h>
 
@@ -16,6 +18,7 @@
 #include <inkan/crypto/digest.h>
 #include <inkan/net/url_guard.h>
 #include <inkan/pdf/document.h>
+#include <inkan/xades/xades.h>
 
 #include "document_work.h"
 
@@ -47,6 +50,10 @@ std::string cades_reason(const Error& e) {
 
 /// One checked document, ready to extend.
 struct Prepared {
+    bool xades = false;
+    Bytes xml;                     ///< XAdES: the document
+    std::optional<Bytes> content;  ///< XAdES: the one external document of a detached signature
+    std::string content_uri;       ///< ... and the URI its ds:Reference names
     bool cades = false;
     fs::path path;          ///< PAdES: the PDF; CAdES detached: the content
     Bytes cms;              ///< CAdES: the DER
@@ -108,6 +115,45 @@ Prepared prepare_cades(const ExtendItem& item, const fs::path& content_path) {
 
 }  // namespace
 
+/// The xades layer's reason without its "xades: " / "xml: " prefix.
+std::string xades_reason(const Error& e) {
+    const std::string& d = e.detail();
+    return d.rfind("xades: ", 0) == 0 ? d.substr(7) : d;
+}
+
+/// Checks an XML document the way extend_xades would: it parses, holds XAdES signatures, and a detached
+/// one (a single external document; CSC names no file) comes with its content.
+Prepared prepare_xades(ExtendItem& item) {
+    Prepared p;
+    p.xades = true;
+    xades::XadesSummary summary;
+    try {
+        summary = xades::inspect_xades(item.document);
+    } catch (const Error& e) {
+        if (e.code() == Errc::PayloadTooLarge)
+            refuse(DocFailure::DocumentTooLarge, xades_reason(e), e.code());
+        refuse(DocFailure::InvalidDocument, xades_reason(e));
+    }
+    if (summary.external_uris.size() > 1) {
+        refuse(DocFailure::InvalidDocument, "the XAdES signs " +
+                                                std::to_string(summary.external_uris.size()) +
+                                                " external documents; one content can be given");
+    }
+    if (summary.external_uris.size() == 1 && !item.content) {
+        refuse(DocFailure::InvalidDocument, "the XAdES is detached: pass the document its reference \"" +
+                                                summary.external_uris.front() + "\" names in content");
+    }
+    if (summary.external_uris.empty() && item.content) {
+        refuse(DocFailure::InvalidDocument, "content is only for a detached signature (CAdES or XAdES)");
+    }
+    if (!summary.external_uris.empty()) {
+        p.content = std::move(item.content);
+        p.content_uri = summary.external_uris.front();
+    }
+    p.xml = std::move(item.document);
+    return p;
+}
+
 ExtendDocumentsResult Extension::extend(const Caller& caller, ExtendDocumentsRequest request) {
     if (request.documents.empty()) {
         refuse(DocFailure::NoInputs, "Empty documents");
@@ -119,9 +165,9 @@ ExtendDocumentsResult Extension::extend(const Caller& caller, ExtendDocumentsReq
     for (std::size_t i = 0; i < request.documents.size(); ++i) {
         ExtendItem& item = request.documents[i];
         const std::string& format = item.signature_format;
-        if (!format.empty() && format != "P" && format != "C") {
+        if (!format.empty() && format != "P" && format != "C" && format != "X") {
             refuse(DocFailure::InvalidFormat,
-                   "signature_format '" + format + "' cannot be extended (only P and C)");
+                   "signature_format '" + format + "' cannot be extended (only P, C and X)");
         }
         if (item.document.size() > m_settings.max_document_bytes ||
             (item.content && item.content->size() > m_settings.max_document_bytes)) {
@@ -134,6 +180,11 @@ ExtendDocumentsResult Extension::extend(const Caller& caller, ExtendDocumentsReq
         }
         // Without a format: by the bytes. Anything that is neither stays with the PDF path, whose
         // refusal ("not a PDF") is the one a client of the PAdES route already knows.
+        if (format == "X" || (format.empty() && xades::looks_like_xml(item.document))) {
+            inputs.push_back(prepare_xades(item));
+            item = ExtendItem{};
+            continue;
+        }
         bool cades = format == "C";
         if (format.empty() && !starts_with_pdf(item.document)) {
             try {
@@ -148,7 +199,7 @@ ExtendDocumentsResult Extension::extend(const Caller& caller, ExtendDocumentsReq
             continue;
         }
         if (item.content) {
-            refuse(DocFailure::InvalidDocument, "content is only for a detached CMS (CAdES)");
+            refuse(DocFailure::InvalidDocument, "content is only for a detached signature (CAdES or XAdES)");
         }
         const fs::path in = work.path() / ("in-" + std::to_string(i) + ".pdf");
         write_bytes(in, item.document);
@@ -179,6 +230,31 @@ ExtendDocumentsResult Extension::extend(const Caller& caller, ExtendDocumentsReq
     cades_options.refuse_revoked = m_settings.refuse_revoked;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         const Prepared& p = inputs[i];
+        if (p.xades) {
+            pki::ValidationData used;
+            xades::XadesExtendOptions o;
+            o.refuse_revoked = m_settings.refuse_revoked;
+            o.validation_used = &used;
+            if (p.content) o.detached.push_back({p.content_uri, *p.content});
+            Bytes extended;
+            try {
+                extended = with_validation_failures(
+                    [&] { return xades::extend_xades(p.xml, *m_stamper, m_revocation, o); });
+            } catch (const Error& e) {
+                if (!doc_failure(e) &&
+                    (e.code() == Errc::InvalidRequest || e.code() == Errc::InvalidEncoding ||
+                     e.code() == Errc::UnsupportedAlgorithm)) {
+                    refuse(DocFailure::InvalidDocument, xades_reason(e));
+                }
+                throw;
+            }
+            signatures += xades::inspect_xades(extended).signatures;
+            if (result.validation_info) {
+                result.validation_info->merge(used);
+            }
+            result.documents.push_back(std::move(extended));
+            continue;
+        }
         if (p.cades) {
             pki::ValidationData used;
             ades::CadesExtendOptions o = cades_options;

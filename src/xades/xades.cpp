@@ -190,7 +190,7 @@ struct DataRef {
     std::string id;   ///< ds:Reference/@Id, for DataObjectFormat/@ObjectReference
     std::string uri;  ///< ds:Reference/@URI
     std::string mime_type;
-    enum class Kind { Document, Element, Object, External } kind = Kind::Document;
+    enum class Kind { Document, Element, Object, XmlObject, External } kind = Kind::Document;
     xmlNode* target = nullptr;  ///< Element, Object
     Bytes digest;
     xmlNode* digest_value = nullptr;
@@ -213,21 +213,6 @@ bool id_used(xmlNode* node, std::string_view id) {
         if (id_used(n->children, id)) return true;
     }
     return false;
-}
-
-void find_by_id(xmlNode* node, std::string_view id, std::vector<xmlNode*>& found) {
-    for (xmlNode* n = node; n != nullptr; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE) continue;
-        for (xmlAttr* a = n->properties; a != nullptr; a = a->next) {
-            const std::string_view an = sv(a->name);
-            if ((an == "Id" || an == "ID" || an == "id") && a->ns == nullptr) {
-                xmlChar* v = xmlNodeGetContent(reinterpret_cast<xmlNode*>(a));
-                if (sv(v) == id) found.push_back(n);
-                xmlFree(v);
-            }
-        }
-        find_by_id(n->children, id, found);
-    }
 }
 
 class Builder {
@@ -331,10 +316,8 @@ void add_validation_data(Builder& b, xmlNode* usp, xmlNs* xades_ns, const std::v
 
 Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesOptions& options) {
     using detail::DocPtr;
-    require(options.level != ades::Level::BLTA, Errc::InvalidRequest,
-            "xades: level B-LTA is not built yet (B-B, B-T and B-LT are; decision 0024)");
-    require(options.level != ades::Level::BLT || options.revocation != nullptr, Errc::InvalidRequest,
-            "xades: B-LT needs a revocation fetcher");
+    require(options.level < ades::Level::BLT || options.revocation != nullptr, Errc::InvalidRequest,
+            "xades: B-LT and B-LTA need a revocation fetcher");
     require(!ades::has_signature_time_stamp(options.level) || options.time_stamper != nullptr,
             Errc::InvalidRequest, "xades: B-T needs a time stamper");
     const std::vector<Bytes> chain = signer.certificate_chain();
@@ -417,7 +400,7 @@ Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesO
                         "xades: nothing to sign (no Id given)");
                 for (const auto& id : content.element_ids) {
                     std::vector<xmlNode*> found;
-                    find_by_id(root, id, found);
+                    detail::find_by_id(root, id, found);
                     require(!found.empty(), Errc::InvalidRequest, "xades: no element has Id \"" + id + "\"");
                     require(found.size() == 1, Errc::InvalidRequest,
                             "xades: " + std::to_string(found.size()) + " elements have Id \"" + id +
@@ -462,16 +445,29 @@ Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesO
         std::size_t i = 0;
         for (const auto& o : content.objects) {
             const std::string object_id = stem + "-object-" + std::to_string(++i);
-            xmlNode* object = b.ds(signature, "Object", base64_encode(o.data));
-            Builder::attr(object, "Id", object_id);
-            Builder::attr(object, "MimeType", o.mime_type);
-            Builder::attr(object, "Encoding", ns::kBase64);
             DataRef r;
-            r.kind = DataRef::Kind::Object;
             r.uri = "#" + object_id;
-            r.target = object;
             r.mime_type = o.mime_type;
-            r.digest = crypto::digest(dig, o.data);
+            if (o.xml) {
+                // The document's root element, copied (with its namespace declarations) into the object.
+                const DocPtr data = detail::parse(o.data, options.limits);
+                xmlNode* copy = xmlDocCopyNode(xmlDocGetRootElement(data.get()), doc.get(), 1);
+                require(copy != nullptr, Errc::Internal, "xades: out of memory");
+                xmlNode* object = b.ds(signature, "Object");
+                Builder::attr(object, "Id", object_id);
+                Builder::attr(object, "MimeType", o.mime_type);
+                xmlAddChild(object, copy);
+                r.kind = DataRef::Kind::XmlObject;
+                r.target = object;
+            } else {
+                xmlNode* object = b.ds(signature, "Object", base64_encode(o.data));
+                Builder::attr(object, "Id", object_id);
+                Builder::attr(object, "MimeType", o.mime_type);
+                Builder::attr(object, "Encoding", ns::kBase64);
+                r.kind = DataRef::Kind::Object;
+                r.target = object;
+                r.digest = crypto::digest(dig, o.data);
+            }
             refs.push_back(std::move(r));
         }
     }
@@ -481,6 +477,7 @@ Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesO
         r.id = stem + "-ref-" + std::to_string(++n);
         xmlNode* ref = b.ds(signed_info, "Reference");
         Builder::attr(ref, "Id", r.id);
+        if (r.kind == DataRef::Kind::XmlObject) Builder::attr(ref, "Type", ns::kObjectType);
         Builder::attr(ref, "URI", r.uri);
         if (r.kind != DataRef::Kind::External) {
             xmlNode* transforms = b.ds(ref, "Transforms");
@@ -554,6 +551,7 @@ Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesO
                 r.digest = detail::canonical_digest(doc.get(), nullptr, signature, options.c14n, dig);
                 break;
             case DataRef::Kind::Element:
+            case DataRef::Kind::XmlObject:
                 r.digest = detail::canonical_digest(doc.get(), r.target, nullptr, options.c14n, dig);
                 break;
             case DataRef::Kind::Object:
@@ -593,7 +591,24 @@ Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesO
             add_validation_data(b, usp, xades_ns, chain, token, options);
         }
     }
-    return detail::serialize(doc.get());
+    Bytes out = detail::serialize(doc.get());
+    if (options.level == ades::Level::BLTA) {
+        // The archive time-stamp and its TimeStampValidationData, as extension adds them (extend.cpp): over
+        // the serialised signature, parsed again, which is what every verifier will read.
+        XadesExtendOptions lta;
+        lta.level = ades::Level::BLTA;
+        lta.signature_id = stem;
+        lta.c14n = C14n::Exclusive10;
+        lta.digest = alg.digest;
+        lta.refuse_revoked = options.refuse_revoked;
+        lta.validation_used = options.validation_used;
+        lta.limits = options.limits;
+        lta.limits.max_bytes = std::max(options.limits.max_bytes, out.size());
+        for (const auto& d : content.documents)
+            lta.detached.push_back(DetachedContent{d.uri, {}, d.content});
+        out = extend_xades(out, *options.time_stamper, options.revocation, lta);
+    }
+    return out;
 }
 
 }  // namespace inkan::xades

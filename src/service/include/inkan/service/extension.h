@@ -2,8 +2,9 @@
 
 // Extension as a service operation (issue 9 clause 4; ETSI EN 319 142-1 §5.5, ades.md §3.4): keeps signed
 // documents alive with the server's TSA and revocation fetcher — the validation data still missing for
-// every signature and time-stamp (PAdES: a DSS update; CAdES: SignedData certificates/crls), then a fresh
-// document time-stamp (CAdES: an archive-time-stamp-v3, EN 319 122-1 §5.5.3). Works on documents
+// every signature and time-stamp (PAdES: a DSS update; CAdES: SignedData certificates/crls; XAdES:
+// CertificateValues/RevocationValues), then a fresh document time-stamp (CAdES: an archive-time-stamp-v3,
+// EN 319 122-1 §5.5.3; XAdES: a xades141:ArchiveTimeStamp, EN 319 132-1 §5.5.2). Works on documents
 // inkan did not sign. No key is used and no SAD is spent; the caller needs a service token. Vendor route
 // POST /inkan/v1/extend (decision 0014).
 
@@ -26,10 +27,12 @@ namespace inkan::service {
 
 /// One document to extend, as the api decoded it.
 struct ExtendItem {
-    Bytes document;  ///< the signed document (decoded base64): a PDF, or a CMS as DER or PEM
-    /// "P" (PAdES) or "C" (CAdES); empty: by the bytes (%PDF → P, a DER or PEM CMS → C, else P).
+    Bytes document;  ///< the signed document (decoded base64): a PDF, a CMS as DER or PEM, or XML (XAdES)
+    /// "P" (PAdES), "C" (CAdES) or "X" (XAdES); empty: by the bytes (XML → X, %PDF → P, a DER or PEM
+    /// CMS → C, else P).
     std::string signature_format;
-    /// A detached CAdES: the signed content (required then, refused otherwise).
+    /// A detached CAdES, or a detached XAdES with one external reference: the signed content (required
+    /// then, refused otherwise).
     std::optional<Bytes> content;
 };
 
