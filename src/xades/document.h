@@ -5,7 +5,9 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <libxml/tree.h>
 
@@ -28,6 +30,11 @@ DocPtr parse(ByteView xml, const ParseLimits& limits);
 /// transform), canonicalised with `method`. The output goes to `sink` in pieces, so a 100 MB document
 /// is hashed without a second copy of it.
 void canonicalize(xmlDoc* doc, xmlNode* apex, xmlNode* excluded, C14n method, bool keep_comments,
+                  const std::function<void(ByteView)>& sink);
+/// The same with the InclusiveNamespaces PrefixList of exclusive C14N (ignored by the inclusive
+/// methods; "#default" names the default namespace), for signatures other writers made.
+void canonicalize(xmlDoc* doc, xmlNode* apex, xmlNode* excluded, C14n method, bool keep_comments,
+                  const std::vector<std::string>& inclusive_prefixes,
                   const std::function<void(ByteView)>& sink);
 Bytes canonicalize(xmlDoc* doc, xmlNode* apex, C14n method);
 Bytes canonical_digest(xmlDoc* doc, xmlNode* apex, xmlNode* excluded, C14n method,

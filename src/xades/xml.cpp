@@ -220,11 +220,24 @@ DocPtr parse(ByteView xml, const ParseLimits& limits) {
 
 void canonicalize(xmlDoc* doc, xmlNode* apex, xmlNode* excluded, C14n method, bool keep_comments,
                   const std::function<void(ByteView)>& sink) {
+    canonicalize(doc, apex, excluded, method, keep_comments, {}, sink);
+}
+
+void canonicalize(xmlDoc* doc, xmlNode* apex, xmlNode* excluded, C14n method, bool keep_comments,
+                  const std::vector<std::string>& inclusive_prefixes,
+                  const std::function<void(ByteView)>& sink) {
     Selection selection{apex != nullptr ? apex : reinterpret_cast<xmlNode*>(doc), excluded, keep_comments};
+    // libxml2 takes the PrefixList as a NULL-terminated array of prefixes (exclusive C14N only).
+    std::vector<xmlChar*> prefixes;
+    for (const auto& p : inclusive_prefixes)
+        prefixes.push_back(const_cast<xmlChar*>(xc(p.c_str())));
+    prefixes.push_back(nullptr);
+    const bool exclusive = libxml_mode(method) == XML_C14N_EXCLUSIVE_1_0;
     Sink s{&sink};
     xmlOutputBufferPtr buf = xmlOutputBufferCreateIO(sink_write, nullptr, &s, nullptr);
     require(buf != nullptr, Errc::Internal, "xml: out of memory");
-    const int rc = xmlC14NExecute(doc, visible, &selection, libxml_mode(method), nullptr,
+    const int rc = xmlC14NExecute(doc, visible, &selection, libxml_mode(method),
+                                  exclusive && prefixes.size() > 1 ? prefixes.data() : nullptr,
                                   with_comments(method) && keep_comments ? 1 : 0, buf);
     const int closed = xmlOutputBufferClose(buf);
     require(rc >= 0 && closed >= 0, Errc::Internal, "xml: canonicalisation failed");
