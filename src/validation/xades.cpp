@@ -334,4 +334,8 @@ DocumentReport validate_xml(ByteView xml, const std::vector<NamedContent>& conte
     return d;
 }
 
+bool is_xml(ByteView data) {
+    return xades::looks_like_xml(data);
+}
+
 }  // namespace inkan::validation

@@ -15,6 +15,7 @@
 
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
+#include <inkan/crypto/digest.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/pki/revocation.h>
 #include <inkan/xades/xades.h>
@@ -240,6 +241,35 @@ TEST(XadesValidation, DetachedWithOtherContentIsHashFailure) {
     // A content given without URI serves the one external reference.
     const DocumentReport unnamed = check(xml, true, {content_of_bytes("", to_bytes(kExternal))});
     EXPECT_EQ(verdict(unnamed), "TOTAL-PASSED") << show(unnamed);
+}
+
+// An xades141:ArchiveTimeStamp is recognised and reported, not yet validated (decision 0025): its input is
+// computed by the B-LTA signing code; the signature keeps its B-LT verdict and level.
+TEST(XadesValidation, ArchiveTimeStampIsReportedAsNotValidatedYet) {
+    const std::string xml =
+        to_string(sign(xades::Packaging::Enveloped, Level::BLT, *ades::testkit::world().rsa));
+    const Bytes token = ades::testkit::world().stamper->stamp(
+        crypto::DigestAlgorithm::Sha256, crypto::digest(crypto::DigestAlgorithm::Sha256, to_bytes(xml)));
+    const std::string with_ats =
+        replaced(xml, "</xades:UnsignedSignatureProperties>",
+                 "<xades141:ArchiveTimeStamp xmlns:xades141=\"http://uri.etsi.org/01903/v1.4.1#\">"
+                 "<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"
+                 "<xades:EncapsulatedTimeStamp>" +
+                     base64_encode(token) +
+                     "</xades:EncapsulatedTimeStamp></xades141:ArchiveTimeStamp>"
+                     "</xades:UnsignedSignatureProperties>");
+    const DocumentReport d = check(with_ats, false);
+    ASSERT_EQ(d.signatures.size(), 1u) << show(d);
+    const auto& s = d.signatures[0];
+    EXPECT_EQ(indication(s), "TOTAL-PASSED") << show(d);
+    EXPECT_EQ(name(s.level).value_or("null"), "B-LT") << show(d);
+    ASSERT_EQ(s.timestamps.size(), 2u) << show(d);
+    EXPECT_EQ(s.timestamps[1].kind, "archive");
+    EXPECT_EQ(indication(s.timestamps[1]), "INDETERMINATE") << show(d);
+    ASSERT_FALSE(s.timestamps[1].errors.empty()) << show(d);
+    EXPECT_EQ(s.timestamps[1].errors[0], "archive time-stamp not validated yet");
+    EXPECT_TRUE(s.timestamps[1].time.has_value()) << show(d);
+    EXPECT_EQ(schema_problems(d), "");
 }
 
 // ---- tampered ----

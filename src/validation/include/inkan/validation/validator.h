@@ -109,6 +109,8 @@ NamedContent content_of_bytes(std::string uri, Bytes content);
 /// (exactly one element per Id; no reference into another signature or into a non-enveloping
 /// signature's ds:Object; no XPath/XSLT) or to `contents`. Never throws for bad input.
 DocumentReport validate_xml(ByteView xml, const std::vector<NamedContent>& contents, const Options& options);
+/// Whether `data` starts like an XML document (a BOM, whitespace, then '<'): validate_xml's input.
+bool is_xml(ByteView data);
 
 /// By content: "%PDF" → validate_pdf, XML → validate_xml (with `contents`), a DER or PEM CMS →
 /// validate_cms, else a report with `error`. `name` is what the report calls the file.
