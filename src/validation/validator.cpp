@@ -13,6 +13,7 @@
 #include <inkan/pki/certificate.h>
 #include <inkan/pki/revocation.h>
 #include <inkan/xades/read.h>
+#include <inkan/xades/xades.h>
 
 #include "trust.h"
 

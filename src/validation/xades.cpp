@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 
@@ -17,7 +18,9 @@
 #include <inkan/crypto/ecdsa.h>
 #include <inkan/crypto/legacy.h>
 #include <inkan/pki/certificate.h>
+#include <inkan/xades/archive.h>
 #include <inkan/xades/read.h>
+#include <inkan/xades/xades.h>
 
 #include "trust.h"
 
@@ -55,8 +58,13 @@ bool value_verifies(const xades::SignatureRead& s, const pki::Certificate& cert)
     }
 }
 
+/// The imprint an archive time-stamp of `s` (its ordinal `index`) must carry under `alg`, from
+/// xades::archive_time_stamp_digest (the signer's own computation); nullopt when it cannot be computed.
+using ArchiveImprint = std::function<std::optional<Bytes>(const xades::SignatureRead& s, std::size_t index,
+                                                          crypto::DigestAlgorithm alg)>;
+
 SignatureReport judge_xades(const xades::SignatureRead& s, Material& material, const Options& options,
-                            TimePoint now) {
+                            TimePoint now, const ArchiveImprint& archive_imprint) {
     SignatureReport r;
     r.signature_algorithm = s.algorithm ? std::string{crypto::name(*s.algorithm)} : s.signature_method;
     r.claimed_signing_time = s.signing_time;
@@ -163,17 +171,40 @@ SignatureReport judge_xades(const xades::SignatureRead& s, Material& material, c
     }
     r.crypto_valid = r.intact && references_ok;
 
-    // §5.5 time-stamps: SignatureTimeStamp over the canonical ds:SignatureValue (EN 319 132-1 §5.3)
-    // is a proof of existence. Archive time-stamps are reported, not yet validated (decision 0025).
+    // §5.5 time-stamps. Archive time-stamps first (xades141, EN 319 132-1 §5.5.2): the imprint is over
+    // archive.h's input (references, SignedInfo, SignatureValue, KeyInfo, the unsigned properties before
+    // it, other ds:Objects); a valid one is a proof of existence of the signature and the later POE of
+    // the signature-time-stamps' TSA certificates.
+    std::vector<TimePoint> archive_times;
     for (const auto& a : s.archive_time_stamps) {
-        auto res = detail::check_token(
-            a.token, "archive", [](const tsp::MessageImprint&) { return true; }, material, options, now,
-            std::nullopt);
-        res.report.crypto_valid = false;
-        res.report.verdict = Verdict{Indication::Indeterminate, std::nullopt};
-        res.report.errors.insert(res.report.errors.begin(), a.error);
-        r.timestamps.push_back(res.report);
+        TimestampReport rep;
+        if (!a.error.empty()) {
+            rep.kind = "archive";
+            rep.verdict = Verdict{Indication::TotalFailed, SubIndication::FormatFailure};
+            rep.errors.push_back(a.error);
+        } else {
+            rep = detail::check_token(
+                      a.token, "archive",
+                      [&](const tsp::MessageImprint& imp) {
+                          const auto alg = imp.algorithm();
+                          if (!alg) return false;
+                          const auto want = archive_imprint(s, a.index, *alg);
+                          return want && *want == imp.hashed_message;
+                      },
+                      material, options, now, std::nullopt)
+                      .report;
+        }
+        if (rep.verdict.indication == Indication::TotalPassed && rep.time) {
+            archive_times.push_back(*rep.time);
+        } else {
+            r.errors.push_back("ArchiveTimeStamp not accepted: " +
+                               (rep.errors.empty() ? std::string{"?"} : rep.errors.front()));
+        }
+        r.timestamps.push_back(std::move(rep));
     }
+    std::optional<TimePoint> archive_poe;
+    if (!archive_times.empty()) archive_poe = *std::min_element(archive_times.begin(), archive_times.end());
+    // SignatureTimeStamp over the canonical ds:SignatureValue (EN 319 132-1 §5.3).
     std::vector<TimePoint> poes;
     for (const auto& t : s.signature_time_stamps) {
         TimestampReport rep;
@@ -189,7 +220,7 @@ SignatureReport judge_xades(const xades::SignatureRead& s, Material& material, c
                           const auto alg = imp.algorithm();
                           return alg && crypto::digest(*alg, input) == imp.hashed_message;
                       },
-                      material, options, now, std::nullopt)
+                      material, options, now, archive_poe)
                       .report;
         }
         if (rep.verdict.indication == Indication::TotalPassed && rep.time) {
@@ -204,6 +235,8 @@ SignatureReport judge_xades(const xades::SignatureRead& s, Material& material, c
                      [](const TimestampReport& a, const TimestampReport& b) {
                          return (a.kind == "signature" ? 0 : 1) < (b.kind == "signature" ? 0 : 1);
                      });
+    const bool signature_ts_ok = !poes.empty();
+    poes.insert(poes.end(), archive_times.begin(), archive_times.end());
     std::optional<TimePoint> poe;
     if (!poes.empty()) poe = *std::min_element(poes.begin(), poes.end());
     r.best_signature_time = poe ? *poe : now;
@@ -247,11 +280,14 @@ SignatureReport judge_xades(const xades::SignatureRead& s, Material& material, c
 
     // The baseline level present and valid (EN 319 132-1 §6.3): B-B needs signed properties with a
     // signing-certificate reference that matched; B-T a valid SignatureTimeStamp; B-LT the whole
-    // chain's revocation data in the file. B-LTA waits for archive time-stamp validation.
+    // chain's revocation data in the file; B-LTA a valid ArchiveTimeStamp on top.
     if (s.signed_properties_signed && referenced_match && r.crypto_valid && r.format_ok) {
         r.level = Level::BB;
-        if (!poes.empty()) r.level = Level::BT;
-        if (r.level == Level::BT && chain.found && long_term) r.level = Level::BLT;
+        if (signature_ts_ok) r.level = Level::BT;
+        if (r.level == Level::BT && chain.found && long_term) {
+            r.level = Level::BLT;
+            if (!archive_times.empty()) r.level = Level::BLTA;
+        }
     }
     return r;
 }
@@ -309,11 +345,39 @@ DocumentReport validate_xml(ByteView xml, const std::vector<NamedContent>& conte
         }
         const TimePoint now =
             options.validation_time ? *options.validation_time : std::chrono::system_clock::now();
+        // The detached documents as archive.h wants them (read once, only when an archive time-stamp
+        // needs them).
+        std::vector<Bytes> detached_bytes;
+        std::vector<xades::DetachedContent> detached;
+        bool detached_read = false;
+        const ArchiveImprint archive_imprint = [&](const xades::SignatureRead& s, std::size_t index,
+                                                   crypto::DigestAlgorithm alg) -> std::optional<Bytes> {
+            if (s.id.empty()) return std::nullopt;  // archive.h finds the signature by its Id
+            try {
+                if (!detached_read) {
+                    detached_read = true;
+                    detached_bytes.reserve(contents.size());
+                    for (const auto& c : contents) {
+                        if (c.uri.empty()) continue;
+                        detached_bytes.push_back(c.bytes());
+                        detached.push_back({c.uri, detached_bytes.back(), nullptr});
+                    }
+                }
+                xades::ArchiveInputRequest request;
+                request.signature_id = s.id;
+                request.existing = index;
+                request.detached = detached;
+                request.limits = limits;
+                return xades::archive_time_stamp_digest(xml, request, alg);
+            } catch (const Error&) {
+                return std::nullopt;  // the token's imprint then does not match: HASH_FAILURE
+            }
+        };
         std::vector<std::string> ids(sigs.size());
         std::vector<std::size_t> counters(sigs.size(), 0);
         std::size_t top = 0;
         for (std::size_t i = 0; i < sigs.size(); ++i) {
-            SignatureReport r = judge_xades(sigs[i], material, options, now);
+            SignatureReport r = judge_xades(sigs[i], material, options, now, archive_imprint);
             if (sigs[i].parent && *sigs[i].parent < i) {
                 const std::size_t p = *sigs[i].parent;
                 ids[i] = ids[p] + ".C" + std::to_string(counters[p]++);

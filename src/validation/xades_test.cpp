@@ -175,10 +175,16 @@ TEST_P(XadesLevels, InkanSignatureIsTotalPassedAtItsLevel) {
     EXPECT_TRUE(s.claimed_signing_time.has_value()) << show(d);
     EXPECT_EQ(schema_problems(d), "");
     if (c.level != Level::BB) {
-        ASSERT_EQ(s.timestamps.size(), 1u) << show(d);
+        ASSERT_EQ(s.timestamps.size(), c.level == Level::BLTA ? 2u : 1u) << show(d);
         EXPECT_EQ(s.timestamps[0].kind, "signature");
         EXPECT_EQ(indication(s.timestamps[0]), "TOTAL-PASSED") << show(d);
         EXPECT_EQ(s.best_signature_time, s.timestamps[0].time);
+    }
+    if (c.level == Level::BLTA) {
+        // The xades141:ArchiveTimeStamp, its imprint over archive.h's input (decision 0025).
+        EXPECT_EQ(s.timestamps[1].kind, "archive");
+        EXPECT_EQ(indication(s.timestamps[1]), "TOTAL-PASSED") << show(d);
+        EXPECT_TRUE(s.timestamps[1].crypto_valid) << show(d);
     }
 }
 
@@ -186,12 +192,15 @@ INSTANTIATE_TEST_SUITE_P(PackagingsAndLevels, XadesLevels,
                          ::testing::Values(Case{xades::Packaging::Enveloped, Level::BB, "B-B", true},
                                            Case{xades::Packaging::Enveloped, Level::BT, "B-T", true},
                                            Case{xades::Packaging::Enveloped, Level::BLT, "B-LT", false},
+                                           Case{xades::Packaging::Enveloped, Level::BLTA, "B-LTA", false},
                                            Case{xades::Packaging::Enveloping, Level::BB, "B-B", true},
                                            Case{xades::Packaging::Enveloping, Level::BT, "B-T", true},
                                            Case{xades::Packaging::Enveloping, Level::BLT, "B-LT", false},
+                                           Case{xades::Packaging::Enveloping, Level::BLTA, "B-LTA", false},
                                            Case{xades::Packaging::Detached, Level::BB, "B-B", true},
                                            Case{xades::Packaging::Detached, Level::BT, "B-T", true},
-                                           Case{xades::Packaging::Detached, Level::BLT, "B-LT", false}),
+                                           Case{xades::Packaging::Detached, Level::BLT, "B-LT", false},
+                                           Case{xades::Packaging::Detached, Level::BLTA, "B-LTA", false}),
                          [](const auto& p) {
                              return std::string{xades::name(p.param.packaging)} + "_" +
                                     std::string{p.param.want}.substr(2);
@@ -243,9 +252,9 @@ TEST(XadesValidation, DetachedWithOtherContentIsHashFailure) {
     EXPECT_EQ(verdict(unnamed), "TOTAL-PASSED") << show(unnamed);
 }
 
-// An xades141:ArchiveTimeStamp is recognised and reported, not yet validated (decision 0025): its input is
-// computed by the B-LTA signing code; the signature keeps its B-LT verdict and level.
-TEST(XadesValidation, ArchiveTimeStampIsReportedAsNotValidatedYet) {
+// An ArchiveTimeStamp whose imprint is not over the archive input (here: over the whole file) is
+// HASH_FAILURE; the signature keeps its B-LT verdict and level (EN 319 102-1 §5.6.3).
+TEST(XadesValidation, ArchiveTimeStampOverOtherDataIsHashFailureAndTheLevelStaysBLT) {
     const std::string xml =
         to_string(sign(xades::Packaging::Enveloped, Level::BLT, *ades::testkit::world().rsa));
     const Bytes token = ades::testkit::world().stamper->stamp(
@@ -265,11 +274,27 @@ TEST(XadesValidation, ArchiveTimeStampIsReportedAsNotValidatedYet) {
     EXPECT_EQ(name(s.level).value_or("null"), "B-LT") << show(d);
     ASSERT_EQ(s.timestamps.size(), 2u) << show(d);
     EXPECT_EQ(s.timestamps[1].kind, "archive");
-    EXPECT_EQ(indication(s.timestamps[1]), "INDETERMINATE") << show(d);
-    ASSERT_FALSE(s.timestamps[1].errors.empty()) << show(d);
-    EXPECT_EQ(s.timestamps[1].errors[0], "archive time-stamp not validated yet");
-    EXPECT_TRUE(s.timestamps[1].time.has_value()) << show(d);
+    EXPECT_EQ(indication(s.timestamps[1]), "TOTAL-FAILED/HASH_FAILURE") << show(d);
+    EXPECT_TRUE(has_error(s, "ArchiveTimeStamp not accepted")) << show(d);
     EXPECT_EQ(schema_problems(d), "");
+}
+
+// Validation data changed after the archive time-stamp covered it (a text node added inside
+// RevocationValues: unsigned, so the signature stays intact) breaks the archive imprint only.
+TEST(XadesValidation, ValidationDataChangedUnderTheArchiveTimeStampIsHashFailure) {
+    const std::string xml =
+        to_string(sign(xades::Packaging::Enveloped, Level::BLTA, *ades::testkit::world().ec));
+    const DocumentReport before = check(xml, false);
+    ASSERT_EQ(before.signatures.size(), 1u) << show(before);
+    EXPECT_EQ(name(before.signatures[0].level).value_or("null"), "B-LTA") << show(before);
+    const DocumentReport d =
+        check(replaced(xml, "<xades:RevocationValues>", "<xades:RevocationValues>\n"), false);
+    ASSERT_EQ(d.signatures.size(), 1u) << show(d);
+    const auto& s = d.signatures[0];
+    EXPECT_EQ(indication(s), "TOTAL-PASSED") << show(d);
+    EXPECT_EQ(name(s.level).value_or("null"), "B-LT") << show(d);
+    ASSERT_EQ(s.timestamps.size(), 2u) << show(d);
+    EXPECT_EQ(indication(s.timestamps[1]), "TOTAL-FAILED/HASH_FAILURE") << show(d);
 }
 
 // ---- tampered ----

@@ -206,8 +206,9 @@ public:
                 "\" is not one of C14N 1.0, C14N 1.1, exclusive C14N");
         } else {
             const auto prefixes = prefix_list(cm);
-            detail::canonicalize(m_doc, signed_info, nullptr, *si_c14n, with_comments(*si_c14n), prefixes,
-                                 [&](ByteView piece) { append(out.signed_info, piece); });
+            detail::canonicalize(
+                m_doc, signed_info, nullptr, *si_c14n, with_comments(*si_c14n),
+                [&](ByteView piece) { append(out.signed_info, piece); }, &prefixes);
         }
         out.signature_method = attr(child(signed_info, ns::kDs, "SignatureMethod"), "Algorithm").value_or("");
         out.algorithm = signature_from_uri(out.signature_method);
@@ -384,8 +385,9 @@ private:
                     case Transform::Kind::C14n:
                         if (data.node_set) {
                             data.octets.clear();
-                            detail::canonicalize(m_doc, data.apex, data.excluded, t.method, false, t.prefixes,
-                                                 [&](ByteView piece) { append(data.octets, piece); });
+                            detail::canonicalize(
+                                m_doc, data.apex, data.excluded, t.method, false,
+                                [&](ByteView piece) { append(data.octets, piece); }, &t.prefixes);
                         } else {
                             data.octets = canonicalize(data.octets, t.method, m_limits);
                         }
@@ -404,7 +406,7 @@ private:
             if (data.node_set) {
                 // §4.4.3.2: a node-set left at the end is canonicalised with C14N 1.0 without comments.
                 data.octets.clear();
-                detail::canonicalize(m_doc, data.apex, data.excluded, C14n::Inclusive10, false, {},
+                detail::canonicalize(m_doc, data.apex, data.excluded, C14n::Inclusive10, false,
                                      [&](ByteView piece) { append(data.octets, piece); });
             }
         } catch (const Error& e) {
@@ -529,6 +531,7 @@ private:
 
         xmlNode* usp = child(child(sp->parent, ns::kXades, "UnsignedProperties"), ns::kXades,
                              "UnsignedSignatureProperties");
+        std::size_t archive_index = 0;
         for (xmlNode* p : element_children(usp)) {
             if (is(p, ns::kXades, "SignatureTimeStamp")) {
                 // EN 319 132-1 §5.3: the time-stamped data is the ds:SignatureValue element
@@ -547,8 +550,10 @@ private:
                         t.error = "the time-stamp's CanonicalizationMethod is not supported";
                     } else if (t.error.empty()) {
                         Bytes in;
-                        detail::canonicalize(m_doc, m_signature_value, nullptr, *m, with_comments(*m),
-                                             prefix_list(tcm), [&](ByteView piece) { append(in, piece); });
+                        const auto prefixes = prefix_list(tcm);
+                        detail::canonicalize(
+                            m_doc, m_signature_value, nullptr, *m, with_comments(*m),
+                            [&](ByteView piece) { append(in, piece); }, &prefixes);
                         t.input = std::move(in);
                     }
                     out.signature_time_stamps.push_back(std::move(t));
@@ -557,17 +562,19 @@ private:
                     out.signature_time_stamps.push_back({{}, std::nullopt, "XMLTimeStamp is not supported"});
                 }
             } else if (is(p, ns::kXades141, "ArchiveTimeStamp")) {
-                // XAdES 1.4.1 §4.4 (B-LTA): its input is computed by the signing side's archive code,
-                // which this reader does not duplicate; the token is reported, not yet validated.
+                // XAdES 1.4.1 §4.4 (B-LTA): its input is archive.h's archive_time_stamp_input (one
+                // computation for the signer and the validator); here the token and its ordinal.
                 for (xmlNode* e : children(p, ns::kXades, "EncapsulatedTimeStamp")) {
                     TimeStampRead t;
+                    t.index = archive_index;
                     try {
                         t.token = decode(text(e));
                     } catch (const Error&) {
+                        t.error = "EncapsulatedTimeStamp is not base64";
                     }
-                    t.error = "archive time-stamp not validated yet";
                     out.archive_time_stamps.push_back(std::move(t));
                 }
+                ++archive_index;
             } else if (is(p, ns::kXades, "CertificateValues") || is(p, ns::kXades, "RevocationValues")) {
                 values(p, out);
             } else if (is(p, ns::kXades141, "TimeStampValidationData")) {
@@ -606,14 +613,6 @@ private:
 };
 
 }  // namespace
-
-bool looks_like_xml(ByteView data) {
-    std::size_t i = 0;
-    if (data.size() >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) i = 3;
-    while (i < data.size() && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
-        ++i;
-    return i < data.size() && data[i] == '<';
-}
 
 std::vector<SignatureRead> read_signatures(ByteView xml, const std::vector<ExternalContent>& external,
                                            const ParseLimits& limits) {

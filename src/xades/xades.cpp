@@ -215,21 +215,6 @@ bool id_used(xmlNode* node, std::string_view id) {
     return false;
 }
 
-void find_by_id(xmlNode* node, std::string_view id, std::vector<xmlNode*>& found) {
-    for (xmlNode* n = node; n != nullptr; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE) continue;
-        for (xmlAttr* a = n->properties; a != nullptr; a = a->next) {
-            const std::string_view an = sv(a->name);
-            if ((an == "Id" || an == "ID" || an == "id") && a->ns == nullptr) {
-                xmlChar* v = xmlNodeGetContent(reinterpret_cast<xmlNode*>(a));
-                if (sv(v) == id) found.push_back(n);
-                xmlFree(v);
-            }
-        }
-        find_by_id(n->children, id, found);
-    }
-}
-
 class Builder {
 public:
     Builder(xmlDoc* doc, xmlNs* ds) : m_doc{doc}, m_ds{ds} {}
@@ -331,10 +316,8 @@ void add_validation_data(Builder& b, xmlNode* usp, xmlNs* xades_ns, const std::v
 
 Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesOptions& options) {
     using detail::DocPtr;
-    require(options.level != ades::Level::BLTA, Errc::InvalidRequest,
-            "xades: level B-LTA is not built yet (B-B, B-T and B-LT are; decision 0024)");
-    require(options.level != ades::Level::BLT || options.revocation != nullptr, Errc::InvalidRequest,
-            "xades: B-LT needs a revocation fetcher");
+    require(options.level < ades::Level::BLT || options.revocation != nullptr, Errc::InvalidRequest,
+            "xades: B-LT and B-LTA need a revocation fetcher");
     require(!ades::has_signature_time_stamp(options.level) || options.time_stamper != nullptr,
             Errc::InvalidRequest, "xades: B-T needs a time stamper");
     const std::vector<Bytes> chain = signer.certificate_chain();
@@ -417,7 +400,7 @@ Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesO
                         "xades: nothing to sign (no Id given)");
                 for (const auto& id : content.element_ids) {
                     std::vector<xmlNode*> found;
-                    find_by_id(root, id, found);
+                    detail::find_by_id(root, id, found);
                     require(!found.empty(), Errc::InvalidRequest, "xades: no element has Id \"" + id + "\"");
                     require(found.size() == 1, Errc::InvalidRequest,
                             "xades: " + std::to_string(found.size()) + " elements have Id \"" + id +
@@ -593,7 +576,24 @@ Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesO
             add_validation_data(b, usp, xades_ns, chain, token, options);
         }
     }
-    return detail::serialize(doc.get());
+    Bytes out = detail::serialize(doc.get());
+    if (options.level == ades::Level::BLTA) {
+        // The archive time-stamp and its TimeStampValidationData, as extension adds them (extend.cpp): over
+        // the serialised signature, parsed again, which is what every verifier will read.
+        XadesExtendOptions lta;
+        lta.level = ades::Level::BLTA;
+        lta.signature_id = stem;
+        lta.c14n = C14n::Exclusive10;
+        lta.digest = alg.digest;
+        lta.refuse_revoked = options.refuse_revoked;
+        lta.validation_used = options.validation_used;
+        lta.limits = options.limits;
+        lta.limits.max_bytes = std::max(options.limits.max_bytes, out.size());
+        for (const auto& d : content.documents)
+            lta.detached.push_back(DetachedContent{d.uri, {}, d.content});
+        out = extend_xades(out, *options.time_stamper, options.revocation, lta);
+    }
+    return out;
 }
 
 }  // namespace inkan::xades

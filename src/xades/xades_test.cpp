@@ -467,7 +467,7 @@ TEST(XadesErrors, BadRequestsAreRefusedBeforeSigning) {
     XadesOptions bt;
     bt.level = ades::Level::BT;  // no stamper
     EXPECT_EQ(code(XadesContent::enveloped(to_bytes(kInvoice)), *world().rsa, bt), Errc::InvalidRequest);
-    XadesOptions lta = options_for(ades::Level::BLTA);
+    XadesOptions lta = options_for(ades::Level::BLTA);  // no revocation fetcher
     EXPECT_EQ(code(XadesContent::enveloped(to_bytes(kInvoice)), *world().rsa, lta), Errc::InvalidRequest);
     XadesOptions sha1 = options_for();
     sha1.algorithm = crypto::SignatureAlgorithm::rsa_pkcs1(crypto::DigestAlgorithm::Sha1);

@@ -1,6 +1,7 @@
 #include <cstring>
 #include <string>
 
+#include <libxml/SAX2.h>
 #include <libxml/c14n.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -47,15 +48,51 @@ int libxml_mode(C14n m) {
     return XML_C14N_EXCLUSIVE_1_0;
 }
 
-/// Why the parser was stopped by one of our SAX hooks (kept in the context's _private).
+/// Why the parser was stopped by one of our SAX hooks, and the offsets wanted (the context's _private).
 enum class Refusal { None, Entity, AttributeDefault };
+struct ParseState {
+    Refusal refusal = Refusal::None;
+    detail::Offsets* offsets = nullptr;
+};
+ParseState& state_of(void* ctx) {
+    return *static_cast<ParseState*>(static_cast<xmlParserCtxtPtr>(ctx)->_private);
+}
+
+bool spliced_into(const xmlChar* local) {
+    const std::string_view n = detail::sv(local);
+    return n == "QualifyingProperties" || n == "UnsignedProperties" || n == "UnsignedSignatureProperties";
+}
+
+// At the start callback libxml2 (2.9: xmlParseStartTag2) has read the attributes and stands on the '>'
+// or "/>" of the start tag; at the end callback it stands just past the end tag (or the "/>").
+void start_element(void* ctx, const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri,
+                   int nb_namespaces, const xmlChar** namespaces, int nb_attributes, int nb_defaulted,
+                   const xmlChar** attributes) {
+    xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted,
+                          attributes);
+    auto* parser = static_cast<xmlParserCtxtPtr>(ctx);
+    ParseState& st = state_of(ctx);
+    if (st.offsets != nullptr && spliced_into(localname) && parser->node != nullptr) {
+        (*st.offsets)[parser->node].start_tag_close = static_cast<std::size_t>(xmlByteConsumed(parser));
+    }
+}
+
+void end_element(void* ctx, const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri) {
+    auto* parser = static_cast<xmlParserCtxtPtr>(ctx);
+    const xmlNode* node = parser->node;
+    xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+    ParseState& st = state_of(ctx);
+    if (st.offsets != nullptr && spliced_into(localname) && node != nullptr) {
+        (*st.offsets)[node].end = static_cast<std::size_t>(xmlByteConsumed(parser));
+    }
+}
 
 // An <!ENTITY> in the internal subset: refused before anything is expanded. Entities are where
 // billion laughs (exponential expansion) and XXE (external entities: files, URLs) live, and parsers
 // disagree on whether to expand them, which would make digests differ between signer and verifier.
 void refuse_entity_decl(void* ctx, const xmlChar*, int, const xmlChar*, const xmlChar*, xmlChar*) {
     auto* parser = static_cast<xmlParserCtxtPtr>(ctx);
-    parser->_private = reinterpret_cast<void*>(static_cast<std::uintptr_t>(Refusal::Entity));
+    state_of(ctx).refusal = Refusal::Entity;
     xmlStopParser(parser);
 }
 
@@ -67,7 +104,7 @@ void attribute_decl(void* ctx, const xmlChar* elem, const xmlChar* fullname, int
     auto* parser = static_cast<xmlParserCtxtPtr>(ctx);
     if (default_value != nullptr) {
         xmlFreeEnumeration(tree);
-        parser->_private = reinterpret_cast<void*>(static_cast<std::uintptr_t>(Refusal::AttributeDefault));
+        state_of(ctx).refusal = Refusal::AttributeDefault;
         xmlStopParser(parser);
         return;
     }
@@ -162,7 +199,7 @@ std::optional<C14n> c14n_from_name(std::string_view n) {
 
 namespace detail {
 
-DocPtr parse(ByteView xml, const ParseLimits& limits) {
+DocPtr parse(ByteView xml, const ParseLimits& limits, Offsets* offsets) {
     require(xml.size() <= limits.max_bytes, Errc::PayloadTooLarge,
             "xml: the document has " + std::to_string(xml.size()) + " bytes, more than the limit of " +
                 std::to_string(limits.max_bytes));
@@ -178,14 +215,20 @@ DocPtr parse(ByteView xml, const ParseLimits& limits) {
     ctxt->sax->serror = quiet;
     ctxt->sax->warning = nullptr;
     ctxt->sax->error = nullptr;
-    ctxt->_private = nullptr;
+    ParseState state;
+    state.offsets = offsets;
+    ctxt->_private = &state;
+    if (offsets != nullptr) {
+        ctxt->sax->startElementNs = start_element;
+        ctxt->sax->endElementNs = end_element;
+    }
     // No XML_PARSE_NOENT (entities stay references: none can exist, they are refused above), no
     // XML_PARSE_DTDLOAD / DTDATTR / DTDVALID (an external DTD is never fetched), no XML_PARSE_HUGE
     // (libxml2's own bounds on depth, names and text nodes stay on), no network.
     const int options = XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR;
     DocPtr doc{xmlCtxtReadMemory(ctxt.get(), reinterpret_cast<const char*>(xml.data()),
                                  static_cast<int>(xml.size()), nullptr, nullptr, options)};
-    const auto refusal = static_cast<Refusal>(reinterpret_cast<std::uintptr_t>(ctxt->_private));
+    const Refusal refusal = state.refusal;
     if (refusal == Refusal::Entity) {
         throw Error{Errc::InvalidRequest,
                     "xml: the document's DTD declares entities, which are refused (entity expansion such as "
@@ -219,25 +262,20 @@ DocPtr parse(ByteView xml, const ParseLimits& limits) {
 }
 
 void canonicalize(xmlDoc* doc, xmlNode* apex, xmlNode* excluded, C14n method, bool keep_comments,
-                  const std::function<void(ByteView)>& sink) {
-    canonicalize(doc, apex, excluded, method, keep_comments, {}, sink);
-}
-
-void canonicalize(xmlDoc* doc, xmlNode* apex, xmlNode* excluded, C14n method, bool keep_comments,
-                  const std::vector<std::string>& inclusive_prefixes,
-                  const std::function<void(ByteView)>& sink) {
+                  const std::function<void(ByteView)>& sink,
+                  const std::vector<std::string>* inclusive_prefixes) {
     Selection selection{apex != nullptr ? apex : reinterpret_cast<xmlNode*>(doc), excluded, keep_comments};
-    // libxml2 takes the PrefixList as a NULL-terminated array of prefixes (exclusive C14N only).
-    std::vector<xmlChar*> prefixes;
-    for (const auto& p : inclusive_prefixes)
-        prefixes.push_back(const_cast<xmlChar*>(xc(p.c_str())));
-    prefixes.push_back(nullptr);
-    const bool exclusive = libxml_mode(method) == XML_C14N_EXCLUSIVE_1_0;
     Sink s{&sink};
+    std::vector<xmlChar*> prefixes;
+    if (inclusive_prefixes != nullptr && libxml_mode(method) == XML_C14N_EXCLUSIVE_1_0) {
+        for (const auto& p : *inclusive_prefixes)
+            prefixes.push_back(const_cast<xmlChar*>(xc(p.c_str())));
+        prefixes.push_back(nullptr);
+    }
     xmlOutputBufferPtr buf = xmlOutputBufferCreateIO(sink_write, nullptr, &s, nullptr);
     require(buf != nullptr, Errc::Internal, "xml: out of memory");
     const int rc = xmlC14NExecute(doc, visible, &selection, libxml_mode(method),
-                                  exclusive && prefixes.size() > 1 ? prefixes.data() : nullptr,
+                                  prefixes.empty() ? nullptr : prefixes.data(),
                                   with_comments(method) && keep_comments ? 1 : 0, buf);
     const int closed = xmlOutputBufferClose(buf);
     require(rc >= 0 && closed >= 0, Errc::Internal, "xml: canonicalisation failed");

@@ -8,9 +8,17 @@
 //      first certificate, a SigningTime, a DataObjectFormat for each data reference;
 //   3. each SignatureTimeStamp: its token's messageImprint (read with pkijs) equals the hash of the
 //      canonicalised ds:SignatureValue element (canonicalised by xmldsigjs with the CanonicalizationMethod
-//      the time-stamp names).
+//      the time-stamp names);
+//   4. each xades141:ArchiveTimeStamp (ETSI TS 101 903 v1.4.1 §8.2.1, EN 319 132-1 §5.5.2): its token's
+//      messageImprint equals the hash of the archive input rebuilt here: every ds:Reference's output as
+//      xmldsigjs' own reference processing makes it (the octets it digests, captured at its hash call),
+//      then ds:SignedInfo, ds:SignatureValue, ds:KeyInfo, the unsigned signature properties before the
+//      time-stamp and the ds:Objects without QualifyingProperties, each canonicalised by xmldsigjs with
+//      the CanonicalizationMethod the time-stamp names (inclusive C14N 1.0 if none).
+//      --archive-input C14N_URI adds archive_input (base64): that input for a new time-stamp appended
+//      after every unsigned property present, for a test to compare with inkan's.
 // Prints one JSON object; exit status 0 only if every signature passed, 1 if one failed, 2 on bad usage.
-// Usage: node verify.mjs [--content URI=FILE]... FILE
+// Usage: node verify.mjs [--content URI=FILE]... [--archive-input C14N_URI] FILE
 
 import { readFileSync } from "node:fs";
 import { webcrypto } from "node:crypto";
@@ -32,6 +40,8 @@ pkijs.setEngine("NodeJS", new pkijs.CryptoEngine({ name: "NodeJS", crypto: webcr
 
 const DS = "http://www.w3.org/2000/09/xmldsig#";
 const XADES = "http://uri.etsi.org/01903/v1.3.2#";
+const XADES141 = "http://uri.etsi.org/01903/v1.4.1#";
+const C14N10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
 const SP_TYPE = "http://uri.etsi.org/01903#SignedProperties";
 const DIGESTS = {
   "http://www.w3.org/2001/04/xmlenc#sha256": "SHA-256",
@@ -47,8 +57,11 @@ const HASH_OIDS = {
 const args = process.argv.slice(2);
 const contents = new Map();
 let file = null;
+let archiveInputC14n = null;
 for (let i = 0; i < args.length; i++) {
-  if (args[i] === "--content" && i + 1 < args.length) {
+  if (args[i] === "--archive-input" && i + 1 < args.length) {
+    archiveInputC14n = args[++i];
+  } else if (args[i] === "--content" && i + 1 < args.length) {
     const v = args[++i];
     const eq = v.indexOf("=");
     if (eq < 1) usage();
@@ -62,7 +75,7 @@ for (let i = 0; i < args.length; i++) {
 if (!file) usage();
 
 function usage() {
-  console.error("usage: node verify.mjs [--content URI=FILE]... FILE");
+  console.error("usage: node verify.mjs [--content URI=FILE]... [--archive-input C14N_URI] FILE");
   process.exit(2);
 }
 
@@ -72,11 +85,115 @@ const children = (el, ns, name) =>
 const descendants = (el, ns, name) => Array.from(el.getElementsByTagNameNS(ns, name));
 const text = (el) => (el ? el.textContent.replace(/\s+/g, "") : "");
 
-async function checkOne(doc, sigEl) {
+const toBytes = (x) =>
+  typeof x === "string" ? Buffer.from(x, "utf8") : Buffer.from(x instanceof ArrayBuffer ? new Uint8Array(x) : x);
+
+/// The octets xmldsigjs digests for each ds:Reference, in SignedInfo order: its own reference processing
+/// (dereference, transforms, C14N) run again with the hash call intercepted, on a freshly loaded
+/// signature (xmldsigjs' transform objects keep their output, so a second run on the same ones appends).
+async function referenceOutputs(loaded) {
+  const doc = loaded.jsDoc;
+  const signed = new xadesjs.SignedXml(doc);
+  signed.LoadXml(loaded.jsSigEl);
+  signed.contentHandler = loaded.contentHandler;
+  const outputs = [];
+  let current = null;
+  const original = xmldsig.CryptoConfig.CreateHashAlgorithm;
+  xmldsig.CryptoConfig.CreateHashAlgorithm = (uri) => {
+    const h = original.call(xmldsig.CryptoConfig, uri);
+    return {
+      Digest: (data) => {
+        // xadesjs digests some references twice on the way; the first is the reference's output.
+        if (current === null) current = toBytes(data);
+        return h.Digest(data);
+      },
+    };
+  };
+  try {
+    for (const ref of signed.XmlSignature.SignedInfo.References.GetIterator()) {
+      current = null;
+      await signed.DigestReference(doc.documentElement.cloneNode(true), ref, false);
+      outputs.push(current ?? Buffer.alloc(0));
+    }
+  } finally {
+    xmldsig.CryptoConfig.CreateHashAlgorithm = original;
+  }
+  return outputs;
+}
+
+/// `el` canonicalised as an apex. Inclusive C14N puts every namespace in scope on the apex (C14N 1.0
+/// §2.4); xmldsigjs does not look above the element it is given, so the ancestors' declarations are
+/// copied onto a clone first, as xmldsigjs itself does for SignedInfo (CopyNamespaces).
+function canonical(el, c14nUri) {
+  const t = xmldsig.CryptoConfig.CreateFromName(c14nUri);
+  let apex = el;
+  if (!c14nUri.startsWith("http://www.w3.org/2001/10/xml-exc-c14n#")) {
+    apex = el.cloneNode(true);
+    for (let a = el.parentNode; a && a.nodeType === 1; a = a.parentNode) {
+      for (const attr of Array.from(a.attributes)) {
+        if ((attr.name === "xmlns" || attr.name.startsWith("xmlns:")) && !apex.hasAttribute(attr.name)) {
+          const declaredBelow = (() => {
+            for (let b = el; b && b !== a; b = b.parentNode) if (b.hasAttribute(attr.name)) return true;
+            return false;
+          })();
+          if (!declaredBelow) apex.setAttributeNS("http://www.w3.org/2000/xmlns/", attr.name, attr.value);
+        }
+      }
+    }
+  }
+  t.LoadInnerXml(apex);
+  return toBytes(t.GetOutput());
+}
+
+/// The archive time-stamp input (TS 101 903 v1.4.1 §8.2.1) of `sigEl` for the time-stamp `before`
+/// (null: a new one after every unsigned property).
+async function archiveInput(signed, doc, sigEl, before, c14nUri) {
+  const parts = await referenceOutputs(signed);
+  for (const name of ["SignedInfo", "SignatureValue", "KeyInfo"]) {
+    for (const el of children(sigEl, DS, name)) parts.push(canonical(el, c14nUri));
+  }
+  const usp = descendants(sigEl, XADES, "UnsignedSignatureProperties")[0];
+  if (usp) {
+    for (const p of Array.from(usp.childNodes)) {
+      if (p === before) break;
+      if (p.nodeType === 1) parts.push(canonical(p, c14nUri));
+    }
+  }
+  for (const o of children(sigEl, DS, "Object")) {
+    if (children(o, XADES, "QualifyingProperties").length === 0) parts.push(canonical(o, c14nUri));
+  }
+  return Buffer.concat(parts);
+}
+
+function tstInfoOf(tsEl) {
+  const der = Buffer.from(text(children(tsEl, XADES, "EncapsulatedTimeStamp")[0]), "base64");
+  const ci = pkijs.ContentInfo.fromBER(new Uint8Array(der));
+  const sd = new pkijs.SignedData({ schema: ci.content });
+  return pkijs.TSTInfo.fromBER(sd.encapContentInfo.eContent.valueBlock.valueHexView);
+}
+
+/// xadesjs 2.6.8 reads UnsignedSignatureProperties by local name and throws on xades141:ArchiveTimeStamp
+/// (it knows the XAdES 1.3.2 element of that name only). It is given a copy of the document whose
+/// signatures lack the v1.4.1 unsigned elements (ArchiveTimeStamp, TimeStampValidationData): unsigned
+/// properties, covered by no ds:Reference, so the XML-DSig core it checks is the same; the archive
+/// time-stamps themselves are checked below on the original DOM.
+function withoutV141(doc) {
+  const copy = doc.cloneNode(true);
+  for (const usp of Array.from(copy.getElementsByTagNameNS(XADES, "UnsignedSignatureProperties"))) {
+    for (const n of Array.from(usp.childNodes)) {
+      if (n.nodeType === 1 && n.namespaceURI === XADES141) usp.removeChild(n);
+    }
+  }
+  return copy;
+}
+
+async function checkOne(doc, sigEl, xadesDoc, xadesSigEl) {
   const problems = [];
   const out = { id: sigEl.getAttribute("Id") };
-  const signed = new xadesjs.SignedXml(doc);
-  signed.LoadXml(sigEl);
+  const signed = new xadesjs.SignedXml(xadesDoc);
+  signed.LoadXml(xadesSigEl);
+  signed.jsDoc = xadesDoc;
+  signed.jsSigEl = xadesSigEl;
   signed.contentHandler = async (reference) => {
     const uri = reference.Uri;
     if (uri && uri[0] !== "#" && uri !== "") {
@@ -164,6 +281,25 @@ async function checkOne(doc, sigEl) {
     out.signature_time_stamps++;
     out.time_stamp_gen_time = tst.genTime.toISOString();
   }
+
+  // ArchiveTimeStamps (TS 101 903 v1.4.1 §8.2.1).
+  out.archive_time_stamps = 0;
+  const uspEl = descendants(sigEl, XADES, "UnsignedSignatureProperties")[0];
+  for (const ats of uspEl ? children(uspEl, XADES141, "ArchiveTimeStamp") : []) {
+    const cm = children(ats, DS, "CanonicalizationMethod")[0];
+    const input = await archiveInput(signed, doc, sigEl, ats, cm ? cm.getAttribute("Algorithm") : C14N10);
+    const tst = tstInfoOf(ats);
+    const hash = HASH_OIDS[tst.messageImprint.hashAlgorithm.algorithmId];
+    const want = hash ? b64(new Uint8Array(await webcrypto.subtle.digest(hash, input))) : "?";
+    const have = b64(tst.messageImprint.hashedMessage.valueBlock.valueHexView);
+    if (want !== have) {
+      problems.push(`ArchiveTimeStamp ${out.archive_time_stamps + 1} imprint ${have} is not ${hash} of the archive input (${want})`);
+    }
+    out.archive_time_stamps++;
+  }
+  if (archiveInputC14n) {
+    out.archive_input = (await archiveInput(signed, doc, sigEl, null, archiveInputC14n)).toString("base64");
+  }
   out.problems = problems;
   out.valid = problems.length === 0;
   return out;
@@ -179,7 +315,10 @@ const inside = (node, outer) => {
 };
 const sigs = all.filter((s) => !all.some((o) => o !== s && inside(s, o)));
 const results = [];
-for (const s of sigs) results.push(await checkOne(doc, s));
+const xadesDoc = withoutV141(doc);
+const allCopy = Array.from(xadesDoc.getElementsByTagNameNS(DS, "Signature"));
+const sigsCopy = allCopy.filter((s) => !allCopy.some((o) => o !== s && inside(s, o)));
+for (let i = 0; i < sigs.length; i++) results.push(await checkOne(doc, sigs[i], xadesDoc, sigsCopy[i]));
 const valid = results.length > 0 && results.every((r) => r.valid);
 console.log(JSON.stringify({ file, signatures: results.length, valid, results }));
 process.exit(valid ? 0 : 1);

@@ -51,6 +51,9 @@ struct TimeStampRead {
     Bytes token;                 ///< DER TimeStampToken
     std::optional<Bytes> input;  ///< the time-stamped data (canonicalised), nullopt when not computed
     std::string error;           ///< why input is nullopt
+    /// An archive time-stamp: the ordinal of its xades141:ArchiveTimeStamp among the signature's (what
+    /// ArchiveInputRequest::existing takes; its input is archive.h's, not computed here).
+    std::size_t index = 0;
 };
 
 /// One xades:Cert of SigningCertificateV2 / SigningCertificate (EN 319 132-1 §5.2.2).
@@ -79,15 +82,12 @@ struct SignatureRead {
     bool signing_certificate_v2 = false;    ///< V2 (EN 319 132-1) rather than v1 (TS 101 903)
     std::vector<CertReference> signing_certificates;
     std::vector<TimeStampRead> signature_time_stamps;  ///< input: the canonicalised ds:SignatureValue
-    std::vector<TimeStampRead> archive_time_stamps;    ///< xades141:ArchiveTimeStamp (input not computed)
+    std::vector<TimeStampRead> archive_time_stamps;    ///< xades141:ArchiveTimeStamp (input: archive.h)
     /// CertificateValues, RevocationValues and xades141:TimeStampValidationData of this signature.
     std::vector<Bytes> certificates;
     std::vector<Bytes> crls;
     std::vector<Bytes> ocsp_responses;
 };
-
-/// Whether `data` starts like an XML document (BOM, whitespace, then '<'), not a PDF or a CMS.
-bool looks_like_xml(ByteView data);
 
 /// Every ds:Signature of `xml` in document order (counter-signatures inside xades:CounterSignature
 /// follow their parent, with `parent` set). Per reference (XMLDSig 1.1 §4.4.3): URI="" is the whole

@@ -18,6 +18,7 @@
 #include <inkan/crypto/algorithms.h>
 #include <inkan/pki/revocation.h>
 #include <inkan/sign/signer.h>
+#include <inkan/xades/archive.h>
 #include <inkan/xades/xml.h>
 
 namespace inkan::xades {
@@ -117,7 +118,8 @@ struct XadesOptions {
     pki::RevocationFetcher* revocation = nullptr;
     /// B-LT: refuse (Errc::Conflict, nothing returned) when the signer's certificate is revoked.
     bool refuse_revoked = true;
-    /// B-LT: when set, receives what went into CertificateValues / RevocationValues.
+    /// B-LT, B-LTA: when set, receives what went into CertificateValues / RevocationValues /
+    /// TimeStampValidationData.
     pki::ValidationData* validation_used = nullptr;
     ParseLimits limits;
 };
@@ -132,13 +134,55 @@ struct XadesOptions {
 /// the exclusive-canonical ds:SignatureValue element (EN 319 132-1 §5.3). B-LT then fetches OCSP
 /// responses or CRLs (issued after the time-stamp) for the signer chain and the time-stamp's TSA chain and
 /// adds CertificateValues (every certificate not already in KeyInfo) and RevocationValues
-/// (EN 319 132-1 §5.5.1, §5.5.2).
+/// (EN 319 132-1 §5.5.1, §5.5.2). B-LTA then appends a xades141:ArchiveTimeStamp over the archive input
+/// (archive.h; exclusive C14N, the signature's digest) and a xades141:TimeStampValidationData with the
+/// archive time-stamp's TSA certificates and their revocation data (extend_xades does this step; an
+/// external document's stream is read a second time for it, from its start, so it must be seekable).
 /// Errc::InvalidRequest: no content, a signer without a certificate, B-T without a time stamper, an
-/// Id not found or found twice, a refused DTD, B-LT without a revocation fetcher, B-LTA (not built yet);
+/// Id not found or found twice, a refused DTD, B-LT or B-LTA without a revocation fetcher;
 /// Errc::Conflict: a revoked signer with refuse_revoked; the fetcher's Errc::Unavailable;
 /// Errc::InvalidEncoding: the document is not well-formed XML; Errc::PayloadTooLarge: over a limit;
 /// Errc::UnsupportedAlgorithm: an algorithm XML-DSig cannot name or the key cannot make; the signer's
 /// and stamper's errors.
 Bytes sign_xades(const XadesContent& content, sign::Signer& signer, const XadesOptions& options);
+
+/// What extend_xades adds.
+struct XadesExtendOptions {
+    /// The level to reach: BT (a SignatureTimeStamp if there is none), BLT (also CertificateValues and
+    /// RevocationValues if there are none and no archive time-stamp yet) or BLTA (also, every time, a new
+    /// ArchiveTimeStamp and its TimeStampValidationData).
+    ades::Level level = ades::Level::BLTA;
+    /// The ds:Signature to extend (its Id); empty: every ds:Signature that is not inside another one.
+    std::string signature_id;
+    /// The archive time-stamp's CanonicalizationMethod (and the SignatureTimeStamp's).
+    C14n c14n = C14n::Exclusive10;
+    /// The hash of the time-stamp imprints.
+    crypto::DigestAlgorithm digest = crypto::DigestAlgorithm::Sha256;
+    /// The targets of external references (needed for an archive time-stamp of a detached signature).
+    std::vector<DetachedContent> detached;
+    /// Refuse (Errc::Conflict, nothing returned) when a signer's certificate is revoked.
+    bool refuse_revoked = true;
+    /// When set, receives the validation data that was added.
+    pki::ValidationData* validation_used = nullptr;
+    ParseLimits limits;
+};
+
+/// Extends XAdES signatures, inkan's or anyone's (ETSI EN 319 132-1 §5.3, §5.5; TS 101 903 v1.4.1
+/// §8.1, §8.2): B-B → B-T → B-LT → B-LTA, and B-LTA again (a new ArchiveTimeStamp covers the earlier ones
+/// and their TimeStampValidationData). Only new elements are inserted, at the end of (a new)
+/// xades:UnsignedSignatureProperties: every byte of `xml` outside it stays as it was, so what was signed
+/// (SignedInfo, the references, SignedProperties) still verifies. Revocation data is issued after the
+/// time-stamp it follows (pki::RevocationFetcher::collect).
+/// Errc::InvalidEncoding: not XML, no ds:Signature (or none with the Id), a signature without
+/// xades:QualifyingProperties (plain XML-DSig), a reference that cannot be dereferenced;
+/// Errc::InvalidRequest: level below B-T, B-LT/B-LTA without `revocation`, an external reference without
+/// its content, a UTF-16 document; Errc::Conflict: a revoked signer with refuse_revoked; the stamper's and
+/// fetcher's errors (Errc::Unavailable).
+Bytes extend_xades(ByteView xml, ades::TimeStamper& stamper, pki::RevocationFetcher* revocation,
+                   const XadesExtendOptions& options);
+
+/// Whether `data` looks like XML (after a BOM and white space, it starts with '<'), to route a document
+/// to extend_xades rather than to PDF or CMS.
+bool looks_like_xml(ByteView data);
 
 }  // namespace inkan::xades
