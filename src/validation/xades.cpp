@@ -347,7 +347,8 @@ DocumentReport validate_xml(ByteView xml, const std::vector<NamedContent>& conte
             options.validation_time ? *options.validation_time : std::chrono::system_clock::now();
         // The detached documents as archive.h wants them (read once, only when an archive time-stamp
         // needs them).
-        std::vector<Bytes> detached_bytes;
+        std::vector<Bytes> detached_bytes;  // reserved: the views below stay valid
+        std::optional<Bytes> unnamed_bytes;
         std::vector<xades::DetachedContent> detached;
         bool detached_read = false;
         const ArchiveImprint archive_imprint = [&](const xades::SignatureRead& s, std::size_t index,
@@ -363,10 +364,31 @@ DocumentReport validate_xml(ByteView xml, const std::vector<NamedContent>& conte
                         detached.push_back({c.uri, detached_bytes.back(), nullptr});
                     }
                 }
+                // A content given without URI is the one external reference no named content covers
+                // (as for the reference digests).
+                std::vector<xades::DetachedContent> for_this = detached;
+                std::vector<std::string> unnamed_uris;
+                for (const auto& ref : s.references) {
+                    const bool is_external = !ref.uri.empty() && ref.uri.front() != '#';
+                    const bool named =
+                        std::any_of(for_this.begin(), for_this.end(),
+                                    [&](const xades::DetachedContent& dc) { return dc.uri == ref.uri; });
+                    if (is_external && !named) unnamed_uris.push_back(ref.uri);
+                }
+                const auto unnamed = std::count_if(contents.begin(), contents.end(),
+                                                   [](const NamedContent& c) { return c.uri.empty(); });
+                if (unnamed == 1 && unnamed_uris.size() == 1) {
+                    if (!unnamed_bytes) {
+                        const auto it = std::find_if(contents.begin(), contents.end(),
+                                                     [](const NamedContent& c) { return c.uri.empty(); });
+                        unnamed_bytes = it->bytes();
+                    }
+                    for_this.push_back({unnamed_uris.front(), *unnamed_bytes, nullptr});
+                }
                 xades::ArchiveInputRequest request;
                 request.signature_id = s.id;
                 request.existing = index;
-                request.detached = detached;
+                request.detached = for_this;
                 request.limits = limits;
                 return xades::archive_time_stamp_digest(xml, request, alg);
             } catch (const Error&) {

@@ -297,6 +297,18 @@ TEST(XadesValidation, ValidationDataChangedUnderTheArchiveTimeStampIsHashFailure
     EXPECT_EQ(indication(s.timestamps[1]), "TOTAL-FAILED/HASH_FAILURE") << show(d);
 }
 
+// The archive time-stamp of a detached signature covers the external document too: given without URI
+// (`inkan verify --content FILE`), it serves the one external reference there as well.
+TEST(XadesValidation, DetachedBltaWithContentGivenWithoutUriIsBlta) {
+    const std::string xml =
+        to_string(sign(xades::Packaging::Detached, Level::BLTA, *ades::testkit::world().ec));
+    const DocumentReport d = check(xml, false, {content_of_bytes("", to_bytes(kExternal))});
+    EXPECT_EQ(verdict(d), "TOTAL-PASSED") << show(d);
+    EXPECT_EQ(name(d.signatures.at(0).level).value_or("null"), "B-LTA") << show(d);
+    const DocumentReport other = check(xml, false, {content_of_bytes("", to_bytes("other\n"))});
+    EXPECT_EQ(verdict(other), "TOTAL-FAILED/HASH_FAILURE") << show(other);
+}
+
 // ---- tampered ----
 
 TEST(XadesTampered, EditedReferenceTargetIsHashFailure) {
