@@ -245,12 +245,23 @@ service::ValidateItem validate_item(const nlohmann::json& entry) {
     if (entry.contains("content")) {
         item.content = base64_member(entry, "content");
     }
+    // A detached XAdES: [{"uri": ds:Reference URI, "content": base64}, ...].
+    if (const auto it = entry.find("contents"); it != entry.end()) {
+        if (!it->is_array()) detail::invalid_request("Invalid array parameter contents");
+        for (const auto& c : *it) {
+            if (!c.is_object() || !c.contains("uri") || !c["uri"].is_string()) {
+                detail::invalid_request("Missing or invalid string parameter contents[].uri");
+            }
+            item.contents.emplace_back(c["uri"].get<std::string>(), base64_member(c, "content"));
+        }
+    }
     return item;
 }
 
 /// POST /inkan/v1/validate (issue 15, decision 0019): the validator as a vendor method, authenticated
-/// like the CSC methods with a service token. The body is JSON (`document` or `documents`) or the raw
-/// document (application/pdf, application/pkcs7-signature); the answer is the report of `inkan verify
+/// like the CSC methods with a service token. The body is JSON (`document` or `documents`, with `content`
+/// or XAdES `contents`) or the raw document (application/pdf, application/pkcs7-signature,
+/// application/xml); the answer is the report of `inkan verify
 /// --json`. A document that is no signature is a report with `error`, not a failed request.
 http::Response run_validate_documents(const State& state, Version, const http::Request& request) {
     (void)state.core.authenticate(request);
@@ -265,8 +276,9 @@ http::Response run_validate_documents(const State& state, Version, const http::R
         type.pop_back();
     std::vector<service::ValidateItem> items;
     if (type == "application/pdf" || type == "application/pkcs7-signature" ||
-        type == "application/pkcs7-mime" || type == "application/cms" || type == "application/octet-stream") {
-        items.push_back({Bytes{request.body.begin(), request.body.end()}, std::nullopt});
+        type == "application/pkcs7-mime" || type == "application/cms" || type == "application/octet-stream" ||
+        type == "application/xml" || type == "text/xml") {
+        items.push_back({Bytes{request.body.begin(), request.body.end()}, std::nullopt, {}});
     } else {
         nlohmann::json body;
         try {

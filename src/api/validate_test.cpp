@@ -1,6 +1,7 @@
-// POST /inkan/v1/validate (issue 15): the validator behind a service token, JSON or raw bodies, over the
-// real router and services (test_env.h). The verdicts themselves are tested in src/validation; here a CMS
-// signed by openssl (outside inkan) with its own certificate as the configured anchor.
+// POST /inkan/v1/validate (issues 15, 16): the validator behind a service token, JSON or raw bodies, over
+// the real router and services (test_env.h). The verdicts themselves are tested in src/validation; here a
+// CMS signed by openssl and a detached XML-DSig signed by xmlsec1 (outside inkan) with their own
+// certificate as the configured anchor.
 
 #include <algorithm>
 
@@ -20,6 +21,7 @@ using testing::Json;
 struct Signed {
     Bytes cms;
     Bytes anchor;
+    Bytes xml;  ///< a detached XML-DSig by xmlsec1 whose reference names "data.txt"
 };
 
 const Signed& openssl_signed() {
@@ -39,6 +41,20 @@ const Signed& openssl_signed() {
         Signed out;
         out.cms = inkan::testing::read_file(dir / "a.p7s");
         out.anchor = pki::Certificate::from_pem(to_string(inkan::testing::read_file(dir / "cert.pem"))).der();
+        inkan::testing::write_file(
+            dir / "template.xml",
+            std::string_view{
+                "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo>"
+                "<CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"
+                "<SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256\"/>"
+                "<Reference URI=\"data.txt\"><DigestMethod "
+                "Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue/></Reference>"
+                "</SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>\n"});
+        const auto r3 =
+            inkan::testing::run({"env", "-C", dir.path().string(), "xmlsec1", "--sign", "--privkey-pem",
+                                 "key.pem,cert.pem", "--output", "signed.xml", "template.xml"});
+        EXPECT_EQ(r3.exit_code, 0) << inkan::testing::describe(r3);
+        out.xml = inkan::testing::read_file(dir / "signed.xml");
         return out;
     }();
     return s;
@@ -114,6 +130,41 @@ TEST_F(ValidateRoute, RawBodyAndSeveralDocuments) {
     EXPECT_EQ(j["documents"][0]["signatures"][0]["indication"], "TOTAL-PASSED");
     EXPECT_EQ(j["documents"][1]["signatures"][0]["subindication"], "HASH_FAILURE") << m.body;
     EXPECT_FALSE(j["documents"][2]["error"].is_null()) << m.body;
+}
+
+// A detached XML signature gets the documents its references name in `contents` (decision 0025).
+TEST_F(ValidateRoute, XmlSignatureWithDetachedContentsGetsTheReport) {
+    const std::string data = base64_encode(to_bytes(std::string_view{"validate me\n"}));
+    const auto r = post(Json{{"document", base64_encode(openssl_signed().xml)},
+                             {"contents", Json::array({Json{{"uri", "data.txt"}, {"content", data}}})}}
+                            .dump(),
+                        "application/json");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const Json j = Json::parse(r.body);
+    EXPECT_EQ(j["documents"][0]["format"], "XAdES") << r.body;
+    EXPECT_EQ(j["documents"][0]["signatures"][0]["indication"], "TOTAL-PASSED") << r.body;
+
+    const std::string other = base64_encode(to_bytes(std::string_view{"not me\n"}));
+    const auto wrong = post(
+        Json{{"documents", Json::array({Json{
+                               {"document", base64_encode(openssl_signed().xml)},
+                               {"contents", Json::array({Json{{"uri", "data.txt"}, {"content", other}}})}}})}}
+            .dump(),
+        "application/json");
+    ASSERT_EQ(wrong.status, 200) << wrong.body;
+    EXPECT_EQ(Json::parse(wrong.body)["documents"][0]["signatures"][0]["subindication"], "HASH_FAILURE")
+        << wrong.body;
+
+    const auto raw = post(to_string(openssl_signed().xml), "application/xml");
+    ASSERT_EQ(raw.status, 200) << raw.body;
+    EXPECT_EQ(Json::parse(raw.body)["documents"][0]["signatures"][0]["subindication"],
+              "SIGNED_DATA_NOT_FOUND")
+        << raw.body;
+
+    const auto bad =
+        post(Json{{"document", base64_encode(openssl_signed().xml)}, {"contents", "data.txt"}}.dump(),
+             "application/json");
+    EXPECT_EQ(bad.status, 400) << bad.body;
 }
 
 TEST_F(ValidateRoute, RefusalsAreCscErrors) {

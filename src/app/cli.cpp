@@ -72,10 +72,13 @@ const std::vector<Command>& commands() {
          "reached; --timestamp-validation (PDF) also adds the new time-stamp's own validation data",
          cmd_extend},
         {{"verify"},
-         "verify [--trust-anchor PEM]... [--content FILE] [--online [--timeout-ms N] [--proxy URL]] "
+         "verify [--trust-anchor PEM]... [--content FILE | --content URI=FILE...] [--online [--timeout-ms N] "
+         "[--proxy URL]] "
          "[--at RFC3339] [--policy FILE] [--json] [--etsi-report OUT.xml] FILE...",
          "validate every signature and time-stamp in each FILE (PDF: PAdES and PDF signatures, document "
-         "time-stamps, changes after signing; CMS: CAdES, counter-signatures, --content for a detached one) "
+         "time-stamps, changes after signing; CMS: CAdES, counter-signatures, --content for a detached one; "
+         "XML: "
+         "XAdES and XML-DSig, --content URI=FILE for each external reference) "
          "per ETSI EN 319 102-1 against the --trust-anchor certificates (none: nothing is trusted); offline "
          "unless --online (revocation data the file lacks by OCSP/CRL, missing issuers by AIA); --at: the "
          "validation time; --policy: cryptographic constraints (TOML); --etsi-report: the ETSI TS 119 102-2 "

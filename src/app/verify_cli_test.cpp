@@ -1,6 +1,7 @@
-// `inkan verify` through the real binary: a CMS and a PDF signed by openssl (outside inkan), judged with
-// and without a trust anchor, tampered, detached, and files that are not signatures. The validator
-// itself is tested at every level with inkan's own signatures in src/validation/validator_test.cpp.
+// `inkan verify` through the real binary: a CMS and a PDF signed by openssl and an XML signature by xmlsec1
+// (outside inkan), judged with and without a trust anchor, tampered, detached, and files that are not
+// signatures. The validator itself is tested at every level with inkan's own signatures in
+// src/validation/validator_test.cpp and xades_test.cpp.
 // Every --json report is validated against docs/validation-report.schema.json (Ajv).
 
 #include <algorithm>
@@ -132,6 +133,48 @@ TEST(VerifyCli, WithoutAnchorTamperedOrDetachedWithoutContentIsExitOne) {
                                  (dir / "content.txt").string(), detached.string()});
     EXPECT_EQ(with.exit_code, 0) << describe(with);
     EXPECT_NE(with.out.find("TOTAL-PASSED"), std::string::npos) << with.out;
+}
+
+// A detached XML-DSig made by xmlsec1 whose reference names an external file: SIGNED_DATA_NOT_FOUND
+// until --content URI=FILE gives it, HASH_FAILURE with another file.
+TEST(VerifyCli, XmlSignatureWithExternalReferenceTakesContentUriEqualsFile) {
+    TempDir dir{"inkan-verify-cli"};
+    const Signer s = self_signed(dir);
+    write_file(dir / "content.txt", std::string_view{"verify me\n"});
+    write_file(dir / "other.txt", std::string_view{"not me\n"});
+    write_file(dir / "template.xml",
+               std::string_view{
+                   "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo>"
+                   "<CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"
+                   "<SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256\"/>"
+                   "<Reference URI=\"content.txt\"><DigestMethod "
+                   "Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue/></Reference>"
+                   "</SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>\n"});
+    // xmlsec1 resolves the relative URI against its working directory.
+    const auto signed_ =
+        run({"env", "-C", dir.path().string(), "xmlsec1", "--sign", "--privkey-pem",
+             s.key.string() + "," + s.cert.string(), "--output", "signed.xml", "template.xml"});
+    ASSERT_EQ(signed_.exit_code, 0) << describe(signed_);
+    const std::string xml = (dir / "signed.xml").string();
+
+    const auto without = run_inkan({"verify", "--trust-anchor", s.cert.string(), "--json", xml});
+    EXPECT_EQ(without.exit_code, 1) << describe(without);
+    const auto jw = report(without);
+    EXPECT_EQ(jw["documents"][0]["format"], "XAdES") << without.out;
+    EXPECT_EQ(jw["documents"][0]["signatures"][0]["subindication"], "SIGNED_DATA_NOT_FOUND") << without.out;
+
+    const auto with = run_inkan({"verify", "--trust-anchor", s.cert.string(), "--json", "--content",
+                                 "content.txt=" + (dir / "content.txt").string(), xml});
+    EXPECT_EQ(with.exit_code, 0) << describe(with);
+    EXPECT_EQ(report(with)["documents"][0]["signatures"][0]["indication"], "TOTAL-PASSED") << with.out;
+
+    const auto other = run_inkan({"verify", "--trust-anchor", s.cert.string(), "--json",
+                                  "--content=content.txt=" + (dir / "other.txt").string(), xml});
+    EXPECT_EQ(other.exit_code, 1) << describe(other);
+    EXPECT_EQ(report(other)["documents"][0]["signatures"][0]["subindication"], "HASH_FAILURE") << other.out;
+
+    const auto missing = run_inkan({"verify", "--content", "content.txt=/nonexistent/file", xml});
+    EXPECT_EQ(missing.exit_code, 2) << describe(missing);
 }
 
 TEST(VerifyCli, PdfSignedWithOpensslPasses) {

@@ -1,7 +1,7 @@
-// `inkan verify [--trust-anchor PEM]... [--content FILE] [--online [--timeout-ms N] [--proxy URL]] [--at
-// RFC3339]
-// [--policy FILE] [--json] [--etsi-report OUT.xml] FILE...` (issue 15):
-// ETSI EN 319 102-1 validation of every signature and time-stamp in each FILE (PDF or CMS), offline unless
+// `inkan verify [--trust-anchor PEM]... [--content FILE | --content URI=FILE...] [--online [--timeout-ms N]
+// [--proxy URL]] [--at RFC3339] [--policy FILE] [--json] [--etsi-report OUT.xml] FILE...` (issues 15, 16):
+// ETSI EN 319 102-1 validation of every signature and time-stamp in each FILE (PDF, CMS or XML), offline
+// unless
 // --online: then revocation data the file lacks is fetched (OCSP, else CRL) and missing intermediates come
 // from AIA caIssuers, through the same fetcher, URL guard and per-operation budget as `inkan extend`.
 // Exit 0 when every signature and document time-stamp of every file is TOTAL-PASSED, 1 when any is not
@@ -74,10 +74,22 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
     } else if (args.option("timeout-ms") || args.option("proxy")) {
         throw UsageError{"--timeout-ms and --proxy are for --online"};
     }
+    // --content FILE: a detached CMS's content (or the one external reference of a XAdES);
+    // --content URI=FILE (repeatable): the document a detached XAdES reference names by URI.
     std::optional<validation::ContentDigest> content;
-    if (const auto c = args.option("content")) {
-        if (!fs::is_regular_file(*c)) throw UsageError{"cannot read the content file " + *c};
-        content = validation::digest_of_file(*c);
+    std::vector<validation::NamedContent> named;
+    for (const auto& c : args.values("content")) {
+        if (fs::is_regular_file(c)) {
+            if (content) throw UsageError{"--content FILE is given once; name XAdES documents with URI=FILE"};
+            content = validation::digest_of_file(c);
+            named.push_back(validation::content_of_file("", c));
+            continue;
+        }
+        const auto eq = c.find('=');
+        if (eq == std::string::npos || eq == 0) throw UsageError{"cannot read the content file " + c};
+        const std::string file = c.substr(eq + 1);
+        if (!fs::is_regular_file(file)) throw UsageError{"cannot read the content file " + file};
+        named.push_back(validation::content_of_file(c.substr(0, eq), file));
     }
     std::vector<validation::DocumentReport> reports;
     for (const auto& file : args.positional()) {
@@ -89,7 +101,7 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
         // One budget per file: what one validation may spend on fetches (time, bytes, requests).
         std::optional<net::ScopedFetchBudget> budget;
         if (fetcher) budget.emplace(fetcher->budget());
-        reports.push_back(validation::validate_file(file, content, options));
+        reports.push_back(validation::validate_file(file, content, options, named));
     }
     io.out << (args.flag("json") ? validation::to_json(reports) : validation::to_text(reports));
     if (const auto xml = args.option("etsi-report")) {

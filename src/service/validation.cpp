@@ -77,6 +77,12 @@ std::vector<validation::DocumentReport> Validation::validate(const std::vector<V
             r = validation::validate_pdf(file, options);
             std::error_code ec;
             fs::remove(file, ec);
+        } else if (validation::is_xml(item.document)) {
+            std::vector<validation::NamedContent> contents;
+            if (item.content) contents.push_back(validation::content_of_bytes("", *item.content));
+            for (const auto& [uri, bytes] : item.contents)
+                contents.push_back(validation::content_of_bytes(uri, bytes));
+            r = validation::validate_xml(item.document, contents, options);
         } else {
             std::optional<validation::ContentDigest> content;
             if (item.content) content = validation::digest_of_bytes(*item.content);

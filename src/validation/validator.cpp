@@ -12,6 +12,8 @@
 #include <inkan/pdf/document.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/pki/revocation.h>
+#include <inkan/xades/read.h>
+#include <inkan/xades/xades.h>
 
 #include "trust.h"
 
@@ -505,7 +507,7 @@ DocumentReport validate_pdf(const fs::path& path, const Options& options) {
 }
 
 DocumentReport validate_file(const fs::path& file, const std::optional<ContentDigest>& detached,
-                             const Options& options) {
+                             const Options& options, const std::vector<NamedContent>& contents) {
     DocumentReport d;
     d.file = file.string();
     std::ifstream in{file, std::ios::binary};
@@ -523,6 +525,18 @@ DocumentReport validate_file(const fs::path& file, const std::optional<ContentDi
     }
     std::error_code ec;
     const auto size = fs::file_size(file, ec);
+    if (!ec && xades::looks_like_xml(ByteView{reinterpret_cast<const std::uint8_t*>(h.data()), h.size()})) {
+        if (size > options.max_xml_bytes) {
+            d.error = "the file is larger than the XML limit";
+            return d;
+        }
+        in.clear();
+        in.seekg(0);
+        const Bytes all{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+        DocumentReport r = validate_xml(all, contents, options);
+        r.file = file.string();
+        return r;
+    }
     if (ec || size > options.max_cms_bytes) {
         d.error = ec ? "cannot read the file" : "the file is larger than the CMS limit";
         return d;

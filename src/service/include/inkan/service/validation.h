@@ -1,13 +1,16 @@
 #pragma once
 
 // POST /inkan/v1/validate (issue 15; decision 0019): the validator as a service. Documents come whole
-// (PDF or CMS, with the signed content of a detached CMS); a PDF is written to a private work directory
-// for the validator to stream, and removed afterwards. Offline: the trust anchors are the configured
-// ones ([validation] trust_anchors), revocation comes from the documents themselves.
+// (PDF, CMS or XML, with the signed content of a detached CMS or the documents of a detached XAdES); a PDF is
+// written to a private work directory for the validator to stream, and removed afterwards. Offline: the trust
+// anchors are the configured ones ([validation] trust_anchors), revocation comes from the documents
+// themselves.
 
 #include <cstddef>
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <inkan/core/bytes.h>
@@ -16,8 +19,11 @@
 namespace inkan::service {
 
 struct ValidateItem {
-    Bytes document;                ///< a PDF, or a CMS as DER or PEM
-    std::optional<Bytes> content;  ///< the signed content of a detached CMS
+    Bytes document;  ///< a PDF, a CMS as DER or PEM, or an XML document (XAdES)
+    std::optional<Bytes>
+        content;  ///< the signed content of a detached CMS (or of the one external XAdES reference)
+    /// The documents detached XAdES references name: (ds:Reference URI, content).
+    std::vector<std::pair<std::string, Bytes>> contents;
 };
 
 struct ValidationSettings {

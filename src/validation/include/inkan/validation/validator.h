@@ -76,6 +76,8 @@ struct Options {
     CryptoPolicy policy;
     /// The largest CMS / PDF read whole (a PDF is never read whole: its ranges are streamed).
     std::size_t max_cms_bytes = 64 * 1024 * 1024;
+    /// The largest XML read (parsed whole, under xades::ParseLimits: no entities, bounded depth).
+    std::size_t max_xml_bytes = std::size_t{256} << 20;
 };
 
 /// Hashes detached content under `alg` (the caller streams a file or hashes bytes).
@@ -91,9 +93,28 @@ DocumentReport validate_pdf(const std::filesystem::path& pdf, const Options& opt
 DocumentReport validate_cms(ByteView cms, const std::optional<ContentDigest>& detached,
                             const Options& options);
 
-/// By content: "%PDF" → validate_pdf, a DER or PEM CMS → validate_cms, else a report with `error`.
-/// `name` is what the report calls the file.
+/// The content of a detached XAdES reference: `uri` as the ds:Reference names it (empty: the one
+/// external reference no other content names), its digest (streamed) and, for a reference with
+/// transforms, its octets.
+struct NamedContent {
+    std::string uri;
+    ContentDigest digest;
+    std::function<Bytes()> bytes;
+};
+NamedContent content_of_file(std::string uri, std::filesystem::path file);
+NamedContent content_of_bytes(std::string uri, Bytes content);
+
+/// An XML document: every ds:Signature (XAdES EN 319 132-1, or XML-DSig core without qualifying
+/// properties), counter-signatures included (decision 0025). References resolve inside the document
+/// (exactly one element per Id; no reference into another signature or into a non-enveloping
+/// signature's ds:Object; no XPath/XSLT) or to `contents`. Never throws for bad input.
+DocumentReport validate_xml(ByteView xml, const std::vector<NamedContent>& contents, const Options& options);
+/// Whether `data` starts like an XML document (a BOM, whitespace, then '<'): validate_xml's input.
+bool is_xml(ByteView data);
+
+/// By content: "%PDF" → validate_pdf, XML → validate_xml (with `contents`), a DER or PEM CMS →
+/// validate_cms, else a report with `error`. `name` is what the report calls the file.
 DocumentReport validate_file(const std::filesystem::path& file, const std::optional<ContentDigest>& detached,
-                             const Options& options);
+                             const Options& options, const std::vector<NamedContent>& contents = {});
 
 }  // namespace inkan::validation
