@@ -39,13 +39,13 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
     validation::Options options;
     for (const auto& pem_file : args.values("trust-anchor")) {
         std::ifstream in{pem_file, std::ios::binary};
-        if (!in.good()) throw UsageError{"cannot read the trust anchor file " + pem_file};
+        if (!in.good()) throw InputError{"cannot read the trust anchor file " + pem_file};
         const std::string pem{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
         try {
             for (const auto& c : pki::certificates_from_pem(pem))
                 options.trust_anchors.push_back(c.der());
         } catch (const Error& e) {
-            throw UsageError{pem_file + " holds no PEM certificate: " + e.detail()};
+            throw InputError{pem_file + " holds no PEM certificate: " + e.detail()};
         }
     }
     if (const auto at = args.option("at")) {
@@ -56,7 +56,7 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
         }
     }
     if (const auto policy = args.option("policy")) {
-        if (!fs::is_regular_file(*policy)) throw UsageError{"cannot read the policy file " + *policy};
+        if (!fs::is_regular_file(*policy)) throw InputError{"cannot read the policy file " + *policy};
         options.policy = validation::load_policy(*policy);  // a bad policy: InvalidConfig, exit 1
     }
     // --online: the user's own CLI fetches with the user's own reach, like `inkan extend` (decision 0016:
@@ -86,9 +86,9 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
             continue;
         }
         const auto eq = c.find('=');
-        if (eq == std::string::npos || eq == 0) throw UsageError{"cannot read the content file " + c};
+        if (eq == std::string::npos || eq == 0) throw InputError{"cannot read the content file " + c};
         const std::string file = c.substr(eq + 1);
-        if (!fs::is_regular_file(file)) throw UsageError{"cannot read the content file " + file};
+        if (!fs::is_regular_file(file)) throw InputError{"cannot read the content file " + file};
         named.push_back(validation::content_of_file(c.substr(0, eq), file));
     }
     std::vector<validation::DocumentReport> reports;
@@ -107,7 +107,7 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
     if (const auto xml = args.option("etsi-report")) {
         // ETSI TS 119 102-2: one report for the whole invocation, covering every signature.
         std::ofstream f{*xml, std::ios::binary | std::ios::trunc};
-        if (!f.good()) throw UsageError{"cannot write the ETSI report to " + *xml};
+        if (!f.good()) throw InputError{"cannot write the ETSI report to " + *xml};
         f << validation::to_etsi_xml(reports,
                                      options.validation_time.value_or(std::chrono::system_clock::now()));
         if (!f.good()) throw Error{Errc::IoFailure, "cannot write the ETSI report to " + *xml};
