@@ -21,10 +21,8 @@ PkiEnv& PkiEnv::instance() {
 }
 
 PkiEnv::PkiEnv()
-    : m_store{std::make_unique<storage::SqliteCaStore>(scratch() / "ca.db")},
-      m_serials{std::make_unique<storage::SqliteTsaSerialStore>(scratch() / "tsa.db")},
-      m_root_signer{
-          std::make_unique<sign::SoftwareSigner>(crypto::PrivateKey::generate_ec(crypto::Curve::P256))},
+    : m_root_signer{std::make_unique<sign::SoftwareSigner>(
+          crypto::PrivateKey::generate_ec(crypto::Curve::P256))},
       m_tsa_signer{
           std::make_shared<sign::SoftwareSigner>(crypto::PrivateKey::generate_ec(crypto::Curve::P256))} {
     pki::CaSettings settings;
@@ -32,9 +30,9 @@ PkiEnv::PkiEnv()
     settings.pki_base_url = "http://127.0.0.1:9";
     pki::Name root_name;
     root_name.country("JP").organization("inkan fuzz").common_name("inkan fuzz root");
-    m_root_der = pki::create_root(settings, *m_root_signer, root_name, 3650, *m_store, m_clock).der();
-    m_ca = std::make_unique<pki::BuiltinCa>(settings, *m_root_signer, std::vector<Bytes>{m_root_der},
-                                            *m_store, pki::ProfileSet::defaults(), m_clock);
+    m_root_der = pki::create_root(settings, *m_root_signer, root_name, 3650, m_store, m_clock).der();
+    m_ca = std::make_unique<pki::BuiltinCa>(settings, *m_root_signer, std::vector<Bytes>{m_root_der}, m_store,
+                                            pki::ProfileSet::defaults(), m_clock);
 
     pki::Name tsa_name;
     tsa_name.country("JP").organization("inkan fuzz").common_name("inkan fuzz TSA");
@@ -45,7 +43,7 @@ PkiEnv::PkiEnv()
     identity.signer = m_tsa_signer;
     identity.chain = {m_tsa_der, m_root_der};
     identity.is_default = true;
-    m_tsa = std::make_unique<tsp::Authority>(std::vector<tsp::Identity>{identity}, *m_serials, m_clock);
+    m_tsa = std::make_unique<tsp::Authority>(std::vector<tsp::Identity>{identity}, m_serials, m_clock);
 
     const crypto::PrivateKey seal_key = crypto::PrivateKey::generate_ec(crypto::Curve::P256);
     sign::SoftwareSigner seal_csr_signer{crypto::PrivateKey::from_pem(seal_key.pem())};

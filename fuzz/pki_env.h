@@ -2,18 +2,18 @@
 
 // An inkan PKI in process memory for the targets that need a peer (the OCSP responder, the TSA, the
 // time-stamp client) and for the seed generator: a root CA and a TSA certificate issued by
-// pki::BuiltinCa, keys in sign::SoftwareSigner, state in a real SqliteCaStore / SqliteTsaSerialStore
-// under fuzz::scratch(). Made once per process.
+// pki::BuiltinCa, keys in sign::SoftwareSigner, state in memory (memory_stores.h). Made once per
+// process.
 
 #include <memory>
 
 #include <inkan/core/clock.h>
 #include <inkan/pki/ca.h>
 #include <inkan/sign/software_signer.h>
-#include <inkan/storage/sqlite_ca_store.h>
-#include <inkan/storage/sqlite_tsa_serial_store.h>
 #include <inkan/tsp/authority.h>
 #include <inkan/tsp/codec.h>
+
+#include "memory_stores.h"
 
 namespace inkan::fuzz {
 
@@ -38,8 +38,8 @@ public:
 private:
     PkiEnv();
     SystemClock m_clock;
-    std::unique_ptr<storage::SqliteCaStore> m_store;
-    std::unique_ptr<storage::SqliteTsaSerialStore> m_serials;
+    MemoryCaStore m_store;
+    MemorySerials m_serials;
     std::unique_ptr<sign::SoftwareSigner> m_root_signer;
     std::shared_ptr<sign::SoftwareSigner> m_tsa_signer;
     std::unique_ptr<sign::SoftwareSigner> m_seal_signer;
