@@ -1,11 +1,10 @@
-// The TOML inputs: the configuration (core::Config on toml++: parse, then every key read as every type,
-// and path resolution, with an environment override in play) and the validator's policy file
-// (validation::load_policy).
+// The TOML configuration (core::Config on toml++): parse, then every key read as every type, and path
+// resolution, with an environment override in play. (The validator's policy file, also TOML, is fed by
+// the validator target.)
 #include <optional>
 #include <string>
 
 #include <inkan/core/config.h>
-#include <inkan/validation/validator.h>
 
 #include "../fuzz.h"
 
@@ -31,7 +30,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         fuzz::refusing([&] { (void)c.integer("hsm.pool_size"); });
     });
-    fuzz::refusing(
-        [&] { (void)validation::load_policy(fuzz::write_file("policy.toml", fuzz::bytes(data, size))); });
     return 0;
 }

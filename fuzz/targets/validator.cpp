@@ -26,5 +26,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)validation::to_json(reports);
     (void)validation::to_etsi_xml(reports, TimePoint{});
     (void)validation::to_text(reports);
+    fuzz::refusing([&] { (void)validation::load_policy(fuzz::write_file("policy.toml", in)); });
     return 0;
 }
