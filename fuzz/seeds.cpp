@@ -2,9 +2,11 @@
 // OUT/<target>/ (certificates, a CRL, OCSP requests and responses of pki::BuiltinCa, RFC 3161 requests
 // and responses of tsp::Authority, CAdES, PAdES and XAdES signatures of the ades and xades layers,
 // account_tokens), the in-memory PKI's certificates as PEM under OUT/pki/ for fuzz/make-corpus to
-// make openssl inputs with, and each REGRESSIONS/<target>/<name>.hex (hex text, whitespace ignored)
-// as OUT/<target>/regression-<name>. Everything is made fresh; nothing binary is checked in.
+// make openssl inputs with, and each REGRESSIONS/<target>/<name>.hex (hex text; whitespace and lines starting
+// with '#' ignored) as OUT/<target>/regression-<name>. Everything is made fresh; nothing binary is checked
+// in.
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -118,10 +120,17 @@ void regressions(const fs::path& dir) {
             if (file.path().extension() != ".hex") {
                 continue;
             }
+            // Lines starting with '#' are comments; whitespace elsewhere is ignored.
             std::string hex;
-            for (const std::uint8_t c : read(file.path())) {
-                if (std::isxdigit(c) != 0) {
-                    hex += static_cast<char>(c);
+            std::ifstream in{file.path()};
+            for (std::string line; std::getline(in, line);) {
+                if (line.starts_with('#')) {
+                    continue;
+                }
+                for (const char c : line) {
+                    if (std::isspace(static_cast<unsigned char>(c)) == 0) {
+                        hex += c;
+                    }
                 }
             }
             put(target.path().filename().string(), "regression-" + file.path().stem().string(),
