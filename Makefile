@@ -53,7 +53,7 @@ fuzz:
 	@scripts/install-deps --fuzz
 	@cmake --preset fuzz >/dev/null
 	@nice -n 10 cmake --build --preset fuzz -j $(FUZZ_JOBS)
-	@scripts/run-fuzz build/fuzz "$(FUZZ_SECONDS)" $(FUZZ_TARGETS)
+	@scripts/run-fuzz build/libfuzzer "$(FUZZ_SECONDS)" $(FUZZ_TARGETS)
 
 format:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
