@@ -4,8 +4,11 @@
 #   make test    install deps, build, run every test (all ctest labels)
 #   make build   install deps, build
 #   make bench   install deps, build, run the benchmarks (figures as ratios)
+#   make fuzz    install clang + libFuzzer, build the fuzz preset (ASan + UBSan), run every fuzz target
+#                FUZZ_SECONDS each (never part of make test; docs/fuzzing.md)
 #
-# Variables: BUILD_DIR (build/make), DATA (inkan-data), JOBS (nproc), WERROR (ON under CI).
+# Variables: BUILD_DIR (build/make), DATA (inkan-data), JOBS (nproc), WERROR (ON under CI);
+# make fuzz: FUZZ_SECONDS (60), FUZZ_TARGETS (all; e.g. "der pdf"), FUZZ_JOBS (1).
 
 BUILD_DIR ?= build/make
 DATA      ?= inkan-data
@@ -16,7 +19,11 @@ INKAN     := $(BUILD_DIR)/src/app/inkan
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps configure build test run bench format clean
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZ_JOBS  ?= 1
+
+.PHONY: all deps configure build test run bench fuzz format clean
 
 all: build
 
@@ -40,6 +47,15 @@ run: build
 
 bench: build
 	@scripts/run-bench "$(BUILD_DIR)"
+
+# The clang build is a second build of the libraries: nice, FUZZ_JOBS jobs, only what the targets link.
+# The seed generator comes from the normal build; -k: a target that does not build (docs/fuzzing.md,
+# known limits) is reported by run-fuzz, the others still run.
+fuzz: build
+	@scripts/install-deps --fuzz
+	@cmake --preset fuzz >/dev/null
+	@nice -n 10 cmake --build --preset fuzz -j $(FUZZ_JOBS) -- -k || true
+	@INKAN_FUZZ_SEEDS="$(BUILD_DIR)/fuzz/inkan_fuzz_seeds" scripts/run-fuzz build/libfuzzer "$(FUZZ_SECONDS)" $(FUZZ_TARGETS)
 
 format:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format -i

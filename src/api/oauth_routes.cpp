@@ -695,6 +695,14 @@ constexpr std::array<OAuthRoute, 5> kRoutes{{
 
 }  // namespace
 
+service::AuthorizationParams decode_authorization_form(Version version, const http::Request& request) {
+    return parse_params(version, form_fields(request));
+}
+
+service::ClientAuthentication decode_client_authentication(const http::Request& request) {
+    return client_auth(request, form_fields(request));
+}
+
 std::vector<std::string> oauth_methods(Version version) {
     std::vector<std::string> out;
     for (const auto& route : kRoutes) {

@@ -17,6 +17,12 @@ namespace inkan::api::detail {
 
 void add_oauth_routes(http::Router& router, service::OAuth& oauth, const ServiceInfo& info);
 std::vector<http::RouteInfo> oauth_routes();
+/// The form decoding of the endpoints without the service behind them (the fuzz target
+/// fuzz/targets/oauth.cpp): what oauth2/authorize (POST) and pushed_authorize read from an
+/// application/x-www-form-urlencoded body, and the client authentication of token, revoke and
+/// pushed_authorize (HTTP Basic or client_id/client_secret in the form). WireError / Error as the routes.
+service::AuthorizationParams decode_authorization_form(Version version, const http::Request& request);
+service::ClientAuthentication decode_client_authentication(const http::Request& request);
 /// The oauth2/* method names `info.methods` lists for the version.
 std::vector<std::string> oauth_methods(Version version);
 

@@ -12,6 +12,8 @@
 
 #include <inkan/service/oauth.h>
 
+#include "account_token.h"
+
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -234,6 +236,63 @@ std::optional<Bytes> hash_of_secret(const Secret& s) {
 }
 
 }  // namespace
+
+namespace detail {
+
+std::string_view read_account_token(std::string_view token, ByteView key, AccountTokenClaims& out) {
+    if (token.size() > kMaxAccountTokenLength) {
+        return "is too long";
+    }
+    const auto dot1 = token.find('.');
+    const auto dot2 = dot1 == std::string::npos ? dot1 : token.find('.', dot1 + 1);
+    if (dot2 == std::string::npos || token.find('.', dot2 + 1) != std::string::npos) {
+        return "is not a JWT (three base64url parts)";
+    }
+    const std::string_view text = token;
+    const auto header_bytes = jws_part(text.substr(0, dot1));
+    const auto claims_bytes = jws_part(text.substr(dot1 + 1, dot2 - dot1 - 1));
+    const auto signature = jws_part(text.substr(dot2 + 1));
+    if (!header_bytes || !claims_bytes || !signature) {
+        return "is not a JWT (three base64url parts)";
+    }
+    const auto header = json_object(*header_bytes);
+    if (!header) {
+        return "header is not a JSON object";
+    }
+    // HS256 exactly (CSC v1 §8.3.1): "none" and every other algorithm are refused (RFC 8725 §3.1).
+    const auto alg = header->find("alg");
+    if (alg == header->end() || !alg->is_string() || alg->get<std::string>() != "HS256") {
+        return "must be signed with alg HS256";
+    }
+    if (const auto typ = header->find("typ"); typ != header->end() && (!typ->is_string() || *typ != "JWT")) {
+        return "typ must be JWT";
+    }
+    if (header->contains("crit")) {
+        return "has critical header parameters this server does not understand";  // RFC 7515 §4.1.11
+    }
+    const Bytes expected = hmac_sha256(key, text.substr(0, dot2));
+    if (!equal_constant_time(expected, *signature)) {
+        return "signature does not verify";
+    }
+    const auto parsed = json_object(*claims_bytes);
+    if (!parsed) {
+        return "claims are not a JSON object";
+    }
+    const auto sub = short_string_claim(*parsed, "sub");
+    const auto jti = short_string_claim(*parsed, "jti");
+    const auto azp = short_string_claim(*parsed, "azp");
+    const auto iat = parsed->find("iat");
+    if (!sub || !jti || !azp || iat == parsed->end() || !iat->is_number_integer()) {
+        return "must carry sub, iat, jti and azp";
+    }
+    if (const auto iss = parsed->find("iss"); iss != parsed->end() && !iss->is_string()) {
+        return "iss must be a string";
+    }
+    out = {*sub, *jti, *azp, iat->get<std::int64_t>()};
+    return {};
+}
+
+}  // namespace detail
 
 std::string_view name(OAuthFailure f) {
     for (const auto& [v, text] : kFailures) {
@@ -550,58 +609,15 @@ void OAuth::verify_account_token(AuthorizationParams& p, const OAuthClient& clie
         // The key is SHA-256(client_secret): a public client has none, so anyone could mint its tokens.
         refuse("needs a confidential client");
     }
-    if (token.size() > kMaxAccountTokenLength) {
-        refuse("is too long");
+    detail::AccountTokenClaims claims;
+    if (const std::string_view why = detail::read_account_token(token, client.secret_hash, claims);
+        !why.empty()) {
+        refuse(why);
     }
-    const auto dot1 = token.find('.');
-    const auto dot2 = dot1 == std::string::npos ? dot1 : token.find('.', dot1 + 1);
-    if (dot2 == std::string::npos || token.find('.', dot2 + 1) != std::string::npos) {
-        refuse("is not a JWT (three base64url parts)");
-    }
-    const std::string_view text{token};
-    const auto header_bytes = jws_part(text.substr(0, dot1));
-    const auto claims_bytes = jws_part(text.substr(dot1 + 1, dot2 - dot1 - 1));
-    const auto signature = jws_part(text.substr(dot2 + 1));
-    if (!header_bytes || !claims_bytes || !signature) {
-        refuse("is not a JWT (three base64url parts)");
-    }
-    const auto header = json_object(*header_bytes);
-    if (!header) {
-        refuse("header is not a JSON object");
-    }
-    // HS256 exactly (CSC v1 §8.3.1): "none" and every other algorithm are refused (RFC 8725 §3.1).
-    const auto alg = header->find("alg");
-    if (alg == header->end() || !alg->is_string() || alg->get<std::string>() != "HS256") {
-        refuse("must be signed with alg HS256");
-    }
-    if (const auto typ = header->find("typ"); typ != header->end() && (!typ->is_string() || *typ != "JWT")) {
-        refuse("typ must be JWT");
-    }
-    if (header->contains("crit")) {
-        refuse("has critical header parameters this server does not understand");  // RFC 7515 §4.1.11
-    }
-    const Bytes expected = hmac_sha256(client.secret_hash, text.substr(0, dot2));
-    if (!equal_constant_time(expected, *signature)) {
-        refuse("signature does not verify");
-    }
-    const auto claims = json_object(*claims_bytes);
-    if (!claims) {
-        refuse("claims are not a JSON object");
-    }
-    const auto sub = short_string_claim(*claims, "sub");
-    const auto jti = short_string_claim(*claims, "jti");
-    const auto azp = short_string_claim(*claims, "azp");
-    const auto iat = claims->find("iat");
-    if (!sub || !jti || !azp || iat == claims->end() || !iat->is_number_integer()) {
-        refuse("must carry sub, iat, jti and azp");
-    }
-    if (const auto iss = claims->find("iss"); iss != claims->end() && !iss->is_string()) {
-        refuse("iss must be a string");
-    }
-    if (*azp != client.id) {
+    if (claims.azp != client.id) {
         refuse("azp is not this client_id");
     }
-    const auto issued = iat->get<std::int64_t>();
+    const auto issued = claims.iat;
     const auto now_s =
         std::chrono::duration_cast<std::chrono::seconds>(m_clock.now().time_since_epoch()).count();
     if (issued > now_s + kAccountTokenSkew.count()) {
@@ -613,10 +629,10 @@ void OAuth::verify_account_token(AuthorizationParams& p, const OAuthClient& clie
     // Remembered until it could no longer pass the age check; the store decides across nodes.
     const TimePoint keep_until =
         TimePoint{std::chrono::seconds{issued}} + m_settings.account_token_max_age + kAccountTokenSkew;
-    if (!m_grants.remember_account_token(client.id, *jti, m_clock.now(), keep_until)) {
+    if (!m_grants.remember_account_token(client.id, claims.jti, m_clock.now(), keep_until)) {
         refuse("was already used (jti)");
     }
-    p.account = *sub;
+    p.account = claims.sub;
 }
 
 StartedAuthorization OAuth::start(const AuthorizationParams& params) {
