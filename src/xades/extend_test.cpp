@@ -160,8 +160,17 @@ TEST(XadesBLTA, EnvelopedBltaCarriesAnArchiveTimeStampEveryJudgeAccepts) {
         const auto start = at + 29;
         ocsps.push_back(base64_decode(after_ats.substr(start, after_ats.find('<', start) - start)));
     }
-    ASSERT_FALSE(ocsps.empty()) << after_ats;
-    EXPECT_FALSE(used.ocsp_responses.empty());
+    // Nothing is written twice: when B-LT's response for the same TSA is still fresh for the archive
+    // time-stamp (produced in its second, so the fetcher's cache hands it out again), it is already in
+    // RevocationValues and the TimeStampValidationData stays empty. Either way every OCSP response used
+    // is in the document.
+    ASSERT_FALSE(used.ocsp_responses.empty());
+    for (const auto& r : used.ocsp_responses) {
+        EXPECT_NE(xml.find(base64_encode(r)), std::string::npos) << "an OCSP response used is missing";
+    }
+    if (ocsps.empty()) {
+        EXPECT_NE(xml.substr(rv, ats - rv).find("<xades:EncapsulatedOCSPValue>"), std::string::npos) << xml;
+    }
     expect_accepted(judge(out), 1);
     expect_archive_tokens_verify(out, 1);
     // What the archive time-stamp covers but nothing signs: one certificate of CertificateValues dropped.
