@@ -83,7 +83,7 @@ TEST_F(SqliteServiceStores, ConnectionsSyncEveryCommit) {
 TEST_F(SqliteServiceStores, MigrationElevenAddsSadOriginAndHardLimit) {
     { SqliteUserStore store{file}; }
     EXPECT_EQ(sqlite3_cli(file, "SELECT version, name FROM schema_migrations WHERE version = 11;"),
-              "11|sad origin and hard limit\n12|token families\n");
+              "11|sad origin and hard limit\n");
     EXPECT_EQ(sqlite3_cli(file,
                           "SELECT COUNT(*) FROM pragma_table_info('sads') WHERE name IN ('origin', "
                           "'hard_expires_at');"),
