@@ -228,26 +228,33 @@ TEST_F(AuthTest, AnUnknownTokenIs401InvalidToken) {
     }
 }
 
-TEST_F(AuthTest, AnExpiredTokenIs401InvalidToken) {
+void expect_expired_token(const http::Response& r) {
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_EQ(r.headers.get("WWW-Authenticate"),
+              R"(Bearer error="invalid_token", error_description="expired")");
+    EXPECT_EQ(body_of(r), error_body("expired_token", "The access token has expired or was revoked"));
+}
+
+TEST_F(AuthTest, AnExpiredTokenIs401ExpiredToken) {
     const std::string token = env.login("alice");
     env.clock.advance(3599s);
     EXPECT_EQ(list_status(Version::V1, token), 200);
     env.clock.advance(2s);
     for (const Version v : kVersions) {
         for (const char* method : kAuthenticated) {
-            expect_invalid_token(env.post(v, method, R"({"credentialID":"x","token":"y"})", token),
-                                 "Invalid or expired access token");
+            SCOPED_TRACE(std::string{name(v)} + " " + method);
+            expect_expired_token(env.post(v, method, R"({"credentialID":"x","token":"y"})", token));
         }
     }
 }
 
-TEST_F(AuthTest, ARevokedTokenIs401InvalidToken) {
+TEST_F(AuthTest, ARevokedTokenIs401ExpiredToken) {
     const std::string token = env.login("alice");
     env.sessions.revoke(env.sessions.authenticate(Secret{token}), Secret{token}, "");
     for (const Version v : kVersions) {
         for (const char* method : kAuthenticated) {
-            expect_invalid_token(env.post(v, method, R"({"credentialID":"x","token":"y"})", token),
-                                 "Invalid or expired access token");
+            SCOPED_TRACE(std::string{name(v)} + " " + method);
+            expect_expired_token(env.post(v, method, R"({"credentialID":"x","token":"y"})", token));
         }
     }
 }

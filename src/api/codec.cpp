@@ -21,6 +21,8 @@ constexpr std::string_view kSpecsV1 = "1.0.4.0";
 constexpr std::string_view kSpecsV2 = "2.0.0.2";
 constexpr std::string_view kPinDescription = "The PIN that activates this credential";
 constexpr std::string_view kOtpDescription = "The one-time code from your authenticator app";
+constexpr std::string_view kOtpNotEnrolled =
+    "Required, but no authenticator app is enrolled for this user yet: ask the operator to enrol one";
 // credentials/authorize `description`: at most this many characters (CSC v1 §11.6).
 constexpr std::size_t kMaxDescription = 500;
 constexpr std::string_view kPinId = "PIN";  // the v2 auth object ids encode_auth_v2 advertises
@@ -29,13 +31,6 @@ constexpr std::string_view kOtpId = "OTP";
 std::string dump(const ojson& j) {
     // Replace, never throw, should a stored string (a description, a DN) not be valid UTF-8.
     return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
-}
-
-void refuse_user_id(const JsonBody& body) {
-    // Service authorisation (auth/login) is user-specific: the token names the user (v1 §11.4).
-    if (body.has("userID")) {
-        invalid_request("userID parameter MUST be null");
-    }
 }
 
 CertificatesMode decode_certificates(const JsonBody& body) {
@@ -94,7 +89,7 @@ ojson encode_cert(const CertificateView& c) {
 /// v1 §11.5: authMode, and with authInfo the PIN and OTP groups (only when authMode is explicit).
 void encode_auth_v1(ojson& out, const CredentialView& v) {
     out["authMode"] = std::string{service::name(v.auth_mode)};
-    if (!v.auth || v.auth_mode != service::AuthMode::Explicit) {
+    if (!v.auth || v.auth_mode != service::AuthMode::Explicit || !v.auth->factors) {
         return;
     }
     ojson pin;
@@ -106,11 +101,13 @@ void encode_auth_v1(ojson& out, const CredentialView& v) {
     if (v.auth->otp) {
         ojson otp;
         otp["presence"] = "true";
-        otp["type"] = "offline";  // an authenticator app: no credentials/sendOTP
+        otp["type"] = "offline";  // an authenticator app: nothing to send (no credentials/sendOTP)
         otp["format"] = "N";
         otp["label"] = "OTP";
-        otp["description"] = kOtpDescription;
-        otp["ID"] = v.auth->otp_device_id;
+        otp["description"] = v.auth->otp_enrolled ? kOtpDescription : kOtpNotEnrolled;
+        if (v.auth->otp_enrolled) {
+            otp["ID"] = v.auth->otp_device_id;
+        }
         otp["provider"] = "totp";
         out["OTP"] = std::move(otp);
     }
@@ -125,8 +122,9 @@ void encode_auth_v2(ojson& out, const CredentialView& v) {
     }
     ojson auth;
     auth["mode"] = std::string{service::name(v.auth_mode)};
-    if (v.auth_mode != service::AuthMode::Explicit) {
-        // oauth2code: no expression and no objects; the client goes to oauth2/authorize.
+    if (v.auth_mode != service::AuthMode::Explicit || !v.auth->factors) {
+        // oauth2code: no expression and no objects; the client goes to oauth2/authorize. A system
+        // client's seal: authorize takes no factor from it.
         out["auth"] = std::move(auth);
         return;
     }
@@ -146,7 +144,7 @@ void encode_auth_v2(ojson& out, const CredentialView& v) {
         otp["format"] = "N";
         otp["generator"] = "totp";
         otp["label"] = "OTP";
-        otp["description"] = kOtpDescription;
+        otp["description"] = v.auth->otp_enrolled ? kOtpDescription : kOtpNotEnrolled;
         objects.push_back(std::move(otp));
     }
     auth["objects"] = std::move(objects);
@@ -605,12 +603,6 @@ std::string encode_extend_documents(const service::ExtendDocumentsResult& result
     return dump(out);
 }
 
-std::string decode_send_otp(const JsonBody& body) {
-    std::string id = body.required_string("credentialID");
-    body.check_common();
-    return id;
-}
-
 ChallengeRequest decode_challenge(const JsonBody& body) {
     ChallengeRequest out;
     out.credential_id = body.required_string("credentialID");
@@ -659,8 +651,9 @@ RevokeRequest decode_revoke(JsonBody& body) {
 
 ListRequest decode_list(Version version, const JsonBody& body) {
     body.check_common();
-    refuse_user_id(body);
     ListRequest out;
+    // Core::list decides: only a system client's (oauth2client) token may name a user (v1 §11.4).
+    out.user_id = body.string("userID");
     switch (version) {
         case Version::V1: {
             out.paged = true;

@@ -55,8 +55,6 @@ SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token = 
 /// POST /inkan/v1/extend: `documents[]` (`document` base64, `signature_format` "P" or absent),
 /// `returnValidationInfo` / `returnValidationInformation`.
 service::ExtendDocumentsRequest decode_extend_documents(JsonBody& body);
-/// credentials/sendOTP: `credentialID`.
-std::string decode_send_otp(const JsonBody& body);
 /// credentials/getChallenge: `credentialID`, `authObjectID`.
 ChallengeRequest decode_challenge(const JsonBody& body);
 

@@ -22,6 +22,9 @@ namespace {
 
 constexpr std::string_view kRsaEncryption = "1.2.840.113549.1.1.1";
 constexpr std::string_view kRsaPss = "1.2.840.113549.1.1.10";
+/// id-ecPublicKey (RFC 5480 §2.1.1): a key OID, but some clients send it as signAlgo with a separate
+/// hashAlgo, as they send rsaEncryption for RSA (issue 24).
+constexpr std::string_view kEcPublicKey = "1.2.840.10045.2.1";
 constexpr std::string_view kInvalidSad = "Invalid parameter SAD";
 constexpr std::string_view kCredentialDisabled = "The credential identified by credentialID is disabled";
 /// CSC v1 §11.5: credentials/authorize "MUST NOT be used" for an oauth2code credential.
@@ -331,16 +334,18 @@ Core::Core(CscDeps deps) : m_deps{std::move(deps)} {
         algorithms.insert(algorithms.end(), ec.begin(), ec.end());
     }
     bool any_rsa = false;
+    bool any_ec = false;
     for (const auto& alg : algorithms) {
         const std::string oid{crypto::signature_oid(alg)};
         std::optional<std::string> params;
         if (alg.padding == crypto::Padding::Pss) {
             params = base64_encode(algorithm_parameters(alg));
         }
-        bool seen = false;
-        for (std::size_t i = 0; i < m_sign_algorithms.algos.size(); ++i) {
-            seen = seen || (m_sign_algorithms.algos[i] == oid && m_sign_algorithms.params[i] == params);
-        }
+        // Each OID once (issue 24: clients index by OID). id-RSASSA-PSS keeps the parameters of its first
+        // configured variant as the example; signHash takes any RSASSA-PSS-params with an allowed hash
+        // in signAlgoParams.
+        const bool seen = std::find(m_sign_algorithms.algos.begin(), m_sign_algorithms.algos.end(), oid) !=
+                          m_sign_algorithms.algos.end();
         if (!seen) {
             m_sign_algorithms.algos.push_back(oid);
             m_sign_algorithms.params.push_back(params);
@@ -350,6 +355,12 @@ Core::Core(CscDeps deps) : m_deps{std::move(deps)} {
             per_key.push_back(oid);
         }
         any_rsa = any_rsa || alg.key_type == crypto::KeyType::Rsa;
+        any_ec = any_ec || alg.key_type == crypto::KeyType::Ec;
+    }
+    // The key algorithm with a separate hashAlgo, for an EC credential: its key/algo names it (it is
+    // what CSC's key/algo means), info.signAlgorithms does not (it is no signature algorithm).
+    if (any_ec) {
+        m_ec_algos.emplace_back(kEcPublicKey);
     }
     // rsaEncryption with a separate hashAlgo: what v1 clients (and pyHanko's fallback) may send.
     if (any_rsa) {
@@ -373,6 +384,11 @@ service::Caller Core::authenticate(const http::Request& request) const {
     try {
         return m_deps.sessions.authenticate(token);
     } catch (const Error& e) {
+        if (service::token_expired(e)) {
+            // CSC Table 3: "expired_token: access or refresh token expired or revoked".
+            log::info("csc: access token refused", {{"reason", e.detail()}});
+            throw WireError{401, "expired_token", "The access token has expired or was revoked"};
+        }
         if (e.code() == Errc::Unauthenticated) {
             log::info("csc: access token refused", {{"reason", e.detail()}});
             invalid_token("Invalid or expired access token");
@@ -430,9 +446,17 @@ bool Core::usable(const service::Credential& credential) const {
 }
 
 AuthView Core::auth_view(const service::Caller& caller) const {
+    // credentials/authorize demands PIN and OTP of every explicit credential (service::Authorization),
+    // so both are listed whether or not the user has a device yet; without one the OTP object says so
+    // and authorize's refusal explains it (decision 0027).
     AuthView out;
+    if (caller.is_system()) {
+        out.factors = false;
+        return out;
+    }
+    out.otp = true;
     if (const auto user = m_deps.accounts.find_by_id(caller.user_id); user && user->totp_enrolled) {
-        out.otp = true;
+        out.otp_enrolled = true;
         out.otp_device_id = m_deps.info.totp_issuer + ":" + user->name;
     }
     return out;
@@ -440,6 +464,38 @@ AuthView Core::auth_view(const service::Caller& caller) const {
 
 ListResult Core::list(const service::Caller& caller, const ListRequest& request) const {
     std::vector<service::Credential> all = m_deps.credentials.list_for(caller);
+    if (request.user_id) {
+        // User-specific service authorisation (auth/login, oauth2code) names the user already
+        // (v1 §11.4); a system client (oauth2client) may ask for one user's share of its credentials.
+        if (!caller.is_system()) {
+            invalid_request("userID parameter MUST be null");
+        }
+        std::optional<service::User> user = m_deps.accounts.find_by_id(*request.user_id);
+        if (!user && request.user_id->size() <= kMaxCredentialIdLength) {
+            try {
+                user = m_deps.accounts.get_by_name(*request.user_id);
+            } catch (const Error& e) {
+                if (!caller_fault(e.code())) {
+                    throw;
+                }
+            }
+        }
+        if (!user) {
+            invalid_request("Invalid parameter userID");
+        }
+        // The client's credentials that this user may use too (a seal the user is a member of).
+        std::erase_if(all, [&](const service::Credential& c) {
+            try {
+                (void)m_deps.credentials.get_for(user->id, c.id);
+                return false;
+            } catch (const Error& e) {
+                if (e.code() != Errc::NotFound) {
+                    throw;
+                }
+                return true;
+            }
+        });
+    }
     if (request.only_valid) {
         std::erase_if(all, [&](const service::Credential& c) { return !usable(c); });
     }
@@ -551,6 +607,8 @@ service::IssuedSad Core::authorize(Version version, const service::Caller& calle
     // Checked here first so that an unknown id and one the caller may not use get the same answer.
     (void)credential_for(caller, request.credential_id);
     const bool hashes_given = !request.hashes.empty();
+    const std::size_t hash_count = request.hashes.size();
+    const int num_signatures = request.num_signatures;
     try {
         return m_deps.authorization.authorize(caller, std::move(request));
     } catch (const Error& e) {
@@ -580,6 +638,19 @@ service::IssuedSad Core::authorize(Version version, const service::Caller& calle
                     throw WireError{400, "invalid_otp", "The OTP is invalid"};
                 }
                 throw WireError{400, "invalid_authentication_data", "The authentication data is invalid"};
+            case service::AuthFailure::OtpReplayed:
+                // Its own text (issue 24): the code was right, the client should wait, not re-prompt.
+                throw WireError{400, v1 ? "invalid_otp" : "invalid_authentication_data",
+                                "The OTP was already used; wait for the next one"};
+            case service::AuthFailure::OtpNotEnrolled:
+                // credentials/info lists the OTP all the same: authorize demands it (decision 0027).
+                invalid_request(
+                    "An OTP is required but no authenticator app is enrolled for this user; ask the operator "
+                    "to enrol one");
+            case service::AuthFailure::HashCountMismatch:
+                invalid_request(std::string{"Invalid parameter numSignatures: it must equal the number of "} +
+                                (v1 ? "hash values (" : "hashes (") + std::to_string(hash_count) + "), not " +
+                                std::to_string(num_signatures));
             case service::AuthFailure::PinLocked:
                 invalid_request(v1 ? "PIN locked" : "Credential locked");
             case service::AuthFailure::OtpLocked:
@@ -629,6 +700,32 @@ service::IssuedSad Core::extend(Version, const service::Caller& caller, ExtendRe
 crypto::SignatureAlgorithm Core::resolve_algorithm(Version version, crypto::KeyType key_type,
                                                    const SignHashRequest& request) const {
     const auto& allowed = key_algorithms(key_type);
+    if (request.sign_algo == kEcPublicKey) {
+        if (key_type != crypto::KeyType::Ec ||
+            std::find(allowed.begin(), allowed.end(), kEcPublicKey) == allowed.end()) {
+            invalid_request("Invalid parameter signAlgo");
+        }
+        if (!request.hash_algo) {
+            JsonBody::wrong_type("string", hash_algo_name(version));
+        }
+        const auto digest = crypto::digest_from_oid(*request.hash_algo);
+        if (!digest || !crypto::spec(*digest).allowed_for_signing) {
+            invalid_request("Invalid parameter " + hash_algo_name(version));
+        }
+        // Only an ECDSA digest the configured algorithms allow (ecdsa-with-SHA3-256 is not
+        // ecdsa-with-SHA256).
+        const crypto::SignatureAlgorithm alg{key_type, crypto::Padding::Ecdsa, *digest, std::nullopt};
+        std::string oid;
+        try {
+            oid = crypto::signature_oid(alg);
+        } catch (const Error&) {
+            invalid_request("Invalid parameter " + hash_algo_name(version));  // no ECDSA OID for it
+        }
+        if (std::find(allowed.begin(), allowed.end(), oid) == allowed.end()) {
+            invalid_request("Invalid parameter " + hash_algo_name(version));
+        }
+        return alg;
+    }
     const auto info = crypto::signature_oid_info(request.sign_algo);
     if (std::find(allowed.begin(), allowed.end(), request.sign_algo) == allowed.end() || !info ||
         info->key_type != key_type) {
@@ -788,18 +885,6 @@ service::ExtendDocumentsResult Core::extend_documents(const service::Caller& cal
     }
 }
 
-void Core::send_otp(const service::Caller& caller, const std::string& credential_id) const {
-    if (credential_for(caller, credential_id).auth_mode == service::AuthMode::OAuth2Code) {
-        invalid_request(std::string{kOAuth2Required});
-    }
-    // credentials/info says OTP type "offline": the code comes from the user's authenticator app and
-    // there is nothing to send. A 204 would make a client wait for a message that never comes.
-    if (!auth_view(caller).otp) {
-        invalid_request("No OTP device is enrolled for this user");
-    }
-    invalid_request("The OTP is generated offline; sendOTP is not needed");
-}
-
 void Core::get_challenge(const service::Caller& caller, const ChallengeRequest& request) const {
     if (credential_for(caller, request.credential_id).auth_mode == service::AuthMode::OAuth2Code) {
         invalid_request(std::string{kOAuth2Required});
@@ -807,7 +892,7 @@ void Core::get_challenge(const service::Caller& caller, const ChallengeRequest& 
     // The OTP object is a TOTP: the "challenge" is the current time step, already on the user's
     // device. 204 No Content is the spec's answer for a challenge that is not shown in band. The PIN
     // is a plain Password object: it has no challenge.
-    if (request.auth_object_id == kOtpObjectId && auth_view(caller).otp) {
+    if (request.auth_object_id == kOtpObjectId && auth_view(caller).otp_enrolled) {
         return;
     }
     invalid_request("Invalid parameter authObjectID");
@@ -869,8 +954,10 @@ CredentialView Core::view(const service::Credential& c, const CredentialQuery& q
         }
         if (query.cert_info) {
             v.cert.has_info = true;
-            v.cert.issuer_dn = leaf->issuer();
-            v.cert.subject_dn = leaf->subject();
+            // Strict RFC 4514 (keywords of §3 only, dotted OIDs otherwise): Java's X500Principal and
+            // the clients built on it throw on OpenSSL's "GN=" or "organizationIdentifier=".
+            v.cert.issuer_dn = pki::name_to_rfc4514(leaf->issuer_der());
+            v.cert.subject_dn = pki::name_to_rfc4514(leaf->subject_der());
             v.cert.serial_number = leaf->serial_hex();
             v.cert.valid_from = generalized_time(leaf->not_before());
             v.cert.valid_to = generalized_time(leaf->not_after());

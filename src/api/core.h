@@ -53,6 +53,8 @@ struct CredentialQuery {
 };
 
 struct ListRequest {
+    /// `userID`: only with a token that names no user (oauth2client); the user's name or id.
+    std::optional<std::string> user_id;
     // v1 paging: pages of at most ServiceInfo::max_list_results (or max_results, if smaller)
     bool paged = false;
     std::optional<std::size_t> max_results;
@@ -124,8 +126,12 @@ struct CertificateView {
 
 /// The caller's activation factors (authInfo): the PIN always, a TOTP device when enrolled.
 struct AuthView {
-    bool otp = false;
-    std::string otp_device_id;  ///< "<issuer>:<user name>", the authenticator app's label
+    /// False for a system client (oauth2client): it authorizes its seals without PIN or OTP, and info
+    /// then lists no factor object.
+    bool factors = true;
+    bool otp = false;           ///< authorize demands an OTP (always, for an explicit credential)
+    bool otp_enrolled = false;  ///< the user has a TOTP device to read it from
+    std::string otp_device_id;  ///< "<issuer>:<user name>", the authenticator app's label; empty if none
 };
 
 struct CredentialView {
@@ -219,9 +225,6 @@ public:
     /// limit, 503 when validation data or the time-stamp cannot be had.
     [[nodiscard]] service::ExtendDocumentsResult extend_documents(
         const service::Caller& caller, service::ExtendDocumentsRequest request) const;
-    /// v1 credentials/sendOTP. The only OTP device is an offline TOTP app: always a WireError
-    /// (400 invalid_request "The OTP is generated offline; sendOTP is not needed").
-    void send_otp(const service::Caller& caller, const std::string& credential_id) const;
     /// v2 credentials/getChallenge. Returns normally (204) for the OTP object: the code is on the
     /// user's authenticator, nothing to show in band. WireError "Invalid parameter authObjectID" for
     /// anything else.

@@ -356,7 +356,7 @@ TEST_F(CredentialsTest, CertInfoMatchesWhatOpensslReads) {
         EXPECT_EQ(cert.at("serialNumber"), oracle.at("serial"));
         EXPECT_EQ(cert.at("validFrom"), openssl_time_to_generalized(oracle.at("notBefore")));
         EXPECT_EQ(cert.at("validTo"), openssl_time_to_generalized(oracle.at("notAfter")));
-        EXPECT_EQ(cert.at("subjectDN"), oracle.at("subject"));
+        // alice's subject has GN and SN: see RFC4514DnsParseInJavaAndAgreeWithOpenssl.
         EXPECT_EQ(cert.at("issuerDN"), oracle.at("issuer"));
         const std::regex generalized{R"(\d{14}Z)"};
         EXPECT_TRUE(std::regex_match(cert.at("validFrom").get<std::string>(), generalized)) << cert;
@@ -365,6 +365,130 @@ TEST_F(CredentialsTest, CertInfoMatchesWhatOpensslReads) {
             << cert;
         EXPECT_EQ(cert.at("status"), "valid");
     }
+}
+
+/// Splits an `openssl -nameopt RFC2253` name at its unescaped ',' and '+' (kept in `separators`).
+std::vector<std::string> split_rdn_text(const std::string& text, std::string* separators = nullptr) {
+    std::vector<std::string> out{""};
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\\' && i + 1 < text.size()) {
+            out.back() += text.substr(i, 2);
+            ++i;
+        } else if (text[i] == ',' || text[i] == '+') {
+            if (separators != nullptr) {
+                *separators += text[i];
+            }
+            out.emplace_back();
+        } else {
+            out.back() += text[i];
+        }
+    }
+    return out;
+}
+
+/// What RFC 4514 asks of a name, built from two `openssl x509` renderings: OpenSSL's own RFC 2253
+/// text (UTF-8 kept) for the attributes that have an RFC 4514 §3 keyword, its "dotted OID=#DER hex"
+/// dump for all others.
+std::string openssl_rfc4514(const inkan::testing::TempDir& dir, ByteView der, const std::string& which) {
+    const auto file = dir / "dn.der";
+    inkan::testing::write_file(file, der);
+    const auto name = [&](const std::string& nameopt) {
+        const auto r = inkan::testing::run({"openssl", "x509", "-inform", "DER", "-in", file.string(),
+                                            "-noout", "-" + which, "-nameopt", nameopt});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        std::string line = r.out.substr(0, r.out.find('\n'));
+        return line.substr(line.find('=') + 1);
+    };
+    std::string separators;
+    const auto dumped = split_rdn_text(name("RFC2253,-esc_msb,oid,dump_all"), &separators);
+    const auto plain = split_rdn_text(name("RFC2253,-esc_msb"));
+    EXPECT_EQ(dumped.size(), plain.size());
+    const std::map<std::string, std::string> keywords{{"2.5.4.3", "CN"},
+                                                      {"2.5.4.7", "L"},
+                                                      {"2.5.4.8", "ST"},
+                                                      {"2.5.4.10", "O"},
+                                                      {"2.5.4.11", "OU"},
+                                                      {"2.5.4.6", "C"},
+                                                      {"2.5.4.9", "STREET"},
+                                                      {"0.9.2342.19200300.100.1.25", "DC"},
+                                                      {"0.9.2342.19200300.100.1.1", "UID"}};
+    std::string out;
+    for (std::size_t i = 0; i < dumped.size() && i < plain.size(); ++i) {
+        if (i > 0) {
+            out += separators[i - 1];
+        }
+        const std::string oid = dumped[i].substr(0, dumped[i].find('='));
+        const auto keyword = keywords.find(oid);
+        if (keyword == keywords.end()) {
+            out += dumped[i];
+        } else {
+            // OpenSSL's short name is the RFC 4514 keyword for these nine.
+            EXPECT_TRUE(plain[i].starts_with(keyword->second + "=")) << plain[i];
+            out += plain[i];
+        }
+    }
+    return out;
+}
+
+TEST_F(CredentialsTest, RFC4514DnsParseInJavaAndAgreeWithOpenssl) {
+    // GN, SN (personal), organizationIdentifier (seal), a Japanese CN and one with RFC 4514 specials.
+    const auto add = [&](std::string name, std::string display) {
+        service::NewUser u;
+        u.name = std::move(name);
+        u.display_name = std::move(display);
+        u.password = Secret{std::string_view{"password-x"}};
+        return env.accounts.add_user(std::move(u)).user;
+    };
+    (void)add("yamada", "山田 太郎");
+    (void)add("lee", "Ann Lee, Jr. <#1+\"2\">");
+    const std::string yamada_token =
+        env.sessions.login("yamada", Secret{std::string_view{"password-x"}}, false).access_token;
+    const std::string lee_token =
+        env.sessions.login("lee", Secret{std::string_view{"password-x"}}, false).access_token;
+    const service::Credential yamada_cred = env.add_credential("yamada");
+    const service::Credential lee_cred = env.add_credential("lee", hsm::KeySpec::Rsa2048);
+    const service::Credential seal = env.add_seal("alice");
+    const std::vector<std::pair<std::string, std::string>> cases{{alice_cred.id, alice_token},
+                                                                 {yamada_cred.id, yamada_token},
+                                                                 {lee_cred.id, lee_token},
+                                                                 {seal.id, alice_token}};
+    std::string list;
+    int n = 0;
+    for (const Version v : kVersions) {
+        for (const auto& [id, token] : cases) {
+            const Json cert =
+                info_ok(v, Json{{"credentialID", id}, {"certInfo", true}, {"certificates", "single"}}, token)
+                    .at("cert");
+            const Bytes der = base64_decode(cert.at("certificates")[0].get<std::string>());
+            const std::string subject = cert.at("subjectDN");
+            const std::string issuer = cert.at("issuerDN");
+            EXPECT_EQ(subject, openssl_rfc4514(env.dir, der, "subject")) << id;
+            EXPECT_EQ(issuer, openssl_rfc4514(env.dir, der, "issuer")) << id;
+            for (const char* not_4514 : {"GN=", "SN=", "organizationIdentifier=", "serialNumber="}) {
+                EXPECT_EQ(subject.find(not_4514), std::string::npos) << subject;
+            }
+            const auto file = env.dir / ("dn-" + std::to_string(n++) + ".der");
+            inkan::testing::write_file(file, der);
+            list += file.string() + "\t" + subject + "\t" + issuer + "\n";
+        }
+    }
+    const std::string yamada_subject =
+        info_ok(Version::V2, Json{{"credentialID", yamada_cred.id}, {"certInfo", true}}, yamada_token)
+            .at("cert")
+            .at("subjectDN");
+    EXPECT_NE(yamada_subject.find("CN=山田 太郎"), std::string::npos) << "UTF-8 kept: " << yamada_subject;
+    const std::string lee_subject =
+        info_ok(Version::V2, Json{{"credentialID", lee_cred.id}, {"certInfo", true}}, lee_token)
+            .at("cert")
+            .at("subjectDN");
+    EXPECT_NE(lee_subject.find(R"(CN=Ann Lee\, Jr. \<#1\+\"2\"\>)"), std::string::npos) << lee_subject;
+
+    // The JDK parses each (X500Principal throws on "GN=") and finds the certificate's own names.
+    const auto list_file = env.dir / "dns.txt";
+    inkan::testing::write_file(list_file, std::string_view{list});
+    const auto r = inkan::testing::run({INKAN_SOURCE_DIR "/scripts/check-x500", list_file.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(static_cast<int>(std::count(r.out.begin(), r.out.end(), '\n')), 2 * n) << r.out;
 }
 
 TEST_F(CredentialsTest, WithoutCertInfoThereAreNoCertificateDetails) {
@@ -457,11 +581,18 @@ TEST_F(CredentialsTest, V1AuthInfoDescribesThePinAndTheTotpDevice) {
     EXPECT_EQ(dumped.find(base64_encode(*seed)), std::string::npos);
 }
 
-TEST_F(CredentialsTest, V1WithoutTotpThereIsNoOtpAndWithoutAuthInfoOnlyAuthMode) {
+TEST_F(CredentialsTest, V1WithoutTotpTheOtpIsStillListedAndSaysNoDeviceIsEnrolled) {
+    // authorize demands PIN and OTP of every explicit credential: info says so (decision 0027).
     const Json bobs =
         info_ok(Version::V1, Json{{"credentialID", bob_cred.id}, {"authInfo", true}}, bob_token);
     EXPECT_TRUE(bobs.contains("PIN"));
-    EXPECT_FALSE(bobs.contains("OTP")) << bobs;
+    ASSERT_TRUE(bobs.contains("OTP")) << bobs;
+    EXPECT_EQ(bobs.at("OTP").at("presence"), "true");
+    EXPECT_EQ(bobs.at("OTP").at("type"), "offline");
+    EXPECT_FALSE(bobs.at("OTP").contains("ID")) << "no device, no device ID: " << bobs;
+    EXPECT_EQ(
+        bobs.at("OTP").at("description"),
+        "Required, but no authenticator app is enrolled for this user yet: ask the operator to enrol one");
     const Json plain = info_ok(Version::V1, Json{{"credentialID", alice_cred.id}}, alice_token);
     EXPECT_EQ(plain.at("authMode"), "explicit");
     EXPECT_FALSE(plain.contains("PIN"));
@@ -490,10 +621,14 @@ TEST_F(CredentialsTest, V2AuthInfoDescribesPinAndTotpAsPasswordObjects) {
     for (const char* v1_only : {"authMode", "PIN", "OTP"}) {
         EXPECT_FALSE(body.contains(v1_only)) << v1_only;
     }
+    // Without a device the OTP is still demanded, and its object says why it cannot be given yet.
     const Json bobs =
         info_ok(Version::V2, Json{{"credentialID", bob_cred.id}, {"authInfo", true}}, bob_token);
-    EXPECT_EQ(bobs.at("auth").at("expression"), "PIN");
-    EXPECT_EQ(bobs.at("auth").at("objects").size(), 1U);
+    EXPECT_EQ(bobs.at("auth").at("expression"), "PIN AND OTP");
+    ASSERT_EQ(bobs.at("auth").at("objects").size(), 2U);
+    EXPECT_EQ(
+        bobs.at("auth").at("objects")[1].at("description"),
+        "Required, but no authenticator app is enrolled for this user yet: ask the operator to enrol one");
     EXPECT_FALSE(info_ok(Version::V2, Json{{"credentialID", alice_cred.id}}, alice_token).contains("auth"));
 }
 

@@ -107,14 +107,6 @@ http::Response run_list(const State& state, Version version, const http::Request
     return ok(detail::encode_list(version, result, state.core.info()));
 }
 
-http::Response run_credential_info(const State& state, Version version, const http::Request& request) {
-    const service::Caller caller = state.core.authenticate(request);
-    const JsonBody body = JsonBody::parse(request.body);
-    const detail::CredentialView view =
-        state.core.credential_info(caller, detail::decode_credential_info(body));
-    return ok(detail::encode_credential_info(version, view, state.core.info()));
-}
-
 http::Response run_authorize(const State& state, Version version, const http::Request& request) {
     const service::Caller caller = state.core.authenticate(request);
     JsonBody body = JsonBody::parse(request.body);
@@ -130,15 +122,6 @@ http::Response run_extend(const State& state, Version version, const http::Reque
     detail::ExtendRequest extend = detail::decode_extend(version, body);
     http::Response r = ok(detail::encode_sad(state.core.extend(version, caller, std::move(extend))));
     r.headers.set("Cache-Control", "no-store");
-    return r;
-}
-
-http::Response run_send_otp(const State& state, Version, const http::Request& request) {
-    const service::Caller caller = state.core.authenticate(request);
-    const JsonBody body = JsonBody::parse(request.body);
-    state.core.send_otp(caller, detail::decode_send_otp(body));
-    http::Response r;
-    r.status = 204;
     return r;
 }
 
@@ -184,6 +167,19 @@ Signing signing_caller(const State& state, Version version, const http::Request&
         out.caller = state.core.authenticate(request);
     }
     return out;
+}
+
+/// credentials/info: a service token, or (v2 §8.4) a credential token for its own credential only — a
+/// client holding just the credential token reads the certificate it is about to sign with.
+http::Response run_credential_info(const State& state, Version version, const http::Request& request) {
+    const Signing who = signing_caller(state, version, request);
+    const JsonBody body = JsonBody::parse(request.body);
+    const detail::CredentialInfoRequest info = detail::decode_credential_info(body);
+    if (who.credential_token && info.credential_id != who.credential_token->credential_id) {
+        detail::invalid_request("Invalid parameter credentialID");
+    }
+    const detail::CredentialView view = state.core.credential_info(who.caller, info);
+    return ok(detail::encode_credential_info(version, view, state.core.info()));
 }
 
 http::Response run_sign_hash(const State& state, Version version, const http::Request& request) {
@@ -367,11 +363,13 @@ struct Method {
     std::string_view name;  ///< as info.methods lists it and as the path ends
     Run run;
     bool also_get;      ///< info answers GET too (leniently, CSC §11.1 clients probe it that way)
-    unsigned versions;  ///< Versions: sendOTP is v1's, getChallenge v2's
+    unsigned versions;  ///< Versions: getChallenge and signDoc are v2's
 };
 
 /// THE method table: registration and info.methods both come from it.
-constexpr std::array<Method, 12> kMethods{{
+// Not listed, and so answered 501 like any other method inkan lacks: v1 credentials/sendOTP (the only
+// OTP is an offline TOTP app, nothing to send; decision 0027).
+constexpr std::array<Method, 11> kMethods{{
     {"info", &run_info, true, kBoth},
     {"auth/login", &run_login, false, kBoth},
     {"auth/revoke", &run_revoke, false, kBoth},
@@ -379,7 +377,6 @@ constexpr std::array<Method, 12> kMethods{{
     {"credentials/info", &run_credential_info, false, kBoth},
     {"credentials/authorize", &run_authorize, false, kBoth},
     {"credentials/extendTransaction", &run_extend, false, kBoth},
-    {"credentials/sendOTP", &run_send_otp, false, kV1},
     {"credentials/getChallenge", &run_get_challenge, false, kV2},
     {"signatures/signHash", &run_sign_hash, false, kBoth},
     {"signatures/timestamp", &run_timestamp, false, kBoth},
@@ -391,6 +388,14 @@ bool serves(const Method& m, Version v) {
 }
 
 constexpr std::array<Version, 2> kVersions{Version::V1, Version::V2};
+
+/// Every other path under /csc/v1/ and /csc/v2/ (exact routes win over this prefix): a CSC method inkan
+/// does not offer (v1 sendOTP, v2 signPolling and authorizeCheck, a vendor's). The CSC status table's
+/// answer for it is 501 with the usual error body, not a bare 404 that clients read as a wrong base URL.
+http::Response not_implemented(const http::Request&) {
+    return csc_error(501, "not_implemented_method",
+                     "This method is not implemented by this service; info lists the methods it offers");
+}
 
 std::string path_of(Version version, std::string_view method) {
     std::string path = "/csc/";
@@ -472,6 +477,12 @@ std::vector<http::RouteInfo> csc_routes(bool with_oauth) {
             }
         }
     }
+    for (const Version v : kVersions) {
+        for (const char* method : {"GET", "POST"}) {
+            out.push_back(
+                http::RouteInfo{method, path_of(v, ""), http::Match::Prefix, http::Execution::Inline});
+        }
+    }
     out.push_back(
         http::RouteInfo{"POST", std::string{kExtendPath}, http::Match::Exact, http::Execution::Worker});
     out.push_back(
@@ -514,6 +525,12 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
             if (m.also_get) {
                 router.get(path_of(v, m.name), wrap(shared, v, m.run), http::Execution::Worker);
             }
+        }
+    }
+    for (const Version v : kVersions) {
+        for (const char* method : {"GET", "POST"}) {
+            router.add(http::Route{method, path_of(v, ""), &not_implemented, http::Match::Prefix,
+                                   http::Execution::Inline});
         }
     }
     // The vendor extend route: CSC error bodies, the same body limit as signDoc (documents in base64).

@@ -63,6 +63,10 @@ http::Response csc_error(int status, std::string_view error, std::string_view de
     if (status == 401 && error == "invalid_token") {
         r.headers.set("WWW-Authenticate", R"(Bearer error="invalid_token")");
     }
+    if (status == 401 && error == "expired_token") {
+        // RFC 6750 §3.1 knows only invalid_token ("expired, revoked, ..."); CSC's body says which.
+        r.headers.set("WWW-Authenticate", R"(Bearer error="invalid_token", error_description="expired")");
+    }
     return r;
 }
 

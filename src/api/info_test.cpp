@@ -59,7 +59,8 @@ TEST_F(InfoTest, MethodsAreExactlyTheRegisteredRoutesOfThatVersion) {
         const std::string prefix = "/csc/" + std::string{name(v)} + "/";
         std::set<std::string> routed;
         for (const auto& r : routes) {
-            if (r.path.starts_with(prefix)) {
+            // The prefix route is the 501 for methods inkan does not offer: not a method.
+            if (r.path.starts_with(prefix) && r.match == http::Match::Exact) {
                 routed.insert(r.path.substr(prefix.size()));
             }
         }
@@ -82,11 +83,62 @@ TEST_F(InfoTest, CscRoutesListsWhatTheRouterHolds) {
     for (std::size_t i = 0; i < listed.size(); ++i) {
         EXPECT_EQ(listed[i].method, registered[i].method) << i;
         EXPECT_EQ(listed[i].path, registered[i].path) << i;
-        EXPECT_EQ(registered[i].execution, http::Execution::Worker) << registered[i].path;
+        EXPECT_EQ(listed[i].match, registered[i].match) << i;
+        EXPECT_EQ(listed[i].execution, registered[i].execution) << i;
+        // Only the 501 answer (no store, no HSM) runs on the I/O thread.
+        EXPECT_EQ(registered[i].execution == http::Execution::Inline,
+                  registered[i].match == http::Match::Prefix && registered[i].path.starts_with("/csc/"))
+            << registered[i].path;
     }
     EXPECT_TRUE(env.router.has("GET", "/csc/v1/info"));
     EXPECT_TRUE(env.router.has("GET", "/csc/v2/info"));
     EXPECT_FALSE(env.router.has("GET", "/csc/v1/credentials/list"));
+}
+
+TEST_F(InfoTest, AMethodInkanDoesNotOfferIs501WithACscErrorBody) {
+    const std::string token = [&] {
+        (void)env.add_user("alice");
+        return env.login("alice");
+    }();
+    const std::vector<std::pair<Version, std::string>> missing{
+        {Version::V1, "credentials/sendOTP"},        {Version::V2, "signatures/signPolling"},
+        {Version::V2, "credentials/authorizeCheck"}, {Version::V2, "credentials/sendOTP"},
+        {Version::V1, "signatures/signDoc"},         {Version::V2, "no/such/method"}};
+    for (const auto& [v, method] : missing) {
+        SCOPED_TRACE(std::string{name(v)} + " " + method);
+        for (const char* http_method : {"POST", "GET"}) {
+            const http::Response r =
+                env.call(http_method, CscEnv::path(v, method), "{}",
+                         {{"Content-Type", "application/json"}, {"Authorization", testing::bearer(token)}});
+            EXPECT_EQ(r.status, 501) << r.body;
+            EXPECT_EQ(r.content_type, "application/json") << r.body;
+            EXPECT_EQ(
+                body_of(r),
+                (Json{{"error", "not_implemented_method"},
+                      {"error_description",
+                       "This method is not implemented by this service; info lists the methods it offers"}}));
+        }
+    }
+    // An offered method with the wrong HTTP method is still 405, not 501.
+    EXPECT_EQ(env.router.resolve("GET", "/csc/v2/credentials/list").kind,
+              http::Router::Resolution::Kind::MethodNotAllowed);
+}
+
+TEST_F(InfoTest, ABaseUrlWithATrailingSlashStillReachesEachMethod) {
+    (void)env.add_user("alice");
+    const std::string token = env.login("alice");
+    for (const Version v : kVersions) {
+        const std::string base = "/csc/" + std::string{name(v)} + "/";
+        // base + "/" + method, as a client joining "https://host/csc/v2/" and "/credentials/list" sends it.
+        const http::Response list =
+            env.call("POST", base + "/credentials/list", "{}",
+                     {{"Content-Type", "application/json"}, {"Authorization", testing::bearer(token)}});
+        EXPECT_EQ(list.status, 200) << list.body;
+        EXPECT_TRUE(body_of(list).contains("credentialIDs")) << list.body;
+        const http::Response info = env.call("GET", "/" + base + "/info");
+        EXPECT_EQ(info.status, 200) << info.body;
+        EXPECT_EQ(body_of(info).at("methods"), body_of(env.post(v, "info", "{}")).at("methods"));
+    }
 }
 
 TEST_F(InfoTest, V1HasTheV1FieldsOnly) {
@@ -140,8 +192,9 @@ TEST_F(InfoTest, V2ListsTheSignersAlgorithmsWithPssParametersByPosition) {
             EXPECT_TRUE(params[i].is_null()) << algos[i] << " has no parameters: " << sign;
         }
     }
-    EXPECT_EQ(pss_params.size(), 3U) << "PSS over SHA-256, -384 and -512: " << sign;
-    EXPECT_TRUE(pss_params.contains(std::string{kPssSha256Params})) << sign;
+    // Each OID once: PSS's other hashes go in signHash's signAlgoParams, not in repeated OIDs.
+    EXPECT_EQ(std::set<std::string>(algos.begin(), algos.end()).size(), algos.size()) << sign;
+    EXPECT_EQ(pss_params, std::set<std::string>{std::string{kPssSha256Params}}) << sign;
 }
 
 TEST_F(InfoTest, V2PssParametersParseAsRsassaPssWithTheirHash) {
@@ -165,9 +218,8 @@ TEST_F(InfoTest, V2PssParametersParseAsRsassaPssWithTheirHash) {
         EXPECT_EQ(alg.pss->salt_length, crypto::digest_length(alg.pss->hash));
         hashes.insert(alg.pss->hash);
     }
-    EXPECT_EQ(hashes, (std::set<crypto::DigestAlgorithm>{crypto::DigestAlgorithm::Sha256,
-                                                         crypto::DigestAlgorithm::Sha384,
-                                                         crypto::DigestAlgorithm::Sha512}));
+    // The one PSS entry carries the first configured variant's parameters as its example.
+    EXPECT_EQ(hashes, (std::set<crypto::DigestAlgorithm>{crypto::DigestAlgorithm::Sha256}));
 }
 
 TEST_F(InfoTest, V2HasTheRequiredFormatMembersEmptyWhenSignDocIsNotOffered) {

@@ -14,6 +14,7 @@
 #include <inkan/core/encoding.h>
 #include <inkan/core/log.h>
 #include <inkan/crypto/algorithms.h>
+#include <inkan/service/authorization.h>
 
 #include "codec.h"
 #include "oauth_pages.h"
@@ -434,6 +435,12 @@ http::Response authorize_post(const Ctx& c, Version v, const http::Request& r) {
             try {
                 c.oauth.otp(*session, csrf, Secret{field(f, "otp")});
             } catch (const Error& e) {
+                if (e.code() == Errc::InvalidAuthData &&
+                    service::authorization_failure(e) == service::AuthFailure::OtpReplayed) {
+                    return oauth_page(c.oauth.view(*session), action,
+                                      "This code was already used; wait for the next one and sign in again.",
+                                      400);
+                }
                 if (e.code() == Errc::InvalidAuthData) {
                     // Back at the password step: each code attempt needs the password again (decision 0015).
                     return oauth_page(c.oauth.view(*session), action,

@@ -199,7 +199,8 @@ TEST_F(SoleControlTest, InfoListsTheMethodsOfEachVersion) {
              {"credentials/authorize", "credentials/extendTransaction", "signatures/signHash"}) {
             EXPECT_TRUE(has(m)) << m;
         }
-        EXPECT_EQ(has("credentials/sendOTP"), v == Version::V1);
+        // The OTP is an offline TOTP: nothing to send, so v1 sendOTP is not offered (decision 0027).
+        EXPECT_FALSE(has("credentials/sendOTP"));
         EXPECT_EQ(has("credentials/getChallenge"), v == Version::V2);
         EXPECT_FALSE(info.contains("asynchronousOperationMode"));
     }
@@ -229,6 +230,100 @@ TEST_F(SoleControlTest, V1AcceptsBase64urlUnpaddedHashesInAuthorize) {
     const auto r = env.post(Version::V1, "credentials/authorize", body.dump(), alice_token);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(sign(Version::V1, ec.id, body_of(r)["SAD"], {h}).status, 200);
+}
+
+TEST_F(SoleControlTest, AnEcKeySignsWithTheGenericEcPublicKeyOidAndASeparateHashAlgo) {
+    constexpr const char* kEcPublicKey = "1.2.840.10045.2.1";
+    const service::Credential p384 = env.add_credential("alice", hsm::KeySpec::EcP384, {}, 2, 4);
+    for (const Version v : kVersions) {
+        // credentials/info names it among the key's algorithms, as rsaEncryption for an RSA key.
+        const Json key =
+            body_of(env.post(v, "credentials/info", Json{{"credentialID", ec.id}}.dump(), alice_token))
+                .at("key");
+        EXPECT_NE(std::find(key.at("algo").begin(), key.at("algo").end(), Json(kEcPublicKey)),
+                  key.at("algo").end())
+            << key;
+        const std::vector<Bytes> hashes{sha256("generic ec " + std::string{name(v)})};
+        verify(v, ec.id, crypto::SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256), hashes,
+               sign(v, ec.id, sad(v, ec.id, hashes), hashes, kEcPublicKey, std::string{kSha256}));
+        const Bytes h384 = crypto::digest(DigestAlgorithm::Sha384, as_bytes(std::string_view{"p384"}));
+        // SHA-384 hashes for the P-384 key (the fixture's authorize() sends SHA-256).
+        Json body{{"credentialID", p384.id}, {"numSignatures", 1}};
+        body[hash_key(v)] = hashes_json({h384});
+        if (v == Version::V1) {
+            body["PIN"] = "123456";
+            body["OTP"] = next_otp(alice_seed);
+        } else {
+            body["hashAlgorithmOID"] = kSha384;
+            body["authData"] = Json::array(
+                {{{"id", "PIN"}, {"value", "123456"}}, {{"id", "OTP"}, {"value", next_otp(alice_seed)}}});
+        }
+        const auto authorized = env.post(v, "credentials/authorize", body.dump(), alice_token);
+        ASSERT_EQ(authorized.status, 200) << authorized.body;
+        const std::string s384 = body_of(authorized).at("SAD");
+        verify(v, p384.id, crypto::SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha384), {h384},
+               sign(v, p384.id, s384, {h384}, kEcPublicKey, std::string{kSha384}));
+
+        // Without its hash algorithm, or with one the digest length contradicts, it is refused.
+        const std::string spare = sad(v, ec.id, hashes);
+        EXPECT_EQ(
+            body_of(sign(v, ec.id, spare, hashes, kEcPublicKey)),
+            err("invalid_request", "Missing (or invalid type) string parameter " +
+                                       std::string{v == Version::V1 ? "hashAlgo" : "hashAlgorithmOID"}));
+        EXPECT_EQ(body_of(sign(v, ec.id, spare, hashes, kEcPublicKey, std::string{kSha384})),
+                  err("invalid_request", "Invalid digest value length"));
+        EXPECT_EQ(sign(v, ec.id, spare, hashes, kEcPublicKey, std::string{kSha256}).status, 200)
+            << "the refusals spent nothing";
+    }
+    // Not for an RSA key.
+    const service::Credential rsa = env.add_credential("alice", hsm::KeySpec::Rsa2048, {}, 2, 4);
+    const std::vector<Bytes> hashes{sha256("rsa")};
+    EXPECT_EQ(body_of(sign(Version::V2, rsa.id, sad(Version::V2, rsa.id, hashes), hashes, kEcPublicKey,
+                           std::string{kSha256})),
+              err("invalid_request", "Invalid parameter signAlgo"));
+}
+
+TEST_F(SoleControlTest, HashesThatDoNotMatchNumSignaturesAreRefusedSayingSo) {
+    const std::vector<Bytes> two{sha256("one"), sha256("two")};
+    EXPECT_EQ(body_of(authorize(Version::V1, ec.id, two, 3)),
+              err("invalid_request",
+                  "Invalid parameter numSignatures: it must equal the number of hash values (2), not 3"));
+    EXPECT_EQ(body_of(authorize(Version::V2, ec.id, two, 1)),
+              err("invalid_request",
+                  "Invalid parameter numSignatures: it must equal the number of hashes (2), not 1"));
+    // Nothing was spent: the next authorisation with matching numbers works.
+    EXPECT_EQ(authorize(Version::V2, ec.id, two).status, 200);
+}
+
+TEST_F(SoleControlTest, AUserWithoutATotpDeviceIsToldWhyAndNoPinFailureIsCounted) {
+    (void)env.add_user("carol");
+    const service::Credential carols = env.add_credential("carol", hsm::KeySpec::EcP256, {}, 2, 1);
+    const std::string carol_token = env.login("carol");
+    const std::vector<Bytes> hashes{sha256("no device")};
+    for (const Version v : kVersions) {
+        // What info promised: PIN and OTP.
+        const Json info =
+            body_of(env.post(v, "credentials/info",
+                             Json{{"credentialID", carols.id}, {"authInfo", true}}.dump(), carol_token));
+        if (v == Version::V1) {
+            EXPECT_TRUE(info.contains("OTP")) << info;
+        } else {
+            EXPECT_EQ(info.at("auth").at("expression"), "PIN AND OTP") << info;
+        }
+        // A wrong PIN as often as the lockout allows: not looked at, so nothing is locked.
+        for (int i = 0; i <= env.authorization_settings.max_pin_failures; ++i) {
+            EXPECT_EQ(
+                body_of(authorize(v, carols.id, hashes, -1, "999999", std::string{"123456"}, &carol_token)),
+                err("invalid_request",
+                    "An OTP is required but no authenticator app is enrolled for this user; ask the "
+                    "operator to enrol one"));
+        }
+    }
+    // Once enrolled, the right PIN works: it was never counted.
+    const auto enrolled = env.accounts.enrol_totp("carol");
+    const Bytes seed = base32_decode(enrolled.second);
+    EXPECT_EQ(authorize(Version::V2, carols.id, hashes, -1, "123456", next_otp(seed), &carol_token).status,
+              200);
 }
 
 TEST_F(SoleControlTest, Rsa2048AllSchemesV1AndV2) {
@@ -311,16 +406,24 @@ TEST_F(SoleControlTest, WrongFactorsGetEachVersionsError) {
     }
 }
 
-TEST_F(SoleControlTest, OtpReplayIsRefused) {
+TEST_F(SoleControlTest, OtpReplayIsRefusedWithItsOwnMessageAndIsNotCounted) {
     const std::vector<Bytes> hashes{sha256("replay")};
     for (const Version v : kVersions) {
         const std::string code = next_otp(alice_seed);
         EXPECT_EQ(authorize(v, ec.id, hashes, -1, "123456", code).status, 200);
-        const Json second = body_of(authorize(v, ec.id, hashes, -1, "123456", code));
-        EXPECT_EQ(second, v == Version::V1
-                              ? err("invalid_otp", "The OTP is invalid")
-                              : err("invalid_authentication_data", "The authentication data is invalid"));
+        // More replays than the lockout allows wrong codes: none counts.
+        for (int i = 0; i <= env.authorization_settings.max_otp_failures; ++i) {
+            const Json again = body_of(authorize(v, ec.id, hashes, -1, "123456", code));
+            EXPECT_EQ(again, err(v == Version::V1 ? "invalid_otp" : "invalid_authentication_data",
+                                 "The OTP was already used; wait for the next one"));
+        }
+        EXPECT_EQ(authorize(v, ec.id, hashes).status, 200) << "the replays locked the OTP";
     }
+    // Wrong codes still count: the lockout comes after max_otp_failures of them.
+    for (int i = 0; i < env.authorization_settings.max_otp_failures; ++i) {
+        (void)authorize(Version::V2, ec.id, hashes, -1, "123456", std::string{"000000"});
+    }
+    EXPECT_EQ(body_of(authorize(Version::V1, ec.id, hashes)), err("invalid_request", "OTP locked"));
 }
 
 TEST_F(SoleControlTest, PinLockoutAfterFiveFailures) {
@@ -504,12 +607,11 @@ TEST_F(SoleControlTest, ASadIsNotAcceptedAsTheBearerOfSignHash) {
 }
 
 TEST_F(SoleControlTest, OfflineOtpNeedsNoSendOtpAndHasNoChallenge) {
+    // Not offered (the OTP is offline): 501 with a CSC error body, like any method inkan lacks.
     const Json send{{"credentialID", ec.id}};
-    EXPECT_EQ(body_of(env.post(Version::V1, "credentials/sendOTP", send.dump(), alice_token)),
-              err("invalid_request", "The OTP is generated offline; sendOTP is not needed"));
-    EXPECT_EQ(body_of(env.post(Version::V1, "credentials/sendOTP", Json{{"credentialID", bob_ec.id}}.dump(),
-                               alice_token)),
-              err("invalid_request", "Invalid parameter credentialID"));
+    const http::Response r = env.post(Version::V1, "credentials/sendOTP", send.dump(), alice_token);
+    EXPECT_EQ(r.status, 501) << r.body;
+    EXPECT_EQ(body_of(r).at("error"), "not_implemented_method") << r.body;
     const auto otp = env.post(Version::V2, "credentials/getChallenge",
                               Json{{"credentialID", ec.id}, {"authObjectID", "OTP"}}.dump(), alice_token);
     EXPECT_EQ(otp.status, 204);

@@ -412,9 +412,10 @@ TEST_F(OAuthE2e, AnOAuth2CodeCredentialRefusesExplicitFactorsAndSignsWithTheCode
     EXPECT_EQ(v2_auth.status, 400) << v2_auth.raw;
     EXPECT_EQ(json::parse(v2_auth.body)["error"], "invalid_request") << v2_auth.body;
     EXPECT_EQ(json::parse(v2_auth.body)["error_description"], expected) << v2_auth.body;
+    // v1 sendOTP is not offered at all (the OTP is an offline TOTP; decision 0027): 501, for any credential.
     const Http send_otp = post_json("/csc/v1/credentials/sendOTP", {{"credentialID", id}}, service_token);
-    EXPECT_EQ(send_otp.status, 400) << send_otp.raw;
-    EXPECT_EQ(json::parse(send_otp.body)["error_description"], expected) << send_otp.body;
+    EXPECT_EQ(send_otp.status, 501) << send_otp.raw;
+    EXPECT_EQ(json::parse(send_otp.body)["error"], "not_implemented_method") << send_otp.body;
     EXPECT_EQ(sqlite3("SELECT count(*) FROM pin_failures WHERE credential_id = '" + id + "' AND count > 0;"),
               "0\n");
     EXPECT_EQ(sqlite3("SELECT count(*) FROM sads WHERE credential_id = '" + id + "';"), "0\n");
@@ -1241,6 +1242,173 @@ TEST_F(OAuthE2e, APublicClientMustUsePkceOnV1AndV2AndEachCodeNeedsThePasswordAga
                       "' ORDER BY seq;"),
               "pkce_missing\n");
     EXPECT_EQ(json::parse(exchange(code, kVerifier).body)["error"], "invalid_grant");
+}
+
+// ---- issue 24: conformance as third-party clients meet it ---------------------------------------
+
+/// A new user with a TOTP device and a credential, added while the server runs.
+Signer add_signer(const fs::path& data, const std::string& name) {
+    const std::string d = data.string();
+    const json user = cli(
+        {INKAN_BIN, "user", "add", name, "--display-name", "山田 " + name, "--totp", "--json", "--data", d});
+    const json cred = cli({INKAN_BIN, "credential", "create", "--user", name, "--scal", "2", "--multisign",
+                           "2", "--json", "--data", d});
+    return Signer{name, user.value("password", ""), user.value("totp_secret", ""),
+                  cred["credential"]["id"].get<std::string>(), cred.value("pin", std::string{})};
+}
+
+TEST_F(OAuthE2e, ACredentialTokenReadsItsOwnCredentialsInfoAndAReusedCodeRevokesIt) {
+    Signer& jiro = s_signers["jiro"];
+    const Bytes digest = sha256("info by credential token");
+    const Http redirect =
+        consent_flow(jiro,
+                     authorize_url("v2", "scope=credential&credentialID=" + jiro.credential_id +
+                                             "&numSignatures=1&hashes=" + inkan::base64url_encode(digest) +
+                                             "&hashAlgorithmOID=" + kSha256 +
+                                             "&code_challenge=" + kChallenge + "&code_challenge_method=S256"),
+                     "v2");
+    ASSERT_EQ(redirect.status, 303) << redirect.raw;
+    const std::string code = query_value(redirect.header("Location"), "code");
+    const std::vector<std::pair<std::string, std::string>> exchange{{"grant_type", "authorization_code"},
+                                                                    {"code", code},
+                                                                    {"redirect_uri", kRedirect},
+                                                                    {"code_verifier", kVerifier}};
+    const Http t = token(exchange);
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const std::string credential_token = json::parse(t.body)["access_token"].get<std::string>();
+
+    // CSC v2 §8.4: the credential token authorises credentials/info for its credential ...
+    const Http info = post_json(
+        "/csc/v2/credentials/info",
+        {{"credentialID", jiro.credential_id}, {"certInfo", true}, {"authInfo", true}}, credential_token);
+    ASSERT_EQ(info.status, 200) << info.raw;
+    const json ij = json::parse(info.body);
+    EXPECT_EQ(ij["key"]["status"], "enabled") << info.body;
+    EXPECT_NE(ij["cert"]["subjectDN"].get<std::string>().find("CN=山田 jiro"), std::string::npos)
+        << info.body;
+    // ... and for no other, not even one of the same user's.
+    const Http foreign = post_json("/csc/v2/credentials/info",
+                                   {{"credentialID", s_signers["hanako"].credential_id}}, credential_token);
+    EXPECT_EQ(foreign.status, 400) << foreign.raw;
+    EXPECT_EQ(json::parse(foreign.body)["error_description"], "Invalid parameter credentialID");
+    // Reading the info spent nothing.
+    const Http again =
+        post_json("/csc/v2/credentials/info", {{"credentialID", jiro.credential_id}}, credential_token);
+    EXPECT_EQ(again.status, 200) << again.raw;
+
+    // RFC 6749 §4.1.2: the same code a second time is refused, and the token it gave stops working.
+    const Http reused = token(exchange);
+    EXPECT_EQ(reused.status, 400) << reused.raw;
+    EXPECT_EQ(json::parse(reused.body)["error"], "invalid_grant");
+    const Http after = post_json("/csc/v2/signatures/signHash",
+                                 {{"credentialID", jiro.credential_id},
+                                  {"hashes", {inkan::base64_encode(digest)}},
+                                  {"hashAlgorithmOID", kSha256},
+                                  {"signAlgo", kEcdsaSha256}},
+                                 credential_token);
+    EXPECT_EQ(after.status, 401) << "the credential token of a reused code still signs: " << after.raw;
+}
+
+TEST_F(OAuthE2e, AReusedCodeAndAReplayedRefreshTokenRevokeTheirTokens) {
+    Signer kazuko = add_signer(s_data, "kazuko");
+    // Family revocations that revoked two live tokens, by this client: other tests may add some too.
+    const auto two_revoked = [&] {
+        return std::stoi(
+            sqlite3("SELECT count(*) FROM audit_log WHERE action = 'token.family_revoke' AND "
+                    "client_id = '" +
+                    s_app["client_id"].get<std::string>() + "' AND details LIKE '%\"revoked\":2%';"));
+    };
+    const int before = two_revoked();
+    const auto service_code = [&] {
+        const Http r = consent_flow(kazuko,
+                                    authorize_url("v2", std::string{"scope=service&code_challenge="} +
+                                                            kChallenge + "&code_challenge_method=S256"),
+                                    "v2");
+        EXPECT_EQ(r.status, 303) << r.raw;
+        return query_value(r.header("Location"), "code");
+    };
+    const auto exchange = [&](const std::string& code) {
+        return token({{"grant_type", "authorization_code"},
+                      {"code", code},
+                      {"redirect_uri", kRedirect},
+                      {"code_verifier", kVerifier}});
+    };
+    const auto refresh = [&](const std::string& refresh_token) {
+        return token({{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}});
+    };
+    const auto list_status = [&](const std::string& bearer) {
+        return post_json("/csc/v2/credentials/list", json::object(), bearer).status;
+    };
+
+    // A code exchanged twice: the first exchange's access and refresh tokens are revoked.
+    const std::string code = service_code();
+    const Http first = exchange(code);
+    ASSERT_EQ(first.status, 200) << first.raw;
+    const json fj = json::parse(first.body);
+    EXPECT_EQ(list_status(fj["access_token"]), 200);
+    EXPECT_EQ(json::parse(exchange(code).body)["error"], "invalid_grant");
+    const Http revoked = post_json("/csc/v2/credentials/list", json::object(), fj["access_token"]);
+    EXPECT_EQ(revoked.status, 401) << revoked.raw;
+    EXPECT_EQ(json::parse(revoked.body)["error"], "expired_token") << revoked.body;
+    EXPECT_EQ(refresh(fj["refresh_token"]).status, 400) << "the refresh token of a reused code still works";
+
+    // A rotated refresh token replayed: the whole family (every later token) is revoked.
+    const Http other = exchange(service_code());
+    ASSERT_EQ(other.status, 200) << other.raw;
+    const json r0 = json::parse(other.body);
+    const Http rotated = refresh(r0["refresh_token"]);
+    ASSERT_EQ(rotated.status, 200) << rotated.raw;
+    const json r1 = json::parse(rotated.body);
+    EXPECT_NE(r1["refresh_token"], r0["refresh_token"]);
+    EXPECT_EQ(list_status(r1["access_token"]), 200);
+    const Http replay = refresh(r0["refresh_token"]);
+    EXPECT_EQ(replay.status, 400) << replay.raw;
+    EXPECT_EQ(json::parse(replay.body)["error"], "invalid_grant");
+    EXPECT_EQ(list_status(r1["access_token"]), 401) << "the family's newest access token still works";
+    EXPECT_EQ(refresh(r1["refresh_token"]).status, 400) << "the family's newest refresh token still works";
+    // Two family revocations, each of two live tokens: the reused code's, the replayed refresh token's.
+    EXPECT_EQ(two_revoked() - before, 2);
+}
+
+TEST_F(OAuthE2e, ASystemClientNamesAUserWithUserIdOnCredentialsList) {
+    Signer kenta = add_signer(s_data, "kenta");
+    (void)add_signer(s_data, "kaori");
+    const json member =
+        cli({INKAN_BIN, "seal", "add-member", s_seal, "kenta", "--json", "--data", s_data.string()});
+    EXPECT_EQ(member.value("user", ""), "kenta") << member.dump();
+    const Http t = curl({"-X", "POST", "--data-urlencode", "grant_type=client_credentials",
+                         "--data-urlencode", "client_id=" + s_sealer["client_id"].get<std::string>(),
+                         "--data-urlencode", "client_secret=" + s_sealer["client_secret"].get<std::string>(),
+                         s_api + "/csc/v2/oauth2/token"});
+    ASSERT_EQ(t.status, 200) << t.raw;
+    const std::string system = json::parse(t.body)["access_token"].get<std::string>();
+    // What authorize will demand of this caller: no factor (a system client seals without PIN or OTP).
+    const Http seal_info =
+        post_json("/csc/v2/credentials/info", {{"credentialID", s_seal}, {"authInfo", true}}, system);
+    ASSERT_EQ(seal_info.status, 200) << seal_info.raw;
+    EXPECT_EQ(json::parse(seal_info.body)["auth"], (json{{"mode", "explicit"}})) << seal_info.body;
+    for (const char* v : {"v1", "v2"}) {
+        SCOPED_TRACE(v);
+        const std::string path = std::string{"/csc/"} + v + "/credentials/list";
+        // kenta is a member of the client's seal: that is the credential of his the client may use.
+        const Http members = post_json(path, {{"userID", "kenta"}}, system);
+        ASSERT_EQ(members.status, 200) << members.raw;
+        EXPECT_EQ(json::parse(members.body)["credentialIDs"], json::array({s_seal}));
+        // kaori is not: nothing (her personal credential is never a system client's).
+        const Http none = post_json(path, {{"userID", "kaori"}}, system);
+        ASSERT_EQ(none.status, 200) << none.raw;
+        EXPECT_EQ(json::parse(none.body)["credentialIDs"], json::array());
+        const Http unknown = post_json(path, {{"userID", "nobody"}}, system);
+        EXPECT_EQ(unknown.status, 400) << unknown.raw;
+        EXPECT_EQ(json::parse(unknown.body)["error_description"], "Invalid parameter userID");
+        // A user's own token may not name anyone (CSC v1 §11.4).
+        const auto login = curl({"-X", "POST", "-u", kenta.name + ":" + kenta.password, "--data-binary", "{}",
+                                 s_api + "/csc/" + v + "/auth/login"});
+        ASSERT_EQ(login.status, 200) << login.raw;
+        const Http own = post_json(path, {{"userID", "kenta"}}, json::parse(login.body)["access_token"]);
+        EXPECT_EQ(own.status, 400) << own.raw;
+        EXPECT_EQ(json::parse(own.body)["error_description"], "userID parameter MUST be null");
+    }
 }
 
 }  // namespace

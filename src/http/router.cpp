@@ -76,8 +76,18 @@ Router::Resolution Router::resolve(std::string_view method, std::string_view pat
     // Pass 1: exact paths. Pass 2: the longest matching prefix. Candidates share one path; among
     // them the method decides between Found and MethodNotAllowed.
     std::vector<const Route*> candidates;
+    // An exact route also answers its path with empty segments: a client whose base URL ends in '/'
+    // asks for "/csc/v2//credentials/list" (issue 24). Only exact routes: a prefix route's tail is
+    // the client's own data (an OCSP GET's base64 may hold "//") and is never rewritten.
+    std::string collapsed;
+    if (path.find("//") != std::string_view::npos) {
+        collapsed.assign(path);
+        collapsed.erase(std::unique(collapsed.begin(), collapsed.end(),
+                                    [](char a, char b) { return a == '/' && b == '/'; }),
+                        collapsed.end());
+    }
     for (const auto& r : m_routes) {
-        if (r.match == Match::Exact && r.path == path) {
+        if (r.match == Match::Exact && (r.path == path || (!collapsed.empty() && r.path == collapsed))) {
             candidates.push_back(&r);
         }
     }

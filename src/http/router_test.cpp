@@ -58,6 +58,22 @@ TEST(HttpRouter, PrefixRoutesGiveTheTailAndTheLongestPrefixWins) {
     EXPECT_EQ(run(r.resolve("GET", "/ocsp/MEowSDBGMEQw")), "ocsp-get");
 }
 
+TEST(HttpRouter, EmptySegmentsReachAnExactRouteButNeverRewriteAPrefixTail) {
+    const Router r = sample();
+    // A base URL with a trailing slash + "/credentials/list".
+    auto res = r.resolve("POST", "/csc/v2//info");
+    ASSERT_EQ(res.kind, Router::Resolution::Kind::Found);
+    EXPECT_EQ(run(res), "info-post");
+    EXPECT_EQ(res.pattern, "/csc/v2/info");
+    EXPECT_EQ(run(r.resolve("GET", "//csc///v2/info")), "info-get");
+    EXPECT_EQ(r.resolve("DELETE", "/csc//v2/info").kind, Router::Resolution::Kind::MethodNotAllowed);
+    // An OCSP GET's base64 keeps its "//".
+    res = r.resolve("GET", "/ocsp/MEow//SDBG");
+    ASSERT_EQ(res.kind, Router::Resolution::Kind::Found);
+    EXPECT_EQ(res.tail, "MEow//SDBG");
+    EXPECT_EQ(r.resolve("GET", "/nope//").kind, Router::Resolution::Kind::NotFound);
+}
+
 TEST(HttpRouter, UnknownPathIsNotFoundAndWrongMethodListsAllow) {
     const Router r = sample();
     const auto nf = r.resolve("GET", "/nope");

@@ -192,6 +192,105 @@ std::string name_to_string(ByteView name_der) {
     return detail::bio_text(bio.get());
 }
 
+namespace {
+
+/// RFC 4514 §3: the only short names a conforming parser must know.
+std::optional<std::string_view> rfc4514_keyword(std::string_view oid) {
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kKeywords{{
+        {"2.5.4.3", "CN"},
+        {"2.5.4.7", "L"},
+        {"2.5.4.8", "ST"},
+        {"2.5.4.10", "O"},
+        {"2.5.4.11", "OU"},
+        {"2.5.4.6", "C"},
+        {"2.5.4.9", "STREET"},
+        {"0.9.2342.19200300.100.1.25", "DC"},
+        {"0.9.2342.19200300.100.1.1", "UID"},
+    }};
+    for (const auto& [dotted, keyword] : kKeywords) {
+        if (dotted == oid) {
+            return keyword;
+        }
+    }
+    return std::nullopt;
+}
+
+/// RFC 4514 §2.4 escaping of a string value; control characters as \XX like OpenSSL's RFC2253 output.
+void append_escaped(std::string& out, std::string_view value) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        const char c = value[i];
+        const auto u = static_cast<unsigned char>(c);
+        const bool special =
+            c == '"' || c == '+' || c == ',' || c == ';' || c == '<' || c == '>' || c == '\\';
+        const bool edge = (i == 0 && (c == ' ' || c == '#')) || (i + 1 == value.size() && c == ' ');
+        if (u < 0x20 || u == 0x7F) {
+            out += '\\';
+            out += kHex[u >> 4U];
+            out += kHex[u & 0xFU];
+        } else if (special || edge) {
+            out += '\\';
+            out += c;
+        } else {
+            out += c;
+        }
+    }
+}
+
+}  // namespace
+
+std::string name_to_rfc4514(ByteView name_der) {
+    constexpr std::uint32_t kVisible = 26;
+    der::Reader outer{name_der};
+    der::Reader rdns = outer.sequence();
+    outer.expect_end();
+    std::vector<std::string> texts;
+    while (!rdns.empty()) {
+        const der::Tlv rdn = rdns.expect(der::Class::Universal, der::tag::Set);
+        der::Reader atvs = rdns.enter(rdn);
+        if (atvs.empty()) {
+            throw Error{Errc::InvalidEncoding, "empty RelativeDistinguishedName"};
+        }
+        std::string text;
+        while (!atvs.empty()) {
+            der::Reader atv = atvs.sequence();
+            const std::string oid = atv.read_oid();
+            const std::optional<der::Tlv> value = atv.peek();
+            if (!value) {
+                throw Error{Errc::InvalidEncoding, "AttributeTypeAndValue without a value"};
+            }
+            if (!text.empty()) {
+                text += '+';
+            }
+            const auto keyword = rfc4514_keyword(oid);
+            const bool string_value =
+                value->cls == der::Class::Universal && !value->constructed &&
+                (value->number == der::tag::Utf8String || value->number == der::tag::PrintableString ||
+                 value->number == der::tag::Ia5String || value->number == der::tag::BmpString ||
+                 value->number == kVisible);
+            text += keyword ? std::string{*keyword} : oid;
+            text += '=';
+            if (keyword && string_value) {
+                append_escaped(text, atv.read_string());
+            } else {
+                text += '#';
+                text += hex_encode_upper(atv.next().whole);
+            }
+            atv.expect_end();
+        }
+        texts.push_back(std::move(text));
+    }
+    // §2.1: the RDNSequence is output last element first.
+    std::string out;
+    for (auto it = texts.rbegin(); it != texts.rend(); ++it) {
+        if (!out.empty()) {
+            out += ',';
+        }
+        out += *it;
+    }
+    return out;
+}
+
 // ---- serial numbers --------------------------------------------------------------------------
 
 Bytes random_serial() {

@@ -7,6 +7,8 @@
 #include <inkan/crypto/digest.h>
 #include <inkan/crypto/random.h>
 
+#include <nlohmann/json.hpp>
+
 namespace inkan::service {
 
 namespace {
@@ -61,7 +63,7 @@ IssuedTokens Sessions::login(std::string_view user_name, const Secret& password,
         audit("auth.login", "locked", check.user->id, client_id, "{}");
         throw Error{Errc::Locked, "login refused: user " + check.user->id + " is locked"};
     }
-    return issue(*check.user, remember_me, client_id, {});
+    return issue(*check.user, remember_me, client_id, {}, {});
 }
 
 IssuedTokens Sessions::refresh(const Secret& refresh_token) {
@@ -82,7 +84,7 @@ IssuedTokens Sessions::refresh(const Secret& refresh_token) {
     if (user->locked) {
         throw Error{Errc::Locked, "refresh refused: user " + user->id + " is locked"};
     }
-    return issue(*user, false, record->client_id, record->id);
+    return issue(*user, false, record->client_id, record->id, record->family_id);
 }
 
 Caller Sessions::authenticate(const Secret& access_token) const {
@@ -95,10 +97,12 @@ Caller Sessions::authenticate(const Secret& access_token) const {
                     "token " + record->id + " is a refresh token, not an access token"};
     }
     if (record->revoked) {
-        throw Error{Errc::Unauthenticated, "access token " + record->id + " is revoked"};
+        throw Error{Errc::Unauthenticated,
+                    std::string{kTokenExpired} + ": access token " + record->id + " is revoked"};
     }
     if (record->expires_at <= m_clock.now()) {
-        throw Error{Errc::Unauthenticated, "access token " + record->id + " has expired"};
+        throw Error{Errc::Unauthenticated,
+                    std::string{kTokenExpired} + ": access token " + record->id + " has expired"};
     }
     if (!record->client_id.empty() && m_clients != nullptr) {
         const auto client = m_clients->find(record->client_id);
@@ -158,11 +162,12 @@ void Sessions::audit(std::string_view action, std::string_view outcome, std::str
 }
 
 IssuedTokens Sessions::issue(const User& user, bool with_refresh, std::string_view client_id,
-                             std::string refresh_id) {
-    return issue_for(user.id, with_refresh, client_id, std::move(refresh_id));
+                             std::string refresh_id, std::string family_id) {
+    return issue_for(user.id, with_refresh, client_id, std::move(refresh_id), std::move(family_id));
 }
 
-IssuedTokens Sessions::grant(std::string_view user_id, std::string_view client_id, bool with_refresh) {
+IssuedTokens Sessions::grant(std::string_view user_id, std::string_view client_id, bool with_refresh,
+                             std::string family_id) {
     require(!user_id.empty() || !client_id.empty(), Errc::Internal, "grant: neither a user nor a client");
     if (!user_id.empty()) {
         const auto user = m_users.find_by_id(user_id);
@@ -173,7 +178,7 @@ IssuedTokens Sessions::grant(std::string_view user_id, std::string_view client_i
             throw Error{Errc::Locked, "grant refused: user " + user->id + " is locked"};
         }
     }
-    return issue_for(user_id, with_refresh, client_id, {});
+    return issue_for(user_id, with_refresh, client_id, {}, std::move(family_id));
 }
 
 IssuedTokens Sessions::rotate(const Secret& refresh_token, std::string_view client_id) {
@@ -182,17 +187,35 @@ IssuedTokens Sessions::rotate(const Secret& refresh_token, std::string_view clie
         throw Error{Errc::InvalidAuthData, "refresh: unknown refresh token for this client"};
     }
     if (record->revoked) {
-        throw Error{Errc::InvalidAuthData, "refresh: refresh token " + record->id + " is revoked"};
+        // RFC 9700 §4.14.2: a rotated refresh token presented again means two parties hold it; the
+        // server cannot tell which is legitimate, so the whole family goes.
+        (void)revoke_family(record->family_id, client_id, "refresh token " + record->id + " replayed");
+        throw Error{Errc::InvalidAuthData, "refresh: refresh token " + record->id +
+                                               " is revoked (already rotated): its token family is revoked"};
     }
     if (record->expires_at <= m_clock.now()) {
         throw Error{Errc::InvalidAuthData, "refresh: refresh token " + record->id + " has expired"};
     }
     if (!m_tokens.revoke_if_active(record->id)) {
+        // Two presentations racing: the same replay, seen a moment earlier.
+        (void)revoke_family(record->family_id, client_id,
+                            "refresh token " + record->id + " used concurrently");
         throw Error{Errc::InvalidAuthData, "refresh: refresh token " + record->id + " was used concurrently"};
     }
     audit("token.rotate", "ok", record->user_id, client_id,
           std::string{"{\"token_id\":\""} + record->id + "\"}");
-    return grant(record->user_id, client_id, true);
+    return grant(record->user_id, client_id, true, record->family_id);
+}
+
+std::size_t Sessions::revoke_family(std::string_view family_id, std::string_view client_id,
+                                    std::string_view reason) {
+    if (family_id.empty()) {
+        return 0;  // tokens from before migration 12: only the replayed one is refused
+    }
+    const std::size_t revoked = m_tokens.revoke_family(family_id);
+    audit("token.family_revoke", "ok", {}, client_id,
+          nlohmann::json{{"family_id", family_id}, {"revoked", revoked}, {"reason", reason}}.dump());
+    return revoked;
 }
 
 bool Sessions::revoke_for_client(std::string_view client_id, const Secret& token) {
@@ -208,9 +231,13 @@ bool Sessions::revoke_for_client(std::string_view client_id, const Secret& token
 }
 
 IssuedTokens Sessions::issue_for(std::string_view user_id, bool with_refresh, std::string_view client_id,
-                                 std::string refresh_id) {
+                                 std::string refresh_id, std::string family_id) {
     const TimePoint now = m_clock.now();
     IssuedTokens out;
+    if (family_id.empty()) {
+        family_id = crypto::random_hex(16);
+    }
+    out.family_id = family_id;
     if (with_refresh) {
         std::string refresh = new_token();
         TokenRecord record;
@@ -219,6 +246,7 @@ IssuedTokens Sessions::issue_for(std::string_view user_id, bool with_refresh, st
         record.kind = TokenKind::Refresh;
         record.user_id = std::string{user_id};
         record.client_id = std::string{client_id};
+        record.family_id = family_id;
         record.issued_at = now;
         record.expires_at = now + m_settings.refresh_lifetime;
         m_tokens.insert(record);
@@ -233,6 +261,7 @@ IssuedTokens Sessions::issue_for(std::string_view user_id, bool with_refresh, st
     record.user_id = std::string{user_id};
     record.client_id = std::string{client_id};
     record.refresh_id = std::move(refresh_id);
+    record.family_id = family_id;
     record.issued_at = now;
     record.expires_at = now + m_settings.access_lifetime;
     m_tokens.insert(record);

@@ -48,6 +48,9 @@ constexpr std::array kAuthFailures{
     std::pair{AuthFailure::HashesRequired, std::string_view{"hashes_required"}},
     std::pair{AuthFailure::FactorsNotAccepted, std::string_view{"factors_not_accepted"}},
     std::pair{AuthFailure::OAuth2Required, std::string_view{"oauth2_required"}},
+    std::pair{AuthFailure::OtpReplayed, std::string_view{"otp_replayed"}},
+    std::pair{AuthFailure::OtpNotEnrolled, std::string_view{"otp_not_enrolled"}},
+    std::pair{AuthFailure::HashCountMismatch, std::string_view{"hash_count_mismatch"}},
 };
 
 constexpr std::array kSignFailures{
@@ -180,7 +183,8 @@ void check_otp(const FactorStores& f, const std::string& user_id, const Secret* 
                nlohmann::json& details, const Refuser& refusal) {
     const auto seed = f.accounts.totp_secret(user_id);
     if (!seed) {
-        refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadOtp, "the user has no TOTP device enrolled"));
+        refusal(refuse(Errc::InvalidAuthData, AuthFailure::OtpNotEnrolled,
+                       "the user has no TOTP device enrolled"));
     }
     // Counted before it is judged, as the PIN (see check_pin).
     const int attempt = f.store.add_otp_failure(user_id);
@@ -194,16 +198,22 @@ void check_otp(const FactorStores& f, const std::string& user_id, const Secret* 
                           ? totp_match(*seed, otp->reveal(), now, f.settings.totp_window)
                           : std::nullopt;
     const bool fresh = step && f.store.use_otp_step(user_id, *step);
+    if (step && !fresh) {
+        // The right code, a second time within its step (a double submit, a client's retry, or a
+        // shoulder-surfer racing the user): refused, but it proves knowledge of the seed rather than a
+        // guess, so it does not count toward the lockout.
+        f.store.undo_otp_failure(user_id);
+        details["otp_failures"] = attempt - 1;
+        details["otp_replayed"] = true;
+        refusal(refuse(Errc::InvalidAuthData, AuthFailure::OtpReplayed,
+                       "the OTP was already used; wait for the next one"));
+    }
     if (!fresh) {
         details["otp_failures"] = attempt;
-        if (step) {
-            details["otp_replayed"] = true;
-        }
         if (attempt >= f.settings.max_otp_failures) {
             refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "wrong OTP; the OTP is now locked"));
         }
-        refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadOtp,
-                       step ? "the OTP was already used" : "wrong OTP"));
+        refusal(refuse(Errc::InvalidAuthData, AuthFailure::BadOtp, "wrong OTP"));
     }
     f.store.reset_otp_failures(user_id);
 }
@@ -339,8 +349,8 @@ IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest r
     }
     if (!request.hashes.empty() &&
         request.hashes.size() != static_cast<std::size_t>(request.num_signatures)) {
-        audit_refusal(
-            {Errc::InvalidRequest, "invalid_request", "the number of hashes must equal numSignatures"});
+        audit_refusal(refuse(Errc::InvalidRequest, AuthFailure::HashCountMismatch,
+                             "the number of hashes must equal numSignatures"));
     }
     for (const auto& h : request.hashes) {
         if (h.value.size() != crypto::digest_length(h.algorithm)) {
@@ -366,6 +376,12 @@ IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest r
         }
         if (m_store.otp_failures(caller.user_id) >= m_settings.max_otp_failures) {
             audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "the OTP is locked"));
+        }
+        // Every explicit authorisation needs an OTP: without a device the PIN is not even looked at
+        // (nothing counted) and the refusal says what is missing (decision 0027).
+        if (!m_accounts.totp_secret(caller.user_id)) {
+            audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::OtpNotEnrolled,
+                                 "the user has no TOTP device enrolled"));
         }
         check_pin(FactorStores{m_store, m_credentials, m_accounts, m_settings}, *credential, caller.user_id,
                   request.pin ? &*request.pin : nullptr, details, audit_refusal);
@@ -782,6 +798,23 @@ std::optional<Authorization::CredentialToken> Authorization::credential_token(co
         return std::nullopt;
     }
     return CredentialToken{Caller{sad->user_id, sad->client_id, sad->id}, sad->credential_id};
+}
+
+bool Authorization::revoke_credential_token(ByteView handle_hash, std::string_view reason) {
+    const auto sad = m_store.find_sad(handle_hash);
+    if (!sad || sad->origin != SadOrigin::OAuthGrant || sad->client_id.empty() ||
+        !m_store.retire_for_client(handle_hash, sad->client_id)) {
+        return false;
+    }
+    AuditEvent event;
+    event.action = "sad.revoke";
+    event.outcome = "ok";
+    event.client_id = sad->client_id;
+    event.user_id = sad->user_id;
+    event.credential_id = sad->credential_id;
+    event.details = nlohmann::json{{"sad", sad_tag(handle_hash)}, {"via", reason}}.dump();
+    m_audit.record(event);
+    return true;
 }
 
 bool Authorization::revoke_for_client(std::string_view client_id, const Secret& token) {

@@ -295,12 +295,18 @@ TEST_F(AuthorizationTest, AnOtpIsAcceptedOnce) {
     const Bytes h = sha256("x");
     const std::string code = otp(alice);
     EXPECT_NO_THROW(authz.authorize(caller(alice), request(c, {h}, "1234", code)));
-    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "1234", code)); }), "bad_otp");
-    // The previous step (inside the window) is refused too.
+    // A replay has its own failure (not counted toward the lockout: decision 0027).
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "1234", code)); }),
+              "otp_replayed");
+    // The previous step (inside the window, spent by the later one) is refused too.
     const std::string earlier =
         totp_code(*env.accounts.totp_secret(alice.id), env.clock.now() - std::chrono::seconds{30});
     EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "1234", earlier)); }),
+              "otp_replayed");
+    EXPECT_EQ(store.otp_failures(alice.id), 0) << "a replay was counted";
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), request(c, {h}, "1234", "000000")); }),
               "bad_otp");
+    EXPECT_EQ(store.otp_failures(alice.id), 1) << "a wrong code was not counted";
 }
 
 TEST_F(AuthorizationTest, WrongOtpsLockTheUsersOtpUntilUnlocked) {
@@ -371,7 +377,7 @@ TEST_F(AuthorizationTest, NumSignaturesAboveMultisignIsRefused) {
               "too_many_signatures");
     AuthorizeRequest r = request(c, {sha256("1")}, "1234", otp(alice));
     r.num_signatures = 2;  // one hash for two signatures
-    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), std::move(r)); }), "errc:invalid_request");
+    EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), std::move(r)); }), "hash_count_mismatch");
     AuthorizeRequest none = request(c, {}, "1234", otp(alice));
     EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), std::move(none)); }), "hashes_required");
 }

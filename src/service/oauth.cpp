@@ -933,6 +933,15 @@ TokenResponse OAuth::token(const ClientAuthentication& client_auth, TokenRequest
     }
     const CodeConsumption spent = m_grants.consume_code(*code_hash, m_clock.now());
     if (!spent.code) {
+        if (spent.failure == "used") {
+            // RFC 6749 §4.1.2: a code used twice was intercepted or replayed; what its first exchange
+            // issued is revoked, since either party may be the attacker (RFC 9700 §4.5).
+            (void)m_sessions.revoke_family(spent.issued_family, client.id, "authorization code reused");
+            if (!spent.issued_sad_hash.empty()) {
+                (void)m_authorization.revoke_credential_token(spent.issued_sad_hash,
+                                                              "authorization code reused");
+            }
+        }
         record("oauth2.token", "code_" + spent.failure, {}, client.id, "{}");
         fail(OAuthFailure::InvalidGrant, "the code is " + spent.failure);
     }
@@ -982,7 +991,14 @@ TokenResponse OAuth::token(const ClientAuthentication& client_auth, TokenRequest
         }
     }
     if (params.scope == "service") {
-        return service_tokens([&] { return m_sessions.grant(code.user_id, client.id, true); });
+        std::string family;
+        TokenResponse tokens = service_tokens([&] {
+            IssuedTokens t = m_sessions.grant(code.user_id, client.id, true);
+            family = t.family_id;
+            return t;
+        });
+        m_grants.link_code(*code_hash, family, {});
+        return tokens;
     }
     AuthorizeRequest authorize;
     authorize.credential_id = params.credential->credential_id;
@@ -993,6 +1009,7 @@ TokenResponse OAuth::token(const ClientAuthentication& client_auth, TokenRequest
     try {
         const IssuedSad sad = m_authorization.grant_credential(
             Caller{code.user_id, client.id, {}}, std::move(authorize), m_settings.credential_token_lifetime);
+        m_grants.link_code(*code_hash, {}, sha256(sad.sad));
         out.access_token = sad.sad;
         out.expires_in = sad.expires_in;
         out.credential = true;

@@ -373,6 +373,63 @@ TEST_F(OAuthTest, ACodeIsUsedOnce) {
     EXPECT_EQ(sqlite3("SELECT outcome FROM audit_log WHERE action = 'oauth2.token';"), "code_used\n");
 }
 
+TEST_F(OAuthTest, ReusingACodeRevokesTheServiceTokensItIssued) {
+    const std::string code = code_for(service_request(), alice);
+    const TokenResponse first = oauth.token(app_auth(), exchange(code));
+    ASSERT_TRUE(first.refresh_token.has_value());
+    EXPECT_EQ(env.sessions.authenticate(secret(first.access_token)).user_id, alice.id);
+    // A token from another grant of the same user and client is not touched.
+    const TokenResponse other = oauth.token(app_auth(), exchange(code_for(service_request(), alice)));
+
+    EXPECT_EQ(failure_of([&] { oauth.token(app_auth(), exchange(code)); }), "invalid_grant");
+    EXPECT_EQ(code_of([&] { (void)env.sessions.authenticate(secret(first.access_token)); }),
+              Errc::Unauthenticated);
+    TokenRequest refresh;
+    refresh.grant_type = "refresh_token";
+    refresh.refresh_token = secret(*first.refresh_token);
+    EXPECT_EQ(failure_of([&] { oauth.token(app_auth(), std::move(refresh)); }), "invalid_grant");
+    EXPECT_EQ(env.sessions.authenticate(secret(other.access_token)).user_id, alice.id);
+}
+
+TEST_F(OAuthTest, ReusingACodeRetiresTheCredentialTokenItIssued) {
+    const Credential c = personal(alice);
+    const Bytes a = sha256("contract A");
+    const std::string code = code_for(credential_request(c, {a}), alice);
+    const TokenResponse t = oauth.token(app_auth(), exchange(code));
+    ASSERT_TRUE(authz.credential_token(secret(t.access_token)).has_value());
+    EXPECT_EQ(failure_of([&] { oauth.token(app_auth(), exchange(code)); }), "invalid_grant");
+    EXPECT_FALSE(authz.credential_token(secret(t.access_token)).has_value()) << "the SAD still works";
+    const auto alg = SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256);
+    EXPECT_EQ(
+        failure_of([&] {
+            authz.sign_hash(Caller{alice.id, app.client.id, {}}, {c.id, secret(t.access_token), {a}, alg});
+        }),
+        "invalid_sad");
+}
+
+TEST_F(OAuthTest, AReplayedRotatedRefreshTokenRevokesItsWholeFamily) {
+    const TokenResponse first = oauth.token(app_auth(), exchange(code_for(service_request(), alice)));
+    const TokenResponse unrelated = oauth.token(app_auth(), exchange(code_for(service_request(), alice)));
+    const auto rotate = [&](const std::string& refresh_token) {
+        TokenRequest r;
+        r.grant_type = "refresh_token";
+        r.refresh_token = secret(refresh_token);
+        return oauth.token(app_auth(), std::move(r));
+    };
+    const TokenResponse second = rotate(*first.refresh_token);
+    const TokenResponse third = rotate(*second.refresh_token);
+    EXPECT_EQ(env.sessions.authenticate(secret(third.access_token)).user_id, alice.id);
+    // An attacker replays the first refresh token (rotated twice already).
+    EXPECT_EQ(failure_of([&] { (void)rotate(*first.refresh_token); }), "invalid_grant");
+    for (const std::string* access : {&second.access_token, &third.access_token}) {
+        EXPECT_EQ(code_of([&] { (void)env.sessions.authenticate(secret(*access)); }), Errc::Unauthenticated);
+    }
+    EXPECT_EQ(failure_of([&] { (void)rotate(*third.refresh_token); }), "invalid_grant")
+        << "the family's newest refresh token was revoked too";
+    EXPECT_EQ(env.sessions.authenticate(secret(unrelated.access_token)).user_id, alice.id);
+    EXPECT_EQ(rotate(*unrelated.refresh_token).scope, "service");
+}
+
 TEST_F(OAuthTest, ACodeExpiresAfterItsLifetime) {
     const std::string code = code_for(service_request(), alice);
     env.clock.advance(std::chrono::seconds{61});

@@ -132,6 +132,30 @@ TEST_P(OAuthStoreSuite, ACodeIsSpentOnceEvenFromSixteenConnections) {
     EXPECT_EQ(oauth_grants->consume_code(Bytes(32, 0xEE), before_expiry()).failure, "invalid");
 }
 
+TEST_P(OAuthStoreSuite, ASecondExchangeOfACodeLearnsWhatTheFirstIssued) {
+    oauth_clients->create(client("cl-1", "app"));
+    for (const std::uint8_t b : {std::uint8_t{0xC1}, std::uint8_t{0xC2}, std::uint8_t{0xC3}}) {
+        oauth_grants->insert_code(
+            {Bytes(32, b), "cl-1", "https://app.example/cb", "u-alice", "{}", at(2'000'000'000)});
+        ASSERT_TRUE(oauth_grants->consume_code(Bytes(32, b), before_expiry()).code.has_value());
+    }
+    oauth_grants->link_code(Bytes(32, 0xC1), "fam-9", {});
+    open_another().oauth_grants->link_code(Bytes(32, 0xC2), "", Bytes(32, 0x5A));
+    oauth_grants->link_code(Bytes(32, 0xEE), "fam-x", {});  // unknown: nothing
+    const auto service = oauth_grants->consume_code(Bytes(32, 0xC1), before_expiry());
+    EXPECT_EQ(service.failure, "used");
+    EXPECT_EQ(service.issued_family, "fam-9");
+    EXPECT_TRUE(service.issued_sad_hash.empty());
+    const auto credential = open_another().oauth_grants->consume_code(Bytes(32, 0xC2), before_expiry());
+    EXPECT_EQ(credential.failure, "used");
+    EXPECT_EQ(credential.issued_family, "");
+    EXPECT_EQ(hex_encode(credential.issued_sad_hash), hex_encode(Bytes(32, 0x5A)));
+    const auto unlinked = oauth_grants->consume_code(Bytes(32, 0xC3), before_expiry());
+    EXPECT_EQ(unlinked.failure, "used");
+    EXPECT_EQ(unlinked.issued_family, "");
+    EXPECT_TRUE(unlinked.issued_sad_hash.empty());
+}
+
 TEST_P(OAuthStoreSuite, AnExpiredCodeIsRefusedAndSpent) {
     oauth_clients->create(client("cl-1", "app"));
     oauth_grants->insert_code(

@@ -336,6 +336,18 @@ ALTER TABLE sads ADD COLUMN hard_expires_at INTEGER;
 UPDATE sads SET hard_expires_at = expires_at;
 )sql";
 
+// 12: token families and what an authorization code issued (issue 24). tokens.family_id: every
+// token descending from one grant, so a replayed, already-rotated refresh token revokes them all
+// (RFC 9700 §4.14.2); '' for older tokens (no family: a replay of one is only refused).
+// oauth_codes.issued_family / issued_sad_hash: what the first exchange of the code issued, so a second
+// exchange revokes it (RFC 6749 §4.1.2).
+constexpr std::string_view kTokenFamilies = R"sql(
+ALTER TABLE tokens ADD COLUMN family_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX tokens_by_family ON tokens (family_id) WHERE family_id <> '';
+ALTER TABLE oauth_codes ADD COLUMN issued_family TEXT NOT NULL DEFAULT '';
+ALTER TABLE oauth_codes ADD COLUMN issued_sad_hash BLOB;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
@@ -348,6 +360,7 @@ constexpr std::array kMigrations{
     Migration{9, "password failures", kPasswordFailures},
     Migration{10, "audit anchors", kAuditAnchors},
     Migration{11, "sad origin and hard limit", kSadOriginAndHardLimit},
+    Migration{12, "token families", kTokenFamilies},
 };
 
 }  // namespace

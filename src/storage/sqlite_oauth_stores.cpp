@@ -295,8 +295,8 @@ CodeConsumption SqliteOAuthGrantStore::consume_code(ByteView hash, TimePoint now
     Transaction tx{*m_db, Transaction::Mode::Write, "consume code"};
     CodeConsumption out;
     Statement read{*m_db,
-                   "SELECT client_id, redirect_uri, user_id, grant_data, expires_at, used FROM oauth_codes "
-                   "WHERE hash = ?1",
+                   "SELECT client_id, redirect_uri, user_id, grant_data, expires_at, used, issued_family, "
+                   "issued_sad_hash FROM oauth_codes WHERE hash = ?1",
                    "consume code"};
     read.bind_blob(1, hash);
     if (!read.step()) {
@@ -313,6 +313,8 @@ CodeConsumption SqliteOAuthGrantStore::consume_code(ByteView hash, TimePoint now
     const bool used = read.column_int64(5) != 0;
     if (used) {
         out.failure = "used";
+        out.issued_family = read.column_text(6);
+        out.issued_sad_hash = read.column_blob(7);
         return out;
     }
     // Spent even when expired: an expired code is never good again.
@@ -329,6 +331,20 @@ CodeConsumption SqliteOAuthGrantStore::consume_code(ByteView hash, TimePoint now
     }
     out.code = std::move(code);
     return out;
+}
+
+void SqliteOAuthGrantStore::link_code(ByteView hash, std::string_view family_id, ByteView sad_hash) {
+    Transaction tx{*m_db, Transaction::Mode::Write, "link code"};
+    Statement update{*m_db, "UPDATE oauth_codes SET issued_family = ?2, issued_sad_hash = ?3 WHERE hash = ?1",
+                     "link code"};
+    update.bind_blob(1, hash).bind_text(2, family_id);
+    if (sad_hash.empty()) {
+        update.bind_null(3);
+    } else {
+        update.bind_blob(3, sad_hash);
+    }
+    update.run();
+    tx.commit();
 }
 
 bool SqliteOAuthGrantStore::remember_account_token(std::string_view client_id, std::string_view jti,

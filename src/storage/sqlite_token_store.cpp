@@ -48,7 +48,7 @@ void SqliteTokenStore::insert(const TokenRecord& token) {
     Statement insert{
         *m_db,
         "INSERT INTO tokens (id, hash, kind, user_id, client_id, refresh_id, issued_at, expires_at, "
-        "revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "revoked, family_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         "insert token"};
     insert.bind_text(1, token.id).bind_blob(2, token.hash).bind_text(3, kind_name(token.kind));
     // NULL user: a system client's token, its subject the client (migration 4).
@@ -66,6 +66,7 @@ void SqliteTokenStore::insert(const TokenRecord& token) {
     insert.bind_time(7, token.issued_at)
         .bind_time(8, token.expires_at)
         .bind_int64(9, token.revoked ? 1 : 0)
+        .bind_text(10, token.family_id)
         .run();
     tx.commit();
 }
@@ -76,7 +77,7 @@ std::optional<TokenRecord> SqliteTokenStore::find_by_hash(ByteView hash) const {
     Statement query{
         *m_db,
         "SELECT t.id, t.hash, t.kind, t.user_id, t.client_id, t.refresh_id, t.issued_at, t.expires_at, "
-        "t.revoked <> 0 OR COALESCE(r.revoked, 0) <> 0 "
+        "t.revoked <> 0 OR COALESCE(r.revoked, 0) <> 0, t.family_id "
         "FROM tokens t LEFT JOIN tokens r ON r.id = t.refresh_id WHERE t.hash = ?1",
         "find token"};
     query.bind_blob(1, hash);
@@ -96,6 +97,7 @@ std::optional<TokenRecord> SqliteTokenStore::find_by_hash(ByteView hash) const {
     record.issued_at = query.column_time(6);
     record.expires_at = query.column_time(7);
     record.revoked = query.column_int64(8) != 0;
+    record.family_id = query.column_text(9);
     return record;
 }
 
@@ -127,6 +129,19 @@ bool SqliteTokenStore::revoke_if_active(std::string_view token_id) {
     }
     tx.commit();
     return won;
+}
+
+std::size_t SqliteTokenStore::revoke_family(std::string_view family_id) {
+    if (family_id.empty()) {
+        return 0;
+    }
+    Transaction tx{*m_db, Transaction::Mode::Write, "revoke token family"};
+    Statement update{*m_db, "UPDATE tokens SET revoked = 1 WHERE family_id = ?1 AND revoked = 0",
+                     "revoke token family"};
+    update.bind_text(1, family_id).run();
+    const auto revoked = m_db->changes();
+    tx.commit();
+    return static_cast<std::size_t>(revoked);
 }
 
 std::size_t SqliteTokenStore::purge_expired(TimePoint before) {

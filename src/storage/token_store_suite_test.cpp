@@ -224,5 +224,31 @@ TEST_P(TokenStoreSuite, PurgeRemovesExpiredTokensButKeepsALiveGrant) {
     EXPECT_EQ(tokens->purge_expired(at(6000)), 3U);
 }
 
+TEST_P(TokenStoreSuite, RevokingAFamilyRevokesEveryGrantOfItAndNothingElse) {
+    auto family = [](TokenRecord t, std::string f) {
+        t.family_id = std::move(f);
+        return t;
+    };
+    // Two rotations of one family (r1 -> r2), another family, and a token from before families.
+    tokens->insert(family(token("r1", TokenKind::Refresh), "fam-1"));
+    tokens->insert(family(token("a1", TokenKind::Access, "r1"), "fam-1"));
+    tokens->insert(family(token("r2", TokenKind::Refresh), "fam-1"));
+    tokens->insert(family(token("a2", TokenKind::Access, "r2"), "fam-1"));
+    tokens->insert(family(token("r3", TokenKind::Refresh), "fam-2"));
+    tokens->insert(token("a-old", TokenKind::Access));
+    EXPECT_EQ(open_another().tokens->find_by_hash(hash_of("a2"))->family_id, "fam-1");
+    EXPECT_TRUE(tokens->revoke_if_active("r1"));  // rotated: r1 and a1 revoked already
+    EXPECT_EQ(tokens->revoke_family("fam-1"), 2U) << "r2 and a2 were the live ones";
+    for (const char* id : {"r1", "a1", "r2", "a2"}) {
+        EXPECT_TRUE(revoked(*tokens, id)) << id;
+    }
+    EXPECT_FALSE(revoked(*tokens, "r3"));
+    EXPECT_FALSE(revoked(*tokens, "a-old"));
+    EXPECT_EQ(tokens->find_by_hash(hash_of("a-old"))->family_id, "");
+    EXPECT_EQ(tokens->revoke_family(""), 0U) << "no family is not one family";
+    EXPECT_FALSE(revoked(*tokens, "a-old"));
+    EXPECT_EQ(tokens->revoke_family("fam-1"), 0U);
+}
+
 }  // namespace
 }  // namespace inkan::storage::testing

@@ -2,8 +2,9 @@
 
 // The CSC API v1 (1.0.4.0) and v2 (2.0.0.2) under /csc/v1/ and /csc/v2/: info, auth/login,
 // auth/revoke, credentials/list, credentials/info, and sole control: credentials/authorize,
-// credentials/extendTransaction, credentials/sendOTP (v1), credentials/getChallenge (v2),
-// signatures/signHash (synchronous only), signatures/timestamp, v2 signatures/signDoc (synchronous only). One
+// credentials/extendTransaction, credentials/getChallenge (v2), signatures/signHash (synchronous only),
+// signatures/timestamp, v2 signatures/signDoc (synchronous only); any other path under them is 501 with a CSC
+// error body (decision 0027). One
 // core behind two thin DTO layers; every handler is a plain function of the request and the caller, so the
 // tests call them through the Router without a socket.
 
@@ -100,8 +101,8 @@ inline constexpr std::string_view kValidatePath = "/inkan/v1/validate";
 
 /// The method names this layer implements for `version`, as `info.methods` lists them ("info",
 /// "auth/login", "auth/revoke", "credentials/list", "credentials/info", "credentials/authorize",
-/// "credentials/extendTransaction", "signatures/signHash", "signatures/timestamp", and v1
-/// "credentials/sendOTP" / v2 "credentials/getChallenge"). One table drives both this list and the
+/// "credentials/extendTransaction", "signatures/signHash", "signatures/timestamp", and v2
+/// "credentials/getChallenge", "signatures/signDoc"). One table drives both this list and the
 /// registration, so they cannot drift.
 [[nodiscard]] std::vector<std::string> csc_methods(Version version);
 

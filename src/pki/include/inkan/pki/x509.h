@@ -96,6 +96,14 @@ private:
 /// ASN1_STRFLGS_ESC_MSB, so UTF-8 stays readable). Errc::InvalidEncoding.
 std::string name_to_string(ByteView name_der);
 
+/// Strict RFC 4514 text of a DER Name, for clients that parse it (Java's X500Principal throws on
+/// "GN=" or "emailAddress="): only the keywords of RFC 4514 §3 (CN, L, ST, O, OU, C, STREET, DC, UID)
+/// name attributes; any other type is its dotted OID with '#' + the hex of the value's DER
+/// (§2.4: "If the AttributeType is of the dotted-decimal form, the AttributeValue is represented by
+/// an number sign"). Most specific RDN first, '+' inside a multi-valued RDN, UTF-8 kept; a keyword
+/// value that is not a UTF8/Printable/IA5/BMP/Visible string is also '#' + hex. Errc::InvalidEncoding.
+std::string name_to_rfc4514(ByteView name_der);
+
 // ---- serial numbers (RFC 5280 §4.1.2.2) ----------------------------------------------------
 
 /// A fresh serial number: 16 octets from the DRBG, the first in 0x40..0x7F so the INTEGER is

@@ -3,8 +3,10 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <inkan/core/clock.h>
+#include <inkan/core/error.h>
 #include <inkan/core/secret.h>
 #include <inkan/service/accounts.h>
 #include <inkan/service/audit.h>
@@ -20,6 +22,14 @@ struct AuthSettings {
 
 /// Service authorisation (CSC "auth/login", "auth/revoke", bearer tokens). Tokens are 32 random
 /// bytes, base64url; only their SHA-256 is stored.
+/// The detail prefix ("token_expired: ...") of Sessions::authenticate's Errc::Unauthenticated for a
+/// token that was ours but expired or was revoked (CSC Table 3 expired_token), as opposed to one that
+/// never was a valid access token (invalid_token).
+inline constexpr std::string_view kTokenExpired = "token_expired";
+[[nodiscard]] inline bool token_expired(const Error& e) {
+    return e.code() == Errc::Unauthenticated && e.detail().starts_with(std::string{kTokenExpired} + ": ");
+}
+
 class Sessions {
 public:
     Sessions(Accounts& accounts, UserStore& users, TokenStore& tokens, const Clock& clock,
@@ -46,11 +56,18 @@ public:
     /// A service token (and, with `with_refresh`, a refresh token) for `user_id` through `client_id`;
     /// an empty user_id is a system client (client_credentials): the client is the subject.
     /// Errc::Locked for a locked user.
-    IssuedTokens grant(std::string_view user_id, std::string_view client_id, bool with_refresh);
+    /// A new token family unless `family_id` continues one (a rotation).
+    IssuedTokens grant(std::string_view user_id, std::string_view client_id, bool with_refresh,
+                       std::string family_id = {});
     /// The refresh_token grant with rotation (RFC 9700 §4.14.2): the refresh token must be this client's
-    /// and live; it is revoked (with its access tokens) and a new pair issued. A replayed refresh token
-    /// finds it revoked. Errc::InvalidAuthData for an unknown, expired, revoked or foreign token.
+    /// and live; it is revoked (with its access tokens) and a new pair of the same family issued. A
+    /// replayed, already-rotated (or revoked) refresh token revokes its whole family — the attacker's
+    /// and the legitimate client's tokens alike, since the server cannot tell them apart (§4.14.2).
+    /// Errc::InvalidAuthData for an unknown, expired, revoked or foreign token.
     IssuedTokens rotate(const Secret& refresh_token, std::string_view client_id);
+    /// Revokes every token of `family_id` (audited with `reason`); how many were live.
+    std::size_t revoke_family(std::string_view family_id, std::string_view client_id,
+                              std::string_view reason);
     /// oauth2/revoke (RFC 7009): revokes the token if it was issued to `client_id`; a token that is
     /// unknown or another client's is left alone without an error (RFC 7009 §2.2). True if revoked.
     bool revoke_for_client(std::string_view client_id, const Secret& token);
@@ -65,7 +82,7 @@ private:
     void audit(std::string_view action, std::string_view outcome, std::string_view user_id,
                std::string_view client_id, std::string_view details) const;
     IssuedTokens issue(const User& user, bool with_refresh, std::string_view client_id,
-                       std::string refresh_id);
+                       std::string refresh_id, std::string family_id);
     Accounts& m_accounts;
     UserStore& m_users;
     TokenStore& m_tokens;
@@ -74,7 +91,7 @@ private:
     AuditLog* m_audit = nullptr;
     const OAuthClientStore* m_clients = nullptr;
     IssuedTokens issue_for(std::string_view user_id, bool with_refresh, std::string_view client_id,
-                           std::string refresh_id);
+                           std::string refresh_id, std::string family_id);
 };
 
 }  // namespace inkan::service

@@ -109,6 +109,14 @@ enum class AuthFailure {
     /// The credential's auth mode is oauth2code: only an OAuth credential grant (grant_credential)
     /// authorises it; credentials/authorize is refused whatever it carries (CSC v1 §11.5).
     OAuth2Required,
+    /// A right OTP whose time step was already spent (RFC 6238 §5.2: one use per step). Not a guess:
+    /// it is not counted toward the OTP lockout; the user waits for the next code.
+    OtpReplayed,
+    /// The user has no TOTP device, and authorize demands an OTP of every explicit credential:
+    /// nothing to check, nothing counted (credentials/info lists the OTP object all the same).
+    OtpNotEnrolled,
+    /// Hashes were given, but not one per signature (numSignatures).
+    HashCountMismatch,
 };
 std::string_view name(AuthFailure f);  ///< "bad_pin", "bad_otp", "pin_locked", ...
 /// The AuthFailure an Error from Authorization::authorize carries, if any.
@@ -172,6 +180,9 @@ public:
     /// `client_id`, so signHash/signDoc then refuse it as an invalid SAD. Unknown, another client's or
     /// already retired: nothing changes (RFC 7009 §2.2). True if retired; audited then.
     bool revoke_for_client(std::string_view client_id, const Secret& token);
+    /// Retires the credential token whose handle hashes to `handle_hash` (an authorization code
+    /// exchanged twice: RFC 6749 §4.1.2), audited with `reason`. True if it was live.
+    bool revoke_credential_token(ByteView handle_hash, std::string_view reason);
 
     /// The OAuth clients (system clients' seal grants). Without it no system client is recognised.
     void set_clients(const OAuthClientStore* clients) noexcept { m_clients = clients; }

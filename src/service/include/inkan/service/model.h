@@ -115,6 +115,7 @@ struct IssuedTokens {
     std::string access_token;
     std::optional<std::string> refresh_token;  ///< only with rememberMe
     std::int64_t expires_in = 3600;            ///< seconds
+    std::string family_id;  ///< the token family (TokenRecord::family_id): not sent to the client
 };
 
 /// An audit record (audit.h explains the chain).

@@ -100,6 +100,10 @@ struct TokenRecord {
     std::string user_id;  ///< empty: a system client's token (client_id is the subject)
     std::string client_id;
     std::string refresh_id;  ///< access tokens: the refresh token of the same grant (empty if none)
+    /// Every token descending from one grant (a code exchange or a login, and all refresh rotations
+    /// after it) shares it: a replayed, already-rotated refresh token revokes them all (RFC 9700
+    /// §4.14.2). Empty for tokens issued before migration 12.
+    std::string family_id;
     TimePoint issued_at{};
     TimePoint expires_at{};
     /// As read back: true if this token was revoked, or (access tokens) its grant's refresh token was,
@@ -121,6 +125,9 @@ public:
     /// only if it is not revoked yet, in one statement. True for exactly one of several concurrent
     /// callers; false if it was already revoked or is unknown.
     virtual bool revoke_if_active(std::string_view token_id) = 0;
+    /// Revokes every token of the family (refresh and access, whatever their grant). How many were
+    /// live before. Nothing for an empty family id.
+    virtual std::size_t revoke_family(std::string_view family_id) = 0;
     /// Removes tokens that expired before `before` (housekeeping); a refresh token stays while an
     /// access token of its grant is still unexpired. Returns how many were removed.
     virtual std::size_t purge_expired(TimePoint before) = 0;
@@ -256,6 +263,10 @@ struct AuthorizationCodeRecord {
 struct CodeConsumption {
     std::optional<AuthorizationCodeRecord> code;
     std::string failure;
+    /// failure "used": what the first exchange issued (link_code), so that a second one revokes it
+    /// (RFC 6749 §4.1.2): the token family of a service grant, the SAD handle hash of a credential one.
+    std::string issued_family;
+    Bytes issued_sad_hash;
 };
 
 /// The state of browser authorizations and codes: in the store, so any node serves any step.
@@ -285,6 +296,9 @@ public:
     virtual void insert_code(const AuthorizationCodeRecord& code) = 0;
     /// Atomically marks the code used and returns it; a used, expired or unknown code is not returned.
     virtual CodeConsumption consume_code(ByteView hash, TimePoint now) = 0;
+    /// Records what the exchange of code `hash` issued: a token family, or a credential token's SAD
+    /// handle hash (either may be empty). Nothing happens for an unknown code.
+    virtual void link_code(ByteView hash, std::string_view family_id, ByteView sad_hash) = 0;
     /// account_token replay (CSC v1 §8.3.1): records that `client_id` presented `jti`, kept until
     /// `expires_at`, and drops records expired at `now` — in one transaction. False if the pair is
     /// already recorded (a replay); nothing is changed then.

@@ -70,6 +70,7 @@ public:
     [[nodiscard]] std::optional<service::TokenRecord> find_by_hash(ByteView hash) const override;
     bool revoke(std::string_view token_id) override;
     bool revoke_if_active(std::string_view token_id) override;
+    std::size_t revoke_family(std::string_view family_id) override;
     std::size_t purge_expired(TimePoint before) override;
 
 private:
@@ -153,6 +154,7 @@ public:
     bool remove_pending(std::string_view id) override;
     void insert_code(const service::AuthorizationCodeRecord& code) override;
     service::CodeConsumption consume_code(ByteView hash, TimePoint now) override;
+    void link_code(ByteView hash, std::string_view family_id, ByteView sad_hash) override;
     bool remember_account_token(std::string_view client_id, std::string_view jti, TimePoint now,
                                 TimePoint expires_at) override;
     std::size_t purge_expired(TimePoint before) override;
