@@ -48,7 +48,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     decode(body, [](JsonBody& b) { (void)decode_sign_doc(b); });
     decode(body, [&bearer](JsonBody& b) { (void)decode_sign_doc(b, &bearer); });
     decode(body, [](JsonBody& b) { (void)decode_extend_documents(b); });
-    decode(body, [](JsonBody& b) { (void)decode_send_otp(b); });
     decode(body, [](JsonBody& b) { (void)decode_challenge(b); });
     return 0;
 }
