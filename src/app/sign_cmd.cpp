@@ -20,13 +20,13 @@
 #include <inkan/client/csc_client.h>
 #include <inkan/client/pdf_signer.h>
 #include <inkan/client/remote_signer.h>
+#include <inkan/client/xml_signer.h>
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 #include <inkan/crypto/digest.h>
 #include <inkan/pdf/document.h>
 #include <inkan/pki/revocation.h>
 #include <inkan/tsp/client.h>
-#include <inkan/xades/xades.h>
 
 #include "args.h"
 #include "commands.h"
@@ -199,7 +199,7 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
     const bool pades = format == "pades";
     const bool is_xades = format == "xades";
     const ades::Level level = parse_level(args.option_or("level", "B-B"));
-    std::optional<xades::Packaging> packaging;
+    std::optional<client::Packaging> packaging;
     if (is_xades) {
         packaging = xades::packaging_from_name(args.option_or("packaging", "enveloped"));
         if (!packaging) {
@@ -289,8 +289,8 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
     std::optional<pdf::Document> document;
     if (pades) {
         document.emplace(pdf::Document::open(in));
-    } else if (is_xades && packaging == xades::Packaging::Enveloped) {
-        xades::check_xml(read_file(in));  // not XML, or a refused DTD: nothing is asked of the service
+    } else if (is_xades && packaging == client::Packaging::Enveloped) {
+        client::check_xml(read_file(in));  // not XML, or a refused DTD: nothing is asked of the service
     } else {
         require(fs::is_regular_file(in), Errc::NotFound, "cannot read " + in.string());
     }
@@ -322,8 +322,8 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         entry.conformance_level = "Ades-" + std::string{ades::name(level)};
         entry.signed_envelope_property = pades ? (certify ? "Certification" : "Revision")
                                          : is_xades
-                                             ? (*packaging == xades::Packaging::Enveloped    ? "Enveloped"
-                                                : *packaging == xades::Packaging::Enveloping ? "Enveloping"
+                                             ? (*packaging == client::Packaging::Enveloped    ? "Enveloped"
+                                                : *packaging == client::Packaging::Enveloping ? "Enveloping"
                                                                                              : "Detached")
                                              : (args.flag("detached") ? "Detached" : "Attached");
         if (pades) {
@@ -382,7 +382,7 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
     }
 
     if (is_xades) {
-        xades::XadesOptions o;
+        client::XadesOptions o;
         o.level = level;
         o.algorithm = algorithm;
         o.time_stamper = stamper.get();
@@ -392,24 +392,22 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         pki::RevocationFetcher fetcher{revocation_options};
         o.revocation = &fetcher;
         const auto mime = args.option("mime");
+        client::XmlSigner xml_signer{signer, o};
         Bytes signed_xml;
         // Only the digest of the canonical SignedInfo goes to the service (RemoteCscSigner: authorize for
         // that digest, then signHash); the document stays here.
-        if (*packaging == xades::Packaging::Enveloped) {
-            signed_xml = xades::sign_xades(
-                xades::XadesContent::enveloped(read_file(in), mime.value_or("text/xml")), signer, o);
-        } else if (*packaging == xades::Packaging::Enveloping) {
-            signed_xml = xades::sign_xades(
-                xades::XadesContent::enveloping({{read_file(in), mime.value_or("application/octet-stream")}}),
-                signer, o);
+        if (*packaging == client::Packaging::Enveloped) {
+            signed_xml =
+                xml_signer.sign(client::XadesContent::enveloped(read_file(in), mime.value_or("text/xml")));
+        } else if (*packaging == client::Packaging::Enveloping) {
+            signed_xml = xml_signer.sign(client::XadesContent::enveloping(
+                {{read_file(in), mime.value_or("application/octet-stream")}}));
         } else {
             std::ifstream content{in, std::ios::binary};
             require(content.good(), Errc::NotFound, "cannot read " + in.string());
             // Referenced by its file name: the signature is meant to travel beside the file.
-            signed_xml = xades::sign_xades(
-                xades::XadesContent::detached(
-                    {{in.filename().string(), &content, mime.value_or("application/octet-stream")}}),
-                signer, o);
+            signed_xml = xml_signer.sign(client::XadesContent::detached(
+                {{in.filename().string(), &content, mime.value_or("application/octet-stream")}}));
         }
         write_output(out, signed_xml);
         io.out << "signed " << in.string() << " → " << out.string() << " (hash mode, XAdES "

@@ -252,16 +252,8 @@ SignatureReport judge(const cms::SignedData& sd, const Target& t, const SignerCo
              "SHA-1 signatures are not acceptable after " + format_rfc3339(options.policy.sha1_sunset) +
                  " and no time-stamp proves an earlier existence");
     }
-    if (key.type() == crypto::KeyType::Rsa && key.bits() < options.policy.min_rsa_bits &&
-        at >= options.policy.rsa_small_sunset) {
-        fail(Indication::Indeterminate, SubIndication::CryptoConstraintsFailureNoPoe,
-             "RSA-" + std::to_string(key.bits()) + " is below the policy's " +
-                 std::to_string(options.policy.min_rsa_bits) + " bits");
-    }
-    if (key.type() == crypto::KeyType::Ec && key.bits() < options.policy.min_ec_bits) {
-        fail(Indication::Indeterminate, SubIndication::CryptoConstraintsFailure,
-             "an EC key of " + std::to_string(key.bits()) + " bits is below the policy");
-    }
+    if (const auto k = key_size_failure(key, at, options.policy))
+        fail(Indication::Indeterminate, k->subindication, k->why);
 
     // The level actually present and valid (EN 319 122-1 §5.3-5.5 / EN 319 142-1 §5.3-5.5).
     if (check.has_signed_attributes && ess && *ess && r.crypto_valid) {

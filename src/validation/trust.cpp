@@ -171,6 +171,21 @@ std::string subject_of(const pki::Certificate& c) {
     return c.subject();
 }
 
+std::optional<ConstraintFailure> key_size_failure(const crypto::PublicKey& key, TimePoint at,
+                                                  const CryptoPolicy& policy) {
+    if (key.type() == crypto::KeyType::Rsa && key.bits() < policy.min_rsa_bits &&
+        at >= policy.rsa_small_sunset) {
+        return ConstraintFailure{SubIndication::CryptoConstraintsFailureNoPoe,
+                                 "RSA-" + std::to_string(key.bits()) + " is below the policy's " +
+                                     std::to_string(policy.min_rsa_bits) + " bits"};
+    }
+    if (key.type() == crypto::KeyType::Ec && key.bits() < policy.min_ec_bits) {
+        return ConstraintFailure{SubIndication::CryptoConstraintsFailure,
+                                 "an EC key of " + std::to_string(key.bits()) + " bits is below the policy"};
+    }
+    return std::nullopt;
+}
+
 void Material::add_certificate(ByteView der) {
     try {
         auto c = pki::Certificate::from_der(der);

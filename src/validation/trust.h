@@ -135,6 +135,16 @@ cms::SignedData parse_cms(ByteView der, Bytes& normalized);
 
 std::string subject_of(const pki::Certificate& c);
 
+/// A broken key-size rule of the policy for a signer key at time `at` (EN 319 102-1 §5.2.8): RSA below
+/// min_rsa_bits after rsa_small_sunset is CRYPTO_CONSTRAINTS_FAILURE_NO_POE, EC below min_ec_bits
+/// CRYPTO_CONSTRAINTS_FAILURE. Nothing when the key passes. One rule for CAdES, PAdES and XAdES.
+struct ConstraintFailure {
+    SubIndication subindication;
+    std::string why;
+};
+std::optional<ConstraintFailure> key_size_failure(const crypto::PublicKey& key, TimePoint at,
+                                                  const CryptoPolicy& policy);
+
 }  // namespace inkan::validation::detail
 
 namespace inkan::validation::detail {

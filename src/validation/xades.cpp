@@ -267,16 +267,8 @@ SignatureReport judge_xades(const xades::SignatureRead& s, Material& material, c
     // §5.2.8 cryptographic constraints, at the POE.
     const TimePoint at = poe ? *poe : now;
     const crypto::PublicKey key = cert->public_key();
-    if (key.type() == crypto::KeyType::Rsa && key.bits() < options.policy.min_rsa_bits &&
-        at >= options.policy.rsa_small_sunset) {
-        fail(Indication::Indeterminate, SubIndication::CryptoConstraintsFailureNoPoe,
-             "RSA-" + std::to_string(key.bits()) + " is below the policy's " +
-                 std::to_string(options.policy.min_rsa_bits) + " bits");
-    }
-    if (key.type() == crypto::KeyType::Ec && key.bits() < options.policy.min_ec_bits) {
-        fail(Indication::Indeterminate, SubIndication::CryptoConstraintsFailure,
-             "an EC key of " + std::to_string(key.bits()) + " bits is below the policy");
-    }
+    if (const auto k = detail::key_size_failure(key, at, options.policy))
+        fail(Indication::Indeterminate, k->subindication, k->why);
 
     // The baseline level present and valid (EN 319 132-1 §6.3): B-B needs signed properties with a
     // signing-certificate reference that matched; B-T a valid SignatureTimeStamp; B-LT the whole
