@@ -324,7 +324,7 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
                                          : is_xades
                                              ? (*packaging == client::Packaging::Enveloped    ? "Enveloped"
                                                 : *packaging == client::Packaging::Enveloping ? "Enveloping"
-                                                                                             : "Detached")
+                                                                                              : "Detached")
                                              : (args.flag("detached") ? "Detached" : "Attached");
         if (pades) {
             for (const auto& [flag, name] :
