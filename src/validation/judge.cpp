@@ -227,22 +227,9 @@ SignatureReport judge(const cms::SignedData& sd, const Target& t, const SignerCo
     }
 
     // §5.2.6 X.509 validation, revocation, and §5.6.2.4 past validation against the POE.
-    const Chain chain = find_chain(*cert, material, options);
-    for (const auto& c : chain.certificates)
-        r.chain.push_back(subject_of(c));
-    bool long_term = false;
-    if (!chain.found) {
-        if (r.chain.empty()) r.chain.push_back(r.signer);
-        fail(Indication::Indeterminate,
-             chain.constraints_failed ? SubIndication::ChainConstraintsFailure
-                                      : SubIndication::NoCertificateChainFound,
-             chain.error);
-    } else {
-        const ChainJudgement j = judge_chain(chain, material, options, now, poe);
-        r.revocation = j.signer_revocation;
-        long_term = j.all_from_file;
-        if (j.failure) fail(j.failure->indication, *j.failure->subindication, j.error);
-    }
+    const ChainJudgement j = judge_signer_chain(*cert, material, options, now, poe, r);
+    const bool long_term = j.all_from_file;
+    if (j.failure) fail(j.failure->indication, *j.failure->subindication, j.error);
 
     // §5.2.8 cryptographic constraints, with the POE as the time that counts.
     const TimePoint at = poe ? *poe : now;
@@ -259,7 +246,7 @@ SignatureReport judge(const cms::SignedData& sd, const Target& t, const SignerCo
     if (check.has_signed_attributes && ess && *ess && r.crypto_valid) {
         r.level = Level::BB;
         if (!poes.empty() && (signature_ts_ok || ctx.pdf)) r.level = Level::BT;
-        if (r.level == Level::BT && chain.found && long_term) {
+        if (r.level == Level::BT && long_term) {
             r.level = Level::BLT;
             if (archive_v3 || t.archived_externally) r.level = Level::BLTA;
         }

@@ -392,6 +392,26 @@ std::optional<Status> revocation_status(const pki::Certificate& cert, const pki:
     return combine(all);
 }
 
+ChainJudgement judge_signer_chain(const pki::Certificate& signer, Material& material, const Options& options,
+                                  TimePoint now, std::optional<TimePoint> poe, SignatureReport& report) {
+    const Chain chain = find_chain(signer, material, options);
+    for (const auto& c : chain.certificates)
+        report.chain.push_back(subject_of(c));
+    if (!chain.found) {
+        if (report.chain.empty()) report.chain.push_back(report.signer);
+        ChainJudgement none;
+        none.failure = Verdict{Indication::Indeterminate, chain.constraints_failed
+                                                              ? SubIndication::ChainConstraintsFailure
+                                                              : SubIndication::NoCertificateChainFound};
+        none.error = chain.error;
+        none.all_from_file = false;
+        return none;
+    }
+    ChainJudgement j = judge_chain(chain, material, options, now, poe);
+    report.revocation = j.signer_revocation;
+    return j;
+}
+
 ChainJudgement judge_chain(const Chain& chain, Material& material, const Options& options, TimePoint now,
                            std::optional<TimePoint> poe) {
     ChainJudgement j;

@@ -88,6 +88,13 @@ struct ChainJudgement {
 ChainJudgement judge_chain(const Chain& chain, Material& material, const Options& options, TimePoint now,
                            std::optional<TimePoint> poe);
 
+/// §5.2.6 and §5.6.2.4 for a signer certificate, the same for every format: find_chain, then judge_chain.
+/// Writes the chain's subjects (or the signer's alone when none is found) and the signer's revocation
+/// into `report`. No chain: failure NO_CERTIFICATE_CHAIN_FOUND / CHAIN_CONSTRAINTS_FAILURE and
+/// all_from_file false.
+ChainJudgement judge_signer_chain(const pki::Certificate& signer, Material& material, const Options& options,
+                                  TimePoint now, std::optional<TimePoint> poe, SignatureReport& report);
+
 /// The signature-value and message-digest checks of SignerInfo `index`.
 struct SignerCheck {
     bool intact = false;          ///< the signature verifies over the signed attributes (or the digest)

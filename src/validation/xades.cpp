@@ -247,22 +247,9 @@ SignatureReport judge_xades(const xades::SignatureRead& s, Material& material, c
     }
 
     // §5.2.6 X.509 validation and revocation, §5.6.2.4 past validation against the POE.
-    const detail::Chain chain = detail::find_chain(*cert, material, options);
-    for (const auto& c : chain.certificates)
-        r.chain.push_back(detail::subject_of(c));
-    bool long_term = false;
-    if (!chain.found) {
-        if (r.chain.empty()) r.chain.push_back(r.signer);
-        fail(Indication::Indeterminate,
-             chain.constraints_failed ? SubIndication::ChainConstraintsFailure
-                                      : SubIndication::NoCertificateChainFound,
-             chain.error);
-    } else {
-        const detail::ChainJudgement j = detail::judge_chain(chain, material, options, now, poe);
-        r.revocation = j.signer_revocation;
-        long_term = j.all_from_file;
-        if (j.failure) fail(j.failure->indication, *j.failure->subindication, j.error);
-    }
+    const detail::ChainJudgement j = detail::judge_signer_chain(*cert, material, options, now, poe, r);
+    const bool long_term = j.all_from_file;
+    if (j.failure) fail(j.failure->indication, *j.failure->subindication, j.error);
 
     // §5.2.8 cryptographic constraints, at the POE.
     const TimePoint at = poe ? *poe : now;
@@ -276,7 +263,7 @@ SignatureReport judge_xades(const xades::SignatureRead& s, Material& material, c
     if (s.signed_properties_signed && referenced_match && r.crypto_valid && r.format_ok) {
         r.level = Level::BB;
         if (signature_ts_ok) r.level = Level::BT;
-        if (r.level == Level::BT && chain.found && long_term) {
+        if (r.level == Level::BT && long_term) {
             r.level = Level::BLT;
             if (!archive_times.empty()) r.level = Level::BLTA;
         }
