@@ -24,6 +24,7 @@
 #include <inkan/pki/revocation.h>
 
 #include "fixture.h"
+#include "pdf_test_kit.h"
 #include "test_support.h"
 
 namespace inkan::validation {
@@ -37,6 +38,7 @@ namespace fs = std::filesystem;
 using testing::read_file;
 using testing::run;
 using testing::write_file;
+using testpdf::object_text;
 
 const Bytes kContent = to_bytes(std::string_view{"契約書 No. 15: validation\n"});
 
@@ -410,30 +412,9 @@ TEST(PadesValidation, NoTrustAnchorIsNoCertificateChainFound) {
     EXPECT_EQ(indication(d.signatures[0]), "INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND") << show(d);
 }
 
-/// Appends an incremental update (classic xref table) with `objects` (id → body) to `pdf`.
-void append_update(const fs::path& pdf, const std::map<int, std::string>& objects, int size) {
-    std::string text = to_string(read_file(pdf));
-    const auto sx = text.rfind("startxref");
-    const long prev = std::stol(text.substr(sx + 9));
-    std::string update = "\n";
-    std::map<int, std::size_t> offsets;
-    for (const auto& [id, body] : objects) {
-        offsets[id] = text.size() + update.size();
-        update += std::to_string(id) + " 0 obj\n" + body + "\nendobj\n";
-    }
-    const std::size_t xref = text.size() + update.size();
-    update += "xref\n";
-    for (const auto& [id, off] : offsets) {
-        char line[32];
-        std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
-        update += std::to_string(id) + " 1\n" + line;
-    }
-    // The root is object 1 in the test corpus (qpdf-normalised); read it from the last trailer.
-    const auto tr = text.rfind("/Root");
-    const std::string root = text.substr(tr + 5, text.find('R', tr + 5) - tr - 4);
-    update += "trailer\n<< /Size " + std::to_string(size) + " /Root" + root + " /Prev " +
-              std::to_string(prev) + " >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
-    write_file(pdf, text + update);
+/// An incremental update with `objects` (id → body) appended to `pdf` (the kit's; /Size follows the ids).
+void append_update(const fs::path& pdf, const std::map<int, std::string>& objects) {
+    testpdf::append_update(pdf, testpdf::Update{objects, {}, {}});
 }
 
 TEST(PadesModification, PageAddedAfterSigningIsNotTotalPassedAndNamed) {
@@ -452,11 +433,9 @@ TEST(PadesModification, PageAddedAfterSigningIsNotTotalPassedAndNamed) {
     const int size = std::stoi(text.substr(sz + 5));
     std::string new_kids = kids_array;
     new_kids.insert(new_kids.rfind(']'), " " + std::to_string(size) + " 0 R");
-    append_update(
-        pdf,
-        {{pages_id, "<< /Type /Pages /Kids " + new_kids + " /Count 2 >>"},
-         {size, "<< /Type /Page /Parent " + std::to_string(pages_id) + " 0 R /MediaBox [0 0 612 792] >>"}},
-        size + 1);
+    append_update(pdf, {{pages_id, "<< /Type /Pages /Kids " + new_kids + " /Count 2 >>"},
+                        {size, "<< /Type /Page /Parent " + std::to_string(pages_id) +
+                                   " 0 R /MediaBox [0 0 612 792] >>"}});
     ASSERT_EQ(pdf::Document::open(pdf).page_count(), 2u);
     const DocumentReport d = validate_pdf(pdf, anchored());
     ASSERT_EQ(d.signatures.size(), 1u) << show(d);
@@ -492,11 +471,9 @@ TEST(PadesModification, PageContentReplacedAfterSigningIsNamed) {
     const auto ref_end = page.find('R', contents);
     page.replace(contents, ref_end - contents + 1, "/Contents " + std::to_string(size) + " 0 R");
     const std::string stream = "BT /F1 24 Tf 72 700 Td (PAY 1,000,000 JPY) Tj ET";
-    append_update(
-        pdf,
-        {{page_id, page},
-         {size, "<< /Length " + std::to_string(stream.size()) + " >>\nstream\n" + stream + "\nendstream"}},
-        size + 1);
+    append_update(pdf, {{page_id, page},
+                        {size, "<< /Length " + std::to_string(stream.size()) + " >>\nstream\n" + stream +
+                                   "\nendstream"}});
     const DocumentReport d = validate_pdf(pdf, anchored());
     ASSERT_EQ(d.signatures.size(), 1u) << show(d);
     const auto& s = d.signatures[0];
@@ -658,15 +635,6 @@ TEST(CryptoPolicyFile, StricterRsaMinimumFailsAndUnknownKeysAreRefused) {
     }
 }
 
-/// The object text (between "N 0 obj" and "endobj") of the last definition of object `id`.
-std::string object_text(const std::string& text, int id) {
-    const std::string head = "\n" + std::to_string(id) + " 0 obj";
-    const auto at = text.rfind(head);
-    EXPECT_NE(at, std::string::npos) << id;
-    const auto start = at + head.size();
-    return text.substr(start, text.find("endobj", start) - start);
-}
-
 int page_object_id(const std::string& text) {
     std::size_t at = 0;
     while ((at = text.find("/Type /Page", at)) != std::string::npos && text[at + 11] == 's')
@@ -684,8 +652,7 @@ TEST(PadesModification, RedefinedCatalogIsNamed) {
     const int root = std::stoi(text.substr(tr + 5));
     std::string catalog = object_text(text, root);
     catalog.insert(catalog.rfind(">>"), " /OpenAction << /S /URI /URI (http://127.0.0.1/) >> ");
-    const auto sz = text.rfind("/Size");
-    append_update(pdf, {{root, catalog}}, std::stoi(text.substr(sz + 5)));
+    append_update(pdf, {{root, catalog}});
     const DocumentReport d = validate_pdf(pdf, anchored());
     ASSERT_EQ(d.signatures.size(), 1u) << show(d);
     EXPECT_EQ(indication(d.signatures[0]), "INDETERMINATE/SIG_CONSTRAINTS_FAILURE") << show(d);
@@ -714,8 +681,7 @@ TEST(PadesModification, AnnotationIsPermittedForApprovalButNotUnderDocMdp2) {
                       {{page_id, page},
                        {size,
                         "<< /Type /Annot /Subtype /FreeText /Rect [0 0 600 800] /Contents (PAID) /DA (/Helv "
-                        "12 Tf 0 g) >>"}},
-                      size + 1);
+                        "12 Tf 0 g) >>"}});
         const DocumentReport d = validate_pdf(pdf, anchored());
         ASSERT_EQ(d.signatures.size(), 1u) << show(d);
         const auto& s = d.signatures[0];
