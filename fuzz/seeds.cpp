@@ -269,19 +269,22 @@ int main(int argc, char** argv) try {
     }
     put("validator", "base.pdf", base);
 
-    // XAdES (xml).
+    // XAdES: the XML parser + C14N (xml) and the validator's XML path (validate_file sends XML to
+    // validate_xml: references, wrapping rules, time-stamps).
     xades::XadesOptions xo;
     xo.clock = &env.clock();
-    put("xml", "inkan-xades-enveloped.xml",
-        xades::sign_xades(
-            xades::XadesContent::enveloped(bytes_of("<doc xmlns=\"urn:x\"><a id=\"a1\">1</a></doc>")),
-            env.seal_signer(), xo));
+    const Bytes enveloped = xades::sign_xades(
+        xades::XadesContent::enveloped(bytes_of("<doc xmlns=\"urn:x\"><a id=\"a1\">1</a></doc>")),
+        env.seal_signer(), xo);
     xades::XadesOptions xbt = xo;
     xbt.level = ades::Level::BT;
     xbt.time_stamper = &stamper;
-    put("xml", "inkan-xades-enveloping-bt.xml",
-        xades::sign_xades(xades::XadesContent::enveloping({{content, "text/plain"}}), env.seal_signer(),
-                          xbt));
+    const Bytes enveloping_bt =
+        xades::sign_xades(xades::XadesContent::enveloping({{content, "text/plain"}}), env.seal_signer(), xbt);
+    for (const char* target : {"xml", "validator"}) {
+        put(target, "inkan-xades-enveloped.xml", enveloped);
+        put(target, "inkan-xades-enveloping-bt.xml", enveloping_bt);
+    }
 
     // account_token (oauth): HS256 under the target's key.
     constexpr std::string_view key = "inkan fuzz account_token key 32";

@@ -1,6 +1,6 @@
-// The validator's entry point (validation::validate_file: a PDF or a DER/PEM CMS by content), with the
-// in-memory inkan PKI's root as trust anchor, and a detached CMS against fixed content; then every
-// report format (JSON, ETSI TS 119 102-2 XML, text), where text from the file ends up in output.
+// The validator's entry point (validation::validate_file: a PDF, a DER/PEM CMS or an XML signature by
+// content), with the in-memory inkan PKI's root as trust anchor, and a detached CMS against fixed content;
+// then every report format (JSON, ETSI TS 119 102-2 XML, text), where text from the file ends up in output.
 #include <inkan/validation/report.h>
 #include <inkan/validation/validator.h>
 
