@@ -517,6 +517,27 @@ SignerCheck check_signer_info(const cms::SignerInfo& si, std::optional<std::stri
     return out;
 }
 
+bool issuer_serial_matches(ByteView issuer_serial_der, const pki::Certificate& cert) {
+    try {
+        // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber CertificateSerialNumber }
+        der::Reader top{issuer_serial_der};
+        der::Reader is = top.sequence();
+        der::Reader names = is.sequence();
+        bool issuer_ok = false;
+        while (!names.empty()) {
+            const der::Tlv n = names.next();
+            if (n.is_context(4)) {
+                der::Reader dn = names.enter(n);
+                const der::Tlv name = dn.next();
+                issuer_ok = issuer_ok || Bytes{name.whole.begin(), name.whole.end()} == cert.issuer_der();
+            }
+        }
+        return issuer_ok && is.read_integer_unsigned() == cert.serial() && is.empty() && top.empty();
+    } catch (const Error&) {
+        return false;
+    }
+}
+
 std::optional<bool> ess_matches(const cms::SignerInfo& si, const pki::Certificate& cert) {
     const Bytes* v2 = si.signed_attribute(cms::oid::kSigningCertificateV2);
     const Bytes* v1 = si.signed_attribute(kSigningCertificateV1);
@@ -540,21 +561,7 @@ std::optional<bool> ess_matches(const cms::SignerInfo& si, const pki::Certificat
         }
         const Bytes hash = id.read_octet_string();
         if (hash != crypto::digest(alg, cert.der())) return false;
-        if (!id.empty()) {
-            // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber }
-            der::Reader is = id.sequence();
-            der::Reader names = is.sequence();
-            bool issuer_ok = false;
-            while (!names.empty()) {
-                const der::Tlv n = names.next();
-                if (n.is_context(4)) {
-                    der::Reader dn = names.enter(n);
-                    const der::Tlv name = dn.next();
-                    issuer_ok = issuer_ok || Bytes{name.whole.begin(), name.whole.end()} == cert.issuer_der();
-                }
-            }
-            if (!issuer_ok || is.read_integer_unsigned() != cert.serial()) return false;
-        }
+        if (!id.empty() && !issuer_serial_matches(id.next().whole, cert)) return false;
         return true;
     } catch (const Error&) {
         return false;

@@ -115,6 +115,10 @@ SignerCheck check_signer_info(const cms::SignerInfo& si, std::optional<std::stri
 
 /// The ESS signing-certificate(-v2) of SignerInfo `si` against `cert`: nullopt when absent, else
 /// whether it matches (hash, and issuerSerial when present).
+/// An RFC 5035 §4 IssuerSerial (DER) names `cert`: a directoryName equal to its issuer, and its serial.
+/// False for anything that does not parse.
+bool issuer_serial_matches(ByteView issuer_serial_der, const pki::Certificate& cert);
+
 std::optional<bool> ess_matches(const cms::SignerInfo& si, const pki::Certificate& cert);
 
 /// The signer's certificate of SignerInfo `index`: in the CMS, else in the material.

@@ -8,6 +8,7 @@
 #include <inkan/validation/validator.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -45,6 +46,44 @@ std::vector<pki::Certificate> parse_all(const std::vector<Bytes>& ders) {
 
 /// The signature value over the canonical SignedInfo (XMLDSig 1.1 §3.2.2); ECDSA values are r‖s
 /// (§6.4.3) and become DER for OpenSSL.
+/// A decimal ds:X509SerialNumber as a big-endian magnitude without leading zeros; nullopt if not decimal.
+std::optional<Bytes> decimal_magnitude(std::string_view decimal) {
+    if (decimal.empty() || decimal.size() > 64) return std::nullopt;  // 20-octet serials have <= 49 digits
+    Bytes out;                                                        // little-endian while accumulating
+    for (const char ch : decimal) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        unsigned carry = static_cast<unsigned>(ch - '0');
+        for (auto& b : out) {
+            const unsigned v = b * 10u + carry;
+            b = static_cast<std::uint8_t>(v & 0xFFu);
+            carry = v >> 8;
+        }
+        while (carry != 0) {
+            out.push_back(static_cast<std::uint8_t>(carry & 0xFFu));
+            carry >>= 8;
+        }
+    }
+    while (!out.empty() && out.back() == 0)
+        out.pop_back();
+    return Bytes{out.rbegin(), out.rend()};
+}
+
+Bytes without_leading_zeros(Bytes b) {
+    const auto first = std::find_if(b.begin(), b.end(), [](std::uint8_t v) { return v != 0; });
+    return Bytes{first, b.end()};
+}
+
+/// The IssuerSerial(V2) of a SigningCertificate(V2) entry, when present, names `cert`. The v1 form's
+/// ds:X509IssuerName is a string DN in any of several spellings, so only its serial is compared.
+bool issuer_serial_names(const xades::CertReference& ref, const pki::Certificate& cert) {
+    if (ref.issuer_serial_v2) return detail::issuer_serial_matches(*ref.issuer_serial_v2, cert);
+    if (ref.serial_number) {
+        const auto serial = decimal_magnitude(*ref.serial_number);
+        return serial && *serial == without_leading_zeros(cert.serial());
+    }
+    return true;
+}
+
 bool value_verifies(const xades::SignatureRead& s, const pki::Certificate& cert) {
     if (!s.algorithm) return false;
     try {
@@ -99,15 +138,30 @@ SignatureReport judge_xades(const xades::SignatureRead& s, Material& material, c
     std::optional<pki::Certificate> cert;
     bool referenced_match = false;
     if (!s.signing_certificates.empty()) {
+        std::string issuer_serial_mismatch;
         for (const auto& c : candidates) {
             for (const auto& ref : s.signing_certificates) {
-                if (ref.algorithm && crypto::digest(*ref.algorithm, c.der()) == ref.digest) {
-                    cert = c;
-                    referenced_match = true;
-                    break;
+                if (!ref.algorithm || crypto::digest(*ref.algorithm, c.der()) != ref.digest) continue;
+                // EN 319 132-1 §5.2.2: the issuer and serial, when present, name the same certificate
+                // as the digest (as ESS does for CAdES, RFC 5035 §4).
+                if (!issuer_serial_names(ref, c)) {
+                    issuer_serial_mismatch = "the certificate SigningCertificate" +
+                                             std::string{s.signing_certificate_v2 ? "V2" : ""} +
+                                             " names by digest (" + detail::subject_of(c) + ", serial " +
+                                             c.serial_hex() + ") does not have the IssuerSerial" +
+                                             std::string{s.signing_certificate_v2 ? "V2" : ""} + " it gives";
+                    continue;
                 }
+                cert = c;
+                referenced_match = true;
+                break;
             }
             if (cert) break;
+        }
+        if (!cert && !issuer_serial_mismatch.empty()) {
+            fail(Indication::Indeterminate, SubIndication::NoSigningCertificateFound,
+                 issuer_serial_mismatch + " (EN 319 102-1 §5.2.3)");
+            return r;
         }
         if (!cert) {
             fail(Indication::Indeterminate, SubIndication::NoSigningCertificateFound,

@@ -15,6 +15,7 @@
 
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
+#include <inkan/crypto/der.h>
 #include <inkan/crypto/digest.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/pki/revocation.h>
@@ -560,6 +561,91 @@ TEST(XadesXmlsec, CounterSignatureIsReportedAfterItsParent) {
     const DocumentReport t = check(replaced(xml, value, changed));
     ASSERT_EQ(t.signatures.size(), 2u) << show(t);
     EXPECT_EQ(indication(t.signatures[1]), "TOTAL-FAILED/HASH_FAILURE") << show(t);
+}
+
+// A XAdES B-B written by hand (qualifying properties in a template) and signed by xmlsec1, so that the
+// signed properties can say what inkan would never write and still be signed: EN 319 132-1 §5.2.2
+// IssuerSerialV2, §5.2.4 DataObjectFormat/@ObjectReference.
+struct HandXades {
+    std::string issuer_serial_v2;  ///< base64; empty: the soft certificate's own
+    std::string object_reference = "#ref-line";
+};
+
+std::string hand_xades(const HandXades& h) {
+    const pki::Certificate cert =
+        pki::Certificate::from_pem(to_string(read_file(ades::testkit::world().soft_cert_pem)));
+    std::string issuer_serial = h.issuer_serial_v2;
+    if (issuer_serial.empty()) {
+        der::Writer w;
+        w.sequence([&](der::Writer& is) {
+            is.sequence([&](der::Writer& names) {
+                names.context(4, [&](der::Writer& dn) { dn.raw(cert.issuer_der()); });
+            });
+            is.integer_unsigned(cert.serial());
+        });
+        issuer_serial = base64_encode(w.take());
+    }
+    const std::string xades = "http://uri.etsi.org/01903/v1.3.2#";
+    const std::string sig =
+        "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\" Id=\"hs\"><SignedInfo>"
+        "<CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"
+        "<SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256\"/>"
+        "<Reference Id=\"ref-line\" URI=\"#line-2\"><Transforms>" +
+        kExcC14n +
+        "</Transforms><DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue/>"
+        "</Reference><Reference Type=\"http://uri.etsi.org/01903#SignedProperties\" URI=\"#hs-sp\">"
+        "<Transforms>" +
+        kExcC14n +
+        "</Transforms><DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue/>"
+        "</Reference></SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo><Object>"
+        "<xades:QualifyingProperties xmlns:xades=\"" +
+        xades +
+        "\" Target=\"#hs\"><xades:SignedProperties Id=\"hs-sp\"><xades:SignedSignatureProperties>"
+        "<xades:SigningTime>2026-12-01T09:00:00Z</xades:SigningTime><xades:SigningCertificateV2>"
+        "<xades:Cert><xades:CertDigest><DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>"
+        "<DigestValue>" +
+        base64_encode(crypto::digest(crypto::DigestAlgorithm::Sha256, cert.der())) +
+        "</DigestValue></xades:CertDigest><xades:IssuerSerialV2>" + issuer_serial +
+        "</xades:IssuerSerialV2></xades:Cert></xades:SigningCertificateV2></xades:SignedSignatureProperties>"
+        "<xades:SignedDataObjectProperties><xades:DataObjectFormat ObjectReference=\"" +
+        h.object_reference +
+        "\"><xades:MimeType>text/xml</xades:MimeType></xades:DataObjectFormat>"
+        "</xades:SignedDataObjectProperties></xades:SignedProperties></xades:QualifyingProperties>"
+        "</Object></Signature>";
+    return xmlsec_sign(with_signature(sig),
+                       {"--id-attr:Id", "urn:x-invoice:Line", "--id-attr:Id", xades + ":SignedProperties"});
+}
+
+TEST(XadesHandMade, SignedPropertiesWrittenByAnotherToolAreTotalPassedAtBB) {
+    const DocumentReport d = check(hand_xades({}));
+    EXPECT_EQ(verdict(d), "TOTAL-PASSED") << show(d);
+    EXPECT_EQ(name(d.signatures.at(0).level).value_or("null"), "B-B") << show(d);
+}
+
+TEST(XadesHandMade, IssuerSerialV2OfAnotherCertificateIsNoSigningCertificateFound) {
+    // The digest names the signer's certificate, the IssuerSerialV2 (signed) another serial under the
+    // same issuer: which certificate was meant is not certain (EN 319 132-1 §5.2.2).
+    const pki::Certificate cert =
+        pki::Certificate::from_pem(to_string(read_file(ades::testkit::world().soft_cert_pem)));
+    der::Writer w;
+    w.sequence([&](der::Writer& is) {
+        is.sequence([&](der::Writer& names) {
+            names.context(4, [&](der::Writer& dn) { dn.raw(cert.issuer_der()); });
+        });
+        is.integer_unsigned(Bytes{0x12, 0x34, 0x56});
+    });
+    const DocumentReport d = check(hand_xades({base64_encode(w.take())}));
+    EXPECT_EQ(verdict(d), "INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND") << show(d);
+    EXPECT_TRUE(has_error(d.signatures.at(0), "IssuerSerialV2")) << show(d);
+    const DocumentReport garbage = check(hand_xades({base64_encode(to_bytes("not DER"))}));
+    EXPECT_EQ(verdict(garbage), "INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND") << show(garbage);
+}
+
+TEST(XadesHandMade, DataObjectFormatNamingNoReferenceIsFormatFailure) {
+    const DocumentReport d = check(
+        hand_xades({.issuer_serial_v2 = "", .object_reference = "#line-2"}));  // an element, not a Reference
+    EXPECT_EQ(verdict(d), "TOTAL-FAILED/FORMAT_FAILURE") << show(d);
+    EXPECT_TRUE(has_error(d.signatures.at(0), "DataObjectFormat ObjectReference \"#line-2\"")) << show(d);
 }
 
 // ---- xadesjs ----

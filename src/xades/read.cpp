@@ -194,6 +194,7 @@ public:
             return out;
         }
         m_signature_value = signature_value;
+        m_reference_ids.clear();
         try {
             out.signature_value = decode(text(signature_value));
         } catch (const Error&) {
@@ -243,6 +244,7 @@ public:
                 }
             }
             out.references.push_back(std::move(r));
+            if (const auto id = attr(ref, "Id")) m_reference_ids.push_back(*id);
         }
         if (out.references.empty()) fmt("ds:SignedInfo has no ds:Reference (XMLDSig §4.4.3)");
 
@@ -526,7 +528,51 @@ private:
             } catch (const Error&) {
                 fmt("a SigningCertificate CertDigest is not base64");
             }
+            // EN 319 132-1 §5.2.2: IssuerSerialV2 is the base64 of a DER IssuerSerial (RFC 5035);
+            // TS 101 903 v1's IssuerSerial is ds:X509IssuerName + ds:X509SerialNumber (decimal).
+            if (xmlNode* isv2 = child(cert, ns::kXades, "IssuerSerialV2")) {
+                try {
+                    c.issuer_serial_v2 = decode(text(isv2));
+                } catch (const Error&) {
+                    fmt("a SigningCertificateV2 IssuerSerialV2 is not base64");
+                }
+            } else if (xmlNode* is1 = child(cert, ns::kXades, "IssuerSerial")) {
+                c.serial_number = text(child(is1, ns::kDs, "X509SerialNumber"));
+            }
             out.signing_certificates.push_back(std::move(c));
+        }
+
+        // EN 319 132-1 §5.2.4 / §5.2.3: DataObjectFormat/@ObjectReference and a CommitmentTypeIndication's
+        // ObjectReference name a ds:Reference of this signature's SignedInfo by its Id ("#Id"). One that
+        // names nothing describes a data object the signature does not sign: a structure error.
+        xmlNode* sdop = child(sp, ns::kXades, "SignedDataObjectProperties");
+        const auto check_reference = [&](const std::string& what, const std::string& value) {
+            const std::string id = value.starts_with('#') ? value.substr(1) : value;
+            if (std::find(m_reference_ids.begin(), m_reference_ids.end(), id) == m_reference_ids.end()) {
+                fmt(what + " ObjectReference \"" + value +
+                    "\" names no ds:Reference of this signature's ds:SignedInfo (EN 319 132-1 §5.2.4)");
+            }
+        };
+        for (xmlNode* dof : children(sdop, ns::kXades, "DataObjectFormat")) {
+            const auto ref = attr(dof, "ObjectReference");
+            if (!ref) {
+                fmt("xades:DataObjectFormat has no ObjectReference (EN 319 132-1 §5.2.4)");
+                continue;
+            }
+            check_reference("xades:DataObjectFormat", *ref);
+            if (child(dof, ns::kXades, "MimeType") == nullptr &&
+                child(dof, ns::kXades, "Description") == nullptr &&
+                child(dof, ns::kXades, "ObjectIdentifier") == nullptr) {
+                fmt("xades:DataObjectFormat " + *ref +
+                    " has neither Description, ObjectIdentifier nor MimeType");
+            }
+        }
+        for (xmlNode* cti : children(sdop, ns::kXades, "CommitmentTypeIndication")) {
+            if (child(cti, ns::kXades, "CommitmentTypeId") == nullptr) {
+                fmt("xades:CommitmentTypeIndication has no CommitmentTypeId (EN 319 132-1 §5.2.3)");
+            }
+            for (xmlNode* o : children(cti, ns::kXades, "ObjectReference"))
+                check_reference("xades:CommitmentTypeIndication", text(o));
         }
 
         xmlNode* usp = child(child(sp->parent, ns::kXades, "UnsignedProperties"), ns::kXades,
@@ -610,6 +656,7 @@ private:
     const ParseLimits& m_limits;
     std::multimap<std::string, xmlNode*> m_ids;
     xmlNode* m_signature_value = nullptr;
+    std::vector<std::string> m_reference_ids;  ///< this signature's ds:Reference/@Id values
 };
 
 }  // namespace

@@ -61,6 +61,11 @@ struct CertReference {
     std::optional<crypto::DigestAlgorithm> algorithm;  ///< nullopt: an algorithm not supported
     std::string algorithm_uri;
     Bytes digest;
+    /// SigningCertificateV2's IssuerSerialV2: a DER IssuerSerial (RFC 5035 §4) to compare with the
+    /// certificate the digest names.
+    std::optional<Bytes> issuer_serial_v2;
+    /// SigningCertificate (v1)'s IssuerSerial/ds:X509SerialNumber, decimal as written.
+    std::optional<std::string> serial_number;
 };
 
 struct SignatureRead {
