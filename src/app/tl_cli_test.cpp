@@ -23,6 +23,7 @@ using inkan::testing::describe;
 using inkan::testing::TempDir;
 using inkan::testing::write_file;
 namespace kit = inkan::tl::testkit;
+using namespace std::chrono_literals;
 
 namespace {
 
