@@ -286,6 +286,58 @@ int main(int argc, char** argv) try {
         put(target, "inkan-xades-enveloping-bt.xml", enveloping_bt);
     }
 
+    // tl: an ETSI TS 119 612 list (scheme information, a pointer, a CA/QC service with history and
+    // extensions) signed enveloped as a real TSL is, and the same unsigned.
+    {
+        const std::string cert = base64_encode(env.root_der());
+        const std::string id = "<tsl:ServiceDigitalIdentity><tsl:DigitalId><tsl:X509Certificate>" + cert +
+                               "</tsl:X509Certificate></tsl:DigitalId></tsl:ServiceDigitalIdentity>";
+        const std::string info =
+            "<tsl:ServiceTypeIdentifier>http://uri.etsi.org/TrstSvc/Svctype/CA/QC</tsl:ServiceTypeIdentifier>"
+            "<tsl:ServiceName><tsl:Name xml:lang=\"en\">CA</tsl:Name></tsl:ServiceName>" +
+            id;
+        const std::string tsl =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tsl:TrustServiceStatusList "
+            "xmlns:tsl=\"http://uri.etsi.org/02231/v2#\" "
+            "xmlns:ecc=\"http://uri.etsi.org/TrstSvc/SvcInfoExt/eSigDir-1999-93-EC-TrustedList/#\" "
+            "xmlns:tslx=\"http://uri.etsi.org/02231/v2/additionaltypes#\" Id=\"tsl\">"
+            "<tsl:SchemeInformation><tsl:TSLVersionIdentifier>5</tsl:TSLVersionIdentifier>"
+            "<tsl:TSLSequenceNumber>1</tsl:TSLSequenceNumber>"
+            "<tsl:TSLType>http://uri.etsi.org/TrstSvc/TrustedList/TSLType/EUgeneric</tsl:TSLType>"
+            "<tsl:SchemeOperatorName><tsl:Name xml:lang=\"en\">op</tsl:Name></tsl:SchemeOperatorName>"
+            "<tsl:SchemeTerritory>JP</tsl:SchemeTerritory><tsl:PointersToOtherTSL><tsl:OtherTSLPointer>"
+            "<tsl:ServiceDigitalIdentities>" +
+            id +
+            "</tsl:ServiceDigitalIdentities><tsl:TSLLocation>https://example.org/tl.xml</tsl:TSLLocation>"
+            "<tsl:AdditionalInformation><tsl:OtherInformation><tsl:SchemeTerritory>JP</tsl:SchemeTerritory>"
+            "</tsl:OtherInformation><tsl:OtherInformation><tslx:MimeType>application/vnd.etsi.tsl+xml"
+            "</tslx:MimeType></tsl:OtherInformation></tsl:AdditionalInformation></tsl:OtherTSLPointer>"
+            "</tsl:PointersToOtherTSL><tsl:ListIssueDateTime>2026-01-01T00:00:00Z</tsl:ListIssueDateTime>"
+            "<tsl:NextUpdate><tsl:dateTime>2026-07-01T00:00:00Z</tsl:dateTime></tsl:NextUpdate>"
+            "</"
+            "tsl:SchemeInformation><tsl:TrustServiceProviderList><tsl:TrustServiceProvider><tsl:"
+            "TSPInformation>"
+            "<tsl:TSPName><tsl:Name xml:lang=\"en\">TSP</tsl:Name></tsl:TSPName></tsl:TSPInformation>"
+            "<tsl:TSPServices><tsl:TSPService><tsl:ServiceInformation>" +
+            info +
+            "<tsl:ServiceStatus>http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/granted</tsl:ServiceStatus>"
+            "<tsl:StatusStartingTime>2020-01-01T00:00:00Z</tsl:StatusStartingTime>"
+            "<tsl:ServiceInformationExtensions><tsl:Extension Critical=\"true\"><ecc:Qualifications>"
+            "<ecc:QualificationElement><ecc:Qualifiers><ecc:Qualifier "
+            "uri=\"http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/QCWithSSCD\"/></ecc:Qualifiers>"
+            "</ecc:QualificationElement></ecc:Qualifications></tsl:Extension></"
+            "tsl:ServiceInformationExtensions>"
+            "</tsl:ServiceInformation><tsl:ServiceHistory><tsl:ServiceHistoryInstance>" +
+            info +
+            "<tsl:ServiceStatus>http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/undersupervision"
+            "</tsl:ServiceStatus><tsl:StatusStartingTime>2010-01-01T00:00:00Z</tsl:StatusStartingTime>"
+            "</tsl:ServiceHistoryInstance></tsl:ServiceHistory></tsl:TSPService></tsl:TSPServices>"
+            "</tsl:TrustServiceProvider></tsl:TrustServiceProviderList></tsl:TrustServiceStatusList>\n";
+        put("tl", "inkan-tl-unsigned.xml", tsl);
+        put("tl", "inkan-tl-signed.xml",
+            xades::sign_xades(xades::XadesContent::enveloped(bytes_of(tsl)), env.seal_signer(), xo));
+    }
+
     // account_token (oauth): HS256 under the target's key.
     constexpr std::string_view key = "inkan fuzz account_token key 32";
     const std::string header = R"({"alg":"HS256","typ":"JWT"})";

@@ -72,19 +72,36 @@ const std::vector<Command>& commands() {
          "reached; --timestamp-validation (PDF) also adds the new time-stamp's own validation data",
          cmd_extend},
         {{"verify"},
-         "verify [--trust-anchor PEM]... [--content FILE | --content URI=FILE...] [--online [--timeout-ms N] "
+         "verify [--trust-anchor PEM]... [--trusted-list FILE|DIR]... [--list-signer PEM]... [--trust-file "
+         "TOML]... [--content FILE | --content URI=FILE...] [--online [--timeout-ms N] "
          "[--proxy URL]] "
          "[--at RFC3339] [--policy FILE] [--json] [--etsi-report OUT.xml] FILE...",
          "validate every signature and time-stamp in each FILE (PDF: PAdES and PDF signatures, document "
          "time-stamps, changes after signing; CMS: CAdES, counter-signatures, --content for a detached one; "
          "XML: "
          "XAdES and XML-DSig, --content URI=FILE for each external reference) "
-         "per ETSI EN 319 102-1 against the --trust-anchor certificates (none: nothing is trusted); offline "
+         "per ETSI EN 319 102-1 against the --trust-anchor certificates (none: nothing is trusted) and the "
+         "services granted in --trusted-list lists (signatures checked against --list-signer and LOTL "
+         "pointers; qualified / tsaAccredited in the report) or in a --trust-file ([validation] "
+         "accredited_tsa, trust_anchors, trusted_lists); offline "
          "unless --online (revocation data the file lacks by OCSP/CRL, missing issuers by AIA); --at: the "
          "validation time; --policy: cryptographic constraints (TOML); --etsi-report: the ETSI TS 119 102-2 "
          "XML report; --json: the report of README \"inkan verify\"; exit 0 when all are TOTAL-PASSED, "
          "1 otherwise, 2 for usage errors or unreadable files",
          cmd_verify},
+        {{"tl", "fetch"},
+         "tl fetch [--lotl URL|FILE] [--cache DIR] [--allow ORIGIN]... [--timeout-ms N]",
+         "fetch the EU list of trusted lists (default the Commission's URL; a FILE works offline) and every "
+         "XML "
+         "trusted list it points to into DIR (default ./tl-cache); a cached list whose NextUpdate is ahead "
+         "is kept; URLs go through the URL guard (public addresses only; --allow adds an origin or CIDR)",
+         cmd_tl_fetch},
+        {{"tl", "show"},
+         "tl show FILE|DIR... [--list-signer PEM]... [--at RFC3339] [--json]",
+         "ETSI TS 119 612 trusted lists: scheme information, signature status (the LOTL against "
+         "--list-signer, a national list against the certificates its LOTL pointer announces), pointers, "
+         "TSPs and services with their status at --at (default now); exit 1 if a signature is not valid",
+         cmd_tl_show},
         {{"serve"},
          "serve [--data DIR] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--metrics-listen "
          "HOST:PORT|off] "

@@ -49,5 +49,7 @@ int cmd_timestamp(const std::vector<std::string>& words, Io io);
 int cmd_sign(const std::vector<std::string>& words, Io io);
 int cmd_extend(const std::vector<std::string>& words, Io io);
 int cmd_verify(const std::vector<std::string>& words, Io io);
+int cmd_tl_fetch(const std::vector<std::string>& words, Io io);
+int cmd_tl_show(const std::vector<std::string>& words, Io io);
 
 }  // namespace inkan::app

@@ -68,6 +68,10 @@ Secret read_secret_file(const std::filesystem::path& file);
 /// milliseconds, 10 s when not given; UsageError otherwise.
 std::chrono::milliseconds timeout_option(const Args& args);
 
+/// The DER certificates of PEM files named on the command line (InputError when one cannot be read or
+/// holds none); `what` names the option in the message.
+std::vector<Bytes> certificates_of_pem_files(const std::vector<std::string>& files, const std::string& what);
+
 /// What a tsp::Client is made of, from the command line.
 struct TsaSettings {
     std::vector<tsp::TsaEndpoint> endpoints;

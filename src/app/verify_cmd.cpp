@@ -1,7 +1,7 @@
 // `inkan verify [--trust-anchor PEM]... [--content FILE | --content URI=FILE...] [--online [--timeout-ms N]
-// [--proxy URL]] [--at RFC3339] [--policy FILE] [--json] [--etsi-report OUT.xml] FILE...` (issues 15, 16):
-// ETSI EN 319 102-1 validation of every signature and time-stamp in each FILE (PDF, CMS or XML), offline
-// unless
+// [--proxy URL]] [--trusted-list FILE|DIR]... [--list-signer PEM]... [--trust-file TOML]... [--at RFC3339]
+// [--policy FILE] [--json] [--etsi-report OUT.xml] FILE...` (issues 15, 16): ETSI EN 319 102-1 validation of
+// every signature and time-stamp in each FILE (PDF, CMS or XML), offline unless
 // --online: then revocation data the file lacks is fetched (OCSP, else CRL) and missing intermediates come
 // from AIA caIssuers, through the same fetcher, URL guard and per-operation budget as `inkan extend`.
 // Exit 0 when every signature and document time-stamp of every file is TOTAL-PASSED, 1 when any is not
@@ -19,6 +19,7 @@
 #include <inkan/net/url_guard.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/pki/revocation.h>
+#include <inkan/tl/trusted_list.h>
 #include <inkan/validation/validator.h>
 
 #include "args.h"
@@ -29,10 +30,36 @@ namespace inkan::app {
 
 namespace fs = std::filesystem;
 
+/// --trust-file (the operator's trust file, e.g. Japan's accredited TSAs), --trusted-list and --list-signer
+/// (ETSI TS 119 612 lists): trust services and anchors into `options` (decision 0030).
+void apply_trust_configuration(const Args& args, validation::Options& options) {
+    std::vector<fs::path> lists;
+    tl::LoadOptions load;
+    load.list_signers = certificates_of_pem_files(args.values("list-signer"), "list signer");
+    for (const auto& f : args.values("trust-file")) {
+        if (!fs::is_regular_file(f)) throw InputError{"cannot read the trust file " + f};
+        tl::TrustFile tf = tl::load_trust_file(f);  // a bad file: InvalidConfig, exit 1
+        options.trust_configured = true;
+        for (auto& a : tf.anchors)
+            options.trust_anchors.push_back(std::move(a));
+        for (auto& s : tf.services)
+            options.trusted_services.push_back(std::move(s));
+        lists.insert(lists.end(), tf.trusted_lists.begin(), tf.trusted_lists.end());
+        load.list_signers.insert(load.list_signers.end(), tf.list_signers.begin(), tf.list_signers.end());
+    }
+    for (const auto& l : args.values("trusted-list")) {
+        if (!fs::exists(l)) throw InputError{"cannot read the trusted list " + l};
+        lists.emplace_back(l);
+    }
+    if (lists.empty()) return;
+    tl::apply(tl::load(lists, load), options);
+}
+
 int cmd_verify(const std::vector<std::string>& words, Io io) {
     const Args args{words,
                     {"json", "online"},
-                    {"trust-anchor", "content", "at", "policy", "etsi-report", "timeout-ms", "proxy"}};
+                    {"trust-anchor", "content", "at", "policy", "etsi-report", "timeout-ms", "proxy",
+                     "trusted-list", "list-signer", "trust-file"}};
     if (args.positional().empty()) {
         throw UsageError{"verify takes at least one FILE"};
     }
@@ -48,6 +75,7 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
             throw InputError{pem_file + " holds no PEM certificate: " + e.detail()};
         }
     }
+    apply_trust_configuration(args, options);
     if (const auto at = args.option("at")) {
         try {
             options.validation_time = parse_rfc3339(*at);
@@ -113,6 +141,7 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
         if (!f.good()) throw Error{Errc::IoFailure, "cannot write the ETSI report to " + *xml};
     }
     if (options.trust_anchors.empty() && !args.flag("json")) {
+        // (a trusted list whose signature fails adds no anchor either: `inkan tl show` says why)
         io.err << "inkan: no --trust-anchor given: no chain can be trusted (INDETERMINATE)\n";
     }
     for (const auto& r : reports) {

@@ -111,6 +111,8 @@ json timestamp_json(const TimestampReport& t, bool with_kind) {
     j["crypto_valid"] = t.crypto_valid;
     j["time"] = time_json(t.time);
     j["tsa"] = t.tsa.empty() ? json(nullptr) : json(t.tsa);
+    j["tsaAccredited"] = t.tsa_accredited;
+    j["tsaLabel"] = t.tsa_label.empty() ? json(nullptr) : json(t.tsa_label);
     j["indication"] = std::string{name(t.verdict.indication)};
     j["subindication"] = sub_json(t.verdict);
     j["errors"] = t.errors;
@@ -132,6 +134,7 @@ std::string to_json(const std::vector<DocumentReport>& documents) {
             js["id"] = s.id;
             js["field"] = s.field.empty() ? json(nullptr) : json(s.field);
             js["signer"] = s.signer.empty() ? json(nullptr) : json(s.signer);
+            js["qualified"] = s.qualified;
             js["counter_signature_of"] =
                 s.counter_signature_of ? json(*s.counter_signature_of) : json(nullptr);
             js["intact"] = s.intact;

@@ -297,6 +297,14 @@ Chain build_chain(const pki::Certificate& leaf, const Material& material, const 
         out.error = "no trust anchor was given";
         return out;
     }
+    // A certificate that is itself an anchor is trusted as such (EN 319 102-1 §5.2.6: the trust anchor may be
+    // the signer's own certificate, as a trusted list's signer announced by the LOTL is). X509_verify_cert
+    // would go on past it to a self-signed root the file carries and fail or judge that root instead.
+    if (std::find(anchors.begin(), anchors.end(), leaf.der()) != anchors.end()) {
+        out.found = true;
+        out.certificates = {leaf};
+        return out;
+    }
     Store store = store_of(anchors);
     Stack untrusted = stack_of(material.certificates);
     StoreCtx ctx{::X509_STORE_CTX_new()};
@@ -392,11 +400,79 @@ std::optional<Status> revocation_status(const pki::Certificate& cert, const pki:
     return combine(all);
 }
 
+namespace {
+
+/// A service digital identity names a certificate by the certificate itself or, for a CA re-certified
+/// under the same key, by its subject and public key (ETSI TS 119 612 §5.5.3).
+bool identifies(const TrustedService& service, const pki::Certificate& c) {
+    if (service.certificate == c.der()) return true;
+    try {
+        const auto s = pki::Certificate::from_der(service.certificate);
+        return s.subject_der() == c.subject_der() && s.spki_der() == c.spki_der();
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+/// The first service of `kind` that identifies a certificate of `certs` and was granted at `at`; with
+/// `any_time`, the first one of that kind identifying a certificate whatever its status.
+const TrustedService* service_for(const std::vector<pki::Certificate>& certs, TrustedService::Kind kind,
+                                  TimePoint at, const Options& options) {
+    for (const auto& s : options.trusted_services) {
+        if (s.kind != kind || !s.granted_at(at)) continue;
+        for (const auto& c : certs) {
+            if (identifies(s, c)) return &s;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+bool has_qc_compliance(const pki::Certificate& c) {
+    // qcStatements (RFC 3739 §3.2.6): SEQUENCE OF QCStatement { statementId, statementInfo OPTIONAL };
+    // EN 319 412-5 §4.2.1 esi4-qcStatement-1 QcCompliance 0.4.0.1862.1.1.
+    const auto ext = c.extension("1.3.6.1.5.5.7.1.3");
+    if (!ext) return false;
+    try {
+        der::Reader outer{ext->value};
+        der::Reader statements = outer.sequence();
+        while (!statements.empty()) {
+            der::Reader statement = statements.sequence();
+            if (statement.read_oid() == "0.4.0.1862.1.1") return true;
+        }
+    } catch (const Error&) {
+        return false;
+    }
+    return false;
+}
+
+void judge_qualified(const pki::Certificate& signer, const std::vector<pki::Certificate>& chain, TimePoint at,
+                     const Options& options, SignatureReport& report) {
+    if (!options.trust_configured) return;
+    // TS 119 612 §5.5.1 / EN 319 102-1 §5.2.6: qualified = the certificate claims it (QcCompliance) and an
+    // issuer in its chain is a CA/QC service whose status was granted at the signing time.
+    const bool claimed = has_qc_compliance(signer);
+    const bool granted =
+        !chain.empty() && service_for(chain, TrustedService::Kind::QualifiedCa, at, options) != nullptr;
+    report.qualified = claimed && granted ? "yes" : "no";
+}
+
+void judge_tsa_trust(const std::vector<pki::Certificate>& chain, TimePoint at, const Options& options,
+                     TimestampReport& report) {
+    if (!options.trust_configured) return;
+    const TrustedService* s = service_for(chain, TrustedService::Kind::TimeStamping, at, options);
+    report.tsa_accredited = s != nullptr ? "yes" : "no";
+    report.tsa_label = s != nullptr ? s->label : std::string{};
+}
+
 ChainJudgement judge_signer_chain(const pki::Certificate& signer, Material& material, const Options& options,
                                   TimePoint now, std::optional<TimePoint> poe, SignatureReport& report) {
     const Chain chain = find_chain(signer, material, options);
     for (const auto& c : chain.certificates)
         report.chain.push_back(subject_of(c));
+    judge_qualified(signer, chain.found ? chain.certificates : std::vector<pki::Certificate>{},
+                    poe.value_or(now), options, report);
     if (!chain.found) {
         if (report.chain.empty()) report.chain.push_back(report.signer);
         ChainJudgement none;
@@ -752,6 +828,7 @@ TokenResult check_token(ByteView token, const std::string& kind,
         return out;
     }
     r.tsa = subject_of(*cert);
+    if (options.trust_configured) r.tsa_accredited = "no";  // until a granted service says otherwise
     const SignerCheck sc = check_signer(
         sd, 0, crypto::digest(sd.signer_infos[0].digest_algorithm, *sd.content), cert->public_key());
     r.intact = sc.intact;
@@ -780,6 +857,8 @@ TokenResult check_token(ByteView token, const std::string& kind,
              "the TSA certificate lacks the critical, sole timeStamping extended key usage (RFC 3161 §2.3)");
     }
     const Chain chain = find_chain(*cert, local, options);
+    judge_tsa_trust(chain.found ? chain.certificates : std::vector<pki::Certificate>{}, out.info->gen_time,
+                    options, r);
     if (!chain.found) {
         fail(Indication::Indeterminate,
              chain.constraints_failed ? SubIndication::ChainConstraintsFailure
@@ -801,3 +880,12 @@ TokenResult check_token(ByteView token, const std::string& kind,
 }
 
 }  // namespace inkan::validation::detail
+
+namespace inkan::validation {
+
+bool TrustedService::granted_at(TimePoint t) const {
+    return std::any_of(granted.begin(), granted.end(),
+                       [t](const Period& p) { return p.from <= t && (!p.until || t < *p.until); });
+}
+
+}  // namespace inkan::validation

@@ -95,6 +95,16 @@ ChainJudgement judge_chain(const Chain& chain, Material& material, const Options
 ChainJudgement judge_signer_chain(const pki::Certificate& signer, Material& material, const Options& options,
                                   TimePoint now, std::optional<TimePoint> poe, SignatureReport& report);
 
+/// Whether `c` carries the QcCompliance statement (EN 319 412-5 §4.2.1) in its qcStatements.
+bool has_qc_compliance(const pki::Certificate& c);
+/// SignatureReport::qualified from options.trusted_services ("yes": QcCompliance and a CA/QC service in
+/// `chain` granted at `at`; "no"; left "unknown" without a trust configuration).
+void judge_qualified(const pki::Certificate& signer, const std::vector<pki::Certificate>& chain, TimePoint at,
+                     const Options& options, SignatureReport& report);
+/// TimestampReport::tsa_accredited and tsa_label: a TimeStamping service in `chain` granted at `at`.
+void judge_tsa_trust(const std::vector<pki::Certificate>& chain, TimePoint at, const Options& options,
+                     TimestampReport& report);
+
 /// The signature-value and message-digest checks of SignerInfo `index`.
 struct SignerCheck {
     bool intact = false;          ///< the signature verifies over the signed attributes (or the digest)

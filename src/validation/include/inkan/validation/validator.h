@@ -64,9 +64,38 @@ using IssuerFetch = std::function<std::optional<Bytes>(const Bytes&)>;
 RevocationFetch revocation_through(pki::RevocationFetcher& fetcher);
 IssuerFetch issuers_through(pki::RevocationFetcher& fetcher);
 
+/// A trust service from a trusted list (ETSI TS 119 612) or the operator's trust file, reduced to what the
+/// validator judges with: its certificate (a ServiceDigitalIdentity), what it is, and when it was granted
+/// (TS 119 612 §5.5.4 status; the pre-eIDAS "accredited" and "undersupervision" count as granted).
+struct TrustedService {
+    enum class Kind {
+        QualifiedCa,   ///< CA/QC, NationalRootCA-QC: issues qualified certificates
+        TimeStamping,  ///< TSA/QTST (or a pre-eIDAS TSA), or an accredited TSA of the trust file
+        Other,
+    };
+    Kind kind = Kind::Other;
+    Bytes certificate;   ///< DER
+    std::string name;    ///< the service's (or entry's) name
+    std::string label;   ///< what the report prints for it (tsa_label), e.g. "認定タイムスタンプ"
+    std::string source;  ///< the list (territory, file) or trust file it comes from
+    struct Period {
+        TimePoint from;
+        std::optional<TimePoint> until;  ///< empty: still granted
+    };
+    std::vector<Period> granted;
+    /// Whether some period holds `t` (from ≤ t < until).
+    [[nodiscard]] bool granted_at(TimePoint t) const;
+};
+
 struct Options {
     /// DER trust anchors. None: every chain is INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND (never a guess).
     std::vector<Bytes> trust_anchors;
+    /// Trust services (trusted lists, the operator's trust file): they set SignatureReport::qualified and
+    /// TimestampReport::tsa_accredited / tsa_label. Their certificates are not anchors by themselves; the
+    /// caller puts those it trusts into trust_anchors (tl::apply does).
+    std::vector<TrustedService> trusted_services;
+    /// A trust configuration was given (even one that grants nothing): "no" instead of "unknown".
+    bool trust_configured = false;
     /// The validation time; empty: now.
     std::optional<TimePoint> validation_time;
     /// Online revocation (off by default).
