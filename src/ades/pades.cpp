@@ -274,7 +274,7 @@ std::vector<std::string> appearance_lines(ByteView certificate, TimePoint signin
                                           std::chrono::minutes utc_offset, const std::string& reason,
                                           const std::string& location, const VisibleSignature& visible) {
     std::string name = visible.display_name;
-    if (name.empty()) {
+    if (name.empty() && !certificate.empty()) {
         const pki::Certificate cert = pki::Certificate::from_der(certificate);
         const auto cn = cert.subject_name().first(pki::NameAttribute::CommonName);
         name = cn ? *cn : cert.subject();
@@ -294,6 +294,29 @@ std::vector<std::string> appearance_lines(ByteView certificate, TimePoint signin
     if (!reason.empty()) lines.push_back((ja ? "理由：" : "Reason: ") + reason);
     if (!location.empty()) lines.push_back((ja ? "場所：" : "Location: ") + location);
     return lines;
+}
+
+pdf::Appearance make_appearance(const VisibleSignature& visible, const std::string& name,
+                                TimePoint signing_time, std::chrono::minutes utc_offset,
+                                const std::string& reason, const std::string& location) {
+    VisibleSignature v = visible;
+    if (v.display_name.empty()) v.display_name = name;
+    pdf::Appearance a{v.rect, appearance_lines({}, signing_time, utc_offset, reason, location, v), v.image};
+    a.font = v.font;
+    a.vertical = v.vertical;
+    a.seal = v.seal;
+    if (v.seal != pdf::SealStyle::None) {
+        a.seal_text = v.seal_text.empty() ? a.lines.front() : v.seal_text;
+        std::erase(a.seal_text, ' ');
+    }
+    return a;
+}
+
+void check_appearance(const PadesOptions& options, const std::string& name) {
+    if (!options.appearance) return;
+    const TimePoint now = std::chrono::floor<std::chrono::seconds>(detail::clock_of(options.clock).now());
+    pdf::check_appearance(make_appearance(*options.appearance, name, now, options.utc_offset, options.reason,
+                                          options.location));
 }
 
 std::optional<DateStyle> date_style_from_name(std::string_view name) {

@@ -438,6 +438,13 @@ std::filesystem::path default_appearance_font() {
     return detail::default_font_path();
 }
 
+void check_appearance(const Appearance& appearance) {
+    // A scratch update that is never written: add_appearance only allocates and stores bodies.
+    detail::IncrementalUpdate scratch{detail::Base{}};
+    (void)detail::add_appearance(scratch, &appearance, appearance.rect.x2 - appearance.rect.x1,
+                                 appearance.rect.y2 - appearance.rect.y1);
+}
+
 std::optional<SealStyle> seal_style_from_name(std::string_view name) {
     if (name == "round") return SealStyle::Round;
     if (name == "square") return SealStyle::Square;

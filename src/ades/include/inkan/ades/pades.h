@@ -184,6 +184,17 @@ std::vector<std::string> appearance_lines(ByteView certificate, TimePoint signin
                                           std::chrono::minutes utc_offset, const std::string& reason,
                                           const std::string& location, const VisibleSignature& visible);
 
+/// The pdf layer's appearance for `visible`: its lines (as above, with `name` when display_name is
+/// empty), font, writing direction and seal (the seal's name: seal_text, else the name without spaces).
+pdf::Appearance make_appearance(const VisibleSignature& visible, const std::string& name,
+                                TimePoint signing_time, std::chrono::minutes utc_offset,
+                                const std::string& reason, const std::string& location);
+
+/// What PadesSignature::prepare would refuse in `options.appearance` (an empty name, bad text, a
+/// font that cannot be used, text that does not fit), checked without a document or a signature.
+/// `name` stands in for the certificate's CN. No-op for an invisible signature.
+void check_appearance(const PadesOptions& options, const std::string& name);
+
 /// The date in the Japanese era calendar: "令和8年12月6日" (the first year of an era is 元年).
 /// Meiji onwards (1873-01-01, when Japan took the Gregorian calendar); the Western form before that.
 std::string japanese_era_date(std::chrono::year_month_day date);

@@ -74,6 +74,11 @@ struct Appearance {
 /// (Debian fonts-ipafont-*) that is installed; empty when none is.
 std::filesystem::path default_appearance_font();
 
+/// Lays out `appearance` in its rect without writing anything: the same checks and errors as
+/// Document::prepare gives for it (text, font, fit), so a caller can refuse bad input before it
+/// asks for a signature. An existing field's widget may have another rectangle.
+void check_appearance(const Appearance& appearance);
+
 /// Parses "round", "square", "oval" (and "none"); std::nullopt for anything else.
 std::optional<SealStyle> seal_style_from_name(std::string_view name);
 
