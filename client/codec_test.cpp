@@ -88,32 +88,6 @@ TEST(ClientCodec, SignDocPutsDocumentsAndDigestsInTheirArrays) {
     EXPECT_EQ(j["documentDigests"][0]["hashAlgorithmOID"], "2.16.840.1.101.3.4.2.1") << j.dump();
 }
 
-TEST(ClientCodec, SignDocCarriesTheAppearanceButNeverAFontPath) {
-    SignDocEntry doc;
-    doc.document = Bytes{'%', 'P', 'D', 'F'};
-    doc.signature_format = "P";
-    doc.algorithm = crypto::SignatureAlgorithm::ecdsa(crypto::DigestAlgorithm::Sha256);
-    ades::VisibleSignature v{pdf::Rect{300, 80, 560, 170}};
-    v.display_name = "髙﨑 太郎";
-    v.vertical = true;
-    v.date_style = ades::DateStyle::JapaneseEra;
-    v.labels = ades::LabelLanguage::Japanese;
-    v.seal = pdf::SealStyle::Oval;
-    v.font = "/etc/passwd";
-    doc.appearance = v;
-    doc.page = 1;
-    const json j = json::parse(codec::encode_sign_doc("c", Secret{std::string_view{"s"}}, {doc}));
-    const json& a = j["documents"][0]["appearance"];
-    EXPECT_EQ(a["page"], 2) << a.dump();
-    EXPECT_EQ(a["rect"], json::array({300.0, 80.0, 260.0, 90.0})) << a.dump();
-    EXPECT_EQ(a["display_name"], "髙﨑 太郎") << a.dump();
-    EXPECT_EQ(a["vertical"], true) << a.dump();
-    EXPECT_EQ(a["date_style"], "japanese") << a.dump();
-    EXPECT_EQ(a["labels"], "ja") << a.dump();
-    EXPECT_EQ(a["seal_style"], "oval") << a.dump();
-    EXPECT_EQ(a.dump().find("passwd"), std::string::npos) << a.dump();
-}
-
 TEST(ClientCodec, CscErrorsBecomeErrorsWithStatusAndDescription) {
     const Error e403 = codec::error_from(
         403,
