@@ -333,6 +333,18 @@ TEST(PdfJapaneseAppearance, RefusesControlCharactersAndRightToLeftText) {
                    Errc::InvalidRequest, "right-to-left character U+05E9");
 }
 
+TEST(PdfJapaneseAppearance, CheckAppearanceRefusesWhatPrepareRefusesWithoutADocument) {
+    const auto bad = spec_with(Rect{40, 600, 400, 700}, {"山田\x07太郎"});
+    try {
+        check_appearance(*bad.appearance);
+        ADD_FAILURE() << "check_appearance accepted a control character";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::InvalidRequest) << e.what();
+        EXPECT_NE(std::string{e.what()}.find("U+0007"), std::string::npos) << e.what();
+    }
+    EXPECT_NO_THROW(check_appearance(*spec_with(Rect{40, 600, 400, 700}, {kName, kOrganisation}).appearance));
+}
+
 TEST(PdfJapaneseAppearance, RefusesOverlongTextAndAnEmptySealName) {
     std::string long_name;
     for (int k = 0; k < 500; ++k)
