@@ -226,6 +226,22 @@ std::string encode_sign_doc(const std::string& credential_id, const Secret& sad,
             }
             item["signed_props"] = std::move(props);
         }
+        if (e.appearance) {
+            const auto& v = *e.appearance;
+            json a{
+                {"page", e.page + 1},
+                {"rect", json::array({v.rect.x1, v.rect.y1, v.rect.x2 - v.rect.x1, v.rect.y2 - v.rect.y1})}};
+            if (!v.display_name.empty()) a["display_name"] = v.display_name;
+            if (v.vertical) a["vertical"] = true;
+            if (v.date_style == ades::DateStyle::JapaneseEra) a["date_style"] = "japanese";
+            if (v.labels == ades::LabelLanguage::Japanese) a["labels"] = "ja";
+            if (v.seal == pdf::SealStyle::Round) a["seal_style"] = "round";
+            if (v.seal == pdf::SealStyle::Square) a["seal_style"] = "square";
+            if (v.seal == pdf::SealStyle::Oval) a["seal_style"] = "oval";
+            if (!v.seal_text.empty()) a["seal_text"] = v.seal_text;
+            if (!v.image.empty()) a["image"] = base64_encode(v.image);
+            item["appearance"] = std::move(a);
+        }
         (e.hashes.empty() ? documents : digests).push_back(std::move(item));
     }
     if (!documents.empty()) {

@@ -89,10 +89,20 @@ PadesSignature PadesSignature::prepare(const pdf::Document& document, const std:
     spec.certify = options.certify;
     spec.page = options.page;
     if (options.appearance) {
-        spec.appearance =
-            pdf::Appearance{options.appearance->rect,
-                            appearance_lines(chain.front(), now, options.utc_offset, options.reason),
-                            options.appearance->image};
+        const VisibleSignature& v = *options.appearance;
+        pdf::Appearance a{
+            v.rect,
+            appearance_lines(chain.front(), now, options.utc_offset, options.reason, options.location, v),
+            v.image};
+        a.font = v.font;
+        a.vertical = v.vertical;
+        a.seal = v.seal;
+        if (v.seal != pdf::SealStyle::None) {
+            a.seal_text = v.seal_text.empty() ? a.lines.front() : v.seal_text;
+            // The seal holds a name, not a sentence: "髙﨑 太郎" is engraved without its space.
+            std::erase(a.seal_text, ' ');
+        }
+        spec.appearance = std::move(a);
     }
     spec.contents_size = options.contents_size != 0 ? options.contents_size
                                                     : estimate_contents_size(options, chain, algorithm);
@@ -231,6 +241,94 @@ std::vector<std::string> appearance_lines(ByteView certificate, TimePoint signin
         lines.push_back("Reason: " + reason);
     }
     return lines;
+}
+
+std::string japanese_era_date(std::chrono::year_month_day date) {
+    using namespace std::chrono;
+    struct Era {
+        year_month_day start;
+        const char* name;
+    };
+    // The era names and their first days (元号法; the Imperial House Law's succession days).
+    static const Era eras[] = {
+        {2019y / May / 1d, "令和"},   {1989y / January / 8d, "平成"}, {1926y / December / 25d, "昭和"},
+        {1912y / July / 30d, "大正"}, {1873y / January / 1d, "明治"},
+    };
+    for (const auto& era : eras) {
+        if (sys_days{date} >= sys_days{era.start}) {
+            // Meiji counts from 1868 although the Gregorian calendar came in 1873.
+            const int first = era.start.year() == 1873y ? 1868 : static_cast<int>(era.start.year());
+            const int n = static_cast<int>(date.year()) - first + 1;
+            return std::string{era.name} + (n == 1 ? std::string{"元"} : std::to_string(n)) + "年" +
+                   std::to_string(static_cast<unsigned>(date.month())) + "月" +
+                   std::to_string(static_cast<unsigned>(date.day())) + "日";
+        }
+    }
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+    return buf;
+}
+
+std::vector<std::string> appearance_lines(ByteView certificate, TimePoint signing_time,
+                                          std::chrono::minutes utc_offset, const std::string& reason,
+                                          const std::string& location, const VisibleSignature& visible) {
+    std::string name = visible.display_name;
+    if (name.empty() && !certificate.empty()) {
+        const pki::Certificate cert = pki::Certificate::from_der(certificate);
+        const auto cn = cert.subject_name().first(pki::NameAttribute::CommonName);
+        name = cn ? *cn : cert.subject();
+    }
+    require(name.find_first_not_of(" \t\u3000") != std::string::npos && !name.empty(), Errc::InvalidRequest,
+            "pades: the signer's name for the visible signature is empty");
+    const bool ja = visible.labels == LabelLanguage::Japanese;
+    std::vector<std::string> lines{name};
+    std::string date = detail::format_time(signing_time, utc_offset);
+    if (visible.date_style == DateStyle::JapaneseEra) {
+        using namespace std::chrono;
+        const auto local = floor<seconds>(signing_time) + utc_offset;
+        // "2026-12-06 14:30:00 +09:00" → "令和8年12月6日 14:30:00 +09:00"
+        date = japanese_era_date(year_month_day{floor<days>(local)}) + date.substr(10);
+    }
+    lines.push_back((ja ? "日時：" : "Date: ") + date);
+    if (!reason.empty()) lines.push_back((ja ? "理由：" : "Reason: ") + reason);
+    if (!location.empty()) lines.push_back((ja ? "場所：" : "Location: ") + location);
+    return lines;
+}
+
+pdf::Appearance make_appearance(const VisibleSignature& visible, const std::string& name,
+                                TimePoint signing_time, std::chrono::minutes utc_offset,
+                                const std::string& reason, const std::string& location) {
+    VisibleSignature v = visible;
+    if (v.display_name.empty()) v.display_name = name;
+    pdf::Appearance a{v.rect, appearance_lines({}, signing_time, utc_offset, reason, location, v), v.image};
+    a.font = v.font;
+    a.vertical = v.vertical;
+    a.seal = v.seal;
+    if (v.seal != pdf::SealStyle::None) {
+        a.seal_text = v.seal_text.empty() ? a.lines.front() : v.seal_text;
+        std::erase(a.seal_text, ' ');
+    }
+    return a;
+}
+
+void check_appearance(const PadesOptions& options, const std::string& name) {
+    if (!options.appearance) return;
+    const TimePoint now = std::chrono::floor<std::chrono::seconds>(detail::clock_of(options.clock).now());
+    pdf::check_appearance(make_appearance(*options.appearance, name, now, options.utc_offset, options.reason,
+                                          options.location));
+}
+
+std::optional<DateStyle> date_style_from_name(std::string_view name) {
+    if (name == "western") return DateStyle::Western;
+    if (name == "japanese") return DateStyle::JapaneseEra;
+    return std::nullopt;
+}
+
+std::optional<LabelLanguage> label_language_from_name(std::string_view name) {
+    if (name == "en") return LabelLanguage::English;
+    if (name == "ja") return LabelLanguage::Japanese;
+    return std::nullopt;
 }
 
 }  // namespace inkan::ades

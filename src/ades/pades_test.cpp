@@ -289,9 +289,9 @@ TEST(Pades, VisibleSignatureWithAPngOrJpegSealAndAJapaneseNameRenders) {
         EXPECT_LT(darkest_in(dir / "visible.pdf", rect), 128) << "the signature's rectangle rendered blank";
         // The unsigned original is blank there.
         EXPECT_GT(darkest_in(corpus().table, rect), 250);
-        // 山田 in the appearance stream, UTF-16BE for the Type0 font (/UniJIS-UTF16-H).
-        EXPECT_NE(to_string(testing::read_file(dir / "visible.pdf")).find("<5C717530> Tj"),
-                  std::string::npos);
+        // The certificate's CN comes back from the embedded font's ToUnicode (decision 0031).
+        const auto text = testing::run({"pdftotext", (dir / "visible.pdf").string(), "-"});
+        EXPECT_NE(text.out.find("山田 太郎"), std::string::npos) << text.out;
         // The lines the appearance is drawn from: the certificate's CN (Japanese), the date, the reason.
         const auto lines = appearance_lines(testkit::world().rsa->certificate_chain().front(),
                                             TimePoint{std::chrono::seconds{1795000000}},
@@ -301,6 +301,80 @@ TEST(Pades, VisibleSignatureWithAPngOrJpegSealAndAJapaneseNameRenders) {
         EXPECT_EQ(lines[1], "Date: 2026-11-18 20:06:40 +09:00");
         EXPECT_EQ(lines[2], "Reason: Approved");
     }
+}
+
+TEST(Pades, JapaneseVisibleSignatureWithEraDateLabelsAndAGeneratedSealIsAcceptedByEveryJudge) {
+    testing::TempDir dir;
+    const pdf::Rect rect{300, 100, 560, 200};
+    PadesOptions options = options_for(Alg::RsaPkcs1, Level::BT);
+    options.reason = "承認";
+    options.location = "東京都千代田区";
+    // The certificates are made now, so the signing time is now; the era date is checked against
+    // japanese_era_date (whose boundaries the next test pins).
+    ManualClock clock{std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())};
+    options.clock = &clock;
+    VisibleSignature v{rect};
+    v.display_name = "髙﨑 太郎";
+    v.date_style = DateStyle::JapaneseEra;
+    v.labels = LabelLanguage::Japanese;
+    v.seal = pdf::SealStyle::Round;
+    options.appearance = v;
+    const auto r = sign_pdf(corpus().table, dir / "visible.pdf", *testkit::world().rsa, options);
+    // pdfsig, qpdf --check and the PDFBox + Bouncy Castle checker.
+    testkit::judge_pdf(dir / "visible.pdf", 1);
+    expect_cms_accepted(dir / "visible.pdf", r.byte_range, Level::BT,
+                        crypto::SignatureAlgorithm::rsa_pkcs1(crypto::DigestAlgorithm::Sha256));
+    auto text = testing::run({"pdftotext", "-raw", (dir / "visible.pdf").string(), "-"});
+    // Lines may wrap in the rectangle: compared without line breaks.
+    std::erase(text.out, '\n');
+    const std::string era =
+        japanese_era_date(std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(clock.now())});
+    ASSERT_EQ(era.rfind("令和", 0), 0u) << era;
+    for (const std::string& want : {std::string{"髙﨑 太郎"}, "日時：" + era, std::string{"理由：承認"},
+                                    std::string{"場所：東京都千代田区"}}) {
+        EXPECT_NE(text.out.find(want), std::string::npos) << want << " not in:\n" << text.out;
+    }
+    const auto fonts = testing::run({"pdffonts", (dir / "visible.pdf").string()});
+    EXPECT_NE(fonts.out.find("CID TrueType"), std::string::npos) << fonts.out;
+}
+
+TEST(Pades, JapaneseEraDatesFollowTheEraBoundaries) {
+    using namespace std::chrono;
+    EXPECT_EQ(japanese_era_date(2026y / December / 6d), "令和8年12月6日");
+    EXPECT_EQ(japanese_era_date(2019y / May / 1d), "令和元年5月1日");
+    EXPECT_EQ(japanese_era_date(2019y / April / 30d), "平成31年4月30日");
+    EXPECT_EQ(japanese_era_date(1989y / January / 8d), "平成元年1月8日");
+    EXPECT_EQ(japanese_era_date(1989y / January / 7d), "昭和64年1月7日");
+    EXPECT_EQ(japanese_era_date(1926y / December / 25d), "昭和元年12月25日");
+    EXPECT_EQ(japanese_era_date(1912y / July / 30d), "大正元年7月30日");
+    EXPECT_EQ(japanese_era_date(1900y / January / 1d), "明治33年1月1日");
+    EXPECT_EQ(japanese_era_date(1850y / January / 1d), "1850-01-01");
+}
+
+TEST(Pades, AnEmptyNameOrOverlongReasonIsRefusedBeforeAnythingIsSigned) {
+    testing::TempDir dir;
+    PadesOptions options = options_for(Alg::P256, Level::BB);
+    VisibleSignature v{pdf::Rect{72, 600, 300, 680}};
+    v.display_name = "　 ";
+    options.appearance = v;
+    try {
+        sign_pdf(corpus().table, dir / "out.pdf", *testkit::world().ec, options);
+        ADD_FAILURE() << "signed with a blank name";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::InvalidRequest) << e.what();
+        EXPECT_NE(std::string{e.what()}.find("name for the visible signature is empty"), std::string::npos)
+            << e.what();
+    }
+    v.display_name = "山田";
+    options.appearance = v;
+    options.reason = std::string(500, 'x');
+    try {
+        sign_pdf(corpus().table, dir / "out.pdf", *testkit::world().ec, options);
+        ADD_FAILURE() << "signed with a 500-character reason";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::InvalidRequest) << e.what();
+    }
+    EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
 TEST(Pades, VisibleSignatureOnTheSecondPageAndIntoAnExistingField) {

@@ -1,11 +1,13 @@
 #include "codec.h"
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
+#include <inkan/ades/pades.h>
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 
@@ -420,6 +422,64 @@ std::optional<std::string> entry_string(const nlohmann::json& entry, const char*
     return it->get<std::string>();
 }
 
+/// inkan's `appearance` member of a documents[] entry (decision 0031, docs/openapi.yaml): a visible
+/// PAdES signature. "Invalid parameter appearance" for anything malformed; the text itself is judged
+/// by the service (DocFailure::InvalidAppearance).
+void decode_appearance(const nlohmann::json& a, service::SignDocItem& item) {
+    const auto bad = [] { invalid_request("Invalid parameter appearance"); };
+    if (!a.is_object()) bad();
+    const auto page = a.find("page");
+    const auto rect = a.find("rect");
+    if (page == a.end() || !page->is_number_integer() || page->get<std::int64_t>() < 1 ||
+        page->get<std::int64_t>() > 100000 || rect == a.end() || !rect->is_array() || rect->size() != 4) {
+        bad();
+    }
+    std::array<double, 4> r{};
+    for (std::size_t k = 0; k < 4; ++k) {
+        if (!(*rect)[k].is_number()) bad();
+        r[k] = (*rect)[k].get<double>();
+        if (!(r[k] > -1e6 && r[k] < 1e6)) bad();
+    }
+    if (r[2] <= 0 || r[3] <= 0) bad();
+    ades::VisibleSignature v{pdf::Rect{r[0], r[1], r[0] + r[2], r[1] + r[3]}};
+    const auto text = [&](const char* name) -> std::optional<std::string> {
+        const auto f = a.find(name);
+        if (f == a.end() || f->is_null()) return std::nullopt;
+        if (!f->is_string()) bad();
+        return f->get<std::string>();
+    };
+    v.display_name = text("display_name").value_or("");
+    if (const auto f = a.find("vertical"); f != a.end() && !f->is_null()) {
+        if (!f->is_boolean()) bad();
+        v.vertical = f->get<bool>();
+    }
+    if (const auto d = text("date_style")) {
+        const auto style = ades::date_style_from_name(*d);
+        if (!style) bad();
+        v.date_style = *style;
+    }
+    if (const auto l = text("labels")) {
+        const auto lang = ades::label_language_from_name(*l);
+        if (!lang) bad();
+        v.labels = *lang;
+    }
+    if (const auto st = text("seal_style")) {
+        const auto style = pdf::seal_style_from_name(*st);
+        if (!style) bad();
+        v.seal = *style;
+    }
+    v.seal_text = text("seal_text").value_or("");
+    if (const auto image = text("image")) {
+        try {
+            v.image = base64_decode(*image);
+        } catch (const Error&) {
+            bad();
+        }
+    }
+    item.appearance = std::move(v);
+    item.page = static_cast<std::size_t>(page->get<std::int64_t>() - 1);
+}
+
 /// The profile members documents[] and documentDigests[] share (csc-api.md §7). `not_object` is the
 /// answer for an element that is not an object (each array has its own text).
 SignDocEntry decode_sign_doc_entry(nlohmann::json& entry, const char* not_object) {
@@ -452,6 +512,9 @@ SignDocEntry decode_sign_doc_entry(nlohmann::json& entry, const char* not_object
             out.item.signed_props.emplace_back(prop["attribute_name"].get<std::string>(),
                                                prop["attribute_value"].get<std::string>());
         }
+    }
+    if (const auto it = entry.find("appearance"); it != entry.end() && !it->is_null()) {
+        decode_appearance(*it, out.item);
     }
     return out;
 }

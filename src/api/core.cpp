@@ -210,6 +210,9 @@ std::string hash_algo_name(Version version) {
             invalid_request("Invalid parameter signed_envelope_property");
         case service::DocFailure::InvalidSignedProps:
             invalid_request("Invalid parameter signed_props");
+        case service::DocFailure::InvalidAppearance:
+            // "pdf: the appearance text has the control character U+0007", ...
+            invalid_request("Invalid parameter appearance: " + reason);
         case service::DocFailure::HashContradicts:
             invalid_request("hashAlgorithmOID contradicts with signAlgo");
         case service::DocFailure::InvalidDigestLength:

@@ -44,7 +44,8 @@ const std::vector<Command>& commands() {
          "[--packaging enveloped|enveloping|detached] [--mime TYPE] [--role R]... "
          "[--level B-B|B-T|B-LT|B-LTA] [--tsa URL]... [--revocation-timeout-ms N] [--proxy URL] "
          "[--validation-info FILE] [--vri] [--timestamp-validation] [--certify 1|2|3] [--visible "
-         "PAGE,X,Y,W,H [--image FILE]] [--field NAME] "
+         "PAGE,X,Y,W,H [--image FILE | --seal-style round|square|oval [--seal-text T]] [--display-name N] "
+         "[--font TTF] [--vertical] [--date-style western|japanese] [--labels en|ja]] [--field NAME] "
          "[--reason "
          "R] "
          "[--location L] [--name N] [--contact C] [--detached] [--pss] [--csc v1|v2] [--cacert FILE] IN OUT",

@@ -879,6 +879,79 @@ TEST_F(ClientE2e, InkanSignRefusesBadInputsAndLeavesNoOutputFile) {
     EXPECT_EQ(usage.exit_code, 2) << describe(usage);
 }
 
+TEST_F(ClientE2e, InkanSignDrawsAJapaneseVisibleSignatureWithAGeneratedSealThatEveryJudgeAccepts) {
+    // Hash mode: the appearance is built here (embedded IPA subset, era date, Japanese labels, a
+    // round seal), only the digest goes to the service.
+    const fs::path out = s_tmp->path() / "japanese-visible.pdf";
+    const auto r = sign_as_member(
+        s_credentials["ec"], {"--visible", "1,300,80,260,90", "--display-name", "髙﨑 太郎", "--seal-style",
+                              "round", "--date-style", "japanese", "--labels", "ja", "--reason", "承認",
+                              "--location", "東京", s_table.string(), out.string()});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    judge_pdf(out, "B-B");
+    auto text = run({"pdftotext", "-raw", out.string(), "-"});
+    std::erase(text.out, '\n');
+    for (const char* want : {"髙﨑 太郎", "日時：令和", "理由：承認", "場所：東京"}) {
+        EXPECT_NE(text.out.find(want), std::string::npos) << want << " not in " << text.out;
+    }
+    const auto fonts = run({"pdffonts", out.string()});
+    EXPECT_NE(fonts.out.find("CID TrueType"), std::string::npos) << fonts.out;
+
+    // Doc mode: signDoc's `appearance` member; the service draws it with its own font, vertically.
+    const fs::path doc = s_tmp->path() / "japanese-visible-doc.pdf";
+    const auto d = sign_as_member(
+        s_credentials["ec"], {"--mode", "doc", "--visible", "1,400,80,120,260", "--display-name", "髙﨑 太郎",
+                              "--vertical", "--seal-style", "square", "--date-style", "japanese", "--labels",
+                              "ja", s_table.string(), doc.string()});
+    ASSERT_EQ(d.exit_code, 0) << describe(d);
+    judge_pdf(doc, "B-B");
+    auto doc_text = run({"pdftotext", "-raw", doc.string(), "-"});
+    std::erase_if(doc_text.out, [](char c) { return c == '\n' || c == ' '; });
+    EXPECT_NE(doc_text.out.find("髙﨑太郎"), std::string::npos) << doc_text.out;
+    EXPECT_NE(doc_text.out.find("日時：令和"), std::string::npos) << doc_text.out;
+    const auto doc_fonts = run({"pdffonts", doc.string()});
+    EXPECT_NE(doc_fonts.out.find("CID TrueType"), std::string::npos) << doc_fonts.out;
+    const fs::path doc_bad = s_tmp->path() / "bad-visible-doc.pdf";
+    const auto refused_doc = sign_as_member(
+        s_credentials["ec"], {"--mode", "doc", "--visible", "1,400,80,120,260", "--display-name",
+                              "山田\x07太郎", s_table.string(), doc_bad.string()});
+    EXPECT_EQ(refused_doc.exit_code, 1) << describe(refused_doc);
+    EXPECT_NE(refused_doc.err.find("Invalid parameter appearance"), std::string::npos)
+        << describe(refused_doc);
+    EXPECT_NE(refused_doc.err.find("U+0007"), std::string::npos) << describe(refused_doc);
+    EXPECT_FALSE(fs::exists(doc_bad));
+
+    // Bad appearance input: a clear error, nothing signed, no output. Usage errors first (exit 2),
+    // then text the pdf layer refuses (exit 1) before the signature is made.
+    const fs::path bad = s_tmp->path() / "bad-visible.pdf";
+    const auto usage = run({INKAN_BIN, "sign", "--url", s_api, "--user", "x", "--credential", "x",
+                            "--seal-style", "round", s_table.string(), bad.string()});
+    EXPECT_EQ(usage.exit_code, 2) << describe(usage);
+    EXPECT_NE(usage.err.find("--seal-style needs --visible"), std::string::npos) << describe(usage);
+    const auto style =
+        run({INKAN_BIN, "sign", "--url", s_api, "--user", "x", "--credential", "x", "--visible",
+             "1,10,10,200,60", "--seal-style", "hexagon", s_table.string(), bad.string()});
+    EXPECT_EQ(style.exit_code, 2) << describe(style);
+    for (const auto& [name, words] :
+         {std::pair<std::string, std::string>{"山田\x07太郎", "control character U+0007"},
+          {"\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D", "right-to-left character U+05E9"},
+          {std::string(500, 'A'), "500 characters"}}) {
+        const auto refused = sign_as_member(
+            s_credentials["ec"],
+            {"--visible", "1,300,80,260,90", "--display-name", name, s_table.string(), bad.string()});
+        EXPECT_EQ(refused.exit_code, 1) << describe(refused);
+        EXPECT_NE(refused.err.find(words), std::string::npos) << describe(refused);
+        EXPECT_FALSE(fs::exists(bad));
+    }
+    const fs::path garbage = s_tmp->path() / "garbage.ttf";
+    inkan::testing::write_file(garbage, Bytes(4096, 0x5A));
+    const auto font = sign_as_member(s_credentials["ec"], {"--visible", "1,300,80,260,90", "--font",
+                                                           garbage.string(), s_table.string(), bad.string()});
+    EXPECT_EQ(font.exit_code, 1) << describe(font);
+    EXPECT_NE(font.err.find("is not a TrueType/OpenType font"), std::string::npos) << describe(font);
+    EXPECT_FALSE(fs::exists(bad));
+}
+
 TEST_F(ClientE2e, InfoAnnouncesTheLevelsFormatsAndValidationInfo) {
     const auto r = curl({s_api + "/csc/v2/info"});
     ASSERT_EQ(r.status, 200) << r.raw;

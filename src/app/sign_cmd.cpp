@@ -122,8 +122,14 @@ client::ValidationInfo from_pki(const pki::ValidationData& d) {
 std::optional<ades::VisibleSignature> parse_visible(const Args& args, std::size_t& page) {
     const auto v = args.option("visible");
     if (!v) {
-        if (args.option("image")) {
-            throw UsageError{"--image needs --visible"};
+        for (const char* o :
+             {"image", "font", "date-style", "labels", "seal-style", "seal-text", "display-name"}) {
+            if (args.option(o)) {
+                throw UsageError{std::string{"--"} + o + " needs --visible"};
+            }
+        }
+        if (args.flag("vertical")) {
+            throw UsageError{"--vertical needs --visible"};
         }
         return std::nullopt;
     }
@@ -146,6 +152,43 @@ std::optional<ades::VisibleSignature> parse_visible(const Args& args, std::size_
     if (const auto image = args.option("image")) {
         vis.image = read_file(*image);
     }
+    // Japanese appearances (decision 0031): the text is embedded as a subset of --font (default: the
+    // installed IPA Mincho), across or in columns, with the date and labels in either language.
+    if (const auto font = args.option("font")) {
+        vis.font = *font;
+    }
+    vis.vertical = args.flag("vertical");
+    if (const auto d = args.option("date-style")) {
+        const auto style = ades::date_style_from_name(*d);
+        if (!style) {
+            throw UsageError{"--date-style takes western or japanese"};
+        }
+        vis.date_style = *style;
+    }
+    if (const auto l = args.option("labels")) {
+        const auto lang = ades::label_language_from_name(*l);
+        if (!lang) {
+            throw UsageError{"--labels takes en or ja"};
+        }
+        vis.labels = *lang;
+    }
+    if (const auto s = args.option("seal-style")) {
+        const auto style = pdf::seal_style_from_name(*s);
+        if (!style) {
+            throw UsageError{"--seal-style takes round, square or oval"};
+        }
+        if (*style != pdf::SealStyle::None && !vis.image.empty()) {
+            throw UsageError{"--seal-style and --image are alternatives"};
+        }
+        vis.seal = *style;
+    }
+    if (const auto t = args.option("seal-text")) {
+        if (vis.seal == pdf::SealStyle::None) {
+            throw UsageError{"--seal-text needs --seal-style"};
+        }
+        vis.seal_text = *t;
+    }
+    vis.display_name = args.option_or("display-name", "");
     return vis;
 }
 
@@ -153,7 +196,7 @@ std::optional<ades::VisibleSignature> parse_visible(const Args& args, std::size_
 
 int cmd_sign(const std::vector<std::string>& words, Io io) {
     const Args args{words,
-                    {"detached", "pss", "vri", "timestamp-validation"},
+                    {"detached", "pss", "vri", "timestamp-validation", "vertical"},
                     {"url",
                      "user",
                      "credential",
@@ -162,6 +205,12 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
                      "certify",
                      "visible",
                      "image",
+                     "font",
+                     "date-style",
+                     "labels",
+                     "seal-style",
+                     "seal-text",
+                     "display-name",
                      "format",
                      "cacert",
                      "reason",
@@ -240,10 +289,14 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         if (csc == "v1") {
             throw UsageError{"--mode doc needs CSC v2 (signDoc is a v2 method)"};
         }
-        if (visible || !args.values("tsa").empty() || args.option("field")) {
+        if (!args.values("tsa").empty() || args.option("field")) {
             throw UsageError{
-                "--visible, --field and --tsa are for --mode hash (in doc mode the service "
+                "--field and --tsa are for --mode hash (in doc mode the service "
                 "builds the signature and time-stamps it itself)"};
+        }
+        if (args.option("font")) {
+            throw UsageError{
+                "--font is for --mode hash (in doc mode the service's [signing] appearance_font is used)"};
         }
         if (certify && *certify != 2) {
             throw UsageError{
@@ -295,6 +348,16 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         require(fs::is_regular_file(in), Errc::NotFound, "cannot read " + in.string());
     }
 
+    // An appearance with its own name is checked here, before the service is asked for anything (the
+    // certificate's CN, when it is the name, is only known after login).
+    if (visible && !visible->display_name.empty() && mode == "hash") {
+        ades::PadesOptions check;
+        check.appearance = visible;
+        check.reason = args.option_or("reason", "");
+        check.location = args.option_or("location", "");
+        ades::check_appearance(check, visible->display_name);
+    }
+
     client::CscClientOptions options;
     options.base_url = *url;
     options.version = csc == "v1" ? client::Version::V1 : client::Version::V2;
@@ -320,6 +383,8 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         entry.algorithm = algorithm;
         entry.signature_format = pades ? "P" : is_xades ? "X" : "C";
         entry.conformance_level = "Ades-" + std::string{ades::name(level)};
+        entry.appearance = visible;  // drawn by the service (inkan's signDoc `appearance` member)
+        entry.page = page;
         entry.signed_envelope_property = pades ? (certify ? "Certification" : "Revision")
                                          : is_xades
                                              ? (*packaging == client::Packaging::Enveloped    ? "Enveloped"

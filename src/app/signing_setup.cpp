@@ -23,6 +23,13 @@ SigningSetup make_signing(const Config& config, const std::filesystem::path& dat
     out.extension.work_dir = out.settings.work_dir;
     out.extension.max_document_bytes = out.settings.max_document_bytes;
     out.extension.refuse_revoked = config.boolean_or("signing.extend_refuse_revoked", false);
+    // Visible signatures drawn by signDoc embed a subset of this font (decision 0031); empty: the
+    // installed IPA Mincho/Gothic. Checked at start, so a wrong path fails `inkan serve`, not a signer.
+    if (const auto font = config.string("signing.appearance_font")) {
+        require(std::filesystem::is_regular_file(*font), Errc::InvalidConfig,
+                "signing.appearance_font is not a readable file: " + *font);
+        out.settings.appearance_font = *font;
+    }
     out.settings.vri = out.extension.vri = config.boolean_or("signing.vri", false);
     out.settings.document_time_stamp_validation = out.extension.document_time_stamp_validation =
         config.boolean_or("signing.timestamp_validation", false);

@@ -80,8 +80,8 @@ TEST(PdfAppearance, TextOnlyAppearanceRendersTheBorderAndText) {
     EXPECT_GT(dark_pixels(testkit::render(dir / "signed.pdf", 1), Rect{55, 55, 245, 125}), 50);
 }
 
-TEST(PdfAppearance, JapaneseTextRendersWithASubstitutedFont) {
-    // The CJK font is not embedded: poppler substitutes an installed Mincho (scripts/install-deps).
+TEST(PdfAppearance, JapaneseTextRendersFromTheEmbeddedFont) {
+    // The CJK text is shown in an embedded subset (appearance_font_test.cpp has the judges).
     testing::TempDir dir;
     const Rect rect{50, 50, 250, 130};
     auto spec = visible(rect, {});

@@ -44,6 +44,7 @@ constexpr std::array kDocFailures{
     std::pair{DocFailure::InvalidLevel, std::string_view{"invalid_level"}},
     std::pair{DocFailure::InvalidEnvelope, std::string_view{"invalid_envelope"}},
     std::pair{DocFailure::InvalidSignedProps, std::string_view{"invalid_signed_props"}},
+    std::pair{DocFailure::InvalidAppearance, std::string_view{"invalid_appearance"}},
     std::pair{DocFailure::HashContradicts, std::string_view{"hash_contradicts"}},
     std::pair{DocFailure::InvalidDigestLength, std::string_view{"invalid_digest_length"}},
     std::pair{DocFailure::InvalidDocument, std::string_view{"invalid_document"}},
@@ -74,6 +75,8 @@ struct Plan {
     std::vector<Bytes> sdrs;  ///< the document's hash, or the given hashes
     fs::path pdf_in;          ///< PAdES: the document in the work directory
     std::string label;        ///< for the audit entry
+    std::optional<ades::VisibleSignature> appearance;
+    std::size_t page = 0;
 };
 
 /// CSC v2 §11.11 conformance_level, parsed case-insensitively (csc-api.md §7); the older ETSI TS names
@@ -276,6 +279,34 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
         p.level = parse_level(item.conformance_level, m_stamper != nullptr, m_revocation != nullptr);
         p.envelope = parse_envelope(p.format, is_digest, item.signed_envelope_property);
         apply_signed_props(p, item.signed_props);
+        if (item.appearance) {
+            if (p.format != Format::Pades) {
+                refuse(DocFailure::InvalidAppearance, "a visible signature is for signature_format P");
+            }
+            p.appearance = std::move(item.appearance);
+            p.appearance->font = m_settings.appearance_font;
+            p.page = item.page;
+            // Bad text, a name that does not fit, an unusable font: refused before the SAD is spent.
+            ades::PadesOptions check;
+            check.reason = p.reason;
+            check.location = p.location;
+            check.clock = &m_clock;
+            check.appearance = p.appearance;
+            std::string cn;
+            if (!request.signer_chain.empty()) {
+                const auto leaf = pki::Certificate::from_der(request.signer_chain.front());
+                cn = leaf.subject_name().first(pki::NameAttribute::CommonName).value_or(leaf.subject());
+            }
+            try {
+                ades::check_appearance(check, cn);
+            } catch (const Error& e) {
+                if (e.code() != Errc::InvalidRequest && e.code() != Errc::NotFound &&
+                    e.code() != Errc::InvalidEncoding) {
+                    throw;  // no font installed (InvalidConfig), a too large font file: the server's
+                }
+                refuse(DocFailure::InvalidAppearance, e.detail());
+            }
+        }
         p.algorithm = item.algorithm;
         if (item.hash_algorithm && *item.hash_algorithm != p.algorithm.digest) {
             refuse(DocFailure::HashContradicts, "hashAlgorithmOID contradicts with signAlgo");
@@ -401,6 +432,8 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
                 o.location = p.location;
                 o.contact_info = p.contact_info;
                 o.commitment_type = p.commitment_type;
+                o.appearance = p.appearance;
+                o.page = p.page;
                 o.time_stamper = m_stamper;
                 o.revocation = m_revocation;
                 o.refuse_revoked = m_settings.refuse_revoked;

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include <inkan/ades/pades.h>
 #include <inkan/core/bytes.h>
 #include <inkan/core/secret.h>
 #include <inkan/crypto/algorithms.h>
@@ -81,6 +82,10 @@ struct SignDocEntry {
     std::string conformance_level = "Ades-B-B";  ///< "Ades-B-B", "Ades-B-T", "Ades-B-LT", "Ades-B-LTA"
     std::string signed_envelope_property;        ///< empty: the service's default for the format
     std::vector<std::pair<std::string, std::string>> signed_props;  ///< Reason, Location, ...
+    /// PAdES: a visible signature drawn by the service (inkan's `appearance` member, decision 0031) on
+    /// `page` (0-based). `font` is not sent: the service uses its [signing] appearance_font.
+    std::optional<ades::VisibleSignature> appearance;
+    std::size_t page = 0;
 };
 
 /// signDoc's validationInfo (CSC v2 §11.11): DER OCSPResponses, CertificateLists and certificates.

@@ -21,6 +21,10 @@ using ades::PadesOptions;
 using ades::PadesResult;
 using ades::PadesSignature;  ///< the phases, for callers that drive them one by one
 using ades::VisibleSignature;
+// Visible signature options (decision 0031): era dates, Japanese labels, generated seals.
+using ades::DateStyle;
+using ades::LabelLanguage;
+using pdf::SealStyle;
 
 /// Signs PDFs with one Signer: prepare, digest, sign, embed (and, when the CMS does not fit the
 /// reservation, once more with a larger one: a second signature, so a second authorisation).

@@ -33,12 +33,31 @@ namespace inkan::ades {
 
 class TimeStamper;
 
-/// A visible signature: the widget's rectangle and an optional seal image (印影). The text lines
-/// are composed from the signature: the signer's name (subject CN of the certificate), the signing
-/// time, and the reason when there is one.
+/// How the signing date is written in a visible signature: "2026-12-06 14:30:00 +09:00", or in
+/// the Japanese era calendar (和暦) "令和8年12月6日 14:30:00 +09:00".
+enum class DateStyle { Western, JapaneseEra };
+/// The language of the appearance's labels: "Date: " / "Reason: " / "Location: ", or
+/// "日時：" / "理由：" / "場所：".
+enum class LabelLanguage { English, Japanese };
+
+/// A visible signature: the widget's rectangle, and a seal image or a generated seal (印影). The
+/// text lines are composed from the signature: the signer's name (`display_name`, else the subject
+/// CN of the certificate), the signing time, the reason and the location when there are ones. The
+/// text is embedded as a font subset (decision 0031).
 struct VisibleSignature {
+    VisibleSignature() = default;
+    VisibleSignature(pdf::Rect r, Bytes seal_image = {}) : rect{r}, image{std::move(seal_image)} {}
+
     pdf::Rect rect;  ///< page user space, points (an existing field keeps its own rectangle)
     Bytes image;     ///< PNG or JPEG, or empty
+    /// The name shown (e.g. 髙﨑 太郎 when the certificate's CN is romanised); empty: the CN.
+    std::string display_name;
+    std::filesystem::path font;  ///< a TrueType font file; empty: pdf::default_appearance_font()
+    bool vertical = false;       ///< 縦書き
+    DateStyle date_style = DateStyle::Western;
+    LabelLanguage labels = LabelLanguage::English;
+    pdf::SealStyle seal = pdf::SealStyle::None;  ///< a generated seal instead of `image`
+    std::string seal_text;                       ///< the seal's name; empty: the name shown
 };
 
 struct PadesOptions {
@@ -157,5 +176,31 @@ PadesResult sign_pdf(const std::filesystem::path& input, const std::filesystem::
 /// the signing time as "YYYY-MM-DD HH:MM:SS +HH:MM", and the reason when not empty.
 std::vector<std::string> appearance_lines(ByteView certificate, TimePoint signing_time,
                                           std::chrono::minutes utc_offset, const std::string& reason);
+
+/// The lines of `visible`'s appearance: the name (display_name, else the CN), the date in its
+/// style, the reason and the location when not empty, labelled in its language. Errc::InvalidRequest
+/// when the name is empty or blank.
+std::vector<std::string> appearance_lines(ByteView certificate, TimePoint signing_time,
+                                          std::chrono::minutes utc_offset, const std::string& reason,
+                                          const std::string& location, const VisibleSignature& visible);
+
+/// The pdf layer's appearance for `visible`: its lines (as above, with `name` when display_name is
+/// empty), font, writing direction and seal (the seal's name: seal_text, else the name without spaces).
+pdf::Appearance make_appearance(const VisibleSignature& visible, const std::string& name,
+                                TimePoint signing_time, std::chrono::minutes utc_offset,
+                                const std::string& reason, const std::string& location);
+
+/// What PadesSignature::prepare would refuse in `options.appearance` (an empty name, bad text, a
+/// font that cannot be used, text that does not fit), checked without a document or a signature.
+/// `name` stands in for the certificate's CN. No-op for an invisible signature.
+void check_appearance(const PadesOptions& options, const std::string& name);
+
+/// The date in the Japanese era calendar: "令和8年12月6日" (the first year of an era is 元年).
+/// Meiji onwards (1873-01-01, when Japan took the Gregorian calendar); the Western form before that.
+std::string japanese_era_date(std::chrono::year_month_day date);
+
+/// Parses "western" / "japanese" (date styles) and "en" / "ja" (label languages).
+std::optional<DateStyle> date_style_from_name(std::string_view name);
+std::optional<LabelLanguage> label_language_from_name(std::string_view name);
 
 }  // namespace inkan::ades

@@ -45,14 +45,42 @@ struct Rect {
     double x1 = 0, y1 = 0, x2 = 0, y2 = 0;
 };
 
+/// The generated seal (印影) of a visible signature: a red border of this shape around the name
+/// written vertically, drawn as vector graphics (decision 0031). None: no generated seal.
+enum class SealStyle { None, Round, Square, Oval };
+
 /// A visible signature: a widget at `rect` whose appearance stream draws a border, the text lines
-/// and, to their left, the optional seal image (印影). ASCII lines use Helvetica; other lines a
-/// non-embedded Japanese CID font (KozMinPr6N-Regular, Adobe-Japan1), which viewers substitute.
+/// and, to their left, the optional seal image or generated seal (印影). The text is shaped with
+/// HarfBuzz and shown in an embedded subset of `font` (decision 0031), so every viewer shows the
+/// same glyphs and copy-paste gives back the text (ToUnicode).
 struct Appearance {
+    Appearance() = default;
+    Appearance(Rect r, std::vector<std::string> text, Bytes seal_image = {})
+        : rect{r}, lines{std::move(text)}, image{std::move(seal_image)} {}
+
     Rect rect;                       ///< of a new field's widget; an existing field keeps its widget's /Rect
     std::vector<std::string> lines;  ///< UTF-8; typically the signer's name, the date, the reason
     Bytes image;                     ///< PNG or JPEG bytes, or empty
+    /// A TrueType/OpenType font with glyf outlines (a .ttf, or the first face of a .ttc). Empty: the
+    /// first installed of IPA Mincho, IPA Gothic (default_appearance_font()).
+    std::filesystem::path font;
+    /// 縦書き: the lines become columns, top to bottom, right to left (Identity-V, vertical metrics).
+    bool vertical = false;
+    SealStyle seal = SealStyle::None;  ///< a generated seal instead of `image`
+    std::string seal_text;             ///< the name in the generated seal (UTF-8, at most 12 characters)
 };
+
+/// The font appearances use when Appearance::font is empty: the first of IPA Mincho, IPA Gothic
+/// (Debian fonts-ipafont-*) that is installed; empty when none is.
+std::filesystem::path default_appearance_font();
+
+/// Lays out `appearance` in its rect without writing anything: the same checks and errors as
+/// Document::prepare gives for it (text, font, fit), so a caller can refuse bad input before it
+/// asks for a signature. An existing field's widget may have another rectangle.
+void check_appearance(const Appearance& appearance);
+
+/// Parses "round", "square", "oval" (and "none"); std::nullopt for anything else.
+std::optional<SealStyle> seal_style_from_name(std::string_view name);
 
 /// What to write into the incremental update of one signature.
 struct SignatureSpec {

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include <inkan/ades/pades.h>
 #include <inkan/core/bytes.h>
 #include <inkan/core/clock.h>
 #include <inkan/core/error.h>
@@ -48,6 +49,10 @@ struct SignDocItem {
     /// signed_props: {attribute_name, attribute_value}. PAdES: Reason, Location, Name, ContactInfo
     /// (text); CAdES: commitment-type-indication (an OID).
     std::vector<std::pair<std::string, std::string>> signed_props;
+    /// PAdES only, inkan's extension (decision 0031): a visible signature on `page` (0-based). Its
+    /// font is the server's ([signing] appearance_font), never a path from the request.
+    std::optional<ades::VisibleSignature> appearance;
+    std::size_t page = 0;
 };
 
 struct SignDocRequest {
@@ -82,7 +87,9 @@ enum class DocFailure {
     InvalidLevel,        ///< conformance_level unknown, B-T and up without a TSA (B-LT up: or fetcher)
     InvalidEnvelope,     ///< signed_envelope_property not allowed for the format
     InvalidSignedProps,  ///< an attribute that is unknown for the format, or a bad value
-    HashContradicts,     ///< hashAlgorithmOID is not signAlgo's digest
+    /// the visible signature (inkan's `appearance` member): not PAdES, bad text, does not fit, no font
+    InvalidAppearance,
+    HashContradicts,  ///< hashAlgorithmOID is not signAlgo's digest
     InvalidDigestLength,
     InvalidDocument,   ///< not a PDF, truncated, damaged, encrypted, certified against changes
     DocumentTooLarge,  ///< over DocumentSigningSettings::max_document_bytes (HTTP 413)
@@ -111,6 +118,8 @@ struct DocumentSigningSettings {
     /// [signing] timestamp_validation: PAdES B-LTA always ends with a DSS update for the document
     /// time-stamp's own chain (without it, only when that chain is not already covered).
     bool document_time_stamp_validation = false;
+    /// The font of visible signatures ([signing] appearance_font); empty: pdf::default_appearance_font().
+    std::filesystem::path appearance_font;
 };
 
 class DocumentSigning {
