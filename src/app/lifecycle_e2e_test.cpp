@@ -1,5 +1,5 @@
-// Certificate lifecycle over a real `inkan serve` (issue 26): /metrics has the days left of the TLS,
-// TSA, OCSP-signer and CA certificates and the count of credentials expiring within 30 days; /readyz
+// Certificate lifecycle over a real `inkan serve` (issue 26): /metrics has the time left (seconds) of the
+// TLS, TSA, OCSP-signer and CA certificates and the count of credentials expiring within 30 days; /readyz
 // stays 200 but warns within [lifecycle] warn_days; `inkan status` reports the same. The TLS figure is
 // checked against the certificate the listener actually serves (openssl s_client | openssl x509
 // -enddate), the exposition with promtool.
@@ -59,16 +59,16 @@ TEST(LifecycleE2e, MetricsReadyzAndStatusReportCertificateExpiry) {
     const std::string metrics_url = line["metrics_url"].get<std::string>();
     const auto m = run({"curl", "-sS", "--max-time", "20", metrics_url});
     ASSERT_EQ(m.exit_code, 0) << describe(m);
-    EXPECT_NE(m.out.find("# TYPE inkan_certificate_expiry_days gauge"), std::string::npos) << m.out;
-    EXPECT_NE(m.out.find("# HELP inkan_certificate_expiry_days "), std::string::npos);
+    EXPECT_NE(m.out.find("# TYPE inkan_certificate_expiry_seconds gauge"), std::string::npos) << m.out;
+    EXPECT_NE(m.out.find("# HELP inkan_certificate_expiry_seconds "), std::string::npos);
     EXPECT_NE(m.out.find("# TYPE inkan_credentials_expiring gauge"), std::string::npos);
     EXPECT_EQ(sample(m.out, "inkan_credentials_expiring"), 1.0) << "the 10-day credential";
-    for (const char* s : {R"(inkan_certificate_expiry_days{role="tsa",name="default"})",
-                          R"(inkan_certificate_expiry_days{role="ocsp",name="ocsp"})",
-                          R"(inkan_certificate_expiry_days{role="tls",name="tls"})"}) {
-        EXPECT_GT(sample(m.out, s), 1.0) << s << "\n" << m.out;
+    for (const char* s : {R"(inkan_certificate_expiry_seconds{role="tsa",name="default"})",
+                          R"(inkan_certificate_expiry_seconds{role="ocsp",name="ocsp"})",
+                          R"(inkan_certificate_expiry_seconds{role="tls",name="tls"})"}) {
+        EXPECT_GT(sample(m.out, s), 86400.0) << s << "\n" << m.out;
     }
-    EXPECT_NE(m.out.find(R"(inkan_certificate_expiry_days{role="ca",name=)"), std::string::npos) << m.out;
+    EXPECT_NE(m.out.find(R"(inkan_certificate_expiry_seconds{role="ca",name=)"), std::string::npos) << m.out;
     const auto promtool = run({"promtool", "check", "metrics"}, m.out);
     EXPECT_EQ(promtool.exit_code, 0) << describe(promtool);
 
@@ -86,7 +86,8 @@ TEST(LifecycleE2e, MetricsReadyzAndStatusReportCertificateExpiry) {
         std::chrono::duration<double>(inkan::parse_rfc3339(rfc3339) - inkan::SystemClock::instance().now())
             .count() /
         86400.0;
-    EXPECT_NEAR(sample(m.out, R"(inkan_certificate_expiry_days{role="tls",name="tls"})"), expected, 0.1)
+    EXPECT_NEAR(sample(m.out, R"(inkan_certificate_expiry_seconds{role="tls",name="tls"})") / 86400.0,
+                expected, 0.1)
         << served.out;
 
     // /readyz: ready, with warnings for what is inside the window.

@@ -424,13 +424,14 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                                   "HSM operations retried after a recoverable error",
                                   [&token] { return static_cast<double>(token.pool_stats().recoveries); });
 
+    // Seconds, not days: Prometheus' base unit (promtool refuses a "_days" metric); days = value / 86400.
     server.metrics().gauge(
-        "inkan_certificate_expiry_days",
-        "Days until the service's certificates expire (negative: expired), by role and name",
+        "inkan_certificate_expiry_seconds",
+        "Seconds until the service's certificates expire (negative: expired), by role and name",
         {"role", "name"}, [&lifecycle] {
             std::vector<http::GaugeSample> out;
             for (const auto& c : lifecycle.get().certificates) {
-                out.push_back({{c.role, c.name}, c.days_left});
+                out.push_back({{c.role, c.name}, c.days_left * 86400.0});
             }
             return out;
         });
