@@ -116,6 +116,28 @@ const std::vector<Command>& commands() {
          "switch maintenance mode: while on, /readyz of a running server answers 503 (load balancers drain "
          "it)",
          cmd_maintenance},
+        {{"purge"},
+         "purge [--data DIR] [--json]",
+         "remove expired SADs, tokens, OAuth codes and pending authorizations, account_token records and "
+         "spent OTP steps once, in small batches (beside a running server too; `serve` does it every "
+         "housekeeping.interval_seconds); prints the counts; the audit log is never purged",
+         cmd_purge},
+        {{"backup"},
+         "backup --to DIR [--data DIR] [--json]",
+         "back up a data directory, also while it is serving: a consistent snapshot of the database "
+         "(SQLite online backup), the configuration, PKI and PIN files, the SoftHSM token directory, and "
+         "manifest.json with each file's SHA-256; DIR must be new or empty",
+         cmd_backup},
+        {{"restore"},
+         "restore --from DIR --data NEW [--json]",
+         "restore a backup into a new or empty data directory after checking every file's SHA-256 and the "
+         "audit chain; retires the SADs and revokes the tokens the backup holds (docs/backup.md)",
+         cmd_restore},
+        {{"status"},
+         "status [--data DIR] [--json]",
+         "certificate lifecycle: days left for the TLS, TSA, OCSP-signer and CA certificates, credentials "
+         "expiring within 30 days, and the warnings /readyz shows ([lifecycle] warn_days, default 30)",
+         cmd_status},
         {{"hsm", "status"},
          "hsm status [--data DIR] [--json]",
          "PKCS#11 module and token information",

@@ -16,6 +16,10 @@ struct Io {
 int cmd_init(const std::vector<std::string>& words, Io io);
 int cmd_serve(const std::vector<std::string>& words, Io io);
 int cmd_maintenance(const std::vector<std::string>& words, Io io);
+int cmd_purge(const std::vector<std::string>& words, Io io);
+int cmd_backup(const std::vector<std::string>& words, Io io);
+int cmd_restore(const std::vector<std::string>& words, Io io);
+int cmd_status(const std::vector<std::string>& words, Io io);
 int cmd_hsm_status(const std::vector<std::string>& words, Io io);
 int cmd_hsm_keys(const std::vector<std::string>& words, Io io);
 int cmd_ca_list(const std::vector<std::string>& words, Io io);

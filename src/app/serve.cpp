@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -29,6 +30,7 @@
 #include "args.h"
 #include "commands.h"
 #include "context.h"
+#include "lifecycle.h"
 #include "pki_context.h"
 #include "pki_endpoints.h"
 #include "service_context.h"
@@ -179,6 +181,95 @@ private:
     std::thread m_thread;
 };
 
+/// Purges expired rows every `interval` on a thread of its own (never an I/O thread: a purge waits
+/// for the database like any writer, in batches; decision 0032). The first pass runs one interval
+/// after start. Failures are logged and retried at the next interval.
+class Housekeeper {
+public:
+    Housekeeper(service::Housekeeping& housekeeping, std::chrono::seconds interval)
+        : m_housekeeping{housekeeping}, m_interval{interval} {
+        if (m_interval.count() > 0) {
+            m_thread = std::thread{[this] { run(); }};
+        } else {
+            log::info("housekeeping timer is off (housekeeping.interval_seconds = 0): run `inkan purge`");
+        }
+    }
+    ~Housekeeper() {
+        {
+            std::lock_guard lock{m_mu};
+            m_stop = true;
+        }
+        m_cv.notify_all();
+        if (m_thread.joinable()) {
+            m_thread.join();
+        }
+    }
+    Housekeeper(const Housekeeper&) = delete;
+    Housekeeper& operator=(const Housekeeper&) = delete;
+
+    /// Rows removed since start, and passes that failed (for /metrics).
+    [[nodiscard]] double purged() const noexcept { return static_cast<double>(m_purged.load()); }
+    [[nodiscard]] double failures() const noexcept { return static_cast<double>(m_failures.load()); }
+
+private:
+    void run() {
+        std::unique_lock lock{m_mu};
+        while (!m_cv.wait_for(lock, m_interval, [this] { return m_stop; })) {
+            lock.unlock();
+            try {
+                const service::PurgeCounts c = m_housekeeping.run();
+                m_purged += c.total();
+                log::info("housekeeping", {{"sads", std::to_string(c.sads)},
+                                           {"tokens", std::to_string(c.tokens)},
+                                           {"pending", std::to_string(c.pending)},
+                                           {"codes", std::to_string(c.codes)},
+                                           {"account_tokens", std::to_string(c.account_tokens)},
+                                           {"otp_steps", std::to_string(c.otp_steps)}});
+            } catch (const Error& e) {
+                ++m_failures;
+                log::error("housekeeping failed", {{"error", errc_name(e.code())}, {"detail", e.detail()}});
+            }
+            lock.lock();
+        }
+    }
+
+    service::Housekeeping& m_housekeeping;
+    std::chrono::seconds m_interval;
+    std::atomic<std::uint64_t> m_purged{0};
+    std::atomic<std::uint64_t> m_failures{0};
+    std::mutex m_mu;
+    std::condition_variable m_cv;
+    bool m_stop = false;
+    std::thread m_thread;
+};
+
+/// The lifecycle report (lifecycle.h) for /metrics and /readyz, recomputed at most once a minute: it
+/// parses every credential's certificate, which a scrape every few seconds need not repeat.
+class LifecycleCache {
+public:
+    LifecycleCache(const Config& config, const service::CredentialStore& credentials, const Clock& clock)
+        : m_config{config}, m_credentials{credentials}, m_clock{clock} {
+        (void)lifecycle_warn_days(config);  // a bad value fails at start, not at the first scrape
+    }
+    LifecycleReport get() {
+        std::lock_guard lock{m_mu};
+        const auto now = std::chrono::steady_clock::now();
+        if (!m_report || now - m_at >= std::chrono::minutes{1}) {
+            m_report = lifecycle_report(m_config, m_credentials, m_clock.now());
+            m_at = now;
+        }
+        return *m_report;
+    }
+
+private:
+    const Config& m_config;
+    const service::CredentialStore& m_credentials;
+    const Clock& m_clock;
+    std::mutex m_mu;
+    std::optional<LifecycleReport> m_report;
+    std::chrono::steady_clock::time_point m_at{};
+};
+
 }  // namespace
 
 int cmd_serve(const std::vector<std::string>& words, Io io) {
@@ -277,7 +368,17 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
         require(!metrics_token.empty(), Errc::InvalidConfig, "metrics.token_file is empty");
     }
 
+    // Expired rows leave the database every housekeeping.interval_seconds (decision 0032). Before the
+    // server: its /metrics reads the counts until the server is gone.
+    Housekeeper housekeeper{service.housekeeping(), housekeeping_interval(config)};
+
+    // Certificate lifecycle (issue 26): /metrics gauges and /readyz warnings, from the same report as
+    // `inkan status`.
+    LifecycleCache lifecycle{config, service.credential_store(), clock};
+
     http::ServerOptions options = http::ServerOptions::from_config(config);
+    // Ready all the same: an expiring certificate is the operator's to renew, not a reason to drain.
+    options.warnings = [&lifecycle] { return lifecycle.get().warnings; };
     // Ready when not in maintenance (`inkan maintenance on`), the token answers and the database does.
     options.readiness = [&token, &service,
                          maintenance_flag = maintenance_file(data_dir)]() -> std::optional<std::string> {
@@ -323,11 +424,33 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                                   "HSM operations retried after a recoverable error",
                                   [&token] { return static_cast<double>(token.pool_stats().recoveries); });
 
+    // Seconds, not days: Prometheus' base unit (promtool refuses a "_days" metric); days = value / 86400.
+    server.metrics().gauge(
+        "inkan_certificate_expiry_seconds",
+        "Seconds until the service's certificates expire (negative: expired), by role and name",
+        {"role", "name"}, [&lifecycle] {
+            std::vector<http::GaugeSample> out;
+            for (const auto& c : lifecycle.get().certificates) {
+                out.push_back({{c.role, c.name}, c.days_left * 86400.0});
+            }
+            return out;
+        });
+    server.metrics().gauge(
+        "inkan_credentials_expiring",
+        "Active credentials whose certificate expires within 30 days (or has expired)",
+        [&lifecycle] { return static_cast<double>(lifecycle.get().credentials_expiring); });
+
     auto& signatures = server.metrics().counter("inkan_signatures_total", "Signatures produced, by algorithm",
                                                 {"algorithm"});
     service.authorization().on_signatures([&signatures](std::string_view algorithm, std::size_t count) {
         signatures.inc({std::string{algorithm}}, static_cast<double>(count));
     });
+
+    server.metrics().counter_from("inkan_housekeeping_purged_rows_total",
+                                  "Expired rows (SADs, tokens, codes, ...) removed by housekeeping",
+                                  [&housekeeper] { return housekeeper.purged(); });
+    server.metrics().counter_from("inkan_housekeeping_failures_total", "Housekeeping passes that failed",
+                                  [&housekeeper] { return housekeeper.failures(); });
 
     auto& tokens = server.metrics().counter(
         "inkan_tsa_tokens_total", "Time-stamp requests answered, by policy and status", {"policy", "status"});

@@ -12,6 +12,7 @@
 #include <inkan/crypto/random.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/storage/sqlite_audit_anchor_store.h>
+#include <inkan/storage/sqlite_housekeeping.h>
 #include <inkan/storage/sqlite_service_stores.h>
 
 namespace inkan::app {
@@ -78,6 +79,26 @@ service::OAuthSettings oauth_settings(const Config& config) {
     s.account_token_max_age = seconds("oauth2.account_token_max_age_seconds", s.account_token_max_age);
     s.allow_plain_pkce = config.boolean_or("oauth2.allow_plain_pkce", false);
     return s;
+}
+
+service::HousekeepingSettings housekeeping_settings(const Config& config) {
+    service::HousekeepingSettings s;
+    const auto batch = config.integer_or("housekeeping.batch_size", static_cast<std::int64_t>(s.batch_size));
+    const auto grace = config.integer_or("housekeeping.grace_seconds", s.grace.count());
+    require(batch >= 1 && batch <= 100'000, Errc::InvalidConfig, "housekeeping.batch_size must be 1..100000");
+    require(grace >= 0 && grace <= 366LL * 86400, Errc::InvalidConfig,
+            "housekeeping.grace_seconds must be 0..31622400");
+    s.batch_size = static_cast<std::size_t>(batch);
+    s.grace = std::chrono::seconds{grace};
+    s.totp_window = authorization_settings(config).totp_window;
+    return s;
+}
+
+std::chrono::seconds housekeeping_interval(const Config& config) {
+    const auto v = config.integer_or("housekeeping.interval_seconds", 3600);
+    require(v >= 0 && v <= 366LL * 86400, Errc::InvalidConfig,
+            "housekeeping.interval_seconds must be 0 (only `inkan purge`) .. 31622400");
+    return std::chrono::seconds{v};
 }
 
 std::string operator_name() {
@@ -147,6 +168,9 @@ ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiConte
     m_oauth = std::make_unique<service::OAuth>(*m_oauth_clients, *m_oauth_grants, *m_accounts, *m_sessions,
                                                *m_authorization, *m_credentials, *m_audit, clock,
                                                oauth_settings(config));
+    m_housekeeping_store = std::make_unique<storage::SqliteHousekeepingStore>(m_db);
+    m_housekeeping =
+        std::make_unique<service::Housekeeping>(*m_housekeeping_store, clock, housekeeping_settings(config));
 }
 
 void ServiceContext::audit_operator(std::string_view action, std::string_view user_id,

@@ -6,6 +6,7 @@
 // (CA connectors; revocation at built-in CAs). Built by the composition root for the `user`, `credential` and
 // `seal` commands, and for `serve` and `init`.
 
+#include <chrono>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -20,6 +21,7 @@
 #include <inkan/service/auth.h>
 #include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
+#include <inkan/service/housekeeping.h>
 #include <inkan/service/oauth.h>
 #include <inkan/service/ports.h>
 #include <inkan/storage/sqlite.h>
@@ -42,6 +44,13 @@ service::AuthorizationSettings authorization_settings(const Config& config);
 /// credential_token_lifetime_seconds (300), allow_plain_pkce (false), account_token_max_age_seconds (300).
 service::OAuthSettings oauth_settings(const Config& config);
 
+/// [housekeeping] batch_size (default 500, 1..100000) and grace_seconds (default 0); the TOTP window of
+/// [authorization] (decision 0032).
+service::HousekeepingSettings housekeeping_settings(const Config& config);
+/// [housekeeping] interval_seconds: how often `inkan serve` purges (default 3600; 0: never, only
+/// `inkan purge`).
+std::chrono::seconds housekeeping_interval(const Config& config);
+
 /// Who an operator command is recorded as in the audit log: $SUDO_USER, else $USER, else "operator".
 std::string operator_name();
 
@@ -63,6 +72,10 @@ public:
     /// The audit chain's TSA anchors (decision 0017).
     service::AuditAnchoring& audit_anchoring() noexcept { return *m_anchoring; }
     service::OAuth& oauth() noexcept { return *m_oauth; }
+    /// Purges expired rows in batches (decision 0032).
+    service::Housekeeping& housekeeping() noexcept { return *m_housekeeping; }
+    /// The database connection the stores share (for `inkan backup`).
+    storage::Database& database() noexcept { return *m_db; }
     /// Records an operator change ("user.add", "credential.revoke", ...) as operator_name().
     void audit_operator(std::string_view action, std::string_view user_id, std::string_view credential_id,
                         std::string details_json);
@@ -91,6 +104,8 @@ private:
     std::unique_ptr<service::OAuthClientStore> m_oauth_clients;
     std::unique_ptr<service::OAuthGrantStore> m_oauth_grants;
     std::unique_ptr<service::OAuth> m_oauth;
+    std::unique_ptr<service::HousekeepingStore> m_housekeeping_store;
+    std::unique_ptr<service::Housekeeping> m_housekeeping;
 };
 
 /// A data directory opened for a service command: runtime (configuration, token), PKI, service.

@@ -205,7 +205,25 @@ void add_ops_routes(Router& router, const OpsState& state, bool metrics, const s
                     return Response::json(503, status_json("unavailable", *reason));
                 }
             }
-            return Response::json(200, status_json("ready"));
+            std::vector<std::string> warnings;
+            if (state.warnings) {
+                try {
+                    warnings = state.warnings();
+                } catch (const std::exception& e) {
+                    log::warn("readiness warnings threw", {{"what", e.what()}});
+                }
+            }
+            if (warnings.empty()) {
+                return Response::json(200, status_json("ready"));
+            }
+            std::string body = R"({"status":"ready","warnings":[)";
+            for (std::size_t i = 0; i < warnings.size(); ++i) {
+                body += i == 0 ? "\"" : ",\"";
+                log::append_json_escaped(body, warnings[i]);
+                body += '"';
+            }
+            body += "]}";
+            return Response::json(200, body);
         });
     }
     if (metrics && !router.has("GET", "/metrics")) {

@@ -73,6 +73,7 @@ struct OpsState {
     std::atomic<bool> maintenance{false};
     std::atomic<bool> draining{false};
     ReadinessCheck readiness;
+    ReadinessWarnings warnings;
     std::shared_ptr<Metrics> metrics;
 };
 

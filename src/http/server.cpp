@@ -683,6 +683,7 @@ ServerCore::ServerCore(ServerOptions opts)
     require(options.handshake_threads >= 1, Errc::InvalidConfig,
             "http: handshake_threads must be at least 1");
     ops.readiness = options.readiness;
+    ops.warnings = options.warnings;
     ops.metrics = metrics;
     metrics->gauge("inkan_http_connections", "Open HTTP connections.",
                    [this] { return static_cast<double>(m_active_hint.load()); });

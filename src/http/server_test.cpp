@@ -387,6 +387,18 @@ TEST(HttpServer, HealthReadinessAndMaintenance) {
     EXPECT_EQ(r.body, R"({"status":"unavailable","reason":"database \"unreachable\""})");
 }
 
+TEST(HttpServer, ReadinessWarningsKeepTheServiceReady) {
+    std::vector<std::string> warnings{"tsa certificate expires in 12 days", "quote \" and backslash \\"};
+    ServerOptions o = quiet();
+    o.warnings = [&] { return warnings; };
+    auto s = start_server(demo_router(), std::move(o));
+    auto r = fetch(s.port, "GET", "/readyz");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(
+        r.body,
+        R"({"status":"ready","warnings":["tsa certificate expires in 12 days","quote \" and backslash \\"]})");
+}
+
 TEST(HttpServer, ListenerErrors) {
     Server server{quiet()};
     ListenerConfig a;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <limits>
+#include <system_error>
 #include <thread>
 
 namespace inkan::storage {
@@ -147,6 +148,69 @@ void Database::exec(std::string_view sql, std::string_view purpose) {
 
 std::int64_t Database::changes() const noexcept {
     return ::sqlite3_changes64(m_db);
+}
+
+void Database::checkpoint() {
+    const std::lock_guard lock{m_mutex};
+    const int rc = ::sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // BUSY: a checkpoint of another connection is running; nothing to do.
+    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) {
+        fail(rc, "checkpoint");
+    }
+}
+
+void Database::backup_to(const std::filesystem::path& dest) {
+    std::error_code ec;
+    if (std::filesystem::exists(dest, ec)) {
+        throw Error{Errc::Conflict, "sqlite: backup: " + dest.string() + " exists"};
+    }
+    const std::lock_guard lock{m_mutex};
+    sqlite3* out = nullptr;
+    int rc = ::sqlite3_open_v2(dest.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    const auto cleanup = [&] {
+        ::sqlite3_close_v2(out);
+        std::filesystem::remove(dest, ec);
+    };
+    if (rc != SQLITE_OK) {
+        cleanup();
+        fail(rc, "backup: open " + dest.string());
+    }
+    sqlite3_backup* b = ::sqlite3_backup_init(out, "main", m_db, "main");
+    if (b == nullptr) {
+        const std::string reason = ::sqlite3_errmsg(out);
+        cleanup();
+        throw Error{Errc::StorageFailure, "sqlite: backup: " + reason};
+    }
+    // -1: every page in one step, i.e. in one read transaction of the source: a consistent snapshot.
+    // BUSY/LOCKED (another connection holds an exclusive lock, e.g. a checkpoint truncating the log)
+    // are retried for the busy timeout's worth.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+    for (;;) {
+        rc = ::sqlite3_backup_step(b, -1);
+        if (rc == SQLITE_DONE || rc == SQLITE_OK) {
+            if (rc == SQLITE_DONE) {
+                break;
+            }
+            continue;
+        }
+        if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds{20});
+            continue;
+        }
+        break;
+    }
+    const int finish = ::sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE || finish != SQLITE_OK) {
+        const std::string reason = ::sqlite3_errstr(rc != SQLITE_DONE ? rc : finish);
+        cleanup();
+        throw Error{Errc::StorageFailure, "sqlite: backup to " + dest.string() + ": " + reason};
+    }
+    // The copy is an ordinary rollback-journal file: one file, nothing beside it to forget.
+    rc = ::sqlite3_close_v2(out);
+    if (rc != SQLITE_OK) {
+        std::filesystem::remove(dest, ec);
+        throw Error{Errc::StorageFailure, "sqlite: backup: close " + dest.string()};
+    }
 }
 
 int Database::schema_version() {

@@ -102,6 +102,9 @@ using ErrorMapper = std::function<Response(const Error&)>;
 /// Returns nullopt when the service is ready, else the reason it is not (sent in /readyz).
 /// Runs on a worker thread: it may touch the HSM and the database.
 using ReadinessCheck = std::function<std::optional<std::string>()>;
+/// Warnings a ready service reports in /readyz without becoming unready ("tsa certificate expires in
+/// 12 days"): the body then is {"status":"ready","warnings":[...]}. Runs on a worker thread.
+using ReadinessWarnings = std::function<std::vector<std::string>()>;
 
 /// The default ErrorMapper: the status by Errc (caller faults 4xx, ours 5xx) and a generic body
 /// such as {"error":"server_error","error_description":"Internal error"}; never what().
@@ -119,6 +122,7 @@ struct ServerOptions {
     Limits limits;
     ErrorMapper error_mapper;          ///< empty: default_error_response
     ReadinessCheck readiness;          ///< empty: always ready
+    ReadinessWarnings warnings;        ///< empty: none
     std::shared_ptr<Metrics> metrics;  ///< empty: the server makes its own
     bool access_log = true;            ///< one JSON line per request
 

@@ -83,6 +83,17 @@ public:
     [[nodiscard]] int schema_version();
     [[nodiscard]] const std::filesystem::path& file() const noexcept { return m_file; }
 
+    /// A passive WAL checkpoint: copies what it can from the write-ahead log into the database without
+    /// waiting for (or blocking) any reader or writer, so the log does not grow without bound. Do not
+    /// hold a Transaction on this connection.
+    void checkpoint();
+    /// Copies the whole database into the new file `dest` with SQLite's online backup API in one step:
+    /// one read transaction, so the copy is one consistent snapshot; in WAL mode other connections keep
+    /// writing meanwhile (and this one's users wait only for the copy). Errc::Conflict if `dest`
+    /// exists; Errc::StorageFailure if the copy fails (a partial `dest` is removed). Do not hold a
+    /// Transaction on this connection.
+    void backup_to(const std::filesystem::path& dest);
+
     /// Throws Error{errc_from_sqlite(rc), "sqlite: <purpose>: <reason>"}.
     [[noreturn]] void fail(int rc, std::string_view purpose) const;
 
