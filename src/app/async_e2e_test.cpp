@@ -295,8 +295,8 @@ TEST_F(AsyncE2e, ResponseUriAllowedByTheGuardIsNotifiedWithTheResponseId) {
 }
 
 TEST_F(AsyncE2e, ResponseUriToABlockedAddressIsRefusedAtRequestTimeWithoutSpending) {
-    // Link-local (the cloud metadata address) and a loopback name no allow entry covers by name alone
-    // are both outside the guard; the request is refused before the SAD is spent.
+    // Link-local (the cloud metadata address) is outside the guard, file: is no http(s), and response_uri
+    // belongs to "A" only: each refused before the SAD is spent, so the hash still signs after.
     expect_invalid_request(
         sign_hash(4, {{"operationMode", "A"}, {"response_uri", "http://169.254.169.254/latest/meta-data"}}),
         "Invalid parameter response_uri");
