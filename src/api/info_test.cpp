@@ -78,7 +78,10 @@ TEST_F(InfoTest, MethodsAreExactlyTheRegisteredRoutesOfThatVersion) {
 
 TEST_F(InfoTest, CscRoutesListsWhatTheRouterHolds) {
     const auto registered = env.router.routes();
-    const auto listed = csc_routes();
+    // The test service has no AsyncOperations, so signPolling is not registered (its 501 is the prefix's).
+    auto listed = csc_routes();
+    std::erase_if(listed,
+                  [](const http::RouteInfo& r) { return r.path.ends_with("/signatures/signPolling"); });
     ASSERT_EQ(listed.size(), registered.size());
     for (std::size_t i = 0; i < listed.size(); ++i) {
         EXPECT_EQ(listed[i].method, registered[i].method) << i;

@@ -144,7 +144,9 @@ protected:
                   {"hashes", {inkan::base64_encode(s_hashes[i])}},
                   {"hashAlgorithmOID", kSha256},
                   {"signAlgo", kEcdsaSha256}};
-        body.update(extra);
+        if (extra.is_object()) {
+            body.update(extra);  // {} is null in nlohmann::json: nothing to add
+        }
         return post("/csc/v2/signatures/signHash", body, s_token);
     }
 
