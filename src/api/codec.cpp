@@ -311,12 +311,40 @@ Secret signing_sad(JsonBody& body, const Secret* credential_token) {
     return required_sad(body);
 }
 
-/// v2 operationMode: asynchronous signing ("A") is not offered (info does not claim
-/// asynchronousOperationMode).
-void refuse_async(const JsonBody& body) {
-    if (const auto mode = body.string("operationMode"); mode && *mode != "S") {
+/// v2 operationMode ("S" default, "A" asynchronous), validity_period (ms) and response_uri (CSC v2
+/// signHash/signDoc; csc-api.md §4.15). The companions belong to "A" only; whether "A" is offered, and
+/// the bounds of validity_period, the handler checks (service::AsyncOperations).
+OperationMode decode_operation_mode(const JsonBody& body) {
+    OperationMode out;
+    if (const auto mode = body.string("operationMode")) {
+        if (*mode == "A") {
+            out.async = true;
+        } else if (*mode != "S") {
+            invalid_request("Invalid parameter operationMode");
+        }
+    } else if (body.has("operationMode")) {
         invalid_request("Invalid parameter operationMode");
     }
+    if (body.has("validity_period")) {
+        std::optional<std::int64_t> ms;
+        try {
+            ms = body.integer("validity_period");
+        } catch (const WireError&) {
+            invalid_request("Invalid parameter validity_period");
+        }
+        if (!out.async || !ms) {
+            invalid_request("Invalid parameter validity_period");
+        }
+        out.validity_ms = ms;
+    }
+    if (body.has("response_uri")) {
+        const auto uri = body.string("response_uri");
+        if (!out.async || !uri || uri->empty() || uri->size() > 2048) {
+            invalid_request("Invalid parameter response_uri");
+        }
+        out.response_uri = uri;
+    }
+    return out;
 }
 
 }  // namespace
@@ -399,7 +427,7 @@ SignHashRequest decode_sign_hash(Version version, JsonBody& body, const Secret* 
         }
     }
     if (version == Version::V2) {
-        refuse_async(body);
+        out.mode = decode_operation_mode(body);
     }
     return out;
 }
@@ -571,7 +599,7 @@ SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token) {
                                                         : body.string("credentialID").value_or("");
     body.check_common();
     out.sad = signing_sad(body, credential_token);
-    refuse_async(body);
+    out.mode = decode_operation_mode(body);
     out.return_validation_info = return_validation_info(body);
     if (nlohmann::json* docs = body.array("documents")) {
         out.documents_given = true;
@@ -795,6 +823,8 @@ std::string encode_info(Version version, const Core& core, const std::vector<std
             // signDoc returns validationInfo when asked (csc-api.md §4.1 v2 validationInfo).
             out["validationInfo"] = documents->validation_info();
         }
+        // operationMode "A" and signatures/signPolling (decision 0033).
+        out["asynchronousOperationMode"] = core.async() != nullptr;
         out["signature_formats"] = std::move(formats);
         out["conformance_levels"] = std::move(levels);
     }

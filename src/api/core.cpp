@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <utility>
 
 #include <inkan/core/encoding.h>
@@ -779,8 +780,51 @@ crypto::SignatureAlgorithm Core::resolve_algorithm(Version version, crypto::KeyT
 
 std::vector<Bytes> Core::sign_hash(Version version, const service::Caller& caller,
                                    SignHashRequest request) const {
-    const SigningKey signer = signing_key(credential_for(caller, request.credential_id));
-    const crypto::SignatureAlgorithm algorithm = resolve_algorithm(version, signer.key.type, request);
+    return prepare_sign_hash(version, caller, std::move(request))();
+}
+
+namespace {
+
+/// signHash's answer to a refusal from the service (the spend, or the signing after it).
+[[noreturn]] void refuse_hash(const Error& e, const SigningKey& signer) {
+    if (!caller_fault(e.code())) {
+        throw;
+    }
+    const auto failure = service::sign_failure(e);
+    log::info("csc: signHash refused",
+              {{"code", errc_name(e.code())},
+               {"reason", failure ? std::string{service::name(*failure)} : e.detail()}});
+    refuse_signing(e, failure, signer);
+}
+
+/// signDoc's answer to a refusal from the service (the checks and spend, or the building after it).
+[[noreturn]] void refuse_doc(const Error& e, const SigningKey& signer) {
+    const auto doc = service::doc_failure(e);
+    if (!caller_fault(e.code()) && !doc) {
+        throw;
+    }
+    const auto failure = service::sign_failure(e);
+    log::info("csc: signDoc refused", {{"code", errc_name(e.code())},
+                                       {"reason", doc       ? std::string{service::name(*doc)}
+                                                  : failure ? std::string{service::name(*failure)}
+                                                            : e.detail()}});
+    if (doc) {
+        refuse_document(e, *doc, &signer);
+    }
+    if (failure == service::SignFailure::HashNotAuthorised) {
+        // CSC v2 §11.11: a document or digest the SAD did not authorise is 403 invalid_hash.
+        throw WireError{403, "invalid_hash", "documentDigests or documents are not authorized by the SAD"};
+    }
+    refuse_signing(e, failure, signer);
+}
+
+}  // namespace
+
+std::function<std::vector<Bytes>()> Core::prepare_sign_hash(Version version, const service::Caller& caller,
+                                                            SignHashRequest request) const {
+    auto signer =
+        std::make_shared<const SigningKey>(signing_key(credential_for(caller, request.credential_id)));
+    const crypto::SignatureAlgorithm algorithm = resolve_algorithm(version, signer->key.type, request);
     const std::size_t length = crypto::digest_length(algorithm.digest);
     for (const auto& h : request.hashes) {
         if (h.size() != length) {
@@ -789,28 +833,35 @@ std::vector<Bytes> Core::sign_hash(Version version, const service::Caller& calle
     }
     service::SignHashRequest service_request{request.credential_id, std::move(request.sad),
                                              std::move(request.hashes), algorithm};
+    std::function<std::vector<Bytes>()> job;
     try {
-        return m_deps.authorization.sign_hash(caller, std::move(service_request));
+        job = m_deps.authorization.spend_hashes(caller, std::move(service_request));
     } catch (const Error& e) {
-        if (!caller_fault(e.code())) {
-            throw;
-        }
-        const auto failure = service::sign_failure(e);
-        log::info("csc: signHash refused",
-                  {{"code", errc_name(e.code())},
-                   {"reason", failure ? std::string{service::name(*failure)} : e.detail()}});
-        refuse_signing(e, failure, signer);
+        refuse_hash(e, *signer);
     }
+    return [job = std::move(job), signer]() -> std::vector<Bytes> {
+        try {
+            return job();
+        } catch (const Error& e) {
+            refuse_hash(e, *signer);
+        }
+    };
 }
 
 service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequest request) const {
+    return prepare_sign_doc(caller, std::move(request))();
+}
+
+std::function<service::SignDocResult()> Core::prepare_sign_doc(const service::Caller& caller,
+                                                               SignDocRequest request) const {
     if (m_deps.documents == nullptr) {
         invalid_request("signatures/signDoc is not available");
     }
     if (!request.signature_qualifier.empty()) {
         request.credential_id = by_qualifier(caller, request.credential_id, request.signature_qualifier);
     }
-    const SigningKey signer = signing_key(credential_for(caller, request.credential_id));
+    auto signer =
+        std::make_shared<const SigningKey>(signing_key(credential_for(caller, request.credential_id)));
     // signAlgo against the key. When signAlgo fixes the digest (sha256WithRSAEncryption, ECDSA,
     // PSS with its parameters) hashAlgorithmOID is only compared with it, and a mismatch gets the
     // spec's own text (csc-api.md §6.1, §7); generic rsaEncryption takes its digest from it.
@@ -828,7 +879,7 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
         as_hash.sign_algo = e.sign_algo;
         as_hash.hash_algo = fixed ? std::nullopt : e.hash_algo;
         as_hash.sign_algo_params = e.sign_algo_params;
-        e.item.algorithm = resolve_algorithm(Version::V2, signer.key.type, as_hash);
+        e.item.algorithm = resolve_algorithm(Version::V2, signer->key.type, as_hash);
         e.item.hash_algorithm = given;
     };
     service::SignDocRequest out;
@@ -837,7 +888,7 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
     out.documents_given = request.documents_given;
     out.digests_given = request.digests_given;
     out.return_validation_info = request.return_validation_info;
-    out.signer_chain = signer.credential.chain;
+    out.signer_chain = signer->credential.chain;
     for (auto& e : request.documents) {
         resolve(e);
         out.documents.push_back(std::move(e.item));
@@ -846,28 +897,19 @@ service::SignDocResult Core::sign_doc(const service::Caller& caller, SignDocRequ
         resolve(e);
         out.digests.push_back(std::move(e.item));
     }
+    std::function<service::SignDocResult()> job;
     try {
-        return m_deps.documents->sign(caller, std::move(out));
+        job = m_deps.documents->prepare(caller, std::move(out));
     } catch (const Error& e) {
-        const auto doc = service::doc_failure(e);
-        if (!caller_fault(e.code()) && !doc) {
-            throw;
-        }
-        const auto failure = service::sign_failure(e);
-        log::info("csc: signDoc refused", {{"code", errc_name(e.code())},
-                                           {"reason", doc       ? std::string{service::name(*doc)}
-                                                      : failure ? std::string{service::name(*failure)}
-                                                                : e.detail()}});
-        if (doc) {
-            refuse_document(e, *doc, &signer);
-        }
-        if (failure == service::SignFailure::HashNotAuthorised) {
-            // CSC v2 §11.11: a document or digest the SAD did not authorise is 403 invalid_hash.
-            throw WireError{403, "invalid_hash",
-                            "documentDigests or documents are not authorized by the SAD"};
-        }
-        refuse_signing(e, failure, signer);
+        refuse_doc(e, *signer);
     }
+    return [job = std::move(job), signer]() -> service::SignDocResult {
+        try {
+            return job();
+        } catch (const Error& e) {
+            refuse_doc(e, *signer);
+        }
+    };
 }
 
 service::ExtendDocumentsResult Core::extend_documents(const service::Caller& caller,

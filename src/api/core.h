@@ -4,6 +4,8 @@
 // objects. The v1 and v2 codecs (codec.h) translate JSON and headers to and from these types.
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,6 +79,13 @@ struct ExtendRequest {
     std::vector<service::AuthorisedHash> hashes;  ///< new hashes (SCAL 2)
 };
 
+/// v2 operationMode and its companions (CSC v2 signHash / signDoc; decision 0033).
+struct OperationMode {
+    bool async = false;                       ///< "A"
+    std::optional<std::int64_t> validity_ms;  ///< validity_period (ms), only with "A"
+    std::optional<std::string> response_uri;  ///< only with "A"
+};
+
 /// signatures/signHash as the wire gives it; the scheme is resolved against the credential's key by
 /// Core::sign_hash (the key type decides which OIDs fit).
 struct SignHashRequest {
@@ -86,6 +95,7 @@ struct SignHashRequest {
     std::string sign_algo;                  ///< signAlgo OID
     std::optional<std::string> hash_algo;   ///< v1 hashAlgo / v2 hashAlgorithmOID
     std::optional<Bytes> sign_algo_params;  ///< DER parameters (RSASSA-PSS-params), decoded from base64
+    OperationMode mode;                     ///< v2
 };
 
 /// One v2 signatures/signDoc documents[] / documentDigests[] entry: the service's item plus the
@@ -107,6 +117,7 @@ struct SignDocRequest {
     bool documents_given = false;
     bool digests_given = false;
     bool return_validation_info = false;  ///< returnValidationInfo / returnValidationInformation
+    OperationMode mode;
 };
 
 /// v2 credentials/getChallenge.
@@ -184,6 +195,8 @@ public:
     [[nodiscard]] const SignAlgorithms& sign_algorithms() const noexcept { return m_sign_algorithms; }
     /// signDoc, when the service offers it (info's formats and levels).
     [[nodiscard]] const service::DocumentSigning* documents() const noexcept { return m_deps.documents; }
+    /// operationMode "A" and signPolling, when the service offers them (info asynchronousOperationMode).
+    [[nodiscard]] service::AsyncOperations* async() const noexcept { return m_deps.async; }
     /// key/algo for a key of this type: the hash-specific signature OIDs the signer offers, then the
     /// generic rsaEncryption for RSA (v1 clients that send it with hashAlgo).
     [[nodiscard]] const std::vector<std::string>& key_algorithms(crypto::KeyType type) const;
@@ -221,6 +234,14 @@ public:
     /// digest the SAD did not authorise, 413 for a document over the size limit.
     [[nodiscard]] service::SignDocResult sign_doc(const service::Caller& caller,
                                                   SignDocRequest request) const;
+    /// operationMode "A": every check and refusal of sign_hash / sign_doc now (the SAD is spent when
+    /// these return), the signing as a job to run once, later; the job throws what the synchronous call
+    /// would after the spend, mapped the same way (WireError or inkan::Error).
+    [[nodiscard]] std::function<std::vector<Bytes>()> prepare_sign_hash(Version version,
+                                                                        const service::Caller& caller,
+                                                                        SignHashRequest request) const;
+    [[nodiscard]] std::function<service::SignDocResult()> prepare_sign_doc(const service::Caller& caller,
+                                                                           SignDocRequest request) const;
     /// POST /inkan/v1/extend (service::Extension). WireError 400 for bad documents, 413 over the size
     /// limit, 503 when validation data or the time-stamp cannot be had.
     [[nodiscard]] service::ExtendDocumentsResult extend_documents(

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -59,6 +61,66 @@ constexpr std::uint64_t kHashListBodyLimit = 1024 * 1024;
 
 http::Response ok(std::string json) {
     return http::Response::json(200, std::move(json));
+}
+
+/// Every failure answered as a CSC error body: the handler does not rely on the server's ErrorMapper
+/// (which may serve other listeners with other bodies). Also how an asynchronous job's answer is made,
+/// so that signPolling returns exactly what the synchronous call would have.
+template <class F>
+http::Response guarded(std::string_view route, F&& f) {
+    try {
+        return std::forward<F>(f)();
+    } catch (const detail::WireError& e) {
+        log::debug("csc request refused", {{"route", std::string{route}},
+                                           {"status", e.status()},
+                                           {"error", e.error()},
+                                           {"description", e.description()}});
+        return e.response();
+    } catch (const Error& e) {
+        const bool ours = static_cast<std::uint16_t>(e.code()) >= static_cast<std::uint16_t>(Errc::Internal);
+        log::write(ours ? log::Level::Error : log::Level::Info, "csc request failed",
+                   {{"code", errc_name(e.code())}, {"what", e.what()}, {"route", std::string{route}}});
+        return to_csc_error(e);
+    }
+}
+
+/// operationMode "A" (CSC v2 signHash/signDoc, decision 0033): validity_period and response_uri are
+/// checked and a place in the queue is taken while the SAD is still good; `prepare` then runs every
+/// check of the synchronous call and spends the SAD (its refusals are this request's answer, so a replay
+/// is refused at once) and returns the job; the job runs on an AsyncOperations worker, never on an I/O
+/// thread, and its answer — the synchronous call's status and body — waits in the store for
+/// signPolling. The answer here: 202 {"responseID"} (RFC 9110 §15.3.3: accepted, not yet done).
+template <class Prepare>
+http::Response start_async(const State& state, const http::Request& request, const service::Caller& caller,
+                           const detail::OperationMode& mode, Prepare&& prepare) {
+    service::AsyncOperations* async = state.core.async();
+    if (async == nullptr) {
+        detail::invalid_request("Invalid parameter operationMode");
+    }
+    std::chrono::milliseconds validity{};
+    try {
+        validity = async->validity(mode.validity_ms);
+    } catch (const Error&) {
+        detail::invalid_request("Invalid parameter validity_period");
+    }
+    if (mode.response_uri) {
+        try {
+            async->check_response_uri(*mode.response_uri);
+        } catch (const Error&) {
+            detail::invalid_request("Invalid parameter response_uri");
+        }
+    }
+    service::AsyncOperations::Slot slot = async->reserve();  // full: 503, the SAD untouched
+    std::function<http::Response()> job = std::forward<Prepare>(prepare)();
+    const std::string id =
+        async->submit(std::move(slot), caller, validity, mode.response_uri,
+                      [job = std::move(job), route = request.route]() -> service::AsyncAnswer {
+                          http::Response r = guarded(route, job);
+                          return {r.status, std::move(r.body)};
+                      });
+    http::Response r = http::Response::json(202, nlohmann::json{{"responseID", id}}.dump());
+    r.headers.set("Cache-Control", "no-store");
+    return r;
 }
 
 http::Response run_info(const State& state, Version version, const http::Request& request) {
@@ -189,6 +251,13 @@ http::Response run_sign_hash(const State& state, Version version, const http::Re
     if (who.credential_token && sign.credential_id != who.credential_token->credential_id) {
         detail::invalid_request("Invalid parameter credentialID");
     }
+    if (sign.mode.async) {
+        const detail::OperationMode mode = sign.mode;
+        return start_async(state, request, who.caller, mode, [&]() -> std::function<http::Response()> {
+            auto job = state.core.prepare_sign_hash(version, who.caller, std::move(sign));
+            return [job = std::move(job)] { return ok(detail::encode_signatures(job())); };
+        });
+    }
     return ok(detail::encode_signatures(state.core.sign_hash(version, who.caller, std::move(sign))));
 }
 
@@ -207,7 +276,58 @@ http::Response run_sign_doc(const State& state, Version version, const http::Req
     if (credential_token && sign.credential_id != credential_token->credential_id) {
         detail::invalid_request("Invalid parameter credentialID");
     }
+    if (sign.mode.async) {
+        const detail::OperationMode mode = sign.mode;
+        return start_async(state, request, who.caller, mode, [&]() -> std::function<http::Response()> {
+            auto job = state.core.prepare_sign_doc(who.caller, std::move(sign));
+            return [job = std::move(job)] { return ok(detail::encode_sign_doc(job())); };
+        });
+    }
     return ok(detail::encode_sign_doc(state.core.sign_doc(who.caller, std::move(sign))));
+}
+
+/// v2 signatures/signPolling (CSC v2 §11.12; csc-api.md §4.17): `requestID` (also read as `responseID`,
+/// the name the async answer gives it) → while running 202 accepted_request; once finished, the answer
+/// the synchronous signHash/signDoc would have given (its signatures, documents or error). An unknown,
+/// expired or another caller's id is one and the same invalid_request.
+http::Response run_sign_polling(const State& state, Version version, const http::Request& request) {
+    const Signing who = signing_caller(state, version, request);
+    const JsonBody body = JsonBody::parse(request.body);
+    body.check_common();
+    std::optional<std::string> id = body.string("requestID");
+    if (!id) {
+        id = body.string("responseID");
+    }
+    if (!id) {
+        JsonBody::wrong_type("string", "requestID");
+    }
+    // userID names the user only for a token that names none (a system client's, csc-api.md §4.17);
+    // inkan binds an operation to the caller that started it, so it has nothing to add.
+    if (body.has("userID") && !who.caller.is_system()) {
+        detail::invalid_request("Invalid parameter userID");
+    }
+    service::AsyncOperations* async = state.core.async();
+    if (async == nullptr) {
+        detail::invalid_request("Invalid parameter requestID");
+    }
+    std::optional<service::AsyncAnswer> answer;
+    try {
+        answer = async->poll(who.caller, *id);
+    } catch (const Error& e) {
+        if (e.code() != Errc::NotFound) {
+            throw;
+        }
+        detail::invalid_request("Invalid parameter requestID");
+    }
+    if (!answer) {
+        http::Response r =
+            csc_error(202, "accepted_request", "The operation is still running; poll again later");
+        r.headers.set("Cache-Control", "no-store");
+        return r;
+    }
+    http::Response r = http::Response::json(answer->http_status, std::move(answer->body));
+    r.headers.set("Cache-Control", "no-store");
+    return r;
 }
 
 /// POST /inkan/v1/extend (decision 0014): a vendor method, authenticated like the CSC methods with a
@@ -369,7 +489,7 @@ struct Method {
 /// THE method table: registration and info.methods both come from it.
 // Not listed, and so answered 501 like any other method inkan lacks: v1 credentials/sendOTP (the only
 // OTP is an offline TOTP app, nothing to send; decision 0027).
-constexpr std::array<Method, 11> kMethods{{
+constexpr std::array<Method, 12> kMethods{{
     {"info", &run_info, true, kBoth},
     {"auth/login", &run_login, false, kBoth},
     {"auth/revoke", &run_revoke, false, kBoth},
@@ -381,6 +501,7 @@ constexpr std::array<Method, 11> kMethods{{
     {"signatures/signHash", &run_sign_hash, false, kBoth},
     {"signatures/timestamp", &run_timestamp, false, kBoth},
     {"signatures/signDoc", &run_sign_doc, false, kV2},
+    {"signatures/signPolling", &run_sign_polling, false, kV2},
 }};
 
 bool serves(const Method& m, Version v) {
@@ -390,7 +511,7 @@ bool serves(const Method& m, Version v) {
 constexpr std::array<Version, 2> kVersions{Version::V1, Version::V2};
 
 /// Every other path under /csc/v1/ and /csc/v2/ (exact routes win over this prefix): a CSC method inkan
-/// does not offer (v1 sendOTP, v2 signPolling and authorizeCheck, a vendor's). The CSC status table's
+/// does not offer (v1 sendOTP, v2 authorizeCheck, a vendor's). The CSC status table's
 /// answer for it is 501 with the usual error body, not a bare 404 that clients read as a wrong base URL.
 http::Response not_implemented(const http::Request&) {
     return csc_error(501, "not_implemented_method",
@@ -409,21 +530,7 @@ std::string path_of(Version version, std::string_view method) {
 /// ErrorMapper (which may serve other listeners with other bodies).
 http::Handler wrap(std::shared_ptr<const State> state, Version version, Run run) {
     return [state = std::move(state), version, run](const http::Request& request) -> http::Response {
-        try {
-            return run(*state, version, request);
-        } catch (const detail::WireError& e) {
-            log::debug("csc request refused", {{"route", request.route},
-                                               {"status", e.status()},
-                                               {"error", e.error()},
-                                               {"description", e.description()}});
-            return e.response();
-        } catch (const Error& e) {
-            const bool ours =
-                static_cast<std::uint16_t>(e.code()) >= static_cast<std::uint16_t>(Errc::Internal);
-            log::write(ours ? log::Level::Error : log::Level::Info, "csc request failed",
-                       {{"code", errc_name(e.code())}, {"what", e.what()}, {"route", request.route}});
-            return to_csc_error(e);
-        }
+        return guarded(request.route, [&] { return run(*state, version, request); });
     };
 }
 
@@ -439,11 +546,11 @@ std::string_view name(Version v) {
     return "v1";
 }
 
-std::vector<std::string> csc_methods(Version version) {
+std::vector<std::string> csc_methods(Version version, bool with_async) {
     std::vector<std::string> out;
     out.reserve(kMethods.size());
     for (const auto& m : kMethods) {
-        if (serves(m, version)) {
+        if (serves(m, version) && (with_async || m.run != &run_sign_polling)) {
             out.emplace_back(m.name);
         }
     }
@@ -451,8 +558,8 @@ std::vector<std::string> csc_methods(Version version) {
 }
 
 namespace {
-std::vector<std::string> all_methods(Version version, bool oauth) {
-    std::vector<std::string> out = csc_methods(version);
+std::vector<std::string> all_methods(Version version, bool oauth, bool async) {
+    std::vector<std::string> out = csc_methods(version, async);
     if (oauth) {
         for (auto& m : detail::oauth_methods(version)) {
             out.push_back(std::move(m));
@@ -502,12 +609,14 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
     auto state = std::make_shared<State>(std::move(deps));
     for (const Version v : kVersions) {
         state->info_json[v == Version::V1 ? 0 : 1] = detail::encode_info(
-            v, state->core, all_methods(v, state->oauth != nullptr), state->oauth != nullptr);
+            v, state->core, all_methods(v, state->oauth != nullptr, state->core.async() != nullptr),
+            state->oauth != nullptr);
     }
     const std::shared_ptr<const State> shared = state;
     for (const Version v : kVersions) {
         for (const auto& m : kMethods) {
-            if (!serves(m, v)) {
+            // Without asynchronous operations signPolling is not offered: the prefix route's 501.
+            if (!serves(m, v) || (m.run == &run_sign_polling && state->core.async() == nullptr)) {
                 continue;
             }
             http::Route route{"POST", path_of(v, m.name), wrap(shared, v, m.run), http::Match::Exact,

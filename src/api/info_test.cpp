@@ -69,7 +69,7 @@ TEST_F(InfoTest, MethodsAreExactlyTheRegisteredRoutesOfThatVersion) {
         const std::set<std::string> listed(methods.begin(), methods.end());
         EXPECT_EQ(listed.size(), methods.size()) << "no method twice: " << info.at("methods");
         EXPECT_EQ(listed, routed);
-        EXPECT_EQ(methods, csc_methods(v));
+        EXPECT_EQ(methods, csc_methods(v, false));  // the test service offers no async operations
         for (const char* m : {"info", "auth/login", "auth/revoke", "credentials/list", "credentials/info"}) {
             EXPECT_TRUE(listed.contains(m)) << m;
         }
@@ -78,7 +78,10 @@ TEST_F(InfoTest, MethodsAreExactlyTheRegisteredRoutesOfThatVersion) {
 
 TEST_F(InfoTest, CscRoutesListsWhatTheRouterHolds) {
     const auto registered = env.router.routes();
-    const auto listed = csc_routes();
+    // The test service has no AsyncOperations, so signPolling is not registered (its 501 is the prefix's).
+    auto listed = csc_routes();
+    std::erase_if(listed,
+                  [](const http::RouteInfo& r) { return r.path.ends_with("/signatures/signPolling"); });
     ASSERT_EQ(listed.size(), registered.size());
     for (std::size_t i = 0; i < listed.size(); ++i) {
         EXPECT_EQ(listed[i].method, registered[i].method) << i;

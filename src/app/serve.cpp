@@ -23,9 +23,11 @@
 #include <inkan/core/log.h>
 #include <inkan/http/server.h>
 #include <inkan/pki/certificate.h>
+#include <inkan/service/async.h>
 #include <inkan/service/validation.h>
 #include <inkan/sign/hsm_signer.h>
 #include <inkan/sign/provider.h>
+#include <inkan/storage/sqlite_service_stores.h>
 
 #include "args.h"
 #include "commands.h"
@@ -270,6 +272,37 @@ private:
     std::chrono::steady_clock::time_point m_at{};
 };
 
+/// [api] async_*: operationMode "A" and signPolling (decision 0033).
+service::AsyncSettings async_settings(const Config& config) {
+    service::AsyncSettings out;
+    const std::int64_t workers = config.integer_or("api.async_workers", 2);
+    require(workers >= 1 && workers <= 64, Errc::InvalidConfig, "api.async_workers must be 1..64");
+    out.workers = static_cast<std::size_t>(workers);
+    const std::int64_t pending = config.integer_or("api.async_max_pending", 64);
+    require(pending >= 1 && pending <= 100'000, Errc::InvalidConfig,
+            "api.async_max_pending must be 1..100000");
+    out.max_pending = static_cast<std::size_t>(pending);
+    const std::int64_t max_ms = config.integer_or("api.async_validity_max_ms", 3'600'000);
+    const std::int64_t default_ms = config.integer_or("api.async_validity_default_ms", 600'000);
+    require(max_ms >= 1000 && max_ms <= 7 * 24 * 3'600'000LL, Errc::InvalidConfig,
+            "api.async_validity_max_ms must be between 1000 and 604800000");
+    require(default_ms >= 1000 && default_ms <= max_ms, Errc::InvalidConfig,
+            "api.async_validity_default_ms must be between 1000 and api.async_validity_max_ms");
+    out.max_validity = std::chrono::milliseconds{max_ms};
+    out.default_validity = std::chrono::milliseconds{default_ms};
+    out.min_validity = std::chrono::milliseconds{1000};
+    // response_uri comes from the client: the strict guard (public addresses only, decision 0016), widened
+    // only by the operator's allow list.
+    for (const auto& entry : config.strings("api.async_response_uri_allow")) {
+        try {
+            out.notify_guard.allow(entry);
+        } catch (const Error& e) {
+            throw Error{Errc::InvalidConfig, "api.async_response_uri_allow: " + e.detail()};
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 int cmd_serve(const std::vector<std::string>& words, Io io) {
@@ -334,6 +367,11 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                       &service.oauth(),
                       tsa.authority.get()};
     deps.documents = &documents;
+    // operationMode "A": jobs on workers of their own, state in the shared database (any node answers
+    // signPolling); stopped (queued jobs finished) before the documents and the service go.
+    storage::SqliteAsyncStore async_store{service.database()};
+    service::AsyncOperations async{async_store, clock, async_settings(config)};
+    deps.async = &async;
     deps.extension = extension ? &*extension : nullptr;
     // POST /inkan/v1/validate: offline, against [validation] trust_anchors (PEM files; none: nothing is
     // trusted), documents under DIR/work like signDoc's.

@@ -85,6 +85,8 @@ public:
     service::TokenStore& token_store() noexcept { return *m_tokens; }
     service::AuthorizationStore& authorization_store() noexcept { return *m_authorization_store; }
     service::AuditStore& audit_store() noexcept { return *m_audit_store; }
+    /// The connection the stores share (more adapters on the same database: the async operations).
+    [[nodiscard]] std::shared_ptr<storage::Database> database() const noexcept { return m_db; }
 
 private:
     std::shared_ptr<storage::Database> m_db;

@@ -651,6 +651,11 @@ Credential Authorization::spend(const Caller& caller, const std::string& credent
 }
 
 std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashRequest request) {
+    return spend_hashes(caller, std::move(request))();
+}
+
+std::function<std::vector<Bytes>()> Authorization::spend_hashes(const Caller& caller,
+                                                                SignHashRequest request) {
     const std::string alg_name{crypto::name(request.algorithm)};
     AuditEvent event;
     event.action = "sign";
@@ -669,35 +674,44 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
         items.push_back(SpendItem{h, request.algorithm});
     }
     Spend s{event, details};
-    const Credential credential = spend(caller, request.credential_id, request.sad, items, s);
+    Credential credential = spend(caller, request.credential_id, request.sad, items, s);
 
-    std::vector<Bytes> signatures;
-    signatures.reserve(request.hashes.size());
-    for (const auto& h : request.hashes) {
-        try {
-            signatures.push_back(m_token.sign(credential.key_id, request.algorithm, h));
-        } catch (const Error& e) {
-            // The hashes stay consumed (see the top of this file). The spend's entry is on the record; this
-            // one says that not all of its signatures were produced (and none was returned).
-            event.outcome = "hsm_failure";
-            event.details = nlohmann::json{{"credential", credential.id},
-                                           {"sad", details["sad"]},
-                                           {"signed", signatures.size()},
-                                           {"returned", 0},
-                                           {"error", std::string{errc_name(e.code())}}}
-                                .dump();
-            m_audit.record(event);
-            throw;
+    // The SAD is spent and its entry durable. What follows may run now or later on another thread
+    // (operationMode "A"); it runs at most once, and a failure in it never un-spends anything.
+    return [this, event = std::move(event), sad_tag = details["sad"], credential = std::move(credential),
+            algorithm = request.algorithm, hashes = std::move(request.hashes), alg_name]() mutable {
+        std::vector<Bytes> signatures;
+        signatures.reserve(hashes.size());
+        for (const auto& h : hashes) {
+            try {
+                signatures.push_back(m_token.sign(credential.key_id, algorithm, h));
+            } catch (const Error& e) {
+                // The hashes stay consumed (see the top of this file). The spend's entry is on the record;
+                // this one says that not all of its signatures were produced (and none was returned).
+                event.outcome = "hsm_failure";
+                event.details = nlohmann::json{{"credential", credential.id},
+                                               {"sad", sad_tag},
+                                               {"signed", signatures.size()},
+                                               {"returned", 0},
+                                               {"error", std::string{errc_name(e.code())}}}
+                                    .dump();
+                m_audit.record(event);
+                throw;
+            }
         }
-    }
-    if (m_on_signatures) {
-        m_on_signatures(alg_name, signatures.size());
-    }
-    return signatures;
+        if (m_on_signatures) {
+            m_on_signatures(alg_name, signatures.size());
+        }
+        return signatures;
+    };
 }
 
 void Authorization::sign_documents(const Caller& caller, DocumentSignRequest request,
                                    const std::function<void(sign::Signer&)>& produce) {
+    spend_documents(caller, std::move(request))(produce);
+}
+
+Authorization::DocumentRun Authorization::spend_documents(const Caller& caller, DocumentSignRequest request) {
     AuditEvent event;
     event.action = "sign_doc";
     event.user_id = caller.user_id;
@@ -706,40 +720,46 @@ void Authorization::sign_documents(const Caller& caller, DocumentSignRequest req
     nlohmann::json documents = nlohmann::json::array();
     std::vector<SpendItem> items;
     items.reserve(request.documents.size());
+    std::vector<std::string> algorithms;
     for (const auto& doc : request.documents) {
         documents.push_back({{"hash", hex_encode(doc.hash)},
                              {"hash_algorithm", std::string{crypto::spec(doc.algorithm.digest).name}},
                              {"algorithm", std::string{crypto::name(doc.algorithm)}},
                              {"format", doc.format}});
         items.push_back(SpendItem{doc.hash, doc.algorithm});
+        algorithms.emplace_back(crypto::name(doc.algorithm));
     }
     nlohmann::json details{{"credential", request.credential_id},
                            {"documents", documents},
                            {"signed", request.documents.size()}};
     Spend s{event, details};
-    const Credential credential = spend(caller, request.credential_id, request.sad, items, s);
+    Credential credential = spend(caller, request.credential_id, request.sad, items, s);
 
-    // The SAD is spent and its entry durable: whatever happens now, it stays spent (see the top of this
-    // file); a failure gets an entry of its own, and no document is returned.
-    try {
-        sign::HsmSigner signer{m_token, credential.key_id, credential.chain};
-        produce(signer);
-    } catch (const Error& e) {
-        event.outcome =
-            e.code() == Errc::HsmFailure || e.code() == Errc::HsmUnavailable ? "hsm_failure" : "failed";
-        event.details = nlohmann::json{{"credential", credential.id},
-                                       {"sad", details["sad"]},
-                                       {"returned", 0},
-                                       {"error", std::string{errc_name(e.code())}}}
-                            .dump();
-        m_audit.record(event);
-        throw;
-    }
-    if (m_on_signatures) {
-        for (const auto& doc : request.documents) {
-            m_on_signatures(crypto::name(doc.algorithm), 1);
+    // The SAD is spent and its entry durable: whatever happens now (here, or later on a worker for
+    // operationMode "A"), it stays spent (see the top of this file); a failure gets an entry of its own,
+    // and no document is returned.
+    return [this, event = std::move(event), sad_tag = details["sad"], credential = std::move(credential),
+            algorithms = std::move(algorithms)](const std::function<void(sign::Signer&)>& produce) mutable {
+        try {
+            sign::HsmSigner signer{m_token, credential.key_id, credential.chain};
+            produce(signer);
+        } catch (const Error& e) {
+            event.outcome =
+                e.code() == Errc::HsmFailure || e.code() == Errc::HsmUnavailable ? "hsm_failure" : "failed";
+            event.details = nlohmann::json{{"credential", credential.id},
+                                           {"sad", sad_tag},
+                                           {"returned", 0},
+                                           {"error", std::string{errc_name(e.code())}}}
+                                .dump();
+            m_audit.record(event);
+            throw;
         }
-    }
+        if (m_on_signatures) {
+            for (const auto& a : algorithms) {
+                m_on_signatures(a, 1);
+            }
+        }
+    };
 }
 
 void Authorization::verify_otp(std::string_view user_id, std::string_view client_id, const Secret& otp) {

@@ -14,6 +14,7 @@
 #include <array>
 #include <cctype>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <system_error>
@@ -248,10 +249,24 @@ std::vector<std::string> DocumentSigning::conformance_levels() const {
 }
 
 SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request) {
+    return prepare(caller, std::move(request))();
+}
+
+namespace {
+/// What the checks before the spend leave for the signing after it: the plans and their work directory
+/// (removed when the job is gone).
+struct Prepared {
+    explicit Prepared(const fs::path& parent) : work{parent, "signdoc"} {}
+    WorkDir work;
+    std::vector<Plan> plans;
+};
+}  // namespace
+
+std::function<SignDocResult()> DocumentSigning::prepare(const Caller& caller, SignDocRequest request) {
     // Every OCSP/CRL/caIssuers fetch of this call shares one time and byte budget (decision 0016).
-    std::optional<net::ScopedFetchBudget> budget;
+    std::optional<net::ScopedFetchBudget> outer_budget;
     if (m_revocation != nullptr) {
-        budget.emplace(m_revocation->budget());
+        outer_budget.emplace(m_revocation->budget());
     }
     // CSC v2 §11.11: one of the two, never both (csc-api.md §7).
     if (request.documents_given && request.digests_given) {
@@ -261,7 +276,8 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
         refuse(DocFailure::NoInputs, "Empty documentDigests and documents objects");
     }
 
-    std::vector<Plan> plans;
+    auto prepared = std::make_shared<Prepared>(m_settings.work_dir);
+    std::vector<Plan>& planned = prepared->plans;
     const auto plan_of = [&](SignDocItem& item, bool is_digest) {
         Plan p;
         p.is_digest = is_digest;
@@ -334,7 +350,7 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
             p.document = std::move(item.document);
         }
         p.label = label_of(p);
-        plans.push_back(std::move(p));
+        planned.push_back(std::move(p));
     };
     for (auto& item : request.documents) {
         plan_of(item, false);
@@ -345,9 +361,9 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
 
     // PDFs go to disk (the pdf layer works on files) and are opened now: a bad document is refused
     // before the SAD is spent.
-    WorkDir work{m_settings.work_dir, "signdoc"};
-    for (std::size_t i = 0; i < plans.size(); ++i) {
-        Plan& p = plans[i];
+    const WorkDir& workdir = prepared->work;
+    for (std::size_t i = 0; i < planned.size(); ++i) {
+        Plan& p = planned[i];
         if (p.is_digest) {
             continue;
         }
@@ -363,7 +379,7 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
         if (p.format != Format::Pades) {
             continue;
         }
-        p.pdf_in = work.path() / ("in-" + std::to_string(i) + ".pdf");
+        p.pdf_in = workdir.path() / ("in-" + std::to_string(i) + ".pdf");
         write_bytes(p.pdf_in, p.document);
         p.document = Bytes{};  // the file holds it now
         try {
@@ -384,8 +400,8 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
     // B-LT/B-LTA and returnValidationInfo need the signer chain's revocation data: fetched now (the
     // fetcher caches it for the signing that follows), so a responder that is down or a revoked signer
     // is refused before the SAD is spent.
-    const bool lt =
-        std::any_of(plans.begin(), plans.end(), [](const Plan& p) { return p.level >= ades::Level::BLT; });
+    const bool lt = std::any_of(planned.begin(), planned.end(),
+                                [](const Plan& p) { return p.level >= ades::Level::BLT; });
     if (request.return_validation_info && m_revocation == nullptr) {
         refuse(DocFailure::ValidationUnavailable, "no revocation fetcher is configured", Errc::Unavailable);
     }
@@ -403,135 +419,147 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
     DocumentSignRequest spend;
     spend.credential_id = request.credential_id;
     spend.sad = std::move(request.sad);
-    for (const auto& p : plans) {
+    for (const auto& p : planned) {
         for (const auto& sdr : p.sdrs) {
             spend.documents.push_back({sdr, p.algorithm, p.label});
         }
     }
 
-    SignDocResult result;
-    if (request.return_validation_info) {
-        result.validation_info.emplace();
-    }
-    // The validation data of a signature that does not embed it (B-B/B-T), for validationInfo.
-    const auto returned = [&](ByteView cms) {
-        if (result.validation_info) {
-            result.validation_info->merge(ades::cms_validation_data(cms, *m_revocation));
+    Authorization::DocumentRun run = m_authorization.spend_documents(caller, std::move(spend));
+    outer_budget.reset();
+    // The SAD is spent: what follows runs now (signDoc) or later on a worker (operationMode "A"), once,
+    // with a fetch budget of its own.
+    return [this, prepared, run = std::move(run),
+            return_validation_info = request.return_validation_info]() -> SignDocResult {
+        std::optional<net::ScopedFetchBudget> budget;
+        if (m_revocation != nullptr) {
+            budget.emplace(m_revocation->budget());
         }
-    };
-    const auto produce_all = [&](sign::Signer& signer) {
-        for (std::size_t i = 0; i < plans.size(); ++i) {
-            const Plan& p = plans[i];
-            if (p.format == Format::Pades) {
-                ades::PadesOptions o;
+        const std::vector<Plan>& plans = prepared->plans;
+        const WorkDir& work = prepared->work;
+        SignDocResult result;
+        if (return_validation_info) {
+            result.validation_info.emplace();
+        }
+        // The validation data of a signature that does not embed it (B-B/B-T), for validationInfo.
+        const auto returned = [&](ByteView cms) {
+            if (result.validation_info) {
+                result.validation_info->merge(ades::cms_validation_data(cms, *m_revocation));
+            }
+        };
+        const auto produce_all = [&](sign::Signer& signer) {
+            for (std::size_t i = 0; i < plans.size(); ++i) {
+                const Plan& p = plans[i];
+                if (p.format == Format::Pades) {
+                    ades::PadesOptions o;
+                    o.level = p.level;
+                    o.algorithm = p.algorithm;
+                    o.clock = &m_clock;
+                    o.name = p.name;
+                    o.reason = p.reason;
+                    o.location = p.location;
+                    o.contact_info = p.contact_info;
+                    o.commitment_type = p.commitment_type;
+                    o.time_stamper = m_stamper;
+                    o.revocation = m_revocation;
+                    o.refuse_revoked = m_settings.refuse_revoked;
+                    o.vri = m_settings.vri;
+                    o.document_time_stamp_validation = m_settings.document_time_stamp_validation;
+                    if (p.envelope == Envelope::Certification) {
+                        o.certify = m_settings.certify_permissions;
+                    }
+                    const fs::path out = work.path() / ("out-" + std::to_string(i) + ".pdf");
+                    const ades::PadesResult r = ades::sign_pdf(p.pdf_in, out, signer, o);
+                    if (result.validation_info && p.level >= ades::Level::BLT) {
+                        result.validation_info->merge(r.validation);
+                    } else if (result.validation_info) {
+                        for (const auto& sig : pdf::Document::open(out).signatures()) {
+                            if (sig.field_name == r.field_name) {
+                                returned(sig.contents);
+                            }
+                        }
+                    }
+                    result.documents_with_signature.push_back(read_bytes(out));
+                    continue;
+                }
+                if (p.format == Format::Xades) {
+                    xades::XadesOptions o;
+                    o.level = p.level;
+                    o.algorithm = p.algorithm;
+                    o.clock = &m_clock;
+                    if (!p.commitment_type.empty()) {
+                        o.commitment_type = xades::commitment::from_oid(p.commitment_type);
+                    }
+                    o.time_stamper = m_stamper;
+                    o.revocation = m_revocation;
+                    o.refuse_revoked = m_settings.refuse_revoked;
+                    pki::ValidationData used;
+                    if (p.level >= ades::Level::BLT) {
+                        o.validation_used = &used;
+                    }
+                    if (p.envelope == Envelope::Enveloped) {
+                        result.documents_with_signature.push_back(
+                            xades::sign_xades(xades::XadesContent::enveloped(p.document), signer, o));
+                    } else if (p.envelope == Envelope::Enveloping) {
+                        result.documents_with_signature.push_back(xades::sign_xades(
+                            xades::XadesContent::enveloping({{p.document, "application/octet-stream"}}),
+                            signer, o));
+                    } else {
+                        // The CSC request names no file: the reference is URI="document", which the relying
+                        // party resolves to the document it holds.
+                        std::istringstream content{to_string(p.document)};
+                        result.signature_objects.push_back(
+                            xades::sign_xades(xades::XadesContent::detached(
+                                                  {{"document", &content, "application/octet-stream"}}),
+                                              signer, o));
+                    }
+                    if (result.validation_info) {
+                        // B-LT: what CertificateValues/RevocationValues got; below: the signer chain's data.
+                        result.validation_info->merge(
+                            p.level >= ades::Level::BLT ? used
+                                                        : m_revocation->collect(signer.certificate_chain()));
+                    }
+                    continue;
+                }
+                ades::CadesOptions o;
                 o.level = p.level;
                 o.algorithm = p.algorithm;
                 o.clock = &m_clock;
-                o.name = p.name;
-                o.reason = p.reason;
-                o.location = p.location;
-                o.contact_info = p.contact_info;
                 o.commitment_type = p.commitment_type;
                 o.appearance = p.appearance;
                 o.page = p.page;
                 o.time_stamper = m_stamper;
                 o.revocation = m_revocation;
                 o.refuse_revoked = m_settings.refuse_revoked;
-                o.vri = m_settings.vri;
-                o.document_time_stamp_validation = m_settings.document_time_stamp_validation;
-                if (p.envelope == Envelope::Certification) {
-                    o.certify = m_settings.certify_permissions;
-                }
-                const fs::path out = work.path() / ("out-" + std::to_string(i) + ".pdf");
-                const ades::PadesResult r = ades::sign_pdf(p.pdf_in, out, signer, o);
-                if (result.validation_info && p.level >= ades::Level::BLT) {
-                    result.validation_info->merge(r.validation);
-                } else if (result.validation_info) {
-                    for (const auto& sig : pdf::Document::open(out).signatures()) {
-                        if (sig.field_name == r.field_name) {
-                            returned(sig.contents);
-                        }
+                // B-LT/B-LTA: what went into SignedData.certificates/crls; B-B/B-T: fetched, not embedded.
+                const auto sign_one = [&](const ades::CadesContent& content) {
+                    pki::ValidationData used;
+                    if (p.level >= ades::Level::BLT) {
+                        o.validation_used = &used;
                     }
-                }
-                result.documents_with_signature.push_back(read_bytes(out));
-                continue;
-            }
-            if (p.format == Format::Xades) {
-                xades::XadesOptions o;
-                o.level = p.level;
-                o.algorithm = p.algorithm;
-                o.clock = &m_clock;
-                if (!p.commitment_type.empty()) {
-                    o.commitment_type = xades::commitment::from_oid(p.commitment_type);
-                }
-                o.time_stamper = m_stamper;
-                o.revocation = m_revocation;
-                o.refuse_revoked = m_settings.refuse_revoked;
-                pki::ValidationData used;
-                if (p.level >= ades::Level::BLT) {
-                    o.validation_used = &used;
-                }
-                if (p.envelope == Envelope::Enveloped) {
+                    Bytes cms = ades::sign_cades(content, signer, o);
+                    if (p.level < ades::Level::BLT) {
+                        returned(cms);
+                    } else if (result.validation_info) {
+                        result.validation_info->merge(used);
+                    }
+                    return cms;
+                };
+                if (p.envelope == Envelope::Attached) {
                     result.documents_with_signature.push_back(
-                        xades::sign_xades(xades::XadesContent::enveloped(p.document), signer, o));
-                } else if (p.envelope == Envelope::Enveloping) {
-                    result.documents_with_signature.push_back(xades::sign_xades(
-                        xades::XadesContent::enveloping({{p.document, "application/octet-stream"}}), signer,
-                        o));
-                } else {
-                    // The CSC request names no file: the reference is URI="document", which the relying
-                    // party resolves to the document it holds.
-                    std::istringstream content{to_string(p.document)};
-                    result.signature_objects.push_back(xades::sign_xades(
-                        xades::XadesContent::detached({{"document", &content, "application/octet-stream"}}),
-                        signer, o));
+                        sign_one(ades::CadesContent::enveloping(p.document)));
+                    continue;
                 }
-                if (result.validation_info) {
-                    // B-LT: what CertificateValues/RevocationValues got; below: the signer chain's data.
-                    result.validation_info->merge(p.level >= ades::Level::BLT
-                                                      ? used
-                                                      : m_revocation->collect(signer.certificate_chain()));
+                // Detached: the SDR is the content's digest, so the CMS is the same as from the content.
+                for (const auto& sdr : p.sdrs) {
+                    result.signature_objects.push_back(
+                        sign_one(ades::CadesContent::detached_digest(p.algorithm.digest, sdr)));
                 }
-                continue;
             }
-            ades::CadesOptions o;
-            o.level = p.level;
-            o.algorithm = p.algorithm;
-            o.clock = &m_clock;
-            o.commitment_type = p.commitment_type;
-            o.time_stamper = m_stamper;
-            o.revocation = m_revocation;
-            o.refuse_revoked = m_settings.refuse_revoked;
-            // B-LT/B-LTA: what went into SignedData.certificates/crls; B-B/B-T: fetched, not embedded.
-            const auto sign_one = [&](const ades::CadesContent& content) {
-                pki::ValidationData used;
-                if (p.level >= ades::Level::BLT) {
-                    o.validation_used = &used;
-                }
-                Bytes cms = ades::sign_cades(content, signer, o);
-                if (p.level < ades::Level::BLT) {
-                    returned(cms);
-                } else if (result.validation_info) {
-                    result.validation_info->merge(used);
-                }
-                return cms;
-            };
-            if (p.envelope == Envelope::Attached) {
-                result.documents_with_signature.push_back(
-                    sign_one(ades::CadesContent::enveloping(p.document)));
-                continue;
-            }
-            // Detached: the SDR is the content's digest, so the CMS is the same as from the content.
-            for (const auto& sdr : p.sdrs) {
-                result.signature_objects.push_back(
-                    sign_one(ades::CadesContent::detached_digest(p.algorithm.digest, sdr)));
-            }
-        }
+        };
+        run([&](sign::Signer& signer) { with_validation_failures([&] { produce_all(signer); }); });
+        return result;
     };
-    m_authorization.sign_documents(caller, std::move(spend), [&](sign::Signer& signer) {
-        with_validation_failures([&] { produce_all(signer); });
-    });
-    return result;
 }
 
 }  // namespace inkan::service

@@ -348,6 +348,27 @@ ALTER TABLE oauth_codes ADD COLUMN issued_family TEXT NOT NULL DEFAULT '';
 ALTER TABLE oauth_codes ADD COLUMN issued_sad_hash BLOB;
 )sql";
 
+// 15: asynchronous operations (CSC v2 operationMode "A", decision 0033). id_hash: SHA-256 of the
+// responseID; the caller that started it (user and client) is the only one that may poll it. body: the
+// answer the synchronous call would have given (JSON, with signatures or signed documents), once
+// finished. Times in unix milliseconds (validity_period is in ms). Rows past expires_at are purged
+// when the next operation is recorded.
+constexpr std::string_view kAsyncOperations = R"sql(
+CREATE TABLE async_operations (
+    id_hash     BLOB    PRIMARY KEY CHECK (length(id_hash) = 32),
+    user_id     TEXT    NOT NULL,
+    client_id   TEXT    NOT NULL,
+    status      TEXT    NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+    http_status INTEGER,
+    body        BLOB,
+    created_ms  INTEGER NOT NULL,
+    expires_ms  INTEGER NOT NULL,
+    validity_ms INTEGER NOT NULL CHECK (validity_ms > 0),
+    CHECK ((status = 'pending') = (http_status IS NULL))
+);
+CREATE INDEX async_operations_by_expiry ON async_operations (expires_ms);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
@@ -361,6 +382,7 @@ constexpr std::array kMigrations{
     Migration{10, "audit anchors", kAuditAnchors},
     Migration{11, "sad origin and hard limit", kSadOriginAndHardLimit},
     Migration{12, "token families", kTokenFamilies},
+    Migration{13, "async operations", kAsyncOperations},
 };
 
 }  // namespace

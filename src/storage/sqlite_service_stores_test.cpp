@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <inkan/core/encoding.h>
+#include <inkan/crypto/digest.h>
 #include <inkan/storage/sqlite.h>
 #include <inkan/testing/process.h>
 
@@ -276,6 +277,57 @@ TEST(CredentialChainColumn, RoundTripsAndRefusesGarbage) {
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), Errc::InvalidRequest);
     }
+}
+
+}  // namespace
+}  // namespace inkan::storage
+
+namespace inkan::storage {
+namespace {
+
+service::AsyncRecord pending(std::string_view id, std::int64_t created_ms, std::int64_t validity_ms) {
+    service::AsyncRecord r;
+    r.id_hash = crypto::digest(crypto::DigestAlgorithm::Sha256, as_bytes(id));
+    r.user_id = "u1";
+    r.client_id = "c1";
+    r.created_ms = created_ms;
+    r.expires_ms = created_ms + validity_ms;
+    r.validity_ms = validity_ms;
+    return r;
+}
+
+TEST(SqliteAsyncStore, AnOperationIsPendingThenFinishedOnceAndSeenByAnotherConnection) {
+    TempDir dir{"inkan-async-db"};
+    SqliteAsyncStore node_a{std::make_shared<Database>(dir.path() / "inkan.db")};
+    SqliteAsyncStore node_b{std::make_shared<Database>(dir.path() / "inkan.db")};
+    const auto op = pending("op-1", 1'000'000, 5'000);
+    node_a.insert(op);
+    const auto seen = node_b.find(op.id_hash);
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->status, service::AsyncStatus::Pending);
+    EXPECT_EQ(seen->user_id, "u1");
+    EXPECT_EQ(seen->client_id, "c1");
+    EXPECT_EQ(seen->expires_ms, 1'005'000);
+
+    EXPECT_TRUE(
+        node_b.finish(op.id_hash, service::AsyncStatus::Done, 200, R"({"signatures":["AA=="]})", 1'010'000));
+    // Only a pending operation finishes: a second answer (another node, a replay) changes nothing.
+    EXPECT_FALSE(node_a.finish(op.id_hash, service::AsyncStatus::Failed, 500, "{}", 2'000'000));
+    const auto done = node_a.find(op.id_hash);
+    ASSERT_TRUE(done.has_value());
+    EXPECT_EQ(done->status, service::AsyncStatus::Done);
+    EXPECT_EQ(done->http_status, 200);
+    EXPECT_EQ(done->body, R"({"signatures":["AA=="]})");
+    EXPECT_EQ(done->expires_ms, 1'010'000);
+
+    // The next insert purges what expired before its creation time.
+    node_a.insert(pending("op-2", 1'010'001, 5'000));
+    EXPECT_FALSE(node_b.find(op.id_hash).has_value());
+    EXPECT_TRUE(node_b.find(pending("op-2", 0, 1).id_hash).has_value());
+    // The schema itself refuses a finished row without a status code.
+    const auto r = run({"sqlite3", (dir.path() / "inkan.db").string(),
+                        "UPDATE async_operations SET status = 'done', http_status = NULL;"});
+    EXPECT_NE(r.exit_code, 0) << describe(r);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <inkan/crypto/algorithms.h>
 #include <inkan/http/router.h>
 #include <inkan/service/accounts.h>
+#include <inkan/service/async.h>
 #include <inkan/service/auth.h>
 #include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
@@ -82,6 +83,9 @@ struct CscDeps {
     /// The vendor route POST /inkan/v1/validate (issue 15, decision 0019); nullptr: the route answers
     /// invalid_request.
     service::Validation* validation = nullptr;
+    /// v2 operationMode "A" and signatures/signPolling (decision 0033): info asynchronousOperationMode.
+    /// nullptr: "A" is refused as an invalid operationMode and signPolling is not offered (501).
+    service::AsyncOperations* async = nullptr;
 };
 
 /// Registers, for v1 and v2, POST /csc/<v>/<method> for every method in csc_methods(), plus GET
@@ -102,9 +106,10 @@ inline constexpr std::string_view kValidatePath = "/inkan/v1/validate";
 /// The method names this layer implements for `version`, as `info.methods` lists them ("info",
 /// "auth/login", "auth/revoke", "credentials/list", "credentials/info", "credentials/authorize",
 /// "credentials/extendTransaction", "signatures/signHash", "signatures/timestamp", and v2
-/// "credentials/getChallenge", "signatures/signDoc"). One table drives both this list and the
+/// "credentials/getChallenge", "signatures/signDoc", "signatures/signPolling" — the last only
+/// `with_async`, i.e. when CscDeps::async is set). One table drives both this list and the
 /// registration, so they cannot drift.
-[[nodiscard]] std::vector<std::string> csc_methods(Version version);
+[[nodiscard]] std::vector<std::string> csc_methods(Version version, bool with_async = true);
 
 /// The routes add_csc_routes() registers, in order (for the OpenAPI comparison); `with_oauth`: the
 /// deps had an OAuth server (the oauth2/* routes and RFC 8414 metadata follow the CSC methods).

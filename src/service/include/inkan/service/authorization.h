@@ -214,6 +214,17 @@ public:
     void sign_documents(const Caller& caller, DocumentSignRequest request,
                         const std::function<void(sign::Signer&)>& produce);
 
+    /// operationMode "A" (CSC v2, decision 0033): every check and the consuming transaction of sign_hash,
+    /// now — a refusal throws here, and the spend and its audit entry are durable when this returns, so
+    /// a replay of the SAD is refused at once — and the signing as a job to run later, once (on a worker;
+    /// sign_hash runs it in place). The job throws what sign_hash would after the spend (the HSM's
+    /// errors); it must not outlive this object.
+    std::function<std::vector<Bytes>()> spend_hashes(const Caller& caller, SignHashRequest request);
+    /// The same split of sign_documents: checks and spend now; the returned job runs `produce` with the
+    /// Signer later, once, auditing a failure as sign_documents does.
+    using DocumentRun = std::function<void(const std::function<void(sign::Signer&)>&)>;
+    DocumentRun spend_documents(const Caller& caller, DocumentSignRequest request);
+
     /// Called after every successful signHash with the scheme's name ("ECDSA-SHA256") and the number
     /// of signatures: how `inkan serve` counts signatures by algorithm for /metrics. Set before serving.
     void on_signatures(std::function<void(std::string_view algorithm, std::size_t count)> observer) {

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -134,6 +135,10 @@ public:
     /// (SignFailure: HashNotAuthorised is the spec's 403 invalid_hash here); the ades layer's errors
     /// after the SAD was spent.
     SignDocResult sign(const Caller& caller, SignDocRequest request);
+    /// operationMode "A" (decision 0033): every check of sign() and the SAD's spend now (refusals throw
+    /// here), the building and signing as a job to run once, later, on a worker. The job throws what
+    /// sign() would after the spend; it must not outlive this object.
+    std::function<SignDocResult()> prepare(const Caller& caller, SignDocRequest request);
 
     [[nodiscard]] const DocumentSigningSettings& settings() const noexcept { return m_settings; }
     /// The conformance levels offered (info.conformance_levels): "Ades-B-B", and with a TSA "Ades-B-T",

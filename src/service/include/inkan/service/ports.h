@@ -309,6 +309,34 @@ public:
     virtual std::size_t purge_expired(TimePoint before) = 0;
 };
 
+/// One asynchronous operation (CSC v2 operationMode "A", decision 0033) as stored: who may poll it, its
+/// state and, once finished, the answer the synchronous call would have given (HTTP status and body).
+enum class AsyncStatus { Pending, Done, Failed };
+struct AsyncRecord {
+    Bytes id_hash;        ///< SHA-256 of the responseID the client holds
+    std::string user_id;  ///< the caller that started it (user and client both bind)
+    std::string client_id;
+    AsyncStatus status = AsyncStatus::Pending;
+    int http_status = 0;  ///< Done/Failed: the answer's status
+    std::string body;     ///< Done/Failed: the answer's JSON body
+    std::int64_t created_ms = 0;   ///< unix milliseconds
+    std::int64_t expires_ms = 0;   ///< unix milliseconds; after it the operation is unknown
+    std::int64_t validity_ms = 0;  ///< validity_period: how long a finished answer is kept
+};
+
+/// The asynchronous operations, shared by every node on the database: any node answers a poll.
+class AsyncStore {
+public:
+    virtual ~AsyncStore() = default;
+    /// Removes the rows that expired before `record.created_ms`, then inserts `record` (one transaction).
+    virtual void insert(const AsyncRecord& record) = 0;
+    /// Records the answer of a pending operation and moves its expiry to `expires_ms`. False if it is
+    /// not pending (unknown, expired and purged, or finished).
+    virtual bool finish(ByteView id_hash, AsyncStatus status, int http_status, std::string_view body,
+                        std::int64_t expires_ms) = 0;
+    [[nodiscard]] virtual std::optional<AsyncRecord> find(ByteView id_hash) const = 0;
+};
+
 class AuditStore {
 public:
     virtual ~AuditStore() = default;

@@ -122,6 +122,20 @@ private:
     std::shared_ptr<Database> m_db;
 };
 
+/// Asynchronous operations on SQLite (async_operations; migration 13): one row per responseID hash.
+class SqliteAsyncStore final : public service::AsyncStore {
+public:
+    explicit SqliteAsyncStore(std::shared_ptr<Database> db);
+
+    void insert(const service::AsyncRecord& record) override;
+    bool finish(ByteView id_hash, service::AsyncStatus status, int http_status, std::string_view body,
+                std::int64_t expires_ms) override;
+    [[nodiscard]] std::optional<service::AsyncRecord> find(ByteView id_hash) const override;
+
+private:
+    std::shared_ptr<Database> m_db;
+};
+
 /// OAuth clients on SQLite (oauth_clients, oauth_redirect_uris, oauth_client_seals; migration 4).
 class SqliteOAuthClientStore final : public service::OAuthClientStore {
 public:
