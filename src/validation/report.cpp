@@ -111,6 +111,10 @@ json timestamp_json(const TimestampReport& t, bool with_kind) {
     j["crypto_valid"] = t.crypto_valid;
     j["time"] = time_json(t.time);
     j["tsa"] = t.tsa.empty() ? json(nullptr) : json(t.tsa);
+    // Issue 17's shared names (notes: the trusted-list branch fills tsaAccredited/tsaLabel).
+    j["tsaAccredited"] = t.tsa_accredited;
+    j["tsaLabel"] = t.tsa_label.empty() ? json(nullptr) : json(t.tsa_label);
+    j["tsaCertificateExpiry"] = time_json(t.tsa_certificate_expiry);
     j["indication"] = std::string{name(t.verdict.indication)};
     j["subindication"] = sub_json(t.verdict);
     j["errors"] = t.errors;
@@ -132,6 +136,9 @@ std::string to_json(const std::vector<DocumentReport>& documents) {
             js["id"] = s.id;
             js["field"] = s.field.empty() ? json(nullptr) : json(s.field);
             js["signer"] = s.signer.empty() ? json(nullptr) : json(s.signer);
+            js["signerSerial"] = s.signer_serial.empty() ? json(nullptr) : json(s.signer_serial);
+            js["signerCertificateExpiry"] = time_json(s.signer_certificate_expiry);
+            js["qualified"] = s.qualified;
             js["counter_signature_of"] =
                 s.counter_signature_of ? json(*s.counter_signature_of) : json(nullptr);
             js["intact"] = s.intact;

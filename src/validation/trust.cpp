@@ -745,6 +745,7 @@ TokenResult check_token(ByteView token, const std::string& kind,
         return out;
     }
     r.tsa = subject_of(*cert);
+    r.tsa_certificate_expiry = cert->not_after();
     const SignerCheck sc = check_signer(
         sd, 0, crypto::digest(sd.signer_infos[0].digest_algorithm, *sd.content), cert->public_key());
     r.intact = sc.intact;

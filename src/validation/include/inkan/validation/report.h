@@ -65,6 +65,11 @@ struct TimestampReport {
     bool crypto_valid = false;
     std::optional<TimePoint> time;  ///< genTime
     std::string tsa;                ///< the TSA certificate's subject (RFC 4514), empty if unknown
+    /// Whether the TSA was qualified (trusted list: TSA/QTST granted) or accredited (the operator's trust
+    /// file) at `time`: "yes", "no", or "unknown" when no trust configuration says.
+    std::string tsa_accredited = "unknown";
+    std::string tsa_label;  ///< the trust configuration's label, e.g. "認定タイムスタンプ"; empty if none
+    std::optional<TimePoint> tsa_certificate_expiry;  ///< notAfter of the TSA certificate
     Verdict verdict;
     std::vector<std::string> errors;  ///< why it is not TOTAL-PASSED, human readable
     std::string field;                ///< a PDF document time-stamp's field name
@@ -80,6 +85,11 @@ struct SignatureReport {
     std::string id;     ///< "S0", "S1", ... in document order
     std::string field;  ///< PDF signature field name; empty for CMS
     std::string signer;
+    std::string signer_serial;                           ///< the signer certificate's serial, hex
+    std::optional<TimePoint> signer_certificate_expiry;  ///< its notAfter
+    /// The signer's certificate is qualified (QC statements and a CA/QC service granted at the
+    /// signing time in a trusted list): "yes", "no", or "unknown" when no trusted list is configured.
+    std::string qualified = "unknown";
     std::optional<std::string> counter_signature_of;
     bool intact = false;
     bool crypto_valid = false;
