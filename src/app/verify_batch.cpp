@@ -230,8 +230,8 @@ int run_verify_batch(const BatchRequest& request, const validation::Options& opt
         }
     };
     struct Joiner {
-        const decltype(stop_workers)& stop;
-        ~Joiner() { stop(); }
+        const decltype(stop_workers)& run;
+        ~Joiner() { run(); }
     } joiner{stop_workers};
     workers.reserve(jobs);
     for (std::size_t w = 0; w < jobs; ++w) {
