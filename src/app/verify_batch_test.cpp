@@ -139,6 +139,7 @@ TEST_F(VerifyBatch, DirectoryGivesOneRowPerSignatureOrFileWithTheRightIndication
     const auto r = run_inkan(
         {"verify", "--trust-anchor", s_anchor.string(), "--at", kAt, "--csv", out.string(), s_docs.string()});
     EXPECT_EQ(r.exit_code, 2) << describe(r);  // the dangling link cannot be read
+    // validate_pdf reports a PDF without signature as an `error` ("no signature"), so it is an error row.
     EXPECT_FALSE(fs::exists(out.string() + ".tmp"));
     EXPECT_EQ(
         python_reads(out, "signer,signer_serial,reason"),
@@ -147,14 +148,14 @@ TEST_F(VerifyBatch, DirectoryGivesOneRowPerSignatureOrFileWithTheRightIndication
         "signature|S0|TOTAL-PASSED||b-cades.p7s|O=株式会社 見本,CN=山田\\, 太郎|1234ABCD|\n"
         "signature|S0|TOTAL-FAILED|HASH_FAILURE|c-tampered.pdf|O=株式会社 見本,CN=山田\\, 太郎|1234ABCD|"
         "message-digest does not match the bytes of /ByteRange\n"
-        "none||||e-unsigned.pdf|||no signature or document time-stamp found\n"
+        "error||||e-unsigned.pdf|||the document has no signature or document time-stamp\n"
         "error||||f-notes.txt|||neither a PDF nor a CMS signature (DER or PEM)\n"
         "error||||g-dangling.pdf|||cannot read: cannot read the file\n"
         "signature|S0|TOTAL-PASSED||d-xades.xml|O=株式会社 見本,CN=山田\\, 太郎|1234ABCD|\n")
         << inkan::to_string(read_file(out));
     EXPECT_NE(
         r.err.find("7 files, 4 signatures and document time-stamps: 3 passed, 1 failed, 0 indeterminate; "
-                   "1 files without a signature, 2 files not readable or not parsable"),
+                   "0 files without a signature, 3 files not readable or not parsable"),
         std::string::npos)
         << describe(r);
 }
