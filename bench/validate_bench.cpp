@@ -15,8 +15,16 @@
 // revocation data in the file, EN 319 102-1 §5.2.6), after every check has run. The bench prints the
 // verdicts it got so that a figure for files that failed early cannot pass unnoticed.
 //
+// The batch (issue 17): `inkan verify --csv` (app::cmd_verify, in process: the worker pool, the CSV
+// writer, the SHA-256 column) over --batch-files small B-T PDFs and over --batch-large B-LTA PDFs of
+// --batch-large-mb MB (hard links of one signed file: the same work per file, without filling the disk),
+// next to the single-file rate (validate_pdf one file after another on one thread) × the threads,
+// measured in the same run. The ratio is the pool's efficiency; it cannot pass 1 by much.
+//
 // --sizes 1,10,100 (MB), --runs N (best of N, default 3), --files N (default 1000), --threads N
-// (default: all cores). No assertions: numbers only. Last line: one JSON object.
+// (default: all cores), --batch-files N (default 1000), --batch-large N (default 20; the issue's
+// figure is 100), --batch-large-mb M (default 10). No assertions: numbers only. Last line: one JSON
+// object.
 
 #include <algorithm>
 #include <atomic>
@@ -49,6 +57,7 @@
 #include <inkan/validation/validator.h>
 
 #include "bench_support.h"
+#include "commands.h"
 
 namespace {
 
@@ -136,6 +145,52 @@ double on_threads(std::size_t n, unsigned threads, F&& work) {
     return std::chrono::duration<double>(bench::Steady::now() - t0).count();
 }
 
+/// `inkan verify --csv` over `dir` with `threads` jobs (in process); seconds, and the summary line.
+std::pair<double, std::string> batch_seconds(const fs::path& dir, const fs::path& anchor, unsigned threads,
+                                             const fs::path& csv) {
+    std::istringstream in;
+    std::ostringstream out, err;
+    const auto t0 = bench::Steady::now();
+    (void)inkan::app::cmd_verify({"--trust-anchor", anchor.string(), "--jobs", std::to_string(threads), "--csv",
+                                  csv.string(), dir.string()},
+                                 {in, out, err});
+    const double s = std::chrono::duration<double>(bench::Steady::now() - t0).count();
+    std::string summary = err.str();
+    summary = summary.substr(0, summary.find('\n'));
+    return {s, summary};
+}
+
+/// Single-file rate × threads against the batch over the same `files` (in `dir`), best of `runs`.
+nlohmann::json batch_figures(const std::string& what, const std::vector<fs::path>& files, const fs::path& dir,
+                             const fs::path& anchor, const validation::Options& options, unsigned threads,
+                             int runs) {
+    double one_best = 1e9, batch_best = 1e9;
+    std::string summary;
+    for (int r = 0; r < runs; ++r) {
+        const auto t0 = bench::Steady::now();
+        for (const auto& f : files)
+            (void)validation::validate_pdf(f, options);
+        one_best = std::min(one_best, std::chrono::duration<double>(bench::Steady::now() - t0).count());
+        const auto [s, line] = batch_seconds(dir, anchor, threads, dir.parent_path() / (what + ".csv"));
+        batch_best = std::min(batch_best, s);
+        summary = line;
+    }
+    const double n = static_cast<double>(files.size());
+    const double single = n / one_best, batch = n / batch_best;
+    std::printf("%-28s %6zu files | single-file %8.1f files/s x %u = %8.1f | verify --csv %8.1f files/s "
+                "(x %.2f)\n  %s\n",
+                what.c_str(), files.size(), single, threads, single * threads, batch, batch / (single * threads),
+                summary.c_str());
+    std::fflush(stdout);
+    return {{"what", what},
+            {"files", files.size()},
+            {"threads", threads},
+            {"single_file_files_per_s", single},
+            {"batch_files_per_s", batch},
+            {"batch_over_single_times_threads", batch / (single * threads)},
+            {"summary", summary}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,6 +198,7 @@ int main(int argc, char** argv) {
     int runs = 3;
     std::size_t files = 1000;
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    std::size_t batch_files = 1000, batch_large = 20, batch_large_mb = 10;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
         if (a == "--sizes" && i + 1 < argc) {
@@ -156,6 +212,12 @@ int main(int argc, char** argv) {
             files = std::stoul(argv[++i]);
         } else if (a == "--threads" && i + 1 < argc) {
             threads = static_cast<unsigned>(std::max(1, std::atoi(argv[++i])));
+        } else if (a == "--batch-files" && i + 1 < argc) {
+            batch_files = std::stoul(argv[++i]);
+        } else if (a == "--batch-large" && i + 1 < argc) {
+            batch_large = std::stoul(argv[++i]);
+        } else if (a == "--batch-large-mb" && i + 1 < argc) {
+            batch_large_mb = std::stoul(argv[++i]);
         } else if (a == "--seconds" && i + 1 < argc) {
             ++i;  // accepted for BENCH_ARGS compatibility with the other benches; runs decide here
         }
@@ -274,9 +336,60 @@ int main(int argc, char** argv) {
                      {"validate_over_sha256", val_best / sha_best},
                      {"verdicts", verdicts}};
         }
+        // The batch: `inkan verify --csv` against the single-file rate × threads.
+        nlohmann::json batch = nlohmann::json::array();
+        if (batch_files > 0 || batch_large > 0) {
+            const fs::path anchor = dir / "root.pem";
+            {
+                const std::string pem = pki::Certificate::from_der(ca.root_der).pem();
+                std::FILE* f = std::fopen(anchor.c_str(), "wb");
+                if (f == nullptr) throw std::runtime_error{"cannot write " + anchor.string()};
+                std::fwrite(pem.data(), 1, pem.size(), f);
+                std::fclose(f);
+            }
+            std::printf("\nbatch: inkan verify --csv --jobs %u against one file after another on one thread\n",
+                        threads);
+            const auto make_set = [&](const std::string& name, std::size_t count, std::size_t bytes,
+                                      ades::Level level) {
+                const fs::path set = dir / name;
+                fs::create_directories(set);
+                const fs::path blank = dir / (name + "-blank.pdf");
+                bench::write_pdf(blank, bytes);
+                ades::PadesOptions o;
+                o.level = level;
+                o.time_stamper = &stamper;
+                o.revocation = &revocation;
+                const fs::path first = set / "00000.pdf";
+                (void)ades::sign_pdf(blank, first, *signer, o);
+                fs::remove(blank);
+                std::vector<fs::path> out{first};
+                for (std::size_t i = 1; i < count; ++i) {
+                    char file[32];
+                    std::snprintf(file, sizeof file, "%05zu.pdf", i);
+                    fs::create_hard_link(first, set / file);
+                    out.push_back(set / file);
+                }
+                return std::pair{set, out};
+            };
+            if (batch_files > 0) {
+                const auto [set, paths] = make_set("batch-small", batch_files, 4096, ades::Level::BT);
+                batch.push_back(batch_figures("small B-T PDFs", paths, set, anchor, options, threads, runs));
+                fs::remove_all(set);
+            }
+            if (batch_large > 0) {
+                const auto [set, paths] =
+                    make_set("batch-large", batch_large, batch_large_mb * 1024 * 1024, ades::Level::BLTA);
+                batch.push_back(batch_figures(std::to_string(batch_large_mb) + " MB B-LTA PDFs", paths, set,
+                                              anchor, options, threads, runs));
+                fs::remove_all(set);
+            }
+        }
         std::printf("%s\n",
-                    nlohmann::json{
-                        {"bench", "validate"}, {"runs", runs}, {"large_b_lta", large}, {"small_b_t", small}}
+                    nlohmann::json{{"bench", "validate"},
+                                   {"runs", runs},
+                                   {"large_b_lta", large},
+                                   {"small_b_t", small},
+                                   {"batch", batch}}
                         .dump()
                         .c_str());
     } catch (const std::exception& e) {

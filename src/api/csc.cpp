@@ -14,6 +14,7 @@
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 #include <inkan/core/log.h>
+#include <inkan/validation/batch.h>
 #include <inkan/validation/report.h>
 
 #include <nlohmann/json.hpp>
@@ -374,6 +375,25 @@ service::ValidateItem validate_item(const nlohmann::json& entry) {
     return item;
 }
 
+/// Whether the Accept header asks for text/csv before (or without) application/json.
+bool wants_csv(const http::Request& request) {
+    std::string accept{request.header("Accept").value_or("")};
+    std::transform(accept.begin(), accept.end(), accept.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::size_t start = 0;
+    while (start <= accept.size()) {
+        const std::size_t comma = std::min(accept.find(',', start), accept.size());
+        std::string range = accept.substr(start, comma - start);
+        range = range.substr(0, range.find(';'));
+        range.erase(0, range.find_first_not_of(" \t"));
+        range.erase(range.find_last_not_of(" \t") + 1);
+        if (range == "text/csv") return true;
+        if (range == "application/json") return false;
+        start = comma + 1;
+    }
+    return false;
+}
+
 /// POST /inkan/v1/validate (issue 15, decision 0019): the validator as a vendor method, authenticated
 /// like the CSC methods with a service token. The body is JSON (`document` or `documents`, with `content`
 /// or XAdES `contents`) or the raw document (application/pdf, application/pkcs7-signature,
@@ -416,7 +436,19 @@ http::Response run_validate_documents(const State& state, Version, const http::R
             items.push_back(validate_item(body));
         }
     }
-    return ok(validation::to_json(state.validation->validate(items)));
+    // One validation time for the whole request: the CSV's validation_time column names it.
+    const TimePoint at = std::chrono::system_clock::now();
+    auto reports = state.validation->validate(items, at);
+    if (!wants_csv(request)) return ok(validation::to_json(reports));
+    // Issue 17: the batch CSV of `inkan verify --csv` (same writer, decision 0029), CRLF as text/csv
+    // has it (RFC 4180 §3), no BOM.
+    std::vector<validation::BatchDocument> docs;
+    docs.reserve(reports.size());
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        docs.push_back({std::move(reports[i]), validation::sha256_hex(items[i].document), at});
+    }
+    return http::Response::binary(200, "text/csv; charset=utf-8; header=present",
+                                  validation::to_csv(docs, validation::kCsvHttp));
 }
 
 /// signatures/timestamp (CSC v1 §11.10, v2 §11.12): hash (base64 MessageImprint.hashedMessage),

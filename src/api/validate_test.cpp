@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <inkan/core/encoding.h>
+#include <inkan/crypto/digest.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/service/validation.h>
 
@@ -76,7 +78,8 @@ protected:
         token = env.login("alice");
     }
 
-    http::Response post(std::string body, std::string content_type, bool with_token = true) {
+    http::Response post(std::string body, std::string content_type, bool with_token = true,
+                        std::string accept = {}) {
         const auto resolution = router.resolve("POST", std::string{kValidatePath});
         EXPECT_EQ(resolution.kind, http::Router::Resolution::Kind::Found);
         http::Request request;
@@ -86,6 +89,7 @@ protected:
         request.body = std::move(body);
         request.headers.add("Content-Type", std::move(content_type));
         if (with_token) request.headers.add("Authorization", testing::bearer(token));
+        if (!accept.empty()) request.headers.add("Accept", std::move(accept));
         request.remote_address = "127.0.0.1";
         request.request_id = "test";
         request.listener = "api";
@@ -165,6 +169,55 @@ TEST_F(ValidateRoute, XmlSignatureWithDetachedContentsGetsTheReport) {
         post(Json{{"document", base64_encode(openssl_signed().xml)}, {"contents", "data.txt"}}.dump(),
              "application/json");
     EXPECT_EQ(bad.status, 400) << bad.body;
+}
+
+// Issue 17: the same several documents as CSV (the writer of `inkan verify --csv`): a header, one row
+// per signature, one for the document that is no signature, CRLF records; python3's csv module reads it.
+TEST_F(ValidateRoute, SeveralDocumentsWithAcceptTextCsvGetTheBatchCsv) {
+    Bytes tampered = openssl_signed().cms;
+    const std::string needle = "validate me";
+    const auto at = std::search(tampered.begin(), tampered.end(), needle.begin(), needle.end());
+    ASSERT_NE(at, tampered.end());
+    *at ^= 0x01;
+    const Json body{{"documents",
+                     {{{"document", base64_encode(openssl_signed().cms)}},
+                      {{"document", base64_encode(tampered)}},
+                      {{"document", base64_encode(to_bytes(std::string_view{"not a signature"}))}}}}};
+    const auto r = post(body.dump(), "application/json", true, "text/csv, application/json;q=0.5");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.content_type, "text/csv; charset=utf-8; header=present");
+    EXPECT_EQ(r.body.rfind("file,sha256,format,kind,id,", 0), 0U) << r.body;
+
+    inkan::testing::TempDir dir{"inkan-api-validate-csv"};
+    inkan::testing::write_file(dir / "out.csv", std::string_view{r.body});
+    const auto py = inkan::testing::run(
+        {"python3", "-c",
+         "import csv,sys\n"
+         "rows=list(csv.DictReader(open(sys.argv[1],newline='',encoding='utf-8')))\n"
+         "print(len(rows))\n"
+         "for x in rows: "
+         "print(x['file'],x['kind'],x['indication'],x['subindication'],x['sha256'][:8],sep='|')\n",
+         (dir / "out.csv").string()});
+    ASSERT_EQ(py.exit_code, 0) << inkan::testing::describe(py);
+    const std::string sha = hex_encode(crypto::digest(crypto::DigestAlgorithm::Sha256, openssl_signed().cms));
+    const std::string want =
+        "3\ndocument[0]|signature|TOTAL-PASSED||" + sha.substr(0, 8) +
+        "\ndocument[1]|signature|TOTAL-FAILED|HASH_FAILURE|" +
+        hex_encode(crypto::digest(crypto::DigestAlgorithm::Sha256, tampered)).substr(0, 8) +
+        "\ndocument[2]|error|||" +
+        hex_encode(
+            crypto::digest(crypto::DigestAlgorithm::Sha256, to_bytes(std::string_view{"not a signature"})))
+            .substr(0, 8) +
+        "\n";
+    EXPECT_EQ(py.out, want) << r.body;
+    // RFC 4180 records: every line ends with CRLF.
+    EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 4) << r.body;
+    EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\r'), 4) << r.body;
+
+    // Without Accept (or preferring JSON) the same request is the JSON report, as before.
+    const auto j = post(body.dump(), "application/json", true, "application/json, text/csv");
+    ASSERT_EQ(j.status, 200) << j.body;
+    EXPECT_EQ(Json::parse(j.body)["documents"].size(), 3U) << j.body;
 }
 
 TEST_F(ValidateRoute, RefusalsAreCscErrors) {

@@ -76,19 +76,25 @@ const std::vector<Command>& commands() {
          "verify [--trust-anchor PEM]... [--trusted-list FILE|DIR]... [--list-signer PEM]... [--trust-file "
          "TOML]... [--content FILE | --content URI=FILE...] [--online [--timeout-ms N] "
          "[--proxy URL]] "
-         "[--at RFC3339] [--policy FILE] [--json] [--etsi-report OUT.xml] FILE...",
+         "[--at RFC3339] [--policy FILE] [--json] [--etsi-report OUT.xml] FILE... | ... --csv OUT.csv "
+         "[--excel] "
+         "[--json-report OUT.json] [--jobs N] FILE|DIR|-...",
          "validate every signature and time-stamp in each FILE (PDF: PAdES and PDF signatures, document "
          "time-stamps, changes after signing; CMS: CAdES, counter-signatures, --content for a detached one; "
          "XML: "
          "XAdES and XML-DSig, --content URI=FILE for each external reference) "
          "per ETSI EN 319 102-1 against the --trust-anchor certificates (none: nothing is trusted) and the "
          "services granted in --trusted-list lists (signatures checked against --list-signer and LOTL "
-         "pointers; qualified / tsaAccredited in the report) or in a --trust-file ([validation] "
+         "pointers; qualified / tsa_accredited in the report) or in a --trust-file ([validation] "
          "accredited_tsa, trust_anchors, trusted_lists); offline "
          "unless --online (revocation data the file lacks by OCSP/CRL, missing issuers by AIA); --at: the "
          "validation time; --policy: cryptographic constraints (TOML); --etsi-report: the ETSI TS 119 102-2 "
-         "XML report; --json: the report of README \"inkan verify\"; exit 0 when all are TOTAL-PASSED, "
-         "1 otherwise, 2 for usage errors or unreadable files",
+         "XML report; --json: the report of README \"inkan verify\"; --csv: a batch (directories "
+         "recursively, - for names on stdin) on --jobs threads (default all cores), one CSV row per "
+         "signature "
+         "and document time-stamp in input order (--excel: BOM and CRLF), --json-report: the batch as one "
+         "report; exit 0 when all are TOTAL-PASSED, 1 otherwise, 2 for usage errors or unreadable files, 130 "
+         "after Ctrl-C in a batch",
          cmd_verify},
         {{"tl", "fetch"},
          "tl fetch [--lotl URL|FILE] [--cache DIR] [--allow ORIGIN]... [--timeout-ms N]",

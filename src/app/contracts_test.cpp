@@ -381,6 +381,21 @@ protected:
                {{"document", inkan::base64_encode(inkan::as_bytes(std::string_view{"not a signature"}))}}}}},
             t2);
         EXPECT_EQ(report.status, 200) << report.raw;
+        // The same batch as CSV (issue 17): Accept: text/csv, a header row and one row per document.
+        const Answer csv =
+            call("POST", s_api, "/inkan/v1/validate",
+                 {"-H", "Content-Type: application/json", "-H", "Accept: text/csv", "-H",
+                  "Authorization: Bearer " + t2, "--data-binary",
+                  json{{"documents",
+                        {{{"document", cades}},
+                         {{"document",
+                           inkan::base64_encode(inkan::as_bytes(std::string_view{"not a signature"}))}}}}}
+                      .dump()});
+        EXPECT_EQ(csv.status, 200) << csv.raw;
+        EXPECT_TRUE(csv.content_type.starts_with("text/csv")) << csv.raw;
+        EXPECT_EQ(csv.body.rfind("file,sha256,format,kind,", 0), 0U) << csv.raw;
+        EXPECT_NE(csv.body.find("\r\ndocument[0],"), std::string::npos) << csv.raw;
+        EXPECT_NE(csv.body.find("\r\ndocument[1],"), std::string::npos) << csv.raw;
         const Answer raw = post_file(s_api, "/inkan/v1/validate", cms, "application/pkcs7-signature", t2);
         EXPECT_EQ(raw.status, 200) << raw.raw;
         EXPECT_EQ(report_schema_problems(raw.body), "");

@@ -102,17 +102,17 @@ TEST(TlCli, VerifyWithTheTrustedListsSaysQualifiedAndTsaAccredited) {
     const auto& before = j["documents"][0]["signatures"][0];
     EXPECT_EQ(before["qualified"], "yes") << r.out;
     EXPECT_EQ(before["chain"].size(), 2U) << "chained to the CA/QC of the AA list: " << r.out;
-    EXPECT_EQ(before["timestamps"][0]["tsaAccredited"], "yes") << r.out;
-    EXPECT_EQ(before["timestamps"][0]["tsaLabel"], "TSA/QTST (AA trusted list)") << r.out;
+    EXPECT_EQ(before["timestamps"][0]["tsa_accredited"], "yes") << r.out;
+    EXPECT_EQ(before["timestamps"][0]["tsa_label"], "TSA/QTST (AA trusted list)") << r.out;
     const auto& after = j["documents"][1]["signatures"][0];
     EXPECT_EQ(after["qualified"], "yes") << r.out;
-    EXPECT_EQ(after["timestamps"][0]["tsaAccredited"], "no") << r.out;
+    EXPECT_EQ(after["timestamps"][0]["tsa_accredited"], "no") << r.out;
 
     // Without any trust configuration nothing is said.
     const auto none = run_inkan({"verify", "--json", (d / "before.xml").string()});
     const auto n = json_of(none);
     EXPECT_EQ(n["documents"][0]["signatures"][0]["qualified"], "unknown") << none.out;
-    EXPECT_EQ(n["documents"][0]["signatures"][0]["timestamps"][0]["tsaAccredited"], "unknown") << none.out;
+    EXPECT_EQ(n["documents"][0]["signatures"][0]["timestamps"][0]["tsa_accredited"], "unknown") << none.out;
 }
 
 TEST(TlCli, VerifyWithTheOperatorsTrustFilePrintsTheJapaneseLabel) {
@@ -137,9 +137,9 @@ TEST(TlCli, VerifyWithTheOperatorsTrustFilePrintsTheJapaneseLabel) {
     EXPECT_EQ(inkan::e2e::report_schema_problems(r.out), "");
     const auto j = json_of(r);
     const auto& ts = j["documents"][0]["signatures"][0]["timestamps"][0];
-    EXPECT_EQ(ts["tsaAccredited"], "yes") << r.out;
-    EXPECT_EQ(ts["tsaLabel"], "認定タイムスタンプ") << r.out;
-    EXPECT_NE(r.out.find("\"tsaLabel\": \"認定タイムスタンプ\""), std::string::npos)
+    EXPECT_EQ(ts["tsa_accredited"], "yes") << r.out;
+    EXPECT_EQ(ts["tsa_label"], "認定タイムスタンプ") << r.out;
+    EXPECT_NE(r.out.find("\"tsa_label\": \"認定タイムスタンプ\""), std::string::npos)
         << "UTF-8 as is, not escaped: " << r.out;
     EXPECT_EQ(j["documents"][0]["signatures"][0]["qualified"], "no") << r.out;
 

@@ -6,6 +6,7 @@
 // from AIA caIssuers, through the same fetcher, URL guard and per-operation budget as `inkan extend`.
 // Exit 0 when every signature and document time-stamp of every file is TOTAL-PASSED, 1 when any is not
 // (or a file cannot be parsed: its report has `error`), 2 for usage errors and files that cannot be read.
+// With --csv OUT and/or --json-report OUT (issue 17, decision 0029) it is a batch: verify_batch.cpp.
 
 #include <filesystem>
 #include <fstream>
@@ -25,10 +26,38 @@
 #include "args.h"
 #include "commands.h"
 #include "context.h"
+#include "verify_batch.h"
 
 namespace inkan::app {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+BatchRequest batch_request(const Args& args) {
+    BatchRequest r;
+    r.inputs = args.positional();
+    r.csv = args.option("csv");
+    r.json_report = args.option("json-report");
+    if (args.flag("json") && !r.json_report) r.json_report = "-";
+    if (r.csv == std::optional<std::string>{"-"} && r.json_report == std::optional<std::string>{"-"}) {
+        throw UsageError{"the CSV and the JSON report cannot both go to standard output"};
+    }
+    r.excel = args.flag("excel");
+    if (args.option("etsi-report")) throw UsageError{"--etsi-report is for single runs, not with --csv"};
+    if (const auto jobs = args.option("jobs")) {
+        try {
+            std::size_t used = 0;
+            const long n = std::stol(*jobs, &used);
+            if (used != jobs->size() || n < 1 || n > 1024) throw std::invalid_argument{"range"};
+            r.jobs = static_cast<unsigned>(n);
+        } catch (const std::exception&) {
+            throw UsageError{"--jobs takes a number of worker threads from 1 to 1024"};
+        }
+    }
+    return r;
+}
+
 
 /// --trust-file (the operator's trust file, e.g. Japan's accredited TSAs), --trusted-list and --list-signer
 /// (ETSI TS 119 612 lists): trust services and anchors into `options` (decision 0030).
@@ -55,11 +84,13 @@ void apply_trust_configuration(const Args& args, validation::Options& options) {
     tl::apply(tl::load(lists, load), options);
 }
 
+}  // namespace
+
 int cmd_verify(const std::vector<std::string>& words, Io io) {
     const Args args{words,
-                    {"json", "online"},
-                    {"trust-anchor", "content", "at", "policy", "etsi-report", "timeout-ms", "proxy",
-                     "trusted-list", "list-signer", "trust-file"}};
+                    {"json", "online", "excel"},
+                    {"trust-anchor", "content", "at", "policy", "etsi-report", "timeout-ms", "proxy", "csv",
+                     "jobs", "json-report", "trusted-list", "list-signer", "trust-file"}};
     if (args.positional().empty()) {
         throw UsageError{"verify takes at least one FILE"};
     }
@@ -119,6 +150,11 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
         if (!fs::is_regular_file(file)) throw InputError{"cannot read the content file " + file};
         named.push_back(validation::content_of_file(c.substr(0, eq), file));
     }
+    // Issue 17: a batch (CSV and/or a JSON report file, directories, names on stdin, a worker pool).
+    if (args.option("csv") || args.option("json-report")) {
+        return run_verify_batch(batch_request(args), options, content, named, fetcher.get(), io);
+    }
+    if (args.flag("excel") || args.option("jobs")) throw UsageError{"--excel and --jobs are for --csv"};
     std::vector<validation::DocumentReport> reports;
     for (const auto& file : args.positional()) {
         std::ifstream probe{file, std::ios::binary};

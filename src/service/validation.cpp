@@ -49,7 +49,8 @@ private:
 
 }  // namespace
 
-std::vector<validation::DocumentReport> Validation::validate(const std::vector<ValidateItem>& items) const {
+std::vector<validation::DocumentReport> Validation::validate(const std::vector<ValidateItem>& items,
+                                                             std::optional<TimePoint> at) const {
     require(!items.empty(), Errc::InvalidRequest, "no document to validate");
     require(items.size() <= kMaxDocuments, Errc::InvalidRequest,
             "at most " + std::to_string(kMaxDocuments) + " documents per request");
@@ -59,6 +60,7 @@ std::vector<validation::DocumentReport> Validation::validate(const std::vector<V
     }
     validation::Options options;
     options.trust_anchors = m_settings.trust_anchors;
+    options.validation_time = at;
     std::vector<validation::DocumentReport> out;
     std::optional<WorkDir> work;
     for (std::size_t i = 0; i < items.size(); ++i) {

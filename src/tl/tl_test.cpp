@@ -152,7 +152,7 @@ TEST(TrustedLists,
     EXPECT_EQ(s.timestamps[0].tsa_label, "TSA/QTST (AA trusted list)");
     const std::string json = validation::to_json({report});
     EXPECT_NE(json.find("\"qualified\": \"yes\""), std::string::npos) << json;
-    EXPECT_NE(json.find("\"tsaAccredited\": \"yes\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"tsa_accredited\": \"yes\""), std::string::npos) << json;
 }
 
 TEST(TrustedLists, ATimeStampAfterTheTsaWasWithdrawnIsNotAccredited) {
@@ -232,8 +232,8 @@ TEST(TrustFile, AnAccreditedTsaWithAJapaneseLabelAppearsInTheReport) {
     EXPECT_EQ(s.timestamps[0].tsa_accredited, "yes");
     EXPECT_EQ(s.timestamps[0].tsa_label, "認定タイムスタンプ");
     const std::string json = validation::to_json({report});
-    EXPECT_NE(json.find("\"tsaLabel\": \"認定タイムスタンプ\""), std::string::npos) << json;
-    EXPECT_NE(json.find("\"tsaAccredited\": \"yes\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"tsa_label\": \"認定タイムスタンプ\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"tsa_accredited\": \"yes\""), std::string::npos) << json;
     EXPECT_EQ(s.qualified, "no") << "the trust file has no CA/QC";
 
     // Before the entry's validity period the TSA is not accredited.

@@ -77,6 +77,8 @@ SignatureReport judge(const cms::SignedData& sd, const Target& t, const SignerCo
         return r;
     }
     r.signer = subject_of(*cert);
+    r.signer_serial = cert->serial_hex();
+    r.signer_certificate_expiry = cert->not_after();
     const std::optional<bool> ess = ess_matches(si, *cert);
 
     // §5.2.7 cryptographic verification.

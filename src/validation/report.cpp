@@ -111,8 +111,10 @@ json timestamp_json(const TimestampReport& t, bool with_kind) {
     j["crypto_valid"] = t.crypto_valid;
     j["time"] = time_json(t.time);
     j["tsa"] = t.tsa.empty() ? json(nullptr) : json(t.tsa);
-    j["tsaAccredited"] = t.tsa_accredited;
-    j["tsaLabel"] = t.tsa_label.empty() ? json(nullptr) : json(t.tsa_label);
+    // Issue 17: set from the trust configuration (trusted lists, the operator's trust file; decision 0030).
+    j["tsa_accredited"] = t.tsa_accredited;
+    j["tsa_label"] = t.tsa_label.empty() ? json(nullptr) : json(t.tsa_label);
+    j["tsa_certificate_expiry"] = time_json(t.tsa_certificate_expiry);
     j["indication"] = std::string{name(t.verdict.indication)};
     j["subindication"] = sub_json(t.verdict);
     j["errors"] = t.errors;
@@ -134,6 +136,8 @@ std::string to_json(const std::vector<DocumentReport>& documents) {
             js["id"] = s.id;
             js["field"] = s.field.empty() ? json(nullptr) : json(s.field);
             js["signer"] = s.signer.empty() ? json(nullptr) : json(s.signer);
+            js["signer_serial"] = s.signer_serial.empty() ? json(nullptr) : json(s.signer_serial);
+            js["signer_certificate_expiry"] = time_json(s.signer_certificate_expiry);
             js["qualified"] = s.qualified;
             js["counter_signature_of"] =
                 s.counter_signature_of ? json(*s.counter_signature_of) : json(nullptr);

@@ -58,6 +58,9 @@ TEST(ReportSchema, AReportWithEveryMemberSetAndUnsetValidates) {
     s.id = "S0";
     s.field = "Signature1";
     s.signer = "CN=Signer";
+    s.signer_serial = "01AB";
+    s.signer_certificate_expiry = TimePoint{std::chrono::seconds{1'900'000'000}};
+    s.qualified = "yes";
     s.intact = s.crypto_valid = s.format_ok = true;
     s.verdict = {Indication::TotalPassed, std::nullopt};
     s.level = Level::BLTA;
@@ -70,6 +73,9 @@ TEST(ReportSchema, AReportWithEveryMemberSetAndUnsetValidates) {
         t.intact = t.crypto_valid = true;
         t.time = TimePoint{std::chrono::seconds{1'800'000'001}};
         t.tsa = "CN=TSA";
+        t.tsa_accredited = "yes";
+        t.tsa_label = "認定タイムスタンプ";
+        t.tsa_certificate_expiry = TimePoint{std::chrono::seconds{1'900'000'000}};
         t.verdict = {Indication::TotalPassed, std::nullopt};
         s.timestamps.push_back(t);
     }
@@ -104,6 +110,15 @@ TEST(ReportSchema, AReportWithEveryMemberSetAndUnsetValidates) {
         {"node", INKAN_SOURCE_DIR "/tests/tools/contracts/validate-json.mjs", kSchema, "-"}, to_json({full}));
     EXPECT_EQ(bad.exit_code, 1) << testing::describe(bad);
     EXPECT_NE(bad.err.find("/documents/0/signatures/0/intact"), std::string::npos) << testing::describe(bad);
+
+    // Nor for the trust flags (issue 17's shared fields): only yes, no, unknown.
+    full.signatures[0].intact = true;
+    full.signatures[0].timestamps[0].tsa_accredited = "maybe";
+    const auto flag = testing::run(
+        {"node", INKAN_SOURCE_DIR "/tests/tools/contracts/validate-json.mjs", kSchema, "-"}, to_json({full}));
+    EXPECT_EQ(flag.exit_code, 1) << testing::describe(flag);
+    EXPECT_NE(flag.err.find("/documents/0/signatures/0/timestamps/0/tsa_accredited"), std::string::npos)
+        << testing::describe(flag);
 }
 
 }  // namespace

@@ -829,6 +829,7 @@ TokenResult check_token(ByteView token, const std::string& kind,
     }
     r.tsa = subject_of(*cert);
     if (options.trust_configured) r.tsa_accredited = "no";  // until a granted service says otherwise
+    r.tsa_certificate_expiry = cert->not_after();
     const SignerCheck sc = check_signer(
         sd, 0, crypto::digest(sd.signer_infos[0].digest_algorithm, *sd.content), cert->public_key());
     r.intact = sc.intact;

@@ -189,6 +189,8 @@ SignatureReport judge_xades(const xades::SignatureRead& s, Material& material, c
         }
     }
     r.signer = detail::subject_of(*cert);
+    r.signer_serial = cert->serial_hex();
+    r.signer_certificate_expiry = cert->not_after();
     for (const auto& c : candidates)
         material.add_certificate(c.der());
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <inkan/core/bytes.h>
+#include <inkan/core/clock.h>
 #include <inkan/validation/report.h>
 
 namespace inkan::service {
@@ -39,8 +40,9 @@ public:
     /// One report per document, in order ("file" is "document[i]"). Errc::InvalidRequest for no
     /// documents or more than 100; PayloadTooLarge for a document over the limit. A document that is no
     /// signature is a report with `error`, not an exception.
+    /// `at`: the validation time (empty: now).
     [[nodiscard]] std::vector<validation::DocumentReport> validate(
-        const std::vector<ValidateItem>& items) const;
+        const std::vector<ValidateItem>& items, std::optional<TimePoint> at = std::nullopt) const;
 
     [[nodiscard]] const ValidationSettings& settings() const noexcept { return m_settings; }
 
