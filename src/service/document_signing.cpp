@@ -460,6 +460,8 @@ std::function<SignDocResult()> DocumentSigning::prepare(const Caller& caller, Si
                     o.location = p.location;
                     o.contact_info = p.contact_info;
                     o.commitment_type = p.commitment_type;
+                    o.appearance = p.appearance;
+                    o.page = p.page;
                     o.time_stamper = m_stamper;
                     o.revocation = m_revocation;
                     o.refuse_revoked = m_settings.refuse_revoked;
@@ -526,8 +528,6 @@ std::function<SignDocResult()> DocumentSigning::prepare(const Caller& caller, Si
                 o.algorithm = p.algorithm;
                 o.clock = &m_clock;
                 o.commitment_type = p.commitment_type;
-                o.appearance = p.appearance;
-                o.page = p.page;
                 o.time_stamper = m_stamper;
                 o.revocation = m_revocation;
                 o.refuse_revoked = m_settings.refuse_revoked;
