@@ -369,7 +369,7 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     deps.documents = &documents;
     // operationMode "A": jobs on workers of their own, state in the shared database (any node answers
     // signPolling); stopped (queued jobs finished) before the documents and the service go.
-    storage::SqliteAsyncStore async_store{service.database()};
+    storage::SqliteAsyncStore async_store{service.shared_database()};
     service::AsyncOperations async{async_store, clock, async_settings(config)};
     deps.async = &async;
     deps.extension = extension ? &*extension : nullptr;
