@@ -86,7 +86,7 @@ public:
     service::AuthorizationStore& authorization_store() noexcept { return *m_authorization_store; }
     service::AuditStore& audit_store() noexcept { return *m_audit_store; }
     /// The connection the stores share (more adapters on the same database: the async operations).
-    [[nodiscard]] std::shared_ptr<storage::Database> database() const noexcept { return m_db; }
+    [[nodiscard]] std::shared_ptr<storage::Database> shared_database() const noexcept { return m_db; }
 
 private:
     std::shared_ptr<storage::Database> m_db;
