@@ -74,7 +74,7 @@ const std::vector<Command>& commands() {
          cmd_extend},
         {{"verify"},
          "verify [--trust-anchor PEM]... [--trusted-list FILE|DIR]... [--list-signer PEM]... [--trust-file "
-         "TOML]... [--content FILE | --content URI=FILE...] [--online [--timeout-ms N] "
+         "TOML]... [--data DIR] [--content FILE | --content URI=FILE...] [--online [--timeout-ms N] "
          "[--proxy URL]] "
          "[--at RFC3339] [--policy FILE] [--json] [--etsi-report OUT.xml] FILE... | ... --csv OUT.csv "
          "[--excel] "
@@ -85,8 +85,10 @@ const std::vector<Command>& commands() {
          "XAdES and XML-DSig, --content URI=FILE for each external reference) "
          "per ETSI EN 319 102-1 against the --trust-anchor certificates (none: nothing is trusted) and the "
          "services granted in --trusted-list lists (signatures checked against --list-signer and LOTL "
-         "pointers; qualified / tsa_accredited in the report) or in a --trust-file ([validation] "
-         "accredited_tsa, trust_anchors, trusted_lists); offline "
+         "pointers and pivot LOTLs; qualified / tsa_accredited in the report; a list past its next update "
+         "is not used) or in a --trust-file or DIR/inkan.toml with --data ([validation] "
+         "accredited_tsa, trust_anchors, trusted_lists, list_signers; the configuration `serve` uses); "
+         "offline "
          "unless --online (revocation data the file lacks by OCSP/CRL, missing issuers by AIA); --at: the "
          "validation time; --policy: cryptographic constraints (TOML); --etsi-report: the ETSI TS 119 102-2 "
          "XML report; --json: the report of README \"inkan verify\"; --csv: a batch (directories "
@@ -100,14 +102,17 @@ const std::vector<Command>& commands() {
          "tl fetch [--lotl URL|FILE] [--cache DIR] [--allow ORIGIN]... [--timeout-ms N]",
          "fetch the EU list of trusted lists (default the Commission's URL; a FILE works offline) and every "
          "XML "
-         "trusted list it points to into DIR (default ./tl-cache); a cached list whose NextUpdate is ahead "
-         "is kept; URLs go through the URL guard (public addresses only; --allow adds an origin or CIDR)",
+         "trusted list it points to into DIR (default ./tl-cache), and its pivot LOTLs; a cached list whose "
+         "NextUpdate is ahead (a pivot: any cached one) is kept; URLs go through the URL guard (public "
+         "addresses only; --allow adds an origin or CIDR)",
          cmd_tl_fetch},
         {{"tl", "show"},
          "tl show FILE|DIR... [--list-signer PEM]... [--at RFC3339] [--json]",
          "ETSI TS 119 612 trusted lists: scheme information, signature status (the LOTL against "
-         "--list-signer, a national list against the certificates its LOTL pointer announces), pointers, "
-         "TSPs and services with their status at --at (default now); exit 1 if a signature is not valid",
+         "--list-signer, the OJEU-published LOTL signers, through its pivot LOTLs; a national list against "
+         "the certificates its LOTL pointer announces), expired when past its next update (its services "
+         "then not trusted), pointers, TSPs and services with their status at --at (default now); exit 1 "
+         "if a signature is not valid or a list has expired",
          cmd_tl_show},
         {{"serve"},
          "serve [--data DIR] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--metrics-listen "

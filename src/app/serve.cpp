@@ -37,6 +37,7 @@
 #include "pki_endpoints.h"
 #include "service_context.h"
 #include "signing_setup.h"
+#include "trust_config.h"
 #include "tsa_setup.h"
 
 namespace inkan::app {
@@ -373,15 +374,18 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     service::AsyncOperations async{async_store, clock, async_settings(config)};
     deps.async = &async;
     deps.extension = extension ? &*extension : nullptr;
-    // POST /inkan/v1/validate: offline, against [validation] trust_anchors (PEM files; none: nothing is
-    // trusted), documents under DIR/work like signDoc's.
+    // POST /inkan/v1/validate: offline, against the [validation] trust configuration of inkan.toml (anchors,
+    // accredited TSAs, trusted lists with their list signers; none: nothing is trusted), loaded once here by
+    // the loader `inkan verify --data` uses (decision 0035); documents under DIR/work like signDoc's.
     service::ValidationSettings validation_settings;
     validation_settings.work_dir = signing.settings.work_dir;
     validation_settings.max_document_bytes = signing.settings.max_document_bytes;
-    for (const auto& file : config.strings("validation.trust_anchors")) {
-        for (const auto& c : pki::certificates_from_pem(read_text_file(file))) {
-            validation_settings.trust_anchors.push_back(c.der());
-        }
+    {
+        TrustConfiguration trust = load_trust_configuration({config_path(data_dir)}, {}, {});
+        for (const auto& p : trust.problems)
+            log::warn(p);
+        validation_settings.trust_sources = std::move(trust.sources);
+        validation_settings.trust_configured = trust.configured;
     }
     service::Validation validation{std::move(validation_settings)};
     deps.validation = &validation;
@@ -416,7 +420,20 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
 
     http::ServerOptions options = http::ServerOptions::from_config(config);
     // Ready all the same: an expiring certificate is the operator's to renew, not a reason to drain.
-    options.warnings = [&lifecycle] { return lifecycle.get().warnings; };
+    // A trusted list past its next update (no longer used by the validate route) is a warning too: the
+    // operator's `inkan tl fetch` has stopped refreshing the cache (decision 0035).
+    options.warnings = [&lifecycle, &validation] {
+        auto warnings = lifecycle.get().warnings;
+        const auto now = std::chrono::system_clock::now();
+        for (const auto& s : validation.settings().trust_sources) {
+            if (s.stale_at(now)) {
+                warnings.push_back(
+                    s.name + " is past its next update " + format_rfc3339(*s.next_update) +
+                    ": its services are not trusted until it is fetched again and inkan restarts");
+            }
+        }
+        return warnings;
+    };
     // Ready when not in maintenance (`inkan maintenance on`), the token answers and the database does.
     options.readiness = [&token, &service,
                          maintenance_flag = maintenance_file(data_dir)]() -> std::optional<std::string> {

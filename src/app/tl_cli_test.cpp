@@ -4,9 +4,13 @@
 // src/tl/tl_test.cpp). Every --json validation report is validated against docs/validation-report.schema.json
 // (Ajv).
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -34,6 +38,45 @@ nlohmann::json json_of(const inkan::testing::CommandResult& r) {
         ADD_FAILURE() << "not JSON: " << describe(r);
         return {};
     }
+}
+
+/// RFC 4180 records (quoted fields, doubled quotes, CRLF or LF).
+std::vector<std::vector<std::string>> csv_records(const std::string& text) {
+    std::vector<std::vector<std::string>> out;
+    std::vector<std::string> record;
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char ch = text[i];
+        if (quoted) {
+            if (ch == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                field += '"';
+                ++i;
+            } else if (ch == '"') {
+                quoted = false;
+            } else {
+                field += ch;
+            }
+        } else if (ch == '"') {
+            quoted = true;
+        } else if (ch == ',') {
+            record.push_back(std::move(field));
+            field.clear();
+        } else if (ch == '\n' || ch == '\r') {
+            if (ch == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+            record.push_back(std::move(field));
+            field.clear();
+            out.push_back(std::move(record));
+            record.clear();
+        } else {
+            field += ch;
+        }
+    }
+    if (!field.empty() || !record.empty()) {
+        record.push_back(std::move(field));
+        out.push_back(std::move(record));
+    }
+    return out;
 }
 
 TEST(TlCli, ShowJudgesEachListAndExitsOneWhenOneIsNotValid) {
@@ -148,6 +191,78 @@ TEST(TlCli, VerifyWithTheOperatorsTrustFilePrintsTheJapaneseLabel) {
         run_inkan({"verify", "--trust-file", (d / "bad.toml").string(), (d / "doc.xml").string()});
     EXPECT_EQ(bad.exit_code, 1) << describe(bad);
     EXPECT_NE(bad.err.find("validation.accredited_tsa.x.certificate"), std::string::npos) << bad.err;
+}
+
+/// The [validation] trust configuration of inkan.toml read by `inkan serve` (POST /inkan/v1/validate, JSON
+/// and CSV) and by `inkan verify --data` (decision 0035): the kit's trusted lists with their LOTL signer,
+/// and the operator's accredited TSA with its Japanese label, over real TLS.
+TEST(TlServe, TheValidateRouteAndVerifyDataReadTheTrustedListsAndTheTrustFileOfInkanToml) {
+    auto& w = kit::world();
+    TempDir d{"inkan-tl-serve"};
+    const fs::path data = d / "data";
+    const auto init = run_inkan({"init", "--data", data.string(), "--json"});
+    ASSERT_EQ(init.exit_code, 0) << describe(init);
+    const auto init_json = json_of(init);
+    write_file(d / "tsa.pem", inkan::pki::certificates_pem({w.tsa.chain.front()}));
+    {
+        std::ofstream toml{data / "inkan.toml", std::ios::app};
+        toml << "\n[validation]\ntrusted_lists = [\"" << w.lists.string() << "\"]\nlist_signers = [\""
+             << w.lotl_signer_pem.string() << "\"]\n[validation.accredited_tsa.test-tsa]\ncertificate = \""
+             << (d / "tsa.pem").string() << "\"\nname = \"テスト認定タイムスタンプ局\"\nvalid_from = \""
+             << kit::xs(w.t0) << "\"\nlabel = \"認定タイムスタンプ\"\n";
+    }
+    const auto doc = kit::signed_invoice(*w.qualified, w.withdrawn - std::chrono::days{1});
+    write_file(d / "doc.xml", doc);
+
+    // The CLI, from the data directory's inkan.toml; the tampered BB list is said on stderr.
+    const auto cli = run_inkan({"verify", "--data", data.string(), "--json", (d / "doc.xml").string()});
+    EXPECT_EQ(inkan::e2e::report_schema_problems(cli.out), "");
+    const auto c = json_of(cli)["documents"][0]["signatures"][0];
+    EXPECT_EQ(c["qualified"], "yes") << cli.out;
+    EXPECT_EQ(c["timestamps"][0]["tsa_accredited"], "yes") << cli.out;
+    EXPECT_EQ(c["timestamps"][0]["tsa_label"], "認定タイムスタンプ") << cli.out;
+    EXPECT_NE(cli.err.find("bb.xml: signature invalid"), std::string::npos) << cli.err;
+
+    std::unique_ptr<inkan::testing::Process> server;
+    const auto line = inkan::e2e::start_serve(server, data);
+    const std::string api = line["api_url"].get<std::string>();
+    const std::string ca = init_json["tls_ca"].get<std::string>();
+    const auto login = inkan::e2e::curl_status(ca, "60",
+                                               {"-X", "POST", "-u",
+                                                init_json["demo"]["user"].get<std::string>() + ":" +
+                                                    init_json["demo"]["password"].get<std::string>(),
+                                                "--data-binary", "{}", api + "/csc/v2/auth/login"});
+    ASSERT_EQ(login.status, 200) << login.raw;
+    const std::string token = nlohmann::json::parse(login.body)["access_token"].get<std::string>();
+    const std::string body = nlohmann::json{{"document", inkan::base64_encode(doc)}}.dump();
+    const auto report = inkan::e2e::curl_status(
+        ca, "60",
+        {"-X", "POST", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer " + token,
+         "--data-binary", body, api + "/inkan/v1/validate"});
+    ASSERT_EQ(report.status, 200) << report.raw;
+    EXPECT_EQ(inkan::e2e::report_schema_problems(report.body), "");
+    const auto s = nlohmann::json::parse(report.body)["documents"][0]["signatures"][0];
+    EXPECT_EQ(s["qualified"], "yes") << report.body;
+    EXPECT_EQ(s["chain"].size(), 2U) << "chained to the CA/QC of the AA list: " << report.body;
+    EXPECT_EQ(s["timestamps"][0]["tsa_accredited"], "yes") << report.body;
+    EXPECT_EQ(s["timestamps"][0]["tsa_label"], "認定タイムスタンプ") << report.body;
+
+    const auto csv = inkan::e2e::curl_status(
+        ca, "60",
+        {"-X", "POST", "-H", "Content-Type: application/json", "-H", "Accept: text/csv", "-H",
+         "Authorization: Bearer " + token, "--data-binary", body, api + "/inkan/v1/validate"});
+    ASSERT_EQ(csv.status, 200) << csv.raw;
+    const auto rows = csv_records(csv.body);
+    ASSERT_EQ(rows.size(), 2U) << csv.body;
+    const auto cell = [&](const std::string& column) {
+        const auto at = std::find(rows[0].begin(), rows[0].end(), column);
+        return at == rows[0].end() ? std::string{"(no column " + column + ")"}
+                                   : rows[1].at(static_cast<std::size_t>(at - rows[0].begin()));
+    };
+    EXPECT_EQ(cell("qualified"), "yes") << csv.body;
+    EXPECT_EQ(cell("tsa_accredited"), "yes") << csv.body;
+    EXPECT_EQ(cell("tsa_label"), "認定タイムスタンプ") << csv.body;
+    server.reset();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // `inkan tl fetch [--lotl URL|FILE] [--cache DIR] [--allow ORIGIN]... [--timeout-ms N]` and
-// `inkan tl show FILE|DIR... [--list-signer PEM]... [--json] [--at RFC3339]` (issue 17, decision 0030):
+// `inkan tl show FILE|DIR... [--list-signer PEM]... [--json] [--at RFC3339]` (issue 17, decisions 0030,
+// 0035: pivot LOTLs, expired lists):
 // ETSI TS 119 612 trusted lists. Fetching goes only through net::UrlGuard, strict by default (public
 // addresses only): a list's pointers are URLs from a document, so the guard applies as to any of them.
 
@@ -89,7 +90,8 @@ int cmd_tl_show(const std::vector<std::string>& words, Io io) {
     const auto set = tl::load(inputs, options);
     io.out << (args.flag("json") ? tl::to_json(set, at) : tl::to_text(set, at));
     for (const auto& l : set.lists) {
-        if (l.signature != tl::SignatureStatus::Valid) return 1;
+        if (l.role == "superseded") continue;  // reported, never used
+        if (l.signature != tl::SignatureStatus::Valid || l.expired) return 1;
     }
     return 0;
 }

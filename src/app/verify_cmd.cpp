@@ -26,6 +26,7 @@
 #include "args.h"
 #include "commands.h"
 #include "context.h"
+#include "trust_config.h"
 #include "verify_batch.h"
 
 namespace inkan::app {
@@ -58,30 +59,36 @@ BatchRequest batch_request(const Args& args) {
     return r;
 }
 
-
-/// --trust-file (the operator's trust file, e.g. Japan's accredited TSAs), --trusted-list and --list-signer
-/// (ETSI TS 119 612 lists): trust services and anchors into `options` (decision 0030).
-void apply_trust_configuration(const Args& args, validation::Options& options) {
-    std::vector<fs::path> lists;
-    tl::LoadOptions load;
-    load.list_signers = certificates_of_pem_files(args.values("list-signer"), "list signer");
+/// --data DIR (its inkan.toml's [validation]), --trust-file (the operator's trust file, e.g. Japan's
+/// accredited TSAs, or an inkan.toml), --trusted-list and --list-signer (ETSI TS 119 612 lists): trust
+/// services and anchors into `options` through the loader `inkan serve` uses too (decisions 0030, 0035).
+/// Lists that are not used (a signature that fails, past their next update) are said on stderr.
+void apply_trust_configuration(const Args& args, validation::Options& options, std::ostream& err) {
+    std::vector<fs::path> files;
+    if (const auto data = args.option("data")) {
+        const fs::path config = config_path(resolve_data_dir(*data));
+        if (!fs::is_regular_file(config))
+            throw InputError{*data + " is not an inkan data directory (no inkan.toml)"};
+        files.push_back(config);
+    }
     for (const auto& f : args.values("trust-file")) {
         if (!fs::is_regular_file(f)) throw InputError{"cannot read the trust file " + f};
-        tl::TrustFile tf = tl::load_trust_file(f);  // a bad file: InvalidConfig, exit 1
-        options.trust_configured = true;
-        for (auto& a : tf.anchors)
-            options.trust_anchors.push_back(std::move(a));
-        for (auto& s : tf.services)
-            options.trusted_services.push_back(std::move(s));
-        lists.insert(lists.end(), tf.trusted_lists.begin(), tf.trusted_lists.end());
-        load.list_signers.insert(load.list_signers.end(), tf.list_signers.begin(), tf.list_signers.end());
+        files.emplace_back(f);
     }
+    std::vector<fs::path> lists;
     for (const auto& l : args.values("trusted-list")) {
         if (!fs::exists(l)) throw InputError{"cannot read the trusted list " + l};
         lists.emplace_back(l);
     }
-    if (lists.empty()) return;
-    tl::apply(tl::load(lists, load), options);
+    const TrustConfiguration trust = load_trust_configuration(
+        files, lists, certificates_of_pem_files(args.values("list-signer"), "list signer"));
+    // An explicit --trust-file is a trust configuration even when it grants nothing ("no", not "unknown").
+    options.trust_configured = trust.configured || args.option("trust-file").has_value();
+    for (const auto& p : trust.problems)
+        err << "inkan: " << p << "\n";
+    // Stale is judged now, whatever --at says: whether the copy held is the current one is a question
+    // about today.
+    (void)validation::apply_sources(trust.sources, options, std::chrono::system_clock::now());
 }
 
 }  // namespace
@@ -90,7 +97,7 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
     const Args args{words,
                     {"json", "online", "excel"},
                     {"trust-anchor", "content", "at", "policy", "etsi-report", "timeout-ms", "proxy", "csv",
-                     "jobs", "json-report", "trusted-list", "list-signer", "trust-file"}};
+                     "jobs", "json-report", "trusted-list", "list-signer", "trust-file", "data"}};
     if (args.positional().empty()) {
         throw UsageError{"verify takes at least one FILE"};
     }
@@ -106,7 +113,7 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
             throw InputError{pem_file + " holds no PEM certificate: " + e.detail()};
         }
     }
-    apply_trust_configuration(args, options);
+    apply_trust_configuration(args, options, io.err);
     if (const auto at = args.option("at")) {
         try {
             options.validation_time = parse_rfc3339(*at);

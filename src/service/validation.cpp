@@ -60,6 +60,9 @@ std::vector<validation::DocumentReport> Validation::validate(const std::vector<V
     }
     validation::Options options;
     options.trust_anchors = m_settings.trust_anchors;
+    options.trust_configured = m_settings.trust_configured;
+    // Staleness at the time of the request, not of startup (TS 119 612 §5.3.15; decision 0035).
+    (void)validation::apply_sources(m_settings.trust_sources, options, std::chrono::system_clock::now());
     options.validation_time = at;
     std::vector<validation::DocumentReport> out;
     std::optional<WorkDir> work;

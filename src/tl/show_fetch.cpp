@@ -138,7 +138,10 @@ std::string to_json(const TrustSet& set, TimePoint at) {
         j["signature"] = std::string{name(l.signature)};
         j["signatureDetail"] = l.detail;
         j["pointedBy"] = l.pointed_by.empty() ? json(nullptr) : json(l.pointed_by);
-        j["servicesTrusted"] = l.signature == SignatureStatus::Valid;
+        j["role"] = l.role;
+        j["expired"] = l.expired;
+        j["reliedUntil"] = time_json(l.relied_until);
+        j["servicesTrusted"] = l.signature == SignatureStatus::Valid && !l.expired;
         if (l.list) {
             const auto& t = *l.list;
             j["territory"] = t.territory;
@@ -180,8 +183,11 @@ std::string to_text(const TrustSet& set, TimePoint at) {
     for (const auto& l : set.lists) {
         out << l.source << ": ";
         if (l.list) {
-            out << (l.list->is_lotl() ? "LOTL " : "trusted list ") << l.list->territory << " #"
-                << l.list->sequence;
+            out << (l.role == "pivot"        ? "pivot LOTL "
+                    : l.role == "superseded" ? "superseded LOTL "
+                    : l.list->is_lotl()      ? "LOTL "
+                                             : "trusted list ")
+                << l.list->territory << " #" << l.list->sequence;
             if (l.list->next_update) out << ", next update " << format_rfc3339(*l.list->next_update);
             out << "\n";
         } else {
@@ -189,7 +195,17 @@ std::string to_text(const TrustSet& set, TimePoint at) {
         }
         out << "  signature: " << name(l.signature) << (l.detail.empty() ? "" : " (" + l.detail + ")")
             << "\n";
-        if (l.signature != SignatureStatus::Valid) out << "  its services are NOT trusted\n";
+        if (!l.pointed_by.empty()) out << "  signer announced by: " << l.pointed_by << "\n";
+        if (l.expired) {
+            out << "  expired: past "
+                << (l.list && l.relied_until == l.list->next_update ? "its" : "its LOTL's") << " next update "
+                << format_rfc3339(*l.relied_until) << "\n";
+        }
+        if (l.role == "pivot" || l.role == "superseded") {
+            out << "  used only for the LOTL signers it announces\n";
+        } else if (l.signature != SignatureStatus::Valid || l.expired) {
+            out << "  its services are NOT trusted\n";
+        }
         if (!l.list) continue;
         for (const auto& p : l.list->pointers) {
             out << "  points to " << p.territory << " " << p.location << " (" << p.certificates.size()
@@ -234,6 +250,37 @@ FetchResult fetch(const std::string& lotl, const fs::path& cache, const FetchOpt
         }
     }
     const TrustedList list = parse(lotl_bytes);
+    // Its pivot LOTLs: historical copies that never change, so a cached one that parses is kept.
+    for (const auto& u : list.pivot_uris()) {
+        const fs::path out = cache / pivot_file_name(u);
+        try {
+            if (fs::exists(out)) {
+                (void)parse(to_bytes(read_all(out, options.max_bytes)));
+                result.kept.push_back(out.string());
+                continue;
+            }
+        } catch (const Error&) {
+            // fetched again below
+        }
+        try {
+            Bytes bytes;
+            if (is_url(u) && is_url(lotl)) {
+                bytes = get(u, options);
+            } else if (!is_url(lotl)) {
+                // Offline: a pivot is a file beside the LOTL, under its URI's name (a real LOTL's URLs
+                // included) or the relative path written.
+                const fs::path rel = is_url(u) ? fs::path{pivot_file_name(u)} : fs::path{u};
+                bytes = to_bytes(read_all(rel.is_absolute() ? rel : base / rel, options.max_bytes));
+            } else {
+                throw Error{Errc::InvalidRequest, "not an http(s) URL"};
+            }
+            (void)parse(bytes);
+            write_atomically(out, bytes);
+            result.fetched.push_back(u + " -> " + out.string());
+        } catch (const Error& e) {
+            result.failed.push_back(u + ": " + e.what());
+        }
+    }
     std::size_t index = 0;
     for (const auto& p : list.pointers) {
         ++index;

@@ -54,6 +54,7 @@ struct Ptr {
     std::string location;
     std::string territory;
     Bytes signer;
+    bool lotl = false;  ///< a pointer to a LOTL (a LOTL's pointer to itself: who may sign it next)
 };
 
 inline std::string digital_identity(const Bytes& cert) {
@@ -63,7 +64,9 @@ inline std::string digital_identity(const Bytes& cert) {
 
 /// A TS 119 612 v2 list (TSLVersionIdentifier 5) as the EU publishes them, without its signature.
 inline std::string tsl(const std::string& territory, bool lotl, int sequence,
-                       const std::vector<Ptr>& pointers, const std::vector<Svc>& services, TimePoint issued) {
+                       const std::vector<Ptr>& pointers, const std::vector<Svc>& services, TimePoint issued,
+                       const std::vector<std::string>& scheme_uris = {},
+                       std::chrono::days next_update = std::chrono::days{180}) {
     std::string x =
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<tsl:TrustServiceStatusList xmlns:tsl=\"http://uri.etsi.org/02231/v2#\" "
@@ -75,15 +78,21 @@ inline std::string tsl(const std::string& territory, bool lotl, int sequence,
         std::to_string(sequence) + "</tsl:TSLSequenceNumber><tsl:TSLType>" +
         std::string{lotl ? uri::kLotlType : uri::kGenericType} +
         "</tsl:TSLType><tsl:SchemeOperatorName><tsl:Name xml:lang=\"en\">" + territory +
-        " supervisory body</tsl:Name></tsl:SchemeOperatorName><tsl:SchemeTerritory>" + territory +
-        "</tsl:SchemeTerritory>";
+        " supervisory body</tsl:Name></tsl:SchemeOperatorName>";
+    if (!scheme_uris.empty()) {
+        x += "<tsl:SchemeInformationURI>";
+        for (const auto& u : scheme_uris)
+            x += "<tsl:URI xml:lang=\"en\">" + u + "</tsl:URI>";
+        x += "</tsl:SchemeInformationURI>";
+    }
+    x += "<tsl:SchemeTerritory>" + territory + "</tsl:SchemeTerritory>";
     if (!pointers.empty()) {
         x += "<tsl:PointersToOtherTSL>";
         for (const auto& p : pointers) {
             x += "<tsl:OtherTSLPointer><tsl:ServiceDigitalIdentities>" + digital_identity(p.signer) +
                  "</tsl:ServiceDigitalIdentities><tsl:TSLLocation>" + p.location +
                  "</tsl:TSLLocation><tsl:AdditionalInformation><tsl:OtherInformation><tsl:TSLType>" +
-                 std::string{uri::kGenericType} +
+                 std::string{p.lotl ? uri::kLotlType : uri::kGenericType} +
                  "</tsl:TSLType></tsl:OtherInformation><tsl:OtherInformation><tsl:SchemeTerritory>" +
                  p.territory +
                  "</tsl:SchemeTerritory></"
@@ -94,7 +103,7 @@ inline std::string tsl(const std::string& territory, bool lotl, int sequence,
         x += "</tsl:PointersToOtherTSL>";
     }
     x += "<tsl:ListIssueDateTime>" + xs(issued) + "</tsl:ListIssueDateTime><tsl:NextUpdate><tsl:dateTime>" +
-         xs(issued + std::chrono::days{180}) + "</tsl:dateTime></tsl:NextUpdate></tsl:SchemeInformation>\n";
+         xs(issued + next_update) + "</tsl:dateTime></tsl:NextUpdate></tsl:SchemeInformation>\n";
     if (!services.empty()) {
         x += "<tsl:TrustServiceProviderList><tsl:TrustServiceProvider><tsl:TSPInformation><tsl:TSPName>"
              "<tsl:Name xml:lang=\"en\">" +

@@ -327,5 +327,204 @@ TEST(TlFetch, ALoopbackUrlIsRefusedByTheUrlGuardUnlessAllowed) {
     ASSERT_EQ(again.kept.size(), 1U);
 }
 
+/// Pivot LOTLs (decision 0035): the configured (OJEU) signer A signs a pivot that announces B; the current
+/// LOTL is signed by B and names the pivot in its SchemeInformationURI, next to an OJ link.
+struct PivotWorld {
+    testing::TestPki::Leaf next = world().person("Lotl", "Next");
+    testing::TempDir dir{"inkan-tl-pivot"};
+    const std::string pivot_uri = "https://lotl.example/tools/lotl/eu-lotl-pivot-41.xml";
+    const std::string oj_uri = "https://eur-lex.example/legal-content/EN/TXT/?uri=uriserv:OJ.C_.2019.276";
+    std::string pivot_xml, lotl_xml;
+
+    /// A LOTL (sequence `seq`) announcing `announced` as its next signers, pointing at AA, signed by `by`.
+    std::string lotl(int seq, const Bytes& announced, sign::Signer& by,
+                     const std::vector<std::string>& uris) {
+        World& w = world();
+        return to_string(w.sign_list(
+            tsl("EU", true, seq,
+                {{"lotl.xml", "EU", announced, true}, {"aa.xml", "AA", w.aa_signer.chain.front()}}, {},
+                w.now - 2h, uris),
+            by));
+    }
+
+    PivotWorld() {
+        World& w = world();
+        pivot_xml = lotl(41, next.chain.front(), *w.lotl_signer.signer, {oj_uri});
+        lotl_xml = lotl(42, next.chain.front(), *next.signer, {pivot_uri, oj_uri});
+    }
+
+    /// A directory holding `lotl`, the pivot (unless empty) and AA.
+    std::filesystem::path lists(const std::string& name, const std::string& lotl, const std::string& pivot) {
+        const auto d = dir / name;
+        std::filesystem::create_directories(d);
+        testing::write_file(d / "lotl.xml", lotl);
+        if (!pivot.empty()) testing::write_file(d / "eu-lotl-pivot-41.xml", pivot);
+        testing::write_file(d / "aa.xml", world().aa_xml);
+        return d;
+    }
+    TrustSet load_from(const std::filesystem::path& d) {
+        LoadOptions o;
+        o.list_signers = {world().lotl_signer.chain.front()};  // A, as the OJEU published it
+        return load({d}, o);
+    }
+};
+
+PivotWorld& pivots() {
+    static PivotWorld p;
+    return p;
+}
+
+const LoadedList& with_role(const TrustSet& set, const std::string& role) {
+    for (const auto& l : set.lists) {
+        if (l.role == role) return l;
+    }
+    throw std::runtime_error("no list with role " + role);
+}
+
+TEST(PivotLotl, TheListsMadeForThePivotTestsVerifyUnderXmlsec1) {
+    const auto pivot = xmlsec_verify(pivots().pivot_xml);
+    EXPECT_EQ(pivot.exit_code, 0) << testing::describe(pivot);
+    const auto lotl = xmlsec_verify(pivots().lotl_xml);
+    EXPECT_EQ(lotl.exit_code, 0) << testing::describe(lotl);
+    const TrustedList parsed = parse(to_bytes(pivots().lotl_xml));
+    EXPECT_EQ(parsed.pivot_uris(), std::vector<std::string>{pivots().pivot_uri}) << "the OJ link is no pivot";
+    EXPECT_EQ(parsed.announced_lotl_signers(), std::vector<Bytes>{pivots().next.chain.front()});
+    EXPECT_EQ(pivot_file_name(pivots().pivot_uri), "eu-lotl-pivot-41.xml");
+    EXPECT_EQ(pivot_file_name("https://x.example/a/../lotl.xml"), "pivot-lotl.xml");
+}
+
+TEST(PivotLotl, ALotlSignedByANewKeyIsValidThroughAPivotSignedByTheConfiguredKeyThatAnnouncesIt) {
+    auto& p = pivots();
+    const TrustSet set = p.load_from(p.lists("good", p.lotl_xml, p.pivot_xml));
+    const auto& lotl = with_role(set, "LOTL");
+    EXPECT_EQ(lotl.signature, SignatureStatus::Valid) << lotl.detail;
+    EXPECT_NE(lotl.detail.find("Lotl Next"), std::string::npos) << lotl.detail;
+    EXPECT_NE(lotl.pointed_by.find("pivot #41"), std::string::npos) << lotl.pointed_by;
+    const auto& pivot = with_role(set, "pivot");
+    EXPECT_EQ(pivot.signature, SignatureStatus::Valid) << pivot.detail;
+    EXPECT_EQ(list_of(set, "AA").signature, SignatureStatus::Valid) << list_of(set, "AA").detail;
+    EXPECT_EQ(sources(set).size(), 1U) << "AA's services, and nothing from the LOTLs";
+    const std::string text = to_text(set, world().now);
+    EXPECT_NE(text.find("pivot LOTL EU #41"), std::string::npos) << text;
+}
+
+TEST(PivotLotl, WithoutThePivotTheNewKeyIsRefusedAndNothingBelowTheLotlIsTrusted) {
+    auto& p = pivots();
+    const TrustSet set = p.load_from(p.lists("missing", p.lotl_xml, ""));
+    const auto& lotl = with_role(set, "LOTL");
+    EXPECT_EQ(lotl.signature, SignatureStatus::Invalid) << lotl.detail;
+    EXPECT_NE(lotl.detail.find("pivot chain broken"), std::string::npos) << lotl.detail;
+    EXPECT_NE(lotl.detail.find("eu-lotl-pivot-41.xml"), std::string::npos) << lotl.detail;
+    EXPECT_NE(list_of(set, "AA").signature, SignatureStatus::Valid) << list_of(set, "AA").detail;
+    EXPECT_TRUE(sources(set).empty());
+}
+
+TEST(PivotLotl, ATamperedPivotOrOneSignedByTheNewKeyItselfBreaksTheChain) {
+    auto& p = pivots();
+    World& w = world();
+    // The announced certificate swapped for another after signing: xmlsec1 refuses it too.
+    const std::string tampered = replace_once(p.pivot_xml, base64_encode(p.next.chain.front()),
+                                              base64_encode(w.bb_signer.chain.front()));
+    const auto outside = xmlsec_verify(tampered);
+    EXPECT_NE(outside.exit_code, 0) << "xmlsec1 accepted the tampered pivot: " << testing::describe(outside);
+    const TrustSet set = p.load_from(p.lists("tampered", p.lotl_xml, tampered));
+    EXPECT_EQ(with_role(set, "pivot").signature, SignatureStatus::Invalid) << with_role(set, "pivot").detail;
+    const auto& lotl = with_role(set, "LOTL");
+    EXPECT_EQ(lotl.signature, SignatureStatus::Invalid) << lotl.detail;
+    EXPECT_NE(lotl.detail.find("pivot chain broken"), std::string::npos) << lotl.detail;
+    EXPECT_TRUE(sources(set).empty());
+
+    // A pivot the new key signed to announce itself: not signed by A, so it proves nothing.
+    const std::string self_announced = p.lotl(41, p.next.chain.front(), *p.next.signer, {p.oj_uri});
+    const TrustSet self = p.load_from(p.lists("self", p.lotl_xml, self_announced));
+    EXPECT_EQ(with_role(self, "pivot").signature, SignatureStatus::Invalid);
+    EXPECT_EQ(with_role(self, "LOTL").signature, SignatureStatus::Invalid) << with_role(self, "LOTL").detail;
+    EXPECT_TRUE(sources(self).empty());
+}
+
+TEST(PivotLotl, OnceAPivotAnnouncesANewKeyTheOldOneNoLongerSignsTheLotl) {
+    auto& p = pivots();
+    const std::string old_key = p.lotl(42, p.next.chain.front(), *world().lotl_signer.signer, {p.pivot_uri});
+    const TrustSet set = p.load_from(p.lists("old-key", old_key, p.pivot_xml));
+    EXPECT_EQ(with_role(set, "pivot").signature, SignatureStatus::Valid);
+    EXPECT_EQ(with_role(set, "LOTL").signature, SignatureStatus::Invalid) << with_role(set, "LOTL").detail;
+}
+
+TEST(PivotLotl, FetchCopiesThePivotsBesideTheLotlOffline) {
+    auto& p = pivots();
+    const auto src = p.lists("fetch-src", p.lotl_xml, p.pivot_xml);
+    const auto r = fetch((src / "lotl.xml").string(), p.dir / "fetch-cache", {});
+    EXPECT_TRUE(r.failed.empty()) << r.failed.front();
+    EXPECT_EQ(testing::read_file(p.dir / "fetch-cache" / "eu-lotl-pivot-41.xml"), to_bytes(p.pivot_xml));
+    const TrustSet set = p.load_from(p.dir / "fetch-cache");
+    EXPECT_EQ(with_role(set, "LOTL").signature, SignatureStatus::Valid) << with_role(set, "LOTL").detail;
+    EXPECT_EQ(list_of(set, "AA").signature, SignatureStatus::Valid);
+}
+
+TEST(StaleLists, AListPastItsNextUpdateIsExpiredInTlShowAndItsServicesAreNotTrusted) {
+    World& w = world();
+    testing::TempDir d{"inkan-tl-stale"};
+    // AA issued ten days ago with a NextUpdate five days later: a valid signature on a stale list.
+    const auto issued = w.now - std::chrono::days{10};
+    const std::string stale = to_string(
+        w.sign_list(tsl("AA", false, 6, {}, {w.ca_qc, w.tsa_qtst}, issued, {}, std::chrono::days{5}),
+                    *w.aa_signer.signer));
+    testing::write_file(d / "lotl.xml", w.lotl_xml);
+    testing::write_file(d / "aa.xml", stale);
+    LoadOptions o;
+    o.list_signers = {w.lotl_signer.chain.front()};
+    const TrustSet set = load({d.path()}, o);
+    const auto& aa = list_of(set, "AA");
+    EXPECT_EQ(aa.signature, SignatureStatus::Valid) << aa.detail;
+    EXPECT_TRUE(aa.expired);
+    const std::string text = to_text(set, w.now);
+    EXPECT_NE(text.find("expired: past its next update " + xs(issued + std::chrono::days{5})),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("its services are NOT trusted"), std::string::npos) << text;
+    const std::string json = to_json(set, w.now);
+    EXPECT_NE(json.find("\"expired\": true"), std::string::npos) << json;
+    EXPECT_NE(json.find("\"servicesTrusted\": false"), std::string::npos) << json;
+
+    validation::Options options = options_from(TrustSet{});
+    const auto lines = apply(set, options);
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_NE(lines[0].find("AA trusted list"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("past its next update"), std::string::npos) << lines[0];
+    EXPECT_TRUE(options.trusted_services.empty());
+    const Bytes doc = signed_invoice(*w.qualified, w.withdrawn - std::chrono::days{1});
+    const auto report = validation::validate_xml(doc, {}, options);
+    ASSERT_EQ(report.signatures.size(), 1U);
+    EXPECT_EQ(report.signatures[0].qualified, "no") << validation::to_json({report});
+    EXPECT_NE(report.signatures[0].verdict.indication, validation::Indication::TotalPassed)
+        << "the stale list gave no anchor";
+
+    // Judged while it was current (a server loaded it then), it is used until its NextUpdate passes.
+    validation::Options earlier = options_from(TrustSet{});
+    EXPECT_TRUE(apply(set, earlier, issued + std::chrono::days{4}).empty());
+    EXPECT_FALSE(earlier.trusted_services.empty());
+}
+
+TEST(StaleLists, ANationalListIsReliedUponNoLongerThanTheLotlThatVouchesForIt) {
+    World& w = world();
+    testing::TempDir d{"inkan-tl-stale-lotl"};
+    const auto issued = w.now - std::chrono::days{10};
+    testing::write_file(d / "lotl.xml", to_string(w.sign_list(
+                                            tsl("EU", true, 43, {{"aa.xml", "AA", w.aa_signer.chain.front()}},
+                                                {}, issued, {}, std::chrono::days{5}),
+                                            *w.lotl_signer.signer)));
+    testing::write_file(d / "aa.xml", w.aa_xml);
+    LoadOptions o;
+    o.list_signers = {w.lotl_signer.chain.front()};
+    const TrustSet set = load({d.path()}, o);
+    EXPECT_TRUE(list_of(set, "EU").expired);
+    const auto& aa = list_of(set, "AA");
+    EXPECT_EQ(aa.signature, SignatureStatus::Valid) << aa.detail;
+    EXPECT_TRUE(aa.expired) << "AA's own NextUpdate is ahead, its LOTL's is not";
+    const std::string text = to_text(set, w.now);
+    EXPECT_NE(text.find("expired: past its LOTL's next update"), std::string::npos) << text;
+    EXPECT_TRUE(sources(set).size() == 1U && sources(set)[0].stale_at(w.now));
+}
+
 }  // namespace
 }  // namespace inkan::tl

@@ -1,6 +1,7 @@
 #include <inkan/tl/trusted_list.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -177,6 +178,54 @@ validation::TrustedService::Kind kind_of(std::string_view type) {
 
 }  // namespace
 
+std::vector<Bytes> TrustedList::announced_lotl_signers() const {
+    std::vector<Bytes> out;
+    for (const auto& p : pointers) {
+        if (p.type == uri::kLotlType) out.insert(out.end(), p.certificates.begin(), p.certificates.end());
+    }
+    return out;
+}
+
+namespace {
+
+/// The last path segment of a URI (query and fragment dropped).
+std::string last_segment(std::string_view uri) {
+    const auto end = uri.find_first_of("?#");
+    if (end != std::string_view::npos) uri = uri.substr(0, end);
+    const auto slash = uri.find_last_of("/\\");
+    return std::string{slash == std::string_view::npos ? uri : uri.substr(slash + 1)};
+}
+
+bool ends_with_xml(std::string_view name) {
+    if (name.size() < 4) return false;
+    std::string tail{name.substr(name.size() - 4)};
+    for (auto& c : tail)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return tail == ".xml";
+}
+
+}  // namespace
+
+std::vector<std::string> TrustedList::pivot_uris() const {
+    // The EU LOTL's SchemeInformationURI holds the pivot LOTLs' URLs next to the OJ notice and explanation
+    // pages (HTML): a pivot is the one that names an XML document.
+    std::vector<std::string> out;
+    for (const auto& u : scheme_information_uris) {
+        if (ends_with_xml(last_segment(u))) out.push_back(u);
+    }
+    return out;
+}
+
+std::string pivot_file_name(std::string_view uri) {
+    std::string name;
+    for (char c : last_segment(uri)) {
+        if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '_') name += c;
+    }
+    // Never the cache's own lotl.xml, never a dot file or "..".
+    if (name == "lotl.xml" || name.empty() || name.front() == '.') name = "pivot-" + name;
+    return name;
+}
+
 std::optional<ServiceState> Service::state_at(TimePoint t) const {
     const ServiceState* best = nullptr;
     if (current.start <= t) best = &current;
@@ -210,6 +259,8 @@ TrustedList parse(ByteView xml, const xades::ParseLimits& limits) {
     l.type = text(child(info, "TSLType"));
     l.territory = text(child(info, "SchemeTerritory"));
     l.operator_name = first_name(child(info, "SchemeOperatorName"));
+    for (xmlNode* u : children(child(info, "SchemeInformationURI"), "URI"))
+        l.scheme_information_uris.push_back(text(u));
     if (xmlNode* n = child(info, "ListIssueDateTime")) l.issued = time_of(n, "ListIssueDateTime");
     if (xmlNode* n = child(child(info, "NextUpdate"), "dateTime")) l.next_update = time_of(n, "NextUpdate");
     for (xmlNode* p : children(child(info, "PointersToOtherTSL"), "OtherTSLPointer")) {
@@ -369,8 +420,9 @@ TrustSet load(const std::vector<fs::path>& inputs, const LoadOptions& options) {
             throw Error{Errc::NotFound, "trusted list " + in.string() + " does not exist"};
         }
     }
+    const TimePoint now = options.now.value_or(std::chrono::system_clock::now());
     struct Pending {
-        std::string source;
+        fs::path file;
         std::string bytes;
         std::optional<TrustedList> parsed;
         std::string error;
@@ -379,7 +431,7 @@ TrustSet load(const std::vector<fs::path>& inputs, const LoadOptions& options) {
     std::vector<Pending> pending;
     for (const auto& f : files) {
         Pending p;
-        p.source = f.string();
+        p.file = f;
         try {
             p.bytes = read_file(f, list_limits().max_bytes);
             p.parsed = parse(to_bytes(p.bytes));
@@ -388,23 +440,113 @@ TrustSet load(const std::vector<fs::path>& inputs, const LoadOptions& options) {
         }
         pending.push_back(std::move(p));
     }
-    TrustSet set;
     std::vector<LoadedList> judged(pending.size());
-    // Unparsable lists are reported as such; LOTLs are judged against the operator's list signers.
+    const auto judge_one = [&](std::size_t i, const std::vector<Bytes>& signers) {
+        judged[i] = judge(to_bytes(pending[i].bytes), pending[i].file.string(), signers, options.now);
+        pending[i].done = true;
+    };
+    // Unparsable lists are reported as such.
     for (std::size_t i = 0; i < pending.size(); ++i) {
-        auto& p = pending[i];
-        if (!p.parsed) {
-            judged[i].source = p.source;
+        if (!pending[i].parsed) {
+            judged[i].source = pending[i].file.string();
             judged[i].signature = SignatureStatus::Unparsable;
-            judged[i].detail = p.error;
-            p.done = true;
-        } else if (p.parsed->is_lotl()) {
-            judged[i] = judge(to_bytes(p.bytes), p.source, options.list_signers, options.now);
-            p.done = true;
+            judged[i].detail = pending[i].error;
+            pending[i].done = true;
         }
     }
-    // Then every list a valid list points to (same territory), against the pointer's certificates; what
-    // nothing points to, against the list signers.
+    // LOTLs: per territory, the one with the highest sequence number is current.
+    std::vector<std::size_t> current_lotls;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        if (!pending[i].parsed || !pending[i].parsed->is_lotl()) continue;
+        bool newest = true;
+        for (std::size_t k = 0; k < pending.size() && newest; ++k) {
+            if (k == i || !pending[k].parsed || !pending[k].parsed->is_lotl() ||
+                pending[k].parsed->territory != pending[i].parsed->territory)
+                continue;
+            const auto sk = pending[k].parsed->sequence;
+            const auto si = pending[i].parsed->sequence;
+            if (sk > si || (sk == si && k < i)) newest = false;
+        }
+        if (newest) current_lotls.push_back(i);
+    }
+    for (const std::size_t c : current_lotls) {
+        const TrustedList& lotl = *pending[c].parsed;
+        // The pivot mechanism (the Commission's "LOTL pivot mechanism explanation", Implementing Decision
+        // (EU) 2015/1505 Art. 4): the OJEU publishes the LOTL-signing certificates; each pivot LOTL, a copy
+        // of the LOTL kept at a URL listed in SchemeInformationURI, is signed by a certificate the one
+        // before it (the OJEU for the oldest) announces and announces the next set in its pointer to
+        // itself. Walked oldest first by sequence number, whatever order the URIs are written in.
+        std::vector<std::size_t> pivots;
+        std::vector<std::string> missing;
+        for (const auto& u : lotl.pivot_uris()) {
+            const std::string name = pivot_file_name(u);
+            std::optional<std::size_t> found;
+            for (std::size_t k = 0; k < pending.size(); ++k) {
+                if (k != c && pending[k].parsed && pending[k].parsed->is_lotl() &&
+                    pending[k].parsed->territory == lotl.territory && pending[k].file.filename() == name)
+                    found = k;
+            }
+            if (found) {
+                if (std::find(pivots.begin(), pivots.end(), *found) == pivots.end()) pivots.push_back(*found);
+            } else {
+                missing.push_back(u);
+            }
+        }
+        std::sort(pivots.begin(), pivots.end(), [&](std::size_t a, std::size_t b) {
+            return pending[a].parsed->sequence < pending[b].parsed->sequence;
+        });
+        std::vector<Bytes> signers = options.list_signers;
+        std::string chain = "the configured list signers";
+        std::string broken;
+        if (!missing.empty()) {
+            // Without every pivot the chain from the OJEU cannot be followed: none is used.
+            broken = "pivot LOTL " + missing.front() + " is not among the lists loaded (expected as " +
+                     pivot_file_name(missing.front()) + ")";
+        }
+        for (const std::size_t p : pivots) {
+            if (!broken.empty()) {
+                judged[p].source = pending[p].file.string();
+                judged[p].list = pending[p].parsed;
+                judged[p].signature = SignatureStatus::NoSigner;
+                judged[p].detail = "pivot not followed: " + broken;
+            } else {
+                judge_one(p, signers);
+                judged[p].pointed_by = chain;
+                const auto announced = pending[p].parsed->announced_lotl_signers();
+                if (judged[p].signature != SignatureStatus::Valid) {
+                    broken = "pivot LOTL " + pending[p].file.string() + " is " +
+                             std::string{name(judged[p].signature)} + " against " + chain;
+                } else if (announced.empty()) {
+                    broken = "pivot LOTL " + pending[p].file.string() + " announces no LOTL signer";
+                } else {
+                    signers = announced;
+                    chain += " → pivot #" + std::to_string(pending[p].parsed->sequence);
+                }
+            }
+            judged[p].role = "pivot";
+            pending[p].done = true;
+        }
+        judge_one(c, signers);
+        judged[c].role = "LOTL";
+        judged[c].pointed_by = chain;
+        if (!broken.empty() && judged[c].signature != SignatureStatus::Valid)
+            judged[c].detail += " (pivot chain broken: " + broken + ")";
+    }
+    // Older LOTLs that are no pivot of the current one: reported, never used.
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        if (pending[i].done || !pending[i].parsed->is_lotl()) continue;
+        judge_one(i, options.list_signers);
+        judged[i].role = "superseded";
+    }
+    const auto earlier = [](const std::optional<TimePoint>& a, const std::optional<TimePoint>& b) {
+        if (!a) return b;
+        if (!b) return a;
+        return std::optional{std::min(*a, *b)};
+    };
+    for (const std::size_t c : current_lotls)
+        judged[c].relied_until = pending[c].parsed->next_update;
+    // Then every list a valid current LOTL (or a valid national list) points to, same territory, against
+    // the pointer's certificates; what nothing points to, against the list signers.
     bool progress = true;
     while (progress) {
         progress = false;
@@ -412,12 +554,14 @@ TrustSet load(const std::vector<fs::path>& inputs, const LoadOptions& options) {
             auto& p = pending[i];
             if (p.done) continue;
             for (std::size_t k = 0; k < pending.size() && !p.done; ++k) {
-                if (!pending[k].done || judged[k].signature != SignatureStatus::Valid) continue;
+                if (!pending[k].done || judged[k].signature != SignatureStatus::Valid ||
+                    judged[k].role == "pivot" || judged[k].role == "superseded")
+                    continue;
                 for (const auto& ptr : judged[k].list->pointers) {
                     if (ptr.territory != p.parsed->territory || ptr.type == uri::kLotlType) continue;
-                    judged[i] = judge(to_bytes(p.bytes), p.source, ptr.certificates, options.now);
-                    judged[i].pointed_by = judged[k].list->territory + " list " + pending[k].source;
-                    p.done = true;
+                    judge_one(i, ptr.certificates);
+                    judged[i].pointed_by = judged[k].list->territory + " list " + pending[k].file.string();
+                    judged[i].relied_until = earlier(p.parsed->next_update, judged[k].relied_until);
                     progress = true;
                     break;
                 }
@@ -425,10 +569,14 @@ TrustSet load(const std::vector<fs::path>& inputs, const LoadOptions& options) {
         }
     }
     for (std::size_t i = 0; i < pending.size(); ++i) {
-        if (!pending[i].done)
-            judged[i] =
-                judge(to_bytes(pending[i].bytes), pending[i].source, options.list_signers, options.now);
+        if (!pending[i].done) {
+            judge_one(i, options.list_signers);
+            judged[i].relied_until = pending[i].parsed->next_update;
+        }
+        if (judged[i].role != "pivot" && judged[i].relied_until && *judged[i].relied_until <= now)
+            judged[i].expired = true;
     }
+    TrustSet set;
     set.lists = std::move(judged);
     return set;
 }
@@ -475,15 +623,38 @@ std::vector<validation::TrustedService> services(const TrustSet& set) {
     return out;
 }
 
-void apply(const TrustSet& set, validation::Options& options) {
-    options.trust_configured = true;
-    for (auto& s : services(set)) {
-        if (!s.granted.empty() && std::find(options.trust_anchors.begin(), options.trust_anchors.end(),
-                                            s.certificate) == options.trust_anchors.end()) {
-            options.trust_anchors.push_back(s.certificate);
+std::vector<validation::TrustSource> sources(const TrustSet& set) {
+    std::vector<validation::TrustSource> out;
+    for (const auto& l : set.lists) {
+        if (l.signature != SignatureStatus::Valid || !l.list || l.list->is_lotl()) continue;
+        TrustSet one;
+        one.lists.push_back(l);
+        validation::TrustSource source;
+        source.name = l.list->territory + " trusted list " + l.source;
+        source.next_update = l.relied_until;
+        source.services = services(one);
+        for (const auto& s : source.services) {
+            if (!s.granted.empty() && std::find(source.anchors.begin(), source.anchors.end(),
+                                                s.certificate) == source.anchors.end())
+                source.anchors.push_back(s.certificate);
         }
-        options.trusted_services.push_back(std::move(s));
+        out.push_back(std::move(source));
     }
+    return out;
+}
+
+std::vector<std::string> apply(const TrustSet& set, validation::Options& options,
+                               std::optional<TimePoint> now) {
+    options.trust_configured = true;
+    return validation::apply_sources(sources(set), options, now.value_or(std::chrono::system_clock::now()));
+}
+
+validation::TrustSource source_of(const TrustFile& file, std::string name) {
+    validation::TrustSource s;
+    s.name = std::move(name);
+    s.anchors = file.anchors;
+    s.services = file.services;
+    return s;
 }
 
 TrustFile load_trust_file(const fs::path& file) {
@@ -514,6 +685,15 @@ TrustFile load_trust_file(const fs::path& file) {
     for (const auto& s : config.strings("validation.list_signers")) {
         for (auto& d : certs_of("validation.list_signers", s))
             out.list_signers.push_back(std::move(d));
+    }
+    // The array form (PEM files, anchors only), which `inkan serve` read before the tables existed.
+    if (config.has("validation.trust_anchors")) {
+        for (const auto& s : config.strings("validation.trust_anchors")) {
+            for (auto& d : certs_of("validation.trust_anchors", s)) {
+                if (std::find(out.anchors.begin(), out.anchors.end(), d) == out.anchors.end())
+                    out.anchors.push_back(std::move(d));
+            }
+        }
     }
     // [validation.accredited_tsa.NAME] and [validation.trust_anchors.NAME] tables: their names from keys().
     for (const std::string table : {"validation.accredited_tsa.", "validation.trust_anchors."}) {

@@ -889,4 +889,24 @@ bool TrustedService::granted_at(TimePoint t) const {
                        [t](const Period& p) { return p.from <= t && (!p.until || t < *p.until); });
 }
 
+std::vector<std::string> apply_sources(const std::vector<TrustSource>& sources, Options& options,
+                                       TimePoint now) {
+    std::vector<std::string> stale;
+    for (const auto& source : sources) {
+        if (source.stale_at(now)) {
+            stale.push_back(source.name + " is past its next update " + format_rfc3339(*source.next_update) +
+                            ": its services are not trusted");
+            continue;
+        }
+        for (const auto& a : source.anchors) {
+            if (std::find(options.trust_anchors.begin(), options.trust_anchors.end(), a) ==
+                options.trust_anchors.end())
+                options.trust_anchors.push_back(a);
+        }
+        options.trusted_services.insert(options.trusted_services.end(), source.services.begin(),
+                                        source.services.end());
+    }
+    return stale;
+}
+
 }  // namespace inkan::validation

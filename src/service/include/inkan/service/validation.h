@@ -3,8 +3,9 @@
 // POST /inkan/v1/validate (issue 15; decision 0019): the validator as a service. Documents come whole
 // (PDF, CMS or XML, with the signed content of a detached CMS or the documents of a detached XAdES); a PDF is
 // written to a private work directory for the validator to stream, and removed afterwards. Offline: the trust
-// anchors are the configured ones ([validation] trust_anchors), revocation comes from the documents
-// themselves.
+// is the configured one ([validation]: anchors, the operator's accredited TSAs, trusted lists — loaded by
+// the composition root and handed down as validation::TrustSource, decision 0035), revocation comes from
+// the documents themselves.
 
 #include <cstddef>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include <inkan/core/bytes.h>
 #include <inkan/core/clock.h>
 #include <inkan/validation/report.h>
+#include <inkan/validation/validator.h>
 
 namespace inkan::service {
 
@@ -31,6 +33,10 @@ struct ValidationSettings {
     std::filesystem::path work_dir;  ///< a fresh subdirectory per request, removed afterwards
     std::size_t max_document_bytes = 64U * 1024U * 1024U;
     std::vector<Bytes> trust_anchors;  ///< DER; none: every chain is NO_CERTIFICATE_CHAIN_FOUND
+    /// Trusted lists and trust files as loaded at startup; each request uses those not past their next
+    /// update at that moment (so a list that goes stale while the server runs stops counting then).
+    std::vector<validation::TrustSource> trust_sources;
+    bool trust_configured = false;  ///< qualified / tsa_accredited say "no" rather than "unknown"
 };
 
 class Validation {

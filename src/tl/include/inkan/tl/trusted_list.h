@@ -79,8 +79,19 @@ struct TrustedList {
     std::optional<TimePoint> next_update;  ///< NextUpdate/dateTime (absent: a closed list)
     std::vector<Pointer> pointers;
     std::vector<Provider> providers;
+    /// SchemeInformationURI/URI values; in the EU LOTL they name the pivot LOTLs (and the OJ notice).
+    std::vector<std::string> scheme_information_uris;
     [[nodiscard]] bool is_lotl() const { return type == uri::kLotlType; }
+    /// The LOTL-signing certificates a LOTL announces: the ServiceDigitalIdentities of its pointer to a
+    /// LOTL (TSLType EUlistofthelists), i.e. to itself (TS 119 612 §5.3.13; the pivot mechanism).
+    [[nodiscard]] std::vector<Bytes> announced_lotl_signers() const;
+    /// The pivot LOTLs the list names, as written (SchemeInformationURI values naming an XML document).
+    [[nodiscard]] std::vector<std::string> pivot_uris() const;
 };
+
+/// The file name a pivot URI is cached and looked up under: its last path segment, restricted to
+/// [A-Za-z0-9._-] ("eu-lotl-pivot-341.xml"); "pivot-lotl.xml" for one named lotl.xml.
+std::string pivot_file_name(std::string_view uri);
 
 /// Limits for a trusted list: the EU LOTL is ~300 KB, the largest national lists a few MB.
 inline xades::ParseLimits list_limits() {
@@ -110,8 +121,16 @@ struct LoadedList {
     std::optional<TrustedList> list;
     SignatureStatus signature = SignatureStatus::Unparsable;
     std::string detail;  ///< why it is not valid; the signer's subject when it is
-    /// The pointer (in a valid LOTL) that announced it, if any: "LOTL → territory".
+    /// Who vouched for its signer: "EU list lotl.xml" for a national list, the pivot chain for a LOTL.
     std::string pointed_by;
+    /// "LOTL" (the current one of its territory), "pivot" (a pivot LOTL of the current one), "superseded"
+    /// (an older LOTL that is not a pivot: neither its pointers nor its signers are used), "list".
+    std::string role = "list";
+    /// Until when it may be relied upon: its NextUpdate, and no later than that of the LOTL that pointed
+    /// to it (TS 119 612 §5.3.15; decision 0035). Past it the list is "expired": its services are not
+    /// trusted. None for a closed list; pivots are historical and never expire.
+    std::optional<TimePoint> relied_until;
+    bool expired = false;  ///< relied_until had passed when the list was loaded
 };
 
 struct TrustSet {
@@ -127,10 +146,15 @@ struct LoadOptions {
     std::optional<TimePoint> now;
 };
 
-/// Loads every file given (a directory: its *.xml files, sorted), parses them, and judges each signature:
-/// LOTLs first (against list_signers), then the others against the certificates of a pointer in a valid
-/// LOTL with the same territory (else list_signers). Never throws for a bad list: it is reported.
-/// Errc::NotFound: a path that does not exist.
+/// Loads every file given (a directory: its *.xml files, sorted), parses them, and judges each signature.
+/// LOTLs first: of a territory's LOTLs the one with the highest sequence number is current; its pivot LOTLs
+/// (pivot_uris(), found among the files by pivot_file_name) are walked oldest first (by sequence number),
+/// the first against list_signers (the certificates published in the OJEU), each next one against the
+/// certificates the previous one announces (announced_lotl_signers()); the current LOTL is judged against
+/// what the last valid pivot announced. A missing pivot or one that does not verify breaks the chain: the
+/// LOTL is then judged against what was reached before it (decision 0035). Then the other lists, against
+/// the certificates of the current LOTL's pointer with the same territory (else list_signers). Never throws
+/// for a bad list: it is reported. Errc::NotFound: a path that does not exist.
 TrustSet load(const std::vector<std::filesystem::path>& inputs, const LoadOptions& options);
 
 /// Judges one list's signature against `signers` (see SignatureStatus).
@@ -146,10 +170,16 @@ bool is_granted_status(std::string_view status);
 /// certificate, with the periods in which the service was granted (from its history).
 std::vector<validation::TrustedService> services(const TrustSet& set);
 
-/// Puts `set`'s services into `options` (trusted_services, trust_configured) and the certificates of
-/// every service that was granted at some time as trust anchors (whether a chain is trusted; whether it
-/// is qualified at a given time is the services' periods' business, decision 0030).
-void apply(const TrustSet& set, validation::Options& options);
+/// One validation::TrustSource per list with a valid signature (LOTLs and pivots, which have no services,
+/// left out): its services, the certificates of every service that was granted at some time as anchors
+/// (whether a chain is trusted; whether it is qualified at a given time is the services' periods'
+/// business, decision 0030), and relied_until as its next update.
+std::vector<validation::TrustSource> sources(const TrustSet& set);
+
+/// validation::apply_sources(sources(set), options, now (default: the clock)) with trust_configured set:
+/// the lines of the lists not used because they are past their next update.
+std::vector<std::string> apply(const TrustSet& set, validation::Options& options,
+                               std::optional<TimePoint> now = std::nullopt);
 
 /// The operator's trust file (Japan has no TS 119 612 list), TOML:
 ///   [validation.accredited_tsa.NAME] / [validation.trust_anchors.NAME] with certificate (PEM file,
@@ -163,7 +193,12 @@ struct TrustFile {
     std::vector<std::filesystem::path> trusted_lists;
     std::vector<Bytes> list_signers;
 };
+/// `validation.trust_anchors` may instead be an array of PEM files (the older form `inkan serve` read):
+/// anchors without a name or label.
 TrustFile load_trust_file(const std::filesystem::path& file);
+
+/// The source a trust file gives (no expiry).
+validation::TrustSource source_of(const TrustFile& file, std::string name);
 
 /// `inkan tl show`: every list, its signature status, pointers, TSPs and services with the status at `at`.
 std::string to_json(const TrustSet& set, TimePoint at);
@@ -183,6 +218,8 @@ struct FetchResult {
     std::vector<std::string> kept;     ///< cached files still fresh
     std::vector<std::string> failed;   ///< "URL: reason"
 };
+/// The current LOTL's pivot LOTLs are fetched too (into pivot_file_name(uri)): a pivot is historical, so a
+/// cached one that parses is kept.
 FetchResult fetch(const std::string& lotl, const std::filesystem::path& cache, const FetchOptions& options);
 
 }  // namespace inkan::tl

@@ -87,6 +87,26 @@ struct TrustedService {
     [[nodiscard]] bool granted_at(TimePoint t) const;
 };
 
+/// The trust one trusted list or one trust file gives, as loaded (decision 0035): its anchors and services,
+/// and for a trusted list its NextUpdate. Neutral data, so that whoever loads lists (tl, above this layer)
+/// can hand them to whoever validates (the service, the CLI) without either knowing the other.
+struct TrustSource {
+    std::string name;                      ///< "AA trusted list lists/aa.xml", a trust file's path
+    std::optional<TimePoint> next_update;  ///< a list's NextUpdate; none: no expiry (a trust file)
+    std::vector<Bytes> anchors;            ///< DER
+    std::vector<TrustedService> services;
+    /// Past its NextUpdate the list may no longer say what is true (a withdrawn service, a new signer):
+    /// TS 119 612 §5.3.15. Such a source is not used (decision 0035).
+    [[nodiscard]] bool stale_at(TimePoint t) const { return next_update && *next_update <= t; }
+};
+
+struct Options;
+/// Puts the anchors and services of every source not stale at `now` into `options` (anchors not repeated;
+/// trust_configured is the caller's to set) and returns one line per stale source ("NAME is past its next
+/// update T: not used"), for the caller to show.
+std::vector<std::string> apply_sources(const std::vector<TrustSource>& sources, Options& options,
+                                       TimePoint now);
+
 struct Options {
     /// DER trust anchors. None: every chain is INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND (never a guess).
     std::vector<Bytes> trust_anchors;
