@@ -981,7 +981,14 @@ CredentialView Core::view(const service::Credential& c, const CredentialQuery& q
             break;
         case service::CredentialStatus::Disabled:
             v.key_enabled = false;
-            if (leaf) {
+            if (leaf && !c.renewed_to.empty()) {
+                // Renewed (decision 0037): the key signs no more, but its certificate was not revoked.
+                if (now > leaf->not_after()) {
+                    v.cert.status = "expired";
+                } else if (valid_now) {
+                    v.cert.status = "valid";
+                }
+            } else if (leaf) {
                 v.cert.status = "revoked";
             }
             break;

@@ -19,6 +19,8 @@
 #include "commands.h"
 #include "context.h"
 #include "pki_context.h"
+#include "renewal.h"
+#include "service_context.h"
 
 namespace inkan::app {
 
@@ -210,6 +212,67 @@ int cmd_ca_ocsp(const std::vector<std::string>& words, Io io) {
     auto o = open_pki(args);
     const Bytes response = o.pki->ocsp_response(as_bytes(request));
     write_output(args.option("o"), to_string(response), io.out);
+    return 0;
+}
+
+int cmd_ca_renew(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"json"}, {"data", "days", "key-type", "ca", "name"}};
+    if (args.positional().size() != 1) {
+        throw UsageError{"ca renew takes one of tsa, ocsp, tls"};
+    }
+    RenewRequest request;
+    request.role = args.positional()[0];
+    request.name = args.option_or("name", "");
+    request.ca = args.option_or("ca", "");
+    try {
+        (void)renewal_section(request);
+    } catch (const Error& e) {
+        throw UsageError{e.detail()};
+    }
+    if (const auto days = args.option("days")) {
+        std::size_t used = 0;
+        int n = 0;
+        try {
+            n = std::stoi(*days, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != days->size() || n < 1 || n > 36500) {
+            throw UsageError{"--days takes a number of days (1..36500)"};
+        }
+        request.days = n;
+    }
+    if (const auto key = args.option("key-type")) {
+        request.key = hsm::key_spec_from_name(*key);
+        if (!request.key) {
+            throw UsageError{"--key-type takes rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384 or ec-p521"};
+        }
+    }
+    auto o = open_service(args.option_or("data", ""));
+    const RenewResult r = renew_service_certificate(o.runtime->data_dir, o.runtime->config, o.runtime->token,
+                                                    *o.pki, request, SystemClock::instance());
+    const nlohmann::json j{{"role", r.role},
+                           {"section", r.section},
+                           {"ca", r.ca},
+                           {"subject", r.subject},
+                           {"old_serial", r.old_serial},
+                           {"new_serial", r.new_serial},
+                           {"old_key_id", r.old_key_id},
+                           {"new_key_id", r.new_key_id},
+                           {"old_certificate", r.old_certificate.string()},
+                           {"certificate", r.new_certificate.string()},
+                           {"not_after", format_rfc3339(r.not_after)}};
+    // After the switch (the configuration's rename): the audit says what the configuration now says.
+    o.service->audit_operator("ca.renew", "", "", j.dump());
+    if (args.flag("json")) {
+        io.out << j.dump(2) << "\n";
+    } else {
+        io.out << "inkan: renewed the " << r.section << " certificate: serial " << r.new_serial << " (until "
+               << format_rfc3339(r.not_after) << "), key " << r.new_key_id << "\n"
+               << "inkan: " << r.new_certificate.string() << " is configured; serial " << r.old_serial
+               << " is retired and stays published\n";
+    }
+    io.err << "inkan: a running `inkan serve` switches on SIGHUP (kill -HUP <pid>)\n";
     return 0;
 }
 

@@ -181,6 +181,13 @@ const std::vector<Command>& commands() {
          "ca ocsp [--in request.der] [-o response.der]   (or < request.der > response.der)",
          "answer an OCSP request (RFC 6960) for the built-in CAs",
          cmd_ca_ocsp},
+        {{"ca", "renew"},
+         "ca renew tsa|ocsp|tls [--name TSA] [--days N] [--key-type rsa-2048|rsa-3072|ec-p256|ec-p384] "
+         "[--ca NAME] [--json]",
+         "new HSM key and certificate for the TSA, OCSP responder or TLS listener, switched in inkan.toml "
+         "(the "
+         "old one kept, retired, still published); `inkan serve` takes it on SIGHUP",
+         cmd_ca_renew},
         {{"user", "add"},
          "user add NAME [--display-name TEXT] [--role user|operator|auditor] [--password-stdin] [--totp] "
          "[--json]",
@@ -239,6 +246,11 @@ const std::vector<Command>& commands() {
          "attach a certificate from an external CA to a pending credential (checked against the HSM key "
          "and the trust anchor, default the configured root)",
          cmd_credential_import_cert},
+        {{"credential", "renew"},
+         "credential renew ID [--algo rsa-2048|rsa-3072|ec-p256|ec-p384] [--json]",
+         "new key and certificate under a new credential ID linked to the old; the old one is disabled for "
+         "signing, its key and certificate kept (same owner, PIN, members, policy)",
+         cmd_credential_renew},
         {{"client", "add"},
          "client add NAME (--redirect-uri URI)... [--public|--confidential] [--seal CRED]... [--json]",
          "register an OAuth 2.0 client (confidential by default: its client_secret is printed once); --seal "

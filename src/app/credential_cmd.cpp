@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -75,6 +76,12 @@ nlohmann::json credential_json(ServiceContext& service, const Credential& c,
                      {"signature_qualifier", c.signature_qualifier},
                      {"description", c.description},
                      {"created_at", format_rfc3339(c.created_at)}};
+    if (!c.renewed_to.empty()) {
+        j["renewed_to"] = c.renewed_to;
+    }
+    if (!c.renewal_of.empty()) {
+        j["renewal_of"] = c.renewal_of;
+    }
     if (c.kind == CredentialKind::Personal) {
         j["owner"] = name_of(names, c.owner_user_id);
     } else {
@@ -297,8 +304,12 @@ int cmd_credential_show(const std::vector<std::string>& words, Io io) {
     } else {
         io.out << "organization: " << c.organization << "\n";
     }
-    io.out << "status:      " << service::name(c.status) << "\n"
-           << "key:         " << c.key_algo << "\n"
+    io.out << "status:      " << service::name(c.status)
+           << (c.renewed_to.empty() ? "" : " (renewed as " + c.renewed_to + "; key kept, not used)") << "\n";
+    if (!c.renewal_of.empty()) {
+        io.out << "renewal of:  " << c.renewal_of << "\n";
+    }
+    io.out << "key:         " << c.key_algo << "\n"
            << "SCAL:        " << c.scal << "\n"
            << "multisign:   " << c.multisign << "\n"
            << "auth mode:   " << service::name(c.auth_mode) << "\n"
@@ -353,6 +364,41 @@ int cmd_credential_revoke(const std::vector<std::string>& words, Io io) {
                    << " there\n";
         }
     }
+    return 0;
+}
+
+int cmd_credential_renew(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"json"}, {"data", "algo"}};
+    if (args.positional().size() != 1) {
+        throw UsageError{"credential renew takes one credential ID"};
+    }
+    std::optional<hsm::KeySpec> key;
+    if (const auto algo = args.option("algo")) {
+        key = hsm::key_spec_from_name(*algo);
+        if (!key) {
+            throw UsageError{"--algo takes rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384 or ec-p521"};
+        }
+    }
+    auto o = open_service(args.option_or("data", ""));
+    const std::string& id = args.positional()[0];
+    const Credential old = o.service->credentials().get(id);
+    const Credential renewed = o.service->credentials().renew(id, key);
+    const std::string old_serial = pki::Certificate::from_der(old.chain.front()).serial_hex();
+    const pki::Certificate leaf = pki::Certificate::from_der(renewed.chain.front());
+    const nlohmann::json j{{"credential", renewed.id},     {"renewal_of", old.id},
+                           {"serial", leaf.serial_hex()},  {"old_serial", old_serial},
+                           {"key_algo", renewed.key_algo}, {"not_after", format_rfc3339(leaf.not_after())}};
+    // Recorded under both IDs' names: the new entry names the old credential too, so an audit reader
+    // following either finds the other.
+    o.service->audit_operator("credential.renew", renewed.owner_user_id, renewed.id, j.dump());
+    if (args.flag("json")) {
+        io.out << j.dump(2) << "\n";
+        return 0;
+    }
+    io.out << "inkan: credential " << old.id << " renewed as " << renewed.id << " (" << renewed.key_algo
+           << ", certificate " << leaf.serial_hex() << " until " << format_rfc3339(leaf.not_after()) << ")\n"
+           << "inkan: " << old.id << " is disabled for signing; its key and certificate " << old_serial
+           << " are kept for validation\n";
     return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "pki_context.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -234,18 +235,53 @@ void PkiContext::warm_up() {
             (void)connector(name);
         }
     }
-    ensure_ocsp_signer();
+    (void)ocsp_responder();
 }
 
-void PkiContext::ensure_ocsp_signer() {
-    if (m_ocsp_signer || !m_config.has("ocsp.key_id")) {
-        return;
+std::shared_ptr<const PkiContext::OcspResponder> PkiContext::make_ocsp_responder(const Config& config) {
+    auto r = std::make_shared<OcspResponder>();
+    Bytes key_id;
+    try {
+        key_id = hex_decode(config.require_string("ocsp.key_id"));
+    } catch (const Error& e) {
+        throw Error{Errc::InvalidConfig, std::string{"ocsp.key_id: "} + e.what()};
     }
-    m_ocsp_signer =
-        std::make_unique<sign::HsmSigner>(m_token, hex_decode(m_config.require_string("ocsp.key_id")));
-    const auto cert = m_config.path("ocsp.certificate");
+    const auto cert = config.path("ocsp.certificate");
     require(cert.has_value(), Errc::InvalidConfig, "ocsp.certificate is not configured");
-    m_ocsp_chain = read_certificates(*cert);
+    r->chain = read_certificates(*cert);
+    try {
+        r->signer = std::make_unique<sign::HsmSigner>(m_token, key_id);
+    } catch (const Error& e) {
+        throw Error{e.code() == Errc::NotFound ? Errc::InvalidConfig : e.code(),
+                    std::string{"ocsp.key_id: no such key in the HSM ("} + e.what() + ")"};
+    }
+    const pki::Certificate leaf = pki::Certificate::from_der(r->chain.front());
+    require(leaf.public_key().same_key(r->signer->public_key()), Errc::InvalidConfig,
+            "ocsp.certificate is not for the key ocsp.key_id names");
+    const auto eku = leaf.extended_key_usage();
+    // RFC 6960 §4.2.2.2: a delegated responder's certificate carries id-kp-OCSPSigning.
+    require(std::find(eku.begin(), eku.end(), pki::eku::kOcspSigning) != eku.end(), Errc::InvalidConfig,
+            "ocsp.certificate lacks id-kp-OCSPSigning (RFC 6960 §4.2.2.2)");
+    return r;
+}
+
+std::shared_ptr<const PkiContext::OcspResponder> PkiContext::ocsp_responder() {
+    const std::lock_guard lock{m_ocsp_mutex};
+    if (!m_ocsp && m_config.has("ocsp.key_id")) {
+        m_ocsp = make_ocsp_responder(m_config);
+    }
+    return m_ocsp;
+}
+
+void PkiContext::reload_ocsp(const Config& config) {
+    auto fresh = make_ocsp_responder(config);  // throws before anything changes
+    const std::lock_guard lock{m_ocsp_mutex};
+    m_ocsp = std::move(fresh);
+}
+
+Bytes PkiContext::ocsp_certificate() {
+    const auto r = ocsp_responder();
+    return r ? r->chain.front() : Bytes{};
 }
 
 Bytes PkiContext::ocsp_response(ByteView request) {
@@ -260,8 +296,9 @@ Bytes PkiContext::ocsp_response(ByteView request) {
         auto& ca = builtin(name);
         Bytes response;
         if (name == responder_ca) {
-            ensure_ocsp_signer();
-            response = ca.ocsp_response(request, *m_ocsp_signer, m_ocsp_chain);
+            // A snapshot: a reload meanwhile does not change the responder under this response.
+            const auto responder = ocsp_responder();
+            response = ca.ocsp_response(request, *responder->signer, responder->chain);
         } else {
             response = ca.ocsp_response(request);
         }

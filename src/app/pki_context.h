@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,8 +66,21 @@ public:
     /// read (safe from several threads; the CAs, HsmSigners and the store are thread-safe).
     void warm_up();
 
+    /// Switches the delegated OCSP responder to the key and certificate `config` names (ocsp.key_id,
+    /// ocsp.certificate): a renewed responder (`inkan ca renew ocsp`, then SIGHUP). Checked first (the
+    /// key is in the HSM, the certificate is for it and has id-kp-OCSPSigning); Errc::InvalidConfig and
+    /// nothing changes otherwise. A response being signed meanwhile finishes with the old responder.
+    void reload_ocsp(const Config& config);
+    /// The delegated responder's certificate (DER; empty when none is configured).
+    [[nodiscard]] Bytes ocsp_certificate();
+
 private:
-    void ensure_ocsp_signer();
+    struct OcspResponder {
+        std::unique_ptr<sign::HsmSigner> signer;
+        std::vector<Bytes> chain;
+    };
+    std::shared_ptr<const OcspResponder> ocsp_responder();
+    std::shared_ptr<const OcspResponder> make_ocsp_responder(const Config& config);
 
     const Config& m_config;
     hsm::Token& m_token;
@@ -77,8 +91,8 @@ private:
     std::map<std::string, std::unique_ptr<sign::HsmSigner>> m_signers;
     std::map<std::string, std::unique_ptr<pki::BuiltinCa>> m_cas;
     std::map<std::string, std::unique_ptr<pki::CaConnector>> m_connectors;
-    std::unique_ptr<sign::HsmSigner> m_ocsp_signer;
-    std::vector<Bytes> m_ocsp_chain;
+    std::mutex m_ocsp_mutex;  // guards the pointer m_ocsp (a responder is never changed once made)
+    std::shared_ptr<const OcspResponder> m_ocsp;
 };
 
 /// Reads a PEM file with one or more certificates (DER, in file order).

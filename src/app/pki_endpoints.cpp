@@ -90,6 +90,17 @@ void PkiEndpoints::add_routes(http::Router& router) {
             return http::Response::binary(200, "application/timestamp-reply", to_string(reply));
         });
     }
+    if (m_tsa_certificates) {
+        router.add(http::Route{"GET", "/tsa/certificates.pem",
+                               [this](const http::Request&) {
+                                   // RFC 8555 §9.1's media type for a PEM sequence of certificates.
+                                   http::Response r = http::Response::binary(
+                                       200, "application/pem-certificate-chain", m_tsa_certificates());
+                                   r.headers.set("Cache-Control", "max-age=300, public");
+                                   return r;
+                               },
+                               http::Match::Exact, http::Execution::Worker});
+    }
     router.post("/ocsp", [this](const http::Request& req) {
         // Bad input is answered in OCSP's own terms (malformedRequest), never with an HTTP error.
         if (req.body.empty() || req.body.size() > kMaxOcspRequest) {

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include <inkan/core/clock.h>
 #include <inkan/http/router.h>
@@ -21,6 +23,8 @@ namespace inkan::app {
 ///   GET  /ca/<ca>.crt     application/pkix-cert (RFC 5280 §4.2.2.1 caIssuers)
 ///   POST /tsa             application/timestamp-query → application/timestamp-reply (RFC 3161 §3.4),
 ///                         when a TSA is configured
+///   GET  /tsa/certificates.pem  every TSA certificate, current and retired (PEM), when published: a
+///                         token from before a renewal, made without certReq, still finds its signer
 /// `pki` must have been warmed up (every built-in CA built) before the server starts: the handlers
 /// then only read it, from several worker threads.
 class PkiEndpoints {
@@ -30,6 +34,9 @@ public:
     /// `tsa` may be nullptr (no /tsa route).
     PkiEndpoints(PkiContext& pki, const Clock& clock, std::chrono::seconds crl_refresh,
                  tsp::Authority* tsa = nullptr);
+    /// Serves GET /tsa/certificates.pem from `pem` (called per request: a reload shows at once). Before
+    /// add_routes.
+    void publish_tsa_certificates(std::function<std::string()> pem) { m_tsa_certificates = std::move(pem); }
     void add_routes(http::Router& router);
 
     /// The current CRL of `ca` (DER), signing a new one when the cache is stale.
@@ -43,6 +50,7 @@ private:
     };
     PkiContext& m_pki;
     tsp::Authority* m_tsa;
+    std::function<std::string()> m_tsa_certificates;
     const Clock& m_clock;
     std::chrono::seconds m_crl_refresh;
     std::mutex m_mutex;  // guards m_crls and serialises CRL signing (each takes a CRL number)

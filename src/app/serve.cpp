@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +37,7 @@
 #include "lifecycle.h"
 #include "pki_context.h"
 #include "pki_endpoints.h"
+#include "renewal.h"
 #include "service_context.h"
 #include "signing_setup.h"
 #include "trust_config.h"
@@ -251,21 +254,27 @@ private:
 class LifecycleCache {
 public:
     LifecycleCache(const Config& config, const service::CredentialStore& credentials, const Clock& clock)
-        : m_config{config}, m_credentials{credentials}, m_clock{clock} {
+        : m_config{std::make_shared<const Config>(config)}, m_credentials{credentials}, m_clock{clock} {
         (void)lifecycle_warn_days(config);  // a bad value fails at start, not at the first scrape
     }
     LifecycleReport get() {
         std::lock_guard lock{m_mu};
         const auto now = std::chrono::steady_clock::now();
         if (!m_report || now - m_at >= std::chrono::minutes{1}) {
-            m_report = lifecycle_report(m_config, m_credentials, m_clock.now());
+            m_report = lifecycle_report(*m_config, m_credentials, m_clock.now());
             m_at = now;
         }
         return *m_report;
     }
+    /// After a reload (SIGHUP): the certificates `config` names from now on, reported at once.
+    void switch_to(const Config& config) {
+        std::lock_guard lock{m_mu};
+        m_config = std::make_shared<const Config>(config);
+        m_report.reset();
+    }
 
 private:
-    const Config& m_config;
+    std::shared_ptr<const Config> m_config;
     const service::CredentialStore& m_credentials;
     const Clock& m_clock;
     std::mutex m_mu;
@@ -304,6 +313,66 @@ service::AsyncSettings async_settings(const Config& config) {
     return out;
 }
 
+/// The TLS listener's key and chain as `config` names them (tls.key_id in the HSM, reached through the
+/// inkan-signer provider; tls.certificate), with the client-certificate settings of [api].
+http::TlsConfig tls_config(const Config& config, hsm::Token& tls_token) {
+    Bytes key_id;
+    try {
+        key_id = hex_decode(config.require_string("tls.key_id"));
+    } catch (const Error& e) {
+        throw Error{Errc::InvalidConfig, std::string{"tls.key_id: "} + e.what()};
+    }
+    auto tls_signer = std::make_shared<sign::HsmSigner>(tls_token, key_id);
+    const auto tls_chain = config.path("tls.certificate");
+    require(tls_chain.has_value(), Errc::InvalidConfig, "tls.certificate is not configured");
+    http::TlsConfig tls;
+    tls.private_key = sign::provider::make_evp_pkey(tls_signer);
+    tls.certificate_chain_pem = read_text_file(*tls_chain);
+    if (const auto client_ca = config.path("api.client_ca")) {
+        tls.client_ca_file = *client_ca;
+        tls.client_auth = client_auth(config);
+    }
+    return tls;
+}
+
+/// The first certificate of a PEM file (empty when it cannot be read).
+Bytes leaf_of(const fs::path& file) {
+    try {
+        return read_certificates(file).front();
+    } catch (const Error&) {
+        return {};
+    }
+}
+
+/// Every TSA certificate `config` names, current ([tsa] and [tsa.<name>] certificate) and retired
+/// (retired_certificates), each once, as PEM: what GET /tsa/certificates.pem publishes so that tokens
+/// signed before a renewal still find their signer's certificate.
+std::string tsa_certificates_pem(const Config& config) {
+    std::vector<Bytes> all;
+    std::vector<std::string> sections{"tsa"};
+    for (const auto& name : tsa_identity_names(config)) {
+        sections.push_back("tsa." + name);
+    }
+    const auto add = [&all](Bytes der) {
+        if (!der.empty() && std::find(all.begin(), all.end(), der) == all.end()) {
+            all.push_back(std::move(der));
+        }
+    };
+    for (const auto& s : sections) {
+        if (const auto file = config.path(s + ".certificate")) {
+            add(leaf_of(*file));
+        }
+        for (const auto& file : retired_certificate_files(config, s)) {
+            add(leaf_of(file));
+        }
+    }
+    return pki::certificates_pem(all);
+}
+
+std::string serial_of(ByteView der) {
+    return der.empty() ? std::string{} : pki::Certificate::from_der(der).serial_hex();
+}
+
 }  // namespace
 
 int cmd_serve(const std::vector<std::string>& words, Io io) {
@@ -334,17 +403,7 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     require(tls_sessions >= 1 && tls_sessions <= 64, Errc::InvalidConfig, "tls.hsm_sessions must be 1..64");
     tls_tc.pool_size = static_cast<std::size_t>(tls_sessions);
     hsm::Token tls_token{std::move(tls_tc)};
-    auto tls_signer =
-        std::make_shared<sign::HsmSigner>(tls_token, hex_decode(config.require_string("tls.key_id")));
-    const auto tls_chain = config.path("tls.certificate");
-    require(tls_chain.has_value(), Errc::InvalidConfig, "tls.certificate is not configured");
-    http::TlsConfig tls;
-    tls.private_key = sign::provider::make_evp_pkey(tls_signer);
-    tls.certificate_chain_pem = read_text_file(*tls_chain);
-    if (const auto client_ca = config.path("api.client_ca")) {
-        tls.client_ca_file = *client_ca;
-        tls.client_auth = client_auth(config);
-    }
+    http::TlsConfig tls = tls_config(config, tls_token);
     const bool mtls = !tls.client_ca_file.empty();
 
     // signDoc's time-stamps: the TSAs of [signing] tsa_urls (in order, with failover), else the
@@ -393,6 +452,15 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     PkiEndpoints pki_endpoints{pki, clock,
                                std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)},
                                tsa.authority.get()};
+    // The TSA certificates, current and retired, from the configuration as last (re)loaded.
+    std::mutex published_mutex;
+    std::string published_tsa = tsa.authority ? tsa_certificates_pem(config) : std::string{};
+    if (tsa.authority) {
+        pki_endpoints.publish_tsa_certificates([&published_mutex, &published_tsa] {
+            const std::lock_guard lock{published_mutex};
+            return published_tsa;
+        });
+    }
     http::Router pki_router;
     pki_endpoints.add_routes(pki_router);
 
@@ -570,24 +638,98 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
 
     const std::string api_url = "https://" + url_host(api_host) + ":" + std::to_string(api_bound);
     const std::string pki_url = "http://" + url_host(pki_host) + ":" + std::to_string(pki_bound);
+
+    // SIGHUP: the TSA, OCSP-responder and TLS keys and certificates as inkan.toml names them now (after
+    // `inkan ca renew`), each switched only once its new key and certificate check out; a part that does
+    // not keeps what it had. In-flight requests finish with what they started with; new time-stamps,
+    // OCSP responses and TLS handshakes get the new ones (decision 0037). Nothing else is re-read.
+    const auto reload = [&] {
+        nlohmann::json result{{"event", "reloaded"}};
+        bool ok = true;
+        std::optional<Config> fresh;
+        try {
+            fresh.emplace(load_config(data_dir));
+        } catch (const Error& e) {
+            result["config"] = std::string{"error: "} + e.what();
+            ok = false;
+        }
+        if (fresh) {
+            if (tsa.authority) {
+                try {
+                    tsa.authority->replace_identities(tsa_identities(*fresh, token));
+                    result["tsa"] = serial_of(tsa.authority->default_identity().chain.front());
+                    const std::string pem = tsa_certificates_pem(*fresh);
+                    const std::lock_guard lock{published_mutex};
+                    published_tsa = pem;
+                } catch (const Error& e) {
+                    result["tsa"] = std::string{"error: "} + e.what();
+                    ok = false;
+                }
+            }
+            if (fresh->has("ocsp.key_id")) {
+                try {
+                    pki.reload_ocsp(*fresh);
+                    result["ocsp"] = serial_of(pki.ocsp_certificate());
+                } catch (const Error& e) {
+                    result["ocsp"] = std::string{"error: "} + e.what();
+                    ok = false;
+                }
+            }
+            try {
+                const http::TlsConfig next = tls_config(*fresh, tls_token);
+                const auto served = pki::certificates_from_pem(next.certificate_chain_pem);
+                server.reload_tls("api", next);
+                result["tls"] = served.empty() ? std::string{} : served.front().serial_hex();
+            } catch (const Error& e) {
+                result["tls"] = std::string{"error: "} + e.what();
+                ok = false;
+            }
+            lifecycle.switch_to(*fresh);
+        }
+        service::AuditEvent e;
+        e.action = "serve.reload";
+        e.outcome = ok ? "ok" : "failed";
+        e.operator_name = "SIGHUP";
+        nlohmann::json details = result;
+        details.erase("event");
+        e.details = details.dump();
+        try {
+            service.audit().record(e);
+        } catch (const Error& err) {
+            log::error("cannot audit the reload",
+                       {{"error", errc_name(err.code())}, {"detail", err.detail()}});
+        }
+        if (ok) {
+            log::info("reloaded", {{"details", details.dump()}});
+        } else {
+            log::error("reload: some parts kept their old keys and certificates",
+                       {{"details", details.dump()}});
+        }
+        // One JSON line on stdout, like "serving": scripts and tests learn that the switch happened.
+        result["ok"] = ok;
+        io.out << result.dump() << std::endl;
+    };
     // Printed once the signal handlers are installed: a script that reads the line may stop the
     // server at once.
-    server.run_until_signal([&] {
-        // One JSON line on stdout: what scripts and tests read to find the (possibly ephemeral) ports.
-        io.out << nlohmann::json{{"event", "serving"},
-                                 {"api_url", api_url},
-                                 {"csc_v1", api_url + "/csc/v1"},
-                                 {"csc_v2", api_url + "/csc/v2"},
-                                 {"pki_url", pki_url},
-                                 {"tsa_url", pki_url + "/tsa"},
-                                 {"metrics_url", metrics_url},
-                                 {"public_url", api_public_url},
-                                 {"tls_ca", config.path("ca.inkan-root.chain").value_or(fs::path{}).string()},
-                                 {"pid", static_cast<std::int64_t>(::getpid())}}
-                      .dump()
-               << std::endl;
-        log::info("serving", {{"api_url", api_url}, {"pki_url", pki_url}});
-    });
+    server.run_until_signal(
+        [&] {
+            // One JSON line on stdout: what scripts and tests read to find the (possibly ephemeral) ports.
+            io.out << nlohmann::json{{"event", "serving"},
+                                     {"api_url", api_url},
+                                     {"csc_v1", api_url + "/csc/v1"},
+                                     {"csc_v2", api_url + "/csc/v2"},
+                                     {"pki_url", pki_url},
+                                     {"tsa_url", pki_url + "/tsa"},
+                                     {"metrics_url", metrics_url},
+                                     {"public_url", api_public_url},
+                                     {"tls_ca",
+                                      config.path("ca.inkan-root.chain").value_or(fs::path{}).string()},
+                                     {"pid", static_cast<std::int64_t>(::getpid())}}
+                          .dump()
+                   << std::endl;
+            log::info("serving", {{"api_url", api_url}, {"pki_url", pki_url}});
+        },
+        reload);
     anchorer.stop_and_anchor();
     log::info("stopped");
     return 0;

@@ -69,16 +69,21 @@ std::vector<std::string> tsa_identity_names(const Config& config) {
     return {names.begin(), names.end()};
 }
 
-TsaSetup make_tsa(const Config& config, hsm::Token& token, const Clock& clock) {
-    TsaSetup out;
-    if (!config.has("tsa.key_id")) {
-        return out;
-    }
+std::vector<tsp::Identity> tsa_identities(const Config& config, hsm::Token& token) {
     std::vector<tsp::Identity> ids;
     ids.push_back(identity(config, token, "tsa", "default", true));
     for (const auto& name : tsa_identity_names(config)) {
         ids.push_back(identity(config, token, "tsa." + name, name, false));
     }
+    return ids;
+}
+
+TsaSetup make_tsa(const Config& config, hsm::Token& token, const Clock& clock) {
+    TsaSetup out;
+    if (!config.has("tsa.key_id")) {
+        return out;
+    }
+    std::vector<tsp::Identity> ids = tsa_identities(config, token);
     const auto db = config.path("storage.sqlite");
     require(db.has_value(), Errc::InvalidConfig, "storage.sqlite is not configured");
     out.serials = std::make_unique<storage::SqliteTsaSerialStore>(*db);

@@ -29,6 +29,10 @@ struct TsaSetup {
 /// The names of the [tsa.<name>] tables.
 std::vector<std::string> tsa_identity_names(const Config& config);
 
+/// The identities of [tsa] and [tsa.<name>] (keys looked up in the HSM); for make_tsa and for a reload
+/// (tsp::Authority::replace_identities, which checks them). Errc::InvalidConfig as make_tsa.
+std::vector<tsp::Identity> tsa_identities(const Config& config, hsm::Token& token);
+
 /// Builds the Authority; nullptr authority when [tsa] is not configured. Errc::InvalidConfig for a bad
 /// certificate (no critical timeStamping EKU, out of validity), a missing key or a bad policy.
 TsaSetup make_tsa(const Config& config, hsm::Token& token, const Clock& clock);

@@ -138,8 +138,17 @@ struct Listener {
     /// The largest body any route of this listener takes (Route::max_body_bytes, at least the
     /// server's limit): what the parser allows before it knows the route.
     std::uint64_t max_body_bytes = 0;
-    std::unique_ptr<asio::ssl::context> ssl;  // null: plain HTTP
+    bool tls = false;  // fixed at add_listener: whether `ssl` is ever set
+    /// The TLS context new connections take (null: plain HTTP). Replaced whole by Server::reload_tls;
+    /// a connection keeps the context it started with (its own reference) until it closes.
+    std::shared_ptr<asio::ssl::context> ssl;
+    mutable std::mutex ssl_mutex;  // guards `ssl` (the pointer, not the context)
     bool mtls = false;
+
+    [[nodiscard]] std::shared_ptr<asio::ssl::context> current_ssl() const {
+        const std::lock_guard lock{ssl_mutex};
+        return ssl;
+    }
     std::uint16_t port = 0;
     std::unique_ptr<tcp::acceptor> acceptor;
     std::unique_ptr<asio::steady_timer> retry;
@@ -172,7 +181,8 @@ public:
     const Listener& listener(std::string_view name) const;
     void start();
     void stop();
-    void run_until_signal(const std::function<void()>& on_started);
+    void run_until_signal(const std::function<void()>& on_started, const std::function<void()>& on_hangup);
+    void reload_tls(std::string_view listener_name, const TlsConfig& config);
     std::size_t connection_count() const noexcept { return m_active_hint.load(); }
 
     void on_connection_closed(ConnectionBase* c, Listener& l, const std::string& remote) noexcept {
@@ -243,7 +253,8 @@ public:
         : m_core{core},
           m_listener{listener},
           m_limits{core.options.limits},
-          m_stream{make_stream(std::move(socket), listener)},
+          m_ssl{kTls ? listener.current_ssl() : nullptr},
+          m_stream{make_stream(std::move(socket), m_ssl)},
           m_remote{std::move(remote)},
           m_handshake{asio::make_strand(core.m_handshakes->get_executor())} {}
 
@@ -277,9 +288,9 @@ public:
 private:
     enum class Phase { Handshake, Idle, Header, Busy, Closing, Closed };
 
-    static Stream make_stream(tcp::socket socket, Listener& listener) {
+    static Stream make_stream(tcp::socket socket, const std::shared_ptr<asio::ssl::context>& ssl) {
         if constexpr (kTls) {
-            return Stream{std::move(socket), *listener.ssl};
+            return Stream{std::move(socket), *ssl};
         } else {
             return Stream{std::move(socket)};
         }
@@ -643,6 +654,9 @@ private:
     ServerCore& m_core;
     Listener& m_listener;
     const Limits& m_limits;
+    // Before m_stream: the TLS context this connection was made with, kept while the connection lives
+    // (a reload_tls meanwhile gives only later connections the new one).
+    std::shared_ptr<asio::ssl::context> m_ssl;
     Stream m_stream;
     std::string m_remote;
     Bytes m_client_certificate;
@@ -715,7 +729,8 @@ std::uint16_t ServerCore::add_listener(ListenerConfig config) {
     if (config.tls) {
         auto ctx = make_server_context(*config.tls);
         l->mtls = !config.tls->client_ca_file.empty() && config.tls->client_auth != ClientAuth::None;
-        l->ssl = std::make_unique<asio::ssl::context>(ctx.release());  // takes ownership
+        l->ssl = std::make_shared<asio::ssl::context>(ctx.release());  // takes ownership
+        l->tls = true;
     }
 
     const std::string where = config.host + ":" + std::to_string(config.port);
@@ -740,7 +755,7 @@ std::uint16_t ServerCore::add_listener(ListenerConfig config) {
     log::info("http listener bound", {{"listener", l->name},
                                       {"address", endpoint.address().to_string()},
                                       {"port", static_cast<std::int64_t>(l->port)},
-                                      {"tls", l->ssl != nullptr},
+                                      {"tls", l->tls},
                                       {"mtls", l->mtls}});
     // Every listener's series exists from the start at 0, so rate() sees the first rejection and the
     // family always carries a sample.
@@ -844,7 +859,7 @@ void ServerCore::on_accept(Listener& l, const beast::error_code& ec, tcp::socket
     socket.set_option(tcp::no_delay(true), ignored);
     std::shared_ptr<ConnectionBase> c;
     try {
-        if (l.ssl) {
+        if (l.tls) {
             c = std::make_shared<Connection<TlsStream>>(*this, l, std::move(socket), remote);
         } else {
             c = std::make_shared<Connection<PlainStream>>(*this, l, std::move(socket), remote);
@@ -932,15 +947,56 @@ void ServerCore::stop() {
     log::info("http server stopped");
 }
 
-void ServerCore::run_until_signal(const std::function<void()>& on_started) {
+void ServerCore::reload_tls(std::string_view listener_name, const TlsConfig& config) {
+    Listener* target = nullptr;
+    for (const auto& l : m_listeners) {
+        if (l->name == listener_name) {
+            target = l.get();
+        }
+    }
+    if (target == nullptr) {
+        throw Error{Errc::NotFound, "http: no listener named " + std::string{listener_name}};
+    }
+    require(target->tls, Errc::InvalidConfig, "http: listener " + target->name + " is not a TLS listener");
+    // Built and checked (key matches certificate) before anything changes: on an error the listener
+    // keeps its context.
+    auto ctx = make_server_context(config);
+    auto fresh = std::make_shared<asio::ssl::context>(ctx.release());
+    {
+        const std::lock_guard lock{target->ssl_mutex};
+        target->ssl = std::move(fresh);
+    }
+    log::info("http tls context reloaded", {{"listener", target->name}});
+}
+
+void ServerCore::run_until_signal(const std::function<void()>& on_started,
+                                  const std::function<void()>& on_hangup) {
     asio::io_context signal_ioc;
     asio::signal_set signals{signal_ioc, SIGINT, SIGTERM};
+    if (on_hangup) {
+        signals.add(SIGHUP);
+    }
     int received = 0;
-    signals.async_wait([&received](const beast::error_code& ec, int signal_number) {
-        if (!ec) {
-            received = signal_number;
+    // SIGHUP runs on_hangup here, on the signal thread (never an I/O or worker thread), and waits on;
+    // SIGINT and SIGTERM end the wait.
+    std::function<void(const beast::error_code&, int)> wait;
+    wait = [&](const beast::error_code& ec, int signal_number) {
+        if (ec) {
+            return;
         }
-    });
+        if (signal_number == SIGHUP) {
+            log::info("http server: SIGHUP received");
+            try {
+                on_hangup();
+            } catch (const std::exception& e) {
+                log::error("http server: reload failed", {{"what", e.what()}});
+            }
+            signals.async_wait(wait);
+            return;
+        }
+        received = signal_number;
+    };
+    signals.async_wait(wait);
     start();  // after the handlers are installed: running() == true means a signal is caught
     if (on_started) {
         // Whoever learns from this that the server is up (a script reading the "serving" line)
@@ -1026,8 +1082,13 @@ void Server::stop() {
     m_core->stop();
 }
 
-void Server::run_until_signal(const std::function<void()>& on_started) {
-    m_core->run_until_signal(on_started);
+void Server::run_until_signal(const std::function<void()>& on_started,
+                              const std::function<void()>& on_hangup) {
+    m_core->run_until_signal(on_started, on_hangup);
+}
+
+void Server::reload_tls(std::string_view listener_name, const TlsConfig& config) {
+    m_core->reload_tls(listener_name, config);
 }
 
 bool Server::running() const noexcept {

@@ -22,6 +22,7 @@
 namespace inkan::http {
 namespace {
 
+namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::Client;
 using testing::ClientTls;
@@ -326,6 +327,61 @@ TEST_F(HttpTls, TheKeyCanBeShared) {
     EXPECT_EQ(fetch(s.port, "GET", "/hello", {}, {}, client()).status, 200);
     s.server.reset();
     EXPECT_NE(::EVP_PKEY_get_bits(mine.get()), 0);  // still alive and usable
+}
+
+/// The serial `openssl s_client` sees on a new handshake, as `openssl x509 -serial` prints it.
+std::string served_serial(std::uint16_t port) {
+    const auto r = inkan::testing::run({"sh", "-c",
+                                        "openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                                            " </dev/null 2>/dev/null | openssl x509 -noout -serial"});
+    return r.out;
+}
+
+TEST_F(HttpTls, ReloadGivesNewHandshakesTheNewCertificateWhileAnOpenConnectionKeepsWorking) {
+    // A second server certificate from the same issuing CA, made by openssl (serial 0x77).
+    const fs::path dir = s_dir->path();
+    const auto made = inkan::testing::run(
+        {"sh", "-c",
+         "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " +
+             (dir / "next.key").string() + " -out " + (dir / "next.csr").string() +
+             " -subj /CN=localhost 2>/dev/null && openssl x509 -req -in " + (dir / "next.csr").string() +
+             " -CA " + s_pki->issuing_cert.string() + " -CAkey " + (dir / "issuing.key").string() +
+             " -set_serial 0x77 -days 2 -sha256 -extfile " + (dir / "server.ext").string() + " -out " +
+             (dir / "next.pem").string()});
+    ASSERT_EQ(made.exit_code, 0) << describe(made);
+    TlsConfig next;
+    {
+        const Bytes pem = inkan::testing::read_file(dir / "next.key");
+        ossl::Bio bio{::BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()))};
+        next.private_key.reset(::PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    }
+    next.certificate_chain_pem = to_string(inkan::testing::read_file(dir / "next.pem")) +
+                                 to_string(inkan::testing::read_file(s_pki->issuing_cert));
+
+    auto s = start_server(router(), quiet(), tls());
+    EXPECT_EQ(served_serial(s.port), "serial=03\n");
+    Client open{s.port, client()};
+    ASSERT_EQ(open.request("GET", "/hello").status, 200);
+
+    // A bad configuration (key and certificate of different pairs) changes nothing.
+    TlsConfig mismatch = tls();
+    mismatch.certificate_chain_pem = next.certificate_chain_pem;
+    try {
+        s.server->reload_tls("api", mismatch);
+        ADD_FAILURE() << "a key for another certificate was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::InvalidConfig) << e.what();
+    }
+    EXPECT_EQ(served_serial(s.port), "serial=03\n");
+
+    s.server->reload_tls("api", next);
+    EXPECT_EQ(served_serial(s.port), "serial=77\n") << "a new handshake after the reload";
+    // New clients verify the new chain against the same root; the open connection goes on.
+    EXPECT_EQ(fetch(s.port, "GET", "/hello", {}, {}, client()).status, 200);
+    const auto again = open.request("GET", "/hello");
+    EXPECT_EQ(again.status, 200);
+    EXPECT_EQ(again.body, "hello over tls");
+    EXPECT_EQ(open.connects(), 1) << "the open connection was not reconnected";
 }
 
 }  // namespace

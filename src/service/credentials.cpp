@@ -335,6 +335,69 @@ void Credentials::revoke(std::string_view credential_id, pki::RevocationReason r
     }
 }
 
+Credential Credentials::renew(std::string_view credential_id, std::optional<hsm::KeySpec> key) {
+    const Credential old = get(credential_id);
+    if (old.status != CredentialStatus::Active || !old.renewed_to.empty()) {
+        throw Error{Errc::Conflict,
+                    "credential " + old.id + " is " + std::string{name(old.status)} +
+                        (old.renewed_to.empty() ? "" : " (renewed as " + old.renewed_to + ")") +
+                        ": only an active credential is renewed"};
+    }
+    require(!old.chain.empty(), Errc::Conflict, "credential " + old.id + " has no certificate");
+    const pki::Certificate old_leaf = pki::Certificate::from_der(old.chain.front());
+    hsm::KeySpec spec{};
+    if (key) {
+        spec = *key;
+    } else {
+        const auto same = hsm::key_spec_from_name(old.key_algo);
+        require(same.has_value(), Errc::InvalidRequest,
+                "credential " + old.id + ": key type " + old.key_algo + " has no HSM key spec; name one");
+        spec = *same;
+    }
+    pki::CaConnector& connector = m_connectors(old.ca);
+
+    Credential renewed = old;
+    renewed.id = new_credential_id();
+    renewed.key_algo = std::string{hsm::name(spec)};
+    renewed.created_at = m_clock.now();
+    renewed.status = CredentialStatus::Active;
+    renewed.renewed_to.clear();
+    renewed.renewal_of = old.id;
+
+    renewed.key_id = m_token.generate_key_pair(spec, "cred-" + renewed.id);
+    std::optional<pki::Certificate> issued;
+    try {
+        sign::HsmSigner signer{m_token, renewed.key_id};
+        const pki::Csr csr = pki::create_csr(old_leaf.subject_name(), signer);
+        pki::EnrolmentResult result = connector.enrol(pki::EnrolmentRequest{csr.der(), old.profile});
+        require(result.status == pki::EnrolmentResult::Status::Issued, Errc::InvalidRequest,
+                "CA " + old.ca + " did not issue at once (a manual CA): create a new credential instead");
+        require(!result.chain.empty(), Errc::Internal, "CA connector issued an empty chain");
+        issued = pki::Certificate::from_der(result.chain.front());
+        require(issued->public_key().same_key(signer.public_key()), Errc::Internal,
+                "CA connector returned a certificate for another key");
+        renewed.chain = std::move(result.chain);
+        m_store.renew(old.id, renewed, renewed.created_at);
+        return renewed;
+    } catch (...) {
+        try {
+            m_token.destroy_key(renewed.key_id);
+        } catch (const Error& e) {
+            log::error("credential renew: could not destroy the key of a failed renewal",
+                       {{"credential", old.id}, {"error", e.what()}});
+        }
+        if (issued && m_revoker) {
+            try {
+                (void)m_revoker(old.ca, issued->der(), pki::RevocationReason::CessationOfOperation);
+            } catch (const Error& e) {
+                log::error("credential renew: could not revoke the certificate of a failed renewal",
+                           {{"credential", old.id}, {"serial", issued->serial_hex()}, {"error", e.what()}});
+            }
+        }
+        throw;
+    }
+}
+
 Credential Credentials::import_certificate(std::string_view credential_id, std::string_view chain_pem,
                                            ByteView trust_anchor_der) {
     Credential credential = get(credential_id);

@@ -406,6 +406,53 @@ TEST_F(CredentialsTest, RevokingRevokesTheCertificateAtTheCaAndDestroysTheKey) {
     EXPECT_EQ(credentials.list_for(alice.id).at(0).status, CredentialStatus::Disabled);
 }
 
+TEST_F(CredentialsTest, ARenewalMakesANewKeyAndCertificateUnderANewIdAndKeepsTheOldOnes) {
+    const Credential old = credentials.create(personal("alice")).credential;
+    const Credential renewed = credentials.renew(old.id, hsm::KeySpec::Rsa2048);
+    EXPECT_NE(renewed.id, old.id);
+    EXPECT_EQ(renewed.renewal_of, old.id);
+    EXPECT_EQ(renewed.key_algo, "rsa-2048");
+    EXPECT_NE(hex_encode(renewed.key_id), hex_encode(old.key_id));
+    const auto old_leaf = pki::Certificate::from_der(old.chain.at(0));
+    const auto new_leaf = pki::Certificate::from_der(renewed.chain.at(0));
+    EXPECT_EQ(new_leaf.subject(), old_leaf.subject());
+    EXPECT_TRUE(new_leaf.public_key().same_key(
+        crypto::PublicKey::from_spki(token().public_key_spki(renewed.key_id))));
+    const auto chain_ok = verify(renewed.chain);
+    EXPECT_EQ(chain_ok.exit_code, 0) << chain_ok.out << chain_ok.err;
+
+    // The old credential: disabled, linked, its key still in the HSM and its certificate not revoked.
+    const Credential after = credentials.get(old.id);
+    EXPECT_EQ(after.status, CredentialStatus::Disabled);
+    EXPECT_EQ(after.renewed_to, renewed.id);
+    EXPECT_TRUE(token().find(hsm::ObjectClass::PrivateKey, old.key_id).has_value());
+    const auto issued = ca_store.find("test-ca", old_leaf.serial());
+    ASSERT_TRUE(issued.has_value());
+    EXPECT_FALSE(issued->revoked_at.has_value());
+    EXPECT_EQ(revocations, 0);
+    // The owner sees both; the new one with the same PIN.
+    EXPECT_EQ(credentials.list_for(alice.id).size(), 2U);
+    EXPECT_EQ(env.credentials.pin_hash(renewed.id, alice.id), env.credentials.pin_hash(old.id, alice.id));
+    // Once only, and only an active credential.
+    EXPECT_EQ(code_of([&] { (void)credentials.renew(old.id); }), Errc::Conflict);
+    EXPECT_EQ(code_of([&] { (void)credentials.renew("nope"); }), Errc::NotFound);
+}
+
+TEST_F(CredentialsTest, AFailedRenewalLeavesNoNewKeyAndTheOldCredentialActive) {
+    auto r = personal("alice", hsm::KeySpec::Rsa2048);
+    r.ca = "strict-ca";  // RSA only
+    const Credential old = credentials.create(std::move(r)).credential;
+    const std::size_t keys_before = credential_keys();
+    std::string message;
+    EXPECT_EQ(code_of([&] { (void)credentials.renew(old.id, hsm::KeySpec::EcP256); }, &message),
+              Errc::InvalidRequest);
+    EXPECT_NE(message.find("EC"), std::string::npos) << message;
+    EXPECT_EQ(credential_keys(), keys_before) << "the renewal's key was left in the HSM";
+    EXPECT_EQ(credentials.get(old.id).status, CredentialStatus::Active);
+    EXPECT_EQ(credentials.get(old.id).renewed_to, "");
+    EXPECT_EQ(credentials.list().size(), 1U);
+}
+
 TEST_F(CredentialsTest, ARevokedSealTakesNoNewMembers) {
     const Credential s = credentials.create(seal()).credential;
     credentials.revoke(s.id, RevocationReason::CessationOfOperation);

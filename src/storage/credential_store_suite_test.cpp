@@ -281,5 +281,60 @@ TEST_P(CredentialStoreSuite, PinHashIsTheOwnersOrTheMembersOwn) {
     EXPECT_FALSE(credentials->pin_hash("s1", "u-bob").has_value());
 }
 
+TEST_P(CredentialStoreSuite, ARenewalAddsTheNewCredentialWithThePinAndDisablesAndLinksTheOld) {
+    credentials->create(personal("p1", "u-alice"), "$alice-pin");
+    Credential renewed = personal("p2", "u-alice");
+    renewed.key_id = Bytes{0x05, 0x06};
+    renewed.chain = {Bytes{0x30, 0x03, 0xcc}};
+    credentials->renew("p1", renewed, at(1'767'312'000));
+
+    auto store = open_another().credentials;
+    const auto old = store->find("p1");
+    const auto now = store->find("p2");
+    ASSERT_TRUE(old.has_value() && now.has_value());
+    EXPECT_EQ(old->status, CredentialStatus::Disabled);
+    EXPECT_EQ(old->renewed_to, "p2");
+    EXPECT_EQ(old->renewal_of, "");
+    EXPECT_EQ(hex_encode(old->key_id), "01020304") << "the old key id is kept";
+    EXPECT_EQ(hexes(old->chain), hexes(personal("p1", "u-alice").chain)) << "the old chain is kept";
+    EXPECT_EQ(now->status, CredentialStatus::Active);
+    EXPECT_EQ(now->renewal_of, "p1");
+    EXPECT_EQ(now->renewed_to, "");
+    EXPECT_EQ(hex_encode(now->key_id), "0506");
+    EXPECT_EQ(store->pin_hash("p2", "u-alice"), std::string{"$alice-pin"}) << "the owner's PIN carries over";
+    EXPECT_EQ(ids_of(store->list_for_user("u-alice")), (std::vector<std::string>{"p1", "p2"}));
+}
+
+TEST_P(CredentialStoreSuite, ASealRenewalKeepsEveryMemberWithTheirOwnPin) {
+    Credential s1 = seal("s1");
+    s1.status = CredentialStatus::Active;
+    credentials->create(s1, "");
+    credentials->add_member("s1", "u-alice", "$alice-seal-pin");
+    credentials->add_member("s1", "u-bob", "$bob-seal-pin");
+    Credential s2 = seal("s2");
+    s2.status = CredentialStatus::Active;
+    credentials->renew("s1", s2, at(1'767'312'000));
+    EXPECT_EQ(credentials->pin_hash("s2", "u-alice"), std::string{"$alice-seal-pin"});
+    EXPECT_EQ(credentials->pin_hash("s2", "u-bob"), std::string{"$bob-seal-pin"});
+    EXPECT_FALSE(credentials->pin_hash("s2", "u-carol").has_value());
+    EXPECT_EQ(credentials->members("s2").size(), 2U);
+}
+
+TEST_P(CredentialStoreSuite, ARenewalIsRefusedWithoutChangeForAnUnknownInactiveOrRenewedCredential) {
+    credentials->create(personal("p1", "u-alice"), kHash);
+    credentials->create(seal("pending"), "");
+    EXPECT_EQ(code_of([&] { credentials->renew("nope", personal("x1", "u-alice"), at(1)); }), Errc::NotFound);
+    EXPECT_EQ(code_of([&] { credentials->renew("pending", seal("x2"), at(1)); }), Errc::Conflict);
+    EXPECT_EQ(code_of([&] { credentials->renew("p1", personal("x3", "u-bob"), at(1)); }),
+              Errc::InvalidRequest)
+        << "another owner";
+    credentials->renew("p1", personal("p2", "u-alice"), at(1));
+    EXPECT_EQ(code_of([&] { credentials->renew("p1", personal("p3", "u-alice"), at(1)); }), Errc::Conflict)
+        << "renewed (and so disabled) already";
+    for (const char* id : {"x1", "x2", "x3", "p3"}) {
+        EXPECT_FALSE(credentials->find(id).has_value()) << id << " was stored by a refused renewal";
+    }
+}
+
 }  // namespace
 }  // namespace inkan::storage::testing

@@ -1,5 +1,5 @@
 // service::CredentialStore on SQLite (tables credentials and seal_members, migration 2; auth_mode, migration
-// 6; signature_qualifier, migration 8).
+// 6; signature_qualifier, migration 8; credential_renewals, migration 16).
 
 #include <inkan/storage/sqlite_service_stores.h>
 
@@ -17,7 +17,9 @@ using service::SealMember;
 
 constexpr std::string_view kColumns =
     "c.id, c.kind, c.owner_user_id, c.organization, c.description, c.key_id, c.key_algo, c.chain, c.ca, "
-    "c.profile, c.scal, c.multisign, c.status, c.created_at, c.auth_mode, c.signature_qualifier FROM "
+    "c.profile, c.scal, c.multisign, c.status, c.created_at, c.auth_mode, c.signature_qualifier, "
+    "(SELECT r.new_id FROM credential_renewals r WHERE r.old_id = c.id), "
+    "(SELECT r.old_id FROM credential_renewals r WHERE r.new_id = c.id) FROM "
     "credentials c ";
 
 std::string select(std::string_view where) {
@@ -61,6 +63,8 @@ Credential read_credential(const Statement& row) {
     // NULL only for a row written by a binary older than migration 8 after the migration ran.
     c.signature_qualifier = row.column_is_null(15) ? std::string{service::default_signature_qualifier(c.kind)}
                                                    : row.column_text(15);
+    c.renewed_to = row.column_is_null(16) ? std::string{} : row.column_text(16);
+    c.renewal_of = row.column_is_null(17) ? std::string{} : row.column_text(17);
     return c;
 }
 
@@ -79,6 +83,8 @@ void bind_chain(Statement& s, int index, const std::vector<Bytes>& chain) {
         s.bind_blob(index, encode_chain(chain));
     }
 }
+
+void insert_credential(Database& db, const Credential& c, std::string_view pin_hash);
 
 bool exists(Database& db, std::string_view sql, std::string_view id, std::string_view purpose) {
     Statement query{db, sql, purpose};
@@ -142,8 +148,60 @@ void SqliteCredentialStore::create(const Credential& c, std::string_view pin_has
         !exists(*m_db, "SELECT 1 FROM users WHERE id = ?1", c.owner_user_id, "create credential")) {
         throw Error{Errc::NotFound, "create credential: no user " + c.owner_user_id};
     }
+    insert_credential(*m_db, c, pin_hash);
+    tx.commit();
+}
+
+void SqliteCredentialStore::renew(std::string_view old_id, const Credential& c, TimePoint at) {
+    require(!c.id.empty() && !c.key_id.empty() && c.id != old_id, Errc::InvalidRequest,
+            "renew credential: empty or unchanged id, or empty key id");
+    Transaction tx{*m_db, Transaction::Mode::Write, "renew credential"};
+    Statement old{*m_db, "SELECT kind, owner_user_id, status, pin_hash FROM credentials WHERE id = ?1",
+                  "renew credential"};
+    old.bind_text(1, old_id);
+    if (!old.step()) {
+        throw Error{Errc::NotFound, "renew credential: no credential " + std::string{old_id}};
+    }
+    require(old.column_text(0) == service::name(c.kind) &&
+                (c.kind == CredentialKind::Seal || old.column_text(1) == c.owner_user_id),
+            Errc::InvalidRequest, "renew credential: the renewal must keep the kind and the owner");
+    if (old.column_text(2) != service::name(CredentialStatus::Active)) {
+        throw Error{Errc::Conflict, "credential " + std::string{old_id} + " is " + old.column_text(2) +
+                                        ", not active: only an active credential is renewed"};
+    }
+    if (exists(*m_db, "SELECT 1 FROM credential_renewals WHERE old_id = ?1", old_id, "renew credential")) {
+        throw Error{Errc::Conflict, "credential " + std::string{old_id} + " was renewed already"};
+    }
+    const std::string pin_hash = old.column_is_null(3) ? std::string{} : old.column_text(3);
+    insert_credential(*m_db, c, pin_hash);
+    // The same people activate the new credential with the same PINs, the same OAuth clients may seal
+    // with it, and a PIN lockout does not end by renewing.
+    for (const char* sql :
+         {"INSERT INTO seal_members (credential_id, user_id, pin_hash, added_at) "
+          "SELECT ?2, user_id, pin_hash, added_at FROM seal_members WHERE credential_id = ?1",
+          "INSERT INTO oauth_client_seals (client_id, credential_id) "
+          "SELECT client_id, ?2 FROM oauth_client_seals WHERE credential_id = ?1",
+          "INSERT INTO pin_failures (credential_id, user_id, count) "
+          "SELECT ?2, user_id, count FROM pin_failures WHERE credential_id = ?1",
+          "UPDATE credentials SET status = 'disabled' WHERE id = ?1"}) {
+        Statement s{*m_db, sql, "renew credential"};
+        s.bind_text(1, old_id);
+        if (std::string_view{sql}.find("?2") != std::string_view::npos) {
+            s.bind_text(2, c.id);
+        }
+        s.run();
+    }
+    Statement link{*m_db, "INSERT INTO credential_renewals (old_id, new_id, renewed_at) VALUES (?1, ?2, ?3)",
+                   "renew credential"};
+    link.bind_text(1, old_id).bind_text(2, c.id).bind_time(3, at).run();
+    tx.commit();
+}
+
+namespace {
+
+void insert_credential(Database& db, const Credential& c, std::string_view pin_hash) {
     Statement insert{
-        *m_db,
+        db,
         "INSERT INTO credentials (id, kind, owner_user_id, organization, description, key_id, "
         "key_algo, chain, ca, profile, scal, multisign, status, pin_hash, created_at, auth_mode, "
         "signature_qualifier) "
@@ -170,8 +228,9 @@ void SqliteCredentialStore::create(const Credential& c, std::string_view pin_has
         .bind_text(17, c.signature_qualifier.empty() ? service::default_signature_qualifier(c.kind)
                                                      : std::string_view{c.signature_qualifier})
         .run();
-    tx.commit();
 }
+
+}  // namespace
 
 std::optional<Credential> SqliteCredentialStore::find(std::string_view id) const {
     Transaction tx{*m_db, Transaction::Mode::Read, "find credential"};

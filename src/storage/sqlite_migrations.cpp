@@ -369,6 +369,18 @@ CREATE TABLE async_operations (
 CREATE INDEX async_operations_by_expiry ON async_operations (expires_ms);
 )sql";
 
+// 16 (numbered by its branch; renumbered at merge if another took 16): credential renewal (issue 26,
+// decision 0037). A renewal makes a new credential (new ID, new key, new certificate) and keeps the old
+// row, key and certificate; this table links the two, one renewal per old credential.
+constexpr std::string_view kCredentialRenewals = R"sql(
+CREATE TABLE credential_renewals (
+    old_id     TEXT    PRIMARY KEY REFERENCES credentials (id),
+    new_id     TEXT    NOT NULL UNIQUE REFERENCES credentials (id),
+    renewed_at INTEGER NOT NULL,
+    CHECK (old_id <> new_id)
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
@@ -383,6 +395,7 @@ constexpr std::array kMigrations{
     Migration{11, "sad origin and hard limit", kSadOriginAndHardLimit},
     Migration{12, "token families", kTokenFamilies},
     Migration{13, "async operations", kAsyncOperations},
+    Migration{16, "credential renewals", kCredentialRenewals},
 };
 
 }  // namespace

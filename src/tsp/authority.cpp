@@ -70,18 +70,15 @@ void check_tsa_certificate(ByteView certificate_der, TimePoint now) {
             "the TSA certificate has expired (notAfter " + format_rfc3339(cert.not_after()) + ")");
 }
 
-Authority::Authority(std::vector<Identity> identities, SerialSource& serials, const Clock& clock,
-                     std::uint64_t serial_block)
-    : m_identities{std::move(identities)},
-      m_serials{serials},
-      m_clock{clock},
-      m_block{std::max<std::uint64_t>(serial_block, 1)} {
-    require(!m_identities.empty(), Errc::InvalidConfig, "tsa: no TSA identity is configured");
+std::unique_ptr<const Authority::Generation> Authority::checked(std::vector<Identity> identities,
+                                                                TimePoint now) {
+    auto g = std::make_unique<Generation>();
+    g->identities = std::move(identities);
+    require(!g->identities.empty(), Errc::InvalidConfig, "tsa: no TSA identity is configured");
     std::set<std::string> policies;
     std::size_t defaults = 0;
-    const TimePoint now = m_clock.now();
-    for (std::size_t i = 0; i < m_identities.size(); ++i) {
-        Identity& id = m_identities[i];
+    for (std::size_t i = 0; i < g->identities.size(); ++i) {
+        Identity& id = g->identities[i];
         const std::string what = "tsa identity \"" + id.name + "\": ";
         require(id.signer != nullptr, Errc::InvalidConfig, what + "no signing key");
         require(!id.chain.empty(), Errc::InvalidConfig, what + "no certificate");
@@ -105,10 +102,25 @@ Authority::Authority(std::vector<Identity> identities, SerialSource& serials, co
                 what + "the signature algorithm does not fit the key");
         if (id.is_default) {
             ++defaults;
-            m_default = i;
+            g->default_index = i;
         }
     }
     require(defaults <= 1, Errc::InvalidConfig, "tsa: more than one default identity");
+    return g;
+}
+
+Authority::Authority(std::vector<Identity> identities, SerialSource& serials, const Clock& clock,
+                     std::uint64_t serial_block)
+    : m_serials{serials}, m_clock{clock}, m_block{std::max<std::uint64_t>(serial_block, 1)} {
+    m_generations.push_back(checked(std::move(identities), m_clock.now()));
+    m_current.store(m_generations.back().get());
+}
+
+void Authority::replace_identities(std::vector<Identity> identities) {
+    auto g = checked(std::move(identities), m_clock.now());  // throws before anything changes
+    const std::lock_guard lock{m_generations_mutex};
+    m_generations.push_back(std::move(g));
+    m_current.store(m_generations.back().get());
 }
 
 void Authority::on_response(std::function<void(std::string_view, std::string_view)> callback) {
@@ -132,11 +144,13 @@ Authority::Outcome Authority::issue(const TimeStampReq& request) {
         out.rejection = reject(FailureInfo::BadRequest, "version must be 1");
         return out;
     }
-    const Identity* identity = &m_identities[m_default];
+    // One generation for the whole request: a reload meanwhile does not mix two identities' parts.
+    const Generation& generation = current();
+    const Identity* identity = &generation.identities[generation.default_index];
     if (request.policy) {
-        const auto it = std::find_if(m_identities.begin(), m_identities.end(),
+        const auto it = std::find_if(generation.identities.begin(), generation.identities.end(),
                                      [&](const Identity& i) { return i.policy == *request.policy; });
-        if (it == m_identities.end()) {
+        if (it == generation.identities.end()) {
             out.rejection = reject(FailureInfo::UnacceptedPolicy, "the requested policy is not offered");
             return out;
         }

@@ -330,3 +330,41 @@ TEST(TsaAuthority, StampThrowsTheErrcOfEachRejection) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(TsaAuthority, ReplacedIdentitiesSignNewTokensAndABadReplacementChangesNothing) {
+    // An authority of its own (the shared one serves the other tests), first with key a.
+    Tsa& t = tsa();
+    TempDir store_dir;
+    inkan::storage::SqliteTsaSerialStore store{store_dir / "tsa.db"};
+    tsp::Authority authority{{Tsa::identity("a", kPolicyA, t.a, true)}, store, test_pki().clock};
+    const tsp::Identity& before = authority.default_identity();
+
+    // A certificate for another key than the identity's: refused, key a still signs.
+    tsp::Identity mixed = Tsa::identity("a", kPolicyA, t.b, true);
+    mixed.chain = t.a.chain;
+    try {
+        authority.replace_identities({mixed});
+        ADD_FAILURE() << "a certificate for another key was accepted";
+    } catch (const inkan::Error& e) {
+        EXPECT_EQ(e.code(), Errc::InvalidConfig) << e.what();
+    }
+    TempDir d;
+    const Bytes old_reply = authority.respond(openssl_query(d, "before", {"-sha256"}));
+    const auto old_ok = openssl_verify(d, old_reply, "before", t.a.chain);
+    EXPECT_EQ(old_ok.exit_code, 0) << old_ok.out << old_ok.err;
+
+    // Renewed: key b signs; the token verifies with b's certificate and not with a's, and the earlier
+    // token still verifies with a's.
+    authority.replace_identities({Tsa::identity("renewed", kPolicyA, t.b, true)});
+    const Bytes new_reply = authority.respond(openssl_query(d, "after", {"-sha256"}));
+    const auto new_ok = openssl_verify(d, new_reply, "after", t.b.chain);
+    EXPECT_EQ(new_ok.exit_code, 0) << new_ok.out << new_ok.err;
+    EXPECT_NE(openssl_verify(d, new_reply, "after", t.a.chain).exit_code, 0) << "signed by the old key";
+    EXPECT_EQ(openssl_verify(d, old_reply, "before", t.a.chain).exit_code, 0);
+    EXPECT_EQ(authority.default_identity().name, "renewed");
+    EXPECT_EQ(before.name, "a") << "a reference taken before the replacement stays valid";
+}
+
+}  // namespace

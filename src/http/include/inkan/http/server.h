@@ -167,8 +167,16 @@ public:
     /// Not from a handler (it joins the worker pool the handler runs on).
     void stop();
     /// start()s, calls `on_started` once SIGTERM and SIGINT are caught and the listeners accept,
-    /// blocks until one of the signals arrives, then stop()s. For `inkan serve`.
-    void run_until_signal(const std::function<void()>& on_started = {});
+    /// blocks until one of the signals arrives, then stop()s. For `inkan serve`. With `on_hangup`,
+    /// SIGHUP is caught too and calls it (on the signal-waiting thread, one at a time; an exception it
+    /// throws is logged) without stopping.
+    void run_until_signal(const std::function<void()>& on_started = {},
+                          const std::function<void()>& on_hangup = {});
+    /// Gives a TLS listener a new certificate chain and key (a renewed certificate): new handshakes
+    /// use them; connections already open keep theirs until they close. Errc::InvalidConfig for a bad
+    /// configuration (as add_listener), Errc::NotFound for an unknown listener; either way the
+    /// listener keeps what it had. Thread-safe, also while running.
+    void reload_tls(std::string_view listener_name, const TlsConfig& config);
     [[nodiscard]] bool running() const noexcept;
 
     /// While on, /readyz answers 503 {"status":"maintenance"} (requests are still served).

@@ -95,6 +95,17 @@ public:
     Credential import_certificate(std::string_view credential_id, std::string_view chain_pem,
                                   ByteView trust_anchor_der);
 
+    /// Renews an Active credential (decision 0037): a new key pair in the HSM (`key`, default the old
+    /// key's type), a CSR with the old certificate's subject, enrolled at the same CA under the same
+    /// profile, stored as a new credential (new ID) with the same owner, PIN, seal members, clients,
+    /// SCAL, multisign, auth mode, qualifier and description; the old one is Disabled but its key and
+    /// certificate are kept (not revoked, not destroyed) for validation and for the audit entries that
+    /// name it. Errc::NotFound: unknown id; Errc::Conflict: not Active or renewed already;
+    /// Errc::InvalidRequest: the CA did not issue at once (a manual CA: create a new credential
+    /// instead). On any failure the new key is destroyed and a certificate issued for it revoked; the
+    /// old credential is unchanged.
+    Credential renew(std::string_view credential_id, std::optional<hsm::KeySpec> key = std::nullopt);
+
     /// Seal membership: each member activates the seal with a PIN of their own for it (≥ 4 characters).
     /// Errc::InvalidRequest for a personal credential; Errc::NotFound for an unknown credential or user
     /// (remove: or a user who is not a member); Errc::Conflict if already a member or the seal is

@@ -76,6 +76,10 @@ struct Credential {
     CredentialStatus status = CredentialStatus::Active;
     TimePoint created_at{};
     std::string signature_qualifier;  ///< CSC v2 signatureQualifier, e.g. "eu_eidas_aes"
+    /// Renewal (decision 0037): the credential that replaced this one (this one is then Disabled, its key
+    /// kept but never used again), and the one this replaced; empty when none.
+    std::string renewed_to;
+    std::string renewal_of;
 };
 
 /// A seal credential's named member: a user who may activate the seal with their own PIN for it

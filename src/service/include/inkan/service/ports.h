@@ -77,6 +77,13 @@ public:
     /// Errc::NotFound for an unknown id (both setters).
     virtual void set_chain(std::string_view id, const std::vector<Bytes>& chain) = 0;
     virtual void set_status(std::string_view id, CredentialStatus status) = 0;
+    /// A renewal, in one transaction: `renewed` (a new id and key, the same kind and owner) is stored with
+    /// the old credential's PIN hash, its seal members (with their PIN hashes), the OAuth clients allowed
+    /// to seal with it and its PIN failure counts; the old credential becomes Disabled (its row, key id and
+    /// chain kept) and both are linked (Credential::renewed_to / renewal_of). Errc::NotFound: no such old
+    /// credential; Errc::Conflict: it is not Active or was renewed already; Errc::InvalidRequest: another
+    /// kind or owner, or the same id.
+    virtual void renew(std::string_view old_id, const Credential& renewed, TimePoint at) = 0;
     /// Errc::Conflict if already a member; Errc::NotFound for an unknown credential or user;
     /// Errc::InvalidRequest if the credential is not a seal.
     virtual void add_member(std::string_view credential_id, std::string_view user_id,
@@ -317,8 +324,8 @@ struct AsyncRecord {
     std::string user_id;  ///< the caller that started it (user and client both bind)
     std::string client_id;
     AsyncStatus status = AsyncStatus::Pending;
-    int http_status = 0;  ///< Done/Failed: the answer's status
-    std::string body;     ///< Done/Failed: the answer's JSON body
+    int http_status = 0;           ///< Done/Failed: the answer's status
+    std::string body;              ///< Done/Failed: the answer's JSON body
     std::int64_t created_ms = 0;   ///< unix milliseconds
     std::int64_t expires_ms = 0;   ///< unix milliseconds; after it the operation is unknown
     std::int64_t validity_ms = 0;  ///< validity_period: how long a finished answer is kept

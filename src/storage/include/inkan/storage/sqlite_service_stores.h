@@ -50,6 +50,7 @@ public:
     [[nodiscard]] std::vector<service::Credential> list_for_user(std::string_view user_id) const override;
     void set_chain(std::string_view id, const std::vector<Bytes>& chain) override;
     void set_status(std::string_view id, service::CredentialStatus status) override;
+    void renew(std::string_view old_id, const service::Credential& renewed, TimePoint at) override;
     void add_member(std::string_view credential_id, std::string_view user_id,
                     std::string_view pin_hash) override;
     void remove_member(std::string_view credential_id, std::string_view user_id) override;

@@ -6,6 +6,7 @@
 // default. Serial numbers come in blocks from a SerialSource (the store), so nodes sharing a database
 // never hand out the same one.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -81,8 +82,19 @@ public:
     /// none was chosen) and "granted" or the failInfo name. Set before serving.
     void on_response(std::function<void(std::string_view policy, std::string_view status)> callback);
 
-    [[nodiscard]] const std::vector<Identity>& identities() const noexcept { return m_identities; }
-    [[nodiscard]] const Identity& default_identity() const noexcept { return m_identities[m_default]; }
+    /// Replaces every identity at once (a renewed TSA certificate, `inkan serve` on SIGHUP), checked as
+    /// the constructor checks them; on Errc::InvalidConfig nothing changes. A request already being
+    /// answered finishes with the identities it started with; the next one gets the new ones. The
+    /// replaced set stays in memory (references from identities() stay valid; reloads are rare operator
+    /// acts, a set is a few kilobytes).
+    void replace_identities(std::vector<Identity> identities);
+
+    /// The current identities (see replace_identities for how long the reference stays valid).
+    [[nodiscard]] const std::vector<Identity>& identities() const noexcept { return current().identities; }
+    [[nodiscard]] const Identity& default_identity() const noexcept {
+        const Generation& g = current();
+        return g.identities[g.default_index];
+    }
 
 private:
     struct Outcome {
@@ -90,11 +102,19 @@ private:
         std::optional<Rejection> rejection;
         std::string policy;
     };
+    /// One checked set of identities; never changed once published.
+    struct Generation {
+        std::vector<Identity> identities;
+        std::size_t default_index = 0;
+    };
+    static std::unique_ptr<const Generation> checked(std::vector<Identity> identities, TimePoint now);
+    [[nodiscard]] const Generation& current() const noexcept { return *m_current.load(); }
     Outcome issue(const TimeStampReq& request);
     Bytes next_serial();
 
-    std::vector<Identity> m_identities;
-    std::size_t m_default = 0;
+    std::mutex m_generations_mutex;  // guards m_generations (appended by replace_identities)
+    std::vector<std::unique_ptr<const Generation>> m_generations;
+    std::atomic<const Generation*> m_current{nullptr};
     SerialSource& m_serials;
     const Clock& m_clock;
     std::uint64_t m_block;
