@@ -13,6 +13,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -369,7 +370,8 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     deps.documents = &documents;
     // operationMode "A": jobs on workers of their own, state in the shared database (any node answers
     // signPolling); stopped (queued jobs finished) before the documents and the service go.
-    storage::SqliteAsyncStore async_store{service.database()};
+    // The shared connection (the const overload; the other one returns the Database itself).
+    storage::SqliteAsyncStore async_store{std::as_const(service).database()};
     service::AsyncOperations async{async_store, clock, async_settings(config)};
     deps.async = &async;
     deps.extension = extension ? &*extension : nullptr;
