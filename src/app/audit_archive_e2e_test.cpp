@@ -445,3 +445,24 @@ TEST_F(AuditArchive, RefusalsNameTheProblemAndChangeNothing) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(AuditArchive, ABackupOfAnArchivedLogRestoresAndVerifiesFromTheCheckpoint) {
+    operator_changes("first");
+    const std::int64_t t1 = boundary_after_newest();
+    operator_changes("second");
+    const fs::path a1 = tmp / "audit-1.p7m";
+    ASSERT_EQ(inkan({"audit", "archive", "--before", rfc3339(t1), "-o", a1.string()}).exit_code, 0);
+    const fs::path backup = tmp / "backup";
+    const auto b = inkan({"backup", "--to", backup.string()});
+    ASSERT_EQ(b.exit_code, 0) << describe(b);
+    const fs::path restored = tmp / "restored";
+    const auto r = run({INKAN_BIN, "restore", "--from", backup.string(), "--data", restored.string()});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    const auto v = run({INKAN_BIN, "audit", "verify", "--data", restored.string(), "--archive", a1.string()});
+    EXPECT_EQ(v.exit_code, 0) << describe(v);
+    EXPECT_NE(v.out.find("after checkpoint 1"), std::string::npos) << v.out;
+}
+
+}  // namespace
