@@ -29,6 +29,7 @@
 #include <inkan/service/audit.h>
 #include <inkan/service/housekeeping.h>
 #include <inkan/storage/sqlite.h>
+#include <inkan/storage/sqlite_audit_archive_store.h>
 #include <inkan/storage/sqlite_housekeeping.h>
 #include <inkan/storage/sqlite_service_stores.h>
 #include <inkan/version.h>
@@ -441,7 +442,11 @@ int cmd_restore(const std::vector<std::string>& words, Io io) {
         auto db = std::make_shared<storage::Database>(database_file(config));
         storage::SqliteAuditStore audit_store{db};
         service::AuditLog audit{audit_store, SystemClock::instance()};
-        const auto verified = audit.verify();
+        // From the newest archive checkpoint when old entries were archived (decision 0036).
+        const auto checkpoints = storage::SqliteAuditArchiveStore{db}.checkpoints();
+        const auto verified = checkpoints.empty()
+                                  ? audit.verify()
+                                  : audit.verify(checkpoints.back().last_seq, checkpoints.back().last_hash);
         require(verified.ok, Errc::InvalidRequest,
                 "the backup's audit chain does not verify (" + verified.problem + "): nothing restored");
         storage::SqliteHousekeepingStore store{db};

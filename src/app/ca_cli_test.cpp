@@ -86,8 +86,8 @@ protected:
 
 }  // namespace
 
-TEST_F(InitializedPki, OpensslVerifiesTheTsaOcspAndTlsCertificatesAgainstTheRoot) {
-    for (const char* chain : {"tsa-chain.pem", "ocsp-chain.pem", "tls-chain.pem"}) {
+TEST_F(InitializedPki, OpensslVerifiesTheTsaOcspTlsAndSealCertificatesAgainstTheRoot) {
+    for (const char* chain : {"tsa-chain.pem", "ocsp-chain.pem", "tls-chain.pem", "seal-chain.pem"}) {
         const auto r = run({"openssl", "verify", "-CAfile", (pki / "root-ca.pem").string(), "-untrusted",
                             (pki / "issuing-ca-chain.pem").string(), (pki / chain).string()});
         EXPECT_EQ(r.exit_code, 0) << chain << "\n" << describe(r);
@@ -128,8 +128,8 @@ TEST_F(InitializedPki, EveryPrivateKeyIsSensitiveAndNeverExtractable) {
             EXPECT_EQ(k["never_extractable"], true) << k.dump();
         }
     }
-    // Root CA, issuing CA, TSA, OCSP responder, TLS, and the demo credential's key.
-    EXPECT_EQ(private_keys, 6) << r.out;
+    // Root CA, issuing CA, TSA, OCSP responder, TLS, the service's seal, and the demo credential's key.
+    EXPECT_EQ(private_keys, 7) << r.out;
 }
 
 TEST_F(InitializedPki, CaListShowsTheBuiltinAndManualCas) {

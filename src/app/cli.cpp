@@ -270,10 +270,18 @@ const std::vector<Command>& commands() {
          "remove a seal member",
          cmd_seal_remove_member},
         {{"audit", "verify"},
-         "audit verify [--json]",
-         "recompute the audit chain and check its TSA anchors; exit 1 naming the first edited, deleted or "
-         "moved entry, or newest entries deleted after an anchor",
+         "audit verify [--archive FILE]... [--json]",
+         "recompute the audit chain (from the newest archive checkpoint) and check its TSA anchors and "
+         "checkpoints; --archive checks archive files (seal, time-stamp, chain, link to their checkpoint) "
+         "and "
+         "that none is missing; exit 1 naming the first edited, deleted or moved entry, or newest entries "
+         "deleted after an anchor",
          cmd_audit_verify},
+        {{"audit", "archive"},
+         "audit archive --before RFC3339 -o FILE [--json]",
+         "move the oldest audit entries (time < before, never the newest) into FILE, sealed by the service "
+         "and time-stamped (CAdES-B-T), then remove them keeping a signed checkpoint (docs/backup.md)",
+         cmd_audit_archive},
         {{"audit", "anchor"},
          "audit anchor [--json]",
          "time-stamp the audit chain's head now with inkan's TSA (inkan serve also does so periodically)",

@@ -51,6 +51,7 @@ int cmd_audit_verify(const std::vector<std::string>& words, Io io);
 int cmd_audit_export(const std::vector<std::string>& words, Io io);
 int cmd_audit_anchor(const std::vector<std::string>& words, Io io);
 int cmd_audit_anchors(const std::vector<std::string>& words, Io io);
+int cmd_audit_archive(const std::vector<std::string>& words, Io io);
 int cmd_timestamp(const std::vector<std::string>& words, Io io);
 int cmd_sign(const std::vector<std::string>& words, Io io);
 int cmd_extend(const std::vector<std::string>& words, Io io);

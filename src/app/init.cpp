@@ -173,6 +173,9 @@ std::string config_text(const InitChoices& c, const DevelopmentPki& pki, const f
     identity("tsa", pki.tsa_key_id, pki.tsa_chain,
              "policy = " + toml_string(kDefaultTsaPolicy) + "\naccuracy_ms = 1000\n");
     identity("tls", pki.tls_key_id, pki.tls_chain);
+    t += "# The service's own electronic seal (EN 319 412-3 profile): signs audit archives and their\n"
+         "# checkpoints (`inkan audit archive`, decision 0036). Never a user's credential.\n";
+    identity("seal", pki.seal_key_id, pki.seal_chain);
     t += "[log]\n"
          "level = \"info\"\n";
     return t;

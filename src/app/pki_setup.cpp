@@ -57,11 +57,13 @@ DevelopmentPki create_development_pki(const fs::path& pki_dir, hsm::Token& token
     const Bytes tsa_id = token.generate_key_pair(hsm::KeySpec::EcP256, "inkan-tsa");
     const Bytes ocsp_id = token.generate_key_pair(hsm::KeySpec::EcP256, "inkan-ocsp");
     const Bytes tls_id = token.generate_key_pair(hsm::KeySpec::EcP256, "inkan-tls");
+    const Bytes seal_id = token.generate_key_pair(hsm::KeySpec::EcP256, "inkan-service-seal");
     sign::HsmSigner root_signer{token, root_id};
     sign::HsmSigner issuing_signer{token, issuing_id};
     sign::HsmSigner tsa_signer{token, tsa_id};
     sign::HsmSigner ocsp_signer{token, ocsp_id};
     sign::HsmSigner tls_signer{token, tls_id};
+    sign::HsmSigner seal_signer{token, seal_id};
 
     const pki::CaSettings root_settings = ca_settings(out.root_name, pki_base_url);
     const pki::Certificate root = pki::create_root(root_settings, root_signer,
@@ -83,22 +85,36 @@ DevelopmentPki create_development_pki(const fs::path& pki_dir, hsm::Token& token
     const pki::Certificate tls =
         ca.issue(pki::create_csr(org_name("localhost"), tls_signer), "tls", tls_options);
 
+    // EN 319 412-3 §4.2.1 wants an organizationIdentifier; "ZZ:" is the national-scheme form with the
+    // user-assigned ISO 3166 code: clearly a development value, as the rest of this PKI.
+    const pki::Certificate seal =
+        ca.issue(pki::create_csr(pki::Name{}
+                                     .country("JP")
+                                     .organization("inkan")
+                                     .add(pki::NameAttribute::OrganizationIdentifier, "ZZ:inkan-development")
+                                     .common_name("inkan Service Seal"),
+                                 seal_signer),
+                 "seal");
+
     out.root_key_id = hex_encode(root_id);
     out.issuing_key_id = hex_encode(issuing_id);
     out.tsa_key_id = hex_encode(tsa_id);
     out.ocsp_key_id = hex_encode(ocsp_id);
     out.tls_key_id = hex_encode(tls_id);
+    out.seal_key_id = hex_encode(seal_id);
     out.root_pem = pki_dir / "root-ca.pem";
     out.root_chain = out.root_pem;
     out.issuing_chain = pki_dir / "issuing-ca-chain.pem";
     out.tsa_chain = pki_dir / "tsa-chain.pem";
     out.ocsp_chain = pki_dir / "ocsp-chain.pem";
     out.tls_chain = pki_dir / "tls-chain.pem";
+    out.seal_chain = pki_dir / "seal-chain.pem";
     write_pem(out.root_pem, {root.der()});
     write_pem(out.issuing_chain, {issuing.der(), root.der()});
     write_pem(out.tsa_chain, {tsa.der(), issuing.der(), root.der()});
     write_pem(out.ocsp_chain, {ocsp.der(), issuing.der(), root.der()});
     write_pem(out.tls_chain, {tls.der(), issuing.der(), root.der()});
+    write_pem(out.seal_chain, {seal.der(), issuing.der(), root.der()});
     return out;
 }
 

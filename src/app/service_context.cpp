@@ -12,6 +12,7 @@
 #include <inkan/crypto/random.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/storage/sqlite_audit_anchor_store.h>
+#include <inkan/storage/sqlite_audit_archive_store.h>
 #include <inkan/storage/sqlite_housekeeping.h>
 #include <inkan/storage/sqlite_service_stores.h>
 
@@ -123,6 +124,8 @@ ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiConte
     m_audit = std::make_unique<service::AuditLog>(*m_audit_store, clock);
     m_anchor_store = std::make_unique<storage::SqliteAuditAnchorStore>(m_db);
     m_anchoring = std::make_unique<service::AuditAnchoring>(*m_anchor_store, *m_audit_store, clock);
+    m_archive_store = std::make_unique<storage::SqliteAuditArchiveStore>(m_db);
+    m_archiver = std::make_unique<service::AuditArchiver>(*m_archive_store, *m_audit_store, clock);
     m_sealer = std::make_unique<service::SecretSealer>(
         token, config.string_or("hsm.storage_key_label", "inkan-storage-key"));
     m_accounts = std::make_unique<service::Accounts>(

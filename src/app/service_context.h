@@ -18,6 +18,7 @@
 #include <inkan/service/accounts.h>
 #include <inkan/service/audit.h>
 #include <inkan/service/audit_anchor.h>
+#include <inkan/service/audit_archive.h>
 #include <inkan/service/auth.h>
 #include <inkan/service/authorization.h>
 #include <inkan/service/credentials.h>
@@ -71,6 +72,8 @@ public:
     service::AuditLog& audit() noexcept { return *m_audit; }
     /// The audit chain's TSA anchors (decision 0017).
     service::AuditAnchoring& audit_anchoring() noexcept { return *m_anchoring; }
+    /// Archives of the oldest audit entries and their checkpoints (decision 0036).
+    service::AuditArchiver& audit_archiver() noexcept { return *m_archiver; }
     service::OAuth& oauth() noexcept { return *m_oauth; }
     /// Purges expired rows in batches (decision 0032).
     service::Housekeeping& housekeeping() noexcept { return *m_housekeeping; }
@@ -98,6 +101,8 @@ private:
     std::unique_ptr<service::AuditLog> m_audit;
     std::unique_ptr<service::AuditAnchorStore> m_anchor_store;
     std::unique_ptr<service::AuditAnchoring> m_anchoring;
+    std::unique_ptr<service::AuditArchiveStore> m_archive_store;
+    std::unique_ptr<service::AuditArchiver> m_archiver;
     std::unique_ptr<service::SecretSealer> m_sealer;
     std::unique_ptr<service::Accounts> m_accounts;
     std::unique_ptr<service::Sessions> m_sessions;

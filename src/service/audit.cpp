@@ -95,12 +95,16 @@ AuditEntryBuilder AuditLog::entry_builder(AuditEvent event) const {
 }
 
 AuditVerification AuditLog::verify() const {
+    return verify(0, Bytes(kHashLength, 0));
+}
+
+AuditVerification AuditLog::verify(std::uint64_t after_seq, const Bytes& prev_hash) const {
     AuditVerification v;
     std::vector<AuditEntry> entries = m_store.all();
     std::sort(entries.begin(), entries.end(),
               [](const AuditEntry& a, const AuditEntry& b) { return a.seq < b.seq; });
-    Bytes expected_prev(kHashLength, 0);
-    std::uint64_t expected_seq = 1;
+    Bytes expected_prev = prev_hash;
+    std::uint64_t expected_seq = after_seq + 1;
     const auto fail = [&v](std::uint64_t seq, std::string problem) {
         v.ok = false;
         v.first_bad_seq = seq;
@@ -109,6 +113,11 @@ AuditVerification AuditLog::verify() const {
     for (const AuditEntry& e : entries) {
         ++v.entries;
         if (!v.ok) {
+            continue;
+        }
+        if (e.seq <= after_seq) {
+            fail(e.seq, "still in the log although archived (the checkpoint ends at #" +
+                            std::to_string(after_seq) + ")");
             continue;
         }
         if (e.seq != expected_seq) {
@@ -128,6 +137,13 @@ AuditVerification AuditLog::verify() const {
         }
         expected_prev = e.hash;
         ++expected_seq;
+    }
+    if (v.ok && after_seq > 0 && entries.empty()) {
+        v.ok = false;
+        v.first_bad_seq = expected_seq;
+        v.problem = "entry " + std::to_string(expected_seq) +
+                    ": missing (deleted): the log holds no entry after the archive checkpoint at #" +
+                    std::to_string(after_seq);
     }
     return v;
 }

@@ -61,7 +61,8 @@ std::optional<AuditAnchor> AuditAnchoring::anchor(tsp::Authority& tsa, bool forc
     return a;
 }
 
-AnchorVerification AuditAnchoring::verify(const std::vector<Bytes>& trust_anchors) const {
+AnchorVerification AuditAnchoring::verify(const std::vector<Bytes>& trust_anchors,
+                                          const std::vector<AuditCheckpoint>& checkpoints) const {
     AnchorVerification v;
     std::map<std::uint64_t, Bytes> hashes;
     std::uint64_t last = 0;
@@ -90,6 +91,17 @@ AnchorVerification AuditAnchoring::verify(const std::vector<Bytes>& trust_anchor
             (void)info;
         } catch (const Error& e) {
             fail(anchor_name(a) + ": the time-stamp token does not verify: " + e.detail());
+            continue;
+        }
+        if (!checkpoints.empty() && a.seq <= checkpoints.back().last_seq) {
+            // Archived: only a checkpoint's last entry has its hash in the database.
+            for (const AuditCheckpoint& c : checkpoints) {
+                if (a.seq == c.last_seq && a.head_hash != c.last_hash) {
+                    fail(anchor_name(a) + ": entry #" + std::to_string(a.seq) + " was archived with hash " +
+                         hex_encode(c.last_hash) + ", not the anchored " + hex_encode(a.head_hash) +
+                         " (rewritten)");
+                }
+            }
             continue;
         }
         if (a.seq > last) {

@@ -369,6 +369,30 @@ CREATE TABLE async_operations (
 CREATE INDEX async_operations_by_expiry ON async_operations (expires_ms);
 )sql";
 
+// 15 (14 is taken by another branch; renumbered at merge if needed): checkpoints of archived audit
+// entries (service::AuditArchiveStore, decision 0036). `inkan audit archive` moves a closed range of the
+// oldest entries into a signed, time-stamped file and keeps one row per archive: the seq range and
+// count, the first entry's prev_hash and the last entry's hash (the chain resumes from it), the archive
+// file's SHA-256, and `seal`: a CAdES-B-T by the service's seal over the row's canonical bytes, so a
+// row cannot be forged or edited without the seal key. AUTOINCREMENT: a deleted newest checkpoint
+// leaves a gap.
+constexpr std::string_view kAuditCheckpoints = R"sql(
+CREATE TABLE audit_checkpoints (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    first_seq      INTEGER NOT NULL CHECK (first_seq >= 1),
+    last_seq       INTEGER NOT NULL,
+    count          INTEGER NOT NULL,
+    prev_hash      BLOB    NOT NULL CHECK (length(prev_hash) = 32),
+    last_hash      BLOB    NOT NULL CHECK (length(last_hash) = 32),
+    archive_sha256 BLOB    NOT NULL CHECK (length(archive_sha256) = 32),
+    archive_name   TEXT    NOT NULL,
+    before_at      INTEGER NOT NULL,
+    archived_at    INTEGER NOT NULL,
+    seal           BLOB    NOT NULL,
+    CHECK (last_seq >= first_seq AND count = last_seq - first_seq + 1)
+);
+)sql";
+
 // 16 (numbered by its branch; renumbered at merge if another took 16): credential renewal (issue 26,
 // decision 0037). A renewal makes a new credential (new ID, new key, new certificate) and keeps the old
 // row, key and certificate; this table links the two, one renewal per old credential.
@@ -395,6 +419,7 @@ constexpr std::array kMigrations{
     Migration{11, "sad origin and hard limit", kSadOriginAndHardLimit},
     Migration{12, "token families", kTokenFamilies},
     Migration{13, "async operations", kAsyncOperations},
+    Migration{15, "audit checkpoints", kAuditCheckpoints},
     Migration{16, "credential renewals", kCredentialRenewals},
 };
 

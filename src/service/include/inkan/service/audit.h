@@ -35,6 +35,10 @@ public:
     /// and its audit entry commit together: AuthorizationStore::consume). The entry's time is now.
     [[nodiscard]] AuditEntryBuilder entry_builder(AuditEvent event) const;
     [[nodiscard]] AuditVerification verify() const;
+    /// The chain from an archive checkpoint (decision 0036): the oldest entry in the log must be
+    /// #after_seq + 1 with `prev_hash` (the checkpoint's last hash), and at least one entry must follow
+    /// (archiving appends its own entry and never takes the head).
+    [[nodiscard]] AuditVerification verify(std::uint64_t after_seq, const Bytes& prev_hash) const;
     /// Entries with from <= at < to, in sequence order.
     [[nodiscard]] std::vector<AuditEntry> range(std::optional<TimePoint> from,
                                                 std::optional<TimePoint> to) const;

@@ -17,6 +17,7 @@
 
 #include <inkan/core/bytes.h>
 #include <inkan/core/clock.h>
+#include <inkan/service/audit_archive.h>
 #include <inkan/service/ports.h>
 #include <inkan/tsp/authority.h>
 
@@ -63,8 +64,11 @@ public:
     /// signature, its chain to `trust_anchors` at genTime when given), no anchor id is missing between
     /// the first and the newest, and the log still holds entry #seq with the anchored hash. A log that
     /// ends before an anchored entry is reported as truncation: "audit log truncated: anchor N at <time>
-    /// covers entry #K with hash H, but the log ends at #J".
-    [[nodiscard]] AnchorVerification verify(const std::vector<Bytes>& trust_anchors) const;
+    /// covers entry #K with hash H, but the log ends at #J". An anchored entry that was archived
+    /// (within `checkpoints`, decision 0036) is checked against its checkpoint's last hash when it is the
+    /// checkpoint's last entry, otherwise by `inkan audit verify --archive` against the archive file.
+    [[nodiscard]] AnchorVerification verify(const std::vector<Bytes>& trust_anchors,
+                                            const std::vector<AuditCheckpoint>& checkpoints = {}) const;
 
     /// Every anchor, by id.
     [[nodiscard]] std::vector<AuditAnchor> anchors() const { return m_anchors.all(); }
