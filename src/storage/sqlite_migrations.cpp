@@ -369,6 +369,30 @@ CREATE TABLE async_operations (
 CREATE INDEX async_operations_by_expiry ON async_operations (expires_ms);
 )sql";
 
+// Out-of-band credential authorization (decision 0034): one row per credentials/authorize answered 202.
+// The handle (client), the page reference (URL) and the page session (cookie) are kept as SHA-256 only.
+// Self-contained (no foreign keys): a row outlives nothing, it expires within minutes and is purged when
+// the next one is recorded.
+constexpr std::string_view kOobAuthorizations = R"sql(
+CREATE TABLE oob_authorizations (
+    id            TEXT    PRIMARY KEY,
+    handle_hash   BLOB    NOT NULL UNIQUE CHECK (length(handle_hash) = 32),
+    ref_hash      BLOB    NOT NULL UNIQUE CHECK (length(ref_hash) = 32),
+    user_id       TEXT    NOT NULL CHECK (user_id <> ''),
+    client_id     TEXT    NOT NULL,
+    credential_id TEXT    NOT NULL,
+    request       TEXT    NOT NULL,
+    status        TEXT    NOT NULL CHECK (status IN ('pending', 'approved', 'declined', 'delivered')),
+    pin_verified  INTEGER NOT NULL DEFAULT 0 CHECK (pin_verified IN (0, 1)),
+    stage         TEXT    NOT NULL DEFAULT 'login' CHECK (stage IN ('login', 'otp', 'decide')),
+    session_hash  BLOB    UNIQUE CHECK (session_hash IS NULL OR length(session_hash) = 32),
+    csrf_hash     BLOB,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL
+);
+CREATE INDEX oob_authorizations_by_expiry ON oob_authorizations (expires_at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
@@ -383,6 +407,7 @@ constexpr std::array kMigrations{
     Migration{11, "sad origin and hard limit", kSadOriginAndHardLimit},
     Migration{12, "token families", kTokenFamilies},
     Migration{13, "async operations", kAsyncOperations},
+    Migration{14, "oob authorizations", kOobAuthorizations},
 };
 
 }  // namespace
