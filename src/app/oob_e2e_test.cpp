@@ -92,7 +92,8 @@ protected:
                                      cred.value("pin", std::string{})};
         }
         {
-            const json user = cli({INKAN_BIN, "user", "add", "rokuro", "--totp", "--json", "--data", d});
+            const json user = cli({INKAN_BIN, "user", "add", "rokuro", "--display-name", "佐藤 六郎",
+                                   "--totp", "--json", "--data", d});
             const json cred = cli({INKAN_BIN, "credential", "create", "--user", "rokuro", "--scal", "2",
                                    "--auth-mode", "oauth2code", "--json", "--data", d});
             s_signers["rokuro"] = Signer{"rokuro",
