@@ -1,5 +1,6 @@
 #include "codec.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -25,6 +26,8 @@ constexpr std::string_view kPinDescription = "The PIN that activates this creden
 constexpr std::string_view kOtpDescription = "The one-time code from your authenticator app";
 constexpr std::string_view kOtpNotEnrolled =
     "Required, but no authenticator app is enrolled for this user yet: ask the operator to enrol one";
+// hashLabels (decision 0034): at most this many characters each, as the CSC labels of credentials/info.
+constexpr std::size_t kMaxLabel = 255;
 // credentials/authorize `description`: at most this many characters (CSC v1 §11.6).
 constexpr std::size_t kMaxDescription = 500;
 constexpr std::string_view kPinId = "PIN";  // the v2 auth object ids encode_auth_v2 advertises
@@ -265,10 +268,27 @@ std::size_t code_points(std::string_view s) {
 }
 
 /// v2 authData: [{id, value}] for the objects credentials/info names ("PIN", "OTP"). Each value goes
-/// straight into a Secret and the JSON string is wiped.
+/// straight into a Secret and the JSON string is wiped. No authData, an empty one, or objects without a
+/// value ({"id": "PIN"}: the PasswordOOB form) ask for the factors out of band (CSC v2 §11.6; csc-api.md
+/// §3.3: "an RSSP-managed flow is credentials/authorize with authData: []"; decision 0034). Some objects
+/// with values and some without is a contradiction: refused.
 void decode_auth_data(JsonBody& body, service::AuthorizeRequest& out) {
     nlohmann::json* array = body.array("authData");
     if (array == nullptr) {
+        out.out_of_band = true;
+        return;
+    }
+    const bool none_valued = std::none_of(array->begin(), array->end(), [](const nlohmann::json& item) {
+        return item.is_object() && item.contains("value");
+    });
+    if (none_valued) {
+        for (const auto& item : *array) {
+            if (!item.is_object() || !item.contains("id") || !item["id"].is_string() ||
+                (item["id"] != kPinId && item["id"] != kOtpId)) {
+                invalid_request("Invalid parameter authData");
+            }
+        }
+        out.out_of_band = true;
         return;
     }
     std::set<std::string, std::less<>> seen;
@@ -391,6 +411,19 @@ service::AuthorizeRequest decode_authorize(Version version, JsonBody& body) {
             break;
         case Version::V2:
             decode_auth_data(body, out);
+            // inkan's extension for the approval page: one label per hash (what the signer sees).
+            if (body.has("hashLabels")) {
+                nlohmann::json* labels = body.array("hashLabels");
+                if (labels == nullptr || labels->size() != out.hashes.size()) {
+                    invalid_request("Invalid parameter hashLabels: one string per hash");
+                }
+                for (const auto& l : *labels) {
+                    if (!l.is_string() || code_points(l.get<std::string>()) > kMaxLabel) {
+                        invalid_request("Invalid parameter hashLabels: one string per hash");
+                    }
+                    out.labels.push_back(l.get<std::string>());
+                }
+            }
             break;
     }
     return out;

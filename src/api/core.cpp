@@ -616,8 +616,45 @@ service::IssuedSad Core::authorize(Version version, const service::Caller& calle
     try {
         return m_deps.authorization.authorize(caller, std::move(request));
     } catch (const Error& e) {
+        refuse_authorize(version, e, hashes_given, hash_count, num_signatures);
+    }
+}
+
+service::OobStarted Core::authorize_out_of_band(const service::Caller& caller,
+                                                service::AuthorizeRequest request) const {
+    (void)credential_for(caller, request.credential_id);
+    const bool hashes_given = !request.hashes.empty();
+    const std::size_t hash_count = request.hashes.size();
+    const int num_signatures = request.num_signatures;
+    std::vector<std::string> labels = std::move(request.labels);
+    try {
+        return m_deps.oob->start(caller, std::move(request), std::move(labels));
+    } catch (const Error& e) {
+        refuse_authorize(Version::V2, e, hashes_given, hash_count, num_signatures);
+    }
+}
+
+service::OobCheck Core::authorize_check(const service::Caller& caller, const Secret& handle) const {
+    service::OobCheck out;
+    try {
+        out = m_deps.oob->check(caller, handle);
+    } catch (const Error& e) {
+        if (e.code() == Errc::NotFound) {
+            log::info("csc: authorizeCheck refused", {{"reason", e.detail()}});
+            invalid_request("Invalid parameter handle");
+        }
+        // The SAD's issuance refused (the credential disabled or locked since the approval, ...): the
+        // same answer credentials/authorize would give now.
+        refuse_authorize(Version::V2, e, true, 0, 0);
+    }
+    return out;
+}
+
+void Core::refuse_authorize(Version version, const Error& e, bool hashes_given, std::size_t hash_count,
+                            int num_signatures) {
+    {
         if (!caller_fault(e.code())) {
-            throw;
+            throw e;
         }
         const auto failure = service::authorization_failure(e);
         // The reason, never a factor: the service's details carry no secret.
@@ -674,7 +711,7 @@ service::IssuedSad Core::authorize(Version version, const service::Caller& calle
                 invalid_request(
                     "Invalid parameter numSignatures: a SCAL 2 credential needs one hash per signature");
         }
-        throw;
+        throw e;
     }
 }
 

@@ -197,6 +197,8 @@ public:
     [[nodiscard]] const service::DocumentSigning* documents() const noexcept { return m_deps.documents; }
     /// operationMode "A" and signPolling, when the service offers them (info asynchronousOperationMode).
     [[nodiscard]] service::AsyncOperations* async() const noexcept { return m_deps.async; }
+    /// Out-of-band approval and credentials/authorizeCheck (decision 0034), when offered.
+    [[nodiscard]] service::OutOfBand* oob() const noexcept { return m_deps.oob; }
     /// key/algo for a key of this type: the hash-specific signature OIDs the signer offers, then the
     /// generic rsaEncryption for RSA (v1 clients that send it with hashAlgo).
     [[nodiscard]] const std::vector<std::string>& key_algorithms(crypto::KeyType type) const;
@@ -222,6 +224,14 @@ public:
     /// invalid_otp / "PIN locked" / "OTP locked"; v2 invalid_authentication_data / "Credential locked").
     [[nodiscard]] service::IssuedSad authorize(Version version, const service::Caller& caller,
                                                service::AuthorizeRequest request) const;
+    /// v2 credentials/authorize without factors (decision 0034): the same refusals as authorize, else a
+    /// pending out-of-band authorization (handle, page reference).
+    [[nodiscard]] service::OobStarted authorize_out_of_band(const service::Caller& caller,
+                                                            service::AuthorizeRequest request) const;
+    /// v2 credentials/authorizeCheck: pending, the SAD (once), declined or expired. WireError "Invalid
+    /// parameter handle" for an unknown, another caller's or an already collected handle.
+    [[nodiscard]] service::OobCheck authorize_check(const service::Caller& caller,
+                                                    const Secret& handle) const;
     /// credentials/extendTransaction: "Invalid parameter SAD", "SAD expired", ...
     [[nodiscard]] service::IssuedSad extend(Version version, const service::Caller& caller,
                                             ExtendRequest request) const;
@@ -252,6 +262,9 @@ public:
     void get_challenge(const service::Caller& caller, const ChallengeRequest& request) const;
 
 private:
+    /// An authorize refusal as the version's CSC error (throws WireError), or rethrows.
+    [[noreturn]] static void refuse_authorize(Version version, const Error& e, bool hashes_given,
+                                              std::size_t hash_count, int num_signatures);
     /// The credential `id` as `caller` may use it; WireError "Invalid parameter credentialID".
     [[nodiscard]] service::Credential credential_for(const service::Caller& caller,
                                                      const std::string& id) const;

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "approval_page.h"
 #include "codec.h"
 #include "core.h"
 #include "json_body.h"
@@ -59,6 +60,8 @@ constexpr std::uint64_t kJsonAllowance = 1024 * 1024;
 /// The routes that carry lists of hashes (one per signature an authorisation covers) take this much;
 /// every other route keeps the server's small default (64 KiB), the unauthenticated ones included.
 constexpr std::uint64_t kHashListBodyLimit = 1024 * 1024;
+/// How long a client should wait between two credentials/authorizeCheck polls (Retry-After, seconds).
+constexpr std::string_view kPollSeconds = "2";
 
 http::Response ok(std::string json) {
     return http::Response::json(200, std::move(json));
@@ -174,9 +177,62 @@ http::Response run_authorize(const State& state, Version version, const http::Re
     const service::Caller caller = state.core.authenticate(request);
     JsonBody body = JsonBody::parse(request.body);
     service::AuthorizeRequest authorize = detail::decode_authorize(version, body);
+    if (version == Version::V2 && authorize.out_of_band && !caller.is_system() &&
+        state.core.oob() != nullptr) {
+        // No factors: the signer approves on inkan's page (decision 0034). 202 with the handle (CSC v2
+        // §11.6; RFC 9110 §15.3.3: accepted, not completed); the page's URL for the application to show as
+        // a link or QR code; how long the handle lives; when to poll again.
+        const service::OobStarted started = state.core.authorize_out_of_band(caller, std::move(authorize));
+        const nlohmann::json answer{
+            {"handle", started.handle},
+            {"approvalURI",
+             state.core.info().public_url + std::string{kApprovalPath} + "?request=" + started.ref},
+            {"expiresIn", started.expires_in}};
+        http::Response r = http::Response::json(202, answer.dump());
+        r.headers.set("Cache-Control", "no-store");
+        r.headers.set("Retry-After", std::string{kPollSeconds});
+        return r;
+    }
     http::Response r = ok(detail::encode_sad(state.core.authorize(version, caller, std::move(authorize))));
     r.headers.set("Cache-Control", "no-store");  // the SAD is a bearer secret
     return r;
+}
+
+/// v2 credentials/authorizeCheck (CSC v2 §11.7; csc-api.md §4.11): `handle` → 202 {handle} while the
+/// signer has not decided (Retry-After: the poll interval the spec leaves to the server), 200 {SAD,
+/// expiresIn} once after the approval, 400 access_denied after a decline, 400 "The authorization request
+/// expired" after its lifetime; an unknown, another caller's or an already collected handle is one and the
+/// same "Invalid parameter handle" (decision 0034).
+http::Response run_authorize_check(const State& state, Version, const http::Request& request) {
+    const service::Caller caller = state.core.authenticate(request);
+    JsonBody body = JsonBody::parse(request.body);
+    body.check_common();
+    const std::optional<Secret> handle = body.take_secret("handle");
+    if (!handle || handle->empty()) {
+        JsonBody::wrong_type("string", "handle");
+    }
+    if (state.core.oob() == nullptr) {
+        detail::invalid_request("Invalid parameter handle");
+    }
+    const service::OobCheck out = state.core.authorize_check(caller, *handle);
+    switch (out.state) {
+        case service::OobCheck::State::Pending: {
+            http::Response r = http::Response::json(202, nlohmann::json{{"handle", handle->reveal()}}.dump());
+            r.headers.set("Cache-Control", "no-store");
+            r.headers.set("Retry-After", std::string{kPollSeconds});
+            return r;
+        }
+        case service::OobCheck::State::Approved: {
+            http::Response r = ok(detail::encode_sad(*out.sad));
+            r.headers.set("Cache-Control", "no-store");  // the SAD is a bearer secret
+            return r;
+        }
+        case service::OobCheck::State::Declined:
+            return csc_error(400, "access_denied", "The signer declined the authorization");
+        case service::OobCheck::State::Expired:
+            break;
+    }
+    detail::invalid_request("The authorization request expired: authorize again");
 }
 
 http::Response run_extend(const State& state, Version version, const http::Request& request) {
@@ -521,7 +577,7 @@ struct Method {
 /// THE method table: registration and info.methods both come from it.
 // Not listed, and so answered 501 like any other method inkan lacks: v1 credentials/sendOTP (the only
 // OTP is an offline TOTP app, nothing to send; decision 0027).
-constexpr std::array<Method, 12> kMethods{{
+constexpr std::array<Method, 13> kMethods{{
     {"info", &run_info, true, kBoth},
     {"auth/login", &run_login, false, kBoth},
     {"auth/revoke", &run_revoke, false, kBoth},
@@ -530,6 +586,7 @@ constexpr std::array<Method, 12> kMethods{{
     {"credentials/authorize", &run_authorize, false, kBoth},
     {"credentials/extendTransaction", &run_extend, false, kBoth},
     {"credentials/getChallenge", &run_get_challenge, false, kV2},
+    {"credentials/authorizeCheck", &run_authorize_check, false, kV2},
     {"signatures/signHash", &run_sign_hash, false, kBoth},
     {"signatures/timestamp", &run_timestamp, false, kBoth},
     {"signatures/signDoc", &run_sign_doc, false, kV2},
@@ -543,8 +600,9 @@ bool serves(const Method& m, Version v) {
 constexpr std::array<Version, 2> kVersions{Version::V1, Version::V2};
 
 /// Every other path under /csc/v1/ and /csc/v2/ (exact routes win over this prefix): a CSC method inkan
-/// does not offer (v1 sendOTP, v2 authorizeCheck, a vendor's). The CSC status table's
-/// answer for it is 501 with the usual error body, not a bare 404 that clients read as a wrong base URL.
+/// does not offer (v1 sendOTP, v2 authorizeCheck without out-of-band approval, a vendor's). The CSC status
+/// table's answer for it is 501 with the usual error body, not a bare 404 that clients read as a wrong base
+/// URL.
 http::Response not_implemented(const http::Request&) {
     return csc_error(501, "not_implemented_method",
                      "This method is not implemented by this service; info lists the methods it offers");
@@ -578,11 +636,12 @@ std::string_view name(Version v) {
     return "v1";
 }
 
-std::vector<std::string> csc_methods(Version version, bool with_async) {
+std::vector<std::string> csc_methods(Version version, bool with_async, bool with_oob) {
     std::vector<std::string> out;
     out.reserve(kMethods.size());
     for (const auto& m : kMethods) {
-        if (serves(m, version) && (with_async || m.run != &run_sign_polling)) {
+        if (serves(m, version) && (with_async || m.run != &run_sign_polling) &&
+            (with_oob || m.run != &run_authorize_check)) {
             out.emplace_back(m.name);
         }
     }
@@ -590,8 +649,8 @@ std::vector<std::string> csc_methods(Version version, bool with_async) {
 }
 
 namespace {
-std::vector<std::string> all_methods(Version version, bool oauth, bool async) {
-    std::vector<std::string> out = csc_methods(version, async);
+std::vector<std::string> all_methods(Version version, bool oauth, bool async, bool oob) {
+    std::vector<std::string> out = csc_methods(version, async, oob);
     if (oauth) {
         for (auto& m : detail::oauth_methods(version)) {
             out.push_back(std::move(m));
@@ -626,6 +685,10 @@ std::vector<http::RouteInfo> csc_routes(bool with_oauth) {
         http::RouteInfo{"POST", std::string{kExtendPath}, http::Match::Exact, http::Execution::Worker});
     out.push_back(
         http::RouteInfo{"POST", std::string{kValidatePath}, http::Match::Exact, http::Execution::Worker});
+    for (const char* method : {"GET", "POST"}) {
+        out.push_back(
+            http::RouteInfo{method, std::string{kApprovalPath}, http::Match::Exact, http::Execution::Worker});
+    }
     if (with_oauth) {
         for (auto& r : detail::oauth_routes()) {
             out.push_back(std::move(r));
@@ -640,15 +703,19 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
             "the Host header");
     auto state = std::make_shared<State>(std::move(deps));
     for (const Version v : kVersions) {
-        state->info_json[v == Version::V1 ? 0 : 1] = detail::encode_info(
-            v, state->core, all_methods(v, state->oauth != nullptr, state->core.async() != nullptr),
-            state->oauth != nullptr);
+        state->info_json[v == Version::V1 ? 0 : 1] =
+            detail::encode_info(v, state->core,
+                                all_methods(v, state->oauth != nullptr, state->core.async() != nullptr,
+                                            state->core.oob() != nullptr),
+                                state->oauth != nullptr);
     }
     const std::shared_ptr<const State> shared = state;
     for (const Version v : kVersions) {
         for (const auto& m : kMethods) {
             // Without asynchronous operations signPolling is not offered: the prefix route's 501.
-            if (!serves(m, v) || (m.run == &run_sign_polling && state->core.async() == nullptr)) {
+            // Nor authorizeCheck without out-of-band approval (decision 0034).
+            if (!serves(m, v) || (m.run == &run_sign_polling && state->core.async() == nullptr) ||
+                (m.run == &run_authorize_check && state->core.oob() == nullptr)) {
                 continue;
             }
             http::Route route{"POST", path_of(v, m.name), wrap(shared, v, m.run), http::Match::Exact,
@@ -690,6 +757,9 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
         validate.max_body_bytes = state->validation->settings().max_document_bytes / 3 * 4 + kJsonAllowance;
     }
     router.add(std::move(validate));
+    if (state->core.oob() != nullptr) {
+        detail::add_approval_routes(router, *state->core.oob(), state->core.info());
+    }
     if (state->oauth != nullptr) {
         detail::add_oauth_routes(router, *state->oauth, state->core.info());
     }

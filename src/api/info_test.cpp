@@ -69,7 +69,8 @@ TEST_F(InfoTest, MethodsAreExactlyTheRegisteredRoutesOfThatVersion) {
         const std::set<std::string> listed(methods.begin(), methods.end());
         EXPECT_EQ(listed.size(), methods.size()) << "no method twice: " << info.at("methods");
         EXPECT_EQ(listed, routed);
-        EXPECT_EQ(methods, csc_methods(v, false));  // the test service offers no async operations
+        // The test service offers no async operations and no out-of-band approval.
+        EXPECT_EQ(methods, csc_methods(v, false, false));
         for (const char* m : {"info", "auth/login", "auth/revoke", "credentials/list", "credentials/info"}) {
             EXPECT_TRUE(listed.contains(m)) << m;
         }
@@ -78,10 +79,13 @@ TEST_F(InfoTest, MethodsAreExactlyTheRegisteredRoutesOfThatVersion) {
 
 TEST_F(InfoTest, CscRoutesListsWhatTheRouterHolds) {
     const auto registered = env.router.routes();
-    // The test service has no AsyncOperations, so signPolling is not registered (its 501 is the prefix's).
+    // The test service has no AsyncOperations and no out-of-band approval, so neither signPolling nor
+    // authorizeCheck is registered (their 501 is the prefix's), nor the approval page.
     auto listed = csc_routes();
-    std::erase_if(listed,
-                  [](const http::RouteInfo& r) { return r.path.ends_with("/signatures/signPolling"); });
+    std::erase_if(listed, [](const http::RouteInfo& r) {
+        return r.path.ends_with("/signatures/signPolling") ||
+               r.path.ends_with("/credentials/authorizeCheck") || r.path == kApprovalPath;
+    });
     ASSERT_EQ(listed.size(), registered.size());
     for (std::size_t i = 0; i < listed.size(); ++i) {
         EXPECT_EQ(listed[i].method, registered[i].method) << i;

@@ -295,6 +295,23 @@ protected:
         post_json("/csc/v1/credentials/sendOTP", {{"credentialID", credential}}, t1);
         post_json("/csc/v2/credentials/getChallenge", {{"credentialID", credential}, {"authObjectID", "OTP"}},
                   t2);
+        // Out-of-band approval (decision 0034): the 202, a pending and an unknown authorizeCheck, the page.
+        const Answer oob = post_json("/csc/v2/credentials/authorize",
+                                     {{"credentialID", credential},
+                                      {"numSignatures", 1},
+                                      {"hashes", {inkan::base64_encode(sha256("contracts out of band"))}},
+                                      {"hashAlgorithmOID", kSha256},
+                                      {"hashLabels", {"契約書.pdf"}}},
+                                     t2);
+        EXPECT_EQ(oob.status, 202) << oob.raw;
+        const std::string handle = body_of(oob).value("handle", "");
+        EXPECT_EQ(post_json("/csc/v2/credentials/authorizeCheck", {{"handle", handle}}, t2).status, 202);
+        EXPECT_EQ(post_json("/csc/v2/credentials/authorizeCheck", {{"handle", "unknown"}}, t2).status, 400);
+        const std::string approval = body_of(oob).value("approvalURI", "");
+        EXPECT_EQ(
+            call("GET", s_api, approval.substr(std::min(approval.find("/inkan/"), approval.size()))).status,
+            200)
+            << approval;
 
         // v1: authorize one hash, extend, sign it.
         const Bytes h1 = sha256("contracts v1");

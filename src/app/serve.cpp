@@ -26,6 +26,7 @@
 #include <inkan/http/server.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/service/async.h>
+#include <inkan/service/oob.h>
 #include <inkan/service/validation.h>
 #include <inkan/sign/hsm_signer.h>
 #include <inkan/sign/provider.h>
@@ -432,6 +433,23 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     storage::SqliteAsyncStore async_store{service.shared_database()};
     service::AsyncOperations async{async_store, clock, async_settings(config)};
     deps.async = &async;
+    // Out-of-band approval (decision 0034): v2 credentials/authorize without factors → 202 + the approval
+    // page's URL; credentials/authorizeCheck collects the SAD. State in the shared database: any node
+    // serves the page and answers the poll.
+    storage::SqliteOobStore oob_store{std::as_const(service).database()};
+    service::OobSettings oob_settings;
+    oob_settings.lifetime = std::chrono::seconds{config.integer_or("authorization.oob_lifetime", 300)};
+    require(oob_settings.lifetime.count() >= 10 && oob_settings.lifetime.count() <= 3600, Errc::InvalidConfig,
+            "authorization.oob_lifetime must be 10..3600 seconds");
+    service::OutOfBand oob{oob_store,
+                           service.authorization(),
+                           service.accounts(),
+                           service.credential_store(),
+                           &service.oauth_client_store(),
+                           service.audit(),
+                           clock,
+                           oob_settings};
+    deps.oob = &oob;
     deps.extension = extension ? &*extension : nullptr;
     // POST /inkan/v1/validate: offline, against the [validation] trust configuration of inkan.toml (anchors,
     // accredited TSAs, trusted lists with their list signers; none: nothing is trusted), loaded once here by

@@ -88,6 +88,8 @@ public:
     service::TokenStore& token_store() noexcept { return *m_tokens; }
     service::AuthorizationStore& authorization_store() noexcept { return *m_authorization_store; }
     service::AuditStore& audit_store() noexcept { return *m_audit_store; }
+    /// The registered OAuth clients (their names, shown on the out-of-band approval page).
+    service::OAuthClientStore& oauth_client_store() noexcept { return *m_oauth_clients; }
     /// The connection the stores share (more adapters on the same database: the async operations).
     [[nodiscard]] std::shared_ptr<storage::Database> shared_database() const noexcept { return m_db; }
 

@@ -294,6 +294,15 @@ IssuedSad Authorization::grant_credential(const Caller& caller, AuthorizeRequest
     return authorize_with(caller, std::move(request), Factors::Verified, lifetime);
 }
 
+void Authorization::check_out_of_band(const Caller& caller, AuthorizeRequest request) {
+    (void)authorize_with(caller, std::move(request), Factors::OutOfBand, std::nullopt);
+}
+
+IssuedSad Authorization::issue_approved(const Caller& caller, AuthorizeRequest request) {
+    require(!caller.user_id.empty(), Errc::Internal, "issue_approved: an approval needs a user");
+    return authorize_with(caller, std::move(request), Factors::Approved, std::nullopt);
+}
+
 IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest request, Factors factors,
                                         std::optional<std::chrono::seconds> lifetime_override) {
     AuditEvent event;
@@ -311,6 +320,8 @@ IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest r
                            {"description", request.description}};
     if (factors == Factors::Verified) {
         details["via"] = "oauth2";
+    } else if (factors == Factors::OutOfBand || factors == Factors::Approved) {
+        details["via"] = "oob";
     } else if (factors == Factors::System) {
         details["via"] = "system_client";
     }
@@ -326,6 +337,7 @@ IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest r
     // (scope=credential or RAR); credentials/authorize "MUST NOT be used" for it. Refused before any
     // factor is looked at, so no PIN failure is counted and no TOTP step is spent.
     if (credential->auth_mode == AuthMode::OAuth2Code && factors != Factors::Verified) {
+        // Out of band too: the approval page is not the OAuth authorization server.
         audit_refusal(
             refuse(Errc::InvalidRequest, AuthFailure::OAuth2Required,
                    "the credential's authMode is oauth2code: it is authorised through OAuth2 only"));
@@ -389,8 +401,29 @@ IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest r
                   request.otp ? &*request.otp : nullptr, now, details, audit_refusal);
         m_store.reset_pin_failures(credential->id, caller.user_id);
         m_store.reset_otp_failures(caller.user_id);
-    } else if (factors == Factors::Verified && credential->auth_mode == AuthMode::Explicit &&
-               !request.pin_verified) {
+    } else if (factors == Factors::OutOfBand) {
+        // Nothing is granted now: the signer approves on the page. What would stop them there is said at
+        // once (locked factors, no authenticator app), so the client does not show a page that cannot work.
+        if (caller.is_system() || caller.user_id.empty()) {
+            audit_refusal(refuse(Errc::InvalidRequest, AuthFailure::FactorsNotAccepted,
+                                 "out-of-band approval is for a human signer"));
+        }
+        if (m_store.pin_failures(credential->id, caller.user_id) >= m_settings.max_pin_failures) {
+            audit_refusal(refuse(Errc::Locked, AuthFailure::PinLocked, "the PIN is locked"));
+        }
+        if (m_store.otp_failures(caller.user_id) >= m_settings.max_otp_failures) {
+            audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "the OTP is locked"));
+        }
+        if (!m_accounts.totp_secret(caller.user_id)) {
+            audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::OtpNotEnrolled,
+                                 "the user has no TOTP device enrolled"));
+        }
+        event.outcome = "pending";
+        event.details = details.dump();
+        m_audit.record(event);
+        return {};
+    } else if ((factors == Factors::Verified || factors == Factors::Approved) &&
+               credential->auth_mode == AuthMode::Explicit && !request.pin_verified) {
         // An explicit-mode credential has a PIN: the OAuth pages' password and one-time code prove the
         // user, not the credential's activation (EN 419 241-2: the signer's own activation data). The
         // consent page checks it (verify_pin); a grant without that check signs nothing.
@@ -762,9 +795,10 @@ Authorization::DocumentRun Authorization::spend_documents(const Caller& caller, 
     };
 }
 
-void Authorization::verify_otp(std::string_view user_id, std::string_view client_id, const Secret& otp) {
+void Authorization::verify_otp(std::string_view user_id, std::string_view client_id, const Secret& otp,
+                               std::string_view action) {
     AuditEvent event;
-    event.action = "oauth2.otp";
+    event.action = std::string{action};
     event.user_id = std::string{user_id};
     event.client_id = std::string{client_id};
     nlohmann::json details = nlohmann::json::object();
@@ -780,9 +814,10 @@ void Authorization::verify_otp(std::string_view user_id, std::string_view client
     m_audit.record(event);
 }
 
-void Authorization::verify_pin(const Caller& caller, std::string_view credential_id, const Secret& pin) {
+void Authorization::verify_pin(const Caller& caller, std::string_view credential_id, const Secret& pin,
+                               std::string_view action) {
     AuditEvent event;
-    event.action = "oauth2.pin";
+    event.action = std::string{action};
     event.user_id = caller.user_id;
     event.client_id = caller.client_id;
     event.credential_id = std::string{credential_id};

@@ -369,13 +369,37 @@ CREATE TABLE async_operations (
 CREATE INDEX async_operations_by_expiry ON async_operations (expires_ms);
 )sql";
 
-// 15 (14 is taken by another branch; renumbered at merge if needed): checkpoints of archived audit
-// entries (service::AuditArchiveStore, decision 0036). `inkan audit archive` moves a closed range of the
-// oldest entries into a signed, time-stamped file and keeps one row per archive: the seq range and
-// count, the first entry's prev_hash and the last entry's hash (the chain resumes from it), the archive
-// file's SHA-256, and `seal`: a CAdES-B-T by the service's seal over the row's canonical bytes, so a
-// row cannot be forged or edited without the seal key. AUTOINCREMENT: a deleted newest checkpoint
-// leaves a gap.
+// 14: out-of-band credential authorization (decision 0034): one row per credentials/authorize answered
+// 202.
+// The handle (client), the page reference (URL) and the page session (cookie) are kept as SHA-256 only.
+// Self-contained (no foreign keys): a row outlives nothing, it expires within minutes and is purged when
+// the next one is recorded.
+constexpr std::string_view kOobAuthorizations = R"sql(
+CREATE TABLE oob_authorizations (
+    id            TEXT    PRIMARY KEY,
+    handle_hash   BLOB    NOT NULL UNIQUE CHECK (length(handle_hash) = 32),
+    ref_hash      BLOB    NOT NULL UNIQUE CHECK (length(ref_hash) = 32),
+    user_id       TEXT    NOT NULL CHECK (user_id <> ''),
+    client_id     TEXT    NOT NULL,
+    credential_id TEXT    NOT NULL,
+    request       TEXT    NOT NULL,
+    status        TEXT    NOT NULL CHECK (status IN ('pending', 'approved', 'declined', 'delivered')),
+    pin_verified  INTEGER NOT NULL DEFAULT 0 CHECK (pin_verified IN (0, 1)),
+    stage         TEXT    NOT NULL DEFAULT 'login' CHECK (stage IN ('login', 'otp', 'decide')),
+    session_hash  BLOB    UNIQUE CHECK (session_hash IS NULL OR length(session_hash) = 32),
+    csrf_hash     BLOB,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL
+);
+CREATE INDEX oob_authorizations_by_expiry ON oob_authorizations (expires_at);
+)sql";
+
+// 15: checkpoints of archived audit entries (service::AuditArchiveStore, decision 0036). `inkan audit
+// archive` moves a closed range of the oldest entries into a signed, time-stamped file and keeps one row per
+// archive: the seq range and count, the first entry's prev_hash and the last entry's hash (the chain resumes
+// from it), the archive file's SHA-256, and `seal`: a CAdES-B-T by the service's seal over the row's
+// canonical bytes, so a row cannot be forged or edited without the seal key. AUTOINCREMENT: a deleted newest
+// checkpoint leaves a gap.
 constexpr std::string_view kAuditCheckpoints = R"sql(
 CREATE TABLE audit_checkpoints (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -393,9 +417,9 @@ CREATE TABLE audit_checkpoints (
 );
 )sql";
 
-// 16 (numbered by its branch; renumbered at merge if another took 16): credential renewal (issue 26,
-// decision 0037). A renewal makes a new credential (new ID, new key, new certificate) and keeps the old
-// row, key and certificate; this table links the two, one renewal per old credential.
+// 16: credential renewal (issue 26, decision 0037). A renewal makes a new credential (new ID, new key, new
+// certificate) and keeps the old row, key and certificate; this table links the two, one renewal per old
+// credential.
 constexpr std::string_view kCredentialRenewals = R"sql(
 CREATE TABLE credential_renewals (
     old_id     TEXT    PRIMARY KEY REFERENCES credentials (id),
@@ -419,6 +443,7 @@ constexpr std::array kMigrations{
     Migration{11, "sad origin and hard limit", kSadOriginAndHardLimit},
     Migration{12, "token families", kTokenFamilies},
     Migration{13, "async operations", kAsyncOperations},
+    Migration{14, "oob authorizations", kOobAuthorizations},
     Migration{15, "audit checkpoints", kAuditCheckpoints},
     Migration{16, "credential renewals", kCredentialRenewals},
 };

@@ -24,6 +24,7 @@
 #include <inkan/service/document_signing.h>
 #include <inkan/service/extension.h>
 #include <inkan/service/oauth.h>
+#include <inkan/service/oob.h>
 #include <inkan/service/validation.h>
 #include <inkan/tsp/authority.h>
 
@@ -86,6 +87,10 @@ struct CscDeps {
     /// v2 operationMode "A" and signatures/signPolling (decision 0033): info asynchronousOperationMode.
     /// nullptr: "A" is refused as an invalid operationMode and signPolling is not offered (501).
     service::AsyncOperations* async = nullptr;
+    /// v2 out-of-band approval (decision 0034): credentials/authorize without factors answers 202 with a
+    /// handle and the approval page's URL; credentials/authorizeCheck collects the SAD; the page is served
+    /// at kApprovalPath. nullptr: authorize without factors is refused as before, authorizeCheck is 501.
+    service::OutOfBand* oob = nullptr;
 };
 
 /// Registers, for v1 and v2, POST /csc/<v>/<method> for every method in csc_methods(), plus GET
@@ -102,6 +107,8 @@ inline constexpr std::string_view kExtendPath = "/inkan/v1/extend";
 /// (`document` or `documents`, base64, optional `content`) or the raw document; the report of `inkan verify
 /// --json`.
 inline constexpr std::string_view kValidatePath = "/inkan/v1/validate";
+/// The out-of-band approval page (GET with ?request=<reference>, then its form posts; decision 0034).
+inline constexpr std::string_view kApprovalPath = "/inkan/v1/approval";
 
 /// The method names this layer implements for `version`, as `info.methods` lists them ("info",
 /// "auth/login", "auth/revoke", "credentials/list", "credentials/info", "credentials/authorize",
@@ -109,7 +116,9 @@ inline constexpr std::string_view kValidatePath = "/inkan/v1/validate";
 /// "credentials/getChallenge", "signatures/signDoc", "signatures/signPolling" — the last only
 /// `with_async`, i.e. when CscDeps::async is set). One table drives both this list and the
 /// registration, so they cannot drift.
-[[nodiscard]] std::vector<std::string> csc_methods(Version version, bool with_async = true);
+/// credentials/authorizeCheck only `with_oob` (CscDeps::oob set).
+[[nodiscard]] std::vector<std::string> csc_methods(Version version, bool with_async = true,
+                                                   bool with_oob = true);
 
 /// The routes add_csc_routes() registers, in order (for the OpenAPI comparison); `with_oauth`: the
 /// deps had an OAuth server (the oauth2/* routes and RFC 8414 metadata follow the CSC methods).

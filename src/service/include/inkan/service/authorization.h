@@ -48,6 +48,11 @@ struct AuthorizeRequest {
     /// explicit-mode credential is never granted without it: password + one-time code prove the user,
     /// the PIN is the credential's own activation.
     bool pin_verified = false;
+    /// v2: authData empty, absent, or objects without values — the factors are to be collected out of
+    /// band, on inkan's approval page (CSC v2 §11.6 202 + handle; decision 0034).
+    bool out_of_band = false;
+    /// v2 `hashLabels` (inkan's extension): one label per hash, shown on the approval page only.
+    std::vector<std::string> labels;
 };
 
 struct IssuedSad {
@@ -157,14 +162,29 @@ public:
     /// user consented; everything else is checked as in authorize(). The audit entry says "via oauth2".
     IssuedSad grant_credential(const Caller& caller, AuthorizeRequest request, std::chrono::seconds lifetime);
 
+    /// credentials/authorize out of band (decision 0034): every check authorize() makes before it looks at
+    /// a factor (the credential visible to the caller, its auth mode, status, counts, hashes), plus: a
+    /// human caller, neither the PIN nor the OTP locked, a TOTP device enrolled (the page could not be
+    /// passed otherwise). Audited ("authorize", outcome "pending", via "oob"). Grants nothing.
+    void check_out_of_band(const Caller& caller, AuthorizeRequest request);
+
+    /// The SAD of an out-of-band authorization the signer approved on inkan's page (password and one-time
+    /// code there; an explicit-mode credential's PIN through verify_pin, then `request.pin_verified`).
+    /// Every check of authorize() runs again; the SAD is the same ledger row authorize() makes (origin
+    /// credentials/authorize: never a Bearer), bound to the caller, the credential and the hashes.
+    IssuedSad issue_approved(const Caller& caller, AuthorizeRequest request);
+
     /// The OAuth login pages' one-time code (the second factor): the same TOTP rules, lockout and replay
-    /// protection as authorize(). Errc::InvalidAuthData (BadOtp) / Errc::Locked (OtpLocked).
-    void verify_otp(std::string_view user_id, std::string_view client_id, const Secret& otp);
+    /// protection as authorize(). Errc::InvalidAuthData (BadOtp) / Errc::Locked (OtpLocked). `action`
+    /// names the audit entry ("oauth2.otp", or "oob.otp" on the approval page).
+    void verify_otp(std::string_view user_id, std::string_view client_id, const Secret& otp,
+                    std::string_view action = "oauth2.otp");
 
     /// The OAuth consent page's PIN for an explicit-mode credential: the same argon2id check, failure
     /// counter (counted before the check) and lockout as authorize(). Errc::NotFound if the credential is
     /// not the user's; Errc::InvalidAuthData (BadPin) / Errc::Locked (PinLocked). Audited.
-    void verify_pin(const Caller& caller, std::string_view credential_id, const Secret& pin);
+    void verify_pin(const Caller& caller, std::string_view credential_id, const Secret& pin,
+                    std::string_view action = "oauth2.pin");
 
     /// A bearer that is a credential token (v2: "the credential-scope access token is sent as the
     /// Authorization: Bearer of signHash"): its caller and credential, if it is a live SAD handle issued
@@ -247,7 +267,9 @@ private:
     std::function<void(std::string_view, std::size_t)> m_on_signatures;
     const OAuthClientStore* m_clients = nullptr;
 
-    enum class Factors { Explicit, System, Verified };
+    /// Explicit: PIN + OTP in the request; System: a system client's seal; Verified: an OAuth grant;
+    /// OutOfBand: checks only (the 202 of decision 0034); Approved: the approval page checked them.
+    enum class Factors { Explicit, System, Verified, OutOfBand, Approved };
     struct SpendItem {
         Bytes hash;
         crypto::SignatureAlgorithm algorithm;

@@ -344,6 +344,52 @@ public:
     [[nodiscard]] virtual std::optional<AsyncRecord> find(ByteView id_hash) const = 0;
 };
 
+/// One out-of-band credential authorization (CSC v2 credentials/authorize answered 202 + handle, then
+/// credentials/authorizeCheck; decision 0034) as stored. The client holds the handle, the approval page's
+/// URL holds the reference, the signer's browser holds the page session: only their SHA-256 are kept.
+enum class OobStatus { Pending, Approved, Declined, Delivered };
+/// Where the approval page is: the password, the one-time code, the decision.
+enum class OobStage { Login, Otp, Decide };
+std::string_view name(OobStatus s);
+std::string_view name(OobStage s);
+struct OobRecord {
+    std::string id;       ///< random, for the audit log
+    Bytes handle_hash;    ///< SHA-256 of the handle the client polls with
+    Bytes ref_hash;       ///< SHA-256 of the reference in the approval page's URL
+    std::string user_id;  ///< the caller (user and client both bind), who alone may approve
+    std::string client_id;
+    std::string credential_id;
+    std::string request;  ///< JSON: numSignatures, hashes, description, labels (what the signer approves)
+    OobStatus status = OobStatus::Pending;
+    bool pin_verified = false;  ///< the page checked the credential's PIN (explicit mode)
+    OobStage stage = OobStage::Login;
+    Bytes session_hash;  ///< the page's browser session (cookie), once opened
+    Bytes csrf_hash;
+    TimePoint created_at{};
+    TimePoint expires_at{};
+};
+
+/// The out-of-band authorizations, shared by every node on the database. Every state change is one
+/// conditional statement (status, stage, expiry) whose change count decides, so two nodes (or two
+/// browser tabs) racing on one step cannot both win.
+class OobStore {
+public:
+    virtual ~OobStore() = default;
+    /// Removes the rows that expired before `now`, then inserts `record` (one transaction).
+    virtual void insert(const OobRecord& record, TimePoint now) = 0;
+    [[nodiscard]] virtual std::optional<OobRecord> find_by_handle(ByteView handle_hash) const = 0;
+    [[nodiscard]] virtual std::optional<OobRecord> find_by_ref(ByteView ref_hash) const = 0;
+    [[nodiscard]] virtual std::optional<OobRecord> find_by_session(ByteView session_hash) const = 0;
+    /// A (new) browser session on a pending, unexpired row: the page starts at Login again.
+    virtual bool open_page(std::string_view id, ByteView session_hash, ByteView csrf_hash, TimePoint now) = 0;
+    /// Pending, unexpired and at `from`: moves to `to`. False otherwise.
+    virtual bool advance(std::string_view id, OobStage from, OobStage to, TimePoint now) = 0;
+    /// Pending, unexpired and at Decide: Approved (with pin_verified) or Declined; the page session ends.
+    virtual bool decide(std::string_view id, OobStatus to, bool pin_verified, TimePoint now) = 0;
+    /// Approved and unexpired: Delivered (the SAD is issued once). False otherwise.
+    virtual bool deliver(std::string_view id, TimePoint now) = 0;
+};
+
 class AuditStore {
 public:
     virtual ~AuditStore() = default;

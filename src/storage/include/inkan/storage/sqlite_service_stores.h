@@ -137,6 +137,25 @@ private:
     std::shared_ptr<Database> m_db;
 };
 
+/// Out-of-band authorizations on SQLite (oob_authorizations; migration 14, decision 0034).
+class SqliteOobStore final : public service::OobStore {
+public:
+    explicit SqliteOobStore(std::shared_ptr<Database> db);
+
+    void insert(const service::OobRecord& record, TimePoint now) override;
+    [[nodiscard]] std::optional<service::OobRecord> find_by_handle(ByteView handle_hash) const override;
+    [[nodiscard]] std::optional<service::OobRecord> find_by_ref(ByteView ref_hash) const override;
+    [[nodiscard]] std::optional<service::OobRecord> find_by_session(ByteView session_hash) const override;
+    bool open_page(std::string_view id, ByteView session_hash, ByteView csrf_hash, TimePoint now) override;
+    bool advance(std::string_view id, service::OobStage from, service::OobStage to, TimePoint now) override;
+    bool decide(std::string_view id, service::OobStatus to, bool pin_verified, TimePoint now) override;
+    bool deliver(std::string_view id, TimePoint now) override;
+
+private:
+    [[nodiscard]] std::optional<service::OobRecord> find_where(std::string_view column, ByteView hash) const;
+    std::shared_ptr<Database> m_db;
+};
+
 /// OAuth clients on SQLite (oauth_clients, oauth_redirect_uris, oauth_client_seals; migration 4).
 class SqliteOAuthClientStore final : public service::OAuthClientStore {
 public:
