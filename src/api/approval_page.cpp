@@ -197,25 +197,7 @@ std::string set_cookie(std::string_view value, std::chrono::seconds max_age) {
 }
 
 std::optional<Secret> cookie_session(const http::Request& r) {
-    for (const auto value : r.headers.get_all("Cookie")) {
-        std::size_t start = 0;
-        while (start < value.size()) {
-            auto end = value.find(';', start);
-            if (end == std::string_view::npos) {
-                end = value.size();
-            }
-            std::string_view pair = value.substr(start, end - start);
-            while (!pair.empty() && pair.front() == ' ') {
-                pair.remove_prefix(1);
-            }
-            const auto eq = pair.find('=');
-            if (eq != std::string_view::npos && pair.substr(0, eq) == kCookie) {
-                return Secret{pair.substr(eq + 1)};
-            }
-            start = end + 1;
-        }
-    }
-    return std::nullopt;
+    return cookie_value(r, kCookie);
 }
 
 std::string form_open(std::string_view csrf, std::string_view step) {

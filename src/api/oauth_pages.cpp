@@ -151,6 +151,28 @@ std::string origin_of(std::string_view uri) {
 
 }  // namespace
 
+std::optional<Secret> cookie_value(const http::Request& r, std::string_view name) {
+    for (const auto value : r.headers.get_all("Cookie")) {
+        std::size_t start = 0;
+        while (start < value.size()) {
+            auto end = value.find(';', start);
+            if (end == std::string_view::npos) {
+                end = value.size();
+            }
+            std::string_view pair = value.substr(start, end - start);
+            while (!pair.empty() && pair.front() == ' ') {
+                pair.remove_prefix(1);
+            }
+            const auto eq = pair.find('=');
+            if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+                return Secret{pair.substr(eq + 1)};
+            }
+            start = end + 1;
+        }
+    }
+    return std::nullopt;
+}
+
 std::string html_escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());

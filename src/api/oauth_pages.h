@@ -4,9 +4,11 @@
 // Server-rendered, no JavaScript, every echoed value HTML-escaped, every form carrying the CSRF
 // token, every response with the frame-busting and no-store headers (oauth_pages.cpp).
 
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include <inkan/core/secret.h>
 #include <inkan/http/message.h>
 #include <inkan/service/oauth.h>
 
@@ -27,5 +29,9 @@ http::Response oauth_error_page(int status, std::string_view text);
 /// answer redirects there, and browsers apply form-action to the redirect too (CSP 3 §6.4.2), so its
 /// origin is allowed as well.
 void page_headers(http::Response& r, std::string_view redirect_uri = {});
+
+/// The value of the cookie `name` in the request's Cookie headers (RFC 6265 §5.4: "name=value" pairs
+/// separated by "; "), as a Secret: the pages' cookies carry session references.
+std::optional<Secret> cookie_value(const http::Request& r, std::string_view name);
 
 }  // namespace inkan::api::detail

@@ -305,25 +305,7 @@ std::string text_of(const Error& e) {
 }
 
 std::optional<Secret> cookie_session(const http::Request& r) {
-    for (const auto value : r.headers.get_all("Cookie")) {
-        std::size_t start = 0;
-        while (start < value.size()) {
-            auto end = value.find(';', start);
-            if (end == std::string_view::npos) {
-                end = value.size();
-            }
-            std::string_view pair = value.substr(start, end - start);
-            while (!pair.empty() && pair.front() == ' ') {
-                pair.remove_prefix(1);
-            }
-            const auto eq = pair.find('=');
-            if (eq != std::string_view::npos && pair.substr(0, eq) == kCookie) {
-                return Secret{pair.substr(eq + 1)};
-            }
-            start = end + 1;
-        }
-    }
-    return std::nullopt;
+    return cookie_value(r, kCookie);
 }
 
 std::string set_cookie(std::string_view value, std::chrono::seconds max_age) {
@@ -600,8 +582,11 @@ http::Response revoke(const Ctx& c, Version, const http::Request& r) {
         throw WireError{400, "unsupported_token_type", "Invalid parameter token_type_hint"};
     }
     c.oauth.revoke(client, Secret{field(f, "token")}, hint);
+    // RFC 7009 §2.2: "responds with HTTP status code 200" whether or not the token was known (an
+    // unknown or foreign token is not an error). Libraries check for exactly 200 (oauth4webapi refuses
+    // 204), unlike the CSC auth/revoke, whose spec answers 204.
     http::Response out;
-    out.status = 204;
+    out.status = 200;
     return out;
 }
 

@@ -502,7 +502,7 @@ TEST_F(OAuthE2e, V1ServiceTokenAndSadTokenSignTogether) {
               s_app["client_id"].get<std::string>() + ":" + s_app["client_secret"].get<std::string>(),
               "--data-urlencode", "token=" + fresh, "--data-urlencode", "token_type_hint=refresh_token",
               s_api + "/csc/v1/oauth2/revoke"});
-    EXPECT_EQ(revoked.status, 204) << revoked.raw;
+    EXPECT_EQ(revoked.status, 200) << revoked.raw;  // RFC 7009 §2.2
     const Http after = token({{"grant_type", "refresh_token"}, {"refresh_token", fresh}}, "v1");
     EXPECT_EQ(json::parse(after.body)["error"], "invalid_grant") << after.body;
 }
@@ -572,7 +572,7 @@ TEST_F(OAuthE2e, AnAccountTokenMadeByOpensslIsAcceptedOnceAndARevokedCredentialT
         curl({"-X", "POST", "-u",
               s_app["client_id"].get<std::string>() + ":" + s_app["client_secret"].get<std::string>(),
               "--data-urlencode", "token=" + revoked_token, s_api + "/csc/v2/oauth2/revoke"});
-    EXPECT_EQ(revoked.status, 204) << revoked.raw;
+    EXPECT_EQ(revoked.status, 200) << revoked.raw;  // RFC 7009 §2.2
     const Http refused = post_json("/csc/v2/signatures/signHash",
                                    {{"credentialID", sachiko.credential_id},
                                     {"hashes", {inkan::base64_encode(first)}},
@@ -1409,6 +1409,84 @@ TEST_F(OAuthE2e, ASystemClientNamesAUserWithUserIdOnCredentialsList) {
         EXPECT_EQ(own.status, 400) << own.raw;
         EXPECT_EQ(json::parse(own.body)["error_description"], "userID parameter MUST be null");
     }
+}
+
+// ---- a standard OAuth client library (conformance issue: "keep a standard OAuth library's flow") ----
+
+TEST_F(OAuthE2e, Oauth4webapiAcceptsDiscoveryCodeWithPkceRefreshRevocationAndClientCredentials) {
+    // oauth4webapi refuses any response that does not conform (issuer mismatch, a missing iss or
+    // state, a token response without token_type, a revocation answered with anything but 200): that
+    // it completes is the check; what it got is then used here.
+    const fs::path browser_dir = fs::path{INKAN_SOURCE_DIR} / "tests" / "browser";
+    ASSERT_TRUE(fs::exists(browser_dir / "node_modules" / "oauth4webapi"))
+        << "oauth4webapi is missing: run scripts/install-deps (npm ci in tests/browser)";
+    ASSERT_TRUE(fs::exists("/usr/bin/chromium")) << "chromium is missing: run scripts/install-deps";
+    const Signer midori = add_signer(s_data, "midori");    // the service-scope authorization
+    const Signer natsuki = add_signer(s_data, "natsuki");  // the credential-scope one
+    const Bytes digest = sha256("ライブラリで署名する請求書");
+    const auto r = run({"env",
+                        "NODE_EXTRA_CA_CERTS=" + s_init["tls_ca"].get<std::string>(),
+                        "INKAN_ISSUER=" + s_public,
+                        "INKAN_API=" + s_api,
+                        "INKAN_CLIENT_ID=" + s_app["client_id"].get<std::string>(),
+                        "INKAN_CLIENT_SECRET=" + s_app["client_secret"].get<std::string>(),
+                        std::string{"INKAN_REDIRECT_URI="} + kRedirect,
+                        "INKAN_SEALER_ID=" + s_sealer["client_id"].get<std::string>(),
+                        "INKAN_SEALER_SECRET=" + s_sealer["client_secret"].get<std::string>(),
+                        "INKAN_USER=" + midori.name,
+                        "INKAN_PASSWORD=" + midori.password,
+                        "INKAN_TOTP_SECRET=" + midori.totp_secret,
+                        "INKAN_SIGNER=" + natsuki.name,
+                        "INKAN_SIGNER_PASSWORD=" + natsuki.password,
+                        "INKAN_SIGNER_TOTP_SECRET=" + natsuki.totp_secret,
+                        "INKAN_PIN=" + natsuki.pin,
+                        "INKAN_CREDENTIAL_ID=" + natsuki.credential_id,
+                        "INKAN_HASH=" + inkan::base64url_encode(digest),
+                        std::string{"INKAN_HASH_OID="} + kSha256,
+                        "node",
+                        (browser_dir / "oauth_library_flow.mjs").string()});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    const json out = json::parse(r.out);
+    EXPECT_EQ(out["metadata"]["issuer"], s_public);
+
+    // The service token (and its rotation) names midori's credentials; the rotated-away refresh
+    // token and the revoked one are both spent.
+    for (const char* which : {"service", "refreshed"}) {
+        SCOPED_TRACE(which);
+        EXPECT_EQ(out[which]["token_type"], "bearer") << "oauth4webapi lower-cases token_type";
+        const Http list = post_json("/csc/v2/credentials/list", json::object(), out[which]["access_token"]);
+        ASSERT_EQ(list.status, 200) << list.raw;
+        EXPECT_EQ(json::parse(list.body)["credentialIDs"], json::array({midori.credential_id})) << list.body;
+    }
+    EXPECT_NE(out["refreshed"]["refresh_token"], out["service"]["refresh_token"]);
+    for (const char* which : {"service", "refreshed"}) {
+        SCOPED_TRACE(which);
+        const Http again = token({{"grant_type", "refresh_token"},
+                                  {"refresh_token", out[which]["refresh_token"].get<std::string>()}});
+        EXPECT_EQ(again.status, 400) << again.raw;
+        EXPECT_EQ(json::parse(again.body)["error"], "invalid_grant") << again.body;
+    }
+
+    // The credential token signs exactly the hash natsuki approved.
+    const std::string credential_token = out["credential"]["access_token"].get<std::string>();
+    const Http signed_ = post_json("/csc/v2/signatures/signHash",
+                                   {{"credentialID", natsuki.credential_id},
+                                    {"hashes", {inkan::base64_encode(digest)}},
+                                    {"hashAlgorithmOID", kSha256},
+                                    {"signAlgo", kEcdsaSha256}},
+                                   credential_token);
+    ASSERT_EQ(signed_.status, 200) << signed_.raw;
+    const auto login = curl({"-X", "POST", "-u", natsuki.name + ":" + natsuki.password, "--data-binary", "{}",
+                             s_api + "/csc/v2/auth/login"});
+    ASSERT_EQ(login.status, 200) << login.raw;
+    expect_verifies(natsuki.credential_id, json::parse(login.body)["access_token"].get<std::string>(), digest,
+                    json::parse(signed_.body)["signatures"][0].get<std::string>());
+
+    // The system client's token lists its seal.
+    const Http seals =
+        post_json("/csc/v2/credentials/list", json::object(), out["client_credentials"]["access_token"]);
+    ASSERT_EQ(seals.status, 200) << seals.raw;
+    EXPECT_EQ(json::parse(seals.body)["credentialIDs"], json::array({s_seal})) << seals.body;
 }
 
 }  // namespace

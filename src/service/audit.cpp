@@ -17,33 +17,21 @@
 #include <inkan/core/error.h>
 #include <inkan/crypto/digest.h>
 
+#include "canonical_bytes.h"
+
 namespace inkan::service {
 
 namespace {
 
+using detail::put_field;
+using detail::put_u64;
+using detail::unix_seconds;
+
 constexpr std::string_view kDomain = "inkan-audit-v1";
 constexpr std::size_t kHashLength = 32;
 
-void put_u64(Bytes& out, std::uint64_t v) {
-    for (int shift = 56; shift >= 0; shift -= 8) {
-        out.push_back(static_cast<std::uint8_t>((v >> shift) & 0xFFU));
-    }
-}
-
-void put_field(Bytes& out, ByteView value) {
-    const auto n = static_cast<std::uint32_t>(value.size());
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        out.push_back(static_cast<std::uint8_t>((n >> shift) & 0xFFU));
-    }
-    out.insert(out.end(), value.begin(), value.end());
-}
-
 void put_text(Bytes& out, std::string_view value) {
     put_field(out, as_bytes(value));
-}
-
-std::int64_t unix_seconds(TimePoint t) {
-    return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
 Bytes entry_hash(const AuditEntry& entry) {

@@ -21,30 +21,18 @@
 #include <inkan/tsp/client.h>
 #include <inkan/tsp/codec.h>
 
+#include "canonical_bytes.h"
+
 namespace inkan::service {
 
 namespace {
 
+using detail::put_field;
+using detail::put_u64;
+using detail::unix_seconds;
+
 constexpr std::size_t kHashLength = 32;
 constexpr std::string_view kCheckpointDomain = "inkan-audit-checkpoint-v1";
-
-void put_u64(Bytes& out, std::uint64_t v) {
-    for (int shift = 56; shift >= 0; shift -= 8) {
-        out.push_back(static_cast<std::uint8_t>((v >> shift) & 0xFFU));
-    }
-}
-
-void put_field(Bytes& out, ByteView value) {
-    const auto n = static_cast<std::uint32_t>(value.size());
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        out.push_back(static_cast<std::uint8_t>((n >> shift) & 0xFFU));
-    }
-    out.insert(out.end(), value.begin(), value.end());
-}
-
-std::int64_t unix_seconds(TimePoint t) {
-    return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
-}
 
 TimePoint whole_seconds(TimePoint t) {
     return TimePoint{std::chrono::floor<std::chrono::seconds>(t.time_since_epoch())};
