@@ -952,6 +952,59 @@ TEST_F(ClientE2e, InkanSignDrawsAJapaneseVisibleSignatureWithAGeneratedSealThatE
     EXPECT_FALSE(fs::exists(bad));
 }
 
+TEST_F(ClientE2e, TheChosenFontIsTheOneEmbeddedByFontInHashModeAndByTheServersAppearanceFontInDocMode) {
+    // The default is IPA Mincho; IPA Gothic (the other Debian package install-deps brings) chosen by
+    // `--font` here and by `[signing] appearance_font` on the server must be the font pdffonts sees.
+    const std::string gothic = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf";
+    ASSERT_TRUE(fs::exists(gothic)) << "fonts-ipafont-gothic is missing: run scripts/install-deps";
+    const auto embedded = [](const fs::path& pdf) {
+        const auto fonts = run({"pdffonts", pdf.string()});
+        EXPECT_EQ(fonts.exit_code, 0) << describe(fonts);
+        return fonts.out;
+    };
+    const fs::path hash = s_tmp->path() / "gothic-hash.pdf";
+    const auto r =
+        sign_as_member(s_credentials["ec"], {"--visible", "1,300,80,260,90", "--display-name", "髙﨑 太郎",
+                                             "--font", gothic, s_table.string(), hash.string()});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    judge_pdf(hash, "B-B");
+    EXPECT_NE(embedded(hash).find("+IPAGothic"), std::string::npos) << embedded(hash);
+    EXPECT_EQ(embedded(hash).find("IPAMincho"), std::string::npos) << embedded(hash);
+
+    std::unique_ptr<inkan::testing::Process> server;
+    const json line = inkan::e2e::start_serve(server, s_data, {"INKAN_SIGNING_APPEARANCE_FONT=" + gothic});
+    const Member m = member(s_credentials["ec"]);
+    const fs::path doc = s_tmp->path() / "gothic-doc.pdf";
+    const auto d = run({"env",
+                        "INKAN_PASSWORD=member-password",
+                        "INKAN_PIN=2468",
+                        "INKAN_OTP=" + totp(m.totp_secret, 0),
+                        INKAN_BIN,
+                        "sign",
+                        "--url",
+                        line["api_url"].get<std::string>(),
+                        "--cacert",
+                        s_root.string(),
+                        "--user",
+                        m.name,
+                        "--credential",
+                        s_credentials["ec"],
+                        "--mode",
+                        "doc",
+                        "--visible",
+                        "1,300,80,260,90",
+                        "--display-name",
+                        "髙﨑 太郎",
+                        s_table.string(),
+                        doc.string()});
+    ASSERT_EQ(d.exit_code, 0) << describe(d);
+    judge_pdf(doc, "B-B");
+    EXPECT_NE(embedded(doc).find("+IPAGothic"), std::string::npos) << embedded(doc);
+    auto text = run({"pdftotext", "-raw", doc.string(), "-"});
+    EXPECT_NE(text.out.find("髙﨑 太郎"), std::string::npos) << text.out;
+    EXPECT_EQ(server->terminate(), 0) << server->stderr_text();
+}
+
 TEST_F(ClientE2e, InfoAnnouncesTheLevelsFormatsAndValidationInfo) {
     const auto r = curl({s_api + "/csc/v2/info"});
     ASSERT_EQ(r.status, 200) << r.raw;

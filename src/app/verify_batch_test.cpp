@@ -228,6 +228,42 @@ TEST_F(VerifyBatch, NamesOnStdinAndUsageErrors) {
     EXPECT_EQ(run_inkan({"verify", "--csv", "-", "--json", s_docs.string()}).exit_code, 2);
 }
 
+TEST_F(VerifyBatch, JsonWithCsvPrintsTheBatchReportOnStdoutAsJsonReportWritesIt) {
+    // `--json` beside `--csv OUT`: the same batch as one report (one document per file), on stdout.
+    const std::vector<std::string> files{(s_docs / "a-good.pdf").string(),
+                                         (s_docs / "c-tampered.pdf").string(),
+                                         (s_docs / "sub" / "d-xades.xml").string()};
+    const fs::path rep = s_dir->path() / "stdout-twin.json";
+    std::vector<std::string> to_file{"verify",
+                                     "--trust-anchor",
+                                     s_anchor.string(),
+                                     "--at",
+                                     kAt,
+                                     "--csv",
+                                     (s_dir->path() / "stdout-twin-a.csv").string(),
+                                     "--json-report",
+                                     rep.string()};
+    std::vector<std::string> to_stdout{"verify",
+                                       "--trust-anchor",
+                                       s_anchor.string(),
+                                       "--at",
+                                       kAt,
+                                       "--csv",
+                                       (s_dir->path() / "stdout-twin-b.csv").string(),
+                                       "--json"};
+    to_file.insert(to_file.end(), files.begin(), files.end());
+    to_stdout.insert(to_stdout.end(), files.begin(), files.end());
+    const auto written = run_inkan(to_file);
+    EXPECT_EQ(written.exit_code, 1) << describe(written);  // the tampered PDF
+    const auto printed = run_inkan(to_stdout);
+    EXPECT_EQ(printed.exit_code, 1) << describe(printed);
+    EXPECT_EQ(inkan::e2e::report_schema_problems(printed.out), "") << printed.out;
+    const auto j = nlohmann::json::parse(printed.out);
+    ASSERT_EQ(j["documents"].size(), 3U) << printed.out;
+    EXPECT_EQ(j["documents"][1]["signatures"][0]["subindication"], "HASH_FAILURE") << printed.out;
+    EXPECT_EQ(j, nlohmann::json::parse(inkan::to_string(read_file(rep))));
+}
+
 // Ctrl-C mid-batch: the process stops taking files, writes the rows of those done (input order), renames
 // OUT.tmp to OUT and exits 130; every record of the CSV is whole.
 TEST_F(VerifyBatch, SigintMidBatchLeavesACsvWithCompleteRowsOnly) {

@@ -72,10 +72,10 @@ IssuedTokens Sessions::refresh(const Secret& refresh_token) {
         throw Error{Errc::InvalidAuthData, "refresh: unknown refresh token"};
     }
     if (record->revoked) {
-        throw Error{Errc::InvalidAuthData, "refresh: refresh token " + record->id + " is revoked"};
+        throw Error{Errc::InvalidAuthData, "refresh: the refresh token is revoked"};
     }
     if (record->expires_at <= m_clock.now()) {
-        throw Error{Errc::InvalidAuthData, "refresh: refresh token " + record->id + " has expired"};
+        throw Error{Errc::InvalidAuthData, "refresh: the refresh token has expired"};
     }
     const auto user = m_users.find_by_id(record->user_id);
     if (!user) {
@@ -190,11 +190,12 @@ IssuedTokens Sessions::rotate(const Secret& refresh_token, std::string_view clie
         // RFC 9700 §4.14.2: a rotated refresh token presented again means two parties hold it; the
         // server cannot tell which is legitimate, so the whole family goes.
         (void)revoke_family(record->family_id, client_id, "refresh token " + record->id + " replayed");
-        throw Error{Errc::InvalidAuthData, "refresh: refresh token " + record->id +
-                                               " is revoked (already rotated): its token family is revoked"};
+        // The client sees no record id (internal; the audit's token.family_revoke names it).
+        throw Error{Errc::InvalidAuthData,
+                    "refresh: the refresh token is revoked (already rotated): its token family is revoked"};
     }
     if (record->expires_at <= m_clock.now()) {
-        throw Error{Errc::InvalidAuthData, "refresh: refresh token " + record->id + " has expired"};
+        throw Error{Errc::InvalidAuthData, "refresh: the refresh token has expired"};
     }
     if (!m_tokens.revoke_if_active(record->id)) {
         // Two presentations racing: the same replay, seen a moment earlier.

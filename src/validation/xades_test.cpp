@@ -569,6 +569,8 @@ TEST(XadesXmlsec, CounterSignatureIsReportedAfterItsParent) {
 struct HandXades {
     std::string issuer_serial_v2;  ///< base64; empty: the soft certificate's own
     std::string object_reference = "#ref-line";
+    /// The Type attribute of the reference to SignedProperties, as written (empty: no Type at all).
+    std::string signed_properties_type = "http://uri.etsi.org/01903#SignedProperties";
 };
 
 std::string hand_xades(const HandXades& h) {
@@ -593,9 +595,9 @@ std::string hand_xades(const HandXades& h) {
         "<Reference Id=\"ref-line\" URI=\"#line-2\"><Transforms>" +
         kExcC14n +
         "</Transforms><DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue/>"
-        "</Reference><Reference Type=\"http://uri.etsi.org/01903#SignedProperties\" URI=\"#hs-sp\">"
-        "<Transforms>" +
-        kExcC14n +
+        "</Reference><Reference" +
+        (h.signed_properties_type.empty() ? std::string{} : " Type=\"" + h.signed_properties_type + "\"") +
+        " URI=\"#hs-sp\"><Transforms>" + kExcC14n +
         "</Transforms><DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue/>"
         "</Reference></SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo><Object>"
         "<xades:QualifyingProperties xmlns:xades=\"" +
@@ -646,6 +648,20 @@ TEST(XadesHandMade, DataObjectFormatNamingNoReferenceIsFormatFailure) {
         hand_xades({.issuer_serial_v2 = "", .object_reference = "#line-2"}));  // an element, not a Reference
     EXPECT_EQ(verdict(d), "TOTAL-FAILED/FORMAT_FAILURE") << show(d);
     EXPECT_TRUE(has_error(d.signatures.at(0), "DataObjectFormat ObjectReference \"#line-2\"")) << show(d);
+}
+
+TEST(XadesHandMade, SignedPropertiesReferencedWithoutOrWithAnotherTypeIsFormatFailure) {
+    // EN 319 132-1 §6.3: SignedProperties is signed through a ds:Reference whose Type is
+    // http://uri.etsi.org/01903#SignedProperties. xmlsec1 signs both variants (its core check does not
+    // look at Type); the digests match, yet the properties are not signed as XAdES requires.
+    for (const std::string& type : {std::string{}, std::string{"http://www.w3.org/2000/09/xmldsig#Object"}}) {
+        SCOPED_TRACE("Type=\"" + type + "\"");
+        HandXades h;
+        h.signed_properties_type = type;
+        const DocumentReport d = check(hand_xades(h));
+        EXPECT_EQ(verdict(d), "TOTAL-FAILED/FORMAT_FAILURE") << show(d);
+        EXPECT_TRUE(has_error(d.signatures.at(0), "not referenced by a ds:Reference of Type")) << show(d);
+    }
 }
 
 // ---- xadesjs ----
