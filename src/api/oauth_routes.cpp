@@ -584,10 +584,9 @@ http::Response revoke(const Ctx& c, Version, const http::Request& r) {
     c.oauth.revoke(client, Secret{field(f, "token")}, hint);
     // RFC 7009 §2.2: "responds with HTTP status code 200" whether or not the token was known (an
     // unknown or foreign token is not an error). Libraries check for exactly 200 (oauth4webapi refuses
-    // 204), unlike the CSC auth/revoke, whose spec answers 204.
-    http::Response out;
-    out.status = 200;
-    return out;
+    // 204), unlike the CSC auth/revoke, whose spec answers 204. The body is ignored by clients (§2.2);
+    // an empty JSON object keeps every 2xx answer of the API a JSON document.
+    return json_no_store(200, ojson::object());
 }
 
 http::Response pushed_authorize(const Ctx& c, Version v, const http::Request& r) {

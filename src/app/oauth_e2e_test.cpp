@@ -1449,14 +1449,23 @@ TEST_F(OAuthE2e, Oauth4webapiAcceptsDiscoveryCodeWithPkceRefreshRevocationAndCli
     const json out = json::parse(r.out);
     EXPECT_EQ(out["metadata"]["issuer"], s_public);
 
-    // The service token (and its rotation) names midori's credentials; the rotated-away refresh
-    // token and the revoked one are both spent.
+    // The library's protected resource requests: the service token and its rotation name midori's
+    // credentials; the rotated-away access token and the one whose refresh token was revoked (RFC 7009
+    // §2.1) are refused with a Bearer invalid_token challenge the library parsed.
+    const json& lists = out["lists"];
+    const json refused = {{"status", 401},
+                          {"challenges", json::array({{{"scheme", "bearer"}, {"error", "invalid_token"}}})}};
     for (const char* which : {"service", "refreshed"}) {
-        SCOPED_TRACE(which);
-        EXPECT_EQ(out[which]["token_type"], "bearer") << "oauth4webapi lower-cases token_type";
+        EXPECT_EQ(lists[which]["status"], 200) << which << ": " << lists.dump();
+        EXPECT_EQ(lists[which]["body"]["credentialIDs"], json::array({midori.credential_id}))
+            << which << ": " << lists.dump();
+    }
+    EXPECT_EQ(lists["service_after_rotation"], refused) << lists.dump();
+    EXPECT_EQ(lists["refreshed_after_revocation"], refused) << lists.dump();
+    for (const char* which : {"service", "refreshed"}) {
+        EXPECT_EQ(out[which]["token_type"], "bearer") << "oauth4webapi lower-cases token_type: " << which;
         const Http list = post_json("/csc/v2/credentials/list", json::object(), out[which]["access_token"]);
-        ASSERT_EQ(list.status, 200) << list.raw;
-        EXPECT_EQ(json::parse(list.body)["credentialIDs"], json::array({midori.credential_id})) << list.body;
+        EXPECT_EQ(list.status, 401) << which << ": " << list.raw;
     }
     EXPECT_NE(out["refreshed"]["refresh_token"], out["service"]["refresh_token"]);
     for (const char* which : {"service", "refreshed"}) {

@@ -228,6 +228,11 @@ bool Sessions::revoke_for_client(std::string_view client_id, const Secret& token
     audit("token.revoke", "ok", record->user_id, client_id,
           std::string{"{\"token_id\":\""} + record->id + "\",\"kind\":\"" +
               (record->kind == TokenKind::Access ? "access" : "refresh") + "\"}");
+    if (record->kind == TokenKind::Refresh) {
+        // RFC 7009 §2.1: revoking a refresh token SHOULD also invalidate the access tokens of the same
+        // authorization grant. A family is exactly that grant (one authorization and its rotations).
+        (void)revoke_family(record->family_id, client_id, "its refresh token was revoked (RFC 7009 §2.1)");
+    }
     return revoked;
 }
 

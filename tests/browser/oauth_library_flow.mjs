@@ -13,7 +13,10 @@
 // credential-scope one INKAN_SIGNER, INKAN_SIGNER_PASSWORD, INKAN_SIGNER_TOTP_SECRET, INKAN_PIN,
 // INKAN_CREDENTIAL_ID, INKAN_HASH (base64url), INKAN_HASH_OID. The server's CA comes in through
 // NODE_EXTRA_CA_CERTS: the library's fetch checks the TLS chain.
-// Output: one JSON line {"metadata", "service", "refreshed", "credential", "client_credentials"}.
+// Each service-scope access token is also used the way a resource client of the library uses it
+// (protectedResourceRequest on CSC credentials/list): before and after the rotation, and after its
+// refresh token was revoked (RFC 7009 §2.1: the grant's access tokens go too).
+// Output: one JSON line {"metadata", "service", "refreshed", "credential", "client_credentials", "lists"}.
 
 import * as oauth from 'oauth4webapi';
 import { approveInBrowser, env } from './consent.mjs';
@@ -62,21 +65,46 @@ async function authorize(extra, who) {
   );
 }
 
+/// CSC credentials/list with `token`, as a protected resource request of the library: the answer, or
+/// the WWW-Authenticate challenge the library parsed from a 401.
+const credentialsList = toApi(new URL('csc/v2/credentials/list', `${issuer.href.replace(/\/$/, '')}/`));
+async function list(token) {
+  try {
+    const r = await oauth.protectedResourceRequest(
+      token,
+      'POST',
+      credentialsList,
+      new Headers({ 'content-type': 'application/json' }),
+      '{}',
+      options,
+    );
+    return { status: r.status, body: await r.json() };
+  } catch (e) {
+    if (!(e instanceof oauth.WWWAuthenticateChallengeError)) throw e;
+    return { status: e.status, challenges: e.cause.map((c) => ({ scheme: c.scheme, error: c.parameters.error })) };
+  }
+}
+
 const service = await authorize(
   { scope: 'service' },
   { user: env('INKAN_USER'), password: env('INKAN_PASSWORD'), totpSecret: env('INKAN_TOTP_SECRET') },
 );
+const lists = { service: await list(service.access_token) };
 const refreshed = await oauth.processRefreshTokenResponse(
   as,
   client,
   await oauth.refreshTokenGrantRequest(as, client, clientAuth, service.refresh_token, options),
 );
+lists.service_after_rotation = await list(service.access_token);
+lists.refreshed = await list(refreshed.access_token);
 await oauth.processRevocationResponse(
   await oauth.revocationRequest(as, client, clientAuth, refreshed.refresh_token, {
     additionalParameters: { token_type_hint: 'refresh_token' },
     ...options,
   }),
 );
+
+lists.refreshed_after_revocation = await list(refreshed.access_token);
 
 const credential = await authorize(
   {
@@ -114,5 +142,6 @@ console.log(
     refreshed,
     credential,
     client_credentials: clientCredentials,
+    lists,
   }),
 );
