@@ -132,8 +132,8 @@ TEST_F(AuditCli, ExportWritesCsvAndJson) {
     const auto future = inkan({"audit", "export", "--from", "2099-01-01T00:00:00Z"});
     ASSERT_EQ(future.exit_code, 0);
     EXPECT_EQ(future.out,
-              "seq,at,action,outcome,user_id,client_id,credential_id,member_id,operator,details,prev_hash,"
-              "hash\r\n");
+              "seq,at,action,outcome,user_id,user_name,client_id,client_name,credential_id,"
+              "credential_description,member_id,member_name,operator,details,prev_hash,hash\r\n");
     EXPECT_EQ(inkan({"audit", "export", "--format", "xml"}).exit_code, 2);
     EXPECT_EQ(inkan({"audit", "export", "--from", "yesterday"}).exit_code, 2);
 }

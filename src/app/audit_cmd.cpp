@@ -10,10 +10,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -65,24 +67,154 @@ std::optional<TimePoint> time_option(const Args& args, const std::string& name) 
     }
 }
 
-nlohmann::json entry_json(const service::AuditEntry& e) {
+/// The names next to an entry's ids, resolved when exporting (decision 0039): ids are never reused and
+/// users, credentials and clients are never deleted (a removed client keeps its row), so the name an id
+/// has today is the one it had when the entry was written, and the hashed entry stays as it was.
+/// Unknown ids (an archive restored elsewhere) give an empty name.
+class Names {
+public:
+    explicit Names(ServiceContext& service) : m_service{service} {}
+
+    const std::string& user(const std::string& id) {
+        return lookup(m_users, id, [this](const std::string& key) {
+            const auto u = m_service.user_store().find_by_id(key);
+            return u ? u->name : std::string{};
+        });
+    }
+    /// A credential has no name of its own: its description (what CSC credentials/info shows the user),
+    /// or a seal's organisation when it has none.
+    const std::string& credential(const std::string& id) {
+        return lookup(m_credentials, id, [this](const std::string& key) {
+            const auto c = m_service.credential_store().find(key);
+            if (!c) {
+                return std::string{};
+            }
+            return c->description.empty() ? c->organization : c->description;
+        });
+    }
+    const std::string& client(const std::string& id) {
+        return lookup(m_clients, id, [this](const std::string& key) {
+            const auto c = m_service.oauth_client_store().find(key);
+            return c ? c->name : std::string{};
+        });
+    }
+
+private:
+    template <typename Find>
+    const std::string& lookup(std::map<std::string, std::string>& cache, const std::string& id, Find find) {
+        static const std::string none;
+        if (id.empty()) {
+            return none;
+        }
+        auto it = cache.find(id);
+        if (it == cache.end()) {
+            it = cache.emplace(id, find(id)).first;
+        }
+        return it->second;
+    }
+
+    ServiceContext& m_service;
+    std::map<std::string, std::string> m_users;
+    std::map<std::string, std::string> m_credentials;
+    std::map<std::string, std::string> m_clients;
+};
+
+nlohmann::json details_json(const service::AuditEntry& e) {
     nlohmann::json details = nlohmann::json::parse(e.event.details, nullptr, false);
     if (details.is_discarded()) {
         details = e.event.details;  // not JSON (edited?): exported as text
     }
+    return details;
+}
+
+/// One exported entry with its names. The user's name is the account's; for a failed login of a name
+/// that is no account, the name that was tried (recorded in the details, decision 0039).
+struct NamedEntry {
+    const service::AuditEntry* entry = nullptr;
+    nlohmann::json details;
+    std::string user_name;
+    std::string client_name;
+    std::string credential_name;
+    std::string member_name;
+
+    /// Who acted: the operator for a CLI change, else the signed-in user, else the OAuth client.
+    [[nodiscard]] bool actor_is(const std::string& who) const {
+        const service::AuditEvent& ev = entry->event;
+        if (!ev.operator_name.empty()) {
+            return ev.operator_name == who;
+        }
+        if (!ev.user_id.empty()) {
+            return ev.user_id == who || user_name == who;
+        }
+        return !ev.client_id.empty() && (ev.client_id == who || client_name == who);
+    }
+};
+
+NamedEntry named(const service::AuditEntry& e, Names& names) {
+    NamedEntry n;
+    n.entry = &e;
+    n.details = details_json(e);
+    n.user_name = names.user(e.event.user_id);
+    if (n.user_name.empty() && n.details.is_object() && n.details.contains("user_name") &&
+        n.details["user_name"].is_string()) {
+        n.user_name = n.details["user_name"].get<std::string>();
+    }
+    n.client_name = names.client(e.event.client_id);
+    n.credential_name = names.credential(e.event.credential_id);
+    n.member_name = names.user(e.event.member_id);
+    return n;
+}
+
+nlohmann::json entry_json(const NamedEntry& n) {
+    const service::AuditEntry& e = *n.entry;
     return nlohmann::json{{"seq", e.seq},
                           {"at", format_rfc3339(e.at)},
                           {"action", e.event.action},
                           {"outcome", e.event.outcome},
                           {"user_id", e.event.user_id},
+                          {"user_name", n.user_name},
                           {"client_id", e.event.client_id},
+                          {"client_name", n.client_name},
                           {"credential_id", e.event.credential_id},
+                          {"credential_description", n.credential_name},
                           {"member_id", e.event.member_id},
+                          {"member_name", n.member_name},
                           {"operator", e.event.operator_name},
-                          {"details", details},
+                          {"details", n.details},
                           {"prev_hash", hex_encode(e.prev_hash)},
                           {"hash", hex_encode(e.hash)}};
 }
+
+/// `audit export`'s selection: every given filter must match (names or ids, decision 0039).
+struct ExportFilter {
+    std::optional<std::string> actor;
+    std::optional<std::string> action;  ///< "user.add", or a family: "user" is user.add, user.lock, ...
+    std::optional<std::string> user;
+    std::optional<std::string> credential;
+    std::optional<std::string> outcome;  ///< a recorded outcome, or "failed" for every one but "ok"
+
+    [[nodiscard]] bool matches(const NamedEntry& n) const {
+        const service::AuditEvent& ev = n.entry->event;
+        if (actor && !n.actor_is(*actor)) {
+            return false;
+        }
+        if (action && ev.action != *action && ev.action.rfind(*action + ".", 0) != 0) {
+            return false;
+        }
+        // The user an entry is about: its user (or the name a failed login tried) or a seal member.
+        if (user && ev.user_id != *user && n.user_name != *user && ev.member_id != *user &&
+            n.member_name != *user) {
+            return false;
+        }
+        if (credential && ev.credential_id != *credential && n.credential_name != *credential) {
+            return false;
+        }
+        if (outcome && !(*outcome == "failed" ? ev.outcome != "ok" : ev.outcome == *outcome)) {
+            return false;
+        }
+        return true;
+    }
+};
 
 /// What an anchor's token must chain to: the root (last certificate) of the default TSA identity's
 /// chain ([tsa] certificate). None without a [tsa]: the token's signature is still checked.
@@ -458,7 +590,8 @@ int cmd_audit_archive(const std::vector<std::string>& words, Io io) {
 }
 
 int cmd_audit_export(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {}, {"data", "from", "to", "format", "o"}};
+    const Args args{
+        words, {}, {"data", "from", "to", "format", "o", "actor", "action", "user", "credential", "outcome"}};
     if (!args.positional().empty()) {
         throw UsageError{"audit export takes no arguments"};
     }
@@ -468,24 +601,47 @@ int cmd_audit_export(const std::vector<std::string>& words, Io io) {
     }
     const auto from = time_option(args, "from");
     const auto to = time_option(args, "to");
+    ExportFilter filter;
+    filter.actor = args.option("actor");
+    filter.action = args.option("action");
+    filter.user = args.option("user");
+    filter.credential = args.option("credential");
+    filter.outcome = args.option("outcome");
+    for (const auto* v : {&filter.actor, &filter.action, &filter.user, &filter.credential, &filter.outcome}) {
+        if (*v && (*v)->empty()) {
+            throw UsageError{"--actor, --action, --user, --credential and --outcome take a non-empty value"};
+        }
+    }
     auto o = open_service(args.option_or("data", ""));
     const auto entries = o.service->audit().range(from, to);
+    Names names{*o.service};
+    std::vector<NamedEntry> selected;
+    for (const auto& e : entries) {
+        NamedEntry n = named(e, names);
+        if (filter.matches(n)) {
+            selected.push_back(std::move(n));
+        }
+    }
 
     std::ostringstream text;
     if (format == "json") {
         nlohmann::json arr = nlohmann::json::array();
-        for (const auto& e : entries) {
-            arr.push_back(entry_json(e));
+        for (const auto& n : selected) {
+            arr.push_back(entry_json(n));
         }
         text << arr.dump(2) << "\n";
     } else {
-        text << "seq,at,action,outcome,user_id,client_id,credential_id,member_id,operator,details,prev_hash,"
-                "hash\r\n";
-        for (const auto& e : entries) {
+        // Each name right after its id (the ids are what the hash covers; the names are for reading).
+        text << "seq,at,action,outcome,user_id,user_name,client_id,client_name,credential_id,"
+                "credential_description,member_id,member_name,operator,details,prev_hash,hash\r\n";
+        for (const auto& n : selected) {
+            const service::AuditEntry& e = *n.entry;
             text << e.seq << ',' << format_rfc3339(e.at) << ',' << csv_field(e.event.action) << ','
                  << csv_field(e.event.outcome) << ',' << csv_field(e.event.user_id) << ','
-                 << csv_field(e.event.client_id) << ',' << csv_field(e.event.credential_id) << ','
-                 << csv_field(e.event.member_id) << ',' << csv_field(e.event.operator_name) << ','
+                 << csv_field(n.user_name) << ',' << csv_field(e.event.client_id) << ','
+                 << csv_field(n.client_name) << ',' << csv_field(e.event.credential_id) << ','
+                 << csv_field(n.credential_name) << ',' << csv_field(e.event.member_id) << ','
+                 << csv_field(n.member_name) << ',' << csv_field(e.event.operator_name) << ','
                  << csv_field(e.event.details) << ',' << hex_encode(e.prev_hash) << ',' << hex_encode(e.hash)
                  << "\r\n";
         }
@@ -500,7 +656,7 @@ int cmd_audit_export(const std::vector<std::string>& words, Io io) {
         if (!f) {
             throw Error{Errc::IoFailure, "cannot write " + *path};
         }
-        io.err << "inkan: exported " << entries.size() << " audit entries to " << *path << "\n";
+        io.err << "inkan: exported " << selected.size() << " audit entries to " << *path << "\n";
     }
     return 0;
 }

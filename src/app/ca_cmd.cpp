@@ -150,7 +150,8 @@ int cmd_ca_issue(const std::vector<std::string>& words, Io io) {
     if (!profile || !csr_file) {
         throw UsageError{"ca issue needs --profile and --csr"};
     }
-    auto o = open_pki(args);
+    // The service context too: issuing a certificate is an operator act the audit log records.
+    auto o = open_service(args.option_or("data", ""));
     const std::string text = *csr_file == "-" ? read_all(io.in) : read_input_file(*csr_file);
     const pki::Csr csr = text.find("-----BEGIN") != std::string::npos ? pki::Csr::from_pem(text)
                                                                       : pki::Csr::from_der(as_bytes(text));
@@ -158,8 +159,15 @@ int cmd_ca_issue(const std::vector<std::string>& words, Io io) {
     if (const auto days = args.option("days")) {
         options.validity_days = std::stoi(*days);
     }
-    auto& ca = o.pki->builtin(ca_or_default(args, *o.pki));
+    const std::string ca_name = ca_or_default(args, *o.pki);
+    auto& ca = o.pki->builtin(ca_name);
     const pki::Certificate cert = ca.issue(csr, *profile, options);
+    o.service->audit_operator("ca.issue", "", "",
+                              nlohmann::json{{"ca", ca_name},
+                                             {"profile", *profile},
+                                             {"serial", cert.serial_hex()},
+                                             {"subject", cert.subject()}}
+                                  .dump());
     std::vector<Bytes> chain{cert.der()};
     chain.insert(chain.end(), ca.chain().begin(), ca.chain().end());
     write_output(args.option("o"), pki::certificates_pem(chain), io.out);
@@ -176,7 +184,7 @@ int cmd_ca_revoke(const std::vector<std::string>& words, Io io) {
     const Bytes serial = pki::serial_from_hex(args.positional()[0]);
     const pki::RevocationReason reason =
         pki::revocation_reason_from_name(args.option_or("reason", "unspecified"));
-    auto o = open_pki(args);
+    auto o = open_service(args.option_or("data", ""));
     std::string ca_name;
     if (const auto ca = args.option("ca")) {
         ca_name = *ca;
@@ -192,6 +200,10 @@ int cmd_ca_revoke(const std::vector<std::string>& words, Io io) {
         ca_name = found.front().ca;
     }
     o.pki->builtin(ca_name).revoke(serial, reason, SystemClock::instance().now());
+    o.service->audit_operator(
+        "ca.revoke", "", "",
+        nlohmann::json{{"ca", ca_name}, {"serial", pki::serial_hex(serial)}, {"reason", pki::name(reason)}}
+            .dump());
     io.out << "inkan: revoked " << pki::serial_hex(serial) << " of " << ca_name << " (" << pki::name(reason)
            << ")\n";
     return 0;

@@ -125,7 +125,7 @@ const std::vector<Command>& commands() {
         {{"maintenance"},
          "maintenance on|off|status [--data DIR]",
          "switch maintenance mode: while on, /readyz of a running server answers 503 (load balancers drain "
-         "it)",
+         "it); on and off are audited under the operator's name",
          cmd_maintenance},
         {{"purge"},
          "purge [--data DIR] [--json]",
@@ -167,11 +167,14 @@ const std::vector<Command>& commands() {
          cmd_ca_show},
         {{"ca", "issue"},
          "ca issue --profile P --csr FILE|- [--ca NAME] [--days N] [-o OUT]",
-         "issue a certificate for a CSR under a profile (person, seal, tsa, ocsp, tls, ca); prints the chain",
+         "issue a certificate for a CSR under a profile (person, seal, tsa, ocsp, tls, ca); prints the "
+         "chain; "
+         "audited (ca.issue)",
          cmd_ca_issue},
         {{"ca", "revoke"},
          "ca revoke SERIAL [--reason R] [--ca NAME]",
-         "revoke a certificate (reasons: RFC 5280 names, e.g. keyCompromise, superseded)",
+         "revoke a certificate (reasons: RFC 5280 names, e.g. keyCompromise, superseded); audited "
+         "(ca.revoke)",
          cmd_ca_revoke},
         {{"ca", "crl"},
          "ca crl [--ca NAME] [--pem] [-o FILE]",
@@ -291,8 +294,12 @@ const std::vector<Command>& commands() {
          "list the audit chain's anchors; --export writes each TimeStampToken to DIR/anchor-N.tst",
          cmd_audit_anchors},
         {{"audit", "export"},
-         "audit export [--from RFC3339] [--to RFC3339] [--format csv|json] [-o FILE]",
-         "audit entries with from <= time < to, in sequence order (default csv to standard output)",
+         "audit export [--from RFC3339] [--to RFC3339] [--actor NAME] [--action A] [--user NAME|ID] "
+         "[--credential ID|DESCRIPTION] [--outcome ok|failed|OUTCOME] [--format csv|json] [-o FILE]",
+         "audit entries with from <= time < to that match every filter, in sequence order, with user, client "
+         "and credential names next to their ids (default csv to standard output); --actor is the operator "
+         "(INKAN_OPERATOR or the OS user) or the signed-in user or client, --action a name (user.add) or a "
+         "family (user)",
          cmd_audit_export},
     };
     return table;

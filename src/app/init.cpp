@@ -279,6 +279,14 @@ Demo create_demo(const fs::path& data_dir) {
     user.password = demo.password.clone();
     user.totp = true;
     const service::UserCreated created = opened.service->accounts().add_user(std::move(user));
+    // The demo account is a real account that can sign: it is in the audit log like any other, as
+    // `inkan user add` and `inkan credential create` would have recorded it (issue 25).
+    opened.service->audit_operator("user.add", created.user.id, {},
+                                   nlohmann::json{{"user", created.user.name},
+                                                  {"role", service::name(created.user.role)},
+                                                  {"totp", created.otpauth_uri.has_value()},
+                                                  {"by", "init"}}
+                                       .dump());
     demo.otpauth_uri = created.otpauth_uri.value_or("");
     demo.totp_secret = Secret{created.totp_secret_base32.value_or("")};
 
@@ -290,7 +298,21 @@ Demo create_demo(const fs::path& data_dir) {
     credential.scal = 2;
     credential.multisign = 10;
     credential.pin = demo.pin.clone();
-    demo.credential_id = opened.service->credentials().create(std::move(credential)).credential.id;
+    const service::Credential c = opened.service->credentials().create(std::move(credential)).credential;
+    opened.service->audit_operator("credential.create", c.owner_user_id, c.id,
+                                   nlohmann::json{{"credential", c.id},
+                                                  {"kind", service::name(c.kind)},
+                                                  {"key_algo", c.key_algo},
+                                                  {"ca", c.ca},
+                                                  {"profile", c.profile},
+                                                  {"scal", c.scal},
+                                                  {"multisign", c.multisign},
+                                                  {"auth_mode", service::name(c.auth_mode)},
+                                                  {"signature_qualifier", c.signature_qualifier},
+                                                  {"status", service::name(c.status)},
+                                                  {"by", "init"}}
+                                       .dump());
+    demo.credential_id = c.id;
     return demo;
 }
 
@@ -303,6 +325,9 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
         throw UsageError{"init takes no positional arguments"};
     }
     const fs::path data_dir = resolve_data_dir(args.option_or("data", ""));
+    // The demo account is audited under the operator's name: an unusable INKAN_OPERATOR is refused
+    // before anything is created.
+    (void)operator_name();
     const std::string api_listen = args.option_or("api-listen", "127.0.0.1:8443");
     const std::string pki_listen = args.option_or("pki-listen", "127.0.0.1:8080");
     check_listen(api_listen, "api-listen");

@@ -487,6 +487,11 @@ TEST_F(OobE2e, AWrongCodeOnThePageIsCountedSendsBackToThePasswordAndApprovesNoth
     EXPECT_EQ(
         sqlite3("SELECT outcome FROM audit_log WHERE action = 'oob.login' AND details LIKE '%signed_in_as%'"),
         "not_the_signer\n");
+    // The name that was tried is in the entry (decision 0039); the password is nowhere in the log.
+    EXPECT_EQ(sqlite3("SELECT json_extract(details, '$.user_name') FROM audit_log WHERE action = 'oob.login' "
+                      "AND outcome = 'not_the_signer'"),
+              shiro.name + "\n");
+    EXPECT_EQ(sqlite3("SELECT * FROM audit_log").find(shiro.password), std::string::npos);
 }
 
 TEST_F(OobE2e, AnotherCallersHandleIsAnUnknownOneAndChangesNothing) {

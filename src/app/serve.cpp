@@ -107,15 +107,25 @@ int cmd_maintenance(const std::vector<std::string>& words, Io io) {
         throw UsageError{"maintenance takes on, off or status"};
     }
     const fs::path data_dir = resolve_data_dir(args.option_or("data", ""));
-    (void)load_config(data_dir);  // an initialised data directory, or a clear error
+    const Config config = load_config(data_dir);  // an initialised data directory, or a clear error
     const fs::path flag = maintenance_file(data_dir);
     const std::string& what = args.positional()[0];
-    if (what == "on") {
-        std::ofstream{flag} << "maintenance mode: /readyz answers 503 until `inkan maintenance off`\n";
-    } else if (what == "off") {
-        fs::remove(flag);
-    } else if (what != "status") {
+    if (what != "on" && what != "off" && what != "status") {
         throw UsageError{"maintenance takes on, off or status"};
+    }
+    if (what != "status") {
+        // Who drained the node is the operator's act to account for (EN 419 241-1): named before the
+        // flag changes, recorded after. Only the database is opened, so maintenance works while the
+        // HSM is away.
+        const std::string actor = operator_name();
+        const bool was_on = fs::exists(flag);
+        if (what == "on") {
+            std::ofstream{flag} << "maintenance mode: /readyz answers 503 until `inkan maintenance off`\n";
+        } else {
+            fs::remove(flag);
+        }
+        audit_operator_change(config, actor, "maintenance." + what,
+                              nlohmann::json{{"was", was_on ? "on" : "off"}}.dump());
     }
     io.out << "maintenance " << (fs::exists(flag) ? "on" : "off") << "\n";
     return 0;

@@ -1,8 +1,13 @@
 #include "service_context.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <istream>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -102,17 +107,67 @@ std::chrono::seconds housekeeping_interval(const Config& config) {
     return std::chrono::seconds{v};
 }
 
-std::string operator_name() {
-    for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
-        const char* v = std::getenv(var);  // NOLINT(concurrency-mt-unsafe): read once per command
-        if (v != nullptr && *v != '\0') {
-            return v;
+namespace {
+
+// An actor name goes into every operator entry of the audit log and into exports read by people and
+// spreadsheets: printable text only (no control characters that could forge a line or a CSV row) and
+// short enough for a column. 64 code points is the limit of a login name (model.h) as well.
+constexpr std::size_t kMaxOperatorNameLength = 64;
+
+bool is_printable_name(std::string_view text) noexcept {
+    std::size_t count = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto cp = utf8_next(text, i);
+        if (!cp || *cp < 0x20 || (*cp >= 0x7F && *cp <= 0x9F)) {
+            return false;
         }
+        ++count;
     }
-    return "operator";
+    return count >= 1 && count <= kMaxOperatorNameLength;
 }
 
-ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiContext& pki, const Clock& clock) {
+const char* env(const char* name) {
+    return std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read once per command, before any thread
+}
+
+}  // namespace
+
+std::string operator_name() {
+    // The configured identity first: a service account or an automation names the person or ticket it
+    // acts for (decision 0039). Set but unusable is an error, never a silent fallback to someone else.
+    if (const char* configured = env("INKAN_OPERATOR"); configured != nullptr) {
+        if (!is_printable_name(configured)) {
+            throw Error{Errc::InvalidConfig,
+                        "INKAN_OPERATOR must be 1.." + std::to_string(kMaxOperatorNameLength) +
+                            " characters of printable UTF-8 (no control characters); unset it to be "
+                            "recorded as the OS user"};
+        }
+        return configured;
+    }
+    // Under sudo the effective user is root for everyone; the account that ran sudo is the person
+    // (sudo(8) sets SUDO_USER from its own lookup, not from the caller's environment).
+    if (const char* sudo_user = env("SUDO_USER"); sudo_user != nullptr && is_printable_name(sudo_user)) {
+        return sudo_user;
+    }
+    // The OS account from the password database, not $USER/$LOGNAME: those are whatever the caller's
+    // environment says, while the effective uid is what the kernel checked against the data directory.
+    const uid_t uid = ::geteuid();
+    std::vector<char> buffer(16384);
+    passwd pw{};
+    passwd* found = nullptr;
+    if (::getpwuid_r(uid, &pw, buffer.data(), buffer.size(), &found) == 0 && found != nullptr &&
+        is_printable_name(found->pw_name)) {
+        return found->pw_name;
+    }
+    // A uid without a passwd entry (containers): still someone, named by number.
+    return "uid:" + std::to_string(uid);
+}
+
+ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiContext& pki, const Clock& clock)
+    // Resolved before anything changes: an unusable INKAN_OPERATOR refuses the command instead of
+    // leaving a change without its audit entry.
+    : m_operator{operator_name()} {
     const auto db = config.path("storage.sqlite");
     require(db.has_value(), Errc::InvalidConfig, "storage.sqlite is not configured");
     m_db = std::make_shared<storage::Database>(*db);
@@ -183,12 +238,26 @@ void ServiceContext::audit_operator(std::string_view action, std::string_view us
     e.outcome = "ok";
     e.user_id = std::string{user_id};
     e.credential_id = std::string{credential_id};
-    e.operator_name = operator_name();
+    e.operator_name = m_operator;
     e.details = details_json.empty() ? "{}" : std::move(details_json);
     m_audit->record(e);
 }
 
 ServiceContext::~ServiceContext() = default;
+
+void audit_operator_change(const Config& config, const std::string& actor, std::string_view action,
+                           std::string details_json) {
+    const auto db = config.path("storage.sqlite");
+    require(db.has_value(), Errc::InvalidConfig, "storage.sqlite is not configured");
+    storage::SqliteAuditStore store{std::make_shared<storage::Database>(*db)};
+    service::AuditLog audit{store, SystemClock::instance()};
+    service::AuditEvent e;
+    e.action = std::string{action};
+    e.outcome = "ok";
+    e.operator_name = actor;
+    e.details = details_json.empty() ? "{}" : std::move(details_json);
+    audit.record(e);
+}
 
 OpenedService open_service(const std::string& data_flag) {
     OpenedService o;

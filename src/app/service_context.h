@@ -52,7 +52,9 @@ service::HousekeepingSettings housekeeping_settings(const Config& config);
 /// `inkan purge`).
 std::chrono::seconds housekeeping_interval(const Config& config);
 
-/// Who an operator command is recorded as in the audit log: $SUDO_USER, else $USER, else "operator".
+/// Who an operator command is recorded as in the audit log (decision 0039): $INKAN_OPERATOR if set
+/// (1..64 printable UTF-8 characters, else Errc::InvalidConfig), else $SUDO_USER under sudo, else the
+/// effective uid's name in the password database, else "uid:N". Never a placeholder word.
 std::string operator_name();
 
 class ServiceContext {
@@ -94,6 +96,7 @@ public:
     [[nodiscard]] std::shared_ptr<storage::Database> shared_database() const noexcept { return m_db; }
 
 private:
+    std::string m_operator;  ///< operator_name(), resolved when the context opens
     std::shared_ptr<storage::Database> m_db;
     std::unique_ptr<service::UserStore> m_users;
     std::unique_ptr<service::CredentialStore> m_credential_store;
@@ -123,6 +126,12 @@ struct OpenedService {
     std::unique_ptr<PkiContext> pki;
     std::unique_ptr<ServiceContext> service;
 };
+/// Records an operator change as `actor` (operator_name(), resolved by the caller before the change)
+/// with only the database open, not the HSM: for `inkan maintenance`, which must work while the token
+/// is being serviced.
+void audit_operator_change(const Config& config, const std::string& actor, std::string_view action,
+                           std::string details_json);
+
 /// open_runtime(data_flag) plus the PKI and service contexts on the system clock.
 OpenedService open_service(const std::string& data_flag);
 

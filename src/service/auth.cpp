@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "login_audit.h"
+
 namespace inkan::service {
 
 namespace {
@@ -49,18 +51,24 @@ IssuedTokens Sessions::login(std::string_view user_name, const Secret& password,
                              std::string_view client_id) {
     const PasswordCheck check = m_accounts.check_password(user_name, password);
     if (!check.ok()) {
-        // The audit says which (the user's id when the name is known, never the name tried or the
-        // password); the caller gets one error for all of them.
+        // The audit says which, with the user's id when the name is known and the name tried (never
+        // the password); the caller gets one error for all of them.
         const std::string user_id = check.user ? check.user->id : std::string{};
-        audit("auth.login", name(check.verdict), user_id, client_id,
-              check.verdict == PasswordVerdict::Unknown
-                  ? std::string{"{}"}
-                  : "{\"password_failures\":" + std::to_string(check.failures) +
-                        (check.now_locked(m_accounts.lockout()) ? ",\"now_locked\":true}" : "}"));
+        nlohmann::json details = nlohmann::json::object();
+        detail::add_tried_name(details, user_name);
+        if (check.verdict != PasswordVerdict::Unknown) {
+            details["password_failures"] = check.failures;
+            if (check.now_locked(m_accounts.lockout())) {
+                details["now_locked"] = true;
+            }
+        }
+        audit("auth.login", name(check.verdict), user_id, client_id, details.dump());
         throw Error{Errc::InvalidAuthData, "login failed: unknown user, wrong password or too many failures"};
     }
     if (check.user->locked) {
-        audit("auth.login", "locked", check.user->id, client_id, "{}");
+        nlohmann::json details = nlohmann::json::object();
+        detail::add_tried_name(details, user_name);
+        audit("auth.login", "locked", check.user->id, client_id, details.dump());
         throw Error{Errc::Locked, "login refused: user " + check.user->id + " is locked"};
     }
     return issue(*check.user, remember_me, client_id, {}, {});

@@ -275,7 +275,9 @@ TEST_F(PasswordLockoutTest, SixWrongPasswordsThenTheRightOneIsRefusedWithTheUnkn
     EXPECT_TRUE(state->locked_at.has_value());
     const auto fifth = audit_store.all()[5].event;
     EXPECT_EQ(fifth.user_id, alice.id);
-    EXPECT_EQ(fifth.details, R"({"password_failures":5,"now_locked":true})");
+    // The name tried is recorded with every failure (decision 0039), the password never.
+    EXPECT_EQ(fifth.details, R"({"now_locked":true,"password_failures":5,"user_name":"alice"})");
+    EXPECT_EQ(audit_store.all()[0].event.details, R"({"user_name":"mallory"})") << "an unknown name too";
     EXPECT_FALSE(env.accounts.find_by_id(alice.id)->locked) << "not the operator's lock";
 }
 

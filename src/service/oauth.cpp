@@ -13,6 +13,7 @@
 #include <inkan/service/oauth.h>
 
 #include "account_token.h"
+#include "login_audit.h"
 
 #include <algorithm>
 #include <array>
@@ -731,6 +732,7 @@ void OAuth::login(const Secret& session, std::string_view csrf, std::string_view
     if (!check.ok() || check.user->locked) {
         const std::string user_id = check.user ? check.user->id : std::string{};
         nlohmann::json details = nlohmann::json::object();
+        detail::add_tried_name(details, user_name);  // the name tried, never the password
         if (check.verdict != PasswordVerdict::Unknown) {
             details["password_failures"] = check.failures;
         }

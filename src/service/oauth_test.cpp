@@ -768,6 +768,33 @@ TEST_F(OAuthTest, ThePageAndAuthLoginCountTheSameAccountsFailures) {
     EXPECT_EQ(oauth.view(session).stage, PendingStage::Otp);
 }
 
+TEST_F(OAuthTest, FailedLoginsOnThePageAndAuthLoginRecordTheNameTriedButNeverThePassword) {
+    env.sessions.set_audit(&audit);  // auth/login's entries into the same log as the page's
+    const std::string password = "tried-Pa55word-9f3c";
+    EXPECT_EQ(code_of([&] { (void)env.sessions.login("nobody", secret(password), false); }),
+              Errc::InvalidAuthData);
+    EXPECT_EQ(code_of([&] { (void)env.sessions.login("alice", secret(password), false); }),
+              Errc::InvalidAuthData);
+    const Secret session = secret(oauth.start(service_request()).session);
+    const std::string csrf = oauth.view(session).csrf;
+    EXPECT_EQ(code_of([&] { oauth.login(session, csrf, "mallory", secret(password)); }),
+              Errc::InvalidAuthData);
+    // Not a login name (a password typed into the name field, say): only its length is kept.
+    const std::string not_a_name = "my secret pass phrase!";
+    EXPECT_EQ(code_of([&] { oauth.login(session, csrf, not_a_name, secret(password)); }),
+              Errc::InvalidAuthData);
+    EXPECT_EQ(sqlite3("SELECT action || ':' || outcome || ':' || user_id || ':' || "
+                      "coalesce(json_extract(details, '$.user_name'), '-') || ':' || "
+                      "coalesce(json_extract(details, '$.user_name_invalid_length'), '-') FROM audit_log "
+                      "WHERE action IN ('auth.login', 'oauth2.login') ORDER BY seq;"),
+              "auth.login:unknown_user::nobody:-\nauth.login:bad_password:" + alice.id +
+                  ":alice:-\noauth2.login:unknown_user::mallory:-\noauth2.login:unknown_user::-:" +
+                  std::to_string(not_a_name.size()) + "\n");
+    const std::string log = sqlite3("SELECT * FROM audit_log;");
+    EXPECT_EQ(log.find(password), std::string::npos) << log;
+    EXPECT_EQ(log.find(not_a_name), std::string::npos) << log;
+}
+
 TEST_F(OAuthTest, EachCodeOnThePageNeedsAFreshPasswordPass) {
     const Secret session = secret(oauth.start(service_request()).session);
     const std::string csrf = oauth.view(session).csrf;

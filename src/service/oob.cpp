@@ -20,6 +20,8 @@
 #include <inkan/crypto/digest.h>
 #include <inkan/crypto/random.h>
 
+#include "login_audit.h"
+
 namespace inkan::service {
 
 namespace {
@@ -253,6 +255,7 @@ void OutOfBand::login(const Secret& session, std::string_view csrf, std::string_
     const PasswordCheck check = m_accounts.check_password(user_name, password);
     if (!check.ok() || check.user->locked || check.user->id != r.user_id) {
         nlohmann::json details{{"request", r.id}};
+        detail::add_tried_name(details, user_name);  // the name tried, never the password
         if (check.verdict != PasswordVerdict::Unknown) {
             details["password_failures"] = check.failures;
         }
