@@ -436,7 +436,7 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     // Out-of-band approval (decision 0034): v2 credentials/authorize without factors → 202 + the approval
     // page's URL; credentials/authorizeCheck collects the SAD. State in the shared database: any node
     // serves the page and answers the poll.
-    storage::SqliteOobStore oob_store{std::as_const(service).database()};
+    storage::SqliteOobStore oob_store{service.shared_database()};
     service::OobSettings oob_settings;
     oob_settings.lifetime = std::chrono::seconds{config.integer_or("authorization.oob_lifetime", 300)};
     require(oob_settings.lifetime.count() >= 10 && oob_settings.lifetime.count() <= 3600, Errc::InvalidConfig,
