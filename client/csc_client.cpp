@@ -1,5 +1,7 @@
 #include <inkan/client/csc_client.h>
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include <inkan/core/encoding.h>
@@ -24,10 +26,25 @@ struct WipeOnExit {
 
 }  // namespace
 
-CscClient::CscClient(CscClientOptions options) : m_options{std::move(options)} {
-    while (!m_options.base_url.empty() && m_options.base_url.back() == '/') {
-        m_options.base_url.pop_back();
+CscUrl parse_csc_url(std::string_view url) {
+    CscUrl out{std::string{url}, std::nullopt};
+    while (!out.base.empty() && out.base.back() == '/') {
+        out.base.pop_back();
     }
+    // `inkan serve` prints the API's URLs with their version: pasting one must work as well as the base.
+    for (const auto& [suffix, version] : {std::pair{std::string_view{"/csc/v1"}, Version::V1},
+                                          std::pair{std::string_view{"/csc/v2"}, Version::V2}}) {
+        if (out.base.size() > suffix.size() && out.base.ends_with(suffix)) {
+            out.base.resize(out.base.size() - suffix.size());
+            out.version = version;
+            break;
+        }
+    }
+    return out;
+}
+
+CscClient::CscClient(CscClientOptions options) : m_options{std::move(options)} {
+    m_options.base_url = parse_csc_url(m_options.base_url).base;
     (void)net::Url::parse(m_options.base_url + "/");  // Errc::InvalidRequest for a bad URL
 }
 

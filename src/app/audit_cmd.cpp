@@ -591,7 +591,9 @@ int cmd_audit_archive(const std::vector<std::string>& words, Io io) {
 
 int cmd_audit_export(const std::vector<std::string>& words, Io io) {
     const Args args{
-        words, {}, {"data", "from", "to", "format", "o", "actor", "action", "user", "credential", "outcome"}};
+        words,
+        {"force"},
+        {"data", "from", "to", "format", "o", "actor", "action", "user", "credential", "outcome"}};
     if (!args.positional().empty()) {
         throw UsageError{"audit export takes no arguments"};
     }
@@ -611,6 +613,11 @@ int cmd_audit_export(const std::vector<std::string>& words, Io io) {
         if (*v && (*v)->empty()) {
             throw UsageError{"--actor, --action, --user, --credential and --outcome take a non-empty value"};
         }
+    }
+    const auto path = args.option("o");
+    const Overwrite overwrite = args.flag("force") ? Overwrite::Allow : Overwrite::Refuse;
+    if (path && *path != "-") {
+        refuse_existing_output(*path, overwrite);
     }
     auto o = open_service(args.option_or("data", ""));
     const auto entries = o.service->audit().range(from, to);
@@ -646,16 +653,10 @@ int cmd_audit_export(const std::vector<std::string>& words, Io io) {
                  << "\r\n";
         }
     }
-    const auto path = args.option("o");
     if (!path || *path == "-") {
         io.out << text.str();
     } else {
-        std::ofstream f{*path, std::ios::binary | std::ios::trunc};
-        f << text.str();
-        f.close();
-        if (!f) {
-            throw Error{Errc::IoFailure, "cannot write " + *path};
-        }
+        write_output(*path, text.str(), overwrite);
         io.err << "inkan: exported " << selected.size() << " audit entries to " << *path << "\n";
     }
     return 0;
@@ -682,23 +683,30 @@ int cmd_audit_anchor(const std::vector<std::string>& words, Io io) {
 }
 
 int cmd_audit_anchors(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {"json"}, {"data", "export"}};
+    const Args args{words, {"json", "force"}, {"data", "export"}};
     if (!args.positional().empty()) {
         throw UsageError{"audit anchors takes no arguments"};
     }
     auto o = open_service(args.option_or("data", ""));
     const auto all = o.service->audit_anchoring().anchors();
     const auto dir = args.option("export");
+    const Overwrite overwrite = args.flag("force") ? Overwrite::Allow : Overwrite::Refuse;
+    const auto file_of = [&dir](const service::AuditAnchor& a) {
+        return std::filesystem::path{*dir} / ("anchor-" + std::to_string(a.id) + ".tst");
+    };
     if (dir) {
+        // Every file checked before the first is written: a refusal leaves the directory as it was.
+        for (const auto& a : all) {
+            refuse_existing_output(file_of(a), overwrite);
+        }
         std::filesystem::create_directories(*dir);
     }
     nlohmann::json list = nlohmann::json::array();
     for (const auto& a : all) {
         nlohmann::json j = anchor_json(a);
         if (dir) {
-            const std::filesystem::path file =
-                std::filesystem::path{*dir} / ("anchor-" + std::to_string(a.id) + ".tst");
-            write_output(file, a.token);
+            const std::filesystem::path file = file_of(a);
+            write_output(file, a.token, overwrite);
             j["file"] = file.string();
         }
         list.push_back(std::move(j));

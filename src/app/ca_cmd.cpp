@@ -50,16 +50,20 @@ std::string read_input_file(const std::string& path) {
     return read_all(in);
 }
 
-void write_output(const std::optional<std::string>& path, std::string_view data, std::ostream& out) {
+/// -o FILE (through the one output-file rule), else standard output.
+void write_or_print(const Args& args, std::string_view data, std::ostream& out) {
+    const auto path = args.option("o");
     if (!path || *path == "-") {
         out << data;
         return;
     }
-    std::ofstream f{*path, std::ios::binary | std::ios::trunc};
-    f << data;
-    f.close();
-    if (!f) {
-        throw Error{Errc::IoFailure, "cannot write " + *path};
+    write_output(*path, data, args.flag("force") ? Overwrite::Allow : Overwrite::Refuse);
+}
+
+/// -o FILE checked before the work, so a refused OUT issues or signs nothing.
+void check_output(const Args& args) {
+    if (const auto path = args.option("o"); path && *path != "-") {
+        refuse_existing_output(*path, args.flag("force") ? Overwrite::Allow : Overwrite::Refuse);
     }
 }
 
@@ -144,17 +148,26 @@ int cmd_ca_show(const std::vector<std::string>& words, Io io) {
 }
 
 int cmd_ca_issue(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {}, {"data", "ca", "profile", "csr", "days", "o"}};
+    const Args args{words, {"force"}, {"data", "ca", "profile", "csr", "days", "o"}};
     const auto profile = args.option("profile");
     const auto csr_file = args.option("csr");
     if (!profile || !csr_file) {
         throw UsageError{"ca issue needs --profile and --csr"};
     }
+    check_output(args);
     // The service context too: issuing a certificate is an operator act the audit log records.
     auto o = open_service(args.option_or("data", ""));
     const std::string text = *csr_file == "-" ? read_all(io.in) : read_input_file(*csr_file);
-    const pki::Csr csr = text.find("-----BEGIN") != std::string::npos ? pki::Csr::from_pem(text)
-                                                                      : pki::Csr::from_der(as_bytes(text));
+    const std::string source = *csr_file == "-" ? "standard input" : *csr_file;
+    const auto csr = [&] {
+        // The parser's detail is OpenSSL's error queue: it tells the operator nothing they can act on.
+        try {
+            return text.find("-----BEGIN") != std::string::npos ? pki::Csr::from_pem(text)
+                                                                : pki::Csr::from_der(as_bytes(text));
+        } catch (const Error&) {
+            throw InputError{source + " is not a certificate signing request (PKCS#10, PEM or DER)"};
+        }
+    }();
     pki::IssueOptions options;
     if (const auto days = args.option("days")) {
         options.validity_days = std::stoi(*days);
@@ -170,7 +183,7 @@ int cmd_ca_issue(const std::vector<std::string>& words, Io io) {
                                   .dump());
     std::vector<Bytes> chain{cert.der()};
     chain.insert(chain.end(), ca.chain().begin(), ca.chain().end());
-    write_output(args.option("o"), pki::certificates_pem(chain), io.out);
+    write_or_print(args, pki::certificates_pem(chain), io.out);
     io.err << "inkan: issued serial " << cert.serial_hex() << " to " << cert.subject() << " (" << *profile
            << ")\n";
     return 0;
@@ -210,20 +223,22 @@ int cmd_ca_revoke(const std::vector<std::string>& words, Io io) {
 }
 
 int cmd_ca_crl(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {"pem"}, {"data", "ca", "o"}};
+    const Args args{words, {"pem", "force"}, {"data", "ca", "o"}};
+    check_output(args);
     auto o = open_pki(args);
     const Bytes crl = o.pki->builtin(ca_or_default(args, *o.pki)).crl();
     const std::string data = args.flag("pem") ? pki::pem_encode("X509 CRL", crl) : to_string(crl);
-    write_output(args.option("o"), data, io.out);
+    write_or_print(args, data, io.out);
     return 0;
 }
 
 int cmd_ca_ocsp(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {}, {"data", "in", "o"}};
+    const Args args{words, {"force"}, {"data", "in", "o"}};
+    check_output(args);
     const std::string request = args.option("in") ? read_input_file(*args.option("in")) : read_all(io.in);
     auto o = open_pki(args);
     const Bytes response = o.pki->ocsp_response(as_bytes(request));
-    write_output(args.option("o"), to_string(response), io.out);
+    write_or_print(args, to_string(response), io.out);
     return 0;
 }
 

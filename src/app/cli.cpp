@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include <inkan/core/error.h>
+#include <inkan/net/client.h>
 #include <inkan/version.h>
 
 #include "args.h"
@@ -26,43 +27,46 @@ struct Command {
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {{"init"},
-         "init [--data DIR] [--json] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--pki-url URL] "
-         "[--public-url URL] [--hsm-module PATH]",
+         "init [--data DIR] [--json] [--api-listen HOST:PORT (default 127.0.0.1:8443)] [--pki-listen "
+         "HOST:PORT (default 127.0.0.1:8080)] [--pki-url URL (default http://PKI-LISTEN)] [--public-url URL "
+         "(default https://API-LISTEN)] [--hsm-module PATH (default the SoftHSM module)]",
          "create the data directory: configuration, SoftHSM token and PIN files, the development PKI "
          "(root and issuing CA, TSA, OCSP responder, TLS certificate; keys in the HSM); idempotent",
          cmd_init},
         {{"timestamp"},
-         "timestamp FILE --url URL [--url URL2 ...] [-o OUT.tsr] [--hash sha256|sha384|sha512] [--cacert "
-         "FILE] "
-         "[--timeout-ms N]",
+         "timestamp FILE --url URL [--url URL2 ...] [-o OUT.tsr (default FILE.tsr)] [--force] [--hash "
+         "sha256|sha384|sha512 (default sha256)] [--cacert FILE] [--timeout-ms N (default 10000)]",
          "time-stamp FILE with the first TSA that answers (RFC 3161, failover in order); writes the whole "
          "TimeStampResp (what `openssl ts -verify -in` reads) to OUT (default FILE.tsr) after checking it; "
          "--cacert: trust anchors the TSA chain must lead to (PEM)",
          cmd_timestamp},
         {{"sign"},
-         "sign --url URL --user U --credential ID [--mode hash|doc] [--format pades|cades|xades] "
-         "[--packaging enveloped|enveloping|detached] [--mime TYPE] [--role R]... "
-         "[--level B-B|B-T|B-LT|B-LTA] [--tsa URL]... [--revocation-timeout-ms N] [--proxy URL] "
+         "sign --url URL --user U --credential ID [--mode hash|doc (default hash)] [--format "
+         "pades|cades|xades (default pades)] [--packaging enveloped|enveloping|detached (default enveloped)] "
+         "[--mime TYPE] [--role R]... [--level B-B|B-T|B-LT|B-LTA (default B-B)] [--tsa URL]... "
+         "[--revocation-timeout-ms N] [--proxy URL] "
          "[--validation-info FILE] [--vri] [--timestamp-validation] [--certify 1|2|3] [--visible "
          "PAGE,X,Y,W,H [--image FILE | --seal-style round|square|oval [--seal-text T]] [--display-name N] "
          "[--font TTF] [--vertical] [--date-style western|japanese] [--labels en|ja]] [--field NAME] "
          "[--reason "
          "R] "
-         "[--location L] [--name N] [--contact C] [--detached] [--pss] [--csc v1|v2] [--cacert FILE] IN OUT",
-         "sign IN into OUT at a CSC service: PAdES (PDF), CAdES (--detached: a .p7s beside the data) or "
+         "[--location L] [--name N] [--contact C] [--detached] [--pss] [--csc v1|v2 (default v2)] [--cacert "
+         "FILE] [--force] IN OUT",
+         "sign IN into OUT at a CSC service (--url: the base URL or the /csc/v1 or /csc/v2 URL `inkan "
+         "serve` prints): PAdES (PDF), CAdES (--detached: a .p7s beside the data) or "
          "XAdES "
          "(hash mode, B-B/B-T: enveloped into an XML IN, enveloping any IN, or detached referencing IN by "
          "its "
          "file name); hash "
          "mode signs here through authorize + signHash (B-T from --tsa URLs, else the service's timestamp), "
          "doc mode sends the document to signDoc; password, PIN and OTP from INKAN_PASSWORD, INKAN_PIN, "
-         "INKAN_OTP or a terminal prompt; OUT appears only on success; --cacert: the service's TLS trust "
-         "anchor",
+         "INKAN_OTP or a terminal prompt; OUT appears only on success and an existing OUT is kept unless "
+         "--force; --cacert: the service's TLS trust anchor",
          cmd_sign},
         {{"extend"},
          "extend IN OUT --tsa URL [--tsa URL2 ...] [--content FILE|URI=FILE ...] [--cacert FILE] "
-         "[--timeout-ms N] "
-         "[--proxy URL] [--vri] [--timestamp-validation] [--refuse-revoked]",
+         "[--timeout-ms N (default 10000)] [--proxy URL] [--vri] [--timestamp-validation] [--refuse-revoked] "
+         "[--force]",
          "B-LTA upkeep of a PDF (PAdES), a CMS (CAdES, DER or PEM) or an XML file (XAdES): adds OCSP "
          "responses/CRLs and certificates for every signature and time-stamp in IN (PDF: a DSS update; CMS: "
          "SignedData certificates/crls; XML: a SignatureTimeStamp and CertificateValues/RevocationValues "
@@ -74,11 +78,10 @@ const std::vector<Command>& commands() {
          cmd_extend},
         {{"verify"},
          "verify [--trust-anchor PEM]... [--trusted-list FILE|DIR]... [--list-signer PEM]... [--trust-file "
-         "TOML]... [--data DIR] [--content FILE | --content URI=FILE...] [--online [--timeout-ms N] "
-         "[--proxy URL]] "
-         "[--at RFC3339] [--policy FILE] [--json] [--etsi-report OUT.xml] FILE... | ... --csv OUT.csv "
-         "[--excel] "
-         "[--json-report OUT.json] [--jobs N] FILE|DIR|-...",
+         "TOML]... [--data DIR] [--content FILE | --content URI=FILE...] [--online [--timeout-ms N (default "
+         "10000)] [--proxy URL]] [--at RFC3339 (default now)] [--policy FILE] [--json] [--etsi-report "
+         "OUT.xml] [--force] FILE... | ... --csv OUT.csv|- [--excel] [--json-report OUT.json] [--jobs N "
+         "(default all cores)] [--force] FILE|DIR|-...",
          "validate every signature and time-stamp in each FILE (PDF: PAdES and PDF signatures, document "
          "time-stamps, changes after signing; CMS: CAdES, counter-signatures, --content for a detached one; "
          "XML: "
@@ -99,7 +102,8 @@ const std::vector<Command>& commands() {
          "after Ctrl-C in a batch",
          cmd_verify},
         {{"tl", "fetch"},
-         "tl fetch [--lotl URL|FILE] [--cache DIR] [--allow ORIGIN]... [--timeout-ms N]",
+         "tl fetch [--lotl URL|FILE (default the EU LOTL)] [--cache DIR (default ./tl-cache)] [--allow "
+         "ORIGIN]... [--timeout-ms N (default 10000)]",
          "fetch the EU list of trusted lists (default the Commission's URL; a FILE works offline) and every "
          "XML "
          "trusted list it points to into DIR (default ./tl-cache), and its pivot LOTLs; a cached list whose "
@@ -107,7 +111,7 @@ const std::vector<Command>& commands() {
          "addresses only; --allow adds an origin or CIDR)",
          cmd_tl_fetch},
         {{"tl", "show"},
-         "tl show FILE|DIR... [--list-signer PEM]... [--at RFC3339] [--json]",
+         "tl show FILE|DIR... [--list-signer PEM]... [--at RFC3339 (default now)] [--json]",
          "ETSI TS 119 612 trusted lists: scheme information, signature status (the LOTL against "
          "--list-signer, the OJEU-published LOTL signers, through its pivot LOTLs; a national list against "
          "the certificates its LOTL pointer announces), expired when past its next update (its services "
@@ -115,9 +119,9 @@ const std::vector<Command>& commands() {
          "if a signature is not valid or a list has expired",
          cmd_tl_show},
         {{"serve"},
-         "serve [--data DIR] [--api-listen HOST:PORT] [--pki-listen HOST:PORT] [--metrics-listen "
-         "HOST:PORT|off] "
-         "[--routes]",
+         "serve [--data DIR] [--api-listen HOST:PORT (default api.listen)] [--pki-listen HOST:PORT "
+         "(default pki.listen)] [--metrics-listen HOST:PORT|off (default metrics.listen, else "
+         "127.0.0.1:9464)] [--routes]",
          "serve the CSC API (v1, v2) over HTTPS, the PKI endpoints (/ocsp, /crl, /ca, /tsa) over HTTP and "
          "/metrics on a loopback listener until SIGTERM; prints one JSON line with the URLs; --routes lists "
          "the routes and exits",
@@ -166,114 +170,134 @@ const std::vector<Command>& commands() {
          "a built-in CA's certificate, chain and URLs",
          cmd_ca_show},
         {{"ca", "issue"},
-         "ca issue --profile P --csr FILE|- [--ca NAME] [--days N] [-o OUT]",
+         "ca issue --profile person|seal|tsa|ocsp|tls|ca --csr FILE|- [--ca NAME (default the default CA)] "
+         "[--days N (default the profile's)] [-o OUT|- (default standard output)] [--force] [--data DIR]",
          "issue a certificate for a CSR under a profile (person, seal, tsa, ocsp, tls, ca); prints the "
          "chain; "
          "audited (ca.issue)",
          cmd_ca_issue},
         {{"ca", "revoke"},
-         "ca revoke SERIAL [--reason R] [--ca NAME]",
+         "ca revoke SERIAL [--reason R (default unspecified)] [--ca NAME (default the CA that issued "
+         "SERIAL)] [--data DIR]",
          "revoke a certificate (reasons: RFC 5280 names, e.g. keyCompromise, superseded); audited "
          "(ca.revoke)",
          cmd_ca_revoke},
         {{"ca", "crl"},
-         "ca crl [--ca NAME] [--pem] [-o FILE]",
+         "ca crl [--ca NAME (default the default CA)] [--pem] [-o FILE|- (default standard output)] "
+         "[--force] [--data DIR]",
          "a freshly signed CRL (DER unless --pem)",
          cmd_ca_crl},
         {{"ca", "ocsp"},
-         "ca ocsp [--in request.der] [-o response.der]   (or < request.der > response.der)",
+         "ca ocsp [--in request.der] [-o response.der] [--force] [--data DIR]   (or < request.der > "
+         "response.der)",
          "answer an OCSP request (RFC 6960) for the built-in CAs",
          cmd_ca_ocsp},
         {{"ca", "renew"},
-         "ca renew tsa|ocsp|tls [--name TSA] [--days N] [--key-type rsa-2048|rsa-3072|ec-p256|ec-p384] "
-         "[--ca NAME] [--json]",
+         "ca renew tsa|ocsp|tls [--name TSA] [--days N] [--key-type "
+         "rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384|ec-p521 (default the current key's)] [--ca NAME] "
+         "[--json] [--data DIR]",
          "new HSM key and certificate for the TSA, OCSP responder or TLS listener, switched in inkan.toml "
          "(the "
          "old one kept, retired, still published); `inkan serve` takes it on SIGHUP",
          cmd_ca_renew},
         {{"user", "add"},
-         "user add NAME [--display-name TEXT] [--role user|operator|auditor] [--password-stdin] [--totp] "
-         "[--json]",
+         "user add NAME [--display-name TEXT] [--role user|operator|auditor (default user)] "
+         "[--password-stdin] [--totp] [--json] [--data DIR]",
          "create a user; without --password-stdin a random password is generated; the password and the "
          "otpauth:// URI (--totp) are printed once",
          cmd_user_add},
         {{"user", "list"},
-         "user list [--json]",
-         "users: name, role, lock, TOTP, display name",
+         "user list [--json] [--data DIR]",
+         "users: name, role, locks in force (locked: the account; pw-lock: password guessing; otp-lock: "
+         "wrong one-time codes; pin-lock: a credential's PIN), TOTP, display name",
          cmd_user_list},
+        {{"user", "show"},
+         "user show NAME [--json] [--data DIR]",
+         "one user: role, TOTP, and every lock in force with its count and the command that clears it",
+         cmd_user_show},
         {{"user", "lock"},
-         "user lock NAME",
+         "user lock NAME [--data DIR]",
          "lock a user: no login, existing tokens stop working",
          cmd_user_lock},
         {{"user", "unlock"},
-         "user unlock NAME",
-         "unlock a user (the account and the OTP lockout)",
+         "user unlock NAME [--data DIR]",
+         "clear the user's own locks: the account lock, the password lock and the one-time-code lock "
+         "(wrong OTPs, which refuses all their credentials); says which it cleared; a credential's PIN "
+         "lock is `credential unlock`",
          cmd_user_unlock},
         {{"user", "passwd"},
-         "user passwd NAME --password-stdin",
+         "user passwd NAME --password-stdin [--data DIR]",
          "set a user's password (one line of standard input)",
          cmd_user_passwd},
         {{"user", "totp"},
-         "user totp NAME [--json]",
+         "user totp NAME [--json] [--data DIR]",
          "enrol a new TOTP device (the old one stops working); prints the otpauth:// URI once",
          cmd_user_totp},
         {{"credential", "create"},
-         "credential create --user NAME [--algo rsa-2048|rsa-3072|ec-p256|ec-p384] [--ca NAME] "
-         "[--profile person|seal] [--organization O --org-id NTRJP-...] [--scal 1|2] [--multisign N] "
-         "[--auth-mode explicit|oauth2code] [--signature-qualifier eu_eidas_aes|eu_eidas_qes|...] "
-         "[--pin-stdin] [--description TEXT] [--common-name CN] "
-         "[--given-name GN] [--surname SN] "
-         "[--country C] [--json]",
+         "credential create --user NAME [--algo rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384|ec-p521 (default "
+         "ec-p256)] [--ca NAME (default the default CA)] [--profile person|seal (default person)] "
+         "[--organization O --org-id NTRJP-...] [--scal 1|2] [--multisign N] [--auth-mode "
+         "explicit|oauth2code (default explicit)] [--signature-qualifier eu_eidas_aes|eu_eidas_qes|... "
+         "(default by kind)] [--pin-stdin] [--description TEXT] [--common-name CN] [--given-name GN] "
+         "[--surname SN] [--country C (default JP)] [--json] [--data DIR]",
          "generate a key in the HSM, enrol it at a CA and store the credential; a personal credential "
          "gets a PIN (stdin, or a random 6-digit one printed once) unless --auth-mode oauth2code (authorised "
          "through OAuth2 only); a seal (--profile seal) needs no --user",
          cmd_credential_create},
         {{"credential", "list"},
-         "credential list [--user NAME] [--json]",
+         "credential list [--user NAME] [--json] [--data DIR]",
          "credentials (of one user: own and seals they are a member of)",
          cmd_credential_list},
         {{"credential", "show"},
-         "credential show ID [--json]",
-         "a credential: status, key, SCAL, certificate chain, seal members",
+         "credential show ID [--json] [--data DIR]",
+         "a credential: status, key, SCAL, certificate chain, seal members, and the PIN and one-time-code "
+         "locks that refuse it",
          cmd_credential_show},
         {{"credential", "revoke"},
-         "credential revoke ID [--reason R]",
+         "credential revoke ID [--reason R (default unspecified)] [--data DIR]",
          "revoke the certificate (built-in CAs), disable the credential and destroy its key",
          cmd_credential_revoke},
         {{"credential", "unlock"},
-         "credential unlock ID",
-         "clear the PIN lockout of a credential (every user's wrong-PIN count for it)",
+         "credential unlock ID [--data DIR]",
+         "clear the PIN lock of a credential (every user's wrong-PIN count for it); refused, naming `user "
+         "unlock`, when the lock in force is a user's one-time-code lock",
          cmd_credential_unlock},
         {{"credential", "import-cert"},
-         "credential import-cert ID --cert FILE [--trust-anchor FILE]",
+         "credential import-cert ID --cert FILE [--trust-anchor FILE (default the configured root)] [--data "
+         "DIR]",
          "attach a certificate from an external CA to a pending credential (checked against the HSM key "
          "and the trust anchor, default the configured root)",
          cmd_credential_import_cert},
         {{"credential", "renew"},
-         "credential renew ID [--algo rsa-2048|rsa-3072|ec-p256|ec-p384] [--json]",
+         "credential renew ID [--algo rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384|ec-p521 (default the old "
+         "key's)] [--json] [--data DIR]",
          "new key and certificate under a new credential ID linked to the old; the old one is disabled for "
          "signing, its key and certificate kept (same owner, PIN, members, policy)",
          cmd_credential_renew},
         {{"client", "add"},
-         "client add NAME (--redirect-uri URI)... [--public|--confidential] [--seal CRED]... [--json]",
+         "client add NAME (--redirect-uri URI)... [--public|--confidential (default confidential)] [--seal "
+         "CRED]... [--json] [--data DIR]",
          "register an OAuth 2.0 client (confidential by default: its client_secret is printed once); --seal "
          "lets a confidential client seal with these seal credentials without a human (client_credentials)",
          cmd_client_add},
-        {{"client", "list"}, "client list [--json]", "OAuth 2.0 clients (not removed)", cmd_client_list},
+        {{"client", "list"},
+         "client list [--json] [--data DIR]",
+         "OAuth 2.0 clients (not removed)",
+         cmd_client_list},
         {{"client", "remove"},
-         "client remove NAME|ID",
+         "client remove NAME|ID [--data DIR]",
          "remove an OAuth 2.0 client: its tokens stop working",
          cmd_client_remove},
         {{"seal", "add-member"},
-         "seal add-member CRED USER [--pin-stdin] [--json]",
+         "seal add-member CRED USER [--pin-stdin] [--json] [--data DIR]",
          "let a user activate a seal with a PIN of their own (stdin, or a random one printed once)",
          cmd_seal_add_member},
         {{"seal", "remove-member"},
-         "seal remove-member CRED USER",
+         "seal remove-member CRED USER [--data DIR]",
          "remove a seal member",
          cmd_seal_remove_member},
         {{"audit", "verify"},
-         "audit verify [--archive FILE]... [--json]",
+         "audit verify [--archive FILE]... [--json] [--data DIR]",
          "recompute the audit chain (from the newest archive checkpoint) and check its TSA anchors and "
          "checkpoints; --archive checks archive files (seal, time-stamp, chain, link to their checkpoint) "
          "and "
@@ -281,21 +305,22 @@ const std::vector<Command>& commands() {
          "deleted after an anchor",
          cmd_audit_verify},
         {{"audit", "archive"},
-         "audit archive --before RFC3339 -o FILE [--json]",
+         "audit archive --before RFC3339 -o FILE (never overwritten) [--json] [--data DIR]",
          "move the oldest audit entries (time < before, never the newest) into FILE, sealed by the service "
          "and time-stamped (CAdES-B-T), then remove them keeping a signed checkpoint (docs/backup.md)",
          cmd_audit_archive},
         {{"audit", "anchor"},
-         "audit anchor [--json]",
+         "audit anchor [--json] [--data DIR]",
          "time-stamp the audit chain's head now with inkan's TSA (inkan serve also does so periodically)",
          cmd_audit_anchor},
         {{"audit", "anchors"},
-         "audit anchors [--export DIR] [--json]",
+         "audit anchors [--export DIR] [--force] [--json] [--data DIR]",
          "list the audit chain's anchors; --export writes each TimeStampToken to DIR/anchor-N.tst",
          cmd_audit_anchors},
         {{"audit", "export"},
          "audit export [--from RFC3339] [--to RFC3339] [--actor NAME] [--action A] [--user NAME|ID] "
-         "[--credential ID|DESCRIPTION] [--outcome ok|failed|OUTCOME] [--format csv|json] [-o FILE]",
+         "[--credential ID|DESCRIPTION] [--outcome ok|failed|OUTCOME] [--format csv|json (default csv)] "
+         "[-o FILE|- (default standard output)] [--force] [--data DIR]",
          "audit entries with from <= time < to that match every filter, in sequence order, with user, client "
          "and credential names next to their ids (default csv to standard output); --actor is the operator "
          "(INKAN_OPERATOR or the OS user) or the signed-in user or client, --action a name (user.add) or a "
@@ -303,6 +328,26 @@ const std::vector<Command>& commands() {
          cmd_audit_export},
     };
     return table;
+}
+
+/// The words of a group ("ca", "user", ...): commands whose path has more than one word.
+bool is_group(std::string_view word) {
+    return std::any_of(commands().begin(), commands().end(),
+                       [&](const Command& c) { return c.path.size() > 1 && c.path[0] == word; });
+}
+
+void print_group_help(std::ostream& out, std::string_view group) {
+    out << "usage: inkan " << group << " SUBCOMMAND [OPTIONS]\n\nsubcommands:\n";
+    for (const auto& c : commands()) {
+        if (c.path.size() > 1 && c.path[0] == group) {
+            out << "  inkan " << c.usage << "\n      " << c.summary << "\n";
+        }
+    }
+    out << "\ninkan " << group << " SUBCOMMAND --help prints one subcommand's usage.\n";
+}
+
+bool is_help(std::string_view word) {
+    return word == "--help" || word == "-h";
 }
 
 void print_help(std::ostream& out) {
@@ -313,7 +358,8 @@ void print_help(std::ostream& out) {
         out << "  inkan " << c.usage << "\n      " << c.summary << "\n";
     }
     out << "\n--data defaults to $INKAN_DATA, else ./inkan-data.\n"
-        << "inkan --version prints the version; inkan --help prints this.\n";
+        << "inkan --version prints the version; inkan --help prints this; inkan COMMAND --help (or -h) "
+           "prints one command's usage.\n";
 }
 
 }  // namespace
@@ -334,6 +380,17 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
             break;
         }
     }
+    if (match == nullptr && is_group(args[0])) {
+        // "inkan ca" alone is asking what ca does, like "inkan" alone: the list, on stderr, exit 2.
+        if (args.size() == 1 || is_help(args[1])) {
+            const bool asked = args.size() > 1;
+            print_group_help(asked ? out : err, args[0]);
+            return asked ? 0 : 2;
+        }
+        err << "inkan: unknown command '" << args[0] << " " << args[1] << "'\n";
+        print_group_help(err, args[0]);
+        return 2;
+    }
     if (match == nullptr) {
         err << "inkan: unknown command '" << args[0] << (args.size() > 1 ? " " + args[1] : "")
             << "'; see inkan --help\n";
@@ -341,7 +398,9 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     }
     const std::vector<std::string> rest{args.begin() + static_cast<std::ptrdiff_t>(match->path.size()),
                                         args.end()};
-    if (std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
+    // --help or -h anywhere before "--" (after it, words are positional: a file may be called -h).
+    if (std::any_of(rest.begin(), std::find(rest.begin(), rest.end(), "--"),
+                    [](const std::string& w) { return is_help(w); })) {
         out << "usage: inkan " << match->usage << "\n" << match->summary << "\n";
         return 0;
     }
@@ -354,6 +413,14 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
         err << "inkan: " << e.message << "\n";
         return 2;
     } catch (const Error& e) {
+        if (net::certificate_not_trusted(e)) {
+            // Not "unavailable": the service answered, but with a certificate nobody told us to trust.
+            err << "inkan: " << e.detail()
+                << "\ninkan: certificate not trusted: pass --cacert FILE (the data directory's "
+                   "pki/root-ca.pem "
+                   "for the embedded default)\n";
+            return 1;
+        }
         // The CLI's user is the operator: the detail (never a secret, by the Error contract) helps.
         err << "inkan: " << e.what() << " [" << errc_name(e.code()) << "]\n";
         return 1;

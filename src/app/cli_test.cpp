@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -39,6 +41,33 @@ unsigned mode_of(const fs::path& p) {
     struct stat st {};
     ::stat(p.c_str(), &st);
     return st.st_mode & 07777U;
+}
+
+/// A command's words as `inkan --help` lists them ("  inkan ca issue --profile ..." → {"ca", "issue"}):
+/// the lower-case words before the first option, placeholder or value list.
+std::vector<std::vector<std::string>> listed_commands(const std::string& help) {
+    std::vector<std::vector<std::string>> out;
+    std::istringstream lines{help};
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("  inkan ", 0) != 0) continue;
+        std::istringstream words{line.substr(8)};
+        std::vector<std::string> path;
+        for (std::string w; words >> w;) {
+            const bool word =
+                std::all_of(w.begin(), w.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
+            if (!word || w[0] == '-') break;
+            path.push_back(w);
+        }
+        out.push_back(path);
+    }
+    return out;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words)
+        out += (out.empty() ? "" : " ") + w;
+    return out;
 }
 
 class InitializedDataDir : public ::testing::Test {
@@ -81,6 +110,98 @@ TEST(Cli, UnknownOptionIsAUsageError) {
     EXPECT_EQ(r.exit_code, 2) << describe(r);
     EXPECT_NE(r.err.find("--jsno"), std::string::npos) << describe(r);
     EXPECT_FALSE(fs::exists(tmp / "d")) << "a usage error must not create anything";
+}
+
+TEST(Cli, EveryCommandAndSubcommandAnswersHelpAndDashHWithItsUsage) {
+    const auto help = run_inkan({"--help"});
+    ASSERT_EQ(help.exit_code, 0) << describe(help);
+    const auto commands = listed_commands(help.out);
+    // The whole table (init ... audit export): a parse that found few lines would test nothing.
+    ASSERT_GE(commands.size(), 45U) << help.out;
+    for (const auto& path : commands) {
+        ASSERT_FALSE(path.empty()) << help.out;
+        for (const char* flag : {"--help", "-h"}) {
+            auto argv = path;
+            argv.emplace_back(flag);
+            const auto r = run_inkan(argv);
+            EXPECT_EQ(r.exit_code, 0) << "inkan " << joined(argv) << "\n" << describe(r);
+            EXPECT_EQ(r.out.rfind("usage: inkan " + joined(path), 0), 0U)
+                << "inkan " << joined(argv) << " printed\n"
+                << r.out;
+        }
+    }
+}
+
+TEST(Cli, EveryGroupListsItsSubcommandsForHelpDashHAndAlone) {
+    const auto help = run_inkan({"--help"});
+    std::map<std::string, std::vector<std::string>> groups;
+    for (const auto& path : listed_commands(help.out)) {
+        if (path.size() > 1) groups[path[0]].push_back(joined(path));
+    }
+    ASSERT_GE(groups.size(), 8U) << help.out;  // tl hsm ca user credential client seal audit
+    for (const auto& [group, members] : groups) {
+        for (const std::vector<std::string>& argv :
+             {std::vector<std::string>{group, "--help"}, std::vector<std::string>{group, "-h"},
+              std::vector<std::string>{group}}) {
+            const auto r = run_inkan(argv);
+            // Alone it is a usage error, like `inkan` alone: the list goes to stderr, exit 2.
+            const bool alone = argv.size() == 1;
+            EXPECT_EQ(r.exit_code, alone ? 2 : 0) << "inkan " << joined(argv) << "\n" << describe(r);
+            const std::string& text = alone ? r.err : r.out;
+            for (const auto& m : members) {
+                EXPECT_NE(text.find("inkan " + m), std::string::npos)
+                    << "inkan " << joined(argv) << " does not list " << m << ":\n"
+                    << describe(r);
+            }
+            EXPECT_EQ(text.find("unknown command"), std::string::npos) << describe(r);
+        }
+    }
+    const auto typo = run_inkan({"ca", "isue"});
+    EXPECT_EQ(typo.exit_code, 2) << describe(typo);
+    EXPECT_NE(typo.err.find("unknown command 'ca isue'"), std::string::npos) << describe(typo);
+    EXPECT_NE(typo.err.find("inkan ca issue"), std::string::npos) << "the group's list follows\n"
+                                                                  << describe(typo);
+}
+
+TEST(Cli, UsageListsEveryAcceptedKeyTypeAndTheDefaults) {
+    for (const std::vector<std::string>& argv : {std::vector<std::string>{"credential", "create", "-h"},
+                                                 std::vector<std::string>{"credential", "renew", "-h"},
+                                                 std::vector<std::string>{"ca", "renew", "-h"}}) {
+        const auto r = run_inkan(argv);
+        ASSERT_EQ(r.exit_code, 0) << describe(r);
+        EXPECT_NE(r.out.find("rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384|ec-p521"), std::string::npos)
+            << joined(argv) << ":\n"
+            << r.out;
+    }
+    const auto create = run_inkan({"credential", "create", "--help"});
+    for (const char* d : {"default ec-p256", "default person", "default explicit", "default JP"}) {
+        EXPECT_NE(create.out.find(d), std::string::npos) << d << " missing from\n" << create.out;
+    }
+    const auto sign = run_inkan({"sign", "--help"});
+    for (const char* d : {"default hash", "default pades", "default B-B", "default v2", "--force"}) {
+        EXPECT_NE(sign.out.find(d), std::string::npos) << d << " missing from\n" << sign.out;
+    }
+    const auto ts = run_inkan({"timestamp", "--help"});
+    for (const char* d : {"default FILE.tsr", "default sha256", "--force"}) {
+        EXPECT_NE(ts.out.find(d), std::string::npos) << d << " missing from\n" << ts.out;
+    }
+}
+
+TEST(Cli, HelpAfterTheEndOfOptionsIsAFileName) {
+    // After "--" every word is positional: a file may be called -h.
+    const auto r = run_inkan({"verify", "--", "-h"});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_NE(r.err.find("cannot read -h"), std::string::npos) << describe(r);
+}
+
+TEST(Cli, InitRefusesADataPathWhoseParentDoesNotExist) {
+    TempDir tmp{"inkan-cli"};
+    const fs::path missing = tmp / "no-such-parent" / "data";
+    const auto r = run_inkan({"init", "--data", missing.string()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_NE(r.err.find((tmp / "no-such-parent").string() + " does not exist"), std::string::npos)
+        << describe(r);
+    EXPECT_FALSE(fs::exists(tmp / "no-such-parent")) << "init created the parent";
 }
 
 TEST_F(InitializedDataDir, InitReportsDataDirAndConfigAsJson) {
@@ -152,6 +273,35 @@ TEST_F(InitializedDataDir, HsmKeysListsTheStorageKeyAsSensitiveAndNotExtractable
     const auto text = run_inkan({"hsm", "keys", "--data", data.string()});
     ASSERT_EQ(text.exit_code, 0) << describe(text);
     EXPECT_NE(text.out.find("inkan-storage-key"), std::string::npos) << describe(text);
+}
+
+TEST_F(InitializedDataDir, HsmKeysLinesUpEveryColumnUnderItsHeader) {
+    const auto keys =
+        nlohmann::json::parse(run_inkan({"hsm", "keys", "--data", data.string(), "--json"}).out);
+    const auto text = run_inkan({"hsm", "keys", "--data", data.string()});
+    ASSERT_EQ(text.exit_code, 0) << describe(text);
+    std::istringstream lines{text.out};
+    std::string header;
+    std::getline(lines, header);
+    const std::size_t id_column = header.find("ID");
+    const std::size_t type_column = header.find("TYPE");
+    // Every object's row (init's long labels and 20-byte ids included) keeps its cells under the headers.
+    std::size_t rows = 0;
+    for (std::string line; std::getline(lines, line);) {
+        const auto k = std::find_if(keys.begin(), keys.end(), [&](const nlohmann::json& key) {
+            const std::string label = key["label"].get<std::string>();
+            return !label.empty() && line.find(" " + label + " ") != std::string::npos;
+        });
+        if (k == keys.end()) continue;
+        ++rows;
+        const std::string id = (*k)["id"].get<std::string>();
+        const std::size_t id_at = line.find(id, line.find((*k)["label"].get<std::string>()));
+        EXPECT_EQ(id_at, id_column) << "the ID of " << (*k)["label"] << "\n" << text.out;
+        EXPECT_EQ(line.find((*k)["type"].get<std::string>(), id_at + id.size()), type_column)
+            << "the TYPE of " << (*k)["label"] << "\n"
+            << text.out;
+    }
+    EXPECT_GE(rows, 3U) << text.out;
 }
 
 TEST_F(InitializedDataDir, TheTokenIsARealPkcs11TokenThatPkcs11ToolReads) {

@@ -31,6 +31,7 @@ int cmd_ca_ocsp(const std::vector<std::string>& words, Io io);
 int cmd_ca_renew(const std::vector<std::string>& words, Io io);
 int cmd_user_add(const std::vector<std::string>& words, Io io);
 int cmd_user_list(const std::vector<std::string>& words, Io io);
+int cmd_user_show(const std::vector<std::string>& words, Io io);
 int cmd_user_lock(const std::vector<std::string>& words, Io io);
 int cmd_user_unlock(const std::vector<std::string>& words, Io io);
 int cmd_user_passwd(const std::vector<std::string>& words, Io io);

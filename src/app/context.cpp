@@ -1,7 +1,10 @@
 #include "context.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -39,20 +42,66 @@ Config load_config(const fs::path& data_dir) {
     return Config::load(file);
 }
 
-/// Writes `data` to a temporary file beside `out` and renames it: `out` appears whole or not at all.
-void write_output(const fs::path& out, ByteView data) {
-    const fs::path tmp = out.string() + ".inkan-" + crypto::random_hex(6) + ".tmp";
+void refuse_existing_output(const fs::path& out, Overwrite overwrite) {
+    std::error_code ec;
+    // symlink_status: a dangling symlink is a file the operator did not ask to replace either.
+    if (overwrite == Overwrite::Refuse && fs::exists(fs::symlink_status(out, ec))) {
+        throw InputError{"OUT exists: " + out.string() + " (pass --force to overwrite)"};
+    }
+}
+
+void write_output(const fs::path& out, ByteView data, Overwrite overwrite) {
+    refuse_existing_output(out, overwrite);
+    // Beside OUT, so the rename stays within one file system and is atomic.
+    const fs::path tmp = temp_output_path(out);
+    const auto discard = [&tmp] {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+    };
     {
         std::ofstream o{tmp, std::ios::binary | std::ios::trunc};
         o.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
         o.close();
         if (!o.good()) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
+            discard();
             throw Error{Errc::IoFailure, "cannot write " + out.string()};
         }
     }
-    fs::rename(tmp, out);
+    install_output(tmp, out, overwrite);
+}
+
+fs::path temp_output_path(const fs::path& out) {
+    return out.string() + ".inkan-" + crypto::random_hex(6) + ".tmp";
+}
+
+void install_output(const fs::path& tmp, const fs::path& out, Overwrite overwrite) {
+    const auto discard = [&tmp] {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+    };
+    if (overwrite == Overwrite::Refuse) {
+        // link() fails with EEXIST instead of replacing a file created since the first check.
+        if (::link(tmp.c_str(), out.c_str()) != 0) {
+            const int e = errno;
+            discard();
+            if (e == EEXIST) {
+                throw InputError{"OUT exists: " + out.string() + " (pass --force to overwrite)"};
+            }
+            throw Error{Errc::IoFailure, "cannot write " + out.string() + ": " + std::strerror(e)};
+        }
+        discard();
+        return;
+    }
+    std::error_code ec;
+    fs::rename(tmp, out, ec);
+    if (ec) {
+        discard();
+        throw Error{Errc::IoFailure, "cannot write " + out.string() + ": " + ec.message()};
+    }
+}
+
+void write_output(const fs::path& out, std::string_view data, Overwrite overwrite) {
+    write_output(out, as_bytes(data), overwrite);
 }
 
 std::string read_text_file(const fs::path& file, Errc missing) {

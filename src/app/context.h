@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <inkan/core/bytes.h>
@@ -50,9 +51,24 @@ std::unique_ptr<Runtime> open_runtime(const std::string& data_flag, std::size_t 
 /// configuration names, NotFound for a file the operator named on the command line).
 std::string read_text_file(const std::filesystem::path& file, Errc missing = Errc::InvalidConfig);
 
+/// Whether a command may replace a file that already exists at its output path (--force).
+enum class Overwrite { Refuse, Allow };
+
+/// The one rule for every output file a command writes (decision 0040): an existing file is kept
+/// unless the operator passed --force. InputError "OUT exists: PATH (pass --force to overwrite)".
+/// Commands call it before any work, so a refusal costs nothing and changes nothing.
+void refuse_existing_output(const std::filesystem::path& out, Overwrite overwrite);
+
 /// Writes `data` to a temporary file beside `out` and renames it: `out` appears whole or not at all.
-/// Errc::IoFailure when it cannot be written.
-void write_output(const std::filesystem::path& out, ByteView data);
+/// With Overwrite::Refuse the final step cannot replace a file that appeared meanwhile (link, not
+/// rename). Errc::IoFailure when it cannot be written; the temporary file never stays behind.
+void write_output(const std::filesystem::path& out, ByteView data, Overwrite overwrite);
+void write_output(const std::filesystem::path& out, std::string_view data, Overwrite overwrite);
+
+/// For a command that streams its output: a fresh temporary name beside `out` to write to, and the
+/// step that moves the finished file to `out` (removing the temporary file whatever happens).
+std::filesystem::path temp_output_path(const std::filesystem::path& out);
+void install_output(const std::filesystem::path& tmp, const std::filesystem::path& out, Overwrite overwrite);
 
 struct ListenAddress {
     std::string host;  ///< without brackets for IPv6

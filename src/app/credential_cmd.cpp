@@ -9,6 +9,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -62,6 +63,35 @@ int int_option(const Args& args, const std::string& name, int fallback) {
     throw UsageError{"--" + name + " takes a number"};
 }
 
+/// The users who activate `c` with a PIN of their own: its owner, or a seal's members.
+std::vector<std::string> pin_holders(ServiceContext& service, const Credential& c) {
+    if (c.kind == CredentialKind::Personal) {
+        return {c.owner_user_id};
+    }
+    std::vector<std::string> ids;
+    for (const auto& m : service.credentials().members(c.id)) {
+        ids.push_back(m.user_id);
+    }
+    return ids;
+}
+
+/// Per holder, both locks that can refuse `c`: its PIN lock and the user's OTP lock. Over CSC v2 either
+/// is the same "Credential locked", so the operator needs to see which one is in force (decision 0040).
+nlohmann::json locks_json(ServiceContext& service, const Credential& c,
+                          const std::map<std::string, std::string>& names) {
+    nlohmann::json locks = nlohmann::json::array();
+    for (const auto& user_id : pin_holders(service, c)) {
+        const auto pin = service.authorization().pin_lock(c.id, user_id);
+        const auto otp = service.authorization().otp_lock(user_id);
+        locks.push_back({{"user", name_of(names, user_id)},
+                         {"pin_failures", pin.failures},
+                         {"pin_locked", pin.locked},
+                         {"otp_failures", otp.failures},
+                         {"otp_locked", otp.locked}});
+    }
+    return locks;
+}
+
 nlohmann::json credential_json(ServiceContext& service, const Credential& c,
                                const std::map<std::string, std::string>& names, bool details) {
     nlohmann::json j{{"id", c.id},
@@ -104,6 +134,7 @@ nlohmann::json credential_json(ServiceContext& service, const Credential& c,
             }
             j["members"] = members;
         }
+        j["locks"] = locks_json(service, c, names);
         j["chain_pem"] = pki::certificates_pem(c.chain);
     }
     return j;
@@ -332,6 +363,23 @@ int cmd_credential_show(const std::vector<std::string>& words, Io io) {
         }
         io.out << (j["members"].empty() ? " (none)\n" : "\n");
     }
+    bool any_lock = false;
+    for (const auto& l : j["locks"]) {
+        const std::string user = l["user"].get<std::string>();
+        if (l["pin_locked"].get<bool>()) {
+            io.out << "lock:        PIN of " << user << " (" << l["pin_failures"].get<int>()
+                   << " wrong PINs; inkan credential unlock " << c.id << ")\n";
+            any_lock = true;
+        }
+        if (l["otp_locked"].get<bool>()) {
+            io.out << "lock:        one-time code of " << user << " (" << l["otp_failures"].get<int>()
+                   << " wrong codes; a user lock, for every credential: inkan user unlock " << user << ")\n";
+            any_lock = true;
+        }
+    }
+    if (!any_lock) {
+        io.out << "lock:        none\n";
+    }
     io.out << pki::certificates_pem(c.chain);
     return 0;
 }
@@ -482,8 +530,48 @@ int cmd_credential_unlock(const std::vector<std::string>& words, Io io) {
         throw UsageError{"credential unlock takes one credential ID"};
     }
     auto o = open_service(args.option_or("data", ""));
-    o.service->authorization().unlock_credential(args.positional()[0], operator_name());
-    io.out << "inkan: the PIN of credential " << args.positional()[0] << " is unlocked\n";
+    const Credential c = o.service->credentials().get(args.positional()[0]);
+    const auto names = user_names(*o.service);
+    std::vector<std::string> pin_locked;
+    std::vector<std::string> counted;  // wrong PINs below the lock: cleared too
+    std::vector<std::string> otp_locked;
+    for (const auto& user_id : pin_holders(*o.service, c)) {
+        const auto pin = o.service->authorization().pin_lock(c.id, user_id);
+        if (pin.locked) {
+            pin_locked.push_back(name_of(names, user_id) + " (" + std::to_string(pin.failures) +
+                                 " wrong PINs)");
+        } else if (pin.failures > 0) {
+            counted.push_back(name_of(names, user_id));
+        }
+        if (o.service->authorization().otp_lock(user_id).locked) {
+            otp_locked.push_back(name_of(names, user_id));
+        }
+    }
+    // "Credential locked" with no PIN lock is a user's one-time-code lock: clearing the PIN would report
+    // success and change nothing (issue 25), so refuse and name the command that clears it.
+    if (pin_locked.empty() && !otp_locked.empty()) {
+        std::string users;
+        std::string commands;
+        for (const auto& u : otp_locked) {
+            users += (users.empty() ? "" : ", ") + u;
+            commands += (commands.empty() ? "`inkan user unlock " : "`, `inkan user unlock ") + u;
+        }
+        throw Error{Errc::Conflict, "the PIN of credential " + c.id +
+                                        " is not locked; the lock in force is the one-time-code lock of " +
+                                        users + " (a user lock, for all their credentials): clear it with " +
+                                        commands + "`; nothing changed"};
+    }
+    o.service->authorization().unlock_credential(c.id, operator_name());
+    if (pin_locked.empty()) {
+        io.out << "inkan: the PIN of credential " << c.id << " was not locked"
+               << (counted.empty() ? "; nothing to clear\n" : "; cleared the wrong-PIN counts\n");
+        return 0;
+    }
+    io.out << "inkan: unlocked the PIN of credential " << c.id << " for";
+    for (const auto& u : pin_locked) {
+        io.out << " " << u;
+    }
+    io.out << "\n";
     return 0;
 }
 

@@ -49,7 +49,7 @@ bool is_pdf(ByteView data) {
 
 int cmd_extend(const std::vector<std::string>& words, Io io) {
     const Args args{words,
-                    {"vri", "timestamp-validation", "refuse-revoked"},
+                    {"vri", "timestamp-validation", "refuse-revoked", "force"},
                     {"tsa", "cacert", "timeout-ms", "proxy", "content"}};
     if (args.positional().size() != 2) {
         throw UsageError{"extend takes IN and OUT"};
@@ -64,6 +64,8 @@ int cmd_extend(const std::vector<std::string>& words, Io io) {
     if (fs::exists(out) && fs::equivalent(in, out)) {
         throw UsageError{"extend writes a new file: OUT must not be IN"};
     }
+    const Overwrite overwrite = args.flag("force") ? Overwrite::Allow : Overwrite::Refuse;
+    refuse_existing_output(out, overwrite);
     const std::vector<std::string> contents = args.values("content");
     const std::optional<std::string> content_file =
         contents.empty() ? std::nullopt : std::optional<std::string>{contents.front()};
@@ -149,7 +151,7 @@ int cmd_extend(const std::vector<std::string>& words, Io io) {
         pki::ValidationData used;
         options.refuse_revoked = args.flag("refuse-revoked");
         options.validation_used = &used;
-        write_output(out, xades::extend_xades(*xml, stamper, &fetcher, options));
+        write_output(out, xades::extend_xades(*xml, stamper, &fetcher, options), overwrite);
         io.out << "extended " << in.string() << " (XAdES, " << summary.signatures << " signatures; "
                << used.certificates.size() << " certificates, " << used.ocsp_responses.size()
                << " OCSP responses, " << used.crls.size() << " CRLs) with an archive time-stamp; written to "
@@ -174,7 +176,7 @@ int cmd_extend(const std::vector<std::string>& words, Io io) {
             extended =
                 ades::extend_cades(*cms, ades::CadesExtendInput::encapsulated(), fetcher, stamper, options);
         }
-        write_output(out, extended);
+        write_output(out, extended, overwrite);
         io.out << "extended " << in.string() << " (CAdES, " << parsed->signer_infos.size() << " signers; "
                << used.certificates.size() << " certificates, " << used.ocsp_responses.size()
                << " OCSP responses, " << used.crls.size()

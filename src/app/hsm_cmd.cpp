@@ -1,9 +1,11 @@
 // `inkan hsm status|keys`: what the token is and what it holds, for operators.
 
-#include <iomanip>
+#include <algorithm>
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +29,12 @@ std::string flag_text(const std::optional<bool>& v) {
         return "-";
     }
     return *v ? "yes" : "no";
+}
+
+/// Characters, not bytes: a UTF-8 label must not push its row out of line.
+std::size_t display_width(std::string_view s) {
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
 }
 
 }  // namespace
@@ -93,14 +101,29 @@ int cmd_hsm_keys(const std::vector<std::string>& words, Io io) {
         io.out << arr.dump(2) << "\n";
         return 0;
     }
-    std::ostringstream table;
-    table << std::left << std::setw(12) << "CLASS" << std::setw(24) << "LABEL" << std::setw(34) << "ID"
-          << std::setw(6) << "TYPE" << std::setw(6) << "BITS" << std::setw(10) << "SENSITIVE"
-          << "EXTRACTABLE\n";
+    // Column widths from the cells themselves: fixed widths let a long label or a 20-byte id push the
+    // rest of its row out of line (issue 25).
+    std::vector<std::vector<std::string>> rows{
+        {"CLASS", "LABEL", "ID", "TYPE", "BITS", "SENSITIVE", "EXTRACTABLE"}};
     for (const auto& o : objects) {
-        table << std::left << std::setw(12) << hsm::name(o.object_class) << std::setw(24) << o.label
-              << std::setw(34) << hex_encode(o.id) << std::setw(6) << o.key_type << std::setw(6) << o.bits
-              << std::setw(10) << flag_text(o.sensitive) << flag_text(o.extractable) << "\n";
+        rows.push_back({std::string{hsm::name(o.object_class)}, o.label, hex_encode(o.id), o.key_type,
+                        std::to_string(o.bits), flag_text(o.sensitive), flag_text(o.extractable)});
+    }
+    std::vector<std::size_t> widths(rows.front().size(), 0);
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            widths[i] = std::max(widths[i], display_width(row[i]));
+        }
+    }
+    std::ostringstream table;
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            table << row[i];
+            if (i + 1 < row.size()) {
+                table << std::string(widths[i] - display_width(row[i]) + 2, ' ');
+            }
+        }
+        table << "\n";
     }
     io.out << table.str();
     if (objects.empty()) {

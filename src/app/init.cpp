@@ -352,6 +352,14 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
         }
         return 0;
     }
+    // init makes the data directory itself, never the path to it: a missing parent is most often a
+    // typo, and silently creating /srv/inkna/data would hide it.
+    const fs::path dir = data_dir.has_filename() ? data_dir : data_dir.parent_path();
+    if (!fs::exists(dir) && !fs::is_directory(dir.parent_path())) {
+        throw InputError{"cannot create " + dir.string() + ": its parent directory " +
+                         dir.parent_path().string() +
+                         " does not exist (inkan init creates only the data directory itself)"};
+    }
     if (fs::exists(data_dir) && !fs::is_empty(data_dir)) {
         throw Error{Errc::Conflict, data_dir.string() +
                                         " exists, is not empty and has no inkan.toml; refusing to initialise "

@@ -320,7 +320,7 @@ RenewResult renew_service_certificate(const fs::path& data_dir, const Config& co
         const fs::path dir = current_file->parent_path();
         written = dir / (stem + "-chain-" + issued->serial_hex().substr(0, 16) + ".pem");
         require(!fs::exists(written), Errc::Conflict, written.string() + " exists already");
-        write_output(written, as_bytes(pki::certificates_pem(chain)));
+        write_output(written, as_bytes(pki::certificates_pem(chain)), Overwrite::Refuse);
 
         // The configuration names files relative to its directory where it can.
         const auto relative = [&](const fs::path& p) {
@@ -337,7 +337,7 @@ RenewResult renew_service_certificate(const fs::path& data_dir, const Config& co
                                                    {"certificate", toml_quote(relative(written))},
                                                    {"retired_certificates", retired}});
         // The whole switch is this one rename: before it the old identity is configured, after it the new.
-        write_output(config_path(data_dir), as_bytes(updated));
+        write_output(config_path(data_dir), as_bytes(updated), Overwrite::Allow);
     } catch (...) {
         std::error_code ec;
         if (!written.empty()) {

@@ -23,6 +23,7 @@
 #include <inkan/core/encoding.h>
 #include <inkan/core/error.h>
 #include <inkan/core/log.h>
+#include <inkan/crypto/algorithms.h>
 #include <inkan/http/server.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/service/async.h>
@@ -593,6 +594,16 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
 
     auto& signatures = server.metrics().counter("inkan_signatures_total", "Signatures produced, by algorithm",
                                                 {"algorithm"});
+    // Every algorithm the service signs with has its series from the start, at 0: a declared family
+    // always carries a value, and rate() sees the first signature (issue 25).
+    for (const auto digest : {crypto::DigestAlgorithm::Sha256, crypto::DigestAlgorithm::Sha384,
+                              crypto::DigestAlgorithm::Sha512}) {
+        for (const auto& algorithm :
+             {crypto::SignatureAlgorithm::rsa_pkcs1(digest), crypto::SignatureAlgorithm::rsa_pss(digest),
+              crypto::SignatureAlgorithm::ecdsa(digest)}) {
+            signatures.inc({std::string{crypto::name(algorithm)}}, 0);
+        }
+    }
     service.authorization().on_signatures([&signatures](std::string_view algorithm, std::size_t count) {
         signatures.inc({std::string{algorithm}}, static_cast<double>(count));
     });
@@ -606,6 +617,9 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     auto& tokens = server.metrics().counter(
         "inkan_tsa_tokens_total", "Time-stamp requests answered, by policy and status", {"policy", "status"});
     if (tsa.authority) {
+        for (const auto& identity : tsa.authority->identities()) {
+            tokens.inc({identity.policy, "granted"}, 0);  // as the signatures above
+        }
         tsa.authority->on_response([&tokens](std::string_view policy, std::string_view status) {
             tokens.inc({std::string{policy}, std::string{status}});
         });

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -192,11 +193,83 @@ std::optional<ades::VisibleSignature> parse_visible(const Args& args, std::size_
     return vis;
 }
 
+/// What the service's refusal means for the person at the terminal (decision 0040). The CSC wire texts stay
+/// the spec's (v2 says "Credential locked" for a PIN and an OTP lock alike), so the client explains them,
+/// names who can clear a lock and how, and tells a reused one-time code (wait) from a wrong one (retype).
+std::optional<std::string> explain_refusal(const Error& e, const std::string& user,
+                                           const std::string& credential) {
+    const auto says = [&e](std::string_view text) { return e.detail().ends_with(": " + std::string{text}); };
+    if (says("Credential locked")) {
+        return "Credential locked: too many wrong attempts locked the PIN of credential " + credential +
+               " or " + user + "'s one-time code (CSC v2 does not say which); `inkan user show " + user +
+               "` shows an operator the lock and the command that clears it";
+    }
+    if (says("PIN locked")) {
+        return "PIN locked: too many wrong PINs for credential " + credential +
+               "; an operator clears it with `inkan credential unlock " + credential + "`";
+    }
+    if (says("OTP locked")) {
+        return "one-time code locked: too many wrong codes for " + user +
+               " (every credential of theirs is refused); an operator clears it with `inkan user unlock " +
+               user + "`";
+    }
+    if (says("The OTP was already used; wait for the next one")) {
+        return "one-time code already used: that code was accepted before and works once; wait for the next "
+               "code from the authenticator app and try again (not counted as a wrong code)";
+    }
+    if (says("The OTP is invalid")) {
+        return "wrong one-time code (wrong codes in a row lock the user's code)";
+    }
+    if (says("The PIN is invalid")) {
+        return "wrong PIN (wrong PINs in a row lock the credential's PIN)";
+    }
+    if (says("The authentication data is invalid")) {
+        return "wrong PIN or one-time code (wrong ones in a row lock them)";
+    }
+    if (says("Invalid parameter credentialID")) {
+        return "credential " + credential + " is not one " + user +
+               " may use: it does not exist or belongs to someone else (the service does not say which to "
+               "its clients); `inkan credential show " +
+               credential + "` tells an operator";
+    }
+    return std::nullopt;
+}
+
+int sign_command(const std::vector<std::string>& words, Io io);
+
+/// The value of `--name V` / `--name=V` in words that Args already accepted (the last one, as Args).
+std::string last_value(const std::vector<std::string>& words, const std::string& name) {
+    std::string value;
+    for (std::size_t i = 0; i < words.size() && words[i] != "--"; ++i) {
+        if (words[i] == name && i + 1 < words.size()) {
+            value = words[++i];
+        } else if (words[i].starts_with(name + "=")) {
+            value = words[i].substr(name.size() + 1);
+        }
+    }
+    return value;
+}
+
 }  // namespace
 
 int cmd_sign(const std::vector<std::string>& words, Io io) {
+    try {
+        return sign_command(words, io);
+    } catch (const Error& e) {
+        const auto hint = explain_refusal(e, last_value(words, "--user"), last_value(words, "--credential"));
+        if (!hint) {
+            throw;
+        }
+        // The explanation first, the service's own words after it (what a support request quotes).
+        throw Error{e.code(), *hint + " (" + e.detail() + ")"};
+    }
+}
+
+namespace {
+
+int sign_command(const std::vector<std::string>& words, Io io) {
     const Args args{words,
-                    {"detached", "pss", "vri", "timestamp-validation", "vertical"},
+                    {"detached", "pss", "vri", "timestamp-validation", "vertical", "force"},
                     {"url",
                      "user",
                      "credential",
@@ -275,9 +348,16 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
     }
     std::size_t page = 0;
     const auto visible = parse_visible(args, page);
-    const std::string csc = args.option_or("csc", "v2");
+    // A /csc/v1 or /csc/v2 --url (what `inkan serve` prints) names the version; --csc may agree.
+    const client::CscUrl service_url = client::parse_csc_url(*url);
+    const std::string url_version =
+        !service_url.version ? "" : (*service_url.version == client::Version::V1 ? "v1" : "v2");
+    const std::string csc = args.option_or("csc", url_version.empty() ? "v2" : url_version);
     if (csc != "v1" && csc != "v2") {
         throw UsageError{"--csc takes v1 or v2"};
+    }
+    if (!url_version.empty() && csc != url_version) {
+        throw UsageError{"--url names CSC " + url_version + " but --csc says " + csc};
     }
     if (!pades && (certify || visible || args.option("field"))) {
         throw UsageError{"--certify, --visible and --field are for --format pades"};
@@ -316,11 +396,11 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
             "mode the service's [signing] vri and timestamp_validation apply)"};
     }
     const auto validation_file = args.option("validation-info");
-    for (const auto& o : {std::optional<fs::path>{out},
-                          validation_file ? std::optional<fs::path>{*validation_file} : std::nullopt}) {
-        if (o && fs::exists(*o)) {
-            throw UsageError{"OUT exists: " + o->string() + " (inkan sign never overwrites)"};
-        }
+    const Overwrite overwrite = args.flag("force") ? Overwrite::Allow : Overwrite::Refuse;
+    // Before the password prompt and the service: a refusal must cost the user nothing.
+    refuse_existing_output(out, overwrite);
+    if (validation_file) {
+        refuse_existing_output(*validation_file, overwrite);
     }
     // Hash mode fetches OCSP/CRL on the user's machine with the user's own reach: the permissive guard
     // (http/https only, no redirects, any address) and detailed errors (decision 0016).
@@ -359,7 +439,7 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
     }
 
     client::CscClientOptions options;
-    options.base_url = *url;
+    options.base_url = service_url.base;
     options.version = csc == "v1" ? client::Version::V1 : client::Version::V2;
     if (const auto ca = args.option("cacert")) {
         options.ca_file = *ca;
@@ -411,9 +491,9 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         if (validation_file) {
             require(result.validation_info.has_value(), Errc::InvalidEncoding,
                     "signDoc answered without the validationInfo asked for");
-            write_output(*validation_file, as_bytes(validation_json(*result.validation_info)));
+            write_output(*validation_file, as_bytes(validation_json(*result.validation_info)), overwrite);
         }
-        write_output(out, items.front());
+        write_output(out, items.front(), overwrite);
         io.out << "signed " << in.string() << " → " << out.string() << " (signDoc, "
                << (pades      ? "PAdES "
                    : is_xades ? "XAdES "
@@ -474,7 +554,7 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
             signed_xml = xml_signer.sign(client::XadesContent::detached(
                 {{in.filename().string(), &content, mime.value_or("application/octet-stream")}}));
         }
-        write_output(out, signed_xml);
+        write_output(out, signed_xml, overwrite);
         io.out << "signed " << in.string() << " → " << out.string() << " (hash mode, XAdES "
                << ades::name(level) << " " << xades::name(*packaging) << ", " << crypto::name(algorithm)
                << ")\n";
@@ -512,7 +592,7 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
                     }
                 }
             }
-            write_output(*validation_file, as_bytes(validation_json(from_pki(used))));
+            write_output(*validation_file, as_bytes(validation_json(from_pki(used))), overwrite);
         }
         io.out << "signed " << in.string() << " → " << out.string() << " (hash mode, PAdES "
                << ades::name(level) << ", " << crypto::name(algorithm) << ", field " << r.field_name << ")\n";
@@ -540,13 +620,15 @@ int cmd_sign(const std::vector<std::string>& words, Io io) {
         if (!lt) {
             used = ades::cms_validation_data(cms, fetcher);
         }
-        write_output(*validation_file, as_bytes(validation_json(from_pki(used))));
+        write_output(*validation_file, as_bytes(validation_json(from_pki(used))), overwrite);
     }
-    write_output(out, cms);
+    write_output(out, cms, overwrite);
     io.out << "signed " << in.string() << " → " << out.string() << " (hash mode, CAdES " << ades::name(level)
            << (args.flag("detached") ? " detached" : " enveloping") << ", " << crypto::name(algorithm)
            << ")\n";
     return 0;
 }
+
+}  // namespace
 
 }  // namespace inkan::app

@@ -16,7 +16,7 @@ namespace inkan::app {
 namespace fs = std::filesystem;
 
 int cmd_timestamp(const std::vector<std::string>& words, Io io) {
-    const Args args{words, {}, {"url", "o", "out", "hash", "cacert", "timeout-ms"}};
+    const Args args{words, {"force"}, {"url", "o", "out", "hash", "cacert", "timeout-ms"}};
     if (args.positional().size() != 1) {
         throw UsageError{"timestamp takes one FILE"};
     }
@@ -29,6 +29,10 @@ int cmd_timestamp(const std::vector<std::string>& words, Io io) {
     if (!alg || !crypto::spec(*alg).allowed_for_signing) {
         throw UsageError{"--hash must be sha256, sha384 or sha512"};
     }
+    const fs::path out = args.option("o").value_or(args.option_or("out", file.string() + ".tsr"));
+    const Overwrite overwrite = args.flag("force") ? Overwrite::Allow : Overwrite::Refuse;
+    // Before asking the TSA: a refused OUT costs no time-stamp.
+    refuse_existing_output(out, overwrite);
     TsaSettings tsa = tsa_settings(args, urls, timeout_option(args));
     std::ifstream in{file, std::ios::binary};
     require(in.good(), Errc::IoFailure, "cannot read " + file.string());
@@ -36,13 +40,7 @@ int cmd_timestamp(const std::vector<std::string>& words, Io io) {
     const tsp::Client client{std::move(tsa.endpoints), std::move(tsa.options)};
     const tsp::StampResult result = client.stamp(*alg, digest);
 
-    const fs::path out = args.option("o").value_or(args.option_or("out", file.string() + ".tsr"));
-    {
-        std::ofstream o{out, std::ios::binary | std::ios::trunc};
-        o.write(reinterpret_cast<const char*>(result.response.data()),
-                static_cast<std::streamsize>(result.response.size()));
-        require(o.good(), Errc::IoFailure, "cannot write " + out.string());
-    }
+    write_output(out, result.response, overwrite);
     io.out << "time-stamped " << file.string() << " by " << result.url << " (policy " << result.info.policy
            << ", genTime " << format_rfc3339(result.info.gen_time) << "); response written to "
            << out.string() << "\n";

@@ -247,9 +247,13 @@ TEST_F(Tsa, TimestampCommandFailsOverToTheSecondTsaAndWritesAResponseOpensslVeri
                          (dir / "doc.txt.tsr").string(), "-CAfile", root(), "-untrusted", tsa_chain()});
     EXPECT_EQ(ok.exit_code, 0) << describe(ok);
 
-    const auto none = run_inkan({"timestamp", (dir / "doc.txt").string(), "--url", down});
+    // --force past the existing doc.txt.tsr (decision 0040); the TSA's failure leaves it as it was.
+    const auto none = run_inkan({"timestamp", (dir / "doc.txt").string(), "--url", down, "--force"});
     EXPECT_EQ(none.exit_code, 1) << describe(none);
     EXPECT_TRUE(contains(none.err, "[unavailable]")) << none.err;
+    const auto still = run({"openssl", "ts", "-verify", "-data", (dir / "doc.txt").string(), "-in",
+                            (dir / "doc.txt.tsr").string(), "-CAfile", root(), "-untrusted", tsa_chain()});
+    EXPECT_EQ(still.exit_code, 0) << "the failed run left the earlier response whole\n" << describe(still);
 }
 
 TEST_F(Tsa, MetricsCountTokensByPolicyAndStatus) {

@@ -1,9 +1,11 @@
 // `inkan user ...`: the operator's view of accounts. Secrets (passwords) come from standard input,
 // never from argv; generated ones and TOTP enrolments are printed once.
 
+#include <algorithm>
 #include <iomanip>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +30,45 @@ nlohmann::json user_json(const service::User& u) {
                           {"locked", u.locked},
                           {"totp", u.totp_enrolled},
                           {"created_at", format_rfc3339(u.created_at)}};
+}
+
+/// Every lock that can refuse the user, by what clears it (decision 0040): the operator's account lock
+/// (`user lock`), password guessing (decision 0015), the one-time-code lock (wrong OTPs, for all their
+/// credentials) — all three cleared by `user unlock` — and each credential's PIN lock (`credential
+/// unlock`).
+nlohmann::json locks_json(ServiceContext& service, const service::User& u) {
+    const auto failures = service.accounts().password_failures(u.id);
+    const auto otp = service.authorization().otp_lock(u.id);
+    nlohmann::json j{{"password_failures", failures ? failures->count : 0},
+                     {"password_locked", service.accounts().password_locked(u.id)},
+                     {"otp_failures", otp.failures},
+                     {"otp_locked", otp.locked}};
+    nlohmann::json pins = nlohmann::json::array();
+    for (const auto& c : service.credentials().list_for(u.id)) {
+        const auto pin = service.authorization().pin_lock(c.id, u.id);
+        if (pin.failures > 0) {
+            pins.push_back(
+                {{"credential", c.id}, {"pin_failures", pin.failures}, {"pin_locked", pin.locked}});
+        }
+    }
+    j["pin_locks"] = pins;
+    return j;
+}
+
+/// The short lock column of `user list`: every lock in force, comma-separated, or "-".
+std::string lock_column(const service::User& u, const nlohmann::json& locks) {
+    std::string out;
+    const auto add = [&out](std::string_view what) { out += (out.empty() ? "" : ",") + std::string{what}; };
+    if (u.locked) add("locked");
+    if (locks["password_locked"].get<bool>()) add("pw-lock");
+    if (locks["otp_locked"].get<bool>()) add("otp-lock");
+    for (const auto& p : locks["pin_locks"]) {
+        if (p["pin_locked"].get<bool>()) {
+            add("pin-lock");
+            break;
+        }
+    }
+    return out.empty() ? "-" : out;
 }
 
 const std::string& only_name(const Args& args, std::string_view command) {
@@ -101,24 +142,70 @@ int cmd_user_list(const std::vector<std::string>& words, Io io) {
         nlohmann::json arr = nlohmann::json::array();
         for (const auto& u : users) {
             nlohmann::json j = user_json(u);
-            // Password guessing (decision 0015): the count since the last right password, and whether the
-            // account takes no password now (`inkan user unlock` lifts it).
-            const auto failures = o.service->accounts().password_failures(u.id);
-            j["password_failures"] = failures ? failures->count : 0;
-            j["password_locked"] = o.service->accounts().password_locked(u.id);
+            // Password guessing (decision 0015), the OTP lock and PIN locks (decision 0040): the counts
+            // since the last right factor, and whether each refuses now.
+            j.update(locks_json(*o.service, u));
             arr.push_back(std::move(j));
         }
         io.out << arr.dump(2) << "\n";
         return 0;
     }
+    std::vector<std::string> columns;
+    std::size_t lock_width = 4;
     for (const auto& u : users) {
-        io.out << std::left << std::setw(24) << u.name << std::setw(10) << service::name(u.role)
-               << std::setw(8)
-               << (u.locked                                      ? "locked"
-                   : o.service->accounts().password_locked(u.id) ? "pw-lock"
-                                                                 : "-")
-               << std::setw(6) << (u.totp_enrolled ? "totp" : "-") << u.display_name << "\n";
+        columns.push_back(lock_column(u, locks_json(*o.service, u)));
+        lock_width = std::max(lock_width, columns.back().size());
     }
+    for (std::size_t i = 0; i < users.size(); ++i) {
+        const auto& u = users[i];
+        io.out << std::left << std::setw(24) << u.name << std::setw(10) << service::name(u.role)
+               << std::setw(static_cast<int>(lock_width + 2)) << columns[i] << std::setw(6)
+               << (u.totp_enrolled ? "totp" : "-") << u.display_name << "\n";
+    }
+    return 0;
+}
+
+int cmd_user_show(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"json"}, {"data"}};
+    const std::string& name = only_name(args, "user show");
+    auto o = open_service(args.option_or("data", ""));
+    const service::User u = o.service->accounts().get_by_name(name);
+    const nlohmann::json locks = locks_json(*o.service, u);
+    if (args.flag("json")) {
+        nlohmann::json j = user_json(u);
+        j.update(locks);
+        io.out << j.dump(2) << "\n";
+        return 0;
+    }
+    io.out << "name:         " << u.name << "\n"
+           << "id:           " << u.id << "\n"
+           << "role:         " << service::name(u.role) << "\n"
+           << "display name: " << u.display_name << "\n"
+           << "TOTP:         " << (u.totp_enrolled ? "enrolled" : "none") << "\n"
+           << "created:      " << format_rfc3339(u.created_at) << "\n";
+    // Each lock with what clears it: the CSC v2 client only ever hears "Credential locked".
+    bool any = false;
+    const auto lock_line = [&](const std::string& text) {
+        io.out << "lock:         " << text << "\n";
+        any = true;
+    };
+    if (u.locked) lock_line("account (inkan user lock; inkan user unlock " + u.name + ")");
+    if (locks["password_locked"].get<bool>()) {
+        lock_line("password (" + std::to_string(locks["password_failures"].get<int>()) +
+                  " wrong passwords; inkan user unlock " + u.name + ")");
+    }
+    if (locks["otp_locked"].get<bool>()) {
+        lock_line("one-time code (" + std::to_string(locks["otp_failures"].get<int>()) +
+                  " wrong codes, every credential refused; inkan user unlock " + u.name + ")");
+    }
+    for (const auto& p : locks["pin_locks"]) {
+        if (p["pin_locked"].get<bool>()) {
+            lock_line("PIN of credential " + p["credential"].get<std::string>() + " (" +
+                      std::to_string(p["pin_failures"].get<int>()) + " wrong PINs; inkan credential unlock " +
+                      p["credential"].get<std::string>() + ")");
+        }
+    }
+    if (!any) io.out << "lock:         none\n";
     return 0;
 }
 
@@ -137,10 +224,12 @@ int cmd_user_unlock(const std::vector<std::string>& words, Io io) {
     const Args args{words, {}, {"data"}};
     const std::string& name = only_name(args, "user unlock");
     auto o = open_service(args.option_or("data", ""));
-    const std::string id = o.service->accounts().get_by_name(name).id;
+    const service::User user = o.service->accounts().get_by_name(name);
+    const std::string id = user.id;
     // The password-guessing count as it was, for the audit (decision 0015).
     const auto failures = o.service->accounts().password_failures(id);
     const bool password_locked = o.service->accounts().password_locked(id);
+    const auto otp = o.service->authorization().otp_lock(id);
     o.service->accounts().unlock(name);
     o.service->audit_operator("user.unlock", id, {},
                               nlohmann::json{{"user", name},
@@ -149,7 +238,28 @@ int cmd_user_unlock(const std::vector<std::string>& words, Io io) {
                                   .dump());
     // The OTP lockout too (sole control): wrong one-time codes no longer count against the user.
     o.service->authorization().unlock_otp(name, operator_name());
-    io.out << "inkan: unlocked user " << name << " (account, password failures and OTP)\n";
+    // Say exactly what was cleared, and what this command does not clear (decision 0040).
+    std::vector<std::string> cleared;
+    if (user.locked) cleared.emplace_back("the account lock");
+    if (password_locked) cleared.emplace_back("the password lock");
+    if (otp.locked)
+        cleared.emplace_back("the one-time-code lock (" + std::to_string(otp.failures) + " wrong codes)");
+    if (cleared.empty()) {
+        io.out << "inkan: user " << name
+               << " had no account, password or one-time-code lock; nothing to clear\n";
+    } else {
+        io.out << "inkan: unlocked user " << name << ": cleared";
+        for (std::size_t i = 0; i < cleared.size(); ++i) {
+            io.out << (i == 0 ? " " : i + 1 == cleared.size() ? " and " : ", ") << cleared[i];
+        }
+        io.out << "\n";
+    }
+    for (const auto& c : o.service->credentials().list_for(id)) {
+        if (o.service->authorization().pin_lock(c.id, id).locked) {
+            io.out << "inkan: the PIN of credential " << c.id << " stays locked: inkan credential unlock "
+                   << c.id << "\n";
+        }
+    }
     return 0;
 }
 

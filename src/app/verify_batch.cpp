@@ -110,17 +110,19 @@ struct Outcome {
     bool unreadable = false;
 };
 
-/// A file written under OUT.tmp and renamed to OUT by commit(); "-" is standard output.
+/// A file written under a temporary name beside OUT and moved to OUT by commit(); "-" is standard
+/// output. Not committed (an error): the temporary file is removed, OUT never holds part of a batch.
 class Output {
 public:
-    Output(const std::optional<std::string>& target, std::ostream& stdout_stream) {
+    Output(const std::optional<std::string>& target, std::ostream& stdout_stream, Overwrite overwrite)
+        : m_overwrite{overwrite} {
         if (!target) return;
         if (*target == "-") {
             m_out = &stdout_stream;
             return;
         }
         m_final = *target;
-        m_tmp = *target + ".tmp";
+        m_tmp = temp_output_path(*target).string();
         m_file.open(m_tmp, std::ios::binary | std::ios::trunc);
         if (!m_file.good()) throw InputError{"cannot write " + m_tmp};
         m_out = &m_file;
@@ -133,15 +135,24 @@ public:
         if (!m_out->good()) throw Error{Errc::IoFailure, "cannot write " + (m_tmp.empty() ? "-" : m_tmp)};
     }
     void commit() {
-        if (m_final.empty()) return;
+        if (m_final.empty() || m_committed) return;
         m_file.close();
-        std::error_code ec;
-        fs::rename(m_tmp, m_final, ec);
-        if (ec)
-            throw Error{Errc::IoFailure, "cannot rename " + m_tmp + " to " + m_final + ": " + ec.message()};
+        m_committed = true;
+        install_output(m_tmp, m_final, m_overwrite);
+    }
+    Output(const Output&) = delete;
+    Output& operator=(const Output&) = delete;
+    ~Output() {
+        if (!m_final.empty() && !m_committed) {
+            m_file.close();
+            std::error_code ignored;
+            fs::remove(m_tmp, ignored);
+        }
     }
 
 private:
+    Overwrite m_overwrite;
+    bool m_committed = false;
     std::ostream* m_out = nullptr;
     std::ofstream m_file;
     std::string m_tmp, m_final;
@@ -163,8 +174,8 @@ int run_verify_batch(const BatchRequest& request, const validation::Options& opt
     const InterruptScope interrupt_scope;  // Ctrl-C: stop taking files, keep the rows done
     const std::vector<std::string> files = expand(request.inputs, io.in);
     const validation::CsvStyle style = request.excel ? validation::kCsvExcel : validation::kCsvPlain;
-    Output csv{request.csv, io.out};
-    Output json{request.json_report, io.out};
+    Output csv{request.csv, io.out, request.overwrite};
+    Output json{request.json_report, io.out, request.overwrite};
     csv.write(validation::csv_header(style));
     if (files.empty()) {
         json.write(validation::to_json({}));

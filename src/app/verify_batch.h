@@ -10,6 +10,7 @@
 #include <inkan/validation/validator.h>
 
 #include "commands.h"
+#include "context.h"
 
 namespace inkan::pki {
 class RevocationFetcher;
@@ -18,11 +19,12 @@ class RevocationFetcher;
 namespace inkan::app {
 
 struct BatchRequest {
-    std::vector<std::string> inputs;         ///< files, directories (recursive), "-" (names on stdin)
-    std::optional<std::string> csv;          ///< "-": standard output
-    std::optional<std::string> json_report;  ///< the to_json report of the whole batch
-    bool excel = false;                      ///< BOM and CRLF
-    unsigned jobs = 0;                       ///< 0: every core
+    std::vector<std::string> inputs;          ///< files, directories (recursive), "-" (names on stdin)
+    std::optional<std::string> csv;           ///< "-": standard output
+    std::optional<std::string> json_report;   ///< the to_json report of the whole batch
+    Overwrite overwrite = Overwrite::Refuse;  ///< --force: replace an existing --csv/--json-report file
+    bool excel = false;                       ///< BOM and CRLF
+    unsigned jobs = 0;                        ///< 0: every core
 };
 
 /// Validates every file of `request` with `options` (plus --content as `content`/`named`; `fetcher`,

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -265,7 +266,8 @@ TEST_F(VerifyBatch, JsonWithCsvPrintsTheBatchReportOnStdoutAsJsonReportWritesIt)
 }
 
 // Ctrl-C mid-batch: the process stops taking files, writes the rows of those done (input order), renames
-// OUT.tmp to OUT and exits 130; every record of the CSV is whole.
+// its temporary file (OUT.inkan-XXXXXXXXXXXX.tmp, decision 0040) to OUT and exits 130; every record of the
+// CSV is whole.
 TEST_F(VerifyBatch, SigintMidBatchLeavesACsvWithCompleteRowsOnly) {
     const fs::path many = s_dir->path() / "many";
     fs::create_directories(many);
@@ -278,11 +280,20 @@ TEST_F(VerifyBatch, SigintMidBatchLeavesACsvWithCompleteRowsOnly) {
     const fs::path out = s_dir->path() / "interrupted.csv";
     inkan::testing::Process p{{INKAN_BIN, "verify", "--trust-anchor", s_anchor.string(), "--jobs", "2",
                                "--csv", out.string(), many.string()}};
+    // The temporary file beside OUT, named by the writer.
+    const auto temporary = [&out]() -> std::optional<fs::path> {
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(out.parent_path(), ec)) {
+            const std::string name = e.path().filename().string();
+            if (name.starts_with(out.filename().string() + ".inkan-") && name.ends_with(".tmp"))
+                return e.path();
+        }
+        return std::nullopt;
+    };
     // Wait for some rows (a limit for a hung process only, not a timing assertion).
-    const fs::path tmp = out.string() + ".tmp";
     for (int i = 0; i < 6000; ++i) {
         std::error_code ec;
-        if (fs::file_size(tmp, ec) > 20'000 && !ec) break;
+        if (const auto tmp = temporary(); tmp && fs::file_size(*tmp, ec) > 20'000 && !ec) break;
         std::this_thread::sleep_for(std::chrono::milliseconds{10});
     }
     ASSERT_EQ(::kill(p.pid(), SIGINT), 0);
@@ -295,7 +306,7 @@ TEST_F(VerifyBatch, SigintMidBatchLeavesACsvWithCompleteRowsOnly) {
     EXPECT_EQ(status, 130) << p.stderr_text();
     EXPECT_NE(p.stderr_text().find("inkan: interrupted: "), std::string::npos) << p.stderr_text();
     ASSERT_TRUE(fs::exists(out)) << p.stderr_text();
-    EXPECT_FALSE(fs::exists(tmp));
+    EXPECT_FALSE(temporary().has_value()) << "the temporary file was renamed";
     const std::string read = python_reads(out);
     const auto first = read.substr(0, read.find('\n'));
     const int records = std::stoi(first);

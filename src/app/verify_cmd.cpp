@@ -45,6 +45,11 @@ BatchRequest batch_request(const Args& args) {
         throw UsageError{"the CSV and the JSON report cannot both go to standard output"};
     }
     r.excel = args.flag("excel");
+    r.overwrite = args.flag("force") ? Overwrite::Allow : Overwrite::Refuse;
+    // Before the first file is validated: a refused report costs no batch.
+    for (const auto& target : {r.csv, r.json_report}) {
+        if (target && *target != "-") refuse_existing_output(*target, r.overwrite);
+    }
     if (args.option("etsi-report")) throw UsageError{"--etsi-report is for single runs, not with --csv"};
     if (const auto jobs = args.option("jobs")) {
         try {
@@ -95,7 +100,7 @@ void apply_trust_configuration(const Args& args, validation::Options& options, s
 
 int cmd_verify(const std::vector<std::string>& words, Io io) {
     const Args args{words,
-                    {"json", "online", "excel"},
+                    {"json", "online", "excel", "force"},
                     {"trust-anchor", "content", "at", "policy", "etsi-report", "timeout-ms", "proxy", "csv",
                      "jobs", "json-report", "trusted-list", "list-signer", "trust-file", "data"}};
     if (args.positional().empty()) {
@@ -162,6 +167,8 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
         return run_verify_batch(batch_request(args), options, content, named, fetcher.get(), io);
     }
     if (args.flag("excel") || args.option("jobs")) throw UsageError{"--excel and --jobs are for --csv"};
+    const Overwrite overwrite = args.flag("force") ? Overwrite::Allow : Overwrite::Refuse;
+    if (const auto xml = args.option("etsi-report")) refuse_existing_output(*xml, overwrite);
     std::vector<validation::DocumentReport> reports;
     for (const auto& file : args.positional()) {
         std::ifstream probe{file, std::ios::binary};
@@ -177,11 +184,10 @@ int cmd_verify(const std::vector<std::string>& words, Io io) {
     io.out << (args.flag("json") ? validation::to_json(reports) : validation::to_text(reports));
     if (const auto xml = args.option("etsi-report")) {
         // ETSI TS 119 102-2: one report for the whole invocation, covering every signature.
-        std::ofstream f{*xml, std::ios::binary | std::ios::trunc};
-        if (!f.good()) throw InputError{"cannot write the ETSI report to " + *xml};
-        f << validation::to_etsi_xml(reports,
-                                     options.validation_time.value_or(std::chrono::system_clock::now()));
-        if (!f.good()) throw Error{Errc::IoFailure, "cannot write the ETSI report to " + *xml};
+        write_output(*xml,
+                     validation::to_etsi_xml(
+                         reports, options.validation_time.value_or(std::chrono::system_clock::now())),
+                     overwrite);
     }
     if (options.trust_anchors.empty() && !args.flag("json")) {
         // (a trusted list whose signature fails adds no anchor either: `inkan tl show` says why)

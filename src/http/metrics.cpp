@@ -156,6 +156,12 @@ double Counter::value(const std::vector<std::string>& label_values) const {
 void Counter::render(std::string& out) const {
     const std::lock_guard lock{m_mutex};
     if (m_values.empty()) {
+        // Without labels the one series is known: 0 until the first inc (a declared metric has a value).
+        // With labels no series can be made up; the owner declares the known ones with inc(values, 0).
+        if (m_label_names.empty()) {
+            append_help(out, m_name, m_help, "counter");
+            append_sample(out, m_name, {}, {}, 0);
+        }
         return;
     }
     append_help(out, m_name, m_help, "counter");

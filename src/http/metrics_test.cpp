@@ -119,6 +119,17 @@ TEST(HttpMetrics, AFamilyWithoutSamplesIsLeftOutUntilItHasOne) {
     EXPECT_EQ(text.find("inkan_bad_slots"), std::string::npos) << text;
 }
 
+TEST(HttpMetrics, ACounterWithoutLabelsIsZeroBeforeItsFirstIncrement) {
+    Metrics m;
+    auto& c = m.counter("inkan_restarts_total", "Restarts.", {});
+    EXPECT_EQ(m.render(),
+              "# HELP inkan_restarts_total Restarts.\n# TYPE inkan_restarts_total "
+              "counter\ninkan_restarts_total 0\n");
+    c.inc();
+    EXPECT_NE(m.render().find("\ninkan_restarts_total 1\n"), std::string::npos) << m.render();
+    EXPECT_TRUE(testing::prometheus_problems(m.render()).empty()) << m.render();
+}
+
 TEST(HttpMetrics, ConcurrentUpdatesAreAllCounted) {
     Metrics m;
     auto& c = m.counter("inkan_concurrent_total", "c", {"t"});

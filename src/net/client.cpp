@@ -107,6 +107,15 @@ public:
         expire(beast::get_lowest_layer(tls));
         beast::error_code ec =
             wait([&](auto done) { tls.async_handshake(asio::ssl::stream_base::client, done); });
+        if (ec && ec != beast::error::timeout) {
+            // A certificate that did not verify is the caller's trust configuration, not the network:
+            // say so, with OpenSSL's reason (e.g. "self-signed certificate in certificate chain").
+            if (const long verify = ::SSL_get_verify_result(tls.native_handle()); verify != X509_V_OK) {
+                unavailable(m_url, "TLS handshake",
+                            std::string{kCertificateNotTrusted} + " (" +
+                                ::X509_verify_cert_error_string(verify) + ")");
+            }
+        }
         check(ec, "TLS handshake");
         return exchange(tls, req);
     }

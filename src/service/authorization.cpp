@@ -890,6 +890,17 @@ bool Authorization::revoke_for_client(std::string_view client_id, const Secret& 
     return true;
 }
 
+Authorization::FactorLock Authorization::otp_lock(std::string_view user_id) const {
+    const int failures = m_store.otp_failures(user_id);
+    return {failures, failures >= m_settings.max_otp_failures};
+}
+
+Authorization::FactorLock Authorization::pin_lock(std::string_view credential_id,
+                                                  std::string_view user_id) const {
+    const int failures = m_store.pin_failures(credential_id, user_id);
+    return {failures, failures >= m_settings.max_pin_failures};
+}
+
 void Authorization::unlock_credential(std::string_view credential_id, std::string_view operator_name) {
     require(m_credentials.find(credential_id).has_value(), Errc::NotFound,
             "no credential " + std::string{credential_id});

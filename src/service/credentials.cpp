@@ -438,6 +438,13 @@ void Credentials::add_member(std::string_view credential_id, std::string_view us
     if (!user) {
         throw Error{Errc::NotFound, "no user named '" + std::string{user_name} + "'"};
     }
+    // Checked here, not left to the store's unique constraint, whose text names tables, not people.
+    const auto members = m_store.members(credential.id);
+    if (std::any_of(members.begin(), members.end(),
+                    [&](const SealMember& m) { return m.user_id == user->id; })) {
+        throw Error{Errc::Conflict, std::string{user_name} + " is already a member of seal " + credential.id +
+                                        " (seal remove-member first to give them a new PIN)"};
+    }
     check_pin(pin);
     m_store.add_member(credential.id, user->id, hash_password(pin));
 }
@@ -449,6 +456,11 @@ void Credentials::remove_member(std::string_view credential_id, std::string_view
     const auto user = m_users.find_by_name(user_name);
     if (!user) {
         throw Error{Errc::NotFound, "no user named '" + std::string{user_name} + "'"};
+    }
+    const auto members = m_store.members(credential.id);
+    if (std::none_of(members.begin(), members.end(),
+                     [&](const SealMember& m) { return m.user_id == user->id; })) {
+        throw Error{Errc::NotFound, std::string{user_name} + " is not a member of seal " + credential.id};
     }
     m_store.remove_member(credential.id, user->id);
 }

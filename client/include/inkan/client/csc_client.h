@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,8 +29,17 @@ namespace inkan::client {
 
 enum class Version { V1, V2 };
 
+/// A service URL as a user gives it: the base URL, or the /csc/v1 or /csc/v2 URL `inkan serve` prints
+/// (with or without a trailing slash). `version` is the one the URL names, if it names one.
+struct CscUrl {
+    std::string base;  ///< without the /csc/vN part and without a trailing slash
+    std::optional<Version> version;
+};
+CscUrl parse_csc_url(std::string_view url);
+
 struct CscClientOptions {
     /// The service's base URL ("https://sign.example.com:8443"); the API is under /csc/v1/ or /csc/v2/.
+    /// A /csc/v1 or /csc/v2 URL is taken as its base URL (see parse_csc_url).
     std::string base_url;
     Version version = Version::V2;
     /// PEM trust anchors for the service's TLS certificate; empty: the system's.

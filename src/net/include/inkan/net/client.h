@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include <inkan/core/bytes.h>
+#include <inkan/core/error.h>
 #include <inkan/core/secret.h>
 
 namespace inkan::net {
@@ -89,5 +90,15 @@ struct Response {
 Response post(std::string_view url, std::string_view content_type, ByteView body,
               const RequestOptions& options = {});
 Response get(std::string_view url, const RequestOptions& options = {});
+
+/// What the Errc::Unavailable detail says when the server's TLS certificate did not verify against
+/// the trust anchors (ca_file, else the system's): not a network failure, and the fix is the caller's
+/// (decision 0040: the CLI tells the operator which --cacert to pass).
+inline constexpr std::string_view kCertificateNotTrusted = "certificate not trusted";
+
+/// Whether `e` (also when another layer wrapped its detail) is a TLS certificate that did not verify.
+inline bool certificate_not_trusted(const Error& e) {
+    return e.code() == Errc::Unavailable && e.detail().find(kCertificateNotTrusted) != std::string::npos;
+}
 
 }  // namespace inkan::net

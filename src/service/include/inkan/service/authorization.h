@@ -251,6 +251,17 @@ public:
         m_on_signatures = std::move(observer);
     }
 
+    /// One factor's lockout as an operator sees it (decision 0040): over CSC v2 both locks are the same
+    /// "Credential locked", so `inkan user show` / `credential show` say which one is in force.
+    struct FactorLock {
+        int failures = 0;     ///< wrong attempts counted since the last right one
+        bool locked = false;  ///< authorize refuses the factor now (failures >= the configured maximum)
+    };
+    /// The user's OTP lockout (one per user, whatever the credential).
+    [[nodiscard]] FactorLock otp_lock(std::string_view user_id) const;
+    /// The PIN lockout of `user_id` on `credential_id` (the owner, or a seal member).
+    [[nodiscard]] FactorLock pin_lock(std::string_view credential_id, std::string_view user_id) const;
+
     /// Operator: clears the PIN lockout of a credential (all its users' counters) / a user's OTP lockout.
     void unlock_credential(std::string_view credential_id, std::string_view operator_name);
     void unlock_otp(std::string_view user_name, std::string_view operator_name);
