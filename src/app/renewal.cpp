@@ -189,7 +189,9 @@ std::string set_toml_keys(std::string_view toml, std::string_view section,
         bool found = false;
         for (std::size_t i = *header + 1; i <= last; ++i) {
             if (key_of(lines[i]) == key) {
-                const std::string_view v = trim(lines[i].substr(lines[i].find('=') + 1));
+                // A view of the line itself: lines[i].substr() would be a temporary the view outlives.
+                const std::string_view line = lines[i];
+                const std::string_view v = trim(line.substr(line.find('=') + 1));
                 // A value spread over lines ("[" alone, or a multi-line string) is not rewritten here.
                 require(!(v.starts_with("[") && v.find(']') == std::string_view::npos) &&
                             !v.starts_with("\"\"\"") && !v.starts_with("'''"),

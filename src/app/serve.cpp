@@ -522,11 +522,11 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     options.warnings = [&lifecycle, &validation] {
         auto warnings = lifecycle.get().warnings;
         const auto now = std::chrono::system_clock::now();
-        for (const auto& s : validation.settings().trust_sources) {
+        for (const auto& s : validation.trust()->trust_sources) {
             if (s.stale_at(now)) {
-                warnings.push_back(
-                    s.name + " is past its next update " + format_rfc3339(*s.next_update) +
-                    ": its services are not trusted until it is fetched again and inkan restarts");
+                warnings.push_back(s.name + " is past its next update " + format_rfc3339(*s.next_update) +
+                                   ": its services are not trusted until it is fetched again (inkan tl "
+                                   "fetch) and inkan reloads (SIGHUP) or restarts");
             }
         }
         return warnings;
@@ -684,7 +684,8 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     // SIGHUP: the TSA, OCSP-responder and TLS keys and certificates as inkan.toml names them now (after
     // `inkan ca renew`), each switched only once its new key and certificate check out; a part that does
     // not keeps what it had. In-flight requests finish with what they started with; new time-stamps,
-    // OCSP responses and TLS handshakes get the new ones (decision 0037). Nothing else is re-read.
+    // OCSP responses and TLS handshakes get the new ones (decision 0037). The validate route's trust
+    // configuration is re-read too (trusted lists after `inkan tl fetch`). Nothing else is.
     const auto reload = [&] {
         nlohmann::json result{{"event", "reloaded"}};
         bool ok = true;
@@ -724,6 +725,20 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                 result["tls"] = served.empty() ? std::string{} : served.front().serial_hex();
             } catch (const Error& e) {
                 result["tls"] = std::string{"error: "} + e.what();
+                ok = false;
+            }
+            // The validate route's trust ([validation]: anchors, accredited TSAs, trusted lists as
+            // `inkan tl fetch` left them), read by the loader startup used; a configuration that does not
+            // load keeps the trust in force.
+            try {
+                TrustConfiguration trust = load_trust_configuration({config_path(data_dir)}, {}, {});
+                for (const auto& p : trust.problems)
+                    log::warn(p);
+                result["trust_sources"] = trust.sources.size();
+                validation.replace_trust(
+                    service::ValidationTrust{{}, std::move(trust.sources), trust.configured});
+            } catch (const Error& e) {
+                result["trust_sources"] = std::string{"error: "} + e.what();
                 ok = false;
             }
             lifecycle.switch_to(*fresh);

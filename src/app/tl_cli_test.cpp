@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -262,6 +263,76 @@ TEST(TlServe, TheValidateRouteAndVerifyDataReadTheTrustedListsAndTheTrustFileOfI
     EXPECT_EQ(cell("qualified"), "yes") << csv.body;
     EXPECT_EQ(cell("tsa_accredited"), "yes") << csv.body;
     EXPECT_EQ(cell("tsa_label"), "認定タイムスタンプ") << csv.body;
+    server.reset();
+}
+
+TEST(TlServe, SighupReadsTheTrustConfigurationAgainForTheValidateRoute) {
+    // `inkan tl fetch` (or an edited [validation]) while serving: SIGHUP makes the validate route use it,
+    // without a restart; a request already running keeps the trust it started with.
+    auto& w = kit::world();
+    TempDir d{"inkan-tl-sighup"};
+    const fs::path data = d / "data";
+    const auto init = run_inkan({"init", "--data", data.string(), "--json"});
+    ASSERT_EQ(init.exit_code, 0) << describe(init);
+    const auto init_json = json_of(init);
+    write_file(d / "tsa.pem", inkan::pki::certificates_pem({w.tsa.chain.front()}));
+    const auto doc = kit::signed_invoice(*w.qualified, w.withdrawn - std::chrono::days{1});
+
+    std::unique_ptr<inkan::testing::Process> server;
+    const auto line = inkan::e2e::start_serve(server, data);
+    const std::string api = line["api_url"].get<std::string>();
+    const std::string ca = init_json["tls_ca"].get<std::string>();
+    const auto login = inkan::e2e::curl_status(ca, "60",
+                                               {"-X", "POST", "-u",
+                                                init_json["demo"]["user"].get<std::string>() + ":" +
+                                                    init_json["demo"]["password"].get<std::string>(),
+                                                "--data-binary", "{}", api + "/csc/v2/auth/login"});
+    ASSERT_EQ(login.status, 200) << login.raw;
+    const std::string token = nlohmann::json::parse(login.body)["access_token"].get<std::string>();
+    const auto signature = [&] {
+        const auto report = inkan::e2e::curl_status(
+            ca, "60",
+            {"-X", "POST", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer " + token,
+             "--data-binary", nlohmann::json{{"document", inkan::base64_encode(doc)}}.dump(),
+             api + "/inkan/v1/validate"});
+        EXPECT_EQ(report.status, 200) << report.raw;
+        return report.status == 200 ? nlohmann::json::parse(report.body)["documents"][0]["signatures"][0]
+                                    : nlohmann::json{};
+    };
+    const auto before = signature();
+    EXPECT_EQ(before["qualified"], "unknown") << before.dump();
+    EXPECT_EQ(before["indication"], "INDETERMINATE") << "nothing is trusted yet: " << before.dump();
+
+    {
+        std::ofstream toml{data / "inkan.toml", std::ios::app};
+        toml << "\n[validation]\ntrusted_lists = [\"" << w.lists.string() << "\"]\nlist_signers = [\""
+             << w.lotl_signer_pem.string() << "\"]\n[validation.accredited_tsa.test-tsa]\ncertificate = \""
+             << (d / "tsa.pem").string() << "\"\nname = \"テスト認定タイムスタンプ局\"\nvalid_from = \""
+             << kit::xs(w.t0) << "\"\nlabel = \"認定タイムスタンプ\"\n";
+    }
+    ASSERT_EQ(::kill(server->pid(), SIGHUP), 0);
+    const auto reloaded = nlohmann::json::parse(server->read_line(std::chrono::seconds{60}));
+    EXPECT_EQ(reloaded["event"], "reloaded") << reloaded.dump();
+    EXPECT_EQ(reloaded["ok"], true) << reloaded.dump();
+    EXPECT_GE(reloaded.value("trust_sources", 0), 2) << "the lists and the trust file: " << reloaded.dump();
+
+    const auto after = signature();
+    EXPECT_EQ(after["qualified"], "yes") << after.dump();
+    EXPECT_EQ(after["timestamps"][0]["tsa_accredited"], "yes") << after.dump();
+    EXPECT_EQ(after["timestamps"][0]["tsa_label"], "認定タイムスタンプ") << after.dump();
+
+    // A configuration that no longer loads keeps the trust in force and says so.
+    {
+        std::ofstream toml{data / "inkan.toml", std::ios::app};
+        toml << "\n[validation.accredited_tsa.broken]\ncertificate = \"" << (d / "missing.pem").string()
+             << "\"\nname = \"x\"\nlabel = \"x\"\n";
+    }
+    ASSERT_EQ(::kill(server->pid(), SIGHUP), 0);
+    const auto refused = nlohmann::json::parse(server->read_line(std::chrono::seconds{60}));
+    EXPECT_EQ(refused["ok"], false) << refused.dump();
+    EXPECT_NE(refused.value("trust_sources", std::string{}).find("error: "), std::string::npos)
+        << refused.dump();
+    EXPECT_EQ(signature()["qualified"], "yes") << "the trust in force was dropped";
     server.reset();
 }
 

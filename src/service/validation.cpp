@@ -49,6 +49,27 @@ private:
 
 }  // namespace
 
+Validation::Validation(ValidationSettings settings) : m_settings{std::move(settings)} {
+    ValidationTrust trust;
+    trust.trust_anchors = std::move(m_settings.trust_anchors);
+    trust.trust_sources = std::move(m_settings.trust_sources);
+    trust.trust_configured = m_settings.trust_configured;
+    m_settings.trust_anchors.clear();
+    m_settings.trust_sources.clear();
+    m_trust = std::make_shared<const ValidationTrust>(std::move(trust));
+}
+
+std::shared_ptr<const ValidationTrust> Validation::trust() const {
+    const std::lock_guard lock{m_trust_mutex};
+    return m_trust;
+}
+
+void Validation::replace_trust(ValidationTrust trust) {
+    auto next = std::make_shared<const ValidationTrust>(std::move(trust));
+    const std::lock_guard lock{m_trust_mutex};
+    m_trust = std::move(next);
+}
+
 std::vector<validation::DocumentReport> Validation::validate(const std::vector<ValidateItem>& items,
                                                              std::optional<TimePoint> at) const {
     require(!items.empty(), Errc::InvalidRequest, "no document to validate");
@@ -58,11 +79,12 @@ std::vector<validation::DocumentReport> Validation::validate(const std::vector<V
         require(item.document.size() <= m_settings.max_document_bytes, Errc::PayloadTooLarge,
                 "a document is larger than " + std::to_string(m_settings.max_document_bytes) + " bytes");
     }
+    const std::shared_ptr<const ValidationTrust> trust = this->trust();
     validation::Options options;
-    options.trust_anchors = m_settings.trust_anchors;
-    options.trust_configured = m_settings.trust_configured;
+    options.trust_anchors = trust->trust_anchors;
+    options.trust_configured = trust->trust_configured;
     // Staleness at the time of the request, not of startup (TS 119 612 §5.3.15; decision 0035).
-    (void)validation::apply_sources(m_settings.trust_sources, options, std::chrono::system_clock::now());
+    (void)validation::apply_sources(trust->trust_sources, options, std::chrono::system_clock::now());
     options.validation_time = at;
     std::vector<validation::DocumentReport> out;
     std::optional<WorkDir> work;

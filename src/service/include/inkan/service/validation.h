@@ -9,6 +9,8 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,15 +35,22 @@ struct ValidationSettings {
     std::filesystem::path work_dir;  ///< a fresh subdirectory per request, removed afterwards
     std::size_t max_document_bytes = 64U * 1024U * 1024U;
     std::vector<Bytes> trust_anchors;  ///< DER; none: every chain is NO_CERTIFICATE_CHAIN_FOUND
-    /// Trusted lists and trust files as loaded at startup; each request uses those not past their next
-    /// update at that moment (so a list that goes stale while the server runs stops counting then).
+    /// Trusted lists and trust files as loaded at startup (or at the last reload); each request uses
+    /// those not past their next update at that moment (a list that goes stale stops counting then).
     std::vector<validation::TrustSource> trust_sources;
     bool trust_configured = false;  ///< qualified / tsa_accredited say "no" rather than "unknown"
 };
 
+/// The configured trust as one value: what a request uses from start to end, and what a reload swaps.
+struct ValidationTrust {
+    std::vector<Bytes> trust_anchors;
+    std::vector<validation::TrustSource> trust_sources;
+    bool trust_configured = false;
+};
+
 class Validation {
 public:
-    explicit Validation(ValidationSettings settings) : m_settings{std::move(settings)} {}
+    explicit Validation(ValidationSettings settings);
 
     /// One report per document, in order ("file" is "document[i]"). Errc::InvalidRequest for no
     /// documents or more than 100; PayloadTooLarge for a document over the limit. A document that is no
@@ -50,10 +59,20 @@ public:
     [[nodiscard]] std::vector<validation::DocumentReport> validate(
         const std::vector<ValidateItem>& items, std::optional<TimePoint> at = std::nullopt) const;
 
+    /// The limits and work directory (fixed for the server's life); the trust is `trust()`.
     [[nodiscard]] const ValidationSettings& settings() const noexcept { return m_settings; }
 
+    /// The trust now in force. A request holds the one it started with, so a reload never changes a
+    /// report halfway.
+    [[nodiscard]] std::shared_ptr<const ValidationTrust> trust() const;
+    /// Replaces the trust (SIGHUP after `inkan tl fetch` or an edited [validation]); requests already
+    /// running finish with the old one.
+    void replace_trust(ValidationTrust trust);
+
 private:
-    ValidationSettings m_settings;
+    ValidationSettings m_settings;  ///< its trust members are moved into m_trust by the constructor
+    mutable std::mutex m_trust_mutex;
+    std::shared_ptr<const ValidationTrust> m_trust;
 };
 
 }  // namespace inkan::service
