@@ -138,6 +138,30 @@ TEST_F(AuditCli, ExportWritesCsvAndJson) {
     EXPECT_EQ(inkan({"audit", "export", "--from", "yesterday"}).exit_code, 2);
 }
 
+TEST_F(AuditCli, CsvCellsThatStartLikeAFormulaGetAnApostropheAndTheJsonKeepsTheValue) {
+    // OWASP "CSV injection": the export is opened in spreadsheets. A user name may start with @ and an
+    // operator identity with =; the CSV shows them as text, the JSON as they are.
+    const auto added = run({"env", "INKAN_OPERATOR==1+1", INKAN_BIN, "user", "add", "@sum", "--display-name",
+                            "Sum", "--password-stdin", "--data", data.string()},
+                           "password-of-at-sum\n");
+    ASSERT_EQ(added.exit_code, 0) << describe(added);
+    const auto csv = inkan({"audit", "export"});
+    ASSERT_EQ(csv.exit_code, 0) << describe(csv);
+    EXPECT_NE(csv.out.find(",'@sum,"), std::string::npos) << csv.out;
+    EXPECT_NE(csv.out.find(",'=1+1,"), std::string::npos) << csv.out;
+    EXPECT_EQ(csv.out.find(",@sum,"), std::string::npos) << csv.out;
+    const auto json = inkan({"audit", "export", "--format", "json", "--action", "user.add"});
+    ASSERT_EQ(json.exit_code, 0) << describe(json);
+    bool found = false;
+    for (const auto& e : nlohmann::json::parse(json.out)) {
+        if (e["user_name"] == "@sum") {
+            found = true;
+            EXPECT_EQ(e["operator"], "=1+1") << e.dump();
+        }
+    }
+    EXPECT_TRUE(found) << json.out;
+}
+
 TEST_F(AuditCli, CredentialUnlockOfAnUnknownIdFails) {
     EXPECT_EQ(inkan({"credential", "unlock", "no-such-credential"}).exit_code, 1);
 }

@@ -29,6 +29,7 @@
 #include <inkan/service/audit_anchor.h>
 #include <inkan/service/audit_archive.h>
 #include <inkan/sign/hsm_signer.h>
+#include <inkan/validation/batch.h>
 
 #include "args.h"
 #include "commands.h"
@@ -39,21 +40,10 @@ namespace inkan::app {
 
 namespace {
 
-/// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-std::string csv_field(std::string_view v) {
-    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-        return std::string{v};
-    }
-    std::string out = "\"";
-    for (const char c : v) {
-        if (c == '"') {
-            out += '"';
-        }
-        out += c;
-    }
-    out += '"';
-    return out;
-}
+// The audit CSV's fields are validation::csv_field's (RFC 4180 quoting and the formula guard of the batch
+// CSV: an auditor opens this file in a spreadsheet, and a user or operator name may start with = + - @).
+// The JSON export keeps every value exactly.
+using validation::csv_field;
 
 std::optional<TimePoint> time_option(const Args& args, const std::string& name) {
     const auto v = args.option(name);
