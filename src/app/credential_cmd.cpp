@@ -241,18 +241,7 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
 
     const auto created = o.service->credentials().create(std::move(request));
     const Credential& c = created.credential;
-    o.service->audit_operator("credential.create", c.owner_user_id, c.id,
-                              nlohmann::json{{"credential", c.id},
-                                             {"kind", service::name(c.kind)},
-                                             {"key_algo", c.key_algo},
-                                             {"ca", c.ca},
-                                             {"profile", c.profile},
-                                             {"scal", c.scal},
-                                             {"multisign", c.multisign},
-                                             {"auth_mode", service::name(c.auth_mode)},
-                                             {"signature_qualifier", c.signature_qualifier},
-                                             {"status", service::name(c.status)}}
-                                  .dump());
+    o.service->audit_operator("credential.create", c.owner_user_id, c.id, credential_created_details(c));
     if (args.flag("json")) {
         nlohmann::json out{{"credential", credential_json(*o.service, c, user_names(*o.service), false)}};
         if (generated_pin) {

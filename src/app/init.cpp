@@ -300,18 +300,7 @@ Demo create_demo(const fs::path& data_dir) {
     credential.pin = demo.pin.clone();
     const service::Credential c = opened.service->credentials().create(std::move(credential)).credential;
     opened.service->audit_operator("credential.create", c.owner_user_id, c.id,
-                                   nlohmann::json{{"credential", c.id},
-                                                  {"kind", service::name(c.kind)},
-                                                  {"key_algo", c.key_algo},
-                                                  {"ca", c.ca},
-                                                  {"profile", c.profile},
-                                                  {"scal", c.scal},
-                                                  {"multisign", c.multisign},
-                                                  {"auth_mode", service::name(c.auth_mode)},
-                                                  {"signature_qualifier", c.signature_qualifier},
-                                                  {"status", service::name(c.status)},
-                                                  {"by", "init"}}
-                                       .dump());
+                                   credential_created_details(c, "init"));
     demo.credential_id = c.id;
     return demo;
 }
