@@ -5,6 +5,7 @@
 
 #include "approval_page.h"
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -159,25 +160,7 @@ const Texts& texts_for(const http::Request& r) {
 }
 
 std::string document(const Texts& t, std::string_view title, const std::string& body) {
-    std::string out = "<!DOCTYPE html>\n<html lang=\"";
-    out += t.lang;
-    out +=
-        "\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<meta name=\"referrer\" content=\"no-referrer\"><title>";
-    out += html_escape(title);
-    out +=
-        "</title><style>body{font-family:sans-serif;max-width:34em;margin:2em auto;padding:0 1em;color:#222}"
-        "label{display:block;margin:.8em 0 "
-        ".2em}input[type=text],input[type=password]{width:100%;padding:.4em;"
-        "font-size:1.1em;box-sizing:border-box}button{margin:1em .5em 0 0;padding:.5em 1.2em;font-size:1em}"
-        ".msg{color:#a00}dl{display:grid;grid-template-columns:auto 1fr;gap:.3em 1em}dt{font-weight:bold}"
-        "code{word-break:break-all}</style></head><body>\n<h1>";
-    out += html_escape(title);
-    out += "</h1>\n";
-    out += body;
-    out += "\n</body></html>\n";
-    return out;
+    return page_document(title, body, t.lang);
 }
 
 http::Response html(int status, std::string body) {
@@ -198,24 +181,6 @@ std::string set_cookie(std::string_view value, std::chrono::seconds max_age) {
 
 std::optional<Secret> cookie_session(const http::Request& r) {
     return cookie_value(r, kCookie);
-}
-
-std::string form_open(std::string_view csrf, std::string_view step) {
-    std::string out = "<form method=\"post\" action=\"";
-    out += kApprovalPath;
-    out += "\"><input type=\"hidden\" name=\"csrf\" value=\"";
-    out += html_escape(csrf);
-    out += "\"><input type=\"hidden\" name=\"step\" value=\"";
-    out += html_escape(step);
-    out += "\">";
-    return out;
-}
-
-std::string message_html(std::string_view message) {
-    if (message.empty()) {
-        return {};
-    }
-    return "<p class=\"msg\" id=\"message\" role=\"alert\">" + html_escape(message) + "</p>\n";
 }
 
 http::Response error_page(const Texts& t, std::string_view text, int status = 400) {
@@ -243,7 +208,7 @@ http::Response page(const Texts& t, const service::OobPageView& v, std::string_v
         case service::OobStage::Login:
             title = t.sign_in_title;
             body += "<p>" + html_escape(t.sign_in_first) + "</p>";
-            body += form_open(v.csrf, "login");
+            body += form_open(kApprovalPath, v.csrf, "login");
             body +=
                 "<label for=\"username\">" + html_escape(t.user_name) +
                 "</label><input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" "
@@ -256,7 +221,7 @@ http::Response page(const Texts& t, const service::OobPageView& v, std::string_v
         case service::OobStage::Otp:
             title = t.otp_title;
             body += "<p>" + html_escape(t.otp_hint) + "</p>";
-            body += form_open(v.csrf, "otp");
+            body += form_open(kApprovalPath, v.csrf, "otp");
             body += "<label for=\"otp\">" + html_escape(t.code) +
                     "</label><input type=\"text\" id=\"otp\" name=\"otp\" inputmode=\"numeric\" "
                     "autocomplete=\"one-time-code\" pattern=\"[0-9]{6,8}\" required autofocus>"
@@ -286,7 +251,7 @@ http::Response page(const Texts& t, const service::OobPageView& v, std::string_v
             }
             dl += "</dl>\n";
             body += dl;
-            body += form_open(v.csrf, "decide");
+            body += form_open(kApprovalPath, v.csrf, "decide");
             if (v.pin_required) {
                 // Not `required`: Decline submits the same form.
                 body += "<label for=\"pin\">" + html_escape(t.pin) +
@@ -304,6 +269,8 @@ http::Response page(const Texts& t, const service::OobPageView& v, std::string_v
 }
 
 using Fields = std::map<std::string, std::string>;
+
+constexpr std::uint64_t kFormBodyLimit = 16 * 1024;
 
 /// The form body; nullopt for anything but a well-formed urlencoded form without repeated fields.
 std::optional<Fields> form_fields(const http::Request& r) {
@@ -444,7 +411,12 @@ http::Handler wrap(std::shared_ptr<const Ctx> ctx, Run run) {
 void add_approval_routes(http::Router& router, service::OutOfBand& oob, const ServiceInfo& info) {
     auto ctx = std::make_shared<const Ctx>(Ctx{oob, info});
     router.get(std::string{kApprovalPath}, wrap(ctx, &approval_get), http::Execution::Worker);
-    router.post(std::string{kApprovalPath}, wrap(ctx, &approval_post), http::Execution::Worker);
+    // The page's form (CSRF token, step, user name, password, one-time code, PIN, decision) is a few
+    // hundred bytes: its own limit, far below the server's.
+    http::Route post{"POST", std::string{kApprovalPath}, wrap(ctx, &approval_post), http::Match::Exact,
+                     http::Execution::Worker};
+    post.max_body_bytes = kFormBodyLimit;
+    router.add(std::move(post));
 }
 
 }  // namespace inkan::api::detail

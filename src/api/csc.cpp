@@ -60,6 +60,7 @@ constexpr std::uint64_t kJsonAllowance = 1024 * 1024;
 /// The routes that carry lists of hashes (one per signature an authorisation covers) take this much;
 /// every other route keeps the server's small default (64 KiB), the unauthenticated ones included.
 constexpr std::uint64_t kHashListBodyLimit = 1024 * 1024;
+constexpr std::uint64_t kHandleBodyLimit = 16 * 1024;
 /// How long a client should wait between two credentials/authorizeCheck polls (Retry-After, seconds).
 constexpr std::string_view kPollSeconds = "2";
 
@@ -728,6 +729,9 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
                     state->documents->settings().max_document_bytes / 3 * 4 + kJsonAllowance;
             } else if (m.run == &run_sign_hash || m.run == &run_authorize || m.run == &run_extend) {
                 route.max_body_bytes = kHashListBodyLimit;
+            } else if (m.run == &run_authorize_check || m.run == &run_sign_polling) {
+                // A handle or a responseID (decisions 0033, 0034): a small body of their own.
+                route.max_body_bytes = kHandleBodyLimit;
             }
             router.add(std::move(route));
             if (m.also_get) {

@@ -16,33 +16,6 @@ constexpr std::string_view kStyle =
     "font-size:1em}.msg{color:#a00}dl{display:grid;grid-template-columns:auto 1fr;gap:.3em 1em}"
     "dt{font-weight:bold}code{word-break:break-all}";
 
-std::string document(std::string_view title, const std::string& body) {
-    std::string out =
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<meta name=\"referrer\" content=\"no-referrer\"><title>";
-    out += html_escape(title);
-    out += "</title><style>";
-    out += kStyle;
-    out += "</style></head><body>\n<h1>";
-    out += html_escape(title);
-    out += "</h1>\n";
-    out += body;
-    out += "\n</body></html>\n";
-    return out;
-}
-
-std::string form_open(std::string_view action, std::string_view csrf, std::string_view step) {
-    std::string out = "<form method=\"post\" action=\"";
-    out += html_escape(action);
-    out += "\"><input type=\"hidden\" name=\"csrf\" value=\"";
-    out += html_escape(csrf);
-    out += "\"><input type=\"hidden\" name=\"step\" value=\"";
-    out += html_escape(step);
-    out += "\">";
-    return out;
-}
-
 std::string who(const service::PageView& v) {
     std::string out = "<p>The application <strong id=\"client\">";
     out += html_escape(v.client_name);
@@ -71,13 +44,6 @@ std::string credential_choices(const service::PageView& v) {
     }
     out += "</fieldset>";
     return out;
-}
-
-std::string message_html(std::string_view message) {
-    if (message.empty()) {
-        return {};
-    }
-    return "<p class=\"msg\" id=\"message\" role=\"alert\">" + html_escape(message) + "</p>\n";
 }
 
 std::string consent_details(const service::PageView& v) {
@@ -150,6 +116,40 @@ std::string origin_of(std::string_view uri) {
 }
 
 }  // namespace
+
+std::string page_document(std::string_view title, const std::string& body, std::string_view lang) {
+    std::string out = "<!DOCTYPE html>\n<html lang=\"" + std::string{lang} +
+                      "\"><head><meta charset=\"utf-8\">"
+                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                      "<meta name=\"referrer\" content=\"no-referrer\"><title>";
+    out += html_escape(title);
+    out += "</title><style>";
+    out += kStyle;
+    out += "</style></head><body>\n<h1>";
+    out += html_escape(title);
+    out += "</h1>\n";
+    out += body;
+    out += "\n</body></html>\n";
+    return out;
+}
+
+std::string form_open(std::string_view action, std::string_view csrf, std::string_view step) {
+    std::string out = "<form method=\"post\" action=\"";
+    out += html_escape(action);
+    out += "\"><input type=\"hidden\" name=\"csrf\" value=\"";
+    out += html_escape(csrf);
+    out += "\"><input type=\"hidden\" name=\"step\" value=\"";
+    out += html_escape(step);
+    out += "\">";
+    return out;
+}
+
+std::string message_html(std::string_view message) {
+    if (message.empty()) {
+        return {};
+    }
+    return "<p class=\"msg\" id=\"message\" role=\"alert\">" + html_escape(message) + "</p>\n";
+}
 
 std::optional<Secret> cookie_value(const http::Request& r, std::string_view name) {
     for (const auto value : r.headers.get_all("Cookie")) {
@@ -270,7 +270,7 @@ http::Response oauth_page(const service::PageView& v, std::string_view action, s
     http::Response r;
     r.status = status;
     r.content_type = "text/html; charset=utf-8";
-    r.body = document(title, body);
+    r.body = page_document(title, body);
     page_headers(r, v.redirect_uri);
     return r;
 }
@@ -279,8 +279,8 @@ http::Response oauth_error_page(int status, std::string_view text) {
     http::Response r;
     r.status = status;
     r.content_type = "text/html; charset=utf-8";
-    r.body =
-        document("Authorization failed", "<p class=\"msg\" id=\"message\">" + html_escape(text) + "</p>");
+    r.body = page_document("Authorization failed",
+                           "<p class=\"msg\" id=\"message\">" + html_escape(text) + "</p>");
     page_headers(r);
     return r;
 }

@@ -14,6 +14,14 @@
 
 namespace inkan::api::detail {
 
+/// A whole page: doctype, `lang`, the no-referrer meta, the pages' one style sheet, `title` as the title
+/// and heading (escaped), then `body` (already HTML).
+std::string page_document(std::string_view title, const std::string& body, std::string_view lang = "en");
+/// The opening of a POST form to `action` with the CSRF token and the step as hidden fields.
+std::string form_open(std::string_view action, std::string_view csrf, std::string_view step);
+/// `message` (plain text) as the page's alert paragraph; empty for an empty message.
+std::string message_html(std::string_view message);
+
 /// HTML-escapes & < > " ' (text and attribute values alike).
 std::string html_escape(std::string_view text);
 

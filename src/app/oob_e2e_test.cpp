@@ -549,6 +549,14 @@ TEST_F(OobE2e, BadInputGetsACscErrorAndChangesNothing) {
                  "invalid_request", "Missing (or invalid type) string parameter handle");
     expect_error(post_json("/csc/v2/credentials/authorizeCheck", {{"handle", std::string(5000, 'A')}}, token),
                  400, "invalid_request", "Invalid parameter handle");
+    // Bodies beyond the routes' own 16 KiB limits are refused before anything reads them.
+    const Http big_check =
+        post_json("/csc/v2/credentials/authorizeCheck", {{"handle", std::string(20000, 'A')}}, token);
+    EXPECT_EQ(big_check.status, 413) << big_check.raw;
+    const Http big_form =
+        curl({"-X", "POST", "-H", "Content-Type: application/x-www-form-urlencoded", "--data-binary",
+              "step=login&username=" + std::string(20000, 'a'), s_api + "/inkan/v1/approval"});
+    EXPECT_EQ(big_form.status, 413) << big_form.raw;
     const Http no_token = curl({"-X", "POST", "-H", "Content-Type: application/json", "--data-binary",
                                 R"({"handle":"x"})", s_api + "/csc/v2/credentials/authorizeCheck"});
     EXPECT_EQ(no_token.status, 401) << no_token.raw;

@@ -30,9 +30,13 @@
 #include <inkan/service/secrets.h>
 #include <inkan/sign/hsm_signer.h>
 
+#include "secret_handles.h"
+
 namespace inkan::service {
 
 namespace {
+
+using detail::sha256;
 
 constexpr std::size_t kSadBytes = 32;
 /// base64url of 32 bytes is 43 characters; anything far longer is not ours (and is not hashed).
@@ -114,10 +118,6 @@ Refusal refuse(Errc code, AuthFailure f, std::string_view text) {
 }
 Refusal refuse(Errc code, SignFailure f, std::string_view text) {
     return {code, std::string{name(f)}, std::string{name(f)} + ": " + std::string{text}};
-}
-
-Bytes sha256(std::string_view s) {
-    return crypto::digest(crypto::DigestAlgorithm::Sha256, as_bytes(s));
 }
 
 /// What the audit log records for a SAD: the first 16 hex digits of the SHA-256 of its handle.

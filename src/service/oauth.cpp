@@ -14,6 +14,7 @@
 
 #include "account_token.h"
 #include "login_audit.h"
+#include "secret_handles.h"
 
 #include <algorithm>
 #include <array>
@@ -31,6 +32,9 @@
 namespace inkan::service {
 
 namespace {
+
+using detail::new_secret;
+using detail::sha256;
 
 constexpr std::string_view kRequestUriPrefix = "urn:ietf:params:oauth:request_uri:";
 constexpr std::size_t kMaxSecretLength = 256;
@@ -66,17 +70,6 @@ Errc errc_of(OAuthFailure f) {
 
 [[noreturn]] void fail(OAuthFailure f, std::string_view text) {
     throw Error{errc_of(f), std::string{name(f)} + ": " + std::string{text}};
-}
-
-Bytes sha256(std::string_view s) {
-    return crypto::digest(crypto::DigestAlgorithm::Sha256, as_bytes(s));
-}
-
-std::string new_secret() {
-    Bytes raw = crypto::random_bytes(32);
-    std::string out = base64url_encode(raw);
-    secure_wipe(raw.data(), raw.size());
-    return out;
 }
 
 std::string csrf_for(std::string_view session) {

@@ -21,23 +21,16 @@
 #include <inkan/crypto/random.h>
 
 #include "login_audit.h"
+#include "secret_handles.h"
 
 namespace inkan::service {
 
 namespace {
 
+using detail::new_secret;
+using detail::sha256;
+
 constexpr std::size_t kMaxSecretLength = 256;
-
-Bytes sha256(std::string_view s) {
-    return crypto::digest(crypto::DigestAlgorithm::Sha256, as_bytes(s));
-}
-
-std::string new_secret() {
-    Bytes raw = crypto::random_bytes(32);
-    std::string out = base64url_encode(raw);
-    secure_wipe(raw.data(), raw.size());
-    return out;
-}
 
 std::optional<Bytes> hash_of(const Secret& s) {
     if (s.empty() || s.size() > kMaxSecretLength) {
@@ -48,17 +41,6 @@ std::optional<Bytes> hash_of(const Secret& s) {
 
 std::string csrf_for(std::string_view session) {
     return base64url_encode(sha256("inkan-oob-csrf:" + std::string{session}));
-}
-
-bool equal_constant_time(ByteView a, ByteView b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    unsigned char diff = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        diff = static_cast<unsigned char>(diff | (a[i] ^ b[i]));
-    }
-    return diff == 0;
 }
 
 /// What the signer approves, as the row keeps it.
