@@ -26,7 +26,9 @@
 #include <inkan/core/clock.h>
 #include <inkan/core/encoding.h>
 #include <inkan/crypto/digest.h>
+#include <inkan/service/audit_archive.h>
 #include <inkan/service/secrets.h>
+#include <inkan/storage/sqlite_audit_archive_store.h>
 #include <inkan/testing/process.h>
 
 #include "e2e_support.h"
@@ -280,6 +282,24 @@ TEST_F(AuditArchive, ASigningLogIsArchivedWhileServingAndVerifiesWithOpensslAndI
                          "-CAfile", (data / "pki" / "root-ca.pem").string()});
     EXPECT_EQ(ts.exit_code, 0) << describe(ts);
     EXPECT_NE(ts.out.find("Verification: OK"), std::string::npos) << describe(ts);
+
+    // openssl: the checkpoint's seal (detached CAdES) verifies over the checkpoint's bytes
+    // (audit_checkpoint_bytes), chained to the development root.
+    {
+        const inkan::storage::SqliteAuditArchiveStore store{
+            std::make_shared<inkan::storage::Database>(data / "inkan.db")};
+        const auto checkpoints = store.checkpoints();
+        ASSERT_EQ(checkpoints.size(), 1U);
+        const fs::path seal = tmp / "checkpoint-seal.der";
+        const fs::path bytes = tmp / "checkpoint.bin";
+        inkan::testing::write_file(seal, checkpoints[0].seal);
+        inkan::testing::write_file(bytes, inkan::service::audit_checkpoint_bytes(checkpoints[0]));
+        const auto v = run({"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", seal.string(),
+                            "-content", bytes.string(), "-CAfile", (data / "pki" / "root-ca.pem").string(),
+                            "-purpose", "any", "-out", "/dev/null"});
+        EXPECT_EQ(v.exit_code, 0) << describe(v);
+        EXPECT_NE(v.err.find("Verification successful"), std::string::npos) << describe(v);
+    }
 
     // inkan: the remaining chain verifies from the checkpoint while the server still runs; the archive
     // verifies and links to it.
