@@ -65,7 +65,9 @@ TEST(Readme, EveryInkanCommandInTheExamplesIsAcceptedAsTyped) {
         // Factors come from the environment or a prompt; neither is there, so nothing waits.
         const auto r =
             run({"env", "-u", "INKAN_PASSWORD", "-u", "INKAN_PIN", "-u", "INKAN_OTP", "PATH=" + path,
-                 "timeout", "120", "sh", "-c", "cd '" + dir.path().string() + "' && " + c});
+                 "timeout", "120", "sh", "-c",
+                 // The walk-through's variables (its assignments run in ReadmeWalkthrough, not here).
+                 "ID=ID SERIAL=01 TOKEN=TOKEN; cd '" + dir.path().string() + "' && " + c});
         if (r.err.find("usage: inkan") != std::string::npos || r.exit_code == 124) {
             refused.push_back(c + "\n    -> " + describe(r));
         }
