@@ -11,6 +11,10 @@
 // (docs/threat-model.md).
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -19,6 +23,9 @@
 #include <ostream>
 #include <string>
 #include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -62,12 +69,35 @@ bool skipped(const fs::path& relative, const fs::path& db_relative) {
            (s.size() > 4 && s.ends_with(".tmp") && s.find(".inkan-") != std::string::npos);
 }
 
+/// The whole file. read(2) directly: a stream reports a read error (EIO) as an end of file, and a
+/// backup must not take a truncated copy for a whole one.
 Bytes read_all(const fs::path& file) {
-    std::ifstream in{file, std::ios::binary};
-    if (!in) {
-        throw Error{Errc::IoFailure, "cannot read " + file.string()};
+    struct Fd {
+        int fd;
+        ~Fd() {
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+    } f{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (f.fd < 0) {
+        throw Error{Errc::IoFailure, "cannot read " + file.string() + ": " + std::strerror(errno)};
     }
-    return Bytes{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+    Bytes out;
+    std::array<std::uint8_t, 65536> buf{};
+    for (;;) {
+        const ssize_t n = ::read(f.fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            throw Error{Errc::IoFailure, "cannot read " + file.string() + ": " + std::strerror(errno)};
+        }
+        if (n == 0) {
+            return out;
+        }
+        out.insert(out.end(), buf.begin(), buf.begin() + n);
+    }
 }
 
 void write_all(const fs::path& file, ByteView data, fs::perms perms) {
@@ -219,21 +249,31 @@ int cmd_backup(const std::vector<std::string>& words, Io io) {
                     " is outside the data directory: not backed up here");
     }
 
+    // A backup that fails part-way leaves nothing: the directory goes if this run made it, else it is
+    // emptied again (it was empty before, checked above).
+    std::error_code exists_ec;
+    const bool made_here = !fs::exists(to, exists_ec);
     fs::create_directories(to);
     fs::permissions(to, fs::perms::owner_all, fs::perm_options::replace);
     bool done = false;
     struct Cleanup {
         const fs::path& dir;
         const bool& done;
+        bool remove_dir;
         ~Cleanup() {
-            if (!done) {
-                std::error_code ec;
-                for (const auto& e : fs::directory_iterator{dir, ec}) {
-                    fs::remove_all(e.path(), ec);
-                }
+            if (done) {
+                return;
+            }
+            std::error_code ec;
+            if (remove_dir) {
+                fs::remove_all(dir, ec);
+                return;
+            }
+            for (const auto& e : fs::directory_iterator{dir, ec}) {
+                fs::remove_all(e.path(), ec);
             }
         }
-    } cleanup{to, done};
+    } cleanup{to, done, made_here};
 
     // 1. The database: one consistent snapshot, the server keeps writing meanwhile (WAL).
     int schema = 0;

@@ -280,6 +280,32 @@ TEST_F(BackupE2e, RefusalsNameTheProblemAndOverwriteNothing) {
     EXPECT_EQ(ok.exit_code, 0) << describe(ok);
 }
 
+TEST_F(BackupE2e, ABackupThatFailsPartWayLeavesNoDirectoryOrFileBehind) {
+    // A file of the data directory that cannot be read after the database snapshot was taken:
+    // /proc/self/mem reads as EIO from offset 0 (root reads everything else), so the copy fails
+    // part-way, with the database file already written into the target.
+    fs::create_symlink("/proc/self/mem", data / "unreadable");
+    const fs::path fresh = tmp.path() / "fresh-target";
+    const auto r = run({INKAN_BIN, "backup", "--data", data.string(), "--to", fresh.string()});
+    EXPECT_NE(r.exit_code, 0) << describe(r);
+    EXPECT_NE(r.err.find("cannot read " + (data / "unreadable").string()), std::string::npos) << describe(r);
+    EXPECT_FALSE(fs::exists(fresh)) << "the target this run created is still there:\n" << listing(fresh);
+
+    // A target that existed (empty) stays, empty again.
+    const fs::path empty = tmp.path() / "empty-target";
+    fs::create_directories(empty);
+    const auto r2 = run({INKAN_BIN, "backup", "--data", data.string(), "--to", empty.string()});
+    EXPECT_NE(r2.exit_code, 0) << describe(r2);
+    EXPECT_TRUE(fs::is_directory(empty));
+    EXPECT_EQ(listing(empty), "") << "files were left behind";
+
+    // Without the unreadable file the same target takes a whole backup.
+    fs::remove(data / "unreadable");
+    const auto ok = run({INKAN_BIN, "backup", "--data", data.string(), "--to", fresh.string()});
+    EXPECT_EQ(ok.exit_code, 0) << describe(ok);
+    EXPECT_TRUE(fs::exists(fresh / "manifest.json")) << listing(fresh);
+}
+
 TEST_F(BackupE2e, PurgeRunsBesideAServingProcessAndPrintsCounts) {
     std::unique_ptr<inkan::testing::Process> server;
     (void)start_serve(server, data);
