@@ -120,6 +120,10 @@ Errc errc_from_ckr(CK_RV rv) noexcept {
         case CKR_TOKEN_NOT_PRESENT:
         case CKR_DEVICE_ERROR:
         case CKR_CRYPTOKI_NOT_INITIALIZED:
+        // What the session pool repairs and retries once (SessionPool::classify): still failing after
+        // the repair, the HSM is in trouble, not the request — a 503 the client may retry, not a 500.
+        case CKR_SESSION_HANDLE_INVALID:
+        case CKR_SESSION_CLOSED:
             return Errc::HsmUnavailable;
         case CKR_MECHANISM_INVALID:
         case CKR_MECHANISM_PARAM_INVALID:

@@ -38,6 +38,8 @@ TEST(Ckr, MapsReturnValuesToErrorCodes) {
     EXPECT_EQ(errc_from_ckr(CKR_TOKEN_NOT_PRESENT), Errc::HsmUnavailable);
     EXPECT_EQ(errc_from_ckr(CKR_DEVICE_ERROR), Errc::HsmUnavailable);
     EXPECT_EQ(errc_from_ckr(CKR_CRYPTOKI_NOT_INITIALIZED), Errc::HsmUnavailable);
+    EXPECT_EQ(errc_from_ckr(CKR_SESSION_HANDLE_INVALID), Errc::HsmUnavailable);
+    EXPECT_EQ(errc_from_ckr(CKR_SESSION_CLOSED), Errc::HsmUnavailable);
     EXPECT_EQ(errc_from_ckr(CKR_MECHANISM_INVALID), Errc::UnsupportedAlgorithm);
     EXPECT_EQ(errc_from_ckr(CKR_MECHANISM_PARAM_INVALID), Errc::UnsupportedAlgorithm);
     EXPECT_EQ(errc_from_ckr(CKR_KEY_TYPE_INCONSISTENT), Errc::UnsupportedAlgorithm);
