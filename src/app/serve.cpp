@@ -1,5 +1,6 @@
 // `inkan serve`: the CSC API over HTTPS (TLS key in the HSM) and the PKI endpoints over HTTP.
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -385,6 +386,16 @@ std::string serial_of(ByteView der) {
     return der.empty() ? std::string{} : pki::Certificate::from_der(der).serial_hex();
 }
 
+/// Every connection is a descriptor: the usual soft limit (1024) would refuse connections with EMFILE
+/// below http.max_connections (1024 per listener). The hard limit stays the operator's to set.
+void raise_open_file_limit() {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        (void)::setrlimit(RLIMIT_NOFILE, &r);
+    }
+}
+
 }  // namespace
 
 int cmd_serve(const std::vector<std::string>& words, Io io) {
@@ -394,6 +405,7 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     const std::string api_public_url = public_url(config);  // first: a missing one fails fast
     // A peer that closes early must not kill the server (OpenSSL writes to sockets directly).
     std::signal(SIGPIPE, SIG_IGN);
+    raise_open_file_limit();
     log::set_level(log::parse_level(config.string_or("log.level", "info")));
 
     hsm::TokenConfig tc = token_config(config);
