@@ -4,6 +4,8 @@
 #   make test    install deps, build, run every test (all ctest labels)
 #   make build   install deps, build
 #   make bench   install deps, build, run the benchmarks (figures as ratios)
+#   make soak    install deps, build, SOAK_SECONDS (600) of mixed signHash/time-stamp/validation traffic;
+#                memory, descriptors and latency sampled into build/make/soak/soak.csv and soak.png (flat passes)
 #   make fuzz    install clang + libFuzzer, build the fuzz preset (ASan + UBSan), run every fuzz target
 #                FUZZ_SECONDS each (never part of make test; docs/fuzzing.md)
 #
@@ -19,11 +21,12 @@ INKAN     := $(BUILD_DIR)/src/app/inkan
 
 MAKEFLAGS += --no-print-directory
 
+SOAK_SECONDS ?= 600
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 FUZZ_JOBS  ?= 1
 
-.PHONY: all deps configure build test run bench fuzz format clean
+.PHONY: all deps configure build test run bench soak fuzz format clean
 
 all: build
 
@@ -47,6 +50,9 @@ run: build
 
 bench: build
 	@scripts/run-bench "$(BUILD_DIR)"
+
+soak: build
+	@scripts/run-soak "$(BUILD_DIR)" "$(SOAK_SECONDS)"
 
 # The clang build is a second build of the libraries: nice, FUZZ_JOBS jobs, only what the targets link.
 # The seed generator comes from the normal build; -k: a target that does not build (docs/fuzzing.md,
