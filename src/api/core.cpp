@@ -10,7 +10,6 @@
 #include <inkan/core/error.h>
 #include <inkan/core/log.h>
 #include <inkan/crypto/der.h>
-#include <inkan/hsm/token.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/sign/signer.h>
 
@@ -80,36 +79,6 @@ Bytes algorithm_parameters(const crypto::SignatureAlgorithm& alg) {
     return to_bytes(params.whole);
 }
 
-struct KeyFacts {
-    crypto::KeyType type = crypto::KeyType::Rsa;
-    std::size_t bits = 0;
-    std::optional<crypto::Curve> curve;
-};
-
-KeyFacts key_facts(const service::Credential& c, const std::optional<pki::Certificate>& leaf) {
-    if (const auto spec = hsm::key_spec_from_name(c.key_algo)) {
-        switch (*spec) {
-            case hsm::KeySpec::Rsa2048:
-                return {crypto::KeyType::Rsa, 2048, std::nullopt};
-            case hsm::KeySpec::Rsa3072:
-                return {crypto::KeyType::Rsa, 3072, std::nullopt};
-            case hsm::KeySpec::Rsa4096:
-                return {crypto::KeyType::Rsa, 4096, std::nullopt};
-            case hsm::KeySpec::EcP256:
-                return {crypto::KeyType::Ec, 256, crypto::Curve::P256};
-            case hsm::KeySpec::EcP384:
-                return {crypto::KeyType::Ec, 384, crypto::Curve::P384};
-            case hsm::KeySpec::EcP521:
-                return {crypto::KeyType::Ec, 521, crypto::Curve::P521};
-        }
-    }
-    if (leaf) {
-        const crypto::PublicKey key = leaf->public_key();
-        return {key.type(), key.bits(), key.curve()};
-    }
-    throw Error{Errc::Internal, "credential " + c.id + ": unknown key algorithm '" + c.key_algo + "'"};
-}
-
 std::optional<pki::Certificate> leaf_certificate(const service::Credential& c) {
     if (c.chain.empty()) {
         return std::nullopt;
@@ -151,12 +120,12 @@ std::optional<std::string> decode_page_token(std::string_view token) {
 struct SigningKey {
     service::Credential credential;
     std::optional<pki::Certificate> leaf;
-    KeyFacts key;
+    service::KeyFacts key;
 };
 
 SigningKey signing_key(service::Credential credential) {
     auto leaf = leaf_certificate(credential);
-    const KeyFacts key = key_facts(credential, leaf);
+    const service::KeyFacts key = service::key_facts(credential);
     return {std::move(credential), std::move(leaf), key};
 }
 
@@ -983,7 +952,7 @@ void Core::get_challenge(const service::Caller& caller, const ChallengeRequest& 
 CredentialView Core::view(const service::Credential& c, const CredentialQuery& query,
                           const std::optional<AuthView>& auth) const {
     const auto leaf = leaf_certificate(c);
-    const KeyFacts key = key_facts(c, leaf);
+    const service::KeyFacts key = service::key_facts(c);
     const TimePoint now = m_deps.clock.now();
 
     CredentialView v;

@@ -4,6 +4,10 @@
 #include <algorithm>
 #include <array>
 
+#include <inkan/core/error.h>
+#include <inkan/hsm/token.h>
+#include <inkan/pki/certificate.h>
+
 namespace inkan::service {
 
 std::string_view name(Role r) {
@@ -124,6 +128,36 @@ std::optional<CredentialStatus> credential_status_from_name(std::string_view tex
         }
     }
     return std::nullopt;
+}
+
+KeyFacts key_facts(const Credential& c) {
+    if (const auto spec = hsm::key_spec_from_name(c.key_algo)) {
+        switch (*spec) {
+            case hsm::KeySpec::Rsa2048:
+                return {crypto::KeyType::Rsa, 2048, std::nullopt};
+            case hsm::KeySpec::Rsa3072:
+                return {crypto::KeyType::Rsa, 3072, std::nullopt};
+            case hsm::KeySpec::Rsa4096:
+                return {crypto::KeyType::Rsa, 4096, std::nullopt};
+            case hsm::KeySpec::EcP256:
+                return {crypto::KeyType::Ec, 256, crypto::Curve::P256};
+            case hsm::KeySpec::EcP384:
+                return {crypto::KeyType::Ec, 384, crypto::Curve::P384};
+            case hsm::KeySpec::EcP521:
+                return {crypto::KeyType::Ec, 521, crypto::Curve::P521};
+        }
+    }
+    if (!c.chain.empty()) {
+        try {
+            const crypto::PublicKey key = pki::Certificate::from_der(c.chain.front()).public_key();
+            return {key.type(), key.bits(), key.curve()};
+        } catch (const Error& e) {
+            // Our own stored data: not the caller's fault.
+            throw Error{Errc::Internal,
+                        "credential " + c.id + ": stored certificate does not parse: " + e.detail()};
+        }
+    }
+    throw Error{Errc::Internal, "credential " + c.id + ": unknown key algorithm '" + c.key_algo + "'"};
 }
 
 }  // namespace inkan::service

@@ -11,6 +11,7 @@
 
 #include <inkan/core/bytes.h>
 #include <inkan/core/clock.h>
+#include <inkan/crypto/algorithms.h>
 
 namespace inkan::service {
 
@@ -81,6 +82,17 @@ struct Credential {
     std::string renewed_to;
     std::string renewal_of;
 };
+
+/// A credential's key in domain terms (CSC credentials/info: key/algo, key/len, the curve): from its HSM
+/// key spec (`key_algo`), else from its certificate's public key. The layers above ask this instead of
+/// reading hsm key-spec names themselves.
+struct KeyFacts {
+    crypto::KeyType type = crypto::KeyType::Rsa;
+    std::size_t bits = 0;
+    std::optional<crypto::Curve> curve;
+};
+/// Errc::Internal when neither the key spec nor the stored certificate says what the key is.
+KeyFacts key_facts(const Credential& c);
 
 /// A seal credential's named member: a user who may activate the seal with their own PIN for it
 /// (and their own one-time code).
