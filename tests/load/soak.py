@@ -4,7 +4,8 @@
 memory, open descriptors and threads (/proc/PID) and each kind's request count, errors and latency
 percentiles into a CSV row; at the end gnuplot draws the CSV into a PNG, and the verdict says whether the
 run was flat: no errors, resident memory of the last third within 10% (+4 MiB) of the middle third's,
-descriptors of the last third no more than the middle third's (+4).
+descriptors of the last third no more than the middle third's (+4), not counting the soak's own
+connections (the pool grows and shrinks with latency).
 
 Standard library only (asyncio, ssl, hmac); prints one JSON summary; exit 1 when the verdict is "not flat"
 (only with --verdict).
@@ -75,22 +76,54 @@ class Connection:
 
 
 class Pool:
-    """Connections handed out one request at a time (keep-alive; a failed one is dropped)."""
+    """Connections handed out one request at a time (keep-alive; a failed one is dropped).
+
+    As every keep-alive client must: a connection idle for longer than IDLE_SECONDS is closed here before
+    the server's idle timeout (http.idle_timeout_ms, 30 s) closes it under a request, and a request that
+    finds its reused connection closed by the server before any answer came is sent once more on a new one.
+    """
+
+    IDLE_SECONDS = 15.0
 
     def __init__(self, url, ctx):
         self.url = url
         self.ctx = ctx
-        self.idle = []
+        self.idle = []  # (connection, last used), most recent last
+        self.open = 0
+
+    def _fresh(self):
+        self.open += 1
+        return Connection(self.url, self.ctx)
+
+    def _drop(self, c):
+        c.close()
+        self.open -= 1
 
     async def post(self, path, body, headers):
-        c = self.idle.pop() if self.idle else Connection(self.url, self.ctx)
+        now = time.monotonic()
+        while self.idle and now - self.idle[0][1] > self.IDLE_SECONDS:
+            self._drop(self.idle.pop(0)[0])
+        reused = bool(self.idle)
+        c = self.idle.pop()[0] if reused else self._fresh()
         try:
             status, data = await c.request(path, body, headers)
+        except (ConnectionResetError, asyncio.IncompleteReadError, BrokenPipeError) as e:
+            self._drop(c)
+            if not reused or (isinstance(e, asyncio.IncompleteReadError) and e.partial):
+                raise
+            c = self._fresh()  # the server had closed it while it sat in the pool
+            try:
+                status, data = await c.request(path, body, headers)
+            except Exception:
+                self._drop(c)
+                raise
         except Exception:
-            c.close()
+            self._drop(c)
             raise
         if c.writer is not None:
-            self.idle.append(c)
+            self.idle.append((c, time.monotonic()))
+        else:
+            self.open -= 1
         return status, data
 
 
@@ -308,7 +341,7 @@ class Soak:
         while time.monotonic() < until:
             await asyncio.sleep(min(self.args.interval, max(0.0, until - time.monotonic())))
             w, self.window = self.window, Window()
-            rows.append(sample(self.args.pid, time.monotonic() - start, w))
+            rows.append(sample(self.args.pid, time.monotonic() - start, w, self.api.open + self.pki.open))
         await asyncio.gather(*drivers, return_exceptions=True)
         return rows
 
@@ -320,7 +353,7 @@ def percentile(values, p):
     return round(values[min(len(values) - 1, int(len(values) * p / 100.0))], 2)
 
 
-def sample(pid, t, w):
+def sample(pid, t, w, client_connections):
     row = {"t_s": round(t, 1)}
     status = {}
     with open(f"/proc/{pid}/status") as f:
@@ -330,6 +363,9 @@ def sample(pid, t, w):
     row["rss_kib"] = int(status["VmRSS"].split()[0])
     row["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
     row["threads"] = int(status["Threads"])
+    # The server's descriptors besides the soak's own connections (which come and go with the load).
+    row["client_connections"] = client_connections
+    row["fds_other"] = row["fds"] - client_connections
     for k in KINDS:
         row[f"{k}_n"] = len(w.latencies[k])
         row[f"{k}_errors"] = w.errors[k]
@@ -378,15 +414,16 @@ def verdict(rows):
     middle, last = rows[third : 2 * third] or rows, rows[-third:]
     rss_mid = statistics.median(r["rss_kib"] for r in middle)
     rss_last = statistics.median(r["rss_kib"] for r in last)
-    fds_mid = max(r["fds"] for r in middle)
-    fds_last = max(r["fds"] for r in last)
+    fds_mid = max(r["fds_other"] for r in middle)
+    fds_last = max(r["fds_other"] for r in last)
     problems = []
     if errors:
         problems.append(f"{errors} requests failed")
     if rss_last > rss_mid * 1.10 + 4096:
         problems.append(f"resident memory grew: median {rss_mid} KiB in the middle third, {rss_last} KiB in the last")
     if fds_last > fds_mid + 4:
-        problems.append(f"descriptors grew: {fds_mid} in the middle third, {fds_last} in the last")
+        problems.append(f"descriptors (besides the soak's connections) grew: {fds_mid} in the middle third, "
+                        f"{fds_last} in the last")
     return {"flat": not problems, "problems": problems, "rss_mid_kib": rss_mid, "rss_last_kib": rss_last,
             "fds_mid": fds_mid, "fds_last": fds_last, "errors": errors}
 
