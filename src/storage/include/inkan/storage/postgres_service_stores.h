@@ -1,0 +1,128 @@
+#pragma once
+
+// The service layer's ports on PostgreSQL (issue 19, decision 0042): the same contracts as the SQLite
+// adapters (sqlite_service_stores.h), run against the same port suites. Every method is one transaction
+// on a connection leased from the node's pool. What must hold across nodes is held by the database:
+// counters are single conditional statements, the SAD ledger locks the SAD's row (SELECT ... FOR UPDATE)
+// before it reads what is left, and audit appends lock the chain's row in chain_locks before they read
+// the head, so appends from every node serialise into one chain.
+
+#include <memory>
+
+#include <inkan/service/ports.h>
+#include <inkan/storage/postgres.h>
+
+namespace inkan::storage {
+
+class PostgresUserStore final : public service::UserStore {
+public:
+    explicit PostgresUserStore(std::shared_ptr<pg::Pool> pool);
+
+    void create(const service::User& user, std::string_view password_hash) override;
+    [[nodiscard]] std::optional<service::User> find_by_name(std::string_view name) const override;
+    [[nodiscard]] std::optional<service::User> find_by_id(std::string_view id) const override;
+    [[nodiscard]] std::vector<service::User> list() const override;
+    [[nodiscard]] std::optional<std::string> password_hash(std::string_view user_id) const override;
+    void set_password_hash(std::string_view user_id, std::string_view hash) override;
+    void set_locked(std::string_view user_id, bool locked) override;
+    void set_totp(std::string_view user_id, std::optional<Bytes> sealed_secret) override;
+    [[nodiscard]] std::optional<Bytes> totp(std::string_view user_id) const override;
+    int reserve_password_guess(std::string_view user_id, int max, std::chrono::seconds cool_down,
+                               TimePoint now) override;
+    void clear_password_failures(std::string_view user_id) override;
+    [[nodiscard]] std::optional<service::PasswordFailures> password_failures(
+        std::string_view user_id) const override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+class PostgresCredentialStore final : public service::CredentialStore {
+public:
+    explicit PostgresCredentialStore(std::shared_ptr<pg::Pool> pool);
+
+    void create(const service::Credential& credential, std::string_view pin_hash) override;
+    [[nodiscard]] std::optional<service::Credential> find(std::string_view id) const override;
+    [[nodiscard]] std::vector<service::Credential> list() const override;
+    [[nodiscard]] std::vector<service::Credential> list_for_user(std::string_view user_id) const override;
+    void set_chain(std::string_view id, const std::vector<Bytes>& chain) override;
+    void set_status(std::string_view id, service::CredentialStatus status) override;
+    void renew(std::string_view old_id, const service::Credential& renewed, TimePoint at) override;
+    void add_member(std::string_view credential_id, std::string_view user_id,
+                    std::string_view pin_hash) override;
+    void remove_member(std::string_view credential_id, std::string_view user_id) override;
+    [[nodiscard]] std::vector<service::SealMember> members(std::string_view credential_id) const override;
+    [[nodiscard]] std::optional<std::string> pin_hash(std::string_view credential_id,
+                                                      std::string_view user_id) const override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+class PostgresTokenStore final : public service::TokenStore {
+public:
+    explicit PostgresTokenStore(std::shared_ptr<pg::Pool> pool);
+
+    void insert(const service::TokenRecord& token) override;
+    [[nodiscard]] std::optional<service::TokenRecord> find_by_hash(ByteView hash) const override;
+    bool revoke(std::string_view token_id) override;
+    bool revoke_if_active(std::string_view token_id) override;
+    std::size_t revoke_family(std::string_view family_id) override;
+    std::size_t purge_expired(TimePoint before) override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+class PostgresAuthorizationStore final : public service::AuthorizationStore {
+public:
+    explicit PostgresAuthorizationStore(std::shared_ptr<pg::Pool> pool);
+
+    void insert_sad(const service::SadRecord& sad) override;
+    [[nodiscard]] std::optional<service::SadRecord> find_sad(ByteView handle_hash) const override;
+    std::optional<std::string> consume(ByteView handle_hash, std::string_view user_id,
+                                       std::string_view credential_id,
+                                       const std::vector<std::pair<std::string, Bytes>>& hashes, int count,
+                                       TimePoint now, const service::AuditEntryBuilder& record = {}) override;
+    std::optional<std::string> replace_sad(ByteView old_hash, std::string_view user_id,
+                                           std::string_view credential_id, service::SadRecord replacement,
+                                           TimePoint now) override;
+    int add_pin_failure(std::string_view credential_id, std::string_view user_id) override;
+    void reset_pin_failures(std::string_view credential_id, std::string_view user_id) override;
+    [[nodiscard]] int pin_failures(std::string_view credential_id, std::string_view user_id) const override;
+    void reset_credential_pin_failures(std::string_view credential_id) override;
+    void undo_pin_failure(std::string_view credential_id, std::string_view user_id) override;
+    void undo_otp_failure(std::string_view user_id) override;
+    int add_otp_failure(std::string_view user_id) override;
+    void reset_otp_failures(std::string_view user_id) override;
+    [[nodiscard]] int otp_failures(std::string_view user_id) const override;
+    bool use_otp_step(std::string_view user_id, std::int64_t step) override;
+    bool retire_for_client(ByteView handle_hash, std::string_view client_id) override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+/// The audit chain on PostgreSQL (table audit_log; chain_locks row 'audit' serialises appends).
+class PostgresAuditStore final : public service::AuditStore {
+public:
+    explicit PostgresAuditStore(std::shared_ptr<pg::Pool> pool);
+
+    void append(const std::function<service::AuditEntry(std::uint64_t next_seq, const Bytes& prev_hash)>&
+                    build) override;
+    [[nodiscard]] std::vector<service::AuditEntry> all() const override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+namespace pg::detail {
+
+/// Locks the audit chain (its chain_locks row, held to COMMIT), reads the head and inserts the entry
+/// `build` makes from it, inside the caller's write transaction: the audit store's append and the SAD
+/// ledger's consume (the spend and its audit entry commit as one) share this.
+void append_audit_entry(Transaction& tx, const service::AuditEntryBuilder& build, std::string_view purpose);
+
+}  // namespace pg::detail
+
+}  // namespace inkan::storage
