@@ -11,6 +11,7 @@
 #include "audit_store_suite.h"
 #include "authorization_store_suite.h"
 #include "credential_store_suite.h"
+#include "oauth_store_suite.h"
 #include "postgres_test_support.h"
 #include "token_store_suite.h"
 #include "user_store_suite.h"
@@ -23,6 +24,7 @@ using inkan::testing::TestDatabase;
 using testing::AuditStoreSuite;
 using testing::AuthorizationStoreSuite;
 using testing::CredentialStoreSuite;
+using testing::OAuthStoreSuite;
 using testing::ServiceStores;
 using testing::ServiceStoresBackend;
 using testing::ServiceStoresFactory;
@@ -42,7 +44,8 @@ ServiceStoresFactory fresh_postgres_database() {
         s.tokens = std::make_unique<PostgresTokenStore>(pool);
         s.authorization = std::make_unique<PostgresAuthorizationStore>(pool);
         s.audit = std::make_unique<PostgresAuditStore>(pool);
-        // Not written yet (issue 19): the OAuth stores; OAuthStoreSuite is not instantiated here.
+        s.oauth_clients = std::make_unique<PostgresOAuthClientStore>(pool);
+        s.oauth_grants = std::make_unique<PostgresOAuthGrantStore>(pool);
         return s;
     };
 }
@@ -62,6 +65,8 @@ INSTANTIATE_TEST_SUITE_P(Postgres, CredentialStoreSuite, ::testing::Values(postg
 INSTANTIATE_TEST_SUITE_P(Postgres, TokenStoreSuite, ::testing::Values(postgres_backend()),
                          testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Postgres, AuthorizationStoreSuite, ::testing::Values(postgres_backend()),
+                         testing::backend_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, OAuthStoreSuite, ::testing::Values(postgres_backend()),
                          testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Postgres, AuditStoreSuite, ::testing::Values(postgres_backend()),
                          testing::backend_name);

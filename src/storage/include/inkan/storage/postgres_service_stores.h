@@ -116,6 +116,47 @@ private:
     std::shared_ptr<pg::Pool> m_pool;
 };
 
+/// OAuth clients on PostgreSQL (oauth_clients, oauth_redirect_uris, oauth_client_seals).
+class PostgresOAuthClientStore final : public service::OAuthClientStore {
+public:
+    explicit PostgresOAuthClientStore(std::shared_ptr<pg::Pool> pool);
+
+    void create(const service::OAuthClient& client) override;
+    [[nodiscard]] std::optional<service::OAuthClient> find(std::string_view id) const override;
+    [[nodiscard]] std::vector<service::OAuthClient> list() const override;
+    bool remove(std::string_view id, TimePoint at) override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+/// Browser authorizations, codes and account_token jtis on PostgreSQL (oauth_pending, oauth_codes,
+/// oauth_account_tokens). Every compare-and-set is one conditional statement whose row count decides.
+class PostgresOAuthGrantStore final : public service::OAuthGrantStore {
+public:
+    explicit PostgresOAuthGrantStore(std::shared_ptr<pg::Pool> pool);
+
+    void insert_pending(const service::PendingAuthorization& pending) override;
+    [[nodiscard]] std::optional<service::PendingAuthorization> find_pending(ByteView session_hash,
+                                                                            TimePoint now) const override;
+    std::optional<service::PendingAuthorization> open_pushed(ByteView request_uri_hash,
+                                                             std::string_view client_id,
+                                                             ByteView session_hash, ByteView csrf_hash,
+                                                             TimePoint now, TimePoint expires_at) override;
+    bool advance(std::string_view id, service::PendingStage from, service::PendingStage to,
+                 std::string_view user_id, TimePoint now) override;
+    bool remove_pending(std::string_view id) override;
+    void insert_code(const service::AuthorizationCodeRecord& code) override;
+    service::CodeConsumption consume_code(ByteView hash, TimePoint now) override;
+    void link_code(ByteView hash, std::string_view family_id, ByteView sad_hash) override;
+    bool remember_account_token(std::string_view client_id, std::string_view jti, TimePoint now,
+                                TimePoint expires_at) override;
+    std::size_t purge_expired(TimePoint before) override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
 namespace pg::detail {
 
 /// Locks the audit chain (its chain_locks row, held to COMMIT), reads the head and inserts the entry
