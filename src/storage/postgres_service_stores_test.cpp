@@ -8,10 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include "async_store_suite.h"
 #include "audit_store_suite.h"
 #include "authorization_store_suite.h"
 #include "credential_store_suite.h"
 #include "oauth_store_suite.h"
+#include "oob_store_suite.h"
 #include "postgres_test_support.h"
 #include "token_store_suite.h"
 #include "user_store_suite.h"
@@ -21,10 +23,12 @@ namespace {
 
 using inkan::testing::shared_postgres;
 using inkan::testing::TestDatabase;
+using testing::AsyncStoreSuite;
 using testing::AuditStoreSuite;
 using testing::AuthorizationStoreSuite;
 using testing::CredentialStoreSuite;
 using testing::OAuthStoreSuite;
+using testing::OobStoreSuite;
 using testing::ServiceStores;
 using testing::ServiceStoresBackend;
 using testing::ServiceStoresFactory;
@@ -70,6 +74,31 @@ INSTANTIATE_TEST_SUITE_P(Postgres, OAuthStoreSuite, ::testing::Values(postgres_b
                          testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Postgres, AuditStoreSuite, ::testing::Values(postgres_backend()),
                          testing::backend_name);
+
+/// A factory for one port's stores on a fresh schema, each store a node with its own pool.
+template <class Port, class Adapter>
+typename testing::PortBackend<Port>::Factory fresh_postgres_port() {
+    auto* cluster = shared_postgres();
+    require(cluster != nullptr, Errc::Unavailable, testing::postgres_unavailable());
+    auto db = std::make_shared<TestDatabase>(*cluster);
+    return [db]() -> std::unique_ptr<Port> {
+        return std::make_unique<Adapter>(pg::open_database(testing::node_options(*db, 1)));
+    };
+}
+
+template <class Port, class Adapter>
+testing::PortBackend<Port> postgres_port_backend() {
+    return {"Postgres", fresh_postgres_port<Port, Adapter>, [] {
+                return inkan::testing::postgres_bin_dir() ? std::string{} : testing::postgres_unavailable();
+            }};
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, OobStoreSuite,
+                         ::testing::Values(postgres_port_backend<service::OobStore, PostgresOobStore>()),
+                         testing::port_backend_name<service::OobStore>);
+INSTANTIATE_TEST_SUITE_P(Postgres, AsyncStoreSuite,
+                         ::testing::Values(postgres_port_backend<service::AsyncStore, PostgresAsyncStore>()),
+                         testing::port_backend_name<service::AsyncStore>);
 
 }  // namespace
 }  // namespace inkan::storage

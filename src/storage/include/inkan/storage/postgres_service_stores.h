@@ -157,6 +157,39 @@ private:
     std::shared_ptr<pg::Pool> m_pool;
 };
 
+/// Asynchronous operations on PostgreSQL (async_operations).
+class PostgresAsyncStore final : public service::AsyncStore {
+public:
+    explicit PostgresAsyncStore(std::shared_ptr<pg::Pool> pool);
+
+    void insert(const service::AsyncRecord& record) override;
+    bool finish(ByteView id_hash, service::AsyncStatus status, int http_status, std::string_view body,
+                std::int64_t expires_ms) override;
+    [[nodiscard]] std::optional<service::AsyncRecord> find(ByteView id_hash) const override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+/// Out-of-band authorizations on PostgreSQL (oob_authorizations).
+class PostgresOobStore final : public service::OobStore {
+public:
+    explicit PostgresOobStore(std::shared_ptr<pg::Pool> pool);
+
+    void insert(const service::OobRecord& record, TimePoint now) override;
+    [[nodiscard]] std::optional<service::OobRecord> find_by_handle(ByteView handle_hash) const override;
+    [[nodiscard]] std::optional<service::OobRecord> find_by_ref(ByteView ref_hash) const override;
+    [[nodiscard]] std::optional<service::OobRecord> find_by_session(ByteView session_hash) const override;
+    bool open_page(std::string_view id, ByteView session_hash, ByteView csrf_hash, TimePoint now) override;
+    bool advance(std::string_view id, service::OobStage from, service::OobStage to, TimePoint now) override;
+    bool decide(std::string_view id, service::OobStatus to, bool pin_verified, TimePoint now) override;
+    bool deliver(std::string_view id, TimePoint now) override;
+
+private:
+    [[nodiscard]] std::optional<service::OobRecord> find_where(std::string_view column, ByteView hash) const;
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
 namespace pg::detail {
 
 /// Locks the audit chain (its chain_locks row, held to COMMIT), reads the head and inserts the entry
