@@ -7,6 +7,8 @@
 
 #include <utility>
 
+#include "store_rules.h"
+
 namespace inkan::storage {
 
 namespace {
@@ -16,46 +18,6 @@ using service::AsyncStatus;
 using service::OobRecord;
 using service::OobStage;
 using service::OobStatus;
-
-std::string_view status_name(AsyncStatus s) {
-    switch (s) {
-        case AsyncStatus::Pending:
-            return "pending";
-        case AsyncStatus::Done:
-            return "done";
-        case AsyncStatus::Failed:
-            return "failed";
-    }
-    return "failed";
-}
-
-AsyncStatus async_status_from(const std::string& s) {
-    for (const AsyncStatus v : {AsyncStatus::Pending, AsyncStatus::Done, AsyncStatus::Failed}) {
-        if (status_name(v) == s) {
-            return v;
-        }
-    }
-    throw Error{Errc::StorageFailure, "postgresql: async_operations.status holds an unknown status"};
-}
-
-OobStatus oob_status_from(const std::string& s) {
-    for (const OobStatus v :
-         {OobStatus::Pending, OobStatus::Approved, OobStatus::Declined, OobStatus::Delivered}) {
-        if (service::name(v) == s) {
-            return v;
-        }
-    }
-    throw Error{Errc::StorageFailure, "postgresql: oob_authorizations.status holds an unknown status"};
-}
-
-OobStage oob_stage_from(const std::string& s) {
-    for (const OobStage v : {OobStage::Login, OobStage::Otp, OobStage::Decide}) {
-        if (service::name(v) == s) {
-            return v;
-        }
-    }
-    throw Error{Errc::StorageFailure, "postgresql: oob_authorizations.stage holds an unknown stage"};
-}
 
 constexpr std::string_view kOobColumns =
     "id, handle_hash, ref_hash, user_id, client_id, credential_id, request, status, pin_verified, stage, "
@@ -101,7 +63,7 @@ bool PostgresAsyncStore::finish(ByteView id_hash, AsyncStatus status, int http_s
                       "WHERE id_hash = $1 AND status = 'pending'",
                       "finish async operation"}
             .bind_blob(id_hash)
-            .bind_text(status_name(status))
+            .bind_text(detail::async_status_text(status))
             .bind_int64(http_status)
             .bind_blob(as_bytes(body))
             .bind_int64(expires_ms)
@@ -126,7 +88,7 @@ std::optional<AsyncRecord> PostgresAsyncStore::find(ByteView id_hash) const {
     r.id_hash = q.bytes(0, 0);
     r.user_id = q.text(0, 1);
     r.client_id = q.text(0, 2);
-    r.status = async_status_from(q.text(0, 3));
+    r.status = detail::async_status_from(q.text(0, 3));
     if (!q.is_null(0, 4)) {
         r.http_status = static_cast<int>(q.int64(0, 4));
         r.body = to_string(q.bytes(0, 5));
@@ -192,9 +154,9 @@ std::optional<OobRecord> PostgresOobStore::find_where(std::string_view column, B
     r.client_id = q.text(0, 4);
     r.credential_id = q.text(0, 5);
     r.request = q.text(0, 6);
-    r.status = oob_status_from(q.text(0, 7));
+    r.status = detail::oob_status_from(q.text(0, 7));
     r.pin_verified = q.boolean(0, 8);
-    r.stage = oob_stage_from(q.text(0, 9));
+    r.stage = detail::oob_stage_from(q.text(0, 9));
     r.session_hash = q.bytes(0, 10);  // empty for NULL
     r.csrf_hash = q.bytes(0, 11);
     r.created_at = q.time(0, 12);

@@ -11,6 +11,8 @@
 
 #include <inkan/storage/postgres_service_stores.h>
 
+#include "store_rules.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -20,27 +22,8 @@ namespace {
 
 using service::SadRecord;
 
-struct SadRow {
-    std::string id;
-    std::string user_id;
-    std::string credential_id;
-    int scal = 2;
-    int remaining = 0;
-    TimePoint expires_at{};
-    bool retired = false;
-    std::string origin;
-    TimePoint hard_expires_at{};
-};
-
-std::string_view origin_text(service::SadOrigin o) {
-    return o == service::SadOrigin::OAuthGrant ? "oauth2" : "authorize";
-}
-service::SadOrigin origin_of(std::string_view text) {
-    return text == "oauth2" ? service::SadOrigin::OAuthGrant : service::SadOrigin::Authorize;
-}
-
 /// The SAD's row, locked until the transaction ends: every spender of this SAD on every node waits here.
-std::optional<SadRow> lock_sad(pg::Transaction& tx, ByteView handle_hash, std::string_view purpose) {
+std::optional<detail::SadRow> lock_sad(pg::Transaction& tx, ByteView handle_hash, std::string_view purpose) {
     const auto r =
         pg::Statement{tx,
                       "SELECT id, user_id, credential_id, scal, remaining, expires_at, retired, origin, "
@@ -51,7 +34,7 @@ std::optional<SadRow> lock_sad(pg::Transaction& tx, ByteView handle_hash, std::s
     if (r.rows() == 0) {
         return std::nullopt;
     }
-    SadRow row;
+    detail::SadRow row;
     row.id = r.text(0, 0);
     row.user_id = r.text(0, 1);
     row.credential_id = r.text(0, 2);
@@ -62,18 +45,6 @@ std::optional<SadRow> lock_sad(pg::Transaction& tx, ByteView handle_hash, std::s
     row.origin = r.text(0, 7);
     row.hard_expires_at = r.time(0, 8);
     return row;
-}
-
-/// "invalid" / "expired" for a SAD this caller may not spend now; nothing if it may.
-std::optional<std::string> check_sad(const std::optional<SadRow>& row, std::string_view user_id,
-                                     std::string_view credential_id, TimePoint now) {
-    if (!row || row->retired || row->user_id != user_id || row->credential_id != credential_id) {
-        return "invalid";
-    }
-    if (to_unix_seconds(row->expires_at) <= to_unix_seconds(now)) {
-        return "expired";
-    }
-    return std::nullopt;
 }
 
 void insert_sad_rows(pg::Transaction& tx, const SadRecord& sad, int remaining,
@@ -98,7 +69,7 @@ void insert_sad_rows(pg::Transaction& tx, const SadRecord& sad, int remaining,
         .bind_int64(remaining)
         .bind_time(sad.expires_at)
         .bind_bool(sad.retired)
-        .bind_text(origin_text(sad.origin))
+        .bind_text(detail::sad_origin_text(sad.origin))
         // No hard limit given: the SAD's own expiry is its limit (extendTransaction cannot prolong it).
         .bind_time(sad.hard_expires_at == TimePoint{} ? sad.expires_at : sad.hard_expires_at)
         .run();
@@ -177,7 +148,7 @@ std::optional<SadRecord> PostgresAuthorizationStore::find_sad(ByteView handle_ha
     r.remaining = static_cast<int>(q.int64(0, 7));
     r.expires_at = q.time(0, 8);
     r.retired = q.boolean(0, 9);
-    r.origin = origin_of(q.text(0, 10));
+    r.origin = detail::sad_origin_from(q.text(0, 10));
     r.hard_expires_at = q.time(0, 11);
     // The same snapshot as the row above (REPEATABLE READ).
     r.hashes = unconsumed(tx, r.id, "find SAD");
@@ -191,7 +162,7 @@ std::optional<std::string> PostgresAuthorizationStore::consume(
     constexpr std::string_view purpose = "consume SAD";
     pg::Transaction tx{*m_pool, pg::Transaction::Mode::Write, purpose};
     const auto row = lock_sad(tx, handle_hash, purpose);
-    if (auto reason = check_sad(row, user_id, credential_id, now)) {
+    if (auto reason = detail::check_sad(row, user_id, credential_id, now)) {
         return reason;
     }
     if (count < 1 || count > row->remaining) {
@@ -265,7 +236,7 @@ std::optional<std::string> PostgresAuthorizationStore::replace_sad(ByteView old_
             Errc::InvalidRequest, "replace SAD: empty id or handle hash, or negative count");
     pg::Transaction tx{*m_pool, pg::Transaction::Mode::Write, purpose};
     const auto row = lock_sad(tx, old_hash, purpose);
-    if (auto reason = check_sad(row, user_id, credential_id, now)) {
+    if (auto reason = detail::check_sad(row, user_id, credential_id, now)) {
         return reason;
     }
     if (to_unix_seconds(row->hard_expires_at) <= to_unix_seconds(now)) {
@@ -276,13 +247,8 @@ std::optional<std::string> PostgresAuthorizationStore::replace_sad(ByteView old_
         return "count";
     }
     if (row->scal == 2) {
-        auto left = unconsumed(tx, row->id, purpose);
-        for (const auto& h : replacement.hashes) {
-            const auto it = std::find(left.begin(), left.end(), h);
-            if (it == left.end()) {
-                return "hash";  // not authorised, or already signed: nothing written
-            }
-            left.erase(it);
+        if (!detail::is_sub_multiset(unconsumed(tx, row->id, purpose), replacement.hashes)) {
+            return "hash";  // not authorised, or already signed: nothing written
         }
     }
     if (pg::Statement{tx, "UPDATE sads SET retired = TRUE WHERE id = $1 AND NOT retired", purpose}
@@ -292,7 +258,7 @@ std::optional<std::string> PostgresAuthorizationStore::replace_sad(ByteView old_
         return "invalid";
     }
     replacement.retired = false;
-    replacement.origin = origin_of(row->origin);
+    replacement.origin = detail::sad_origin_from(row->origin);
     replacement.hard_expires_at = row->hard_expires_at;
     replacement.expires_at = std::min(replacement.expires_at, row->hard_expires_at);
     insert_sad_rows(tx, replacement, replacement.remaining, replacement.hashes, purpose);

@@ -9,6 +9,8 @@
 
 #include <utility>
 
+#include "store_rules.h"
+
 namespace inkan::storage {
 
 namespace {
@@ -35,16 +37,6 @@ void bind_optional_text(pg::Statement& s, std::string_view value) {
     }
 }
 
-PendingStage stage_from(const std::string& text) {
-    for (const PendingStage s :
-         {PendingStage::Pushed, PendingStage::Login, PendingStage::Otp, PendingStage::Consent}) {
-        if (service::name(s) == text) {
-            return s;
-        }
-    }
-    throw Error{Errc::StorageFailure, "postgresql: oauth_pending.stage holds an unknown stage"};
-}
-
 constexpr std::string_view kPendingColumns =
     "id, session_hash, request_uri_hash, client_id, request, csrf_hash, user_id, stage, expires_at";
 
@@ -57,7 +49,7 @@ PendingAuthorization read_pending(const pg::Result& r, int row) {
     p.request = r.text(row, 4);
     p.csrf_hash = r.bytes(row, 5);
     p.user_id = r.text(row, 6);
-    p.stage = stage_from(r.text(row, 7));
+    p.stage = detail::pending_stage_from(r.text(row, 7));
     p.expires_at = r.time(row, 8);
     return p;
 }
