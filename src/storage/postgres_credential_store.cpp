@@ -1,7 +1,6 @@
 // service::CredentialStore on PostgreSQL (tables credentials, seal_members, credential_renewals).
 
 #include <inkan/storage/postgres_service_stores.h>
-#include <inkan/storage/sqlite_service_stores.h>  // encode_chain / decode_chain: one column format
 
 #include <limits>
 #include <utility>

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <inkan/storage/postgres_service_stores.h>
+#include <inkan/storage/sqlite.h>
 #include <inkan/testing/process.h>
 
 #include "postgres_test_support.h"

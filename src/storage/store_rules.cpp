@@ -4,7 +4,7 @@
 #include <array>
 
 #include <inkan/core/error.h>
-#include <inkan/storage/sqlite.h>  // to_unix_seconds
+#include <inkan/storage/common.h>
 
 namespace inkan::storage::detail {
 

@@ -36,7 +36,7 @@
 #include <inkan/core/clock.h>
 #include <inkan/core/config.h>
 #include <inkan/core/error.h>
-#include <inkan/storage/sqlite.h>  // Migration: one list format for both backends
+#include <inkan/storage/common.h>
 
 struct pg_conn;
 struct pg_result;
