@@ -3,9 +3,10 @@
 # One layer = one folder = one target (inkan_<name>, alias inkan::<name>) = one namespace.
 # Sources: every *.cpp in the folder except *_test.cpp. Public headers: include/inkan/<name>/.
 # Tests: every *_test.cpp in the folder goes into inkan_<name>_tests, registered with ctest
-# under TEST_LABEL (default: unit).
+# under TEST_LABEL (default: unit). TEST_PROPERTIES: further ctest properties of every discovered test
+# (e.g. FIXTURES_REQUIRED and ENVIRONMENT for the db tests' PostgreSQL cluster).
 function(inkan_add_module)
-  cmake_parse_arguments(M "" "NAME;TEST_LABEL" "DEPS;PRIVATE_DEPS;TEST_DEPS" ${ARGN})
+  cmake_parse_arguments(M "" "NAME;TEST_LABEL" "DEPS;PRIVATE_DEPS;TEST_DEPS;TEST_PROPERTIES" ${ARGN})
   file(GLOB _all CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
   set(_src "")
   set(_tests "")
@@ -41,7 +42,7 @@ function(inkan_add_module)
       GTest::gtest GTest::gtest_main GTest::gmock inkan_warnings)
     gtest_discover_tests(inkan_${M_NAME}_tests
       NO_PRETTY_VALUES
-      PROPERTIES LABELS ${M_TEST_LABEL}
+      PROPERTIES LABELS ${M_TEST_LABEL} ${M_TEST_PROPERTIES}
       DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()

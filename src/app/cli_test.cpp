@@ -342,3 +342,29 @@ TEST(Cli, CommandsOnAnUninitialisedDirectoryExplainWhatToDo) {
     EXPECT_EQ(r.exit_code, 1) << describe(r);
     EXPECT_NE(r.err.find("inkan init"), std::string::npos) << describe(r);
 }
+
+// Decision 0042: PostgreSQL is selected by storage.url, but until the commands open it a node must not
+// quietly serve from its SQLite file while others share the PostgreSQL database.
+TEST(Cli, AStorageUrlIsRefusedUntilTheCommandsOpenPostgres) {
+    TempDir tmp{"inkan-cli"};
+    inkan::testing::write_file(
+        tmp / "inkan.toml",
+        std::string_view{"[storage]\nsqlite = \"inkan.db\"\nurl = \"postgresql://inkan@db1/inkan\"\n"});
+    const auto r = run_inkan({"serve", "--data", tmp.path().string()});
+    EXPECT_EQ(r.exit_code, 1) << describe(r);
+    EXPECT_NE(r.err.find("storage.url"), std::string::npos) << describe(r);
+    EXPECT_NE(r.err.find("invalid_config"), std::string::npos) << describe(r);
+    EXPECT_FALSE(std::filesystem::exists(tmp / "inkan.db")) << "the SQLite file was opened anyway";
+}
+
+TEST(Cli, AStorageUrlWithAPasswordIsRefusedWithoutPrintingIt) {
+    TempDir tmp{"inkan-cli"};
+    inkan::testing::write_file(tmp / "inkan.toml", std::string_view{"[storage]\nsqlite = \"inkan.db\"\n"});
+    ::setenv("INKAN_STORAGE_URL", "postgresql://inkan:hunter2@db1/inkan", 1);
+    const auto r = run_inkan({"serve", "--data", tmp.path().string()});
+    ::unsetenv("INKAN_STORAGE_URL");
+    EXPECT_EQ(r.exit_code, 1) << describe(r);
+    EXPECT_NE(r.err.find("password_file"), std::string::npos) << describe(r);
+    EXPECT_EQ(r.out.find("hunter2"), std::string::npos) << describe(r);
+    EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << describe(r);
+}

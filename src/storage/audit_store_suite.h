@@ -7,6 +7,15 @@
 
 namespace inkan::storage::testing {
 
-class AuditStoreSuite : public ServiceStoreTest {};
+class AuditStoreSuite : public ServiceStoreTest {
+protected:
+    void SetUp() override {
+        ServiceStoreTest::SetUp();
+        if (HasFatalFailure() || IsSkipped()) {
+            return;
+        }
+        ASSERT_TRUE(audit) << GetParam().name << ": no AuditStore";
+    }
+};
 
 }  // namespace inkan::storage::testing

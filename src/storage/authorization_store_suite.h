@@ -18,9 +18,12 @@ protected:
 
     void SetUp() override {
         ServiceStoreTest::SetUp();
-        if (HasFatalFailure()) {
+        if (HasFatalFailure() || IsSkipped()) {
             return;
         }
+        ASSERT_TRUE(credentials && authorization && audit)
+            << GetParam().name
+            << ": the authorization suite needs the credential, authorization and audit stores";
         users->create(make_user("u-alice", "alice"), "$argon2id$x");
         users->create(make_user("u-bob", "bob"), "$argon2id$x");
         for (const char* id : {"c-1", "c-2"}) {

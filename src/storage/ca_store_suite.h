@@ -1,6 +1,6 @@
 #pragma once
 
-// The pki::CaStore port suite: every adapter (SQLite now, PostgreSQL later) instantiates it with a
+// The pki::CaStore port suite: every adapter (SQLite, PostgreSQL) instantiates it with a
 // backend and must pass it unchanged. The tests live in ca_store_suite_test.cpp; an adapter's test
 // file only does
 //

@@ -14,9 +14,10 @@ protected:
 
     void SetUp() override {
         ServiceStoreTest::SetUp();
-        if (HasFatalFailure()) {
+        if (HasFatalFailure() || IsSkipped()) {
             return;
         }
+        ASSERT_TRUE(credentials) << GetParam().name << ": no CredentialStore";
         users->create(make_user("u-alice", "alice"), kHash);
         users->create(make_user("u-bob", "bob"), kHash);
         users->create(make_user("u-carol", "carol"), kHash);

@@ -13,9 +13,12 @@ class OAuthStoreSuite : public ServiceStoreTest {
 protected:
     void SetUp() override {
         ServiceStoreTest::SetUp();
-        if (HasFatalFailure()) {
+        if (HasFatalFailure() || IsSkipped()) {
             return;
         }
+        ASSERT_TRUE(credentials && tokens && authorization && oauth_clients && oauth_grants)
+            << GetParam().name
+            << ": the OAuth suite needs the credential, token, authorization and OAuth stores";
         users->create(make_user("u-alice", "alice"), "$argon2id$x");
         service::Credential seal;
         seal.id = "c-seal";

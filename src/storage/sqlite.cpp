@@ -50,14 +50,6 @@ Errc errc_from_sqlite(int rc) noexcept {
     }
 }
 
-std::int64_t to_unix_seconds(TimePoint t) noexcept {
-    return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
-TimePoint from_unix_seconds(std::int64_t s) noexcept {
-    return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds{s})};
-}
-
 // ---- Database ----
 
 Database::Database(const std::filesystem::path& file, Options options)

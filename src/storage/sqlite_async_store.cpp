@@ -3,26 +3,12 @@
 #include <inkan/core/error.h>
 #include <inkan/storage/sqlite_service_stores.h>
 
+#include "store_rules.h"
+
 namespace inkan::storage {
 
 using service::AsyncRecord;
 using service::AsyncStatus;
-
-namespace {
-
-std::string_view status_name(AsyncStatus s) {
-    switch (s) {
-        case AsyncStatus::Pending:
-            return "pending";
-        case AsyncStatus::Done:
-            return "done";
-        case AsyncStatus::Failed:
-            return "failed";
-    }
-    return "failed";
-}
-
-}  // namespace
 
 SqliteAsyncStore::SqliteAsyncStore(std::shared_ptr<Database> db) : m_db{std::move(db)} {
     require(m_db != nullptr, Errc::Internal, "SqliteAsyncStore: no database");
@@ -33,7 +19,8 @@ void SqliteAsyncStore::insert(const AsyncRecord& record) {
             Errc::InvalidRequest, "insert async operation: bad id hash, validity or status");
     Transaction tx{*m_db, Transaction::Mode::Write, "insert async operation"};
     {
-        Statement purge{*m_db, "DELETE FROM async_operations WHERE expires_ms < ?1", "purge async operations"};
+        Statement purge{*m_db, "DELETE FROM async_operations WHERE expires_ms < ?1",
+                        "purge async operations"};
         purge.bind_int64(1, record.created_ms).run();
     }
     {
@@ -61,7 +48,7 @@ bool SqliteAsyncStore::finish(ByteView id_hash, AsyncStatus status, int http_sta
                      "WHERE id_hash = ?1 AND status = 'pending'",
                      "finish async operation"};
     update.bind_blob(1, id_hash)
-        .bind_text(2, status_name(status))
+        .bind_text(2, detail::async_status_text(status))
         .bind_int64(3, http_status)
         .bind_blob(4, as_bytes(body))
         .bind_int64(5, expires_ms)
@@ -85,16 +72,7 @@ std::optional<AsyncRecord> SqliteAsyncStore::find(ByteView id_hash) const {
     r.id_hash = query.column_blob(0);
     r.user_id = query.column_text(1);
     r.client_id = query.column_text(2);
-    const std::string status = query.column_text(3);
-    if (status == "pending") {
-        r.status = AsyncStatus::Pending;
-    } else if (status == "done") {
-        r.status = AsyncStatus::Done;
-    } else if (status == "failed") {
-        r.status = AsyncStatus::Failed;
-    } else {
-        throw Error{Errc::StorageFailure, "sqlite: async_operations.status holds an unknown status"};
-    }
+    r.status = detail::async_status_from(query.column_text(3));
     if (!query.column_is_null(4)) {
         r.http_status = static_cast<int>(query.column_int64(4));
         r.body = to_string(query.column_blob(5));

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "audit_chain_sql.h"
+#include "store_rules.h"
 
 namespace inkan::storage {
 
@@ -19,26 +20,7 @@ namespace {
 
 using service::SadRecord;
 
-struct SadRow {
-    std::string id;
-    std::string user_id;
-    std::string credential_id;
-    int scal = 2;
-    int remaining = 0;
-    TimePoint expires_at{};
-    bool retired = false;
-    std::string origin;
-    TimePoint hard_expires_at{};
-};
-
-std::string_view origin_text(service::SadOrigin o) {
-    return o == service::SadOrigin::OAuthGrant ? "oauth2" : "authorize";
-}
-service::SadOrigin origin_of(std::string_view text) {
-    return text == "oauth2" ? service::SadOrigin::OAuthGrant : service::SadOrigin::Authorize;
-}
-
-std::optional<SadRow> read_sad(Database& db, ByteView handle_hash, std::string_view purpose) {
+std::optional<detail::SadRow> read_sad(Database& db, ByteView handle_hash, std::string_view purpose) {
     Statement q{db,
                 "SELECT id, user_id, credential_id, scal, remaining, expires_at, retired, origin, "
                 "COALESCE(hard_expires_at, expires_at) FROM sads WHERE handle_hash = ?1",
@@ -47,7 +29,7 @@ std::optional<SadRow> read_sad(Database& db, ByteView handle_hash, std::string_v
     if (!q.step()) {
         return std::nullopt;
     }
-    SadRow row;
+    detail::SadRow row;
     row.id = q.column_text(0);
     row.user_id = q.column_text(1);
     row.credential_id = q.column_text(2);
@@ -58,18 +40,6 @@ std::optional<SadRow> read_sad(Database& db, ByteView handle_hash, std::string_v
     row.origin = q.column_text(7);
     row.hard_expires_at = q.column_time(8);
     return row;
-}
-
-/// "invalid" / "expired" for a SAD this caller may not spend now; nothing if it may.
-std::optional<std::string> check_sad(const std::optional<SadRow>& row, std::string_view user_id,
-                                     std::string_view credential_id, TimePoint now) {
-    if (!row || row->retired || row->user_id != user_id || row->credential_id != credential_id) {
-        return "invalid";
-    }
-    if (to_unix_seconds(row->expires_at) <= to_unix_seconds(now)) {
-        return "expired";
-    }
-    return std::nullopt;
 }
 
 void insert_sad_rows(Database& db, const SadRecord& sad, int remaining,
@@ -93,7 +63,7 @@ void insert_sad_rows(Database& db, const SadRecord& sad, int remaining,
         .bind_int64(8, remaining)
         .bind_time(9, sad.expires_at)
         .bind_int64(10, sad.retired ? 1 : 0)
-        .bind_text(11, origin_text(sad.origin))
+        .bind_text(11, detail::sad_origin_text(sad.origin))
         // No hard limit given: the SAD's own expiry is its limit (extendTransaction cannot prolong it).
         .bind_time(12, sad.hard_expires_at == TimePoint{} ? sad.expires_at : sad.hard_expires_at)
         .run();
@@ -161,7 +131,7 @@ std::optional<SadRecord> SqliteAuthorizationStore::find_sad(ByteView handle_hash
     r.remaining = static_cast<int>(q.column_int64(7));
     r.expires_at = q.column_time(8);
     r.retired = q.column_int64(9) != 0;
-    r.origin = origin_of(q.column_text(10));
+    r.origin = detail::sad_origin_from(q.column_text(10));
     r.hard_expires_at = q.column_time(11);
     r.hashes = unconsumed(*m_db, r.id, "find SAD");
     return r;
@@ -174,7 +144,7 @@ std::optional<std::string> SqliteAuthorizationStore::consume(
     constexpr std::string_view purpose = "consume SAD";
     Transaction tx{*m_db, Transaction::Mode::Write, purpose};
     const auto row = read_sad(*m_db, handle_hash, purpose);
-    if (auto reason = check_sad(row, user_id, credential_id, now)) {
+    if (auto reason = detail::check_sad(row, user_id, credential_id, now)) {
         return reason;
     }
     if (count < 1 || count > row->remaining) {
@@ -244,7 +214,7 @@ std::optional<std::string> SqliteAuthorizationStore::replace_sad(ByteView old_ha
             Errc::InvalidRequest, "replace SAD: empty id or handle hash, or negative count");
     Transaction tx{*m_db, Transaction::Mode::Write, purpose};
     const auto row = read_sad(*m_db, old_hash, purpose);
-    if (auto reason = check_sad(row, user_id, credential_id, now)) {
+    if (auto reason = detail::check_sad(row, user_id, credential_id, now)) {
         return reason;
     }
     if (to_unix_seconds(row->hard_expires_at) <= to_unix_seconds(now)) {
@@ -256,13 +226,8 @@ std::optional<std::string> SqliteAuthorizationStore::replace_sad(ByteView old_ha
         return "count";
     }
     if (row->scal == 2) {
-        auto left = unconsumed(*m_db, row->id, purpose);
-        for (const auto& h : replacement.hashes) {
-            const auto it = std::find(left.begin(), left.end(), h);
-            if (it == left.end()) {
-                return "hash";  // not authorised, or already signed: nothing written
-            }
-            left.erase(it);
+        if (!detail::is_sub_multiset(unconsumed(*m_db, row->id, purpose), replacement.hashes)) {
+            return "hash";  // not authorised, or already signed: nothing written
         }
     }
     Statement retire{*m_db, "UPDATE sads SET retired = 1 WHERE id = ?1 AND retired = 0", purpose};
@@ -271,7 +236,7 @@ std::optional<std::string> SqliteAuthorizationStore::replace_sad(ByteView old_ha
         return "invalid";
     }
     replacement.retired = false;
-    replacement.origin = origin_of(row->origin);
+    replacement.origin = detail::sad_origin_from(row->origin);
     replacement.hard_expires_at = row->hard_expires_at;
     replacement.expires_at = std::min(replacement.expires_at, row->hard_expires_at);
     insert_sad_rows(*m_db, replacement, replacement.remaining, replacement.hashes, purpose);

@@ -8,6 +8,8 @@
 
 #include <utility>
 
+#include "store_rules.h"
+
 namespace inkan::storage {
 
 namespace {
@@ -34,16 +36,6 @@ void bind_optional_text(Statement& s, int index, std::string_view value) {
     }
 }
 
-PendingStage stage_from(const std::string& text) {
-    for (const PendingStage s :
-         {PendingStage::Pushed, PendingStage::Login, PendingStage::Otp, PendingStage::Consent}) {
-        if (service::name(s) == text) {
-            return s;
-        }
-    }
-    throw Error{Errc::StorageFailure, "sqlite: oauth_pending.stage holds an unknown stage"};
-}
-
 constexpr std::string_view kPendingColumns =
     "id, session_hash, request_uri_hash, client_id, request, csrf_hash, user_id, stage, expires_at";
 
@@ -56,7 +48,7 @@ PendingAuthorization read_pending(const Statement& q) {
     p.request = q.column_text(4);
     p.csrf_hash = q.column_blob(5);
     p.user_id = q.column_text(6);
-    p.stage = stage_from(q.column_text(7));
+    p.stage = detail::pending_stage_from(q.column_text(7));
     p.expires_at = q.column_time(8);
     return p;
 }

@@ -8,6 +8,8 @@
 
 #include <inkan/core/error.h>
 
+#include "store_rules.h"
+
 namespace inkan::storage {
 
 using service::OobRecord;
@@ -19,25 +21,6 @@ namespace {
 constexpr std::string_view kColumns =
     "id, handle_hash, ref_hash, user_id, client_id, credential_id, request, status, pin_verified, stage, "
     "session_hash, csrf_hash, created_at, expires_at";
-
-OobStatus status_from(const std::string& s) {
-    for (const OobStatus v :
-         {OobStatus::Pending, OobStatus::Approved, OobStatus::Declined, OobStatus::Delivered}) {
-        if (service::name(v) == s) {
-            return v;
-        }
-    }
-    throw Error{Errc::StorageFailure, "sqlite: oob_authorizations.status holds an unknown status"};
-}
-
-OobStage stage_from(const std::string& s) {
-    for (const OobStage v : {OobStage::Login, OobStage::Otp, OobStage::Decide}) {
-        if (service::name(v) == s) {
-            return v;
-        }
-    }
-    throw Error{Errc::StorageFailure, "sqlite: oob_authorizations.stage holds an unknown stage"};
-}
 
 }  // namespace
 
@@ -96,9 +79,9 @@ std::optional<OobRecord> SqliteOobStore::find_where(std::string_view column, Byt
     r.client_id = q.column_text(4);
     r.credential_id = q.column_text(5);
     r.request = q.column_text(6);
-    r.status = status_from(q.column_text(7));
+    r.status = detail::oob_status_from(q.column_text(7));
     r.pin_verified = q.column_int64(8) != 0;
-    r.stage = stage_from(q.column_text(9));
+    r.stage = detail::oob_stage_from(q.column_text(9));
     if (!q.column_is_null(10)) {
         r.session_hash = q.column_blob(10);
     }

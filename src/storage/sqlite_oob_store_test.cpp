@@ -1,20 +1,18 @@
-// SqliteOobStore (oob_authorizations, migration 14; decision 0034): every step is one conditional UPDATE,
-// so racing connections ("nodes") cannot both win; expiry and status gate every step; what is stored is
-// read back with the sqlite3 CLI.
+// SqliteOobStore (oob_authorizations, migration 14; decision 0034): the port suite (oob_store_suite.h) on
+// SQLite, and what is stored read back with the sqlite3 CLI.
 
 #include <inkan/storage/sqlite_service_stores.h>
 
-#include <atomic>
 #include <chrono>
 #include <memory>
-#include <thread>
-#include <vector>
 
 #include <gtest/gtest.h>
 
 #include <inkan/crypto/digest.h>
 #include <inkan/storage/sqlite.h>
 #include <inkan/testing/process.h>
+
+#include "oob_store_suite.h"
 
 namespace inkan::storage {
 namespace {
@@ -23,6 +21,18 @@ using inkan::testing::TempDir;
 using service::OobRecord;
 using service::OobStage;
 using service::OobStatus;
+using testing::OobStoreSuite;
+
+testing::OobStoreBackend::Factory fresh_sqlite_database() {
+    auto dir = std::make_shared<inkan::testing::TempDir>("inkan-oob-db");
+    return [dir]() -> std::unique_ptr<service::OobStore> {
+        return std::make_unique<SqliteOobStore>(std::make_shared<Database>(dir->path() / "inkan.db"));
+    };
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, OobStoreSuite,
+                         ::testing::Values(testing::OobStoreBackend{"Sqlite", fresh_sqlite_database}),
+                         testing::port_backend_name<service::OobStore>);
 
 Bytes hash_of(std::string_view s) {
     return crypto::digest(crypto::DigestAlgorithm::Sha256, as_bytes(s));
@@ -71,58 +81,6 @@ TEST_F(SqliteOobStoreTest, StoresOnlyHashesAndFindsTheRowByHandleReferenceAndSes
     EXPECT_EQ(sql("SELECT length(handle_hash), length(ref_hash), length(session_hash), status, stage "
                   "FROM oob_authorizations"),
               "32|32|32|pending|login\n");
-}
-
-TEST_F(SqliteOobStoreTest, StepsMoveOnlyFromTheirStageAndOnlyWhilePendingAndUnexpired) {
-    store.insert(record("r1", now + std::chrono::seconds{300}), now);
-    ASSERT_TRUE(store.open_page("r1", hash_of("s"), hash_of("c"), now));
-    EXPECT_FALSE(store.advance("r1", OobStage::Otp, OobStage::Decide, now)) << "not at otp";
-    EXPECT_FALSE(store.decide("r1", OobStatus::Approved, true, now)) << "not at decide";
-    ASSERT_TRUE(store.advance("r1", OobStage::Login, OobStage::Otp, now));
-    ASSERT_TRUE(store.advance("r1", OobStage::Otp, OobStage::Decide, now));
-    EXPECT_FALSE(store.deliver("r1", now)) << "not approved";
-    EXPECT_FALSE(store.decide("r1", OobStatus::Approved, true, now + std::chrono::seconds{300}))
-        << "expired at its expiry";
-    ASSERT_TRUE(store.decide("r1", OobStatus::Approved, true, now));
-    EXPECT_FALSE(store.decide("r1", OobStatus::Declined, false, now)) << "decided once";
-    EXPECT_FALSE(store.open_page("r1", hash_of("s2"), hash_of("c2"), now)) << "no page once decided";
-    EXPECT_FALSE(store.find_by_session(hash_of("s"))) << "the page session ends with the decision";
-    const auto row = store.find_by_handle(hash_of("handle-r1"));
-    ASSERT_TRUE(row);
-    EXPECT_EQ(row->status, OobStatus::Approved);
-    EXPECT_TRUE(row->pin_verified);
-    EXPECT_FALSE(store.deliver("r1", now + std::chrono::seconds{301})) << "expired";
-    ASSERT_TRUE(store.deliver("r1", now));
-    EXPECT_FALSE(store.deliver("r1", now)) << "delivered once";
-}
-
-TEST_F(SqliteOobStoreTest, OfManyConnectionsRacingToDeliverOneApprovalExactlyOneWins) {
-    store.insert(record("r1", now + std::chrono::seconds{300}), now);
-    ASSERT_TRUE(store.open_page("r1", hash_of("s"), hash_of("c"), now));
-    ASSERT_TRUE(store.advance("r1", OobStage::Login, OobStage::Otp, now));
-    ASSERT_TRUE(store.advance("r1", OobStage::Otp, OobStage::Decide, now));
-    ASSERT_TRUE(store.decide("r1", OobStatus::Approved, false, now));
-    std::atomic<int> wins{0};
-    std::vector<std::thread> nodes;
-    for (int i = 0; i < 8; ++i) {
-        nodes.emplace_back([&] {
-            SqliteOobStore node{std::make_shared<Database>(file)};
-            if (node.deliver("r1", now)) {
-                ++wins;
-            }
-        });
-    }
-    for (auto& t : nodes) {
-        t.join();
-    }
-    EXPECT_EQ(wins.load(), 1);
-    EXPECT_EQ(sql("SELECT status FROM oob_authorizations"), "delivered\n");
-}
-
-TEST_F(SqliteOobStoreTest, ANewRequestPurgesTheExpiredOnes) {
-    store.insert(record("old", now + std::chrono::seconds{10}), now);
-    store.insert(record("new", now + std::chrono::seconds{400}), now + std::chrono::seconds{10});
-    EXPECT_EQ(sql("SELECT id FROM oob_authorizations ORDER BY id"), "new\n");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <inkan/storage/sqlite.h>
 #include <inkan/testing/process.h>
 
+#include "async_store_suite.h"
 #include "audit_store_suite.h"
 #include "authorization_store_suite.h"
 #include "credential_store_suite.h"
@@ -24,6 +25,7 @@ namespace {
 
 using inkan::testing::run;
 using inkan::testing::TempDir;
+using testing::AsyncStoreSuite;
 using testing::AuditStoreSuite;
 using testing::AuthorizationStoreSuite;
 using testing::CredentialStoreSuite;
@@ -59,6 +61,17 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, AuthorizationStoreSuite, ::testing::Values(sqli
                          testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Sqlite, OAuthStoreSuite, ::testing::Values(sqlite_backend()), testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Sqlite, AuditStoreSuite, ::testing::Values(sqlite_backend()), testing::backend_name);
+
+testing::AsyncStoreBackend::Factory fresh_sqlite_async_database() {
+    auto dir = std::make_shared<TempDir>("inkan-db");
+    return [dir]() -> std::unique_ptr<service::AsyncStore> {
+        return std::make_unique<SqliteAsyncStore>(std::make_shared<Database>(dir->path() / "inkan.db"));
+    };
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, AsyncStoreSuite,
+                         ::testing::Values(testing::AsyncStoreBackend{"Sqlite", fresh_sqlite_async_database}),
+                         testing::port_backend_name<service::AsyncStore>);
 
 std::string sqlite3_cli(const std::filesystem::path& db, const std::string& sql) {
     const auto result = run({"sqlite3", "-batch", db.string(), sql});

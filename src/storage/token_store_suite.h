@@ -12,9 +12,10 @@ class TokenStoreSuite : public ServiceStoreTest {
 protected:
     void SetUp() override {
         ServiceStoreTest::SetUp();
-        if (HasFatalFailure()) {
+        if (HasFatalFailure() || IsSkipped()) {
             return;
         }
+        ASSERT_TRUE(tokens) << GetParam().name << ": no TokenStore";
         users->create(make_user("u-alice", "alice"), "$argon2id$v=19$m=65536,t=2,p=1$x");
         users->create(make_user("u-bob", "bob"), "$argon2id$v=19$m=65536,t=2,p=1$x");
     }

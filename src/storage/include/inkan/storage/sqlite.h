@@ -30,19 +30,12 @@
 #include <inkan/core/bytes.h>
 #include <inkan/core/clock.h>
 #include <inkan/core/error.h>
+#include <inkan/storage/common.h>
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace inkan::storage {
-
-/// One step of the schema. Versions start at 1 and increase by one; a released migration is never
-/// edited (add a new one instead).
-struct Migration {
-    int version = 0;
-    std::string_view name;  ///< for logs and schema_migrations: "ca tables"
-    std::string_view sql;   ///< one or more statements, run inside the migration's transaction
-};
 
 /// inkan's schema for SQLite, oldest first (sqlite_migrations.cpp).
 std::span<const Migration> sqlite_migrations() noexcept;
@@ -175,9 +168,5 @@ private:
     std::string m_purpose;
     bool m_open = false;
 };
-
-/// Unix seconds (rounded toward the past) and back.
-std::int64_t to_unix_seconds(TimePoint t) noexcept;
-TimePoint from_unix_seconds(std::int64_t s) noexcept;
 
 }  // namespace inkan::storage

@@ -197,9 +197,4 @@ private:
     std::shared_ptr<Database> m_db;
 };
 
-/// The certificate chain column: each certificate as a 4-byte big-endian length and its DER.
-Bytes encode_chain(const std::vector<Bytes>& chain);
-/// Errc::StorageFailure for a value that is not such a sequence.
-std::vector<Bytes> decode_chain(ByteView blob);
-
 }  // namespace inkan::storage

@@ -1,0 +1,202 @@
+#pragma once
+
+// The service layer's ports on PostgreSQL (issue 19, decision 0042): the same contracts as the SQLite
+// adapters (sqlite_service_stores.h), run against the same port suites. Every method is one transaction
+// on a connection leased from the node's pool. What must hold across nodes is held by the database:
+// counters are single conditional statements, the SAD ledger locks the SAD's row (SELECT ... FOR UPDATE)
+// before it reads what is left, and audit appends lock the chain's row in chain_locks before they read
+// the head, so appends from every node serialise into one chain.
+
+#include <memory>
+
+#include <inkan/service/ports.h>
+#include <inkan/storage/postgres.h>
+
+namespace inkan::storage {
+
+class PostgresUserStore final : public service::UserStore {
+public:
+    explicit PostgresUserStore(std::shared_ptr<pg::Pool> pool);
+
+    void create(const service::User& user, std::string_view password_hash) override;
+    [[nodiscard]] std::optional<service::User> find_by_name(std::string_view name) const override;
+    [[nodiscard]] std::optional<service::User> find_by_id(std::string_view id) const override;
+    [[nodiscard]] std::vector<service::User> list() const override;
+    [[nodiscard]] std::optional<std::string> password_hash(std::string_view user_id) const override;
+    void set_password_hash(std::string_view user_id, std::string_view hash) override;
+    void set_locked(std::string_view user_id, bool locked) override;
+    void set_totp(std::string_view user_id, std::optional<Bytes> sealed_secret) override;
+    [[nodiscard]] std::optional<Bytes> totp(std::string_view user_id) const override;
+    int reserve_password_guess(std::string_view user_id, int max, std::chrono::seconds cool_down,
+                               TimePoint now) override;
+    void clear_password_failures(std::string_view user_id) override;
+    [[nodiscard]] std::optional<service::PasswordFailures> password_failures(
+        std::string_view user_id) const override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+class PostgresCredentialStore final : public service::CredentialStore {
+public:
+    explicit PostgresCredentialStore(std::shared_ptr<pg::Pool> pool);
+
+    void create(const service::Credential& credential, std::string_view pin_hash) override;
+    [[nodiscard]] std::optional<service::Credential> find(std::string_view id) const override;
+    [[nodiscard]] std::vector<service::Credential> list() const override;
+    [[nodiscard]] std::vector<service::Credential> list_for_user(std::string_view user_id) const override;
+    void set_chain(std::string_view id, const std::vector<Bytes>& chain) override;
+    void set_status(std::string_view id, service::CredentialStatus status) override;
+    void renew(std::string_view old_id, const service::Credential& renewed, TimePoint at) override;
+    void add_member(std::string_view credential_id, std::string_view user_id,
+                    std::string_view pin_hash) override;
+    void remove_member(std::string_view credential_id, std::string_view user_id) override;
+    [[nodiscard]] std::vector<service::SealMember> members(std::string_view credential_id) const override;
+    [[nodiscard]] std::optional<std::string> pin_hash(std::string_view credential_id,
+                                                      std::string_view user_id) const override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+class PostgresTokenStore final : public service::TokenStore {
+public:
+    explicit PostgresTokenStore(std::shared_ptr<pg::Pool> pool);
+
+    void insert(const service::TokenRecord& token) override;
+    [[nodiscard]] std::optional<service::TokenRecord> find_by_hash(ByteView hash) const override;
+    bool revoke(std::string_view token_id) override;
+    bool revoke_if_active(std::string_view token_id) override;
+    std::size_t revoke_family(std::string_view family_id) override;
+    std::size_t purge_expired(TimePoint before) override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+class PostgresAuthorizationStore final : public service::AuthorizationStore {
+public:
+    explicit PostgresAuthorizationStore(std::shared_ptr<pg::Pool> pool);
+
+    void insert_sad(const service::SadRecord& sad) override;
+    [[nodiscard]] std::optional<service::SadRecord> find_sad(ByteView handle_hash) const override;
+    std::optional<std::string> consume(ByteView handle_hash, std::string_view user_id,
+                                       std::string_view credential_id,
+                                       const std::vector<std::pair<std::string, Bytes>>& hashes, int count,
+                                       TimePoint now, const service::AuditEntryBuilder& record = {}) override;
+    std::optional<std::string> replace_sad(ByteView old_hash, std::string_view user_id,
+                                           std::string_view credential_id, service::SadRecord replacement,
+                                           TimePoint now) override;
+    int add_pin_failure(std::string_view credential_id, std::string_view user_id) override;
+    void reset_pin_failures(std::string_view credential_id, std::string_view user_id) override;
+    [[nodiscard]] int pin_failures(std::string_view credential_id, std::string_view user_id) const override;
+    void reset_credential_pin_failures(std::string_view credential_id) override;
+    void undo_pin_failure(std::string_view credential_id, std::string_view user_id) override;
+    void undo_otp_failure(std::string_view user_id) override;
+    int add_otp_failure(std::string_view user_id) override;
+    void reset_otp_failures(std::string_view user_id) override;
+    [[nodiscard]] int otp_failures(std::string_view user_id) const override;
+    bool use_otp_step(std::string_view user_id, std::int64_t step) override;
+    bool retire_for_client(ByteView handle_hash, std::string_view client_id) override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+/// The audit chain on PostgreSQL (table audit_log; chain_locks row 'audit' serialises appends).
+class PostgresAuditStore final : public service::AuditStore {
+public:
+    explicit PostgresAuditStore(std::shared_ptr<pg::Pool> pool);
+
+    void append(const std::function<service::AuditEntry(std::uint64_t next_seq, const Bytes& prev_hash)>&
+                    build) override;
+    [[nodiscard]] std::vector<service::AuditEntry> all() const override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+/// OAuth clients on PostgreSQL (oauth_clients, oauth_redirect_uris, oauth_client_seals).
+class PostgresOAuthClientStore final : public service::OAuthClientStore {
+public:
+    explicit PostgresOAuthClientStore(std::shared_ptr<pg::Pool> pool);
+
+    void create(const service::OAuthClient& client) override;
+    [[nodiscard]] std::optional<service::OAuthClient> find(std::string_view id) const override;
+    [[nodiscard]] std::vector<service::OAuthClient> list() const override;
+    bool remove(std::string_view id, TimePoint at) override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+/// Browser authorizations, codes and account_token jtis on PostgreSQL (oauth_pending, oauth_codes,
+/// oauth_account_tokens). Every compare-and-set is one conditional statement whose row count decides.
+class PostgresOAuthGrantStore final : public service::OAuthGrantStore {
+public:
+    explicit PostgresOAuthGrantStore(std::shared_ptr<pg::Pool> pool);
+
+    void insert_pending(const service::PendingAuthorization& pending) override;
+    [[nodiscard]] std::optional<service::PendingAuthorization> find_pending(ByteView session_hash,
+                                                                            TimePoint now) const override;
+    std::optional<service::PendingAuthorization> open_pushed(ByteView request_uri_hash,
+                                                             std::string_view client_id,
+                                                             ByteView session_hash, ByteView csrf_hash,
+                                                             TimePoint now, TimePoint expires_at) override;
+    bool advance(std::string_view id, service::PendingStage from, service::PendingStage to,
+                 std::string_view user_id, TimePoint now) override;
+    bool remove_pending(std::string_view id) override;
+    void insert_code(const service::AuthorizationCodeRecord& code) override;
+    service::CodeConsumption consume_code(ByteView hash, TimePoint now) override;
+    void link_code(ByteView hash, std::string_view family_id, ByteView sad_hash) override;
+    bool remember_account_token(std::string_view client_id, std::string_view jti, TimePoint now,
+                                TimePoint expires_at) override;
+    std::size_t purge_expired(TimePoint before) override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+/// Asynchronous operations on PostgreSQL (async_operations).
+class PostgresAsyncStore final : public service::AsyncStore {
+public:
+    explicit PostgresAsyncStore(std::shared_ptr<pg::Pool> pool);
+
+    void insert(const service::AsyncRecord& record) override;
+    bool finish(ByteView id_hash, service::AsyncStatus status, int http_status, std::string_view body,
+                std::int64_t expires_ms) override;
+    [[nodiscard]] std::optional<service::AsyncRecord> find(ByteView id_hash) const override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+/// Out-of-band authorizations on PostgreSQL (oob_authorizations).
+class PostgresOobStore final : public service::OobStore {
+public:
+    explicit PostgresOobStore(std::shared_ptr<pg::Pool> pool);
+
+    void insert(const service::OobRecord& record, TimePoint now) override;
+    [[nodiscard]] std::optional<service::OobRecord> find_by_handle(ByteView handle_hash) const override;
+    [[nodiscard]] std::optional<service::OobRecord> find_by_ref(ByteView ref_hash) const override;
+    [[nodiscard]] std::optional<service::OobRecord> find_by_session(ByteView session_hash) const override;
+    bool open_page(std::string_view id, ByteView session_hash, ByteView csrf_hash, TimePoint now) override;
+    bool advance(std::string_view id, service::OobStage from, service::OobStage to, TimePoint now) override;
+    bool decide(std::string_view id, service::OobStatus to, bool pin_verified, TimePoint now) override;
+    bool deliver(std::string_view id, TimePoint now) override;
+
+private:
+    [[nodiscard]] std::optional<service::OobRecord> find_where(std::string_view column, ByteView hash) const;
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
+namespace pg::detail {
+
+/// Locks the audit chain (its chain_locks row, held to COMMIT), reads the head and inserts the entry
+/// `build` makes from it, inside the caller's write transaction: the audit store's append and the SAD
+/// ledger's consume (the spend and its audit entry commit as one) share this.
+void append_audit_entry(Transaction& tx, const service::AuditEntryBuilder& build, std::string_view purpose);
+
+}  // namespace pg::detail
+
+}  // namespace inkan::storage
