@@ -173,16 +173,19 @@ std::string query_encode(std::string_view text) {
     return out;
 }
 
-/// The origin a browser sends for this console: the request's own host over https, or api.public_url.
-/// A cookie-authenticated change from any other origin is refused (a stolen or ridden session from a
-/// page elsewhere), whatever its CSRF field says.
+/// Where a cookie-authenticated change may come from: this console. Browsers say where a request comes from
+/// in Sec-Fetch-Site (Fetch Metadata; anything but same-origin is refused: another site, and a sibling
+/// origin of the same site) and in Origin, which must then be https:// + Host or api.public_url. The pages'
+/// no-referrer policy makes a browser send "Origin: null" even for its own form posts (Fetch §3.2.5), so
+/// "null" alone decides nothing. A client that sends neither (curl, scripts) is no browser whose cookie
+/// could be ridden: the CSRF token still decides.
 void check_origin(const http::Request& r, const ConsoleDeps& d) {
-    if (const auto site = r.header("Sec-Fetch-Site"); site && http::iequals(*site, "cross-site")) {
-        throw Error{Errc::Forbidden, "console: a cross-site request"};
+    if (const auto site = r.header("Sec-Fetch-Site"); site && !http::iequals(*site, "same-origin")) {
+        throw Error{Errc::Forbidden, "console: a request from another origin (Sec-Fetch-Site)"};
     }
     const auto origin = r.header("Origin");
-    if (!origin) {
-        return;  // not a browser (curl, scripts): the CSRF token still decides
+    if (!origin || *origin == "null") {
+        return;
     }
     const std::string own = "https://" + std::string{r.header("Host").value_or("")};
     std::string pub = d.public_url;
