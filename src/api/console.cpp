@@ -13,8 +13,8 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <qrencode.h>
+#include <nlohmann/json.hpp>
 
 #include <inkan/api/errors.h>
 #include <inkan/core/clock.h>
@@ -267,8 +267,8 @@ std::string lang_switch(const Lang& t, const http::Request& r) {
         }
     }
     const auto link = [&](std::string_view code, std::string_view text) {
-        return "<a href=\"" + html_escape(target) + "lang=" + std::string{code} + "\" lang=\"" + std::string{code} +
-               "\" id=\"lang-" + std::string{code} + "\">" + std::string{text} + "</a>";
+        return "<a href=\"" + html_escape(target) + "lang=" + std::string{code} + "\" lang=\"" +
+               std::string{code} + "\" id=\"lang-" + std::string{code} + "\">" + std::string{text} + "</a>";
     };
     return "<p class=\"lang\"><span>" + t.h(kLanguage) + ":</span> " + link("ja", "日本語") + " | " +
            link("en", "English") + "</p>";
@@ -316,9 +316,10 @@ std::string qr_svg(const std::string& text, std::string_view label) {
         }
     }
     QRcode_free(code);
-    return "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"qr\" role=\"img\" aria-label=\"" + html_escape(label) +
-           "\" viewBox=\"0 0 " + std::to_string(size) + " " + std::to_string(size) +
-           "\" width=\"240\" height=\"240\" shape-rendering=\"crispEdges\"><rect width=\"100%\" height=\"100%\" "
+    return "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"qr\" role=\"img\" aria-label=\"" +
+           html_escape(label) + "\" viewBox=\"0 0 " + std::to_string(size) + " " + std::to_string(size) +
+           "\" width=\"240\" height=\"240\" shape-rendering=\"crispEdges\"><rect width=\"100%\" "
+           "height=\"100%\" "
            "fill=\"#fff\"/><path fill=\"#000\" d=\"" +
            path + "\"/></svg>";
 }
