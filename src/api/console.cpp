@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -128,6 +129,17 @@ constexpr L kTotpReset{"New TOTP enrolment", "新しい TOTP 登録"};
 constexpr L kDone{"Done", "完了しました"};
 constexpr L kBack{"Back", "戻る"};
 constexpr L kLanguage{"Language", "言語"};
+constexpr L kCredentials{"Credentials", "クレデンシャル"};
+constexpr L kKind{"Kind", "種類"};
+constexpr L kDescription{"Description", "説明"};
+constexpr L kOwner{"Owner", "所有者"};
+constexpr L kKey{"Key", "鍵"};
+constexpr L kStatus{"Status", "状態"};
+constexpr L kAuthMode{"Authorisation", "認可方式"};
+constexpr L kQualifier{"Signature qualifier", "署名の種類"};
+constexpr L kCa{"CA", "CA"};
+constexpr L kCreatedAt{"Created", "作成日時"};
+constexpr L kNoCredentials{"No credentials match.", "該当するクレデンシャルはありません。"};
 // clang-format on
 
 struct Lang {
@@ -280,8 +292,9 @@ http::Response chrome(const Lang& t, const http::Request& r, const Signed& s, co
     std::string body{kWideStyle};
     body += "<nav aria-label=\"console\"><a href=\"/admin/audit\" id=\"nav-audit\">" + t.h(kAuditLog) +
             "</a><a href=\"/admin/service\" id=\"nav-service\">" + t.h(kService) +
-            "</a><a href=\"/admin/users\" id=\"nav-users\">" + t.h(kUsers) + "</a><span id=\"whoami\">" +
-            t.h(kSignedInAs) + ": " + html_escape(s.user.name) + " (" +
+            "</a><a href=\"/admin/users\" id=\"nav-users\">" + t.h(kUsers) +
+            "</a><a href=\"/admin/credentials\" id=\"nav-credentials\">" + t.h(kCredentials) +
+            "</a><span id=\"whoami\">" + t.h(kSignedInAs) + ": " + html_escape(s.user.name) + " (" +
             html_escape(std::string{service::name(s.user.role)}) + ")</span>" +
             detail::form_open("/admin/logout", s.csrf, "logout") + "<button type=\"submit\" id=\"signout\">" +
             t.h(kSignOut) + "</button></form></nav>";
@@ -759,6 +772,68 @@ http::Response user_change_post(const ConsoleDeps& d, const http::Request& r, st
     return see_other("/admin/users");
 }
 
+// ---- credentials (read-only in this slice) ---------------------------------------------------------
+
+/// The credentials, of one user when `user` names one (by name or id); every user's name by id.
+std::vector<service::Credential> credentials_of(const ConsoleDeps& d, const std::string& user,
+                                                std::map<std::string, std::string>& names) {
+    std::string user_id;
+    for (const auto& u : d.admin.users()) {
+        names[u.id] = u.name;
+        if (!user.empty() && (u.name == user || u.id == user)) {
+            user_id = u.id;
+        }
+    }
+    if (d.credentials == nullptr) {
+        return {};
+    }
+    if (user.empty()) {
+        return d.credentials->list();
+    }
+    return user_id.empty() ? std::vector<service::Credential>{} : d.credentials->list_for(user_id);
+}
+
+http::Response credentials_get(const ConsoleDeps& d, const http::Request& r) {
+    const Signed s = signed_in(d, r);
+    const Lang t = lang_of(r);
+    const std::string user = text_param(r, "user");
+    std::map<std::string, std::string> names;
+    const auto list = credentials_of(d, user, names);
+    std::string c = "<form method=\"get\" action=\"/admin/credentials\" role=\"search\">" +
+                    input("user", kUser, t, user) + "<button type=\"submit\" id=\"find\">" + t.h(kSearch) +
+                    "</button></form>";
+    if (list.empty()) {
+        c += "<p id=\"no-credentials\">" + t.h(kNoCredentials) + "</p>";
+        return chrome(t, r, s, kCredentials, c);
+    }
+    c += "<table id=\"credentials\"><caption>" + t.h(kCredentials) + "</caption><thead><tr>";
+    for (const L* h : {&kCredential, &kKind, &kOwner, &kDescription, &kKey, &kStatus, &kAuthMode, &kQualifier,
+                       &kCa, &kCreatedAt}) {
+        c += "<th scope=\"col\">" + t.h(*h) + "</th>";
+    }
+    c += "</tr></thead><tbody>";
+    for (const auto& cr : list) {
+        const auto owner = names.find(cr.owner_user_id);
+        const std::string cells[] = {cr.id,
+                                     std::string{service::name(cr.kind)},
+                                     owner == names.end() ? cr.owner_user_id : owner->second,
+                                     cr.description.empty() ? cr.organization : cr.description,
+                                     cr.key_algo,
+                                     std::string{service::name(cr.status)},
+                                     std::string{service::name(cr.auth_mode)},
+                                     cr.signature_qualifier,
+                                     cr.ca,
+                                     format_rfc3339(cr.created_at)};
+        c += "<tr data-credential=\"" + html_escape(cr.id) + "\">";
+        for (std::size_t i = 0; i < std::size(cells); ++i) {
+            c += (i == 2 ? "<td class=\"owner\">" : "<td>") + html_escape(cells[i]) + "</td>";
+        }
+        c += "</tr>";
+    }
+    c += "</tbody></table>";
+    return chrome(t, r, s, kCredentials, c);
+}
+
 // ---- the JSON admin API ----------------------------------------------------------------------------
 
 /// The caller of the JSON API: an operator or auditor bearer token (auth/login), or the console's session
@@ -879,6 +954,30 @@ http::Response api_users(const ConsoleDeps& d, const http::Request& r) {
     json out = json::array();
     for (const auto& u : d.admin.users()) {
         out.push_back(user_json(u));
+    }
+    return no_store(http::Response::json(200, out.dump()));
+}
+
+http::Response api_credentials(const ConsoleDeps& d, const http::Request& r) {
+    (void)api_caller(d, r, false);
+    std::map<std::string, std::string> names;
+    json out = json::array();
+    for (const auto& c : credentials_of(d, text_param(r, "user"), names)) {
+        const auto owner = names.find(c.owner_user_id);
+        out.push_back({{"id", c.id},
+                       {"kind", service::name(c.kind)},
+                       {"owner_id", c.owner_user_id},
+                       {"owner", owner == names.end() ? std::string{} : owner->second},
+                       {"organization", c.organization},
+                       {"description", c.description},
+                       {"key_algo", c.key_algo},
+                       {"status", service::name(c.status)},
+                       {"scal", c.scal},
+                       {"auth_mode", service::name(c.auth_mode)},
+                       {"signature_qualifier", c.signature_qualifier},
+                       {"ca", c.ca},
+                       {"profile", c.profile},
+                       {"created_at", format_rfc3339(c.created_at)}});
     }
     return no_store(http::Response::json(200, out.dump()));
 }
@@ -1023,6 +1122,7 @@ void add_console_routes(http::Router& router, ConsoleDeps deps) {
     page("POST", "/admin/service/maintenance", &maintenance_post);
     page("GET", "/admin/users", &users_get);
     page("POST", "/admin/users/add", &user_add_post);
+    page("GET", "/admin/credentials", &credentials_get);
     for (const std::string_view what : {"lock", "unlock", "totp"}) {
         page("POST", "/admin/users/" + std::string{what},
              [what](const ConsoleDeps& c, const http::Request& r) { return user_change_post(c, r, what); });
@@ -1041,6 +1141,7 @@ void add_console_routes(http::Router& router, ConsoleDeps deps) {
     endpoint("POST", "maintenance", &api_maintenance);
     endpoint("GET", "users", &api_users);
     endpoint("POST", "users", &api_user_add);
+    endpoint("GET", "credentials", &api_credentials);
     for (const std::string_view what : {"lock", "unlock", "totp"}) {
         endpoint("POST", "users/" + std::string{what}, [what](const ConsoleDeps& c, const http::Request& r) {
             return api_user_change(c, r, what);

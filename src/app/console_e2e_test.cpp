@@ -82,6 +82,8 @@ protected:
             s_accounts[name] = Account{name, user.value("password", std::string{}),
                                        user.value("totp_secret", std::string{})};
         }
+        (void)cli({INKAN_BIN, "credential", "create", "--user", "yamada", "--description", "山田の署名鍵",
+                   "--json", "--data", d});
         const json line = inkan::e2e::start_serve(s_server, s_data);
         s_api = line["api_url"].get<std::string>();
     }
@@ -185,7 +187,8 @@ protected:
 
     static void operator_walk(const std::string& locale, const std::string& lang,
                               const std::string& new_user) {
-        const json out = chromium("operator", s_accounts["kanri"], locale, {"INKAN_NEW_USER=" + new_user});
+        const json out = chromium("operator", s_accounts["kanri"], locale,
+                                  {"INKAN_NEW_USER=" + new_user, "INKAN_CREDENTIAL_OWNER=yamada"});
         ASSERT_TRUE(out.is_object()) << out.dump();
         EXPECT_EQ(out["login_url"], s_api + "/admin/login") << out.dump(2);
         EXPECT_EQ(out["login_lang"], lang);
@@ -224,6 +227,9 @@ protected:
         EXPECT_GT(out["qr_modules"].get<int>(), 100)
             << "a QR code of the otpauth URI has hundreds of dark modules";
         EXPECT_EQ(out["locked_state"], lang == "ja" ? "ロック中" : "locked");
+        // Credentials: init's demo credential and yamada's; the filter shows only yamada's.
+        EXPECT_GE(out["credentials_all"].get<int>(), 2) << out.dump(2);
+        EXPECT_EQ(out["credential_owners"], (json::array({"yamada"}))) << out.dump(2);
         // The language switch, remembered for the next page.
         const std::string other = lang == "ja" ? "en" : "ja";
         EXPECT_EQ(out["switched_lang"], other);
@@ -392,6 +398,11 @@ TEST_F(ConsoleE2e, AdminApiTakesAnOperatorTokenAndRefusesOthers) {
     ASSERT_EQ(created.status, 201) << created.raw;
     EXPECT_EQ(created.body_json()["user"]["role"], "auditor");
     EXPECT_EQ(created.body_json()["password"].get<std::string>().size(), 20U);
+    const Http credentials = call(auditor, "GET", "credentials?user=yamada");
+    ASSERT_EQ(credentials.status, 200) << credentials.raw;
+    ASSERT_EQ(credentials.body_json().size(), 1U) << credentials.body;
+    EXPECT_EQ(credentials.body_json()[0]["owner"], "yamada");
+    EXPECT_EQ(credentials.body_json()[0]["description"], "山田の署名鍵");
     const Http verify = call(auditor, "POST", "audit/verify");
     EXPECT_EQ(verify.status, 200) << verify.raw;
     EXPECT_EQ(verify.body_json()["ok"], true) << verify.body;

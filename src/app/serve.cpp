@@ -528,9 +528,9 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                                            &service.oauth_client_store(),
                                            &maintenance_switch};
     std::function<api::ConsoleStatus()> console_status;  // set below, once readiness is defined
-    api::add_console_routes(api_router,
-                            api::ConsoleDeps{console, administration, service.sessions(),
-                                             [&console_status] { return console_status(); }, api_public_url});
+    api::add_console_routes(api_router, api::ConsoleDeps{console, administration, service.sessions(),
+                                                         [&console_status] { return console_status(); },
+                                                         api_public_url, &service.credentials()});
     PkiEndpoints pki_endpoints{pki, clock,
                                std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)},
                                tsa.authority.get()};

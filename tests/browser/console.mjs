@@ -126,6 +126,14 @@ try {
     out.locked_state = await page.innerText(`tr[data-user="${name}"] td.state`);
     await shot('users');
 
+    // Credentials (read-only): every one, then one user's.
+    await submit(page, '#nav-credentials');
+    out.credentials_all = await page.$$eval('#credentials tbody tr', (rows) => rows.length);
+    await page.fill('#user', env('INKAN_CREDENTIAL_OWNER'));
+    await submit(page, '#find');
+    out.credential_owners = await page.$$eval('#credentials td.owner', (cells) => cells.map((c) => c.textContent));
+    await shot('credentials');
+
     // The language switch: the other language, remembered for the next page.
     const other = out.login_lang === 'ja' ? 'en' : 'ja';
     await submit(page, `#lang-${other}`);

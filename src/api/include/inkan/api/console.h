@@ -16,6 +16,7 @@
 #include <inkan/service/admin.h>
 #include <inkan/service/auth.h>
 #include <inkan/service/console.h>
+#include <inkan/service/credentials.h>
 
 namespace inkan::api {
 
@@ -39,6 +40,8 @@ struct ConsoleDeps {
     std::function<ConsoleStatus()> status;
     /// api.public_url ("https://sign.example.com"): an accepted Origin besides the request's own host.
     std::string public_url;
+    /// The credentials page (read-only in this slice); null: the page lists none.
+    const service::Credentials* credentials = nullptr;
 };
 
 inline constexpr std::string_view kConsolePrefix = "/admin/";
