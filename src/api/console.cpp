@@ -37,6 +37,7 @@ using detail::FormFields;
 using detail::html_escape;
 using detail::message_html;
 using detail::page_headers;
+using detail::percent_encode;
 using nlohmann::json;
 
 constexpr std::string_view kCookie = "__Host-inkan-admin";
@@ -168,23 +169,6 @@ std::string cookie(std::string_view name, std::string_view value, std::int64_t m
            (http_only ? " HttpOnly;" : "") + " SameSite=Strict; Max-Age=" + std::to_string(max_age);
 }
 
-std::string query_encode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-            c == '.' || c == '_' || c == '~') {
-            out += ch;
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 0x0F];
-        }
-    }
-    return out;
-}
-
 /// Where a cookie-authenticated change may come from: this console. Browsers say where a request comes from
 /// in Sec-Fetch-Site (Fetch Metadata; anything but same-origin is refused: another site, and a sibling
 /// origin of the same site) and in Origin, which must then be https:// + Host or api.public_url. The pages'
@@ -274,7 +258,7 @@ std::string lang_switch(const Lang& t, const http::Request& r) {
     if (r.method == "GET") {
         for (const auto& [k, v] : r.query) {
             if (k != "lang") {
-                target += query_encode(k) + "=" + query_encode(v) + "&";
+                target += percent_encode(k) + "=" + percent_encode(v) + "&";
             }
         }
     }
@@ -490,7 +474,7 @@ std::string search_query(const http::Request& r) {
          {"from", "to", "user", "credential", "client", "action", "outcome", "actor"}) {
         const auto v = r.query_param(name);
         if (v && !v->empty()) {
-            q += (q.empty() ? "" : "&") + std::string{name} + "=" + query_encode(*v);
+            q += (q.empty() ? "" : "&") + std::string{name} + "=" + percent_encode(*v);
         }
     }
     return q;

@@ -222,6 +222,23 @@ std::string form_field(const FormFields& f, std::string_view name) {
     return it == f.end() ? std::string{} : it->second;
 }
 
+std::string percent_encode(std::string_view s) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '.' || c == '_' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[u >> 4U];
+            out += kHex[u & 0xFU];
+        }
+    }
+    return out;
+}
+
 std::string html_escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());

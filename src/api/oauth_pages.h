@@ -23,6 +23,9 @@ std::string form_open(std::string_view action, std::string_view csrf, std::strin
 /// `message` (plain text) as the page's alert paragraph; empty for an empty message.
 std::string message_html(std::string_view message);
 
+/// RFC 3986 unreserved characters stay, everything else is %XX (query values in redirects and links).
+std::string percent_encode(std::string_view s);
+
 /// HTML-escapes & < > " ' (text and attribute values alike).
 std::string html_escape(std::string_view text);
 

@@ -181,27 +181,11 @@ std::optional<service::AuditEntry> SqliteAuditStore::find(std::uint64_t seq) con
 
 std::vector<service::AuditEntry> SqliteAuditStore::all() const {
     Transaction tx{*m_db, Transaction::Mode::Read, "read audit log"};
-    Statement q{
-        *m_db,
-        "SELECT seq, at, action, outcome, user_id, client_id, credential_id, member_id, operator_name, "
-        "details, prev_hash, hash FROM audit_log ORDER BY seq",
-        "read audit log"};
+    Statement q{*m_db, "SELECT " + std::string{kEntryColumns} + " FROM audit_log ORDER BY seq",
+                "read audit log"};
     std::vector<service::AuditEntry> out;
     while (q.step()) {
-        service::AuditEntry e;
-        e.seq = static_cast<std::uint64_t>(q.column_int64(0));
-        e.at = q.column_time(1);
-        e.event.action = q.column_text(2);
-        e.event.outcome = q.column_text(3);
-        e.event.user_id = q.column_text(4);
-        e.event.client_id = q.column_text(5);
-        e.event.credential_id = q.column_text(6);
-        e.event.member_id = q.column_text(7);
-        e.event.operator_name = q.column_text(8);
-        e.event.details = q.column_text(9);
-        e.prev_hash = q.column_blob(10);
-        e.hash = q.column_blob(11);
-        out.push_back(std::move(e));
+        out.push_back(entry_from(q));
     }
     return out;
 }
