@@ -132,31 +132,9 @@ constexpr Texts kJapanese{
     "「承認する」か「拒否する」を選んでください。",
 };
 
-/// Japanese when the browser's first language (RFC 9110 §12.5.4, in the order sent) that inkan has is
-/// Japanese; otherwise English.
+/// The page's words in the browser's language (preferred_language).
 const Texts& texts_for(const http::Request& r) {
-    const std::string_view accept = r.header("Accept-Language").value_or("");
-    std::size_t start = 0;
-    while (start < accept.size()) {
-        std::size_t end = accept.find(',', start);
-        if (end == std::string_view::npos) {
-            end = accept.size();
-        }
-        std::string_view tag = accept.substr(start, end - start);
-        tag = tag.substr(0, tag.find(';'));
-        while (!tag.empty() && tag.front() == ' ') {
-            tag.remove_prefix(1);
-        }
-        const std::string_view primary = tag.substr(0, tag.find('-'));
-        if (http::iequals(primary, "ja")) {
-            return kJapanese;
-        }
-        if (http::iequals(primary, "en")) {
-            return kEnglish;
-        }
-        start = end + 1;
-    }
-    return kEnglish;
+    return preferred_language(r) == "ja" ? kJapanese : kEnglish;
 }
 
 std::string document(const Texts& t, std::string_view title, const std::string& body) {
@@ -268,34 +246,9 @@ http::Response page(const Texts& t, const service::OobPageView& v, std::string_v
     return html(status, document(t, title, body));
 }
 
-using Fields = std::map<std::string, std::string>;
+using Fields = FormFields;
 
 constexpr std::uint64_t kFormBodyLimit = 16 * 1024;
-
-/// The form body; nullopt for anything but a well-formed urlencoded form without repeated fields.
-std::optional<Fields> form_fields(const http::Request& r) {
-    const auto type = r.header("Content-Type");
-    const std::string_view form = "application/x-www-form-urlencoded";
-    if (!type || type->size() < form.size() || !http::iequals(type->substr(0, form.size()), form)) {
-        return std::nullopt;
-    }
-    const auto parsed = http::parse_target("/?" + r.body);
-    if (!parsed) {
-        return std::nullopt;
-    }
-    Fields out;
-    for (const auto& [k, v] : parsed->query) {
-        if (!out.emplace(k, v).second) {
-            return std::nullopt;
-        }
-    }
-    return out;
-}
-
-std::string field(const Fields& f, std::string_view name) {
-    const auto it = f.find(std::string{name});
-    return it == f.end() ? std::string{} : it->second;
-}
 
 struct Ctx {
     service::OutOfBand& oob;
@@ -321,16 +274,16 @@ http::Response approval_get(const Ctx& c, const http::Request& r) {
 http::Response approval_post(const Ctx& c, const http::Request& r) {
     const Texts& t = texts_for(r);
     const auto session = cookie_session(r);
-    const auto fields = form_fields(r);
+    const auto fields = form_body(r);
     if (!session || !fields) {
         return error_page(t, t.expired);
     }
     const Fields& f = *fields;
-    const std::string csrf = field(f, "csrf");
-    const std::string step = field(f, "step");
+    const std::string csrf = form_field(f, "csrf");
+    const std::string step = form_field(f, "step");
     if (step == "login") {
         try {
-            c.oob.login(*session, csrf, field(f, "username"), Secret{field(f, "password")});
+            c.oob.login(*session, csrf, form_field(f, "username"), Secret{form_field(f, "password")});
         } catch (const Error& e) {
             if (e.code() != Errc::InvalidAuthData) {
                 throw;
@@ -340,7 +293,7 @@ http::Response approval_post(const Ctx& c, const http::Request& r) {
         }
     } else if (step == "otp") {
         try {
-            c.oob.otp(*session, csrf, Secret{field(f, "otp")});
+            c.oob.otp(*session, csrf, Secret{form_field(f, "otp")});
         } catch (const Error& e) {
             if (e.code() == Errc::InvalidAuthData &&
                 service::authorization_failure(e) == service::AuthFailure::OtpReplayed) {
@@ -356,11 +309,11 @@ http::Response approval_post(const Ctx& c, const http::Request& r) {
             throw;
         }
     } else if (step == "decide") {
-        const std::string decision = field(f, "decision");
+        const std::string decision = form_field(f, "decision");
         if (decision != "approve" && decision != "decline") {
             return page(t, c.oob.view(*session), t.choose, 400);
         }
-        const Secret pin{field(f, "pin")};
+        const Secret pin{form_field(f, "pin")};
         try {
             c.oob.decide(*session, csrf, decision == "approve", &pin);
         } catch (const Error& e) {

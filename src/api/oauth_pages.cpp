@@ -173,6 +173,72 @@ std::optional<Secret> cookie_value(const http::Request& r, std::string_view name
     return std::nullopt;
 }
 
+std::string_view preferred_language(const http::Request& r) {
+    const std::string_view accept = r.header("Accept-Language").value_or("");
+    std::size_t start = 0;
+    while (start < accept.size()) {
+        std::size_t end = accept.find(',', start);
+        if (end == std::string_view::npos) {
+            end = accept.size();
+        }
+        std::string_view tag = accept.substr(start, end - start);
+        tag = tag.substr(0, tag.find(';'));
+        while (!tag.empty() && tag.front() == ' ') {
+            tag.remove_prefix(1);
+        }
+        const std::string_view primary = tag.substr(0, tag.find('-'));
+        if (http::iequals(primary, "ja")) {
+            return "ja";
+        }
+        if (http::iequals(primary, "en")) {
+            return "en";
+        }
+        start = end + 1;
+    }
+    return "en";
+}
+
+std::optional<FormFields> form_body(const http::Request& r) {
+    const auto type = r.header("Content-Type");
+    const std::string_view form = "application/x-www-form-urlencoded";
+    if (!type || type->size() < form.size() || !http::iequals(type->substr(0, form.size()), form)) {
+        return std::nullopt;
+    }
+    const auto parsed = http::parse_target("/?" + r.body);
+    if (!parsed) {
+        return std::nullopt;
+    }
+    FormFields out;
+    for (const auto& [k, v] : parsed->query) {
+        if (!out.emplace(k, v).second) {
+            return std::nullopt;
+        }
+    }
+    return out;
+}
+
+std::string form_field(const FormFields& f, std::string_view name) {
+    const auto it = f.find(std::string{name});
+    return it == f.end() ? std::string{} : it->second;
+}
+
+std::string percent_encode(std::string_view s) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '.' || c == '_' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[u >> 4U];
+            out += kHex[u & 0xFU];
+        }
+    }
+    return out;
+}
+
 std::string html_escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());

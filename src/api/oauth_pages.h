@@ -4,6 +4,7 @@
 // Server-rendered, no JavaScript, every echoed value HTML-escaped, every form carrying the CSRF
 // token, every response with the frame-busting and no-store headers (oauth_pages.cpp).
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ std::string page_document(std::string_view title, const std::string& body, std::
 std::string form_open(std::string_view action, std::string_view csrf, std::string_view step);
 /// `message` (plain text) as the page's alert paragraph; empty for an empty message.
 std::string message_html(std::string_view message);
+
+/// RFC 3986 unreserved characters stay, everything else is %XX (query values in redirects and links).
+std::string percent_encode(std::string_view s);
 
 /// HTML-escapes & < > " ' (text and attribute values alike).
 std::string html_escape(std::string_view text);
@@ -41,5 +45,16 @@ void page_headers(http::Response& r, std::string_view redirect_uri = {});
 /// The value of the cookie `name` in the request's Cookie headers (RFC 6265 §5.4: "name=value" pairs
 /// separated by "; "), as a Secret: the pages' cookies carry session references.
 std::optional<Secret> cookie_value(const http::Request& r, std::string_view name);
+
+/// "ja" or "en": the browser's first language in Accept-Language (RFC 9110 §12.5.4, in the order sent)
+/// that the pages have; "en" when none is.
+std::string_view preferred_language(const http::Request& r);
+
+using FormFields = std::map<std::string, std::string>;
+/// A form post's fields; nullopt for anything but a well-formed application/x-www-form-urlencoded body
+/// without repeated fields.
+std::optional<FormFields> form_body(const http::Request& r);
+/// The field's value; empty when absent.
+std::string form_field(const FormFields& f, std::string_view name);
 
 }  // namespace inkan::api::detail

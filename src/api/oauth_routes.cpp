@@ -37,24 +37,6 @@ std::string prefix(Version v) {
     return "/csc/" + std::string{name(v)} + "/oauth2/";
 }
 
-/// RFC 3986 unreserved characters stay, everything else is %XX (query values in redirects).
-std::string percent_encode(std::string_view s) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-            c == '.' || c == '_' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[u >> 4U];
-            out += kHex[u & 0xFU];
-        }
-    }
-    return out;
-}
-
 /// Query or form parameters; a repeated one is refused (RFC 6749 §3.1, §3.2).
 Fields to_fields(const std::multimap<std::string, std::string>& all) {
     Fields out;

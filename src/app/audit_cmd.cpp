@@ -25,11 +25,11 @@
 #include <inkan/core/error.h>
 #include <inkan/crypto/digest.h>
 #include <inkan/pki/certificate.h>
+#include <inkan/service/admin.h>
 #include <inkan/service/audit.h>
 #include <inkan/service/audit_anchor.h>
 #include <inkan/service/audit_archive.h>
 #include <inkan/sign/hsm_signer.h>
-#include <inkan/validation/batch.h>
 
 #include "args.h"
 #include "commands.h"
@@ -39,11 +39,6 @@
 namespace inkan::app {
 
 namespace {
-
-// The audit CSV's fields are validation::csv_field's (RFC 4180 quoting and the formula guard of the batch
-// CSV: an auditor opens this file in a spreadsheet, and a user or operator name may start with = + - @).
-// The JSON export keeps every value exactly.
-using validation::csv_field;
 
 std::optional<TimePoint> time_option(const Args& args, const std::string& name) {
     const auto v = args.option(name);
@@ -57,124 +52,6 @@ std::optional<TimePoint> time_option(const Args& args, const std::string& name) 
     }
 }
 
-/// The names next to an entry's ids, resolved when exporting (decision 0039): ids are never reused and
-/// users, credentials and clients are never deleted (a removed client keeps its row), so the name an id
-/// has today is the one it had when the entry was written, and the hashed entry stays as it was.
-/// Unknown ids (an archive restored elsewhere) give an empty name.
-class Names {
-public:
-    explicit Names(ServiceContext& service) : m_service{service} {}
-
-    const std::string& user(const std::string& id) {
-        return lookup(m_users, id, [this](const std::string& key) {
-            const auto u = m_service.user_store().find_by_id(key);
-            return u ? u->name : std::string{};
-        });
-    }
-    /// A credential has no name of its own: its description (what CSC credentials/info shows the user),
-    /// or a seal's organisation when it has none.
-    const std::string& credential(const std::string& id) {
-        return lookup(m_credentials, id, [this](const std::string& key) {
-            const auto c = m_service.credential_store().find(key);
-            if (!c) {
-                return std::string{};
-            }
-            return c->description.empty() ? c->organization : c->description;
-        });
-    }
-    const std::string& client(const std::string& id) {
-        return lookup(m_clients, id, [this](const std::string& key) {
-            const auto c = m_service.oauth_client_store().find(key);
-            return c ? c->name : std::string{};
-        });
-    }
-
-private:
-    template <typename Find>
-    const std::string& lookup(std::map<std::string, std::string>& cache, const std::string& id, Find find) {
-        static const std::string none;
-        if (id.empty()) {
-            return none;
-        }
-        auto it = cache.find(id);
-        if (it == cache.end()) {
-            it = cache.emplace(id, find(id)).first;
-        }
-        return it->second;
-    }
-
-    ServiceContext& m_service;
-    std::map<std::string, std::string> m_users;
-    std::map<std::string, std::string> m_credentials;
-    std::map<std::string, std::string> m_clients;
-};
-
-nlohmann::json details_json(const service::AuditEntry& e) {
-    nlohmann::json details = nlohmann::json::parse(e.event.details, nullptr, false);
-    if (details.is_discarded()) {
-        details = e.event.details;  // not JSON (edited?): exported as text
-    }
-    return details;
-}
-
-/// One exported entry with its names. The user's name is the account's; for a failed login of a name
-/// that is no account, the name that was tried (recorded in the details, decision 0039).
-struct NamedEntry {
-    const service::AuditEntry* entry = nullptr;
-    nlohmann::json details;
-    std::string user_name;
-    std::string client_name;
-    std::string credential_name;
-    std::string member_name;
-
-    /// Who acted: the operator for a CLI change, else the signed-in user, else the OAuth client.
-    [[nodiscard]] bool actor_is(const std::string& who) const {
-        const service::AuditEvent& ev = entry->event;
-        if (!ev.operator_name.empty()) {
-            return ev.operator_name == who;
-        }
-        if (!ev.user_id.empty()) {
-            return ev.user_id == who || user_name == who;
-        }
-        return !ev.client_id.empty() && (ev.client_id == who || client_name == who);
-    }
-};
-
-NamedEntry named(const service::AuditEntry& e, Names& names) {
-    NamedEntry n;
-    n.entry = &e;
-    n.details = details_json(e);
-    n.user_name = names.user(e.event.user_id);
-    if (n.user_name.empty() && n.details.is_object() && n.details.contains("user_name") &&
-        n.details["user_name"].is_string()) {
-        n.user_name = n.details["user_name"].get<std::string>();
-    }
-    n.client_name = names.client(e.event.client_id);
-    n.credential_name = names.credential(e.event.credential_id);
-    n.member_name = names.user(e.event.member_id);
-    return n;
-}
-
-nlohmann::json entry_json(const NamedEntry& n) {
-    const service::AuditEntry& e = *n.entry;
-    return nlohmann::json{{"seq", e.seq},
-                          {"at", format_rfc3339(e.at)},
-                          {"action", e.event.action},
-                          {"outcome", e.event.outcome},
-                          {"user_id", e.event.user_id},
-                          {"user_name", n.user_name},
-                          {"client_id", e.event.client_id},
-                          {"client_name", n.client_name},
-                          {"credential_id", e.event.credential_id},
-                          {"credential_description", n.credential_name},
-                          {"member_id", e.event.member_id},
-                          {"member_name", n.member_name},
-                          {"operator", e.event.operator_name},
-                          {"details", n.details},
-                          {"prev_hash", hex_encode(e.prev_hash)},
-                          {"hash", hex_encode(e.hash)}};
-}
-
 /// `audit export`'s selection: every given filter must match (names or ids, decision 0039).
 struct ExportFilter {
     std::optional<std::string> actor;
@@ -183,8 +60,8 @@ struct ExportFilter {
     std::optional<std::string> credential;
     std::optional<std::string> outcome;  ///< a recorded outcome, or "failed" for every one but "ok"
 
-    [[nodiscard]] bool matches(const NamedEntry& n) const {
-        const service::AuditEvent& ev = n.entry->event;
+    [[nodiscard]] bool matches(const service::NamedAuditEntry& n) const {
+        const service::AuditEvent& ev = n.entry.event;
         if (actor && !n.actor_is(*actor)) {
             return false;
         }
@@ -611,38 +488,19 @@ int cmd_audit_export(const std::vector<std::string>& words, Io io) {
     }
     auto o = open_service(args.option_or("data", ""));
     const auto entries = o.service->audit().range(from, to);
-    Names names{*o.service};
-    std::vector<NamedEntry> selected;
+    // The names and both formats are the console's too (service::AuditNames, audit_export_text).
+    service::AuditNames names{o.service->user_store(), o.service->credential_store(),
+                              &o.service->oauth_client_store()};
+    std::vector<service::NamedAuditEntry> selected;
     for (const auto& e : entries) {
-        NamedEntry n = named(e, names);
+        service::NamedAuditEntry n = names.named(e);
         if (filter.matches(n)) {
             selected.push_back(std::move(n));
         }
     }
-
     std::ostringstream text;
-    if (format == "json") {
-        nlohmann::json arr = nlohmann::json::array();
-        for (const auto& n : selected) {
-            arr.push_back(entry_json(n));
-        }
-        text << arr.dump(2) << "\n";
-    } else {
-        // Each name right after its id (the ids are what the hash covers; the names are for reading).
-        text << "seq,at,action,outcome,user_id,user_name,client_id,client_name,credential_id,"
-                "credential_description,member_id,member_name,operator,details,prev_hash,hash\r\n";
-        for (const auto& n : selected) {
-            const service::AuditEntry& e = *n.entry;
-            text << e.seq << ',' << format_rfc3339(e.at) << ',' << csv_field(e.event.action) << ','
-                 << csv_field(e.event.outcome) << ',' << csv_field(e.event.user_id) << ','
-                 << csv_field(n.user_name) << ',' << csv_field(e.event.client_id) << ','
-                 << csv_field(n.client_name) << ',' << csv_field(e.event.credential_id) << ','
-                 << csv_field(n.credential_name) << ',' << csv_field(e.event.member_id) << ','
-                 << csv_field(n.member_name) << ',' << csv_field(e.event.operator_name) << ','
-                 << csv_field(e.event.details) << ',' << hex_encode(e.prev_hash) << ',' << hex_encode(e.hash)
-                 << "\r\n";
-        }
-    }
+    text << service::audit_export_text(
+        selected, format == "json" ? service::AuditExportFormat::Json : service::AuditExportFormat::Csv);
     if (!path || *path == "-") {
         io.out << text.str();
     } else {

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <mutex>
 #include <optional>
@@ -19,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <inkan/api/console.h>
 #include <inkan/api/csc.h>
 #include <inkan/api/errors.h>
 #include <inkan/core/encoding.h>
@@ -27,12 +29,15 @@
 #include <inkan/crypto/algorithms.h>
 #include <inkan/http/server.h>
 #include <inkan/pki/certificate.h>
+#include <inkan/service/admin.h>
 #include <inkan/service/async.h>
+#include <inkan/service/console.h>
 #include <inkan/service/oob.h>
 #include <inkan/service/validation.h>
 #include <inkan/sign/hsm_signer.h>
 #include <inkan/sign/provider.h>
 #include <inkan/storage/sqlite_service_stores.h>
+#include <inkan/version.h>
 
 #include "args.h"
 #include "commands.h"
@@ -103,6 +108,38 @@ fs::path maintenance_file(const fs::path& data_dir) {
     return data_dir / "maintenance";
 }
 
+namespace {
+
+/// The maintenance flag as a file in the data directory: every process on the node (serve's /readyz, the
+/// CLI, the console) sees the same one.
+class FileMaintenanceSwitch final : public service::MaintenanceSwitch {
+public:
+    explicit FileMaintenanceSwitch(fs::path flag) : m_flag{std::move(flag)} {}
+    [[nodiscard]] bool on() const override { return fs::exists(m_flag); }
+    void set(bool on) override {
+        if (on) {
+            std::ofstream{m_flag} << "maintenance mode: /readyz answers 503 until `inkan maintenance off`\n";
+            require(fs::exists(m_flag), Errc::IoFailure, "cannot write " + m_flag.string());
+        } else {
+            fs::remove(m_flag);
+        }
+    }
+
+private:
+    fs::path m_flag;
+};
+
+/// [console] idle_timeout_seconds (default 900) and absolute_timeout_seconds (default 28800): the console
+/// session ends after so long without a request, and after so long in any case (decision 0041).
+service::ConsoleSettings console_settings(const Config& config) {
+    service::ConsoleSettings s;
+    s.idle = std::chrono::seconds{config.integer_or("console.idle_timeout_seconds", 900)};
+    s.absolute = std::chrono::seconds{config.integer_or("console.absolute_timeout_seconds", 8 * 3600)};
+    return s;
+}
+
+}  // namespace
+
 int cmd_maintenance(const std::vector<std::string>& words, Io io) {
     const Args args{words, {}, {"data"}};
     if (args.positional().size() != 1) {
@@ -120,12 +157,9 @@ int cmd_maintenance(const std::vector<std::string>& words, Io io) {
         // flag changes, recorded after. Only the database is opened, so maintenance works while the
         // HSM is away.
         const std::string actor = operator_name();
-        const bool was_on = fs::exists(flag);
-        if (what == "on") {
-            std::ofstream{flag} << "maintenance mode: /readyz answers 503 until `inkan maintenance off`\n";
-        } else {
-            fs::remove(flag);
-        }
+        FileMaintenanceSwitch maintenance{flag};
+        const bool was_on = maintenance.on();
+        maintenance.set(what == "on");
         audit_operator_change(config, actor, "maintenance." + what,
                               nlohmann::json{{"was", was_on ? "on" : "off"}}.dump());
     }
@@ -490,6 +524,25 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     service::Validation validation{std::move(validation_settings)};
     deps.validation = &validation;
     api::add_csc_routes(api_router, std::move(deps));
+    // The operator's console and the JSON admin API (issue 18, decision 0041) on the API listener, through
+    // the same service::Administration as the CLI. Sessions in the shared database: any node serves them.
+    storage::SqliteConsoleSessionStore console_sessions{service.shared_database()};
+    service::Console console{
+        console_sessions,        service.accounts(), service.authorization(), service.audit(), clock,
+        console_settings(config)};
+    FileMaintenanceSwitch maintenance_switch{maintenance_file(data_dir)};
+    service::Administration administration{service.accounts(),
+                                           service.authorization(),
+                                           service.audit(),
+                                           service.audit_store(),
+                                           service.user_store(),
+                                           service.credential_store(),
+                                           &service.oauth_client_store(),
+                                           &maintenance_switch};
+    std::function<api::ConsoleStatus()> console_status;  // set below, once readiness is defined
+    api::add_console_routes(api_router, api::ConsoleDeps{console, administration, service.sessions(),
+                                                         [&console_status] { return console_status(); },
+                                                         api_public_url, &service.credentials()});
     PkiEndpoints pki_endpoints{pki, clock,
                                std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)},
                                tsa.authority.get()};
@@ -560,6 +613,25 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
             return std::string{"database: "} + std::string{errc_name(e.code())};
         }
         return std::nullopt;
+    };
+    console_status = [&token, &maintenance_switch, readiness = options.readiness,
+                      warnings = options.warnings] {
+        api::ConsoleStatus st;
+        const auto not_ready = readiness();
+        st.ready = !not_ready;
+        st.not_ready = not_ready.value_or("");
+        st.maintenance = maintenance_switch.on();
+        st.warnings = warnings();
+        st.version = kVersion;
+        try {
+            const auto info = token.info();
+            st.token_label = info.label;
+            st.token_model = info.manufacturer + " " + info.model;
+            st.token_state = "ok";
+        } catch (const Error& e) {
+            st.token_state = std::string{errc_name(e.code())};
+        }
+        return st;
     };
     http::Server server{std::move(options)};
     server.metrics().gauge(

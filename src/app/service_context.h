@@ -16,6 +16,7 @@
 #include <inkan/core/config.h>
 #include <inkan/hsm/token.h>
 #include <inkan/service/accounts.h>
+#include <inkan/service/admin.h>
 #include <inkan/service/audit.h>
 #include <inkan/service/audit_anchor.h>
 #include <inkan/service/audit_archive.h>
@@ -81,6 +82,11 @@ public:
     service::Housekeeping& housekeeping() noexcept { return *m_housekeeping; }
     /// The database connection the stores share (for `inkan backup`).
     storage::Database& database() noexcept { return *m_db; }
+    /// The operator's use cases the console shares (decision 0041); without a maintenance switch (`inkan
+    /// maintenance` needs no HSM and opens only the database).
+    service::Administration& administration() noexcept { return *m_administration; }
+    /// operator_name(), as resolved when the context opened: who this command's changes are recorded as.
+    [[nodiscard]] const std::string& actor() const noexcept { return m_operator; }
     /// Records an operator change ("user.add", "credential.revoke", ...) as operator_name().
     void audit_operator(std::string_view action, std::string_view user_id, std::string_view credential_id,
                         std::string details_json);
@@ -118,6 +124,7 @@ private:
     std::unique_ptr<service::OAuth> m_oauth;
     std::unique_ptr<service::HousekeepingStore> m_housekeeping_store;
     std::unique_ptr<service::Housekeeping> m_housekeeping;
+    std::unique_ptr<service::Administration> m_administration;
 };
 
 /// A data directory opened for a service command: runtime (configuration, token), PKI, service.

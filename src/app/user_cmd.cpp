@@ -97,12 +97,8 @@ int cmd_user_add(const std::vector<std::string>& words, Io io) {
     request.role = *role;
     request.password = password.clone();
     request.totp = args.flag("totp");
-    const service::UserCreated created = o.service->accounts().add_user(std::move(request));
-    o.service->audit_operator("user.add", created.user.id, {},
-                              nlohmann::json{{"user", created.user.name},
-                                             {"role", service::name(created.user.role)},
-                                             {"totp", created.otpauth_uri.has_value()}}
-                                  .dump());
+    const service::UserCreated created =
+        o.service->administration().add_user(o.service->actor(), std::move(request));
 
     if (args.flag("json")) {
         nlohmann::json out{{"user", user_json(created.user)}};
@@ -213,9 +209,7 @@ int cmd_user_lock(const std::vector<std::string>& words, Io io) {
     const Args args{words, {}, {"data"}};
     const std::string& name = only_name(args, "user lock");
     auto o = open_service(args.option_or("data", ""));
-    o.service->accounts().lock(name);
-    o.service->audit_operator("user.lock", o.service->accounts().get_by_name(name).id, {},
-                              nlohmann::json{{"user", name}}.dump());
+    o.service->administration().lock_user(o.service->actor(), name);
     io.out << "inkan: locked user " << name << "\n";
     return 0;
 }
@@ -224,20 +218,12 @@ int cmd_user_unlock(const std::vector<std::string>& words, Io io) {
     const Args args{words, {}, {"data"}};
     const std::string& name = only_name(args, "user unlock");
     auto o = open_service(args.option_or("data", ""));
-    const service::User user = o.service->accounts().get_by_name(name);
-    const std::string id = user.id;
-    // The password-guessing count as it was, for the audit (decision 0015).
-    const auto failures = o.service->accounts().password_failures(id);
-    const bool password_locked = o.service->accounts().password_locked(id);
-    const auto otp = o.service->authorization().otp_lock(id);
-    o.service->accounts().unlock(name);
-    o.service->audit_operator("user.unlock", id, {},
-                              nlohmann::json{{"user", name},
-                                             {"password_failures", failures ? failures->count : 0},
-                                             {"password_locked", password_locked}}
-                                  .dump());
-    // The OTP lockout too (sole control): wrong one-time codes no longer count against the user.
-    o.service->authorization().unlock_otp(name, operator_name());
+    // The account, password and one-time-code locks, each as it was (what the message below names).
+    const service::UnlockResult unlocked = o.service->administration().unlock_user(o.service->actor(), name);
+    const service::User& user = unlocked.user;
+    const std::string& id = user.id;
+    const bool password_locked = unlocked.password_locked;
+    const auto& otp = unlocked.otp;
     // Say exactly what was cleared, and what this command does not clear (decision 0040).
     std::vector<std::string> cleared;
     if (user.locked) cleared.emplace_back("the account lock");
@@ -282,9 +268,7 @@ int cmd_user_totp(const std::vector<std::string>& words, Io io) {
     const Args args{words, {"json"}, {"data"}};
     const std::string& name = only_name(args, "user totp");
     auto o = open_service(args.option_or("data", ""));
-    const auto [uri, secret] = o.service->accounts().enrol_totp(name);
-    o.service->audit_operator("user.totp", o.service->accounts().get_by_name(name).id, {},
-                              nlohmann::json{{"user", name}}.dump());
+    const auto [uri, secret] = o.service->administration().reset_totp(o.service->actor(), name);
     if (args.flag("json")) {
         io.out << nlohmann::json{{"user", name}, {"otpauth_uri", uri}, {"totp_secret", secret}}.dump(2)
                << "\n";

@@ -2,8 +2,11 @@
 
 #include "audit_store_suite.h"
 
+#include <array>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace inkan::storage::testing {
 namespace {
@@ -89,6 +92,79 @@ TEST_P(AuditStoreSuite, ConcurrentAppendsFromSeveralConnectionsLeaveNoGap) {
             EXPECT_EQ(all[i].prev_hash, all[i - 1].hash) << "seq " << all[i].seq;
         }
     }
+}
+
+/// Appends entries with these (action, user, outcome, operator), in order.
+void append_all(service::AuditStore& audit, const std::vector<std::array<std::string, 4>>& rows) {
+    for (const auto& row : rows) {
+        audit.append([&row](std::uint64_t next, const Bytes& prev) {
+            auto e = entry(next, prev.empty() ? Bytes(32, 0) : prev, row[0]);
+            e.event.user_id = row[1];
+            e.event.member_id.clear();
+            e.event.outcome = row[2];
+            e.event.operator_name = row[3];
+            return e;
+        });
+    }
+}
+
+std::vector<std::uint64_t> seqs(const std::vector<service::AuditEntry>& entries) {
+    std::vector<std::uint64_t> out;
+    for (const auto& e : entries) {
+        out.push_back(e.seq);
+    }
+    return out;
+}
+
+TEST_P(AuditStoreSuite, SearchPagesNewestFirstByKeyset) {
+    append_all(*audit, {{"user.add", "u1", "ok", "op"},
+                        {"user.lock", "u1", "ok", "op"},
+                        {"sign", "u2", "ok", ""},
+                        {"user.unlock", "u1", "ok", "op"},
+                        {"authorize", "u2", "bad_pin", ""}});
+    service::AuditQuery q;
+    q.limit = 2;
+    EXPECT_EQ(seqs(audit->search(q)), (std::vector<std::uint64_t>{5, 4}));
+    q.before_seq = 4;
+    EXPECT_EQ(seqs(audit->search(q)), (std::vector<std::uint64_t>{3, 2}));
+    q.before_seq = 2;
+    EXPECT_EQ(seqs(audit->search(q)), (std::vector<std::uint64_t>{1}));
+    const auto one = audit->find(3);
+    ASSERT_TRUE(one.has_value());
+    EXPECT_EQ(one->event.action, "sign");
+    EXPECT_FALSE(audit->find(6).has_value());
+}
+
+TEST_P(AuditStoreSuite, SearchFiltersEveryColumnAndTakesActionFamilies) {
+    append_all(*audit, {{"user.add", "u1", "ok", "op"},
+                        {"user_x", "u1", "ok", "op"},
+                        {"sign", "u2", "ok", ""},
+                        {"user.unlock", "u1", "ok", "op2"},
+                        {"authorize", "u2", "bad_pin", ""}});
+    service::AuditQuery q;
+    q.action = "user";  // user.add and user.unlock; not user_x (a LIKE wildcard stays literal)
+    EXPECT_EQ(seqs(audit->search(q)), (std::vector<std::uint64_t>{4, 1}));
+    q = {};
+    q.action = "user_x";
+    EXPECT_EQ(seqs(audit->search(q)), (std::vector<std::uint64_t>{2}));
+    q = {};
+    q.user_id = "u2";
+    EXPECT_EQ(seqs(audit->search(q)), (std::vector<std::uint64_t>{5, 3}));
+    q.outcome = "failed";
+    EXPECT_EQ(seqs(audit->search(q)), (std::vector<std::uint64_t>{5}));
+    q = {};
+    q.operator_name = "op2";
+    EXPECT_EQ(seqs(audit->search(q)), (std::vector<std::uint64_t>{4}));
+    q = {};
+    q.from = at(1'767'225'600 + 2);
+    q.to = at(1'767'225'600 + 4);
+    EXPECT_EQ(seqs(audit->search(q)), (std::vector<std::uint64_t>{3, 2}));
+    q = {};
+    q.credential_id = "c1";
+    q.client_id = "cl";
+    EXPECT_EQ(audit->search(q).size(), 5U);
+    q.client_id = "other";
+    EXPECT_TRUE(audit->search(q).empty());
 }
 
 }  // namespace

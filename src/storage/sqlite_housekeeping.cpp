@@ -86,6 +86,8 @@ service::PurgeCounts SqliteHousekeepingStore::invalidate_after_restore() {
     c.tokens = run("UPDATE tokens SET revoked = 1 WHERE revoked = 0");
     c.pending = run("DELETE FROM oauth_pending");
     c.codes = run("DELETE FROM oauth_codes");
+    // Console sessions signed out since the backup would come alive again (decision 0041).
+    (void)run("UPDATE console_sessions SET revoked = 1 WHERE revoked = 0");
     // Numbers that must never repeat but may have moved on after the backup: TSA serials (RFC 3161
     // §2.4.2: unique per TSA) and CRL numbers (RFC 5280 §5.2.3: monotonically increasing) jump far ahead
     // of anything the lost node can have issued since. CA certificate serials are random (126 bits).

@@ -107,7 +107,9 @@ TEST_F(SqliteHousekeepingTest, ABatchRemovesAtMostItsLimitOfEachKind) {
 
 TEST_F(SqliteHousekeepingTest, AfterARestoreNothingLiveRemainsAndCountersJumpAhead) {
     sql("INSERT INTO tsa_serials (name, next) VALUES ('default', 42);"
-        "INSERT INTO ca_crl_numbers (ca, last) VALUES ('issuing', 7);");
+        "INSERT INTO ca_crl_numbers (ca, last) VALUES ('issuing', 7);"
+        "INSERT INTO console_sessions (id, token_hash, user_id, created_at, last_seen) "
+        "VALUES ('cs1', randomblob(32), 'u1', 0, 0);");
     SqliteHousekeepingStore store{db};
     const auto c = store.invalidate_after_restore();
     EXPECT_EQ(c.sads, 1010U);
@@ -116,6 +118,8 @@ TEST_F(SqliteHousekeepingTest, AfterARestoreNothingLiveRemainsAndCountersJumpAhe
     EXPECT_EQ(c.codes, 1010U);
     EXPECT_EQ(sql("SELECT COUNT(*) FROM sads WHERE retired = 0"), "0\n");
     EXPECT_EQ(sql("SELECT COUNT(*) FROM tokens WHERE revoked = 0"), "0\n");
+    EXPECT_EQ(sql("SELECT COUNT(*) FROM console_sessions WHERE revoked = 0"), "0\n")
+        << "a console session signed out after the backup must not come back";
     EXPECT_EQ(sql("SELECT next FROM tsa_serials"), "1000000042\n");
     EXPECT_EQ(sql("SELECT last FROM ca_crl_numbers"), "1000007\n");
     EXPECT_EQ(rows("audit_log"), 1);

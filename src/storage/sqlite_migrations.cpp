@@ -429,6 +429,28 @@ CREATE TABLE credential_renewals (
 );
 )sql";
 
+// 17: the operator console (issue 18, decision 0041). Its sessions: the browser holds the secret, this
+// table its SHA-256, the account, when it began (absolute timeout) and when it was last used (idle
+// timeout). And the audit log's search: one index per filtered column, so a page of a search (keyset on
+// seq, newest first) walks an index instead of the table. seq is the rowid, so each of these indexes is
+// ordered by (column, seq) and `column = ? AND seq < ? ORDER BY seq DESC` reads only the page.
+constexpr std::string_view kConsole = R"sql(
+CREATE TABLE console_sessions (
+    id         TEXT    PRIMARY KEY,
+    token_hash BLOB    NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+    user_id    TEXT    NOT NULL REFERENCES users (id),
+    created_at INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    revoked    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX audit_log_by_user ON audit_log (user_id);
+CREATE INDEX audit_log_by_member ON audit_log (member_id);
+CREATE INDEX audit_log_by_credential ON audit_log (credential_id);
+CREATE INDEX audit_log_by_client ON audit_log (client_id);
+CREATE INDEX audit_log_by_action ON audit_log (action);
+CREATE INDEX audit_log_by_operator ON audit_log (operator_name);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ca tables", kCaTables},
     Migration{2, "service tables", kServiceTables},
@@ -446,6 +468,7 @@ constexpr std::array kMigrations{
     Migration{14, "oob authorizations", kOobAuthorizations},
     Migration{15, "audit checkpoints", kAuditCheckpoints},
     Migration{16, "credential renewals", kCredentialRenewals},
+    Migration{17, "operator console", kConsole},
 };
 
 }  // namespace

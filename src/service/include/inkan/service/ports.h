@@ -390,6 +390,20 @@ public:
     virtual bool deliver(std::string_view id, TimePoint now) = 0;
 };
 
+/// What AuditStore::search selects: every non-empty filter must match.
+struct AuditQuery {
+    std::optional<TimePoint> from;  ///< at >= from
+    std::optional<TimePoint> to;    ///< at < to
+    std::string user_id;            ///< the entry's user or seal member
+    std::string credential_id;
+    std::string client_id;
+    std::string action;                       ///< "user.add", or a family: "user" is user.add, user.lock, ...
+    std::string outcome;                      ///< a recorded outcome, or "failed": every one but "ok"
+    std::string operator_name;                ///< the operator who made the change
+    std::optional<std::uint64_t> before_seq;  ///< keyset: only entries with seq < before_seq
+    std::size_t limit = 50;
+};
+
 class AuditStore {
 public:
     virtual ~AuditStore() = default;
@@ -399,6 +413,45 @@ public:
     virtual void append(
         const std::function<AuditEntry(std::uint64_t next_seq, const Bytes& prev_hash)>& build) = 0;
     [[nodiscard]] virtual std::vector<AuditEntry> all() const = 0;
+    /// One page of a search, newest first (keyset paging on seq: `before_seq`, never an offset), through
+    /// indexes on the filtered columns (decision 0041): a page costs the same at row 10 and row 10 million.
+    [[nodiscard]] virtual std::vector<AuditEntry> search(const AuditQuery& query) const = 0;
+    [[nodiscard]] virtual std::optional<AuditEntry> find(std::uint64_t seq) const = 0;
+};
+
+/// The operator console's sessions (decision 0041). The browser holds the session secret in a cookie; the
+/// store keeps only its SHA-256. Every check that decides is one statement (touch, revoke), so any node
+/// serves any request.
+struct ConsoleSessionRecord {
+    std::string id;  ///< random hex, named in the audit (never the secret)
+    Bytes token_hash;
+    std::string user_id;
+    TimePoint created_at{};
+    TimePoint last_seen{};
+    bool revoked = false;
+};
+
+class ConsoleSessionStore {
+public:
+    virtual ~ConsoleSessionStore() = default;
+    virtual void insert(const ConsoleSessionRecord& session) = 0;
+    [[nodiscard]] virtual std::optional<ConsoleSessionRecord> find(ByteView token_hash) const = 0;
+    /// last_seen = now, if the session is not revoked and was last seen after `idle_since` (compare and
+    /// set: a session that went idle cannot be revived by a racing request). False otherwise.
+    virtual bool touch(std::string_view id, TimePoint now, TimePoint idle_since) = 0;
+    /// Signs the session out; false if it already was.
+    virtual bool revoke(std::string_view id) = 0;
+    /// Removes sessions last seen before `before` (housekeeping).
+    virtual std::size_t purge(TimePoint before) = 0;
+};
+
+/// The node's maintenance flag (`inkan maintenance on|off`, /readyz 503 while on): where it lives is the
+/// composition root's business (a file in the data directory).
+class MaintenanceSwitch {
+public:
+    virtual ~MaintenanceSwitch() = default;
+    [[nodiscard]] virtual bool on() const = 0;
+    virtual void set(bool on) = 0;
 };
 
 }  // namespace inkan::service

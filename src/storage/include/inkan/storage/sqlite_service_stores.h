@@ -118,6 +118,23 @@ public:
     void append(const std::function<service::AuditEntry(std::uint64_t next_seq, const Bytes& prev_hash)>&
                     build) override;
     [[nodiscard]] std::vector<service::AuditEntry> all() const override;
+    [[nodiscard]] std::vector<service::AuditEntry> search(const service::AuditQuery& query) const override;
+    [[nodiscard]] std::optional<service::AuditEntry> find(std::uint64_t seq) const override;
+
+private:
+    std::shared_ptr<Database> m_db;
+};
+
+/// The operator console's sessions on SQLite (console_sessions; migration 17, decision 0041).
+class SqliteConsoleSessionStore final : public service::ConsoleSessionStore {
+public:
+    explicit SqliteConsoleSessionStore(std::shared_ptr<Database> db);
+
+    void insert(const service::ConsoleSessionRecord& session) override;
+    [[nodiscard]] std::optional<service::ConsoleSessionRecord> find(ByteView token_hash) const override;
+    bool touch(std::string_view id, TimePoint now, TimePoint idle_since) override;
+    bool revoke(std::string_view id) override;
+    std::size_t purge(TimePoint before) override;
 
 private:
     std::shared_ptr<Database> m_db;

@@ -1,0 +1,53 @@
+#pragma once
+
+// The operator's web console under /admin/ and the JSON admin API under /inkan/v1/admin/ (issue 18,
+// decision 0041). Both translate into the same service calls (service::Console for sign-in and sessions,
+// service::Administration for every read and change), which the CLI calls too. The pages are
+// server-rendered HTML without JavaScript, in Japanese or English; every form carries a CSRF token,
+// every cookie-authenticated change must come from the console's own origin, every change needs the
+// operator role (auditors get 403 from the server), every route has its own body limit.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <inkan/http/router.h>
+#include <inkan/service/admin.h>
+#include <inkan/service/auth.h>
+#include <inkan/service/console.h>
+#include <inkan/service/credentials.h>
+
+namespace inkan::api {
+
+/// What the service page shows; gathered by the composition root (readiness, token, version).
+struct ConsoleStatus {
+    bool ready = false;
+    std::string not_ready;  ///< why not ("maintenance", "hsm: ...", "database: ...")
+    bool maintenance = false;
+    std::vector<std::string> warnings;
+    std::string version;
+    std::string token_label;
+    std::string token_state;  ///< "ok", or the error's name
+    std::string token_model;
+};
+
+struct ConsoleDeps {
+    service::Console& console;
+    service::Administration& admin;
+    /// Operator bearer tokens on the JSON API: an auth/login access token of an operator or auditor.
+    service::Sessions& sessions;
+    std::function<ConsoleStatus()> status;
+    /// api.public_url ("https://sign.example.com"): an accepted Origin besides the request's own host.
+    std::string public_url;
+    /// The credentials page (read-only in this slice); null: the page lists none.
+    const service::Credentials* credentials = nullptr;
+};
+
+inline constexpr std::string_view kConsolePrefix = "/admin/";
+inline constexpr std::string_view kAdminApiPrefix = "/inkan/v1/admin/";
+
+/// Registers the console's pages and the admin API (all on the worker pool).
+void add_console_routes(http::Router& router, ConsoleDeps deps);
+
+}  // namespace inkan::api

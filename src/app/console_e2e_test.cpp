@@ -1,0 +1,411 @@
+// The operator console and the JSON admin API (issue 18, decision 0041) against the real `inkan serve`
+// (ephemeral ports, TLS with its key in the HSM). Headless Chromium with JavaScript off
+// (tests/browser/console.mjs) signs in with a one-time code, searches, opens, exports and verifies the audit
+// log, toggles maintenance, creates and locks a user, switches language, in English and in Japanese, and
+// saves screenshots under build/.../src/app/console_e2e_screenshots/<locale>/; a second browser as auditor
+// is refused every change by the server. curl plays the attacker: a form without the CSRF token, a cookie
+// from another Origin, a session past its idle timeout (moved back in the database with the sqlite3 CLI:
+// no waiting), a signer's token on the admin API.
+
+#include <chrono>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <inkan/core/clock.h>
+#include <inkan/core/encoding.h>
+#include <inkan/service/secrets.h>
+#include <inkan/testing/process.h>
+#include <inkan/version.h>
+
+#include "e2e_support.h"
+
+namespace fs = std::filesystem;
+using inkan::testing::run;
+using inkan::testing::TempDir;
+using nlohmann::json;
+
+namespace {
+
+json cli(const std::vector<std::string>& args) {
+    const auto r = run(args);
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    return r.exit_code == 0 ? json::parse(r.out) : json{};
+}
+
+struct Http {
+    int status = 0;
+    std::string headers;
+    std::string body;
+    std::string raw;
+    [[nodiscard]] std::string header(const std::string& name) const {
+        const std::regex re{"\\r?\\n" + name + ":\\s*([^\\r\\n]*)", std::regex::icase};
+        std::smatch m;
+        return std::regex_search(headers, m, re) ? m[1].str() : std::string{};
+    }
+    [[nodiscard]] json body_json() const { return json::parse(body, nullptr, false); }
+};
+
+/// An account with a password and a TOTP device; each code is of a later TOTP step than the last. The
+/// server takes the steps now-1, now and now+1, each once; a code of now-1 may cross out of the window on
+/// its way at a step boundary, so the codes are now and now+1: at most two sign-ins per account.
+struct Account {
+    std::string name, password, totp_secret;
+    int next_step = 0;
+    std::string otp() {
+        return inkan::service::totp_code(
+            inkan::base32_decode(totp_secret),
+            inkan::SystemClock::instance().now() + std::chrono::seconds{30 * next_step++});
+    }
+};
+
+class ConsoleE2e : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        s_tmp = std::make_unique<TempDir>("inkan-console-e2e");
+        s_data = s_tmp->path() / "data";
+        const auto init = run({INKAN_BIN, "init", "--data", s_data.string(), "--json"});
+        ASSERT_EQ(init.exit_code, 0) << describe(init);
+        s_init = json::parse(init.out);
+        const std::string d = s_data.string();
+        for (const auto& [name, role] :
+             std::vector<std::pair<std::string, std::string>>{{"kanri", "operator"},
+                                                              {"kanri2", "operator"},
+                                                              {"kanri3", "operator"},
+                                                              {"kansa", "auditor"},
+                                                              {"yamada", "user"}}) {
+            const json user = cli({INKAN_BIN, "user", "add", name, "--role", role, "--display-name",
+                                   "山田 " + name, "--totp", "--json", "--data", d});
+            s_accounts[name] = Account{name, user.value("password", std::string{}),
+                                       user.value("totp_secret", std::string{})};
+        }
+        (void)cli({INKAN_BIN, "credential", "create", "--user", "yamada", "--description", "山田の署名鍵",
+                   "--json", "--data", d});
+        const json line = inkan::e2e::start_serve(s_server, s_data);
+        s_api = line["api_url"].get<std::string>();
+    }
+    static void TearDownTestSuite() {
+        if (s_server) {
+            EXPECT_EQ(s_server->terminate(), 0) << s_server->stderr_text();
+        }
+        s_server.reset();
+        s_tmp.reset();
+    }
+
+    static Http curl(std::vector<std::string> args) {
+        std::vector<std::string> argv{
+            "curl", "-sS", "--max-time",    "30", "--cacert", s_init["tls_ca"].get<std::string>(), "-D",
+            "-",    "-w",  "\n%{http_code}"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        const auto r = run(argv);
+        Http out;
+        out.raw = describe(r);
+        const auto nl = r.out.rfind('\n');
+        const auto blank = r.out.find("\r\n\r\n");
+        if (r.exit_code == 0 && nl != std::string::npos && blank != std::string::npos) {
+            out.status = std::stoi(r.out.substr(nl + 1));
+            out.headers = r.out.substr(0, blank);
+            out.body = r.out.substr(blank + 4, nl - blank - 4);
+        }
+        return out;
+    }
+    static Http form_post(const fs::path& jar, const std::string& path,
+                          const std::vector<std::pair<std::string, std::string>>& fields,
+                          const std::vector<std::string>& headers = {}) {
+        std::vector<std::string> args{"-c", jar.string(), "-b", jar.string(), "-X", "POST"};
+        for (const auto& h : headers) {
+            args.push_back("-H");
+            args.push_back(h);
+        }
+        for (const auto& [k, v] : fields) {
+            args.push_back("--data-urlencode");
+            args.push_back(k + "=" + v);
+        }
+        args.push_back(s_api + path);
+        return curl(args);
+    }
+    static Http get(const fs::path& jar, const std::string& path) {
+        return curl({"-c", jar.string(), "-b", jar.string(), s_api + path});
+    }
+    static std::string csrf_of(const Http& page) {
+        const std::regex re{R"re(name="csrf" value="([^"]+)")re"};
+        std::smatch m;
+        EXPECT_TRUE(std::regex_search(page.body, m, re)) << page.body;
+        return m.size() > 1 ? m[1].str() : std::string{};
+    }
+    /// Signs `who` in through the form as a browser would; the jar then holds the session cookie.
+    static fs::path signed_in_jar(Account& who) {
+        const fs::path jar = s_tmp->path() / ("jar-" + std::to_string(s_jars++));
+        const Http login = get(jar, "/admin/login");
+        EXPECT_EQ(login.status, 200) << login.raw;
+        const Http in = form_post(jar, "/admin/login",
+                                  {{"csrf", csrf_of(login)},
+                                   {"step", "login"},
+                                   {"username", who.name},
+                                   {"password", who.password},
+                                   {"otp", who.otp()}});
+        EXPECT_EQ(in.status, 303) << in.raw;
+        EXPECT_EQ(in.header("Location"), "/admin/audit") << in.raw;
+        return jar;
+    }
+    static std::string sqlite3(const std::string& sql) {
+        const auto r = run({"sqlite3", "-batch", (s_data / "inkan.db").string(), sql});
+        EXPECT_EQ(r.exit_code, 0) << describe(r);
+        return r.out;
+    }
+    static json audit(const std::string& action) {
+        return cli({INKAN_BIN, "audit", "export", "--data", s_data.string(), "--format", "json", "--action",
+                    action});
+    }
+
+    /// tests/browser/console.mjs; its JSON line.
+    static json chromium(const std::string& mode, Account& who, const std::string& locale,
+                         const std::vector<std::string>& extra) {
+        const fs::path browser_dir = fs::path{INKAN_SOURCE_DIR} / "tests" / "browser";
+        EXPECT_TRUE(fs::exists(browser_dir / "node_modules" / "playwright-core"))
+            << "playwright-core is missing: run scripts/install-deps (npm ci in tests/browser)";
+        EXPECT_TRUE(fs::exists("/usr/bin/chromium")) << "chromium is missing: run scripts/install-deps";
+        const fs::path shots = fs::path{INKAN_BIN}.parent_path() / "console_e2e_screenshots" / locale;
+        std::vector<std::string> argv{"env",
+                                      "INKAN_URL=" + s_api,
+                                      "INKAN_USER=" + who.name,
+                                      "INKAN_PASSWORD=" + who.password,
+                                      "INKAN_OTP=" + who.otp(),
+                                      "INKAN_LOCALE=" + locale,
+                                      "INKAN_SHOTS=" + shots.string(),
+                                      "INKAN_MODE=" + mode};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        argv.push_back("node");
+        argv.push_back((browser_dir / "console.mjs").string());
+        const auto r = run(argv);
+        EXPECT_EQ(r.exit_code, 0) << describe(r);
+        return r.exit_code == 0 ? json::parse(r.out, nullptr, false) : json{};
+    }
+
+    static void operator_walk(const std::string& locale, const std::string& lang,
+                              const std::string& new_user) {
+        const json out = chromium("operator", s_accounts["kanri"], locale,
+                                  {"INKAN_NEW_USER=" + new_user, "INKAN_CREDENTIAL_OWNER=yamada"});
+        ASSERT_TRUE(out.is_object()) << out.dump();
+        EXPECT_EQ(out["login_url"], s_api + "/admin/login") << out.dump(2);
+        EXPECT_EQ(out["login_lang"], lang);
+        EXPECT_EQ(out["after_login_url"], s_api + "/admin/audit");
+        EXPECT_NE(out["whoami"].get<std::string>().find("kanri (operator)"), std::string::npos)
+            << out["whoami"];
+        EXPECT_EQ(out["cookie"],
+                  (json{{"httpOnly", true}, {"secure", true}, {"sameSite", "Strict"}, {"path", "/"}}));
+        // The search shows only what was asked for, and the export is that search as `audit export` writes
+        // it.
+        ASSERT_FALSE(out["search_actions"].empty()) << out.dump(2);
+        for (const auto& a : out["search_actions"]) {
+            EXPECT_EQ(a, "console.login");
+        }
+        const std::string csv = out["csv"].get<std::string>();
+        EXPECT_EQ(csv.rfind("seq,at,action,outcome,user_id,user_name,", 0), 0U) << csv;
+        EXPECT_EQ(out["json_export"].size(), out["search_actions"].size()) << out["json_export"].dump(2);
+        for (const auto& e : out["json_export"]) {
+            EXPECT_EQ(e["action"], "console.login");
+        }
+        EXPECT_NE(out["entry_text"].get<std::string>().find("console.login"), std::string::npos);
+        EXPECT_EQ(out["verify_ok"], "true") << out["verify_text"];
+        // Maintenance: on (and /readyz's reason says so), then off again.
+        EXPECT_NE(out["maintenance_before"], out["maintenance_on"]);
+        EXPECT_EQ(out["maintenance_after"], out["maintenance_before"]);
+        EXPECT_NE(out["ready_in_maintenance"].get<std::string>().find("maintenance"), std::string::npos)
+            << out["ready_in_maintenance"];
+        EXPECT_EQ(out["version"], inkan::kVersion);
+        EXPECT_NE(out["token"].get<std::string>().find("ok"), std::string::npos) << out["token"];
+        // The created user, its secrets shown once, then locked.
+        EXPECT_EQ(out["created_name"], new_user);
+        EXPECT_EQ(out["created_password_length"], 20);
+        EXPECT_EQ(out["created_otpauth"].get<std::string>().rfind("otpauth://totp/", 0), 0U)
+            << out["created_otpauth"];
+        EXPECT_FALSE(out["qr_label"].get<std::string>().empty()) << "the QR code's accessible name";
+        EXPECT_GT(out["qr_modules"].get<int>(), 100)
+            << "a QR code of the otpauth URI has hundreds of dark modules";
+        EXPECT_EQ(out["locked_state"], lang == "ja" ? "ロック中" : "locked");
+        // Credentials: init's demo credential and yamada's; the filter shows only yamada's.
+        EXPECT_GE(out["credentials_all"].get<int>(), 2) << out.dump(2);
+        EXPECT_EQ(out["credential_owners"], (json::array({"yamada"}))) << out.dump(2);
+        // The language switch, remembered for the next page.
+        const std::string other = lang == "ja" ? "en" : "ja";
+        EXPECT_EQ(out["switched_lang"], other);
+        EXPECT_EQ(out["switched_lang_next_page"], other);
+        EXPECT_EQ(out["after_signout_url"], s_api + "/admin/login");
+        EXPECT_EQ(out["users_after_signout_url"], s_api + "/admin/login");
+        EXPECT_EQ(out["unlabelled"], json::array()) << "form controls without an accessible name";
+
+        // The CLI sees the same user, locked, and the changes under the operator's account name.
+        const json users = cli({INKAN_BIN, "user", "list", "--json", "--data", s_data.string()});
+        bool found = false;
+        for (const auto& u : users) {
+            if (u["name"] == new_user) {
+                found = true;
+                EXPECT_EQ(u["locked"], true) << u.dump();
+            }
+        }
+        EXPECT_TRUE(found) << users.dump(2);
+        const json adds = audit("user.add");
+        bool audited = false;
+        for (const auto& e : adds) {
+            if (e["details"]["user"] == new_user) {
+                audited = true;
+                EXPECT_EQ(e["operator"], "kanri") << e.dump(2);
+            }
+        }
+        EXPECT_TRUE(audited) << adds.dump(2);
+    }
+
+    static std::unique_ptr<TempDir> s_tmp;
+    static fs::path s_data;
+    static json s_init;
+    static std::map<std::string, Account> s_accounts;
+    static std::unique_ptr<inkan::testing::Process> s_server;
+    static std::string s_api;
+    static int s_jars;
+};
+
+std::unique_ptr<TempDir> ConsoleE2e::s_tmp;
+fs::path ConsoleE2e::s_data;
+json ConsoleE2e::s_init;
+std::map<std::string, Account> ConsoleE2e::s_accounts;
+std::unique_ptr<inkan::testing::Process> ConsoleE2e::s_server;
+std::string ConsoleE2e::s_api;
+int ConsoleE2e::s_jars = 0;
+
+TEST_F(ConsoleE2e, OperatorWalksTheConsoleInEnglish) {
+    operator_walk("en-US", "en", "tanaka");
+    const json maintenance = audit("maintenance");
+    ASSERT_GE(maintenance.size(), 2U) << maintenance.dump(2);
+    EXPECT_EQ(maintenance[maintenance.size() - 2]["action"], "maintenance.on");
+    EXPECT_EQ(maintenance[maintenance.size() - 2]["operator"], "kanri");
+    EXPECT_EQ(maintenance.back()["action"], "maintenance.off");
+}
+
+TEST_F(ConsoleE2e, OperatorWalksTheConsoleInJapanese) {
+    operator_walk("ja-JP", "ja", "suzuki");
+}
+
+TEST_F(ConsoleE2e, AuditorReadsButTheServerRefusesEveryChange) {
+    const json out = chromium("auditor", s_accounts["kansa"], "en-US", {"INKAN_TARGET=yamada"});
+    ASSERT_TRUE(out.is_object()) << out.dump();
+    EXPECT_NE(out["whoami"].get<std::string>().find("kansa (auditor)"), std::string::npos) << out["whoami"];
+    EXPECT_EQ(out["maintenance_status"], 403) << out.dump(2);
+    EXPECT_EQ(out["maintenance_after"], out["maintenance_before"]);
+    EXPECT_EQ(out["lock_status"], 403) << out.dump(2);
+    EXPECT_EQ(out["target_state"], "active");
+    EXPECT_EQ(out["unlabelled"], json::array());
+}
+
+TEST_F(ConsoleE2e, FormWithoutCsrfTokenOrFromAnotherOriginIsRefused) {
+    const fs::path jar = signed_in_jar(s_accounts["kanri2"]);
+    const Http users = get(jar, "/admin/users");
+    ASSERT_EQ(users.status, 200) << users.raw;
+    const std::string csrf = csrf_of(users);
+
+    const Http no_token = form_post(jar, "/admin/users/lock", {{"name", "yamada"}});
+    EXPECT_EQ(no_token.status, 403) << no_token.raw;
+    const Http wrong_token = form_post(jar, "/admin/users/lock", {{"csrf", csrf + "x"}, {"name", "yamada"}});
+    EXPECT_EQ(wrong_token.status, 403) << wrong_token.raw;
+    const Http foreign = form_post(jar, "/admin/users/lock", {{"csrf", csrf}, {"name", "yamada"}},
+                                   {"Origin: https://evil.example"});
+    EXPECT_EQ(foreign.status, 403) << foreign.raw;
+    const Http cross_site = form_post(jar, "/admin/users/lock", {{"csrf", csrf}, {"name", "yamada"}},
+                                      {"Sec-Fetch-Site: cross-site"});
+    EXPECT_EQ(cross_site.status, 403) << cross_site.raw;
+    // The JSON API with the cookie: the CSRF header is required as well.
+    const Http api_no_header =
+        curl({"-b", jar.string(), "-X", "POST", "-H", "Content-Type: application/json", "--data-binary",
+              R"({"name":"yamada"})", s_api + "/inkan/v1/admin/users/lock"});
+    EXPECT_EQ(api_no_header.status, 403) << api_no_header.raw;
+    const json users_json = cli({INKAN_BIN, "user", "show", "yamada", "--json", "--data", s_data.string()});
+    EXPECT_EQ(users_json["locked"], false) << "no refused request may have changed anything";
+
+    // The same request with the token and the console's own origin is the operator's.
+    const Http ok =
+        form_post(jar, "/admin/users/unlock", {{"csrf", csrf}, {"name", "yamada"}}, {"Origin: " + s_api});
+    EXPECT_EQ(ok.status, 303) << ok.raw;
+    const Http api_ok = curl({"-b", jar.string(), "-X", "POST", "-H", "Content-Type: application/json", "-H",
+                              "X-CSRF-Token: " + csrf, "--data-binary", R"({"name":"yamada"})",
+                              s_api + "/inkan/v1/admin/users/unlock"});
+    EXPECT_EQ(api_ok.status, 200) << api_ok.raw;
+}
+
+TEST_F(ConsoleE2e, SessionPastItsIdleTimeoutIsRefusedAndSignedOutOneIsToo) {
+    const fs::path jar = signed_in_jar(s_accounts["kanri2"]);
+    ASSERT_EQ(get(jar, "/admin/service").status, 200);
+    const Http service = get(jar, "/admin/service");
+    const std::string csrf = csrf_of(service);
+    // 16 minutes without a request (the default idle timeout is 15): moved back in the database.
+    sqlite3(
+        "UPDATE console_sessions SET last_seen = last_seen - 960, created_at = created_at - 960 "
+        "WHERE revoked = 0 AND user_id = (SELECT id FROM users WHERE name = 'kanri2')");
+    const Http after = get(jar, "/admin/service");
+    EXPECT_EQ(after.status, 303) << after.raw;
+    EXPECT_EQ(after.header("Location"), "/admin/login");
+    const Http post = form_post(jar, "/admin/service/maintenance", {{"csrf", csrf}, {"on", "1"}});
+    EXPECT_EQ(post.status, 401) << post.raw;
+
+    const fs::path jar2 = signed_in_jar(s_accounts["kanri3"]);
+    const std::string csrf2 = csrf_of(get(jar2, "/admin/audit"));
+    // Kept before signing out: the cookie as someone who copied it would hold it.
+    fs::copy_file(jar2, jar2.string() + ".stolen");
+    EXPECT_EQ(form_post(jar2, "/admin/logout", {{"csrf", csrf2}}).status, 303);
+    const Http stolen = curl({"-b", jar2.string() + ".stolen", s_api + "/admin/audit"});
+    EXPECT_EQ(stolen.status, 303) << stolen.raw;
+}
+
+TEST_F(ConsoleE2e, AdminApiTakesAnOperatorTokenAndRefusesOthers) {
+    const auto token_of = [](const Account& who) {
+        const Http r =
+            curl({"-X", "POST", "-u", who.name + ":" + who.password, "-H", "Content-Type: application/json",
+                  "--data-binary", "{}", s_api + "/csc/v2/auth/login"});
+        EXPECT_EQ(r.status, 200) << r.raw;
+        return r.body_json().value("access_token", std::string{});
+    };
+    const std::string oper = token_of(s_accounts["kanri2"]);
+    const std::string auditor = token_of(s_accounts["kansa"]);
+    const std::string signer = token_of(s_accounts["yamada"]);
+    const auto call = [](const std::string& token, const std::string& method, const std::string& path,
+                         const std::string& body = {}) {
+        std::vector<std::string> args{"-X", method, "-H", "Authorization: Bearer " + token};
+        if (!body.empty()) {
+            args.insert(args.end(), {"-H", "Content-Type: application/json", "--data-binary", body});
+        }
+        args.push_back(s_api + "/inkan/v1/admin/" + path);
+        return curl(args);
+    };
+    const Http users = call(oper, "GET", "users");
+    ASSERT_EQ(users.status, 200) << users.raw;
+    EXPECT_GE(users.body_json().size(), 4U);
+    EXPECT_EQ(call(auditor, "GET", "audit?action=user.add&limit=2").status, 200);
+    const Http page = call(auditor, "GET", "audit?action=user&limit=2");
+    ASSERT_EQ(page.status, 200) << page.raw;
+    EXPECT_EQ(page.body_json()["entries"].size(), 2U) << page.body;
+    EXPECT_TRUE(page.body_json()["next_before"].is_number()) << page.body;
+
+    const Http refused = call(auditor, "POST", "maintenance", R"({"on":true})");
+    EXPECT_EQ(refused.status, 403) << refused.raw;
+    EXPECT_EQ(refused.body_json()["error"], "access_denied") << refused.body;
+    EXPECT_EQ(call(signer, "GET", "users").status, 403) << "a signer's token is no operator's";
+    EXPECT_EQ(call("not-a-token", "GET", "users").status, 401);
+    EXPECT_EQ(curl({s_api + "/inkan/v1/admin/users"}).status, 401) << "neither token nor session";
+
+    const Http created = call(oper, "POST", "users", R"({"name":"sato","role":"auditor","totp":true})");
+    ASSERT_EQ(created.status, 201) << created.raw;
+    EXPECT_EQ(created.body_json()["user"]["role"], "auditor");
+    EXPECT_EQ(created.body_json()["password"].get<std::string>().size(), 20U);
+    const Http credentials = call(auditor, "GET", "credentials?user=yamada");
+    ASSERT_EQ(credentials.status, 200) << credentials.raw;
+    ASSERT_EQ(credentials.body_json().size(), 1U) << credentials.body;
+    EXPECT_EQ(credentials.body_json()[0]["owner"], "yamada");
+    EXPECT_EQ(credentials.body_json()[0]["description"], "山田の署名鍵");
+    const Http verify = call(auditor, "POST", "audit/verify");
+    EXPECT_EQ(verify.status, 200) << verify.raw;
+    EXPECT_EQ(verify.body_json()["ok"], true) << verify.body;
+}
+
+}  // namespace

@@ -1,0 +1,132 @@
+#pragma once
+
+// The operator's use cases that the CLI (`inkan user ...`, `inkan audit export`), the console's pages and
+// the JSON admin API (/inkan/v1/admin/...) all call (decision 0041), so that the three cannot disagree:
+// each change is made and audited in one place, under the operator's name (decision 0039).
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <inkan/core/clock.h>
+#include <inkan/service/accounts.h>
+#include <inkan/service/audit.h>
+#include <inkan/service/authorization.h>
+#include <inkan/service/model.h>
+#include <inkan/service/ports.h>
+
+namespace inkan::service {
+
+/// The names next to an entry's ids, resolved when reading (decision 0039): ids are never reused and
+/// users, credentials and clients are never deleted, so the name an id has today is the one it had when
+/// the entry was written, and the hashed entry stays as it was. Unknown ids give an empty name.
+struct NamedAuditEntry {
+    AuditEntry entry;
+    std::string user_name;  ///< the account's; for a failed login of no account, the name tried
+    std::string client_name;
+    std::string credential_name;  ///< its description, or a seal's organisation
+    std::string member_name;
+    /// Who acted: the operator for a change, else the signed-in user, else the OAuth client.
+    [[nodiscard]] bool actor_is(std::string_view who) const;
+};
+
+class AuditNames {
+public:
+    AuditNames(const UserStore& users, const CredentialStore& credentials, const OAuthClientStore* clients);
+    [[nodiscard]] NamedAuditEntry named(AuditEntry entry);
+
+private:
+    const std::string& user(const std::string& id);
+    const std::string& credential(const std::string& id);
+    const std::string& client(const std::string& id);
+    const UserStore& m_users;
+    const CredentialStore& m_credentials;
+    const OAuthClientStore* m_clients;
+    std::vector<std::pair<std::string, std::string>> m_cache;  ///< ("u:"/"c:"/"k:" + id, name)
+};
+
+enum class AuditExportFormat { Csv, Json };
+/// `inkan audit export`'s formats: CSV (RFC 4180, validation::csv_field's formula guard, each name after
+/// its id) or a JSON array that keeps every value exactly.
+[[nodiscard]] std::string audit_export_text(std::span<const NamedAuditEntry> entries,
+                                            AuditExportFormat format);
+/// One entry as `audit export --format json` writes it (a JSON object's text).
+[[nodiscard]] std::string audit_entry_json(const NamedAuditEntry& entry);
+
+/// A search of the audit log by names or ids (what an operator types).
+struct AuditSearch {
+    std::optional<TimePoint> from;
+    std::optional<TimePoint> to;
+    std::string user;        ///< a user's name or id
+    std::string credential;  ///< a credential id
+    std::string client;      ///< an OAuth client's name or id
+    std::string action;      ///< as AuditQuery::action
+    std::string outcome;     ///< as AuditQuery::outcome
+    std::string actor;       ///< the operator's name
+    std::optional<std::uint64_t> before_seq;
+    std::size_t limit = 50;  ///< 1..1000
+};
+
+struct AuditPage {
+    std::vector<NamedAuditEntry> entries;      ///< newest first
+    std::optional<std::uint64_t> next_before;  ///< the next page's before_seq; none at the end
+};
+
+/// What an unlock cleared (the CLI says exactly that, decision 0040).
+struct UnlockResult {
+    User user;  ///< as it was before
+    int password_failures = 0;
+    bool password_locked = false;
+    Authorization::FactorLock otp;
+};
+
+class Administration {
+public:
+    /// `maintenance` may be null (no switch: maintenance() is false and set_maintenance refuses).
+    Administration(Accounts& accounts, Authorization& authorization, AuditLog& audit, AuditStore& audit_store,
+                   const UserStore& users, const CredentialStore& credentials,
+                   const OAuthClientStore* clients, MaintenanceSwitch* maintenance);
+
+    /// Accounts::add_user, audited "user.add" as `actor`.
+    UserCreated add_user(std::string_view actor, NewUser request);
+    [[nodiscard]] std::vector<User> users() const;
+    /// The account lock ("user.lock").
+    void lock_user(std::string_view actor, std::string_view name);
+    /// The account lock, the password lock and the one-time-code lock ("user.unlock", "otp.unlock").
+    UnlockResult unlock_user(std::string_view actor, std::string_view name);
+    /// A new TOTP seed ("user.totp"): the otpauth URI and the base32 secret, shown once.
+    std::pair<std::string, std::string> reset_totp(std::string_view actor, std::string_view name);
+
+    [[nodiscard]] bool maintenance() const;
+    /// "maintenance.on" / "maintenance.off" with what it was. Errc::InvalidConfig without a switch.
+    void set_maintenance(std::string_view actor, bool on);
+
+    /// One page of the audit log, newest first, names resolved. Errc::InvalidRequest for a bad limit.
+    [[nodiscard]] AuditPage search_audit(const AuditSearch& search) const;
+    [[nodiscard]] std::optional<NamedAuditEntry> audit_entry(std::uint64_t seq) const;
+    /// Every entry of the search (all pages, at most `max_entries`; Errc::InvalidRequest beyond: narrow
+    /// the search) in an export format.
+    [[nodiscard]] std::string export_audit(AuditSearch search, AuditExportFormat format,
+                                           std::size_t max_entries = 100000) const;
+    [[nodiscard]] AuditVerification verify_audit() const;
+
+private:
+    [[nodiscard]] AuditQuery query_of(const AuditSearch& search) const;
+    void record(std::string_view actor, std::string_view action, std::string_view user_id,
+                std::string details);
+
+    Accounts& m_accounts;
+    Authorization& m_authorization;
+    AuditLog& m_audit;
+    AuditStore& m_audit_store;
+    const UserStore& m_users;
+    const CredentialStore& m_credentials;
+    const OAuthClientStore* m_clients;
+    MaintenanceSwitch* m_maintenance;
+};
+
+}  // namespace inkan::service

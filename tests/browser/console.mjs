@@ -1,0 +1,169 @@
+// The operator console (issue 18, decision 0041) in headless Chromium with JavaScript off: every page works
+// as plain HTML forms and links. Run by src/app/console_e2e_test.cpp.
+//
+// Input (environment): INKAN_URL (the API listener's base URL), INKAN_USER, INKAN_PASSWORD, INKAN_OTP (the
+// code, computed by the test so that each TOTP step is used once), INKAN_LOCALE (the browser's
+// Accept-Language, e.g. ja-JP), INKAN_SHOTS (where screenshots go), INKAN_MODE (operator | auditor),
+// INKAN_NEW_USER (operator: the user to create and lock), INKAN_TARGET (auditor: a user to try to lock).
+// Output: one JSON line with what the pages showed (the test asserts on it).
+// The server's certificate is issued by the data directory's own development CA, which this browser does
+// not know: the context ignores HTTPS errors (the curl calls of the test check TLS against it).
+
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+
+const base = env('INKAN_URL');
+const shots = env('INKAN_SHOTS');
+const mode = env('INKAN_MODE');
+mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.INKAN_CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+});
+
+// Every form control the accessibility tree exposes must have a name (its <label>): the browser's own
+// computation, not a look at our markup.
+async function unlabelled(page, cdp) {
+  const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+  const controls = new Set(['textbox', 'searchbox', 'checkbox', 'combobox', 'spinbutton', 'radio', 'button']);
+  return nodes
+    .filter((n) => !n.ignored && n.role && controls.has(n.role.value))
+    .filter((n) => !n.name || !String(n.name.value || '').trim())
+    .map((n) => `${page.url()}: ${n.role.value}`);
+}
+
+async function submit(page, selector) {
+  const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
+  return response;
+}
+
+const out = { mode };
+try {
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    javaScriptEnabled: false,
+    locale: env('INKAN_LOCALE'),
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  const a11y = [];
+  const shot = async (name) => {
+    await page.screenshot({ path: join(shots, `${mode}-${name}.png`), fullPage: true });
+    a11y.push(...(await unlabelled(page, cdp)));
+  };
+
+  await page.goto(`${base}/admin/`);
+  out.login_url = page.url();
+  out.login_lang = await page.getAttribute('html', 'lang');
+  out.login_title = await page.title();
+  await shot('login');
+  await page.fill('#username', env('INKAN_USER'));
+  await page.fill('#password', env('INKAN_PASSWORD'));
+  await page.fill('#otp', env('INKAN_OTP'));
+  await submit(page, '#submit');
+  out.after_login_url = page.url();
+  if (!(await page.$('#whoami'))) throw new Error(`not signed in: ${page.url()}: ${await page.innerText('body')}`);
+  out.whoami = await page.innerText('#whoami');
+  const cookie = (await context.cookies()).find((c) => c.name === '__Host-inkan-admin');
+  out.cookie = cookie ? { httpOnly: cookie.httpOnly, secure: cookie.secure, sameSite: cookie.sameSite, path: cookie.path } : null;
+  await shot('audit');
+
+  if (mode === 'operator') {
+    // Search the log, open an entry, export the search, verify the chain.
+    await page.fill('#action', 'console.login');
+    await submit(page, '#do-search');
+    out.search_actions = await page.$$eval('#entries td.action', (cells) => cells.map((c) => c.textContent));
+    await shot('audit-search');
+    const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    out.csv = readFileSync(await csvDownload.path(), 'utf8');
+    const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+    out.json_export = JSON.parse(readFileSync(await jsonDownload.path(), 'utf8'));
+    await submit(page, '#entries tbody tr:first-child a');
+    out.entry_text = await page.innerText('#entry');
+    await shot('audit-entry');
+    await page.goto(`${base}/admin/audit`);
+    await submit(page, '#verify');
+    out.verify_ok = await page.getAttribute('#verify-result', 'data-ok');
+    out.verify_text = await page.innerText('#verify-result');
+    await shot('audit-verify');
+
+    // Maintenance on, then off again.
+    await submit(page, '#nav-service');
+    out.maintenance_before = await page.innerText('#maintenance');
+    out.version = await page.innerText('#version');
+    out.token = await page.innerText('#token');
+    await submit(page, '#toggle-maintenance');
+    out.maintenance_on = await page.innerText('#maintenance');
+    out.ready_in_maintenance = await page.innerText('#ready');
+    await shot('service-maintenance');
+    await submit(page, '#toggle-maintenance');
+    out.maintenance_after = await page.innerText('#maintenance');
+
+    // Create a user (the password and TOTP enrolment shown once), then lock it.
+    const name = env('INKAN_NEW_USER');
+    await submit(page, '#nav-users');
+    await page.fill('#name', name);
+    await page.fill('#display_name', `${name} 表示名`);
+    await page.selectOption('#role', 'user');
+    await submit(page, '#create');
+    out.created_name = await page.innerText('#created-name');
+    out.created_password_length = (await page.innerText('#created-password')).length;
+    out.created_otpauth = await page.innerText('#created-otpauth');
+    out.qr_label = await page.getAttribute('#qr', 'aria-label');
+    out.qr_modules = await page.$$eval('#qr path', (paths) => (paths[0]?.getAttribute('d') || '').split('z').length - 1);
+    await shot('user-created');
+    await submit(page, '#back');
+    await submit(page, `#lock-${name}`);
+    out.locked_state = await page.innerText(`tr[data-user="${name}"] td.state`);
+    await shot('users');
+
+    // Credentials (read-only): every one, then one user's.
+    await submit(page, '#nav-credentials');
+    out.credentials_all = await page.$$eval('#credentials tbody tr', (rows) => rows.length);
+    await page.fill('#user', env('INKAN_CREDENTIAL_OWNER'));
+    await submit(page, '#find');
+    out.credential_owners = await page.$$eval('#credentials td.owner', (cells) => cells.map((c) => c.textContent));
+    await shot('credentials');
+
+    // The language switch: the other language, remembered for the next page.
+    const other = out.login_lang === 'ja' ? 'en' : 'ja';
+    await submit(page, `#lang-${other}`);
+    out.switched_lang = await page.getAttribute('html', 'lang');
+    await submit(page, '#nav-audit');
+    out.switched_lang_next_page = await page.getAttribute('html', 'lang');
+    await shot('switched');
+
+    await submit(page, '#signout');
+    out.after_signout_url = page.url();
+    await page.goto(`${base}/admin/users`);
+    out.users_after_signout_url = page.url();
+  } else {
+    // An auditor reads, and the server refuses every change it is offered (the buttons are there).
+    await submit(page, '#nav-service');
+    out.maintenance_before = await page.innerText('#maintenance');
+    const refused = await submit(page, '#toggle-maintenance');
+    out.maintenance_status = refused.status();
+    out.maintenance_refusal = await page.innerText('#message');
+    await shot('auditor-refused');
+    await page.goto(`${base}/admin/service`);
+    out.maintenance_after = await page.innerText('#maintenance');
+    await page.goto(`${base}/admin/users`);
+    const lock = await submit(page, `#lock-${env('INKAN_TARGET')}`);
+    out.lock_status = lock.status();
+    await page.goto(`${base}/admin/users`);
+    out.target_state = await page.innerText(`tr[data-user="${env('INKAN_TARGET')}"] td.state`);
+  }
+  out.unlabelled = a11y;
+  console.log(JSON.stringify(out));
+} finally {
+  await browser.close();
+}
