@@ -8,7 +8,11 @@
 
 #include <inkan/storage/postgres_service_stores.h>
 
+#include <functional>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace inkan::storage {
 
@@ -65,14 +69,13 @@ void PostgresAuditStore::append(const service::AuditEntryBuilder& build) {
     tx.commit();
 }
 
-std::vector<service::AuditEntry> PostgresAuditStore::all() const {
-    pg::Transaction tx{*m_pool, pg::Transaction::Mode::Read, "read audit log"};
-    const auto r =
-        pg::Statement{tx,
-                      "SELECT seq, at, action, outcome, user_id, client_id, credential_id, member_id, "
-                      "operator_name, details, prev_hash, hash FROM audit_log ORDER BY seq",
-                      "read audit log"}
-            .run();
+namespace {
+
+constexpr std::string_view kEntryColumns =
+    "seq, at, action, outcome, user_id, client_id, credential_id, member_id, operator_name, details, "
+    "prev_hash, hash";
+
+std::vector<service::AuditEntry> entries_from(const pg::Result& r) {
     std::vector<service::AuditEntry> out;
     out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
@@ -92,6 +95,101 @@ std::vector<service::AuditEntry> PostgresAuditStore::all() const {
         out.push_back(std::move(e));
     }
     return out;
+}
+
+/// An action family as a LIKE prefix, its wildcards escaped (a family is a prefix, never a pattern).
+std::string like_prefix(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '%' || c == '_' || c == '\\') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out + ".%";
+}
+
+}  // namespace
+
+std::vector<service::AuditEntry> PostgresAuditStore::all() const {
+    pg::Transaction tx{*m_pool, pg::Transaction::Mode::Read, "read audit log"};
+    return entries_from(pg::Statement{
+        tx, "SELECT " + std::string{kEntryColumns} + " FROM audit_log ORDER BY seq", "read audit log"}
+                            .run());
+}
+
+std::vector<service::AuditEntry> PostgresAuditStore::search(const service::AuditQuery& query) const {
+    constexpr std::string_view purpose = "search audit log";
+    // The same selection as SqliteAuditStore::search: fixed SQL text, every value a bound parameter ($n in
+    // the order bound), newest first, keyset paging on seq.
+    std::string sql = "SELECT " + std::string{kEntryColumns} + " FROM audit_log WHERE TRUE";
+    std::vector<std::function<void(pg::Statement&)>> binds;
+    const auto p = [&] { return "$" + std::to_string(binds.size() + 1); };
+    const auto text = [](std::string v) { return [v = std::move(v)](pg::Statement& s) { s.bind_text(v); }; };
+    if (query.from) {
+        sql += " AND at >= " + p();
+        binds.push_back([t = *query.from](pg::Statement& s) { s.bind_time(t); });
+    }
+    if (query.to) {
+        sql += " AND at < " + p();
+        binds.push_back([t = *query.to](pg::Statement& s) { s.bind_time(t); });
+    }
+    if (query.before_seq) {
+        sql += " AND seq < " + p();
+        binds.push_back(
+            [v = static_cast<std::int64_t>(*query.before_seq)](pg::Statement& s) { s.bind_int64(v); });
+    }
+    if (!query.user_id.empty()) {
+        const std::string a = p();
+        binds.push_back(text(query.user_id));
+        sql += " AND (user_id = " + a + " OR member_id = " + a + ")";
+    }
+    if (!query.credential_id.empty()) {
+        sql += " AND credential_id = " + p();
+        binds.push_back(text(query.credential_id));
+    }
+    if (!query.client_id.empty()) {
+        sql += " AND client_id = " + p();
+        binds.push_back(text(query.client_id));
+    }
+    if (!query.action.empty()) {
+        const std::string a = p();
+        binds.push_back(text(query.action));
+        const std::string b = p();
+        binds.push_back(text(like_prefix(query.action)));
+        sql += " AND (action = " + a + " OR action LIKE " + b + " ESCAPE '\\')";
+    }
+    if (query.outcome == "failed") {
+        sql += " AND outcome <> 'ok'";
+    } else if (!query.outcome.empty()) {
+        sql += " AND outcome = " + p();
+        binds.push_back(text(query.outcome));
+    }
+    if (!query.operator_name.empty()) {
+        sql += " AND operator_name = " + p();
+        binds.push_back(text(query.operator_name));
+    }
+    sql += " ORDER BY seq DESC LIMIT " + p();
+    binds.push_back([n = static_cast<std::int64_t>(query.limit)](pg::Statement& s) { s.bind_int64(n); });
+
+    pg::Transaction tx{*m_pool, pg::Transaction::Mode::Read, purpose};
+    pg::Statement q{tx, sql, purpose};
+    for (const auto& bind : binds) {
+        bind(q);
+    }
+    return entries_from(q.run());
+}
+
+std::optional<service::AuditEntry> PostgresAuditStore::find(std::uint64_t seq) const {
+    pg::Transaction tx{*m_pool, pg::Transaction::Mode::Read, "read audit entry"};
+    auto out = entries_from(pg::Statement{
+        tx, "SELECT " + std::string{kEntryColumns} + " FROM audit_log WHERE seq = $1", "read audit entry"}
+                                .bind_int64(static_cast<std::int64_t>(seq))
+                                .run());
+    if (out.empty()) {
+        return std::nullopt;
+    }
+    return std::move(out.front());
 }
 
 }  // namespace inkan::storage

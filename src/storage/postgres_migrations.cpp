@@ -293,8 +293,28 @@ CREATE TABLE oob_authorizations (
 CREATE INDEX oob_authorizations_by_expiry ON oob_authorizations (expires_at);
 )sql";
 
+// 17: the operator console (issue 18, decision 0041), as SQLite's 17: its sessions (the browser holds the
+// secret, this table its SHA-256) and one index per column the audit search filters on.
+constexpr std::string_view kConsole = R"sql(
+CREATE TABLE console_sessions (
+    id         TEXT    PRIMARY KEY,
+    token_hash BYTEA   NOT NULL UNIQUE CHECK (octet_length(token_hash) = 32),
+    user_id    TEXT    NOT NULL REFERENCES users (id),
+    created_at BIGINT  NOT NULL,
+    last_seen  BIGINT  NOT NULL,
+    revoked    BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX audit_log_by_user ON audit_log (user_id);
+CREATE INDEX audit_log_by_member ON audit_log (member_id);
+CREATE INDEX audit_log_by_credential ON audit_log (credential_id);
+CREATE INDEX audit_log_by_client ON audit_log (client_id);
+CREATE INDEX audit_log_by_action ON audit_log (action);
+CREATE INDEX audit_log_by_operator ON audit_log (operator_name);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{16, "schema as of sqlite 16", kSchema16},
+    Migration{17, "operator console", kConsole},
 };
 
 }  // namespace

@@ -68,7 +68,8 @@ TEST_F(SqliteDatabase, OpensInWalModeWithTheCurrentSchema) {
               "1|ca tables\n2|service tables\n3|sole control tables\n4|oauth2\n5|tsa serials\n6|credential "
               "auth mode\n7|oauth2 account_token replay\n8|credential signature qualifier\n9|password "
               "failures\n10|audit anchors\n11|sad origin and hard limit\n12|token families\n13|async "
-              "operations\n14|oob authorizations\n15|audit checkpoints\n16|credential renewals\n");
+              "operations\n14|oob authorizations\n15|audit checkpoints\n16|credential renewals\n17|operator "
+              "console\n");
     EXPECT_EQ(sqlite3_cli(file,
                           "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ca_%' "
                           "ORDER BY name;"),

@@ -111,6 +111,8 @@ public:
     void append(const std::function<service::AuditEntry(std::uint64_t next_seq, const Bytes& prev_hash)>&
                     build) override;
     [[nodiscard]] std::vector<service::AuditEntry> all() const override;
+    [[nodiscard]] std::vector<service::AuditEntry> search(const service::AuditQuery& query) const override;
+    [[nodiscard]] std::optional<service::AuditEntry> find(std::uint64_t seq) const override;
 
 private:
     std::shared_ptr<pg::Pool> m_pool;
