@@ -114,20 +114,6 @@ struct Answer {
     }
 };
 
-/// A port nobody listens on now: `inkan init` writes it into the certificates before serve binds it.
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    const int port = ntohs(a.sin_port);
-    ::close(fd);
-    return port;
-}
-
 class ServedContracts : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -135,7 +121,7 @@ protected:
         const fs::path data = s_tmp->path() / "data";
         // The certificates' AIA and CRL URLs name the PKI listener, so it gets a known port (signDoc's
         // validationInfo and extend fetch revocation data from it).
-        const std::string pki = "127.0.0.1:" + std::to_string(free_port());
+        const std::string pki = "127.0.0.1:" + std::to_string(inkan::testing::reserved_port());
         const auto init = run({INKAN_BIN, "init", "--data", data.string(), "--json", "--pki-listen", pki,
                                "--pki-url", "http://" + pki});
         ASSERT_EQ(init.exit_code, 0) << describe(init);

@@ -38,28 +38,12 @@ using nlohmann::json;
 
 namespace {
 
-/// A port nobody listens on now: `inkan init` writes it into the certificates' AIA and CDP before the
-/// server binds it.
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    const int port = ntohs(a.sin_port);
-    ::close(fd);
-    return port;
-}
-
 class VerifyE2e : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         s_tmp = std::make_unique<TempDir>("inkan-verify-e2e");
         s_data = s_tmp->path() / "data";
-        const std::string pki = "127.0.0.1:" + std::to_string(free_port());
+        const std::string pki = "127.0.0.1:" + std::to_string(inkan::testing::reserved_port());
         const auto init = run({INKAN_BIN, "init", "--data", s_data.string(), "--json", "--pki-listen", pki,
                                "--pki-url", "http://" + pki});
         ASSERT_EQ(init.exit_code, 0) << describe(init);

@@ -1,17 +1,22 @@
 #include <inkan/testing/process.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <random>
 
 #include <inkan/core/error.h>
 
@@ -47,6 +52,28 @@ void close_fd(int& fd) {
 
 std::string describe(const CommandResult& r) {
     return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+int reserved_port() {
+    std::random_device rd;
+    std::uniform_int_distribution<int> pick{20000, 32767};
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        const int port = pick(rd);
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            break;
+        }
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(static_cast<std::uint16_t>(port));
+        const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        ::close(fd);
+        if (free) {
+            return port;
+        }
+    }
+    throw Error{Errc::Unavailable, "no free loopback port between 20000 and 32767"};
 }
 
 CommandResult run(const std::vector<std::string>& argv, std::string_view stdin_data) {

@@ -68,6 +68,11 @@ private:
     int m_status = 0;
 };
 
+/// A loopback TCP port that nothing listens on now, below the kernel's ephemeral range (20000–32767): a
+/// server that binds port 0 (every other test server) never takes it, so it stays free between a test
+/// writing it somewhere (`inkan init --pki-listen` puts it into certificates) and a server binding it.
+int reserved_port();
+
 void write_file(const std::filesystem::path& p, ByteView data);
 void write_file(const std::filesystem::path& p, std::string_view text);
 Bytes read_file(const std::filesystem::path& p);
