@@ -263,6 +263,11 @@ TEST_F(CrashE2e, KilledUnderLoadEverySignatureAClientReceivedHasItsAuditEntry) {
             continue;  // a reply the kill cut short is no token
         }
         ++tokens;
+        // Each token a client kept is one openssl accepts for the request it answered.
+        const auto v = run({"openssl", "ts", "-verify", "-queryfile", tsq.string(), "-in", f.path().string(),
+                            "-CAfile", (data / "pki" / "root-ca.pem").string(), "-untrusted",
+                            (data / "pki" / "tsa-chain.pem").string()});
+        EXPECT_EQ(v.exit_code, 0) << f.path().filename() << ": " << describe(v);
         const auto [it, fresh] = serials.emplace(serial, f.path().filename().string());
         EXPECT_TRUE(fresh) << "serial " << serial << " in " << it->second << " and " << f.path().filename();
     }

@@ -83,4 +83,20 @@ inline HttpResult curl_status(const std::string& cacert, const std::string& max_
     return out;
 }
 
+/// `openssl pkeyutl -verify` of a CSC signature value (base64) over a SHA-256 `digest` with the first
+/// certificate of `certificate_pem`, through files in `dir`: empty when openssl says it verifies, else
+/// what openssl printed.
+inline std::string openssl_verify_digest(const std::filesystem::path& dir,
+                                         const std::filesystem::path& certificate_pem, const Bytes& digest,
+                                         const std::string& signature_base64) {
+    const auto in = dir / "digest.bin";
+    const auto sig = dir / "signature.bin";
+    testing::write_file(in, digest);
+    testing::write_file(sig, base64_decode(signature_base64));
+    const auto r =
+        testing::run({"openssl", "pkeyutl", "-verify", "-certin", "-inkey", certificate_pem.string(), "-in",
+                      in.string(), "-sigfile", sig.string(), "-pkeyopt", "digest:sha256"});
+    return r.exit_code == 0 ? std::string{} : testing::describe(r);
+}
+
 }  // namespace inkan::e2e

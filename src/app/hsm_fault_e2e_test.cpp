@@ -139,14 +139,9 @@ protected:
 
     void expect_verified(const Bytes& digest, const HttpResult& r) const {
         ASSERT_EQ(r.status, 200) << r.raw;
-        const fs::path in = tmp.path() / "digest.bin";
-        const fs::path sig = tmp.path() / "sig.bin";
-        inkan::testing::write_file(in, digest);
-        inkan::testing::write_file(
-            sig, inkan::base64_decode(json::parse(r.body)["signatures"][0].get<std::string>()));
-        const auto v = run({"openssl", "pkeyutl", "-verify", "-certin", "-inkey", certificate.string(), "-in",
-                            in.string(), "-sigfile", sig.string(), "-pkeyopt", "digest:sha256"});
-        EXPECT_EQ(v.exit_code, 0) << describe(v);
+        EXPECT_EQ(inkan::e2e::openssl_verify_digest(tmp.path(), certificate, digest,
+                                                    json::parse(r.body)["signatures"][0].get<std::string>()),
+                  "");
     }
 
     std::string demo(const char* field) const { return init_json["demo"][field].get<std::string>(); }
