@@ -151,8 +151,8 @@ std::pair<double, std::string> batch_seconds(const fs::path& dir, const fs::path
     std::istringstream in;
     std::ostringstream out, err;
     const auto t0 = bench::Steady::now();
-    (void)inkan::app::cmd_verify({"--trust-anchor", anchor.string(), "--jobs", std::to_string(threads), "--csv",
-                                  csv.string(), dir.string()},
+    (void)inkan::app::cmd_verify({"--trust-anchor", anchor.string(), "--jobs", std::to_string(threads),
+                                  "--csv", csv.string(), dir.string()},
                                  {in, out, err});
     const double s = std::chrono::duration<double>(bench::Steady::now() - t0).count();
     std::string summary = err.str();
@@ -177,10 +177,11 @@ nlohmann::json batch_figures(const std::string& what, const std::vector<fs::path
     }
     const double n = static_cast<double>(files.size());
     const double single = n / one_best, batch = n / batch_best;
-    std::printf("%-28s %6zu files | single-file %8.1f files/s x %u = %8.1f | verify --csv %8.1f files/s "
-                "(x %.2f)\n  %s\n",
-                what.c_str(), files.size(), single, threads, single * threads, batch, batch / (single * threads),
-                summary.c_str());
+    std::printf(
+        "%-28s %6zu files | single-file %8.1f files/s x %u = %8.1f | verify --csv %8.1f files/s "
+        "(x %.2f)\n  %s\n",
+        what.c_str(), files.size(), single, threads, single * threads, batch, batch / (single * threads),
+        summary.c_str());
     std::fflush(stdout);
     return {{"what", what},
             {"files", files.size()},
@@ -347,8 +348,9 @@ int main(int argc, char** argv) {
                 std::fwrite(pem.data(), 1, pem.size(), f);
                 std::fclose(f);
             }
-            std::printf("\nbatch: inkan verify --csv --jobs %u against one file after another on one thread\n",
-                        threads);
+            std::printf(
+                "\nbatch: inkan verify --csv --jobs %u against one file after another on one thread\n",
+                threads);
             const auto make_set = [&](const std::string& name, std::size_t count, std::size_t bytes,
                                       ades::Level level) {
                 const fs::path set = dir / name;
@@ -384,14 +386,13 @@ int main(int argc, char** argv) {
                 fs::remove_all(set);
             }
         }
-        std::printf("%s\n",
-                    nlohmann::json{{"bench", "validate"},
-                                   {"runs", runs},
-                                   {"large_b_lta", large},
-                                   {"small_b_t", small},
-                                   {"batch", batch}}
-                        .dump()
-                        .c_str());
+        std::printf("%s\n", nlohmann::json{{"bench", "validate"},
+                                           {"runs", runs},
+                                           {"large_b_lta", large},
+                                           {"small_b_t", small},
+                                           {"batch", batch}}
+                                .dump()
+                                .c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "validate_bench: %s\n", e.what());
         return 1;

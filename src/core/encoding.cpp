@@ -130,19 +130,6 @@ std::string base32_encode_impl(ByteView data, bool pad) {
     return out;
 }
 
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 std::string hex_encode_with(ByteView data, std::string_view digits) {
     std::string out;
     out.reserve(data.size() * 2);
@@ -220,11 +207,11 @@ Bytes hex_decode(std::string_view text) {
     Bytes out;
     out.reserve(text.size() / 2);
     for (std::size_t i = 0; i < text.size(); i += 2) {
-        const int hi = hex_value(text[i]);
+        const int hi = hex_digit_value(text[i]);
         if (hi < 0) {
             fail("hex", "invalid character", i);
         }
-        const int lo = hex_value(text[i + 1]);
+        const int lo = hex_digit_value(text[i + 1]);
         if (lo < 0) {
             fail("hex", "invalid character", i + 1);
         }
@@ -328,6 +315,19 @@ bool is_valid_utf8(std::string_view text) noexcept {
         }
     }
     return true;
+}
+
+int hex_digit_value(char c) noexcept {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
 }
 
 }  // namespace inkan

@@ -46,15 +46,6 @@ ossl::Bio mem_bio(std::string_view text) {
         ossl::not_null(::BIO_new_mem_buf(text.data(), static_cast<int>(text.size())), "BIO_new_mem_buf")};
 }
 
-std::string bio_text(BIO* bio) {
-    char* data = nullptr;
-    const long len = BIO_get_mem_data(bio, &data);
-    if (len < 0 || (len > 0 && data == nullptr)) {
-        ossl::throw_last_error(Errc::CryptoFailure, "BIO_get_mem_data");
-    }
-    return std::string{data, static_cast<std::size_t>(len)};
-}
-
 int no_password(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) {
     return 0;
 }
@@ -181,7 +172,7 @@ Bytes PublicKey::spki_der() const {
 std::string PublicKey::pem() const {
     const ossl::Bio bio{ossl::not_null(::BIO_new(::BIO_s_mem()), "BIO_new")};
     ossl::check(::PEM_write_bio_PUBKEY(bio.get(), m_key.get()), "PEM_write_bio_PUBKEY");
-    return bio_text(bio.get());
+    return ossl::bio_text(bio.get());
 }
 
 namespace {
@@ -288,7 +279,7 @@ std::string PrivateKey::pem() const {
     const ossl::Bio bio{ossl::not_null(::BIO_new(::BIO_s_mem()), "BIO_new")};
     ossl::check(::PEM_write_bio_PrivateKey(bio.get(), m_key.get(), nullptr, nullptr, 0, nullptr, nullptr),
                 "PEM_write_bio_PrivateKey");
-    return bio_text(bio.get());
+    return ossl::bio_text(bio.get());
 }
 
 }  // namespace inkan::crypto

@@ -7,6 +7,15 @@
 
 namespace inkan::ossl {
 
+std::string bio_text(BIO* bio) {
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio, &data);
+    if (len < 0 || (len > 0 && data == nullptr)) {
+        throw_last_error(Errc::CryptoFailure, "BIO_get_mem_data");
+    }
+    return std::string{data, static_cast<std::size_t>(len)};
+}
+
 void throw_last_error(Errc code, std::string_view what) {
     std::string detail{what};
     detail += ": ";

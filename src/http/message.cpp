@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <inkan/core/encoding.h>
 #include <inkan/crypto/random.h>
 
 namespace inkan::http {
@@ -10,19 +11,6 @@ namespace {
 
 constexpr char lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 }  // namespace
@@ -111,8 +99,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_as_sp
             if (i + 2 >= text.size()) {
                 return std::nullopt;
             }
-            const int hi = hex_value(text[i + 1]);
-            const int lo = hex_value(text[i + 2]);
+            const int hi = hex_digit_value(text[i + 1]);
+            const int lo = hex_digit_value(text[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
                 return std::nullopt;
             }

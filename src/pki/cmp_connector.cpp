@@ -24,22 +24,16 @@ namespace inkan::pki {
 
 namespace {
 
-void free_cert_stack(STACK_OF(X509) * s) noexcept {
-    sk_X509_pop_free(s, ::X509_free);
-}
-void free_extension_stack(STACK_OF(X509_EXTENSION) * s) noexcept {
-    sk_X509_EXTENSION_pop_free(s, ::X509_EXTENSION_free);
-}
 void free_openssl_string(char* s) noexcept {
     ::OPENSSL_free(s);
 }
 
 using CmpCtx = ossl::Ptr<OSSL_CMP_CTX, ::OSSL_CMP_CTX_free>;
 using Req = ossl::Ptr<X509_REQ, ::X509_REQ_free>;
-using Store = ossl::Ptr<X509_STORE, ::X509_STORE_free>;
+using ossl::Store;
 using NamePtr = ossl::Ptr<X509_NAME, ::X509_NAME_free>;
-using CertStack = ossl::Ptr<STACK_OF(X509), free_cert_stack>;
-using ExtensionStack = ossl::Ptr<STACK_OF(X509_EXTENSION), free_extension_stack>;
+using ossl::CertStack;
+using ossl::ExtensionStack;
 using OsslString = ossl::Ptr<char, free_openssl_string>;
 using Asn1Integer = ossl::Ptr<ASN1_INTEGER, ::ASN1_INTEGER_free>;
 

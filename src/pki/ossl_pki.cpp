@@ -22,15 +22,6 @@ ossl::Bio memory_bio() {
     return ossl::Bio{ossl::not_null(::BIO_new(::BIO_s_mem()), "BIO_new")};
 }
 
-std::string bio_text(BIO* bio) {
-    char* data = nullptr;
-    const long len = BIO_get_mem_data(bio, &data);
-    if (len < 0 || (len > 0 && data == nullptr)) {
-        ossl::throw_last_error(Errc::CryptoFailure, "BIO_get_mem_data");
-    }
-    return std::string{data, static_cast<std::size_t>(len)};
-}
-
 long der_length(ByteView der) {
     if (der.size() > static_cast<std::size_t>(LONG_MAX)) {
         throw Error{Errc::PayloadTooLarge, "DER input too large"};

@@ -16,26 +16,18 @@
 
 namespace inkan::pki::detail {
 
-inline void free_cert_stack(STACK_OF(X509) * s) noexcept {
-    sk_X509_pop_free(s, ::X509_free);
-}
-inline void free_extension_stack(STACK_OF(X509_EXTENSION) * s) noexcept {
-    sk_X509_EXTENSION_pop_free(s, ::X509_EXTENSION_free);
-}
-
 using NamePtr = ossl::Ptr<X509_NAME, ::X509_NAME_free>;
 using ReqPtr = ossl::Ptr<X509_REQ, ::X509_REQ_free>;
-using StorePtr = ossl::Ptr<X509_STORE, ::X509_STORE_free>;
-using StoreCtxPtr = ossl::Ptr<X509_STORE_CTX, ::X509_STORE_CTX_free>;
-using CertStack = ossl::Ptr<STACK_OF(X509), free_cert_stack>;
-using ExtensionStack = ossl::Ptr<STACK_OF(X509_EXTENSION), free_extension_stack>;
+using StorePtr = ossl::Store;
+using StoreCtxPtr = ossl::StoreCtx;
+using ossl::CertStack;
+using ossl::ExtensionStack;
 
 /// A read-only memory BIO over `data` (which must outlive it). Errc::PayloadTooLarge above INT_MAX.
 ossl::Bio memory_bio(ByteView data);
 /// An empty, writable memory BIO.
 ossl::Bio memory_bio();
-/// Everything written to a memory BIO so far.
-std::string bio_text(BIO* bio);
+using ossl::bio_text;
 
 /// `der` as a long for d2i_* (Errc::PayloadTooLarge above LONG_MAX).
 long der_length(ByteView der);

@@ -23,12 +23,9 @@ namespace {
     throw Error{Errc::CryptoFailure, "time-stamp token: " + why};
 }
 
-void free_stack(STACK_OF(X509) * s) noexcept {
-    sk_X509_pop_free(s, ::X509_free);
-}
-using CertStack = ossl::Ptr<STACK_OF(X509), free_stack>;
-using Store = ossl::Ptr<X509_STORE, ::X509_STORE_free>;
-using StoreCtx = ossl::Ptr<X509_STORE_CTX, ::X509_STORE_CTX_free>;
+using ossl::CertStack;
+using ossl::Store;
+using ossl::StoreCtx;
 
 /// ESS signing-certificate-v2 (RFC 5035): the first ESSCertIDv2's certHash must be the hash of
 /// `cert_der` under its hashAlgorithm (SHA-256 when left out).

@@ -99,11 +99,13 @@ TEST(BatchCsv, JapaneseNamesWithCommasQuotesAndNewlinesRoundTripThroughPythonsCs
             " | PAdES | signature | S0 | Signature1 | CN=山田, 太郎,O=株式会社 \"見本\"\\nC=JP | 1A2B | "
             "2030-03-17T17:46:40.000Z | unknown | 2023-11-14T22:13:20.000Z | 2023-11-14T22:13:25.000Z | "
             "2023-11-14T22:13:25.000Z | CN=TSA,O=Time | yes | 認定タイムスタンプ | B-LTA | "
-            "2023-11-14T22:15:00.000Z | 2033-01-22T09:46:40.000Z | TOTAL-PASSED |  |  | 2027-01-15T08:00:00.000Z\n"
+            "2023-11-14T22:15:00.000Z | 2033-01-22T09:46:40.000Z | TOTAL-PASSED |  |  | "
+            "2027-01-15T08:00:00.000Z\n"
             "23 契約書,第1号.pdf | " +
             std::string(64, 'a') +
             " | PAdES | document-timestamp | T0 | Signature2 |  |  |  |  |  |  | 2023-11-14T22:15:00.000Z | "
-            "CN=Archive TSA | unknown |  |  | 2023-11-14T22:15:00.000Z | 2033-01-22T09:46:40.000Z | TOTAL-PASSED |  "
+            "CN=Archive TSA | unknown |  |  | 2023-11-14T22:15:00.000Z | 2033-01-22T09:46:40.000Z | "
+            "TOTAL-PASSED |  "
             "|  | 2027-01-15T08:00:00.000Z\n");
 }
 
@@ -207,7 +209,8 @@ TEST(BatchJson, StreamedDocumentsAreByteForByteTheReportOfAllAtOnce) {
     EXPECT_EQ(j["documents"][0]["signatures"][0]["qualified"], "unknown");
     EXPECT_EQ(j["documents"][0]["signatures"][0]["timestamps"][0]["tsa_accredited"], "yes");
     EXPECT_EQ(j["documents"][0]["signatures"][0]["timestamps"][0]["tsa_label"], "認定タイムスタンプ");
-    EXPECT_EQ(j["documents"][0]["document_timestamps"][0]["tsa_certificate_expiry"], "2033-01-22T09:46:40.000Z");
+    EXPECT_EQ(j["documents"][0]["document_timestamps"][0]["tsa_certificate_expiry"],
+              "2033-01-22T09:46:40.000Z");
 }
 
 }  // namespace

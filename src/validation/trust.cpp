@@ -21,12 +21,9 @@ namespace inkan::validation::detail {
 
 namespace {
 
-void free_stack(STACK_OF(X509) * s) noexcept {
-    sk_X509_pop_free(s, ::X509_free);
-}
-using Stack = ossl::Ptr<STACK_OF(X509), free_stack>;
-using Store = ossl::Ptr<X509_STORE, ::X509_STORE_free>;
-using StoreCtx = ossl::Ptr<X509_STORE_CTX, ::X509_STORE_CTX_free>;
+using Stack = ossl::CertStack;
+using ossl::Store;
+using ossl::StoreCtx;
 using OcspResp = ossl::Ptr<OCSP_RESPONSE, ::OCSP_RESPONSE_free>;
 using OcspBasic = ossl::Ptr<OCSP_BASICRESP, ::OCSP_BASICRESP_free>;
 using OcspId = ossl::Ptr<OCSP_CERTID, ::OCSP_CERTID_free>;

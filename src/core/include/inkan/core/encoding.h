@@ -24,6 +24,8 @@ std::string hex_encode(ByteView data);
 std::string hex_encode_upper(ByteView data);
 /// Accepts upper and lower case; refuses odd length and non-hex characters (Errc::InvalidEncoding).
 Bytes hex_decode(std::string_view text);
+/// The value of one hex digit (either case), or -1 for any other character.
+int hex_digit_value(char c) noexcept;
 
 /// RFC 4648 §6 base32 with padding, as otpauth:// URIs carry TOTP secrets (without "=").
 std::string base32_encode(ByteView data, bool pad = false);

@@ -4,6 +4,7 @@
 // Only OpenSSL 3 APIs (no engines, no legacy key methods: OPENSSL_API_COMPAT is 30000).
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include <openssl/bio.h>
@@ -11,6 +12,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <inkan/core/error.h>
 
@@ -34,6 +36,21 @@ using Cert = Ptr<X509, ::X509_free>;
 using Bio = Ptr<BIO, ::BIO_free_all>;
 using Bn = Ptr<BIGNUM, ::BN_free>;
 using EcdsaSig = Ptr<ECDSA_SIG, ::ECDSA_SIG_free>;
+using Store = Ptr<X509_STORE, ::X509_STORE_free>;
+using StoreCtx = Ptr<X509_STORE_CTX, ::X509_STORE_CTX_free>;
+
+/// A STACK_OF(X509) that owns its certificates (pop_free), and one of extensions.
+inline void free_cert_stack(STACK_OF(X509) * s) noexcept {
+    sk_X509_pop_free(s, ::X509_free);
+}
+inline void free_extension_stack(STACK_OF(X509_EXTENSION) * s) noexcept {
+    sk_X509_EXTENSION_pop_free(s, ::X509_EXTENSION_free);
+}
+using CertStack = Ptr<STACK_OF(X509), free_cert_stack>;
+using ExtensionStack = Ptr<STACK_OF(X509_EXTENSION), free_extension_stack>;
+
+/// Everything written to a memory BIO so far (CryptoFailure if it is not one).
+std::string bio_text(BIO* bio);
 
 /// Throws Error{code, "<what>: <every reason on OpenSSL's error queue>"} and empties the queue.
 [[noreturn]] void throw_last_error(Errc code, std::string_view what);
