@@ -162,11 +162,9 @@ std::string hash_algo_name(Version version) {
 /// The wire answer to a signDoc or extend refusal (service::DocFailure): the spec's texts where it has
 /// them (csc-api.md §7), otherwise ours (docs/errors.md).
 [[noreturn]] void refuse_document(const Error& e, service::DocFailure doc, const SigningKey* signer) {
-    // The text after "<failure>: ": the pdf layer's reason, or a TSA/OCSP/CRL URL with what went wrong —
-    // about the client's own bytes or public endpoints, never a secret.
-    const std::string& d = e.detail();
-    const auto colon = d.find(": ");
-    const std::string reason = colon == std::string::npos ? d : d.substr(colon + 2);
+    // The refusal's text: the pdf layer's reason, or a TSA/OCSP/CRL URL with what went wrong — about the
+    // client's own bytes or public endpoints, never a secret.
+    const std::string& reason = e.detail();
     switch (doc) {
         case service::DocFailure::BothInputs:
             invalid_request("Both documentDigests and documents parameters passed");
@@ -623,7 +621,7 @@ void Core::refuse_authorize(Version version, const Error& e, bool hashes_given, 
                             int num_signatures) {
     {
         if (!caller_fault(e.code())) {
-            throw e;
+            throw;
         }
         const auto failure = service::authorization_failure(e);
         // The reason, never a factor: the service's details carry no secret.
@@ -680,7 +678,7 @@ void Core::refuse_authorize(Version version, const Error& e, bool hashes_given, 
                 invalid_request(
                     "Invalid parameter numSignatures: a SCAL 2 credential needs one hash per signature");
         }
-        throw e;
+        throw;
     }
 }
 

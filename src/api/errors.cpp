@@ -4,17 +4,9 @@
 
 namespace inkan::api {
 
-namespace {
-
-struct Wire {
-    int status;
-    std::string_view error;
-    std::string_view description;
-};
-
 /// docs/errors.md, CSC column. No default: -Wswitch (an error under INKAN_WERROR) makes a new Errc
 /// update this table.
-Wire to_wire(Errc code) noexcept {
+http::ErrorWire csc_error_wire(Errc code) noexcept {
     switch (code) {
         case Errc::InvalidRequest:
             return {400, "invalid_request", "Invalid request"};
@@ -52,8 +44,6 @@ Wire to_wire(Errc code) noexcept {
     return {500, "server_error", "Internal error"};
 }
 
-}  // namespace
-
 http::Response csc_error(int status, std::string_view error, std::string_view description) {
     nlohmann::ordered_json body;
     body["error"] = error;
@@ -71,7 +61,7 @@ http::Response csc_error(int status, std::string_view error, std::string_view de
 }
 
 http::Response to_csc_error(const Error& error) {
-    const Wire w = to_wire(error.code());
+    const http::ErrorWire w = csc_error_wire(error.code());
     return csc_error(w.status, w.error, w.description);
 }
 

@@ -3,7 +3,11 @@
 #include <inkan/api/errors.h>
 
 #include <array>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -55,6 +59,70 @@ TEST(CscErrors, EveryErrcMapsToItsStatusAndCscErrorWithoutTheInternalDetail) {
         EXPECT_FALSE(body.at("error_description").get<std::string>().empty());
         EXPECT_EQ(r.body.find("detail-with-secret"), std::string::npos) << r.body;
     }
+}
+
+/// The cells of docs/errors.md's Errc table, by the Errc's name in its first column.
+std::map<std::string, std::vector<std::string>> documented_rows() {
+    std::ifstream in{INKAN_SOURCE_DIR "/docs/errors.md"};
+    std::map<std::string, std::vector<std::string>> rows;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.starts_with("| ")) {
+            continue;
+        }
+        std::vector<std::string> cells;
+        std::stringstream cut{line.substr(2)};
+        std::string cell;
+        while (std::getline(cut, cell, '|')) {
+            const auto b = cell.find_first_not_of(' ');
+            const auto e = cell.find_last_not_of(' ');
+            cells.push_back(b == std::string::npos ? std::string{} : cell.substr(b, e - b + 1));
+        }
+        if (cells.size() == 8) {
+            rows[cells[0]] = cells;
+        }
+    }
+    return rows;
+}
+
+/// The first word of a cell ("invalid_request (CSC names ..." → "invalid_request").
+std::string first_word(const std::string& cell) {
+    return cell.substr(0, cell.find_first_of(" ;:("));
+}
+
+// Issue 22: one place to read what a client sees for each failure. The table in docs/errors.md is
+// checked cell by cell against the two tables the code answers from (the CSC/OAuth routes' and every
+// other route's), so neither can change without the other.
+TEST(CscErrors, TheTableInDocsErrorsMdIsTheCodesTable) {
+    const auto rows = documented_rows();
+    ASSERT_FALSE(rows.empty()) << "no Errc table found in docs/errors.md";
+    const char* names[] = {"InvalidRequest",  "InvalidEncoding",      "Unauthenticated", "Forbidden",
+                           "NotFound",        "InvalidAuthData",      "Locked",          "Conflict",
+                           "PayloadTooLarge", "UnsupportedAlgorithm", "Internal",        "InvalidConfig",
+                           "HsmUnavailable",  "HsmFailure",           "CryptoFailure",   "StorageFailure",
+                           "IoFailure",       "Unavailable"};
+    ASSERT_EQ(std::size(names), kAllErrc.size()) << "a new Errc needs its row here and in docs/errors.md";
+    for (std::size_t i = 0; i < kAllErrc.size(); ++i) {
+        const Errc code = kAllErrc[i];
+        const auto row = rows.find(names[i]);
+        ASSERT_NE(row, rows.end()) << names[i] << " has no row in docs/errors.md";
+        const auto& cells = row->second;
+        const http::ErrorWire csc = csc_error_wire(code);
+        const http::ErrorWire other = http::default_error_wire(code);
+        EXPECT_EQ(cells[1], errc_name(code)) << names[i];
+        EXPECT_EQ(cells[3], std::to_string(csc.status)) << names[i] << ": HTTP (CSC, OAuth)";
+        EXPECT_EQ(first_word(cells[4]), csc.error)
+            << names[i] << ": CSC error, documented \"" << cells[4] << '"';
+        EXPECT_EQ(cells[5], std::to_string(other.status) + " " + std::string{other.error})
+            << names[i] << ": other routes";
+        // And what the mappers send is the row.
+        const http::Response sent = to_csc_error(Error{code, "x"});
+        EXPECT_EQ(sent.status, csc.status) << names[i];
+        const http::Response elsewhere = http::default_error_response(Error{code, "x"});
+        EXPECT_EQ(elsewhere.status, other.status) << names[i];
+        EXPECT_EQ(Json::parse(elsewhere.body).at("error"), other.error) << names[i];
+    }
+    EXPECT_EQ(rows.size(), kAllErrc.size() + 1) << "rows in the table besides the Errc ones and the header";
 }
 
 TEST(CscErrors, UnauthenticatedCarriesABearerChallenge) {

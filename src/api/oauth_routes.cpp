@@ -280,12 +280,6 @@ http::Response redirect(int status, const std::string& location) {
     return r;
 }
 
-std::string text_of(const Error& e) {
-    const std::string& d = e.detail();
-    const auto colon = d.find(": ");
-    return colon == std::string::npos ? d : d.substr(colon + 2);
-}
-
 std::optional<Secret> cookie_session(const http::Request& r) {
     return cookie_value(r, kCookie);
 }
@@ -344,7 +338,7 @@ http::Response authorize_get(const Ctx& c, Version v, const http::Request& r) {
                 throw;
             }
             log::info("oauth2: authorize refused without redirect", {{"reason", e.detail()}});
-            return oauth_error_page(400, "Unknown client or redirect_uri: " + text_of(e));
+            return oauth_error_page(400, "Unknown client or redirect_uri: " + e.detail());
         }
         const auto back = [&](std::string error, std::string description) {
             return redirect(302, with_params(target, {{"error", std::move(error)},
@@ -361,7 +355,7 @@ http::Response authorize_get(const Ctx& c, Version v, const http::Request& r) {
             if (!failure) {
                 throw;
             }
-            return back(std::string{service::name(*failure)}, text_of(e));
+            return back(std::string{service::name(*failure)}, e.detail());
         }
     }
     http::Response page = oauth_page(c.oauth.view(Secret{started.session}), prefix(v) + "authorize", {});
@@ -634,18 +628,20 @@ http::Handler wrap(std::shared_ptr<const Ctx> ctx, Version v, Run run) {
                            {{"code", errc_name(e.code())}, {"what", e.what()}, {"route", r.route}});
                 return to_csc_error(e);
             }
-            log::info("oauth2 request refused", {{"route", r.route}, {"reason", e.detail()}});
+            log::info("oauth2 request refused", {{"route", r.route},
+                                                 {"reason", std::string{service::name(*failure)}},
+                                                 {"detail", e.detail()}});
             switch (*failure) {
                 case OAuthFailure::InvalidClient: {
-                    http::Response out = csc_error(401, "invalid_client", text_of(e));
+                    http::Response out = csc_error(401, "invalid_client", e.detail());
                     out.headers.set("WWW-Authenticate", R"(Basic realm="inkan")");
                     return out;
                 }
                 case OAuthFailure::InvalidRedirect:
                 case OAuthFailure::InvalidSession:
-                    return csc_error(400, "invalid_request", text_of(e));
+                    return csc_error(400, "invalid_request", e.detail());
                 default:
-                    return csc_error(400, service::name(*failure), text_of(e));
+                    return csc_error(400, service::name(*failure), e.detail());
             }
         }
     };

@@ -8,13 +8,42 @@
 namespace inkan {
 namespace {
 
-constexpr Errc kAll[] = {
-    Errc::InvalidRequest,  Errc::InvalidEncoding,      Errc::Unauthenticated, Errc::Forbidden,
-    Errc::NotFound,        Errc::InvalidAuthData,      Errc::Locked,          Errc::Conflict,
-    Errc::PayloadTooLarge, Errc::UnsupportedAlgorithm, Errc::Internal,        Errc::InvalidConfig,
-    Errc::HsmUnavailable,  Errc::HsmFailure,           Errc::CryptoFailure,   Errc::StorageFailure,
-    Errc::IoFailure,       Errc::Unavailable,
-};
+constexpr const auto& kAll = kAllErrc;
+
+enum class Why { First, Second };
+enum class Other { First };
+
+TEST(Errc, KAllErrcListsEveryCodeThatHasAName) {
+    std::set<int> listed;
+    for (const Errc code : kAllErrc) {
+        listed.insert(static_cast<int>(code));
+    }
+    for (int v = 0; v < 1000; ++v) {
+        if (errc_name(static_cast<Errc>(v)) != "unknown") {
+            EXPECT_TRUE(listed.contains(v)) << errc_name(static_cast<Errc>(v)) << " (" << v << ") missing";
+        }
+    }
+    EXPECT_EQ(listed.size(), kAllErrc.size()) << "a code listed twice";
+}
+
+TEST(Refused, CarriesItsReasonAsATypeThroughACatchAsError) {
+    try {
+        try {
+            throw Refused<Why>{Errc::InvalidAuthData, Why::Second, "wrong PIN"};
+        } catch (const Error&) {
+            throw;  // as the service's catch-and-rethrow sites do
+        }
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::InvalidAuthData);
+        EXPECT_EQ(e.detail(), "wrong PIN") << "the reason is not written into the text";
+        EXPECT_EQ(reason_of<Why>(e), Why::Second);
+        EXPECT_EQ(reason_of<Other>(e), std::nullopt) << "another enum's reason is not this one";
+    }
+}
+
+TEST(Refused, APlainErrorHasNoReasonWhateverItsText) {
+    EXPECT_EQ(reason_of<Why>(Error{Errc::InvalidRequest, "second: looks like a prefix"}), std::nullopt);
+}
 
 TEST(Errc, EveryCodeHasADistinctLowerCaseName) {
     std::set<std::string_view> seen;

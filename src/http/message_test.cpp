@@ -100,7 +100,7 @@ TEST(HttpDefaultErrorResponse, MapsCodesWithoutTheDetail) {
         {Errc::PayloadTooLarge, 413, "invalid_request"},
         {Errc::Internal, 500, "server_error"},
         {Errc::HsmFailure, 500, "server_error"},
-        {Errc::StorageFailure, 500, "server_error"},
+        {Errc::StorageFailure, 503, "temporarily_unavailable"},
         {Errc::HsmUnavailable, 503, "temporarily_unavailable"},
         {Errc::Unavailable, 503, "temporarily_unavailable"},
     };

@@ -105,12 +105,12 @@ Caller Sessions::authenticate(const Secret& access_token) const {
                     "token " + record->id + " is a refresh token, not an access token"};
     }
     if (record->revoked) {
-        throw Error{Errc::Unauthenticated,
-                    std::string{kTokenExpired} + ": access token " + record->id + " is revoked"};
+        throw Refused<TokenRefusal>{Errc::Unauthenticated, TokenRefusal::Expired,
+                                    "access token " + record->id + " is revoked"};
     }
     if (record->expires_at <= m_clock.now()) {
-        throw Error{Errc::Unauthenticated,
-                    std::string{kTokenExpired} + ": access token " + record->id + " has expired"};
+        throw Refused<TokenRefusal>{Errc::Unauthenticated, TokenRefusal::Expired,
+                                    "access token " + record->id + " has expired"};
     }
     if (!record->client_id.empty() && m_clients != nullptr) {
         const auto client = m_clients->find(record->client_id);

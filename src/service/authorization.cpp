@@ -18,7 +18,10 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <string>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -79,45 +82,49 @@ std::string_view name_in(const std::array<std::pair<E, std::string_view>, N>& ta
     return "unknown";
 }
 
-/// The value named `text` in a {value, name} table.
-template <class E, std::size_t N>
-std::optional<E> value_in(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view text) {
-    for (const auto& [v, t] : table) {
-        if (t == text) {
-            return v;
-        }
-    }
-    return std::nullopt;
-}
-
-/// The reason prefix of an Error's detail ("bad_pin: ..." → "bad_pin").
-std::string_view reason_of(const Error& e) {
-    const std::string& d = e.detail();
-    const auto colon = d.find(": ");
-    return colon == std::string::npos ? std::string_view{} : std::string_view{d}.substr(0, colon);
-}
-
-/// Thrown for a refused request; `outcome` is what the audit entry records.
+/// Thrown for a refused request; `outcome` is what the audit entry records, `reason` what the caller's
+/// protocol edge maps to its wire answer.
+/// A refusal without a finer reason names its outcome itself ("not_found") and is a plain Error.
 struct Refusal {
     Errc code;
-    std::string outcome;
+    std::variant<std::string, AuthFailure, SignFailure> reason;
     std::string text;
+    [[nodiscard]] std::string outcome() const {
+        return std::visit(
+            [](const auto& r) -> std::string {
+                if constexpr (std::is_enum_v<std::decay_t<decltype(r)>>) {
+                    return std::string{name(r)};
+                } else {
+                    return r;
+                }
+            },
+            reason);
+    }
+    [[noreturn]] void raise() const {
+        if (const auto* a = std::get_if<AuthFailure>(&reason)) {
+            throw Refused<AuthFailure>{code, *a, text};
+        }
+        if (const auto* f = std::get_if<SignFailure>(&reason)) {
+            throw Refused<SignFailure>{code, *f, text};
+        }
+        throw Error{code, text};
+    }
 };
 
 /// Every refused request is on the record before the caller hears "no": audit, then throw.
 [[noreturn]] void record_refusal(AuditLog& audit, AuditEvent& event, const nlohmann::json& details,
                                  const Refusal& r) {
-    event.outcome = r.outcome;
+    event.outcome = r.outcome();
     event.details = details.dump();
     audit.record(event);
-    throw Error{r.code, r.text};
+    r.raise();
 }
 
 Refusal refuse(Errc code, AuthFailure f, std::string_view text) {
-    return {code, std::string{name(f)}, std::string{name(f)} + ": " + std::string{text}};
+    return {code, f, std::string{text}};
 }
 Refusal refuse(Errc code, SignFailure f, std::string_view text) {
-    return {code, std::string{name(f)}, std::string{name(f)} + ": " + std::string{text}};
+    return {code, f, std::string{text}};
 }
 
 /// What the audit log records for a SAD: the first 16 hex digits of the SHA-256 of its handle.
@@ -224,13 +231,13 @@ std::string_view name(AuthFailure f) {
     return name_in(kAuthFailures, f);
 }
 std::optional<AuthFailure> authorization_failure(const Error& e) {
-    return value_in(kAuthFailures, reason_of(e));
+    return reason_of<AuthFailure>(e);
 }
 std::string_view name(SignFailure f) {
     return name_in(kSignFailures, f);
 }
 std::optional<SignFailure> sign_failure(const Error& e) {
-    return value_in(kSignFailures, reason_of(e));
+    return reason_of<SignFailure>(e);
 }
 
 Authorization::Authorization(CredentialStore& credentials, UserStore& users, Accounts& accounts,
@@ -560,19 +567,22 @@ IssuedSad Authorization::extend(const Caller& caller, std::string_view credentia
     replacement.expires_at = now + lifetime;
     if (const auto reason =
             m_store.replace_sad(*old_hash, caller.user_id, credential->id, replacement, now)) {
-        if (*reason == "expired") {
-            audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::SadExpired,
-                                 "the SAD has expired, or its authorisation's hard limit has passed"));
-        }
-        if (*reason == "hash") {
-            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::HashNotAuthorised,
-                                 "Hash is not authorized by the SAD"));
-        }
-        if (*reason == "count") {
-            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::TooManyHashes,
-                                 "more signatures than the SAD still allows"));
-        }
-        audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "the SAD is not valid"));
+        audit_refusal([&] {
+            switch (*reason) {
+                case SpendRefusal::Expired:
+                    return refuse(Errc::InvalidAuthData, SignFailure::SadExpired,
+                                  "the SAD has expired, or its authorisation's hard limit has passed");
+                case SpendRefusal::Hash:
+                    return refuse(Errc::InvalidRequest, SignFailure::HashNotAuthorised,
+                                  "Hash is not authorized by the SAD");
+                case SpendRefusal::Count:
+                    return refuse(Errc::InvalidRequest, SignFailure::TooManyHashes,
+                                  "more signatures than the SAD still allows");
+                case SpendRefusal::Invalid:
+                    break;
+            }
+            return refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "the SAD is not valid");
+        }());
     }
     // The store capped the expiry at the original authorisation's hard limit.
     const auto renewed = m_store.find_sad(replacement.handle_hash);
@@ -667,18 +677,21 @@ Credential Authorization::spend(const Caller& caller, const std::string& credent
     if (const auto reason =
             m_store.consume(*handle_hash, caller.user_id, credential->id, to_consume,
                             static_cast<int>(items.size()), now, m_audit.entry_builder(std::move(spent)))) {
-        if (*reason == "expired") {
-            audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::SadExpired, "SAD expired"));
-        }
-        if (*reason == "hash") {
-            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::HashNotAuthorised,
-                                 "Hash is not authorized by the SAD"));
-        }
-        if (*reason == "count") {
-            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::TooManyHashes,
-                                 "more hashes than the SAD still allows"));
-        }
-        audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "Invalid parameter SAD"));
+        audit_refusal([&] {
+            switch (*reason) {
+                case SpendRefusal::Expired:
+                    return refuse(Errc::InvalidAuthData, SignFailure::SadExpired, "SAD expired");
+                case SpendRefusal::Hash:
+                    return refuse(Errc::InvalidRequest, SignFailure::HashNotAuthorised,
+                                  "Hash is not authorized by the SAD");
+                case SpendRefusal::Count:
+                    return refuse(Errc::InvalidRequest, SignFailure::TooManyHashes,
+                                  "more hashes than the SAD still allows");
+                case SpendRefusal::Invalid:
+                    break;
+            }
+            return refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "Invalid parameter SAD");
+        }());
     }
     return *credential;
 }

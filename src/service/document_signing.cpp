@@ -209,18 +209,7 @@ std::string_view name(DocFailure f) {
 }
 
 std::optional<DocFailure> doc_failure(const Error& e) {
-    const std::string& d = e.detail();
-    const auto colon = d.find(": ");
-    if (colon == std::string::npos) {
-        return std::nullopt;
-    }
-    const std::string_view reason = std::string_view{d}.substr(0, colon);
-    for (const auto& [v, text] : kDocFailures) {
-        if (text == reason) {
-            return v;
-        }
-    }
-    return std::nullopt;
+    return reason_of<DocFailure>(e);
 }
 
 DocumentSigning::DocumentSigning(Authorization& authorization, ades::TimeStamper* stamper,

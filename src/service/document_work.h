@@ -18,22 +18,23 @@
 
 namespace inkan::service {
 
-/// Throws the refusal `f` (Error::detail "<name>: <text>", see doc_failure()).
+/// Throws the refusal `f` (a Refused<DocFailure>, see doc_failure()) with `text` as its reason.
 [[noreturn]] inline void refuse(DocFailure f, std::string_view text, Errc code = Errc::InvalidRequest) {
-    throw Error{code, std::string{name(f)} + ": " + std::string{text}};
+    throw Refused<DocFailure>{code, f, std::string{text}};
 }
 
 /// Rethrows `e`, a failure while opening or checking a request's PDF: a DocFailure as it is; the pdf
 /// layer's InvalidEncoding/InvalidRequest (not a PDF, truncated, damaged, encrypted, hybrid reference)
 /// as DocFailure::InvalidDocument with its reason but without its "pdf: in-N.pdf: " prefix (our
-/// temporary file's name means nothing to the client); anything else unchanged.
+/// temporary file's name means nothing to the client); anything else unchanged. Call it only in the
+/// handler that caught `e` (it rethrows with `throw;`, which keeps a Refused's reason).
 [[noreturn]] inline void rethrow_document_error(const Error& e) {
     if (!doc_failure(e) && (e.code() == Errc::InvalidEncoding || e.code() == Errc::InvalidRequest)) {
         const std::string& d = e.detail();
         const auto at = d.find(".pdf: ");
         refuse(DocFailure::InvalidDocument, at == std::string::npos ? d : d.substr(at + 6));
     }
-    throw e;
+    throw;
 }
 
 /// Runs `f`; a TSA, OCSP responder or CRL server that cannot be reached (Errc::Unavailable, or an

@@ -120,6 +120,32 @@ std::string_view name(PendingStage s) {
     return "login";
 }
 
+std::string_view name(SpendRefusal r) noexcept {
+    switch (r) {
+        case SpendRefusal::Invalid:
+            return "invalid";
+        case SpendRefusal::Expired:
+            return "expired";
+        case SpendRefusal::Hash:
+            return "hash";
+        case SpendRefusal::Count:
+            return "count";
+    }
+    return "invalid";
+}
+
+std::string_view name(CodeRefusal r) noexcept {
+    switch (r) {
+        case CodeRefusal::Invalid:
+            return "invalid";
+        case CodeRefusal::Used:
+            return "used";
+        case CodeRefusal::Expired:
+            return "expired";
+    }
+    return "invalid";
+}
+
 std::optional<CredentialStatus> credential_status_from_name(std::string_view text) {
     for (const CredentialStatus s :
          {CredentialStatus::Pending, CredentialStatus::Active, CredentialStatus::Disabled}) {

@@ -69,7 +69,7 @@ Errc errc_of(OAuthFailure f) {
 }
 
 [[noreturn]] void fail(OAuthFailure f, std::string_view text) {
-    throw Error{errc_of(f), std::string{name(f)} + ": " + std::string{text}};
+    throw Refused<OAuthFailure>{errc_of(f), f, std::string{text}};
 }
 
 std::string csrf_for(std::string_view session) {
@@ -298,18 +298,7 @@ std::string_view name(OAuthFailure f) {
 }
 
 std::optional<OAuthFailure> oauth_failure(const Error& e) {
-    const std::string& d = e.detail();
-    const auto colon = d.find(": ");
-    if (colon == std::string::npos) {
-        return std::nullopt;
-    }
-    const std::string_view reason{d.data(), colon};
-    for (const auto& [v, text] : kFailures) {
-        if (text == reason) {
-            return v;
-        }
-    }
-    return std::nullopt;
+    return reason_of<OAuthFailure>(e);
 }
 
 std::string to_json(const AuthorizationParams& p) {
@@ -928,7 +917,7 @@ TokenResponse OAuth::token(const ClientAuthentication& client_auth, TokenRequest
     }
     const CodeConsumption spent = m_grants.consume_code(*code_hash, m_clock.now());
     if (!spent.code) {
-        if (spent.failure == "used") {
+        if (spent.failure == CodeRefusal::Used) {
             // RFC 6749 §4.1.2: a code used twice was intercepted or replayed; what its first exchange
             // issued is revoked, since either party may be the attacker (RFC 9700 §4.5).
             (void)m_sessions.revoke_family(spent.issued_family, client.id, "authorization code reused");
@@ -937,8 +926,9 @@ TokenResponse OAuth::token(const ClientAuthentication& client_auth, TokenRequest
                                                               "authorization code reused");
             }
         }
-        record("oauth2.token", "code_" + spent.failure, {}, client.id, "{}");
-        fail(OAuthFailure::InvalidGrant, "the code is " + spent.failure);
+        const std::string why{name(spent.failure.value_or(CodeRefusal::Invalid))};
+        record("oauth2.token", "code_" + why, {}, client.id, "{}");
+        fail(OAuthFailure::InvalidGrant, "the code is " + why);
     }
     const AuthorizationCodeRecord& code = *spent.code;
     const AuthorizationParams params = params_from_json(code.grant);

@@ -281,7 +281,8 @@ void OutOfBand::decide(const Secret& session, std::string_view csrf, bool approv
             // The credential's own activation data (decision 0020): checked before the decision is taken, so
             // a mistyped PIN can be typed again; counted toward the PIN lockout as in credentials/authorize.
             if (pin == nullptr || pin->empty()) {
-                throw Error{Errc::InvalidAuthData, "bad_pin: the credential's PIN is required"};
+                throw Refused<AuthFailure>{Errc::InvalidAuthData, AuthFailure::BadPin,
+                                           "the credential's PIN is required"};
             }
             m_authorization.verify_pin(Caller{r.user_id, r.client_id, {}}, r.credential_id, *pin, "oob.pin");
             pin_verified = true;

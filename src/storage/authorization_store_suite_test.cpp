@@ -8,6 +8,7 @@
 namespace inkan::storage::testing {
 namespace {
 
+using service::SpendRefusal;
 using Hashes = std::vector<std::pair<std::string, Bytes>>;
 
 TEST_P(AuthorizationStoreSuite, InsertThenFindReturnsEveryField) {
@@ -38,14 +39,15 @@ TEST_P(AuthorizationStoreSuite, ConsumingEveryHashRetiresTheSad) {
     EXPECT_EQ(after->remaining, 0);
     EXPECT_TRUE(after->hashes.empty());
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1}), 1, before_expiry()),
-              "invalid");
+              SpendRefusal::Invalid);
 }
 
 TEST_P(AuthorizationStoreSuite, AConsumedHashCannotBeSpentAgain) {
     authorization->insert_sad(sad("s1", handle(1), 2, 2, {digest(1), digest(2)}));
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1}), 1, before_expiry()),
               std::nullopt);
-    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1}), 1, before_expiry()), "hash");
+    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1}), 1, before_expiry()),
+              SpendRefusal::Hash);
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({2}), 1, before_expiry()),
               std::nullopt);
 }
@@ -54,7 +56,8 @@ TEST_P(AuthorizationStoreSuite, HashesAreAMultiset) {
     authorization->insert_sad(sad("s1", handle(1), 2, 3, {digest(1), digest(1), digest(2)}));
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1, 1}), 2, before_expiry()),
               std::nullopt);
-    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1}), 1, before_expiry()), "hash");
+    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1}), 1, before_expiry()),
+              SpendRefusal::Hash);
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({2}), 1, before_expiry()),
               std::nullopt);
 }
@@ -62,14 +65,14 @@ TEST_P(AuthorizationStoreSuite, HashesAreAMultiset) {
 TEST_P(AuthorizationStoreSuite, TheSameHashTwiceInOneRequestNeedsTwoAuthorisations) {
     authorization->insert_sad(sad("s1", handle(1), 2, 2, {digest(1), digest(2)}));
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1, 1}), 2, before_expiry()),
-              "hash");
+              SpendRefusal::Hash);
     EXPECT_EQ(authorization->find_sad(handle(1))->hashes, hashes({1, 2}));
 }
 
 TEST_P(AuthorizationStoreSuite, NothingIsConsumedWhenOneHashIsNotAuthorised) {
     authorization->insert_sad(sad("s1", handle(1), 2, 2, {digest(1), digest(2)}));
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1, 3}), 2, before_expiry()),
-              "hash");
+              SpendRefusal::Hash);
     const auto after = authorization->find_sad(handle(1));
     EXPECT_EQ(after->remaining, 2);
     EXPECT_EQ(after->hashes, hashes({1, 2}));
@@ -79,13 +82,15 @@ TEST_P(AuthorizationStoreSuite, NothingIsConsumedWhenOneHashIsNotAuthorised) {
 TEST_P(AuthorizationStoreSuite, TheAlgorithmIsPartOfTheHash) {
     authorization->insert_sad(sad("s1", handle(1), 2, 1, {digest(1)}));
     const Hashes other{{"2.16.840.1.101.3.4.2.8", digest(1)}};  // SHA3-256, same bytes
-    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", other, 1, before_expiry()), "hash");
+    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", other, 1, before_expiry()),
+              SpendRefusal::Hash);
 }
 
 TEST_P(AuthorizationStoreSuite, ScalOneCountsSignatures) {
     authorization->insert_sad(sad("s1", handle(1), 1, 3));
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", {}, 2, before_expiry()), std::nullopt);
-    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", {}, 2, before_expiry()), "count");
+    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", {}, 2, before_expiry()),
+              SpendRefusal::Count);
     EXPECT_EQ(authorization->find_sad(handle(1))->remaining, 1);
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", {}, 1, before_expiry()), std::nullopt);
     EXPECT_TRUE(authorization->find_sad(handle(1))->retired);
@@ -94,23 +99,26 @@ TEST_P(AuthorizationStoreSuite, ScalOneCountsSignatures) {
 TEST_P(AuthorizationStoreSuite, MoreHashesThanRemainAreRefusedAsCount) {
     authorization->insert_sad(sad("s1", handle(1), 2, 1, {digest(1)}));
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1, 2}), 2, before_expiry()),
-              "count");
+              SpendRefusal::Count);
 }
 
 TEST_P(AuthorizationStoreSuite, ExpiryIsJudgedAtTheGivenTime) {
     authorization->insert_sad(sad("s1", handle(1), 1, 2));
-    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", {}, 1, at(2'000'000'000)), "expired");
-    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", {}, 1, at(2'000'000'100)), "expired");
+    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", {}, 1, at(2'000'000'000)),
+              SpendRefusal::Expired);
+    EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", {}, 1, at(2'000'000'100)),
+              SpendRefusal::Expired);
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", {}, 1, at(1'999'999'999)), std::nullopt);
 }
 
 TEST_P(AuthorizationStoreSuite, ASadIsBoundToItsUserAndCredential) {
     authorization->insert_sad(sad("s1", handle(1), 2, 1, {digest(1)}));
-    EXPECT_EQ(authorization->consume(handle(1), "u-bob", "c-1", hashes({1}), 1, before_expiry()), "invalid");
+    EXPECT_EQ(authorization->consume(handle(1), "u-bob", "c-1", hashes({1}), 1, before_expiry()),
+              SpendRefusal::Invalid);
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-2", hashes({1}), 1, before_expiry()),
-              "invalid");
+              SpendRefusal::Invalid);
     EXPECT_EQ(authorization->consume(handle(2), "u-alice", "c-1", hashes({1}), 1, before_expiry()),
-              "invalid");
+              SpendRefusal::Invalid);
     EXPECT_EQ(authorization->find_sad(handle(1))->remaining, 1);
 }
 
@@ -156,7 +164,7 @@ TEST_P(AuthorizationStoreSuite, ReplacingKeepsTheAuthorisedUnsignedHashesAndReti
     EXPECT_EQ(now->remaining, 2);
     EXPECT_EQ(now->hashes, hashes({2, 2}));
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({2}), 1, before_expiry()),
-              "invalid");
+              SpendRefusal::Invalid);
     EXPECT_EQ(authorization->consume(handle(2), "u-alice", "c-1", hashes({2, 2}), 2, before_expiry()),
               std::nullopt);
 }
@@ -169,13 +177,13 @@ TEST_P(AuthorizationStoreSuite, ReplacingWithAHashNotAuthorisedOrAlreadySignedCh
               std::nullopt);
     EXPECT_EQ(authorization->replace_sad(handle(1), "u-alice", "c-1", sad("s2", handle(2), 2, 1, {digest(3)}),
                                          before_expiry()),
-              "hash");
+              SpendRefusal::Hash);
     EXPECT_EQ(authorization->replace_sad(handle(1), "u-alice", "c-1", sad("s3", handle(3), 2, 1, {digest(1)}),
                                          before_expiry()),
-              "hash");
+              SpendRefusal::Hash);
     EXPECT_EQ(authorization->replace_sad(handle(1), "u-alice", "c-1",
                                          sad("s4", handle(4), 2, 2, {digest(2), digest(2)}), before_expiry()),
-              "count");
+              SpendRefusal::Count);
     EXPECT_FALSE(authorization->find_sad(handle(2)).has_value());
     EXPECT_FALSE(authorization->find_sad(handle(3)).has_value());
     EXPECT_FALSE(authorization->find_sad(handle(4)).has_value());
@@ -190,7 +198,7 @@ TEST_P(AuthorizationStoreSuite, ReplacingCannotRaiseTheCountAtScalOne) {
     authorization->insert_sad(sad("s1", handle(1), 1, 2));
     EXPECT_EQ(
         authorization->replace_sad(handle(1), "u-alice", "c-1", sad("s2", handle(2), 1, 3), before_expiry()),
-        "count");
+        SpendRefusal::Count);
     EXPECT_EQ(
         authorization->replace_sad(handle(1), "u-alice", "c-1", sad("s3", handle(3), 1, 2), before_expiry()),
         std::nullopt);
@@ -218,7 +226,7 @@ TEST_P(AuthorizationStoreSuite, ReplacementNeverOutlivesTheOriginalHardLimit) {
     authorization->insert_sad(third);
     EXPECT_EQ(authorization->replace_sad(handle(3), "u-alice", "c-1", sad("s4", handle(4), 1, 1),
                                          at(1'999'999'499)),
-              "expired");
+              SpendRefusal::Expired);
 }
 
 TEST_P(AuthorizationStoreSuite, ConsumeAppendsItsAuditEntryInTheSameTransactionOrNotAtAll) {
@@ -237,7 +245,7 @@ TEST_P(AuthorizationStoreSuite, ConsumeAppendsItsAuditEntryInTheSameTransactionO
     };
     // Refused: no entry is built or written.
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({2}), 1, before_expiry(), entry),
-              "hash");
+              SpendRefusal::Hash);
     EXPECT_EQ(built, 0);
     EXPECT_TRUE(audit->all().empty());
     EXPECT_EQ(authorization->consume(handle(1), "u-alice", "c-1", hashes({1}), 1, before_expiry(), entry),
@@ -252,10 +260,10 @@ TEST_P(AuthorizationStoreSuite, ReplacingChecksTheOldSad) {
     authorization->insert_sad(sad("s1", handle(1), 1, 2));
     EXPECT_EQ(
         authorization->replace_sad(handle(1), "u-bob", "c-1", sad("s2", handle(2), 1, 0), before_expiry()),
-        "invalid");
+        SpendRefusal::Invalid);
     EXPECT_EQ(authorization->replace_sad(handle(1), "u-alice", "c-1", sad("s2", handle(2), 1, 0),
                                          at(2'000'000'000)),
-              "expired");
+              SpendRefusal::Expired);
     EXPECT_FALSE(authorization->find_sad(handle(2)).has_value());
     EXPECT_FALSE(authorization->find_sad(handle(1))->retired);
 }

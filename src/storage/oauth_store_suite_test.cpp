@@ -11,7 +11,9 @@
 namespace inkan::storage::testing {
 namespace {
 
+using service::CodeRefusal;
 using service::PendingStage;
+using service::SpendRefusal;
 
 TEST_P(OAuthStoreSuite, AClientRoundTripsEveryField) {
     auto c = client("cl-1", "invoices");
@@ -128,8 +130,8 @@ TEST_P(OAuthStoreSuite, ACodeIsSpentOnceEvenFromSixteenConnections) {
         t.join();
     }
     EXPECT_EQ(won.load(), 1);
-    EXPECT_EQ(oauth_grants->consume_code(Bytes(32, 0xCD), before_expiry()).failure, "used");
-    EXPECT_EQ(oauth_grants->consume_code(Bytes(32, 0xEE), before_expiry()).failure, "invalid");
+    EXPECT_EQ(oauth_grants->consume_code(Bytes(32, 0xCD), before_expiry()).failure, CodeRefusal::Used);
+    EXPECT_EQ(oauth_grants->consume_code(Bytes(32, 0xEE), before_expiry()).failure, CodeRefusal::Invalid);
 }
 
 TEST_P(OAuthStoreSuite, ASecondExchangeOfACodeLearnsWhatTheFirstIssued) {
@@ -143,15 +145,15 @@ TEST_P(OAuthStoreSuite, ASecondExchangeOfACodeLearnsWhatTheFirstIssued) {
     open_another().oauth_grants->link_code(Bytes(32, 0xC2), "", Bytes(32, 0x5A));
     oauth_grants->link_code(Bytes(32, 0xEE), "fam-x", {});  // unknown: nothing
     const auto service = oauth_grants->consume_code(Bytes(32, 0xC1), before_expiry());
-    EXPECT_EQ(service.failure, "used");
+    EXPECT_EQ(service.failure, CodeRefusal::Used);
     EXPECT_EQ(service.issued_family, "fam-9");
     EXPECT_TRUE(service.issued_sad_hash.empty());
     const auto credential = open_another().oauth_grants->consume_code(Bytes(32, 0xC2), before_expiry());
-    EXPECT_EQ(credential.failure, "used");
+    EXPECT_EQ(credential.failure, CodeRefusal::Used);
     EXPECT_EQ(credential.issued_family, "");
     EXPECT_EQ(hex_encode(credential.issued_sad_hash), hex_encode(Bytes(32, 0x5A)));
     const auto unlinked = oauth_grants->consume_code(Bytes(32, 0xC3), before_expiry());
-    EXPECT_EQ(unlinked.failure, "used");
+    EXPECT_EQ(unlinked.failure, CodeRefusal::Used);
     EXPECT_EQ(unlinked.issued_family, "");
     EXPECT_TRUE(unlinked.issued_sad_hash.empty());
 }
@@ -162,8 +164,8 @@ TEST_P(OAuthStoreSuite, AnExpiredCodeIsRefusedAndSpent) {
         {Bytes(32, 0xCD), "cl-1", "https://app.example/cb", "u-alice", "{}", at(1'999'999'000)});
     const auto late = oauth_grants->consume_code(Bytes(32, 0xCD), at(1'999'999'000));
     EXPECT_FALSE(late.code.has_value());
-    EXPECT_EQ(late.failure, "expired");
-    EXPECT_EQ(oauth_grants->consume_code(Bytes(32, 0xCD), at(1'999'998'000)).failure, "used");
+    EXPECT_EQ(late.failure, CodeRefusal::Expired);
+    EXPECT_EQ(oauth_grants->consume_code(Bytes(32, 0xCD), at(1'999'998'000)).failure, CodeRefusal::Used);
 }
 
 TEST_P(OAuthStoreSuite, ASystemClientIsTheSubjectOfItsTokensAndSads) {
@@ -195,7 +197,7 @@ TEST_P(OAuthStoreSuite, ASystemClientIsTheSubjectOfItsTokensAndSads) {
     authorization->insert_sad(sad);
     EXPECT_EQ(authorization->consume(sad.handle_hash, "", "c-seal", {}, 2, before_expiry()), std::nullopt);
     EXPECT_EQ(authorization->consume(sad.handle_hash, "u-alice", "c-seal", {}, 1, before_expiry()),
-              std::optional<std::string>{"invalid"});
+              SpendRefusal::Invalid);
 }
 
 TEST_P(OAuthStoreSuite, RotatingARefreshTokenSucceedsOnceAndTakesItsGrant) {
@@ -249,7 +251,7 @@ TEST_P(OAuthStoreSuite, ASadIsRetiredOnlyForTheClientItWasIssuedThrough) {
     EXPECT_TRUE(open_another().authorization->retire_for_client(sad.handle_hash, "cl-1"));
     EXPECT_FALSE(authorization->retire_for_client(sad.handle_hash, "cl-1")) << "retired twice";
     EXPECT_EQ(authorization->consume(sad.handle_hash, "u-alice", "c-personal", {}, 1, before_expiry()),
-              std::optional<std::string>{"invalid"});
+              SpendRefusal::Invalid);
 }
 
 }  // namespace

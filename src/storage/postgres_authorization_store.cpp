@@ -155,7 +155,7 @@ std::optional<SadRecord> PostgresAuthorizationStore::find_sad(ByteView handle_ha
     return r;
 }
 
-std::optional<std::string> PostgresAuthorizationStore::consume(
+std::optional<service::SpendRefusal> PostgresAuthorizationStore::consume(
     ByteView handle_hash, std::string_view user_id, std::string_view credential_id,
     const std::vector<std::pair<std::string, Bytes>>& hashes, int count, TimePoint now,
     const service::AuditEntryBuilder& record) {
@@ -166,10 +166,10 @@ std::optional<std::string> PostgresAuthorizationStore::consume(
         return reason;
     }
     if (count < 1 || count > row->remaining) {
-        return "count";
+        return service::SpendRefusal::Count;
     }
     if (row->scal == 2 && hashes.size() != static_cast<std::size_t>(count)) {
-        return "hash";
+        return service::SpendRefusal::Hash;
     }
     // Pick, for each requested hash, an unconsumed row not yet picked (multiset semantics).
     std::vector<std::int64_t> picked;
@@ -191,7 +191,7 @@ std::optional<std::string> PostgresAuthorizationStore::consume(
             }
         }
         if (!match) {
-            return "hash";  // nothing written yet; the transaction rolls back
+            return service::SpendRefusal::Hash;  // nothing written yet; the transaction rolls back
         }
     }
     for (const auto ordinal : picked) {
@@ -204,7 +204,7 @@ std::optional<std::string> PostgresAuthorizationStore::consume(
                                 .run()
                                 .affected();
         if (marked != 1) {
-            return "hash";  // rolled back
+            return service::SpendRefusal::Hash;  // rolled back
         }
     }
     const auto spent =
@@ -217,7 +217,7 @@ std::optional<std::string> PostgresAuthorizationStore::consume(
             .run()
             .affected();
     if (spent != 1) {
-        return "count";  // rolled back
+        return service::SpendRefusal::Count;  // rolled back
     }
     if (record) {
         // The signature's audit entry, in the same transaction: committed with the spend or not at all.
@@ -227,10 +227,11 @@ std::optional<std::string> PostgresAuthorizationStore::consume(
     return std::nullopt;
 }
 
-std::optional<std::string> PostgresAuthorizationStore::replace_sad(ByteView old_hash,
-                                                                   std::string_view user_id,
-                                                                   std::string_view credential_id,
-                                                                   SadRecord replacement, TimePoint now) {
+std::optional<service::SpendRefusal> PostgresAuthorizationStore::replace_sad(ByteView old_hash,
+                                                                             std::string_view user_id,
+                                                                             std::string_view credential_id,
+                                                                             SadRecord replacement,
+                                                                             TimePoint now) {
     constexpr std::string_view purpose = "replace SAD";
     require(!replacement.id.empty() && !replacement.handle_hash.empty() && replacement.remaining >= 0,
             Errc::InvalidRequest, "replace SAD: empty id or handle hash, or negative count");
@@ -240,22 +241,22 @@ std::optional<std::string> PostgresAuthorizationStore::replace_sad(ByteView old_
         return reason;
     }
     if (to_unix_seconds(row->hard_expires_at) <= to_unix_seconds(now)) {
-        return "expired";
+        return service::SpendRefusal::Expired;
     }
     // A replacement never allows more than the old SAD still did (CSC v2 §11.8).
     if (replacement.remaining > row->remaining) {
-        return "count";
+        return service::SpendRefusal::Count;
     }
     if (row->scal == 2) {
         if (!detail::is_sub_multiset(unconsumed(tx, row->id, purpose), replacement.hashes)) {
-            return "hash";  // not authorised, or already signed: nothing written
+            return service::SpendRefusal::Hash;  // not authorised, or already signed: nothing written
         }
     }
     if (pg::Statement{tx, "UPDATE sads SET retired = TRUE WHERE id = $1 AND NOT retired", purpose}
             .bind_text(row->id)
             .run()
             .affected() != 1) {
-        return "invalid";
+        return service::SpendRefusal::Invalid;
     }
     replacement.retired = false;
     replacement.origin = detail::sad_origin_from(row->origin);

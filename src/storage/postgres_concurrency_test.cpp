@@ -134,7 +134,7 @@ TEST_F(PostgresAcrossNodes, OneSadSpentFromSixteenNodesSignsOnceWithOneAuditEntr
             Bytes(32, 0xA1), "u-alice", "c-1", {{std::string{kSha256}, Bytes(32, 0x01)}}, 1,
             SystemClock::instance().now(), n.log.entry_builder(sign_event(i)));
         if (refused) {
-            refusals[static_cast<std::size_t>(i)] = *refused;
+            refusals[static_cast<std::size_t>(i)] = std::string{service::name(*refused)};
         } else {
             ++spent;
         }

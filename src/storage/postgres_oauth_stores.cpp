@@ -310,7 +310,7 @@ CodeConsumption PostgresOAuthGrantStore::consume_code(ByteView hash, TimePoint n
             .bind_blob(hash)
             .run();
     if (read.rows() == 0) {
-        out.failure = "invalid";
+        out.failure = service::CodeRefusal::Invalid;
         return out;
     }
     AuthorizationCodeRecord code;
@@ -321,7 +321,7 @@ CodeConsumption PostgresOAuthGrantStore::consume_code(ByteView hash, TimePoint n
     code.grant = read.text(0, 3);
     code.expires_at = read.time(0, 4);
     if (read.boolean(0, 5)) {
-        out.failure = "used";
+        out.failure = service::CodeRefusal::Used;
         out.issued_family = read.text(0, 6);
         out.issued_sad_hash = read.bytes(0, 7);
         return out;
@@ -331,12 +331,12 @@ CodeConsumption PostgresOAuthGrantStore::consume_code(ByteView hash, TimePoint n
             .bind_blob(hash)
             .run()
             .affected() != 1) {
-        out.failure = "used";
+        out.failure = service::CodeRefusal::Used;
         return out;
     }
     tx.commit();
     if (to_unix_seconds(code.expires_at) <= to_unix_seconds(now)) {
-        out.failure = "expired";
+        out.failure = service::CodeRefusal::Expired;
         return out;
     }
     out.code = std::move(code);

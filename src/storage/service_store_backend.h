@@ -28,6 +28,16 @@ inline void PrintTo(Errc code, std::ostream* os) {
 }
 }  // namespace inkan
 
+namespace inkan::service {
+/// Failures print "hash", not a byte dump.
+inline void PrintTo(SpendRefusal r, std::ostream* os) {
+    *os << name(r);
+}
+inline void PrintTo(CodeRefusal r, std::ostream* os) {
+    *os << name(r);
+}
+}  // namespace inkan::service
+
 namespace inkan::storage::testing {
 
 /// One set of store instances — their own connection — on the test's database. A backend whose adapter

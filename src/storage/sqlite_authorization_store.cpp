@@ -137,7 +137,7 @@ std::optional<SadRecord> SqliteAuthorizationStore::find_sad(ByteView handle_hash
     return r;
 }
 
-std::optional<std::string> SqliteAuthorizationStore::consume(
+std::optional<service::SpendRefusal> SqliteAuthorizationStore::consume(
     ByteView handle_hash, std::string_view user_id, std::string_view credential_id,
     const std::vector<std::pair<std::string, Bytes>>& hashes, int count, TimePoint now,
     const service::AuditEntryBuilder& record) {
@@ -148,10 +148,10 @@ std::optional<std::string> SqliteAuthorizationStore::consume(
         return reason;
     }
     if (count < 1 || count > row->remaining) {
-        return "count";
+        return service::SpendRefusal::Count;
     }
     if (row->scal == 2 && hashes.size() != static_cast<std::size_t>(count)) {
-        return "hash";
+        return service::SpendRefusal::Hash;
     }
     // Pick, for each requested hash, an unconsumed row not yet picked (multiset semantics).
     std::vector<std::int64_t> picked;
@@ -173,7 +173,7 @@ std::optional<std::string> SqliteAuthorizationStore::consume(
                 }
             }
             if (!found) {
-                return "hash";  // nothing written yet; the transaction rolls back
+                return service::SpendRefusal::Hash;  // nothing written yet; the transaction rolls back
             }
         }
     }
@@ -185,7 +185,7 @@ std::optional<std::string> SqliteAuthorizationStore::consume(
             mark.reset();
             mark.bind_text(1, row->id).bind_int64(2, ordinal).run();
             if (m_db->changes() != 1) {
-                return "hash";  // rolled back
+                return service::SpendRefusal::Hash;  // rolled back
             }
         }
     }
@@ -195,7 +195,7 @@ std::optional<std::string> SqliteAuthorizationStore::consume(
                     purpose};
     spend.bind_text(1, row->id).bind_int64(2, count).run();
     if (m_db->changes() != 1) {
-        return "count";  // rolled back
+        return service::SpendRefusal::Count;  // rolled back
     }
     if (record) {
         // The signature's audit entry, in the same transaction: committed (synchronous=FULL) with the
@@ -206,9 +206,11 @@ std::optional<std::string> SqliteAuthorizationStore::consume(
     return std::nullopt;
 }
 
-std::optional<std::string> SqliteAuthorizationStore::replace_sad(ByteView old_hash, std::string_view user_id,
-                                                                 std::string_view credential_id,
-                                                                 SadRecord replacement, TimePoint now) {
+std::optional<service::SpendRefusal> SqliteAuthorizationStore::replace_sad(ByteView old_hash,
+                                                                           std::string_view user_id,
+                                                                           std::string_view credential_id,
+                                                                           SadRecord replacement,
+                                                                           TimePoint now) {
     constexpr std::string_view purpose = "replace SAD";
     require(!replacement.id.empty() && !replacement.handle_hash.empty() && replacement.remaining >= 0,
             Errc::InvalidRequest, "replace SAD: empty id or handle hash, or negative count");
@@ -218,22 +220,22 @@ std::optional<std::string> SqliteAuthorizationStore::replace_sad(ByteView old_ha
         return reason;
     }
     if (to_unix_seconds(row->hard_expires_at) <= to_unix_seconds(now)) {
-        return "expired";
+        return service::SpendRefusal::Expired;
     }
     // A replacement never allows more than the old SAD still did (CSC v2 §11.8: extendTransaction
     // renews the SAD for the same transaction, it does not authorise anything new).
     if (replacement.remaining > row->remaining) {
-        return "count";
+        return service::SpendRefusal::Count;
     }
     if (row->scal == 2) {
         if (!detail::is_sub_multiset(unconsumed(*m_db, row->id, purpose), replacement.hashes)) {
-            return "hash";  // not authorised, or already signed: nothing written
+            return service::SpendRefusal::Hash;  // not authorised, or already signed: nothing written
         }
     }
     Statement retire{*m_db, "UPDATE sads SET retired = 1 WHERE id = ?1 AND retired = 0", purpose};
     retire.bind_text(1, row->id).run();
     if (m_db->changes() != 1) {
-        return "invalid";
+        return service::SpendRefusal::Invalid;
     }
     replacement.retired = false;
     replacement.origin = detail::sad_origin_from(row->origin);

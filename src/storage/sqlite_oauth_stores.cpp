@@ -292,7 +292,7 @@ CodeConsumption SqliteOAuthGrantStore::consume_code(ByteView hash, TimePoint now
                    "consume code"};
     read.bind_blob(1, hash);
     if (!read.step()) {
-        out.failure = "invalid";
+        out.failure = service::CodeRefusal::Invalid;
         return out;
     }
     AuthorizationCodeRecord code;
@@ -304,7 +304,7 @@ CodeConsumption SqliteOAuthGrantStore::consume_code(ByteView hash, TimePoint now
     code.expires_at = read.column_time(4);
     const bool used = read.column_int64(5) != 0;
     if (used) {
-        out.failure = "used";
+        out.failure = service::CodeRefusal::Used;
         out.issued_family = read.column_text(6);
         out.issued_sad_hash = read.column_blob(7);
         return out;
@@ -313,12 +313,12 @@ CodeConsumption SqliteOAuthGrantStore::consume_code(ByteView hash, TimePoint now
     Statement spend{*m_db, "UPDATE oauth_codes SET used = 1 WHERE hash = ?1 AND used = 0", "consume code"};
     spend.bind_blob(1, hash).run();
     if (m_db->changes() != 1) {
-        out.failure = "used";
+        out.failure = service::CodeRefusal::Used;
         return out;
     }
     tx.commit();
     if (to_unix_seconds(code.expires_at) <= to_unix_seconds(now)) {
-        out.failure = "expired";
+        out.failure = service::CodeRefusal::Expired;
         return out;
     }
     out.code = std::move(code);

@@ -82,13 +82,13 @@ service::PendingStage pending_stage_from(std::string_view text) {
     return from_text(text, kAll, pending_stage_name, "oauth_pending.stage");
 }
 
-std::optional<std::string> check_sad(const std::optional<SadRow>& row, std::string_view user_id,
-                                     std::string_view credential_id, TimePoint now) {
+std::optional<service::SpendRefusal> check_sad(const std::optional<SadRow>& row, std::string_view user_id,
+                                               std::string_view credential_id, TimePoint now) {
     if (!row || row->retired || row->user_id != user_id || row->credential_id != credential_id) {
-        return "invalid";
+        return service::SpendRefusal::Invalid;
     }
     if (to_unix_seconds(row->expires_at) <= to_unix_seconds(now)) {
-        return "expired";
+        return service::SpendRefusal::Expired;
     }
     return std::nullopt;
 }

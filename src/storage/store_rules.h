@@ -39,10 +39,11 @@ struct SadRow {
     TimePoint hard_expires_at{};
 };
 
-/// "invalid" (no such SAD, retired, another user's or credential's) or "expired" (at `now`, in whole
-/// seconds as stored) for a SAD this caller may not spend; nothing if it may.
-[[nodiscard]] std::optional<std::string> check_sad(const std::optional<SadRow>& row, std::string_view user_id,
-                                                   std::string_view credential_id, TimePoint now);
+/// Invalid (no such SAD, retired, another user's or credential's) or Expired (at `now`, in whole seconds
+/// as stored) for a SAD this caller may not spend; nothing if it may.
+[[nodiscard]] std::optional<service::SpendRefusal> check_sad(const std::optional<SadRow>& row,
+                                                             std::string_view user_id,
+                                                             std::string_view credential_id, TimePoint now);
 
 /// True if every one of `wanted` is among `left` as a multiset (each element of `left` used once).
 [[nodiscard]] bool is_sub_multiset(std::vector<std::pair<std::string, Bytes>> left,

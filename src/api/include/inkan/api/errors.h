@@ -7,6 +7,7 @@
 
 #include <inkan/core/error.h>
 #include <inkan/http/message.h>
+#include <inkan/http/server.h>
 
 namespace inkan::api {
 
@@ -14,6 +15,10 @@ namespace inkan::api {
 /// {"error":"<error>","error_description":"<description>"}. A 401 "invalid_token" also carries
 /// `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3).
 [[nodiscard]] http::Response csc_error(int status, std::string_view error, std::string_view description);
+
+/// The CSC routes' row for `code` (docs/errors.md, HTTP and CSC `error` columns): the table to_csc_error()
+/// answers from.
+[[nodiscard]] http::ErrorWire csc_error_wire(Errc code) noexcept;
 
 /// The one Errc -> CSC mapping (a switch without default, so a new Errc fails the build until it is
 /// mapped). Caller faults are 4xx (mostly 400 invalid_request, the CSC's usual status), ours 500

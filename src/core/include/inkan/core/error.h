@@ -1,9 +1,12 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace inkan {
 
@@ -33,6 +36,16 @@ enum class Errc : std::uint16_t {
     Unavailable,     ///< maintenance mode, shutting down, or a remote service (TSA, CA) down
 };
 
+/// Every Errc, in declaration order: what the protocol tables (docs/errors.md) are checked over.
+/// error_test checks that every code errc_name() knows is listed.
+inline constexpr std::array kAllErrc{
+    Errc::InvalidRequest,  Errc::InvalidEncoding,      Errc::Unauthenticated, Errc::Forbidden,
+    Errc::NotFound,        Errc::InvalidAuthData,      Errc::Locked,          Errc::Conflict,
+    Errc::PayloadTooLarge, Errc::UnsupportedAlgorithm, Errc::Internal,        Errc::InvalidConfig,
+    Errc::HsmUnavailable,  Errc::HsmFailure,           Errc::CryptoFailure,   Errc::StorageFailure,
+    Errc::IoFailure,       Errc::Unavailable,
+};
+
 /// Stable lower-case name of a code ("invalid_request"), for logs and docs/errors.md.
 std::string_view errc_name(Errc code) noexcept;
 
@@ -50,6 +63,31 @@ private:
     Errc m_code;
     std::string m_detail;
 };
+
+/// An Error with a typed reason: a layer's own finer enum (service::SignFailure, AuthFailure, DocFailure,
+/// OAuthFailure) from which each protocol edge picks its exact wire answer (docs/errors.md). The reason
+/// travels as a type, never as text in the detail to be parsed back. Catch it as `const Error&`, read it
+/// with reason_of<E>(), and rethrow with `throw;`: a copy made as Error would lose the reason.
+template <class Reason>
+requires std::is_enum_v<Reason>
+class Refused final : public Error {
+public:
+    Refused(Errc code, Reason reason, std::string detail)
+        : Error{code, std::move(detail)}, m_reason{reason} {}
+    [[nodiscard]] Reason reason() const noexcept { return m_reason; }
+
+private:
+    Reason m_reason;
+};
+
+/// The reason of a Refused<Reason>, or nothing for any other Error (or a Refused of another enum).
+template <class Reason>
+[[nodiscard]] std::optional<Reason> reason_of(const Error& e) noexcept {
+    if (const auto* refused = dynamic_cast<const Refused<Reason>*>(&e)) {
+        return refused->reason();
+    }
+    return std::nullopt;
+}
 
 /// Throws Error{code, detail} unless `condition` holds. Unlike assert() it stays in release builds:
 /// use it for checks that guard security or data.

@@ -106,8 +106,19 @@ using ReadinessCheck = std::function<std::optional<std::string>()>;
 /// 12 days"): the body then is {"status":"ready","warnings":[...]}. Runs on a worker thread.
 using ReadinessWarnings = std::function<std::vector<std::string>()>;
 
-/// The default ErrorMapper: the status by Errc (caller faults 4xx, ours 5xx) and a generic body
-/// such as {"error":"server_error","error_description":"Internal error"}; never what().
+/// What a client sees for an Errc: the HTTP status and the body's `error` and `error_description`.
+struct ErrorWire {
+    int status = 500;
+    std::string_view error;
+    std::string_view description;
+};
+/// The default mapper's table, for routes outside the CSC and OAuth protocols (the vendor routes under
+/// /inkan/v1/, the PKI listener, /metrics): REST statuses (404 not_found, 409 conflict, 403 for a lock).
+/// docs/errors.md's "other routes" column; api's errors_test checks the two against each other.
+[[nodiscard]] ErrorWire default_error_wire(Errc code) noexcept;
+
+/// The default ErrorMapper: default_error_wire() as a JSON body
+/// {"error":"server_error","error_description":"Internal error"}; never what().
 [[nodiscard]] Response default_error_response(const Error& error);
 
 struct ServerOptions {

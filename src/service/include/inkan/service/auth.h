@@ -22,12 +22,12 @@ struct AuthSettings {
 
 /// Service authorisation (CSC "auth/login", "auth/revoke", bearer tokens). Tokens are 32 random
 /// bytes, base64url; only their SHA-256 is stored.
-/// The detail prefix ("token_expired: ...") of Sessions::authenticate's Errc::Unauthenticated for a
-/// token that was ours but expired or was revoked (CSC Table 3 expired_token), as opposed to one that
-/// never was a valid access token (invalid_token).
-inline constexpr std::string_view kTokenExpired = "token_expired";
+/// Why Sessions::authenticate refused a token that was ours: it expired or was revoked (CSC Table 3
+/// expired_token), as opposed to one that never was a valid access token (a plain Errc::Unauthenticated:
+/// invalid_token).
+enum class TokenRefusal { Expired };
 [[nodiscard]] inline bool token_expired(const Error& e) {
-    return e.code() == Errc::Unauthenticated && e.detail().starts_with(std::string{kTokenExpired} + ": ");
+    return e.code() == Errc::Unauthenticated && reason_of<TokenRefusal>(e) == TokenRefusal::Expired;
 }
 
 class Sessions {

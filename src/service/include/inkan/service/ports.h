@@ -168,6 +168,15 @@ struct SadRecord {
     TimePoint hard_expires_at{};
 };
 
+/// Why the SAD ledger refused a spend or a replacement (AuthorizationStore::consume, replace_sad).
+enum class SpendRefusal {
+    Invalid,  ///< no such SAD, retired, another user's or credential's
+    Expired,  ///< past its expiry (consume) or past the original authorisation's hard limit (replace_sad)
+    Hash,     ///< at SCAL 2, a hash not authorised or already consumed
+    Count,    ///< more signatures than remain
+};
+std::string_view name(SpendRefusal r) noexcept;  ///< "invalid", "expired", "hash", "count"
+
 /// Counters and the SAD ledger. Every method is one transaction; consume() is the heart: it must
 /// hold under concurrency (one SAD spent from 16 threads at once: exactly the authorised number of
 /// signatures), across nodes.
@@ -180,24 +189,24 @@ public:
     /// system client's SAD: the service checks the SAD's client before spending) and credential_id; at SCAL 2
     /// every one of `hashes` is among its unconsumed hashes (as a multiset); `count` ≤ remaining. Then marks
     /// them consumed and decrements remaining (retiring it at 0). Returns nothing consumed and the reason on
-    /// failure ("invalid", "expired", "hash", "count").
+    /// failure.
     /// `record`, when set, appends the signature's audit entry to the audit chain in the SAME transaction,
     /// committed durably with the spend: no signature value leaves the process before both are on disk,
     /// and a crash leaves either both or neither (the store must share the audit chain's database).
-    virtual std::optional<std::string> consume(ByteView handle_hash, std::string_view user_id,
-                                               std::string_view credential_id,
-                                               const std::vector<std::pair<std::string, Bytes>>& hashes,
-                                               int count, TimePoint now,
-                                               const AuditEntryBuilder& record = {}) = 0;
+    virtual std::optional<SpendRefusal> consume(ByteView handle_hash, std::string_view user_id,
+                                                std::string_view credential_id,
+                                                const std::vector<std::pair<std::string, Bytes>>& hashes,
+                                                int count, TimePoint now,
+                                                const AuditEntryBuilder& record = {}) = 0;
     /// credentials/extendTransaction, atomically: retires `old_hash` (same checks as consume without hashes)
     /// and inserts `replacement` with `replacement.hashes` and `replacement.remaining` as given — but only if
-    /// at SCAL 2 `replacement.hashes` is a sub-multiset of the old SAD's unconsumed hashes ("hash" if not),
-    /// `replacement.remaining` does not exceed the old remaining ("count"), and `now` is before the old
-    /// SAD's hard limit ("expired"). The replacement inherits the old SAD's origin and hard limit and never
+    /// at SCAL 2 `replacement.hashes` is a sub-multiset of the old SAD's unconsumed hashes (Hash if not),
+    /// `replacement.remaining` does not exceed the old remaining (Count), and `now` is before the old
+    /// SAD's hard limit (Expired). The replacement inherits the old SAD's origin and hard limit and never
     /// expires after it. Nothing changes on failure.
-    virtual std::optional<std::string> replace_sad(ByteView old_hash, std::string_view user_id,
-                                                   std::string_view credential_id, SadRecord replacement,
-                                                   TimePoint now) = 0;
+    virtual std::optional<SpendRefusal> replace_sad(ByteView old_hash, std::string_view user_id,
+                                                    std::string_view credential_id, SadRecord replacement,
+                                                    TimePoint now) = 0;
     /// oauth2/revoke (RFC 7009): retires the SAD if it was activated through `client_id`. False (nothing
     /// changed) if unknown, another client's or already retired.
     virtual bool retire_for_client(ByteView handle_hash, std::string_view client_id) = 0;
@@ -266,11 +275,19 @@ struct AuthorizationCodeRecord {
     TimePoint expires_at{};
 };
 
-/// What consume_code found: the code, or why not ("invalid", "used", "expired").
+/// Why an authorization code was not exchanged (OAuthGrantStore::consume_code).
+enum class CodeRefusal {
+    Invalid,  ///< unknown
+    Used,     ///< exchanged before (RFC 6749 §4.1.2: revoke what the first exchange issued)
+    Expired,
+};
+std::string_view name(CodeRefusal r) noexcept;  ///< "invalid", "used", "expired"
+
+/// What consume_code found: the code, or why not.
 struct CodeConsumption {
     std::optional<AuthorizationCodeRecord> code;
-    std::string failure;
-    /// failure "used": what the first exchange issued (link_code), so that a second one revokes it
+    std::optional<CodeRefusal> failure;
+    /// failure Used: what the first exchange issued (link_code), so that a second one revokes it
     /// (RFC 6749 §4.1.2): the token family of a service grant, the SAD handle hash of a credential one.
     std::string issued_family;
     Bytes issued_sad_hash;

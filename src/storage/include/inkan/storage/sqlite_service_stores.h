@@ -85,13 +85,14 @@ public:
 
     void insert_sad(const service::SadRecord& sad) override;
     [[nodiscard]] std::optional<service::SadRecord> find_sad(ByteView handle_hash) const override;
-    std::optional<std::string> consume(ByteView handle_hash, std::string_view user_id,
-                                       std::string_view credential_id,
-                                       const std::vector<std::pair<std::string, Bytes>>& hashes, int count,
-                                       TimePoint now, const service::AuditEntryBuilder& record = {}) override;
-    std::optional<std::string> replace_sad(ByteView old_hash, std::string_view user_id,
-                                           std::string_view credential_id, service::SadRecord replacement,
-                                           TimePoint now) override;
+    std::optional<service::SpendRefusal> consume(ByteView handle_hash, std::string_view user_id,
+                                                 std::string_view credential_id,
+                                                 const std::vector<std::pair<std::string, Bytes>>& hashes,
+                                                 int count, TimePoint now,
+                                                 const service::AuditEntryBuilder& record = {}) override;
+    std::optional<service::SpendRefusal> replace_sad(ByteView old_hash, std::string_view user_id,
+                                                     std::string_view credential_id,
+                                                     service::SadRecord replacement, TimePoint now) override;
     int add_pin_failure(std::string_view credential_id, std::string_view user_id) override;
     void reset_pin_failures(std::string_view credential_id, std::string_view user_id) override;
     [[nodiscard]] int pin_failures(std::string_view credential_id, std::string_view user_id) const override;
