@@ -178,7 +178,7 @@ protected:
     std::string b;
 };
 
-TEST_F(MultinodeE2e, TheDatabaseIsPostgresAndNoSqliteFileExists) {
+TEST_F(MultinodeE2e, CommandsUsePostgresNotSqliteAndInitRefusesAnInitialisedDatabase) {
     EXPECT_FALSE(fs::exists(data / "inkan.db")) << "a node opened the SQLite file beside PostgreSQL";
     // Users, credentials and the CA's serials are rows in the test's PostgreSQL schema.
     EXPECT_EQ(db->psql("SELECT count(*) FROM users WHERE name = 'demo'"), "1\n");
@@ -187,6 +187,18 @@ TEST_F(MultinodeE2e, TheDatabaseIsPostgresAndNoSqliteFileExists) {
     EXPECT_EQ(status.exit_code, 0) << describe(status);
     EXPECT_NE(status.out.find("postgresql schema: version "), std::string::npos) << status.out;
     EXPECT_NE(status.out.find("(up to date)"), std::string::npos) << status.out;
+    // inkan.toml names the url (no password: the test cluster trusts its socket) and nothing else of it.
+    const Bytes toml_bytes = inkan::testing::read_file(data / "inkan.toml");
+    const std::string toml{toml_bytes.begin(), toml_bytes.end()};
+    EXPECT_NE(toml.find("url = \"" + db->url() + "\""), std::string::npos) << toml;
+    // A second init on the same database is refused before it creates anything: a further node shares the
+    // first node's configuration and token instead.
+    const fs::path other = tmp.path() / "other";
+    const auto again = run({INKAN_BIN, "init", "--data", other.string(), "--storage-url", db->url()});
+    EXPECT_EQ(again.exit_code, 1) << describe(again);
+    EXPECT_NE(again.err.find("already holds an inkan schema"), std::string::npos) << describe(again);
+    EXPECT_FALSE(fs::exists(other)) << "a refused init left a data directory";
+    EXPECT_EQ(db->psql("SELECT count(*) FROM users"), "1\n") << "the refused init added a user";
     const auto backup = run({INKAN_BIN, "backup", "--data", data.string(), "--to", (tmp / "bak").string()});
     EXPECT_EQ(backup.exit_code, 1) << describe(backup);
     EXPECT_NE(backup.err.find("pg_dump"), std::string::npos) << describe(backup);
