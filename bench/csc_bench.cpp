@@ -14,6 +14,11 @@
 // outside the timed figures (it never happens in a few seconds). SCAL 2 would need an authorize (and
 // a fresh TOTP step) per request, which measures authorize, not signHash.
 //
+// The same figures on PostgreSQL (issue 19): the stack on a throwaway cluster (tests/support/postgres.h,
+// Unix socket, fsync off) instead of SQLite, printed with the ratio of its rate to SQLite's in the same run
+// (the SAD spend and its audit row are each a transaction on the store). --no-postgres leaves it out;
+// without PostgreSQL's server programs the row says why it is missing.
+//
 // --seconds N (default 3) per figure. No assertions: numbers only. Last line: one JSON object.
 
 #include <algorithm>
@@ -39,6 +44,7 @@
 #include <inkan/core/log.h>
 #include <inkan/crypto/digest.h>
 #include <inkan/hsm/token.h>
+#include <inkan/testing/postgres.h>
 
 #include "csc_stack.h"
 #include "testing/client.h"
@@ -205,89 +211,134 @@ private:
     std::mutex m_auth_mutex;
 };
 
+struct Key {
+    const char* name;
+    hsm::KeySpec spec;
+    const char* sign_algo;
+    crypto::SignatureAlgorithm alg;
+    service::Credential credential;
+};
+
+struct Row {
+    std::string store;
+    std::string key;
+    int per_request = 0;
+    Figures figures;
+    double raw = 0;
+};
+
+/// Every figure on one stack (SQLite, or PostgreSQL at `postgres_url`).
+std::vector<Row> run_store(const std::string& store, const std::string& postgres_url, double seconds) {
+    constexpr std::size_t kPool = 4;  // hsm::TokenConfig's default, what `inkan serve` uses
+    Stack stack{kPool, postgres_url};
+    const Bytes seed = bench::add_bench_user(stack);
+    std::vector<Key> keys{
+        {"RSA-2048",
+         hsm::KeySpec::Rsa2048,
+         "1.2.840.113549.1.1.11",
+         crypto::SignatureAlgorithm::rsa_pkcs1(crypto::DigestAlgorithm::Sha256),
+         {}},
+        {"P-256",
+         hsm::KeySpec::EcP256,
+         "1.2.840.10045.4.3.2",
+         crypto::SignatureAlgorithm::ecdsa(crypto::DigestAlgorithm::Sha256),
+         {}},
+    };
+    for (auto& k : keys) {
+        k.credential = bench::add_bench_credential(stack, k.spec, k.name);
+    }
+    http::Router router;
+    api::add_csc_routes(router, api::CscDeps{stack.sessions, *stack.credentials, stack.accounts,
+                                             *stack.authorization, stack.clock, api::ServiceInfo{}, nullptr});
+    bench::TlsServer server{stack.dir.path(), std::move(router), 2};
+    const std::string access_token =
+        stack.sessions.login("bench", Secret{std::string_view{"bench-password"}}, false).access_token;
+    http::testing::ClientTls client_tls;
+    client_tls.ca_file = server.ca_file();
+    Bench bench{stack, server.port(), client_tls, access_token};
+    bench.set_user_seed(seed);
+    std::vector<Row> rows;
+    for (const auto& k : keys) {
+        const double raw = raw_rate(stack.token, k.credential.key_id, k.alg, kPool, seconds);
+        for (const int per_request : {1, 16}) {
+            const Figures f = bench.run(k.credential.id, k.sign_algo, per_request, seconds);
+            const double ratio = raw > 0 ? f.per_second / raw : 0;
+            std::printf("%-10s %-9s %7d %12.0f %12.0f %6.0f%% %9.2f %9.2f %7llu\n", store.c_str(), k.name,
+                        per_request, f.per_second, raw, ratio * 100, f.p50_ms, f.p99_ms,
+                        static_cast<unsigned long long>(f.errors));
+            std::fflush(stdout);
+            rows.push_back({store, k.name, per_request, f, raw});
+        }
+    }
+    return rows;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     double seconds = 3;
+    bool postgres = true;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg{argv[i]};
         if (arg == "--seconds" && i + 1 < argc) {
             seconds = std::atof(argv[++i]);
+        } else if (arg == "--no-postgres") {
+            postgres = false;
         } else {
-            std::fprintf(stderr, "usage: %s [--seconds N]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--seconds N] [--no-postgres]\n", argv[0]);
             return 2;
         }
     }
     try {
         log::set_level(log::Level::Warn);
-        constexpr std::size_t kPool = 4;  // hsm::TokenConfig's default, what `inkan serve` uses
-        Stack stack{kPool};
-
-        const Bytes seed = bench::add_bench_user(stack);
-
-        struct Key {
-            const char* name;
-            hsm::KeySpec spec;
-            const char* sign_algo;
-            crypto::SignatureAlgorithm alg;
-            service::Credential credential;
-        };
-        std::vector<Key> keys{
-            {"RSA-2048",
-             hsm::KeySpec::Rsa2048,
-             "1.2.840.113549.1.1.11",
-             crypto::SignatureAlgorithm::rsa_pkcs1(crypto::DigestAlgorithm::Sha256),
-             {}},
-            {"P-256",
-             hsm::KeySpec::EcP256,
-             "1.2.840.10045.4.3.2",
-             crypto::SignatureAlgorithm::ecdsa(crypto::DigestAlgorithm::Sha256),
-             {}},
-        };
-        for (auto& k : keys) {
-            k.credential = bench::add_bench_credential(stack, k.spec, k.name);
-        }
-
-        http::Router router;
-        api::add_csc_routes(
-            router, api::CscDeps{stack.sessions, *stack.credentials, stack.accounts, *stack.authorization,
-                                 stack.clock, api::ServiceInfo{}, nullptr});
-        bench::TlsServer server{stack.dir.path(), std::move(router), 2};
-        const std::uint16_t port = server.port();
-
-        const std::string access_token =
-            stack.sessions.login("bench", Secret{std::string_view{"bench-password"}}, false).access_token;
-        http::testing::ClientTls client_tls;
-        client_tls.ca_file = server.ca_file();
-        Bench bench{stack, port, client_tls, access_token};
-        bench.set_user_seed(seed);
-
-        std::printf("csc signHash over HTTPS keep-alive: %d clients, HSM pool %zu, %.1f s per figure\n",
-                    kClients, kPool, seconds);
-        std::printf("%-9s %7s %12s %12s %7s %9s %9s %7s\n", "key", "hashes", "api sig/s", "raw sig/s",
-                    "ratio", "p50 ms", "p99 ms", "errors");
-        Json out{{"bench", "csc"}, {"clients", kClients}, {"pool", kPool}, {"seconds", seconds}};
-        Json rows = Json::array();
-        for (const auto& k : keys) {
-            const double raw = raw_rate(stack.token, k.credential.key_id, k.alg, kPool, seconds);
-            for (const int per_request : {1, 16}) {
-                const Figures f = bench.run(k.credential.id, k.sign_algo, per_request, seconds);
-                const double ratio = raw > 0 ? f.per_second / raw : 0;
-                std::printf("%-9s %7d %12.0f %12.0f %6.0f%% %9.2f %9.2f %7llu\n", k.name, per_request,
-                            f.per_second, raw, ratio * 100, f.p50_ms, f.p99_ms,
-                            static_cast<unsigned long long>(f.errors));
-                std::fflush(stdout);
-                rows.push_back({{"key", k.name},
-                                {"hashes_per_request", per_request},
-                                {"api_per_second", f.per_second},
-                                {"raw_per_second", raw},
-                                {"ratio", ratio},
-                                {"p50_ms", f.p50_ms},
-                                {"p99_ms", f.p99_ms},
-                                {"errors", f.errors}});
+        std::printf("csc signHash over HTTPS keep-alive: %d clients, HSM pool 4, %.1f s per figure\n",
+                    kClients, seconds);
+        std::printf("%-10s %-9s %7s %12s %12s %7s %9s %9s %7s\n", "store", "key", "hashes", "api sig/s",
+                    "raw sig/s", "ratio", "p50 ms", "p99 ms", "errors");
+        std::vector<Row> rows = run_store("SQLite", {}, seconds);
+        std::string postgres_missing;
+        if (postgres) {
+            std::string why;
+            auto* cluster = testing::shared_postgres(&why);
+            if (cluster == nullptr) {
+                postgres_missing = why.empty() ? "no PostgreSQL test cluster" : why;
+                std::printf("PostgreSQL: not measured (%s)\n", postgres_missing.c_str());
+            } else {
+                testing::TestDatabase db{*cluster};
+                const auto pg_rows = run_store("PostgreSQL", db.url(), seconds);
+                rows.insert(rows.end(), pg_rows.begin(), pg_rows.end());
             }
         }
-        out["rows"] = std::move(rows);
+        // PostgreSQL against SQLite, figure by figure, from the same run.
+        Json out{{"bench", "csc"}, {"clients", kClients}, {"pool", 4}, {"seconds", seconds}};
+        Json json_rows = Json::array();
+        for (const auto& r : rows) {
+            Json row{{"store", r.store},
+                     {"key", r.key},
+                     {"hashes_per_request", r.per_request},
+                     {"api_per_second", r.figures.per_second},
+                     {"raw_per_second", r.raw},
+                     {"ratio", r.raw > 0 ? r.figures.per_second / r.raw : 0},
+                     {"p50_ms", r.figures.p50_ms},
+                     {"p99_ms", r.figures.p99_ms},
+                     {"errors", r.figures.errors}};
+            if (r.store == "PostgreSQL") {
+                for (const auto& s : rows) {
+                    if (s.store == "SQLite" && s.key == r.key && s.per_request == r.per_request &&
+                        s.figures.per_second > 0) {
+                        const double vs = r.figures.per_second / s.figures.per_second;
+                        row["vs_sqlite"] = vs;
+                        std::printf("PostgreSQL/SQLite %-9s %2d hashes: %5.0f%%\n", r.key.c_str(),
+                                    r.per_request, vs * 100);
+                    }
+                }
+            }
+            json_rows.push_back(std::move(row));
+        }
+        out["rows"] = std::move(json_rows);
+        if (!postgres_missing.empty()) {
+            out["postgres_missing"] = postgres_missing;
+        }
         std::printf("%s\n", out.dump().c_str());
         return 0;
     } catch (const std::exception& e) {

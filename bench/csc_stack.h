@@ -1,7 +1,8 @@
 #pragma once
 
 // The service stack `inkan serve` builds, in process, for the benches that drive it over HTTPS
-// (csc_bench, pades_bench): SQLite in a temp dir, a SoftHSM token, the built-in CA,
+// (csc_bench, pades_bench): SQLite in a temp dir (or a PostgreSQL url: the several-nodes store, issue 19),
+// a SoftHSM token, the built-in CA,
 // Accounts/Sessions/Credentials/Authorization, and an http::Server with TLS on 127.0.0.1:0.
 //
 // The credentials the benches make are SCAL 1 with multisign kMultisign: a client authorises once
@@ -33,6 +34,9 @@
 #include <inkan/service/credentials.h>
 #include <inkan/service/secrets.h>
 #include <inkan/sign/hsm_signer.h>
+#include <inkan/storage/postgres.h>
+#include <inkan/storage/postgres_pki_stores.h>
+#include <inkan/storage/postgres_service_stores.h>
 #include <inkan/storage/sqlite.h>
 #include <inkan/storage/sqlite_ca_store.h>
 #include <inkan/storage/sqlite_service_stores.h>
@@ -53,17 +57,52 @@ inline hsm::Token& with_storage_key(hsm::Token& token) {
     return token;
 }
 
-/// The stack `inkan serve` builds, in process.
+/// The stores the stack runs on, as ports: SQLite in `dir`, or PostgreSQL at `postgres_url` (one pool of
+/// `pool_size` connections, as a node has).
+struct Stores {
+    Stores(const std::filesystem::path& dir, const std::string& postgres_url, std::size_t pool_size) {
+        if (postgres_url.empty()) {
+            auto db = std::make_shared<storage::Database>(dir / "inkan.db");
+            users = std::make_unique<storage::SqliteUserStore>(db);
+            credentials = std::make_unique<storage::SqliteCredentialStore>(db);
+            tokens = std::make_unique<storage::SqliteTokenStore>(db);
+            ca = std::make_unique<storage::SqliteCaStore>(db);
+            authorization = std::make_unique<storage::SqliteAuthorizationStore>(db);
+            audit = std::make_unique<storage::SqliteAuditStore>(db);
+            return;
+        }
+        storage::pg::Options o;
+        o.url = postgres_url;
+        o.pool_size = pool_size;
+        auto pool = storage::pg::open_database(o);
+        users = std::make_unique<storage::PostgresUserStore>(pool);
+        credentials = std::make_unique<storage::PostgresCredentialStore>(pool);
+        tokens = std::make_unique<storage::PostgresTokenStore>(pool);
+        ca = std::make_unique<storage::PostgresCaStore>(pool);
+        authorization = std::make_unique<storage::PostgresAuthorizationStore>(pool);
+        audit = std::make_unique<storage::PostgresAuditStore>(pool);
+    }
+    std::unique_ptr<service::UserStore> users;
+    std::unique_ptr<service::CredentialStore> credentials;
+    std::unique_ptr<service::TokenStore> tokens;
+    std::unique_ptr<pki::CaStore> ca;
+    std::unique_ptr<service::AuthorizationStore> authorization;
+    std::unique_ptr<service::AuditStore> audit;
+};
+
+/// The stack `inkan serve` builds, in process; on SQLite unless `postgres_url` is given.
 struct Stack {
-    explicit Stack(std::size_t pool_size)
+    explicit Stack(std::size_t pool_size, const std::string& postgres_url = {})
         : token{testing::SoftHsm::instance().make_token("bench", pool_size)},
-          db{std::make_shared<storage::Database>(dir / "inkan.db")},
-          users{db},
-          credential_store{db},
-          tokens{db},
-          ca_store{db},
-          authorization_store{db},
-          audit_store{db},
+          // `inkan serve`'s default storage.pool_size (8): more than the HSM pool, so signing never waits
+          // for a connection.
+          stores{dir.path(), postgres_url, 8},
+          users{*stores.users},
+          credential_store{*stores.credentials},
+          tokens{*stores.tokens},
+          ca_store{*stores.ca},
+          authorization_store{*stores.authorization},
+          audit_store{*stores.audit},
           sealer{with_storage_key(token), kStorageKey},
           accounts{users, sealer, clock},
           sessions{accounts, users, tokens, clock},
@@ -102,13 +141,13 @@ struct Stack {
     testing::TempDir dir{"inkan-csc-bench"};
     ManualClock clock{TimePoint{std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())}};
     hsm::Token token;
-    std::shared_ptr<storage::Database> db;
-    storage::SqliteUserStore users;
-    storage::SqliteCredentialStore credential_store;
-    storage::SqliteTokenStore tokens;
-    storage::SqliteCaStore ca_store;
-    storage::SqliteAuthorizationStore authorization_store;
-    storage::SqliteAuditStore audit_store;
+    Stores stores;
+    service::UserStore& users;
+    service::CredentialStore& credential_store;
+    service::TokenStore& tokens;
+    pki::CaStore& ca_store;
+    service::AuthorizationStore& authorization_store;
+    service::AuditStore& audit_store;
     service::SecretSealer sealer;
     service::Accounts accounts;
     service::Sessions sessions;

@@ -412,7 +412,7 @@ int cmd_audit_archive(const std::vector<std::string>& words, Io io) {
     }
     require(!seal_chain.empty(), Errc::InvalidConfig, "seal.certificate holds no certificate");
     sign::HsmSigner seal{o.runtime->token, hex_decode(config.require_string("seal.key_id")), seal_chain};
-    const TsaSetup tsa = make_tsa(config, o.runtime->token, SystemClock::instance());
+    const TsaSetup tsa = make_tsa(config, o.runtime->token, SystemClock::instance(), *o.storage);
     require(tsa.authority != nullptr, Errc::InvalidConfig, "audit archive needs inkan's TSA ([tsa] key_id)");
     ades::AuthorityTimeStamper stamper{*tsa.authority};
     const service::AuditArchiveTrust trust = archive_trust(config);
@@ -516,7 +516,7 @@ int cmd_audit_anchor(const std::vector<std::string>& words, Io io) {
         throw UsageError{"audit anchor takes no arguments"};
     }
     auto o = open_service(args.option_or("data", ""));
-    const TsaSetup tsa = make_tsa(o.runtime->config, o.runtime->token, SystemClock::instance());
+    const TsaSetup tsa = make_tsa(o.runtime->config, o.runtime->token, SystemClock::instance(), *o.storage);
     require(tsa.authority != nullptr, Errc::InvalidConfig, "audit anchor needs inkan's TSA ([tsa] key_id)");
     const auto anchor = o.service->audit_anchoring().anchor(*tsa.authority, true);
     if (args.flag("json")) {

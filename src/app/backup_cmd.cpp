@@ -35,6 +35,7 @@
 #include <inkan/crypto/digest.h>
 #include <inkan/service/audit.h>
 #include <inkan/service/housekeeping.h>
+#include <inkan/storage/postgres.h>
 #include <inkan/storage/sqlite.h>
 #include <inkan/storage/sqlite_audit_archive_store.h>
 #include <inkan/storage/sqlite_housekeeping.h>
@@ -45,6 +46,7 @@
 #include "commands.h"
 #include "context.h"
 #include "service_context.h"
+#include "storage_backend.h"
 
 namespace inkan::app {
 
@@ -208,10 +210,10 @@ int cmd_purge(const std::vector<std::string>& words, Io io) {
     const fs::path data_dir = resolve_data_dir(args.option_or("data", ""));
     const Config config = load_config(data_dir);
     // Only the database is needed: no HSM session, so it runs beside a serving process (its own
-    // connection; the batches interleave with the server's writes).
-    auto db = std::make_shared<storage::Database>(database_file(config));
-    storage::SqliteHousekeepingStore store{db};
-    service::Housekeeping housekeeping{store, SystemClock::instance(), housekeeping_settings(config)};
+    // connection; the batches interleave with the server's writes), on either backend.
+    const auto backend = StorageBackend::open(config);
+    const auto store = backend->housekeeping();
+    service::Housekeeping housekeeping{*store, SystemClock::instance(), housekeeping_settings(config)};
     return print_counts(housekeeping.run(), args.flag("json"), io.out, "purged");
 }
 
@@ -223,6 +225,10 @@ int cmd_backup(const std::vector<std::string>& words, Io io) {
     }
     const fs::path data_dir = resolve_data_dir(args.option_or("data", ""));
     const Config config = load_config(data_dir);
+    if (storage::pg::options_from_config(config)) {
+        // The database is not in the data directory; a copy of the SQLite file would be a stale stranger.
+        refuse_postgres_backup("backup");
+    }
     const fs::path to = fs::absolute(*to_flag).lexically_normal();
     if (!empty_or_missing(to)) {
         throw Error{Errc::Conflict,
@@ -479,6 +485,10 @@ int cmd_restore(const std::vector<std::string>& words, Io io) {
     service::PurgeCounts invalidated;
     {
         const Config config = load_config(data_dir);
+        if (storage::pg::options_from_config(config)) {
+            // INKAN_STORAGE_URL in the environment: the restored SQLite file would not be the database used.
+            refuse_postgres_backup("restore");
+        }
         auto db = std::make_shared<storage::Database>(database_file(config));
         storage::SqliteAuditStore audit_store{db};
         service::AuditLog audit{audit_store, SystemClock::instance()};

@@ -21,6 +21,7 @@
 #include "pki_context.h"
 #include "renewal.h"
 #include "service_context.h"
+#include "storage_backend.h"
 
 namespace inkan::app {
 
@@ -28,13 +29,16 @@ namespace {
 
 struct Opened {
     std::unique_ptr<Runtime> runtime;
+    std::shared_ptr<StorageBackend> storage;
     std::unique_ptr<PkiContext> pki;
 };
 
 Opened open_pki(const Args& args) {
     Opened o;
     o.runtime = open_runtime(args.option_or("data", ""));
-    o.pki = std::make_unique<PkiContext>(o.runtime->config, o.runtime->token, SystemClock::instance());
+    o.storage = StorageBackend::open(o.runtime->config);
+    o.pki = std::make_unique<PkiContext>(o.runtime->config, o.runtime->token, SystemClock::instance(),
+                                         *o.storage);
     return o;
 }
 

@@ -29,9 +29,12 @@ const std::vector<Command>& commands() {
         {{"init"},
          "init [--data DIR] [--json] [--api-listen HOST:PORT (default 127.0.0.1:8443)] [--pki-listen "
          "HOST:PORT (default 127.0.0.1:8080)] [--pki-url URL (default http://PKI-LISTEN)] [--public-url URL "
-         "(default https://API-LISTEN)] [--hsm-module PATH (default the SoftHSM module)]",
+         "(default https://API-LISTEN)] [--hsm-module PATH (default the SoftHSM module)] [--storage-url URL "
+         "[--storage-password-file FILE | --storage-password-env VAR]]",
          "create the data directory: configuration, SoftHSM token and PIN files, the development PKI "
-         "(root and issuing CA, TSA, OCSP responder, TLS certificate; keys in the HSM); idempotent",
+         "(root and issuing CA, TSA, OCSP responder, TLS certificate; keys in the HSM); idempotent; "
+         "--storage-url: the schema in an empty PostgreSQL database (several nodes) instead of SQLite, its "
+         "password from a file or a variable, never argv",
          cmd_init},
         {{"timestamp"},
          "timestamp FILE --url URL [--url URL2 ...] [-o OUT.tsr (default FILE.tsr)] [--force] [--hash "
@@ -131,6 +134,11 @@ const std::vector<Command>& commands() {
          "switch maintenance mode: while on, /readyz of a running server answers 503 (load balancers drain "
          "it); on and off are audited under the operator's name",
          cmd_maintenance},
+        {{"migrate"},
+         "migrate [--data DIR] [--json]",
+         "upgrade the configured database's schema (SQLite or PostgreSQL) to this version of inkan and print "
+         "the versions from and to; nodes starting at once migrate once (under a lock)",
+         cmd_migrate},
         {{"purge"},
          "purge [--data DIR] [--json]",
          "remove expired SADs, tokens, OAuth codes and pending authorizations, account_token records and "

@@ -343,18 +343,44 @@ TEST(Cli, CommandsOnAnUninitialisedDirectoryExplainWhatToDo) {
     EXPECT_NE(r.err.find("inkan init"), std::string::npos) << describe(r);
 }
 
-// Decision 0042: PostgreSQL is selected by storage.url, but until the commands open it a node must not
-// quietly serve from its SQLite file while others share the PostgreSQL database.
-TEST(Cli, AStorageUrlIsRefusedUntilTheCommandsOpenPostgres) {
+// Decision 0042: storage.url selects PostgreSQL, and every command opens it rather than the SQLite file a
+// node also has configured (other nodes share the PostgreSQL database). A server that cannot be reached is
+// storage_failure, "database unavailable" (the API's 503), never a quiet fallback.
+TEST(Cli, AStorageUrlIsOpenedInsteadOfTheSqliteFile) {
     TempDir tmp{"inkan-cli"};
     inkan::testing::write_file(
-        tmp / "inkan.toml",
-        std::string_view{"[storage]\nsqlite = \"inkan.db\"\nurl = \"postgresql://inkan@db1/inkan\"\n"});
-    const auto r = run_inkan({"serve", "--data", tmp.path().string()});
-    EXPECT_EQ(r.exit_code, 1) << describe(r);
-    EXPECT_NE(r.err.find("storage.url"), std::string::npos) << describe(r);
-    EXPECT_NE(r.err.find("invalid_config"), std::string::npos) << describe(r);
+        tmp / "inkan.toml", std::string_view{"[storage]\nsqlite = \"inkan.db\"\nurl = "
+                                             "\"postgresql://inkan@%2Fnonexistent-inkan-socket/inkan\"\n"});
+    for (const std::vector<std::string>& command :
+         {std::vector<std::string>{"status"}, std::vector<std::string>{"migrate"},
+          std::vector<std::string>{"purge"}}) {
+        std::vector<std::string> args = command;
+        args.insert(args.end(), {"--data", tmp.path().string()});
+        const auto r = run_inkan(args);
+        EXPECT_EQ(r.exit_code, 1) << command[0] << ": " << describe(r);
+        EXPECT_NE(r.err.find("storage_failure"), std::string::npos) << command[0] << ": " << describe(r);
+        EXPECT_NE(r.err.find("database unavailable"), std::string::npos) << command[0] << ": " << describe(r);
+    }
     EXPECT_FALSE(std::filesystem::exists(tmp / "inkan.db")) << "the SQLite file was opened anyway";
+    const auto backup = run_inkan({"backup", "--data", tmp.path().string(), "--to", (tmp / "bak").string()});
+    EXPECT_EQ(backup.exit_code, 1) << describe(backup);
+    EXPECT_NE(backup.err.find("pg_dump"), std::string::npos) << describe(backup);
+    EXPECT_NE(backup.err.find("invalid_config"), std::string::npos) << describe(backup);
+}
+
+TEST(Cli, MigrateReportsTheSqliteSchemaFromAndTo) {
+    TempDir tmp{"inkan-cli"};
+    inkan::testing::write_file(tmp / "inkan.toml", std::string_view{"[storage]\nsqlite = \"inkan.db\"\n"});
+    const auto first = run_inkan({"migrate", "--data", tmp.path().string(), "--json"});
+    ASSERT_EQ(first.exit_code, 0) << describe(first);
+    const auto j = nlohmann::json::parse(first.out);
+    EXPECT_EQ(j["backend"], "sqlite") << first.out;
+    EXPECT_EQ(j["from"], 0) << first.out;
+    EXPECT_GE(j["to"].get<int>(), 17) << first.out;
+    const auto again = run_inkan({"migrate", "--data", tmp.path().string()});
+    ASSERT_EQ(again.exit_code, 0) << describe(again);
+    const std::string to = std::to_string(j["to"].get<int>());
+    EXPECT_EQ(again.out, "sqlite schema: version " + to + " -> " + to + " (up to date)\n") << describe(again);
 }
 
 TEST(Cli, AStorageUrlWithAPasswordIsRefusedWithoutPrintingIt) {

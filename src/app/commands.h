@@ -17,6 +17,7 @@ int cmd_init(const std::vector<std::string>& words, Io io);
 int cmd_serve(const std::vector<std::string>& words, Io io);
 int cmd_maintenance(const std::vector<std::string>& words, Io io);
 int cmd_purge(const std::vector<std::string>& words, Io io);
+int cmd_migrate(const std::vector<std::string>& words, Io io);
 int cmd_backup(const std::vector<std::string>& words, Io io);
 int cmd_restore(const std::vector<std::string>& words, Io io);
 int cmd_status(const std::vector<std::string>& words, Io io);

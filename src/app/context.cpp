@@ -41,22 +41,10 @@ Config load_config(const fs::path& data_dir) {
             data_dir.string() + " is not an inkan data directory (no inkan.toml); run `inkan init` first"};
     }
     Config config = Config::load(file);
-    refuse_incomplete_postgres(config);
+    // A bad storage.url, a password in it or an unset password variable fails every command at once, named
+    // as such, instead of at the first command that happens to open the database.
+    (void)storage::pg::options_from_config(config);
     return config;
-}
-
-void refuse_incomplete_postgres(const Config& config) {
-    // Checked first, so a bad url or an unset password variable is named as such.
-    if (!storage::pg::options_from_config(config)) {
-        return;
-    }
-    // Every port has a PostgreSQL adapter, but the composition root (serve, the CLI commands, backup) still
-    // opens the SQLite file; a configured url must not be quietly ignored in favour of it while other nodes
-    // may be writing the PostgreSQL database (decision 0042).
-    throw Error{
-        Errc::InvalidConfig,
-        "storage.url (or INKAN_STORAGE_URL) selects PostgreSQL, which this build of inkan does not open "
-        "yet: its commands still use storage.sqlite (issue 19). Remove storage.url to use storage.sqlite"};
 }
 
 void refuse_existing_output(const fs::path& out, Overwrite overwrite) {

@@ -31,11 +31,6 @@ std::filesystem::path config_path(const std::filesystem::path& data_dir);
 /// never initialised.
 Config load_config(const std::filesystem::path& data_dir);
 
-/// Errc::InvalidConfig when `storage.url` selects PostgreSQL (decision 0042): the commands do not open it
-/// yet, and a node must never fall back to its SQLite file while others share the PostgreSQL database.
-/// load_config() calls it.
-void refuse_incomplete_postgres(const Config& config);
-
 /// Prepares the process for the configured PKCS#11 module and returns how to open the token:
 /// for SoftHSM, points SOFTHSM2_CONF at the data directory's own configuration (before the module
 /// is loaded); reads the user PIN from the environment variable named by hsm.pin_env, else from

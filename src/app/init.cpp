@@ -15,7 +15,6 @@
 #include <inkan/crypto/random.h>
 #include <inkan/hsm/token.h>
 #include <inkan/net/client.h>
-#include <inkan/storage/sqlite_ca_store.h>
 
 #include "args.h"
 #include "commands.h"
@@ -23,6 +22,7 @@
 #include "pki_context.h"
 #include "pki_setup.h"
 #include "service_context.h"
+#include "storage_backend.h"
 #include "tsa_setup.h"
 
 namespace inkan::app {
@@ -75,7 +75,43 @@ struct InitChoices {
     std::string pki_listen;
     std::string pki_base_url;
     std::string public_url;
+    std::string storage;  ///< the [storage] table's text (storage_section)
 };
+
+/// The [storage] table: SQLite in the data directory, or with --storage-url the shared PostgreSQL database
+/// (decision 0042). The password is never written here: only where to read it (a file or a variable).
+std::string storage_section(const Args& args) {
+    const auto url = args.option("storage-url");
+    const auto password_file = args.option("storage-password-file");
+    const auto password_env = args.option("storage-password-env");
+    if (!url) {
+        if (password_file || password_env) {
+            throw UsageError{"--storage-password-file and --storage-password-env go with --storage-url"};
+        }
+        return "[storage]\n"
+               "sqlite = \"inkan.db\"\n"
+               "# Several nodes: PostgreSQL instead (decision 0042, docs/deployment.md), e.g.\n"
+               "# url = \"postgresql://inkan@db.example/inkan?sslmode=verify-full\"\n"
+               "# password_env = \"INKAN_STORAGE_PASSWORD\"\n\n";
+    }
+    std::string t =
+        "[storage]\n"
+        "# PostgreSQL, shared by every node (decision 0042). The password never goes in the url or\n"
+        "# this file: password_env names a variable holding it, password_file a file of mode 0600.\n"
+        "url = " +
+        toml_string(*url) + "\n";
+    if (password_env) {
+        t += "password_env = " + toml_string(*password_env) + "\n";
+    }
+    if (password_file) {
+        t +=
+            "password_file = " + toml_string(fs::absolute(*password_file).lexically_normal().string()) + "\n";
+    }
+    t += "# pool_size = 8\n"
+         "# Not used while url is set:\n"
+         "sqlite = \"inkan.db\"\n\n";
+    return t;
+}
 
 std::string relative_to(const fs::path& p, const fs::path& base) {
     return p.lexically_relative(base).string();
@@ -110,8 +146,7 @@ std::string config_text(const InitChoices& c, const DevelopmentPki& pki, const f
          "# AES-256 key that protects secrets at rest (TOTP seeds).\n"
          "storage_key_label = \"" +
          std::string{kStorageKeyLabel} + "\"\n\n";
-    t += "[storage]\n"
-         "sqlite = \"inkan.db\"\n\n";
+    t += c.storage;
     t += "[api]\n"
          "listen = " +
          toml_string(c.api_listen) +
@@ -308,8 +343,10 @@ Demo create_demo(const fs::path& data_dir) {
 }  // namespace
 
 int cmd_init(const std::vector<std::string>& words, Io io) {
-    const Args args{
-        words, {"json"}, {"data", "api-listen", "pki-listen", "pki-url", "public-url", "hsm-module"}};
+    const Args args{words,
+                    {"json"},
+                    {"data", "api-listen", "pki-listen", "pki-url", "public-url", "hsm-module", "storage-url",
+                     "storage-password-file", "storage-password-env"}};
     if (!args.positional().empty()) {
         throw UsageError{"init takes no positional arguments"};
     }
@@ -358,6 +395,21 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
         throw Error{Errc::InvalidConfig,
                     "PKCS#11 module " + module + " not found (run scripts/install-deps)"};
     }
+    const std::string storage_text = storage_section(args);
+    // PostgreSQL (--storage-url, or INKAN_STORAGE_URL): checked before anything is created. The schema
+    // must be empty: a further node shares the first node's configuration and token, it is not initialised
+    // again (that would make a second PKI and demo in the same database).
+    {
+        const Config storage_config = Config::parse(storage_text, data_dir);
+        const int existing = current_schema_version(storage_config);
+        if (existing > 0 && is_postgres(storage_config)) {
+            throw Error{Errc::Conflict,
+                        "the PostgreSQL database already holds an inkan schema (version " +
+                            std::to_string(existing) +
+                            "): inkan init sets up a new deployment; a further node uses the first node's "
+                            "configuration and HSM token (docs/deployment.md)"};
+        }
+    }
 
     fs::create_directories(data_dir);
     Rollback rollback{data_dir};
@@ -394,22 +446,24 @@ int cmd_init(const std::vector<std::string>& words, Io io) {
         tc.pool_size = 1;
         hsm::Token token{std::move(tc)};
         token.generate_aes_key(kStorageKeyLabel, 256);
-        storage::SqliteCaStore store{data_dir / "inkan.db"};
+        // The configured database (SQLite in the data directory, or PostgreSQL), schema created here.
+        const auto storage = StorageBackend::open(Config::parse(storage_text, data_dir));
+        const auto store = storage->ca_store();
         std::vector<std::string> tls_hosts{"localhost", "127.0.0.1"};
         const std::string api_host = api_listen.substr(0, api_listen.rfind(':'));
         if (std::find(tls_hosts.begin(), tls_hosts.end(), api_host) == tls_hosts.end() &&
             api_host != "0.0.0.0") {
             tls_hosts.push_back(api_host);
         }
-        pki = create_development_pki(data_dir / "pki", token, store, pki_base_url, tls_hosts,
+        pki = create_development_pki(data_dir / "pki", token, *store, pki_base_url, tls_hosts,
                                      SystemClock::instance());
     }
 
     // The configuration's presence marks a complete initialisation; the rollback still removes
     // everything if the demo below fails.
-    write_file(
-        config_path(data_dir),
-        config_text(InitChoices{module, api_listen, pki_listen, pki_base_url, public_url}, pki, data_dir));
+    write_file(config_path(data_dir), config_text(InitChoices{module, api_listen, pki_listen, pki_base_url,
+                                                              public_url, storage_text},
+                                                  pki, data_dir));
     const Demo demo = create_demo(data_dir);
     append_file(
         config_path(data_dir),

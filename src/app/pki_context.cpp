@@ -11,9 +11,9 @@
 #include <inkan/pki/certificate.h>
 #include <inkan/pki/cmp_connector.h>
 #include <inkan/pki/connectors.h>
-#include <inkan/storage/sqlite_ca_store.h>
 
 #include "context.h"
+#include "storage_backend.h"
 
 namespace inkan::app {
 
@@ -151,15 +151,13 @@ std::vector<std::string> ca_names(const Config& config) {
     return {names.begin(), names.end()};
 }
 
-PkiContext::PkiContext(const Config& config, hsm::Token& token, const Clock& clock)
+PkiContext::PkiContext(const Config& config, hsm::Token& token, const Clock& clock, StorageBackend& storage)
     : m_config{config},
       m_token{token},
       m_clock{clock},
       m_profiles{profiles_from_config(config)},
       m_names{ca_names(config)} {
-    const auto db = config.path("storage.sqlite");
-    require(db.has_value(), Errc::InvalidConfig, "storage.sqlite is not configured");
-    m_store = std::make_unique<storage::SqliteCaStore>(*db);
+    m_store = storage.ca_store();
 }
 
 PkiContext::~PkiContext() = default;

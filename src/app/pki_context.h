@@ -24,6 +24,8 @@
 
 namespace inkan::app {
 
+class StorageBackend;
+
 /// Profiles: the defaults, adjusted by [profile.<name>] tables (validity_days, min_rsa_bits,
 /// key_types = ["rsa","ec"], curves = ["P-256",...], qualified, qc_sscd, non_repudiation, policies).
 pki::ProfileSet profiles_from_config(const Config& config);
@@ -38,9 +40,10 @@ std::vector<std::string> ca_names(const Config& config);
 
 class PkiContext {
 public:
-    /// Opens the store named by storage.sqlite and reads the [ca.*], [ocsp] sections. CAs are built
-    /// lazily (a command that only lists them does not touch every key).
-    PkiContext(const Config& config, hsm::Token& token, const Clock& clock);
+    /// Takes the CA store from `storage` (the configured database) and reads the [ca.*], [ocsp] sections.
+    /// CAs are built lazily (a command that only lists them does not touch every key). `storage` must
+    /// outlive the context.
+    PkiContext(const Config& config, hsm::Token& token, const Clock& clock, StorageBackend& storage);
     ~PkiContext();
     PkiContext(const PkiContext&) = delete;
     PkiContext& operator=(const PkiContext&) = delete;

@@ -36,7 +36,6 @@
 #include <inkan/service/validation.h>
 #include <inkan/sign/hsm_signer.h>
 #include <inkan/sign/provider.h>
-#include <inkan/storage/sqlite_service_stores.h>
 #include <inkan/version.h>
 
 #include "args.h"
@@ -48,6 +47,7 @@
 #include "renewal.h"
 #include "service_context.h"
 #include "signing_setup.h"
+#include "storage_backend.h"
 #include "trust_config.h"
 #include "tsa_setup.h"
 
@@ -446,12 +446,17 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     hsm::Token token{std::move(tc)};
     const Clock& clock = SystemClock::instance();
 
-    PkiContext pki{config, token, clock};
+    // The configured database, opened once (SQLite, or PostgreSQL shared with the other nodes): every
+    // store below is a port on it. PostgreSQL that cannot be reached at startup fails the start.
+    const std::shared_ptr<StorageBackend> storage = StorageBackend::open(config);
+    log::info("storage",
+              {{"backend", storage->kind()}, {"schema_version", std::to_string(storage->schema_version())}});
+    PkiContext pki{config, token, clock, *storage};
     pki.warm_up();  // afterwards only read, from the worker threads
-    ServiceContext service{config, token, pki, clock};
+    ServiceContext service{config, token, pki, clock, storage};
     // Refuses to start with a TSA certificate that lacks the critical timeStamping EKU or is out of
     // validity (RFC 3161 §2.3): Errc::InvalidConfig, printed by the CLI, non-zero exit.
-    TsaSetup tsa = make_tsa(config, token, clock);
+    TsaSetup tsa = make_tsa(config, token, clock, *storage);
 
     // The TLS key stays in the HSM: libssl reaches it through the inkan-signer provider (decision 0004).
     // It has sessions of its own (tls.hsm_sessions): handshakes never wait behind user signing for a
@@ -487,18 +492,18 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     deps.documents = &documents;
     // operationMode "A": jobs on workers of their own, state in the shared database (any node answers
     // signPolling); stopped (queued jobs finished) before the documents and the service go.
-    storage::SqliteAsyncStore async_store{service.shared_database()};
-    service::AsyncOperations async{async_store, clock, async_settings(config)};
+    const auto async_store = storage->async_operations();
+    service::AsyncOperations async{*async_store, clock, async_settings(config)};
     deps.async = &async;
     // Out-of-band approval (decision 0034): v2 credentials/authorize without factors → 202 + the approval
     // page's URL; credentials/authorizeCheck collects the SAD. State in the shared database: any node
     // serves the page and answers the poll.
-    storage::SqliteOobStore oob_store{service.shared_database()};
+    const auto oob_store = storage->oob();
     service::OobSettings oob_settings;
     oob_settings.lifetime = std::chrono::seconds{config.integer_or("authorization.oob_lifetime", 300)};
     require(oob_settings.lifetime.count() >= 10 && oob_settings.lifetime.count() <= 3600, Errc::InvalidConfig,
             "authorization.oob_lifetime must be 10..3600 seconds");
-    service::OutOfBand oob{oob_store,
+    service::OutOfBand oob{*oob_store,
                            service.authorization(),
                            service.accounts(),
                            service.credential_store(),
@@ -526,9 +531,9 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
     api::add_csc_routes(api_router, std::move(deps));
     // The operator's console and the JSON admin API (issue 18, decision 0041) on the API listener, through
     // the same service::Administration as the CLI. Sessions in the shared database: any node serves them.
-    storage::SqliteConsoleSessionStore console_sessions{service.shared_database()};
+    const auto console_sessions = storage->console_sessions();
     service::Console console{
-        console_sessions,        service.accounts(), service.authorization(), service.audit(), clock,
+        *console_sessions,       service.accounts(), service.authorization(), service.audit(), clock,
         console_settings(config)};
     FileMaintenanceSwitch maintenance_switch{maintenance_file(data_dir)};
     service::Administration administration{service.accounts(),

@@ -16,10 +16,6 @@
 #include <inkan/core/log.h>
 #include <inkan/crypto/random.h>
 #include <inkan/pki/certificate.h>
-#include <inkan/storage/sqlite_audit_anchor_store.h>
-#include <inkan/storage/sqlite_audit_archive_store.h>
-#include <inkan/storage/sqlite_housekeeping.h>
-#include <inkan/storage/sqlite_service_stores.h>
 
 namespace inkan::app {
 
@@ -164,22 +160,21 @@ std::string operator_name() {
     return "uid:" + std::to_string(uid);
 }
 
-ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiContext& pki, const Clock& clock)
+ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiContext& pki, const Clock& clock,
+                               std::shared_ptr<StorageBackend> storage)
     // Resolved before anything changes: an unusable INKAN_OPERATOR refuses the command instead of
     // leaving a change without its audit entry.
-    : m_operator{operator_name()} {
-    const auto db = config.path("storage.sqlite");
-    require(db.has_value(), Errc::InvalidConfig, "storage.sqlite is not configured");
-    m_db = std::make_shared<storage::Database>(*db);
-    m_users = std::make_unique<storage::SqliteUserStore>(m_db);
-    m_credential_store = std::make_unique<storage::SqliteCredentialStore>(m_db);
-    m_tokens = std::make_unique<storage::SqliteTokenStore>(m_db);
-    m_authorization_store = std::make_unique<storage::SqliteAuthorizationStore>(m_db);
-    m_audit_store = std::make_unique<storage::SqliteAuditStore>(m_db);
+    : m_operator{operator_name()}, m_storage{std::move(storage)} {
+    require(m_storage != nullptr, Errc::Internal, "ServiceContext: no storage");
+    m_users = m_storage->users();
+    m_credential_store = m_storage->credentials();
+    m_tokens = m_storage->tokens();
+    m_authorization_store = m_storage->authorization();
+    m_audit_store = m_storage->audit();
     m_audit = std::make_unique<service::AuditLog>(*m_audit_store, clock);
-    m_anchor_store = std::make_unique<storage::SqliteAuditAnchorStore>(m_db);
+    m_anchor_store = m_storage->audit_anchors();
     m_anchoring = std::make_unique<service::AuditAnchoring>(*m_anchor_store, *m_audit_store, clock);
-    m_archive_store = std::make_unique<storage::SqliteAuditArchiveStore>(m_db);
+    m_archive_store = m_storage->audit_archives();
     m_archiver = std::make_unique<service::AuditArchiver>(*m_archive_store, *m_audit_store, clock);
     m_sealer = std::make_unique<service::SecretSealer>(
         token, config.string_or("hsm.storage_key_label", "inkan-storage-key"));
@@ -217,8 +212,8 @@ ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiConte
     m_authorization = std::make_unique<service::Authorization>(*m_credential_store, *m_users, *m_accounts,
                                                                *m_authorization_store, *m_audit, token, clock,
                                                                authorization_settings(config));
-    m_oauth_clients = std::make_unique<storage::SqliteOAuthClientStore>(m_db);
-    m_oauth_grants = std::make_unique<storage::SqliteOAuthGrantStore>(m_db);
+    m_oauth_clients = m_storage->oauth_clients();
+    m_oauth_grants = m_storage->oauth_grants();
     // System clients' seal grants and the liveness of OAuth clients' tokens.
     m_sessions->set_clients(m_oauth_clients.get());
     m_credentials->set_clients(m_oauth_clients.get());
@@ -226,7 +221,7 @@ ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiConte
     m_oauth = std::make_unique<service::OAuth>(*m_oauth_clients, *m_oauth_grants, *m_accounts, *m_sessions,
                                                *m_authorization, *m_credentials, *m_audit, clock,
                                                oauth_settings(config));
-    m_housekeeping_store = std::make_unique<storage::SqliteHousekeepingStore>(m_db);
+    m_housekeeping_store = m_storage->housekeeping();
     m_housekeeping =
         std::make_unique<service::Housekeeping>(*m_housekeeping_store, clock, housekeeping_settings(config));
     m_administration = std::make_unique<service::Administration>(
@@ -250,10 +245,8 @@ ServiceContext::~ServiceContext() = default;
 
 void audit_operator_change(const Config& config, const std::string& actor, std::string_view action,
                            std::string details_json) {
-    const auto db = config.path("storage.sqlite");
-    require(db.has_value(), Errc::InvalidConfig, "storage.sqlite is not configured");
-    storage::SqliteAuditStore store{std::make_shared<storage::Database>(*db)};
-    service::AuditLog audit{store, SystemClock::instance()};
+    const auto store = StorageBackend::open(config)->audit();
+    service::AuditLog audit{*store, SystemClock::instance()};
     service::AuditEvent e;
     e.action = std::string{action};
     e.outcome = "ok";
@@ -265,9 +258,12 @@ void audit_operator_change(const Config& config, const std::string& actor, std::
 OpenedService open_service(const std::string& data_flag) {
     OpenedService o;
     o.runtime = open_runtime(data_flag);
-    o.pki = std::make_unique<PkiContext>(o.runtime->config, o.runtime->token, SystemClock::instance());
+    // Opened once: the PKI and the service share the database (one connection or one pool).
+    o.storage = StorageBackend::open(o.runtime->config);
+    o.pki = std::make_unique<PkiContext>(o.runtime->config, o.runtime->token, SystemClock::instance(),
+                                         *o.storage);
     o.service = std::make_unique<ServiceContext>(o.runtime->config, o.runtime->token, *o.pki,
-                                                 SystemClock::instance());
+                                                 SystemClock::instance(), o.storage);
     return o;
 }
 

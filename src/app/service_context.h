@@ -1,7 +1,7 @@
 #pragma once
 
-// The service layer as the configuration describes it: the SQLite stores (one connection shared by
-// users, credentials, tokens, the SAD ledger and the audit log), the sealer over the HSM storage key, and the
+// The service layer as the configuration describes it: the stores of the configured database (StorageBackend:
+// SQLite or PostgreSQL), the sealer over the HSM storage key, and the
 // use cases Accounts, Sessions, Credentials, Authorization (sole control) and the AuditLog wired to the PKI
 // (CA connectors; revocation at built-in CAs). Built by the composition root for the `user`, `credential` and
 // `seal` commands, and for `serve` and `init`.
@@ -26,10 +26,10 @@
 #include <inkan/service/housekeeping.h>
 #include <inkan/service/oauth.h>
 #include <inkan/service/ports.h>
-#include <inkan/storage/sqlite.h>
 
 #include "context.h"
 #include "pki_context.h"
+#include "storage_backend.h"
 
 namespace inkan::app {
 
@@ -60,10 +60,11 @@ std::string operator_name();
 
 class ServiceContext {
 public:
-    /// Opens storage.sqlite, finds the storage key hsm.storage_key_label (default "inkan-storage-key";
-    /// Errc::InvalidConfig if the token lacks it) and reads auth.totp_issuer (default "inkan").
-    /// `token`, `pki` and `clock` must outlive the context.
-    ServiceContext(const Config& config, hsm::Token& token, PkiContext& pki, const Clock& clock);
+    /// Takes its stores from `storage` (kept alive by the context), finds the storage key
+    /// hsm.storage_key_label (default "inkan-storage-key"; Errc::InvalidConfig if the token lacks it) and
+    /// reads auth.totp_issuer (default "inkan"). `token`, `pki` and `clock` must outlive the context.
+    ServiceContext(const Config& config, hsm::Token& token, PkiContext& pki, const Clock& clock,
+                   std::shared_ptr<StorageBackend> storage);
     ~ServiceContext();
     ServiceContext(const ServiceContext&) = delete;
     ServiceContext& operator=(const ServiceContext&) = delete;
@@ -80,8 +81,6 @@ public:
     service::OAuth& oauth() noexcept { return *m_oauth; }
     /// Purges expired rows in batches (decision 0032).
     service::Housekeeping& housekeeping() noexcept { return *m_housekeeping; }
-    /// The database connection the stores share (for `inkan backup`).
-    storage::Database& database() noexcept { return *m_db; }
     /// The operator's use cases the console shares (decision 0041); without a maintenance switch (`inkan
     /// maintenance` needs no HSM and opens only the database).
     service::Administration& administration() noexcept { return *m_administration; }
@@ -98,12 +97,12 @@ public:
     service::AuditStore& audit_store() noexcept { return *m_audit_store; }
     /// The registered OAuth clients (their names, shown on the out-of-band approval page).
     service::OAuthClientStore& oauth_client_store() noexcept { return *m_oauth_clients; }
-    /// The connection the stores share (more adapters on the same database: the async operations).
-    [[nodiscard]] std::shared_ptr<storage::Database> shared_database() const noexcept { return m_db; }
+    /// The database the stores are on (more adapters on it: the async operations, the console's sessions).
+    [[nodiscard]] StorageBackend& storage() const noexcept { return *m_storage; }
 
 private:
     std::string m_operator;  ///< operator_name(), resolved when the context opens
-    std::shared_ptr<storage::Database> m_db;
+    std::shared_ptr<StorageBackend> m_storage;
     std::unique_ptr<service::UserStore> m_users;
     std::unique_ptr<service::CredentialStore> m_credential_store;
     std::unique_ptr<service::TokenStore> m_tokens;
@@ -130,6 +129,7 @@ private:
 /// A data directory opened for a service command: runtime (configuration, token), PKI, service.
 struct OpenedService {
     std::unique_ptr<Runtime> runtime;
+    std::shared_ptr<StorageBackend> storage;
     std::unique_ptr<PkiContext> pki;
     std::unique_ptr<ServiceContext> service;
 };

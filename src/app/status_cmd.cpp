@@ -1,3 +1,4 @@
+// `inkan migrate`: the configured database's schema brought up to this build's version.
 // `inkan status`: the certificate lifecycle report (lifecycle.h) — what /metrics and /readyz of a
 // serving node show — from the configuration's files and the database, without the HSM.
 
@@ -11,13 +12,12 @@
 
 #include <inkan/core/clock.h>
 #include <inkan/core/error.h>
-#include <inkan/storage/sqlite.h>
-#include <inkan/storage/sqlite_service_stores.h>
 
 #include "args.h"
 #include "commands.h"
 #include "context.h"
 #include "lifecycle.h"
+#include "storage_backend.h"
 
 namespace inkan::app {
 
@@ -28,10 +28,8 @@ int cmd_status(const std::vector<std::string>& words, Io io) {
     }
     const auto data_dir = resolve_data_dir(args.option_or("data", ""));
     const Config config = load_config(data_dir);
-    const auto db_file = config.path("storage.sqlite");
-    require(db_file.has_value(), Errc::InvalidConfig, "storage.sqlite is not configured");
-    storage::SqliteCredentialStore credentials{std::make_shared<storage::Database>(*db_file)};
-    const LifecycleReport r = lifecycle_report(config, credentials, SystemClock::instance().now());
+    const auto credentials = StorageBackend::open(config)->credentials();
+    const LifecycleReport r = lifecycle_report(config, *credentials, SystemClock::instance().now());
     if (args.flag("json")) {
         nlohmann::json certs = nlohmann::json::array();
         for (const auto& c : r.certificates) {
@@ -66,6 +64,24 @@ int cmd_status(const std::vector<std::string>& words, Io io) {
             io.out << "  " << w << "\n";
         }
     }
+    return 0;
+}
+
+int cmd_migrate(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {"json"}, {"data"}};
+    if (!args.positional().empty()) {
+        throw UsageError{"migrate takes no arguments"};
+    }
+    const auto data_dir = resolve_data_dir(args.option_or("data", ""));
+    const Config config = load_config(data_dir);
+    // Only the database: no HSM, so it runs before the new version's nodes start.
+    const MigrationReport r = migrate_storage(config);
+    if (args.flag("json")) {
+        io.out << nlohmann::json{{"backend", r.kind}, {"from", r.from}, {"to", r.to}}.dump() << "\n";
+        return 0;
+    }
+    io.out << r.kind << " schema: version " << r.from << " -> " << r.to
+           << (r.from == r.to ? " (up to date)\n" : "\n");
     return 0;
 }
 

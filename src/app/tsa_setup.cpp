@@ -8,9 +8,9 @@
 #include <inkan/crypto/algorithms.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/sign/hsm_signer.h>
-#include <inkan/storage/sqlite_tsa_serial_store.h>
 
 #include "context.h"
+#include "storage_backend.h"
 
 namespace inkan::app {
 
@@ -78,15 +78,13 @@ std::vector<tsp::Identity> tsa_identities(const Config& config, hsm::Token& toke
     return ids;
 }
 
-TsaSetup make_tsa(const Config& config, hsm::Token& token, const Clock& clock) {
+TsaSetup make_tsa(const Config& config, hsm::Token& token, const Clock& clock, StorageBackend& storage) {
     TsaSetup out;
     if (!config.has("tsa.key_id")) {
         return out;
     }
     std::vector<tsp::Identity> ids = tsa_identities(config, token);
-    const auto db = config.path("storage.sqlite");
-    require(db.has_value(), Errc::InvalidConfig, "storage.sqlite is not configured");
-    out.serials = std::make_unique<storage::SqliteTsaSerialStore>(*db);
+    out.serials = storage.tsa_serials();
     out.authority = std::make_unique<tsp::Authority>(std::move(ids), *out.serials, clock);
     return out;
 }

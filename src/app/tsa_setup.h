@@ -16,6 +16,8 @@
 
 namespace inkan::app {
 
+class StorageBackend;
+
 /// inkan's development TSA policy: a UUID-derived OID under 2.25 (ITU-T X.667 §8, no registration
 /// needed). A deployment sets its own policy OID (its certification practice statement's).
 inline constexpr std::string_view kDefaultTsaPolicy = "2.25.285521610255976247506242878563640444154";
@@ -35,6 +37,7 @@ std::vector<tsp::Identity> tsa_identities(const Config& config, hsm::Token& toke
 
 /// Builds the Authority; nullptr authority when [tsa] is not configured. Errc::InvalidConfig for a bad
 /// certificate (no critical timeStamping EKU, out of validity), a missing key or a bad policy.
-TsaSetup make_tsa(const Config& config, hsm::Token& token, const Clock& clock);
+/// The serials come from `storage` (the configured database: nodes sharing it never issue one twice).
+TsaSetup make_tsa(const Config& config, hsm::Token& token, const Clock& clock, StorageBackend& storage);
 
 }  // namespace inkan::app

@@ -11,6 +11,7 @@
 #include "async_store_suite.h"
 #include "audit_store_suite.h"
 #include "authorization_store_suite.h"
+#include "console_session_store_suite.h"
 #include "credential_store_suite.h"
 #include "oauth_store_suite.h"
 #include "oob_store_suite.h"
@@ -26,6 +27,7 @@ using inkan::testing::TestDatabase;
 using testing::AsyncStoreSuite;
 using testing::AuditStoreSuite;
 using testing::AuthorizationStoreSuite;
+using testing::ConsoleSessionStoreSuite;
 using testing::CredentialStoreSuite;
 using testing::OAuthStoreSuite;
 using testing::OobStoreSuite;
@@ -50,6 +52,7 @@ ServiceStoresFactory fresh_postgres_database() {
         s.audit = std::make_unique<PostgresAuditStore>(pool);
         s.oauth_clients = std::make_unique<PostgresOAuthClientStore>(pool);
         s.oauth_grants = std::make_unique<PostgresOAuthGrantStore>(pool);
+        s.console_sessions = std::make_unique<PostgresConsoleSessionStore>(pool);
         return s;
     };
 }
@@ -73,6 +76,8 @@ INSTANTIATE_TEST_SUITE_P(Postgres, AuthorizationStoreSuite, ::testing::Values(po
 INSTANTIATE_TEST_SUITE_P(Postgres, OAuthStoreSuite, ::testing::Values(postgres_backend()),
                          testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Postgres, AuditStoreSuite, ::testing::Values(postgres_backend()),
+                         testing::backend_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ConsoleSessionStoreSuite, ::testing::Values(postgres_backend()),
                          testing::backend_name);
 
 /// A factory for one port's stores on a fresh schema, each store a node with its own pool.

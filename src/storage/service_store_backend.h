@@ -1,7 +1,7 @@
 #pragma once
 
 // What the service port suites (user_store_suite.h, credential_store_suite.h, token_store_suite.h,
-// authorization_store_suite.h, audit_store_suite.h)
+// authorization_store_suite.h, audit_store_suite.h, console_session_store_suite.h)
 // run against: a backend that prepares an empty database and opens stores on it. An adapter's test
 // file instantiates each suite with its backend, e.g.
 //
@@ -51,6 +51,7 @@ struct ServiceStores {
     std::unique_ptr<service::AuditStore> audit;
     std::unique_ptr<service::OAuthClientStore> oauth_clients;
     std::unique_ptr<service::OAuthGrantStore> oauth_grants;
+    std::unique_ptr<service::ConsoleSessionStore> console_sessions;
 };
 using ServiceStoresFactory = std::function<ServiceStores()>;
 
@@ -92,6 +93,7 @@ protected:
         audit = m_stores.audit.get();
         oauth_clients = m_stores.oauth_clients.get();
         oauth_grants = m_stores.oauth_grants.get();
+        console_sessions = m_stores.console_sessions.get();
     }
     void TearDown() override {
         m_stores = {};
@@ -108,6 +110,7 @@ protected:
     service::AuditStore* audit = nullptr;
     service::OAuthClientStore* oauth_clients = nullptr;
     service::OAuthGrantStore* oauth_grants = nullptr;
+    service::ConsoleSessionStore* console_sessions = nullptr;
 
 private:
     ServiceStoresFactory m_open;

@@ -205,6 +205,42 @@ void Database::backup_to(const std::filesystem::path& dest) {
     }
 }
 
+int sqlite_file_schema_version(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) {
+        return 0;
+    }
+    sqlite3* raw = nullptr;
+    const int rc = ::sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    // The handle is owned at once: sqlite3_open_v2 returns one even when it fails.
+    const std::unique_ptr<sqlite3, int (*)(sqlite3*)> db{raw, ::sqlite3_close_v2};
+    if (rc != SQLITE_OK) {
+        throw Error{errc_from_sqlite(rc), "sqlite: open " + file.string() + ": " + ::sqlite3_errstr(rc)};
+    }
+    const auto scalar = [&db, &file](const char* sql) -> std::optional<std::int64_t> {
+        sqlite3_stmt* raw_stmt = nullptr;
+        const int prc = ::sqlite3_prepare_v2(db.get(), sql, -1, &raw_stmt, nullptr);
+        const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt{raw_stmt, ::sqlite3_finalize};
+        if (prc != SQLITE_OK) {
+            throw Error{errc_from_sqlite(prc), "sqlite: read schema version of " + file.string() + ": " +
+                                                   ::sqlite3_errmsg(db.get())};
+        }
+        const int src = ::sqlite3_step(stmt.get());
+        if (src == SQLITE_ROW) {
+            return ::sqlite3_column_int64(stmt.get(), 0);
+        }
+        if (src != SQLITE_DONE) {
+            throw Error{errc_from_sqlite(src), "sqlite: read schema version of " + file.string() + ": " +
+                                                   ::sqlite3_errmsg(db.get())};
+        }
+        return std::nullopt;
+    };
+    if (!scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")) {
+        return 0;
+    }
+    return static_cast<int>(scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").value_or(0));
+}
+
 int Database::schema_version() {
     Transaction tx{*this, Transaction::Mode::Read, "read schema version"};
     Statement exists{*this, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",

@@ -15,6 +15,7 @@
 #include "async_store_suite.h"
 #include "audit_store_suite.h"
 #include "authorization_store_suite.h"
+#include "console_session_store_suite.h"
 #include "credential_store_suite.h"
 #include "oauth_store_suite.h"
 #include "token_store_suite.h"
@@ -28,6 +29,7 @@ using inkan::testing::TempDir;
 using testing::AsyncStoreSuite;
 using testing::AuditStoreSuite;
 using testing::AuthorizationStoreSuite;
+using testing::ConsoleSessionStoreSuite;
 using testing::CredentialStoreSuite;
 using testing::OAuthStoreSuite;
 using testing::ServiceStores;
@@ -42,10 +44,10 @@ ServiceStoresFactory fresh_sqlite_database() {
     return [dir]() {
         auto db = std::make_shared<Database>(dir->path() / "inkan.db");
         return ServiceStores{
-            std::make_unique<SqliteUserStore>(db),      std::make_unique<SqliteCredentialStore>(db),
-            std::make_unique<SqliteTokenStore>(db),     std::make_unique<SqliteAuthorizationStore>(db),
-            std::make_unique<SqliteAuditStore>(db),     std::make_unique<SqliteOAuthClientStore>(db),
-            std::make_unique<SqliteOAuthGrantStore>(db)};
+            std::make_unique<SqliteUserStore>(db),       std::make_unique<SqliteCredentialStore>(db),
+            std::make_unique<SqliteTokenStore>(db),      std::make_unique<SqliteAuthorizationStore>(db),
+            std::make_unique<SqliteAuditStore>(db),      std::make_unique<SqliteOAuthClientStore>(db),
+            std::make_unique<SqliteOAuthGrantStore>(db), std::make_unique<SqliteConsoleSessionStore>(db)};
     };
 }
 
@@ -61,6 +63,8 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, AuthorizationStoreSuite, ::testing::Values(sqli
                          testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Sqlite, OAuthStoreSuite, ::testing::Values(sqlite_backend()), testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Sqlite, AuditStoreSuite, ::testing::Values(sqlite_backend()), testing::backend_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, ConsoleSessionStoreSuite, ::testing::Values(sqlite_backend()),
+                         testing::backend_name);
 
 testing::AsyncStoreBackend::Factory fresh_sqlite_async_database() {
     auto dir = std::make_shared<TempDir>("inkan-db");

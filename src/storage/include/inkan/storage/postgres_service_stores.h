@@ -160,6 +160,21 @@ private:
     std::shared_ptr<pg::Pool> m_pool;
 };
 
+/// The operator console's sessions on PostgreSQL (console_sessions; migration 17, decision 0041).
+class PostgresConsoleSessionStore final : public service::ConsoleSessionStore {
+public:
+    explicit PostgresConsoleSessionStore(std::shared_ptr<pg::Pool> pool);
+
+    void insert(const service::ConsoleSessionRecord& session) override;
+    [[nodiscard]] std::optional<service::ConsoleSessionRecord> find(ByteView token_hash) const override;
+    bool touch(std::string_view id, TimePoint now, TimePoint idle_since) override;
+    bool revoke(std::string_view id) override;
+    std::size_t purge(TimePoint before) override;
+
+private:
+    std::shared_ptr<pg::Pool> m_pool;
+};
+
 /// Asynchronous operations on PostgreSQL (async_operations).
 class PostgresAsyncStore final : public service::AsyncStore {
 public:

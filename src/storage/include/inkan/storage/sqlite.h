@@ -40,6 +40,11 @@ namespace inkan::storage {
 /// inkan's schema for SQLite, oldest first (sqlite_migrations.cpp).
 std::span<const Migration> sqlite_migrations() noexcept;
 
+/// The schema version of the database file `file` without opening it for writing or migrating it (0 when
+/// the file does not exist or has no schema yet): what `inkan migrate` reports as "from".
+/// Errc::StorageFailure if it is not a database.
+int sqlite_file_schema_version(const std::filesystem::path& file);
+
 /// Errc for an SQLite result code (primary or extended): SQLITE_CONSTRAINT → Conflict; everything
 /// else (BUSY and LOCKED after the busy timeout, I/O, corruption, full disk, misuse) → StorageFailure.
 Errc errc_from_sqlite(int rc) noexcept;
