@@ -538,11 +538,13 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                                            service.user_store(),
                                            service.credential_store(),
                                            &service.oauth_client_store(),
-                                           &maintenance_switch};
+                                           &maintenance_switch,
+                                           &service.credentials()};
     std::function<api::ConsoleStatus()> console_status;  // set below, once readiness is defined
-    api::add_console_routes(api_router, api::ConsoleDeps{console, administration, service.sessions(),
-                                                         [&console_status] { return console_status(); },
-                                                         api_public_url, &service.credentials()});
+    api::add_console_routes(api_router,
+                            api::ConsoleDeps{console, administration, service.sessions(),
+                                             [&console_status] { return console_status(); }, api_public_url,
+                                             &service.credentials(), &validation});
     PkiEndpoints pki_endpoints{pki, clock,
                                std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)},
                                tsa.authority.get()};

@@ -17,6 +17,7 @@
 #include <inkan/service/auth.h>
 #include <inkan/service/console.h>
 #include <inkan/service/credentials.h>
+#include <inkan/service/validation.h>
 
 namespace inkan::api {
 
@@ -42,6 +43,9 @@ struct ConsoleDeps {
     std::string public_url;
     /// The credentials page (read-only in this slice); null: the page lists none.
     const service::Credentials* credentials = nullptr;
+    /// The verify page and POST admin/verify: the validator of POST /inkan/v1/validate (its trust and
+    /// document limit); null: verification is not offered.
+    const service::Validation* validation = nullptr;
 };
 
 inline constexpr std::string_view kConsolePrefix = "/admin/";
