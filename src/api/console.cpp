@@ -144,6 +144,9 @@ constexpr L kQualifier{"Signature qualifier", "署名の種類"};
 constexpr L kCa{"CA", "CA"};
 constexpr L kCreatedAt{"Created", "作成日時"};
 constexpr L kNoCredentials{"No credentials match.", "該当するクレデンシャルはありません。"};
+constexpr L kTokenPin{"HSM user PIN", "HSM ユーザー PIN"};
+constexpr L kTokenSessions{"HSM sessions open (all applications)", "HSM セッション数 (全アプリケーション)"};
+constexpr L kTokenKeys{"Keys on the HSM token", "HSM トークン上の鍵"};
 constexpr L kChangesCol{"Changes", "変更"};
 constexpr L kRevoke{"Revoke", "失効"};
 constexpr L kReason{"Reason", "理由"};
@@ -662,6 +665,19 @@ http::Response service_page(const ConsoleDeps& d, const http::Request& r, const 
     row(kMaintenance, std::string{t(st.maintenance ? kOn : kOff)}, "maintenance");
     row(kVersion, st.version, "version");
     row(kToken, st.token_label + " — " + st.token_model + " — " + st.token_state, "token");
+    if (st.token_state == "ok") {
+        row(kTokenPin, st.token_pin, "token-pin");
+        row(kTokenSessions,
+            std::to_string(st.token_sessions) +
+                (st.token_max_sessions != 0 ? " / " + std::to_string(st.token_max_sessions) : std::string{}),
+            "token-sessions");
+        c += "<dt>" + t.h(kTokenKeys) + "</dt><dd><ul id=\"token-keys\">";
+        for (const auto& [kind, count] : st.token_keys) {
+            c += "<li data-kind=\"" + html_escape(kind) + "\">" + html_escape(kind) +
+                 ": <span class=\"count\">" + std::to_string(count) + "</span></li>";
+        }
+        c += "</ul></dd>";
+    }
     c += "</dl>";
     if (!st.warnings.empty()) {
         c += "<h2>" + t.h(kWarnings) + "</h2><ul id=\"warnings\">";
@@ -1293,7 +1309,14 @@ http::Response api_service(const ConsoleDeps& d, const http::Request& r) {
         {"maintenance", st.maintenance},
         {"warnings", st.warnings},
         {"version", st.version},
-        {"token", {{"label", st.token_label}, {"model", st.token_model}, {"state", st.token_state}}}};
+        {"token",
+         {{"label", st.token_label},
+          {"model", st.token_model},
+          {"state", st.token_state},
+          {"pin", st.token_pin},
+          {"sessions", st.token_sessions},
+          {"max_sessions", st.token_max_sessions},
+          {"keys", json(std::map<std::string, std::size_t>(st.token_keys.begin(), st.token_keys.end()))}}}};
     return no_store(http::Response::json(200, out.dump()));
 }
 

@@ -227,7 +227,7 @@ protected:
         settings.max_document_bytes = 1024 * 1024;
         settings.trust_anchors = {signed_cms().anchor};
         validation = std::make_unique<service::Validation>(std::move(settings));
-        add_console_routes(router, ConsoleDeps{console, admin, env.sessions, [] { return ConsoleStatus{}; },
+        add_console_routes(router, ConsoleDeps{console, admin, env.sessions, [this] { return status_now; },
                                                "", env.credentials.get(), validation.get()});
         oper_seed = add("kanri", service::Role::Operator);
         audi_seed = add("kansa", service::Role::Auditor);
@@ -331,6 +331,7 @@ protected:
     service::Console console;
     service::Administration admin;
     std::unique_ptr<service::Validation> validation;
+    ConsoleStatus status_now;  ///< what the composition root's status function answers
     http::Router router;
     Bytes oper_seed, audi_seed;
 };
@@ -481,6 +482,35 @@ TEST_F(ConsoleRoutesTest, AdminApiVerifyTakesOperatorOrAuditorTokens) {
     const auto cookie_csrf = call("POST", "/inkan/v1/admin/verify", body,
                                   {{"Content-Type", type}, {"Cookie", cookie}, {"X-CSRF-Token", csrf}});
     EXPECT_EQ(cookie_csrf.status, 200) << cookie_csrf.body;
+}
+
+TEST_F(ConsoleRoutesTest, ServicePageShowsTheTokensPinSessionsAndKeyCounts) {
+    status_now.token_state = "ok";
+    status_now.token_pin = "count_low";
+    status_now.token_sessions = 3;
+    status_now.token_max_sessions = 16;
+    status_now.token_keys = {{"private-key EC", 7}, {"secret-key AES", 1}};
+    const auto [cookie, csrf] = session("kansa", audi_seed);
+    const auto page = call("GET", "/admin/service", "", {{"Cookie", cookie}});
+    ASSERT_EQ(page.status, 200) << page.body;
+    EXPECT_NE(page.body.find("<dd id=\"token-pin\">count_low</dd>"), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find("<dd id=\"token-sessions\">3 / 16</dd>"), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find("data-kind=\"private-key EC\">private-key EC: <span class=\"count\">7</span>"),
+              std::string::npos)
+        << page.body;
+    const auto api =
+        call("GET", "/inkan/v1/admin/service", "",
+             {{"Authorization",
+               testing::bearer(
+                   env.sessions.login("kansa", Secret{testing::password_of("kansa")}, false).access_token)}});
+    ASSERT_EQ(api.status, 200) << api.body;
+    const Json token = Json::parse(api.body)["token"];
+    EXPECT_EQ(token["keys"], (Json{{"private-key EC", 7}, {"secret-key AES", 1}})) << api.body;
+    EXPECT_EQ(token["sessions"], 3) << api.body;
+    // A token that does not answer shows no counts (they would be stale or made up).
+    status_now.token_state = "hsm_failure";
+    const auto down = call("GET", "/admin/service", "", {{"Cookie", cookie}});
+    EXPECT_EQ(down.body.find("token-keys"), std::string::npos) << down.body;
 }
 
 using Audited = std::vector<std::pair<std::string, std::string>>;

@@ -280,6 +280,11 @@ protected:
             << out["ready_in_maintenance"];
         EXPECT_EQ(out["version"], inkan::kVersion);
         EXPECT_NE(out["token"].get<std::string>().find("ok"), std::string::npos) << out["token"];
+        // The token's keys as the page counts them: init's EC keys (CAs, TSA, TLS, the demo credential,
+        // yamada's, hayashi's three) and the AES storage key.
+        EXPECT_EQ(out["token_pin"], "ok") << out.dump(2);
+        EXPECT_GE(out["token_keys"].value("private-key EC", 0), 5) << out["token_keys"].dump();
+        EXPECT_GE(out["token_keys"].value("secret-key AES", 0), 1) << out["token_keys"].dump();
         // The created user, its secrets shown once, then locked.
         EXPECT_EQ(out["created_name"], new_user);
         EXPECT_EQ(out["created_password_length"], 20);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <ostream>
@@ -630,6 +631,18 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
             st.token_label = info.label;
             st.token_model = info.manufacturer + " " + info.model;
             st.token_state = "ok";
+            st.token_pin = info.user_pin_locked ? "locked" : info.user_pin_count_low ? "count_low" : "ok";
+            st.token_sessions = info.session_count;
+            st.token_max_sessions = info.max_session_count;
+            // Counted on each read of the service page: one C_FindObjects walk, an operator's page.
+            std::map<std::string, std::size_t> keys;
+            for (const auto& o : token.objects()) {
+                if (o.object_class == hsm::ObjectClass::PrivateKey ||
+                    o.object_class == hsm::ObjectClass::SecretKey) {
+                    ++keys[std::string{hsm::name(o.object_class)} + " " + o.key_type];
+                }
+            }
+            st.token_keys.assign(keys.begin(), keys.end());
         } catch (const Error& e) {
             st.token_state = std::string{errc_name(e.code())};
         }

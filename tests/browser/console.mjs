@@ -150,6 +150,8 @@ try {
     out.maintenance_before = await page.innerText('#maintenance');
     out.version = await page.innerText('#version');
     out.token = await page.innerText('#token');
+    out.token_pin = await page.innerText('#token-pin');
+    out.token_keys = Object.fromEntries(await page.$$eval('#token-keys li', (items) => items.map((li) => [li.getAttribute('data-kind'), Number(li.querySelector('.count').textContent)])));
     await submit(page, '#toggle-maintenance');
     out.maintenance_on = await page.innerText('#maintenance');
     out.ready_in_maintenance = await page.innerText('#ready');
