@@ -7,6 +7,7 @@
 #include <inkan/api/console.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <iterator>
 #include <map>
@@ -23,7 +24,9 @@
 #include <inkan/core/error.h>
 #include <inkan/core/log.h>
 #include <inkan/crypto/random.h>
+#include <inkan/validation/report.h>
 
+#include "console_multipart.h"
 #include "oauth_pages.h"
 
 namespace inkan::api {
@@ -141,6 +144,56 @@ constexpr L kQualifier{"Signature qualifier", "署名の種類"};
 constexpr L kCa{"CA", "CA"};
 constexpr L kCreatedAt{"Created", "作成日時"};
 constexpr L kNoCredentials{"No credentials match.", "該当するクレデンシャルはありません。"};
+constexpr L kTokenPin{"HSM user PIN", "HSM ユーザー PIN"};
+constexpr L kTokenSessions{"HSM sessions open (all applications)", "HSM セッション数 (全アプリケーション)"};
+constexpr L kTokenKeys{"Keys on the HSM token", "HSM トークン上の鍵"};
+constexpr L kChangesCol{"Changes", "変更"};
+constexpr L kRevoke{"Revoke", "失効"};
+constexpr L kReason{"Reason", "理由"};
+constexpr L kMembers{"Seal members", "eシール利用者"};
+constexpr L kAddMember{"Add member", "利用者を追加"};
+constexpr L kRemoveMember{"Remove", "削除"};
+constexpr L kMemberAdded{"Seal member added", "eシール利用者を追加しました"};
+constexpr L kMemberPin{"The member's PIN for this seal", "この eシール用の利用者 PIN"};
+constexpr L kPinOnce{"Shown once: inkan keeps only a hash of the PIN.",
+                     "この画面は一度だけ表示されます。inkan は PIN のハッシュのみを保存します。"};
+constexpr L kVerifyNav{"Verify", "検証"};
+constexpr L kVerifyTitle{"Verify signatures", "署名の検証"};
+constexpr L kDocuments{"Signed files (PDF, CMS or XML; several at once)", "署名済みファイル (PDF、CMS、XML。複数可)"};
+constexpr L kDetached{"Detached content (optional: the signed data of a detached CMS or XML signature)",
+                      "分離された署名対象データ (任意: 分離型 CMS・XML 署名の署名対象)"};
+constexpr L kReportAs{"Report", "レポート"};
+constexpr L kReportPage{"Show on this page", "この画面に表示"};
+constexpr L kReportJson{"Download as JSON", "JSON でダウンロード"};
+constexpr L kReportEtsi{"Download the ETSI report (XML)", "ETSI 検証レポート (XML) をダウンロード"};
+constexpr L kDoVerify{"Verify", "検証する"};
+constexpr L kReport{"Validation report", "検証レポート"};
+constexpr L kFile{"File", "ファイル"};
+constexpr L kFormat{"Format", "形式"};
+constexpr L kSignature{"Signature", "署名"};
+constexpr L kIndication{"Indication", "判定"};
+constexpr L kSubIndication{"Sub-indication", "詳細判定"};
+constexpr L kPassed{"valid", "有効"};
+constexpr L kFailedSig{"invalid", "無効"};
+constexpr L kIndeterminate{"indeterminate", "判定保留"};
+constexpr L kSigner{"Signer", "署名者"};
+constexpr L kClaimedTime{"Signing time (claimed by the signer)", "署名時刻 (署名者の申告)"};
+constexpr L kBestTime{"Existed at least since (best signature time)", "存在が証明された時刻 (最良署名時刻)"};
+constexpr L kLevel{"Level", "レベル"};
+constexpr L kTimestamps{"Time-stamps", "タイムスタンプ"};
+constexpr L kDocumentTimestamps{"Document time-stamps", "文書タイムスタンプ"};
+constexpr L kChanges{"Changes after signing", "署名後の変更"};
+constexpr L kNoChanges{"none that the signature does not permit", "署名が許可しない変更はありません"};
+constexpr L kPermitted{"Permitted later changes", "許可された後の変更"};
+constexpr L kChain{"Certificate chain", "証明書チェーン"};
+constexpr L kRevocation{"Revocation", "失効確認"};
+constexpr L kProblems{"Problems", "問題点"};
+constexpr L kNoSignatures{"No signature was found in this file.", "このファイルに署名は見つかりませんでした。"};
+constexpr L kUnreadable{"The file could not be read as a signature", "ファイルを署名として読み取れませんでした"};
+constexpr L kDownloadJson{"Download the JSON report", "JSON レポートをダウンロード"};
+constexpr L kDownloadEtsi{"Download the ETSI report (XML)", "ETSI 検証レポート (XML) をダウンロード"};
+constexpr L kNoValidator{"Verification is not available on this server.", "このサーバーでは検証を利用できません。"};
+constexpr L kAgain{"Verify other files", "別のファイルを検証"};
 // clang-format on
 
 struct Lang {
@@ -278,6 +331,7 @@ http::Response chrome(const Lang& t, const http::Request& r, const Signed& s, co
             "</a><a href=\"/admin/service\" id=\"nav-service\">" + t.h(kService) +
             "</a><a href=\"/admin/users\" id=\"nav-users\">" + t.h(kUsers) +
             "</a><a href=\"/admin/credentials\" id=\"nav-credentials\">" + t.h(kCredentials) +
+            "</a><a href=\"/admin/verify\" id=\"nav-verify\">" + t.h(kVerifyNav) +
             "</a><span id=\"whoami\">" + t.h(kSignedInAs) + ": " + html_escape(s.user.name) + " (" +
             html_escape(std::string{service::name(s.user.role)}) + ")</span>" +
             detail::form_open("/admin/logout", s.csrf, "logout") + "<button type=\"submit\" id=\"signout\">" +
@@ -611,6 +665,19 @@ http::Response service_page(const ConsoleDeps& d, const http::Request& r, const 
     row(kMaintenance, std::string{t(st.maintenance ? kOn : kOff)}, "maintenance");
     row(kVersion, st.version, "version");
     row(kToken, st.token_label + " — " + st.token_model + " — " + st.token_state, "token");
+    if (st.token_state == "ok") {
+        row(kTokenPin, st.token_pin, "token-pin");
+        row(kTokenSessions,
+            std::to_string(st.token_sessions) +
+                (st.token_max_sessions != 0 ? " / " + std::to_string(st.token_max_sessions) : std::string{}),
+            "token-sessions");
+        c += "<dt>" + t.h(kTokenKeys) + "</dt><dd><ul id=\"token-keys\">";
+        for (const auto& [kind, count] : st.token_keys) {
+            c += "<li data-kind=\"" + html_escape(kind) + "\">" + html_escape(kind) +
+                 ": <span class=\"count\">" + std::to_string(count) + "</span></li>";
+        }
+        c += "</ul></dd>";
+    }
     c += "</dl>";
     if (!st.warnings.empty()) {
         c += "<h2>" + t.h(kWarnings) + "</h2><ul id=\"warnings\">";
@@ -777,6 +844,46 @@ std::vector<service::Credential> credentials_of(const ConsoleDeps& d, const std:
     return user_id.empty() ? std::vector<service::Credential>{} : d.credentials->list_for(user_id);
 }
 
+/// A credential's change forms (shown to auditors too: the refusal is the server's): revoke with a reason
+/// while it is not disabled; a seal's members, each with a remove button, and an add-member form.
+std::string credential_forms(const Lang& t, const Signed& s, const ConsoleDeps& d,
+                             const service::Credential& cr, const std::map<std::string, std::string>& names) {
+    const std::string id = html_escape(cr.id);
+    std::string c;
+    if (cr.status != service::CredentialStatus::Disabled) {
+        c += detail::form_open("/admin/credentials/revoke", s.csrf, "revoke") +
+             "<input type=\"hidden\" name=\"id\" value=\"" + id + "\"><select name=\"reason\" id=\"reason-" +
+             id + "\" aria-label=\"" + t.h(kReason) + " " + id + "\">";
+        for (const std::string_view reason :
+             {"unspecified", "keyCompromise", "affiliationChanged", "superseded", "cessationOfOperation"}) {
+            c += "<option value=\"" + std::string{reason} + "\">" + std::string{reason} + "</option>";
+        }
+        c += "</select><button type=\"submit\" id=\"revoke-" + id + "\" aria-label=\"" + t.h(kRevoke) + " " +
+             id + "\">" + t.h(kRevoke) + "</button></form>";
+    }
+    if (cr.kind == service::CredentialKind::Seal && d.credentials != nullptr) {
+        c += "<div class=\"members\"><span>" + t.h(kMembers) + ":</span><ul>";
+        for (const auto& m : d.credentials->members(cr.id)) {
+            const auto n = names.find(m.user_id);
+            const std::string member = n == names.end() ? m.user_id : n->second;
+            c += "<li data-member=\"" + html_escape(member) + "\">" + html_escape(member) + " " +
+                 detail::form_open("/admin/credentials/members/remove", s.csrf, "remove-member") +
+                 "<input type=\"hidden\" name=\"id\" value=\"" + id +
+                 "\"><input type=\"hidden\" name=\"user\" value=\"" + html_escape(member) +
+                 "\"><button type=\"submit\" id=\"remove-" + id + "-" + html_escape(member) +
+                 "\" aria-label=\"" + t.h(kRemoveMember) + " " + html_escape(member) + "\">" +
+                 t.h(kRemoveMember) + "</button></form></li>";
+        }
+        c += "</ul>" + detail::form_open("/admin/credentials/members/add", s.csrf, "add-member") +
+             "<input type=\"hidden\" name=\"id\" value=\"" + id +
+             "\"><input type=\"text\" name=\"user\" id=\"member-" + id + "\" aria-label=\"" + t.h(kUserName) +
+             " (" + t.h(kAddMember) + " " + id +
+             ")\" autocomplete=\"off\" required><button type=\"submit\" id=\"add-member-" + id + "\">" +
+             t.h(kAddMember) + "</button></form></div>";
+    }
+    return c;
+}
+
 http::Response credentials_get(const ConsoleDeps& d, const http::Request& r) {
     const Signed s = signed_in(d, r);
     const Lang t = lang_of(r);
@@ -792,7 +899,7 @@ http::Response credentials_get(const ConsoleDeps& d, const http::Request& r) {
     }
     c += "<table id=\"credentials\"><caption>" + t.h(kCredentials) + "</caption><thead><tr>";
     for (const L* h : {&kCredential, &kKind, &kOwner, &kDescription, &kKey, &kStatus, &kAuthMode, &kQualifier,
-                       &kCa, &kCreatedAt}) {
+                       &kCa, &kCreatedAt, &kChangesCol}) {
         c += "<th scope=\"col\">" + t.h(*h) + "</th>";
     }
     c += "</tr></thead><tbody>";
@@ -810,12 +917,295 @@ http::Response credentials_get(const ConsoleDeps& d, const http::Request& r) {
                                      format_rfc3339(cr.created_at)};
         c += "<tr data-credential=\"" + html_escape(cr.id) + "\">";
         for (std::size_t i = 0; i < std::size(cells); ++i) {
-            c += (i == 2 ? "<td class=\"owner\">" : "<td>") + html_escape(cells[i]) + "</td>";
+            c += (i == 2   ? "<td class=\"owner\">"
+                  : i == 5 ? "<td class=\"status\">"
+                           : "<td>") +
+                 html_escape(cells[i]) + "</td>";
         }
-        c += "</tr>";
+        c += "<td class=\"row\">" + credential_forms(t, s, d, cr, names) + "</td></tr>";
     }
     c += "</tbody></table>";
     return chrome(t, r, s, kCredentials, c);
+}
+
+/// 6 decimal digits from the CSPRNG, unbiased (rejection sampling), as `inkan seal add-member` makes them.
+Secret random_pin() {
+    std::string pin;
+    while (pin.size() < 6) {
+        Bytes raw = crypto::random_bytes(16);
+        for (const std::uint8_t b : raw) {
+            if (b < 250 && pin.size() < 6) {  // 250..255 would favour 0..5
+                pin += static_cast<char>('0' + b % 10);
+            }
+        }
+        secure_wipe(raw.data(), raw.size());
+    }
+    return Secret{std::move(pin)};
+}
+
+http::Response credential_revoke_post(const ConsoleDeps& d, const http::Request& r) {
+    const FormFields f = fields_of(r);
+    const Signed s = form_post(d, r, f);
+    service::Console::require_operator(s.user);
+    d.admin.revoke_credential(s.user.name, form_field(f, "id"),
+                              pki::revocation_reason_from_name(form_field(f, "reason")));
+    return see_other("/admin/credentials");
+}
+
+http::Response member_add_post(const ConsoleDeps& d, const http::Request& r) {
+    const FormFields f = fields_of(r);
+    const Signed s = form_post(d, r, f);
+    service::Console::require_operator(s.user);
+    const std::string id = form_field(f, "id");
+    const std::string user = form_field(f, "user");
+    const Secret pin = random_pin();
+    d.admin.add_seal_member(s.user.name, id, user, pin);
+    const Lang t = lang_of(r);
+    const std::string c =
+        "<p id=\"once\" role=\"alert\">" + t.h(kPinOnce) + "</p><dl id=\"created\"><dt>" + t.h(kCredential) +
+        "</dt><dd id=\"member-credential\">" + html_escape(id) + "</dd><dt>" + t.h(kUser) +
+        "</dt><dd id=\"member-user\">" + html_escape(user) + "</dd><dt>" + t.h(kMemberPin) +
+        "</dt><dd><code id=\"member-pin\">" + html_escape(pin.reveal()) +
+        "</code></dd></dl><p><a href=\"/admin/credentials\" id=\"back\">" + t.h(kBack) + "</a></p>";
+    return chrome(t, r, s, kMemberAdded, c);
+}
+
+http::Response member_remove_post(const ConsoleDeps& d, const http::Request& r) {
+    const FormFields f = fields_of(r);
+    const Signed s = form_post(d, r, f);
+    service::Console::require_operator(s.user);
+    d.admin.remove_seal_member(s.user.name, form_field(f, "id"), form_field(f, "user"));
+    return see_other("/admin/credentials");
+}
+
+// ---- verify --------------------------------------------------------------------------------------------
+
+/// The uploads of a verify request: the documents (each with its file name), the optional detached
+/// content, and the plain fields (csrf, step, format).
+struct Uploads {
+    std::vector<std::pair<std::string, Bytes>> documents;  ///< (file name, bytes)
+    std::optional<Bytes> content;
+    FormFields fields;
+};
+
+/// A file name fit to show and to put into the report: valid UTF-8 without control characters, at most
+/// 255 bytes; anything else (or none) is "document[i]", the name the API's validate gives.
+std::string display_name(const std::string& filename, std::size_t i) {
+    const bool fit = !filename.empty() && filename.size() <= 255 && is_valid_utf8(filename) &&
+                     std::none_of(filename.begin(), filename.end(),
+                                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    return fit ? filename : "document[" + std::to_string(i) + "]";
+}
+
+Uploads uploads_of(const http::Request& r) {
+    const std::string boundary = detail::multipart_boundary(r.header("Content-Type").value_or(""));
+    Uploads out;
+    for (auto& part : detail::parse_multipart(r.body, boundary)) {
+        if (part.name == "document" || part.name == "content") {
+            require(part.is_file, Errc::InvalidRequest, part.name + " must be a file");
+            if (part.filename.empty() && part.body.empty()) {
+                continue;  // a file input left empty: browsers send an empty part without a name
+            }
+            Bytes bytes(part.body.begin(), part.body.end());
+            if (part.name == "content") {
+                require(!out.content, Errc::InvalidRequest, "content is given once");
+                out.content = std::move(bytes);
+            } else {
+                out.documents.emplace_back(display_name(part.filename, out.documents.size()),
+                                           std::move(bytes));
+            }
+            continue;
+        }
+        require(part.name == "csrf" || part.name == "step" || part.name == "format", Errc::InvalidRequest,
+                "an unexpected form field");
+        require(!part.is_file, Errc::InvalidRequest, part.name + " must not be a file");
+        require(out.fields.emplace(part.name, std::move(part.body)).second, Errc::InvalidRequest,
+                part.name + " is given twice");
+    }
+    return out;
+}
+
+/// The validator on the uploads, each report named after its file.
+std::vector<validation::DocumentReport> verify_uploads(const ConsoleDeps& d, const Uploads& u) {
+    require(d.validation != nullptr, Errc::Unavailable, "console: no validator configured");
+    require(!u.documents.empty(), Errc::InvalidRequest, "choose at least one signed file");
+    std::vector<service::ValidateItem> items;
+    for (const auto& [name, bytes] : u.documents) {
+        service::ValidateItem item;
+        item.document = bytes;
+        item.content = u.content;
+        items.push_back(std::move(item));
+    }
+    auto reports = d.validation->validate(items);
+    for (std::size_t i = 0; i < reports.size() && i < u.documents.size(); ++i) {
+        reports[i].file = u.documents[i].first;
+    }
+    return reports;
+}
+
+/// "json" or "etsi": the report as a download, as `inkan verify --json` and `--etsi-report` write it.
+http::Response report_download(const std::vector<validation::DocumentReport>& reports,
+                               std::string_view format) {
+    const bool etsi = format == "etsi";
+    http::Response out =
+        http::Response::binary(200, etsi ? "application/xml; charset=utf-8" : "application/json",
+                               etsi ? validation::to_etsi_xml(reports, std::chrono::system_clock::now())
+                                    : validation::to_json(reports));
+    out.headers.set("Content-Disposition",
+                    std::string{"attachment; filename=\"inkan-report."} + (etsi ? "xml" : "json") + "\"");
+    return out;
+}
+
+std::string when(const std::optional<TimePoint>& t) {
+    return t ? format_rfc3339(*t) : std::string{"-"};
+}
+
+std::string verdict_html(const Lang& t, const validation::Verdict& v) {
+    const auto i = v.indication;
+    const L& word = i == validation::Indication::TotalPassed   ? kPassed
+                    : i == validation::Indication::TotalFailed ? kFailedSig
+                                                               : kIndeterminate;
+    return "<span class=\"indication " +
+           std::string{i == validation::Indication::TotalPassed ? "ok" : "bad"} + "\">" +
+           html_escape(validation::name(i)) + "</span> (" + t.h(word) + ")" +
+           (v.subindication ? " <span class=\"subindication\">" +
+                                  html_escape(validation::name(*v.subindication)) + "</span>"
+                            : std::string{});
+}
+
+std::string list_html(const std::vector<std::string>& items, std::string_view cls) {
+    std::string out = "<ul class=\"" + std::string{cls} + "\">";
+    for (const auto& i : items) {
+        out += "<li>" + html_escape(i) + "</li>";
+    }
+    return out + "</ul>";
+}
+
+std::string timestamps_html(const Lang& t, const std::vector<validation::TimestampReport>& list) {
+    std::string out = "<ul class=\"timestamps\">";
+    for (const auto& ts : list) {
+        out += "<li>" + html_escape(ts.kind) + ": " + html_escape(when(ts.time)) + " — " +
+               html_escape(ts.tsa.empty() ? "?" : ts.tsa) + " — " + verdict_html(t, ts.verdict) +
+               (ts.errors.empty() ? std::string{} : list_html(ts.errors, "problems")) + "</li>";
+    }
+    return out + "</ul>";
+}
+
+/// One section per document, one table of terms per signature: what a person reads first (the
+/// indication), then who signed, when, at what level, and what changed after signing.
+std::string report_html(const Lang& t, const std::vector<validation::DocumentReport>& reports) {
+    std::string c = "<section id=\"report\"><h2>" + t.h(kReport) + "</h2>";
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        const auto& doc = reports[i];
+        c += "<section class=\"document\" id=\"document-" + std::to_string(i) + "\" data-passed=\"" +
+             (doc.all_passed() ? "true" : "false") + "\"><h3>" + t.h(kFile) + ": <span class=\"file\">" +
+             html_escape(doc.file) + "</span></h3><p>" + t.h(kFormat) + ": " +
+             html_escape(doc.format.value_or("-")) + "</p>";
+        if (doc.error) {
+            c += "<p class=\"bad error\">" + t.h(kUnreadable) + ": " + html_escape(*doc.error) + "</p>";
+        } else if (doc.signatures.empty() && doc.document_timestamps.empty()) {
+            c += "<p class=\"bad\">" + t.h(kNoSignatures) + "</p>";
+        }
+        for (const auto& sig : doc.signatures) {
+            c += "<table class=\"signature\" data-indication=\"" +
+                 html_escape(validation::name(sig.verdict.indication)) + "\" data-subindication=\"" +
+                 html_escape(sig.verdict.subindication ? validation::name(*sig.verdict.subindication)
+                                                       : std::string_view{}) +
+                 "\"><caption>" + t.h(kSignature) + " " + html_escape(sig.id) +
+                 (sig.field.empty() ? std::string{} : " (" + html_escape(sig.field) + ")") +
+                 "</caption><tbody>";
+            const auto row = [&](const L& term, const std::string& value_html) {
+                c += "<tr><th scope=\"row\">" + t.h(term) + "</th><td>" + value_html + "</td></tr>";
+            };
+            row(kIndication, verdict_html(t, sig.verdict));
+            row(kSigner, "<span class=\"signer\">" + html_escape(sig.signer) + "</span>");
+            row(kClaimedTime, html_escape(when(sig.claimed_signing_time)));
+            row(kBestTime, html_escape(when(sig.best_signature_time)));
+            row(kLevel, html_escape(validation::name(sig.level).value_or("-")));
+            if (!sig.timestamps.empty()) {
+                row(kTimestamps, timestamps_html(t, sig.timestamps));
+            }
+            if (doc.format == std::optional<std::string>{"PAdES"} || !sig.field.empty()) {
+                row(kChanges, sig.modification.detected
+                                  ? "<span class=\"bad changes\">" +
+                                        list_html(sig.modification.changes, "changes") + "</span>"
+                                  : "<span class=\"ok changes\">" + t.h(kNoChanges) + "</span>");
+                if (!sig.modification.permitted.empty()) {
+                    row(kPermitted, list_html(sig.modification.permitted, "permitted"));
+                }
+            }
+            row(kChain, list_html(sig.chain, "chain"));
+            row(kRevocation, html_escape(sig.revocation));
+            if (!sig.errors.empty()) {
+                row(kProblems, list_html(sig.errors, "problems"));
+            }
+            c += "</tbody></table>";
+        }
+        if (!doc.document_timestamps.empty()) {
+            c += "<h4>" + t.h(kDocumentTimestamps) + "</h4>" + timestamps_html(t, doc.document_timestamps);
+        }
+        c += "</section>";
+    }
+    // Both reports as downloads without a second upload and without keeping anything on the server: data:
+    // URLs with the download attribute (a download, not a navigation; the CSP governs neither).
+    const std::string json_report = validation::to_json(reports);
+    const std::string etsi_report = validation::to_etsi_xml(reports, std::chrono::system_clock::now());
+    c += "<p><a id=\"download-json\" download=\"inkan-report.json\" href=\"data:application/json;base64," +
+         base64_encode(as_bytes(json_report)) + "\">" + t.h(kDownloadJson) +
+         "</a> | <a id=\"download-etsi\" download=\"inkan-report.xml\" href=\"data:application/xml;base64," +
+         base64_encode(as_bytes(etsi_report)) + "\">" + t.h(kDownloadEtsi) + "</a></p></section>";
+    return c;
+}
+
+std::string verify_form(const Lang& t, const Signed& s) {
+    // multipart/form-data: files cannot travel in a urlencoded form. The CSRF token is a field of it.
+    std::string c =
+        "<form method=\"post\" action=\"/admin/verify\" enctype=\"multipart/form-data\" id=\"verify-form\">"
+        "<input type=\"hidden\" name=\"csrf\" value=\"" +
+        html_escape(s.csrf) +
+        "\"><input type=\"hidden\" name=\"step\" value=\"verify\">"
+        "<div><label for=\"document\">" +
+        t.h(kDocuments) +
+        "</label><input type=\"file\" id=\"document\" name=\"document\" multiple required></div>"
+        "<div><label for=\"content\">" +
+        t.h(kDetached) + "</label><input type=\"file\" id=\"content\" name=\"content\"></div>";
+    c += "<div><label for=\"format\">" + t.h(kReportAs) + "</label><select id=\"format\" name=\"format\">";
+    for (const auto& [value, label] : {std::pair{"page", &kReportPage}, std::pair{"json", &kReportJson},
+                                       std::pair{"etsi", &kReportEtsi}}) {
+        c += "<option value=\"" + std::string{value} + "\">" + t.h(*label) + "</option>";
+    }
+    c += "</select></div><button type=\"submit\" id=\"do-verify\">" + t.h(kDoVerify) + "</button></form>";
+    return c;
+}
+
+http::Response verify_get(const ConsoleDeps& d, const http::Request& r) {
+    const Signed s = signed_in(d, r);
+    const Lang t = lang_of(r);
+    if (d.validation == nullptr) {
+        return chrome(t, r, s, kVerifyTitle, "<p id=\"no-validator\">" + t.h(kNoValidator) + "</p>");
+    }
+    return chrome(t, r, s, kVerifyTitle, verify_form(t, s));
+}
+
+/// Operators and auditors alike (a read), but a POST: the console's origin, a live session and the CSRF
+/// token — checked before the body is parsed, so a request without a session costs no parsing.
+http::Response verify_post(const ConsoleDeps& d, const http::Request& r) {
+    check_origin(r, d);
+    const Signed s = signed_in(d, r);
+    const Uploads u = uploads_of(r);
+    service::Console::check_csrf(s.session, form_field(u.fields, "csrf"));
+    const std::string format = u.fields.count("format") != 0 ? u.fields.at("format") : "page";
+    require(format == "page" || format == "json" || format == "etsi", Errc::InvalidRequest,
+            "format must be page, json or etsi");
+    const auto reports = verify_uploads(d, u);
+    if (format != "page") {
+        http::Response out = report_download(reports, format);
+        page_headers(out);
+        return out;
+    }
+    const Lang t = lang_of(r);
+    return chrome(t, r, s, kVerifyTitle,
+                  report_html(t, reports) + "<h2>" + t.h(kAgain) + "</h2>" + verify_form(t, s));
 }
 
 // ---- the JSON admin API ----------------------------------------------------------------------------
@@ -919,7 +1309,14 @@ http::Response api_service(const ConsoleDeps& d, const http::Request& r) {
         {"maintenance", st.maintenance},
         {"warnings", st.warnings},
         {"version", st.version},
-        {"token", {{"label", st.token_label}, {"model", st.token_model}, {"state", st.token_state}}}};
+        {"token",
+         {{"label", st.token_label},
+          {"model", st.token_model},
+          {"state", st.token_state},
+          {"pin", st.token_pin},
+          {"sessions", st.token_sessions},
+          {"max_sessions", st.token_max_sessions},
+          {"keys", json(std::map<std::string, std::size_t>(st.token_keys.begin(), st.token_keys.end()))}}}};
     return no_store(http::Response::json(200, out.dump()));
 }
 
@@ -1007,6 +1404,40 @@ http::Response api_user_change(const ConsoleDeps& d, const http::Request& r, std
     return no_store(http::Response::json(200, out.dump()));
 }
 
+http::Response api_credential_change(const ConsoleDeps& d, const http::Request& r, std::string_view what) {
+    const service::ConsoleUser who = api_caller(d, r, true);
+    service::Console::require_operator(who);
+    const json body = object_of(r.body);
+    const std::string id = string_member(body, "id");
+    json out{{"credential", id}};
+    if (what == "revoke") {
+        const std::string reason = body.contains("reason") ? string_member(body, "reason") : "unspecified";
+        d.admin.revoke_credential(who.name, id, pki::revocation_reason_from_name(reason));
+        out["status"] = "disabled";
+        return no_store(http::Response::json(200, out.dump()));
+    }
+    const std::string user = string_member(body, "user");
+    out["user"] = user;
+    if (what == "members/add") {
+        const Secret pin = random_pin();
+        d.admin.add_seal_member(who.name, id, user, pin);
+        out["pin"] = std::string{pin.reveal()};  // once, like `inkan seal add-member --json`
+        return no_store(http::Response::json(201, out.dump()));
+    }
+    d.admin.remove_seal_member(who.name, id, user);
+    return no_store(http::Response::json(200, out.dump()));
+}
+
+http::Response api_verify(const ConsoleDeps& d, const http::Request& r) {
+    (void)api_caller(d, r, true);  // a read, but a POST: the same origin and CSRF rules as a change
+    const std::string format{r.query_param("format").value_or("json")};
+    require(format == "json" || format == "etsi", Errc::InvalidRequest, "format must be json or etsi");
+    const Uploads u = uploads_of(r);
+    require(u.fields.count("format") == 0 && u.fields.count("csrf") == 0, Errc::InvalidRequest,
+            "admin API: the format is a query parameter and the CSRF token a header");
+    return no_store(report_download(verify_uploads(d, u), format));
+}
+
 // ---- registration ----------------------------------------------------------------------------------
 
 using PageRun = std::function<http::Response(const ConsoleDeps&, const http::Request&)>;
@@ -1079,6 +1510,13 @@ http::Handler api_handler(std::shared_ptr<const ConsoleDeps> d, PageRun run) {
     };
 }
 
+/// The verify routes take the files themselves: all of them together up to the validator's document limit
+/// ([signing] max_document_bytes), plus room for the parts' headers and the small fields.
+std::uint64_t verify_limit(const ConsoleDeps& d) {
+    constexpr std::uint64_t kMultipartAllowance = 64 * 1024;
+    return (d.validation != nullptr ? d.validation->settings().max_document_bytes : 0) + kMultipartAllowance;
+}
+
 void add(http::Router& router, std::string method, std::string path, http::Handler h, std::uint64_t limit) {
     http::Route route{std::move(method), std::move(path), std::move(h), http::Match::Exact,
                       http::Execution::Worker};
@@ -1107,6 +1545,14 @@ void add_console_routes(http::Router& router, ConsoleDeps deps) {
     page("GET", "/admin/users", &users_get);
     page("POST", "/admin/users/add", &user_add_post);
     page("GET", "/admin/credentials", &credentials_get);
+    for (const std::string_view what : {"revoke", "members/add", "members/remove"}) {
+        const auto run = what == "revoke"        ? PageRun{&credential_revoke_post}
+                         : what == "members/add" ? PageRun{&member_add_post}
+                                                 : PageRun{&member_remove_post};
+        page("POST", "/admin/credentials/" + std::string{what}, run);
+    }
+    page("GET", "/admin/verify", &verify_get);
+    add(router, "POST", "/admin/verify", page_handler(d, &verify_post), verify_limit(*d));
     for (const std::string_view what : {"lock", "unlock", "totp"}) {
         page("POST", "/admin/users/" + std::string{what},
              [what](const ConsoleDeps& c, const http::Request& r) { return user_change_post(c, r, what); });
@@ -1126,6 +1572,13 @@ void add_console_routes(http::Router& router, ConsoleDeps deps) {
     endpoint("GET", "users", &api_users);
     endpoint("POST", "users", &api_user_add);
     endpoint("GET", "credentials", &api_credentials);
+    for (const std::string_view what : {"revoke", "members/add", "members/remove"}) {
+        endpoint("POST", "credentials/" + std::string{what},
+                 [what](const ConsoleDeps& c, const http::Request& r) {
+                     return api_credential_change(c, r, what);
+                 });
+    }
+    add(router, "POST", api + "verify", api_handler(d, &api_verify), verify_limit(*d));
     for (const std::string_view what : {"lock", "unlock", "totp"}) {
         endpoint("POST", "users/" + std::string{what}, [what](const ConsoleDeps& c, const http::Request& r) {
             return api_user_change(c, r, what);

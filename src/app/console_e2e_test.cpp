@@ -5,9 +5,12 @@
 // saves screenshots under build/.../src/app/console_e2e_screenshots/<locale>/; a second browser as auditor
 // is refused every change by the server. curl plays the attacker: a form without the CSRF token, a cookie
 // from another Origin, a session past its idle timeout (moved back in the database with the sqlite3 CLI:
-// no waiting), a signer's token on the admin API.
+// no waiting), a signer's token on the admin API. The verify page gets a PDF signed by `inkan sign` and the
+// same PDF with one byte of its signed range changed; its verdicts must be the CLI's (`inkan verify --data`,
+// the same [validation] trust: the development root) and HASH_FAILURE.
 
 #include <chrono>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
@@ -20,6 +23,8 @@
 #include <inkan/service/secrets.h>
 #include <inkan/testing/process.h>
 #include <inkan/version.h>
+
+#include <inkan/testing/pdf_text.h>
 
 #include "e2e_support.h"
 
@@ -84,8 +89,62 @@ protected:
         }
         (void)cli({INKAN_BIN, "credential", "create", "--user", "yamada", "--description", "山田の署名鍵",
                    "--json", "--data", d});
+        // hayashi's credentials: each operator walk (English, Japanese) revokes one, the auditor tries to.
+        (void)cli({INKAN_BIN, "user", "add", "hayashi", "--display-name", "林 花子", "--json", "--data", d});
+        for (const char* description : {"林の署名鍵 1", "林の署名鍵 2", "林の署名鍵 3"}) {
+            (void)cli({INKAN_BIN, "credential", "create", "--user", "hayashi", "--description", description,
+                       "--json", "--data", d});
+        }
+        // The verify page's trust: the development root, as `inkan verify --data` reads it too.
+        {
+            std::ofstream toml{s_data / "inkan.toml", std::ios::app};
+            toml << "\n[validation]\ntrust_anchors = [\"" << (s_data / "pki" / "root-ca.pem").string()
+                 << "\"]\n";
+        }
         const json line = inkan::e2e::start_serve(s_server, s_data);
         s_api = line["api_url"].get<std::string>();
+        make_pdfs();
+    }
+
+    /// A PDF signed by `inkan sign` with init's demo credential, and a copy with one byte of the signed
+    /// range (the page's text) changed.
+    static void make_pdfs() {
+        const std::string content = "BT /F1 24 Tf 72 720 Td (Console verify) Tj ET";
+        inkan::testing::write_file(
+            s_tmp->path() / "raw.pdf",
+            inkan::testing::build_pdf(
+                {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font "
+                 "<< /F1 5 0 R >> >> >>",
+                 "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream",
+                 "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}));
+        const auto q =
+            run({"qpdf", "--compress-streams=n", (s_tmp->path() / "raw.pdf").string(),
+                 (s_tmp->path() / "doc.pdf").string()});  // uncompressed: the page's text can be changed
+        ASSERT_TRUE(q.exit_code == 0 || q.exit_code == 3) << describe(q);
+        const json demo = s_init["demo"];
+        const std::string otp =
+            inkan::service::totp_code(inkan::base32_decode(demo["totp_secret"].get<std::string>()),
+                                      inkan::SystemClock::instance().now());
+        s_signed_pdf = s_tmp->path() / "signed.pdf";
+        const auto sign =
+            run({"env", "INKAN_PASSWORD=" + demo["password"].get<std::string>(),
+                 "INKAN_PIN=" + demo["pin"].get<std::string>(), "INKAN_OTP=" + otp, INKAN_BIN, "sign",
+                 "--url", s_api, "--cacert", s_init["tls_ca"].get<std::string>(), "--user",
+                 demo["user"].get<std::string>(), "--credential", demo["credential_id"].get<std::string>(),
+                 "--level", "B-B", (s_tmp->path() / "doc.pdf").string(), s_signed_pdf.string()});
+        ASSERT_EQ(sign.exit_code, 0) << describe(sign);
+        std::string bytes = inkan::to_string(inkan::testing::read_file(s_signed_pdf));
+        const auto at = bytes.find("(Console verify)");
+        ASSERT_NE(at, std::string::npos);
+        bytes[at + 1] = 'K';  // "(Konsole verify)": inside the first signed byte range
+        s_tampered_pdf = s_tmp->path() / "tampered.pdf";
+        inkan::testing::write_file(s_tampered_pdf, std::string_view{bytes});
+        // The CLI's verdict on the signed file, with the same trust as the server's.
+        const auto v = run({INKAN_BIN, "verify", "--data", s_data.string(), "--json", s_signed_pdf.string()});
+        const json report = json::parse(v.out, nullptr, false);
+        ASSERT_FALSE(report.is_discarded()) << describe(v);
+        s_cli_indication = report["documents"][0]["signatures"][0]["indication"].get<std::string>();
     }
     static void TearDownTestSuite() {
         if (s_server) {
@@ -187,8 +246,11 @@ protected:
 
     static void operator_walk(const std::string& locale, const std::string& lang,
                               const std::string& new_user) {
-        const json out = chromium("operator", s_accounts["kanri"], locale,
-                                  {"INKAN_NEW_USER=" + new_user, "INKAN_CREDENTIAL_OWNER=yamada"});
+        const json out =
+            chromium("operator", s_accounts["kanri"], locale,
+                     {"INKAN_NEW_USER=" + new_user, "INKAN_CREDENTIAL_OWNER=yamada",
+                      "INKAN_SIGNED_PDF=" + s_signed_pdf.string(),
+                      "INKAN_TAMPERED_PDF=" + s_tampered_pdf.string(), "INKAN_REVOKE_OWNER=hayashi"});
         ASSERT_TRUE(out.is_object()) << out.dump();
         EXPECT_EQ(out["login_url"], s_api + "/admin/login") << out.dump(2);
         EXPECT_EQ(out["login_lang"], lang);
@@ -218,6 +280,11 @@ protected:
             << out["ready_in_maintenance"];
         EXPECT_EQ(out["version"], inkan::kVersion);
         EXPECT_NE(out["token"].get<std::string>().find("ok"), std::string::npos) << out["token"];
+        // The token's keys as the page counts them: init's EC keys (CAs, TSA, TLS, the demo credential,
+        // yamada's, hayashi's three) and the AES storage key.
+        EXPECT_EQ(out["token_pin"], "ok") << out.dump(2);
+        EXPECT_GE(out["token_keys"].value("private-key EC", 0), 5) << out["token_keys"].dump();
+        EXPECT_GE(out["token_keys"].value("secret-key AES", 0), 1) << out["token_keys"].dump();
         // The created user, its secrets shown once, then locked.
         EXPECT_EQ(out["created_name"], new_user);
         EXPECT_EQ(out["created_password_length"], 20);
@@ -237,6 +304,48 @@ protected:
         EXPECT_EQ(out["after_signout_url"], s_api + "/admin/login");
         EXPECT_EQ(out["users_after_signout_url"], s_api + "/admin/login");
         EXPECT_EQ(out["unlabelled"], json::array()) << "form controls without an accessible name";
+        EXPECT_EQ(out["low_contrast"], json::array()) << "text below 4.5:1";
+        // Verify: the signed file as the CLI judges it, the tampered one HASH_FAILURE; the downloads agree.
+        EXPECT_EQ(out["verify_status"], 200) << out.dump(2);
+        EXPECT_EQ(out["verify_tab_order"]["seen"], out["verify_tab_order"]["expected"])
+            << out["verify_tab_order"];
+        EXPECT_EQ(out["verify_tab_order"]["expected"],
+                  (json::array({"document", "content", "format", "do-verify"})));
+        const json docs = out["verify_documents"];
+        ASSERT_EQ(docs.size(), 2U) << out.dump(2);
+        EXPECT_EQ(docs[0]["file"], "signed.pdf") << docs.dump(2);
+        ASSERT_EQ(docs[0]["signatures"].size(), 1U) << docs.dump(2);
+        EXPECT_EQ(docs[0]["signatures"][0]["indication"], s_cli_indication) << docs.dump(2);
+        EXPECT_NE(docs[0]["signatures"][0]["signer"].get<std::string>(), "") << docs.dump(2);
+        EXPECT_EQ(docs[1]["file"], "tampered.pdf") << docs.dump(2);
+        ASSERT_EQ(docs[1]["signatures"].size(), 1U) << docs.dump(2);
+        EXPECT_EQ(docs[1]["signatures"][0]["indication"], "TOTAL-FAILED") << docs.dump(2);
+        EXPECT_EQ(docs[1]["signatures"][0]["subindication"], "HASH_FAILURE") << docs.dump(2);
+        EXPECT_EQ(docs[1]["passed"], "false");
+        EXPECT_EQ(out["verify_json"]["documents"][0]["signatures"][0]["indication"], s_cli_indication)
+            << out["verify_json"].dump(2);
+        EXPECT_EQ(out["verify_json"]["documents"][1]["signatures"][0]["subindication"], "HASH_FAILURE")
+            << out["verify_json"].dump(2);
+        EXPECT_NE(out["verify_etsi"].get<std::string>().find("ValidationReport"), std::string::npos)
+            << out["verify_etsi"];
+        // Revoke: the page's row, the CLI and the audit agree, under the operator's name.
+        const std::string revoked = out["revoke_id"].get<std::string>();
+        EXPECT_EQ(out["revoke_status"], 200) << out.dump(2);
+        EXPECT_EQ(out["revoked_state"], "disabled") << out.dump(2);
+        EXPECT_EQ(out["revoke_tab_order"]["seen"], out["revoke_tab_order"]["expected"])
+            << out["revoke_tab_order"];
+        const json shown =
+            cli({INKAN_BIN, "credential", "show", revoked, "--json", "--data", s_data.string()});
+        EXPECT_EQ(shown["status"], "disabled") << shown.dump(2);
+        bool revoke_audited = false;
+        for (const auto& e : audit("credential.revoke")) {
+            if (e["credential_id"] == revoked) {
+                revoke_audited = true;
+                EXPECT_EQ(e["operator"], "kanri") << e.dump(2);
+                EXPECT_EQ(e["details"]["reason"], "keyCompromise") << e.dump(2);
+            }
+        }
+        EXPECT_TRUE(revoke_audited) << audit("credential.revoke").dump(2);
 
         // The CLI sees the same user, locked, and the changes under the operator's account name.
         const json users = cli({INKAN_BIN, "user", "list", "--json", "--data", s_data.string()});
@@ -266,6 +375,8 @@ protected:
     static std::unique_ptr<inkan::testing::Process> s_server;
     static std::string s_api;
     static int s_jars;
+    static fs::path s_signed_pdf, s_tampered_pdf;
+    static std::string s_cli_indication;
 };
 
 std::unique_ptr<TempDir> ConsoleE2e::s_tmp;
@@ -275,6 +386,9 @@ std::map<std::string, Account> ConsoleE2e::s_accounts;
 std::unique_ptr<inkan::testing::Process> ConsoleE2e::s_server;
 std::string ConsoleE2e::s_api;
 int ConsoleE2e::s_jars = 0;
+fs::path ConsoleE2e::s_signed_pdf;
+fs::path ConsoleE2e::s_tampered_pdf;
+std::string ConsoleE2e::s_cli_indication;
 
 TEST_F(ConsoleE2e, OperatorWalksTheConsoleInEnglish) {
     operator_walk("en-US", "en", "tanaka");
@@ -290,13 +404,17 @@ TEST_F(ConsoleE2e, OperatorWalksTheConsoleInJapanese) {
 }
 
 TEST_F(ConsoleE2e, AuditorReadsButTheServerRefusesEveryChange) {
-    const json out = chromium("auditor", s_accounts["kansa"], "en-US", {"INKAN_TARGET=yamada"});
+    const json out = chromium("auditor", s_accounts["kansa"], "en-US",
+                              {"INKAN_TARGET=yamada", "INKAN_REVOKE_OWNER=hayashi"});
     ASSERT_TRUE(out.is_object()) << out.dump();
     EXPECT_NE(out["whoami"].get<std::string>().find("kansa (auditor)"), std::string::npos) << out["whoami"];
     EXPECT_EQ(out["maintenance_status"], 403) << out.dump(2);
     EXPECT_EQ(out["maintenance_after"], out["maintenance_before"]);
     EXPECT_EQ(out["lock_status"], 403) << out.dump(2);
     EXPECT_EQ(out["target_state"], "active");
+    EXPECT_EQ(out["revoke_status"], 403) << out.dump(2);
+    EXPECT_EQ(out["revoke_state_after"], "active") << out.dump(2);
+    EXPECT_EQ(out["low_contrast"], json::array());
     EXPECT_EQ(out["unlabelled"], json::array());
 }
 

@@ -383,9 +383,8 @@ int cmd_credential_revoke(const std::vector<std::string>& words, Io io) {
     auto o = open_service(args.option_or("data", ""));
     const std::string& id = args.positional()[0];
     const Credential before = o.service->credentials().get(id);
-    o.service->credentials().revoke(id, reason);
-    o.service->audit_operator("credential.revoke", before.owner_user_id, id,
-                              nlohmann::json{{"credential", id}, {"reason", pki::name(reason)}}.dump());
+    // The console's revoke too (decision 0041): one change, one audit entry, under the operator's name.
+    o.service->administration().revoke_credential(o.service->actor(), id, reason);
     io.out << "inkan: revoked credential " << id << " (" << pki::name(reason) << "); its key is destroyed\n";
     if (!before.chain.empty()) {
         const auto serial = pki::Certificate::from_der(before.chain.front()).serial_hex();
@@ -473,10 +472,8 @@ int cmd_seal_add_member(const std::vector<std::string>& words, Io io) {
     const bool generated = !args.flag("pin-stdin");
     const Secret pin = generated ? random_pin() : read_secret_line(io.in, "PIN");
     auto o = open_service(args.option_or("data", ""));
-    o.service->credentials().add_member(args.positional()[0], args.positional()[1], pin);
-    o.service->audit_operator(
-        "seal.add_member", o.service->accounts().get_by_name(args.positional()[1]).id, args.positional()[0],
-        nlohmann::json{{"credential", args.positional()[0]}, {"user", args.positional()[1]}}.dump());
+    o.service->administration().add_seal_member(o.service->actor(), args.positional()[0],
+                                                args.positional()[1], pin);
     if (args.flag("json")) {
         nlohmann::json out{{"credential", args.positional()[0]}, {"user", args.positional()[1]}};
         if (generated) {
@@ -499,11 +496,8 @@ int cmd_seal_remove_member(const std::vector<std::string>& words, Io io) {
         throw UsageError{"seal remove-member takes a credential ID and a user NAME"};
     }
     auto o = open_service(args.option_or("data", ""));
-    o.service->credentials().remove_member(args.positional()[0], args.positional()[1]);
-    o.service->audit_operator(
-        "seal.remove_member", o.service->accounts().get_by_name(args.positional()[1]).id,
-        args.positional()[0],
-        nlohmann::json{{"credential", args.positional()[0]}, {"user", args.positional()[1]}}.dump());
+    o.service->administration().remove_seal_member(o.service->actor(), args.positional()[0],
+                                                   args.positional()[1]);
     io.out << "inkan: " << args.positional()[1] << " is no longer a member of seal " << args.positional()[0]
            << "\n";
     return 0;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <ostream>
@@ -543,11 +544,13 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                                            service.user_store(),
                                            service.credential_store(),
                                            &service.oauth_client_store(),
-                                           &maintenance_switch};
+                                           &maintenance_switch,
+                                           &service.credentials()};
     std::function<api::ConsoleStatus()> console_status;  // set below, once readiness is defined
-    api::add_console_routes(api_router, api::ConsoleDeps{console, administration, service.sessions(),
-                                                         [&console_status] { return console_status(); },
-                                                         api_public_url, &service.credentials()});
+    api::add_console_routes(api_router,
+                            api::ConsoleDeps{console, administration, service.sessions(),
+                                             [&console_status] { return console_status(); }, api_public_url,
+                                             &service.credentials(), &validation});
     PkiEndpoints pki_endpoints{pki, clock,
                                std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)},
                                tsa.authority.get()};
@@ -633,6 +636,18 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
             st.token_label = info.label;
             st.token_model = info.manufacturer + " " + info.model;
             st.token_state = "ok";
+            st.token_pin = info.user_pin_locked ? "locked" : info.user_pin_count_low ? "count_low" : "ok";
+            st.token_sessions = info.session_count;
+            st.token_max_sessions = info.max_session_count;
+            // Counted on each read of the service page: one C_FindObjects walk, an operator's page.
+            std::map<std::string, std::size_t> keys;
+            for (const auto& o : token.objects()) {
+                if (o.object_class == hsm::ObjectClass::PrivateKey ||
+                    o.object_class == hsm::ObjectClass::SecretKey) {
+                    ++keys[std::string{hsm::name(o.object_class)} + " " + o.key_type];
+                }
+            }
+            st.token_keys.assign(keys.begin(), keys.end());
         } catch (const Error& e) {
             st.token_state = std::string{errc_name(e.code())};
         }

@@ -226,7 +226,7 @@ ServiceContext::ServiceContext(const Config& config, hsm::Token& token, PkiConte
         std::make_unique<service::Housekeeping>(*m_housekeeping_store, clock, housekeeping_settings(config));
     m_administration = std::make_unique<service::Administration>(
         *m_accounts, *m_authorization, *m_audit, *m_audit_store, *m_users, *m_credential_store,
-        m_oauth_clients.get(), nullptr);
+        m_oauth_clients.get(), nullptr, m_credentials.get());
 }
 
 void ServiceContext::audit_operator(std::string_view action, std::string_view user_id,

@@ -168,7 +168,7 @@ std::string audit_export_text(std::span<const NamedAuditEntry> entries, AuditExp
 Administration::Administration(Accounts& accounts, Authorization& authorization, AuditLog& audit,
                                AuditStore& audit_store, const UserStore& users,
                                const CredentialStore& credentials, const OAuthClientStore* clients,
-                               MaintenanceSwitch* maintenance)
+                               MaintenanceSwitch* maintenance, Credentials* changes)
     : m_accounts{accounts},
       m_authorization{authorization},
       m_audit{audit},
@@ -176,18 +176,51 @@ Administration::Administration(Accounts& accounts, Authorization& authorization,
       m_users{users},
       m_credentials{credentials},
       m_clients{clients},
-      m_maintenance{maintenance} {}
+      m_maintenance{maintenance},
+      m_changes{changes} {}
 
 void Administration::record(std::string_view actor, std::string_view action, std::string_view user_id,
-                            std::string details) {
+                            std::string details, std::string_view credential_id) {
     require(!actor.empty(), Errc::Internal, "an operator change without an operator");
     AuditEvent e;
     e.action = std::string{action};
     e.outcome = "ok";
     e.user_id = std::string{user_id};
+    e.credential_id = std::string{credential_id};
     e.operator_name = std::string{actor};
     e.details = details.empty() ? "{}" : std::move(details);
     m_audit.record(e);
+}
+
+Credentials& Administration::changes() const {
+    require(m_changes != nullptr, Errc::InvalidConfig, "credential changes are not available here");
+    return *m_changes;
+}
+
+void Administration::revoke_credential(std::string_view actor, std::string_view credential_id,
+                                       pki::RevocationReason reason) {
+    const Credential before = changes().get(credential_id);
+    changes().revoke(credential_id, reason);
+    record(actor, "credential.revoke", before.owner_user_id,
+           nlohmann::json{{"credential", before.id}, {"reason", pki::name(reason)}}.dump(), before.id);
+}
+
+void Administration::add_seal_member(std::string_view actor, std::string_view credential_id,
+                                     std::string_view user_name, const Secret& pin) {
+    changes().add_member(credential_id, user_name, pin);
+    record(
+        actor, "seal.add_member", m_accounts.get_by_name(user_name).id,
+        nlohmann::json{{"credential", std::string{credential_id}}, {"user", std::string{user_name}}}.dump(),
+        credential_id);
+}
+
+void Administration::remove_seal_member(std::string_view actor, std::string_view credential_id,
+                                        std::string_view user_name) {
+    changes().remove_member(credential_id, user_name);
+    record(
+        actor, "seal.remove_member", m_accounts.get_by_name(user_name).id,
+        nlohmann::json{{"credential", std::string{credential_id}}, {"user", std::string{user_name}}}.dump(),
+        credential_id);
 }
 
 UserCreated Administration::add_user(std::string_view actor, NewUser request) {

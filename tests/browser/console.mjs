@@ -4,7 +4,9 @@
 // Input (environment): INKAN_URL (the API listener's base URL), INKAN_USER, INKAN_PASSWORD, INKAN_OTP (the
 // code, computed by the test so that each TOTP step is used once), INKAN_LOCALE (the browser's
 // Accept-Language, e.g. ja-JP), INKAN_SHOTS (where screenshots go), INKAN_MODE (operator | auditor),
-// INKAN_NEW_USER (operator: the user to create and lock), INKAN_TARGET (auditor: a user to try to lock).
+// INKAN_NEW_USER (operator: the user to create and lock), INKAN_TARGET (auditor: a user to try to lock),
+// INKAN_SIGNED_PDF and INKAN_TAMPERED_PDF (operator: the files the verify page is given), INKAN_REVOKE_OWNER
+// (whose first active credential the operator revokes and the auditor tries to).
 // Output: one JSON line with what the pages showed (the test asserts on it).
 // The server's certificate is issued by the data directory's own development CA, which this browser does
 // not know: the context ignores HTTPS errors (the curl calls of the test check TLS against it).
@@ -40,6 +42,51 @@ async function unlabelled(page, cdp) {
     .map((n) => `${page.url()}: ${n.role.value}`);
 }
 
+// WCAG 2.x contrast of every element that shows text, from computed styles: its colour against the first
+// opaque background up its ancestors (white at the root). Returns those below 4.5:1, with their values.
+async function lowContrast(page) {
+  return page.evaluate(() => {
+    const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const low = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      const control = ['INPUT', 'SELECT', 'BUTTON', 'TEXTAREA'].includes(el.tagName);
+      if (!own && !control) continue;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || style.display === 'none' || el.type === 'hidden') continue;
+      const fg = rgb(style.color).slice(0, 3);
+      const bg = background(el);
+      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      if (ratio < 4.5) low.push(`${location.pathname} ${el.tagName}#${el.id || ''}.${el.className || ''}: ${style.color} on rgb(${bg.join(', ')}) = ${ratio.toFixed(2)}`);
+    }
+    return low;
+  });
+}
+
+// The order Tab moves through the form's controls, from its first one: each focused element's id.
+async function tabOrder(page, form) {
+  const ids = await page.$$eval(`${form} input:not([type=hidden]), ${form} select, ${form} textarea, ${form} button`, (els) => els.map((e) => e.id));
+  await page.focus(`#${ids[0]}`);
+  const seen = [await page.evaluate(() => document.activeElement?.id)];
+  for (let i = 1; i < ids.length; i++) {
+    await page.keyboard.press('Tab');
+    seen.push(await page.evaluate(() => document.activeElement?.id));
+  }
+  return { expected: ids, seen };
+}
+
 async function submit(page, selector) {
   const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
   return response;
@@ -56,9 +103,11 @@ try {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   const a11y = [];
+  const contrast = [];
   const shot = async (name) => {
     await page.screenshot({ path: join(shots, `${mode}-${name}.png`), fullPage: true });
     a11y.push(...(await unlabelled(page, cdp)));
+    contrast.push(...(await lowContrast(page)));
   };
 
   await page.goto(`${base}/admin/`);
@@ -101,6 +150,8 @@ try {
     out.maintenance_before = await page.innerText('#maintenance');
     out.version = await page.innerText('#version');
     out.token = await page.innerText('#token');
+    out.token_pin = await page.innerText('#token-pin');
+    out.token_keys = Object.fromEntries(await page.$$eval('#token-keys li', (items) => items.map((li) => [li.getAttribute('data-kind'), Number(li.querySelector('.count').textContent)])));
     await submit(page, '#toggle-maintenance');
     out.maintenance_on = await page.innerText('#maintenance');
     out.ready_in_maintenance = await page.innerText('#ready');
@@ -134,6 +185,42 @@ try {
     out.credential_owners = await page.$$eval('#credentials td.owner', (cells) => cells.map((c) => c.textContent));
     await shot('credentials');
 
+    // Revoke one credential with a reason: the row says disabled afterwards.
+    await page.goto(`${base}/admin/credentials?user=${encodeURIComponent(env('INKAN_REVOKE_OWNER'))}`);
+    const revokeId = await page.$eval('#credentials tbody tr:has(button[id^="revoke-"])', (row) => row.getAttribute('data-credential'));
+    out.revoke_id = revokeId;
+    out.revoke_tab_order = await tabOrder(page, `tr[data-credential="${revokeId}"] form:has(select)`);
+    await page.selectOption(`#reason-${revokeId}`, 'keyCompromise');
+    const revoked = await submit(page, `#revoke-${revokeId}`);
+    out.revoke_status = revoked.status();
+    await page.goto(`${base}/admin/credentials?user=${encodeURIComponent(env('INKAN_REVOKE_OWNER'))}`);
+    out.revoked_state = await page.innerText(`tr[data-credential="${revokeId}"] td.status`);
+    await shot('credential-revoked');
+
+    // Verify: a signed and a tampered PDF in one upload, both verdicts read from the page; the JSON and
+    // ETSI reports downloaded from its links (data: URLs, nothing kept on the server).
+    await submit(page, '#nav-verify');
+    out.verify_tab_order = await tabOrder(page, '#verify-form');
+    await page.setInputFiles('#document', [env('INKAN_SIGNED_PDF'), env('INKAN_TAMPERED_PDF')]);
+    await shot('verify-form');
+    const verified = await submit(page, '#do-verify');
+    out.verify_status = verified.status();
+    out.verify_documents = await page.$$eval('#report section.document', (sections) => sections.map((s) => ({
+      file: s.querySelector('.file')?.textContent,
+      passed: s.getAttribute('data-passed'),
+      signatures: [...s.querySelectorAll('table.signature')].map((t) => ({
+        indication: t.getAttribute('data-indication'),
+        subindication: t.getAttribute('data-subindication'),
+        signer: t.querySelector('.signer')?.textContent,
+        changes: t.querySelector('.changes')?.textContent || '',
+      })),
+    })));
+    await shot('verify-report');
+    const [reportJson] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+    out.verify_json = JSON.parse(readFileSync(await reportJson.path(), 'utf8'));
+    const [reportEtsi] = await Promise.all([page.waitForEvent('download'), page.click('#download-etsi')]);
+    out.verify_etsi = readFileSync(await reportEtsi.path(), 'utf8').slice(0, 400);
+
     // The language switch: the other language, remembered for the next page.
     const other = out.login_lang === 'ja' ? 'en' : 'ja';
     await submit(page, `#lang-${other}`);
@@ -161,8 +248,17 @@ try {
     out.lock_status = lock.status();
     await page.goto(`${base}/admin/users`);
     out.target_state = await page.innerText(`tr[data-user="${env('INKAN_TARGET')}"] td.state`);
+    // Revoking a credential: refused by the server too, the credential still active.
+    await page.goto(`${base}/admin/credentials?user=${encodeURIComponent(env('INKAN_REVOKE_OWNER'))}`);
+    const revokeId = await page.$eval('#credentials tbody tr:has(button[id^="revoke-"])', (row) => row.getAttribute('data-credential'));
+    out.revoke_id = revokeId;
+    const refusedRevoke = await submit(page, `#revoke-${revokeId}`);
+    out.revoke_status = refusedRevoke.status();
+    await page.goto(`${base}/admin/credentials?user=${encodeURIComponent(env('INKAN_REVOKE_OWNER'))}`);
+    out.revoke_state_after = await page.innerText(`tr[data-credential="${revokeId}"] td.status`);
   }
   out.unlabelled = a11y;
+  out.low_contrast = contrast;
   console.log(JSON.stringify(out));
 } finally {
   await browser.close();

@@ -7,9 +7,12 @@
 // every cookie-authenticated change must come from the console's own origin, every change needs the
 // operator role (auditors get 403 from the server), every route has its own body limit.
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <inkan/http/router.h>
@@ -17,6 +20,7 @@
 #include <inkan/service/auth.h>
 #include <inkan/service/console.h>
 #include <inkan/service/credentials.h>
+#include <inkan/service/validation.h>
 
 namespace inkan::api {
 
@@ -30,6 +34,11 @@ struct ConsoleStatus {
     std::string token_label;
     std::string token_state;  ///< "ok", or the error's name
     std::string token_model;
+    std::string token_pin;  ///< "ok", "locked", "count_low" (the user PIN as the token reports it)
+    std::uint64_t token_sessions = 0;
+    std::uint64_t token_max_sessions = 0;
+    /// Keys on the token by kind, e.g. ("private EC", 12), ("secret AES", 1); counted when the page is read.
+    std::vector<std::pair<std::string, std::size_t>> token_keys;
 };
 
 struct ConsoleDeps {
@@ -42,6 +51,9 @@ struct ConsoleDeps {
     std::string public_url;
     /// The credentials page (read-only in this slice); null: the page lists none.
     const service::Credentials* credentials = nullptr;
+    /// The verify page and POST admin/verify: the validator of POST /inkan/v1/validate (its trust and
+    /// document limit); null: verification is not offered.
+    const service::Validation* validation = nullptr;
 };
 
 inline constexpr std::string_view kConsolePrefix = "/admin/";

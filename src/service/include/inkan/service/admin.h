@@ -16,6 +16,7 @@
 #include <inkan/service/accounts.h>
 #include <inkan/service/audit.h>
 #include <inkan/service/authorization.h>
+#include <inkan/service/credentials.h>
 #include <inkan/service/model.h>
 #include <inkan/service/ports.h>
 
@@ -87,9 +88,11 @@ struct UnlockResult {
 class Administration {
 public:
     /// `maintenance` may be null (no switch: maintenance() is false and set_maintenance refuses).
+    /// `changes` may be null (no credential changes: they refuse with Errc::InvalidConfig).
     Administration(Accounts& accounts, Authorization& authorization, AuditLog& audit, AuditStore& audit_store,
                    const UserStore& users, const CredentialStore& credentials,
-                   const OAuthClientStore* clients, MaintenanceSwitch* maintenance);
+                   const OAuthClientStore* clients, MaintenanceSwitch* maintenance,
+                   Credentials* changes = nullptr);
 
     /// Accounts::add_user, audited "user.add" as `actor`.
     UserCreated add_user(std::string_view actor, NewUser request);
@@ -100,6 +103,17 @@ public:
     UnlockResult unlock_user(std::string_view actor, std::string_view name);
     /// A new TOTP seed ("user.totp"): the otpauth URI and the base32 secret, shown once.
     std::pair<std::string, std::string> reset_totp(std::string_view actor, std::string_view name);
+
+    /// Credentials::revoke, audited "credential.revoke" with the credential and the reason (as `inkan
+    /// credential revoke` records it): the certificate revoked at a built-in CA, the key destroyed.
+    void revoke_credential(std::string_view actor, std::string_view credential_id,
+                           pki::RevocationReason reason);
+    /// Credentials::add_member / remove_member, audited "seal.add_member" / "seal.remove_member" with the
+    /// credential and the user's name (as `inkan seal add-member|remove-member` records them).
+    void add_seal_member(std::string_view actor, std::string_view credential_id, std::string_view user_name,
+                         const Secret& pin);
+    void remove_seal_member(std::string_view actor, std::string_view credential_id,
+                            std::string_view user_name);
 
     [[nodiscard]] bool maintenance() const;
     /// "maintenance.on" / "maintenance.off" with what it was. Errc::InvalidConfig without a switch.
@@ -117,7 +131,8 @@ public:
 private:
     [[nodiscard]] AuditQuery query_of(const AuditSearch& search) const;
     void record(std::string_view actor, std::string_view action, std::string_view user_id,
-                std::string details);
+                std::string details, std::string_view credential_id = {});
+    Credentials& changes() const;
 
     Accounts& m_accounts;
     Authorization& m_authorization;
@@ -127,6 +142,7 @@ private:
     const CredentialStore& m_credentials;
     const OAuthClientStore* m_clients;
     MaintenanceSwitch* m_maintenance;
+    Credentials* m_changes;
 };
 
 }  // namespace inkan::service
