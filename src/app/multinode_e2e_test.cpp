@@ -259,7 +259,7 @@ TEST_F(MultinodeE2e, TimeStampsFromBothNodesHaveUniqueSerialsAndVerify) {
                 const auto r =
                     run({"curl", "-sS", "--max-time", "20", "-H", "Content-Type: application/timestamp-query",
                          "--data-binary", "@" + tsq.string(), "-o", out.string(), "-w", "%{http_code}",
-                         tsas[c % 2]});
+                         tsas[static_cast<std::size_t>(c % 2)]});
                 if (r.exit_code != 0 || r.out != "200") {
                     ++failed;
                 }
