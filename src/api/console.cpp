@@ -1545,12 +1545,9 @@ void add_console_routes(http::Router& router, ConsoleDeps deps) {
     page("GET", "/admin/users", &users_get);
     page("POST", "/admin/users/add", &user_add_post);
     page("GET", "/admin/credentials", &credentials_get);
-    for (const std::string_view what : {"revoke", "members/add", "members/remove"}) {
-        const auto run = what == "revoke"        ? PageRun{&credential_revoke_post}
-                         : what == "members/add" ? PageRun{&member_add_post}
-                                                 : PageRun{&member_remove_post};
-        page("POST", "/admin/credentials/" + std::string{what}, run);
-    }
+    page("POST", "/admin/credentials/revoke", &credential_revoke_post);
+    page("POST", "/admin/credentials/members/add", &member_add_post);
+    page("POST", "/admin/credentials/members/remove", &member_remove_post);
     page("GET", "/admin/verify", &verify_get);
     add(router, "POST", "/admin/verify", page_handler(d, &verify_post), verify_limit(*d));
     for (const std::string_view what : {"lock", "unlock", "totp"}) {

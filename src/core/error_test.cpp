@@ -8,8 +8,6 @@
 namespace inkan {
 namespace {
 
-constexpr const auto& kAll = kAllErrc;
-
 enum class Why { First, Second };
 enum class Other { First };
 
@@ -47,7 +45,7 @@ TEST(Refused, APlainErrorHasNoReasonWhateverItsText) {
 
 TEST(Errc, EveryCodeHasADistinctLowerCaseName) {
     std::set<std::string_view> seen;
-    for (const Errc code : kAll) {
+    for (const Errc code : kAllErrc) {
         const std::string_view name = errc_name(code);
         EXPECT_NE(name, "unknown") << "code " << static_cast<int>(code);
         EXPECT_TRUE(seen.insert(name).second) << "duplicate name " << name;
@@ -65,7 +63,7 @@ TEST(Errc, NamesMatchDocumentedWireNames) {
 }
 
 TEST(Errc, CallerFaultsComeBeforeServerFaults) {
-    for (const Errc code : kAll) {
+    for (const Errc code : kAllErrc) {
         const bool server = static_cast<int>(code) >= 100;
         const bool expected_server = code >= Errc::Internal;
         EXPECT_EQ(server, expected_server) << errc_name(code);

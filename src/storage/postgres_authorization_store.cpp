@@ -240,17 +240,9 @@ std::optional<service::SpendRefusal> PostgresAuthorizationStore::replace_sad(Byt
     if (auto reason = detail::check_sad(row, user_id, credential_id, now)) {
         return reason;
     }
-    if (to_unix_seconds(row->hard_expires_at) <= to_unix_seconds(now)) {
-        return service::SpendRefusal::Expired;
-    }
-    // A replacement never allows more than the old SAD still did (CSC v2 §11.8).
-    if (replacement.remaining > row->remaining) {
-        return service::SpendRefusal::Count;
-    }
-    if (row->scal == 2) {
-        if (!detail::is_sub_multiset(unconsumed(tx, row->id, purpose), replacement.hashes)) {
-            return service::SpendRefusal::Hash;  // not authorised, or already signed: nothing written
-        }
+    if (auto reason = detail::check_replacement(*row, replacement, now,
+                                                [&] { return unconsumed(tx, row->id, purpose); })) {
+        return reason;
     }
     if (pg::Statement{tx, "UPDATE sads SET retired = TRUE WHERE id = $1 AND NOT retired", purpose}
             .bind_text(row->id)

@@ -5,6 +5,8 @@
 #include <limits>
 #include <utility>
 
+#include "store_rules.h"
+
 namespace inkan::storage {
 
 namespace {
@@ -14,19 +16,7 @@ using service::CredentialKind;
 using service::CredentialStatus;
 using service::SealMember;
 
-constexpr std::string_view kColumns =
-    "c.id, c.kind, c.owner_user_id, c.organization, c.description, c.key_id, c.key_algo, c.chain, c.ca, "
-    "c.profile, c.scal, c.multisign, c.status, c.created_at, c.auth_mode, c.signature_qualifier, "
-    "(SELECT r.new_id FROM credential_renewals r WHERE r.old_id = c.id), "
-    "(SELECT r.old_id FROM credential_renewals r WHERE r.new_id = c.id) FROM "
-    "credentials c ";
-
-std::string select(std::string_view where) {
-    std::string sql = "SELECT ";
-    sql += kColumns;
-    sql += where;
-    return sql;
-}
+using detail::credential_select;
 
 int small_int(std::int64_t v, std::string_view column) {
     require(v >= 1 && v <= std::numeric_limits<int>::max(), Errc::StorageFailure,
@@ -201,7 +191,8 @@ void PostgresCredentialStore::renew(std::string_view old_id, const Credential& c
 
 std::optional<Credential> PostgresCredentialStore::find(std::string_view id) const {
     pg::Transaction tx{*m_pool, pg::Transaction::Mode::Read, "find credential"};
-    const auto r = pg::Statement{tx, select("WHERE c.id = $1"), "find credential"}.bind_text(id).run();
+    const auto r =
+        pg::Statement{tx, credential_select("WHERE c.id = $1"), "find credential"}.bind_text(id).run();
     if (r.rows() == 0) {
         return std::nullopt;
     }
@@ -211,16 +202,17 @@ std::optional<Credential> PostgresCredentialStore::find(std::string_view id) con
 std::vector<Credential> PostgresCredentialStore::list() const {
     pg::Transaction tx{*m_pool, pg::Transaction::Mode::Read, "list credentials"};
     return read_all(
-        pg::Statement{tx, select("ORDER BY c.created_at, c.row_order"), "list credentials"}.run());
+        pg::Statement{tx, credential_select("ORDER BY c.created_at, c.row_order"), "list credentials"}.run());
 }
 
 std::vector<Credential> PostgresCredentialStore::list_for_user(std::string_view user_id) const {
     pg::Transaction tx{*m_pool, pg::Transaction::Mode::Read, "list credentials of a user"};
     return read_all(pg::Statement{
         tx,
-        select("WHERE (c.kind = 'personal' AND c.owner_user_id = $1) OR (c.kind = 'seal' AND EXISTS "
-               "(SELECT 1 FROM seal_members m WHERE m.credential_id = c.id AND m.user_id = $1)) "
-               "ORDER BY c.created_at, c.row_order"),
+        credential_select(
+            "WHERE (c.kind = 'personal' AND c.owner_user_id = $1) OR (c.kind = 'seal' AND EXISTS "
+            "(SELECT 1 FROM seal_members m WHERE m.credential_id = c.id AND m.user_id = $1)) "
+            "ORDER BY c.created_at, c.row_order"),
         "list credentials of a user"}
                         .bind_text(user_id)
                         .run());

@@ -219,18 +219,9 @@ std::optional<service::SpendRefusal> SqliteAuthorizationStore::replace_sad(ByteV
     if (auto reason = detail::check_sad(row, user_id, credential_id, now)) {
         return reason;
     }
-    if (to_unix_seconds(row->hard_expires_at) <= to_unix_seconds(now)) {
-        return service::SpendRefusal::Expired;
-    }
-    // A replacement never allows more than the old SAD still did (CSC v2 §11.8: extendTransaction
-    // renews the SAD for the same transaction, it does not authorise anything new).
-    if (replacement.remaining > row->remaining) {
-        return service::SpendRefusal::Count;
-    }
-    if (row->scal == 2) {
-        if (!detail::is_sub_multiset(unconsumed(*m_db, row->id, purpose), replacement.hashes)) {
-            return service::SpendRefusal::Hash;  // not authorised, or already signed: nothing written
-        }
+    if (auto reason = detail::check_replacement(*row, replacement, now,
+                                                [&] { return unconsumed(*m_db, row->id, purpose); })) {
+        return reason;
     }
     Statement retire{*m_db, "UPDATE sads SET retired = 1 WHERE id = ?1 AND retired = 0", purpose};
     retire.bind_text(1, row->id).run();

@@ -6,6 +6,8 @@
 #include <limits>
 #include <utility>
 
+#include "store_rules.h"
+
 namespace inkan::storage {
 
 namespace {
@@ -15,19 +17,7 @@ using service::CredentialKind;
 using service::CredentialStatus;
 using service::SealMember;
 
-constexpr std::string_view kColumns =
-    "c.id, c.kind, c.owner_user_id, c.organization, c.description, c.key_id, c.key_algo, c.chain, c.ca, "
-    "c.profile, c.scal, c.multisign, c.status, c.created_at, c.auth_mode, c.signature_qualifier, "
-    "(SELECT r.new_id FROM credential_renewals r WHERE r.old_id = c.id), "
-    "(SELECT r.old_id FROM credential_renewals r WHERE r.new_id = c.id) FROM "
-    "credentials c ";
-
-std::string select(std::string_view where) {
-    std::string sql = "SELECT ";
-    sql += kColumns;
-    sql += where;
-    return sql;
-}
+using detail::credential_select;
 
 int small_int(std::int64_t v, std::string_view column) {
     require(v >= 1 && v <= std::numeric_limits<int>::max(), Errc::StorageFailure,
@@ -202,7 +192,7 @@ void insert_credential(Database& db, const Credential& c, std::string_view pin_h
 
 std::optional<Credential> SqliteCredentialStore::find(std::string_view id) const {
     Transaction tx{*m_db, Transaction::Mode::Read, "find credential"};
-    Statement query{*m_db, select("WHERE c.id = ?1"), "find credential"};
+    Statement query{*m_db, credential_select("WHERE c.id = ?1"), "find credential"};
     query.bind_text(1, id);
     if (!query.step()) {
         return std::nullopt;
@@ -212,18 +202,18 @@ std::optional<Credential> SqliteCredentialStore::find(std::string_view id) const
 
 std::vector<Credential> SqliteCredentialStore::list() const {
     Transaction tx{*m_db, Transaction::Mode::Read, "list credentials"};
-    Statement query{*m_db, select("ORDER BY c.created_at, c.rowid"), "list credentials"};
+    Statement query{*m_db, credential_select("ORDER BY c.created_at, c.rowid"), "list credentials"};
     return read_all(query);
 }
 
 std::vector<Credential> SqliteCredentialStore::list_for_user(std::string_view user_id) const {
     Transaction tx{*m_db, Transaction::Mode::Read, "list credentials of a user"};
-    Statement query{
-        *m_db,
-        select("WHERE (c.kind = 'personal' AND c.owner_user_id = ?1) OR (c.kind = 'seal' AND EXISTS "
-               "(SELECT 1 FROM seal_members m WHERE m.credential_id = c.id AND m.user_id = ?1)) "
-               "ORDER BY c.created_at, c.rowid"),
-        "list credentials of a user"};
+    Statement query{*m_db,
+                    credential_select(
+                        "WHERE (c.kind = 'personal' AND c.owner_user_id = ?1) OR (c.kind = 'seal' AND EXISTS "
+                        "(SELECT 1 FROM seal_members m WHERE m.credential_id = c.id AND m.user_id = ?1)) "
+                        "ORDER BY c.created_at, c.rowid"),
+                    "list credentials of a user"};
     query.bind_text(1, user_id);
     return read_all(query);
 }

@@ -93,6 +93,31 @@ std::optional<service::SpendRefusal> check_sad(const std::optional<SadRow>& row,
     return std::nullopt;
 }
 
+std::string credential_select(std::string_view where) {
+    std::string sql =
+        "SELECT c.id, c.kind, c.owner_user_id, c.organization, c.description, c.key_id, c.key_algo, c.chain, "
+        "c.ca, c.profile, c.scal, c.multisign, c.status, c.created_at, c.auth_mode, c.signature_qualifier, "
+        "(SELECT r.new_id FROM credential_renewals r WHERE r.old_id = c.id), "
+        "(SELECT r.old_id FROM credential_renewals r WHERE r.new_id = c.id) FROM credentials c ";
+    sql += where;
+    return sql;
+}
+
+std::optional<service::SpendRefusal> check_replacement(
+    const SadRow& row, const service::SadRecord& replacement, TimePoint now,
+    const std::function<std::vector<std::pair<std::string, Bytes>>()>& unconsumed) {
+    if (to_unix_seconds(row.hard_expires_at) <= to_unix_seconds(now)) {
+        return service::SpendRefusal::Expired;
+    }
+    if (replacement.remaining > row.remaining) {
+        return service::SpendRefusal::Count;
+    }
+    if (row.scal == 2 && !is_sub_multiset(unconsumed(), replacement.hashes)) {
+        return service::SpendRefusal::Hash;  // not authorised, or already signed: nothing written
+    }
+    return std::nullopt;
+}
+
 bool is_sub_multiset(std::vector<std::pair<std::string, Bytes>> left,
                      const std::vector<std::pair<std::string, Bytes>>& wanted) {
     for (const auto& h : wanted) {

@@ -4,6 +4,7 @@
 // SAD ledger's checks. The SQLite and PostgreSQL adapters share these, so the two can differ only in how
 // they reach the rows, never in what a row means.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,10 @@ namespace inkan::storage::detail {
 [[nodiscard]] service::OobStage oob_stage_from(std::string_view text);
 [[nodiscard]] service::PendingStage pending_stage_from(std::string_view text);
 
+/// "SELECT <every credential column, in the order both credential stores read them> FROM credentials c "
+/// followed by `where` (the SQL is the same on both backends).
+[[nodiscard]] std::string credential_select(std::string_view where);
+
 /// A SAD's row as consume() and replace_sad() read it (its hashes apart).
 struct SadRow {
     std::string id;
@@ -44,6 +49,14 @@ struct SadRow {
 [[nodiscard]] std::optional<service::SpendRefusal> check_sad(const std::optional<SadRow>& row,
                                                              std::string_view user_id,
                                                              std::string_view credential_id, TimePoint now);
+
+/// replace_sad()'s rules after check_sad(): Expired past the original authorisation's hard limit, Count if
+/// the replacement allows more signatures than the old SAD still does (CSC v2 §11.8: extendTransaction renews
+/// the SAD for the same transaction, it authorises nothing new), Hash at SCAL 2 unless the replacement's
+/// hashes are among the old SAD's `unconsumed` ones (read only then); nothing if the replacement may be made.
+[[nodiscard]] std::optional<service::SpendRefusal> check_replacement(
+    const SadRow& row, const service::SadRecord& replacement, TimePoint now,
+    const std::function<std::vector<std::pair<std::string, Bytes>>()>& unconsumed);
 
 /// True if every one of `wanted` is among `left` as a multiset (each element of `left` used once).
 [[nodiscard]] bool is_sub_multiset(std::vector<std::pair<std::string, Bytes>> left,
