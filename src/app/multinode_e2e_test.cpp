@@ -74,6 +74,10 @@ protected:
                 "4711\n");
         ASSERT_EQ(cred.exit_code, 0) << describe(cred);
         credential = json::parse(cred.out)["credential"]["id"].get<std::string>();
+        const auto show =
+            run({INKAN_BIN, "credential", "show", credential, "--data", data.string(), "--json"});
+        ASSERT_EQ(show.exit_code, 0) << describe(show);
+        inkan::testing::write_file(certificate, json::parse(show.out)["chain_pem"].get<std::string>());
         a_urls = start_serve(node_a, data);
         b_urls = start_serve(node_b, data);
         a = a_urls["api_url"].get<std::string>();
@@ -168,6 +172,7 @@ protected:
     std::unique_ptr<inkan::testing::TestDatabase> db;
     TempDir tmp{"inkan-multinode-e2e"};
     fs::path data = tmp.path() / "data";
+    fs::path certificate = tmp.path() / "credential.pem";
     json init_json;
     std::string credential;
     std::unique_ptr<inkan::testing::Process> node_a;
@@ -213,16 +218,20 @@ TEST_F(MultinodeE2e, ASadSpentFrom16ThreadsAcrossBothNodesSignsExactlyOnce) {
     std::atomic<int> signed_ok{0};
     std::mutex mutex;
     std::map<int, int> statuses;
+    Bytes signed_digest;
+    std::string signature;
     std::vector<std::thread> threads;
     for (int t = 0; t < 16; ++t) {
         threads.emplace_back([&, t] {
             const bool on_a = t % 2 == 0;
-            const auto r = sign_hash(on_a ? a : b, on_a ? token_a : token_b, sad,
-                                     sha256("one SAD, thread " + std::to_string(t)));
+            const Bytes digest = sha256("one SAD, thread " + std::to_string(t));
+            const auto r = sign_hash(on_a ? a : b, on_a ? token_a : token_b, sad, digest);
             const std::lock_guard lock{mutex};
             ++statuses[r.status];
             if (r.status == 200) {
                 ++signed_ok;
+                signed_digest = digest;
+                signature = json::parse(r.body)["signatures"][0].get<std::string>();
             }
         });
     }
@@ -237,6 +246,8 @@ TEST_F(MultinodeE2e, ASadSpentFrom16ThreadsAcrossBothNodesSignsExactlyOnce) {
     EXPECT_EQ(statuses.count(0), 0U) << "a request got no HTTP answer: " << seen;
     EXPECT_EQ(statuses.count(503), 0U) << "the database refused under contention: " << seen;
     EXPECT_EQ(audited_hashes().size(), 1U) << "one signature, one audited hash";
+    // The one signature is a signature: openssl checks it against the credential's certificate.
+    EXPECT_EQ(inkan::e2e::openssl_verify_digest(tmp.path(), certificate, signed_digest, signature), "");
     expect_audit_chain_verifies();
 }
 
