@@ -450,11 +450,11 @@ SignHashRequest decode_sign_hash(Version version, JsonBody& body, const Secret* 
     if (out.hashes.empty()) {
         invalid_request("Empty hash array");
     }
-    out.sign_algo = body.required_string("signAlgo");
-    out.hash_algo = body.string(version == Version::V1 ? "hashAlgo" : "hashAlgorithmOID");
+    out.algorithm.sign_algo = body.required_string("signAlgo");
+    out.algorithm.hash_algo = body.string(version == Version::V1 ? "hashAlgo" : "hashAlgorithmOID");
     if (const auto params = body.string("signAlgoParams")) {
         try {
-            out.sign_algo_params = base64_decode(*params);
+            out.algorithm.sign_algo_params = base64_decode(*params);
         } catch (const Error&) {
             invalid_request("Invalid parameter signAlgoParams");
         }
@@ -543,23 +543,23 @@ void decode_appearance(const nlohmann::json& a, service::SignDocItem& item) {
 
 /// The profile members documents[] and documentDigests[] share (csc-api.md §7). `not_object` is the
 /// answer for an element that is not an object (each array has its own text).
-SignDocEntry decode_sign_doc_entry(nlohmann::json& entry, const char* not_object) {
+service::SignDocItem decode_sign_doc_entry(nlohmann::json& entry, const char* not_object) {
     if (!entry.is_object()) {
         invalid_request(not_object);
     }
-    SignDocEntry out;
-    out.sign_algo = *entry_string(entry, "signAlgo", true);
-    out.hash_algo = entry_string(entry, "hashAlgorithmOID", false);
+    service::SignDocItem out;
+    out.algorithm.sign_algo = *entry_string(entry, "signAlgo", true);
+    out.algorithm.hash_algo = entry_string(entry, "hashAlgorithmOID", false);
     if (const auto params = entry_string(entry, "signAlgoParams", false)) {
         try {
-            out.sign_algo_params = base64_decode(*params);
+            out.algorithm.sign_algo_params = base64_decode(*params);
         } catch (const Error&) {
             invalid_request("Invalid parameter signAlgoParams");
         }
     }
-    out.item.signature_format = *entry_string(entry, "signature_format", true);
-    out.item.conformance_level = entry_string(entry, "conformance_level", false).value_or("");
-    out.item.signed_envelope_property = entry_string(entry, "signed_envelope_property", false).value_or("");
+    out.signature_format = *entry_string(entry, "signature_format", true);
+    out.conformance_level = entry_string(entry, "conformance_level", false).value_or("");
+    out.signed_envelope_property = entry_string(entry, "signed_envelope_property", false).value_or("");
     if (const auto it = entry.find("signed_props"); it != entry.end() && !it->is_null()) {
         if (!it->is_array()) {
             invalid_request("Invalid parameter signed_props");
@@ -570,12 +570,12 @@ SignDocEntry decode_sign_doc_entry(nlohmann::json& entry, const char* not_object
                 !prop["attribute_value"].is_string()) {
                 invalid_request("Invalid parameter signed_props");
             }
-            out.item.signed_props.emplace_back(prop["attribute_name"].get<std::string>(),
-                                               prop["attribute_value"].get<std::string>());
+            out.signed_props.emplace_back(prop["attribute_name"].get<std::string>(),
+                                          prop["attribute_value"].get<std::string>());
         }
     }
     if (const auto it = entry.find("appearance"); it != entry.end() && !it->is_null()) {
-        decode_appearance(*it, out.item);
+        decode_appearance(*it, out);
     }
     return out;
 }
@@ -637,21 +637,21 @@ SignDocRequest decode_sign_doc(JsonBody& body, const Secret* credential_token) {
     if (nlohmann::json* docs = body.array("documents")) {
         out.documents_given = true;
         for (auto& entry : *docs) {
-            SignDocEntry e = decode_sign_doc_entry(entry, "Invalid array parameter documents");
-            e.item.document = take_document(entry);
+            service::SignDocItem e = decode_sign_doc_entry(entry, "Invalid array parameter documents");
+            e.document = take_document(entry);
             out.documents.push_back(std::move(e));
         }
     }
     if (nlohmann::json* digests = body.array("documentDigests")) {
         out.digests_given = true;
         for (auto& entry : *digests) {
-            SignDocEntry e = decode_sign_doc_entry(entry, "Invalid object parameter documentDigests");
+            service::SignDocItem e = decode_sign_doc_entry(entry, "Invalid object parameter documentDigests");
             const auto hashes = entry.find("hashes");
             if (hashes == entry.end() || !hashes->is_array()) {
                 JsonBody::wrong_type("array", "hashes");
             }
             for (const auto& h : *hashes) {
-                e.item.hashes.push_back(decode_hash(h));
+                e.hashes.push_back(decode_hash(h));
             }
             out.digests.push_back(std::move(e));
         }
@@ -830,10 +830,10 @@ std::string encode_info(Version version, const Core& core, const std::vector<std
     out["authType"] = std::move(auth_type);
     out["methods"] = methods;
     if (version == Version::V2) {
-        const SignAlgorithms& algorithms = core.sign_algorithms();
+        const service::AdvertisedAlgorithms& algorithms = core.sign_algorithms();
         ojson params = ojson::array();
         for (const auto& p : algorithms.params) {
-            params.push_back(p ? ojson(*p) : ojson(nullptr));
+            params.push_back(p ? ojson(base64_encode(*p)) : ojson(nullptr));
         }
         ojson sign;
         sign["algos"] = algorithms.algos;

@@ -1505,7 +1505,7 @@ http::Handler api_handler(std::shared_ptr<const ConsoleDeps> d, PageRun run) {
             } else {
                 log::info("admin API refused", {{"code", errc_name(e.code())}, {"reason", e.detail()}});
             }
-            return no_store(to_csc_error(e));
+            return no_store(to_problem(e));
         }
     };
 }

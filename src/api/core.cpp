@@ -20,11 +20,6 @@ namespace inkan::api::detail {
 
 namespace {
 
-constexpr std::string_view kRsaEncryption = "1.2.840.113549.1.1.1";
-constexpr std::string_view kRsaPss = "1.2.840.113549.1.1.10";
-/// id-ecPublicKey (RFC 5480 §2.1.1): a key OID, but some clients send it as signAlgo with a separate
-/// hashAlgo, as they send rsaEncryption for RSA (issue 24).
-constexpr std::string_view kEcPublicKey = "1.2.840.10045.2.1";
 constexpr std::string_view kInvalidSad = "Invalid parameter SAD";
 constexpr std::string_view kCredentialDisabled = "The credential identified by credentialID is disabled";
 /// CSC v1 §11.5: credentials/authorize "MUST NOT be used" for an oauth2code credential.
@@ -69,16 +64,6 @@ bool is_b64token(std::string_view s) {
     return i == s.size();
 }
 
-/// The parameters of an AlgorithmIdentifier (the TLV after the OID), e.g. RSASSA-PSS-params.
-Bytes algorithm_parameters(const crypto::SignatureAlgorithm& alg) {
-    const Bytes alg_id = crypto::algorithm_identifier(alg);
-    der::Reader outer{alg_id};
-    der::Reader seq = outer.sequence();
-    (void)seq.read_oid();
-    const der::Tlv params = seq.next();
-    return to_bytes(params.whole);
-}
-
 std::optional<pki::Certificate> leaf_certificate(const service::Credential& c) {
     if (c.chain.empty()) {
         return std::nullopt;
@@ -117,26 +102,13 @@ std::optional<std::string> decode_page_token(std::string_view token) {
 }
 
 /// What signHash and signDoc both need of the credential they sign with.
-struct SigningKey {
-    service::Credential credential;
-    std::optional<pki::Certificate> leaf;
-    service::KeyFacts key;
-};
-
-SigningKey signing_key(service::Credential credential) {
-    auto leaf = leaf_certificate(credential);
-    const service::KeyFacts key = service::key_facts(credential);
-    return {std::move(credential), std::move(leaf), key};
-}
-
 /// "hashAlgo" (v1) / "hashAlgorithmOID" (v2).
 std::string hash_algo_name(Version version) {
     return version == Version::V1 ? "hashAlgo" : "hashAlgorithmOID";
 }
 
-/// The wire answer to a SignFailure (signHash and extendTransaction).
-[[noreturn]] void refuse_sign(service::SignFailure failure, const service::Credential& credential,
-                              const std::optional<pki::Certificate>& leaf) {
+/// The wire answer to a SignFailure (signHash, signDoc and extendTransaction).
+[[noreturn]] void refuse_sign(const Error& e, service::SignFailure failure) {
     switch (failure) {
         case service::SignFailure::InvalidSad:
             invalid_request(std::string{kInvalidSad});
@@ -148,20 +120,35 @@ std::string hash_algo_name(Version version) {
             invalid_request("More hashes than the SAD authorizes signatures");
         case service::SignFailure::InvalidDigestLength:
             invalid_request("Invalid digest value length");
-        case service::SignFailure::AlgorithmNotAllowed:
-            invalid_request("Invalid parameter signAlgo");
         case service::SignFailure::CertificateExpired:
-            invalid_request("Signing certificate '" + (leaf ? leaf->subject() : credential.id) +
-                            "' is expired");
+            invalid_request(e.detail());  // "Signing certificate '<subject>' is expired"
         case service::SignFailure::CredentialDisabled:
             invalid_request(std::string{kCredentialDisabled});
     }
     invalid_request(std::string{kInvalidSad});
 }
 
+/// The wire answer to a scheme the service did not accept (signHash, signDoc): the parameter named as
+/// the version names it.
+[[noreturn]] void refuse_algorithm(Version version, service::AlgorithmRefusal refusal) {
+    switch (refusal) {
+        case service::AlgorithmRefusal::SignAlgo:
+            invalid_request("Invalid parameter signAlgo");
+        case service::AlgorithmRefusal::HashAlgo:
+            invalid_request("Invalid parameter " + hash_algo_name(version));
+        case service::AlgorithmRefusal::SignAlgoParams:
+            invalid_request("Invalid parameter signAlgoParams");
+        case service::AlgorithmRefusal::HashAlgoMissing:
+            JsonBody::wrong_type("string", hash_algo_name(version));
+        case service::AlgorithmRefusal::SignAlgoParamsMissing:
+            JsonBody::wrong_type("string", "signAlgoParams");
+    }
+    invalid_request("Invalid parameter signAlgo");
+}
+
 /// The wire answer to a signDoc or extend refusal (service::DocFailure): the spec's texts where it has
 /// them (csc-api.md §7), otherwise ours (docs/errors.md).
-[[noreturn]] void refuse_document(const Error& e, service::DocFailure doc, const SigningKey* signer) {
+[[noreturn]] void refuse_document(const Error& e, service::DocFailure doc) {
     // The refusal's text: the pdf layer's reason, or a TSA/OCSP/CRL URL with what went wrong — about the
     // client's own bytes or public endpoints, never a secret.
     const std::string& reason = e.detail();
@@ -196,25 +183,22 @@ std::string hash_algo_name(Version version) {
             throw WireError{503, "temporarily_unavailable",
                             "Validation data or time-stamp could not be obtained: " + reason};
         case service::DocFailure::SignerRevoked:
-            invalid_request("Signing certificate '" +
-                            (signer != nullptr && signer->leaf ? signer->leaf->subject() : std::string{"?"}) +
-                            "' is revoked");
+            invalid_request(reason);  // "Signing certificate '<subject>' is revoked"
     }
     throw;
 }
 
-/// The wire answer to a caller's fault that signHash and signDoc share: a SignFailure, an unknown
-/// credential, an unsupported algorithm. Called only from a catch block: anything else is rethrown.
-[[noreturn]] void refuse_signing(const Error& e, const std::optional<service::SignFailure>& failure,
-                                 const SigningKey& signer) {
-    if (failure) {
-        refuse_sign(*failure, signer.credential, signer.leaf);
+/// The wire answer to a caller's fault that signHash and signDoc share: a SignFailure, a scheme refused,
+/// an unknown credential. Called only from a catch block: anything else is rethrown.
+[[noreturn]] void refuse_signing(Version version, const Error& e) {
+    if (const auto failure = service::sign_failure(e)) {
+        refuse_sign(e, *failure);
+    }
+    if (const auto algorithm = reason_of<service::AlgorithmRefusal>(e)) {
+        refuse_algorithm(version, *algorithm);
     }
     if (e.code() == Errc::NotFound) {
         invalid_request(std::string{kInvalidCredentialId});
-    }
-    if (e.code() == Errc::UnsupportedAlgorithm) {
-        invalid_request("Invalid parameter signAlgo");
     }
     throw;
 }
@@ -297,57 +281,14 @@ void basic_credentials(std::string_view authorization, LoginRequest& out) {
 
 // ---- Core ----------------------------------------------------------------------------------
 
-Core::Core(CscDeps deps) : m_deps{std::move(deps)} {
-    std::vector<crypto::SignatureAlgorithm> algorithms = m_deps.info.sign_algorithms;
-    if (algorithms.empty()) {
-        algorithms = sign::default_algorithms(crypto::KeyType::Rsa);
-        const auto ec = sign::default_algorithms(crypto::KeyType::Ec);
-        algorithms.insert(algorithms.end(), ec.begin(), ec.end());
-    }
-    bool any_rsa = false;
-    bool any_ec = false;
-    for (const auto& alg : algorithms) {
-        const std::string oid{crypto::signature_oid(alg)};
-        std::optional<std::string> params;
-        if (alg.padding == crypto::Padding::Pss) {
-            params = base64_encode(algorithm_parameters(alg));
-        }
-        // Each OID once (issue 24: clients index by OID). id-RSASSA-PSS keeps the parameters of its first
-        // configured variant as the example; signHash takes any RSASSA-PSS-params with an allowed hash
-        // in signAlgoParams.
-        const bool seen = std::find(m_sign_algorithms.algos.begin(), m_sign_algorithms.algos.end(), oid) !=
-                          m_sign_algorithms.algos.end();
-        if (!seen) {
-            m_sign_algorithms.algos.push_back(oid);
-            m_sign_algorithms.params.push_back(params);
-        }
-        auto& per_key = alg.key_type == crypto::KeyType::Rsa ? m_rsa_algos : m_ec_algos;
-        if (std::find(per_key.begin(), per_key.end(), oid) == per_key.end()) {
-            per_key.push_back(oid);
-        }
-        any_rsa = any_rsa || alg.key_type == crypto::KeyType::Rsa;
-        any_ec = any_ec || alg.key_type == crypto::KeyType::Ec;
-    }
-    // The key algorithm with a separate hashAlgo, for an EC credential: its key/algo names it (it is
-    // what CSC's key/algo means), info.signAlgorithms does not (it is no signature algorithm).
-    if (any_ec) {
-        m_ec_algos.emplace_back(kEcPublicKey);
-    }
-    // rsaEncryption with a separate hashAlgo: what v1 clients (and pyHanko's fallback) may send.
-    if (any_rsa) {
-        if (std::find(m_rsa_algos.begin(), m_rsa_algos.end(), kRsaEncryption) == m_rsa_algos.end()) {
-            m_rsa_algos.emplace_back(kRsaEncryption);
-        }
-        if (std::find(m_sign_algorithms.algos.begin(), m_sign_algorithms.algos.end(), kRsaEncryption) ==
-            m_sign_algorithms.algos.end()) {
-            m_sign_algorithms.algos.emplace_back(kRsaEncryption);
-            m_sign_algorithms.params.emplace_back(std::nullopt);
-        }
-    }
+Core::Core(CscDeps deps) : m_deps{std::move(deps)} {}
+
+const service::AdvertisedAlgorithms& Core::sign_algorithms() const noexcept {
+    return m_deps.authorization.algorithms().advertised();
 }
 
 const std::vector<std::string>& Core::key_algorithms(crypto::KeyType type) const {
-    return type == crypto::KeyType::Rsa ? m_rsa_algos : m_ec_algos;
+    return m_deps.authorization.algorithms().for_key(type);
 }
 
 service::Caller Core::authenticate(const http::Request& request) const {
@@ -696,90 +637,13 @@ service::IssuedSad Core::extend(Version, const service::Caller& caller, ExtendRe
                   {{"code", errc_name(e.code())},
                    {"reason", failure ? std::string{service::name(*failure)} : e.detail()}});
         if (failure) {
-            refuse_sign(*failure, credential, std::nullopt);
+            refuse_sign(e, *failure);
         }
         if (e.code() == Errc::NotFound) {
             invalid_request(std::string{kInvalidCredentialId});
         }
         throw;
     }
-}
-
-crypto::SignatureAlgorithm Core::resolve_algorithm(Version version, crypto::KeyType key_type,
-                                                   const SignHashRequest& request) const {
-    const auto& allowed = key_algorithms(key_type);
-    if (request.sign_algo == kEcPublicKey) {
-        if (key_type != crypto::KeyType::Ec ||
-            std::find(allowed.begin(), allowed.end(), kEcPublicKey) == allowed.end()) {
-            invalid_request("Invalid parameter signAlgo");
-        }
-        if (!request.hash_algo) {
-            JsonBody::wrong_type("string", hash_algo_name(version));
-        }
-        const auto digest = crypto::digest_from_oid(*request.hash_algo);
-        if (!digest || !crypto::spec(*digest).allowed_for_signing) {
-            invalid_request("Invalid parameter " + hash_algo_name(version));
-        }
-        // Only an ECDSA digest the configured algorithms allow (ecdsa-with-SHA3-256 is not
-        // ecdsa-with-SHA256).
-        const crypto::SignatureAlgorithm alg{key_type, crypto::Padding::Ecdsa, *digest, std::nullopt};
-        std::string oid;
-        try {
-            oid = crypto::signature_oid(alg);
-        } catch (const Error&) {
-            invalid_request("Invalid parameter " + hash_algo_name(version));  // no ECDSA OID for it
-        }
-        if (std::find(allowed.begin(), allowed.end(), oid) == allowed.end()) {
-            invalid_request("Invalid parameter " + hash_algo_name(version));
-        }
-        return alg;
-    }
-    const auto info = crypto::signature_oid_info(request.sign_algo);
-    if (std::find(allowed.begin(), allowed.end(), request.sign_algo) == allowed.end() || !info ||
-        info->key_type != key_type) {
-        invalid_request("Invalid parameter signAlgo");
-    }
-    std::optional<crypto::DigestAlgorithm> hash_algo;
-    if (request.hash_algo) {
-        hash_algo = crypto::digest_from_oid(*request.hash_algo);
-        if (!hash_algo || !crypto::spec(*hash_algo).allowed_for_signing) {
-            invalid_request("Invalid parameter " + hash_algo_name(version));
-        }
-    }
-    if (info->padding == crypto::Padding::Pss) {
-        if (!request.sign_algo_params) {
-            JsonBody::wrong_type("string", "signAlgoParams");
-        }
-        der::Writer w;
-        w.sequence([&](der::Writer& seq) {
-            seq.oid(kRsaPss);
-            seq.raw(*request.sign_algo_params);
-        });
-        crypto::SignatureAlgorithm alg;
-        try {
-            alg = crypto::parse_algorithm_identifier(w.take());
-        } catch (const Error&) {
-            invalid_request("Invalid parameter signAlgoParams");
-        }
-        if (alg.padding != crypto::Padding::Pss || !alg.pss ||
-            !crypto::spec(alg.pss->hash).allowed_for_signing ||
-            !crypto::spec(alg.pss->mgf1_hash).allowed_for_signing ||
-            (hash_algo && *hash_algo != alg.pss->hash)) {
-            invalid_request("Invalid parameter signAlgoParams");
-        }
-        return alg;
-    }
-    if (!info->digest) {
-        // rsaEncryption: the hash comes separately.
-        if (!hash_algo) {
-            JsonBody::wrong_type("string", hash_algo_name(version));
-        }
-        return crypto::SignatureAlgorithm{key_type, info->padding, *hash_algo, std::nullopt};
-    }
-    if (hash_algo && *hash_algo != *info->digest) {
-        invalid_request("Invalid parameter " + hash_algo_name(version));
-    }
-    return crypto::SignatureAlgorithm{key_type, info->padding, *info->digest, std::nullopt};
 }
 
 std::vector<Bytes> Core::sign_hash(Version version, const service::Caller& caller,
@@ -789,65 +653,65 @@ std::vector<Bytes> Core::sign_hash(Version version, const service::Caller& calle
 
 namespace {
 
-/// signHash's answer to a refusal from the service (the spend, or the signing after it).
-[[noreturn]] void refuse_hash(const Error& e, const SigningKey& signer) {
+/// signHash's answer to a refusal from the service (the checks and spend, or the signing after it).
+[[noreturn]] void refuse_hash(Version version, const Error& e) {
     if (!caller_fault(e.code())) {
         throw;
     }
     const auto failure = service::sign_failure(e);
-    log::info("csc: signHash refused",
-              {{"code", errc_name(e.code())},
-               {"reason", failure ? std::string{service::name(*failure)} : e.detail()}});
-    refuse_signing(e, failure, signer);
+    const auto algorithm = reason_of<service::AlgorithmRefusal>(e);
+    log::info("csc: signHash refused", {{"code", errc_name(e.code())},
+                                        {"reason", failure     ? std::string{service::name(*failure)}
+                                                   : algorithm ? std::string{service::name(*algorithm)}
+                                                               : e.detail()}});
+    refuse_signing(version, e);
 }
 
 /// signDoc's answer to a refusal from the service (the checks and spend, or the building after it).
-[[noreturn]] void refuse_doc(const Error& e, const SigningKey& signer) {
+[[noreturn]] void refuse_doc(const Error& e) {
     const auto doc = service::doc_failure(e);
     if (!caller_fault(e.code()) && !doc) {
         throw;
     }
     const auto failure = service::sign_failure(e);
+    const auto algorithm = reason_of<service::AlgorithmRefusal>(e);
     log::info("csc: signDoc refused", {{"code", errc_name(e.code())},
-                                       {"reason", doc       ? std::string{service::name(*doc)}
-                                                  : failure ? std::string{service::name(*failure)}
-                                                            : e.detail()}});
+                                       {"reason", doc         ? std::string{service::name(*doc)}
+                                                  : failure   ? std::string{service::name(*failure)}
+                                                  : algorithm ? std::string{service::name(*algorithm)}
+                                                              : e.detail()}});
     if (doc) {
-        refuse_document(e, *doc, &signer);
+        refuse_document(e, *doc);
     }
     if (failure == service::SignFailure::HashNotAuthorised) {
         // CSC v2 §11.11: a document or digest the SAD did not authorise is 403 invalid_hash.
         throw WireError{403, "invalid_hash", "documentDigests or documents are not authorized by the SAD"};
     }
-    refuse_signing(e, failure, signer);
+    refuse_signing(Version::V2, e);
 }
 
 }  // namespace
 
 std::function<std::vector<Bytes>()> Core::prepare_sign_hash(Version version, const service::Caller& caller,
                                                             SignHashRequest request) const {
-    auto signer =
-        std::make_shared<const SigningKey>(signing_key(credential_for(caller, request.credential_id)));
-    const crypto::SignatureAlgorithm algorithm = resolve_algorithm(version, signer->key.type, request);
-    const std::size_t length = crypto::digest_length(algorithm.digest);
-    for (const auto& h : request.hashes) {
-        if (h.size() != length) {
-            invalid_request("Invalid digest value length");
-        }
+    if (request.credential_id.empty() || request.credential_id.size() > kMaxCredentialIdLength) {
+        invalid_request(std::string{kInvalidCredentialId});
     }
-    service::SignHashRequest service_request{request.credential_id, std::move(request.sad),
-                                             std::move(request.hashes), algorithm};
+    // Decode → service → encode: the credential, the scheme, the digests, the SAD are the service's to
+    // judge, once (decision 0043).
+    service::SignHashRequest service_request{std::move(request.credential_id), std::move(request.sad),
+                                             std::move(request.hashes), std::move(request.algorithm)};
     std::function<std::vector<Bytes>()> job;
     try {
         job = m_deps.authorization.spend_hashes(caller, std::move(service_request));
     } catch (const Error& e) {
-        refuse_hash(e, *signer);
+        refuse_hash(version, e);
     }
-    return [job = std::move(job), signer]() -> std::vector<Bytes> {
+    return [job = std::move(job), version]() -> std::vector<Bytes> {
         try {
             return job();
         } catch (const Error& e) {
-            refuse_hash(e, *signer);
+            refuse_hash(version, e);
         }
     };
 }
@@ -864,54 +728,28 @@ std::function<service::SignDocResult()> Core::prepare_sign_doc(const service::Ca
     if (!request.signature_qualifier.empty()) {
         request.credential_id = by_qualifier(caller, request.credential_id, request.signature_qualifier);
     }
-    auto signer =
-        std::make_shared<const SigningKey>(signing_key(credential_for(caller, request.credential_id)));
-    // signAlgo against the key. When signAlgo fixes the digest (sha256WithRSAEncryption, ECDSA,
-    // PSS with its parameters) hashAlgorithmOID is only compared with it, and a mismatch gets the
-    // spec's own text (csc-api.md §6.1, §7); generic rsaEncryption takes its digest from it.
-    const auto resolve = [&](SignDocEntry& e) {
-        const auto info = crypto::signature_oid_info(e.sign_algo);
-        const bool fixed = info && (info->digest || info->padding == crypto::Padding::Pss);
-        std::optional<crypto::DigestAlgorithm> given;
-        if (e.hash_algo) {
-            given = crypto::digest_from_oid(*e.hash_algo);
-            if (!given || !crypto::spec(*given).allowed_for_signing) {
-                invalid_request("Invalid parameter hashAlgorithmOID");
-            }
-        }
-        SignHashRequest as_hash;
-        as_hash.sign_algo = e.sign_algo;
-        as_hash.hash_algo = fixed ? std::nullopt : e.hash_algo;
-        as_hash.sign_algo_params = e.sign_algo_params;
-        e.item.algorithm = resolve_algorithm(Version::V2, signer->key.type, as_hash);
-        e.item.hash_algorithm = given;
-    };
+    if (request.credential_id.empty() || request.credential_id.size() > kMaxCredentialIdLength) {
+        invalid_request(std::string{kInvalidCredentialId});
+    }
     service::SignDocRequest out;
     out.credential_id = request.credential_id;
     out.sad = std::move(request.sad);
     out.documents_given = request.documents_given;
     out.digests_given = request.digests_given;
     out.return_validation_info = request.return_validation_info;
-    out.signer_chain = signer->credential.chain;
-    for (auto& e : request.documents) {
-        resolve(e);
-        out.documents.push_back(std::move(e.item));
-    }
-    for (auto& e : request.digests) {
-        resolve(e);
-        out.digests.push_back(std::move(e.item));
-    }
+    out.documents = std::move(request.documents);
+    out.digests = std::move(request.digests);
     std::function<service::SignDocResult()> job;
     try {
         job = m_deps.documents->prepare(caller, std::move(out));
     } catch (const Error& e) {
-        refuse_doc(e, *signer);
+        refuse_doc(e);
     }
-    return [job = std::move(job), signer]() -> service::SignDocResult {
+    return [job = std::move(job)]() -> service::SignDocResult {
         try {
             return job();
         } catch (const Error& e) {
-            refuse_doc(e, *signer);
+            refuse_doc(e);
         }
     };
 }
@@ -930,7 +768,7 @@ service::ExtendDocumentsResult Core::extend_documents(const service::Caller& cal
         }
         log::info("extend refused",
                   {{"code", errc_name(e.code())}, {"reason", std::string{service::name(*doc)}}});
-        refuse_document(e, *doc, nullptr);
+        refuse_document(e, *doc);
     }
 }
 

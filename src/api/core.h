@@ -86,25 +86,15 @@ struct OperationMode {
     std::optional<std::string> response_uri;  ///< only with "A"
 };
 
-/// signatures/signHash as the wire gives it; the scheme is resolved against the credential's key by
-/// Core::sign_hash (the key type decides which OIDs fit).
+/// signatures/signHash as the wire gives it; the service resolves the scheme against the credential's
+/// key (the key type decides which OIDs fit).
 struct SignHashRequest {
     std::string credential_id;
     Secret sad;
     std::vector<Bytes> hashes;
-    std::string sign_algo;                  ///< signAlgo OID
-    std::optional<std::string> hash_algo;   ///< v1 hashAlgo / v2 hashAlgorithmOID
-    std::optional<Bytes> sign_algo_params;  ///< DER parameters (RSASSA-PSS-params), decoded from base64
-    OperationMode mode;                     ///< v2
-};
-
-/// One v2 signatures/signDoc documents[] / documentDigests[] entry: the service's item plus the
-/// algorithm as the wire names it (resolved against the credential's key by Core::sign_doc).
-struct SignDocEntry {
-    service::SignDocItem item;
-    std::string sign_algo;                  ///< signAlgo OID
-    std::optional<std::string> hash_algo;   ///< hashAlgorithmOID
-    std::optional<Bytes> sign_algo_params;  ///< DER, decoded from base64
+    /// signAlgo, signAlgoParams (DER, decoded from base64), v1 hashAlgo / v2 hashAlgorithmOID
+    service::AlgorithmChoice algorithm;
+    OperationMode mode;  ///< v2
 };
 
 /// v2 signatures/signDoc (CSC v2 §11.11; csc-api.md §7).
@@ -112,8 +102,8 @@ struct SignDocRequest {
     std::string credential_id;        ///< empty: chosen by signature_qualifier
     std::string signature_qualifier;  ///< v2 signatureQualifier (csc-api.md signDoc); may be empty
     Secret sad;
-    std::vector<SignDocEntry> documents;
-    std::vector<SignDocEntry> digests;
+    std::vector<service::SignDocItem> documents;
+    std::vector<service::SignDocItem> digests;
     bool documents_given = false;
     bool digests_given = false;
     bool return_validation_info = false;  ///< returnValidationInfo / returnValidationInformation
@@ -167,12 +157,6 @@ struct ListResult {
     bool only_valid = false;                           ///< v2: requested and honoured
 };
 
-/// info.signAlgorithms: OIDs and, by position, base64 DER parameters (PSS) or nothing.
-struct SignAlgorithms {
-    std::vector<std::string> algos;
-    std::vector<std::optional<std::string>> params;
-};
-
 // ---- headers -------------------------------------------------------------------------------
 
 /// The access token of `Authorization: Bearer <token>` (RFC 6750 §2.1). WireError 401 invalid_token
@@ -192,7 +176,8 @@ public:
     explicit Core(CscDeps deps);
 
     [[nodiscard]] const ServiceInfo& info() const noexcept { return m_deps.info; }
-    [[nodiscard]] const SignAlgorithms& sign_algorithms() const noexcept { return m_sign_algorithms; }
+    /// info.signAlgorithms: the service's offered schemes.
+    [[nodiscard]] const service::AdvertisedAlgorithms& sign_algorithms() const noexcept;
     /// signDoc, when the service offers it (info's formats and levels).
     [[nodiscard]] const service::DocumentSigning* documents() const noexcept { return m_deps.documents; }
     /// operationMode "A" and signPolling, when the service offers them (info asynchronousOperationMode).
@@ -273,17 +258,12 @@ private:
     /// ("Ambiguous signatureQualifier: name the credentialID") or a credential with another qualifier.
     [[nodiscard]] std::string by_qualifier(const service::Caller& caller, const std::string& id,
                                            const std::string& qualifier) const;
-    /// signAlgo (+ hashAlgo, signAlgoParams) for this key type; WireError naming the bad parameter.
-    [[nodiscard]] crypto::SignatureAlgorithm resolve_algorithm(Version version, crypto::KeyType key_type,
-                                                               const SignHashRequest& request) const;
     [[nodiscard]] CredentialView view(const service::Credential& credential, const CredentialQuery& query,
                                       const std::optional<AuthView>& auth) const;
     [[nodiscard]] AuthView auth_view(const service::Caller& caller) const;
     [[nodiscard]] bool usable(const service::Credential& credential) const;
 
     CscDeps m_deps;
-    SignAlgorithms m_sign_algorithms;
-    std::vector<std::string> m_rsa_algos, m_ec_algos;
 };
 
 }  // namespace inkan::api::detail

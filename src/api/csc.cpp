@@ -71,8 +71,12 @@ http::Response ok(std::string json) {
 /// Every failure answered as a CSC error body: the handler does not rely on the server's ErrorMapper
 /// (which may serve other listeners with other bodies). Also how an asynchronous job's answer is made,
 /// so that signPolling returns exactly what the synchronous call would have.
+/// Which error form a route answers in: the CSC methods' {"error", "error_description"} (CSC v1 §10, v2
+/// §11), or the vendor routes' RFC 9457 problem details (docs/errors.md).
+enum class Form { Csc, Problem };
+
 template <class F>
-http::Response guarded(std::string_view route, F&& f) {
+http::Response guarded(std::string_view route, F&& f, Form form = Form::Csc) {
     try {
         return std::forward<F>(f)();
     } catch (const detail::WireError& e) {
@@ -80,12 +84,12 @@ http::Response guarded(std::string_view route, F&& f) {
                                            {"status", e.status()},
                                            {"error", e.error()},
                                            {"description", e.description()}});
-        return e.response();
+        return form == Form::Csc ? e.response() : e.problem_response();
     } catch (const Error& e) {
         const bool ours = static_cast<std::uint16_t>(e.code()) >= static_cast<std::uint16_t>(Errc::Internal);
         log::write(ours ? log::Level::Error : log::Level::Info, "csc request failed",
                    {{"code", errc_name(e.code())}, {"what", e.what()}, {"route", std::string{route}}});
-        return to_csc_error(e);
+        return form == Form::Csc ? to_csc_error(e) : to_problem(e);
     }
 }
 
@@ -619,9 +623,10 @@ std::string path_of(Version version, std::string_view method) {
 
 /// Every failure answered here, as a CSC error body: the handler does not rely on the server's
 /// ErrorMapper (which may serve other listeners with other bodies).
-http::Handler wrap(std::shared_ptr<const State> state, Version version, Run run) {
-    return [state = std::move(state), version, run](const http::Request& request) -> http::Response {
-        return guarded(request.route, [&] { return run(*state, version, request); });
+http::Handler wrap(std::shared_ptr<const State> state, Version version, Run run, Form form = Form::Csc) {
+    return [state = std::move(state), version, run, form](const http::Request& request) -> http::Response {
+        return guarded(
+            request.route, [&] { return run(*state, version, request); }, form);
     };
 }
 
@@ -746,8 +751,9 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
         }
     }
     // The vendor extend route: CSC error bodies, the same body limit as signDoc (documents in base64).
-    http::Route extend{"POST", std::string{kExtendPath}, wrap(shared, Version::V2, &run_extend_documents),
-                       http::Match::Exact, http::Execution::Worker};
+    http::Route extend{"POST", std::string{kExtendPath},
+                       wrap(shared, Version::V2, &run_extend_documents, Form::Problem), http::Match::Exact,
+                       http::Execution::Worker};
     if (state->extension != nullptr) {
         extend.max_body_bytes = state->extension->settings().max_document_bytes / 3 * 4 + kJsonAllowance;
     }
@@ -755,8 +761,8 @@ void add_csc_routes(http::Router& router, CscDeps deps) {
     // The vendor validate route: off the I/O threads (Worker), its body limit the document limit (as
     // base64 in JSON, or raw).
     http::Route validate{"POST", std::string{kValidatePath},
-                         wrap(shared, Version::V2, &run_validate_documents), http::Match::Exact,
-                         http::Execution::Worker};
+                         wrap(shared, Version::V2, &run_validate_documents, Form::Problem),
+                         http::Match::Exact, http::Execution::Worker};
     if (state->validation != nullptr) {
         validate.max_body_bytes = state->validation->settings().max_document_bytes / 3 * 4 + kJsonAllowance;
     }

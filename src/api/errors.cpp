@@ -65,4 +65,56 @@ http::Response to_csc_error(const Error& error) {
     return csc_error(w.status, w.error, w.description);
 }
 
+namespace {
+/// RFC 9110 §15's reason phrases for the statuses these routes answer (the problem's title, RFC 9457 §3.1.3).
+std::string_view reason_phrase(int status) {
+    switch (status) {
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 409:
+            return "Conflict";
+        case 413:
+            return "Content Too Large";
+        case 415:
+            return "Unsupported Media Type";
+        case 500:
+            return "Internal Server Error";
+        case 501:
+            return "Not Implemented";
+        case 503:
+            return "Service Unavailable";
+        default:
+            return status >= 500 ? "Server Error" : "Client Error";
+    }
+}
+}  // namespace
+
+http::Response problem(int status, std::string_view error, std::string_view description) {
+    nlohmann::ordered_json body;
+    body["type"] = "about:blank";
+    body["title"] = reason_phrase(status);
+    body["status"] = status;
+    body["detail"] = description;
+    body["error"] = error;
+    body["error_description"] = description;
+    http::Response r =
+        http::Response::binary(status, "application/problem+json",
+                               body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    if (status == 401) {
+        r.headers.set("WWW-Authenticate", R"(Bearer error="invalid_token")");
+    }
+    return r;
+}
+
+http::Response to_problem(const Error& error) {
+    const http::ErrorWire w = http::default_error_wire(error.code());
+    return problem(w.status, w.error, w.description);
+}
+
 }  // namespace inkan::api

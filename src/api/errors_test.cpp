@@ -12,6 +12,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <inkan/http/server.h>
+#include <inkan/tsp/codec.h>
+
 namespace inkan::api {
 namespace {
 
@@ -124,6 +127,9 @@ TEST(CscErrors, TheTableInDocsErrorsMdIsTheCodesTable) {
         EXPECT_EQ(first_word(cells[4]), csc.error) << name << ": CSC error, documented \"" << cells[4] << '"';
         EXPECT_EQ(cells[5], std::to_string(other.status) + " " + std::string{other.error})
             << name << ": other routes";
+        const auto fail_info = tsp::fail_info_for(code);
+        EXPECT_EQ(cells[6], fail_info ? std::string{tsp::name(*fail_info)} : std::string{"—"})
+            << name << ": RFC 3161 failInfo";
         // And what the mappers send is the row.
         const http::Response sent = to_csc_error(Error{code, "x"});
         EXPECT_EQ(sent.status, csc.status) << name;

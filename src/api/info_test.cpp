@@ -265,8 +265,9 @@ TEST(InfoConfig, MutualTlsAddsTlsToAuthType) {
 TEST(InfoConfig, AConfiguredAlgorithmListReplacesTheDefaults) {
     ServiceInfo info;
     info.name = "Example RSSP";
-    info.sign_algorithms = {crypto::SignatureAlgorithm::ecdsa(crypto::DigestAlgorithm::Sha384)};
-    CscEnv env{info};
+    service::AuthorizationSettings settings;
+    settings.sign_algorithms = {crypto::SignatureAlgorithm::ecdsa(crypto::DigestAlgorithm::Sha384)};
+    CscEnv env{info, settings};
     const Json body = body_of(env.post(Version::V2, "info", "{}"));
     EXPECT_EQ(body.at("name"), "Example RSSP");
     EXPECT_EQ(body.at("signAlgorithms"), (Json{{"algos", Json::array({"1.2.840.10045.4.3.3"})},

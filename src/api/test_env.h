@@ -79,7 +79,7 @@ inline Json body_of(const http::Response& r) {
 
 class CscEnv {
 public:
-    explicit CscEnv(ServiceInfo info = {})
+    explicit CscEnv(ServiceInfo info = {}, service::AuthorizationSettings settings = {})
         : db{std::make_shared<storage::Database>(dir / "inkan.db")},
           users{db},
           credential_store{db},
@@ -92,6 +92,7 @@ public:
           authorization_store{db},
           audit_store{db},
           audit{audit_store, clock} {
+        authorization_settings = std::move(settings);
         make_pki();
         credentials = std::make_unique<service::Credentials>(
             credential_store, users, token(),

@@ -22,6 +22,10 @@ public:
     [[nodiscard]] const std::string& description() const noexcept { return m_description; }
     [[nodiscard]] const char* what() const noexcept override { return m_description.c_str(); }
     [[nodiscard]] http::Response response() const { return csc_error(m_status, m_error, m_description); }
+    /// The same refusal in the vendor routes' problem form.
+    [[nodiscard]] http::Response problem_response() const {
+        return problem(m_status, m_error, m_description);
+    }
 
 private:
     int m_status;

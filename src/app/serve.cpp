@@ -44,7 +44,7 @@
 #include "context.h"
 #include "lifecycle.h"
 #include "pki_context.h"
-#include "pki_endpoints.h"
+#include "pki_sources.h"
 #include "renewal.h"
 #include "service_context.h"
 #include "signing_setup.h"
@@ -551,20 +551,20 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                             api::ConsoleDeps{console, administration, service.sessions(),
                                              [&console_status] { return console_status(); }, api_public_url,
                                              &service.credentials(), &validation});
-    PkiEndpoints pki_endpoints{pki, clock,
-                               std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)},
-                               tsa.authority.get()};
+    PkiSources pki_sources{pki, clock,
+                           std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)}};
+    api::PkiRoutesDeps pki_routes = pki_sources.routes(tsa.authority.get());
     // The TSA certificates, current and retired, from the configuration as last (re)loaded.
     std::mutex published_mutex;
     std::string published_tsa = tsa.authority ? tsa_certificates_pem(config) : std::string{};
     if (tsa.authority) {
-        pki_endpoints.publish_tsa_certificates([&published_mutex, &published_tsa] {
+        pki_routes.tsa_certificates = [&published_mutex, &published_tsa] {
             const std::lock_guard lock{published_mutex};
             return published_tsa;
-        });
+        };
     }
     http::Router pki_router;
-    pki_endpoints.add_routes(pki_router);
+    api::add_pki_routes(pki_router, std::move(pki_routes));
 
     const auto [api_host, api_port] = parse_listen(
         args.option_or("api-listen", config.string_or("api.listen", "127.0.0.1:8443")), "api.listen");

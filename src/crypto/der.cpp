@@ -11,7 +11,7 @@
 #include <inkan/crypto/algorithms.h>
 #include <inkan/crypto/der.h>
 
-namespace inkan::der {
+namespace inkan::crypto::der {
 
 namespace {
 
@@ -876,4 +876,4 @@ Tlv parse_single(ByteView der) {
     return tlv;
 }
 
-}  // namespace inkan::der
+}  // namespace inkan::crypto::der

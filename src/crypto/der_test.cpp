@@ -12,7 +12,7 @@
 
 #include "test_helpers.h"
 
-namespace inkan::der {
+namespace inkan::crypto::der {
 namespace {
 
 using crypto::test::asn1parse;
@@ -577,4 +577,4 @@ TEST(DerLength, AppendsMinimalLengths) {
 }
 
 }  // namespace
-}  // namespace inkan::der
+}  // namespace inkan::crypto::der

@@ -5,7 +5,7 @@
 
 #include <inkan/crypto/ossl.h>
 
-namespace inkan::ossl {
+namespace inkan::crypto::ossl {
 
 std::string bio_text(BIO* bio) {
     char* data = nullptr;
@@ -44,4 +44,4 @@ void throw_last_error(Errc code, std::string_view what) {
     throw Error{code, std::move(detail)};
 }
 
-}  // namespace inkan::ossl
+}  // namespace inkan::crypto::ossl

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -66,7 +67,6 @@ constexpr std::array kSignFailures{
     std::pair{SignFailure::HashNotAuthorised, std::string_view{"hash_not_authorised"}},
     std::pair{SignFailure::TooManyHashes, std::string_view{"too_many_hashes"}},
     std::pair{SignFailure::InvalidDigestLength, std::string_view{"invalid_digest_length"}},
-    std::pair{SignFailure::AlgorithmNotAllowed, std::string_view{"algorithm_not_allowed"}},
     std::pair{SignFailure::CertificateExpired, std::string_view{"certificate_expired"}},
     std::pair{SignFailure::CredentialDisabled, std::string_view{"credential_disabled"}},
 };
@@ -87,7 +87,7 @@ std::string_view name_in(const std::array<std::pair<E, std::string_view>, N>& ta
 /// A refusal without a finer reason names its outcome itself ("not_found") and is a plain Error.
 struct Refusal {
     Errc code;
-    std::variant<std::string, AuthFailure, SignFailure> reason;
+    std::variant<std::string, AuthFailure, SignFailure, AlgorithmRefusal> reason;
     std::string text;
     [[nodiscard]] std::string outcome() const {
         return std::visit(
@@ -106,6 +106,9 @@ struct Refusal {
         }
         if (const auto* f = std::get_if<SignFailure>(&reason)) {
             throw Refused<SignFailure>{code, *f, text};
+        }
+        if (const auto* g = std::get_if<AlgorithmRefusal>(&reason)) {
+            throw Refused<AlgorithmRefusal>{code, *g, text};
         }
         throw Error{code, text};
     }
@@ -250,7 +253,8 @@ Authorization::Authorization(CredentialStore& credentials, UserStore& users, Acc
       m_audit{audit},
       m_token{token},
       m_clock{clock},
-      m_settings{settings} {
+      m_settings{settings},
+      m_algorithms{m_settings.sign_algorithms} {
     require(m_settings.sad_lifetime.count() > 0 && m_settings.max_sad_lifetime.count() > 0,
             Errc::InvalidConfig, "SAD lifetimes must be positive");
     require(m_settings.max_pin_failures >= 1 && m_settings.max_otp_failures >= 1, Errc::InvalidConfig,
@@ -604,16 +608,34 @@ struct Authorization::Spend {
     nlohmann::json& details;
 };
 
-Credential Authorization::spend(const Caller& caller, const std::string& credential_id, const Secret& sad,
-                                const std::vector<SpendItem>& items, Spend& s) {
+SigningCredential Authorization::signing_credential(const Caller& caller, const std::string& credential_id,
+                                                    std::string_view action) {
+    AuditEvent event;
+    event.action = std::string{action};
+    event.user_id = caller.user_id;
+    event.client_id = caller.client_id;
+    event.credential_id = credential_id;
+    nlohmann::json details{{"credential", credential_id}};
+    Spend s{event, details};
+    return find_signing_credential(caller, credential_id, s);
+}
+
+SigningCredential Authorization::find_signing_credential(const Caller& caller,
+                                                         const std::string& credential_id, Spend& s) {
+    auto credential = m_credentials.find(credential_id);
+    if (!credential || !member_of(*credential, caller)) {
+        record_refusal(m_audit, s.event, s.details,
+                       {Errc::NotFound, "not_found", "no credential " + credential_id + " for this caller"});
+    }
+    const KeyFacts key = key_facts(*credential);
+    return SigningCredential{std::move(*credential), key};
+}
+
+pki::Certificate Authorization::spend(const Caller& caller, const Credential& credential, const Secret& sad,
+                                      const std::vector<SpendItem>& items, Spend& s) {
     const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, s.event, s.details, r); };
 
-    const auto credential = m_credentials.find(credential_id);
-    const auto member = credential ? member_of(*credential, caller) : std::nullopt;
-    if (!credential || !member) {
-        audit_refusal({Errc::NotFound, "not_found", "signHash: no credential " + credential_id});
-    }
-    if (credential->status != CredentialStatus::Active || credential->chain.empty()) {
+    if (credential.status != CredentialStatus::Active || credential.chain.empty()) {
         audit_refusal(
             refuse(Errc::InvalidRequest, SignFailure::CredentialDisabled, "the credential is not active"));
     }
@@ -622,35 +644,28 @@ Credential Authorization::spend(const Caller& caller, const std::string& credent
         audit_refusal(refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "unknown SAD"));
     }
     s.details["sad"] = sad_tag(*handle_hash);
-
-    // The algorithm must fit the key (the certificate's, which is the HSM key's: checked when the
-    // credential was certified); PSS parameters must not contradict the digest.
-    const auto cert = pki::Certificate::from_der(credential->chain.front());
     if (items.empty()) {
         audit_refusal({Errc::InvalidRequest, "invalid_request", "no hashes to sign"});
     }
-    for (const auto& item : items) {
-        const auto& alg = item.algorithm;
-        const bool pss_consistent =
-            alg.padding != crypto::Padding::Pss || (alg.pss && alg.pss->hash == alg.digest);
-        if (!pss_consistent || !sign::key_supports(cert.public_key().type(), alg)) {
-            audit_refusal(refuse(Errc::UnsupportedAlgorithm, SignFailure::AlgorithmNotAllowed,
-                                 std::string{crypto::name(alg)} + " does not fit the credential's key"));
+    // Parsed once for the request: its validity here, its public key for the signer after the spend.
+    pki::Certificate cert = [&] {
+        try {
+            return pki::Certificate::from_der(credential.chain.front());
+        } catch (const Error& e) {
+            // Our own stored data: not the caller's fault.
+            throw Error{Errc::Internal,
+                        "credential " + credential.id + ": stored certificate does not parse: " + e.detail()};
         }
-        if (item.hash.size() != crypto::digest_length(alg.digest)) {
-            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::InvalidDigestLength,
-                                 "Invalid digest value length"));
-        }
-    }
+    }();
     const TimePoint now = m_clock.now();
     if (cert.not_after() < now) {
         audit_refusal(refuse(Errc::InvalidRequest, SignFailure::CertificateExpired,
-                             "the signing certificate has expired"));
+                             "Signing certificate '" + cert.subject() + "' is expired"));
     }
 
     // Spend the SAD: one store transaction, all or nothing.
     std::vector<std::pair<std::string, Bytes>> to_consume;
-    if (credential->scal == 2) {
+    if (credential.scal == 2) {
         for (const auto& item : items) {
             to_consume.emplace_back(std::string{crypto::spec(item.algorithm.digest).oid}, item.hash);
         }
@@ -675,7 +690,7 @@ Credential Authorization::spend(const Caller& caller, const std::string& credent
     spent.outcome = "ok";
     spent.details = s.details.dump();
     if (const auto reason =
-            m_store.consume(*handle_hash, caller.user_id, credential->id, to_consume,
+            m_store.consume(*handle_hash, caller.user_id, credential.id, to_consume,
                             static_cast<int>(items.size()), now, m_audit.entry_builder(std::move(spent)))) {
         audit_refusal([&] {
             switch (*reason) {
@@ -693,7 +708,7 @@ Credential Authorization::spend(const Caller& caller, const std::string& credent
             return refuse(Errc::InvalidAuthData, SignFailure::InvalidSad, "Invalid parameter SAD");
         }());
     }
-    return *credential;
+    return cert;
 }
 
 std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashRequest request) {
@@ -702,7 +717,6 @@ std::vector<Bytes> Authorization::sign_hash(const Caller& caller, SignHashReques
 
 std::function<std::vector<Bytes>()> Authorization::spend_hashes(const Caller& caller,
                                                                 SignHashRequest request) {
-    const std::string alg_name{crypto::name(request.algorithm)};
     AuditEvent event;
     event.action = "sign";
     event.user_id = caller.user_id;
@@ -711,31 +725,53 @@ std::function<std::vector<Bytes>()> Authorization::spend_hashes(const Caller& ca
     // One audit entry per signHash request, listing every hash it signs: each signature is on the record,
     // and a batch of 16 costs one transaction (the spend's), not 16.
     nlohmann::json details{{"credential", request.credential_id},
-                           {"algorithm", alg_name},
                            {"hashes", hex_list(request.hashes)},
                            {"signed", request.hashes.size()}};
+    Spend s{event, details};
+    const auto audit_refusal = [&](const Refusal& r) { record_refusal(m_audit, event, details, r); };
+
+    // The credential read and its key's scheme decided once for the request (decision 0043).
+    SigningCredential signing = find_signing_credential(caller, request.credential_id, s);
+    crypto::SignatureAlgorithm algorithm;
+    try {
+        algorithm = m_algorithms.resolve(signing.key.type, request.algorithm);
+    } catch (const Refused<AlgorithmRefusal>& e) {
+        audit_refusal({e.code(), e.reason(), e.detail()});
+    }
+    const std::string alg_name{crypto::name(algorithm)};
+    details["algorithm"] = alg_name;
+    const std::size_t length = crypto::digest_length(algorithm.digest);
+    for (const auto& h : request.hashes) {
+        if (h.size() != length) {
+            audit_refusal(refuse(Errc::InvalidRequest, SignFailure::InvalidDigestLength,
+                                 "Invalid digest value length"));
+        }
+    }
     std::vector<SpendItem> items;
     items.reserve(request.hashes.size());
     for (const auto& h : request.hashes) {
-        items.push_back(SpendItem{h, request.algorithm});
+        items.push_back(SpendItem{h, algorithm});
     }
-    Spend s{event, details};
-    Credential credential = spend(caller, request.credential_id, request.sad, items, s);
+    pki::Certificate leaf = spend(caller, signing.credential, request.sad, items, s);
 
     // The SAD is spent and its entry durable. What follows may run now or later on another thread
-    // (operationMode "A"); it runs at most once, and a failure in it never un-spends anything.
-    return [this, event = std::move(event), sad_tag = details["sad"], credential = std::move(credential),
-            algorithm = request.algorithm, hashes = std::move(request.hashes), alg_name]() mutable {
+    // (operationMode "A"); it runs at most once, and a failure in it never un-spends anything. Signed
+    // through the same sign::Signer as signDoc, the TSA and the CA; the key is the certificate's (no
+    // token round trip to find it).
+    auto signer = std::make_shared<sign::HsmSigner>(m_token, signing.credential.key_id, leaf.public_key(),
+                                                    std::vector<Bytes>{});
+    return [this, event = std::move(event), sad_tag = details["sad"], credential_id = signing.credential.id,
+            signer = std::move(signer), algorithm, hashes = std::move(request.hashes), alg_name]() mutable {
         std::vector<Bytes> signatures;
         signatures.reserve(hashes.size());
         for (const auto& h : hashes) {
             try {
-                signatures.push_back(m_token.sign(credential.key_id, algorithm, h));
+                signatures.push_back(signer->sign(algorithm, h));
             } catch (const Error& e) {
                 // The hashes stay consumed (see the top of this file). The spend's entry is on the record;
                 // this one says that not all of its signatures were produced (and none was returned).
                 event.outcome = "hsm_failure";
-                event.details = nlohmann::json{{"credential", credential.id},
+                event.details = nlohmann::json{{"credential", credential_id},
                                                {"sad", sad_tag},
                                                {"signed", signatures.size()},
                                                {"returned", 0},
@@ -752,17 +788,19 @@ std::function<std::vector<Bytes>()> Authorization::spend_hashes(const Caller& ca
     };
 }
 
-void Authorization::sign_documents(const Caller& caller, DocumentSignRequest request,
+void Authorization::sign_documents(const Caller& caller, SigningCredential credential,
+                                   DocumentSignRequest request,
                                    const std::function<void(sign::Signer&)>& produce) {
-    spend_documents(caller, std::move(request))(produce);
+    spend_documents(caller, std::move(credential), std::move(request))(produce);
 }
 
-Authorization::DocumentRun Authorization::spend_documents(const Caller& caller, DocumentSignRequest request) {
+Authorization::DocumentRun Authorization::spend_documents(const Caller& caller, SigningCredential signing,
+                                                          DocumentSignRequest request) {
     AuditEvent event;
     event.action = "sign_doc";
     event.user_id = caller.user_id;
     event.client_id = caller.client_id;
-    event.credential_id = request.credential_id;
+    event.credential_id = signing.credential.id;
     nlohmann::json documents = nlohmann::json::array();
     std::vector<SpendItem> items;
     items.reserve(request.documents.size());
@@ -775,24 +813,26 @@ Authorization::DocumentRun Authorization::spend_documents(const Caller& caller, 
         items.push_back(SpendItem{doc.hash, doc.algorithm});
         algorithms.emplace_back(crypto::name(doc.algorithm));
     }
-    nlohmann::json details{{"credential", request.credential_id},
+    nlohmann::json details{{"credential", signing.credential.id},
                            {"documents", documents},
                            {"signed", request.documents.size()}};
     Spend s{event, details};
-    Credential credential = spend(caller, request.credential_id, request.sad, items, s);
+    pki::Certificate leaf = spend(caller, signing.credential, request.sad, items, s);
 
     // The SAD is spent and its entry durable: whatever happens now (here, or later on a worker for
     // operationMode "A"), it stays spent (see the top of this file); a failure gets an entry of its own,
     // and no document is returned.
-    return [this, event = std::move(event), sad_tag = details["sad"], credential = std::move(credential),
+    auto signer = std::make_shared<sign::HsmSigner>(m_token, signing.credential.key_id, leaf.public_key(),
+                                                    signing.credential.chain);
+    return [this, event = std::move(event), sad_tag = details["sad"], credential_id = signing.credential.id,
+            signer = std::move(signer),
             algorithms = std::move(algorithms)](const std::function<void(sign::Signer&)>& produce) mutable {
         try {
-            sign::HsmSigner signer{m_token, credential.key_id, credential.chain};
-            produce(signer);
+            produce(*signer);
         } catch (const Error& e) {
             event.outcome =
                 e.code() == Errc::HsmFailure || e.code() == Errc::HsmUnavailable ? "hsm_failure" : "failed";
-            event.details = nlohmann::json{{"credential", credential.id},
+            event.details = nlohmann::json{{"credential", credential_id},
                                            {"sad", sad_tag},
                                            {"returned", 0},
                                            {"error", std::string{errc_name(e.code())}}}

@@ -129,8 +129,8 @@ protected:
 
     std::vector<Bytes> sign(const User& u, const Credential& c, const std::string& sad,
                             std::vector<Bytes> hashes,
-                            SignatureAlgorithm alg = SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256)) {
-        SignHashRequest r{c.id, secret(sad), std::move(hashes), alg};
+                            AlgorithmChoice alg = SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256)) {
+        SignHashRequest r{c.id, secret(sad), std::move(hashes), std::move(alg)};
         return authz.sign_hash(caller(u), std::move(r));
     }
 
@@ -148,6 +148,9 @@ protected:
             }
             if (const auto a = authorization_failure(e)) {
                 return std::string{name(*a)};
+            }
+            if (const auto r = reason_of<AlgorithmRefusal>(e)) {
+                return std::string{name(*r)};
             }
             return std::string{"errc:"} + std::string{errc_name(e.code())};
         }
@@ -382,6 +385,92 @@ TEST_F(AuthorizationTest, NumSignaturesAboveMultisignIsRefused) {
     EXPECT_EQ(failure_of([&] { authz.authorize(caller(alice), std::move(none)); }), "hashes_required");
 }
 
+/// The real SQLite store, with its reads counted: what one request costs the credential table.
+class CountingCredentialStore final : public CredentialStore {
+public:
+    explicit CountingCredentialStore(CredentialStore& real) : m_real{real} {}
+    mutable std::atomic<int> finds{0};
+    mutable std::atomic<int> other_reads{0};
+
+    void create(const Credential& credential, std::string_view pin_hash) override {
+        m_real.create(credential, pin_hash);
+    }
+    [[nodiscard]] std::optional<Credential> find(std::string_view id) const override {
+        ++finds;
+        return m_real.find(id);
+    }
+    [[nodiscard]] std::vector<Credential> list() const override {
+        ++other_reads;
+        return m_real.list();
+    }
+    [[nodiscard]] std::vector<Credential> list_for_user(std::string_view user_id) const override {
+        ++other_reads;
+        return m_real.list_for_user(user_id);
+    }
+    void set_chain(std::string_view id, const std::vector<Bytes>& chain) override {
+        m_real.set_chain(id, chain);
+    }
+    void set_status(std::string_view id, CredentialStatus status) override { m_real.set_status(id, status); }
+    void renew(std::string_view old_id, const Credential& renewed, TimePoint at) override {
+        m_real.renew(old_id, renewed, at);
+    }
+    void add_member(std::string_view credential_id, std::string_view user_id,
+                    std::string_view pin_hash) override {
+        m_real.add_member(credential_id, user_id, pin_hash);
+    }
+    void remove_member(std::string_view credential_id, std::string_view user_id) override {
+        m_real.remove_member(credential_id, user_id);
+    }
+    [[nodiscard]] std::vector<SealMember> members(std::string_view credential_id) const override {
+        ++other_reads;
+        return m_real.members(credential_id);
+    }
+    [[nodiscard]] std::optional<std::string> pin_hash(std::string_view credential_id,
+                                                      std::string_view user_id) const override {
+        ++other_reads;
+        return m_real.pin_hash(credential_id, user_id);
+    }
+
+private:
+    CredentialStore& m_real;
+};
+
+TEST_F(AuthorizationTest, ASignHashReadsItsCredentialOnceAndSignsOverTheCertificatesKey) {
+    // Decision 0043: the service reads the credential once per request and decides the scheme, the
+    // digests and the spend from that one read; the signer takes the key from the certificate.
+    const auto c = personal("alice", hsm::KeySpec::Rsa2048);
+    const Bytes h1 = sha256("read once 1");
+    const Bytes h2 = sha256("read once 2");
+    const auto sad = authorize(alice, c, {h1, h2});
+    CountingCredentialStore counting{env.credentials};
+    Authorization counted{counting, env.users, env.accounts, store,
+                          audit,    token(),   env.clock,    test_settings()};
+    const auto sigs = counted.sign_hash(
+        caller(alice),
+        SignHashRequest{c.id,
+                        secret(sad),
+                        {h1, h2},
+                        AlgorithmChoice{"1.2.840.113549.1.1.1", std::nullopt,
+                                        std::string{crypto::spec(DigestAlgorithm::Sha256).oid}}});
+    ASSERT_EQ(sigs.size(), 2U);
+    expect_verifies(c, h1, sigs[0], {"-pkeyopt", "digest:sha256"});
+    expect_verifies(c, h2, sigs[1], {"-pkeyopt", "digest:sha256"});
+    EXPECT_EQ(counting.finds.load(), 1) << "credential reads for one signHash of two hashes";
+    EXPECT_EQ(counting.other_reads.load(), 0) << "other credential-table reads for a personal credential";
+    // A refusal reads it once too, and says which parameter: rsaEncryption needs its hash.
+    const auto spare = authorize(alice, c, {h1});
+    counting.finds = 0;
+    EXPECT_EQ(failure_of([&] {
+                  (void)counted.sign_hash(
+                      caller(alice),
+                      SignHashRequest{c.id, secret(spare), {h1}, AlgorithmChoice{"1.2.840.113549.1.1.1"}});
+              }),
+              "hash_algo_missing");
+    EXPECT_EQ(counting.finds.load(), 1);
+    EXPECT_EQ(sign(alice, c, spare, {h1}, SignatureAlgorithm::rsa_pkcs1(DigestAlgorithm::Sha256)).size(), 1U)
+        << "the refused request spent nothing";
+}
+
 TEST_F(AuthorizationTest, AWrongHashLengthIsRefusedBeforeAnythingIsSpent) {
     const auto c = personal("alice");
     EXPECT_EQ(failure_of([&] { authorize(alice, c, {Bytes(20, 1)}); }), "errc:invalid_request");
@@ -404,17 +493,20 @@ TEST_F(AuthorizationTest, AlgorithmsThatDoNotFitTheKeyAreRefused) {
         failure_of(
             [&] { sign(alice, ec, ec_sad, {h}, SignatureAlgorithm::rsa_pkcs1(DigestAlgorithm::Sha256)); },
             &code),
-        "algorithm_not_allowed");
+        "sign_algo");
     EXPECT_EQ(code, Errc::UnsupportedAlgorithm);
     const auto rsa_sad = authorize(alice, rsa, {h});
     EXPECT_EQ(failure_of([&] {
                   sign(alice, rsa, rsa_sad, {h}, SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256));
               }),
-              "algorithm_not_allowed");
-    // PSS parameters whose hash contradicts the digest algorithm.
-    SignatureAlgorithm contradicting = SignatureAlgorithm::rsa_pss(DigestAlgorithm::Sha256);
-    contradicting.pss->hash = DigestAlgorithm::Sha384;
-    EXPECT_EQ(failure_of([&] { sign(alice, rsa, rsa_sad, {h}, contradicting); }), "algorithm_not_allowed");
+              "sign_algo");
+    // PSS parameters whose hash contradicts the separately named hash algorithm.
+    AlgorithmChoice contradicting{SignatureAlgorithm::rsa_pss(DigestAlgorithm::Sha384)};
+    contradicting.hash_algo = std::string{crypto::spec(DigestAlgorithm::Sha256).oid};
+    EXPECT_EQ(failure_of([&] { sign(alice, rsa, rsa_sad, {h}, contradicting); }), "sign_algo_params");
+    // A key OID without the hash it needs.
+    EXPECT_EQ(failure_of([&] { sign(alice, ec, ec_sad, {h}, AlgorithmChoice{"1.2.840.10045.2.1"}); }),
+              "hash_algo_missing");
     // None of that consumed anything.
     EXPECT_EQ(sign(alice, rsa, rsa_sad, {h}, SignatureAlgorithm::rsa_pkcs1(DigestAlgorithm::Sha256)).size(),
               1U);

@@ -244,6 +244,12 @@ SignDocResult DocumentSigning::sign(const Caller& caller, SignDocRequest request
 namespace {
 /// What the checks before the spend leave for the signing after it: the plans and their work directory
 /// (removed when the job is gone).
+/// An item's scheme, resolved against the credential's key, and the digest the client named with it.
+struct Resolved {
+    crypto::SignatureAlgorithm algorithm;
+    std::optional<crypto::DigestAlgorithm> given;
+};
+
 struct Prepared {
     explicit Prepared(const fs::path& parent) : work{parent, "signdoc"} {}
     WorkDir work;
@@ -257,6 +263,37 @@ std::function<SignDocResult()> DocumentSigning::prepare(const Caller& caller, Si
     if (m_revocation != nullptr) {
         outer_budget.emplace(m_revocation->budget());
     }
+    // The credential read once for the request (decision 0043), and each item's scheme resolved against
+    // its key. When signAlgo fixes the digest (sha256WithRSAEncryption, ECDSA, PSS with its parameters)
+    // hashAlgorithmOID is only compared with it, and a mismatch gets the spec's own text (csc-api.md
+    // §6.1, §7); generic rsaEncryption takes its digest from it.
+    SigningCredential signing = m_authorization.signing_credential(caller, request.credential_id, "sign_doc");
+    const auto resolve = [&](SignDocItem& item) {
+        AlgorithmChoice choice = std::move(item.algorithm);
+        std::optional<crypto::DigestAlgorithm> given;
+        if (choice.hash_algo) {
+            given = crypto::digest_from_oid(*choice.hash_algo);
+            if (!given || !crypto::spec(*given).allowed_for_signing) {
+                throw Refused<AlgorithmRefusal>{Errc::UnsupportedAlgorithm, AlgorithmRefusal::HashAlgo,
+                                                "hash algorithm " + *choice.hash_algo + " is not allowed"};
+            }
+        }
+        const auto info = crypto::signature_oid_info(choice.sign_algo);
+        if (info && (info->digest || info->padding == crypto::Padding::Pss)) {
+            choice.hash_algo.reset();
+        }
+        return Resolved{m_authorization.algorithms().resolve(signing.key.type, choice), given};
+    };
+    std::vector<Resolved> resolved_documents;
+    std::vector<Resolved> resolved_digests;
+    for (auto& item : request.documents) {
+        resolved_documents.push_back(resolve(item));
+    }
+    for (auto& item : request.digests) {
+        resolved_digests.push_back(resolve(item));
+    }
+    const std::vector<Bytes>& signer_chain = signing.credential.chain;
+
     // CSC v2 §11.11: one of the two, never both (csc-api.md §7).
     if (request.documents_given && request.digests_given) {
         refuse(DocFailure::BothInputs, "Both documentDigests and documents parameters passed");
@@ -267,7 +304,7 @@ std::function<SignDocResult()> DocumentSigning::prepare(const Caller& caller, Si
 
     auto prepared = std::make_shared<Prepared>(m_settings.work_dir);
     std::vector<Plan>& planned = prepared->plans;
-    const auto plan_of = [&](SignDocItem& item, bool is_digest) {
+    const auto plan_of = [&](SignDocItem& item, const Resolved& scheme, bool is_digest) {
         Plan p;
         p.is_digest = is_digest;
         const std::string f = item.signature_format;
@@ -298,8 +335,8 @@ std::function<SignDocResult()> DocumentSigning::prepare(const Caller& caller, Si
             check.clock = &m_clock;
             check.appearance = p.appearance;
             std::string cn;
-            if (!request.signer_chain.empty()) {
-                const auto leaf = pki::Certificate::from_der(request.signer_chain.front());
+            if (!signer_chain.empty()) {
+                const auto leaf = pki::Certificate::from_der(signer_chain.front());
                 cn = leaf.subject_name().first(pki::NameAttribute::CommonName).value_or(leaf.subject());
             }
             try {
@@ -312,8 +349,8 @@ std::function<SignDocResult()> DocumentSigning::prepare(const Caller& caller, Si
                 refuse(DocFailure::InvalidAppearance, e.detail());
             }
         }
-        p.algorithm = item.algorithm;
-        if (item.hash_algorithm && *item.hash_algorithm != p.algorithm.digest) {
+        p.algorithm = scheme.algorithm;
+        if (scheme.given && *scheme.given != p.algorithm.digest) {
             refuse(DocFailure::HashContradicts, "hashAlgorithmOID contradicts with signAlgo");
         }
         if (is_digest) {
@@ -341,11 +378,11 @@ std::function<SignDocResult()> DocumentSigning::prepare(const Caller& caller, Si
         p.label = label_of(p);
         planned.push_back(std::move(p));
     };
-    for (auto& item : request.documents) {
-        plan_of(item, false);
+    for (std::size_t i = 0; i < request.documents.size(); ++i) {
+        plan_of(request.documents[i], resolved_documents[i], false);
     }
-    for (auto& item : request.digests) {
-        plan_of(item, true);
+    for (std::size_t i = 0; i < request.digests.size(); ++i) {
+        plan_of(request.digests[i], resolved_digests[i], true);
     }
 
     // PDFs go to disk (the pdf layer works on files) and are opened now: a bad document is refused
@@ -394,19 +431,20 @@ std::function<SignDocResult()> DocumentSigning::prepare(const Caller& caller, Si
     if (request.return_validation_info && m_revocation == nullptr) {
         refuse(DocFailure::ValidationUnavailable, "no revocation fetcher is configured", Errc::Unavailable);
     }
-    if ((lt || request.return_validation_info) && !request.signer_chain.empty()) {
+    if ((lt || request.return_validation_info) && !signer_chain.empty()) {
         const pki::ValidationData signer =
-            with_validation_failures([&] { return m_revocation->collect(request.signer_chain); });
+            with_validation_failures([&] { return m_revocation->collect(signer_chain); });
         for (const auto& [cert, status] : signer.statuses) {
-            if (cert == request.signer_chain.front() && status == pki::CertStatus::Revoked &&
+            if (cert == signer_chain.front() && status == pki::CertStatus::Revoked &&
                 m_settings.refuse_revoked) {
-                refuse(DocFailure::SignerRevoked, "the signing certificate is revoked", Errc::Conflict);
+                refuse(DocFailure::SignerRevoked,
+                       "Signing certificate '" + pki::Certificate::from_der(cert).subject() + "' is revoked",
+                       Errc::Conflict);
             }
         }
     }
 
     DocumentSignRequest spend;
-    spend.credential_id = request.credential_id;
     spend.sad = std::move(request.sad);
     for (const auto& p : planned) {
         for (const auto& sdr : p.sdrs) {
@@ -414,7 +452,8 @@ std::function<SignDocResult()> DocumentSigning::prepare(const Caller& caller, Si
         }
     }
 
-    Authorization::DocumentRun run = m_authorization.spend_documents(caller, std::move(spend));
+    Authorization::DocumentRun run =
+        m_authorization.spend_documents(caller, std::move(signing), std::move(spend));
     outer_budget.reset();
     // The SAD is spent: what follows runs now (signDoc) or later on a worker (operationMode "A"), once,
     // with a fetch budget of its own.

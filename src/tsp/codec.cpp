@@ -126,6 +126,36 @@ std::string_view name(PkiStatus status) {
     return "unknown";
 }
 
+/// No default: -Wswitch (an error under INKAN_WERROR) makes a new Errc update this table.
+std::optional<FailureInfo> fail_info_for(Errc code) noexcept {
+    switch (code) {
+        case Errc::InvalidRequest:
+        case Errc::PayloadTooLarge:
+            return FailureInfo::BadRequest;
+        case Errc::InvalidEncoding:
+            return FailureInfo::BadDataFormat;
+        case Errc::UnsupportedAlgorithm:
+            return FailureInfo::BadAlg;
+        case Errc::Unauthenticated:
+        case Errc::Forbidden:
+        case Errc::NotFound:
+        case Errc::InvalidAuthData:
+        case Errc::Locked:
+        case Errc::Conflict:
+            return std::nullopt;
+        case Errc::Internal:
+        case Errc::InvalidConfig:
+        case Errc::HsmUnavailable:
+        case Errc::HsmFailure:
+        case Errc::CryptoFailure:
+        case Errc::StorageFailure:
+        case Errc::IoFailure:
+        case Errc::Unavailable:
+            return FailureInfo::SystemFailure;
+    }
+    return FailureInfo::SystemFailure;
+}
+
 std::string_view name(FailureInfo info) {
     switch (info) {
         case FailureInfo::BadAlg:

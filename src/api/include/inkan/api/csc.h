@@ -44,9 +44,6 @@ struct ServiceInfo {
     std::string description = "inkan remote signing service";
     /// Mutual TLS is configured on the API listener: authType lists "TLS" besides "basic".
     bool mtls = false;
-    /// The signature schemes the signer offers (info.signAlgorithms in v2, key/algo per key type).
-    /// Empty: sign::default_algorithms() for RSA and for EC.
-    std::vector<crypto::SignatureAlgorithm> sign_algorithms;
     /// The largest v1 credentials/list page (maxResults above it, or absent, gets this many).
     std::size_t max_list_results = 100;
     /// The otpauth issuer (service::Accounts' totp_issuer): the v1 OTP "ID" is "<issuer>:<user name>",

@@ -28,4 +28,16 @@ namespace inkan::api {
 /// http::ServerOptions::error_mapper.
 [[nodiscard]] http::Response to_csc_error(const Error& error);
 
+/// The vendor routes' error form (/inkan/v1/extend, /inkan/v1/validate, the admin API): RFC 9457 problem
+/// details, Content-Type application/problem+json, body {"type":"about:blank","title":"<the status's
+/// reason
+/// phrase>","status":N,"detail":"<description>","error":"<error>","error_description":"<description>"}.
+/// `error` and `error_description` are extension members (RFC 9457 §3.2): a client that reads CSC errors
+/// (the client library does) reads these unchanged.
+[[nodiscard]] http::Response problem(int status, std::string_view error, std::string_view description);
+
+/// The vendor routes' answer to an Error nobody refined: http::default_error_wire's row (REST statuses,
+/// docs/errors.md "other routes") as a problem.
+[[nodiscard]] http::Response to_problem(const Error& error);
+
 }  // namespace inkan::api

@@ -13,7 +13,7 @@
 #include <inkan/core/bytes.h>
 #include <inkan/core/clock.h>
 
-namespace inkan::der {
+namespace inkan::crypto::der {
 
 enum class Class : std::uint8_t { Universal = 0x00, Application = 0x40, Context = 0x80, Private = 0xC0 };
 
@@ -190,4 +190,9 @@ private:
 /// Parses exactly one TLV spanning all of `der` (Errc::InvalidEncoding on trailing bytes).
 Tlv parse_single(ByteView der);
 
-}  // namespace inkan::der
+}  // namespace inkan::crypto::der
+
+namespace inkan {
+/// DER is used by every layer above crypto; the short name reads as the codebase always wrote it.
+namespace der = crypto::der;
+}  // namespace inkan

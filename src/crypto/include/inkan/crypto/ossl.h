@@ -16,7 +16,7 @@
 
 #include <inkan/core/error.h>
 
-namespace inkan::ossl {
+namespace inkan::crypto::ossl {
 
 template <auto FreeFn>
 struct Deleter {
@@ -70,4 +70,9 @@ inline void check(int rc, std::string_view what) {
     }
 }
 
-}  // namespace inkan::ossl
+}  // namespace inkan::crypto::ossl
+
+namespace inkan {
+/// The OpenSSL handle owners are used by every layer above crypto under their short name.
+namespace ossl = crypto::ossl;
+}  // namespace inkan

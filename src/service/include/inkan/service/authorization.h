@@ -17,11 +17,13 @@
 #include <inkan/core/secret.h>
 #include <inkan/crypto/algorithms.h>
 #include <inkan/hsm/token.h>
+#include <inkan/pki/certificate.h>
 #include <inkan/service/accounts.h>
 #include <inkan/service/audit.h>
 #include <inkan/service/credentials.h>
 #include <inkan/service/model.h>
 #include <inkan/service/ports.h>
+#include <inkan/service/signature_algorithms.h>
 #include <inkan/sign/signer.h>
 
 namespace inkan::service {
@@ -60,13 +62,13 @@ struct IssuedSad {
     std::int64_t expires_in = 3600;
 };
 
-/// signatures/signHash as the service sees it: the scheme is already decoded (api maps signAlgo,
-/// hashAlgo and signAlgoParams to a SignatureAlgorithm).
+/// signatures/signHash as the service sees it: the scheme as the client named it (OIDs), resolved
+/// here against the credential's key and the offered algorithms, once.
 struct SignHashRequest {
     std::string credential_id;
     Secret sad;
     std::vector<Bytes> hashes;
-    crypto::SignatureAlgorithm algorithm;
+    AlgorithmChoice algorithm;
 };
 
 /// signatures/signDoc as the sole-control check sees it: one signature data representation (SDR) per
@@ -78,7 +80,6 @@ struct DocumentSignRequest {
         crypto::SignatureAlgorithm algorithm;
         std::string format;  ///< "PAdES B-T Certification", "CAdES B-B Detached", ... (audit only)
     };
-    std::string credential_id;
     Secret sad;
     std::vector<Document> documents;
 };
@@ -89,6 +90,8 @@ struct AuthorizationSettings {
     int max_pin_failures = 5;  ///< wrong PINs in a row before the PIN is locked (per credential and user)
     int max_otp_failures = 5;  ///< wrong OTPs in a row before the user's OTP is locked
     int totp_window = 1;       ///< ± steps accepted (RFC 6238 §5.2)
+    /// The signature schemes offered (info.signAlgorithms) and accepted; empty: the defaults.
+    std::vector<crypto::SignatureAlgorithm> sign_algorithms;
     /// How long after the PIN and OTP were checked credentials/extendTransaction may still renew a SAD;
     /// 0 means 3 × max_sad_lifetime. A renewed SAD never expires after it.
     std::chrono::seconds sad_hard_limit{0};
@@ -134,12 +137,17 @@ enum class SignFailure {
     HashNotAuthorised,    ///< "Hash is not authorized by the SAD"
     TooManyHashes,        ///< count exceeded (SCAL 1) or more hashes than remain
     InvalidDigestLength,  ///< "Invalid digest value length"
-    AlgorithmNotAllowed,  ///< signAlgo does not fit the key, or PSS parameters contradict hashAlgo
-    CertificateExpired,   ///< "Signing certificate ... is expired"
+    CertificateExpired,   ///< the detail is the wire's text: "Signing certificate '<subject>' is expired"
     CredentialDisabled,
 };
 std::string_view name(SignFailure f);
 std::optional<SignFailure> sign_failure(const Error& e);
+
+/// A credential read for one signing request, and its key in domain terms (never read twice).
+struct SigningCredential {
+    Credential credential;
+    KeyFacts key;
+};
 
 class Authorization {
 public:
@@ -231,7 +239,7 @@ public:
     /// `produce` runs with a Signer over the credential's HSM key and certificate chain and builds the
     /// AdES objects. One audit entry names each document's hash and format. If `produce` throws after
     /// the SAD was spent, the SAD stays spent (as for an HSM failure in sign_hash) and the entry says so.
-    void sign_documents(const Caller& caller, DocumentSignRequest request,
+    void sign_documents(const Caller& caller, SigningCredential credential, DocumentSignRequest request,
                         const std::function<void(sign::Signer&)>& produce);
 
     /// operationMode "A" (CSC v2, decision 0033): every check and the consuming transaction of sign_hash,
@@ -243,7 +251,19 @@ public:
     /// The same split of sign_documents: checks and spend now; the returned job runs `produce` with the
     /// Signer later, once, auditing a failure as sign_documents does.
     using DocumentRun = std::function<void(const std::function<void(sign::Signer&)>&)>;
-    DocumentRun spend_documents(const Caller& caller, DocumentSignRequest request);
+    DocumentRun spend_documents(const Caller& caller, SigningCredential credential,
+                                DocumentSignRequest request);
+
+    /// The credential a signing request names, read once for the whole request (decision 0043): the
+    /// caller's own, or a seal the caller is a member of (or the system client's seal), with its key's
+    /// facts. Errc::NotFound, audited under `action`, otherwise — the same answer for an unknown id and
+    /// one the caller may not use.
+    SigningCredential signing_credential(const Caller& caller, const std::string& credential_id,
+                                         std::string_view action);
+
+    /// What this service signs with: what info and credentials/info advertise, and what signHash and
+    /// signDoc resolve a request's OIDs against.
+    [[nodiscard]] const SignatureAlgorithms& algorithms() const noexcept { return m_algorithms; }
 
     /// Called after every successful signHash with the scheme's name ("ECDSA-SHA256") and the number
     /// of signatures: how `inkan serve` counts signatures by algorithm for /metrics. Set before serving.
@@ -275,6 +295,7 @@ private:
     hsm::Token& m_token;
     const Clock& m_clock;
     AuthorizationSettings m_settings;
+    SignatureAlgorithms m_algorithms;
     std::function<void(std::string_view, std::size_t)> m_on_signatures;
     const OAuthClientStore* m_clients = nullptr;
 
@@ -286,10 +307,14 @@ private:
         crypto::SignatureAlgorithm algorithm;
     };
     struct Spend;
-    /// Everything sign_hash and sign_documents check before signing, then the consuming transaction;
-    /// every refusal audited. The credential, once the SAD is spent.
-    Credential spend(const Caller& caller, const std::string& credential_id, const Secret& sad,
-                     const std::vector<SpendItem>& items, Spend& s);
+    /// Everything sign_hash and sign_documents check about the credential and the SAD before signing,
+    /// then the consuming transaction; every refusal audited. The credential's certificate, parsed once,
+    /// once the SAD is spent. The items' schemes were resolved against the key before (m_algorithms).
+    pki::Certificate spend(const Caller& caller, const Credential& credential, const Secret& sad,
+                           const std::vector<SpendItem>& items, Spend& s);
+    /// signing_credential with the refusal's audit entry under way.
+    SigningCredential find_signing_credential(const Caller& caller, const std::string& credential_id,
+                                              Spend& s);
     IssuedSad authorize_with(const Caller& caller, AuthorizeRequest request, Factors factors,
                              std::optional<std::chrono::seconds> lifetime);
     [[nodiscard]] std::optional<std::string> member_of(const Credential& c, const Caller& caller) const;

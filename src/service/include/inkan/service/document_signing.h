@@ -40,10 +40,9 @@ namespace inkan::service {
 struct SignDocItem {
     Bytes document;             ///< documents[i].document (decoded base64)
     std::vector<Bytes> hashes;  ///< documentDigests[i].hashes (decoded base64)
-    /// hashAlgorithmOID when given: must be the signature algorithm's digest.
-    std::optional<crypto::DigestAlgorithm> hash_algorithm;
-    /// signAlgo (+ signAlgoParams), already resolved against the credential's key by the api.
-    crypto::SignatureAlgorithm algorithm;
+    /// signAlgo (+ signAlgoParams) and hashAlgorithmOID as the client named them: resolved here against
+    /// the credential's key. When signAlgo fixes the digest, hashAlgorithmOID must be that digest.
+    AlgorithmChoice algorithm;
     std::string signature_format;          ///< "P" or "C" ("X" and "J" are refused)
     std::string conformance_level;         ///< case-insensitive; empty: Ades-B-B
     std::string signed_envelope_property;  ///< empty: the format's default
@@ -65,9 +64,6 @@ struct SignDocRequest {
     bool digests_given = false;
     /// returnValidationInfo / returnValidationInformation: answer with the validation data used.
     bool return_validation_info = false;
-    /// The credential's certificate chain (signer first) as the caller looked it up: its revocation data
-    /// is fetched (and a revoked signer refused) before the SAD is spent when a level needs it.
-    std::vector<Bytes> signer_chain;
 };
 
 struct SignDocResult {

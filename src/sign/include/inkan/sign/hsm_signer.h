@@ -10,6 +10,9 @@ class HsmSigner final : public Signer {
 public:
     /// Reads the public key from the token once. Errc::NotFound if no key has this id.
     HsmSigner(hsm::Token& token, Bytes key_id, std::vector<Bytes> chain = {});
+    /// With the public key already known — a credential's certificate, checked to certify this HSM key
+    /// when it was imported — so that a signature costs the token one call, not two.
+    HsmSigner(hsm::Token& token, Bytes key_id, crypto::PublicKey public_key, std::vector<Bytes> chain);
 
     [[nodiscard]] std::vector<crypto::SignatureAlgorithm> algorithms() const override;
     [[nodiscard]] const crypto::PublicKey& public_key() const override { return m_public_key; }

@@ -11,6 +11,7 @@
 
 #include <inkan/core/bytes.h>
 #include <inkan/core/clock.h>
+#include <inkan/core/error.h>
 #include <inkan/crypto/algorithms.h>
 
 namespace inkan::tsp {
@@ -65,6 +66,11 @@ enum class FailureInfo : std::uint8_t {
 };
 /// "badAlg", "badRequest", ...
 std::string_view name(FailureInfo info);
+/// docs/errors.md's "RFC 3161 failInfo" column: the failInfo a TSA answers for a failure of this code
+/// (RFC 3161 §2.4.2), or nothing where a time-stamp request cannot meet the code (it has no caller, no
+/// lookup, no lock). A rejection inkan makes itself names its own, finer failInfo (unacceptedPolicy,
+/// unacceptedExtension); this is the answer for an Error.
+std::optional<FailureInfo> fail_info_for(Errc code) noexcept;
 
 /// TimeStampResp (RFC 3161 §2.4.2).
 struct TimeStampResp {
