@@ -392,20 +392,23 @@ IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest r
     const TimePoint now = m_clock.now();
     // Explicit factors only for a human through credentials/authorize: a system client has none, and
     // an OAuth credential grant's were checked by the login pages.
-    if (factors == Factors::Explicit) {
-        // Lockouts first: a locked factor is not even checked (no oracle for a locked PIN).
+    // Lockouts first: a locked factor is not even checked (no oracle for a locked PIN). Every explicit
+    // authorisation needs an OTP: without a device the PIN is not even looked at (nothing counted) and the
+    // refusal says what is missing (decision 0027). The same holds before an out-of-band approval.
+    const auto refuse_locked_or_unenrolled = [&] {
         if (m_store.pin_failures(credential->id, caller.user_id) >= m_settings.max_pin_failures) {
             audit_refusal(refuse(Errc::Locked, AuthFailure::PinLocked, "the PIN is locked"));
         }
         if (m_store.otp_failures(caller.user_id) >= m_settings.max_otp_failures) {
             audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "the OTP is locked"));
         }
-        // Every explicit authorisation needs an OTP: without a device the PIN is not even looked at
-        // (nothing counted) and the refusal says what is missing (decision 0027).
         if (!m_accounts.totp_secret(caller.user_id)) {
             audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::OtpNotEnrolled,
                                  "the user has no TOTP device enrolled"));
         }
+    };
+    if (factors == Factors::Explicit) {
+        refuse_locked_or_unenrolled();
         check_pin(FactorStores{m_store, m_credentials, m_accounts, m_settings}, *credential, caller.user_id,
                   request.pin ? &*request.pin : nullptr, details, audit_refusal);
         check_otp(FactorStores{m_store, m_credentials, m_accounts, m_settings}, caller.user_id,
@@ -419,16 +422,7 @@ IssuedSad Authorization::authorize_with(const Caller& caller, AuthorizeRequest r
             audit_refusal(refuse(Errc::InvalidRequest, AuthFailure::FactorsNotAccepted,
                                  "out-of-band approval is for a human signer"));
         }
-        if (m_store.pin_failures(credential->id, caller.user_id) >= m_settings.max_pin_failures) {
-            audit_refusal(refuse(Errc::Locked, AuthFailure::PinLocked, "the PIN is locked"));
-        }
-        if (m_store.otp_failures(caller.user_id) >= m_settings.max_otp_failures) {
-            audit_refusal(refuse(Errc::Locked, AuthFailure::OtpLocked, "the OTP is locked"));
-        }
-        if (!m_accounts.totp_secret(caller.user_id)) {
-            audit_refusal(refuse(Errc::InvalidAuthData, AuthFailure::OtpNotEnrolled,
-                                 "the user has no TOTP device enrolled"));
-        }
+        refuse_locked_or_unenrolled();
         event.outcome = "pending";
         event.details = details.dump();
         m_audit.record(event);
