@@ -7,6 +7,7 @@
 #include <inkan/api/console.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <iterator>
@@ -14,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include <qrencode.h>
 #include <nlohmann/json.hpp>
@@ -24,6 +27,8 @@
 #include <inkan/core/error.h>
 #include <inkan/core/log.h>
 #include <inkan/crypto/random.h>
+#include <inkan/hsm/token.h>
+#include <inkan/pki/certificate.h>
 #include <inkan/validation/report.h>
 
 #include "console_multipart.h"
@@ -51,6 +56,9 @@ constexpr std::string_view kLangCookie = "__Host-inkan-lang";
 constexpr std::uint64_t kReadBodyLimit = 1024;
 constexpr std::uint64_t kFormBodyLimit = 4 * 1024;
 constexpr std::uint64_t kJsonBodyLimit = 8 * 1024;
+// A certificate upload: the certificate and its intermediates as PEM (a few KiB each), plus the form's
+// parts (multipart) or the JSON around it.
+constexpr std::uint64_t kCertificateBodyLimit = 64 * 1024;
 
 /// One text in both languages.
 struct L {
@@ -194,6 +202,32 @@ constexpr L kDownloadJson{"Download the JSON report", "JSON レポートをダ�
 constexpr L kDownloadEtsi{"Download the ETSI report (XML)", "ETSI 検証レポート (XML) をダウンロード"};
 constexpr L kNoValidator{"Verification is not available on this server.", "このサーバーでは検証を利用できません。"};
 constexpr L kAgain{"Verify other files", "別のファイルを検証"};
+constexpr L kCreateCredential{"Create a credential", "クレデンシャルを作成"};
+constexpr L kProfile{"Certificate profile (person or seal)", "証明書プロファイル (個人または eシール)"};
+constexpr L kAlgo{"Key algorithm (the key is generated in the HSM)", "鍵アルゴリズム (鍵は HSM 内で生成)"};
+constexpr L kScal{"SCAL (1: PIN; 2: PIN bound to the hashes)", "SCAL (1: PIN、2: PIN と署名対象ハッシュを紐付け)"};
+constexpr L kMultisign{"Signatures per authorisation", "1 回の認可で可能な署名数"};
+constexpr L kOwnerName{"Owner's user name (personal credentials)", "所有者のユーザー名 (個人用)"};
+constexpr L kOrganization{"Organisation (seals)", "組織名 (eシール)"};
+constexpr L kOrgId{"Organisation identifier (seals, e.g. NTRJP-1234567890123)",
+                   "組織識別子 (eシール、例 NTRJP-1234567890123)"};
+constexpr L kDefaultCa{"the default CA", "既定の CA"};
+constexpr L kDefaultQualifier{"the default of the kind", "種類ごとの既定"};
+constexpr L kCredentialCreated{"Credential created", "クレデンシャルを作成しました"};
+constexpr L kOwnerPin{"The owner's PIN", "所有者の PIN"};
+constexpr L kCsr{"Certificate signing request (CSR)", "証明書署名要求 (CSR)"};
+constexpr L kDownloadCsr{"Download CSR", "CSR をダウンロード"};
+constexpr L kTakeCsr{"This CA issues later: take the CSR to it, then upload the certificate it issues.",
+                     "この CA は後で発行します。CSR を CA に提出し、発行された証明書をアップロードしてください。"};
+constexpr L kCertFile{"Certificate (PEM: the certificate, then any intermediate CAs)",
+                      "証明書 (PEM: 証明書、続いて中間 CA 証明書)"};
+constexpr L kUploadCert{"Upload certificate", "証明書をアップロード"};
+constexpr L kCertImported{"Certificate registered: the credential is active",
+                          "証明書を登録しました。クレデンシャルは有効です"};
+constexpr L kSubject{"Subject", "サブジェクト"};
+constexpr L kIssuer{"Issuer", "発行者"};
+constexpr L kChangeRole{"Change role", "ロールを変更"};
+constexpr L kNewRole{"New role of", "新しいロール:"};
 // clang-format on
 
 struct Lang {
@@ -722,6 +756,23 @@ std::string user_row_form(const Signed& s, std::string_view action, const std::s
            html_escape(name) + "\">" + t.h(label) + "</button></form>";
 }
 
+/// A user's role: a choice of the three, the current one selected (operators only: the server refuses
+/// auditors).
+std::string role_form(const Signed& s, const service::User& u, const Lang& t) {
+    const std::string name = html_escape(u.name);
+    std::string c = detail::form_open("/admin/users/role", s.csrf, "role") +
+                    "<input type=\"hidden\" name=\"name\" value=\"" + name +
+                    "\"><select name=\"role\" id=\"role-" + name + "\" aria-label=\"" + t.h(kNewRole) + " " +
+                    name + "\">";
+    for (const service::Role role : {service::Role::User, service::Role::Operator, service::Role::Auditor}) {
+        const std::string value{service::name(role)};
+        c += "<option value=\"" + value + "\"" + (role == u.role ? " selected" : "") + ">" + value +
+             "</option>";
+    }
+    return c + "</select><button type=\"submit\" id=\"setrole-" + name + "\" aria-label=\"" +
+           t.h(kChangeRole) + " " + name + "\">" + t.h(kChangeRole) + "</button></form>";
+}
+
 http::Response users_page(const ConsoleDeps& d, const http::Request& r, const Signed& s,
                           const std::string& extra) {
     const Lang t = lang_of(r);
@@ -739,12 +790,14 @@ http::Response users_page(const ConsoleDeps& d, const http::Request& r, const Si
             continue;
         }
         c += "<tr data-user=\"" + html_escape(u.name) + "\"><td>" + html_escape(u.name) + "</td><td>" +
-             html_escape(u.display_name) + "</td><td>" + html_escape(std::string{service::name(u.role)}) +
-             "</td><td class=\"state\">" + t.h(u.locked ? kLocked : kActive) + "</td><td>" +
-             (u.totp_enrolled ? "✓" : "-") + "</td><td class=\"row\">" +
+             html_escape(u.display_name) + "</td><td class=\"role\">" +
+             html_escape(std::string{service::name(u.role)}) + "</td><td class=\"state\">" +
+             t.h(u.locked ? kLocked : kActive) + "</td><td>" + (u.totp_enrolled ? "✓" : "-") +
+             "</td><td class=\"row\">" +
              (u.locked ? user_row_form(s, "unlock", u.name, t, kUnlock, "unlock-" + u.name)
                        : user_row_form(s, "lock", u.name, t, kLock, "lock-" + u.name)) +
-             user_row_form(s, "totp", u.name, t, kResetTotp, "totp-" + u.name) + "</td></tr>";
+             user_row_form(s, "totp", u.name, t, kResetTotp, "totp-" + u.name) + role_form(s, u, t) +
+             "</td></tr>";
     }
     c += "</tbody></table>";
     c += "<h2>" + t.h(kCreateUser) + "</h2>" + detail::form_open("/admin/users/add", s.csrf, "add");
@@ -814,6 +867,10 @@ http::Response user_change_post(const ConsoleDeps& d, const http::Request& r, st
     const std::string name = form_field(f, "name");
     if (what == "lock") {
         d.admin.lock_user(s.user.name, name);
+    } else if (what == "role") {
+        const auto role = service::role_from_name(form_field(f, "role"));
+        require(role.has_value(), Errc::InvalidRequest, "role must be user, operator or auditor");
+        (void)d.admin.set_role(s.user.name, name, *role);
     } else if (what == "unlock") {
         (void)d.admin.unlock_user(s.user.name, name);
     } else {
@@ -823,7 +880,7 @@ http::Response user_change_post(const ConsoleDeps& d, const http::Request& r, st
     return see_other("/admin/users");
 }
 
-// ---- credentials (read-only in this slice) ---------------------------------------------------------
+// ---- credentials ----------------------------------------------------------------------------------
 
 /// The credentials, of one user when `user` names one (by name or id); every user's name by id.
 std::vector<service::Credential> credentials_of(const ConsoleDeps& d, const std::string& user,
@@ -844,6 +901,28 @@ std::vector<service::Credential> credentials_of(const ConsoleDeps& d, const std:
     return user_id.empty() ? std::vector<service::Credential>{} : d.credentials->list_for(user_id);
 }
 
+/// A Pending credential's two steps with a manual CA: its CSR (signed again by its HSM key; a seal's needs
+/// the organisation identifier, which is not stored) and the certificate's upload (multipart: a file).
+std::string pending_forms(const Lang& t, const Signed& s, const service::Credential& cr) {
+    const std::string id = html_escape(cr.id);
+    std::string c = detail::form_open("/admin/credentials/csr", s.csrf, "csr") +
+                    "<input type=\"hidden\" name=\"id\" value=\"" + id + "\">";
+    if (cr.kind == service::CredentialKind::Seal) {
+        c += "<input type=\"text\" name=\"organization_identifier\" id=\"orgid-" + id + "\" aria-label=\"" +
+             t.h(kOrgId) + " " + id + "\" required>";
+    }
+    c += "<button type=\"submit\" id=\"csr-" + id + "\" aria-label=\"" + t.h(kDownloadCsr) + " " + id +
+         "\">" + t.h(kDownloadCsr) + "</button></form>";
+    c += "<form method=\"post\" action=\"/admin/credentials/certificate\" enctype=\"multipart/form-data\">"
+         "<input type=\"hidden\" name=\"csrf\" value=\"" +
+         html_escape(s.csrf) + "\"><input type=\"hidden\" name=\"id\" value=\"" + id +
+         "\"><input type=\"file\" name=\"certificate\" id=\"certificate-" + id +
+         "\" accept=\".pem,.crt,.cer,application/x-pem-file\" required aria-label=\"" + t.h(kCertFile) + " " +
+         id + "\"><button type=\"submit\" id=\"upload-" + id + "\" aria-label=\"" + t.h(kUploadCert) + " " +
+         id + "\">" + t.h(kUploadCert) + "</button></form>";
+    return c;
+}
+
 /// A credential's change forms (shown to auditors too: the refusal is the server's): revoke with a reason
 /// while it is not disabled; a seal's members, each with a remove button, and an add-member form.
 std::string credential_forms(const Lang& t, const Signed& s, const ConsoleDeps& d,
@@ -860,6 +939,9 @@ std::string credential_forms(const Lang& t, const Signed& s, const ConsoleDeps& 
         }
         c += "</select><button type=\"submit\" id=\"revoke-" + id + "\" aria-label=\"" + t.h(kRevoke) + " " +
              id + "\">" + t.h(kRevoke) + "</button></form>";
+    }
+    if (cr.status == service::CredentialStatus::Pending) {
+        c += pending_forms(t, s, cr);
     }
     if (cr.kind == service::CredentialKind::Seal && d.credentials != nullptr) {
         c += "<div class=\"members\"><span>" + t.h(kMembers) + ":</span><ul>";
@@ -884,6 +966,55 @@ std::string credential_forms(const Lang& t, const Signed& s, const ConsoleDeps& 
     return c;
 }
 
+std::string select(std::string_view id, const L& label, const Lang& t,
+                   const std::vector<std::pair<std::string, std::string>>& options) {
+    std::string c = "<div><label for=\"" + std::string{id} + "\">" + t.h(label) + "</label><select id=\"" +
+                    std::string{id} + "\" name=\"" + std::string{id} + "\">";
+    for (const auto& [value, text] : options) {
+        c += "<option value=\"" + html_escape(value) + "\">" + html_escape(text) + "</option>";
+    }
+    return c + "</select></div>";
+}
+
+/// The create form: what `inkan credential create` takes, with its defaults first.
+std::string credential_create_form(const Lang& t, const Signed& s, const ConsoleDeps& d) {
+    if (d.profiles == nullptr) {
+        return {};
+    }
+    std::vector<std::pair<std::string, std::string>> profiles;
+    for (const auto& p : d.profiles->all()) {
+        if (p.kind == pki::ProfileKind::Person || p.kind == pki::ProfileKind::Seal) {
+            profiles.emplace_back(p.name, p.name);
+        }
+    }
+    std::vector<std::pair<std::string, std::string>> algos;
+    for (const std::string_view a : {"ec-p256", "ec-p384", "ec-p521", "rsa-2048", "rsa-3072", "rsa-4096"}) {
+        algos.emplace_back(a, a);
+    }
+    std::vector<std::pair<std::string, std::string>> cas{{"", std::string{t(kDefaultCa)}}};
+    for (const auto& ca : d.cas) {
+        cas.emplace_back(ca, ca);
+    }
+    std::vector<std::pair<std::string, std::string>> qualifiers{{"", std::string{t(kDefaultQualifier)}}};
+    const std::string list = service::signature_qualifier_list();
+    for (std::size_t at = 0; at < list.size();) {
+        const auto comma = std::min(list.find(", ", at), list.size());
+        qualifiers.emplace_back(list.substr(at, comma - at), list.substr(at, comma - at));
+        at = comma + 2;
+    }
+    return "<h2 id=\"create-credential\">" + t.h(kCreateCredential) + "</h2>" +
+           detail::form_open("/admin/credentials/create", s.csrf, "create") + "<div class=\"grid\">" +
+           select("profile", kProfile, t, profiles) + input("owner", kOwnerName, t) +
+           input("organization", kOrganization, t) + input("organization_identifier", kOrgId, t) +
+           select("algo", kAlgo, t, algos) + select("ca", kCa, t, cas) +
+           select("scal", kScal, t, {{"2", "2"}, {"1", "1"}}) +
+           input("multisign", kMultisign, t, "1", "number", "min=\"1\" max=\"100000\"") +
+           select("auth_mode", kAuthMode, t, {{"explicit", "explicit"}, {"oauth2code", "oauth2code"}}) +
+           select("signature_qualifier", kQualifier, t, qualifiers) + input("description", kDescription, t) +
+           "</div><button type=\"submit\" id=\"create-credential-submit\">" + t.h(kCreate) +
+           "</button></form>";
+}
+
 http::Response credentials_get(const ConsoleDeps& d, const http::Request& r) {
     const Signed s = signed_in(d, r);
     const Lang t = lang_of(r);
@@ -895,7 +1026,7 @@ http::Response credentials_get(const ConsoleDeps& d, const http::Request& r) {
                     "</button></form>";
     if (list.empty()) {
         c += "<p id=\"no-credentials\">" + t.h(kNoCredentials) + "</p>";
-        return chrome(t, r, s, kCredentials, c);
+        return chrome(t, r, s, kCredentials, c + credential_create_form(t, s, d));
     }
     c += "<table id=\"credentials\"><caption>" + t.h(kCredentials) + "</caption><thead><tr>";
     for (const L* h : {&kCredential, &kKind, &kOwner, &kDescription, &kKey, &kStatus, &kAuthMode, &kQualifier,
@@ -925,7 +1056,7 @@ http::Response credentials_get(const ConsoleDeps& d, const http::Request& r) {
         c += "<td class=\"row\">" + credential_forms(t, s, d, cr, names) + "</td></tr>";
     }
     c += "</tbody></table>";
-    return chrome(t, r, s, kCredentials, c);
+    return chrome(t, r, s, kCredentials, c + credential_create_form(t, s, d));
 }
 
 /// 6 decimal digits from the CSPRNG, unbiased (rejection sampling), as `inkan seal add-member` makes them.
@@ -950,6 +1081,155 @@ http::Response credential_revoke_post(const ConsoleDeps& d, const http::Request&
     d.admin.revoke_credential(s.user.name, form_field(f, "id"),
                               pki::revocation_reason_from_name(form_field(f, "reason")));
     return see_other("/admin/credentials");
+}
+
+int int_field(const std::string& text, std::string_view name) {
+    int value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    require(ec == std::errc{} && end == text.data() + text.size(), Errc::InvalidRequest,
+            std::string{name} + " must be a whole number");
+    return value;
+}
+
+/// A create request as `inkan credential create` builds one from its options: the same defaults (ec-p256,
+/// profile person, SCAL 2, multisign 1, explicit), the kind from the profile, and a personal credential's
+/// PIN generated and shown once (an oauth2code credential's is never shown: decision 0012).
+struct CredentialOrder {
+    service::NewCredential request;
+    Secret pin;
+    bool show_pin = false;
+};
+
+CredentialOrder credential_order(const ConsoleDeps& d, const FormFields& f) {
+    require(d.profiles != nullptr, Errc::InvalidConfig, "console: creating credentials is not configured");
+    const auto get = [&f](const char* name, std::string fallback = {}) {
+        const auto it = f.find(name);
+        return it == f.end() || it->second.empty() ? fallback : it->second;
+    };
+    CredentialOrder o;
+    service::NewCredential& q = o.request;
+    q.profile = get("profile", "person");
+    q.kind = service::credential_kind_of(d.profiles->get(q.profile));
+    const auto key = hsm::key_spec_from_name(get("algo", "ec-p256"));
+    require(key.has_value(), Errc::InvalidRequest,
+            "algo must be rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384 or ec-p521");
+    q.key = *key;
+    q.ca = get("ca");
+    q.scal = int_field(get("scal", "2"), "scal");
+    q.multisign = int_field(get("multisign", "1"), "multisign");
+    const auto mode = service::auth_mode_from_name(get("auth_mode", "explicit"));
+    require(mode.has_value(), Errc::InvalidRequest, "auth_mode must be explicit or oauth2code");
+    q.auth_mode = *mode;
+    q.signature_qualifier = get("signature_qualifier");
+    q.description = get("description");
+    if (q.kind == service::CredentialKind::Personal) {
+        q.owner = get("owner");
+        require(!q.owner.empty(), Errc::InvalidRequest, "a personal credential needs its owner's user name");
+        require(get("organization").empty() && get("organization_identifier").empty(), Errc::InvalidRequest,
+                "organization and organization_identifier are for seals (a seal profile)");
+        o.pin = random_pin();
+        o.show_pin = q.auth_mode == service::AuthMode::Explicit;
+        q.pin = o.pin.clone();
+    } else {
+        require(get("owner").empty(), Errc::InvalidRequest,
+                "a seal has no owner: add its members once it is created");
+        q.organization = get("organization");
+        q.organization_identifier = get("organization_identifier");
+        require(!q.organization.empty() && !q.organization_identifier.empty(), Errc::InvalidRequest,
+                "a seal needs organization and organization_identifier (e.g. NTRJP-1234567890123)");
+    }
+    return o;
+}
+
+http::Response credential_create_post(const ConsoleDeps& d, const http::Request& r) {
+    const FormFields f = fields_of(r);
+    const Signed s = form_post(d, r, f);
+    service::Console::require_operator(s.user);
+    CredentialOrder o = credential_order(d, f);
+    const auto created = d.admin.create_credential(s.user.name, std::move(o.request));
+    const service::Credential& cr = created.credential;
+    const Lang t = lang_of(r);
+    const std::string id = html_escape(cr.id);
+    std::string c = o.show_pin ? "<p id=\"once\" role=\"alert\">" + t.h(kPinOnce) + "</p>" : std::string{};
+    c += "<dl id=\"created\"><dt>" + t.h(kCredential) + "</dt><dd id=\"created-credential\">" + id +
+         "</dd><dt>" + t.h(kStatus) + "</dt><dd id=\"created-status\">" +
+         html_escape(std::string{service::name(cr.status)}) + "</dd><dt>" + t.h(kKey) + "</dt><dd>" +
+         html_escape(cr.key_algo) + "</dd><dt>" + t.h(kCa) + "</dt><dd>" + html_escape(cr.ca) + " (" +
+         html_escape(cr.profile) + ")</dd>";
+    if (o.show_pin) {
+        c += "<dt>" + t.h(kOwnerPin) + "</dt><dd><code id=\"created-pin\">" + html_escape(o.pin.reveal()) +
+             "</code></dd>";
+    }
+    if (!cr.chain.empty()) {
+        c += "<dt>" + t.h(kSubject) + "</dt><dd id=\"created-subject\">" +
+             html_escape(pki::Certificate::from_der(cr.chain.front()).subject()) + "</dd>";
+    }
+    c += "</dl>";
+    if (!created.csr_pem.empty()) {
+        c += "<h2>" + t.h(kCsr) + "</h2><p>" + t.h(kTakeCsr) + "</p><pre id=\"csr\">" +
+             html_escape(created.csr_pem) + "</pre><p><a id=\"download-csr\" download=\"" + id +
+             ".csr\" href=\"data:application/pkcs10;base64," + base64_encode(as_bytes(created.csr_pem)) +
+             "\">" + t.h(kDownloadCsr) + "</a></p>" + pending_forms(t, s, cr);
+    }
+    c += "<p><a href=\"/admin/credentials\" id=\"back\">" + t.h(kBack) + "</a></p>";
+    return chrome(t, r, s, kCredentialCreated, c);
+}
+
+http::Response csr_download(const std::string& id, std::string pem) {
+    http::Response out = http::Response::binary(200, "application/pkcs10", std::move(pem));
+    // The id is a credential's (base64url: nothing to quote), checked by the service before this.
+    out.headers.set("Content-Disposition", "attachment; filename=\"" + id + ".csr\"");
+    page_headers(out);
+    return out;
+}
+
+http::Response credential_csr_post(const ConsoleDeps& d, const http::Request& r) {
+    const FormFields f = fields_of(r);
+    const Signed s = form_post(d, r, f);
+    service::Console::require_operator(s.user);
+    const std::string id = form_field(f, "id");
+    std::string pem = d.admin.credential_csr(s.user.name, id, form_field(f, "organization_identifier"));
+    return csr_download(id, std::move(pem));
+}
+
+/// The certificate upload (multipart/form-data: csrf, step, id and the file `certificate`), checked and
+/// stored as `inkan credential import-cert` does, against the configured trust anchor.
+http::Response credential_certificate_post(const ConsoleDeps& d, const http::Request& r) {
+    check_origin(r, d);
+    const Signed s = signed_in(d, r);
+    service::Console::require_operator(s.user);  // before the body is parsed
+    const std::string boundary = detail::multipart_boundary(r.header("Content-Type").value_or(""));
+    FormFields fields;
+    std::optional<std::string> pem;
+    for (auto& part : detail::parse_multipart(r.body, boundary)) {
+        if (part.name == "certificate") {
+            require(part.is_file, Errc::InvalidRequest, "certificate must be a file");
+            require(!pem, Errc::InvalidRequest, "certificate is given once");
+            pem = std::move(part.body);
+            continue;
+        }
+        require(part.name == "csrf" || part.name == "step" || part.name == "id", Errc::InvalidRequest,
+                "an unexpected form field");
+        require(!part.is_file, Errc::InvalidRequest, part.name + " must not be a file");
+        require(fields.emplace(part.name, std::move(part.body)).second, Errc::InvalidRequest,
+                part.name + " is given twice");
+    }
+    service::Console::check_csrf(s.session, form_field(fields, "csrf"));
+    require(pem.has_value() && !pem->empty(), Errc::InvalidRequest, "choose the certificate file");
+    require(static_cast<bool>(d.trust_anchor), Errc::InvalidConfig, "console: no trust anchor is configured");
+    const service::Credential cr =
+        d.admin.import_certificate(s.user.name, form_field(fields, "id"), *pem, d.trust_anchor());
+    const Lang t = lang_of(r);
+    const pki::Certificate leaf = pki::Certificate::from_der(cr.chain.front());
+    const std::string c =
+        "<p id=\"message\" role=\"status\">" + t.h(kCertImported) + "</p><dl id=\"imported\"><dt>" +
+        t.h(kCredential) + "</dt><dd id=\"imported-credential\">" + html_escape(cr.id) + "</dd><dt>" +
+        t.h(kStatus) + "</dt><dd id=\"imported-status\">" +
+        html_escape(std::string{service::name(cr.status)}) + "</dd><dt>" + t.h(kSubject) +
+        "</dt><dd id=\"imported-subject\">" + html_escape(leaf.subject()) + "</dd><dt>" + t.h(kIssuer) +
+        "</dt><dd>" + html_escape(leaf.issuer()) +
+        "</dd></dl><p><a href=\"/admin/credentials\" id=\"back\">" + t.h(kBack) + "</a></p>";
+    return chrome(t, r, s, kCertImported, c);
 }
 
 http::Response member_add_post(const ConsoleDeps& d, const http::Request& r) {
@@ -1339,27 +1619,95 @@ http::Response api_users(const ConsoleDeps& d, const http::Request& r) {
     return no_store(http::Response::json(200, out.dump()));
 }
 
+json credential_json(const service::Credential& c, const std::map<std::string, std::string>& names) {
+    const auto owner = names.find(c.owner_user_id);
+    return json{{"id", c.id},
+                {"kind", service::name(c.kind)},
+                {"owner_id", c.owner_user_id},
+                {"owner", owner == names.end() ? std::string{} : owner->second},
+                {"organization", c.organization},
+                {"description", c.description},
+                {"key_algo", c.key_algo},
+                {"status", service::name(c.status)},
+                {"scal", c.scal},
+                {"auth_mode", service::name(c.auth_mode)},
+                {"signature_qualifier", c.signature_qualifier},
+                {"ca", c.ca},
+                {"profile", c.profile},
+                {"created_at", format_rfc3339(c.created_at)}};
+}
+
 http::Response api_credentials(const ConsoleDeps& d, const http::Request& r) {
     (void)api_caller(d, r, false);
     std::map<std::string, std::string> names;
     json out = json::array();
     for (const auto& c : credentials_of(d, text_param(r, "user"), names)) {
-        const auto owner = names.find(c.owner_user_id);
-        out.push_back({{"id", c.id},
-                       {"kind", service::name(c.kind)},
-                       {"owner_id", c.owner_user_id},
-                       {"owner", owner == names.end() ? std::string{} : owner->second},
-                       {"organization", c.organization},
-                       {"description", c.description},
-                       {"key_algo", c.key_algo},
-                       {"status", service::name(c.status)},
-                       {"scal", c.scal},
-                       {"auth_mode", service::name(c.auth_mode)},
-                       {"signature_qualifier", c.signature_qualifier},
-                       {"ca", c.ca},
-                       {"profile", c.profile},
-                       {"created_at", format_rfc3339(c.created_at)}});
+        out.push_back(credential_json(c, names));
     }
+    return no_store(http::Response::json(200, out.dump()));
+}
+
+std::map<std::string, std::string> user_names(const ConsoleDeps& d) {
+    std::map<std::string, std::string> names;
+    for (const auto& u : d.admin.users()) {
+        names[u.id] = u.name;
+    }
+    return names;
+}
+
+/// POST admin/credentials: the create form's fields as a JSON object (scal and multisign numbers).
+http::Response api_credential_create(const ConsoleDeps& d, const http::Request& r) {
+    const service::ConsoleUser who = api_caller(d, r, true);
+    service::Console::require_operator(who);
+    const json body = object_of(r.body);
+    FormFields f;
+    for (const char* name : {"profile", "owner", "organization", "organization_identifier", "algo", "ca",
+                             "auth_mode", "signature_qualifier", "description"}) {
+        f[name] = string_member(body, name, false);
+    }
+    for (const char* name : {"scal", "multisign"}) {
+        if (body.contains(name)) {
+            require(body[name].is_number_integer(), Errc::InvalidRequest,
+                    std::string{"admin API: "} + name + " must be an integer");
+            f[name] = std::to_string(body[name].get<std::int64_t>());
+        }
+    }
+    CredentialOrder o = credential_order(d, f);
+    const auto created = d.admin.create_credential(who.name, std::move(o.request));
+    json out{{"credential", credential_json(created.credential, user_names(d))}};
+    if (o.show_pin) {
+        out["pin"] = std::string{o.pin.reveal()};  // once, like `inkan credential create --json`
+    }
+    if (!created.csr_pem.empty()) {
+        out["csr_pem"] = created.csr_pem;
+    }
+    return no_store(http::Response::json(201, out.dump()));
+}
+
+/// POST admin/credentials/csr {id, organization_identifier?}: a Pending credential's CSR again.
+http::Response api_credential_csr(const ConsoleDeps& d, const http::Request& r) {
+    const service::ConsoleUser who = api_caller(d, r, true);
+    service::Console::require_operator(who);
+    const json body = object_of(r.body);
+    const std::string id = string_member(body, "id");
+    const std::string pem =
+        d.admin.credential_csr(who.name, id, string_member(body, "organization_identifier", false));
+    return no_store(http::Response::json(200, json{{"credential", id}, {"csr_pem", pem}}.dump()));
+}
+
+/// POST admin/credentials/certificate {id, chain_pem}: `inkan credential import-cert`.
+http::Response api_credential_certificate(const ConsoleDeps& d, const http::Request& r) {
+    const service::ConsoleUser who = api_caller(d, r, true);
+    service::Console::require_operator(who);
+    const json body = object_of(r.body);
+    const std::string id = string_member(body, "id");
+    const std::string pem = string_member(body, "chain_pem");
+    require(static_cast<bool>(d.trust_anchor), Errc::InvalidConfig,
+            "admin API: no trust anchor is configured");
+    const service::Credential c = d.admin.import_certificate(who.name, id, pem, d.trust_anchor());
+    json out{{"credential", credential_json(c, user_names(d))}};
+    out["subject"] = pki::Certificate::from_der(c.chain.front()).subject();
+    out["chain_pem"] = pki::certificates_pem(c.chain);
     return no_store(http::Response::json(200, out.dump()));
 }
 
@@ -1390,10 +1738,16 @@ http::Response api_user_add(const ConsoleDeps& d, const http::Request& r) {
 http::Response api_user_change(const ConsoleDeps& d, const http::Request& r, std::string_view what) {
     const service::ConsoleUser who = api_caller(d, r, true);
     service::Console::require_operator(who);
-    const std::string name = string_member(object_of(r.body), "name");
+    const json body = object_of(r.body);
+    const std::string name = string_member(body, "name");
     json out{{"user", name}};
     if (what == "lock") {
         d.admin.lock_user(who.name, name);
+    } else if (what == "role") {
+        const auto role = service::role_from_name(string_member(body, "role"));
+        require(role.has_value(), Errc::InvalidRequest, "admin API: role must be user, operator or auditor");
+        return no_store(http::Response::json(
+            200, json{{"user", user_json(d.admin.set_role(who.name, name, *role))}}.dump()));
     } else if (what == "unlock") {
         (void)d.admin.unlock_user(who.name, name);
     } else {
@@ -1546,11 +1900,15 @@ void add_console_routes(http::Router& router, ConsoleDeps deps) {
     page("POST", "/admin/users/add", &user_add_post);
     page("GET", "/admin/credentials", &credentials_get);
     page("POST", "/admin/credentials/revoke", &credential_revoke_post);
+    page("POST", "/admin/credentials/create", &credential_create_post);
+    page("POST", "/admin/credentials/csr", &credential_csr_post);
+    add(router, "POST", "/admin/credentials/certificate", page_handler(d, &credential_certificate_post),
+        kCertificateBodyLimit);
     page("POST", "/admin/credentials/members/add", &member_add_post);
     page("POST", "/admin/credentials/members/remove", &member_remove_post);
     page("GET", "/admin/verify", &verify_get);
     add(router, "POST", "/admin/verify", page_handler(d, &verify_post), verify_limit(*d));
-    for (const std::string_view what : {"lock", "unlock", "totp"}) {
+    for (const std::string_view what : {"lock", "unlock", "totp", "role"}) {
         page("POST", "/admin/users/" + std::string{what},
              [what](const ConsoleDeps& c, const http::Request& r) { return user_change_post(c, r, what); });
     }
@@ -1569,6 +1927,10 @@ void add_console_routes(http::Router& router, ConsoleDeps deps) {
     endpoint("GET", "users", &api_users);
     endpoint("POST", "users", &api_user_add);
     endpoint("GET", "credentials", &api_credentials);
+    endpoint("POST", "credentials", &api_credential_create);
+    endpoint("POST", "credentials/csr", &api_credential_csr);
+    add(router, "POST", api + "credentials/certificate", api_handler(d, &api_credential_certificate),
+        kCertificateBodyLimit);
     for (const std::string_view what : {"revoke", "members/add", "members/remove"}) {
         endpoint("POST", "credentials/" + std::string{what},
                  [what](const ConsoleDeps& c, const http::Request& r) {
@@ -1576,7 +1938,7 @@ void add_console_routes(http::Router& router, ConsoleDeps deps) {
                  });
     }
     add(router, "POST", api + "verify", api_handler(d, &api_verify), verify_limit(*d));
-    for (const std::string_view what : {"lock", "unlock", "totp"}) {
+    for (const std::string_view what : {"lock", "unlock", "totp", "role"}) {
         endpoint("POST", "users/" + std::string{what}, [what](const ConsoleDeps& c, const http::Request& r) {
             return api_user_change(c, r, what);
         });

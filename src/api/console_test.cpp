@@ -13,6 +13,8 @@
 #include <inkan/api/console.h>
 #include <inkan/core/encoding.h>
 #include <inkan/pki/certificate.h>
+#include <inkan/pki/connector.h>
+#include <inkan/pki/csr.h>
 #include <inkan/service/admin.h>
 #include <inkan/service/console.h>
 #include <inkan/service/validation.h>
@@ -227,8 +229,16 @@ protected:
         settings.max_document_bytes = 1024 * 1024;
         settings.trust_anchors = {signed_cms().anchor};
         validation = std::make_unique<service::Validation>(std::move(settings));
-        add_console_routes(router, ConsoleDeps{console, admin, env.sessions, [this] { return status_now; },
-                                               "", env.credentials.get(), validation.get()});
+        add_console_routes(router, ConsoleDeps{console,
+                                               admin,
+                                               env.sessions,
+                                               [this] { return status_now; },
+                                               "",
+                                               env.credentials.get(),
+                                               validation.get(),
+                                               &profiles,
+                                               {"test-issuing", std::string{testing::kManualCa}},
+                                               [this] { return env.root->der(); }});
         oper_seed = add("kanri", service::Role::Operator);
         audi_seed = add("kansa", service::Role::Auditor);
         env.add_user("yamada");
@@ -296,6 +306,12 @@ protected:
 
     std::size_t audit_entries() const { return env.audit_store.all().size(); }
 
+    /// The test clock's now, as `openssl verify -attime` takes it (seconds since the epoch).
+    std::string at_clock() const {
+        return std::to_string(
+            std::chrono::duration_cast<std::chrono::seconds>(env.clock.now().time_since_epoch()).count() + 1);
+    }
+
     /// A console form post (urlencoded) with the session cookie and, when given, the CSRF token.
     http::Response form(const std::string& path, const std::string& cookie, const std::string& csrf,
                         const std::vector<std::pair<std::string, std::string>>& fields) const {
@@ -327,6 +343,7 @@ protected:
     }
 
     CscEnv env;
+    pki::ProfileSet profiles = pki::ProfileSet::defaults();
     storage::SqliteConsoleSessionStore sessions_store;
     service::Console console;
     service::Administration admin;
@@ -623,6 +640,292 @@ TEST_F(ConsoleRoutesTest, AdminApiCredentialChangesNeedAnOperatorToken) {
     EXPECT_EQ(revoked.status, 200) << revoked.body;
     EXPECT_EQ(env.credentials->get(seal.id).status, service::CredentialStatus::Disabled);
     EXPECT_EQ(audited("credential.revoke"), (Audited{{"kanri", seal.id}}));
+}
+
+// ---- creating credentials, their CSRs and certificates (a manual CA) -----------------------------------
+
+/// What `openssl` says about a PEM file it is given (exit code and output).
+inkan::testing::CommandResult openssl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"openssl"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return inkan::testing::run(argv);
+}
+
+/// The text between `id="<id>">` and the next '<' of a page.
+std::string element_text(const std::string& page, const std::string& id) {
+    const std::string open = "id=\"" + id + "\">";
+    const auto at = page.find(open);
+    if (at == std::string::npos) {
+        return {};
+    }
+    const auto begin = at + open.size();
+    return page.substr(begin, page.find('<', begin) - begin);
+}
+
+std::string unescape(std::string text) {
+    static const std::vector<std::pair<std::string, std::string>> entities{
+        {"&quot;", "\""}, {"&#39;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}};
+    for (const auto& [from, to] : entities) {
+        for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+            text.replace(at, from.size(), to);
+        }
+    }
+    return text;
+}
+
+TEST_F(ConsoleRoutesTest, OperatorCreatesACredentialDownloadsItsCsrAndUploadsItsCertificate) {
+    const auto [audi_cookie, audi_csrf] = session("kansa", audi_seed);
+    const auto [cookie, csrf] = session("kanri", oper_seed);
+    const std::vector<std::pair<std::string, std::string>> fields{{"profile", "person"},
+                                                                  {"owner", "yamada"},
+                                                                  {"algo", "ec-p256"},
+                                                                  {"ca", std::string{testing::kManualCa}},
+                                                                  {"scal", "2"},
+                                                                  {"multisign", "1"},
+                                                                  {"auth_mode", "explicit"},
+                                                                  {"signature_qualifier", ""},
+                                                                  {"description", "山田の署名鍵"}};
+    const auto count = [&] { return env.credentials->list().size(); };
+
+    // Auditors, forms without the token, and bad fields change nothing.
+    EXPECT_EQ(form("/admin/credentials/create", audi_cookie, audi_csrf, fields).status, 403);
+    EXPECT_EQ(form("/admin/credentials/create", cookie, "", fields).status, 403);
+    auto bad = fields;
+    bad[2].second = "dsa-1024";
+    EXPECT_EQ(form("/admin/credentials/create", cookie, csrf, bad).status, 400);
+    bad = fields;
+    bad[0].second = "tsa";
+    EXPECT_EQ(form("/admin/credentials/create", cookie, csrf, bad).status, 400) << "not a person or seal";
+    bad = fields;
+    bad[1].second = "nobody";
+    EXPECT_EQ(form("/admin/credentials/create", cookie, csrf, bad).status, 400);
+    EXPECT_EQ(count(), 0U);
+    EXPECT_EQ(audited("credential.create"), Audited{});
+
+    const auto created = form("/admin/credentials/create", cookie, csrf, fields);
+    ASSERT_EQ(created.status, 200) << created.body;
+    ASSERT_EQ(count(), 1U);
+    const service::Credential cred = env.credentials->list().front();
+    EXPECT_EQ(element_text(created.body, "created-credential"), cred.id);
+    EXPECT_EQ(element_text(created.body, "created-status"), "pending");
+    EXPECT_EQ(cred.status, service::CredentialStatus::Pending);
+    EXPECT_EQ(cred.ca, testing::kManualCa);
+    EXPECT_EQ(cred.description, "山田の署名鍵");
+    EXPECT_EQ(element_text(created.body, "created-pin").size(), 6U) << "the owner's PIN, shown once";
+    EXPECT_EQ(audited("credential.create"), (Audited{{"kanri", cred.id}}));
+    const std::string first_csr = unescape(element_text(created.body, "csr"));
+    ASSERT_NE(first_csr.find("-----BEGIN CERTIFICATE REQUEST-----"), std::string::npos) << created.body;
+    EXPECT_NE(created.body.find("id=\"upload-" + cred.id + "\""), std::string::npos);
+
+    // The CSR again, signed by the HSM key: operators only, checked by openssl.
+    EXPECT_EQ(form("/admin/credentials/csr", audi_cookie, audi_csrf, {{"id", cred.id}}).status, 403);
+    EXPECT_EQ(form("/admin/credentials/csr", cookie, "", {{"id", cred.id}}).status, 403);
+    const auto csr = form("/admin/credentials/csr", cookie, csrf, {{"id", cred.id}});
+    ASSERT_EQ(csr.status, 200) << csr.body;
+    EXPECT_EQ(csr.content_type, "application/pkcs10");
+    EXPECT_EQ(csr.headers.get("Content-Disposition").value_or(""),
+              "attachment; filename=\"" + cred.id + ".csr\"");
+    EXPECT_EQ(audited("credential.csr"), (Audited{{"kanri", cred.id}}));
+    inkan::testing::write_file(env.dir / "again.csr", csr.body);
+    inkan::testing::write_file(env.dir / "first.csr", first_csr);
+    for (const std::string file : {"again.csr", "first.csr"}) {
+        const auto v = openssl({"req", "-verify", "-noout", "-in", (env.dir / file).string()});
+        EXPECT_EQ(v.exit_code, 0) << file << ": " << inkan::testing::describe(v);
+    }
+    const auto key_of = [&](const std::string& file) {
+        return openssl({"req", "-pubkey", "-noout", "-in", (env.dir / file).string()}).out;
+    };
+    EXPECT_EQ(key_of("again.csr"), key_of("first.csr")) << "the same HSM key";
+    const auto subject = openssl(
+        {"req", "-subject", "-noout", "-nameopt", "RFC2253", "-in", (env.dir / "again.csr").string()});
+    EXPECT_NE(subject.out.find("CN=yamada Example"), std::string::npos) << subject.out;
+
+    // The CA issues (the test's built-in CA stands in for the manual one).
+    const auto issued =
+        env.builtin->enrol(pki::EnrolmentRequest{pki::Csr::from_pem(csr.body).der(), "person"});
+    ASSERT_EQ(issued.chain.size(), 3U);
+    const std::string chain_pem = pki::certificates_pem({issued.chain[0], issued.chain[1]});
+
+    // Uploads: auditors, no token, another key's certificate, and garbage are refused; nothing changes.
+    const auto upload = [&](const std::string& c, const std::string& token, const std::string& pem) {
+        return call(
+            "POST", "/admin/credentials/certificate",
+            multipart({{"csrf", "", token}, {"id", "", cred.id}, {"certificate", "cert.pem", pem}}),
+            {{"Content-Type", "multipart/form-data; boundary=" + std::string{kBoundary}}, {"Cookie", c}});
+    };
+    EXPECT_EQ(upload(audi_cookie, audi_csrf, chain_pem).status, 403);
+    EXPECT_EQ(upload(cookie, "", chain_pem).status, 403);
+    const service::Credential other = env.add_credential("yamada");
+    EXPECT_EQ(upload(cookie, csrf, pki::certificates_pem(other.chain)).status, 400) << "another key";
+    EXPECT_EQ(upload(cookie, csrf, "not a certificate").status, 400);
+    EXPECT_EQ(env.credentials->get(cred.id).status, service::CredentialStatus::Pending);
+    EXPECT_EQ(audited("credential.import_cert"), Audited{});
+
+    const auto imported = upload(cookie, csrf, chain_pem);
+    ASSERT_EQ(imported.status, 200) << imported.body;
+    EXPECT_EQ(element_text(imported.body, "imported-status"), "active");
+    EXPECT_EQ(env.credentials->get(cred.id).status, service::CredentialStatus::Active);
+    EXPECT_EQ(audited("credential.import_cert"), (Audited{{"kanri", cred.id}}));
+    EXPECT_EQ(upload(cookie, csrf, chain_pem).status, 400) << "active: no second certificate";
+    EXPECT_EQ(form("/admin/credentials/csr", cookie, csrf, {{"id", cred.id}}).status, 400)
+        << "no CSR once the certificate is there";
+
+    // The stored chain, as openssl sees it: the leaf chains to the root through the issuing CA.
+    const auto stored = env.credentials->get(cred.id).chain;
+    ASSERT_EQ(stored.size(), 3U);
+    inkan::testing::write_file(env.dir / "leaf.pem", pki::certificates_pem({stored[0]}));
+    inkan::testing::write_file(env.dir / "issuing.pem", pki::certificates_pem({stored[1]}));
+    inkan::testing::write_file(env.dir / "root.pem", pki::certificates_pem({stored[2]}));
+    // At the test's clock (each session moved it on): the certificate's notBefore is that clock's now.
+    const auto verified =
+        openssl({"verify", "-attime", at_clock(), "-CAfile", (env.dir / "root.pem").string(), "-untrusted",
+                 (env.dir / "issuing.pem").string(), (env.dir / "leaf.pem").string()});
+    EXPECT_EQ(verified.exit_code, 0) << inkan::testing::describe(verified);
+}
+
+TEST_F(ConsoleRoutesTest, CreateFormIsOnTheCredentialsPageInBothLanguages) {
+    const auto [cookie, csrf] = session("kansa", audi_seed);
+    const auto en = call("GET", "/admin/credentials?lang=en", "", {{"Cookie", cookie}});
+    ASSERT_EQ(en.status, 200) << en.body;
+    EXPECT_NE(en.body.find("Create a credential"), std::string::npos);
+    EXPECT_NE(en.body.find("<option value=\"manual-ca\">"), std::string::npos) << en.body;
+    EXPECT_NE(en.body.find("<option value=\"seal\">"), std::string::npos) << en.body;
+    EXPECT_EQ(en.body.find("<option value=\"tsa\">"), std::string::npos) << "person and seal profiles only";
+    const auto ja = call("GET", "/admin/credentials?lang=ja", "", {{"Cookie", cookie}});
+    EXPECT_NE(ja.body.find("クレデンシャルを作成"), std::string::npos);
+    EXPECT_NE(ja.body.find("鍵アルゴリズム"), std::string::npos);
+}
+
+TEST_F(ConsoleRoutesTest, AdminApiCreatesCredentialsAndTakesTheirCertificates) {
+    const auto token_of = [&](const std::string& name) {
+        return testing::bearer(
+            env.sessions.login(name, Secret{testing::password_of(name)}, false).access_token);
+    };
+    const auto post = [&](const std::string& path, const Json& body, const std::string& who) {
+        return call("POST", "/inkan/v1/admin/" + path, body.dump(),
+                    {{"Content-Type", "application/json"}, {"Authorization", token_of(who)}});
+    };
+    const Json personal{{"owner", "yamada"}, {"algo", "rsa-2048"}, {"scal", 1}};
+    EXPECT_EQ(post("credentials", personal, "kansa").status, 403);
+    EXPECT_EQ(post("credentials", personal, "yamada").status, 403);
+    EXPECT_EQ(post("credentials", Json{{"owner", "yamada"}, {"scal", "2"}}, "kanri").status, 400)
+        << "scal is a number";
+    EXPECT_TRUE(env.credentials->list().empty());
+
+    // At the built-in CA: issued at once, no CSR.
+    const auto active = post("credentials", personal, "kanri");
+    ASSERT_EQ(active.status, 201) << active.body;
+    const Json a = Json::parse(active.body);
+    EXPECT_EQ(a["credential"]["status"], "active");
+    EXPECT_EQ(a["credential"]["key_algo"], "rsa-2048");
+    EXPECT_EQ(a["credential"]["scal"], 1);
+    EXPECT_EQ(a["pin"].get<std::string>().size(), 6U);
+    EXPECT_FALSE(a.contains("csr_pem"));
+    const auto chain = env.credentials->get(a["credential"]["id"].get<std::string>()).chain;
+    ASSERT_EQ(chain.size(), 3U);
+    inkan::testing::write_file(env.dir / "a-leaf.pem", pki::certificates_pem({chain[0]}));
+    inkan::testing::write_file(env.dir / "a-issuing.pem", pki::certificates_pem({chain[1]}));
+    inkan::testing::write_file(env.dir / "a-root.pem", pki::certificates_pem({chain[2]}));
+    const auto v =
+        openssl({"verify", "-attime", at_clock(), "-CAfile", (env.dir / "a-root.pem").string(), "-untrusted",
+                 (env.dir / "a-issuing.pem").string(), (env.dir / "a-leaf.pem").string()});
+    EXPECT_EQ(v.exit_code, 0) << inkan::testing::describe(v);
+
+    // A seal at the manual CA: its CSR now, and again (with the organisation identifier it needs).
+    const Json seal{{"profile", "seal"},
+                    {"organization", "Example KK"},
+                    {"organization_identifier", "NTRJP-1234567890123"},
+                    {"ca", testing::kManualCa},
+                    {"auth_mode", "explicit"}};
+    const auto pending = post("credentials", seal, "kanri");
+    ASSERT_EQ(pending.status, 201) << pending.body;
+    const Json p = Json::parse(pending.body);
+    const std::string id = p["credential"]["id"].get<std::string>();
+    EXPECT_EQ(p["credential"]["status"], "pending");
+    EXPECT_EQ(p["credential"]["kind"], "seal");
+    EXPECT_FALSE(p.contains("pin")) << "a seal's members get their PINs";
+    ASSERT_TRUE(p.contains("csr_pem"));
+    EXPECT_EQ(post("credentials/csr", Json{{"id", id}}, "kanri").status, 400) << "no organisation identifier";
+    EXPECT_EQ(
+        post("credentials/csr", Json{{"id", id}, {"organization_identifier", "NTRJP-1234567890123"}}, "kansa")
+            .status,
+        403);
+    const auto again = post("credentials/csr",
+                            Json{{"id", id}, {"organization_identifier", "NTRJP-1234567890123"}}, "kanri");
+    ASSERT_EQ(again.status, 200) << again.body;
+    const std::string csr_pem = Json::parse(again.body)["csr_pem"].get<std::string>();
+    inkan::testing::write_file(env.dir / "seal.csr", csr_pem);
+    const auto checked = openssl({"req", "-verify", "-noout", "-in", (env.dir / "seal.csr").string()});
+    EXPECT_EQ(checked.exit_code, 0) << inkan::testing::describe(checked);
+    const auto subject =
+        openssl({"req", "-subject", "-noout", "-nameopt", "RFC2253", "-in", (env.dir / "seal.csr").string()});
+    EXPECT_NE(subject.out.find("NTRJP-1234567890123"), std::string::npos) << subject.out;
+
+    const auto issued = env.builtin->enrol(pki::EnrolmentRequest{pki::Csr::from_pem(csr_pem).der(), "seal"});
+    const Json upload{{"id", id}, {"chain_pem", pki::certificates_pem({issued.chain[0], issued.chain[1]})}};
+    EXPECT_EQ(post("credentials/certificate", upload, "kansa").status, 403);
+    EXPECT_EQ(env.credentials->get(id).status, service::CredentialStatus::Pending);
+    const auto imported = post("credentials/certificate", upload, "kanri");
+    ASSERT_EQ(imported.status, 200) << imported.body;
+    EXPECT_EQ(Json::parse(imported.body)["credential"]["status"], "active");
+    EXPECT_EQ(env.credentials->get(id).status, service::CredentialStatus::Active);
+    EXPECT_EQ(audited("credential.create").size(), 2U);
+    EXPECT_EQ(audited("credential.import_cert"), (Audited{{"kanri", id}}));
+}
+
+TEST_F(ConsoleRoutesTest, RolesAreChangedByOperatorsOnlyNotTheirOwnAndAudited) {
+    const auto [audi_cookie, audi_csrf] = session("kansa", audi_seed);
+    const auto [cookie, csrf] = session("kanri", oper_seed);
+    const auto role_of = [&](const std::string& name) { return env.accounts.get_by_name(name).role; };
+
+    EXPECT_EQ(
+        form("/admin/users/role", audi_cookie, audi_csrf, {{"name", "yamada"}, {"role", "operator"}}).status,
+        403);
+    EXPECT_EQ(form("/admin/users/role", cookie, "", {{"name", "yamada"}, {"role", "operator"}}).status, 403);
+    EXPECT_EQ(form("/admin/users/role", cookie, csrf, {{"name", "yamada"}, {"role", "root"}}).status, 400);
+    EXPECT_EQ(form("/admin/users/role", cookie, csrf, {{"name", "nobody"}, {"role", "auditor"}}).status, 400);
+    EXPECT_EQ(form("/admin/users/role", cookie, csrf, {{"name", "kanri"}, {"role", "user"}}).status, 400)
+        << "not one's own";
+    EXPECT_EQ(role_of("yamada"), service::Role::User);
+    EXPECT_EQ(role_of("kanri"), service::Role::Operator);
+    EXPECT_EQ(audited("user.role"), Audited{});
+
+    const auto changed = form("/admin/users/role", cookie, csrf, {{"name", "yamada"}, {"role", "auditor"}});
+    EXPECT_EQ(changed.status, 303) << changed.body;
+    EXPECT_EQ(role_of("yamada"), service::Role::Auditor);
+    EXPECT_EQ(audited("user.role"), (Audited{{"kanri", ""}}));
+    const auto entries = env.audit_store.all();
+    EXPECT_EQ(entries.back().event.user_id, env.accounts.get_by_name("yamada").id);
+    const Json details = Json::parse(entries.back().event.details);
+    EXPECT_EQ(details["was"], "user");
+    EXPECT_EQ(details["role"], "auditor");
+    const auto page = call("GET", "/admin/users", "", {{"Cookie", cookie}});
+    EXPECT_NE(page.body.find("id=\"setrole-yamada\""), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find("<option value=\"auditor\" selected>"), std::string::npos);
+
+    // The auditor made a user: its live session ends at its next request.
+    EXPECT_EQ(form("/admin/users/role", cookie, csrf, {{"name", "kansa"}, {"role", "user"}}).status, 303);
+    const auto after = call("GET", "/admin/audit", "", {{"Cookie", audi_cookie}});
+    EXPECT_EQ(after.status, 303) << after.body;
+    EXPECT_EQ(after.headers.get("Location").value_or(""), "/admin/login");
+
+    // The JSON API: an operator's token only.
+    const auto token_of = [&](const std::string& name) {
+        return testing::bearer(
+            env.sessions.login(name, Secret{testing::password_of(name)}, false).access_token);
+    };
+    const auto post = [&](const Json& body, const std::string& who) {
+        return call("POST", "/inkan/v1/admin/users/role", body.dump(),
+                    {{"Content-Type", "application/json"}, {"Authorization", token_of(who)}});
+    };
+    EXPECT_EQ(post(Json{{"name", "yamada"}, {"role", "operator"}}, "yamada").status, 403)
+        << "an auditor's token";
+    EXPECT_EQ(post(Json{{"name", "yamada"}}, "kanri").status, 400);
+    const auto api = post(Json{{"name", "yamada"}, {"role", "operator"}}, "kanri");
+    ASSERT_EQ(api.status, 200) << api.body;
+    EXPECT_EQ(Json::parse(api.body)["user"]["role"], "operator");
+    EXPECT_EQ(role_of("yamada"), service::Role::Operator);
+    EXPECT_EQ(audited("user.role").size(), 3U);
 }
 
 }  // namespace

@@ -227,6 +227,11 @@ const std::vector<Command>& commands() {
          "user lock NAME [--data DIR]",
          "lock a user: no login, existing tokens stop working",
          cmd_user_lock},
+        {{"user", "role"},
+         "user role NAME operator|auditor|user [--data DIR]",
+         "change a user's role (not your own); it holds from their next request; the console's role form "
+         "does the same",
+         cmd_user_role},
         {{"user", "unlock"},
          "user unlock NAME [--data DIR]",
          "clear the user's own locks: the account lock, the password lock and the one-time-code lock "

@@ -34,6 +34,7 @@ int cmd_user_add(const std::vector<std::string>& words, Io io);
 int cmd_user_list(const std::vector<std::string>& words, Io io);
 int cmd_user_show(const std::vector<std::string>& words, Io io);
 int cmd_user_lock(const std::vector<std::string>& words, Io io);
+int cmd_user_role(const std::vector<std::string>& words, Io io);
 int cmd_user_unlock(const std::vector<std::string>& words, Io io);
 int cmd_user_passwd(const std::vector<std::string>& words, Io io);
 int cmd_user_totp(const std::vector<std::string>& words, Io io);

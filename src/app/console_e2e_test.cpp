@@ -1,13 +1,15 @@
 // The operator console and the JSON admin API (issue 18, decision 0041) against the real `inkan serve`
 // (ephemeral ports, TLS with its key in the HSM). Headless Chromium with JavaScript off
 // (tests/browser/console.mjs) signs in with a one-time code, searches, opens, exports and verifies the audit
-// log, toggles maintenance, creates and locks a user, switches language, in English and in Japanese, and
-// saves screenshots under build/.../src/app/console_e2e_screenshots/<locale>/; a second browser as auditor
-// is refused every change by the server. curl plays the attacker: a form without the CSRF token, a cookie
-// from another Origin, a session past its idle timeout (moved back in the database with the sqlite3 CLI:
-// no waiting), a signer's token on the admin API. The verify page gets a PDF signed by `inkan sign` and the
-// same PDF with one byte of its signed range changed; its verdicts must be the CLI's (`inkan verify --data`,
-// the same [validation] trust: the development root) and HASH_FAILURE.
+// log, toggles maintenance, creates and locks a user and changes its role, switches language, in English and
+// in Japanese, and creates a credential at a manual CA, downloads its CSR and uploads the certificate `inkan
+// ca issue` made from it (openssl checks both), and saves screenshots under
+// build/.../src/app/console_e2e_screenshots/<locale>/; a second browser as auditor is refused every change by
+// the server. curl plays the attacker: a form without the CSRF token, a cookie from another Origin, a session
+// past its idle timeout (moved back in the database with the sqlite3 CLI: no waiting), a signer's token on
+// the admin API. The verify page gets a PDF signed by `inkan sign` and the same PDF with one byte of its
+// signed range changed; its verdicts must be the CLI's (`inkan verify --data`, the same [validation] trust:
+// the development root) and HASH_FAILURE.
 
 #include <chrono>
 #include <fstream>
@@ -81,7 +83,8 @@ protected:
                                                               {"kanri2", "operator"},
                                                               {"kanri3", "operator"},
                                                               {"kansa", "auditor"},
-                                                              {"yamada", "user"}}) {
+                                                              {"yamada", "user"},
+                                                              {"kimura", "user"}}) {
             const json user = cli({INKAN_BIN, "user", "add", name, "--role", role, "--display-name",
                                    "山田 " + name, "--totp", "--json", "--data", d});
             s_accounts[name] = Account{name, user.value("password", std::string{}),
@@ -95,7 +98,9 @@ protected:
             (void)cli({INKAN_BIN, "credential", "create", "--user", "hayashi", "--description", description,
                        "--json", "--data", d});
         }
-        // The verify page's trust: the development root, as `inkan verify --data` reads it too.
+        // The verify page's trust: the development root, as `inkan verify --data` reads it too. (init's
+        // [ca.manual] takes the credentials the operator creates on the console: CSRs out, certificates
+        // back.)
         {
             std::ofstream toml{s_data / "inkan.toml", std::ios::app};
             toml << "\n[validation]\ntrust_anchors = [\"" << (s_data / "pki" / "root-ca.pem").string()
@@ -246,11 +251,13 @@ protected:
 
     static void operator_walk(const std::string& locale, const std::string& lang,
                               const std::string& new_user) {
-        const json out =
-            chromium("operator", s_accounts["kanri"], locale,
-                     {"INKAN_NEW_USER=" + new_user, "INKAN_CREDENTIAL_OWNER=yamada",
-                      "INKAN_SIGNED_PDF=" + s_signed_pdf.string(),
-                      "INKAN_TAMPERED_PDF=" + s_tampered_pdf.string(), "INKAN_REVOKE_OWNER=hayashi"});
+        const json out = chromium(
+            "operator", s_accounts["kanri"], locale,
+            {"INKAN_NEW_USER=" + new_user, "INKAN_CREDENTIAL_OWNER=yamada",
+             "INKAN_SIGNED_PDF=" + s_signed_pdf.string(), "INKAN_TAMPERED_PDF=" + s_tampered_pdf.string(),
+             "INKAN_REVOKE_OWNER=hayashi", "INKAN_MANUAL_CA=manual", "INKAN_NEW_CREDENTIAL_OWNER=kimura",
+             "INKAN_WORK=" + (s_tmp->path() / "work").string(), std::string{"INKAN_BIN="} + INKAN_BIN,
+             "INKAN_DATA=" + s_data.string()});
         ASSERT_TRUE(out.is_object()) << out.dump();
         EXPECT_EQ(out["login_url"], s_api + "/admin/login") << out.dump(2);
         EXPECT_EQ(out["login_lang"], lang);
@@ -294,9 +301,68 @@ protected:
         EXPECT_GT(out["qr_modules"].get<int>(), 100)
             << "a QR code of the otpauth URI has hundreds of dark modules";
         EXPECT_EQ(out["locked_state"], lang == "ja" ? "ロック中" : "locked");
+        EXPECT_EQ(out["role_before"], "user") << out.dump(2);
+        EXPECT_EQ(out["role_status"], 200) << out.dump(2);
+        EXPECT_EQ(out["role_after"], "auditor") << out.dump(2);
+        const json shown_user =
+            cli({INKAN_BIN, "user", "show", new_user, "--json", "--data", s_data.string()});
+        EXPECT_EQ(shown_user["role"], "auditor") << shown_user.dump(2);
+        bool role_audited = false;
+        for (const auto& e : audit("user.role")) {
+            if (e["details"]["user"] == new_user) {
+                role_audited = true;
+                EXPECT_EQ(e["operator"], "kanri") << e.dump(2);
+                EXPECT_EQ(e["details"]["was"], "user") << e.dump(2);
+                EXPECT_EQ(e["details"]["role"], "auditor") << e.dump(2);
+            }
+        }
+        EXPECT_TRUE(role_audited) << audit("user.role").dump(2);
         // Credentials: init's demo credential and yamada's; the filter shows only yamada's.
         EXPECT_GE(out["credentials_all"].get<int>(), 2) << out.dump(2);
         EXPECT_EQ(out["credential_owners"], (json::array({"yamada"}))) << out.dump(2);
+        // A credential created at the manual CA: pending with its CSR, then active with the certificate the
+        // CA issued from the CSR the console downloaded. openssl checks both CSRs and the chain.
+        const std::string created = out["new_credential_id"].get<std::string>();
+        EXPECT_EQ(out["credential_create_status"], 200) << out.dump(2);
+        EXPECT_EQ(out["new_credential_status"], "pending") << out.dump(2);
+        EXPECT_EQ(out["new_credential_pin_length"], 6) << out.dump(2);
+        EXPECT_EQ(out["pending_state"], "pending") << out.dump(2);
+        EXPECT_EQ(out["csr_filename"], created + ".csr") << out.dump(2);
+        EXPECT_EQ(out["upload_status"], 200) << out.dump(2);
+        EXPECT_EQ(out["imported_status"], "active") << out.dump(2);
+        EXPECT_EQ(out["active_state"], "active") << out.dump(2);
+        EXPECT_NE(out["imported_subject"].get<std::string>().find("kimura"), std::string::npos)
+            << out["imported_subject"];
+        const fs::path work = s_tmp->path() / "work";
+        std::string csr_keys[2];
+        int i = 0;
+        for (const std::string which : {"first", "again"}) {
+            const std::string file = (work / (lang + "-" + which + ".csr")).string();
+            const auto checked = run({"openssl", "req", "-verify", "-noout", "-in", file});
+            EXPECT_EQ(checked.exit_code, 0) << describe(checked);
+            csr_keys[i++] = run({"openssl", "req", "-pubkey", "-noout", "-in", file}).out;
+        }
+        EXPECT_EQ(csr_keys[0], csr_keys[1]) << "both CSRs are signed by the credential's one HSM key";
+        EXPECT_NE(csr_keys[0].find("BEGIN PUBLIC KEY"), std::string::npos) << csr_keys[0];
+        const std::string cert = (work / (lang + "-cert.pem")).string();
+        const auto chain_ok = run({"openssl", "verify", "-CAfile", (s_data / "pki" / "root-ca.pem").string(),
+                                   "-untrusted", cert, cert});
+        EXPECT_EQ(chain_ok.exit_code, 0) << describe(chain_ok);
+        const json created_shown =
+            cli({INKAN_BIN, "credential", "show", created, "--json", "--data", s_data.string()});
+        EXPECT_EQ(created_shown["status"], "active") << created_shown.dump(2);
+        EXPECT_EQ(created_shown["key_algo"], "ec-p384") << created_shown.dump(2);
+        EXPECT_EQ(created_shown["ca"], "manual") << created_shown.dump(2);
+        for (const std::string action : {"credential.create", "credential.csr", "credential.import_cert"}) {
+            bool seen = false;
+            for (const auto& e : audit(action)) {
+                if (e["credential_id"] == created) {
+                    seen = true;
+                    EXPECT_EQ(e["operator"], "kanri") << e.dump(2);
+                }
+            }
+            EXPECT_TRUE(seen) << action << " of " << created;
+        }
         // The language switch, remembered for the next page.
         const std::string other = lang == "ja" ? "en" : "ja";
         EXPECT_EQ(out["switched_lang"], other);
@@ -412,6 +478,8 @@ TEST_F(ConsoleE2e, AuditorReadsButTheServerRefusesEveryChange) {
     EXPECT_EQ(out["maintenance_after"], out["maintenance_before"]);
     EXPECT_EQ(out["lock_status"], 403) << out.dump(2);
     EXPECT_EQ(out["target_state"], "active");
+    EXPECT_EQ(out["role_status"], 403) << out.dump(2);
+    EXPECT_EQ(out["target_role"], "user") << out.dump(2);
     EXPECT_EQ(out["revoke_status"], 403) << out.dump(2);
     EXPECT_EQ(out["revoke_state_after"], "active") << out.dump(2);
     EXPECT_EQ(out["low_contrast"], json::array());

@@ -140,18 +140,6 @@ nlohmann::json credential_json(ServiceContext& service, const Credential& c,
     return j;
 }
 
-/// The configured root: the first built-in CA marked root = true (its chain file's last certificate).
-Bytes configured_trust_anchor(const Config& config, PkiContext& pki) {
-    for (const auto& name : pki.names()) {
-        if (pki.kind(name) == "builtin" && config.boolean_or("ca." + name + ".root", false)) {
-            const auto chain = config.path("ca." + name + ".chain");
-            require(chain.has_value(), Errc::InvalidConfig, "ca." + name + ".chain is not configured");
-            return read_certificates(*chain).back();
-        }
-    }
-    throw Error{Errc::InvalidConfig, "no built-in root CA is configured: give --trust-anchor FILE"};
-}
-
 }  // namespace
 
 int cmd_credential_create(const std::vector<std::string>& words, Io io) {
@@ -185,7 +173,7 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
         throw UsageError{"--profile " + profile + " is not a person or seal profile"};
     }
     service::NewCredential request;
-    request.kind = p.kind == pki::ProfileKind::Person ? CredentialKind::Personal : CredentialKind::Seal;
+    request.kind = service::credential_kind_of(p);
     request.profile = profile;
     request.key = *key;
     request.ca = args.option_or("ca", "");
@@ -239,9 +227,10 @@ int cmd_credential_create(const std::vector<std::string>& words, Io io) {
         request.organization_identifier = *org_id;
     }
 
-    const auto created = o.service->credentials().create(std::move(request));
+    // The console's create too: one change, one audit entry, under the operator's name.
+    const auto created =
+        o.service->administration().create_credential(o.service->actor(), std::move(request));
     const Credential& c = created.credential;
-    o.service->audit_operator("credential.create", c.owner_user_id, c.id, credential_created_details(c));
     if (args.flag("json")) {
         nlohmann::json out{{"credential", credential_json(*o.service, c, user_names(*o.service), false)}};
         if (generated_pin) {
@@ -456,9 +445,9 @@ int cmd_credential_import_cert(const std::vector<std::string>& words, Io io) {
     } else {
         anchor = configured_trust_anchor(o.runtime->config, *o.pki);
     }
-    const Credential c = o.service->credentials().import_certificate(args.positional()[0], chain_pem, anchor);
-    o.service->audit_operator("credential.import_cert", c.owner_user_id, c.id,
-                              nlohmann::json{{"credential", c.id}}.dump());
+    // The console's upload too: the same checks and the same audit entry.
+    const Credential c = o.service->administration().import_certificate(
+        o.service->actor(), args.positional()[0], chain_pem, anchor);
     io.out << "inkan: credential " << c.id
            << " is active: " << pki::Certificate::from_der(c.chain.front()).subject() << "\n";
     return 0;

@@ -81,6 +81,17 @@ std::vector<Bytes> read_certificates(const fs::path& pem_file) {
     return out;
 }
 
+Bytes configured_trust_anchor(const Config& config, PkiContext& pki) {
+    for (const auto& name : pki.names()) {
+        if (pki.kind(name) == "builtin" && config.boolean_or("ca." + name + ".root", false)) {
+            const auto chain = config.path("ca." + name + ".chain");
+            require(chain.has_value(), Errc::InvalidConfig, "ca." + name + ".chain is not configured");
+            return read_certificates(*chain).back();
+        }
+    }
+    throw Error{Errc::InvalidConfig, "no built-in root CA is configured: give --trust-anchor FILE"};
+}
+
 pki::ProfileSet profiles_from_config(const Config& config) {
     pki::ProfileSet set = pki::ProfileSet::defaults();
     std::set<std::string> names;

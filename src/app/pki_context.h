@@ -101,4 +101,9 @@ private:
 /// Reads a PEM file with one or more certificates (DER, in file order).
 std::vector<Bytes> read_certificates(const std::filesystem::path& pem_file);
 
+/// The trust anchor an imported certificate must chain to (`credential import-cert` without
+/// --trust-anchor, the console's upload): the first built-in CA marked root = true (its chain file's last
+/// certificate). Errc::InvalidConfig when none is configured.
+Bytes configured_trust_anchor(const Config& config, PkiContext& pki);
+
 }  // namespace inkan::app

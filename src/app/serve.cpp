@@ -547,10 +547,21 @@ int cmd_serve(const std::vector<std::string>& words, Io io) {
                                            &maintenance_switch,
                                            &service.credentials()};
     std::function<api::ConsoleStatus()> console_status;  // set below, once readiness is defined
-    api::add_console_routes(api_router,
-                            api::ConsoleDeps{console, administration, service.sessions(),
-                                             [&console_status] { return console_status(); }, api_public_url,
-                                             &service.credentials(), &validation});
+    // Creating credentials on the console: the profiles and CAs `inkan credential create` offers, and the
+    // root an uploaded certificate must chain to, as `inkan credential import-cert` takes it.
+    const pki::ProfileSet console_profiles = profiles_from_config(config);
+    std::vector<std::string> console_cas;
+    for (const auto& name : pki.names()) {
+        if (!config.boolean_or("ca." + name + ".root", false)) {
+            console_cas.push_back(name);
+        }
+    }
+    api::add_console_routes(
+        api_router,
+        api::ConsoleDeps{console, administration, service.sessions(),
+                         [&console_status] { return console_status(); }, api_public_url,
+                         &service.credentials(), &validation, &console_profiles, std::move(console_cas),
+                         [&config, &pki] { return configured_trust_anchor(config, pki); }});
     PkiSources pki_sources{pki, clock,
                            std::chrono::seconds{config.integer_or("pki.crl_refresh_seconds", 300)}};
     api::PkiRoutesDeps pki_routes = pki_sources.routes(tsa.authority.get());

@@ -302,21 +302,4 @@ Secret random_pin(int digits) {
     return Secret{std::move(pin)};
 }
 
-std::string credential_created_details(const service::Credential& c, std::string_view by) {
-    nlohmann::json details{{"credential", c.id},
-                           {"kind", service::name(c.kind)},
-                           {"key_algo", c.key_algo},
-                           {"ca", c.ca},
-                           {"profile", c.profile},
-                           {"scal", c.scal},
-                           {"multisign", c.multisign},
-                           {"auth_mode", service::name(c.auth_mode)},
-                           {"signature_qualifier", c.signature_qualifier},
-                           {"status", service::name(c.status)}};
-    if (!by.empty()) {
-        details["by"] = by;
-    }
-    return details.dump();
-}
-
 }  // namespace inkan::app

@@ -140,8 +140,8 @@ void audit_operator_change(const Config& config, const std::string& actor, std::
                            std::string details_json);
 
 /// The details of a `credential.create` audit entry (every creation says the same things, whoever makes
-/// it: `credential create` or `init`'s demo credential); `by` names a maker other than the command.
-std::string credential_created_details(const service::Credential& c, std::string_view by = {});
+/// it: `credential create`, the console, or `init`'s demo credential): the service's.
+using service::credential_created_details;
 
 /// open_runtime(data_flag) plus the PKI and service contexts on the system clock.
 OpenedService open_service(const std::string& data_flag);

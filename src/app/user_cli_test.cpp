@@ -86,8 +86,8 @@ TEST_F(ServiceCli, HelpListsTheServiceCommands) {
     const auto r = run({INKAN_BIN, "--help"});
     ASSERT_EQ(r.exit_code, 0) << describe(r);
     for (const char* cmd :
-         {"inkan user add", "inkan user list", "inkan user lock", "inkan user passwd", "inkan user totp",
-          "inkan credential create", "inkan credential list", "inkan credential show",
+         {"inkan user add", "inkan user list", "inkan user lock", "inkan user role", "inkan user passwd",
+          "inkan user totp", "inkan credential create", "inkan credential list", "inkan credential show",
           "inkan credential revoke", "inkan credential import-cert", "inkan seal add-member",
           "inkan seal remove-member"}) {
         EXPECT_TRUE(contains(r.out, cmd)) << cmd << " missing from\n" << r.out;
@@ -179,6 +179,20 @@ TEST_F(ServiceCli, LockUnlockPasswdAndMistakes) {
     const auto op =
         inkan_json({"user", "add", "olga", "--role", "operator", "--password-stdin"}, "olga-password\n");
     EXPECT_EQ(op["user"]["role"], "operator");
+
+    // Roles: the same service function as the console's form, audited under the operator's name.
+    ASSERT_EQ(inkan({"user", "role", "alice", "auditor"}).exit_code, 0);
+    EXPECT_EQ(inkan_json({"user", "show", "alice"})["role"], "auditor");
+    EXPECT_EQ(inkan({"user", "role", "alice", "root"}).exit_code, 2);
+    EXPECT_EQ(inkan({"user", "role", "alice"}).exit_code, 2);
+    EXPECT_EQ(inkan({"user", "role", "nobody", "user"}).exit_code, 1);
+    const auto exported = inkan({"audit", "export", "--format", "json", "--action", "user.role"});
+    ASSERT_EQ(exported.exit_code, 0) << describe(exported);
+    const auto roles = nlohmann::json::parse(exported.out);
+    ASSERT_EQ(roles.size(), 1U) << roles.dump(2);
+    EXPECT_EQ(roles[0]["details"]["was"], "user");
+    EXPECT_EQ(roles[0]["details"]["role"], "auditor");
+    EXPECT_FALSE(roles[0]["operator"].get<std::string>().empty());
 }
 
 TEST_F(ServiceCli, ACredentialsChainVerifiesAgainstTheRootAndListsAndShows) {

@@ -214,6 +214,23 @@ int cmd_user_lock(const std::vector<std::string>& words, Io io) {
     return 0;
 }
 
+int cmd_user_role(const std::vector<std::string>& words, Io io) {
+    const Args args{words, {}, {"data"}};
+    if (args.positional().size() != 2) {
+        throw UsageError{"user role takes a user NAME and a role (operator, auditor or user)"};
+    }
+    const auto role = service::role_from_name(args.positional()[1]);
+    if (!role) {
+        throw UsageError{"the role must be operator, auditor or user"};
+    }
+    auto o = open_service(args.option_or("data", ""));
+    // The console's role form too: one change, one audit entry, under the operator's name.
+    const service::User user =
+        o.service->administration().set_role(o.service->actor(), args.positional()[0], *role);
+    io.out << "inkan: " << user.name << " is now " << service::name(user.role) << "\n";
+    return 0;
+}
+
 int cmd_user_unlock(const std::vector<std::string>& words, Io io) {
     const Args args{words, {}, {"data"}};
     const std::string& name = only_name(args, "user unlock");

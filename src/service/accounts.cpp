@@ -145,6 +145,10 @@ void Accounts::lock(std::string_view name) {
     m_users.set_locked(get_by_name(name).id, true);
 }
 
+void Accounts::set_role(std::string_view name, Role role) {
+    m_users.set_role(get_by_name(name).id, role);
+}
+
 void Accounts::unlock(std::string_view name) {
     const User user = get_by_name(name);
     m_users.set_locked(user.id, false);

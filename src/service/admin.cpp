@@ -197,6 +197,49 @@ Credentials& Administration::changes() const {
     return *m_changes;
 }
 
+std::string credential_created_details(const Credential& c, std::string_view by) {
+    nlohmann::json details{{"credential", c.id},
+                           {"kind", name(c.kind)},
+                           {"key_algo", c.key_algo},
+                           {"ca", c.ca},
+                           {"profile", c.profile},
+                           {"scal", c.scal},
+                           {"multisign", c.multisign},
+                           {"auth_mode", name(c.auth_mode)},
+                           {"signature_qualifier", c.signature_qualifier},
+                           {"status", name(c.status)}};
+    if (!by.empty()) {
+        details["by"] = by;
+    }
+    return details.dump();
+}
+
+Credentials::Created Administration::create_credential(std::string_view actor, NewCredential request) {
+    require(!actor.empty(), Errc::Internal, "an operator change without an operator");
+    Credentials::Created created = changes().create(std::move(request));
+    const Credential& c = created.credential;
+    record(actor, "credential.create", c.owner_user_id, credential_created_details(c), c.id);
+    return created;
+}
+
+std::string Administration::credential_csr(std::string_view actor, std::string_view credential_id,
+                                           std::string_view organization_identifier) {
+    require(!actor.empty(), Errc::Internal, "an operator change without an operator");
+    std::string pem = changes().csr(credential_id, organization_identifier);
+    const Credential c = changes().get(credential_id);
+    record(actor, "credential.csr", c.owner_user_id, nlohmann::json{{"credential", c.id}}.dump(), c.id);
+    return pem;
+}
+
+Credential Administration::import_certificate(std::string_view actor, std::string_view credential_id,
+                                              std::string_view chain_pem, ByteView trust_anchor_der) {
+    require(!actor.empty(), Errc::Internal, "an operator change without an operator");
+    Credential c = changes().import_certificate(credential_id, chain_pem, trust_anchor_der);
+    record(actor, "credential.import_cert", c.owner_user_id, nlohmann::json{{"credential", c.id}}.dump(),
+           c.id);
+    return c;
+}
+
 void Administration::revoke_credential(std::string_view actor, std::string_view credential_id,
                                        pki::RevocationReason reason) {
     const Credential before = changes().get(credential_id);
@@ -240,6 +283,18 @@ std::vector<User> Administration::users() const {
 void Administration::lock_user(std::string_view actor, std::string_view name) {
     m_accounts.lock(name);
     record(actor, "user.lock", m_accounts.get_by_name(name).id, nlohmann::json{{"user", name}}.dump());
+}
+
+User Administration::set_role(std::string_view actor, std::string_view name, Role role) {
+    require(actor != name, Errc::InvalidRequest, "an operator cannot change their own role");
+    const User before = m_accounts.get_by_name(name);
+    m_accounts.set_role(name, role);
+    record(actor, "user.role", before.id,
+           nlohmann::json{{"user", name}, {"role", service::name(role)}, {"was", service::name(before.role)}}
+               .dump());
+    User after = before;
+    after.role = role;
+    return after;
 }
 
 UnlockResult Administration::unlock_user(std::string_view actor, std::string_view name) {

@@ -88,6 +88,39 @@ std::optional<std::pair<std::string, std::string>> split_display_name(std::strin
     return std::pair{trim(name.substr(0, pos)), trim(name.substr(pos + width))};
 }
 
+/// A personal credential's subject: C, SN, GN, CN; given name and surname default from the owner's display
+/// name (split_display_name), CN to the display name.
+pki::Name personal_subject(const User& owner, const std::string& country, std::string given,
+                           std::string surname, const std::string& common_name) {
+    if (surname.empty() || given.empty()) {
+        const auto split = split_display_name(owner.display_name);
+        require(split.has_value() && !split->first.empty() && !split->second.empty(), Errc::InvalidRequest,
+                "cannot derive given name and surname from the display name of '" + owner.name +
+                    "' (no space in it): give both");
+        if (surname.empty()) {
+            surname = split->first;
+        }
+        if (given.empty()) {
+            given = split->second;
+        }
+    }
+    const std::string cn = common_name.empty() ? trim(owner.display_name) : common_name;
+    pki::Name subject;
+    subject.country(country).surname(surname).given_name(given).common_name(cn);
+    return subject;
+}
+
+/// A seal's subject: C, O, organizationIdentifier, CN (default: the organisation).
+pki::Name seal_subject(const std::string& country, const std::string& organization,
+                       const std::string& organization_identifier, const std::string& common_name) {
+    pki::Name subject;
+    subject.country(country)
+        .organization(organization)
+        .organization_identifier(organization_identifier)
+        .common_name(common_name.empty() ? organization : common_name);
+    return subject;
+}
+
 std::string new_credential_id() {
     // Never starting with '-': an id is a command-line argument (`--seal ID`, `credential show ID`), and
     // one beginning with a dash would be read as an option (1 in 64 of base64url ids did).
@@ -100,6 +133,15 @@ std::string new_credential_id() {
 }
 
 }  // namespace
+
+CredentialKind credential_kind_of(const pki::Profile& profile) {
+    if (profile.kind == pki::ProfileKind::Person) {
+        return CredentialKind::Personal;
+    }
+    require(profile.kind == pki::ProfileKind::Seal, Errc::InvalidRequest,
+            "profile " + profile.name + " is not a person or seal profile");
+    return CredentialKind::Seal;
+}
 
 Credentials::Credentials(CredentialStore& store, UserStore& users, hsm::Token& token,
                          ConnectorLookup connectors, CertificateRevoker revoker, const Clock& clock)
@@ -149,23 +191,8 @@ Credentials::Created Credentials::create(NewCredential request) {
         }
         credential.owner_user_id = owner->id;
         check_pin(request.pin);
-        std::string surname = request.surname;
-        std::string given = request.given_name;
-        if (surname.empty() || given.empty()) {
-            const auto split = split_display_name(owner->display_name);
-            require(split.has_value() && !split->first.empty() && !split->second.empty(),
-                    Errc::InvalidRequest,
-                    "cannot derive given name and surname from the display name of '" + owner->name +
-                        "' (no space in it): give both");
-            if (surname.empty()) {
-                surname = split->first;
-            }
-            if (given.empty()) {
-                given = split->second;
-            }
-        }
-        const std::string cn = request.common_name.empty() ? trim(owner->display_name) : request.common_name;
-        subject.country(request.country).surname(surname).given_name(given).common_name(cn);
+        subject = personal_subject(*owner, request.country, request.given_name, request.surname,
+                                   request.common_name);
         pin_hash = hash_password(request.pin);
     } else {
         require(request.pin.empty(), Errc::InvalidRequest,
@@ -175,11 +202,8 @@ Credentials::Created Credentials::create(NewCredential request) {
                 "a seal needs an organisation identifier (e.g. NTRJP-1234567890123)");
         pki::check_organization_identifier(request.organization_identifier);
         credential.organization = request.organization;
-        const std::string cn = request.common_name.empty() ? request.organization : request.common_name;
-        subject.country(request.country)
-            .organization(request.organization)
-            .organization_identifier(request.organization_identifier)
-            .common_name(cn);
+        subject = seal_subject(request.country, request.organization, request.organization_identifier,
+                               request.common_name);
     }
     pki::check_subject(
         pki::default_profile(request.kind == CredentialKind::Personal ? pki::ProfileKind::Person
@@ -396,6 +420,36 @@ Credential Credentials::renew(std::string_view credential_id, std::optional<hsm:
         }
         throw;
     }
+}
+
+std::string Credentials::csr(std::string_view credential_id, std::string_view organization_identifier) const {
+    const Credential credential = get(credential_id);
+    if (credential.status != CredentialStatus::Pending) {
+        throw Error{Errc::Conflict, "credential " + credential.id + " is " +
+                                        std::string{name(credential.status)} +
+                                        ", not pending: it has its certificate"};
+    }
+    pki::Name subject;
+    if (credential.kind == CredentialKind::Personal) {
+        const auto owner = m_users.find_by_id(credential.owner_user_id);
+        if (!owner) {
+            throw Error{Errc::NotFound, "the owner of credential " + credential.id + " is no user"};
+        }
+        subject = personal_subject(*owner, "JP", {}, {}, {});
+    } else {
+        require(!organization_identifier.empty(), Errc::InvalidRequest,
+                "a seal's CSR needs its organisation identifier (e.g. NTRJP-1234567890123): inkan does not "
+                "store it before the certificate");
+        pki::check_organization_identifier(std::string{organization_identifier});
+        subject = seal_subject("JP", credential.organization, std::string{organization_identifier}, {});
+    }
+    pki::check_subject(
+        pki::default_profile(credential.kind == CredentialKind::Personal ? pki::ProfileKind::Person
+                                                                         : pki::ProfileKind::Seal),
+        subject);
+    // Signed by the credential's own key in the HSM (proof of possession); the key never leaves it.
+    sign::HsmSigner signer{m_token, credential.key_id};
+    return pki::create_csr(subject, signer).pem();
 }
 
 Credential Credentials::import_certificate(std::string_view credential_id, std::string_view chain_pem,

@@ -122,6 +122,11 @@ void PostgresUserStore::set_locked(std::string_view user_id, bool locked) {
                 [&](pg::Statement& s) { s.bind_bool(locked); });
 }
 
+void PostgresUserStore::set_role(std::string_view user_id, service::Role role) {
+    update_user(*m_pool, "UPDATE users SET role = $2 WHERE id = $1", user_id, "set user role",
+                [&](pg::Statement& s) { s.bind_text(service::name(role)); });
+}
+
 void PostgresUserStore::set_totp(std::string_view user_id, std::optional<Bytes> sealed_secret) {
     update_user(*m_pool, "UPDATE users SET totp_sealed = $2 WHERE id = $1", user_id, "set TOTP secret",
                 [&](pg::Statement& s) {

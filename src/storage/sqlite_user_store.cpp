@@ -129,6 +129,11 @@ void SqliteUserStore::set_locked(std::string_view user_id, bool locked) {
                 [&](Statement& s) { s.bind_int64(2, locked ? 1 : 0); });
 }
 
+void SqliteUserStore::set_role(std::string_view user_id, service::Role role) {
+    update_user(*m_db, "UPDATE users SET role = ?2 WHERE id = ?1", user_id, "set user role",
+                [&](Statement& s) { s.bind_text(2, service::name(role)); });
+}
+
 void SqliteUserStore::set_totp(std::string_view user_id, std::optional<Bytes> sealed_secret) {
     update_user(*m_db, "UPDATE users SET totp_sealed = ?2 WHERE id = ?1", user_id, "set TOTP secret",
                 [&](Statement& s) {

@@ -120,6 +120,21 @@ TEST_P(UserStoreSuite, LockAndUnlock) {
     EXPECT_FALSE(open_another().users->find_by_id("u1")->locked);
 }
 
+TEST_P(UserStoreSuite, RoleIsChanged) {
+    users->create(make_user("u1", "alice"), kHash);
+    users->create(make_user("u2", "bob"), kHash);
+    const service::Role before = users->find_by_id("u2")->role;
+    for (const service::Role role : {service::Role::Operator, service::Role::Auditor, service::Role::User}) {
+        users->set_role("u1", role);
+        EXPECT_EQ(users->find_by_id("u1")->role, role);
+        EXPECT_EQ(open_another().users->find_by_name("alice")->role, role);
+    }
+    users->set_role("u1", service::Role::Auditor);
+    users->set_role("u1", service::Role::Auditor);  // idempotent
+    EXPECT_EQ(users->list().front().role, service::Role::Auditor);
+    EXPECT_EQ(users->find_by_id("u2")->role, before) << "only that user";
+}
+
 TEST_P(UserStoreSuite, TotpIsStoredClearedAndReportedAsEnrolled) {
     users->create(make_user("u1", "alice"), kHash);
     EXPECT_FALSE(users->totp("u1").has_value());
@@ -137,6 +152,7 @@ TEST_P(UserStoreSuite, SettersOfAnUnknownUserAreNotFound) {
     users->create(make_user("u1", "alice"), kHash);
     EXPECT_EQ(code_of([&] { users->set_password_hash("nobody", kHash); }), Errc::NotFound);
     EXPECT_EQ(code_of([&] { users->set_locked("nobody", true); }), Errc::NotFound);
+    EXPECT_EQ(code_of([&] { users->set_role("nobody", service::Role::Operator); }), Errc::NotFound);
     EXPECT_EQ(code_of([&] { users->set_totp("nobody", Bytes{1, 2, 3}); }), Errc::NotFound);
     EXPECT_EQ(code_of([&] {
                   users->set_totp("alice", Bytes{1, 2, 3});

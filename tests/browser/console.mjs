@@ -6,13 +6,17 @@
 // Accept-Language, e.g. ja-JP), INKAN_SHOTS (where screenshots go), INKAN_MODE (operator | auditor),
 // INKAN_NEW_USER (operator: the user to create and lock), INKAN_TARGET (auditor: a user to try to lock),
 // INKAN_SIGNED_PDF and INKAN_TAMPERED_PDF (operator: the files the verify page is given), INKAN_REVOKE_OWNER
-// (whose first active credential the operator revokes and the auditor tries to).
+// (whose first active credential the operator revokes and the auditor tries to), INKAN_MANUAL_CA (operator:
+// the manual CA a new credential of INKAN_NEW_CREDENTIAL_OWNER is created at), INKAN_WORK (where the CSRs and
+// the certificate go), INKAN_BIN and INKAN_DATA (`inkan ca issue` plays the manual CA: the data directory's
+// built-in CA issues the certificate from the downloaded CSR, outside the console).
 // Output: one JSON line with what the pages showed (the test asserts on it).
 // The server's certificate is issued by the data directory's own development CA, which this browser does
 // not know: the context ignores HTTPS errors (the curl calls of the test check TLS against it).
 
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const env = (name) => {
@@ -176,6 +180,13 @@ try {
     await submit(page, `#lock-${name}`);
     out.locked_state = await page.innerText(`tr[data-user="${name}"] td.state`);
     await shot('users');
+    // Its role: user → auditor, the row says so afterwards.
+    out.role_before = await page.innerText(`tr[data-user="${name}"] td.role`);
+    await page.selectOption(`#role-${name}`, 'auditor');
+    const roleChanged = await submit(page, `#setrole-${name}`);
+    out.role_status = roleChanged.status();
+    out.role_after = await page.innerText(`tr[data-user="${name}"] td.role`);
+    await shot('user-role');
 
     // Credentials (read-only): every one, then one user's.
     await submit(page, '#nav-credentials');
@@ -196,6 +207,48 @@ try {
     await page.goto(`${base}/admin/credentials?user=${encodeURIComponent(env('INKAN_REVOKE_OWNER'))}`);
     out.revoked_state = await page.innerText(`tr[data-credential="${revokeId}"] td.status`);
     await shot('credential-revoked');
+
+    // Create a credential at the manual CA: the key in the HSM, the PIN shown once, the CSR on the page.
+    const work = env('INKAN_WORK');
+    mkdirSync(work, { recursive: true });
+    await submit(page, '#nav-credentials');
+    await page.selectOption('#profile', 'person');
+    await page.fill('#owner', env('INKAN_NEW_CREDENTIAL_OWNER'));
+    await page.selectOption('#algo', 'ec-p384');
+    await page.selectOption('#ca', env('INKAN_MANUAL_CA'));
+    await page.selectOption('#scal', '2');
+    await page.fill('#description', `console ${out.login_lang}`);
+    await shot('credential-create-form');
+    const createdCredential = await submit(page, '#create-credential-submit');
+    out.credential_create_status = createdCredential.status();
+    const credentialId = await page.innerText('#created-credential');
+    out.new_credential_id = credentialId;
+    out.new_credential_status = await page.innerText('#created-status');
+    out.new_credential_pin_length = (await page.innerText('#created-pin')).length;
+    await shot('credential-created');
+    // The CSR twice: the page's own download (the one create made), and the form that signs it again.
+    const [firstCsr] = await Promise.all([page.waitForEvent('download'), page.click('#download-csr')]);
+    await firstCsr.saveAs(join(work, `${out.login_lang}-first.csr`));
+    await submit(page, '#back');
+    await page.goto(`${base}/admin/credentials?user=${encodeURIComponent(env('INKAN_NEW_CREDENTIAL_OWNER'))}`);
+    out.pending_state = await page.innerText(`tr[data-credential="${credentialId}"] td.status`);
+    await shot('credential-pending');
+    const [againCsr] = await Promise.all([page.waitForEvent('download'), page.click(`#csr-${credentialId}`)]);
+    out.csr_filename = againCsr.suggestedFilename();
+    const csrPath = join(work, `${out.login_lang}-again.csr`);
+    await againCsr.saveAs(csrPath);
+    // The CA issues outside the console; the operator uploads what it returned.
+    const certPath = join(work, `${out.login_lang}-cert.pem`);
+    execFileSync(env('INKAN_BIN'), ['ca', 'issue', '--data', env('INKAN_DATA'), '--profile', 'person', '--csr', csrPath, '-o', certPath]);
+    await page.goto(`${base}/admin/credentials?user=${encodeURIComponent(env('INKAN_NEW_CREDENTIAL_OWNER'))}`);
+    await page.setInputFiles(`#certificate-${credentialId}`, certPath);
+    const uploaded = await submit(page, `#upload-${credentialId}`);
+    out.upload_status = uploaded.status();
+    out.imported_status = await page.innerText('#imported-status');
+    out.imported_subject = await page.innerText('#imported-subject');
+    await shot('certificate-uploaded');
+    await page.goto(`${base}/admin/credentials?user=${encodeURIComponent(env('INKAN_NEW_CREDENTIAL_OWNER'))}`);
+    out.active_state = await page.innerText(`tr[data-credential="${credentialId}"] td.status`);
 
     // Verify: a signed and a tampered PDF in one upload, both verdicts read from the page; the JSON and
     // ETSI reports downloaded from its links (data: URLs, nothing kept on the server).
@@ -248,6 +301,11 @@ try {
     out.lock_status = lock.status();
     await page.goto(`${base}/admin/users`);
     out.target_state = await page.innerText(`tr[data-user="${env('INKAN_TARGET')}"] td.state`);
+    await page.selectOption(`#role-${env('INKAN_TARGET')}`, 'operator');
+    const role = await submit(page, `#setrole-${env('INKAN_TARGET')}`);
+    out.role_status = role.status();
+    await page.goto(`${base}/admin/users`);
+    out.target_role = await page.innerText(`tr[data-user="${env('INKAN_TARGET')}"] td.role`);
     // Revoking a credential: refused by the server too, the credential still active.
     await page.goto(`${base}/admin/credentials?user=${encodeURIComponent(env('INKAN_REVOKE_OWNER'))}`);
     const revokeId = await page.$eval('#credentials tbody tr:has(button[id^="revoke-"])', (row) => row.getAttribute('data-credential'));

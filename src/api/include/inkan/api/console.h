@@ -15,7 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include <inkan/core/bytes.h>
 #include <inkan/http/router.h>
+#include <inkan/pki/profile.h>
 #include <inkan/service/admin.h>
 #include <inkan/service/auth.h>
 #include <inkan/service/console.h>
@@ -49,11 +51,19 @@ struct ConsoleDeps {
     std::function<ConsoleStatus()> status;
     /// api.public_url ("https://sign.example.com"): an accepted Origin besides the request's own host.
     std::string public_url;
-    /// The credentials page (read-only in this slice); null: the page lists none.
+    /// The credentials page; null: the page lists none (changes go through `admin`).
     const service::Credentials* credentials = nullptr;
     /// The verify page and POST admin/verify: the validator of POST /inkan/v1/validate (its trust and
     /// document limit); null: verification is not offered.
     const service::Validation* validation = nullptr;
+    /// Creating credentials: the configured certificate profiles (a person or seal profile decides the
+    /// credential's kind, as `inkan credential create --profile` does); null: create is not offered.
+    const pki::ProfileSet* profiles = nullptr;
+    /// The CAs a credential may be enrolled at, offered on the create form besides the default CA.
+    std::vector<std::string> cas;
+    /// The trust anchor an uploaded certificate must chain to, as `inkan credential import-cert` takes it
+    /// without --trust-anchor (the configured root); empty function: uploads are refused.
+    std::function<Bytes()> trust_anchor;
 };
 
 inline constexpr std::string_view kConsolePrefix = "/admin/";

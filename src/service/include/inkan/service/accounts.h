@@ -88,6 +88,8 @@ public:
     [[nodiscard]] User get_by_name(std::string_view name) const;
     [[nodiscard]] std::optional<User> find_by_id(std::string_view id) const;
     void lock(std::string_view name);
+    /// Errc::NotFound for an unknown name.
+    void set_role(std::string_view name, Role role);
     /// Lifts the operator's lock and the password-guessing lock (the failure count goes to 0).
     void unlock(std::string_view name);
     void change_password(std::string_view name, const Secret& new_password);

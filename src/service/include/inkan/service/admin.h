@@ -58,6 +58,9 @@ enum class AuditExportFormat { Csv, Json };
 /// One entry as `audit export --format json` writes it (a JSON object's text).
 [[nodiscard]] std::string audit_entry_json(const NamedAuditEntry& entry);
 
+/// The details of a "credential.create" entry (the CLI, `inkan init` with `by` = "init", the console).
+[[nodiscard]] std::string credential_created_details(const Credential& c, std::string_view by = {});
+
 /// A search of the audit log by names or ids (what an operator types).
 struct AuditSearch {
     std::optional<TimePoint> from;
@@ -99,11 +102,28 @@ public:
     [[nodiscard]] std::vector<User> users() const;
     /// The account lock ("user.lock").
     void lock_user(std::string_view actor, std::string_view name);
+    /// A user's role (operator, auditor, user), audited "user.role" with the role before and after. The
+    /// change holds from the user's next request (console sessions and tokens read the role each time).
+    /// Errc::NotFound for an unknown user; Errc::InvalidRequest for an operator's own account (the console
+    /// would lock its only operator out; another operator or the CLI under another name does it).
+    User set_role(std::string_view actor, std::string_view name, Role role);
     /// The account lock, the password lock and the one-time-code lock ("user.unlock", "otp.unlock").
     UnlockResult unlock_user(std::string_view actor, std::string_view name);
     /// A new TOTP seed ("user.totp"): the otpauth URI and the base32 secret, shown once.
     std::pair<std::string, std::string> reset_totp(std::string_view actor, std::string_view name);
 
+    /// Credentials::create (a key pair generated in the HSM, a CSR signed by it, enrolled at the CA),
+    /// audited "credential.create" with credential_created_details as `inkan credential create` records it.
+    /// Pending (a manual CA): the CSR in `csr_pem`.
+    Credentials::Created create_credential(std::string_view actor, NewCredential request);
+    /// Credentials::csr (a Pending credential's CSR signed again by its HSM key), audited "credential.csr":
+    /// a signature by the credential's key is made, so it is an operator's act like a change.
+    std::string credential_csr(std::string_view actor, std::string_view credential_id,
+                               std::string_view organization_identifier = {});
+    /// Credentials::import_certificate against `trust_anchor_der` (the configured root, as `inkan credential
+    /// import-cert` takes it), audited "credential.import_cert".
+    Credential import_certificate(std::string_view actor, std::string_view credential_id,
+                                  std::string_view chain_pem, ByteView trust_anchor_der);
     /// Credentials::revoke, audited "credential.revoke" with the credential and the reason (as `inkan
     /// credential revoke` records it): the certificate revoked at a built-in CA, the key destroyed.
     void revoke_credential(std::string_view actor, std::string_view credential_id,

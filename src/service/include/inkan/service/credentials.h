@@ -9,6 +9,7 @@
 #include <inkan/core/secret.h>
 #include <inkan/hsm/token.h>
 #include <inkan/pki/connector.h>
+#include <inkan/pki/profile.h>
 #include <inkan/pki/store.h>
 #include <inkan/service/model.h>
 #include <inkan/service/ports.h>
@@ -41,6 +42,11 @@ struct NewCredential {
     std::string signature_qualifier;
     Secret pin;  ///< personal: the owner's activation PIN (≥ 4 characters)
 };
+
+/// The credential kind a certificate profile certifies: a person profile → Personal, a seal profile → Seal
+/// (`inkan credential create --profile`, the console's create). Errc::InvalidRequest for any other profile
+/// (tsa, ocsp, tls, ca).
+[[nodiscard]] CredentialKind credential_kind_of(const pki::Profile& profile);
 
 /// Looks up a CA connector by name ("" = the default CA).
 using ConnectorLookup = std::function<pki::CaConnector&(const std::string& name)>;
@@ -94,6 +100,14 @@ public:
     /// validate; Errc::InvalidEncoding for PEM that does not parse.
     Credential import_certificate(std::string_view credential_id, std::string_view chain_pem,
                                   ByteView trust_anchor_der);
+    /// A Pending credential's CSR again (for a manual CA, when the one `create` returned is lost): a new
+    /// PKCS#10 signed by the credential's key in the HSM (the key never leaves it). inkan does not store
+    /// the CSR nor the subject fields `create` was given, so the subject is create's default: personal:
+    /// C=JP, surname and given name from the owner's display name, CN the display name; a seal: C=JP, O,
+    /// `organization_identifier` (required for a seal: it is not stored before the certificate), CN=O.
+    /// Errc::Conflict unless Pending; Errc::InvalidRequest for a subject the profile kind refuses.
+    [[nodiscard]] std::string csr(std::string_view credential_id,
+                                  std::string_view organization_identifier = {}) const;
 
     /// Renews an Active credential (decision 0037): a new key pair in the HSM (`key`, default the old
     /// key's type), a CSR with the old certificate's subject, enrolled at the same CA under the same

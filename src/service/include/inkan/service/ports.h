@@ -41,6 +41,7 @@ public:
     /// Errc::NotFound for an unknown user (all setters).
     virtual void set_password_hash(std::string_view user_id, std::string_view hash) = 0;
     virtual void set_locked(std::string_view user_id, bool locked) = 0;
+    virtual void set_role(std::string_view user_id, Role role) = 0;
     /// The TOTP secret sealed under the HSM storage key (AES-256-GCM blob), or nothing to remove it.
     virtual void set_totp(std::string_view user_id, std::optional<Bytes> sealed_secret) = 0;
     [[nodiscard]] virtual std::optional<Bytes> totp(std::string_view user_id) const = 0;

@@ -27,6 +27,7 @@ public:
     [[nodiscard]] std::optional<std::string> password_hash(std::string_view user_id) const override;
     void set_password_hash(std::string_view user_id, std::string_view hash) override;
     void set_locked(std::string_view user_id, bool locked) override;
+    void set_role(std::string_view user_id, service::Role role) override;
     void set_totp(std::string_view user_id, std::optional<Bytes> sealed_secret) override;
     [[nodiscard]] std::optional<Bytes> totp(std::string_view user_id) const override;
     int reserve_password_guess(std::string_view user_id, int max, std::chrono::seconds cool_down,
