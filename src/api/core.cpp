@@ -128,6 +128,21 @@ std::string hash_algo_name(Version version) {
     invalid_request(std::string{kInvalidSad});
 }
 
+/// The wire answer to a signatureQualifier that chose no credential (csc-api.md §7).
+[[noreturn]] void refuse_qualifier(service::QualifierRefusal refusal) {
+    switch (refusal) {
+        case service::QualifierRefusal::Unknown:
+            invalid_request("Invalid parameter signatureQualifier");
+        case service::QualifierRefusal::Mismatch:
+            invalid_request("Invalid parameter signatureQualifier: the credential has another one");
+        case service::QualifierRefusal::NoneHeld:
+            invalid_request("Invalid parameter signatureQualifier: no credential of yours has it");
+        case service::QualifierRefusal::Ambiguous:
+            invalid_request("Ambiguous signatureQualifier: name the credentialID");
+    }
+    invalid_request("Invalid parameter signatureQualifier");
+}
+
 /// The wire answer to a scheme the service did not accept (signHash, signDoc): the parameter named as
 /// the version names it.
 [[noreturn]] void refuse_algorithm(Version version, service::AlgorithmRefusal refusal) {
@@ -196,6 +211,9 @@ std::string hash_algo_name(Version version) {
     }
     if (const auto algorithm = reason_of<service::AlgorithmRefusal>(e)) {
         refuse_algorithm(version, *algorithm);
+    }
+    if (const auto qualifier = reason_of<service::QualifierRefusal>(e)) {
+        refuse_qualifier(*qualifier);
     }
     if (e.code() == Errc::NotFound) {
         invalid_request(std::string{kInvalidCredentialId});
@@ -487,33 +505,6 @@ service::Credential Core::credential_for(const service::Caller& caller, const st
     }
 }
 
-std::string Core::by_qualifier(const service::Caller& caller, const std::string& id,
-                               const std::string& qualifier) const {
-    if (!service::is_signature_qualifier(qualifier)) {
-        invalid_request("Invalid parameter signatureQualifier");
-    }
-    if (!id.empty()) {
-        // Both named: they must agree (csc-api.md signDoc allows both).
-        if (credential_for(caller, id).signature_qualifier != qualifier) {
-            invalid_request("Invalid parameter signatureQualifier: the credential has another one");
-        }
-        return id;
-    }
-    std::vector<std::string> matches;
-    for (const auto& c : m_deps.credentials.list_for(caller)) {
-        if (c.status == service::CredentialStatus::Active && c.signature_qualifier == qualifier) {
-            matches.push_back(c.id);
-        }
-    }
-    if (matches.empty()) {
-        invalid_request("Invalid parameter signatureQualifier: no credential of yours has it");
-    }
-    if (matches.size() > 1) {
-        invalid_request("Ambiguous signatureQualifier: name the credentialID");
-    }
-    return matches.front();
-}
-
 service::IssuedSad Core::authorize(Version version, const service::Caller& caller,
                                    service::AuthorizeRequest request) const {
     // Checked here first so that an unknown id and one the caller may not use get the same answer.
@@ -725,14 +716,14 @@ std::function<service::SignDocResult()> Core::prepare_sign_doc(const service::Ca
     if (m_deps.documents == nullptr) {
         invalid_request("signatures/signDoc is not available");
     }
-    if (!request.signature_qualifier.empty()) {
-        request.credential_id = by_qualifier(caller, request.credential_id, request.signature_qualifier);
-    }
-    if (request.credential_id.empty() || request.credential_id.size() > kMaxCredentialIdLength) {
+    // Without a signatureQualifier the id is required (the decoder says so); with one, the service chooses.
+    if ((request.credential_id.empty() && request.signature_qualifier.empty()) ||
+        request.credential_id.size() > kMaxCredentialIdLength) {
         invalid_request(std::string{kInvalidCredentialId});
     }
     service::SignDocRequest out;
     out.credential_id = request.credential_id;
+    out.signature_qualifier = request.signature_qualifier;
     out.sad = std::move(request.sad);
     out.documents_given = request.documents_given;
     out.digests_given = request.digests_given;

@@ -253,11 +253,6 @@ private:
     /// The credential `id` as `caller` may use it; WireError "Invalid parameter credentialID".
     [[nodiscard]] service::Credential credential_for(const service::Caller& caller,
                                                      const std::string& id) const;
-    /// signDoc's signatureQualifier: `id` if given and it has the qualifier, else the caller's one active
-    /// credential with it. WireError invalid_request for an unknown qualifier, none, several
-    /// ("Ambiguous signatureQualifier: name the credentialID") or a credential with another qualifier.
-    [[nodiscard]] std::string by_qualifier(const service::Caller& caller, const std::string& id,
-                                           const std::string& qualifier) const;
     [[nodiscard]] CredentialView view(const service::Credential& credential, const CredentialQuery& query,
                                       const std::optional<AuthView>& auth) const;
     [[nodiscard]] AuthView auth_view(const service::Caller& caller) const;

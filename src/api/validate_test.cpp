@@ -220,7 +220,7 @@ TEST_F(ValidateRoute, SeveralDocumentsWithAcceptTextCsvGetTheBatchCsv) {
     EXPECT_EQ(Json::parse(j.body)["documents"].size(), 3U) << j.body;
 }
 
-TEST_F(ValidateRoute, RefusalsAreCscErrors) {
+TEST_F(ValidateRoute, RefusalsAreProblemDetailsThatCscClientsAlsoRead) {
     const auto unauth =
         post(Json{{"document", base64_encode(openssl_signed().cms)}}.dump(), "application/json", false);
     EXPECT_EQ(unauth.status, 401) << unauth.body;
@@ -234,6 +234,25 @@ TEST_F(ValidateRoute, RefusalsAreCscErrors) {
     const std::string big(2 * 1024 * 1024, 'x');
     const auto too_large = post(big, "application/pdf");
     EXPECT_EQ(too_large.status, 413) << too_large.body;
+}
+
+TEST_F(ValidateRoute, ARefusalIsAnRfc9457ProblemWithTheCscMembers) {
+    // docs/errors.md: the vendor routes answer RFC 9457 problem details; error/error_description stay for
+    // clients that read CSC errors (the client library does).
+    const auto bad64 = post(Json{{"document", "%%%"}}.dump(), "application/json");
+    EXPECT_EQ(bad64.content_type, "application/problem+json") << bad64.body;
+    const Json p = Json::parse(bad64.body);
+    EXPECT_EQ(p.at("type"), "about:blank") << bad64.body;
+    EXPECT_EQ(p.at("title"), "Bad Request") << bad64.body;
+    EXPECT_EQ(p.at("status"), 400) << bad64.body;
+    EXPECT_EQ(p.at("error"), "invalid_request") << bad64.body;
+    EXPECT_FALSE(p.at("detail").get<std::string>().empty()) << bad64.body;
+    EXPECT_EQ(p.at("detail"), p.at("error_description")) << bad64.body;
+    const auto unauth =
+        post(Json{{"document", base64_encode(openssl_signed().cms)}}.dump(), "application/json", false);
+    EXPECT_EQ(unauth.content_type, "application/problem+json") << unauth.body;
+    EXPECT_EQ(Json::parse(unauth.body).at("title"), "Unauthorized") << unauth.body;
+    EXPECT_EQ(unauth.headers.get("WWW-Authenticate"), R"(Bearer error="invalid_token")");
 }
 
 TEST_F(ValidateRoute, RunsOnTheWorkerPoolWithTheDocumentLimit) {

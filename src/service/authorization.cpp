@@ -87,7 +87,7 @@ std::string_view name_in(const std::array<std::pair<E, std::string_view>, N>& ta
 /// A refusal without a finer reason names its outcome itself ("not_found") and is a plain Error.
 struct Refusal {
     Errc code;
-    std::variant<std::string, AuthFailure, SignFailure, AlgorithmRefusal> reason;
+    std::variant<std::string, AuthFailure, SignFailure, AlgorithmRefusal, QualifierRefusal> reason;
     std::string text;
     [[nodiscard]] std::string outcome() const {
         return std::visit(
@@ -109,6 +109,9 @@ struct Refusal {
         }
         if (const auto* g = std::get_if<AlgorithmRefusal>(&reason)) {
             throw Refused<AlgorithmRefusal>{code, *g, text};
+        }
+        if (const auto* q = std::get_if<QualifierRefusal>(&reason)) {
+            throw Refused<QualifierRefusal>{code, *q, text};
         }
         throw Error{code, text};
     }
@@ -603,7 +606,7 @@ struct Authorization::Spend {
 };
 
 SigningCredential Authorization::signing_credential(const Caller& caller, const std::string& credential_id,
-                                                    std::string_view action) {
+                                                    std::string_view action, const std::string& qualifier) {
     AuditEvent event;
     event.action = std::string{action};
     event.user_id = caller.user_id;
@@ -611,7 +614,55 @@ SigningCredential Authorization::signing_credential(const Caller& caller, const 
     event.credential_id = credential_id;
     nlohmann::json details{{"credential", credential_id}};
     Spend s{event, details};
-    return find_signing_credential(caller, credential_id, s);
+    if (qualifier.empty()) {
+        return find_signing_credential(caller, credential_id, s);
+    }
+    details["signature_qualifier"] = qualifier;
+    const auto refuse_qualifier = [&](QualifierRefusal r, std::string text) {
+        record_refusal(m_audit, event, details, Refusal{Errc::InvalidRequest, r, std::move(text)});
+    };
+    if (!is_signature_qualifier(qualifier)) {
+        refuse_qualifier(QualifierRefusal::Unknown, "not a registered signatureQualifier");
+    }
+    if (!credential_id.empty()) {
+        // Both named: they must agree (csc-api.md signDoc allows both).
+        SigningCredential named = find_signing_credential(caller, credential_id, s);
+        if (named.credential.signature_qualifier != qualifier) {
+            refuse_qualifier(QualifierRefusal::Mismatch, "the credential has another signatureQualifier");
+        }
+        return named;
+    }
+    std::optional<Credential> chosen;
+    for (auto& c : credentials_visible_to(m_credentials, m_clients, caller)) {
+        if (c.status != CredentialStatus::Active || c.signature_qualifier != qualifier) {
+            continue;
+        }
+        if (chosen) {
+            refuse_qualifier(QualifierRefusal::Ambiguous, "several credentials have this signatureQualifier");
+        }
+        chosen = std::move(c);
+    }
+    if (!chosen || !member_of(*chosen, caller)) {
+        refuse_qualifier(QualifierRefusal::NoneHeld,
+                         "no credential of the caller has this signatureQualifier");
+    }
+    event.credential_id = chosen->id;
+    const KeyFacts key = key_facts(*chosen);
+    return SigningCredential{std::move(*chosen), key};
+}
+
+std::string_view name(QualifierRefusal r) {
+    switch (r) {
+        case QualifierRefusal::Unknown:
+            return "unknown_qualifier";
+        case QualifierRefusal::Mismatch:
+            return "qualifier_mismatch";
+        case QualifierRefusal::NoneHeld:
+            return "qualifier_none_held";
+        case QualifierRefusal::Ambiguous:
+            return "qualifier_ambiguous";
+    }
+    return "unknown";
 }
 
 SigningCredential Authorization::find_signing_credential(const Caller& caller,

@@ -152,6 +152,9 @@ protected:
             if (const auto r = reason_of<AlgorithmRefusal>(e)) {
                 return std::string{name(*r)};
             }
+            if (const auto q = reason_of<QualifierRefusal>(e)) {
+                return std::string{name(*q)};
+            }
             return std::string{"errc:"} + std::string{errc_name(e.code())};
         }
         ADD_FAILURE() << "nothing thrown";
@@ -469,6 +472,40 @@ TEST_F(AuthorizationTest, ASignHashReadsItsCredentialOnceAndSignsOverTheCertific
     EXPECT_EQ(counting.finds.load(), 1);
     EXPECT_EQ(sign(alice, c, spare, {h1}, SignatureAlgorithm::rsa_pkcs1(DigestAlgorithm::Sha256)).size(), 1U)
         << "the refused request spent nothing";
+}
+
+TEST_F(AuthorizationTest, ASignatureQualifierChoosesTheCallersOneActiveCredentialWithIt) {
+    const auto aes = personal("alice");  // the personal default: eu_eidas_aes
+    EXPECT_EQ(aes.signature_qualifier, "eu_eidas_aes");
+    const auto chosen = authz.signing_credential(caller(alice), "", "sign_doc", "eu_eidas_aes");
+    EXPECT_EQ(chosen.credential.id, aes.id);
+    EXPECT_EQ(chosen.key.type, crypto::KeyType::Ec);
+    // Named and carrying it: the same; named but with another one, not a registered one, or none held.
+    EXPECT_EQ(authz.signing_credential(caller(alice), aes.id, "sign_doc", "eu_eidas_aes").credential.id,
+              aes.id);
+    EXPECT_EQ(failure_of(
+                  [&] { (void)authz.signing_credential(caller(alice), aes.id, "sign_doc", "eu_eidas_qes"); }),
+              "qualifier_mismatch");
+    EXPECT_EQ(
+        failure_of([&] { (void)authz.signing_credential(caller(alice), "", "sign_doc", "not_a_qualifier"); }),
+        "unknown_qualifier");
+    EXPECT_EQ(
+        failure_of([&] { (void)authz.signing_credential(caller(bob), "", "sign_doc", "eu_eidas_aes"); }),
+        "qualifier_none_held");
+    // Another user's credential named with its own qualifier is not found, as without one.
+    EXPECT_EQ(
+        failure_of([&] { (void)authz.signing_credential(caller(bob), aes.id, "sign_doc", "eu_eidas_aes"); }),
+        "errc:not_found");
+    // A second active one with it: the id must say which.
+    (void)personal("alice");
+    EXPECT_EQ(
+        failure_of([&] { (void)authz.signing_credential(caller(alice), "", "sign_doc", "eu_eidas_aes"); }),
+        "qualifier_ambiguous");
+    // Every refusal is on the record.
+    EXPECT_EQ(
+        sqlite3(
+            "SELECT count(*) FROM audit_log WHERE action = 'sign_doc' AND outcome = 'qualifier_ambiguous';"),
+        "1\n");
 }
 
 TEST_F(AuthorizationTest, AWrongHashLengthIsRefusedBeforeAnythingIsSpent) {

@@ -264,21 +264,26 @@ std::vector<Credential> Credentials::list_for(std::string_view user_id) const {
     return m_store.list_for_user(user_id);
 }
 
-std::vector<Credential> Credentials::list_for(const Caller& caller) const {
+std::vector<Credential> credentials_visible_to(const CredentialStore& store, const OAuthClientStore* clients,
+                                               const Caller& caller) {
     if (!caller.is_system()) {
-        return list_for(caller.user_id);
+        return store.list_for_user(caller.user_id);
     }
     std::vector<Credential> out;
-    const auto client = m_clients != nullptr ? m_clients->find(caller.client_id) : std::nullopt;
+    const auto client = clients != nullptr ? clients->find(caller.client_id) : std::nullopt;
     if (!client || client->removed) {
         return out;
     }
     for (const auto& id : client->seal_credentials) {
-        if (auto c = m_store.find(id); c && c->kind == CredentialKind::Seal) {
+        if (auto c = store.find(id); c && c->kind == CredentialKind::Seal) {
             out.push_back(std::move(*c));
         }
     }
     return out;
+}
+
+std::vector<Credential> Credentials::list_for(const Caller& caller) const {
+    return credentials_visible_to(m_store, m_clients, caller);
 }
 
 Credential Credentials::get_for(const Caller& caller, std::string_view credential_id) const {

@@ -267,7 +267,8 @@ std::function<SignDocResult()> DocumentSigning::prepare(const Caller& caller, Si
     // its key. When signAlgo fixes the digest (sha256WithRSAEncryption, ECDSA, PSS with its parameters)
     // hashAlgorithmOID is only compared with it, and a mismatch gets the spec's own text (csc-api.md
     // §6.1, §7); generic rsaEncryption takes its digest from it.
-    SigningCredential signing = m_authorization.signing_credential(caller, request.credential_id, "sign_doc");
+    SigningCredential signing = m_authorization.signing_credential(caller, request.credential_id, "sign_doc",
+                                                                   request.signature_qualifier);
     const auto resolve = [&](SignDocItem& item) {
         AlgorithmChoice choice = std::move(item.algorithm);
         std::optional<crypto::DigestAlgorithm> given;

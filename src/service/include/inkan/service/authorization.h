@@ -143,6 +143,15 @@ enum class SignFailure {
 std::string_view name(SignFailure f);
 std::optional<SignFailure> sign_failure(const Error& e);
 
+/// Why a signatureQualifier did not choose a credential (CSC v2 signDoc; csc-api.md §7).
+enum class QualifierRefusal {
+    Unknown,    ///< not a registered qualifier
+    Mismatch,   ///< the named credential has another one
+    NoneHeld,   ///< no active credential of the caller's has it
+    Ambiguous,  ///< several have it: the credentialID must say which
+};
+std::string_view name(QualifierRefusal r);
+
 /// A credential read for one signing request, and its key in domain terms (never read twice).
 struct SigningCredential {
     Credential credential;
@@ -258,8 +267,11 @@ public:
     /// caller's own, or a seal the caller is a member of (or the system client's seal), with its key's
     /// facts. Errc::NotFound, audited under `action`, otherwise — the same answer for an unknown id and
     /// one the caller may not use.
+    /// With a signatureQualifier (not empty): the named credential must have it, or, without an id, the
+    /// caller's one active credential with it — chosen from one read of the caller's credentials.
+    /// Refused<QualifierRefusal> (Errc::InvalidRequest, audited) otherwise.
     SigningCredential signing_credential(const Caller& caller, const std::string& credential_id,
-                                         std::string_view action);
+                                         std::string_view action, const std::string& qualifier = {});
 
     /// What this service signs with: what info and credentials/info advertise, and what signHash and
     /// signDoc resolve a request's OIDs against.

@@ -58,6 +58,13 @@ using CertificateRevoker =
 /// Credentials: keys generated in the HSM, certified through a CA connector, activated by their owner
 /// or by a seal's members. Visibility: a user sees own personal credentials and the seals they are a
 /// member of; anything else is Errc::NotFound — the same as an unknown id, so ids cannot be probed.
+/// The credentials `caller` may use: a user's own and the seals they are a member of; a system client
+/// exactly the seals it was allowed (`inkan client add --seal`), never a personal credential — and none
+/// for a removed client. Credentials::list_for(Caller) and the signing path read through this one rule.
+[[nodiscard]] std::vector<Credential> credentials_visible_to(const CredentialStore& store,
+                                                             const OAuthClientStore* clients,
+                                                             const Caller& caller);
+
 class Credentials {
 public:
     Credentials(CredentialStore& store, UserStore& users, hsm::Token& token, ConnectorLookup connectors,

@@ -56,8 +56,9 @@ struct SignDocItem {
 };
 
 struct SignDocRequest {
-    std::string credential_id;
-    Secret sad;  ///< the SAD, or the v2 credential-scope token (the same ledger row)
+    std::string credential_id;        ///< empty: chosen by signature_qualifier
+    std::string signature_qualifier;  ///< v2 signatureQualifier; may be empty
+    Secret sad;                       ///< the SAD, or the v2 credential-scope token (the same ledger row)
     std::vector<SignDocItem> documents;
     std::vector<SignDocItem> digests;
     bool documents_given = false;  ///< the parameter was present (even if empty)
