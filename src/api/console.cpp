@@ -27,7 +27,6 @@
 #include <inkan/core/error.h>
 #include <inkan/core/log.h>
 #include <inkan/crypto/random.h>
-#include <inkan/hsm/token.h>
 #include <inkan/pki/certificate.h>
 #include <inkan/validation/report.h>
 
@@ -1110,7 +1109,7 @@ CredentialOrder credential_order(const ConsoleDeps& d, const FormFields& f) {
     service::NewCredential& q = o.request;
     q.profile = get("profile", "person");
     q.kind = service::credential_kind_of(d.profiles->get(q.profile));
-    const auto key = hsm::key_spec_from_name(get("algo", "ec-p256"));
+    const auto key = service::key_spec_named(get("algo", "ec-p256"));
     require(key.has_value(), Errc::InvalidRequest,
             "algo must be rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384 or ec-p521");
     q.key = *key;

@@ -128,6 +128,13 @@ std::string hash_algo_name(Version version) {
     invalid_request(std::string{kInvalidSad});
 }
 
+/// A credentialID's bounds, checked before the service is asked (a 1 MB id never reaches a store).
+void check_credential_id(const std::string& id) {
+    if (id.empty() || id.size() > kMaxCredentialIdLength) {
+        invalid_request(std::string{kInvalidCredentialId});
+    }
+}
+
 /// The wire answer to a signatureQualifier that chose no credential (csc-api.md §7).
 [[noreturn]] void refuse_qualifier(service::QualifierRefusal refusal) {
     switch (refusal) {
@@ -492,9 +499,7 @@ CredentialView Core::credential_info(const service::Caller& caller,
 }
 
 service::Credential Core::credential_for(const service::Caller& caller, const std::string& id) const {
-    if (id.empty() || id.size() > kMaxCredentialIdLength) {
-        invalid_request(std::string{kInvalidCredentialId});
-    }
+    check_credential_id(id);
     try {
         return m_deps.credentials.get_for(caller, id);
     } catch (const Error& e) {
@@ -507,8 +512,9 @@ service::Credential Core::credential_for(const service::Caller& caller, const st
 
 service::IssuedSad Core::authorize(Version version, const service::Caller& caller,
                                    service::AuthorizeRequest request) const {
-    // Checked here first so that an unknown id and one the caller may not use get the same answer.
-    (void)credential_for(caller, request.credential_id);
+    // The service looks the credential up first and answers an unknown id and one the caller may not use
+    // alike (NotFound); only the id's bounds are checked here, without a store read.
+    check_credential_id(request.credential_id);
     const bool hashes_given = !request.hashes.empty();
     const std::size_t hash_count = request.hashes.size();
     const int num_signatures = request.num_signatures;
@@ -521,7 +527,7 @@ service::IssuedSad Core::authorize(Version version, const service::Caller& calle
 
 service::OobStarted Core::authorize_out_of_band(const service::Caller& caller,
                                                 service::AuthorizeRequest request) const {
-    (void)credential_for(caller, request.credential_id);
+    check_credential_id(request.credential_id);
     const bool hashes_given = !request.hashes.empty();
     const std::size_t hash_count = request.hashes.size();
     const int num_signatures = request.num_signatures;
@@ -615,7 +621,7 @@ void Core::refuse_authorize(Version version, const Error& e, bool hashes_given, 
 }
 
 service::IssuedSad Core::extend(Version, const service::Caller& caller, ExtendRequest request) const {
-    const service::Credential credential = credential_for(caller, request.credential_id);
+    check_credential_id(request.credential_id);
     try {
         return m_deps.authorization.extend(caller, request.credential_id, request.sad,
                                            std::move(request.hashes));
@@ -685,9 +691,7 @@ namespace {
 
 std::function<std::vector<Bytes>()> Core::prepare_sign_hash(Version version, const service::Caller& caller,
                                                             SignHashRequest request) const {
-    if (request.credential_id.empty() || request.credential_id.size() > kMaxCredentialIdLength) {
-        invalid_request(std::string{kInvalidCredentialId});
-    }
+    check_credential_id(request.credential_id);
     // Decode → service → encode: the credential, the scheme, the digests, the SAD are the service's to
     // judge, once (decision 0043).
     service::SignHashRequest service_request{std::move(request.credential_id), std::move(request.sad),

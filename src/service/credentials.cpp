@@ -264,6 +264,10 @@ std::vector<Credential> Credentials::list_for(std::string_view user_id) const {
     return m_store.list_for_user(user_id);
 }
 
+std::optional<hsm::KeySpec> key_spec_named(std::string_view name) {
+    return hsm::key_spec_from_name(name);
+}
+
 std::vector<Credential> credentials_visible_to(const CredentialStore& store, const OAuthClientStore* clients,
                                                const Caller& caller) {
     if (!caller.is_system()) {

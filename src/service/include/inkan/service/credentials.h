@@ -58,6 +58,11 @@ using CertificateRevoker =
 /// Credentials: keys generated in the HSM, certified through a CA connector, activated by their owner
 /// or by a seal's members. Visibility: a user sees own personal credentials and the seals they are a
 /// member of; anything else is Errc::NotFound — the same as an unknown id, so ids cannot be probed.
+/// A key algorithm as operators name it ("ec-p256", "rsa-3072", ...: what `inkan credential create --algo`
+/// and the console's form take), for NewCredential::key; nothing for another name. The layers above parse
+/// through this rather than reading hsm's names themselves.
+[[nodiscard]] std::optional<hsm::KeySpec> key_spec_named(std::string_view name);
+
 /// The credentials `caller` may use: a user's own and the seals they are a member of; a system client
 /// exactly the seals it was allowed (`inkan client add --seal`), never a personal credential — and none
 /// for a removed client. Credentials::list_for(Caller) and the signing path read through this one rule.
