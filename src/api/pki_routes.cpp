@@ -1,5 +1,6 @@
 #include <inkan/api/pki_routes.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -38,6 +39,22 @@ std::optional<std::string> name_from_tail(std::string_view tail, std::string_vie
 
 http::Response not_found() {
     return http::Response::text(404, "not found\n");
+}
+
+/// GET <prefix><ca><suffix>: what `lookup` has for that CA, as `media_type`; 404 for any other name.
+http::Route by_ca_name(std::string prefix, std::string suffix, std::string media_type,
+                       std::function<std::optional<Bytes>(const std::string&)> lookup) {
+    return http::Route{"GET", std::move(prefix),
+                       [suffix = std::move(suffix), media_type = std::move(media_type),
+                        lookup = std::move(lookup)](const http::Request& req) {
+                           const auto name = name_from_tail(req.path_tail, suffix);
+                           const auto der = name ? lookup(*name) : std::nullopt;
+                           if (!der) {
+                               return not_found();
+                           }
+                           return http::Response::binary(200, media_type, to_string(*der));
+                       },
+                       http::Match::Prefix, http::Execution::Worker};
 }
 
 /// RFC 3161 §3.4: the query's media type is application/timestamp-query (parameters ignored). Leniently
@@ -104,26 +121,11 @@ void add_pki_routes(http::Router& router, PkiRoutesDeps deps) {
                                return ocsp_reply(d->ocsp(der));
                            },
                            http::Match::Prefix, http::Execution::Worker});
-    router.add(http::Route{"GET", "/crl/",
-                           [d](const http::Request& req) {
-                               const auto name = name_from_tail(req.path_tail, ".crl");
-                               const auto crl = name ? d->crl(*name) : std::nullopt;
-                               if (!crl) {
-                                   return not_found();
-                               }
-                               return http::Response::binary(200, "application/pkix-crl", to_string(*crl));
-                           },
-                           http::Match::Prefix, http::Execution::Worker});
-    router.add(http::Route{"GET", "/ca/",
-                           [d](const http::Request& req) {
-                               const auto name = name_from_tail(req.path_tail, ".crt");
-                               const auto cert = name ? d->ca_certificate(*name) : std::nullopt;
-                               if (!cert) {
-                                   return not_found();
-                               }
-                               return http::Response::binary(200, "application/pkix-cert", to_string(*cert));
-                           },
-                           http::Match::Prefix, http::Execution::Worker});
+    // RFC 5280 §4.2.1.13 (CDP) and §4.2.2.1 (caIssuers): "/crl/<ca>.crl", "/ca/<ca>.crt".
+    router.add(
+        by_ca_name("/crl/", ".crl", "application/pkix-crl", [d](const std::string& n) { return d->crl(n); }));
+    router.add(by_ca_name("/ca/", ".crt", "application/pkix-cert",
+                          [d](const std::string& n) { return d->ca_certificate(n); }));
 }
 
 }  // namespace inkan::api

@@ -110,6 +110,13 @@ pki::Name personal_subject(const User& owner, const std::string& country, std::s
     return subject;
 }
 
+/// The subject against the default person or seal profile: what create and a re-signed CSR both check.
+void check_default_subject(CredentialKind kind, const pki::Name& subject) {
+    pki::check_subject(pki::default_profile(kind == CredentialKind::Personal ? pki::ProfileKind::Person
+                                                                             : pki::ProfileKind::Seal),
+                       subject);
+}
+
 /// A seal's subject: C, O, organizationIdentifier, CN (default: the organisation).
 pki::Name seal_subject(const std::string& country, const std::string& organization,
                        const std::string& organization_identifier, const std::string& common_name) {
@@ -205,10 +212,7 @@ Credentials::Created Credentials::create(NewCredential request) {
         subject = seal_subject(request.country, request.organization, request.organization_identifier,
                                request.common_name);
     }
-    pki::check_subject(
-        pki::default_profile(request.kind == CredentialKind::Personal ? pki::ProfileKind::Person
-                                                                      : pki::ProfileKind::Seal),
-        subject);
+    check_default_subject(request.kind, subject);
     pki::CaConnector& connector = m_connectors(request.ca);
     credential.ca = connector.name();
     credential.id = new_credential_id();
@@ -452,10 +456,7 @@ std::string Credentials::csr(std::string_view credential_id, std::string_view or
         pki::check_organization_identifier(std::string{organization_identifier});
         subject = seal_subject("JP", credential.organization, std::string{organization_identifier}, {});
     }
-    pki::check_subject(
-        pki::default_profile(credential.kind == CredentialKind::Personal ? pki::ProfileKind::Person
-                                                                         : pki::ProfileKind::Seal),
-        subject);
+    check_default_subject(credential.kind, subject);
     // Signed by the credential's own key in the HSM (proof of possession); the key never leaves it.
     sign::HsmSigner signer{m_token, credential.key_id};
     return pki::create_csr(subject, signer).pem();
